@@ -1,0 +1,338 @@
+//! The command line: thin handlers, each calling one library function and printing its
+//! report as a table, or as JSON with `--json`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+use cpm::config::Project;
+use cpm::generate::{self, GenerateOptions};
+use cpm::ingest::{self, IngestOptions, IngestReport};
+use cpm::progress::{Progress, Silent};
+use cpm::store::Db;
+
+#[derive(Parser, Debug)]
+#[command(name = "cpm", version, about = "Constituent stewardship console", long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// The store to use.
+    #[arg(long, global = true, default_value = "data/cpm.db")]
+    db: PathBuf,
+    /// Project directory holding config/ and data/ (relative source paths resolve here).
+    #[arg(long, global = true, default_value = ".")]
+    root: PathBuf,
+    /// Machine-readable output.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Write seeded synthetic source files and their ground truth.
+    Generate {
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long, default_value_t = 20_000)]
+        people: u64,
+        /// The data's "today" (YYYY-MM-DD); nothing is dated after it.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<chrono::NaiveDate>,
+        #[arg(long, default_value = "data/synthetic")]
+        out: PathBuf,
+    },
+    /// Load every configured source into the store.
+    Ingest {
+        /// Only this source (repeatable).
+        #[arg(long = "source")]
+        sources: Vec<String>,
+        /// Read the configured file names from this directory instead.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Show what the store holds.
+    Status,
+    /// Measure generate + ingest throughput and peak memory.
+    Bench {
+        #[arg(long, default_value_t = 100_000)]
+        people: u64,
+        /// Where to write the generated files and the benchmark store.
+        #[arg(long, default_value = "data/bench")]
+        dir: PathBuf,
+    },
+}
+
+fn parse_date(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("'{s}' is not a date like 2026-06-30"))
+}
+
+pub fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    let g = cli.global.clone();
+    let project = Project::new(&g.root);
+    let result = match cli.command {
+        None => demo(&g, &project),
+        Some(Command::Generate {
+            seed,
+            people,
+            as_of,
+            out,
+        }) => {
+            let options = GenerateOptions {
+                seed,
+                people,
+                as_of: as_of.unwrap_or_else(generate::default_as_of),
+                out: project.resolve(&out),
+            };
+            cmd_generate(&g, &options)
+        }
+        Some(Command::Ingest { sources, dir }) => cmd_ingest(
+            &g,
+            &project,
+            IngestOptions {
+                only: sources,
+                source_dir: dir,
+            },
+        ),
+        Some(Command::Status) => cmd_status(&g),
+        Some(Command::Bench { people, dir }) => cmd_bench(&g, people, &project.resolve(&dir)),
+    };
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => match e.downcast_ref::<cpm::Error>() {
+            Some(cpm::Error::Usage(msg)) => {
+                eprintln!("cpm: {msg}");
+                Ok(ExitCode::from(2))
+            }
+            _ => Err(e),
+        },
+    }
+}
+
+/// A progress bar on a terminal; nothing when piped or with --json.
+fn progress_for(g: &Global) -> Box<dyn Progress> {
+    if g.json || !std::io::stderr().is_terminal() {
+        return Box::new(Silent);
+    }
+    Box::new(Bar::new())
+}
+
+struct Bar(indicatif::ProgressBar);
+
+impl Bar {
+    fn new() -> Bar {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg:>28} [{bar:30}] {percent:>3}% {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        Bar(bar)
+    }
+}
+
+impl Progress for Bar {
+    fn update(&self, stage: &str, done: u64, total: u64) {
+        if self.0.message() != stage {
+            self.0.set_message(stage.to_string());
+        }
+        self.0.set_length(total.max(1));
+        self.0.set_position(done);
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn cmd_generate(g: &Global, options: &GenerateOptions) -> Result<()> {
+    let report = generate::generate(options, progress_for(g).as_ref())?;
+    if g.json {
+        return print_json(&report);
+    }
+    println!(
+        "generated {} people in {} households into {}",
+        report.people,
+        report.households,
+        options.out.display()
+    );
+    for (file, rows) in &report.files {
+        println!("  {file:<28} {rows:>10} rows");
+    }
+    println!(
+        "  {:<28} {:>10} rows",
+        "ground_truth.csv", report.ground_truth_rows
+    );
+    Ok(())
+}
+
+fn open_db(g: &Global) -> Result<Db> {
+    Db::open(&g.db).with_context(|| format!("opening the store {}", g.db.display()))
+}
+
+fn cmd_ingest(g: &Global, project: &Project, options: IngestOptions) -> Result<()> {
+    let mut db = open_db(g)?;
+    let report = ingest::ingest(&mut db, project, &options, progress_for(g).as_ref())?;
+    if g.json {
+        return print_json(&report);
+    }
+    print_ingest(&report);
+    Ok(())
+}
+
+fn print_ingest(report: &IngestReport) {
+    println!(
+        "{:<24} {:>9} {:>10} {:>9} {:>11} {:>8} {:>8}",
+        "source", "outcome", "rows read", "loaded", "quarantined", "new", "ms"
+    );
+    for b in &report.batches {
+        println!(
+            "{:<24} {:>9} {:>10} {:>9} {:>11} {:>8} {:>8}",
+            b.source,
+            format!("{:?}", b.outcome).to_lowercase(),
+            b.rows_read,
+            b.rows_loaded,
+            b.rows_quarantined,
+            b.records_new,
+            b.millis
+        );
+    }
+    println!(
+        "rows read {} = loaded {} + quarantined {}",
+        report.rows_read(),
+        report.rows_loaded(),
+        report.rows_quarantined()
+    );
+    if report.rows_quarantined() > 0 {
+        println!(
+            "quarantined rows keep their file, line and reason in the store's quarantine table"
+        );
+    }
+}
+
+fn cmd_status(g: &Global) -> Result<()> {
+    let db = open_db(g)?;
+    let counts = cpm::store::source::counts(&db.conn)?;
+    if g.json {
+        return print_json(&counts);
+    }
+    println!("store {}", g.db.display());
+    println!("  ingest batches   {:>10}", counts.batches);
+    println!("  source records   {:>10}", counts.source_records);
+    println!("  quarantined rows {:>10}", counts.quarantined);
+    println!("  donations        {:>10}", counts.donations);
+    println!("  subscriptions    {:>10}", counts.subscriptions);
+    println!("  event tickets    {:>10}", counts.event_tickets);
+    println!("  email periods    {:>10}", counts.email_events);
+    Ok(())
+}
+
+/// `cpm` with no subcommand: build the demo store if missing, then show it.
+fn demo(g: &Global, project: &Project) -> Result<()> {
+    if !g.db.exists() {
+        eprintln!(
+            "building the demo store at {} (first run only)...",
+            g.db.display()
+        );
+        let options = GenerateOptions {
+            seed: 42,
+            people: 20_000,
+            as_of: generate::default_as_of(),
+            out: project.resolve(std::path::Path::new("data/synthetic")),
+        };
+        generate::generate(&options, progress_for(g).as_ref())?;
+        let mut db = open_db(g)?;
+        ingest::ingest(
+            &mut db,
+            project,
+            &IngestOptions {
+                only: vec![],
+                source_dir: Some(options.out.clone()),
+            },
+            progress_for(g).as_ref(),
+        )?;
+    }
+    cmd_status(g)
+}
+
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn cmd_bench(g: &Global, people: u64, dir: &std::path::Path) -> Result<()> {
+    let sources = dir.join("synthetic");
+    let db_path = dir.join("bench.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db_path.display()));
+    }
+    let t = Instant::now();
+    let generated = generate::generate(
+        &GenerateOptions {
+            seed: 1,
+            people,
+            as_of: generate::default_as_of(),
+            out: sources.clone(),
+        },
+        progress_for(g).as_ref(),
+    )?;
+    let generate_s = t.elapsed().as_secs_f64();
+    let generate_rss = peak_rss_mib().unwrap_or(0.0);
+    let mut db = Db::open(&db_path)?;
+    let t = Instant::now();
+    let report = ingest::ingest(
+        &mut db,
+        &Project::new("."),
+        &IngestOptions {
+            only: vec![],
+            source_dir: Some(sources),
+        },
+        progress_for(g).as_ref(),
+    )?;
+    let ingest_s = t.elapsed().as_secs_f64();
+    let rows: u64 = generated.files.iter().map(|(_, r)| r).sum();
+    let rows_in = report.rows_read();
+    let rss = peak_rss_mib().unwrap_or(0.0);
+    if g.json {
+        return print_json(&serde_json::json!({
+            "people": people, "rows": rows, "generate_s": generate_s, "ingest_s": ingest_s,
+            "ingest_rows_per_s": rows_in as f64 / ingest_s, "peak_rss_mib": rss,
+        }));
+    }
+    println!("| stage | people | rows | seconds | rows/s | peak RSS (MiB) |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| generate | {people} | {rows} | {generate_s:.2} | {:.0} | {generate_rss:.0} |",
+        rows as f64 / generate_s
+    );
+    println!(
+        "| ingest | {people} | {rows_in} | {ingest_s:.2} | {:.0} | {rss:.0} |",
+        rows_in as f64 / ingest_s
+    );
+    println!(
+        "| end to end | {people} | {rows} | {:.2} | {:.0} | {rss:.0} |",
+        generate_s + ingest_s,
+        rows as f64 / (generate_s + ingest_s)
+    );
+    Ok(())
+}

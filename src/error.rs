@@ -1,0 +1,72 @@
+//! The library's error type. Variants say what a user can act on; none carries personal
+//! data (record ids and file positions, never names or emails).
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A configuration file is wrong. `line` is 0 when the position is unknown.
+    #[error("{file}:{line}: {key}: {message}")]
+    Config {
+        file: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
+
+    /// A whole input file is refused (nothing was written).
+    #[error("{file}: {message}")]
+    BadFile { file: PathBuf, message: String },
+
+    /// A command-line value is wrong.
+    #[error("{0}")]
+    Usage(String),
+
+    /// The store refused an operation (constraint, missing row ...).
+    #[error("{0}")]
+    Invalid(String),
+
+    #[error("cancelled")]
+    Cancelled,
+
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("csv: {0}")]
+    Csv(#[from] csv::Error),
+
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub fn config(
+        file: impl Into<PathBuf>,
+        line: usize,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Config {
+            file: file.into(),
+            line,
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}

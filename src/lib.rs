@@ -1,0 +1,18 @@
+//! `cpm`: the constituent stewardship console.
+//!
+//! Code map (dependencies point up this list, never down):
+//! - [`domain`]: the vocabulary, no I/O.
+//! - [`config`]: typed, validated `config/*.yaml`.
+//! - [`store`]: every SQL statement against the local SQLite store.
+//! - pipelines: [`generate`], [`ingest`], [`resolve`]; each takes a [`progress::Progress`].
+//! - the edges: `cli` (in the binary) and [`tui`].
+
+pub mod config;
+pub mod error;
+pub mod generate;
+pub mod ingest;
+pub mod progress;
+pub mod resolve;
+pub mod store;
+
+pub use error::{Error, Result};

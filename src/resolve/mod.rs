@@ -1,0 +1,3 @@
+//! Identity resolution: normalise -> block -> compare -> score -> cluster -> survivorship.
+
+pub mod normalize;

@@ -1,0 +1,294 @@
+//! Normalisers: the forms identity resolution compares. Pure functions, no I/O.
+//! Ingest stores their output beside the raw fields so matching never re-parses.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Lower-case, strip accents and punctuation, collapse whitespace.
+/// "  O'Brien-Núñez " -> "obrien nunez"
+pub fn name(raw: &str) -> String {
+    let folded: String = raw
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .collect::<String>()
+        .to_lowercase();
+    let mut out = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if (c == '-' || c.is_whitespace() || c == '.' || c == ',') && !out.ends_with(' ') {
+            out.push(' ');
+        }
+        // apostrophes and other punctuation vanish: O'Brien == OBrien
+    }
+    out.trim().to_string()
+}
+
+/// The nickname table from `assets/nicknames.csv`: nickname -> formal names.
+fn nicknames() -> &'static HashMap<String, Vec<String>> {
+    static TABLE: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        for line in include_str!("../../assets/nicknames.csv").lines().skip(1) {
+            if let Some((nick, formal)) = line.split_once(',') {
+                map.entry(nick.trim().to_string())
+                    .or_default()
+                    .push(formal.trim().to_string());
+            }
+        }
+        map
+    })
+}
+
+/// The formal form of a normalised first name: "bob" -> "robert", "robert" -> "robert".
+pub fn canonical_first(normalised: &str) -> String {
+    let first_token = normalised.split(' ').next().unwrap_or("");
+    match nicknames().get(first_token) {
+        Some(formal) => formal[0].clone(),
+        None => first_token.to_string(),
+    }
+}
+
+/// Whether two normalised first names can denote the same person through the nickname
+/// table ("bob"/"robert", "liz"/"beth" via elizabeth, "chris"/"christine").
+pub fn nickname_compatible(a: &str, b: &str) -> bool {
+    let forms = |n: &str| -> Vec<String> {
+        let mut v = vec![n.to_string()];
+        if let Some(formal) = nicknames().get(n) {
+            v.extend(formal.iter().cloned());
+        }
+        v
+    };
+    let fa = forms(a);
+    forms(b).iter().any(|x| fa.contains(x))
+}
+
+/// Trim and lower-case; `None` unless it looks like local@domain.tld.
+pub fn email(raw: &str) -> Option<String> {
+    let e: String = raw.trim().to_lowercase();
+    let (local, domain) = e.split_once('@')?;
+    if local.is_empty() || !domain.contains('.') || e.contains(char::is_whitespace) {
+        return None;
+    }
+    Some(e)
+}
+
+/// Digits only, US country code dropped; `None` unless exactly 10 digits remain.
+/// "(312) 555-0101", "312.555.0101", "+1 312 555 0101" -> "3125550101"
+pub fn phone(raw: &str) -> Option<String> {
+    let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
+    let ten = match digits.len() {
+        10 => digits,
+        11 if digits.starts_with('1') => digits[1..].to_string(),
+        _ => return None,
+    };
+    // North American numbers never start with 0 or 1.
+    if ten.starts_with('0') || ten.starts_with('1') {
+        return None;
+    }
+    Some(ten)
+}
+
+/// First five digits of a US ZIP or ZIP+4.
+pub fn zip(raw: &str) -> Option<String> {
+    let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
+    if digits.len() == 5 || digits.len() == 9 {
+        Some(digits[..5].to_string())
+    } else {
+        None
+    }
+}
+
+const SUFFIXES: &[(&str, &str)] = &[
+    ("street", "st"),
+    ("str", "st"),
+    ("avenue", "ave"),
+    ("av", "ave"),
+    ("boulevard", "blvd"),
+    ("road", "rd"),
+    ("drive", "dr"),
+    ("place", "pl"),
+    ("court", "ct"),
+    ("lane", "ln"),
+    ("parkway", "pkwy"),
+    ("pky", "pkwy"),
+    ("terrace", "ter"),
+    ("highway", "hwy"),
+    ("square", "sq"),
+    ("circle", "cir"),
+];
+const DIRECTIONS: &[(&str, &str)] = &[
+    ("north", "n"),
+    ("south", "s"),
+    ("east", "e"),
+    ("west", "w"),
+    ("northeast", "ne"),
+    ("northwest", "nw"),
+    ("southeast", "se"),
+    ("southwest", "sw"),
+];
+const UNIT_WORDS: &[&str] = &["apt", "apartment", "unit", "suite", "ste", "fl", "floor"];
+
+/// A normalised street address and its unit: USPS suffix and direction abbreviations,
+/// units split off. "123 North Halsted Street, Apt. 4B" -> ("123 n halsted st", Some("4b")).
+pub fn address(line1: &str, line2: &str) -> (Option<String>, Option<String>) {
+    let mut street = Vec::new();
+    let mut unit: Option<String> = None;
+    let cleaned = name(&format!("{line1} {line2}").replace('#', " unitmark "));
+    let mut tokens = cleaned.split(' ').filter(|t| !t.is_empty()).peekable();
+    while let Some(token) = tokens.next() {
+        if token == "unitmark" || UNIT_WORDS.contains(&token) {
+            if let Some(next) = tokens.next() {
+                unit = Some(next.to_string());
+            }
+            continue;
+        }
+        let token = SUFFIXES
+            .iter()
+            .chain(DIRECTIONS)
+            .find(|(long, _)| *long == token)
+            .map(|(_, short)| *short)
+            .unwrap_or(token);
+        street.push(token.to_string());
+    }
+    let street = (!street.is_empty()).then(|| street.join(" "));
+    (street, unit)
+}
+
+/// Parse a date in any of the listed chrono formats to ISO `YYYY-MM-DD`.
+pub fn date(raw: &str, formats: &[String]) -> Option<String> {
+    let raw = raw.trim();
+    formats.iter().find_map(|f| {
+        chrono::NaiveDate::parse_from_str(raw, f)
+            .ok()
+            .map(|d| d.format("%Y-%m-%d").to_string())
+    })
+}
+
+/// Soundex code, used as a blocking key tolerant of spelling ("Smith"/"Smyth" -> S530).
+pub fn soundex(normalised: &str) -> String {
+    let mut chars = normalised.chars().filter(|c| c.is_ascii_alphabetic());
+    let Some(first) = chars.next() else {
+        return String::new();
+    };
+    let code = |c: char| match c {
+        'b' | 'f' | 'p' | 'v' => '1',
+        'c' | 'g' | 'j' | 'k' | 'q' | 's' | 'x' | 'z' => '2',
+        'd' | 't' => '3',
+        'l' => '4',
+        'm' | 'n' => '5',
+        'r' => '6',
+        _ => '0',
+    };
+    let mut out = String::from(first.to_ascii_uppercase());
+    let mut last = code(first);
+    for c in chars {
+        let d = code(c);
+        if d != '0' && d != last {
+            out.push(d);
+            if out.len() == 4 {
+                break;
+            }
+        }
+        if c != 'h' && c != 'w' {
+            last = d;
+        }
+    }
+    while out.len() < 4 {
+        out.push('0');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_fold_case_accents_and_punctuation() {
+        assert_eq!(name("  O'Brien-Núñez "), "obrien nunez");
+        assert_eq!(name("JOSÉ  luis"), "jose luis");
+        assert_eq!(name("Smith, Jr."), "smith jr");
+        assert_eq!(name(""), "");
+    }
+
+    #[test]
+    fn nicknames_map_to_formal_names() {
+        assert_eq!(canonical_first("bob"), "robert");
+        assert_eq!(canonical_first("robert"), "robert");
+        assert_eq!(canonical_first("liz"), "elizabeth");
+        assert!(nickname_compatible("liz", "beth"));
+        assert!(nickname_compatible("chris", "christine"));
+        assert!(nickname_compatible("chris", "christopher"));
+        assert!(!nickname_compatible("robert", "mary"));
+    }
+
+    #[test]
+    fn phones_in_every_format_become_ten_digits() {
+        for raw in [
+            "(312) 555-0101",
+            "312.555.0101",
+            "+1 312 555 0101",
+            "1-312-555-0101",
+        ] {
+            assert_eq!(phone(raw).as_deref(), Some("3125550101"), "{raw}");
+        }
+        assert_eq!(phone("555-0101"), None);
+        assert_eq!(phone("+44 20 7946 0958"), None);
+        assert_eq!(phone("012 555 0101"), None);
+    }
+
+    #[test]
+    fn emails_are_trimmed_and_lowercased_or_refused() {
+        assert_eq!(
+            email("  Ann.Lee@Example.COM ").as_deref(),
+            Some("ann.lee@example.com")
+        );
+        assert_eq!(email("not-an-email"), None);
+        assert_eq!(email("a@b"), None);
+        assert_eq!(email("a b@c.com"), None);
+    }
+
+    #[test]
+    fn addresses_use_usps_abbreviations_and_split_units() {
+        assert_eq!(
+            address("123 North Halsted Street", "Apt. 4B"),
+            (Some("123 n halsted st".into()), Some("4b".into()))
+        );
+        assert_eq!(
+            address("123 N. Halsted St #4b", ""),
+            (Some("123 n halsted st".into()), Some("4b".into()))
+        );
+        assert_eq!(
+            address("55 W Diversey Pkwy", "Unit 2"),
+            address("55 West Diversey Parkway", "unit 2")
+        );
+        assert_eq!(address("", ""), (None, None));
+    }
+
+    #[test]
+    fn zips_keep_five_digits() {
+        assert_eq!(zip("60614-1234").as_deref(), Some("60614"));
+        assert_eq!(zip("60614").as_deref(), Some("60614"));
+        assert_eq!(zip("6061"), None);
+    }
+
+    #[test]
+    fn dates_try_each_format() {
+        let formats = vec!["%Y-%m-%d".to_string(), "%m/%d/%Y".to_string()];
+        assert_eq!(date("03/07/1970", &formats).as_deref(), Some("1970-03-07"));
+        assert_eq!(date("1970-03-07", &formats).as_deref(), Some("1970-03-07"));
+        assert_eq!(date("7 March 1970", &formats), None);
+    }
+
+    #[test]
+    fn soundex_tolerates_spelling() {
+        assert_eq!(soundex("smith"), "S530");
+        assert_eq!(soundex("smyth"), "S530");
+        assert_eq!(soundex("robert"), "R163");
+        assert_eq!(soundex("rupert"), "R163");
+        assert_eq!(soundex("ashcraft"), "A261");
+    }
+}

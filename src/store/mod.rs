@@ -1,0 +1,127 @@
+//! The local SQLite store: opening with the right pragmas, the file mode, migrations.
+//! All SQL against the store lives under this module.
+
+mod migrate;
+pub mod source;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+/// One connection to the store. `Connection` is `Send` but not `Sync`: open one per thread.
+pub struct Db {
+    pub conn: Connection,
+    path: PathBuf,
+}
+
+impl Db {
+    /// Open (creating if needed) the store at `path` and bring its schema up to date.
+    /// A new file is created readable and writable by its owner only: it holds personal data.
+    pub fn open(path: &Path) -> Result<Db> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        create_private_file(path)?;
+        let conn = Connection::open(path)?;
+        configure(&conn)?;
+        migrate::apply(&conn)?;
+        Ok(Db {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// An in-memory store with the full schema, for tests and benchmarks.
+    pub fn open_in_memory() -> Result<Db> {
+        let conn = Connection::open_in_memory()?;
+        conn.execute_batch("PRAGMA foreign_keys = ON;")?;
+        migrate::apply(&conn)?;
+        Ok(Db {
+            conn,
+            path: PathBuf::from(":memory:"),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -65536;",
+    )?;
+    Ok(())
+}
+
+/// Create the database file with mode 0600 before SQLite opens it, so there is never a
+/// moment when it exists with wider permissions. SQLite's -wal and -shm files copy the
+/// main file's permissions.
+fn create_private_file(path: &Path) -> Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_store_is_private_and_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/cpm.db");
+        let db = Db::open(&path).unwrap();
+        assert_eq!(db.schema_version().unwrap(), migrate::latest_version());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        let journal: String = db
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(journal, "wal");
+        let fk: i64 = db
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn reopening_does_not_reapply_migrations() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cpm.db");
+        drop(Db::open(&path).unwrap());
+        let db = Db::open(&path).unwrap();
+        assert_eq!(db.schema_version().unwrap(), migrate::latest_version());
+    }
+}

@@ -1,0 +1,250 @@
+//! Ingest batches, quarantine, source records and fact rows.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
+
+use crate::config::SourceConfig;
+use crate::error::Result;
+use crate::ingest::mapping::{FactSchema, fact_schema};
+use crate::ingest::{BatchReport, PersonFields};
+
+/// Normalised person fields as stored beside the raw ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NormalizedPerson {
+    pub first: Option<String>,
+    pub first_canon: Option<String>,
+    pub last: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub unit: Option<String>,
+    pub city: Option<String>,
+    pub zip: Option<String>,
+}
+
+pub fn batch_exists(conn: &Connection, source: &str, sha256: &str) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM ingest_batch WHERE source = ?1 AND sha256 = ?2",
+            params![source, sha256],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Writes one batch inside the caller's transaction.
+pub struct BatchWriter<'a> {
+    tx: &'a Transaction<'a>,
+    batch_id: i64,
+    source: String,
+    system: String,
+    file: String,
+    fact: Option<(&'static FactSchema, String)>,
+    stamp: String,
+}
+
+impl<'a> BatchWriter<'a> {
+    pub fn begin(
+        tx: &'a Transaction<'a>,
+        source: &SourceConfig,
+        path: &Path,
+        sha256: &str,
+    ) -> Result<Self> {
+        let stamp = now();
+        tx.execute(
+            "INSERT INTO ingest_batch (source, file, sha256, started_at, finished_at, rows_read, rows_loaded,
+                 rows_quarantined, records_new, records_updated, millis)
+             VALUES (?1, ?2, ?3, ?4, ?4, 0, 0, 0, 0, 0, 0)",
+            params![source.name, path.display().to_string(), sha256, stamp],
+        )?;
+        let fact = source
+            .facts
+            .as_ref()
+            .and_then(|m| fact_schema(&m.table))
+            .map(|schema| (schema, fact_upsert_sql(schema)));
+        Ok(BatchWriter {
+            tx,
+            batch_id: tx.last_insert_rowid(),
+            source: source.name.clone(),
+            system: source.system.clone(),
+            file: path.display().to_string(),
+            fact,
+            stamp,
+        })
+    }
+
+    pub fn quarantine(&mut self, line: u64, reason: &str, raw: &str) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO quarantine (batch_id, source, file, line, reason, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![self.batch_id, self.source, self.file, line as i64, reason, raw])?;
+        Ok(())
+    }
+
+    /// Insert or update the source record for `key`; returns its id and whether it is new.
+    pub fn upsert_person(
+        &mut self,
+        key: &str,
+        p: &PersonFields,
+        n: &NormalizedPerson,
+    ) -> Result<(i64, bool)> {
+        let existing: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT id FROM source_record WHERE source = ?1 AND source_key = ?2")?
+            .query_row(params![self.source, key], |r| r.get(0))
+            .optional()?;
+        let values = params![
+            self.batch_id,
+            p.first_name,
+            p.last_name,
+            p.email,
+            p.phone,
+            p.address1,
+            p.address2,
+            p.city,
+            p.state,
+            p.zip,
+            p.date_of_birth,
+            n.first,
+            n.first_canon,
+            n.last,
+            n.email,
+            n.phone,
+            n.address,
+            n.unit,
+            n.city,
+            n.zip,
+            self.stamp,
+            self.source,
+            key,
+            self.system,
+        ];
+        match existing {
+            Some(id) => {
+                self.tx
+                    .prepare_cached(
+                        "UPDATE source_record SET batch_id = ?1, first_name = ?2, last_name = ?3, email = ?4,
+                            phone = ?5, address1 = ?6, address2 = ?7, city = ?8, state = ?9, zip = ?10,
+                            date_of_birth = ?11, n_first = ?12, n_first_canon = ?13, n_last = ?14,
+                            n_email = ?15, n_phone = ?16, n_address = ?17, n_unit = ?18, n_city = ?19,
+                            n_zip = ?20, updated_at = ?21, system = ?24
+                         WHERE source = ?22 AND source_key = ?23",
+                    )?
+                    .execute(values)?;
+                Ok((id, false))
+            }
+            None => {
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO source_record (batch_id, first_name, last_name, email, phone, address1,
+                            address2, city, state, zip, date_of_birth, n_first, n_first_canon, n_last,
+                            n_email, n_phone, n_address, n_unit, n_city, n_zip, updated_at, source,
+                            source_key, system)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                            ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+                    )?
+                    .execute(values)?;
+                Ok((self.tx.last_insert_rowid(), true))
+            }
+        }
+    }
+
+    /// Insert a fact row, or update it when the source already sent one with its key.
+    pub fn upsert_fact(
+        &mut self,
+        source_record_id: i64,
+        values: &[rusqlite::types::Value],
+    ) -> Result<()> {
+        let Some((_, sql)) = &self.fact else {
+            return Ok(());
+        };
+        let mut all = Vec::with_capacity(values.len() + 2);
+        all.push(rusqlite::types::Value::Integer(source_record_id));
+        all.push(rusqlite::types::Value::Text(self.source.clone()));
+        all.extend(values.iter().cloned());
+        self.tx
+            .prepare_cached(sql)?
+            .execute(params_from_iter(all))?;
+        Ok(())
+    }
+
+    pub fn finish(self, report: &BatchReport) -> Result<i64> {
+        self.tx.execute(
+            "UPDATE ingest_batch SET finished_at = ?2, rows_read = ?3, rows_loaded = ?4, rows_quarantined = ?5,
+                records_new = ?6, records_updated = ?7, millis = ?8 WHERE id = ?1",
+            params![
+                self.batch_id,
+                now(),
+                report.rows_read as i64,
+                report.rows_loaded as i64,
+                report.rows_quarantined as i64,
+                report.records_new as i64,
+                report.records_updated as i64,
+                report.millis as i64
+            ],
+        )?;
+        Ok(self.batch_id)
+    }
+}
+
+fn fact_upsert_sql(schema: &FactSchema) -> String {
+    let columns: Vec<&str> = schema.fields.iter().map(|f| f.column).collect();
+    let key_column = schema
+        .fields
+        .iter()
+        .find(|f| f.name == schema.key)
+        .map(|f| f.column)
+        .unwrap_or(schema.key);
+    let placeholders: Vec<String> = (1..=columns.len() + 2).map(|i| format!("?{i}")).collect();
+    let updates: Vec<String> = std::iter::once("source_record_id".to_string())
+        .chain(
+            columns
+                .iter()
+                .filter(|c| **c != key_column)
+                .map(|c| c.to_string()),
+        )
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    format!(
+        "INSERT INTO {table} (source_record_id, source, {cols}) VALUES ({ph})
+         ON CONFLICT (source, {key_column}) DO UPDATE SET {updates}",
+        table = schema.table,
+        cols = columns.join(", "),
+        ph = placeholders.join(", "),
+        updates = updates.join(", "),
+    )
+}
+
+/// Counts of what the store holds, for `cpm` status and the console's header.
+#[derive(Debug, Clone, serde::Serialize, Default)]
+pub struct StoreCounts {
+    pub batches: i64,
+    pub source_records: i64,
+    pub quarantined: i64,
+    pub donations: i64,
+    pub subscriptions: i64,
+    pub event_tickets: i64,
+    pub email_events: i64,
+}
+
+pub fn counts(conn: &Connection) -> Result<StoreCounts> {
+    let count = |table: &str| -> Result<i64> {
+        Ok(conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+    };
+    Ok(StoreCounts {
+        batches: count("ingest_batch")?,
+        source_records: count("source_record")?,
+        quarantined: count("quarantine")?,
+        donations: count("donation")?,
+        subscriptions: count("subscription")?,
+        event_tickets: count("event_ticket")?,
+        email_events: count("email_event")?,
+    })
+}
