@@ -162,6 +162,10 @@ impl CsvConnector {
                         None => "",
                     };
                     if raw.is_empty() {
+                        if let Some(default) = field.default {
+                            values.push(Value::Text(default.to_string()));
+                            continue;
+                        }
                         if field.required {
                             return Err(format!(
                                 "column '{}' ({}) is empty but required",

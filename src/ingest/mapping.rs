@@ -22,6 +22,8 @@ pub struct FactField {
     pub column: &'static str,
     pub kind: FieldType,
     pub required: bool,
+    /// Used when the source has no column for the field or leaves it empty.
+    pub default: Option<&'static str>,
 }
 
 #[derive(Debug)]
@@ -44,6 +46,18 @@ const fn f(name: &'static str, column: &'static str, kind: FieldType, required: 
         column,
         kind,
         required,
+        default: None,
+    }
+}
+
+/// A field that falls back to `default` when a source does not say.
+const fn d(name: &'static str, column: &'static str, default: &'static str) -> FactField {
+    FactField {
+        name,
+        column,
+        kind: Text,
+        required: false,
+        default: Some(default),
     }
 }
 
@@ -57,8 +71,8 @@ static SCHEMAS: &[FactSchema] = &[
             f("gift_key", "gift_key", Text, true),
             f("gift_date", "gift_date", Date, true),
             f("amount", "amount_cents", Money, true),
-            f("gift_type", "gift_type", Text, true),
-            f("status", "status", Text, true),
+            d("gift_type", "gift_type", "one_time"),
+            d("status", "status", "succeeded"),
             f("payment_method", "payment_method", Text, false),
             f("recurring_id", "recurring_id", Text, false),
             f("recurring_start", "recurring_start", Date, false),

@@ -1,1 +1,5 @@
+//! One integration-test binary (one link step) with a module per area.
 
+mod cli;
+mod common;
+mod ingest;

@@ -1,0 +1,76 @@
+//! The real binary: exit codes, JSON output, messages that name file and line.
+
+use std::process::Command;
+
+use crate::common::TempProject;
+
+fn cpm(p: &TempProject, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_cpm"))
+        .current_dir(p.root())
+        .args(args)
+        .output()
+        .expect("run cpm")
+}
+
+#[test]
+fn generate_ingest_status_round_trip_with_json() {
+    let p = TempProject::new();
+    let out = cpm(
+        &p,
+        &["generate", "--people", "500", "--seed", "3", "--json"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["people"], 500);
+
+    let out = cpm(&p, &["ingest", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let batches = report["batches"].as_array().unwrap();
+    assert_eq!(batches.len(), 4);
+    for b in batches {
+        let (read, loaded, quarantined) = (
+            b["rows_read"].as_u64().unwrap(),
+            b["rows_loaded"].as_u64().unwrap(),
+            b["rows_quarantined"].as_u64().unwrap(),
+        );
+        assert_eq!(read, loaded + quarantined);
+    }
+
+    let out = cpm(&p, &["status", "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(status["source_records"].as_i64().unwrap() > 500);
+    assert_eq!(status["batches"], 4);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let p = TempProject::new();
+    assert_eq!(
+        cpm(&p, &["generate", "--people", "0"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(cpm(&p, &["no-such-command"]).status.code(), Some(2));
+    assert_eq!(
+        cpm(&p, &["ingest", "--source", "nope"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn a_bad_config_exits_1_naming_file_line_and_key() {
+    let p = TempProject::new();
+    p.write_config("sources.yaml", "sources:\n  - name: x\n    system: s\n    file: x.csv\n    person_key: id\n    persn: {}\n");
+    let out = cpm(&p, &["ingest"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("config/sources.yaml:6: persn:"), "{err}");
+}

@@ -1,0 +1,73 @@
+//! Shared helpers: a temporary project directory with its own config and store.
+
+use std::path::{Path, PathBuf};
+
+use cpm::config::Project;
+use cpm::store::Db;
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+pub struct TempProject {
+    pub dir: tempfile::TempDir,
+}
+
+impl TempProject {
+    pub fn new() -> TempProject {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
+        TempProject { dir }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn project(&self) -> Project {
+        Project::new(self.dir.path())
+    }
+
+    pub fn write_config(&self, name: &str, text: &str) {
+        std::fs::write(self.dir.path().join("config").join(name), text).expect("write config");
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("data/cpm.db")
+    }
+
+    pub fn db(&self) -> Db {
+        Db::open(&self.db_path()).expect("open store")
+    }
+}
+
+pub fn count(db: &Db, sql: &str) -> i64 {
+    db.conn.query_row(sql, [], |r| r.get(0)).expect(sql)
+}
+
+/// A sources.yaml with one donation source reading `file`.
+pub fn donation_source(file: &Path) -> String {
+    format!(
+        "sources:
+  - name: gifts
+    system: wbez
+    file: {}
+    person_key: id
+    person:
+      first_name: first
+      last_name: last
+      email: email
+      phone: phone
+      zip: zip
+    facts:
+      table: donation
+      columns:
+        gift_key: gift_id
+        gift_date: date
+        amount: amount
+",
+        file.display()
+    )
+}
