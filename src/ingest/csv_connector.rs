@@ -23,6 +23,7 @@ pub struct CsvConnector {
     fact: Option<(&'static FactSchema, Vec<Option<usize>>)>,
     record: csv::ByteRecord,
     file_size: u64,
+    previous_person_hash: Option<u64>,
 }
 
 impl CsvConnector {
@@ -109,6 +110,7 @@ impl CsvConnector {
             fact,
             record: csv::ByteRecord::new(),
             file_size,
+            previous_person_hash: None,
         })
     }
 
@@ -121,11 +123,7 @@ impl CsvConnector {
                 self.header_len
             ));
         }
-        let text = |i: usize| -> std::result::Result<&str, String> {
-            std::str::from_utf8(&record[i])
-                .map(str::trim)
-                .map_err(|_| format!("column '{}' is not valid UTF-8", self.header[i]))
-        };
+        let text = |i: usize| self.field_text(record, i);
         let key = text(self.key_col)?;
         if key.is_empty() {
             return Err(format!(
@@ -133,25 +131,22 @@ impl CsvConnector {
                 self.header[self.key_col]
             ));
         }
-        let mut person = PersonFields::default();
-        for (field, col) in &self.person_cols {
-            let value = text(*col)?;
-            if !value.is_empty() {
-                person.set(field, value);
+        // Exports repeat a person's fields on each of their fact rows: when the key and
+        // person bytes equal the previous good row's, skip re-decoding them.
+        let person_hash = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            record[self.key_col].hash(&mut h);
+            for (_, col) in &self.person_cols {
+                record[*col].hash(&mut h);
             }
-        }
-        if let Some(dob) = person.date_of_birth.take() {
-            person.date_of_birth = Some(
-                crate::resolve::normalize::date(&dob, &self.source.date_formats).ok_or_else(
-                    || {
-                        format!(
-                            "column '{}': '{dob}' is not a date in the configured formats",
-                            self.header[self.person_col("date_of_birth")]
-                        )
-                    },
-                )?,
-            );
-        }
+            h.finish()
+        };
+        let person = if self.previous_person_hash == Some(person_hash) {
+            None
+        } else {
+            Some(self.map_person(record)?)
+        };
         let fact = match &self.fact {
             None => None,
             Some((schema, cols)) => {
@@ -194,8 +189,42 @@ impl CsvConnector {
             line,
             key: key.to_string(),
             person,
+            person_hash,
             fact,
         })
+    }
+
+    fn field_text<'r>(
+        &self,
+        record: &'r csv::ByteRecord,
+        i: usize,
+    ) -> std::result::Result<&'r str, String> {
+        std::str::from_utf8(&record[i])
+            .map(str::trim)
+            .map_err(|_| format!("column '{}' is not valid UTF-8", self.header[i]))
+    }
+
+    fn map_person(&self, record: &csv::ByteRecord) -> std::result::Result<PersonFields, String> {
+        let mut person = PersonFields::default();
+        for (field, col) in &self.person_cols {
+            let value = self.field_text(record, *col)?;
+            if !value.is_empty() {
+                person.set(field, value);
+            }
+        }
+        if let Some(dob) = person.date_of_birth.take() {
+            person.date_of_birth = Some(
+                crate::resolve::normalize::date(&dob, &self.source.date_formats).ok_or_else(
+                    || {
+                        format!(
+                            "column '{}': '{dob}' is not a date in the configured formats",
+                            self.header[self.person_col("date_of_birth")]
+                        )
+                    },
+                )?,
+            );
+        }
+        Ok(person)
     }
 
     fn person_col(&self, field: &str) -> usize {
@@ -231,7 +260,10 @@ impl Connector for CsvConnector {
         match read {
             Ok(false) => None,
             Ok(true) => Some(match self.map_record(line) {
-                Ok(row) => RowOutcome::Row(row),
+                Ok(row) => {
+                    self.previous_person_hash = Some(row.person_hash);
+                    RowOutcome::Row(row)
+                }
                 Err(reason) => RowOutcome::Quarantine {
                     line,
                     reason,

@@ -5,7 +5,6 @@ pub mod csv_connector;
 pub mod mapping;
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -80,7 +79,10 @@ impl PersonFields {
 pub struct MappedRow {
     pub line: u64,
     pub key: String,
-    pub person: PersonFields,
+    /// `None` when the row repeats the previous row's person exactly.
+    pub person: Option<PersonFields>,
+    /// A hash of the key and the raw person fields.
+    pub person_hash: u64,
     /// Values in the order of the fact schema's fields.
     pub fact: Option<Vec<Value>>,
 }
@@ -230,12 +232,19 @@ pub fn ingest_file(
                 report.rows_quarantined += 1;
             }
             RowOutcome::Row(row) => {
-                let fields_hash = hash_of(&row.person);
-                let record_id = match seen.get(&row.key) {
-                    Some((id, h)) if *h == fields_hash => *id,
-                    _ => {
+                let fields_hash = row.person_hash;
+                let record_id = match (seen.get(&row.key), &row.person) {
+                    (Some((id, h)), _) if *h == fields_hash => *id,
+                    (_, None) => {
+                        return Err(Error::Invalid(format!(
+                            "{}: line {}: internal error: repeated person without a previous row",
+                            path.display(),
+                            row.line
+                        )));
+                    }
+                    (_, Some(person)) => {
                         let (id, is_new) =
-                            writer.upsert_person(&row.key, &row.person, &row.person.normalize())?;
+                            writer.upsert_person(&row.key, person, &person.normalize())?;
                         if !seen.contains_key(&row.key) {
                             if is_new {
                                 report.records_new += 1;
@@ -270,12 +279,6 @@ pub fn ingest_file(
     report.batch_id = Some(batch_id);
     report.outcome = BatchOutcome::Loaded;
     Ok(report)
-}
-
-fn hash_of(person: &PersonFields) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    person.hash(&mut h);
-    h.finish()
 }
 
 pub fn sha256_file(path: &Path) -> Result<String> {

@@ -160,6 +160,16 @@ pub fn address(line1: &str, line2: &str) -> (Option<String>, Option<String>) {
 /// Parse a date in any of the listed chrono formats to ISO `YYYY-MM-DD`.
 pub fn date(raw: &str, formats: &[String]) -> Option<String> {
     let raw = raw.trim();
+    // Fast path for ISO dates, the common case, without chrono's format parser.
+    let b = raw.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' && formats.iter().any(|f| f == "%Y-%m-%d") {
+        let num = |s: &str| s.parse::<u32>().ok();
+        if let (Some(y), Some(m), Some(d)) = (num(&raw[0..4]), num(&raw[5..7]), num(&raw[8..10])) {
+            if chrono::NaiveDate::from_ymd_opt(y as i32, m, d).is_some() {
+                return Some(raw.to_string());
+            }
+        }
+    }
     formats.iter().find_map(|f| {
         chrono::NaiveDate::parse_from_str(raw, f)
             .ok()

@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_i
 use crate::config::SourceConfig;
 use crate::error::Result;
 use crate::ingest::mapping::{FactSchema, fact_schema};
+
 use crate::ingest::{BatchReport, PersonFields};
 
 /// Normalised person fields as stored beside the raw ones.
@@ -38,14 +39,16 @@ fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// Writes one batch inside the caller's transaction.
+/// Writes one batch inside the caller's transaction. Holds its prepared statements: a
+/// million-row file must not pay a statement-cache lookup per row.
 pub struct BatchWriter<'a> {
     tx: &'a Transaction<'a>,
     batch_id: i64,
     source: String,
     system: String,
     file: String,
-    fact: Option<(&'static FactSchema, String)>,
+    fact: Option<rusqlite::Statement<'a>>,
+    find_person: rusqlite::Statement<'a>,
     stamp: String,
 }
 
@@ -63,12 +66,13 @@ impl<'a> BatchWriter<'a> {
              VALUES (?1, ?2, ?3, ?4, ?4, 0, 0, 0, 0, 0, 0)",
             params![source.name, path.display().to_string(), sha256, stamp],
         )?;
-        let fact = source
-            .facts
-            .as_ref()
-            .and_then(|m| fact_schema(&m.table))
-            .map(|schema| (schema, fact_upsert_sql(schema)));
+        let fact = match source.facts.as_ref().and_then(|m| fact_schema(&m.table)) {
+            Some(schema) => Some(tx.prepare(&fact_upsert_sql(schema))?),
+            None => None,
+        };
         Ok(BatchWriter {
+            find_person: tx
+                .prepare("SELECT id FROM source_record WHERE source = ?1 AND source_key = ?2")?,
             tx,
             batch_id: tx.last_insert_rowid(),
             source: source.name.clone(),
@@ -96,8 +100,7 @@ impl<'a> BatchWriter<'a> {
         n: &NormalizedPerson,
     ) -> Result<(i64, bool)> {
         let existing: Option<i64> = self
-            .tx
-            .prepare_cached("SELECT id FROM source_record WHERE source = ?1 AND source_key = ?2")?
+            .find_person
             .query_row(params![self.source, key], |r| r.get(0))
             .optional()?;
         let values = params![
@@ -162,16 +165,15 @@ impl<'a> BatchWriter<'a> {
         source_record_id: i64,
         values: &[rusqlite::types::Value],
     ) -> Result<()> {
-        let Some((_, sql)) = &self.fact else {
+        let Some(statement) = self.fact.as_mut() else {
             return Ok(());
         };
-        let mut all = Vec::with_capacity(values.len() + 2);
-        all.push(rusqlite::types::Value::Integer(source_record_id));
-        all.push(rusqlite::types::Value::Text(self.source.clone()));
-        all.extend(values.iter().cloned());
-        self.tx
-            .prepare_cached(sql)?
-            .execute(params_from_iter(all))?;
+        use rusqlite::ToSql;
+        let mut all: Vec<&dyn ToSql> = Vec::with_capacity(values.len() + 2);
+        all.push(&source_record_id);
+        all.push(&self.source);
+        all.extend(values.iter().map(|v| v as &dyn ToSql));
+        statement.execute(params_from_iter(all))?;
         Ok(())
     }
 
