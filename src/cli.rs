@@ -13,6 +13,7 @@ use cpm::config::Project;
 use cpm::generate::{self, GenerateOptions};
 use cpm::ingest::{self, IngestOptions, IngestReport};
 use cpm::progress::{Progress, Silent};
+use cpm::resolve::{self, review, settings::ResolutionConfig};
 use cpm::store::Db;
 
 #[derive(Parser, Debug)]
@@ -35,6 +36,19 @@ pub struct Global {
     /// Machine-readable output.
     #[arg(long, global = true)]
     json: bool,
+    /// Who the audit trail records for decisions (default: the OS user).
+    #[arg(long = "as", global = true)]
+    actor: Option<String>,
+}
+
+impl Global {
+    fn actor(&self) -> String {
+        self.actor
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("USERNAME").ok())
+            .unwrap_or_else(|| "unknown".into())
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -62,6 +76,20 @@ enum Command {
     },
     /// Show what the store holds.
     Status,
+    /// Resolve source records into golden records (and evaluate against a truth file).
+    Resolve {
+        /// Ground truth CSV (source, source_key, person_id[, household_id]) to score against.
+        #[arg(long)]
+        eval: Option<PathBuf>,
+        /// Only evaluate the store as it is; do not re-run resolution.
+        #[arg(long, requires = "eval")]
+        eval_only: bool,
+    },
+    /// The stewards' review queue and decisions.
+    Review {
+        #[command(subcommand)]
+        action: ReviewAction,
+    },
     /// Measure generate + ingest throughput and peak memory.
     Bench {
         #[arg(long, default_value_t = 100_000)]
@@ -69,6 +97,45 @@ enum Command {
         /// Where to write the generated files and the benchmark store.
         #[arg(long, default_value = "data/bench")]
         dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ReviewAction {
+    /// List pending pairs (most at stake first).
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Order by score instead of what is at stake.
+        #[arg(long)]
+        by_score: bool,
+    },
+    /// Approve a pair: the two golden records merge.
+    Approve {
+        candidate: i64,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Reject a pair: never merge these two records.
+    Reject {
+        candidate: i64,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Skip a pair for now.
+    Skip { candidate: i64 },
+    /// Undo your latest decision.
+    Undo,
+    /// Take a source record out of its golden record.
+    Unmerge {
+        record: i64,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Show the audit trail (latest first).
+    Audit {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
     },
 }
 
@@ -107,6 +174,10 @@ pub fn run() -> Result<ExitCode> {
         ),
         Some(Command::Status) => cmd_status(&g),
         Some(Command::Bench { people, dir }) => cmd_bench(&g, people, &project.resolve(&dir)),
+        Some(Command::Resolve { eval, eval_only }) => {
+            cmd_resolve(&g, &project, eval.as_deref(), eval_only)
+        }
+        Some(Command::Review { action }) => cmd_review(&g, &project, action),
     };
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
@@ -242,6 +313,164 @@ fn cmd_status(g: &Global) -> Result<()> {
     println!("  subscriptions    {:>10}", counts.subscriptions);
     println!("  event tickets    {:>10}", counts.event_tickets);
     println!("  email periods    {:>10}", counts.email_events);
+    Ok(())
+}
+
+fn cmd_resolve(
+    g: &Global,
+    project: &Project,
+    eval: Option<&std::path::Path>,
+    eval_only: bool,
+) -> Result<()> {
+    let config = ResolutionConfig::load(project)?;
+    let mut db = open_db(g)?;
+    let summary = if eval_only {
+        None
+    } else {
+        Some(resolve::run(
+            &mut db,
+            &config,
+            &g.actor(),
+            progress_for(g).as_ref(),
+        )?)
+    };
+    let evaluation = match eval {
+        Some(path) => Some(resolve::evaluate::evaluate(
+            &db.conn,
+            &resolve::evaluate::read_truth(&project.resolve(path))?,
+        )?),
+        None => None,
+    };
+    if g.json {
+        return print_json(&serde_json::json!({ "run": summary, "evaluation": evaluation }));
+    }
+    if let Some(s) = &summary {
+        println!(
+            "records {}  candidate pairs {}  auto {}  review {}  household conflicts {}",
+            s.records, s.candidate_pairs, s.auto_pairs, s.review_pairs, s.conflict_pairs
+        );
+        println!(
+            "golden records {} (kept ids {}, new {}, retired {}, changed {})",
+            s.write.constituents, s.write.kept, s.write.created, s.write.retired, s.write.changed
+        );
+        for c in &s.capped_blocks {
+            println!(
+                "capped block: {} key shared by {} records (compared on other keys only)",
+                c.key, c.size
+            );
+        }
+        println!(
+            "time ms: load {} block {} compare {} cluster {} write {}",
+            s.millis_load, s.millis_block, s.millis_compare, s.millis_cluster, s.millis_write
+        );
+    }
+    if let Some(e) = &evaluation {
+        println!(
+            "evaluation against {} truth rows ({} found in the store)",
+            e.records_in_truth, e.records_matched_to_store
+        );
+        println!(
+            "  pairwise precision {:.4}  recall {:.4}  F1 {:.4}",
+            e.precision, e.recall, e.f1
+        );
+        println!(
+            "  true pairs {}  predicted {}  correct {}",
+            e.true_pairs, e.predicted_pairs, e.true_positive_pairs
+        );
+        println!(
+            "  entities {}  golden records {}  exactly resolved {}  over-merged {}  household merges {}",
+            e.entities,
+            e.constituents,
+            e.entities_exactly_resolved,
+            e.overmerged_constituents,
+            e.household_merges
+        );
+        println!(
+            "  review pairs {} ({:.2}% of records; {} are true matches)",
+            e.review_pairs,
+            100.0 * e.review_share_of_records,
+            e.review_pairs_true
+        );
+    }
+    Ok(())
+}
+
+fn cmd_review(g: &Global, project: &Project, action: ReviewAction) -> Result<()> {
+    let config = ResolutionConfig::load(project)?;
+    let mut db = open_db(g)?;
+    let actor = g.actor();
+    let result = match action {
+        ReviewAction::List { limit, by_score } => {
+            let order = if by_score {
+                review::QueueOrder::Score
+            } else {
+                review::QueueOrder::Stake
+            };
+            let items = review::queue(&db.conn, order, limit, 0)?;
+            if g.json {
+                return print_json(&items);
+            }
+            println!("{} pending", review::pending_count(&db.conn)?);
+            for i in items {
+                let name = |r: &review::RecordView| {
+                    format!(
+                        "{} {}",
+                        r.first_name.clone().unwrap_or_default(),
+                        r.last_name.clone().unwrap_or_default()
+                    )
+                };
+                println!(
+                    "#{:<7} {:.3} ${:>9.2}{} {:<22} [{}] ~ {:<22} [{}]",
+                    i.candidate_id,
+                    i.score,
+                    i.stake_cents as f64 / 100.0,
+                    if i.sustainer { " S" } else { "  " },
+                    name(&i.a),
+                    i.a.source,
+                    name(&i.b),
+                    i.b.source
+                );
+            }
+            return Ok(());
+        }
+        ReviewAction::Approve { candidate, note } => {
+            review::approve(&mut db, &config, candidate, &actor, note.as_deref())?
+        }
+        ReviewAction::Reject { candidate, note } => {
+            review::reject(&mut db, &config, candidate, &actor, note.as_deref())?
+        }
+        ReviewAction::Skip { candidate } => review::skip(&mut db, candidate, &actor)?,
+        ReviewAction::Undo => review::undo(&mut db, &config, &actor)?,
+        ReviewAction::Unmerge { record, note } => {
+            review::unmerge(&mut db, &config, record, &actor, note.as_deref())?
+        }
+        ReviewAction::Audit { limit } => {
+            let events = cpm::store::audit::recent(&db.conn, limit)?;
+            if g.json {
+                return print_json(&events);
+            }
+            for e in events {
+                println!(
+                    "{} {:<10} {:<14} constituent {:<8} records {:?}/{:?} {}",
+                    e.at,
+                    e.actor,
+                    e.action,
+                    e.constituent_id.map(|c| c.to_string()).unwrap_or_default(),
+                    e.record_a,
+                    e.record_b,
+                    e.reason.unwrap_or_default()
+                );
+            }
+            return Ok(());
+        }
+    };
+    if g.json {
+        return print_json(&result);
+    }
+    println!(
+        "{} by {actor}: golden record(s) {:?} (audit #{})",
+        result.action, result.constituents, result.audit_id
+    );
     Ok(())
 }
 

@@ -9,7 +9,7 @@ mod tables;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use rand::SeedableRng;
@@ -55,7 +55,7 @@ const HEADERS: [&str; 5] = [
     "subscriber_id,first,last,email_address,phone_number,address,city,state,postal_code,subscription_id,plan,start_date,end_date,auto_renew,status,monthly_price",
     "attendee_id,attendee_first_name,attendee_last_name,attendee_email,attendee_phone,billing_zip,ticket_id,event_name,event_date,ticket_price,ticket_status",
     "contact_id,first_name,last_name,email,zip,activity_id,period_start,sent,bounced,opened,clicked,unsubscribed,last_open_date",
-    "source,source_key,person_id",
+    "source,source_key,person_id,household_id",
 ];
 
 /// One chunk of households rendered to CSV text, per file (the 5th is ground truth).
@@ -211,7 +211,10 @@ fn csv_line(buf: &mut Vec<u8>, fields: &[&str]) {
 }
 
 fn truth(chunk: &mut Chunk, source: &str, key: &str, p: &Person) {
-    csv_line(&mut chunk.files[4], &[source, key, &p.id.to_string()]);
+    csv_line(
+        &mut chunk.files[4],
+        &[source, key, &p.id.to_string(), &(p.id / 8).to_string()],
+    );
     chunk.rows[4] += 1;
 }
 
@@ -436,32 +439,12 @@ fn write_email(
     }
 }
 
-/// Read a ground-truth file: (source, source_key) -> person id.
-pub fn read_truth(path: &Path) -> Result<Vec<(String, String, String)>> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| Error::BadFile {
-        file: path.into(),
-        message: e.to_string(),
-    })?;
-    let mut out = Vec::new();
-    for row in reader.records() {
-        let row = row?;
-        if row.len() < 3 {
-            return Err(Error::BadFile {
-                file: path.into(),
-                message: "expected columns source,source_key,person_id".into(),
-            });
-        }
-        out.push((row[0].to_string(), row[1].to_string(), row[2].to_string()));
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::progress::Silent;
 
-    fn run(seed: u64, people: u64, dir: &Path) -> GenerateReport {
+    fn run(seed: u64, people: u64, dir: &std::path::Path) -> GenerateReport {
         generate(
             &GenerateOptions {
                 seed,

@@ -164,10 +164,10 @@ pub fn date(raw: &str, formats: &[String]) -> Option<String> {
     let b = raw.as_bytes();
     if b.len() == 10 && b[4] == b'-' && b[7] == b'-' && formats.iter().any(|f| f == "%Y-%m-%d") {
         let num = |s: &str| s.parse::<u32>().ok();
-        if let (Some(y), Some(m), Some(d)) = (num(&raw[0..4]), num(&raw[5..7]), num(&raw[8..10])) {
-            if chrono::NaiveDate::from_ymd_opt(y as i32, m, d).is_some() {
-                return Some(raw.to_string());
-            }
+        if let (Some(y), Some(m), Some(d)) = (num(&raw[0..4]), num(&raw[5..7]), num(&raw[8..10]))
+            && chrono::NaiveDate::from_ymd_opt(y as i32, m, d).is_some()
+        {
+            return Some(raw.to_string());
         }
     }
     formats.iter().find_map(|f| {

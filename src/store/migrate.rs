@@ -6,7 +6,10 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// Append-only: never edit a migration that has shipped, add a new one.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../sql/sqlite/0001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../sql/sqlite/0001_foundation.sql")),
+    (2, include_str!("../../sql/sqlite/0002_resolution.sql")),
+];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map(|(v, _)| *v).unwrap_or(0)

@@ -1,7 +1,9 @@
 //! The local SQLite store: opening with the right pragmas, the file mode, migrations.
 //! All SQL against the store lives under this module.
 
+pub mod audit;
 mod migrate;
+pub mod resolve;
 pub mod source;
 
 use std::path::{Path, PathBuf};

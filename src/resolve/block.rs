@@ -1,0 +1,118 @@
+//! Blocking: only records that share a key are compared. Several keys, so a true pair
+//! that differs in one field still meets on another. Oversized blocks (a shared office
+//! phone, a placeholder email) are skipped and reported, never silently dropped.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::compare::Rec;
+use super::normalize::soundex;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CappedBlock {
+    pub key: String,
+    pub size: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Blocks {
+    /// Candidate pairs as indices into the record slice, a < b, deduplicated.
+    pub pairs: Vec<(u32, u32)>,
+    pub capped: Vec<CappedBlock>,
+}
+
+fn key_of(kind: &str, r: &Rec) -> Option<String> {
+    let z = r.zip.as_deref();
+    Some(match kind {
+        "email" => r.email.clone()?,
+        "phone" => r.phone.clone()?,
+        "last_soundex_zip" => format!("{}|{}", soundex(r.last.as_deref()?), z?),
+        "first_last" => format!("{}|{}", r.first_canon.as_deref()?, r.last.as_deref()?),
+        "first_zip" => format!("{}|{}", r.first_canon.as_deref()?, z?),
+        "address_zip" => format!("{}|{}", r.address.as_deref()?, z?),
+        _ => return None,
+    })
+}
+
+pub fn block(records: &[Rec], keys: &[String], max_block_size: usize) -> Blocks {
+    let mut pairs: Vec<u64> = Vec::new();
+    let mut capped = Vec::new();
+    for kind in keys {
+        let mut groups: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, r) in records.iter().enumerate() {
+            if let Some(k) = key_of(kind, r) {
+                groups.entry(k).or_default().push(i as u32);
+            }
+        }
+        let mut groups: Vec<(String, Vec<u32>)> = groups.into_iter().collect();
+        groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (k, members) in groups {
+            if members.len() > max_block_size {
+                // The key itself may be personal (an email); report its kind and size only.
+                capped.push(CappedBlock {
+                    key: kind.clone(),
+                    size: members.len(),
+                });
+                let _ = k;
+                continue;
+            }
+            for (x, &a) in members.iter().enumerate() {
+                for &b in &members[x + 1..] {
+                    pairs.push(((a as u64) << 32) | b as u64);
+                }
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    Blocks {
+        pairs: pairs
+            .into_iter()
+            .map(|p| ((p >> 32) as u32, p as u32))
+            .collect(),
+        capped,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(last: &str, zip: &str, email: &str) -> Rec {
+        Rec {
+            last: Some(last.into()),
+            first_canon: Some("ann".into()),
+            zip: Some(zip.into()),
+            email: (!email.is_empty()).then(|| email.into()),
+            ..Rec::default()
+        }
+    }
+
+    #[test]
+    fn pairs_meet_on_any_key_once() {
+        let records = vec![
+            rec("smith", "60614", "a@x.com"),
+            rec("smyth", "60614", "a@x.com"),
+            rec("jones", "60201", ""),
+        ];
+        let b = block(&records, &["email".into(), "last_soundex_zip".into()], 10);
+        assert_eq!(b.pairs, vec![(0, 1)]);
+    }
+
+    #[test]
+    fn giant_blocks_are_capped_and_reported() {
+        let records: Vec<Rec> = (0..5)
+            .map(|_| rec("lee", "60614", "shared@x.com"))
+            .collect();
+        let b = block(&records, &["email".into()], 3);
+        assert!(b.pairs.is_empty());
+        assert_eq!(
+            b.capped,
+            vec![CappedBlock {
+                key: "email".into(),
+                size: 5
+            }]
+        );
+    }
+}

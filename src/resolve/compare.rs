@@ -1,0 +1,413 @@
+//! Comparing two source records: per-field similarity, each field's contribution (they
+//! add up to the score), the deterministic rules and the household guard. Pure.
+
+use serde::{Deserialize, Serialize};
+use strsim::{jaro_winkler, normalized_levenshtein};
+
+use super::normalize::nickname_compatible;
+use super::settings::ResolutionConfig;
+
+/// A source record as matching sees it: normalised fields only.
+#[derive(Debug, Clone, Default)]
+pub struct Rec {
+    pub id: i64,
+    pub source: String,
+    pub first: Option<String>,
+    pub first_canon: Option<String>,
+    pub last: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub unit: Option<String>,
+    pub city: Option<String>,
+    pub zip: Option<String>,
+    pub dob: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contribution {
+    pub field: String,
+    /// 0..1 similarity of the two values.
+    pub similarity: f64,
+    /// What this field adds to the score (may be negative for a guard).
+    pub contribution: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    pub score: f64,
+    /// "email" / "phone" for a deterministic match, "weighted" otherwise.
+    pub rule: &'static str,
+    pub contributions: Vec<Contribution>,
+    /// The names say these are different people (household guard): never link them.
+    pub conflict: bool,
+}
+
+fn both<'a>(a: &'a Option<String>, b: &'a Option<String>) -> Option<(&'a str, &'a str)> {
+    match (a, b) {
+        (Some(x), Some(y)) if !x.is_empty() && !y.is_empty() => Some((x, y)),
+        _ => None,
+    }
+}
+
+/// First-name similarity: nickname forms and initials count as the same name.
+pub fn first_name_similarity(a: &Rec, b: &Rec) -> Option<f64> {
+    let (x, y) = both(&a.first, &b.first)?;
+    let (x1, y1) = (
+        x.split(' ').next().unwrap_or(x),
+        y.split(' ').next().unwrap_or(y),
+    );
+    if x1 == y1 || nickname_compatible(x1, y1) {
+        return Some(1.0);
+    }
+    if (x1.len() == 1 && y1.starts_with(x1)) || (y1.len() == 1 && x1.starts_with(y1)) {
+        return Some(0.9);
+    }
+    Some(jaro_winkler(x1, y1))
+}
+
+fn last_name_similarity(a: &Rec, b: &Rec) -> Option<f64> {
+    let (x, y) = both(&a.last, &b.last)?;
+    if x == y {
+        return Some(1.0);
+    }
+    // Double-barrelled and hyphenated names: a shared token is strong agreement.
+    if x.split(' ')
+        .any(|t| t.len() > 2 && y.split(' ').any(|u| u == t))
+    {
+        return Some(0.92);
+    }
+    Some(jaro_winkler(x, y))
+}
+
+fn email_similarity(a: &Rec, b: &Rec) -> Option<f64> {
+    let (x, y) = both(&a.email, &b.email)?;
+    if x == y {
+        return Some(1.0);
+    }
+    let local = |e: &str| {
+        e.split('@')
+            .next()
+            .unwrap_or(e)
+            .replace(['.', '_', '-'], "")
+    };
+    let (lx, ly) = (local(x), local(y));
+    if lx == ly {
+        return Some(0.9);
+    }
+    Some((normalized_levenshtein(&lx, &ly) - 0.5).max(0.0))
+}
+
+fn phone_similarity(a: &Rec, b: &Rec) -> Option<f64> {
+    let (x, y) = both(&a.phone, &b.phone)?;
+    Some(if x == y {
+        1.0
+    } else if x[3..] == y[3..] {
+        0.6 // same number, different area code: a typo or an overlay code
+    } else {
+        0.0
+    })
+}
+
+fn address_similarity(a: &Rec, b: &Rec) -> Option<f64> {
+    let (x, y) = both(&a.address, &b.address)?;
+    let street = if x == y { 1.0 } else { token_similarity(x, y) };
+    let unit = match both(&a.unit, &b.unit) {
+        Some((u, v)) if u != v => 0.7,
+        _ => 1.0,
+    };
+    Some(street * unit)
+}
+
+/// Token-set similarity: the share of tokens in common, each matched by the best
+/// normalised edit distance, so "123 n halsted st" ~ "123 halsted st".
+fn token_similarity(x: &str, y: &str) -> f64 {
+    let xs: Vec<&str> = x.split(' ').collect();
+    let ys: Vec<&str> = y.split(' ').collect();
+    // House numbers must agree exactly.
+    if let (Some(nx), Some(ny)) = (xs.first(), ys.first())
+        && nx.chars().all(|c| c.is_ascii_digit())
+        && ny.chars().all(|c| c.is_ascii_digit())
+        && nx != ny
+    {
+        return 0.0;
+    }
+    let best = |t: &str, others: &[&str]| {
+        others
+            .iter()
+            .map(|o| normalized_levenshtein(t, o))
+            .fold(0.0, f64::max)
+    };
+    let sx: f64 = xs.iter().map(|t| best(t, &ys)).sum();
+    let sy: f64 = ys.iter().map(|t| best(t, &xs)).sum();
+    (sx + sy) / (xs.len() + ys.len()) as f64
+}
+
+fn zip_similarity(a: &Rec, b: &Rec) -> Option<f64> {
+    let (x, y) = both(&a.zip, &b.zip)?;
+    Some(if x == y {
+        1.0
+    } else if x[..3] == y[..3] {
+        0.3
+    } else {
+        0.0
+    })
+}
+
+fn dob_similarity(a: &Rec, b: &Rec) -> Option<f64> {
+    let (x, y) = both(&a.dob, &b.dob)?;
+    Some(if x == y {
+        1.0
+    } else if x[..4] == y[..4] || x[5..] == y[5..] {
+        0.4 // same year, or day and month: a typo more than a different person
+    } else {
+        0.0
+    })
+}
+
+/// Swap first and last when the record has them the wrong way round for this pair.
+fn names_swapped(a: &Rec, b: &Rec) -> bool {
+    match (
+        both(&a.first, &b.last),
+        both(&a.last, &b.first),
+        both(&a.first, &b.first),
+    ) {
+        (Some((af, bl)), Some((al, bf)), Some((x, y))) => af == bl && al == bf && x != y,
+        _ => false,
+    }
+}
+
+/// Score a pair. Returns the score with each field's contribution.
+pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
+    let swapped_b;
+    let b = if names_swapped(a, b) {
+        swapped_b = Rec {
+            first: b.last.clone(),
+            last: b.first.clone(),
+            first_canon: None,
+            ..b.clone()
+        };
+        &swapped_b
+    } else {
+        b
+    };
+    let first = first_name_similarity(a, b);
+    let last = last_name_similarity(a, b);
+    let conflict = first.is_some_and(|s| s < config.guards.first_name_conflict_below)
+        || dob_similarity(a, b).is_some_and(|s| s == 0.0);
+    let fields: [(&str, Option<f64>); 7] = [
+        ("first_name", first),
+        ("last_name", last),
+        ("email", email_similarity(a, b)),
+        ("phone", phone_similarity(a, b)),
+        ("address", address_similarity(a, b)),
+        ("zip", zip_similarity(a, b)),
+        ("date_of_birth", dob_similarity(a, b)),
+    ];
+
+    // Deterministic: an exact email or phone is the same person unless names conflict
+    // or the surnames clearly differ (a shared family mailbox or landline).
+    let names_agree = !conflict && last.is_none_or(|s| s >= 0.85);
+    for rule in &config.deterministic {
+        let exact = match rule.as_str() {
+            "email" => both(&a.email, &b.email).is_some_and(|(x, y)| x == y),
+            "phone" => both(&a.phone, &b.phone).is_some_and(|(x, y)| x == y),
+            _ => false,
+        };
+        if exact && names_agree && first.is_some() {
+            let contributions = fields
+                .iter()
+                .filter_map(|(f, s)| s.map(|s| (f, s)))
+                .map(|(f, s)| Contribution {
+                    field: f.to_string(),
+                    similarity: s,
+                    contribution: if *f == rule.as_str() { 1.0 } else { 0.0 },
+                })
+                .collect();
+            return Scored {
+                score: 1.0,
+                rule: if rule == "email" { "email" } else { "phone" },
+                contributions,
+                conflict: false,
+            };
+        }
+    }
+
+    // Weighted: agreement earns a field's full weight, disagreement keeps only part of
+    // it; missing fields do not count. Too little evidence scales the score down.
+    let mut effective = Vec::with_capacity(fields.len());
+    let mut nominal = 0.0;
+    for (field, similarity) in fields {
+        if let Some(s) = similarity {
+            let w = config.weight(field);
+            nominal += w.weight;
+            effective.push((field, s, w.weight * (s + (1.0 - s) * w.disagreement)));
+        }
+    }
+    let total: f64 = effective.iter().map(|(_, _, w)| w).sum();
+    let evidence = if config.min_evidence > 0.0 {
+        (nominal / config.min_evidence).min(1.0)
+    } else {
+        1.0
+    };
+    let mut contributions: Vec<Contribution> = effective
+        .iter()
+        .map(|(field, s, w)| Contribution {
+            field: field.to_string(),
+            similarity: *s,
+            contribution: if total > 0.0 {
+                w * s / total * evidence
+            } else {
+                0.0
+            },
+        })
+        .collect();
+    let mut score: f64 = contributions.iter().map(|c| c.contribution).sum();
+    if conflict && score > config.guards.cap {
+        contributions.push(Contribution {
+            field: "household_guard".into(),
+            similarity: 0.0,
+            contribution: config.guards.cap - score,
+        });
+        score = config.guards.cap;
+    }
+    Scored {
+        score,
+        rule: "weighted",
+        contributions,
+        conflict,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> ResolutionConfig {
+        ResolutionConfig::parse(
+            std::path::Path::new("r.yaml"),
+            include_str!("../../config/resolution.yaml"),
+        )
+        .unwrap()
+    }
+
+    fn rec(first: &str, last: &str, email: &str, phone: &str, address: &str, zip: &str) -> Rec {
+        let s = |v: &str| (!v.is_empty()).then(|| v.to_string());
+        Rec {
+            id: 0,
+            source: "t".into(),
+            first: s(first),
+            first_canon: s(&super::super::normalize::canonical_first(first)),
+            last: s(last),
+            email: s(email),
+            phone: s(phone),
+            address: s(address),
+            zip: s(zip),
+            ..Rec::default()
+        }
+    }
+
+    #[test]
+    fn contributions_add_up_to_the_score() {
+        let c = config();
+        let pairs = [
+            (
+                rec(
+                    "robert",
+                    "smith",
+                    "",
+                    "3125550101",
+                    "12 n halsted st",
+                    "60614",
+                ),
+                rec("bob", "smyth", "bob@x.com", "", "12 n halsted st", "60614"),
+            ),
+            (
+                rec("mary", "jones", "mj@x.com", "", "", "60657"),
+                rec("mary", "jones", "mjones@y.com", "", "", "60657"),
+            ),
+            (
+                rec("ann", "lee", "", "3125550101", "5 w elm st", "60201"),
+                rec("tom", "lee", "", "3125550101", "5 w elm st", "60201"),
+            ),
+        ];
+        for (a, b) in pairs {
+            let s = compare(&a, &b, &c);
+            let sum: f64 = s.contributions.iter().map(|x| x.contribution).sum();
+            assert!((sum - s.score).abs() < 1e-9, "{sum} vs {}", s.score);
+        }
+    }
+
+    #[test]
+    fn household_members_sharing_everything_but_a_first_name_do_not_match() {
+        let c = config();
+        let a = rec(
+            "ann",
+            "lee",
+            "leefamily@x.com",
+            "3125550101",
+            "5 w elm st",
+            "60201",
+        );
+        let b = rec(
+            "thomas",
+            "lee",
+            "leefamily@x.com",
+            "3125550101",
+            "5 w elm st",
+            "60201",
+        );
+        let s = compare(&a, &b, &c);
+        assert!(s.conflict);
+        assert!(s.score <= c.guards.cap, "{s:?}");
+        assert_eq!(
+            s.rule, "weighted",
+            "a shared mailbox is not a deterministic match"
+        );
+    }
+
+    #[test]
+    fn nicknames_and_exact_email_are_a_deterministic_match() {
+        let c = config();
+        let a = rec("elizabeth", "brown", "lizb@x.com", "", "", "60614");
+        let b = rec("liz", "brown", "lizb@x.com", "", "", "");
+        let s = compare(&a, &b, &c);
+        assert_eq!((s.score, s.rule), (1.0, "email"));
+    }
+
+    #[test]
+    fn a_common_name_and_zip_alone_is_not_a_match() {
+        let c = config();
+        let a = rec(
+            "john",
+            "smith",
+            "js1@x.com",
+            "3125550101",
+            "1 n clark st",
+            "60614",
+        );
+        let b = rec(
+            "john",
+            "smith",
+            "john.smith@y.com",
+            "7735550199",
+            "900 w belmont ave",
+            "60614",
+        );
+        assert!(compare(&a, &b, &c).score < c.thresholds.review);
+    }
+
+    #[test]
+    fn swapped_first_and_last_names_still_match() {
+        let c = config();
+        let a = rec("garcia", "maria", "", "3125550101", "1 n clark st", "60614");
+        let b = rec("maria", "garcia", "", "3125550101", "1 n clark st", "60614");
+        assert_eq!(compare(&a, &b, &c).score, 1.0);
+    }
+
+    #[test]
+    fn address_token_similarity_needs_the_same_house_number() {
+        assert_eq!(token_similarity("12 n halsted st", "14 n halsted st"), 0.0);
+        assert!(token_similarity("12 n halsted st", "12 halsted st") > 0.7);
+    }
+}

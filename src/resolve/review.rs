@@ -1,0 +1,414 @@
+//! Steward decisions: the review queue, approve, reject, skip, undo and unmerge. Each
+//! decision is one transaction: the constraint, the audit event and the re-clustered
+//! neighbourhood are committed together, attributed to the actor, and honoured by every
+//! later run.
+
+use std::collections::HashSet;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use super::compare::Contribution;
+use super::settings::ResolutionConfig;
+use crate::error::{Error, Result};
+use crate::store::Db;
+use crate::store::resolve::{self as sql, now};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum QueueOrder {
+    /// Active sustainers first, then lifetime giving at stake, then score.
+    Stake,
+    Score,
+}
+
+/// One side of a pair, as a steward sees it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RecordView {
+    pub id: i64,
+    pub source: String,
+    pub source_key: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub zip: Option<String>,
+    pub date_of_birth: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct QueueItem {
+    pub candidate_id: i64,
+    pub score: f64,
+    pub stake_cents: i64,
+    pub sustainer: bool,
+    pub contributions: Vec<Contribution>,
+    pub a: RecordView,
+    pub b: RecordView,
+}
+
+const PENDING: &str = "mc.band = 'review'
+    AND NOT EXISTS (SELECT 1 FROM link_constraint lc WHERE lc.revoked_at IS NULL
+        AND ((lc.record_a = mc.record_a AND lc.record_b = mc.record_b) OR (lc.record_a = mc.record_b AND lc.record_b = mc.record_a)))
+    AND coalesce((SELECT constituent_id FROM constituent_member WHERE source_record_id = mc.record_a), -1)
+     != coalesce((SELECT constituent_id FROM constituent_member WHERE source_record_id = mc.record_b), -2)";
+
+pub fn pending_count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        &format!("SELECT count(*) FROM match_candidate mc WHERE {PENDING}"),
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// A page of the pending queue.
+pub fn queue(
+    conn: &Connection,
+    order: QueueOrder,
+    limit: usize,
+    offset: usize,
+) -> Result<Vec<QueueItem>> {
+    let order_by = match order {
+        QueueOrder::Stake => "mc.sustainer DESC, mc.stake_cents DESC, mc.score DESC, mc.id",
+        QueueOrder::Score => "mc.score DESC, mc.id",
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT mc.id, mc.score, mc.stake_cents, mc.sustainer, mc.contributions, mc.record_a, mc.record_b
+         FROM match_candidate mc WHERE {PENDING} ORDER BY {order_by} LIMIT ?1 OFFSET ?2"
+    ))?;
+    let rows: Vec<(i64, f64, i64, bool, String, i64, i64)> = stmt
+        .query_map(params![limit as i64, offset as i64], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.into_iter()
+        .map(|(id, score, stake, sustainer, contributions, a, b)| {
+            Ok(QueueItem {
+                candidate_id: id,
+                score,
+                stake_cents: stake,
+                sustainer,
+                contributions: serde_json::from_str(&contributions)?,
+                a: record_view(conn, a)?,
+                b: record_view(conn, b)?,
+            })
+        })
+        .collect()
+}
+
+pub fn record_view(conn: &Connection, id: i64) -> Result<RecordView> {
+    Ok(conn.prepare_cached(
+        "SELECT id, source, source_key, first_name, last_name, email, phone,
+                trim(coalesce(address1, '') || ' ' || coalesce(address2, '')), city, zip, date_of_birth
+         FROM source_record WHERE id = ?1",
+    )?
+    .query_row([id], |r| {
+        Ok(RecordView {
+            id: r.get(0)?,
+            source: r.get(1)?,
+            source_key: r.get(2)?,
+            first_name: r.get(3)?,
+            last_name: r.get(4)?,
+            email: r.get(5)?,
+            phone: r.get(6)?,
+            address: r.get::<_, Option<String>>(7)?.filter(|s| !s.is_empty()),
+            city: r.get(8)?,
+            zip: r.get(9)?,
+            date_of_birth: r.get(10)?,
+        })
+    })?)
+}
+
+fn candidate_pair(conn: &Connection, candidate_id: i64) -> Result<(i64, i64, f64)> {
+    conn.query_row(
+        "SELECT record_a, record_b, score FROM match_candidate WHERE id = ?1",
+        [candidate_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .optional()?
+    .ok_or_else(|| {
+        Error::Invalid(format!(
+            "no match candidate {candidate_id}; it may have been replaced by a newer run"
+        ))
+    })
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DecisionResult {
+    pub action: String,
+    pub audit_id: i64,
+    /// The golden record(s) the affected records now belong to.
+    pub constituents: Vec<i64>,
+}
+
+#[allow(clippy::too_many_arguments)] // one column each
+fn add_constraint(
+    conn: &Connection,
+    a: i64,
+    b: i64,
+    kind: &str,
+    decision: &str,
+    actor: &str,
+    note: Option<&str>,
+    at: &str,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO link_constraint (record_a, record_b, kind, decision, actor, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![a, b, kind, decision, actor, note, at],
+    )?;
+    Ok(())
+}
+
+/// Approve a review pair: a must-link; the two golden records merge now.
+pub fn approve(
+    db: &mut Db,
+    config: &ResolutionConfig,
+    candidate_id: i64,
+    actor: &str,
+    note: Option<&str>,
+) -> Result<DecisionResult> {
+    decide(db, config, candidate_id, actor, note, "approve")
+}
+
+/// Reject a review pair: a cannot-link; they will never be merged.
+pub fn reject(
+    db: &mut Db,
+    config: &ResolutionConfig,
+    candidate_id: i64,
+    actor: &str,
+    note: Option<&str>,
+) -> Result<DecisionResult> {
+    decide(db, config, candidate_id, actor, note, "reject")
+}
+
+/// Skip: recorded, the pair stays in the queue.
+pub fn skip(db: &mut Db, candidate_id: i64, actor: &str) -> Result<DecisionResult> {
+    let (a, b, score) = candidate_pair(&db.conn, candidate_id)?;
+    let audit_id = sql::audit(
+        &db.conn,
+        actor,
+        "skip",
+        None,
+        (Some(a), Some(b)),
+        Some(score),
+        "skipped in review",
+        "{}",
+    )?;
+    Ok(DecisionResult {
+        action: "skip".into(),
+        audit_id,
+        constituents: vec![],
+    })
+}
+
+fn decide(
+    db: &mut Db,
+    config: &ResolutionConfig,
+    candidate_id: i64,
+    actor: &str,
+    note: Option<&str>,
+    action: &str,
+) -> Result<DecisionResult> {
+    let tx = db
+        .conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let (a, b, score) = candidate_pair(&tx, candidate_id)?;
+    let at = now();
+    let kind = if action == "approve" {
+        "must_link"
+    } else {
+        "cannot_link"
+    };
+    add_constraint(&tx, a, b, kind, action, actor, note, &at)?;
+    let constituents = recluster_around(&tx, config, &[a, b], actor)?;
+    let audit_id = sql::audit(
+        &tx,
+        actor,
+        action,
+        constituents.first().copied(),
+        (Some(a), Some(b)),
+        Some(score),
+        note.unwrap_or(if action == "approve" {
+            "approved in review"
+        } else {
+            "rejected in review"
+        }),
+        &serde_json::json!({ "candidate": candidate_id, "constituents": constituents }).to_string(),
+    )?;
+    tx.commit()?;
+    Ok(DecisionResult {
+        action: action.into(),
+        audit_id,
+        constituents,
+    })
+}
+
+/// Take one source record out of its golden record: cannot-links to every other member,
+/// and any must-link that held it there is revoked.
+pub fn unmerge(
+    db: &mut Db,
+    config: &ResolutionConfig,
+    record_id: i64,
+    actor: &str,
+    note: Option<&str>,
+) -> Result<DecisionResult> {
+    let tx = db
+        .conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let membership = sql::membership(&tx, Some(&[record_id]))?;
+    let Some(&constituent) = membership.get(&record_id) else {
+        return Err(Error::Invalid(format!(
+            "source record {record_id} belongs to no golden record; run `cpm resolve` first"
+        )));
+    };
+    let members = sql::members_of(&tx, &[constituent])?;
+    if members.len() < 2 {
+        return Err(Error::Invalid(format!(
+            "source record {record_id} is already alone in golden record {constituent}"
+        )));
+    }
+    let at = now();
+    tx.execute(
+        "UPDATE link_constraint SET revoked_at = ?2, revoked_by = ?3
+         WHERE revoked_at IS NULL AND kind = 'must_link' AND (record_a = ?1 OR record_b = ?1)",
+        params![record_id, at, actor],
+    )?;
+    for m in members.iter().filter(|m| **m != record_id) {
+        add_constraint(
+            &tx,
+            record_id,
+            *m,
+            "cannot_link",
+            "unmerge",
+            actor,
+            note,
+            &at,
+        )?;
+    }
+    let constituents = recluster_around(&tx, config, &members, actor)?;
+    let audit_id = sql::audit(
+        &tx,
+        actor,
+        "unmerge",
+        Some(constituent),
+        (Some(record_id), None),
+        None,
+        note.unwrap_or("unmerged by a steward"),
+        &serde_json::json!({ "from": constituent, "members_before": members, "constituents": constituents }).to_string(),
+    )?;
+    tx.commit()?;
+    Ok(DecisionResult {
+        action: "unmerge".into(),
+        audit_id,
+        constituents,
+    })
+}
+
+/// Undo the actor's latest approve, reject or unmerge: its constraints are revoked (never
+/// deleted) and the records re-clustered as if it had not been made.
+pub fn undo(db: &mut Db, config: &ResolutionConfig, actor: &str) -> Result<DecisionResult> {
+    let tx = db
+        .conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let last: Option<(String, i64, String)> = tx
+        .query_row(
+            "SELECT decision, record_a, created_at FROM link_constraint WHERE actor = ?1 AND revoked_at IS NULL ORDER BY id DESC LIMIT 1",
+            [actor],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((decision, record_a, created_at)) = last else {
+        return Err(Error::Invalid(format!("{actor} has no decision to undo")));
+    };
+    let mut stmt = tx.prepare(
+        "SELECT id, record_a, record_b FROM link_constraint
+         WHERE actor = ?1 AND revoked_at IS NULL AND decision = ?2 AND record_a = ?3 AND created_at = ?4",
+    )?;
+    let undone: Vec<(i64, i64, i64)> = stmt
+        .query_map(params![actor, decision, record_a, created_at], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    drop(stmt);
+    let at = now();
+    let mut records: Vec<i64> = Vec::new();
+    for (id, a, b) in &undone {
+        tx.execute(
+            "UPDATE link_constraint SET revoked_at = ?2, revoked_by = ?3 WHERE id = ?1",
+            params![id, at, actor],
+        )?;
+        records.extend([*a, *b]);
+    }
+    let constituents = recluster_around(&tx, config, &records, actor)?;
+    let audit_id = sql::audit(
+        &tx,
+        actor,
+        "undo",
+        constituents.first().copied(),
+        (undone.first().map(|u| u.1), undone.first().map(|u| u.2)),
+        None,
+        &format!("undid {decision}"),
+        &serde_json::json!({ "constraints": undone.iter().map(|u| u.0).collect::<Vec<_>>(), "constituents": constituents }).to_string(),
+    )?;
+    tx.commit()?;
+    Ok(DecisionResult {
+        action: format!("undo {decision}"),
+        audit_id,
+        constituents,
+    })
+}
+
+/// Re-cluster the neighbourhood of `records` (every member of their golden records) from
+/// the stored candidates and the current constraints. Returns the resulting golden ids.
+fn recluster_around(
+    conn: &Connection,
+    config: &ResolutionConfig,
+    records: &[i64],
+    actor: &str,
+) -> Result<Vec<i64>> {
+    let owners: HashSet<i64> = sql::membership(conn, Some(records))?
+        .into_values()
+        .collect();
+    let mut owners: Vec<i64> = owners.into_iter().collect();
+    owners.sort_unstable();
+    let mut ids = sql::members_of(conn, &owners)?;
+    ids.extend_from_slice(records);
+    ids.sort_unstable();
+    ids.dedup();
+    let (recs, raws) = sql::load_records_by_id(conn, &ids)?;
+    let index: std::collections::HashMap<i64, u32> = recs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id, i as u32))
+        .collect();
+    let edges: Vec<(u32, u32, f64, bool)> = sql::candidates_among(conn, &ids)?
+        .into_iter()
+        .filter_map(|(a, b, s, band)| {
+            Some((*index.get(&a)?, *index.get(&b)?, s, band == "conflict"))
+        })
+        .collect();
+    let constraints = sql::load_constraints(conn)?;
+    let groups = super::build_groups(&recs, &raws, &edges, &constraints, config);
+    let previous = sql::membership(conn, Some(&ids))?;
+    let as_of = sql::data_as_of(conn)?;
+    sql::write_constituents(conn, &groups, &previous, actor, &as_of, true)?;
+    let wanted: HashSet<i64> = records.iter().copied().collect();
+    let mut out: Vec<i64> = sql::membership(conn, Some(records))?
+        .into_iter()
+        .filter(|(r, _)| wanted.contains(r))
+        .map(|(_, c)| c)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    out.sort_unstable();
+    Ok(out)
+}

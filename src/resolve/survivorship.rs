@@ -1,0 +1,188 @@
+//! Survivorship: which source record's value each golden field takes, by a rule per field
+//! from config. Every golden field remembers the record it came from.
+
+use std::collections::HashMap;
+
+use super::settings::ResolutionConfig;
+
+/// Raw (as-spelled) fields of a source record, for building golden records.
+#[derive(Debug, Clone, Default)]
+pub struct RawFields {
+    pub id: i64,
+    pub source: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address1: Option<String>,
+    pub address2: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip: Option<String>,
+    pub dob: Option<String>,
+    /// The record's latest activity (fact date), for "most recent".
+    pub last_seen: Option<String>,
+}
+
+/// A golden field's value and the source record it came from.
+pub type Picked = Option<(String, i64)>;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Golden {
+    pub first_name: Picked,
+    pub last_name: Picked,
+    pub email: Picked,
+    pub phone: Picked,
+    /// address1, address2, city, state travel together from one record.
+    pub address1: Picked,
+    pub address2: Picked,
+    pub city: Picked,
+    pub state: Picked,
+    pub zip: Picked,
+    pub date_of_birth: Picked,
+}
+
+fn get<'a>(r: &'a RawFields, field: &str) -> Option<&'a str> {
+    let v = match field {
+        "first_name" => &r.first_name,
+        "last_name" => &r.last_name,
+        "email" => &r.email,
+        "phone" => &r.phone,
+        "address" => &r.address1,
+        "zip" => &r.zip,
+        "date_of_birth" => &r.dob,
+        _ => return None,
+    };
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The member whose value survives for `field`.
+fn pick<'a>(
+    members: &[&'a RawFields],
+    field: &str,
+    rule: &str,
+    priority: &[String],
+) -> Option<&'a RawFields> {
+    let with: Vec<&RawFields> = members
+        .iter()
+        .copied()
+        .filter(|r| get(r, field).is_some())
+        .collect();
+    let recent = |rs: &[&'a RawFields]| -> Option<&'a RawFields> {
+        rs.iter()
+            .copied()
+            .max_by(|a, b| a.last_seen.cmp(&b.last_seen).then(b.id.cmp(&a.id)))
+    };
+    match rule {
+        "most_frequent" => {
+            let mut counts: HashMap<String, usize> = HashMap::new();
+            for r in &with {
+                *counts.entry(get(r, field)?.to_lowercase()).or_default() += 1;
+            }
+            let top = counts.values().copied().max()?;
+            let winners: Vec<&RawFields> = with
+                .iter()
+                .copied()
+                .filter(|r| get(r, field).map(|v| counts[&v.to_lowercase()]) == Some(top))
+                .collect();
+            recent(&winners)
+        }
+        "source_priority" => with.iter().copied().min_by_key(|r| {
+            (
+                priority
+                    .iter()
+                    .position(|s| *s == r.source)
+                    .unwrap_or(usize::MAX),
+                r.id,
+            )
+        }),
+        "longest" => with.iter().copied().max_by(|a, b| {
+            let (x, y) = (get(a, field).map(str::len), get(b, field).map(str::len));
+            x.cmp(&y).then(b.id.cmp(&a.id))
+        }),
+        _ => recent(&with),
+    }
+}
+
+pub fn golden(members: &[&RawFields], config: &ResolutionConfig) -> Golden {
+    let rule = |field: &str| {
+        config
+            .survivorship
+            .fields
+            .get(field)
+            .map(String::as_str)
+            .unwrap_or("most_recent")
+    };
+    let priority = &config.survivorship.source_priority;
+    let take = |field: &str| -> Picked {
+        let r = pick(members, field, rule(field), priority)?;
+        Some((get(r, field)?.to_string(), r.id))
+    };
+    let address_from = pick(members, "address", rule("address"), priority);
+    let part = |v: Option<&Option<String>>| -> Picked {
+        let r = address_from?;
+        let s = v?.as_deref()?.trim();
+        (!s.is_empty()).then(|| (s.to_string(), r.id))
+    };
+    Golden {
+        first_name: take("first_name"),
+        last_name: take("last_name"),
+        email: take("email"),
+        phone: take("phone"),
+        address1: part(address_from.map(|r| &r.address1)),
+        address2: part(address_from.map(|r| &r.address2)),
+        city: part(address_from.map(|r| &r.city)),
+        state: part(address_from.map(|r| &r.state)),
+        zip: take("zip"),
+        date_of_birth: take("date_of_birth"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(id: i64, source: &str, first: &str, email: &str, seen: &str) -> RawFields {
+        RawFields {
+            id,
+            source: source.into(),
+            first_name: Some(first.into()),
+            email: (!email.is_empty()).then(|| email.into()),
+            last_seen: Some(seen.into()),
+            ..RawFields::default()
+        }
+    }
+
+    #[test]
+    fn each_rule_picks_and_remembers_its_record() {
+        let config = super::super::settings::ResolutionConfig::parse(
+            std::path::Path::new("r.yaml"),
+            include_str!("../../config/resolution.yaml"),
+        )
+        .unwrap();
+        let a = raw(1, "email_engagement", "Bob", "old@x.com", "2024-01-01");
+        let b = raw(2, "wbez_donations", "Robert", "new@x.com", "2026-01-01");
+        let c = raw(3, "event_tickets", "Robert", "", "2025-01-01");
+        let g = golden(&[&a, &b, &c], &config);
+        assert_eq!(
+            g.first_name,
+            Some(("Robert".into(), 2)),
+            "most frequent, ties to most recent"
+        );
+        assert_eq!(
+            g.email,
+            Some(("new@x.com".into(), 2)),
+            "most recent with a value"
+        );
+        let rules = ["source_priority", "longest"];
+        let priority = vec!["event_tickets".to_string()];
+        assert_eq!(
+            pick(&[&a, &b, &c], "first_name", rules[0], &priority).map(|r| r.id),
+            Some(3)
+        );
+        assert_eq!(
+            pick(&[&a, &b, &c], "first_name", rules[1], &priority).map(|r| r.id),
+            Some(2)
+        );
+    }
+}

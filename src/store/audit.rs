@@ -1,0 +1,65 @@
+//! Reading the audit trail.
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use crate::error::Result;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub constituent_id: Option<i64>,
+    pub record_a: Option<i64>,
+    pub record_b: Option<i64>,
+    pub score: Option<f64>,
+    pub reason: Option<String>,
+    pub details: Option<String>,
+}
+
+fn read(r: &rusqlite::Row) -> rusqlite::Result<AuditEvent> {
+    Ok(AuditEvent {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        constituent_id: r.get(4)?,
+        record_a: r.get(5)?,
+        record_b: r.get(6)?,
+        score: r.get(7)?,
+        reason: r.get(8)?,
+        details: r.get(9)?,
+    })
+}
+
+const COLUMNS: &str =
+    "id, at, actor, action, constituent_id, record_a, record_b, score, reason, details";
+
+/// The latest events, newest first.
+pub fn recent(conn: &Connection, limit: usize) -> Result<Vec<AuditEvent>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM audit_event ORDER BY id DESC LIMIT ?1"
+    ))?;
+    Ok(stmt
+        .query_map([limit as i64], read)?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Events about a golden record or any of its source records, newest first.
+pub fn for_constituent(
+    conn: &Connection,
+    constituent: i64,
+    limit: usize,
+) -> Result<Vec<AuditEvent>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM audit_event WHERE constituent_id = ?1
+            OR record_a IN (SELECT source_record_id FROM constituent_member WHERE constituent_id = ?1)
+            OR record_b IN (SELECT source_record_id FROM constituent_member WHERE constituent_id = ?1)
+         ORDER BY id DESC LIMIT ?2"
+    ))?;
+    Ok(stmt
+        .query_map(params![constituent, limit as i64], read)?
+        .collect::<rusqlite::Result<_>>()?)
+}

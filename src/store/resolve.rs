@@ -1,0 +1,474 @@
+//! SQL for identity resolution: loading records, writing candidates and golden records
+//! with stable ids, constraints, the audit trail and the 360-degree summaries.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::Result;
+use crate::resolve::compare::Rec;
+use crate::resolve::survivorship::{Golden, RawFields};
+
+pub fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+const RECORD_COLUMNS: &str = "sr.id, sr.source, sr.n_first, sr.n_first_canon, sr.n_last, sr.n_email, sr.n_phone,
+    sr.n_address, sr.n_unit, sr.n_city, sr.n_zip, sr.date_of_birth, sr.first_name, sr.last_name, sr.email,
+    sr.phone, sr.address1, sr.address2, sr.city, sr.state, sr.zip,
+    (SELECT max(gift_date) FROM donation d WHERE d.source_record_id = sr.id)";
+
+fn read_record(r: &rusqlite::Row) -> rusqlite::Result<(Rec, RawFields)> {
+    let rec = Rec {
+        id: r.get(0)?,
+        source: r.get(1)?,
+        first: r.get(2)?,
+        first_canon: r.get(3)?,
+        last: r.get(4)?,
+        email: r.get(5)?,
+        phone: r.get(6)?,
+        address: r.get(7)?,
+        unit: r.get(8)?,
+        city: r.get(9)?,
+        zip: r.get(10)?,
+        dob: r.get(11)?,
+    };
+    let raw = RawFields {
+        id: rec.id,
+        source: rec.source.clone(),
+        first_name: r.get(12)?,
+        last_name: r.get(13)?,
+        email: r.get(14)?,
+        phone: r.get(15)?,
+        address1: r.get(16)?,
+        address2: r.get(17)?,
+        city: r.get(18)?,
+        state: r.get(19)?,
+        zip: r.get(20)?,
+        dob: rec.dob.clone(),
+        last_seen: r.get(21)?,
+    };
+    Ok((rec, raw))
+}
+
+/// Every source record, in id order.
+pub fn load_records(conn: &Connection) -> Result<(Vec<Rec>, Vec<RawFields>)> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {RECORD_COLUMNS} FROM source_record sr ORDER BY sr.id"
+    ))?;
+    let rows = stmt.query_map([], read_record)?;
+    let mut recs = Vec::new();
+    let mut raws = Vec::new();
+    for row in rows {
+        let (rec, raw) = row?;
+        recs.push(rec);
+        raws.push(raw);
+    }
+    Ok((recs, raws))
+}
+
+/// The given source records (for re-clustering one neighbourhood), in id order.
+pub fn load_records_by_id(conn: &Connection, ids: &[i64]) -> Result<(Vec<Rec>, Vec<RawFields>)> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {RECORD_COLUMNS} FROM source_record sr WHERE sr.id = ?1"
+    ))?;
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut recs = Vec::new();
+    let mut raws = Vec::new();
+    for id in sorted {
+        if let Some((rec, raw)) = stmt.query_row([id], read_record).optional()? {
+            recs.push(rec);
+            raws.push(raw);
+        }
+    }
+    Ok((recs, raws))
+}
+
+/// Active (not revoked) steward constraints: (must_links, cannot_links) as record id pairs.
+pub type Links = (Vec<(i64, i64)>, Vec<(i64, i64)>);
+
+pub fn load_constraints(conn: &Connection) -> Result<Links> {
+    let mut stmt = conn.prepare(
+        "SELECT record_a, record_b, kind FROM link_constraint WHERE revoked_at IS NULL ORDER BY id",
+    )?;
+    let mut must = Vec::new();
+    let mut cannot = Vec::new();
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (a, b, kind) = row?;
+        if kind == "must_link" {
+            must.push((a, b))
+        } else {
+            cannot.push((a, b))
+        }
+    }
+    Ok((must, cannot))
+}
+
+/// A scored pair ready to store.
+pub struct CandidateRow<'a> {
+    pub a: i64,
+    pub b: i64,
+    pub score: f64,
+    pub band: &'a str,
+    pub rule: &'a str,
+    pub contributions: String,
+}
+
+pub fn replace_candidates(conn: &Connection, rows: &[CandidateRow]) -> Result<()> {
+    conn.execute("DELETE FROM match_candidate", [])?;
+    let mut stmt = conn.prepare(
+        "INSERT INTO match_candidate (record_a, record_b, score, band, rule, contributions) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for r in rows {
+        stmt.execute(params![r.a, r.b, r.score, r.band, r.rule, r.contributions])?;
+    }
+    // What a wrong call risks: both records' lifetime giving, and whether a sustainer is involved.
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS record_stake (id INTEGER PRIMARY KEY, cents INTEGER, sustainer INTEGER);
+         DELETE FROM temp.record_stake;
+         INSERT INTO temp.record_stake
+           SELECT source_record_id, sum(CASE WHEN status = 'succeeded' THEN amount_cents ELSE 0 END),
+                  max(recurring_status = 'active')
+           FROM donation GROUP BY source_record_id;
+         UPDATE match_candidate SET
+           stake_cents = coalesce((SELECT cents FROM temp.record_stake WHERE id = record_a), 0)
+                       + coalesce((SELECT cents FROM temp.record_stake WHERE id = record_b), 0),
+           sustainer = coalesce((SELECT sustainer FROM temp.record_stake WHERE id = record_a), 0)
+                     OR coalesce((SELECT sustainer FROM temp.record_stake WHERE id = record_b), 0)
+         WHERE band = 'review';",
+    )?;
+    Ok(())
+}
+
+/// Candidate edges among `ids` (for re-clustering a neighbourhood): (a, b, score, band).
+pub fn candidates_among(conn: &Connection, ids: &[i64]) -> Result<Vec<(i64, i64, f64, String)>> {
+    let set: HashSet<i64> = ids.iter().copied().collect();
+    let mut stmt = conn.prepare_cached("SELECT record_a, record_b, score, band FROM match_candidate WHERE record_a = ?1 OR record_b = ?1")?;
+    let mut out = Vec::new();
+    for id in ids {
+        let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        for row in rows {
+            let (a, b, s, band): (i64, i64, f64, String) = row?;
+            if set.contains(&a) && set.contains(&b) && a == *id {
+                out.push((a, b, s, band));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// source_record_id -> constituent_id for the given records (all when `ids` is None).
+pub fn membership(conn: &Connection, ids: Option<&[i64]>) -> Result<HashMap<i64, i64>> {
+    let mut out = HashMap::new();
+    match ids {
+        None => {
+            let mut stmt =
+                conn.prepare("SELECT source_record_id, constituent_id FROM constituent_member")?;
+            for row in stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
+                let (r, c) = row?;
+                out.insert(r, c);
+            }
+        }
+        Some(ids) => {
+            let mut stmt = conn.prepare_cached(
+                "SELECT constituent_id FROM constituent_member WHERE source_record_id = ?1",
+            )?;
+            for id in ids {
+                if let Some(c) = stmt.query_row([id], |r| r.get(0)).optional()? {
+                    out.insert(*id, c);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Members of the given constituents.
+pub fn members_of(conn: &Connection, constituents: &[i64]) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT source_record_id FROM constituent_member WHERE constituent_id = ?1",
+    )?;
+    let mut out = Vec::new();
+    for c in constituents {
+        for row in stmt.query_map([c], |r| r.get(0))? {
+            out.push(row?);
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct WriteStats {
+    pub constituents: u64,
+    pub created: u64,
+    pub kept: u64,
+    pub retired: u64,
+    pub changed: u64,
+}
+
+/// Write clusters as golden records. `previous` is the old membership of every record in
+/// `groups`; old constituents of those records that no group keeps are retired. Ids are
+/// stable: each group keeps the old id it shares the most members with.
+pub fn write_constituents(
+    conn: &Connection,
+    groups: &[(Vec<i64>, Golden)],
+    previous: &HashMap<i64, i64>,
+    actor: &str,
+    as_of: &str,
+    revive: bool,
+) -> Result<WriteStats> {
+    let stamp = now();
+    let mut stats = WriteStats::default();
+    // Overlap of each group with each old constituent.
+    let mut options: Vec<(usize, usize, i64)> = Vec::new(); // (overlap, group, old id)
+    for (g, (members, _)) in groups.iter().enumerate() {
+        let mut counts: HashMap<i64, usize> = HashMap::new();
+        for m in members {
+            if let Some(old) = previous.get(m) {
+                *counts.entry(*old).or_default() += 1;
+            }
+        }
+        options.extend(counts.into_iter().map(|(old, n)| (n, g, old)));
+    }
+    options.sort_unstable_by(|x, y| y.0.cmp(&x.0).then(x.2.cmp(&y.2)).then(x.1.cmp(&y.1)));
+    let mut id_of: Vec<Option<i64>> = vec![None; groups.len()];
+    let mut taken: HashSet<i64> = HashSet::new();
+    for (_, g, old) in options {
+        if id_of[g].is_none() && !taken.contains(&old) {
+            id_of[g] = Some(old);
+            taken.insert(old);
+        }
+    }
+    let old_members: HashMap<i64, HashSet<i64>> =
+        previous.iter().fold(HashMap::new(), |mut acc, (r, c)| {
+            acc.entry(*c).or_default().insert(*r);
+            acc
+        });
+
+    conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY); DELETE FROM temp.touched;")?;
+    let mut insert_new = conn.prepare_cached(
+        "INSERT INTO constituent (member_count, created_at, updated_at) VALUES (0, ?1, ?1)",
+    )?;
+    let mut update = conn.prepare_cached(
+        "UPDATE constituent SET first_name = ?2, first_name_src = ?3, last_name = ?4, last_name_src = ?5,
+            email = ?6, email_src = ?7, phone = ?8, phone_src = ?9, address1 = ?10, address1_src = ?11,
+            address2 = ?12, address2_src = ?13, city = ?14, city_src = ?15, state = ?16, state_src = ?17,
+            zip = ?18, zip_src = ?19, date_of_birth = ?20, date_of_birth_src = ?21, member_count = ?22,
+            updated_at = ?23, retired_at = NULL, merged_into = NULL WHERE id = ?1",
+    )?;
+    let mut set_member = conn.prepare_cached("INSERT OR REPLACE INTO constituent_member (source_record_id, constituent_id) VALUES (?1, ?2)")?;
+    let mut touch = conn.prepare_cached("INSERT OR IGNORE INTO temp.touched (id) VALUES (?1)")?;
+    let mut audit = conn.prepare_cached(
+        "INSERT INTO audit_event (at, actor, action, constituent_id, reason, details) VALUES (?1, ?2, 'auto_merge', ?3, ?4, ?5)",
+    )?;
+    for (g, (members, golden)) in groups.iter().enumerate() {
+        let revivable =
+            |conn: &Connection, members: &[i64], taken: &HashSet<i64>| -> Result<Option<i64>> {
+                if revive {
+                    revivable(conn, members, taken)
+                } else {
+                    Ok(None)
+                }
+            };
+        let id = match id_of[g] {
+            Some(id) => {
+                stats.kept += 1;
+                id
+            }
+            None => match revivable(conn, members, &taken)? {
+                // A steward's undo or unmerge brings back the golden record these members
+                // had before, with its id, rather than minting a new one.
+                Some(old) if revive => {
+                    taken.insert(old);
+                    stats.kept += 1;
+                    old
+                }
+                _ => {
+                    insert_new.execute([&stamp])?;
+                    stats.created += 1;
+                    conn.last_insert_rowid()
+                }
+            },
+        };
+        let v =
+            |p: &Option<(String, i64)>| (p.as_ref().map(|x| x.0.clone()), p.as_ref().map(|x| x.1));
+        let (f, l, e, ph, a1, a2, ci, st, z, d) = (
+            v(&golden.first_name),
+            v(&golden.last_name),
+            v(&golden.email),
+            v(&golden.phone),
+            v(&golden.address1),
+            v(&golden.address2),
+            v(&golden.city),
+            v(&golden.state),
+            v(&golden.zip),
+            v(&golden.date_of_birth),
+        );
+        update.execute(params![
+            id,
+            f.0,
+            f.1,
+            l.0,
+            l.1,
+            e.0,
+            e.1,
+            ph.0,
+            ph.1,
+            a1.0,
+            a1.1,
+            a2.0,
+            a2.1,
+            ci.0,
+            ci.1,
+            st.0,
+            st.1,
+            z.0,
+            z.1,
+            d.0,
+            d.1,
+            members.len() as i64,
+            stamp
+        ])?;
+        for m in members {
+            set_member.execute(params![m, id])?;
+        }
+        touch.execute([id])?;
+        let before = old_members.get(&id).cloned().unwrap_or_default();
+        let after: HashSet<i64> = members.iter().copied().collect();
+        if before != after {
+            stats.changed += 1;
+            if after.len() > 1 {
+                let mut added: Vec<i64> = after.difference(&before).copied().collect();
+                let mut removed: Vec<i64> = before.difference(&after).copied().collect();
+                added.sort_unstable();
+                removed.sort_unstable();
+                audit.execute(params![
+                    stamp,
+                    actor,
+                    id,
+                    "resolution run: membership changed",
+                    serde_json::json!({ "added": added, "removed": removed, "members": after.len() }).to_string()
+                ])?;
+            }
+        }
+    }
+    stats.constituents = groups.len() as u64;
+    // Retire old ids no group kept; point them at where most of their members went.
+    let kept: HashSet<i64> = id_of.iter().flatten().copied().collect();
+    let new_home: HashMap<i64, i64> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, (members, _))| members.iter().map(move |m| (*m, g)))
+        .filter_map(|(m, g)| id_of[g].or(None).map(|id| (m, id)))
+        .collect();
+    let mut retire = conn.prepare_cached(
+        "UPDATE constituent SET retired_at = ?2, merged_into = ?3, member_count = 0 WHERE id = ?1",
+    )?;
+    let mut retire_audit = conn.prepare_cached(
+        "INSERT INTO audit_event (at, actor, action, constituent_id, reason, details) VALUES (?1, ?2, 'retire', ?3, ?4, ?5)",
+    )?;
+    for (old, recs) in &old_members {
+        if kept.contains(old) {
+            continue;
+        }
+        let target = recs.iter().filter_map(|r| new_home.get(r)).next().copied();
+        retire.execute(params![old, stamp, target])?;
+        retire_audit.execute(params![
+            stamp,
+            actor,
+            old,
+            "no longer a separate person",
+            serde_json::json!({ "merged_into": target }).to_string()
+        ])?;
+        conn.execute(
+            "DELETE FROM constituent_summary WHERE constituent_id = ?1",
+            [old],
+        )?;
+        conn.execute("DELETE FROM constituent_fts WHERE rowid = ?1", [old])?;
+        stats.retired += 1;
+    }
+    drop((
+        insert_new,
+        update,
+        set_member,
+        touch,
+        audit,
+        retire,
+        retire_audit,
+    ));
+    refresh_summaries(conn, as_of)?;
+    Ok(stats)
+}
+
+/// A retired golden record whose fields came from these members (the one they formed
+/// before a merge), if any.
+fn revivable(conn: &Connection, members: &[i64], taken: &HashSet<i64>) -> Result<Option<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM constituent WHERE retired_at IS NOT NULL
+           AND ?1 IN (first_name_src, last_name_src, email_src, phone_src, address1_src, zip_src)
+         ORDER BY retired_at DESC, id DESC LIMIT 1",
+    )?;
+    let mut counts: HashMap<i64, usize> = HashMap::new();
+    for m in members {
+        if let Some(id) = stmt.query_row([m], |r| r.get::<_, i64>(0)).optional()?
+            && !taken.contains(&id)
+        {
+            *counts.entry(id).or_default() += 1;
+        }
+    }
+    Ok(counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(id, _)| id))
+}
+
+/// Recompute summaries and the search index for the constituents in temp.touched.
+fn refresh_summaries(conn: &Connection, as_of: &str) -> Result<()> {
+    conn.execute(
+        include_str!("../../sql/sqlite/queries/refresh_summary.sql"),
+        [as_of],
+    )?;
+    // The contentless FTS index is rebuilt for touched rows: delete, then insert.
+    conn.execute_batch(
+        "DELETE FROM constituent_fts WHERE rowid IN (SELECT id FROM temp.touched);
+         INSERT INTO constituent_fts (rowid, name, email, phone)
+           SELECT c.id, coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''),
+                  coalesce(c.email, ''), coalesce(c.phone, '')
+           FROM constituent c JOIN temp.touched t ON t.id = c.id;",
+    )?;
+    Ok(())
+}
+
+pub fn data_as_of(conn: &Connection) -> Result<String> {
+    let d: Option<String> =
+        conn.query_row("SELECT max(gift_date) FROM donation", [], |r| r.get(0))?;
+    Ok(d.unwrap_or_else(|| chrono::Utc::now().format("%Y-%m-%d").to_string()))
+}
+
+#[allow(clippy::too_many_arguments)] // one column each; a struct would only rename them
+pub fn audit(
+    conn: &Connection,
+    actor: &str,
+    action: &str,
+    constituent: Option<i64>,
+    pair: (Option<i64>, Option<i64>),
+    score: Option<f64>,
+    reason: &str,
+    details: &str,
+) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO audit_event (at, actor, action, constituent_id, record_a, record_b, score, reason, details)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![now(), actor, action, constituent, pair.0, pair.1, score, reason, details],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
