@@ -81,18 +81,23 @@ pub fn random_phone(rng: &mut ChaCha8Rng) -> String {
     )
 }
 
-fn email_for(rng: &mut ChaCha8Rng, first: &str, last: &str, birth_year: i32) -> String {
+/// A plausible personal address. Mailboxes are unique in the real world, so every local
+/// part carries something of this person's own (a number, an initial) taken from `id`:
+/// two John Smiths never share jsmith@gmail.com by accident here.
+fn email_for(rng: &mut ChaCha8Rng, id: u64, first: &str, last: &str, birth_year: i32) -> String {
     let f = crate::resolve::normalize::name(first).replace(' ', "");
     let l = crate::resolve::normalize::name(last).replace(' ', "");
     let fi = f.chars().next().unwrap_or('x');
+    let n = id % 9973;
+    let initial = (b'a' + (id % 26) as u8) as char;
     let local = match rng.random_range(0..7) {
-        0 => format!("{f}.{l}"),
-        1 => format!("{f}{l}"),
-        2 => format!("{fi}{l}"),
-        3 => format!("{f}.{l}{}", rng.random_range(1..99)),
-        4 => format!("{f}{}", birth_year % 100),
-        5 => format!("{l}.{f}"),
-        _ => format!("{fi}{l}{}", rng.random_range(1..999)),
+        0 => format!("{f}.{initial}.{l}{}", n % 100),
+        1 => format!("{f}{l}{n}"),
+        2 => format!("{fi}{initial}{l}{n}"),
+        3 => format!("{f}.{l}{n}"),
+        4 => format!("{f}{}{n}", birth_year % 100),
+        5 => format!("{l}.{f}.{n}"),
+        _ => format!("{fi}{l}{n}"),
     };
     format!("{local}@{}", domain(rng))
 }
@@ -218,10 +223,22 @@ pub fn household(
             .filter(|_| use_maiden)
             .unwrap_or(&last)
             .to_string();
-        let email = email_for(rng, &first, &email_last, birth_year);
-        let alt_email = rng
-            .random_bool(0.15)
-            .then(|| email_for(rng, &first, &last, birth_year));
+        let email = email_for(
+            rng,
+            first_id + member as u64,
+            &first,
+            &email_last,
+            birth_year,
+        );
+        let alt_email = rng.random_bool(0.15).then(|| {
+            email_for(
+                rng,
+                (first_id + member as u64) * 7 + 3,
+                &first,
+                &last,
+                birth_year,
+            )
+        });
         let phone = match &landline {
             Some(l) if rng.random_bool(0.6) => l.clone(),
             _ => random_phone(rng),

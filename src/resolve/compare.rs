@@ -22,6 +22,8 @@ pub struct Rec {
     pub city: Option<String>,
     pub zip: Option<String>,
     pub dob: Option<String>,
+    /// How many records share this normalised last name (0 = unknown, treated as rare).
+    pub last_name_count: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -263,6 +265,26 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
         })
         .collect();
     let mut score: f64 = contributions.iter().map(|c| c.contribution).sum();
+    // Weak evidence: when no identifier agrees (email, phone, address, date of birth),
+    // a pair rests on its names, and a common surname is weak evidence of one person.
+    let identifier_agrees = contributions.iter().any(|c| {
+        matches!(
+            c.field.as_str(),
+            "email" | "phone" | "address" | "date_of_birth"
+        ) && c.similarity >= 0.9
+    });
+    if !identifier_agrees && !conflict {
+        let commonness = a.last_name_count.max(b.last_name_count).max(1) as f64;
+        let factor = (1.0 - 0.04 * commonness.ln()).clamp(0.75, 1.0);
+        if factor < 1.0 {
+            contributions.push(Contribution {
+                field: "common_name".into(),
+                similarity: factor,
+                contribution: score * factor - score,
+            });
+            score *= factor;
+        }
+    }
     if conflict && score > config.guards.cap {
         contributions.push(Contribution {
             field: "household_guard".into(),

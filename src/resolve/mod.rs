@@ -137,7 +137,8 @@ pub fn run(
     let mut summary = RunSummary::default();
     let t = Instant::now();
     progress.update("resolve: load", 0, 5);
-    let (records, raws) = sql::load_records(&db.conn)?;
+    let (mut records, raws) = sql::load_records(&db.conn)?;
+    count_last_names(&mut records);
     summary.records = records.len() as u64;
     summary.millis_load = t.elapsed().as_millis() as u64;
 
@@ -196,7 +197,8 @@ pub fn run(
     sql::replace_candidates(&tx, &rows)?;
     let previous = sql::membership(&tx, None)?;
     let as_of = sql::data_as_of(&tx)?;
-    summary.write = sql::write_constituents(&tx, &groups, &previous, actor, &as_of, false)?;
+    summary.write =
+        sql::write_constituents(&tx, &groups, &previous, actor, &as_of, false, "auto_merge")?;
     sql::audit(
         &tx,
         actor,
@@ -216,6 +218,24 @@ pub fn run(
     summary.millis_write = t.elapsed().as_millis() as u64 - summary.millis_cluster;
     progress.update("resolve: done", 5, 5);
     Ok(summary)
+}
+
+/// How common each record's surname is in this file (for the weak-evidence rule).
+pub fn count_last_names(records: &mut [Rec]) {
+    let mut counts: HashMap<String, u32> = HashMap::new();
+    for r in records.iter() {
+        if let Some(l) = &r.last {
+            *counts.entry(l.clone()).or_default() += 1;
+        }
+    }
+    for r in records.iter_mut() {
+        r.last_name_count = r
+            .last
+            .as_ref()
+            .and_then(|l| counts.get(l))
+            .copied()
+            .unwrap_or(0);
+    }
 }
 
 fn check(progress: &dyn Progress) -> Result<()> {

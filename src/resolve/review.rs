@@ -341,6 +341,14 @@ pub fn undo(db: &mut Db, config: &ResolutionConfig, actor: &str) -> Result<Decis
     drop(stmt);
     let at = now();
     let mut records: Vec<i64> = Vec::new();
+    if decision == "unmerge" {
+        // The unmerge revoked the approvals that held the record in; undoing it restores them.
+        tx.execute(
+            "UPDATE link_constraint SET revoked_at = NULL, revoked_by = NULL
+             WHERE kind = 'must_link' AND revoked_at = ?1 AND revoked_by = ?2 AND (record_a = ?3 OR record_b = ?3)",
+            params![created_at, actor, record_a],
+        )?;
+    }
     for (id, a, b) in &undone {
         tx.execute(
             "UPDATE link_constraint SET revoked_at = ?2, revoked_by = ?3 WHERE id = ?1",
@@ -400,7 +408,15 @@ fn recluster_around(
     let groups = super::build_groups(&recs, &raws, &edges, &constraints, config);
     let previous = sql::membership(conn, Some(&ids))?;
     let as_of = sql::data_as_of(conn)?;
-    sql::write_constituents(conn, &groups, &previous, actor, &as_of, true)?;
+    sql::write_constituents(
+        conn,
+        &groups,
+        &previous,
+        actor,
+        &as_of,
+        true,
+        "membership_change",
+    )?;
     let wanted: HashSet<i64> = records.iter().copied().collect();
     let mut out: Vec<i64> = sql::membership(conn, Some(records))?
         .into_iter()

@@ -267,7 +267,7 @@ mod tests {
             e.contains("fields: field weights must sum to 1, they sum to 0.9500"),
             "{e}"
         );
-        let e = refused("min_evidence: 0.45", "min_evidnce: 0.45");
+        let e = refused("min_evidence: 0.40", "min_evidnce: 0.40");
         assert!(e.contains("min_evidnce"), "{e}");
         let e = refused("first_name: most_frequent", "first_name: most_popular");
         assert!(

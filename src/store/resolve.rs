@@ -32,6 +32,7 @@ fn read_record(r: &rusqlite::Row) -> rusqlite::Result<(Rec, RawFields)> {
         city: r.get(9)?,
         zip: r.get(10)?,
         dob: r.get(11)?,
+        last_name_count: 0,
     };
     let raw = RawFields {
         id: rec.id,
@@ -218,6 +219,7 @@ pub struct WriteStats {
 /// Write clusters as golden records. `previous` is the old membership of every record in
 /// `groups`; old constituents of those records that no group keeps are retired. Ids are
 /// stable: each group keeps the old id it shares the most members with.
+#[allow(clippy::too_many_arguments)]
 pub fn write_constituents(
     conn: &Connection,
     groups: &[(Vec<i64>, Golden)],
@@ -225,6 +227,7 @@ pub fn write_constituents(
     actor: &str,
     as_of: &str,
     revive: bool,
+    change_action: &str,
 ) -> Result<WriteStats> {
     let stamp = now();
     let mut stats = WriteStats::default();
@@ -268,7 +271,7 @@ pub fn write_constituents(
     let mut set_member = conn.prepare_cached("INSERT OR REPLACE INTO constituent_member (source_record_id, constituent_id) VALUES (?1, ?2)")?;
     let mut touch = conn.prepare_cached("INSERT OR IGNORE INTO temp.touched (id) VALUES (?1)")?;
     let mut audit = conn.prepare_cached(
-        "INSERT INTO audit_event (at, actor, action, constituent_id, reason, details) VALUES (?1, ?2, 'auto_merge', ?3, ?4, ?5)",
+        "INSERT INTO audit_event (at, actor, action, constituent_id, reason, details) VALUES (?1, ?2, ?6, ?3, ?4, ?5)",
     )?;
     for (g, (members, golden)) in groups.iter().enumerate() {
         let revivable =
@@ -355,8 +358,9 @@ pub fn write_constituents(
                     stamp,
                     actor,
                     id,
-                    "resolution run: membership changed",
-                    serde_json::json!({ "added": added, "removed": removed, "members": after.len() }).to_string()
+                    "membership changed",
+                    serde_json::json!({ "added": added, "removed": removed, "members": after.len() }).to_string(),
+                    change_action
                 ])?;
             }
         }

@@ -1,0 +1,240 @@
+//! Identity resolution through the library API on generated data: decisions are durable,
+//! attributed and survive re-runs; unmerge and undo restore; ids are stable.
+
+use cpm::config::Project;
+use cpm::ingest::{self, IngestOptions};
+use cpm::progress::Silent;
+use cpm::resolve::{self, review, settings::ResolutionConfig};
+use cpm::store::Db;
+
+use crate::common::{TempProject, count};
+
+fn config() -> ResolutionConfig {
+    ResolutionConfig::load(&Project::new(env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// A store with generated people, ingested and resolved.
+fn resolved_store(people: u64) -> (TempProject, Db) {
+    let p = TempProject::new();
+    let dir = p.root().join("data/synthetic");
+    cpm::generate::generate(
+        &cpm::generate::GenerateOptions {
+            seed: 11,
+            people,
+            as_of: cpm::generate::default_as_of(),
+            out: dir.clone(),
+        },
+        &Silent,
+    )
+    .unwrap();
+    let mut db = p.db();
+    ingest::ingest(
+        &mut db,
+        &p.project(),
+        &IngestOptions {
+            only: vec![],
+            source_dir: Some(dir),
+        },
+        &Silent,
+    )
+    .unwrap();
+    resolve::run(&mut db, &config(), "test-run", &Silent).unwrap();
+    (p, db)
+}
+
+fn constituent_of(db: &Db, record: i64) -> i64 {
+    db.conn
+        .query_row(
+            "SELECT constituent_id FROM constituent_member WHERE source_record_id = ?1",
+            [record],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+fn members(db: &Db, constituent: i64) -> Vec<i64> {
+    let mut stmt = db
+        .conn
+        .prepare(
+            "SELECT source_record_id FROM constituent_member WHERE constituent_id = ?1 ORDER BY 1",
+        )
+        .unwrap();
+    stmt.query_map([constituent], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn every_record_belongs_to_exactly_one_golden_record_and_ids_are_stable_across_runs() {
+    let (_p, mut db) = resolved_store(1500);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM source_record"),
+        count(&db, "SELECT count(*) FROM constituent_member")
+    );
+    let before: Vec<(i64, i64)> = {
+        let mut s = db
+            .conn
+            .prepare("SELECT source_record_id, constituent_id FROM constituent_member ORDER BY 1")
+            .unwrap();
+        s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let summary = resolve::run(&mut db, &config(), "test-run", &Silent).unwrap();
+    assert_eq!(
+        summary.write.created, 0,
+        "a re-run on the same data creates no new ids"
+    );
+    let after: Vec<(i64, i64)> = {
+        let mut s = db
+            .conn
+            .prepare("SELECT source_record_id, constituent_id FROM constituent_member ORDER BY 1")
+            .unwrap();
+        s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(before, after);
+    // Contributions stored with each candidate add up to its score.
+    let mut stmt = db
+        .conn
+        .prepare("SELECT score, contributions FROM match_candidate")
+        .unwrap();
+    for row in stmt
+        .query_map([], |r| Ok((r.get::<_, f64>(0)?, r.get::<_, String>(1)?)))
+        .unwrap()
+    {
+        let (score, json) = row.unwrap();
+        let parts: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+        let sum: f64 = parts
+            .iter()
+            .map(|p| p["contribution"].as_f64().unwrap())
+            .sum();
+        assert!((sum - score).abs() < 1e-6, "{sum} != {score}");
+    }
+}
+
+#[test]
+fn approve_reject_and_unmerge_are_durable_attributed_and_survive_a_rerun() {
+    let (_p, mut db) = resolved_store(3000);
+    let config = config();
+    let queue = review::queue(&db.conn, review::QueueOrder::Stake, 10, 0).unwrap();
+    assert!(
+        queue.len() >= 2,
+        "the generated data should leave pairs for review"
+    );
+    let pending_before = review::pending_count(&db.conn).unwrap();
+
+    // Approve merges the two golden records now.
+    let first = &queue[0];
+    let approved = review::approve(
+        &mut db,
+        &config,
+        first.candidate_id,
+        "ana",
+        Some("same donor"),
+    )
+    .unwrap();
+    assert_eq!(
+        constituent_of(&db, first.a.id),
+        constituent_of(&db, first.b.id)
+    );
+    assert_eq!(review::pending_count(&db.conn).unwrap(), pending_before - 1);
+    let (actor, action): (String, String) = db
+        .conn
+        .query_row(
+            "SELECT actor, action FROM audit_event WHERE id = ?1",
+            [approved.audit_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((actor.as_str(), action.as_str()), ("ana", "approve"));
+
+    // Reject keeps a pair apart.
+    let second = &queue[1];
+    review::reject(&mut db, &config, second.candidate_id, "ben", None).unwrap();
+    assert_ne!(
+        constituent_of(&db, second.a.id),
+        constituent_of(&db, second.b.id)
+    );
+
+    // A full re-run honours both decisions.
+    resolve::run(&mut db, &config, "nightly", &Silent).unwrap();
+    assert_eq!(
+        constituent_of(&db, first.a.id),
+        constituent_of(&db, first.b.id),
+        "approval survives a re-run"
+    );
+    assert_ne!(
+        constituent_of(&db, second.a.id),
+        constituent_of(&db, second.b.id),
+        "rejection survives a re-run"
+    );
+
+    // Unmerge takes a record out; the rest stay together; a re-run keeps it out.
+    let merged = constituent_of(&db, first.a.id);
+    let before = members(&db, merged);
+    review::unmerge(
+        &mut db,
+        &config,
+        first.b.id,
+        "ana",
+        Some("different people"),
+    )
+    .unwrap();
+    assert_ne!(
+        constituent_of(&db, first.b.id),
+        constituent_of(&db, first.a.id)
+    );
+    resolve::run(&mut db, &config, "nightly", &Silent).unwrap();
+    assert_ne!(
+        constituent_of(&db, first.b.id),
+        constituent_of(&db, first.a.id),
+        "unmerge survives a re-run"
+    );
+
+    // Undo of the unmerge restores exactly the members that were there before.
+    let undone = review::undo(&mut db, &config, "ana").unwrap();
+    assert_eq!(undone.action, "undo unmerge");
+    assert_eq!(
+        constituent_of(&db, first.b.id),
+        constituent_of(&db, first.a.id)
+    );
+    assert_eq!(members(&db, constituent_of(&db, first.a.id)), before);
+}
+
+#[test]
+fn undo_of_an_approval_restores_both_golden_records_with_their_ids() {
+    let (_p, mut db) = resolved_store(3000);
+    let config = config();
+    let item = review::queue(&db.conn, review::QueueOrder::Score, 1, 0)
+        .unwrap()
+        .remove(0);
+    let (ca, cb) = (
+        constituent_of(&db, item.a.id),
+        constituent_of(&db, item.b.id),
+    );
+    let (ma, mb) = (members(&db, ca), members(&db, cb));
+    review::approve(&mut db, &config, item.candidate_id, "cy", None).unwrap();
+    review::undo(&mut db, &config, "cy").unwrap();
+    assert_eq!(
+        (
+            constituent_of(&db, item.a.id),
+            constituent_of(&db, item.b.id)
+        ),
+        (ca, cb)
+    );
+    assert_eq!((members(&db, ca), members(&db, cb)), (ma, mb));
+    let actions: Vec<String> = {
+        let mut s = db.conn.prepare("SELECT action FROM audit_event WHERE actor = 'cy' AND action != 'membership_change' ORDER BY id").unwrap();
+        s.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(actions.first().map(String::as_str), Some("approve"));
+    assert_eq!(actions.last().map(String::as_str), Some("undo"));
+}
