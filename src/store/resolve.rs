@@ -273,35 +273,27 @@ pub fn write_constituents(
     let mut audit = conn.prepare_cached(
         "INSERT INTO audit_event (at, actor, action, constituent_id, reason, details) VALUES (?1, ?2, ?6, ?3, ?4, ?5)",
     )?;
+    let mut final_ids: Vec<i64> = Vec::with_capacity(groups.len());
     for (g, (members, golden)) in groups.iter().enumerate() {
-        let revivable =
-            |conn: &Connection, members: &[i64], taken: &HashSet<i64>| -> Result<Option<i64>> {
-                if revive {
-                    revivable(conn, members, taken)
-                } else {
-                    Ok(None)
-                }
-            };
-        let id = match id_of[g] {
+        // A steward's undo or unmerge brings back the golden record these members had
+        // before, with its id, rather than minting a new one.
+        let revived = match id_of[g] {
+            None if revive => revivable(conn, members, &taken)?,
+            _ => None,
+        };
+        let id = match id_of[g].or(revived) {
             Some(id) => {
+                taken.insert(id);
                 stats.kept += 1;
                 id
             }
-            None => match revivable(conn, members, &taken)? {
-                // A steward's undo or unmerge brings back the golden record these members
-                // had before, with its id, rather than minting a new one.
-                Some(old) if revive => {
-                    taken.insert(old);
-                    stats.kept += 1;
-                    old
-                }
-                _ => {
-                    insert_new.execute([&stamp])?;
-                    stats.created += 1;
-                    conn.last_insert_rowid()
-                }
-            },
+            None => {
+                insert_new.execute([&stamp])?;
+                stats.created += 1;
+                conn.last_insert_rowid()
+            }
         };
+        final_ids.push(id);
         let v =
             |p: &Option<(String, i64)>| (p.as_ref().map(|x| x.0.clone()), p.as_ref().map(|x| x.1));
         let (f, l, e, ph, a1, a2, ci, st, z, d) = (
@@ -367,12 +359,11 @@ pub fn write_constituents(
     }
     stats.constituents = groups.len() as u64;
     // Retire old ids no group kept; point them at where most of their members went.
-    let kept: HashSet<i64> = id_of.iter().flatten().copied().collect();
+    let kept: HashSet<i64> = final_ids.iter().copied().collect();
     let new_home: HashMap<i64, i64> = groups
         .iter()
-        .enumerate()
-        .flat_map(|(g, (members, _))| members.iter().map(move |m| (*m, g)))
-        .filter_map(|(m, g)| id_of[g].or(None).map(|id| (m, id)))
+        .zip(&final_ids)
+        .flat_map(|((members, _), id)| members.iter().map(move |m| (*m, *id)))
         .collect();
     let mut retire = conn.prepare_cached(
         "UPDATE constituent SET retired_at = ?2, merged_into = ?3, member_count = 0 WHERE id = ?1",
@@ -384,7 +375,14 @@ pub fn write_constituents(
         if kept.contains(old) {
             continue;
         }
-        let target = recs.iter().filter_map(|r| new_home.get(r)).next().copied();
+        let mut homes: HashMap<i64, usize> = HashMap::new();
+        for home in recs.iter().filter_map(|r| new_home.get(r)) {
+            *homes.entry(*home).or_default() += 1;
+        }
+        let target = homes
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+            .map(|(id, _)| id);
         retire.execute(params![old, stamp, target])?;
         retire_audit.execute(params![
             stamp,

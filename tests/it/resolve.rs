@@ -219,6 +219,18 @@ fn undo_of_an_approval_restores_both_golden_records_with_their_ids() {
     );
     let (ma, mb) = (members(&db, ca), members(&db, cb));
     review::approve(&mut db, &config, item.candidate_id, "cy", None).unwrap();
+    // The merged golden record keeps one id; the other is retired and points at it.
+    let survivor = constituent_of(&db, item.a.id);
+    let retired = if survivor == ca { cb } else { ca };
+    let merged_into: Option<i64> = db
+        .conn
+        .query_row(
+            "SELECT merged_into FROM constituent WHERE id = ?1 AND retired_at IS NOT NULL",
+            [retired],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(merged_into, Some(survivor));
     review::undo(&mut db, &config, "cy").unwrap();
     assert_eq!(
         (
