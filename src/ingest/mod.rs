@@ -16,8 +16,9 @@ use sha2::{Digest, Sha256};
 use crate::config::{Project, SourceConfig};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
+use crate::resolve::normalize::NormalizedPerson;
 use crate::store::Db;
-use crate::store::source::{BatchWriter, NormalizedPerson};
+use crate::store::source::BatchWriter;
 
 /// The canonical person fields a row may carry. Raw values, trimmed, empty = absent.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]

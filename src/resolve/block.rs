@@ -23,14 +23,14 @@ pub struct Blocks {
 }
 
 fn key_of(kind: &str, r: &Rec) -> Option<String> {
-    let z = r.zip.as_deref();
+    let z = r.n.zip.as_deref();
     Some(match kind {
-        "email" => r.email.clone()?,
-        "phone" => r.phone.clone()?,
-        "last_soundex_zip" => format!("{}|{}", soundex(r.last.as_deref()?), z?),
-        "first_last" => format!("{}|{}", r.first_canon.as_deref()?, r.last.as_deref()?),
-        "first_zip" => format!("{}|{}", r.first_canon.as_deref()?, z?),
-        "address_zip" => format!("{}|{}", r.address.as_deref()?, z?),
+        "email" => r.n.email.clone()?,
+        "phone" => r.n.phone.clone()?,
+        "last_soundex_zip" => format!("{}|{}", soundex(r.n.last.as_deref()?), z?),
+        "first_last" => format!("{}|{}", r.n.first_canon.as_deref()?, r.n.last.as_deref()?),
+        "first_zip" => format!("{}|{}", r.n.first_canon.as_deref()?, z?),
+        "address_zip" => format!("{}|{}", r.n.address.as_deref()?, z?),
         _ => return None,
     })
 }
@@ -78,13 +78,17 @@ pub fn block(records: &[Rec], keys: &[String], max_block_size: usize) -> Blocks 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resolve::normalize::NormalizedPerson;
 
     fn rec(last: &str, zip: &str, email: &str) -> Rec {
         Rec {
-            last: Some(last.into()),
-            first_canon: Some("ann".into()),
-            zip: Some(zip.into()),
-            email: (!email.is_empty()).then(|| email.into()),
+            n: NormalizedPerson {
+                last: Some(last.into()),
+                first_canon: Some("ann".into()),
+                zip: Some(zip.into()),
+                email: (!email.is_empty()).then(|| email.into()),
+                ..NormalizedPerson::default()
+            },
             ..Rec::default()
         }
     }

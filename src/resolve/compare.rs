@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use strsim::{jaro_winkler, normalized_levenshtein};
 
-use super::normalize::nickname_compatible;
+use super::normalize::{NormalizedPerson, nickname_compatible};
 use super::settings::ResolutionConfig;
 
 /// A source record as matching sees it: normalised fields only.
@@ -12,15 +12,8 @@ use super::settings::ResolutionConfig;
 pub struct Rec {
     pub id: i64,
     pub source: String,
-    pub first: Option<String>,
-    pub first_canon: Option<String>,
-    pub last: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub address: Option<String>,
-    pub unit: Option<String>,
-    pub city: Option<String>,
-    pub zip: Option<String>,
+    /// The normalised fields ingest stored.
+    pub n: NormalizedPerson,
     pub dob: Option<String>,
     /// How many records share this normalised last name (0 = unknown, treated as rare).
     pub last_name_count: u32,
@@ -54,7 +47,7 @@ fn both<'a>(a: &'a Option<String>, b: &'a Option<String>) -> Option<(&'a str, &'
 
 /// First-name similarity: nickname forms and initials count as the same name.
 pub fn first_name_similarity(a: &Rec, b: &Rec) -> Option<f64> {
-    let (x, y) = both(&a.first, &b.first)?;
+    let (x, y) = both(&a.n.first, &b.n.first)?;
     let (x1, y1) = (
         x.split(' ').next().unwrap_or(x),
         y.split(' ').next().unwrap_or(y),
@@ -69,7 +62,7 @@ pub fn first_name_similarity(a: &Rec, b: &Rec) -> Option<f64> {
 }
 
 fn last_name_similarity(a: &Rec, b: &Rec) -> Option<f64> {
-    let (x, y) = both(&a.last, &b.last)?;
+    let (x, y) = both(&a.n.last, &b.n.last)?;
     if x == y {
         return Some(1.0);
     }
@@ -83,7 +76,7 @@ fn last_name_similarity(a: &Rec, b: &Rec) -> Option<f64> {
 }
 
 fn email_similarity(a: &Rec, b: &Rec) -> Option<f64> {
-    let (x, y) = both(&a.email, &b.email)?;
+    let (x, y) = both(&a.n.email, &b.n.email)?;
     if x == y {
         return Some(1.0);
     }
@@ -101,7 +94,7 @@ fn email_similarity(a: &Rec, b: &Rec) -> Option<f64> {
 }
 
 fn phone_similarity(a: &Rec, b: &Rec) -> Option<f64> {
-    let (x, y) = both(&a.phone, &b.phone)?;
+    let (x, y) = both(&a.n.phone, &b.n.phone)?;
     Some(if x == y {
         1.0
     } else if x[3..] == y[3..] {
@@ -112,9 +105,9 @@ fn phone_similarity(a: &Rec, b: &Rec) -> Option<f64> {
 }
 
 fn address_similarity(a: &Rec, b: &Rec) -> Option<f64> {
-    let (x, y) = both(&a.address, &b.address)?;
+    let (x, y) = both(&a.n.address, &b.n.address)?;
     let street = if x == y { 1.0 } else { token_similarity(x, y) };
-    let unit = match both(&a.unit, &b.unit) {
+    let unit = match both(&a.n.unit, &b.n.unit) {
         Some((u, v)) if u != v => 0.7,
         _ => 1.0,
     };
@@ -146,7 +139,7 @@ fn token_similarity(x: &str, y: &str) -> f64 {
 }
 
 fn zip_similarity(a: &Rec, b: &Rec) -> Option<f64> {
-    let (x, y) = both(&a.zip, &b.zip)?;
+    let (x, y) = both(&a.n.zip, &b.n.zip)?;
     Some(if x == y {
         1.0
     } else if x[..3] == y[..3] {
@@ -170,9 +163,9 @@ fn dob_similarity(a: &Rec, b: &Rec) -> Option<f64> {
 /// Swap first and last when the record has them the wrong way round for this pair.
 fn names_swapped(a: &Rec, b: &Rec) -> bool {
     match (
-        both(&a.first, &b.last),
-        both(&a.last, &b.first),
-        both(&a.first, &b.first),
+        both(&a.n.first, &b.n.last),
+        both(&a.n.last, &b.n.first),
+        both(&a.n.first, &b.n.first),
     ) {
         (Some((af, bl)), Some((al, bf)), Some((x, y))) => af == bl && al == bf && x != y,
         _ => false,
@@ -183,12 +176,10 @@ fn names_swapped(a: &Rec, b: &Rec) -> bool {
 pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
     let swapped_b;
     let b = if names_swapped(a, b) {
-        swapped_b = Rec {
-            first: b.last.clone(),
-            last: b.first.clone(),
-            first_canon: None,
-            ..b.clone()
-        };
+        let mut swapped = b.clone();
+        std::mem::swap(&mut swapped.n.first, &mut swapped.n.last);
+        swapped.n.first_canon = None;
+        swapped_b = swapped;
         &swapped_b
     } else {
         b
@@ -212,8 +203,8 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
     let names_agree = !conflict && last.is_none_or(|s| s >= 0.85);
     for rule in &config.deterministic {
         let exact = match rule.as_str() {
-            "email" => both(&a.email, &b.email).is_some_and(|(x, y)| x == y),
-            "phone" => both(&a.phone, &b.phone).is_some_and(|(x, y)| x == y),
+            "email" => both(&a.n.email, &b.n.email).is_some_and(|(x, y)| x == y),
+            "phone" => both(&a.n.phone, &b.n.phone).is_some_and(|(x, y)| x == y),
             _ => false,
         };
         if exact && names_agree && first.is_some() {
@@ -318,13 +309,16 @@ mod tests {
         Rec {
             id: 0,
             source: "t".into(),
-            first: s(first),
-            first_canon: s(&super::super::normalize::canonical_first(first)),
-            last: s(last),
-            email: s(email),
-            phone: s(phone),
-            address: s(address),
-            zip: s(zip),
+            n: NormalizedPerson {
+                first: s(first),
+                first_canon: s(&super::super::normalize::canonical_first(first)),
+                last: s(last),
+                email: s(email),
+                phone: s(phone),
+                address: s(address),
+                zip: s(zip),
+                ..NormalizedPerson::default()
+            },
             ..Rec::default()
         }
     }

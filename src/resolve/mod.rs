@@ -224,17 +224,17 @@ pub fn run(
 pub fn count_last_names(records: &mut [Rec]) {
     let mut counts: HashMap<String, u32> = HashMap::new();
     for r in records.iter() {
-        if let Some(l) = &r.last {
+        if let Some(l) = &r.n.last {
             *counts.entry(l.clone()).or_default() += 1;
         }
     }
     for r in records.iter_mut() {
-        r.last_name_count = r
-            .last
-            .as_ref()
-            .and_then(|l| counts.get(l))
-            .copied()
-            .unwrap_or(0);
+        r.last_name_count =
+            r.n.last
+                .as_ref()
+                .and_then(|l| counts.get(l))
+                .copied()
+                .unwrap_or(0);
     }
 }
 

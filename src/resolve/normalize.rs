@@ -6,6 +6,21 @@ use std::sync::OnceLock;
 
 use unicode_normalization::UnicodeNormalization;
 
+/// Normalised person fields as stored beside the raw ones and compared
+/// by identity resolution.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NormalizedPerson {
+    pub first: Option<String>,
+    pub first_canon: Option<String>,
+    pub last: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub unit: Option<String>,
+    pub city: Option<String>,
+    pub zip: Option<String>,
+}
+
 /// Lower-case, strip accents and punctuation, collapse whitespace.
 /// "  O'Brien-Núñez " -> "obrien nunez"
 pub fn name(raw: &str) -> String {

@@ -4,22 +4,14 @@
 use std::collections::HashMap;
 
 use super::settings::ResolutionConfig;
+use crate::ingest::PersonFields;
 
-/// Raw (as-spelled) fields of a source record, for building golden records.
+/// A source record as survivorship sees it: its raw (as-spelled) person fields.
 #[derive(Debug, Clone, Default)]
 pub struct RawFields {
     pub id: i64,
     pub source: String,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub address1: Option<String>,
-    pub address2: Option<String>,
-    pub city: Option<String>,
-    pub state: Option<String>,
-    pub zip: Option<String>,
-    pub dob: Option<String>,
+    pub person: PersonFields,
     /// The record's latest activity (fact date), for "most recent".
     pub last_seen: Option<String>,
 }
@@ -43,14 +35,15 @@ pub struct Golden {
 }
 
 fn get<'a>(r: &'a RawFields, field: &str) -> Option<&'a str> {
+    let p = &r.person;
     let v = match field {
-        "first_name" => &r.first_name,
-        "last_name" => &r.last_name,
-        "email" => &r.email,
-        "phone" => &r.phone,
-        "address" => &r.address1,
-        "zip" => &r.zip,
-        "date_of_birth" => &r.dob,
+        "first_name" => &p.first_name,
+        "last_name" => &p.last_name,
+        "email" => &p.email,
+        "phone" => &p.phone,
+        "address" => &p.address1,
+        "zip" => &p.zip,
+        "date_of_birth" => &p.date_of_birth,
         _ => return None,
     };
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
@@ -129,10 +122,10 @@ pub fn golden(members: &[&RawFields], config: &ResolutionConfig) -> Golden {
         last_name: take("last_name"),
         email: take("email"),
         phone: take("phone"),
-        address1: part(address_from.map(|r| &r.address1)),
-        address2: part(address_from.map(|r| &r.address2)),
-        city: part(address_from.map(|r| &r.city)),
-        state: part(address_from.map(|r| &r.state)),
+        address1: part(address_from.map(|r| &r.person.address1)),
+        address2: part(address_from.map(|r| &r.person.address2)),
+        city: part(address_from.map(|r| &r.person.city)),
+        state: part(address_from.map(|r| &r.person.state)),
         zip: take("zip"),
         date_of_birth: take("date_of_birth"),
     }
@@ -146,10 +139,12 @@ mod tests {
         RawFields {
             id,
             source: source.into(),
-            first_name: Some(first.into()),
-            email: (!email.is_empty()).then(|| email.into()),
+            person: PersonFields {
+                first_name: Some(first.into()),
+                email: (!email.is_empty()).then(|| email.into()),
+                ..PersonFields::default()
+            },
             last_seen: Some(seen.into()),
-            ..RawFields::default()
         }
     }
 

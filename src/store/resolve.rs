@@ -6,7 +6,9 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::Result;
+use crate::ingest::PersonFields;
 use crate::resolve::compare::Rec;
+use crate::resolve::normalize::NormalizedPerson;
 use crate::resolve::survivorship::{Golden, RawFields};
 
 pub fn now() -> String {
@@ -22,31 +24,35 @@ fn read_record(r: &rusqlite::Row) -> rusqlite::Result<(Rec, RawFields)> {
     let rec = Rec {
         id: r.get(0)?,
         source: r.get(1)?,
-        first: r.get(2)?,
-        first_canon: r.get(3)?,
-        last: r.get(4)?,
-        email: r.get(5)?,
-        phone: r.get(6)?,
-        address: r.get(7)?,
-        unit: r.get(8)?,
-        city: r.get(9)?,
-        zip: r.get(10)?,
+        n: NormalizedPerson {
+            first: r.get(2)?,
+            first_canon: r.get(3)?,
+            last: r.get(4)?,
+            email: r.get(5)?,
+            phone: r.get(6)?,
+            address: r.get(7)?,
+            unit: r.get(8)?,
+            city: r.get(9)?,
+            zip: r.get(10)?,
+        },
         dob: r.get(11)?,
         last_name_count: 0,
     };
     let raw = RawFields {
         id: rec.id,
         source: rec.source.clone(),
-        first_name: r.get(12)?,
-        last_name: r.get(13)?,
-        email: r.get(14)?,
-        phone: r.get(15)?,
-        address1: r.get(16)?,
-        address2: r.get(17)?,
-        city: r.get(18)?,
-        state: r.get(19)?,
-        zip: r.get(20)?,
-        dob: rec.dob.clone(),
+        person: PersonFields {
+            first_name: r.get(12)?,
+            last_name: r.get(13)?,
+            email: r.get(14)?,
+            phone: r.get(15)?,
+            address1: r.get(16)?,
+            address2: r.get(17)?,
+            city: r.get(18)?,
+            state: r.get(19)?,
+            zip: r.get(20)?,
+            date_of_birth: rec.dob.clone(),
+        },
         last_seen: r.get(21)?,
     };
     Ok((rec, raw))

@@ -9,20 +9,7 @@ use crate::error::Result;
 use crate::ingest::mapping::{FactSchema, fact_schema};
 
 use crate::ingest::{BatchReport, PersonFields};
-
-/// Normalised person fields as stored beside the raw ones.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NormalizedPerson {
-    pub first: Option<String>,
-    pub first_canon: Option<String>,
-    pub last: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub address: Option<String>,
-    pub unit: Option<String>,
-    pub city: Option<String>,
-    pub zip: Option<String>,
-}
+use crate::resolve::normalize::NormalizedPerson;
 
 pub fn batch_exists(conn: &Connection, source: &str, sha256: &str) -> Result<bool> {
     Ok(conn
