@@ -1,6 +1,8 @@
 //! Comparing two source records: per-field similarity, each field's contribution (they
 //! add up to the score), the deterministic rules and the household guard. Pure.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use strsim::{jaro_winkler, normalized_levenshtein};
 
@@ -21,7 +23,8 @@ pub struct Rec {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
-    pub field: String,
+    /// Borrowed when computed (no allocation per compared pair), owned when read back.
+    pub field: Cow<'static, str>,
     /// 0..1 similarity of the two values.
     pub similarity: f64,
     /// What this field adds to the score (may be negative for a guard).
@@ -212,7 +215,7 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
                 .iter()
                 .filter_map(|(f, s)| s.map(|s| (f, s)))
                 .map(|(f, s)| Contribution {
-                    field: f.to_string(),
+                    field: Cow::Borrowed(*f),
                     similarity: s,
                     contribution: if *f == rule.as_str() { 1.0 } else { 0.0 },
                 })
@@ -246,7 +249,7 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
     let mut contributions: Vec<Contribution> = effective
         .iter()
         .map(|(field, s, w)| Contribution {
-            field: field.to_string(),
+            field: Cow::Borrowed(field),
             similarity: *s,
             contribution: if total > 0.0 {
                 w * s / total * evidence
@@ -260,7 +263,7 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
     // a pair rests on its names, and a common surname is weak evidence of one person.
     let identifier_agrees = contributions.iter().any(|c| {
         matches!(
-            c.field.as_str(),
+            c.field.as_ref(),
             "email" | "phone" | "address" | "date_of_birth"
         ) && c.similarity >= 0.9
     });
@@ -269,7 +272,7 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
         let factor = (1.0 - 0.04 * commonness.ln()).clamp(0.75, 1.0);
         if factor < 1.0 {
             contributions.push(Contribution {
-                field: "common_name".into(),
+                field: Cow::Borrowed("common_name"),
                 similarity: factor,
                 contribution: score * factor - score,
             });
@@ -278,7 +281,7 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
     }
     if conflict && score > config.guards.cap {
         contributions.push(Contribution {
-            field: "household_guard".into(),
+            field: Cow::Borrowed("household_guard"),
             similarity: 0.0,
             contribution: config.guards.cap - score,
         });

@@ -162,7 +162,8 @@ pub fn run(
 
     let mut rows = Vec::with_capacity(candidates.len());
     let mut edges = Vec::with_capacity(candidates.len());
-    for c in &candidates {
+    // Consumed here: the scored pairs live on only as stored rows and clustering edges.
+    for c in candidates {
         let band = match (c.scored.conflict, Band::of(c.scored.score, config)) {
             (true, _) => "conflict",
             (false, Band::Auto) => "auto",
