@@ -72,31 +72,13 @@ fn every_record_belongs_to_exactly_one_golden_record_and_ids_are_stable_across_r
         count(&db, "SELECT count(*) FROM source_record"),
         count(&db, "SELECT count(*) FROM constituent_member")
     );
-    let before: Vec<(i64, i64)> = {
-        let mut s = db
-            .conn
-            .prepare("SELECT source_record_id, constituent_id FROM constituent_member ORDER BY 1")
-            .unwrap();
-        s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let before = cpm::store::resolve::membership(&db.conn, None).unwrap();
     let summary = resolve::run(&mut db, &config(), "test-run", &Silent).unwrap();
     assert_eq!(
         summary.write.created, 0,
         "a re-run on the same data creates no new ids"
     );
-    let after: Vec<(i64, i64)> = {
-        let mut s = db
-            .conn
-            .prepare("SELECT source_record_id, constituent_id FROM constituent_member ORDER BY 1")
-            .unwrap();
-        s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let after = cpm::store::resolve::membership(&db.conn, None).unwrap();
     assert_eq!(before, after);
     // Contributions stored with each candidate add up to its score.
     let mut stmt = db
