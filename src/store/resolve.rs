@@ -159,13 +159,17 @@ pub fn replace_candidates(conn: &Connection, rows: &[CandidateRow]) -> Result<()
 /// Candidate edges among `ids` (for re-clustering a neighbourhood): (a, b, score, band).
 pub fn candidates_among(conn: &Connection, ids: &[i64]) -> Result<Vec<(i64, i64, f64, String)>> {
     let set: HashSet<i64> = ids.iter().copied().collect();
-    let mut stmt = conn.prepare_cached("SELECT record_a, record_b, score, band FROM match_candidate WHERE record_a = ?1 OR record_b = ?1")?;
+    // Every pair among `ids` has its record_a in `ids`: looking up by record_a alone finds
+    // each once, through the (record_a, record_b) index.
+    let mut stmt = conn.prepare_cached(
+        "SELECT record_a, record_b, score, band FROM match_candidate WHERE record_a = ?1",
+    )?;
     let mut out = Vec::new();
     for id in ids {
         let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         for row in rows {
             let (a, b, s, band): (i64, i64, f64, String) = row?;
-            if set.contains(&a) && set.contains(&b) && a == *id {
+            if set.contains(&b) {
                 out.push((a, b, s, band));
             }
         }
