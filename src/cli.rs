@@ -12,17 +12,43 @@ use clap::{Args, Parser, Subcommand};
 use cpm::config::Project;
 use cpm::generate::{self, GenerateOptions};
 use cpm::ingest::{self, IngestOptions, IngestReport};
+use cpm::jobs;
 use cpm::progress::{Progress, Silent};
 use cpm::resolve::{self, review, settings::ResolutionConfig};
 use cpm::store::Db;
+use cpm::tui::ConsoleOptions;
+use cpm::tui::app::Role;
 
 #[derive(Parser, Debug)]
 #[command(name = "cpm", version, about = "Constituent stewardship console", long_about = None)]
 pub struct Cli {
     #[command(flatten)]
     global: Global,
+    #[command(flatten)]
+    console: ConsoleArgs,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+/// With no subcommand `cpm` opens the console.
+#[derive(Args, Debug, Clone)]
+pub struct ConsoleArgs {
+    /// Open the store for reading only: no decisions, no jobs.
+    #[arg(long)]
+    read_only: bool,
+    /// Which actions the console offers: steward, membership or admin.
+    #[arg(long, default_value = "admin", value_parser = parse_role)]
+    role: Role,
+    /// Leave the mouse to the terminal (text selection) instead of scrolling and clicking.
+    #[arg(long)]
+    no_mouse: bool,
+    /// No colours (also when NO_COLOR is set).
+    #[arg(long)]
+    no_color: bool,
+}
+
+fn parse_role(s: &str) -> std::result::Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("'{s}' is not a role: use steward, membership or admin"))
 }
 
 #[derive(Args, Debug, Clone)]
@@ -149,7 +175,7 @@ pub fn run() -> Result<ExitCode> {
     let g = cli.global.clone();
     let project = Project::new(&g.root);
     let result = match cli.command {
-        None => demo(&g, &project),
+        None => console(&g, &project, &cli.console),
         Some(Command::Generate {
             seed,
             people,
@@ -475,29 +501,27 @@ fn cmd_review(g: &Global, project: &Project, action: ReviewAction) -> Result<()>
 }
 
 /// `cpm` with no subcommand: build the demo store if missing, then show it.
-fn demo(g: &Global, project: &Project) -> Result<()> {
+/// `cpm` with no subcommand: the console on a terminal; otherwise (piped, scripted) build
+/// the demo store if it is missing and print what the store holds.
+fn console(g: &Global, project: &Project, args: &ConsoleArgs) -> Result<()> {
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        return Ok(cpm::tui::run(ConsoleOptions {
+            db_path: g.db.clone(),
+            project: project.clone(),
+            actor: g.actor(),
+            role: args.role,
+            read_only: args.read_only,
+            mouse: !args.no_mouse,
+            no_color: args.no_color,
+        })?);
+    }
     if !g.db.exists() {
         eprintln!(
             "building the demo store at {} (first run only)...",
             g.db.display()
         );
-        let options = GenerateOptions {
-            seed: 42,
-            people: 20_000,
-            as_of: generate::default_as_of(),
-            out: project.resolve(std::path::Path::new("data/synthetic")),
-        };
-        generate::generate(&options, progress_for(g).as_ref())?;
-        let mut db = open_db(g)?;
-        ingest::ingest(
-            &mut db,
-            project,
-            &IngestOptions {
-                only: vec![],
-                source_dir: Some(options.out.clone()),
-            },
-            progress_for(g).as_ref(),
-        )?;
+        let summary = jobs::build_demo_store(&g.db, project, &g.actor(), progress_for(g).as_ref())?;
+        eprintln!("{summary}");
     }
     cmd_status(g)
 }

@@ -11,8 +11,10 @@ pub mod config;
 pub mod error;
 pub mod generate;
 pub mod ingest;
+pub mod jobs;
 pub mod progress;
 pub mod resolve;
 pub mod store;
+pub mod tui;
 
 pub use error::{Error, Result};

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../sql/sqlite/0001_foundation.sql")),
     (2, include_str!("../../sql/sqlite/0002_resolution.sql")),
+    (3, include_str!("../../sql/sqlite/0003_console.sql")),
 ];
 
 pub fn latest_version() -> i64 {

@@ -2,6 +2,7 @@
 //! All SQL against the store lives under this module.
 
 pub mod audit;
+pub mod browse;
 mod migrate;
 pub mod resolve;
 pub mod source;
@@ -33,6 +34,29 @@ impl Db {
             conn,
             path: path.to_path_buf(),
         })
+    }
+
+    /// Open an existing store for reading only (`cpm --read-only`): nothing can be written,
+    /// not even a migration.
+    pub fn open_read_only(path: &Path) -> Result<Db> {
+        use rusqlite::OpenFlags;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let db = Db {
+            conn,
+            path: path.to_path_buf(),
+        };
+        let version = db.schema_version()?;
+        if version != migrate::latest_version() {
+            return Err(Error::Invalid(format!(
+                "the store has schema version {version} and this cpm needs {}; open it once without --read-only to upgrade it",
+                migrate::latest_version()
+            )));
+        }
+        Ok(db)
     }
 
     /// An in-memory store with the full schema, for tests and benchmarks.

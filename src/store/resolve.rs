@@ -15,6 +15,11 @@ pub fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// Today's date (UTC) in the audit trail's format: `at >= today()` is "today".
+pub fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}
+
 const RECORD_COLUMNS: &str = "sr.id, sr.source, sr.n_first, sr.n_first_canon, sr.n_last, sr.n_email, sr.n_phone,
     sr.n_address, sr.n_unit, sr.n_city, sr.n_zip, sr.date_of_birth, sr.first_name, sr.last_name, sr.email,
     sr.phone, sr.address1, sr.address2, sr.city, sr.state, sr.zip,
@@ -454,7 +459,8 @@ fn refresh_summaries(conn: &Connection, as_of: &str) -> Result<()> {
         "DELETE FROM constituent_fts WHERE rowid IN (SELECT id FROM temp.touched);
          INSERT INTO constituent_fts (rowid, name, email, phone)
            SELECT c.id, coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''),
-                  coalesce(c.email, ''), coalesce(c.phone, '')
+                  coalesce(c.email, ''),
+                  coalesce(c.phone, '') || ' ' || coalesce((SELECT n_phone FROM source_record WHERE id = c.phone_src), '')
            FROM constituent c JOIN temp.touched t ON t.id = c.id;",
     )?;
     Ok(())

@@ -71,3 +71,37 @@ pub fn donation_source(file: &Path) -> String {
         file.display()
     )
 }
+
+/// A store with `people` generated people (seed 11), ingested and resolved by "test-run".
+pub fn resolved_store(people: u64) -> (TempProject, Db) {
+    use cpm::ingest::{self, IngestOptions};
+    use cpm::progress::Silent;
+    use cpm::resolve::{self, settings::ResolutionConfig};
+
+    let p = TempProject::new();
+    let dir = p.root().join("data/synthetic");
+    cpm::generate::generate(
+        &cpm::generate::GenerateOptions {
+            seed: 11,
+            people,
+            as_of: cpm::generate::default_as_of(),
+            out: dir.clone(),
+        },
+        &Silent,
+    )
+    .unwrap();
+    let mut db = p.db();
+    ingest::ingest(
+        &mut db,
+        &p.project(),
+        &IngestOptions {
+            only: vec![],
+            source_dir: Some(dir),
+        },
+        &Silent,
+    )
+    .unwrap();
+    let config = ResolutionConfig::load(&Project::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+    resolve::run(&mut db, &config, "test-run", &Silent).unwrap();
+    (p, db)
+}

@@ -2,44 +2,14 @@
 //! attributed and survive re-runs; unmerge and undo restore; ids are stable.
 
 use cpm::config::Project;
-use cpm::ingest::{self, IngestOptions};
 use cpm::progress::Silent;
 use cpm::resolve::{self, review, settings::ResolutionConfig};
 use cpm::store::Db;
 
-use crate::common::{TempProject, count};
+use crate::common::{count, resolved_store};
 
 fn config() -> ResolutionConfig {
     ResolutionConfig::load(&Project::new(env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
-
-/// A store with generated people, ingested and resolved.
-fn resolved_store(people: u64) -> (TempProject, Db) {
-    let p = TempProject::new();
-    let dir = p.root().join("data/synthetic");
-    cpm::generate::generate(
-        &cpm::generate::GenerateOptions {
-            seed: 11,
-            people,
-            as_of: cpm::generate::default_as_of(),
-            out: dir.clone(),
-        },
-        &Silent,
-    )
-    .unwrap();
-    let mut db = p.db();
-    ingest::ingest(
-        &mut db,
-        &p.project(),
-        &IngestOptions {
-            only: vec![],
-            source_dir: Some(dir),
-        },
-        &Silent,
-    )
-    .unwrap();
-    resolve::run(&mut db, &config(), "test-run", &Silent).unwrap();
-    (p, db)
 }
 
 fn constituent_of(db: &Db, record: i64) -> i64 {

@@ -1,0 +1,476 @@
+//! Bounded reads for browsing golden records: keyset pages, full-text search, one record's
+//! 360-degree view. Every query here is indexed and limited, so the console can run it on
+//! its UI thread against a million constituents.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use super::audit::{self, AuditEvent};
+use crate::error::Result;
+use crate::resolve::review::{RecordView, record_view};
+
+/// The orders the constituent list can be paged in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub enum SortBy {
+    #[default]
+    Name,
+    Id,
+    /// Lifetime giving, largest first.
+    Lifetime,
+}
+
+impl SortBy {
+    pub const ALL: [SortBy; 3] = [SortBy::Name, SortBy::Id, SortBy::Lifetime];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortBy::Name => "name",
+            SortBy::Id => "id",
+            SortBy::Lifetime => "lifetime giving",
+        }
+    }
+}
+
+/// Where a row sits in its sort order: the keyset a page continues from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum SortKey {
+    Name(String, String, i64),
+    Id(i64),
+    Lifetime(i64, i64),
+}
+
+/// Which page to read relative to a key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageAt {
+    First,
+    Last,
+    After(SortKey),
+    /// Starting at this row itself (a reload that keeps the selection).
+    From(SortKey),
+    Before(SortKey),
+}
+
+/// One line of the constituent list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConstituentRow {
+    pub id: i64,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub city: Option<String>,
+    pub zip: Option<String>,
+    pub lifetime_cents: i64,
+    pub sustainer_status: Option<String>,
+    pub system_count: i64,
+    pub key: SortKey,
+}
+
+impl ConstituentRow {
+    pub fn display_name(&self) -> String {
+        let first = self.first_name.as_deref().unwrap_or("");
+        let last = self.last_name.as_deref().unwrap_or("");
+        match (first.is_empty(), last.is_empty()) {
+            (true, true) => "(no name)".into(),
+            (false, true) => first.to_string(),
+            (true, false) => last.to_string(),
+            (false, false) => format!("{last}, {first}"),
+        }
+    }
+}
+
+const ROW_COLUMNS: &str = "c.id, c.first_name, c.last_name, c.email, c.city, c.zip,
+    coalesce(s.lifetime_cents, 0), s.sustainer_status, coalesce(s.system_count, 0),
+    coalesce(c.last_name, ''), coalesce(c.first_name, '')";
+
+fn read_row(r: &rusqlite::Row, sort: SortBy) -> rusqlite::Result<ConstituentRow> {
+    let id: i64 = r.get(0)?;
+    let lifetime: i64 = r.get(6)?;
+    let key = match sort {
+        SortBy::Name => SortKey::Name(r.get(9)?, r.get(10)?, id),
+        SortBy::Id => SortKey::Id(id),
+        SortBy::Lifetime => SortKey::Lifetime(lifetime, id),
+    };
+    Ok(ConstituentRow {
+        id,
+        first_name: r.get(1)?,
+        last_name: r.get(2)?,
+        email: r.get(3)?,
+        city: r.get(4)?,
+        zip: r.get(5)?,
+        lifetime_cents: lifetime,
+        sustainer_status: r.get(7)?,
+        system_count: r.get(8)?,
+        key,
+    })
+}
+
+/// A page of live golden records in `sort` order, starting at `at`. Rows always come back
+/// in display order, also for `Before` and `Last` pages.
+pub fn constituent_page(
+    conn: &Connection,
+    sort: SortBy,
+    at: &PageAt,
+    limit: usize,
+) -> Result<Vec<ConstituentRow>> {
+    // Lifetime is shown largest first, so "forward" walks the index backwards.
+    let (key_cols, forward_desc) = match sort {
+        SortBy::Name => (
+            "(coalesce(c.last_name, '') COLLATE NOCASE, coalesce(c.first_name, '') COLLATE NOCASE, c.id)",
+            false,
+        ),
+        SortBy::Id => ("(c.id)", false),
+        SortBy::Lifetime => ("(s.lifetime_cents, s.constituent_id)", true),
+    };
+    let backwards = matches!(at, PageAt::Last | PageAt::Before(_));
+    let desc = forward_desc != backwards;
+    let (mut cmp, dir) = if desc { ("<", "DESC") } else { (">", "ASC") };
+    if matches!(at, PageAt::From(_)) {
+        cmp = if desc { "<=" } else { ">=" };
+    }
+    let order_by = match sort {
+        SortBy::Name => format!(
+            "coalesce(c.last_name, '') COLLATE NOCASE {dir}, coalesce(c.first_name, '') COLLATE NOCASE {dir}, c.id {dir}"
+        ),
+        SortBy::Id => format!("c.id {dir}"),
+        SortBy::Lifetime => format!("s.lifetime_cents {dir}, s.constituent_id {dir}"),
+    };
+    let from = match sort {
+        SortBy::Lifetime => {
+            "constituent_summary s JOIN constituent c ON c.id = s.constituent_id AND c.retired_at IS NULL"
+        }
+        _ => "constituent c LEFT JOIN constituent_summary s ON s.constituent_id = c.id",
+    };
+    let key = match at {
+        PageAt::After(k) | PageAt::From(k) | PageAt::Before(k) => Some(k),
+        PageAt::First | PageAt::Last => None,
+    };
+    let placeholders = match key {
+        Some(SortKey::Name(..)) => "(?1, ?2, ?3)",
+        Some(SortKey::Id(_)) => "(?1)",
+        Some(SortKey::Lifetime(..)) => "(?1, ?2)",
+        None => "",
+    };
+    let condition = if key.is_some() {
+        format!("AND {key_cols} {cmp} {placeholders}")
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "SELECT {ROW_COLUMNS} FROM {from} WHERE c.retired_at IS NULL {condition}
+         ORDER BY {order_by} LIMIT {limit}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    use rusqlite::types::Value;
+    let bound: Vec<Value> = match key {
+        Some(SortKey::Name(last, first, id)) => {
+            vec![last.clone().into(), first.clone().into(), (*id).into()]
+        }
+        Some(SortKey::Id(id)) => vec![(*id).into()],
+        Some(SortKey::Lifetime(cents, id)) => vec![(*cents).into(), (*id).into()],
+        None => vec![],
+    };
+    let rows = stmt.query_map(rusqlite::params_from_iter(bound), |r| read_row(r, sort))?;
+    let mut rows: Vec<ConstituentRow> = rows.collect::<rusqlite::Result<_>>()?;
+    if backwards {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// How many live golden records there are, counting no further than `cap`.
+pub fn count_capped(conn: &Connection, cap: i64) -> Result<Count> {
+    let n: i64 = conn.query_row(
+        "SELECT count(*) FROM (SELECT 1 FROM constituent WHERE retired_at IS NULL LIMIT ?1)",
+        [cap + 1],
+        |r| r.get(0),
+    )?;
+    Ok(if n > cap {
+        Count::AtLeast(cap)
+    } else {
+        Count::Exact(n)
+    })
+}
+
+/// A count that stops early rather than scan a million rows to say "a lot".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Count {
+    Exact(i64),
+    AtLeast(i64),
+}
+
+impl std::fmt::Display for Count {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Count::Exact(n) => write!(f, "{}", thousands(*n)),
+            Count::AtLeast(n) => write!(f, "more than {}", crate::store::browse::thousands(*n)),
+        }
+    }
+}
+
+/// `12,345`.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What a person typed, as an FTS5 query: every word must match as a prefix. A phone
+/// number typed in any format becomes its digits; `C-123` or `123` looks up that id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchQuery {
+    Id(i64),
+    Text(String),
+    Empty,
+}
+
+impl SearchQuery {
+    pub fn parse(typed: &str) -> SearchQuery {
+        let typed = typed.trim();
+        let id_text = typed
+            .strip_prefix("C-")
+            .or_else(|| typed.strip_prefix("c-"))
+            .unwrap_or(typed);
+        let digits: String = typed.chars().filter(char::is_ascii_digit).collect();
+        let phone_like = typed
+            .chars()
+            .all(|c| c.is_ascii_digit() || " ()-.+".contains(c));
+        if let Ok(id) = id_text.parse::<i64>()
+            && (typed.starts_with(['C', 'c']) || digits.len() < 7)
+        {
+            return SearchQuery::Id(id);
+        }
+        if phone_like && digits.len() >= 7 {
+            let ten = if digits.len() == 11 && digits.starts_with('1') {
+                &digits[1..]
+            } else {
+                &digits[..]
+            };
+            return SearchQuery::Text(format!("phone : \"{ten}\"*"));
+        }
+        let words: Vec<String> = typed
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| format!("\"{}\"*", w.to_lowercase()))
+            .collect();
+        if words.is_empty() {
+            SearchQuery::Empty
+        } else {
+            SearchQuery::Text(words.join(" "))
+        }
+    }
+}
+
+/// Golden records matching what a person typed (name, email, phone or id), by name.
+pub fn search(conn: &Connection, typed: &str, limit: usize) -> Result<Vec<ConstituentRow>> {
+    let sort = SortBy::Name;
+    let rows = match SearchQuery::parse(typed) {
+        SearchQuery::Empty => Vec::new(),
+        SearchQuery::Id(id) => conn
+            .prepare_cached(&format!(
+                "SELECT {ROW_COLUMNS} FROM constituent c LEFT JOIN constituent_summary s ON s.constituent_id = c.id
+                 WHERE c.id = ?1 AND c.retired_at IS NULL"
+            ))?
+            .query_map([id], |r| read_row(r, sort))?
+            .collect::<rusqlite::Result<_>>()?,
+        SearchQuery::Text(fts) => conn
+            .prepare_cached(&format!(
+                "SELECT {ROW_COLUMNS} FROM (SELECT rowid AS id FROM constituent_fts WHERE constituent_fts MATCH ?1 LIMIT ?2) f
+                 JOIN constituent c ON c.id = f.id AND c.retired_at IS NULL
+                 LEFT JOIN constituent_summary s ON s.constituent_id = c.id
+                 ORDER BY coalesce(c.last_name, '') COLLATE NOCASE, coalesce(c.first_name, '') COLLATE NOCASE, c.id"
+            ))?
+            .query_map(params![fts, limit as i64], |r| read_row(r, sort))?
+            .collect::<rusqlite::Result<_>>()?,
+    };
+    Ok(rows)
+}
+
+/// A golden field, its value and the source record it survived from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GoldenField {
+    pub label: &'static str,
+    pub value: Option<String>,
+    /// "wbez_donations:D-000123" when known.
+    pub from: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Summary {
+    pub systems: String,
+    pub lifetime_cents: i64,
+    pub trailing_12m_cents: i64,
+    pub gift_count: i64,
+    pub first_gift_date: Option<String>,
+    pub last_gift_date: Option<String>,
+    pub sustainer_status: Option<String>,
+    pub sustainer_monthly_cents: Option<i64>,
+    pub subscription_status: Option<String>,
+    pub events_attended: i64,
+    pub email_opens_12m: i64,
+    pub email_sent_12m: i64,
+}
+
+/// Everything the detail view shows about one golden record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConstituentDetail {
+    pub id: i64,
+    pub retired_into: Option<i64>,
+    pub fields: Vec<GoldenField>,
+    pub summary: Summary,
+    pub records: Vec<RecordView>,
+    /// Succeeded giving per calendar year, oldest first.
+    pub giving_by_year: Vec<(String, i64)>,
+    pub history: Vec<AuditEvent>,
+}
+
+const GOLDEN: [(&str, &str); 10] = [
+    ("first name", "first_name"),
+    ("last name", "last_name"),
+    ("email", "email"),
+    ("phone", "phone"),
+    ("address", "address1"),
+    ("unit", "address2"),
+    ("city", "city"),
+    ("state", "state"),
+    ("zip", "zip"),
+    ("birth date", "date_of_birth"),
+];
+
+/// One golden record's 360-degree view, or `None` when there is no such id.
+pub fn constituent_detail(conn: &Connection, id: i64) -> Result<Option<ConstituentDetail>> {
+    let columns: Vec<String> = GOLDEN
+        .iter()
+        .map(|(_, c)| {
+            format!(
+                "c.{c}, (SELECT sr.source || ':' || sr.source_key FROM source_record sr WHERE sr.id = c.{c}_src)"
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT c.merged_into, {} FROM constituent c WHERE c.id = ?1",
+        columns.join(", ")
+    );
+    let found = conn
+        .prepare_cached(&sql)?
+        .query_row([id], |r| {
+            let merged: Option<i64> = r.get(0)?;
+            let mut fields = Vec::with_capacity(GOLDEN.len());
+            for (i, (label, _)) in GOLDEN.iter().enumerate() {
+                fields.push(GoldenField {
+                    label,
+                    value: r.get(1 + 2 * i)?,
+                    from: r.get(2 + 2 * i)?,
+                });
+            }
+            Ok((merged, fields))
+        })
+        .optional()?;
+    let Some((retired_into, fields)) = found else {
+        return Ok(None);
+    };
+    let member_ids: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT source_record_id FROM constituent_member WHERE constituent_id = ?1 ORDER BY source_record_id",
+        )?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let records = member_ids
+        .iter()
+        .map(|&rid| record_view(conn, rid))
+        .collect::<Result<Vec<_>>>()?;
+    let giving_by_year = conn
+        .prepare_cached(
+            "SELECT substr(d.gift_date, 1, 4) AS y, sum(d.amount_cents)
+             FROM constituent_member cm JOIN donation d ON d.source_record_id = cm.source_record_id
+             WHERE cm.constituent_id = ?1 AND d.status = 'succeeded'
+             GROUP BY y ORDER BY y",
+        )?
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(ConstituentDetail {
+        id,
+        retired_into,
+        fields,
+        summary: summary(conn, id)?,
+        records,
+        giving_by_year,
+        history: audit::for_constituent(conn, id, 50)?,
+    }))
+}
+
+fn summary(conn: &Connection, id: i64) -> Result<Summary> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT systems, lifetime_cents, trailing_12m_cents, gift_count, first_gift_date,
+                    last_gift_date, sustainer_status, sustainer_monthly_cents, subscription_status,
+                    events_attended, email_opens_12m, email_sent_12m
+             FROM constituent_summary WHERE constituent_id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(Summary {
+                systems: r.get(0)?,
+                lifetime_cents: r.get(1)?,
+                trailing_12m_cents: r.get(2)?,
+                gift_count: r.get(3)?,
+                first_gift_date: r.get(4)?,
+                last_gift_date: r.get(5)?,
+                sustainer_status: r.get(6)?,
+                sustainer_monthly_cents: r.get(7)?,
+                subscription_status: r.get(8)?,
+                events_attended: r.get(9)?,
+                email_opens_12m: r.get(10)?,
+                email_sent_12m: r.get(11)?,
+            })
+        })
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// Review decisions (approve, reject, skip) recorded since `day` began (UTC, YYYY-MM-DD).
+pub fn decisions_since(conn: &Connection, day: &str) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM audit_event WHERE action IN ('approve', 'reject', 'skip') AND at >= ?1",
+        [day],
+        |r| r.get(0),
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_text_becomes_prefix_words() {
+        assert_eq!(
+            SearchQuery::parse("  Mary-Ann O'Neil "),
+            SearchQuery::Text("\"mary\"* \"ann\"* \"o\"* \"neil\"*".into())
+        );
+        assert_eq!(
+            SearchQuery::parse("bob.smith@gm"),
+            SearchQuery::Text("\"bob\"* \"smith\"* \"gm\"*".into())
+        );
+        assert_eq!(SearchQuery::parse(" ,, "), SearchQuery::Empty);
+    }
+
+    #[test]
+    fn phones_in_any_format_become_digits_and_ids_become_lookups() {
+        for typed in ["(312) 555-0101", "312.555.0101", "+1 312 555 0101"] {
+            assert_eq!(
+                SearchQuery::parse(typed),
+                SearchQuery::Text("phone : \"3125550101\"*".into()),
+                "{typed}"
+            );
+        }
+        assert_eq!(SearchQuery::parse("C-123"), SearchQuery::Id(123));
+        assert_eq!(SearchQuery::parse("4567"), SearchQuery::Id(4567));
+    }
+}

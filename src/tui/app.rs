@@ -1,0 +1,1115 @@
+//! The console's model and its update function. `handle` turns an event into state changes
+//! and a list of [`Effect`]s for the runtime to carry out (page loads, saves, jobs); it
+//! never touches the database, the terminal or the clock, so every flow can be tested by
+//! feeding events and reading the state and effects back.
+
+use std::time::Duration;
+
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+
+use super::keymap::{self, Action, Scope};
+use super::paged::{Edge, Need, Paged};
+use crate::jobs::{JobEvent, JobKind};
+use crate::resolve::review::{QueueItem, QueueOrder};
+use crate::store::browse::{ConstituentDetail, ConstituentRow, Count, PageAt, SortBy};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Review,
+    Constituents,
+    Risk,
+    Quality,
+    Metrics,
+    Jobs,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 6] = [
+        Tab::Review,
+        Tab::Constituents,
+        Tab::Risk,
+        Tab::Quality,
+        Tab::Metrics,
+        Tab::Jobs,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Review => "Review",
+            Tab::Constituents => "Constituents",
+            Tab::Risk => "Risk",
+            Tab::Quality => "Quality",
+            Tab::Metrics => "Metrics",
+            Tab::Jobs => "Jobs",
+        }
+    }
+
+    fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+}
+
+/// Who is using the console decides which actions are offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    /// Reviews matches, unmerges records.
+    Steward,
+    /// Works the risk list; cannot change how records are merged.
+    Membership,
+    /// Everything.
+    #[default]
+    Admin,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Steward => "steward",
+            Role::Membership => "membership",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "steward" => Some(Role::Steward),
+            "membership" => Some(Role::Membership),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    fn may_change_merges(self) -> bool {
+        matches!(self, Role::Steward | Role::Admin)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+    Skip,
+}
+
+impl Decision {
+    pub fn past(self) -> &'static str {
+        match self {
+            Decision::Approve => "Approved",
+            Decision::Reject => "Rejected",
+            Decision::Skip => "Skipped",
+        }
+    }
+}
+
+/// A change a person made, saved by the writer thread.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteRequest {
+    Decide {
+        candidate_id: i64,
+        decision: Decision,
+        note: Option<String>,
+    },
+    Undo,
+    Unmerge {
+        record_id: i64,
+        constituent_id: i64,
+    },
+}
+
+/// What the runtime should do after an update.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadReview,
+    LoadPage {
+        at: PageAt,
+        edge: Edge,
+        select_last: bool,
+    },
+    LoadCount,
+    Search(String),
+    LoadDetail(i64),
+    Save(WriteRequest),
+    StartJob {
+        id: u64,
+        kind: JobKind,
+    },
+    CancelJob(u64),
+    /// The demo store was built: open it, then load.
+    OpenStore,
+    Quit,
+}
+
+/// Data the runtime loaded for an effect.
+#[derive(Debug, Clone)]
+pub enum Loaded {
+    Review {
+        items: Vec<QueueItem>,
+        pending: i64,
+        decided_today: i64,
+    },
+    Page {
+        edge: Edge,
+        select_last: bool,
+        rows: Vec<ConstituentRow>,
+        full: bool,
+        from_row: bool,
+    },
+    Count(Count),
+    Search {
+        typed: String,
+        rows: Vec<ConstituentRow>,
+    },
+    Detail(i64, Option<Box<ConstituentDetail>>),
+    /// A load failed: say so, keep what is shown.
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Job(JobEvent),
+    Saved {
+        request: WriteRequest,
+        message: String,
+    },
+    SaveFailed {
+        request: WriteRequest,
+        message: String,
+    },
+    /// Time passed (flash expiry, job clocks, the spinner).
+    Tick(Duration),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputKind {
+    Search,
+    Note,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Confirm {
+    Quit {
+        jobs: usize,
+        saves: usize,
+    },
+    Unmerge {
+        record_id: i64,
+        constituent_id: i64,
+        label: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Normal,
+    Help,
+    Input { kind: InputKind, text: String },
+    Confirm(Confirm),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flash {
+    pub text: String,
+    pub level: Level,
+    pub left: Duration,
+}
+
+const FLASH_FOR: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Default)]
+pub struct ReviewPane {
+    pub items: Vec<QueueItem>,
+    pub selected: usize,
+    pub order: Option<QueueOrder>,
+    pub pending: i64,
+    pub decided_today: i64,
+    pub loaded: bool,
+    pub note: Option<String>,
+    pub offset: std::cell::Cell<usize>,
+}
+
+impl ReviewPane {
+    pub fn order(&self) -> QueueOrder {
+        self.order.unwrap_or(QueueOrder::Stake)
+    }
+
+    pub fn selected_item(&self) -> Option<&QueueItem> {
+        self.items.get(self.selected)
+    }
+}
+
+#[derive(Debug)]
+pub struct DetailView {
+    pub id: i64,
+    pub data: Option<Box<ConstituentDetail>>,
+    pub loaded: bool,
+    pub selected_record: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct ConstituentsPane {
+    pub list: Paged<ConstituentRow>,
+    pub sort: SortBy,
+    pub total: Option<Count>,
+    /// The search whose results are shown instead of the full list.
+    pub search: Option<String>,
+    pub detail: Option<DetailView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobState {
+    Running,
+    Cancelling,
+    Finished(String),
+    Cancelled,
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRow {
+    pub id: u64,
+    pub kind: JobKind,
+    pub state: JobState,
+    pub stage: String,
+    pub done: u64,
+    pub total: u64,
+    pub elapsed: Duration,
+}
+
+impl JobRow {
+    pub fn is_active(&self) -> bool {
+        matches!(self.state, JobState::Running | JobState::Cancelling)
+    }
+
+    pub fn ratio(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            (self.done as f64 / self.total as f64).clamp(0.0, 1.0)
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct JobsPane {
+    pub jobs: Vec<JobRow>,
+    pub selected: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    pub role: Role,
+    pub read_only: bool,
+    pub actor: String,
+    /// The store exists; otherwise the demo store is built first.
+    pub store_ready: bool,
+}
+
+pub struct App {
+    pub tab: Tab,
+    pub mode: Mode,
+    pub role: Role,
+    pub read_only: bool,
+    pub actor: String,
+    pub store_ready: bool,
+    pub review: ReviewPane,
+    pub constituents: ConstituentsPane,
+    pub jobs: JobsPane,
+    pub flash: Option<Flash>,
+    pub pending_saves: usize,
+    pub spinner: usize,
+    pub quit: bool,
+    /// The terminal's width, for mouse hits on the tab bar.
+    pub width: u16,
+    pub help_scroll: usize,
+    next_job_id: u64,
+}
+
+type Effects = Vec<Effect>;
+
+impl App {
+    pub fn new(options: AppOptions) -> App {
+        App {
+            tab: Tab::Review,
+            mode: Mode::Normal,
+            role: options.role,
+            read_only: options.read_only,
+            actor: options.actor,
+            store_ready: options.store_ready,
+            review: ReviewPane::default(),
+            constituents: ConstituentsPane::default(),
+            jobs: JobsPane::default(),
+            flash: None,
+            pending_saves: 0,
+            spinner: 0,
+            quit: false,
+            width: 80,
+            help_scroll: 0,
+            next_job_id: 1,
+        }
+    }
+
+    /// What to do before the first key: load the visible data, or build the store.
+    pub fn start(&mut self) -> Effects {
+        if self.store_ready {
+            self.reload_all()
+        } else {
+            self.flash(
+                Level::Info,
+                "No store yet: building the demo store (see Jobs)",
+            );
+            self.start_job(JobKind::BuildDemo)
+        }
+    }
+
+    fn reload_all(&mut self) -> Effects {
+        let mut effects = vec![Effect::LoadReview, Effect::LoadCount];
+        effects.push(self.reload_list());
+        if let Some(detail) = &self.constituents.detail {
+            effects.push(Effect::LoadDetail(detail.id));
+        }
+        effects
+    }
+
+    /// Reload the constituent list where it is, keeping the selected row.
+    fn reload_list(&mut self) -> Effect {
+        let c = &mut self.constituents;
+        c.list.loading = true;
+        if let Some(typed) = &c.search {
+            return Effect::Search(typed.clone());
+        }
+        match c.list.selected_row() {
+            Some(row) => Effect::LoadPage {
+                at: PageAt::From(row.key.clone()),
+                edge: Edge::Reset,
+                select_last: false,
+            },
+            None => Effect::LoadPage {
+                at: PageAt::First,
+                edge: Edge::Reset,
+                select_last: false,
+            },
+        }
+    }
+
+    pub fn jobs_running(&self) -> usize {
+        self.jobs.jobs.iter().filter(|j| j.is_active()).count()
+    }
+
+    pub fn active_job(&self) -> Option<&JobRow> {
+        self.jobs.jobs.iter().find(|j| j.is_active())
+    }
+
+    pub fn flash(&mut self, level: Level, text: impl Into<String>) {
+        self.flash = Some(Flash {
+            text: text.into(),
+            level,
+            left: FLASH_FOR,
+        });
+    }
+
+    /// The key scopes in effect, most specific first.
+    pub fn scopes(&self) -> Vec<Scope> {
+        match &self.mode {
+            Mode::Input { .. } => return vec![Scope::Input],
+            Mode::Confirm(_) => return vec![Scope::Confirm],
+            Mode::Help | Mode::Normal => {}
+        }
+        let pane = match self.tab {
+            Tab::Review => Some(Scope::Review),
+            Tab::Constituents if self.constituents.detail.is_some() => Some(Scope::Detail),
+            Tab::Constituents => Some(Scope::Constituents),
+            Tab::Jobs => Some(Scope::Jobs),
+            Tab::Risk | Tab::Quality | Tab::Metrics => None,
+        };
+        pane.into_iter()
+            .chain([Scope::Lists, Scope::Global])
+            .collect()
+    }
+
+    pub fn handle(&mut self, event: Event) -> Effects {
+        match event {
+            Event::Key(key) if key.kind == KeyEventKind::Press => self.on_key(key),
+            Event::Key(_) => vec![],
+            Event::Mouse(mouse) => self.on_mouse(mouse),
+            Event::Resize(width, _) => {
+                self.width = width;
+                vec![]
+            }
+            Event::Tick(elapsed) => {
+                self.on_tick(elapsed);
+                vec![]
+            }
+            Event::Job(job) => self.on_job(job),
+            Event::Saved { request, message } => {
+                self.pending_saves = self.pending_saves.saturating_sub(1);
+                self.flash(Level::Info, message);
+                self.after_write(&request)
+            }
+            Event::SaveFailed { request, message } => {
+                self.pending_saves = self.pending_saves.saturating_sub(1);
+                self.flash(Level::Error, format!("Not saved: {message}"));
+                self.after_write(&request)
+            }
+        }
+    }
+
+    fn after_write(&mut self, request: &WriteRequest) -> Effects {
+        match request {
+            WriteRequest::Decide { .. } | WriteRequest::Undo => {
+                let mut effects = vec![Effect::LoadReview];
+                if let Some(d) = &self.constituents.detail {
+                    effects.push(Effect::LoadDetail(d.id));
+                }
+                effects
+            }
+            WriteRequest::Unmerge { constituent_id, .. } => {
+                vec![
+                    Effect::LoadDetail(*constituent_id),
+                    Effect::LoadReview,
+                    Effect::LoadCount,
+                ]
+            }
+        }
+    }
+
+    fn on_tick(&mut self, elapsed: Duration) {
+        self.spinner = self.spinner.wrapping_add(1);
+        if let Some(flash) = &mut self.flash {
+            flash.left = flash.left.saturating_sub(elapsed);
+            if flash.left.is_zero() {
+                self.flash = None;
+            }
+        }
+        for job in self.jobs.jobs.iter_mut().filter(|j| j.is_active()) {
+            job.elapsed += elapsed;
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Effects {
+        let ctrl_c =
+            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl_c {
+            return self.act(Action::ForceQuit);
+        }
+        match self.mode.clone() {
+            Mode::Help => {
+                match keymap::lookup(&[Scope::Lists, Scope::Global], &key) {
+                    Some(Action::Quit) => return self.act(Action::Quit),
+                    Some(Action::Down) => self.help_scroll += 1,
+                    Some(Action::Up) => self.help_scroll = self.help_scroll.saturating_sub(1),
+                    Some(Action::PageDown | Action::HalfPageDown) => self.help_scroll += 10,
+                    Some(Action::PageUp | Action::HalfPageUp) => {
+                        self.help_scroll = self.help_scroll.saturating_sub(10)
+                    }
+                    Some(Action::Top) => self.help_scroll = 0,
+                    Some(Action::Help) => self.mode = Mode::Normal,
+                    _ if key.code == KeyCode::Esc => self.mode = Mode::Normal,
+                    _ => {}
+                }
+                vec![]
+            }
+            Mode::Input { kind, mut text } => match keymap::lookup(&[Scope::Input], &key) {
+                Some(Action::Submit) => self.submit_input(kind, text),
+                Some(Action::Cancel) => self.cancel_input(kind),
+                _ => {
+                    match key.code {
+                        KeyCode::Char(c) => text.push(c),
+                        KeyCode::Backspace => {
+                            text.pop();
+                        }
+                        _ => return vec![],
+                    }
+                    let effects = match kind {
+                        InputKind::Search => self.live_search(&text),
+                        InputKind::Note => vec![],
+                    };
+                    self.mode = Mode::Input { kind, text };
+                    effects
+                }
+            },
+            Mode::Confirm(confirm) => match keymap::lookup(&[Scope::Confirm], &key) {
+                Some(Action::Yes) => {
+                    self.mode = Mode::Normal;
+                    self.confirmed(confirm)
+                }
+                Some(Action::No) => {
+                    self.mode = Mode::Normal;
+                    vec![]
+                }
+                _ => vec![],
+            },
+            Mode::Normal => match keymap::lookup(&self.scopes(), &key) {
+                Some(action) => self.act(action),
+                None => vec![],
+            },
+        }
+    }
+
+    fn on_mouse(&mut self, mouse: MouseEvent) -> Effects {
+        match mouse.kind {
+            MouseEventKind::ScrollDown => self.act(Action::Down),
+            MouseEventKind::ScrollUp => self.act(Action::Up),
+            MouseEventKind::Down(MouseButton::Left) if mouse.row == 0 => {
+                match super::view::tab_at(mouse.column, self.width) {
+                    Some(tab) => self.act(Action::GoTab(tab.index())),
+                    None => vec![],
+                }
+            }
+            _ => vec![],
+        }
+    }
+
+    pub fn act(&mut self, action: Action) -> Effects {
+        match action {
+            Action::Quit => {
+                let jobs = self.jobs_running();
+                if jobs > 0 || self.pending_saves > 0 {
+                    self.mode = Mode::Confirm(Confirm::Quit {
+                        jobs,
+                        saves: self.pending_saves,
+                    });
+                    vec![]
+                } else {
+                    self.quit = true;
+                    vec![Effect::Quit]
+                }
+            }
+            Action::ForceQuit => {
+                self.quit = true;
+                let mut effects: Effects = self
+                    .jobs
+                    .jobs
+                    .iter()
+                    .filter(|j| j.is_active())
+                    .map(|j| Effect::CancelJob(j.id))
+                    .collect();
+                effects.push(Effect::Quit);
+                effects
+            }
+            Action::Help => {
+                self.mode = Mode::Help;
+                self.help_scroll = 0;
+                vec![]
+            }
+            Action::NextTab => self.go_tab((self.tab.index() + 1) % Tab::ALL.len()),
+            Action::PrevTab => {
+                self.go_tab((self.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len())
+            }
+            Action::GoTab(i) => self.go_tab(i),
+            Action::Refresh if self.store_ready => self.reload_all(),
+            Action::Refresh => vec![],
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-20),
+            Action::PageDown => self.move_by(20),
+            Action::HalfPageUp => self.move_by(-10),
+            Action::HalfPageDown => self.move_by(10),
+            Action::Top => self.jump(false),
+            Action::Bottom => self.jump(true),
+            Action::Open => self.open_detail(),
+            Action::Back => self.back(),
+            Action::Search => {
+                self.mode = Mode::Input {
+                    kind: InputKind::Search,
+                    text: self.constituents.search.clone().unwrap_or_default(),
+                };
+                vec![]
+            }
+            Action::CycleSort => self.cycle_sort(),
+            Action::Approve => self.decide(Decision::Approve),
+            Action::Reject => self.decide(Decision::Reject),
+            Action::Skip => self.decide(Decision::Skip),
+            Action::Undo => self.undo(),
+            Action::Note => {
+                if self.refuse_merge_change("write review notes") {
+                    return vec![];
+                }
+                self.mode = Mode::Input {
+                    kind: InputKind::Note,
+                    text: self.review.note.clone().unwrap_or_default(),
+                };
+                vec![]
+            }
+            Action::Unmerge => self.ask_unmerge(),
+            Action::StartResolve => {
+                if self.refuse_merge_change("run identity resolution") {
+                    return vec![];
+                }
+                self.start_job(JobKind::Resolve)
+            }
+            Action::CancelJob => self.cancel_selected_job(),
+            Action::Submit | Action::Cancel | Action::Yes | Action::No => vec![],
+        }
+    }
+
+    fn go_tab(&mut self, index: usize) -> Effects {
+        self.tab = Tab::ALL[index.min(Tab::ALL.len() - 1)];
+        vec![]
+    }
+
+    fn move_by(&mut self, delta: isize) -> Effects {
+        match self.tab {
+            Tab::Review => {
+                let last = self.review.items.len().saturating_sub(1);
+                self.review.selected = self.review.selected.saturating_add_signed(delta).min(last);
+                vec![]
+            }
+            Tab::Constituents => match &mut self.constituents.detail {
+                Some(detail) => {
+                    let n = detail.data.as_ref().map_or(0, |d| d.records.len());
+                    detail.selected_record = detail
+                        .selected_record
+                        .saturating_add_signed(delta)
+                        .min(n.saturating_sub(1));
+                    vec![]
+                }
+                None => {
+                    let need = self.constituents.list.move_by(delta);
+                    self.load_more(need)
+                }
+            },
+            Tab::Jobs => {
+                let last = self.jobs.jobs.len().saturating_sub(1);
+                self.jobs.selected = self.jobs.selected.saturating_add_signed(delta).min(last);
+                vec![]
+            }
+            Tab::Risk | Tab::Quality | Tab::Metrics => vec![],
+        }
+    }
+
+    fn load_more(&mut self, need: Need) -> Effects {
+        let list = &mut self.constituents.list;
+        let (at, edge) = match need {
+            Need::Nothing => return vec![],
+            Need::After => match list.rows.last() {
+                Some(row) => (PageAt::After(row.key.clone()), Edge::Forward),
+                None => return vec![],
+            },
+            Need::Before => match list.rows.first() {
+                Some(row) => (PageAt::Before(row.key.clone()), Edge::Backward),
+                None => return vec![],
+            },
+        };
+        list.loading = true;
+        vec![Effect::LoadPage {
+            at,
+            edge,
+            select_last: false,
+        }]
+    }
+
+    fn jump(&mut self, to_end: bool) -> Effects {
+        match self.tab {
+            Tab::Review => {
+                self.review.selected = if to_end {
+                    self.review.items.len().saturating_sub(1)
+                } else {
+                    0
+                };
+                vec![]
+            }
+            Tab::Constituents if self.constituents.detail.is_none() => {
+                let c = &mut self.constituents;
+                let loaded_edge = if to_end {
+                    c.list.at_end
+                } else {
+                    c.list.at_start
+                };
+                if c.search.is_some() || loaded_edge {
+                    let target = if to_end { c.list.rows.len() } else { 0 };
+                    let delta = target as isize - c.list.selected as isize;
+                    let need = c.list.move_by(delta);
+                    return self.load_more(need);
+                }
+                c.list.loading = true;
+                vec![Effect::LoadPage {
+                    at: if to_end { PageAt::Last } else { PageAt::First },
+                    edge: Edge::Reset,
+                    select_last: to_end,
+                }]
+            }
+            _ => self.move_by(if to_end {
+                isize::MAX / 2
+            } else {
+                isize::MIN / 2
+            }),
+        }
+    }
+
+    fn open_detail(&mut self) -> Effects {
+        let Some(row) = self.constituents.list.selected_row() else {
+            return vec![];
+        };
+        let id = row.id;
+        self.constituents.detail = Some(DetailView {
+            id,
+            data: None,
+            loaded: false,
+            selected_record: 0,
+        });
+        vec![Effect::LoadDetail(id)]
+    }
+
+    fn back(&mut self) -> Effects {
+        if self.constituents.detail.take().is_some() {
+            return vec![];
+        }
+        if self.constituents.search.take().is_some() {
+            return vec![self.reload_list(), Effect::LoadCount];
+        }
+        vec![]
+    }
+
+    fn cycle_sort(&mut self) -> Effects {
+        match self.tab {
+            Tab::Review => {
+                self.review.order = Some(match self.review.order() {
+                    QueueOrder::Stake => QueueOrder::Score,
+                    QueueOrder::Score => QueueOrder::Stake,
+                });
+                self.review.selected = 0;
+                vec![Effect::LoadReview]
+            }
+            Tab::Constituents => {
+                let c = &mut self.constituents;
+                let i = SortBy::ALL.iter().position(|s| *s == c.sort).unwrap_or(0);
+                c.sort = SortBy::ALL[(i + 1) % SortBy::ALL.len()];
+                c.search = None;
+                c.list.loading = true;
+                vec![Effect::LoadPage {
+                    at: PageAt::First,
+                    edge: Edge::Reset,
+                    select_last: false,
+                }]
+            }
+            _ => vec![],
+        }
+    }
+
+    fn live_search(&mut self, text: &str) -> Effects {
+        if text.trim().chars().count() < 2 && text.trim().parse::<i64>().is_err() {
+            return vec![];
+        }
+        vec![Effect::Search(text.to_string())]
+    }
+
+    fn submit_input(&mut self, kind: InputKind, text: String) -> Effects {
+        self.mode = Mode::Normal;
+        match kind {
+            InputKind::Search => {
+                if text.trim().is_empty() {
+                    return self.cancel_input(InputKind::Search);
+                }
+                self.constituents.search = Some(text.clone());
+                vec![Effect::Search(text)]
+            }
+            InputKind::Note => {
+                let note = text.trim().to_string();
+                self.review.note = (!note.is_empty()).then_some(note);
+                if self.review.note.is_some() {
+                    self.flash(Level::Info, "Note kept for your next decision");
+                }
+                vec![]
+            }
+        }
+    }
+
+    fn cancel_input(&mut self, kind: InputKind) -> Effects {
+        self.mode = Mode::Normal;
+        match kind {
+            InputKind::Search => {
+                self.constituents.search = None;
+                self.constituents.list.loading = true;
+                vec![
+                    Effect::LoadPage {
+                        at: PageAt::First,
+                        edge: Edge::Reset,
+                        select_last: false,
+                    },
+                    Effect::LoadCount,
+                ]
+            }
+            InputKind::Note => vec![],
+        }
+    }
+
+    /// Refuse a change to how records are merged, saying why; true when refused.
+    fn refuse_merge_change(&mut self, what: &str) -> bool {
+        if self.read_only {
+            self.flash(Level::Warn, format!("Read-only: cannot {what}"));
+            true
+        } else if !self.role.may_change_merges() {
+            self.flash(
+                Level::Warn,
+                format!("The {} role cannot {what}", self.role.name()),
+            );
+            true
+        } else {
+            false
+        }
+    }
+
+    fn decide(&mut self, decision: Decision) -> Effects {
+        if self.refuse_merge_change("decide review pairs") {
+            return vec![];
+        }
+        let Some(item) = self.review.selected_item() else {
+            self.flash(Level::Info, "Nothing to review");
+            return vec![];
+        };
+        let candidate_id = item.candidate_id;
+        let note = self.review.note.take();
+        match decision {
+            // A skipped pair stays in the queue; move past it.
+            Decision::Skip => {
+                self.review.selected =
+                    (self.review.selected + 1).min(self.review.items.len().saturating_sub(1));
+            }
+            // Shown at once: the pair leaves the queue, the next one moves up.
+            Decision::Approve | Decision::Reject => {
+                self.review.items.remove(self.review.selected);
+                self.review.selected = self
+                    .review
+                    .selected
+                    .min(self.review.items.len().saturating_sub(1));
+                self.review.pending = (self.review.pending - 1).max(0);
+            }
+        }
+        self.review.decided_today += 1;
+        self.pending_saves += 1;
+        self.flash(
+            Level::Info,
+            format!("{} pair #{candidate_id} · saving…", decision.past()),
+        );
+        vec![Effect::Save(WriteRequest::Decide {
+            candidate_id,
+            decision,
+            note,
+        })]
+    }
+
+    fn undo(&mut self) -> Effects {
+        if self.refuse_merge_change("undo decisions") {
+            return vec![];
+        }
+        self.pending_saves += 1;
+        self.flash(Level::Info, "Undoing your last decision…");
+        vec![Effect::Save(WriteRequest::Undo)]
+    }
+
+    fn ask_unmerge(&mut self) -> Effects {
+        if self.refuse_merge_change("unmerge records") {
+            return vec![];
+        }
+        let Some(detail) = &self.constituents.detail else {
+            return vec![];
+        };
+        let Some(data) = &detail.data else {
+            return vec![];
+        };
+        if data.records.len() < 2 {
+            self.flash(Level::Info, "Only one source record: nothing to unmerge");
+            return vec![];
+        }
+        let Some(record) = data.records.get(detail.selected_record) else {
+            return vec![];
+        };
+        self.mode = Mode::Confirm(Confirm::Unmerge {
+            record_id: record.id,
+            constituent_id: data.id,
+            label: format!("{} {}", record.source, record.source_key),
+        });
+        vec![]
+    }
+
+    fn confirmed(&mut self, confirm: Confirm) -> Effects {
+        match confirm {
+            Confirm::Quit { .. } => self.act(Action::ForceQuit),
+            Confirm::Unmerge {
+                record_id,
+                constituent_id,
+                label,
+            } => {
+                self.pending_saves += 1;
+                self.flash(Level::Info, format!("Unmerging {label} · saving…"));
+                vec![Effect::Save(WriteRequest::Unmerge {
+                    record_id,
+                    constituent_id,
+                })]
+            }
+        }
+    }
+
+    fn start_job(&mut self, kind: JobKind) -> Effects {
+        if let Some(job) = self.active_job() {
+            let label = job.kind.label();
+            self.flash(Level::Warn, format!("Wait for '{label}' to finish first"));
+            return vec![];
+        }
+        let id = self.next_job_id;
+        self.next_job_id += 1;
+        self.jobs.jobs.insert(
+            0,
+            JobRow {
+                id,
+                kind,
+                state: JobState::Running,
+                stage: "starting".into(),
+                done: 0,
+                total: 0,
+                elapsed: Duration::ZERO,
+            },
+        );
+        self.jobs.selected = 0;
+        vec![Effect::StartJob { id, kind }]
+    }
+
+    fn cancel_selected_job(&mut self) -> Effects {
+        let Some(job) = self.jobs.jobs.get_mut(self.jobs.selected) else {
+            return vec![];
+        };
+        if job.state != JobState::Running {
+            self.flash(Level::Info, "That job is not running");
+            return vec![];
+        }
+        job.state = JobState::Cancelling;
+        let id = job.id;
+        vec![Effect::CancelJob(id)]
+    }
+
+    fn on_job(&mut self, event: JobEvent) -> Effects {
+        let id = match &event {
+            JobEvent::Progress { id, .. }
+            | JobEvent::Finished { id, .. }
+            | JobEvent::Cancelled { id }
+            | JobEvent::Failed { id, .. } => *id,
+        };
+        let Some(job) = self.jobs.jobs.iter_mut().find(|j| j.id == id) else {
+            return vec![];
+        };
+        let kind = job.kind;
+        match event {
+            JobEvent::Progress {
+                stage, done, total, ..
+            } => {
+                job.stage = stage;
+                job.done = done;
+                job.total = total;
+                vec![]
+            }
+            JobEvent::Finished { summary, .. } => {
+                job.state = JobState::Finished(summary.clone());
+                job.done = job.total;
+                self.flash(Level::Info, format!("{} finished: {summary}", kind.label()));
+                if kind == JobKind::BuildDemo {
+                    self.store_ready = true;
+                    let mut effects = vec![Effect::OpenStore];
+                    effects.extend(self.reload_all());
+                    return effects;
+                }
+                self.reload_all()
+            }
+            JobEvent::Cancelled { .. } => {
+                job.state = JobState::Cancelled;
+                self.flash(
+                    Level::Warn,
+                    format!("{} cancelled; nothing was changed", kind.label()),
+                );
+                vec![]
+            }
+            JobEvent::Failed { message, .. } => {
+                job.state = JobState::Failed(message.clone());
+                self.flash(Level::Error, format!("{} failed: {message}", kind.label()));
+                vec![]
+            }
+        }
+    }
+
+    /// Take data the runtime loaded.
+    pub fn on_loaded(&mut self, loaded: Loaded) -> Effects {
+        match loaded {
+            Loaded::Review {
+                items,
+                pending,
+                decided_today,
+            } => {
+                let keep = self.review.selected_item().map(|i| i.candidate_id);
+                let r = &mut self.review;
+                r.items = items;
+                r.pending = pending;
+                r.decided_today = decided_today;
+                r.loaded = true;
+                // Keep the selection on the same pair, else at the same position.
+                if let Some(i) =
+                    keep.and_then(|id| r.items.iter().position(|i| i.candidate_id == id))
+                {
+                    r.selected = i;
+                }
+                r.selected = r.selected.min(r.items.len().saturating_sub(1));
+                vec![]
+            }
+            Loaded::Page {
+                edge,
+                select_last,
+                rows,
+                full,
+                from_row,
+            } => {
+                let list = &mut self.constituents.list;
+                list.apply(edge, rows, full, select_last);
+                if from_row {
+                    list.mark_more_before();
+                }
+                let need = list.need();
+                self.load_more(need)
+            }
+            Loaded::Count(count) => {
+                self.constituents.total = Some(count);
+                vec![]
+            }
+            Loaded::Search { typed, rows } => {
+                // Only the newest search counts.
+                let current = match &self.mode {
+                    Mode::Input {
+                        kind: InputKind::Search,
+                        text,
+                    } => Some(text),
+                    _ => self.constituents.search.as_ref(),
+                };
+                if current != Some(&typed) {
+                    return vec![];
+                }
+                self.constituents.total = Some(Count::Exact(rows.len() as i64));
+                let list = &mut self.constituents.list;
+                list.apply(Edge::Reset, rows, false, false);
+                vec![]
+            }
+            Loaded::Detail(id, data) => {
+                if let Some(detail) = self.constituents.detail.as_mut().filter(|d| d.id == id) {
+                    let n = data.as_ref().map_or(0, |d| d.records.len());
+                    detail.data = data;
+                    detail.loaded = true;
+                    detail.selected_record = detail.selected_record.min(n.saturating_sub(1));
+                }
+                vec![]
+            }
+            Loaded::Failed(message) => {
+                self.constituents.list.loading = false;
+                self.flash(Level::Error, message);
+                vec![]
+            }
+        }
+    }
+}

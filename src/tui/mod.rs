@@ -1,0 +1,395 @@
+//! The console. One model ([`app::App`]), pure rendering ([`view`]), and this runtime: it
+//! owns the terminal and a read connection, carries out effects, and gathers every event
+//! (keys, job progress, saves) from one channel. Decisions are saved by a writer thread
+//! with its own connection, so a long resolution commit never freezes the screen.
+
+pub mod app;
+pub mod headless;
+
+pub mod keymap;
+pub mod paged;
+pub mod panes;
+pub mod theme;
+pub mod view;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use ratatui::crossterm::event::{self as term, DisableMouseCapture, EnableMouseCapture};
+use ratatui::crossterm::execute;
+
+use crate::config::Project;
+use crate::error::{Error, Result};
+use crate::jobs::{self, JobContext, JobHandle};
+use crate::resolve::review;
+use crate::resolve::settings::ResolutionConfig;
+use crate::store::Db;
+use crate::store::browse;
+use app::{App, AppOptions, Decision, Effect, Event, Loaded, Role, WriteRequest};
+use paged::PAGE;
+
+/// How the console was started.
+#[derive(Debug, Clone)]
+pub struct ConsoleOptions {
+    pub db_path: PathBuf,
+    pub project: Project,
+    pub actor: String,
+    pub role: Role,
+    pub read_only: bool,
+    pub mouse: bool,
+    pub no_color: bool,
+}
+
+/// Rows of the review queue held at once; stewards work from the top.
+pub const REVIEW_WINDOW: usize = 500;
+/// Counts stop here and show ">10000" rather than scan everything.
+pub const COUNT_CAP: i64 = 10_000;
+const SEARCH_LIMIT: usize = 200;
+const TICK: Duration = Duration::from_millis(250);
+
+/// Open the console and run it until the user quits.
+pub fn run(options: ConsoleOptions) -> Result<()> {
+    let store_ready = options.db_path.exists();
+    if options.read_only && !store_ready {
+        return Err(Error::Usage(format!(
+            "--read-only needs an existing store, and {} does not exist",
+            options.db_path.display()
+        )));
+    }
+    let theme = theme::Theme::from_env(options.no_color);
+    let (tx, rx) = mpsc::channel::<Event>();
+    let mut app = App::new(AppOptions {
+        role: options.role,
+        read_only: options.read_only,
+        actor: options.actor.clone(),
+        store_ready,
+    });
+    let mut terminal = ratatui::init();
+    if let Ok(size) = terminal.size() {
+        app.width = size.width;
+    }
+    if options.mouse {
+        let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    }
+    spawn_input_thread(tx.clone());
+    let mut runtime = Runtime::new(options.clone(), tx);
+    let outcome = event_loop(&mut terminal, &mut app, &theme, &mut runtime, &rx);
+    runtime.shut_down();
+    if options.mouse {
+        let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    }
+    ratatui::restore();
+    outcome
+}
+
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    theme: &theme::Theme,
+    runtime: &mut Runtime,
+    rx: &Receiver<Event>,
+) -> Result<()> {
+    let draw = |terminal: &mut ratatui::DefaultTerminal, app: &App| {
+        terminal
+            .draw(|frame| view::render(app, theme, frame))
+            .map(|_| ())
+            .map_err(|e| Error::io("the terminal", e))
+    };
+    // The first frame shows at once, with loading placeholders; then load.
+    draw(terminal, app)?;
+    if app.store_ready {
+        runtime.open_store()?;
+    }
+    let effects = app.start();
+    runtime.execute(app, effects);
+    let mut last_tick = Instant::now();
+    while !app.quit {
+        draw(terminal, app)?;
+        let ticking = app.active_job().is_some() || app.flash.is_some() || app.pending_saves > 0;
+        let first = if ticking {
+            match rx.recv_timeout(TICK.saturating_sub(last_tick.elapsed())) {
+                Ok(event) => Some(event),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            match rx.recv() {
+                Ok(event) => Some(event),
+                Err(_) => break,
+            }
+        };
+        if !ticking {
+            last_tick = Instant::now();
+        }
+        // Handle everything queued before drawing again.
+        for event in first.into_iter().chain(rx.try_iter()) {
+            let effects = app.handle(event);
+            runtime.execute(app, effects);
+        }
+        if ticking && last_tick.elapsed() >= TICK {
+            let effects = app.handle(Event::Tick(last_tick.elapsed()));
+            runtime.execute(app, effects);
+            last_tick = Instant::now();
+        }
+    }
+    Ok(())
+}
+
+fn spawn_input_thread(tx: Sender<Event>) {
+    let _ = std::thread::Builder::new()
+        .name("input".into())
+        .spawn(move || {
+            while let Ok(event) = term::read() {
+                let event = match event {
+                    term::Event::Key(key) => Event::Key(key),
+                    term::Event::Mouse(mouse) => Event::Mouse(mouse),
+                    term::Event::Resize(w, h) => Event::Resize(w, h),
+                    _ => continue,
+                };
+                if tx.send(event).is_err() {
+                    break;
+                }
+            }
+        });
+}
+
+/// Carries out effects: reads on this thread (bounded, indexed queries), writes on the
+/// writer thread, pipelines as jobs.
+pub struct Runtime {
+    options: ConsoleOptions,
+    tx: Sender<Event>,
+    reader: Option<Db>,
+    writer: Option<(Sender<WriteRequest>, std::thread::JoinHandle<()>)>,
+    jobs: HashMap<u64, JobHandle>,
+}
+
+impl Runtime {
+    fn new(options: ConsoleOptions, tx: Sender<Event>) -> Runtime {
+        Runtime {
+            options,
+            tx,
+            reader: None,
+            writer: None,
+            jobs: HashMap::new(),
+        }
+    }
+
+    fn open_store(&mut self) -> Result<()> {
+        let db = if self.options.read_only {
+            Db::open_read_only(&self.options.db_path)?
+        } else {
+            Db::open(&self.options.db_path)?
+        };
+        self.reader = Some(db);
+        Ok(())
+    }
+
+    fn execute(&mut self, app: &mut App, effects: Vec<Effect>) {
+        let mut queue: std::collections::VecDeque<Effect> = effects.into();
+        while let Some(effect) = queue.pop_front() {
+            if let Some(loaded) = self.perform(app, effect) {
+                queue.extend(app.on_loaded(loaded));
+            }
+        }
+    }
+
+    fn perform(&mut self, app: &App, effect: Effect) -> Option<Loaded> {
+        match effect {
+            Effect::Save(request) => {
+                self.save(request);
+                None
+            }
+            Effect::StartJob { id, kind } => {
+                let ctx = JobContext {
+                    db_path: self.options.db_path.clone(),
+                    project: self.options.project.clone(),
+                    actor: self.options.actor.clone(),
+                };
+                let tx = self.tx.clone();
+                let handle = jobs::spawn(
+                    id,
+                    kind,
+                    ctx,
+                    Box::new(move |event| {
+                        let _ = tx.send(Event::Job(event));
+                    }),
+                );
+                self.jobs.insert(id, handle);
+                None
+            }
+            Effect::CancelJob(id) => {
+                if let Some(job) = self.jobs.get(&id) {
+                    job.cancel.cancel();
+                }
+                None
+            }
+            Effect::OpenStore => self
+                .open_store()
+                .err()
+                .map(|e| Loaded::Failed(format!("cannot open the store: {e}"))),
+            Effect::Quit => None,
+            read => {
+                let db = self.reader.as_ref()?;
+                Some(load(&db.conn, app, read).unwrap_or_else(|e| Loaded::Failed(e.to_string())))
+            }
+        }
+    }
+
+    fn save(&mut self, request: WriteRequest) {
+        if self.writer.is_none() {
+            self.writer = spawn_writer(&self.options, self.tx.clone());
+        }
+        let sent = match &self.writer {
+            Some((writer, _)) => writer.send(request.clone()).is_ok(),
+            None => false,
+        };
+        if !sent {
+            let _ = self.tx.send(Event::SaveFailed {
+                request,
+                message: "the writer is not running".into(),
+            });
+        }
+    }
+
+    /// Cancel running jobs and wait for them and for pending saves.
+    fn shut_down(&mut self) {
+        for job in self.jobs.values() {
+            job.cancel.cancel();
+        }
+        for (_, job) in self.jobs.drain() {
+            job.join();
+        }
+        if let Some((sender, thread)) = self.writer.take() {
+            drop(sender);
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Run one read effect against the store.
+pub fn load(conn: &rusqlite::Connection, app: &App, effect: Effect) -> Result<Loaded> {
+    Ok(match effect {
+        Effect::LoadReview => Loaded::Review {
+            items: review::queue(conn, app.review.order(), REVIEW_WINDOW, 0)?,
+            pending: review::pending_count(conn)?,
+            decided_today: browse::decisions_since(conn, &crate::store::resolve::today())?,
+        },
+        Effect::LoadPage {
+            at,
+            edge,
+            select_last,
+        } => {
+            let rows = browse::constituent_page(conn, app.constituents.sort, &at, PAGE)?;
+            Loaded::Page {
+                edge,
+                select_last,
+                full: rows.len() == PAGE,
+                from_row: matches!(at, browse::PageAt::From(_)),
+                rows,
+            }
+        }
+        Effect::LoadCount => Loaded::Count(browse::count_capped(conn, COUNT_CAP)?),
+        Effect::Search(typed) => Loaded::Search {
+            rows: browse::search(conn, &typed, SEARCH_LIMIT)?,
+            typed,
+        },
+        Effect::LoadDetail(id) => {
+            Loaded::Detail(id, browse::constituent_detail(conn, id)?.map(Box::new))
+        }
+        other => return Err(Error::Invalid(format!("{other:?} is not a read"))),
+    })
+}
+
+/// The writer thread: one connection, one request at a time, each its own transaction.
+fn spawn_writer(
+    options: &ConsoleOptions,
+    events: Sender<Event>,
+) -> Option<(Sender<WriteRequest>, std::thread::JoinHandle<()>)> {
+    let (tx, rx) = mpsc::channel::<WriteRequest>();
+    let path = options.db_path.clone();
+    let project = options.project.clone();
+    let actor = options.actor.clone();
+    let thread = std::thread::Builder::new()
+        .name("writer".into())
+        .spawn(move || {
+            let opened = Db::open(&path)
+                .and_then(|db| ResolutionConfig::load(&project).map(|config| (db, config)));
+            let (mut db, config) = match opened {
+                Ok(pair) => pair,
+                Err(e) => {
+                    for request in rx {
+                        let _ = events.send(Event::SaveFailed {
+                            request,
+                            message: e.to_string(),
+                        });
+                    }
+                    return;
+                }
+            };
+            for request in rx {
+                let event = match write(&mut db, &config, &actor, &request) {
+                    Ok(message) => Event::Saved { request, message },
+                    Err(e) => Event::SaveFailed {
+                        request,
+                        message: e.to_string(),
+                    },
+                };
+                if events.send(event).is_err() {
+                    break;
+                }
+            }
+        })
+        .ok()?;
+    Some((tx, thread))
+}
+
+/// Save one steward change; the message says what happened.
+pub fn write(
+    db: &mut Db,
+    config: &ResolutionConfig,
+    actor: &str,
+    request: &WriteRequest,
+) -> Result<String> {
+    let golden = |ids: &[i64]| {
+        ids.iter()
+            .map(|id| format!("C-{id:06}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Ok(match request {
+        WriteRequest::Decide {
+            candidate_id,
+            decision,
+            note,
+        } => {
+            let note = note.as_deref();
+            let result = match decision {
+                Decision::Approve => review::approve(db, config, *candidate_id, actor, note)?,
+                Decision::Reject => review::reject(db, config, *candidate_id, actor, note)?,
+                Decision::Skip => review::skip(db, *candidate_id, actor)?,
+            };
+            format!(
+                "{} pair #{candidate_id} → {} · u to undo",
+                decision.past(),
+                golden(&result.constituents)
+            )
+        }
+        WriteRequest::Undo => {
+            let result = review::undo(db, config, actor)?;
+            format!(
+                "Undid your last {} → {}",
+                result.action,
+                golden(&result.constituents)
+            )
+        }
+        WriteRequest::Unmerge { record_id, .. } => {
+            let result = review::unmerge(db, config, *record_id, actor, None)?;
+            format!(
+                "Unmerged record {record_id} → {} · u to undo",
+                golden(&result.constituents)
+            )
+        }
+    })
+}

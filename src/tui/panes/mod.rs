@@ -1,0 +1,6 @@
+//! One module per tab: each renders its part of the model.
+
+pub mod constituents;
+pub mod jobs;
+pub mod not_built;
+pub mod review;

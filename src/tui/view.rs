@@ -1,0 +1,352 @@
+//! Rendering: a pure function of the model. The frame is the tab bar, the pane, a status
+//! bar (where you are · a flash · job activity or `idle`) and a hint bar generated from
+//! the key table; help, confirmation and the input line draw over it.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::app::{App, Confirm, InputKind, Level, Mode, Tab};
+use super::keymap::{self, BINDINGS, Scope};
+use super::panes;
+use super::theme::Theme;
+use crate::store::browse::thousands;
+
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 18;
+
+const SPINNER: [char; 8] = ['⣾', '⣽', '⣻', '⢿', '⡿', '⣟', '⣯', '⣷'];
+
+pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        render_too_small(area, frame);
+        return;
+    }
+    let [tabs, body, status, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_tabs(app, theme, tabs, frame);
+    match app.tab {
+        Tab::Review => panes::review::render(app, theme, body, frame),
+        Tab::Constituents => panes::constituents::render(app, theme, body, frame),
+        Tab::Risk | Tab::Quality | Tab::Metrics => {
+            panes::not_built::render(app.tab, theme, body, frame)
+        }
+        Tab::Jobs => panes::jobs::render(app, theme, body, frame),
+    }
+    render_status(app, theme, status, frame);
+    render_hints(app, theme, hints, frame);
+    match &app.mode {
+        Mode::Help => render_help(app, theme, body, frame),
+        Mode::Confirm(confirm) => render_confirm(confirm, theme, body, frame),
+        Mode::Input { .. } | Mode::Normal => {}
+    }
+}
+
+fn render_too_small(area: Rect, frame: &mut Frame) {
+    let text = format!(
+        "Terminal too small: {MIN_WIDTH}×{MIN_HEIGHT} needed, have {}×{}",
+        area.width, area.height
+    );
+    let y = area.height / 2;
+    let line = Rect::new(area.x, area.y + y, area.width, 1.min(area.height));
+    frame.render_widget(
+        Paragraph::new(text).alignment(Alignment::Center),
+        line.intersection(area),
+    );
+}
+
+/// Below this width the tab labels lose their padding so all six still fit.
+const ROOMY_TABS_FROM: u16 = 70;
+
+fn tab_label(index: usize, tab: Tab, width: u16) -> String {
+    if width >= ROOMY_TABS_FROM {
+        format!(" {} {} ", index + 1, tab.title())
+    } else {
+        format!("{} {}", index + 1, tab.title())
+    }
+}
+
+/// The tab under column `x` of a tab bar `width` cells wide (for mouse clicks).
+pub fn tab_at(x: u16, width: u16) -> Option<Tab> {
+    let mut start = 0u16;
+    for (i, tab) in Tab::ALL.iter().enumerate() {
+        let width = tab_label(i, *tab, width).chars().count() as u16;
+        if x >= start && x < start + width {
+            return Some(*tab);
+        }
+        start += width + 1;
+    }
+    None
+}
+
+fn render_tabs(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let mut spans = Vec::new();
+    for (i, tab) in Tab::ALL.iter().enumerate() {
+        let style = if *tab == app.tab {
+            theme.tab_active
+        } else {
+            theme.base
+        };
+        spans.push(Span::styled(tab_label(i, *tab, area.width), style));
+        spans.push(Span::styled("│", theme.muted));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Where the user is: the tab and what is open in it.
+pub fn breadcrumb(app: &App) -> String {
+    let mut crumbs = vec![app.tab.title().to_string()];
+    match app.tab {
+        Tab::Review => {
+            if let Some(item) = app.review.selected_item() {
+                crumbs.push(format!("pair #{}", item.candidate_id));
+            }
+        }
+        Tab::Constituents => {
+            if let Some(search) = &app.constituents.search {
+                crumbs.push(format!("search '{search}'"));
+            }
+            if let Some(detail) = &app.constituents.detail {
+                crumbs.push(format!("C-{:06}", detail.id));
+            }
+        }
+        _ => {}
+    }
+    crumbs.join(" › ")
+}
+
+fn activity(app: &App) -> String {
+    match app.active_job() {
+        Some(job) => format!(
+            "{} {} {:>3.0}%",
+            SPINNER[app.spinner % SPINNER.len()],
+            job.kind.label(),
+            job.ratio() * 100.0
+        ),
+        None if app.pending_saves > 0 => format!("{} saving", SPINNER[app.spinner % SPINNER.len()]),
+        None => "● idle".into(),
+    }
+}
+
+fn render_status(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let mut right = String::new();
+    if app.read_only {
+        right.push_str("READ-ONLY · ");
+    }
+    right.push_str(&format!(
+        "{} {} · {}",
+        app.actor,
+        app.role.name(),
+        activity(app)
+    ));
+    let right_width = right.chars().count() as u16 + 1;
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width)]).areas(area);
+    let mut left = vec![Span::raw(format!(" {} ", breadcrumb(app)))];
+    if let Some(flash) = &app.flash {
+        let style = match flash.level {
+            Level::Info => theme.status_bar,
+            Level::Warn => theme.status_bar.patch(theme.warn),
+            Level::Error => theme.status_bar.patch(theme.error),
+        };
+        left.push(Span::raw("· "));
+        left.push(Span::styled(flash.text.clone(), style));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(left)).style(theme.status_bar),
+        left_area,
+    );
+    frame.render_widget(
+        Paragraph::new(right)
+            .alignment(Alignment::Right)
+            .style(theme.status_bar),
+        right_area,
+    );
+}
+
+fn render_hints(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
+    if let Mode::Input { kind, text } = &app.mode {
+        let prompt = match kind {
+            InputKind::Search => "search (name, email, phone, id): ",
+            InputKind::Note => "note for the next decision: ",
+        };
+        let line = Line::from(vec![
+            Span::styled(prompt, theme.header),
+            Span::raw(text.clone()),
+            Span::styled("▏", theme.base),
+            Span::styled("   Enter accept · Esc cancel", theme.muted),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    let mut spans = Vec::new();
+    for (key, what) in keymap::hints(&app.scopes()) {
+        if what == "quit" || what == "help" {
+            continue; // shown at the right end, always
+        }
+        spans.push(Span::styled(key, theme.header));
+        spans.push(Span::styled(format!(" {what}  "), theme.muted));
+    }
+    let [left, right] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(15)]).areas(area);
+    frame.render_widget(Paragraph::new(Line::from(spans)), left);
+    let always = Line::from(vec![
+        Span::styled("?", theme.header),
+        Span::styled(" help  ", theme.muted),
+        Span::styled("q", theme.header),
+        Span::styled(" quit ", theme.muted),
+    ]);
+    frame.render_widget(Paragraph::new(always).alignment(Alignment::Right), right);
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    )
+}
+
+fn render_help(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let mut scopes = app.scopes();
+    // Global keys first, then the pane's, then the modes'.
+    scopes.reverse();
+    scopes.extend([Scope::Input, Scope::Confirm]);
+    let mut lines = Vec::new();
+    for scope in scopes {
+        lines.push(Line::styled(scope.title(), theme.header));
+        for binding in BINDINGS.iter().filter(|b| b.scope == scope) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<14}", binding.key_names()), theme.base),
+                Span::styled(binding.help, theme.muted),
+            ]));
+        }
+    }
+    let popup = centered(area, 72, area.height.saturating_sub(2).max(10));
+    let visible = popup.height.saturating_sub(2) as usize;
+    let scroll = app.help_scroll.min(lines.len().saturating_sub(visible));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).scroll((scroll as u16, 0)).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border_focused)
+                .title(" Keys · j/k scroll · Esc or ? closes "),
+        ),
+        popup,
+    );
+}
+
+fn render_confirm(confirm: &Confirm, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let question = match confirm {
+        Confirm::Quit { jobs, saves } => {
+            let mut parts = Vec::new();
+            if *jobs > 0 {
+                parts.push(format!("cancel {jobs} running job{}", plural(*jobs)));
+            }
+            if *saves > 0 {
+                parts.push(format!("wait for {saves} save{}", plural(*saves)));
+            }
+            format!("Quit and {}?", parts.join(" and "))
+        }
+        Confirm::Unmerge {
+            constituent_id,
+            label,
+            ..
+        } => format!(
+            "Unmerge {label} from C-{constituent_id:06}? It becomes its own golden record and is never merged back automatically."
+        ),
+    };
+    let popup = centered(area, 60, 6);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::raw(question),
+            Line::raw(""),
+            Line::styled("y yes · n no", theme.header),
+        ])
+        .wrap(Wrap { trim: true })
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border_focused)
+                .title(" Confirm "),
+        ),
+        popup,
+    );
+}
+
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// `$1,234` from cents (whole dollars; the console shows amounts, not accounting).
+pub fn dollars(cents: i64) -> String {
+    let dollars = cents / 100;
+    format!(
+        "{}${}",
+        if dollars < 0 { "-" } else { "" },
+        thousands(dollars.abs())
+    )
+}
+
+/// A block with the pane's title.
+pub fn pane_block<'a>(title: impl Into<Line<'a>>, theme: &Theme, focused: bool) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
+        .title(title)
+}
+
+/// A centered, muted line for "loading…" and empty states.
+pub fn placeholder(text: &str, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let y = area.y + area.height / 2;
+    let line = Rect::new(area.x, y, area.width, 1).intersection(area);
+    frame.render_widget(
+        Paragraph::new(text.to_string())
+            .alignment(Alignment::Center)
+            .style(theme.muted),
+        line,
+    );
+}
+
+/// A titled block with a placeholder line inside: the empty and loading states.
+pub fn empty_block(block: Block, text: &str, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    placeholder(text, theme, inner, frame);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dollars_group_thousands() {
+        assert_eq!(dollars(0), "$0");
+        assert_eq!(dollars(123_456_789), "$1,234,567");
+        assert_eq!(dollars(-50_000), "-$500");
+    }
+
+    #[test]
+    fn clicks_on_the_tab_bar_find_their_tab() {
+        assert_eq!(tab_at(0, 100), Some(Tab::Review));
+        assert_eq!(tab_at(11, 100), Some(Tab::Constituents));
+        assert_eq!(tab_at(9, 60), Some(Tab::Constituents));
+        assert_eq!(tab_at(500, 100), None);
+    }
+}

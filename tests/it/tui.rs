@@ -1,0 +1,365 @@
+//! The console without a terminal: key sequences against a real generated store, checking
+//! the state, the effects, what is saved, and what the screen shows (insta snapshots).
+
+use cpm::store::browse::{PageAt, SortBy, constituent_page};
+use cpm::tui::app::{AppOptions, Confirm, Decision, Effect, Mode, Role, Tab, WriteRequest};
+use cpm::tui::headless::Headless;
+use ratatui::crossterm::event::KeyCode;
+
+use crate::common::{TempProject, count, resolved_store};
+
+const PEOPLE: u64 = 400;
+
+fn options(role: Role, read_only: bool) -> AppOptions {
+    AppOptions {
+        role,
+        read_only,
+        actor: "sam".into(),
+        store_ready: true,
+    }
+}
+
+fn console(p: &TempProject, role: Role, width: u16, height: u16) -> Headless {
+    Headless::open(
+        &p.db_path(),
+        &p.project(),
+        options(role, false),
+        width,
+        height,
+    )
+    .expect("console opens")
+}
+
+/// Snapshots must not change with the day they are taken.
+fn snapshot(name: &str, screen: &str) {
+    let today = cpm::store::resolve::today();
+    insta::with_settings!({ filters => vec![(today.as_str(), "[today]")] }, {
+        insta::assert_snapshot!(name, screen);
+    });
+}
+
+#[test]
+fn every_pane_renders_at_80x24_and_120x40_and_says_when_the_terminal_is_too_small() {
+    let (p, _db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Admin, 80, 24);
+    for (width, height) in [(80, 24), (120, 40)] {
+        c.resize(width, height);
+        let size = format!("{width}x{height}");
+        for (key, name) in [
+            ('1', "review"),
+            ('2', "constituents"),
+            ('3', "risk"),
+            ('4', "quality"),
+            ('5', "metrics"),
+            ('6', "jobs"),
+        ] {
+            c.press(KeyCode::Char(key)).unwrap();
+            snapshot(&format!("{name}_{size}"), &c.render().unwrap());
+        }
+        c.press(KeyCode::Char('2')).unwrap();
+        c.press(KeyCode::Enter).unwrap();
+        snapshot(&format!("constituent_detail_{size}"), &c.render().unwrap());
+        c.press(KeyCode::Esc).unwrap();
+    }
+    c.press(KeyCode::Char('1')).unwrap();
+    c.resize(60, 18);
+    snapshot("review_60x18_minimum", &c.render().unwrap());
+    c.press(KeyCode::Char('?')).unwrap();
+    snapshot("help_60x18", &c.render().unwrap());
+    c.resize(59, 17);
+    let small = c.render().unwrap();
+    assert!(
+        small.contains("Terminal too small: 60×18 needed, have 59×17"),
+        "{small}"
+    );
+    c.resize(1, 1);
+    c.render().expect("no panic at 1x1");
+}
+
+#[test]
+fn approving_removes_the_pair_at_once_saves_it_attributed_and_undo_restores_it() {
+    let (p, db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Steward, 100, 30);
+    assert_eq!(c.app.tab, Tab::Review);
+    let pending = c.app.review.pending;
+    assert!(pending > 0, "the fixture has pairs to review");
+    let first = c.app.review.items[0].candidate_id;
+
+    c.press(KeyCode::Char('n')).unwrap();
+    c.type_keys("same donor, checked the gift letter").unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    c.press(KeyCode::Char('a')).unwrap();
+
+    assert!(c.effects.contains(&Effect::Save(WriteRequest::Decide {
+        candidate_id: first,
+        decision: Decision::Approve,
+        note: Some("same donor, checked the gift letter".into()),
+    })));
+    // Auto-advance: the cursor stays at the top, on the next pair.
+    assert_eq!(c.app.review.selected, 0);
+    assert!(!c.app.review.items.iter().any(|i| i.candidate_id == first));
+    assert!(c.app.review.pending < pending);
+    assert_eq!(c.app.review.decided_today, 1);
+    assert!(c.render().unwrap().contains("Approved pair #"));
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM audit_event WHERE action = 'approve' AND actor = 'sam' AND reason LIKE '%gift letter%'"
+        ) + count(
+            &db,
+            "SELECT count(*) FROM link_constraint WHERE decision = 'approve' AND actor = 'sam' AND note LIKE '%gift letter%'"
+        ),
+        2,
+        "the decision and its note are saved and attributed"
+    );
+
+    c.press(KeyCode::Char('u')).unwrap();
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM link_constraint WHERE actor = 'sam' AND revoked_at IS NULL"
+        ),
+        0
+    );
+    assert!(
+        c.app.review.items.iter().any(|i| i.candidate_id == first),
+        "the pair is back in the queue"
+    );
+
+    c.press(KeyCode::Char('r')).unwrap();
+    c.press(KeyCode::Char('s')).unwrap();
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM audit_event WHERE actor = 'sam' AND action IN ('reject', 'skip')"
+        ),
+        2
+    );
+}
+
+#[test]
+fn the_membership_role_and_read_only_mode_offer_no_merge_changes() {
+    let (p, db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Membership, 100, 30);
+    for key in ['a', 'r', 'u', 'n'] {
+        c.press(KeyCode::Char(key)).unwrap();
+    }
+    c.press(KeyCode::Char('6')).unwrap();
+    c.press(KeyCode::Char('r')).unwrap();
+    assert!(
+        !c.effects
+            .iter()
+            .any(|e| matches!(e, Effect::Save(_) | Effect::StartJob { .. }))
+    );
+    assert!(
+        c.render()
+            .unwrap()
+            .contains("The membership role cannot run identity resolution")
+    );
+
+    let mut ro = Headless::open(
+        &p.db_path(),
+        &p.project(),
+        options(Role::Admin, true),
+        100,
+        30,
+    )
+    .unwrap();
+    ro.press(KeyCode::Char('a')).unwrap();
+    assert!(!ro.effects.iter().any(|e| matches!(e, Effect::Save(_))));
+    assert!(
+        ro.render()
+            .unwrap()
+            .contains("Read-only: cannot decide review pairs")
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM audit_event WHERE actor = 'sam'"),
+        0
+    );
+}
+
+#[test]
+fn search_finds_a_golden_record_by_name_email_phone_or_id_and_esc_clears_it() {
+    let (p, db) = resolved_store(PEOPLE);
+    let (id, last, email, phone): (i64, String, String, String) = db
+        .conn
+        .query_row(
+            "SELECT c.id, c.last_name, c.email, sr.n_phone FROM constituent c JOIN source_record sr ON sr.id = c.phone_src
+             WHERE c.retired_at IS NULL AND c.email IS NOT NULL ORDER BY c.id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    let mut c = console(&p, Role::Admin, 100, 30);
+    c.press(KeyCode::Char('2')).unwrap();
+    let formatted_phone = format!("({}) {}-{}", &phone[..3], &phone[3..6], &phone[6..]);
+    for typed in [
+        last.to_uppercase(),
+        email.clone(),
+        formatted_phone,
+        format!("C-{id}"),
+    ] {
+        c.press(KeyCode::Char('/')).unwrap();
+        c.type_keys(&typed).unwrap();
+        c.press(KeyCode::Enter).unwrap();
+        assert!(
+            c.app.constituents.list.rows.iter().any(|r| r.id == id),
+            "searching '{typed}' finds C-{id}"
+        );
+        c.press(KeyCode::Esc).unwrap();
+        assert_eq!(c.app.constituents.search, None);
+    }
+    // Esc cleared the search: the full list is back.
+    assert!(c.app.constituents.list.rows.len() > 50);
+}
+
+/// Every live golden record in `sort` order, straight from SQL.
+fn all_ids(db: &cpm::store::Db, sort: SortBy) -> Vec<i64> {
+    constituent_page(&db.conn, sort, &PageAt::First, 1_000_000)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
+}
+
+#[test]
+fn paging_down_and_back_up_visits_every_golden_record_once_in_every_sort_order() {
+    let (p, db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Admin, 100, 30);
+    c.press(KeyCode::Char('2')).unwrap();
+    for sort in SortBy::ALL {
+        assert_eq!(c.app.constituents.sort, sort);
+        let expected = all_ids(&db, sort);
+        assert!(expected.len() > 300, "more rows than the window holds");
+        let mut seen = vec![c.app.constituents.list.selected_row().unwrap().id];
+        for _ in 1..expected.len() {
+            c.press(KeyCode::Char('j')).unwrap();
+            seen.push(c.app.constituents.list.selected_row().unwrap().id);
+        }
+        assert_eq!(seen, expected, "down, {sort:?}");
+        assert!(
+            c.app.constituents.list.rows.len() <= 300,
+            "a bounded window"
+        );
+        c.press(KeyCode::Char('j')).unwrap();
+        assert_eq!(
+            c.app.constituents.list.selected_row().unwrap().id,
+            *expected.last().unwrap()
+        );
+
+        let mut back = vec![c.app.constituents.list.selected_row().unwrap().id];
+        for _ in 1..expected.len() {
+            c.press(KeyCode::Char('k')).unwrap();
+            back.push(c.app.constituents.list.selected_row().unwrap().id);
+        }
+        back.reverse();
+        assert_eq!(back, expected, "up, {sort:?}");
+
+        c.press(KeyCode::Char('G')).unwrap();
+        assert_eq!(
+            c.app.constituents.list.selected_row().unwrap().id,
+            *expected.last().unwrap()
+        );
+        c.press(KeyCode::Char('g')).unwrap();
+        assert_eq!(
+            c.app.constituents.list.selected_row().unwrap().id,
+            expected[0]
+        );
+        c.press(KeyCode::Char('o')).unwrap();
+    }
+}
+
+fn shown_detail(c: &Headless) -> &cpm::store::browse::ConstituentDetail {
+    let detail = c.app.constituents.detail.as_ref().expect("detail open");
+    detail.data.as_deref().expect("detail loaded")
+}
+
+#[test]
+fn unmerge_asks_first_then_splits_the_record_and_shows_it_in_the_history() {
+    let (p, db) = resolved_store(PEOPLE);
+    let (target, members): (i64, i64) = db
+        .conn
+        .query_row(
+            "SELECT constituent_id, count(*) FROM constituent_member GROUP BY constituent_id HAVING count(*) > 1 ORDER BY constituent_id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let mut c = console(&p, Role::Steward, 100, 30);
+    c.press(KeyCode::Char('2')).unwrap();
+    c.press(KeyCode::Char('/')).unwrap();
+    c.type_keys(&format!("C-{target}")).unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    let records = shown_detail(&c).records.len();
+    assert_eq!(records as i64, members);
+    c.press(KeyCode::Char('j')).unwrap();
+    c.press(KeyCode::Char('U')).unwrap();
+    assert!(matches!(c.app.mode, Mode::Confirm(Confirm::Unmerge { .. })));
+    c.press(KeyCode::Char('n')).unwrap();
+    assert_eq!(c.app.mode, Mode::Normal);
+    assert!(
+        !c.effects.iter().any(|e| matches!(e, Effect::Save(_))),
+        "no means no"
+    );
+
+    c.press(KeyCode::Char('U')).unwrap();
+    assert!(c.render().unwrap().contains("Unmerge"));
+    c.press(KeyCode::Char('y')).unwrap();
+    let detail = shown_detail(&c);
+    assert_eq!(detail.records.len() as i64, members - 1);
+    assert_eq!(detail.history[0].action, "unmerge");
+    assert_eq!(detail.history[0].actor, "sam");
+}
+
+#[test]
+fn a_job_started_from_the_jobs_tab_finishes_reloads_and_leaves_the_status_idle() {
+    let (p, _db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Admin, 100, 30);
+    c.press(KeyCode::Char('2')).unwrap();
+    c.press(KeyCode::Char('j')).unwrap();
+    c.press(KeyCode::Char('j')).unwrap();
+    let selected = c.app.constituents.list.selected_row().unwrap().id;
+    c.press(KeyCode::Char('6')).unwrap();
+    let loads_before = c
+        .effects
+        .iter()
+        .filter(|e| matches!(e, Effect::LoadReview))
+        .count();
+    c.press(KeyCode::Char('r')).unwrap();
+    let screen = c.render().unwrap();
+    assert!(screen.contains("finished"), "{screen}");
+    assert!(screen.contains("● idle"), "{screen}");
+    assert!(
+        c.effects
+            .iter()
+            .filter(|e| matches!(e, Effect::LoadReview))
+            .count()
+            > loads_before
+    );
+    assert_eq!(
+        c.app.constituents.list.selected_row().unwrap().id,
+        selected,
+        "the selection is kept across the reload"
+    );
+}
+
+#[test]
+fn quitting_asks_first_while_a_job_runs_and_esc_never_quits() {
+    let mut app = cpm::tui::app::App::new(options(Role::Admin, false));
+    app.act(cpm::tui::keymap::Action::GoTab(5));
+    let effects = app.act(cpm::tui::keymap::Action::StartResolve);
+    assert!(matches!(effects[..], [Effect::StartJob { .. }]));
+    let esc = ratatui::crossterm::event::KeyEvent::from(KeyCode::Esc);
+    app.handle(cpm::tui::app::Event::Key(esc));
+    assert!(!app.quit);
+    let effects = app.handle(cpm::tui::app::Event::Key(KeyCode::Char('q').into()));
+    assert!(effects.is_empty());
+    assert!(matches!(
+        app.mode,
+        Mode::Confirm(Confirm::Quit { jobs: 1, .. })
+    ));
+    let effects = app.handle(cpm::tui::app::Event::Key(KeyCode::Char('y').into()));
+    assert!(app.quit);
+    assert!(effects.iter().any(|e| matches!(e, Effect::CancelJob(_))));
+}
