@@ -118,12 +118,24 @@ enum Command {
     },
     /// Measure generate + ingest throughput and peak memory.
     Bench {
+        /// What to measure: the ingest pipeline (default), or the console on the store
+        /// given with --db.
+        #[arg(value_enum, default_value = "pipeline")]
+        target: BenchTarget,
         #[arg(long, default_value_t = 100_000)]
         people: u64,
         /// Where to write the generated files and the benchmark store.
         #[arg(long, default_value = "data/bench")]
         dir: PathBuf,
     },
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum BenchTarget {
+    /// Generate + ingest `--people` people.
+    Pipeline,
+    /// Key-to-frame, first-frame and search times of the console on `--db`.
+    Tui,
 }
 
 #[derive(Subcommand, Debug)]
@@ -199,7 +211,15 @@ pub fn run() -> Result<ExitCode> {
             },
         ),
         Some(Command::Status) => cmd_status(&g),
-        Some(Command::Bench { people, dir }) => cmd_bench(&g, people, &project.resolve(&dir)),
+        Some(Command::Bench {
+            target: BenchTarget::Pipeline,
+            people,
+            dir,
+        }) => cmd_bench(&g, people, &project.resolve(&dir)),
+        Some(Command::Bench {
+            target: BenchTarget::Tui,
+            ..
+        }) => cmd_bench_tui(&g, &project),
         Some(Command::Resolve { eval, eval_only }) => {
             cmd_resolve(&g, &project, eval.as_deref(), eval_only)
         }
@@ -531,6 +551,37 @@ fn peak_rss_mib() -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
+}
+
+fn cmd_bench_tui(g: &Global, project: &Project) -> Result<()> {
+    let report = cpm::tui::bench::run(&g.db, project)?;
+    if g.json {
+        return print_json(&report);
+    }
+    println!(
+        "console on {} ({} golden records), 200x60 frames",
+        g.db.display(),
+        report.golden_records
+    );
+    println!(
+        "  first frame (placeholders)  {:>8.1} ms",
+        report.first_frame_ms
+    );
+    println!(
+        "  first frame with data       {:>8.1} ms",
+        report.first_loaded_frame_ms
+    );
+    println!(
+        "{:<36} {:>6} {:>9} {:>9} {:>9}",
+        "key → next frame", "keys", "p50 ms", "p99 ms", "max ms"
+    );
+    for t in &report.timings {
+        println!(
+            "{:<36} {:>6} {:>9.2} {:>9.2} {:>9.2}",
+            t.what, t.count, t.p50_ms, t.p99_ms, t.max_ms
+        );
+    }
+    Ok(())
 }
 
 fn cmd_bench(g: &Global, people: u64, dir: &std::path::Path) -> Result<()> {

@@ -34,7 +34,8 @@ impl SortBy {
 /// Where a row sits in its sort order: the keyset a page continues from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum SortKey {
-    Name(String, String, i64),
+    /// The generated `sort_name` (lower-case "last\u{1}first") and the id.
+    Name(String, i64),
     Id(i64),
     Lifetime(i64, i64),
 }
@@ -80,13 +81,13 @@ impl ConstituentRow {
 
 const ROW_COLUMNS: &str = "c.id, c.first_name, c.last_name, c.email, c.city, c.zip,
     coalesce(s.lifetime_cents, 0), s.sustainer_status, coalesce(s.system_count, 0),
-    coalesce(c.last_name, ''), coalesce(c.first_name, '')";
+    c.sort_name";
 
 fn read_row(r: &rusqlite::Row, sort: SortBy) -> rusqlite::Result<ConstituentRow> {
     let id: i64 = r.get(0)?;
     let lifetime: i64 = r.get(6)?;
     let key = match sort {
-        SortBy::Name => SortKey::Name(r.get(9)?, r.get(10)?, id),
+        SortBy::Name => SortKey::Name(r.get(9)?, id),
         SortBy::Id => SortKey::Id(id),
         SortBy::Lifetime => SortKey::Lifetime(lifetime, id),
     };
@@ -114,10 +115,7 @@ pub fn constituent_page(
 ) -> Result<Vec<ConstituentRow>> {
     // Lifetime is shown largest first, so "forward" walks the index backwards.
     let (key_cols, forward_desc) = match sort {
-        SortBy::Name => (
-            "(coalesce(c.last_name, '') COLLATE NOCASE, coalesce(c.first_name, '') COLLATE NOCASE, c.id)",
-            false,
-        ),
+        SortBy::Name => ("(c.sort_name, c.id)", false),
         SortBy::Id => ("(c.id)", false),
         SortBy::Lifetime => ("(s.lifetime_cents, s.constituent_id)", true),
     };
@@ -128,9 +126,7 @@ pub fn constituent_page(
         cmp = if desc { "<=" } else { ">=" };
     }
     let order_by = match sort {
-        SortBy::Name => format!(
-            "coalesce(c.last_name, '') COLLATE NOCASE {dir}, coalesce(c.first_name, '') COLLATE NOCASE {dir}, c.id {dir}"
-        ),
+        SortBy::Name => format!("c.sort_name {dir}, c.id {dir}"),
         SortBy::Id => format!("c.id {dir}"),
         SortBy::Lifetime => format!("s.lifetime_cents {dir}, s.constituent_id {dir}"),
     };
@@ -145,9 +141,8 @@ pub fn constituent_page(
         PageAt::First | PageAt::Last => None,
     };
     let placeholders = match key {
-        Some(SortKey::Name(..)) => "(?1, ?2, ?3)",
         Some(SortKey::Id(_)) => "(?1)",
-        Some(SortKey::Lifetime(..)) => "(?1, ?2)",
+        Some(SortKey::Name(..) | SortKey::Lifetime(..)) => "(?1, ?2)",
         None => "",
     };
     let condition = if key.is_some() {
@@ -162,9 +157,7 @@ pub fn constituent_page(
     let mut stmt = conn.prepare_cached(&sql)?;
     use rusqlite::types::Value;
     let bound: Vec<Value> = match key {
-        Some(SortKey::Name(last, first, id)) => {
-            vec![last.clone().into(), first.clone().into(), (*id).into()]
-        }
+        Some(SortKey::Name(name, id)) => vec![name.clone().into(), (*id).into()],
         Some(SortKey::Id(id)) => vec![(*id).into()],
         Some(SortKey::Lifetime(cents, id)) => vec![(*cents).into(), (*id).into()],
         None => vec![],
@@ -286,7 +279,7 @@ pub fn search(conn: &Connection, typed: &str, limit: usize) -> Result<Vec<Consti
                 "SELECT {ROW_COLUMNS} FROM (SELECT rowid AS id FROM constituent_fts WHERE constituent_fts MATCH ?1 LIMIT ?2) f
                  JOIN constituent c ON c.id = f.id AND c.retired_at IS NULL
                  LEFT JOIN constituent_summary s ON s.constituent_id = c.id
-                 ORDER BY coalesce(c.last_name, '') COLLATE NOCASE, coalesce(c.first_name, '') COLLATE NOCASE, c.id"
+                 ORDER BY c.sort_name, c.id"
             ))?
             .query_map(params![fts, limit as i64], |r| read_row(r, sort))?
             .collect::<rusqlite::Result<_>>()?,

@@ -166,9 +166,11 @@ pub enum Loaded {
     Failed(String),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Event {
     Key(KeyEvent),
+    /// A read carried out off the UI thread.
+    Loaded(Loaded),
     Mouse(MouseEvent),
     Resize(u16, u16),
     Job(JobEvent),
@@ -443,6 +445,7 @@ impl App {
             Event::Key(key) if key.kind == KeyEventKind::Press => self.on_key(key),
             Event::Key(_) => vec![],
             Event::Mouse(mouse) => self.on_mouse(mouse),
+            Event::Loaded(loaded) => self.on_loaded(loaded),
             Event::Resize(width, _) => {
                 self.width = width;
                 vec![]

@@ -10,7 +10,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::app::{App, AppOptions, Effect, Event};
 use super::theme::Theme;
-use super::{load, view, write};
+use super::{LoadContext, load, view, write};
 use crate::config::Project;
 use crate::error::{Error, Result};
 use crate::jobs::{self, JobContext, JobEvent};
@@ -38,13 +38,32 @@ impl Headless {
         width: u16,
         height: u16,
     ) -> Result<Headless> {
+        let mut headless = Headless::unstarted(db_path, project, options, width, height)?;
+        headless.start()?;
+        Ok(headless)
+    }
+
+    /// Load what the first screen shows (or build the store).
+    pub fn start(&mut self) -> Result<()> {
+        let effects = self.app.start();
+        self.run(effects)
+    }
+
+    /// A console that has drawn nothing and loaded nothing yet.
+    pub fn unstarted(
+        db_path: &Path,
+        project: &Project,
+        options: AppOptions,
+        width: u16,
+        height: u16,
+    ) -> Result<Headless> {
         let store_ready = db_path.exists();
         let ctx = JobContext {
             db_path: db_path.to_path_buf(),
             project: project.clone(),
             actor: options.actor.clone(),
         };
-        let mut headless = Headless {
+        let headless = Headless {
             app: App::new(AppOptions {
                 store_ready,
                 ..options
@@ -60,8 +79,6 @@ impl Headless {
             },
             ctx,
         };
-        let effects = headless.app.start();
-        headless.run(effects)?;
         Ok(headless)
     }
 
@@ -153,7 +170,7 @@ impl Headless {
             }
             read => {
                 let db = self.db.as_ref().ok_or_else(no_store)?;
-                let loaded = load(&db.conn, &self.app, read)?;
+                let loaded = load(&db.conn, &LoadContext::of(&self.app), read)?;
                 self.app.on_loaded(loaded)
             }
         })

@@ -4,6 +4,7 @@
 //! with its own connection, so a long resolution commit never freezes the screen.
 
 pub mod app;
+pub mod bench;
 pub mod headless;
 
 pub mod keymap;
@@ -43,7 +44,7 @@ pub struct ConsoleOptions {
 }
 
 /// Rows of the review queue held at once; stewards work from the top.
-pub const REVIEW_WINDOW: usize = 500;
+pub const REVIEW_WINDOW: usize = 200;
 /// Counts stop here and show ">10000" rather than scan everything.
 pub const COUNT_CAP: i64 = 10_000;
 const SEARCH_LIMIT: usize = 200;
@@ -161,6 +162,9 @@ pub struct Runtime {
     options: ConsoleOptions,
     tx: Sender<Event>,
     reader: Option<Db>,
+    /// Reads that grow with the store (the review queue and its counts) run here, so the
+    /// first frame and every key stay fast on a million records.
+    loader: Option<Sender<(Effect, LoadContext)>>,
     writer: Option<(Sender<WriteRequest>, std::thread::JoinHandle<()>)>,
     jobs: HashMap<u64, JobHandle>,
 }
@@ -171,6 +175,7 @@ impl Runtime {
             options,
             tx,
             reader: None,
+            loader: None,
             writer: None,
             jobs: HashMap::new(),
         }
@@ -183,6 +188,7 @@ impl Runtime {
             Db::open(&self.options.db_path)?
         };
         self.reader = Some(db);
+        self.loader = spawn_loader(&self.options, self.tx.clone());
         Ok(())
     }
 
@@ -230,9 +236,18 @@ impl Runtime {
                 .err()
                 .map(|e| Loaded::Failed(format!("cannot open the store: {e}"))),
             Effect::Quit => None,
+            slow @ (Effect::LoadReview | Effect::LoadCount) => {
+                let loader = self.loader.as_ref()?;
+                let _ = loader.send((slow, LoadContext::of(app)));
+                None
+            }
             read => {
                 let db = self.reader.as_ref()?;
-                Some(load(&db.conn, app, read).unwrap_or_else(|e| Loaded::Failed(e.to_string())))
+                let context = LoadContext::of(app);
+                Some(
+                    load(&db.conn, &context, read)
+                        .unwrap_or_else(|e| Loaded::Failed(e.to_string())),
+                )
             }
         }
     }
@@ -268,11 +283,58 @@ impl Runtime {
     }
 }
 
+/// What a read needs to know about the model.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadContext {
+    pub order: review::QueueOrder,
+    pub sort: browse::SortBy,
+}
+
+impl LoadContext {
+    pub fn of(app: &App) -> LoadContext {
+        LoadContext {
+            order: app.review.order(),
+            sort: app.constituents.sort,
+        }
+    }
+}
+
+/// A reader thread with its own connection; results come back as `Event::Loaded`.
+fn spawn_loader(
+    options: &ConsoleOptions,
+    events: Sender<Event>,
+) -> Option<Sender<(Effect, LoadContext)>> {
+    let (tx, rx) = mpsc::channel::<(Effect, LoadContext)>();
+    let path = options.db_path.clone();
+    let read_only = options.read_only;
+    std::thread::Builder::new()
+        .name("loader".into())
+        .spawn(move || {
+            let db = if read_only {
+                Db::open_read_only(&path)
+            } else {
+                Db::open(&path)
+            };
+            for (effect, context) in rx {
+                let loaded = match &db {
+                    Ok(db) => load(&db.conn, &context, effect)
+                        .unwrap_or_else(|e| Loaded::Failed(e.to_string())),
+                    Err(e) => Loaded::Failed(format!("cannot open the store: {e}")),
+                };
+                if events.send(Event::Loaded(loaded)).is_err() {
+                    break;
+                }
+            }
+        })
+        .ok()?;
+    Some(tx)
+}
+
 /// Run one read effect against the store.
-pub fn load(conn: &rusqlite::Connection, app: &App, effect: Effect) -> Result<Loaded> {
+pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) -> Result<Loaded> {
     Ok(match effect {
         Effect::LoadReview => Loaded::Review {
-            items: review::queue(conn, app.review.order(), REVIEW_WINDOW, 0)?,
+            items: review::queue(conn, context.order, REVIEW_WINDOW, 0)?,
             pending: review::pending_count(conn)?,
             decided_today: browse::decisions_since(conn, &crate::store::resolve::today())?,
         },
@@ -281,7 +343,7 @@ pub fn load(conn: &rusqlite::Connection, app: &App, effect: Effect) -> Result<Lo
             edge,
             select_last,
         } => {
-            let rows = browse::constituent_page(conn, app.constituents.sort, &at, PAGE)?;
+            let rows = browse::constituent_page(conn, context.sort, &at, PAGE)?;
             Loaded::Page {
                 edge,
                 select_last,

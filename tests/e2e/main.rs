@@ -41,6 +41,8 @@ fn store(dir: &Path) -> PathBuf {
 struct Tmux {
     socket: String,
     dir: tempfile::TempDir,
+    /// How many times cpm was started: each run prints its own exit line.
+    runs: AtomicUsize,
 }
 
 static SERVERS: AtomicUsize = AtomicUsize::new(0);
@@ -64,6 +66,7 @@ impl Tmux {
         Tmux {
             socket: format!("cpm-e2e-{}-{n}", std::process::id()),
             dir: tempfile::tempdir().expect("temp dir"),
+            runs: AtomicUsize::new(0),
         }
     }
 
@@ -76,9 +79,10 @@ impl Tmux {
             .expect("tmux runs")
     }
 
-    /// Start `cpm ARGS` in a 100x30 terminal with no colour.
+    /// Start `cpm ARGS` in a 100x30 terminal with no colour. The shell prints cpm's exit
+    /// status when it ends (tmux's own #{pane_dead_status} is sometimes left empty).
     fn start(&self, args: &str) {
-        let command = format!("{CPM} {args}");
+        let command = self.command(args);
         let home = self.dir.path().display().to_string();
         let out = self.tmux(&[
             "new-session",
@@ -105,7 +109,7 @@ impl Tmux {
     }
 
     fn restart(&self, args: &str) {
-        let command = format!("{CPM} {args}");
+        let command = self.command(args);
         let out = self.tmux(&["respawn-pane", "-k", "-t", "app", &command]);
         assert!(
             out.status.success(),
@@ -143,33 +147,36 @@ impl Tmux {
         }
     }
 
-    fn dead_status(&self) -> Option<i32> {
-        let out = self.tmux(&[
-            "display-message",
-            "-p",
-            "-t",
-            "app",
-            "#{pane_dead} #{pane_dead_status}",
-        ]);
-        let text = String::from_utf8_lossy(&out.stdout);
-        let mut parts = text.split_whitespace();
-        match (parts.next(), parts.next()) {
-            (Some("1"), Some(status)) => status.parse().ok(),
-            _ => None,
-        }
-    }
-
+    /// The exit status the shell printed. It may have scrolled into the history when
+    /// tmux printed "Pane is dead" below it, so read the history too.
     fn wait_exit(&self) -> i32 {
+        let mark = exit_mark(self.runs.load(Ordering::SeqCst));
         let start = Instant::now();
         loop {
-            if let Some(status) = self.dead_status() {
+            let out = self.tmux(&["capture-pane", "-p", "-S", "-", "-t", "app"]);
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            if let Some(status) = text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix(&mark)?.parse().ok())
+            {
                 return status;
             }
             if start.elapsed() > timeout() {
-                panic!("cpm did not exit; the screen shows:\n{}", self.screen());
+                panic!("cpm did not exit; the screen shows:\n{text}");
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+}
+
+fn exit_mark(run: usize) -> String {
+    format!("cpm run {run} exited with status ")
+}
+
+impl Tmux {
+    fn command(&self, args: &str) -> String {
+        let run = self.runs.fetch_add(1, Ordering::SeqCst) + 1;
+        format!("sh -c '{CPM} {args}; echo \"{}$?\"'", exit_mark(run))
     }
 }
 
