@@ -9,8 +9,9 @@ ALTER TABLE constituent ADD COLUMN sort_name TEXT
 CREATE INDEX constituent_by_name ON constituent(sort_name, id) WHERE retired_at IS NULL;
 CREATE INDEX constituent_summary_by_lifetime ON constituent_summary(lifetime_cents, constituent_id);
 
--- "Decided today" on the Review pane.
+-- "Decided today" on the Review pane, and a record's match history (by either side).
 CREATE INDEX audit_event_action_at ON audit_event(action, at);
+CREATE INDEX audit_event_record_b ON audit_event(record_b);
 
 -- Search by phone digits: the FTS row now carries the golden phone's normalised 10 digits
 -- as well as its display form. Rebuild the index for stores resolved before this migration.

@@ -12,6 +12,7 @@ use super::compare::Contribution;
 use super::settings::ResolutionConfig;
 use crate::error::{Error, Result};
 use crate::store::Db;
+use crate::store::browse::Count;
 use crate::store::resolve::{self as sql, now};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -60,6 +61,18 @@ pub fn pending_count(conn: &Connection) -> Result<i64> {
         [],
         |r| r.get(0),
     )?)
+}
+
+/// The pending count, counting no further than `cap` (the queue can hold many thousands).
+pub fn pending_count_capped(conn: &Connection, cap: i64) -> Result<Count> {
+    let n: i64 = conn.query_row(
+        &format!(
+            "SELECT count(*) FROM (SELECT 1 FROM match_candidate mc WHERE {PENDING} LIMIT ?1)"
+        ),
+        [cap + 1],
+        |r| r.get(0),
+    )?;
+    Ok(Count::capped(n, cap))
 }
 
 /// A page of the pending queue.

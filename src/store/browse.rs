@@ -177,11 +177,7 @@ pub fn count_capped(conn: &Connection, cap: i64) -> Result<Count> {
         [cap + 1],
         |r| r.get(0),
     )?;
-    Ok(if n > cap {
-        Count::AtLeast(cap)
-    } else {
-        Count::Exact(n)
-    })
+    Ok(Count::capped(n, cap))
 }
 
 /// A count that stops early rather than scan a million rows to say "a lot".
@@ -189,6 +185,29 @@ pub fn count_capped(conn: &Connection, cap: i64) -> Result<Count> {
 pub enum Count {
     Exact(i64),
     AtLeast(i64),
+}
+
+impl Count {
+    /// `n` rows were counted with `LIMIT cap + 1`.
+    pub fn capped(n: i64, cap: i64) -> Count {
+        if n > cap {
+            Count::AtLeast(cap)
+        } else {
+            Count::Exact(n)
+        }
+    }
+
+    /// One fewer (a pair decided); a capped count stays what it was.
+    pub fn minus_one(self) -> Count {
+        match self {
+            Count::Exact(n) => Count::Exact((n - 1).max(0)),
+            at_least => at_least,
+        }
+    }
+
+    pub fn is_zero(self) -> bool {
+        self == Count::Exact(0)
+    }
 }
 
 impl std::fmt::Display for Count {
@@ -249,9 +268,11 @@ impl SearchQuery {
             };
             return SearchQuery::Text(format!("phone : \"{ten}\"*"));
         }
+        // A one-letter prefix matches a large share of the index and answers slowly;
+        // it narrows nothing a longer word does not, so it is left out.
         let words: Vec<String> = typed
             .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
+            .filter(|w| w.chars().count() >= 2)
             .map(|w| format!("\"{}\"*", w.to_lowercase()))
             .collect();
         if words.is_empty() {
@@ -445,13 +466,18 @@ mod tests {
     fn typed_text_becomes_prefix_words() {
         assert_eq!(
             SearchQuery::parse("  Mary-Ann O'Neil "),
-            SearchQuery::Text("\"mary\"* \"ann\"* \"o\"* \"neil\"*".into())
+            SearchQuery::Text("\"mary\"* \"ann\"* \"neil\"*".into())
         );
         assert_eq!(
             SearchQuery::parse("bob.smith@gm"),
             SearchQuery::Text("\"bob\"* \"smith\"* \"gm\"*".into())
         );
         assert_eq!(SearchQuery::parse(" ,, "), SearchQuery::Empty);
+        assert_eq!(SearchQuery::parse("C-"), SearchQuery::Empty);
+        assert_eq!(
+            SearchQuery::parse("ann l"),
+            SearchQuery::Text("\"ann\"*".into())
+        );
     }
 
     #[test]

@@ -146,7 +146,7 @@ pub enum Effect {
 pub enum Loaded {
     Review {
         items: Vec<QueueItem>,
-        pending: i64,
+        pending: Count,
         decided_today: i64,
     },
     Page {
@@ -234,7 +234,7 @@ pub struct ReviewPane {
     pub items: Vec<QueueItem>,
     pub selected: usize,
     pub order: Option<QueueOrder>,
-    pub pending: i64,
+    pub pending: Option<Count>,
     pub decided_today: i64,
     pub loaded: bool,
     pub note: Option<String>,
@@ -887,7 +887,7 @@ impl App {
                     .review
                     .selected
                     .min(self.review.items.len().saturating_sub(1));
-                self.review.pending = (self.review.pending - 1).max(0);
+                self.review.pending = self.review.pending.map(Count::minus_one);
             }
         }
         self.review.decided_today += 1;
@@ -1051,7 +1051,7 @@ impl App {
                 let keep = self.review.selected_item().map(|i| i.candidate_id);
                 let r = &mut self.review;
                 r.items = items;
-                r.pending = pending;
+                r.pending = Some(pending);
                 r.decided_today = decided_today;
                 r.loaded = true;
                 // Keep the selection on the same pair, else at the same position.

@@ -335,7 +335,7 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
     Ok(match effect {
         Effect::LoadReview => Loaded::Review {
             items: review::queue(conn, context.order, REVIEW_WINDOW, 0)?,
-            pending: review::pending_count(conn)?,
+            pending: review::pending_count_capped(conn, COUNT_CAP)?,
             decided_today: browse::decisions_since(conn, &crate::store::resolve::today())?,
         },
         Effect::LoadPage {

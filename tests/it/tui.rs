@@ -1,7 +1,7 @@
 //! The console without a terminal: key sequences against a real generated store, checking
 //! the state, the effects, what is saved, and what the screen shows (insta snapshots).
 
-use cpm::store::browse::{PageAt, SortBy, constituent_page};
+use cpm::store::browse::{Count, PageAt, SortBy, constituent_page};
 use cpm::tui::app::{AppOptions, Confirm, Decision, Effect, Mode, Role, Tab, WriteRequest};
 use cpm::tui::headless::Headless;
 use ratatui::crossterm::event::KeyCode;
@@ -81,7 +81,9 @@ fn approving_removes_the_pair_at_once_saves_it_attributed_and_undo_restores_it()
     let (p, db) = resolved_store(PEOPLE);
     let mut c = console(&p, Role::Steward, 100, 30);
     assert_eq!(c.app.tab, Tab::Review);
-    let pending = c.app.review.pending;
+    let Some(Count::Exact(pending)) = c.app.review.pending else {
+        panic!("the fixture's queue is small enough to count exactly");
+    };
     assert!(pending > 0, "the fixture has pairs to review");
     let first = c.app.review.items[0].candidate_id;
 
@@ -98,7 +100,8 @@ fn approving_removes_the_pair_at_once_saves_it_attributed_and_undo_restores_it()
     // Auto-advance: the cursor stays at the top, on the next pair.
     assert_eq!(c.app.review.selected, 0);
     assert!(!c.app.review.items.iter().any(|i| i.candidate_id == first));
-    assert!(c.app.review.pending < pending);
+    // At least the decided pair left the queue (others may have joined the same record).
+    assert!(matches!(c.app.review.pending, Some(Count::Exact(n)) if n < pending));
     assert_eq!(c.app.review.decided_today, 1);
     assert!(c.render().unwrap().contains("Approved pair #"));
     assert_eq!(

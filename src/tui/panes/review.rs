@@ -35,7 +35,13 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         QueueOrder::Score => "highest score first",
     };
     let mut spans = vec![
-        Span::styled(format!(" {} pending", r.pending), theme.header),
+        Span::styled(
+            format!(
+                " {} pending",
+                r.pending.map_or("…".into(), |p| p.to_string())
+            ),
+            theme.header,
+        ),
         Span::raw(format!(" · {} decided today · {order}", r.decided_today)),
     ];
     if let Some(note) = &r.note {
