@@ -239,6 +239,8 @@ pub struct ReviewPane {
     pub loaded: bool,
     pub note: Option<String>,
     pub offset: std::cell::Cell<usize>,
+    /// Where the queue table was last drawn (for mouse clicks).
+    pub area: std::cell::Cell<ratatui::layout::Rect>,
 }
 
 impl ReviewPane {
@@ -267,6 +269,8 @@ pub struct ConstituentsPane {
     /// The search whose results are shown instead of the full list.
     pub search: Option<String>,
     pub detail: Option<DetailView>,
+    /// Where the list table was last drawn (for mouse clicks).
+    pub area: std::cell::Cell<ratatui::layout::Rect>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -570,8 +574,39 @@ impl App {
                     None => vec![],
                 }
             }
+            MouseEventKind::Down(MouseButton::Left) => self.click_row(mouse.column, mouse.row),
             _ => vec![],
         }
+    }
+
+    /// A click on a table row selects it (tables have a border and a header row).
+    fn click_row(&mut self, column: u16, row: u16) -> Effects {
+        let (area, offset, selected) = match self.tab {
+            Tab::Review => (
+                self.review.area.get(),
+                self.review.offset.get(),
+                self.review.selected,
+            ),
+            Tab::Constituents if self.constituents.detail.is_none() => {
+                let list = &self.constituents.list;
+                (
+                    self.constituents.area.get(),
+                    list.offset.get(),
+                    list.selected,
+                )
+            }
+            _ => return vec![],
+        };
+        let first_row = area.y + 2;
+        let inside = column >= area.x
+            && column < area.right()
+            && row >= first_row
+            && row < area.bottom().saturating_sub(1);
+        if !inside {
+            return vec![];
+        }
+        let target = offset + usize::from(row - first_row);
+        self.move_by(target as isize - selected as isize)
     }
 
     pub fn act(&mut self, action: Action) -> Effects {

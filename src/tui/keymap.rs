@@ -495,6 +495,16 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_key_table_is_this_table() {
+        let readme = include_str!("../../README.md");
+        let table = markdown_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's key table is out of date; paste this under 'Using the console':\n{table}"
+        );
+    }
+
+    #[test]
     fn hints_are_short_and_most_specific_first() {
         let hints = hints(&[Scope::Review, Scope::Lists, Scope::Global]);
         assert_eq!(hints[0], ("a".to_string(), "approve"));

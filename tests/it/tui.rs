@@ -348,6 +348,31 @@ fn a_job_started_from_the_jobs_tab_finishes_reloads_and_leaves_the_status_idle()
 }
 
 #[test]
+fn the_mouse_scrolls_selects_a_row_and_switches_tabs() {
+    use ratatui::crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let mouse = |kind, column, row| {
+        cpm::tui::app::Event::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let (p, _db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Admin, 100, 30);
+    c.send(mouse(MouseEventKind::Down(MouseButton::Left), 13, 0))
+        .unwrap();
+    assert_eq!(c.app.tab, Tab::Constituents);
+    c.render().unwrap();
+    c.send(mouse(MouseEventKind::ScrollDown, 40, 10)).unwrap();
+    assert_eq!(c.app.constituents.list.selected, 1);
+    // Row 0 of the table is the border, row 1 its header, so screen row 1 + 2 + 4 is data row 4.
+    c.send(mouse(MouseEventKind::Down(MouseButton::Left), 40, 7))
+        .unwrap();
+    assert_eq!(c.app.constituents.list.selected, 4);
+}
+
+#[test]
 fn quitting_asks_first_while_a_job_runs_and_esc_never_quits() {
     let mut app = cpm::tui::app::App::new(options(Role::Admin, false));
     app.act(cpm::tui::keymap::Action::GoTab(5));

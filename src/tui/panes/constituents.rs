@@ -49,6 +49,7 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         empty_block(block, text, theme, area, frame);
         return;
     }
+    c.area.set(area);
     let height = area.height.saturating_sub(3) as usize;
     let offset = c.list.scroll_for(height);
     let wide = area.width >= 100;

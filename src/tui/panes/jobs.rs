@@ -21,11 +21,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         Span::styled(" r ", theme.header),
         Span::raw("resolve identities   "),
         Span::styled("x ", theme.header),
-        Span::raw("cancel the selected job   "),
-        Span::styled(
-            "(scoring and quality runs arrive with their issues)",
-            theme.muted,
-        ),
+        Span::raw("cancel the selected job"),
     ]);
     frame.render_widget(
         Paragraph::new(start_line).block(pane_block(" Start ", theme, false)),

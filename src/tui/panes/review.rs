@@ -83,6 +83,7 @@ fn short_name(v: &RecordView) -> String {
 
 fn render_queue(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let r = &app.review;
+    r.area.set(area);
     let height = area.height.saturating_sub(3) as usize; // borders + header
     let offset = {
         let mut offset = r.offset.get().min(r.items.len().saturating_sub(1));
