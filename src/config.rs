@@ -56,6 +56,7 @@ fn embedded(name: &str) -> Option<&'static str> {
     match name {
         "sources.yaml" => Some(include_str!("../config/sources.yaml")),
         "resolution.yaml" => Some(include_str!("../config/resolution.yaml")),
+        "scoring.yaml" => Some(include_str!("../config/scoring.yaml")),
         _ => None,
     }
 }

@@ -32,6 +32,10 @@ pub enum Error {
     #[error("cancelled")]
     Cancelled,
 
+    /// Too few outcomes to train or judge a model.
+    #[error("not enough data: {0}")]
+    NotEnoughData(String),
+
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
 

@@ -18,6 +18,7 @@ use crate::generate::{self, GenerateOptions};
 use crate::ingest::{self, IngestOptions};
 use crate::progress::{CancelToken, Progress};
 use crate::resolve::{self, settings::ResolutionConfig};
+use crate::score::{self, ScoreOptions, ScoreReport, settings::ScoringConfig};
 use crate::store::Db;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -26,6 +27,8 @@ pub enum JobKind {
     BuildDemo,
     /// Re-run identity resolution over the store.
     Resolve,
+    /// Score churn risk and upgrade propensity (training models if none are saved).
+    Score,
 }
 
 impl JobKind {
@@ -33,6 +36,7 @@ impl JobKind {
         match self {
             JobKind::BuildDemo => "build demo store",
             JobKind::Resolve => "resolve identities",
+            JobKind::Score => "score risk & upgrades",
         }
     }
 }
@@ -133,6 +137,18 @@ pub fn run(kind: JobKind, ctx: &JobContext, progress: &dyn Progress) -> Result<S
                 s.records, s.write.constituents, s.auto_pairs, s.review_pairs
             ))
         }
+        JobKind::Score => {
+            let config = ScoringConfig::load(&ctx.project)?;
+            let mut db = Db::open(&ctx.db_path)?;
+            let r = score::run(
+                &mut db,
+                &config,
+                &ctx.actor,
+                &ScoreOptions::default(),
+                progress,
+            )?;
+            Ok(score_summary(&r))
+        }
     }
 }
 
@@ -179,14 +195,36 @@ pub fn build_demo_store(
         )?;
         let config = ResolutionConfig::load(project)?;
         let s = resolve::run(&mut db, &config, actor, progress)?;
+        let scored = score::run(
+            &mut db,
+            &ScoringConfig::load(project)?,
+            actor,
+            &ScoreOptions::default(),
+            progress,
+        )?;
         format!(
-            "demo store built: {} source records → {} golden records, {} pairs for review",
-            s.records, s.write.constituents, s.review_pairs
+            "demo store built: {} source records → {} golden records, {} pairs for review; {}",
+            s.records,
+            s.write.constituents,
+            s.review_pairs,
+            score_summary(&scored)
         )
     };
     // The connection is closed: the WAL has been checkpointed into the main file.
     std::fs::rename(&partial, db_path).map_err(|e| Error::io(db_path, e))?;
     Ok(summary)
+}
+
+fn score_summary(r: &ScoreReport) -> String {
+    let tier = |t: &str| r.tiers.get(t).copied().unwrap_or(0);
+    format!(
+        "{} sustainers scored: {} critical, {} high, {} medium, {} low",
+        r.sustainers_scored,
+        tier("critical"),
+        tier("high"),
+        tier("medium"),
+        tier("low")
+    )
 }
 
 fn remove_store_files(path: &Path) {

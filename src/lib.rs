@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod progress;
 pub mod resolve;
+pub mod score;
 pub mod store;
 pub mod tui;
 

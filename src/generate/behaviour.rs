@@ -211,7 +211,7 @@ fn simulate_giving(
                 if m >= one_time_until {
                     continue;
                 }
-                let major = p.capacity > 900.0 && rng.random_bool(0.12 * e);
+                let major = p.capacity > MAJOR_CAPACITY && rng.random_bool(0.25 * e);
                 let dollars = if major {
                     (((p.capacity * rng.random_range(0.8..2.5)) / 250.0).round() * 250.0)
                         .max(1000.0)
@@ -256,8 +256,12 @@ fn simulate_giving(
             status: "active",
             end: None,
         });
-        let card_fail = 0.025 + 0.02 * normal(rng).abs();
+        // Card failures come in streaks (an expired or replaced card) until the donor
+        // updates the card; bank transfers rarely fail. Three failures in a row lapse the gift.
+        let card_trouble = 0.015 + 0.015 * normal(rng).abs();
+        let mut card_broken = false;
         let mut consecutive_failures = 0;
+        let mut months_drifting = 0u32;
         for m in start_month..MONTHS {
             let charge_date = start
                 .checked_add_months(Months::new(m - start_month))
@@ -268,7 +272,32 @@ fn simulate_giving(
             if m > start_month && (m - start_month) % 12 == 0 && rng.random_bool(0.06 + 0.14 * e) {
                 level = (level + 1).min(SUSTAINER_LEVELS.len() - 1);
             }
-            let failed = rng.random_bool(if eft { 0.004 } else { card_fail });
+            // Sustainers with capacity sometimes add a major gift, once a year at most.
+            if (m - start_month) % 12 == 6
+                && p.capacity > MAJOR_CAPACITY
+                && rng.random_bool(0.15 * e)
+            {
+                let dollars = ((p.capacity * rng.random_range(0.8..2.5)) / 250.0).round() * 250.0;
+                b.gifts.push(Gift {
+                    date: clamp_day(day_in_month(rng, month_start(window_start, m)), as_of),
+                    cents: (dollars.max(1000.0) * 100.0) as i64,
+                    recurring: None,
+                    status: "succeeded",
+                    method: "check",
+                    campaign: "major_gifts",
+                });
+            }
+            let failed = if eft {
+                rng.random_bool(0.004)
+            } else {
+                if card_broken {
+                    // An engaged donor updates the card sooner.
+                    card_broken = !rng.random_bool(0.25 + 0.35 * e);
+                } else {
+                    card_broken = rng.random_bool(card_trouble);
+                }
+                card_broken || rng.random_bool(0.005)
+            };
             consecutive_failures = if failed { consecutive_failures + 1 } else { 0 };
             b.gifts.push(Gift {
                 date: charge_date,
@@ -283,7 +312,14 @@ fn simulate_giving(
                 b.recurring[index].end = Some(charge_date);
                 break;
             }
-            let hazard = 0.006 + 0.012 * (1.0 - e) + if drift[m as usize] { 0.05 } else { 0.0 };
+            // Voluntary cancels: a base rate, more for the less engaged, and rising the longer
+            // a person has been drifting away (which their email opens show first).
+            months_drifting = if drift[m as usize] {
+                months_drifting + 1
+            } else {
+                0
+            };
+            let hazard = 0.004 + 0.008 * (1.0 - e) + 0.012 * f64::from(months_drifting.min(8));
             if rng.random_bool(hazard.min(0.9)) {
                 let cancel = charge_date
                     .checked_add_days(Days::new(rng.random_range(1..28)))
@@ -298,6 +334,9 @@ fn simulate_giving(
     }
     b.gifts.sort_by_key(|g| g.date);
 }
+
+/// Above this capacity (dollars a year) a person may give a major gift.
+const MAJOR_CAPACITY: f64 = 600.0;
 
 const PLANS: &[(&str, i64, f64)] = &[
     ("digital", 999, 0.6),

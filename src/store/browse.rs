@@ -344,6 +344,8 @@ pub struct ConstituentDetail {
     /// Succeeded giving per calendar year, oldest first.
     pub giving_by_year: Vec<(String, i64)>,
     pub history: Vec<AuditEvent>,
+    /// The latest scores, if scoring has run.
+    pub scores: Option<super::score::ScoreRow>,
 }
 
 const GOLDEN: [(&str, &str); 10] = [
@@ -418,6 +420,7 @@ pub fn constituent_detail(conn: &Connection, id: i64) -> Result<Option<Constitue
         records,
         giving_by_year,
         history: audit::for_constituent(conn, id, 50)?,
+        scores: super::score::score_of(conn, id)?,
     }))
 }
 

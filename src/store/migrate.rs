@@ -10,6 +10,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../sql/sqlite/0001_foundation.sql")),
     (2, include_str!("../../sql/sqlite/0002_resolution.sql")),
     (3, include_str!("../../sql/sqlite/0003_console.sql")),
+    (4, include_str!("../../sql/sqlite/0004_scoring.sql")),
 ];
 
 pub fn latest_version() -> i64 {

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod browse;
 mod migrate;
 pub mod resolve;
+pub mod score;
 pub mod source;
 
 use std::path::{Path, PathBuf};
@@ -96,6 +97,19 @@ fn configure(conn: &Connection) -> Result<()> {
 /// Create the database file with mode 0600 before SQLite opens it, so there is never a
 /// moment when it exists with wider permissions. SQLite's -wal and -shm files copy the
 /// main file's permissions.
+/// A new file (truncating an old one) readable and writable by its owner only, for
+/// anything holding personal data.
+pub fn create_private(path: &Path) -> Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map_err(|e| Error::io(path, e))
+}
+
 fn create_private_file(path: &Path) -> Result<()> {
     if path.exists() {
         return Ok(());

@@ -13,7 +13,9 @@ use super::keymap::{self, Action, Scope};
 use super::paged::{Edge, Need, Paged};
 use crate::jobs::{JobEvent, JobKind};
 use crate::resolve::review::{QueueItem, QueueOrder};
+use crate::score::settings::Tier;
 use crate::store::browse::{ConstituentDetail, ConstituentRow, Count, PageAt, SortBy};
+use crate::store::score::{RiskRow, RiskSort, TRIAGE_STATUSES};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -116,6 +118,11 @@ pub enum WriteRequest {
         record_id: i64,
         constituent_id: i64,
     },
+    Triage {
+        constituent_id: i64,
+        status: String,
+        note: Option<String>,
+    },
 }
 
 /// What the runtime should do after an update.
@@ -130,6 +137,9 @@ pub enum Effect {
     LoadCount,
     Search(String),
     LoadDetail(i64),
+    LoadRisk,
+    /// Write the risk list as shown to a CSV file.
+    ExportRisk,
     Save(WriteRequest),
     StartJob {
         id: u64,
@@ -162,6 +172,14 @@ pub enum Loaded {
         rows: Vec<ConstituentRow>,
     },
     Detail(i64, Option<Box<ConstituentDetail>>),
+    Risk {
+        rows: Vec<RiskRow>,
+        tiers: Vec<(String, i64)>,
+    },
+    Exported {
+        path: std::path::PathBuf,
+        rows: usize,
+    },
     /// A load failed: say so, keep what is shown.
     Failed(String),
 }
@@ -190,6 +208,7 @@ pub enum Event {
 pub enum InputKind {
     Search,
     Note,
+    TriageNote,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -308,6 +327,24 @@ impl JobRow {
 }
 
 #[derive(Debug, Default)]
+pub struct RiskPane {
+    pub rows: Vec<RiskRow>,
+    pub tiers: Vec<(String, i64)>,
+    pub selected: usize,
+    pub sort: RiskSort,
+    pub tier: Option<Tier>,
+    pub loaded: bool,
+    pub offset: std::cell::Cell<usize>,
+    pub area: std::cell::Cell<ratatui::layout::Rect>,
+}
+
+impl RiskPane {
+    pub fn selected_row(&self) -> Option<&RiskRow> {
+        self.rows.get(self.selected)
+    }
+}
+
+#[derive(Debug, Default)]
 pub struct JobsPane {
     pub jobs: Vec<JobRow>,
     pub selected: usize,
@@ -331,6 +368,7 @@ pub struct App {
     pub store_ready: bool,
     pub review: ReviewPane,
     pub constituents: ConstituentsPane,
+    pub risk: RiskPane,
     pub jobs: JobsPane,
     pub flash: Option<Flash>,
     pub pending_saves: usize,
@@ -355,6 +393,7 @@ impl App {
             store_ready: options.store_ready,
             review: ReviewPane::default(),
             constituents: ConstituentsPane::default(),
+            risk: RiskPane::default(),
             jobs: JobsPane::default(),
             flash: None,
             pending_saves: 0,
@@ -380,7 +419,7 @@ impl App {
     }
 
     fn reload_all(&mut self) -> Effects {
-        let mut effects = vec![Effect::LoadReview, Effect::LoadCount];
+        let mut effects = vec![Effect::LoadReview, Effect::LoadCount, Effect::LoadRisk];
         effects.push(self.reload_list());
         if let Some(detail) = &self.constituents.detail {
             effects.push(Effect::LoadDetail(detail.id));
@@ -437,7 +476,8 @@ impl App {
             Tab::Constituents if self.constituents.detail.is_some() => Some(Scope::Detail),
             Tab::Constituents => Some(Scope::Constituents),
             Tab::Jobs => Some(Scope::Jobs),
-            Tab::Risk | Tab::Quality | Tab::Metrics => None,
+            Tab::Risk => Some(Scope::Risk),
+            Tab::Quality | Tab::Metrics => None,
         };
         pane.into_iter()
             .chain([Scope::Lists, Scope::Global])
@@ -481,6 +521,7 @@ impl App {
                 }
                 effects
             }
+            WriteRequest::Triage { .. } => vec![Effect::LoadRisk],
             WriteRequest::Unmerge { constituent_id, .. } => {
                 vec![
                     Effect::LoadDetail(*constituent_id),
@@ -540,7 +581,7 @@ impl App {
                     }
                     let effects = match kind {
                         InputKind::Search => self.live_search(&text),
-                        InputKind::Note => vec![],
+                        InputKind::Note | InputKind::TriageNote => vec![],
                     };
                     self.mode = Mode::Input { kind, text };
                     effects
@@ -687,7 +728,44 @@ impl App {
                 }
                 self.start_job(JobKind::Resolve)
             }
+            Action::StartScore => {
+                if self.read_only {
+                    self.flash(Level::Warn, "Read-only: cannot score");
+                    return vec![];
+                }
+                self.start_job(JobKind::Score)
+            }
             Action::CancelJob => self.cancel_selected_job(),
+            Action::CycleTier => {
+                let next = match self.risk.tier {
+                    None => Some(Tier::Critical),
+                    Some(Tier::Critical) => Some(Tier::High),
+                    Some(Tier::High) => Some(Tier::Medium),
+                    Some(Tier::Medium) => Some(Tier::Low),
+                    Some(Tier::Low) => None,
+                };
+                self.risk.tier = next;
+                self.risk.selected = 0;
+                vec![Effect::LoadRisk]
+            }
+            Action::CycleTriage => self.cycle_triage(),
+            Action::TriageNote => {
+                if self.refuse_triage() || self.risk.selected_row().is_none() {
+                    return vec![];
+                }
+                self.mode = Mode::Input {
+                    kind: InputKind::TriageNote,
+                    text: String::new(),
+                };
+                vec![]
+            }
+            Action::Export => {
+                if self.risk.rows.is_empty() {
+                    self.flash(Level::Info, "Nothing to export");
+                    return vec![];
+                }
+                vec![Effect::ExportRisk]
+            }
             Action::Submit | Action::Cancel | Action::Yes | Action::No => vec![],
         }
     }
@@ -723,7 +801,12 @@ impl App {
                 self.jobs.selected = self.jobs.selected.saturating_add_signed(delta).min(last);
                 vec![]
             }
-            Tab::Risk | Tab::Quality | Tab::Metrics => vec![],
+            Tab::Risk => {
+                let last = self.risk.rows.len().saturating_sub(1);
+                self.risk.selected = self.risk.selected.saturating_add_signed(delta).min(last);
+                vec![]
+            }
+            Tab::Quality | Tab::Metrics => vec![],
         }
     }
 
@@ -820,6 +903,15 @@ impl App {
                 self.review.selected = 0;
                 vec![Effect::LoadReview]
             }
+            Tab::Risk => {
+                let i = RiskSort::ALL
+                    .iter()
+                    .position(|s| *s == self.risk.sort)
+                    .unwrap_or(0);
+                self.risk.sort = RiskSort::ALL[(i + 1) % RiskSort::ALL.len()];
+                self.risk.selected = 0;
+                vec![Effect::LoadRisk]
+            }
             Tab::Constituents => {
                 let c = &mut self.constituents;
                 let i = SortBy::ALL.iter().position(|s| *s == c.sort).unwrap_or(0);
@@ -853,6 +945,14 @@ impl App {
                 self.constituents.search = Some(text.clone());
                 vec![Effect::Search(text)]
             }
+            InputKind::TriageNote => {
+                let note = text.trim().to_string();
+                let Some(row) = self.risk.selected_row() else {
+                    return vec![];
+                };
+                let status = row.triage.clone().unwrap_or_else(|| "new".into());
+                self.triage(status, (!note.is_empty()).then_some(note))
+            }
             InputKind::Note => {
                 let note = text.trim().to_string();
                 self.review.note = (!note.is_empty()).then_some(note);
@@ -879,7 +979,7 @@ impl App {
                     Effect::LoadCount,
                 ]
             }
-            InputKind::Note => vec![],
+            InputKind::Note | InputKind::TriageNote => vec![],
         }
     }
 
@@ -897,6 +997,57 @@ impl App {
         } else {
             false
         }
+    }
+
+    /// Triage is membership's work (admins too); refuse others, saying why.
+    fn refuse_triage(&mut self) -> bool {
+        if self.read_only {
+            self.flash(Level::Warn, "Read-only: cannot change triage");
+            true
+        } else if self.role == Role::Steward {
+            self.flash(Level::Warn, "The steward role cannot change triage");
+            true
+        } else {
+            false
+        }
+    }
+
+    fn cycle_triage(&mut self) -> Effects {
+        if self.refuse_triage() {
+            return vec![];
+        }
+        let Some(row) = self.risk.selected_row() else {
+            return vec![];
+        };
+        let current = row.triage.as_deref().unwrap_or("new");
+        let i = TRIAGE_STATUSES
+            .iter()
+            .position(|s| *s == current)
+            .unwrap_or(0);
+        let next = TRIAGE_STATUSES[(i + 1) % TRIAGE_STATUSES.len()].to_string();
+        self.triage(next, None)
+    }
+
+    /// Show the new status at once; the writer saves it.
+    fn triage(&mut self, status: String, note: Option<String>) -> Effects {
+        let Some(row) = self.risk.rows.get_mut(self.risk.selected) else {
+            return vec![];
+        };
+        row.triage = Some(status.clone());
+        if note.is_some() {
+            row.triage_note.clone_from(&note);
+        }
+        let constituent_id = row.constituent_id;
+        self.pending_saves += 1;
+        self.flash(
+            Level::Info,
+            format!("C-{constituent_id:06} → {status} · saving…"),
+        );
+        vec![Effect::Save(WriteRequest::Triage {
+            constituent_id,
+            status,
+            note,
+        })]
     }
 
     fn decide(&mut self, decision: Decision) -> Effects {
@@ -1141,6 +1292,27 @@ impl App {
                     detail.loaded = true;
                     detail.selected_record = detail.selected_record.min(n.saturating_sub(1));
                 }
+                vec![]
+            }
+            Loaded::Risk { rows, tiers } => {
+                let keep = self.risk.selected_row().map(|r| r.constituent_id);
+                let r = &mut self.risk;
+                r.rows = rows;
+                r.tiers = tiers;
+                r.loaded = true;
+                if let Some(i) =
+                    keep.and_then(|id| r.rows.iter().position(|x| x.constituent_id == id))
+                {
+                    r.selected = i;
+                }
+                r.selected = r.selected.min(r.rows.len().saturating_sub(1));
+                vec![]
+            }
+            Loaded::Exported { path, rows } => {
+                self.flash(
+                    Level::Info,
+                    format!("Exported {rows} rows to {}", path.display()),
+                );
                 vec![]
             }
             Loaded::Failed(message) => {

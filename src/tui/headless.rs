@@ -170,7 +170,8 @@ impl Headless {
             }
             read => {
                 let db = self.db.as_ref().ok_or_else(no_store)?;
-                let loaded = load(&db.conn, &LoadContext::of(&self.app), read)?;
+                let context = LoadContext::of(&self.app).exporting_to(&self.ctx.db_path);
+                let loaded = load(&db.conn, &context, read)?;
                 self.app.on_loaded(loaded)
             }
         })

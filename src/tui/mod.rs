@@ -48,6 +48,8 @@ pub const REVIEW_WINDOW: usize = 200;
 /// Counts stop here and show ">10000" rather than scan everything.
 pub const COUNT_CAP: i64 = 10_000;
 const SEARCH_LIMIT: usize = 200;
+/// Rows of the risk list held at once (the export writes the whole filtered list).
+pub const RISK_WINDOW: usize = 500;
 const TICK: Duration = Duration::from_millis(250);
 
 /// Open the console and run it until the user quits.
@@ -236,9 +238,15 @@ impl Runtime {
                 .err()
                 .map(|e| Loaded::Failed(format!("cannot open the store: {e}"))),
             Effect::Quit => None,
-            slow @ (Effect::LoadReview | Effect::LoadCount) => {
+            slow @ (Effect::LoadReview
+            | Effect::LoadCount
+            | Effect::LoadRisk
+            | Effect::ExportRisk) => {
                 let loader = self.loader.as_ref()?;
-                let _ = loader.send((slow, LoadContext::of(app)));
+                let _ = loader.send((
+                    slow,
+                    LoadContext::of(app).exporting_to(&self.options.db_path),
+                ));
                 None
             }
             read => {
@@ -284,10 +292,14 @@ impl Runtime {
 }
 
 /// What a read needs to know about the model.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LoadContext {
     pub order: review::QueueOrder,
     pub sort: browse::SortBy,
+    pub risk_sort: crate::store::score::RiskSort,
+    pub tier: Option<crate::score::settings::Tier>,
+    /// Where exports are written: `exports/` next to the store.
+    pub export_dir: Option<PathBuf>,
 }
 
 impl LoadContext {
@@ -295,7 +307,19 @@ impl LoadContext {
         LoadContext {
             order: app.review.order(),
             sort: app.constituents.sort,
+            risk_sort: app.risk.sort,
+            tier: app.risk.tier,
+            export_dir: None,
         }
+    }
+
+    fn exporting_to(mut self, db_path: &std::path::Path) -> LoadContext {
+        let dir = db_path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        self.export_dir = Some(dir.join("exports"));
+        self
     }
 }
 
@@ -359,6 +383,32 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
         },
         Effect::LoadDetail(id) => {
             Loaded::Detail(id, browse::constituent_detail(conn, id)?.map(Box::new))
+        }
+        Effect::LoadRisk => Loaded::Risk {
+            rows: crate::store::score::risk_list(
+                conn,
+                context.risk_sort,
+                context.tier.map(|t| t.name()),
+                RISK_WINDOW,
+                0,
+            )?,
+            tiers: crate::store::score::tier_counts(conn)?,
+        },
+        Effect::ExportRisk => {
+            let dir = context
+                .export_dir
+                .clone()
+                .ok_or_else(|| Error::Invalid("no export directory".into()))?;
+            let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+            let tier = context.tier.map_or("all", |t| t.name());
+            let path = dir.join(format!("risk-{tier}-{stamp}.csv"));
+            let rows = crate::store::score::export_risk_csv(
+                conn,
+                context.risk_sort,
+                context.tier.map(|t| t.name()),
+                &path,
+            )?;
+            Loaded::Exported { path, rows }
         }
         other => return Err(Error::Invalid(format!("{other:?} is not a read"))),
     })
@@ -445,6 +495,20 @@ pub fn write(
                 result.action,
                 golden(&result.constituents)
             )
+        }
+        WriteRequest::Triage {
+            constituent_id,
+            status,
+            note,
+        } => {
+            crate::store::score::set_triage(
+                &mut db.conn,
+                *constituent_id,
+                status,
+                note.as_deref(),
+                actor,
+            )?;
+            format!("C-{constituent_id:06} → {status}, saved")
         }
         WriteRequest::Unmerge { record_id, .. } => {
             let result = review::unmerge(db, config, *record_id, actor, None)?;

@@ -140,16 +140,22 @@ impl<T> Paged<T> {
     /// Keep the selection visible in a viewport of `height` rows; returns the first
     /// visible row.
     pub fn scroll_for(&self, height: usize) -> usize {
-        let height = height.max(1);
-        let mut offset = self.offset.get().min(self.rows.len().saturating_sub(1));
-        if self.selected < offset {
-            offset = self.selected;
-        } else if self.selected >= offset + height {
-            offset = self.selected + 1 - height;
-        }
-        self.offset.set(offset);
-        offset
+        scroll(&self.offset, self.selected, self.rows.len(), height)
     }
+}
+
+/// The first visible row of a list of `len` rows shown `height` at a time, moved as little
+/// as possible from where it was so `selected` is visible. Rendering keeps it in `offset`.
+pub fn scroll(offset: &Cell<usize>, selected: usize, len: usize, height: usize) -> usize {
+    let height = height.max(1);
+    let mut first = offset.get().min(len.saturating_sub(1));
+    if selected < first {
+        first = selected;
+    } else if selected >= first + height {
+        first = selected + 1 - height;
+    }
+    offset.set(first);
+    first
 }
 
 #[cfg(test)]

@@ -65,6 +65,11 @@ impl Theme {
         }
     }
 
+    /// A table row's style: reversed when selected.
+    pub fn row(&self, selected: bool) -> Style {
+        if selected { self.selection } else { self.base }
+    }
+
     /// `NO_COLOR` set to anything non-empty, or a dumb terminal, means no colour.
     pub fn from_env(no_color_flag: bool) -> Theme {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

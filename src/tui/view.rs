@@ -35,9 +35,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
     match app.tab {
         Tab::Review => panes::review::render(app, theme, body, frame),
         Tab::Constituents => panes::constituents::render(app, theme, body, frame),
-        Tab::Risk | Tab::Quality | Tab::Metrics => {
-            panes::not_built::render(app.tab, theme, body, frame)
-        }
+        Tab::Risk => panes::risk::render(app, theme, body, frame),
+        Tab::Quality | Tab::Metrics => panes::not_built::render(app.tab, theme, body, frame),
         Tab::Jobs => panes::jobs::render(app, theme, body, frame),
     }
     render_status(app, theme, status, frame);
@@ -176,6 +175,7 @@ fn render_hints(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         let prompt = match kind {
             InputKind::Search => "search (name, email, phone, id): ",
             InputKind::Note => "note for the next decision: ",
+            InputKind::TriageNote => "triage note: ",
         };
         let line = Line::from(vec![
             Span::styled(prompt, theme.header),

@@ -105,3 +105,22 @@ pub fn resolved_store(people: u64) -> (TempProject, Db) {
     resolve::run(&mut db, &config, "test-run", &Silent).unwrap();
     (p, db)
 }
+
+/// A resolved store of `people` people, scored with a scoring config whose minimum number
+/// of outcomes suits a small test store.
+pub fn scored_store(people: u64) -> (TempProject, Db) {
+    let (p, mut db) = resolved_store(people);
+    let text =
+        include_str!("../../config/scoring.yaml").replace("min_outcomes: 20", "min_outcomes: 3");
+    p.write_config("scoring.yaml", &text);
+    let config = cpm::score::settings::ScoringConfig::load(&p.project()).unwrap();
+    cpm::score::run(
+        &mut db,
+        &config,
+        "test-scorer",
+        &cpm::score::ScoreOptions::default(),
+        &cpm::progress::Silent,
+    )
+    .unwrap();
+    (p, db)
+}

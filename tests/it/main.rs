@@ -4,4 +4,5 @@ mod cli;
 mod common;
 mod ingest;
 mod resolve;
+mod score;
 mod tui;

@@ -6,7 +6,7 @@ use cpm::tui::app::{AppOptions, Confirm, Decision, Effect, Mode, Role, Tab, Writ
 use cpm::tui::headless::Headless;
 use ratatui::crossterm::event::KeyCode;
 
-use crate::common::{TempProject, count, resolved_store};
+use crate::common::{TempProject, count, resolved_store, scored_store};
 
 const PEOPLE: u64 = 400;
 
@@ -390,4 +390,105 @@ fn quitting_asks_first_while_a_job_runs_and_esc_never_quits() {
     let effects = app.handle(cpm::tui::app::Event::Key(KeyCode::Char('y').into()));
     assert!(app.quit);
     assert!(effects.iter().any(|e| matches!(e, Effect::CancelJob(_))));
+}
+
+#[test]
+fn the_risk_tab_ranks_sustainers_takes_triage_and_exports_the_list() {
+    let (p, db) = scored_store(1500);
+    let mut c = console(&p, Role::Membership, 80, 24);
+    c.press(KeyCode::Char('3')).unwrap();
+    snapshot("risk_scored_80x24", &c.render().unwrap());
+    c.resize(120, 40);
+    snapshot("risk_scored_120x40", &c.render().unwrap());
+    let rows = &c.app.risk.rows;
+    assert!(rows.len() > 10);
+    assert!(
+        rows.windows(2)
+            .all(|w| w[0].churn_probability >= w[1].churn_probability),
+        "riskiest first"
+    );
+    let first = rows[0].constituent_id;
+
+    // Status: new → contacted, then a note; both saved and attributed.
+    c.press(KeyCode::Char('s')).unwrap();
+    c.press(KeyCode::Char('n')).unwrap();
+    c.type_keys("left a voicemail").unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    let row = c
+        .app
+        .risk
+        .rows
+        .iter()
+        .find(|r| r.constituent_id == first)
+        .unwrap();
+    assert_eq!(row.triage.as_deref(), Some("contacted"));
+    assert_eq!(row.triage_note.as_deref(), Some("left a voicemail"));
+    assert_eq!(
+        count(
+            &db,
+            &format!(
+                "SELECT count(*) FROM triage WHERE constituent_id = {first} AND actor = 'sam'"
+            )
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            &db,
+            &format!(
+                "SELECT count(*) FROM audit_event WHERE action = 'triage' AND constituent_id = {first} AND actor = 'sam'"
+            )
+        ),
+        2
+    );
+
+    // Sorting and filtering reload the list.
+    c.press(KeyCode::Char('o')).unwrap();
+    let rows = &c.app.risk.rows;
+    assert!(
+        rows.windows(2)
+            .all(|w| w[0].monthly_cents >= w[1].monthly_cents)
+    );
+    c.press(KeyCode::Char('t')).unwrap();
+    assert!(c.app.risk.rows.iter().all(|r| r.churn_tier == "critical"));
+    c.press(KeyCode::Char('t')).unwrap();
+    c.press(KeyCode::Char('t')).unwrap();
+    c.press(KeyCode::Char('t')).unwrap();
+    c.press(KeyCode::Char('t')).unwrap();
+    assert_eq!(c.app.risk.tier, None, "back to all tiers");
+
+    // Export: the whole filtered list, owner-only.
+    c.press(KeyCode::Char('e')).unwrap();
+    let exports = p.root().join("data/exports");
+    let file = std::fs::read_dir(&exports)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let sustainers = count(
+        &db,
+        "SELECT count(*) FROM constituent_score WHERE churn_probability IS NOT NULL",
+    );
+    assert_eq!(
+        text.lines().count() as i64,
+        sustainers + 1,
+        "a header and every sustainer"
+    );
+    assert!(text.starts_with("constituent_id,name,email,phone,churn_tier"));
+    assert!(text.contains("left a voicemail"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    assert!(c.render().unwrap().contains("Exported"));
+
+    // A steward may look but not triage.
+    let mut steward = console(&p, Role::Steward, 100, 30);
+    steward.press(KeyCode::Char('3')).unwrap();
+    steward.press(KeyCode::Char('s')).unwrap();
+    assert!(!steward.effects.iter().any(|e| matches!(e, Effect::Save(_))));
 }

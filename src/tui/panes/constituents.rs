@@ -72,11 +72,7 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             cells.push(Cell::from(dollars(row.lifetime_cents)));
             cells.push(Cell::from(sustainer_mark(row.sustainer_status.as_deref())));
             cells.push(Cell::from(row.system_count.to_string()));
-            Row::new(cells).style(if i == c.list.selected {
-                theme.selection
-            } else {
-                theme.base
-            })
+            Row::new(cells).style(theme.row(i == c.list.selected))
         });
     let mut widths = vec![
         Constraint::Length(8),
@@ -210,12 +206,59 @@ fn render_summary(data: &ConstituentDetail, theme: &Theme, area: Rect, frame: &m
         line("events", format!("{} attended", s.events_attended)),
         line("email 12 mo", open_rate),
         line("systems", s.systems.replace(',', ", ")),
-        line("churn risk", "not scored: scoring is not built yet".into()),
     ];
+    let mut lines = lines;
+    lines.extend(score_lines(data, theme));
     frame.render_widget(
         Paragraph::new(lines).block(pane_block(" 360° ", theme, false)),
         area,
     );
+}
+
+/// Churn risk with its reasons, and the recommended next step, from the latest scores.
+fn score_lines<'a>(data: &ConstituentDetail, theme: &Theme) -> Vec<Line<'a>> {
+    let label = |text: &str| Span::styled(format!("{text:<13}"), theme.muted);
+    let Some(s) = &data.scores else {
+        return vec![Line::from(vec![
+            label("churn risk"),
+            Span::raw("not scored yet"),
+        ])];
+    };
+    let mut lines = Vec::new();
+    match (s.churn_probability, &s.churn_tier) {
+        (Some(p), Some(tier)) => {
+            lines.push(Line::from(vec![
+                label("churn risk"),
+                Span::styled(
+                    format!("{} {:.0}%", tier.to_uppercase(), p * 100.0),
+                    theme.header,
+                ),
+            ]));
+            let reasons: Vec<crate::score::Reason> = s
+                .churn_reasons
+                .as_deref()
+                .and_then(|json| serde_json::from_str(json).ok())
+                .unwrap_or_default();
+            for r in reasons {
+                let glyph = if r.contribution > 0.0 { "▲ " } else { "▼ " };
+                lines.push(Line::from(vec![
+                    label(""),
+                    Span::raw(format!("{glyph}{}", r.text)),
+                ]));
+            }
+        }
+        _ => lines.push(Line::from(vec![
+            label("churn risk"),
+            Span::raw("not a sustainer"),
+        ])),
+    }
+    if let Some(action) = &s.upgrade_action {
+        lines.push(Line::from(vec![
+            label("next step"),
+            Span::raw(action.clone()),
+        ]));
+    }
+    lines
 }
 
 fn render_records(
@@ -237,11 +280,7 @@ fn render_records(
             Cell::from(name.trim().to_string()),
             Cell::from(r.email.clone().unwrap_or_default()),
         ])
-        .style(if i == selected {
-            theme.selection
-        } else {
-            theme.base
-        })
+        .style(theme.row(i == selected))
     });
     let n = data.records.len();
     let title = format!(

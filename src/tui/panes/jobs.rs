@@ -20,6 +20,8 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let start_line = Line::from(vec![
         Span::styled(" r ", theme.header),
         Span::raw("resolve identities   "),
+        Span::styled("c ", theme.header),
+        Span::raw("score risk & upgrades   "),
         Span::styled("x ", theme.header),
         Span::raw("cancel the selected job"),
     ]);
@@ -31,7 +33,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     if app.jobs.jobs.is_empty() {
         empty_block(
             block,
-            "No jobs yet. Press r to resolve identities.",
+            "No jobs yet. Press r to resolve identities, c to score.",
             theme,
             list,
             frame,
@@ -46,11 +48,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
                 Cell::from(format!("{:>3.0}%", job.ratio() * 100.0)),
                 Cell::from(elapsed(job)),
             ])
-            .style(if i == app.jobs.selected {
-                theme.selection
-            } else {
-                theme.base
-            })
+            .style(theme.row(i == app.jobs.selected))
         });
         let table = Table::new(
             rows,

@@ -4,3 +4,4 @@ pub mod constituents;
 pub mod jobs;
 pub mod not_built;
 pub mod review;
+pub mod risk;

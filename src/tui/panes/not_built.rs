@@ -12,11 +12,6 @@ use crate::tui::view::pane_block;
 
 pub fn render(tab: Tab, theme: &Theme, area: Rect, frame: &mut Frame) {
     let (what, will) = match tab {
-        Tab::Risk => (
-            "Churn and upgrade scoring is not built yet.",
-            "This tab will show sustainers by churn-risk tier with each person's reasons, \
-             upgrade propensity and recommended action, and a triage status per person.",
-        ),
         Tab::Quality => (
             "Data-quality checks are not built yet.",
             "This tab will show the latest check run by severity, each check's trend, \

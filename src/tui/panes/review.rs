@@ -85,16 +85,7 @@ fn render_queue(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let r = &app.review;
     r.area.set(area);
     let height = area.height.saturating_sub(3) as usize; // borders + header
-    let offset = {
-        let mut offset = r.offset.get().min(r.items.len().saturating_sub(1));
-        if r.selected < offset {
-            offset = r.selected;
-        } else if r.selected >= offset + height.max(1) {
-            offset = r.selected + 1 - height.max(1);
-        }
-        r.offset.set(offset);
-        offset
-    };
+    let offset = crate::tui::paged::scroll(&r.offset, r.selected, r.items.len(), height);
     let rows = r
         .items
         .iter()
@@ -102,11 +93,7 @@ fn render_queue(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         .skip(offset)
         .take(height)
         .map(|(i, item)| {
-            let style = if i == r.selected {
-                theme.selection
-            } else {
-                theme.base
-            };
+            let style = theme.row(i == r.selected);
             let stake = format!(
                 "{}{}",
                 if item.sustainer { "S " } else { "" },

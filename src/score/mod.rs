@@ -1,0 +1,557 @@
+//! Churn risk and upgrade propensity, point in time. `run` loads every golden record's
+//! facts, trains (or reloads) one booster per target, and scores everyone as of the data's
+//! as-of date, writing all scores in one transaction.
+//!
+//! Time: a model is trained at `train_cutoff = as_of - 2 × horizon` (labels observed in
+//! the horizon after it) and evaluated out of time at `test_cutoff = as_of - horizon`,
+//! beside a logistic-regression baseline trained on the same rows; the evaluated model is
+//! the one that scores, so every score's model has an honest report.
+
+pub mod evaluate;
+pub mod features;
+pub mod history;
+pub mod labels;
+pub mod model;
+pub mod settings;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+use crate::store::Db;
+use crate::store::score::{self as sql, ModelRow, ScoreRow};
+use evaluate::Evaluation;
+use features::FEATURES;
+use history::{Day, History, date_of};
+use labels::{Target, Window};
+use model::{Booster, Classifier, Logistic, Rows};
+use settings::{ScoringConfig, Tier};
+
+#[derive(Debug, Clone, Default)]
+pub struct ScoreOptions {
+    /// Train new models even when saved ones exist.
+    pub retrain: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ModelReport {
+    pub target: String,
+    pub model_version: i64,
+    pub trained_now: bool,
+    pub train_cutoff: String,
+    pub test_cutoff: String,
+    pub train_rows: i64,
+    /// Building the rows and fitting the booster and the baseline (0 when reloaded).
+    pub millis_train: u64,
+    pub model: Evaluation,
+    pub baseline: Evaluation,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScoreReport {
+    pub as_of: String,
+    pub golden_records: usize,
+    pub sustainers_scored: usize,
+    pub tiers: BTreeMap<String, usize>,
+    pub upgrade_paths: BTreeMap<String, usize>,
+    pub models: Vec<ModelReport>,
+    /// Targets with no model this run, and why.
+    pub skipped: Vec<String>,
+    pub millis_load: u64,
+    pub millis_train: u64,
+    pub millis_score: u64,
+    pub millis_write: u64,
+}
+
+/// A reason behind one person's score: a feature, its value in words, and how much it
+/// moved the log-odds (positive raises the probability).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Reason {
+    pub feature: String,
+    pub text: String,
+    pub contribution: f64,
+}
+
+fn window(config: &ScoringConfig) -> Window {
+    Window {
+        horizon: config.horizon_days,
+        grace: config.grace_days,
+        major_cents: config.major_gift_dollars * 100,
+    }
+}
+
+fn iso(d: Day) -> String {
+    date_of(d).map_or_else(|| d.to_string(), |d| d.to_string())
+}
+
+/// Feature rows and labels of `target`'s population at `cutoff`.
+pub fn dataset(
+    histories: &[History],
+    target: Target,
+    cutoff: Day,
+    config: &ScoringConfig,
+) -> (Rows, Vec<f64>) {
+    let w = window(config);
+    let picked: Vec<(Vec<f64>, f64)> = histories
+        .par_iter()
+        .filter(|h| labels::in_population(target, h, cutoff, w))
+        .map(|h| {
+            (
+                features::compute(h, cutoff, w.grace),
+                f64::from(u8::from(labels::label(target, h, cutoff, w))),
+            )
+        })
+        .collect();
+    let mut rows = Rows::new(FEATURES.len());
+    let mut y = Vec::with_capacity(picked.len());
+    for (row, label) in picked {
+        rows.push(&row);
+        y.push(label);
+    }
+    (rows, y)
+}
+
+/// smartcore's LBFGS takes ~10 s per 100k rows here, so the baseline learns from every
+/// positive and an even sample of negatives up to this many rows (its intercept corrected
+/// for the sampling), which estimates 30 coefficients well.
+pub const BASELINE_ROWS: usize = 30_000;
+
+/// Training snapshots, a month apart, ending at the train cutoff.
+pub const TRAINING_SNAPSHOTS: i32 = 3;
+
+/// Train `target`'s booster at the train cutoff and evaluate it and the baseline at the
+/// test cutoff.
+fn train(
+    histories: &[History],
+    target: Target,
+    as_of: Day,
+    config: &ScoringConfig,
+    actor: &str,
+) -> Result<(ModelRow, Booster, ModelReport)> {
+    let started = Instant::now();
+    let test_cutoff = as_of - config.horizon_days;
+    let train_cutoff = test_cutoff - config.horizon_days;
+    // Several training snapshots a month apart: more outcomes to learn from. Every
+    // snapshot's label window ends by the test cutoff, so nothing the test scores is seen.
+    let mut train_rows = Rows::new(FEATURES.len());
+    let mut train_y = Vec::new();
+    for months_back in 0..TRAINING_SNAPSHOTS {
+        let (rows, y) = dataset(histories, target, train_cutoff - 30 * months_back, config);
+        train_rows.values.extend(rows.values);
+        train_y.extend(y);
+    }
+    let (test_rows, test_y) = dataset(histories, target, test_cutoff, config);
+    let count = |y: &[f64]| y.iter().filter(|y| **y > 0.5).count();
+    let (positives, test_positives) = (count(&train_y), count(&test_y));
+    let min = config.min_outcomes;
+    if positives.min(test_positives) < min || positives + min > train_y.len() {
+        return Err(Error::NotEnoughData(format!(
+            "'{}' has {} outcomes in {} training rows and {} in {} test rows; at least {min} of each are needed",
+            target.name(),
+            positives,
+            train_y.len(),
+            test_positives,
+            test_y.len()
+        )));
+    }
+    let booster = Booster::fit(&train_rows, &train_y, &config.booster)?;
+    let baseline = Logistic::fit_sampled(&train_rows, &train_y, BASELINE_ROWS)?;
+    let model_eval = evaluate::evaluate(&test_y, &booster.predict(&test_rows));
+    let baseline_eval = evaluate::evaluate(&test_y, &baseline.predict(&test_rows));
+    let row = ModelRow {
+        id: 0,
+        target: target.name().into(),
+        kind: "booster".into(),
+        created_at: crate::store::resolve::now(),
+        actor: actor.into(),
+        train_cutoff: iso(train_cutoff),
+        test_cutoff: iso(test_cutoff),
+        train_rows: train_y.len() as i64,
+        features: serde_json::to_string(&features::names())?,
+        params: serde_json::to_string(&config.booster)?,
+        evaluation: serde_json::to_string(
+            &serde_json::json!({ "model": model_eval, "baseline": baseline_eval }),
+        )?,
+        model: booster.to_json()?,
+    };
+    let report = ModelReport {
+        target: target.name().into(),
+        model_version: 0,
+        trained_now: true,
+        train_cutoff: row.train_cutoff.clone(),
+        test_cutoff: row.test_cutoff.clone(),
+        train_rows: row.train_rows,
+        millis_train: started.elapsed().as_millis() as u64,
+        model: model_eval,
+        baseline: baseline_eval,
+    };
+    Ok((row, booster, report))
+}
+
+#[derive(Deserialize)]
+struct StoredEvaluation {
+    model: Evaluation,
+    baseline: Evaluation,
+}
+
+/// A saved model, if its features are the ones this build computes.
+fn reload(row: &ModelRow) -> Result<Option<(Booster, ModelReport)>> {
+    let names: Vec<String> = serde_json::from_str(&row.features)?;
+    if names != features::names() {
+        return Ok(None);
+    }
+    let evaluation: StoredEvaluation = serde_json::from_str(&row.evaluation)?;
+    Ok(Some((
+        Booster::from_json(&row.model)?,
+        ModelReport {
+            target: row.target.clone(),
+            model_version: row.id,
+            trained_now: false,
+            train_cutoff: row.train_cutoff.clone(),
+            test_cutoff: row.test_cutoff.clone(),
+            train_rows: row.train_rows,
+            millis_train: 0,
+            model: evaluation.model,
+            baseline: evaluation.baseline,
+        },
+    )))
+}
+
+/// The top `n` reasons from one row of contributions, largest effect first.
+pub fn reasons(values: &[f64], contributions: &[f64], n: usize) -> Vec<Reason> {
+    let mut order: Vec<usize> = (0..contributions.len()).collect();
+    order.sort_by(|a, b| contributions[*b].abs().total_cmp(&contributions[*a].abs()));
+    order
+        .into_iter()
+        .filter(|&i| contributions[i].abs() > 1e-9)
+        .take(n)
+        .map(|i| Reason {
+            feature: FEATURES[i].name.into(),
+            text: (FEATURES[i].describe)(values[i]),
+            contribution: contributions[i],
+        })
+        .collect()
+}
+
+/// Monthly amounts a station asks for.
+const LADDER: [i64; 10] = [5, 10, 15, 20, 25, 30, 40, 50, 75, 100];
+
+fn ladder_ask(monthly: f64) -> Option<i64> {
+    LADDER.iter().find(|l| **l as f64 > monthly + 0.5).copied()
+}
+
+/// What taking `path` would add in a year, in dollars: the basis for choosing a person's
+/// best path (probability × value).
+pub fn yearly_value(path: Target, values: &[f64]) -> f64 {
+    let v = |name: &str| features::index_of(name).map_or(0.0, |i| values[i]);
+    match path {
+        Target::BecomeSustainer => {
+            let ask = ladder_ask((v("giving_12m") / 12.0).max(10.0) - 1.0).unwrap_or(100);
+            12.0 * ask as f64 - v("giving_12m")
+        }
+        Target::RaiseMonthly => {
+            let now = v("monthly_amount");
+            ladder_ask(now).map_or(0.0, |next| 12.0 * (next as f64 - now))
+        }
+        Target::MajorGift => v("largest_gift").max(1000.0),
+        Target::Churn => 0.0,
+    }
+}
+
+/// The recommended action for `path`, with the amount derived from the person's giving.
+pub fn action(path: Target, values: &[f64]) -> String {
+    let v = |name: &str| features::index_of(name).map_or(0.0, |i| values[i]);
+    match path {
+        Target::BecomeSustainer => {
+            let ask = ladder_ask((v("giving_12m") / 12.0).max(10.0) - 1.0).unwrap_or(100);
+            format!("invite to become a sustainer at ${ask}/month")
+        }
+        Target::RaiseMonthly => {
+            let now = v("monthly_amount");
+            match ladder_ask(now) {
+                Some(next) => format!("ask to raise ${now:.0} to ${next}/month"),
+                None => format!("thank for ${now:.0}/month; ask about a major gift"),
+            }
+        }
+        Target::MajorGift => format!(
+            "refer to a major-gifts officer (largest gift ${:.0}, ${:.0} in 12 months)",
+            v("largest_gift"),
+            v("giving_12m")
+        ),
+        Target::Churn => "call to thank and ask how we are doing".into(),
+    }
+}
+
+/// Score every golden record as of the data's as-of date.
+pub fn run(
+    db: &mut Db,
+    config: &ScoringConfig,
+    actor: &str,
+    options: &ScoreOptions,
+    progress: &dyn Progress,
+) -> Result<ScoreReport> {
+    let t = Instant::now();
+    progress.update("score: load", 0, 4);
+    let as_of = sql::as_of_day(&db.conn)?
+        .ok_or_else(|| Error::Invalid("no gifts in the store: ingest sources first".into()))?;
+    let histories = sql::load_histories(&db.conn)?;
+    if histories.is_empty() {
+        return Err(Error::Invalid(
+            "no golden records: run `cpm resolve` first".into(),
+        ));
+    }
+    let millis_load = t.elapsed().as_millis() as u64;
+    check(progress)?;
+
+    let t = Instant::now();
+    let mut models: Vec<(Target, Booster, ModelReport, Option<ModelRow>)> = Vec::new();
+    let mut skipped = Vec::new();
+    for (i, target) in Target::ALL.into_iter().enumerate() {
+        progress.update(&format!("score: model {}", target.name()), i as u64, 4);
+        let saved = if options.retrain {
+            None
+        } else {
+            sql::latest_model(&db.conn, target.name())?
+        };
+        let loaded = match &saved {
+            Some(row) => reload(row)?,
+            None => None,
+        };
+        match loaded {
+            Some((booster, report)) => models.push((target, booster, report, None)),
+            None => match train(&histories, target, as_of, config, actor) {
+                Ok((row, booster, report)) => models.push((target, booster, report, Some(row))),
+                Err(Error::NotEnoughData(why)) => skipped.push(why),
+                Err(e) => return Err(e),
+            },
+        }
+        check(progress)?;
+    }
+    let millis_train = t.elapsed().as_millis() as u64;
+
+    let t = Instant::now();
+    progress.update("score: everyone", 0, histories.len() as u64);
+    let w = window(config);
+    let values: Vec<Vec<f64>> = histories
+        .par_iter()
+        .map(|h| features::compute(h, as_of, w.grace))
+        .collect();
+    let mut probabilities: BTreeMap<Target, Vec<Option<f64>>> = BTreeMap::new();
+    let mut churn_contributions: Vec<Option<Vec<f64>>> = vec![None; histories.len()];
+    for (target, booster, _, _) in &models {
+        let members: Vec<usize> = (0..histories.len())
+            .filter(|&i| labels::in_population(*target, &histories[i], as_of, w))
+            .collect();
+        let mut rows = Rows::new(FEATURES.len());
+        for &i in &members {
+            rows.push(&values[i]);
+        }
+        let p = booster.predict(&rows);
+        let mut column = vec![None; histories.len()];
+        for (k, &i) in members.iter().enumerate() {
+            column[i] = Some(p[k]);
+        }
+        if *target == Target::Churn {
+            let c = booster.contributions(&rows);
+            for (k, &i) in members.iter().enumerate() {
+                churn_contributions[i] = Some(c[k * rows.cols..(k + 1) * rows.cols].to_vec());
+            }
+        }
+        probabilities.insert(*target, column);
+    }
+    check(progress)?;
+    let p = |t: Target, i: usize| probabilities.get(&t).and_then(|c| c[i]);
+    let mut tiers: BTreeMap<String, usize> =
+        Tier::ALL.iter().map(|t| (t.name().into(), 0)).collect();
+    let mut paths: BTreeMap<String, usize> = BTreeMap::new();
+    let mut rows = Vec::with_capacity(histories.len());
+    for (i, h) in histories.iter().enumerate() {
+        let churn = p(Target::Churn, i);
+        let tier = churn.map(|p| config.tier(p));
+        if let Some(tier) = tier {
+            *tiers.entry(tier.name().into()).or_default() += 1;
+        }
+        // The upgrade path worth the most: probability × what it would add in a year.
+        let best = Target::UPGRADES
+            .into_iter()
+            .filter_map(|t| p(t, i).map(|p| (t, p * yearly_value(t, &values[i]))))
+            .filter(|(_, value)| *value > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(t, _)| t);
+        if let Some(path) = best {
+            *paths.entry(path.name().into()).or_default() += 1;
+        }
+        let reasons = churn_contributions[i]
+            .as_ref()
+            .map(|c| reasons(&values[i], c, config.reasons_per_person));
+        let v = |name: &str| features::index_of(name).map(|k| values[i][k]);
+        rows.push(ScoreRow {
+            constituent_id: h.constituent_id,
+            churn_probability: churn,
+            churn_tier: tier.map(|t| t.name().to_string()),
+            churn_reasons: reasons.map(|r| serde_json::to_string(&r)).transpose()?,
+            churn_model: None,
+            monthly_cents: churn.and(v("monthly_amount").map(|d| (d * 100.0).round() as i64)),
+            tenure_days: churn.and(v("sustainer_tenure_days").map(|d| d as i64)),
+            become_sustainer_p: p(Target::BecomeSustainer, i),
+            raise_monthly_p: p(Target::RaiseMonthly, i),
+            major_gift_p: p(Target::MajorGift, i),
+            upgrade_path: best.map(|t| t.name().to_string()),
+            upgrade_action: best.map(|t| action(t, &values[i])),
+            upgrade_models: String::new(),
+        });
+    }
+    let millis_score = t.elapsed().as_millis() as u64;
+    check(progress)?;
+
+    let t = Instant::now();
+    progress.update("score: write", 3, 4);
+    let tx = db.conn.transaction()?;
+    let mut reports = Vec::new();
+    let mut version_of: BTreeMap<Target, i64> = BTreeMap::new();
+    for (target, _, mut report, new_row) in models {
+        if let Some(row) = new_row {
+            report.model_version = sql::save_model(&tx, &row)?;
+        }
+        version_of.insert(target, report.model_version);
+        reports.push(report);
+    }
+    let upgrade_models = serde_json::to_string(
+        &Target::UPGRADES
+            .iter()
+            .map(|t| (t.name(), version_of.get(t).copied().unwrap_or(0)))
+            .collect::<BTreeMap<_, _>>(),
+    )?;
+    let churn_model = version_of.get(&Target::Churn).copied();
+    for row in &mut rows {
+        if row.churn_probability.is_some() {
+            row.churn_model = churn_model;
+        }
+        row.upgrade_models.clone_from(&upgrade_models);
+    }
+    sql::write_scores(
+        &tx,
+        actor,
+        &crate::store::resolve::now(),
+        &iso(as_of),
+        &serde_json::to_string(&tiers)?,
+        (millis_load + millis_train + millis_score) as i64,
+        &rows,
+    )?;
+    tx.commit()?;
+    progress.update("score: done", 4, 4);
+    Ok(ScoreReport {
+        as_of: iso(as_of),
+        golden_records: histories.len(),
+        sustainers_scored: tiers.values().sum(),
+        tiers,
+        upgrade_paths: paths,
+        models: reports,
+        skipped,
+        millis_load,
+        millis_train,
+        millis_score,
+        millis_write: t.elapsed().as_millis() as u64,
+    })
+}
+
+fn check(progress: &dyn Progress) -> Result<()> {
+    if progress.is_cancelled() {
+        Err(Error::Cancelled)
+    } else {
+        Ok(())
+    }
+}
+
+/// One person's features, scores and reasons, for `cpm score --explain`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub constituent_id: i64,
+    pub as_of: String,
+    pub features: Vec<(String, f64, String)>,
+    pub scores: Option<ScoreRow>,
+    pub reasons: Vec<Reason>,
+}
+
+pub fn explain(db: &Db, config: &ScoringConfig, constituent: i64) -> Result<Explanation> {
+    let as_of =
+        sql::as_of_day(&db.conn)?.ok_or_else(|| Error::Invalid("no gifts in the store".into()))?;
+    let histories = sql::load_histories(&db.conn)?;
+    let h = histories
+        .iter()
+        .find(|h| h.constituent_id == constituent)
+        .ok_or_else(|| Error::Invalid(format!("no live golden record C-{constituent:06}")))?;
+    let values = features::compute(h, as_of, config.grace_days);
+    let scores = sql::score_of(&db.conn, constituent)?;
+    let reasons = scores
+        .as_ref()
+        .and_then(|s| s.churn_reasons.as_deref())
+        .map(serde_json::from_str)
+        .transpose()?
+        .unwrap_or_default();
+    Ok(Explanation {
+        constituent_id: constituent,
+        as_of: iso(as_of),
+        features: FEATURES
+            .iter()
+            .zip(&values)
+            .map(|(f, v)| (f.name.to_string(), *v, (f.describe)(*v)))
+            .collect(),
+        scores,
+        reasons,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_are_the_largest_contributions_with_their_sign_and_words() {
+        let mut values = vec![0.0; FEATURES.len()];
+        let mut contributions = vec![0.0; FEATURES.len()];
+        let failed = features::index_of("failed_payments_90d").unwrap();
+        let opens = features::index_of("days_since_last_open").unwrap();
+        let tenure = features::index_of("sustainer_tenure_days").unwrap();
+        values[failed] = 3.0;
+        values[opens] = 140.0;
+        values[tenure] = 900.0;
+        contributions[failed] = 0.9;
+        contributions[opens] = 0.4;
+        contributions[tenure] = -0.6;
+        let r = reasons(&values, &contributions, 3);
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[0].text, "3 failed payments in the last 90 days");
+        assert_eq!(r[1].feature, "sustainer_tenure_days");
+        assert!(
+            r[1].contribution < 0.0,
+            "a factor lowering the risk keeps its sign"
+        );
+        assert_eq!(r[2].text, "no email opened in 140 days");
+        for reason in &r {
+            let i = features::index_of(&reason.feature).unwrap();
+            assert_eq!(reason.contribution.signum(), contributions[i].signum());
+        }
+    }
+
+    #[test]
+    fn actions_name_an_amount_from_the_persons_giving() {
+        let mut values = vec![0.0; FEATURES.len()];
+        values[features::index_of("giving_12m").unwrap()] = 170.0;
+        values[features::index_of("monthly_amount").unwrap()] = 10.0;
+        values[features::index_of("largest_gift").unwrap()] = 2500.0;
+        assert_eq!(
+            action(Target::BecomeSustainer, &values),
+            "invite to become a sustainer at $15/month"
+        );
+        assert_eq!(
+            action(Target::RaiseMonthly, &values),
+            "ask to raise $10 to $15/month"
+        );
+        assert!(action(Target::MajorGift, &values).contains("largest gift $2500"));
+    }
+}

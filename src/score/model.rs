@@ -1,0 +1,361 @@
+//! The models behind a small trait of our own, so the booster can be swapped: gradient-
+//! boosted trees (forust-ml, log loss) for the scores, logistic regression (smartcore) as
+//! the baseline every report is compared with. Both give probabilities and per-feature
+//! contributions on the log-odds scale, which is where reasons come from.
+
+use forust_ml::gradientbooster::ContributionsMethod;
+use forust_ml::{GradientBooster, Matrix};
+use serde::{Deserialize, Serialize};
+use smartcore::linalg::basic::arrays::Array;
+use smartcore::linalg::basic::matrix::DenseMatrix;
+use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegressionParameters};
+
+use super::settings::BoosterParams;
+use crate::error::{Error, Result};
+
+/// Feature rows, row-major.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rows {
+    pub values: Vec<f64>,
+    pub cols: usize,
+}
+
+impl Rows {
+    pub fn new(cols: usize) -> Rows {
+        Rows {
+            values: Vec::new(),
+            cols,
+        }
+    }
+
+    pub fn push(&mut self, row: &[f64]) {
+        debug_assert_eq!(row.len(), self.cols);
+        self.values.extend_from_slice(row);
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len().checked_div(self.cols).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.values[i * self.cols..(i + 1) * self.cols]
+    }
+
+    /// Column-major, as forust wants it.
+    fn column_major(&self) -> Vec<f64> {
+        let n = self.len();
+        let mut out = vec![0.0; self.values.len()];
+        for r in 0..n {
+            for c in 0..self.cols {
+                out[c * n + r] = self.values[r * self.cols + c];
+            }
+        }
+        out
+    }
+}
+
+pub fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// What every model can do once trained.
+pub trait Classifier {
+    /// P(outcome) per row.
+    fn predict(&self, rows: &Rows) -> Vec<f64>;
+    /// Per row, each feature's contribution to the log-odds (row-major, `rows.cols` each).
+    fn contributions(&self, rows: &Rows) -> Vec<f64>;
+}
+
+/// Gradient-boosted trees with a log-loss objective.
+pub struct Booster(GradientBooster);
+
+impl Booster {
+    pub fn fit(rows: &Rows, labels: &[f64], params: &BoosterParams) -> Result<Booster> {
+        if rows.len() != labels.len() || rows.is_empty() {
+            return Err(Error::Invalid(format!(
+                "cannot train on {} rows with {} labels",
+                rows.len(),
+                labels.len()
+            )));
+        }
+        let data = rows.column_major();
+        let matrix = Matrix::new(&data, rows.len(), rows.cols);
+        let mut booster = GradientBooster::default()
+            .set_iterations(params.iterations)
+            .set_learning_rate(params.learning_rate)
+            .set_max_depth(params.max_depth)
+            .set_min_leaf_weight(params.min_leaf_weight)
+            .set_seed(params.seed)
+            .set_parallel(true);
+        let weights = vec![1.0; labels.len()];
+        booster
+            .fit(&matrix, labels, &weights, None)
+            .map_err(|e| Error::Invalid(format!("training the booster: {e}")))?;
+        Ok(Booster(booster))
+    }
+
+    pub fn to_json(&self) -> Result<String> {
+        self.0
+            .json_dump()
+            .map_err(|e| Error::Invalid(format!("saving the booster: {e}")))
+    }
+
+    pub fn from_json(json: &str) -> Result<Booster> {
+        GradientBooster::from_json(json)
+            .map(Booster)
+            .map_err(|e| Error::Invalid(format!("reading a saved booster: {e}")))
+    }
+}
+
+impl Classifier for Booster {
+    fn predict(&self, rows: &Rows) -> Vec<f64> {
+        if rows.is_empty() {
+            return Vec::new();
+        }
+        let data = rows.column_major();
+        let matrix = Matrix::new(&data, rows.len(), rows.cols);
+        self.0
+            .predict(&matrix, true)
+            .into_iter()
+            .map(sigmoid)
+            .collect()
+    }
+
+    fn contributions(&self, rows: &Rows) -> Vec<f64> {
+        if rows.is_empty() {
+            return Vec::new();
+        }
+        let data = rows.column_major();
+        let matrix = Matrix::new(&data, rows.len(), rows.cols);
+        let with_bias = self
+            .0
+            .predict_contributions(&matrix, ContributionsMethod::Average, true);
+        // forust appends the bias as a last column per row; drop it.
+        with_bias
+            .chunks(rows.cols + 1)
+            .flat_map(|row| row[..rows.cols].iter().copied())
+            .collect()
+    }
+}
+
+/// Logistic regression on standardised features: the baseline.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Logistic {
+    pub means: Vec<f64>,
+    pub scales: Vec<f64>,
+    pub weights: Vec<f64>,
+    pub intercept: f64,
+}
+
+impl Logistic {
+    /// Fit on every positive and every k-th negative, keeping at most `max_rows`, then
+    /// shift the intercept by ln(share of negatives kept) so probabilities stay calibrated
+    /// (the case-control correction).
+    pub fn fit_sampled(rows: &Rows, labels: &[f64], max_rows: usize) -> Result<Logistic> {
+        let positives = labels.iter().filter(|y| **y > 0.5).count();
+        let negatives = labels.len() - positives;
+        if labels.len() <= max_rows || negatives == 0 {
+            return Logistic::fit(rows, labels);
+        }
+        let room = max_rows.saturating_sub(positives).max(1);
+        let step = negatives.div_ceil(room);
+        let mut sample = Rows::new(rows.cols);
+        let mut y = Vec::new();
+        let mut seen_negatives = 0usize;
+        let mut kept_negatives = 0usize;
+        for (i, label) in labels.iter().enumerate() {
+            let keep = if *label > 0.5 {
+                true
+            } else {
+                seen_negatives += 1;
+                (seen_negatives - 1).is_multiple_of(step)
+            };
+            if keep {
+                sample.push(rows.row(i));
+                y.push(*label);
+                kept_negatives += usize::from(*label <= 0.5);
+            }
+        }
+        let mut model = Logistic::fit(&sample, &y)?;
+        model.intercept += (kept_negatives as f64 / negatives as f64).ln();
+        Ok(model)
+    }
+
+    pub fn fit(rows: &Rows, labels: &[f64]) -> Result<Logistic> {
+        let n = rows.len();
+        if n == 0 || n != labels.len() {
+            return Err(Error::Invalid(
+                "cannot train the baseline on no rows".into(),
+            ));
+        }
+        let (means, scales) = standardisation(rows);
+        let mut z = Vec::with_capacity(rows.values.len());
+        for r in 0..n {
+            for (c, v) in rows.row(r).iter().enumerate() {
+                z.push((v - means[c]) / scales[c]);
+            }
+        }
+        let x = DenseMatrix::new(n, rows.cols, z, false)
+            .map_err(|e| Error::Invalid(format!("baseline data: {e}")))?;
+        let y: Vec<i32> = labels.iter().map(|l| i32::from(*l > 0.5)).collect();
+        if !y.contains(&0) || !y.contains(&1) {
+            return Err(Error::Invalid(
+                "the baseline needs both outcomes among its training rows".into(),
+            ));
+        }
+        let model = LogisticRegression::fit(
+            &x,
+            &y,
+            LogisticRegressionParameters::default().with_alpha(1.0),
+        )
+        .map_err(|e| Error::Invalid(format!("training the baseline: {e}")))?;
+        let coefficients = model.coefficients();
+        let weights = (0..rows.cols).map(|c| *coefficients.get((0, c))).collect();
+        let intercept = *model.intercept().get((0, 0));
+        Ok(Logistic {
+            means,
+            scales,
+            weights,
+            intercept,
+        })
+    }
+}
+
+fn standardisation(rows: &Rows) -> (Vec<f64>, Vec<f64>) {
+    let n = rows.len().max(1) as f64;
+    let mut means = vec![0.0; rows.cols];
+    for r in 0..rows.len() {
+        for (c, v) in rows.row(r).iter().enumerate() {
+            means[c] += v / n;
+        }
+    }
+    let mut scales = vec![0.0; rows.cols];
+    for r in 0..rows.len() {
+        for (c, v) in rows.row(r).iter().enumerate() {
+            scales[c] += (v - means[c]).powi(2) / n;
+        }
+    }
+    // A constant column gets scale 1, so it contributes nothing rather than NaN.
+    let scales = scales
+        .into_iter()
+        .map(|var| if var > 1e-12 { var.sqrt() } else { 1.0 })
+        .collect();
+    (means, scales)
+}
+
+impl Classifier for Logistic {
+    fn predict(&self, rows: &Rows) -> Vec<f64> {
+        let contributions = self.contributions(rows);
+        contributions
+            .chunks(rows.cols.max(1))
+            .map(|row| sigmoid(self.intercept + row.iter().sum::<f64>()))
+            .collect()
+    }
+
+    fn contributions(&self, rows: &Rows) -> Vec<f64> {
+        rows.values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let c = i % rows.cols;
+                self.weights[c] * (v - self.means[c]) / self.scales[c]
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::score::evaluate::roc_auc;
+    use rand::{Rng, SeedableRng};
+
+    /// y depends on x0 (up) and x1 (down); x2 is noise.
+    fn synthetic(n: usize, seed: u64) -> (Rows, Vec<f64>) {
+        synthetic_with(n, seed, -0.5)
+    }
+
+    fn synthetic_with(n: usize, seed: u64, offset: f64) -> (Rows, Vec<f64>) {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut rows = Rows::new(3);
+        let mut y = Vec::new();
+        for _ in 0..n {
+            let x: [f64; 3] = [rng.random(), rng.random(), rng.random()];
+            let p = sigmoid(4.0 * x[0] - 3.0 * x[1] + offset);
+            rows.push(&x);
+            y.push(f64::from(u8::from(rng.random_bool(p))));
+        }
+        (rows, y)
+    }
+
+    fn params() -> BoosterParams {
+        BoosterParams {
+            iterations: 60,
+            learning_rate: 0.1,
+            max_depth: 3,
+            min_leaf_weight: 1.0,
+            seed: 1,
+        }
+    }
+
+    #[test]
+    fn both_models_learn_the_signal_and_contributions_add_up_to_the_log_odds() {
+        let (train, y) = synthetic(4000, 1);
+        let (test, y_test) = synthetic(2000, 2);
+        let booster = Booster::fit(&train, &y, &params()).unwrap();
+        let baseline = Logistic::fit(&train, &y).unwrap();
+        for model in [&booster as &dyn Classifier, &baseline] {
+            let p = model.predict(&test);
+            let auc = roc_auc(&y_test, &p).unwrap();
+            assert!(auc > 0.75, "AUC {auc}");
+            assert!(p.iter().all(|p| (0.0..=1.0).contains(p)));
+        }
+        // The baseline's contributions plus its intercept are exactly its log-odds.
+        let contributions = baseline.contributions(&test);
+        let p = baseline.predict(&test);
+        for r in 0..10 {
+            let logit: f64 =
+                contributions[r * 3..r * 3 + 3].iter().sum::<f64>() + baseline.intercept;
+            assert!((sigmoid(logit) - p[r]).abs() < 1e-12);
+        }
+        // The booster's: x0 pushes up, x1 down, on average over rows where they are high.
+        let c = booster.contributions(&test);
+        let mean = |col: usize, high: bool| {
+            let picked: Vec<f64> = (0..test.len())
+                .filter(|r| (test.row(*r)[col] > 0.8) == high)
+                .map(|r| c[r * 3 + col])
+                .collect();
+            picked.iter().sum::<f64>() / picked.len() as f64
+        };
+        assert!(mean(0, true) > 0.0 && mean(1, true) < 0.0);
+    }
+
+    #[test]
+    fn a_sampled_baseline_keeps_its_probabilities_calibrated() {
+        // A rare outcome (about 6 %), as churn and upgrades are.
+        let (train, y) = synthetic_with(20_000, 4, -3.5);
+        let full = Logistic::fit(&train, &y).unwrap();
+        let sampled = Logistic::fit_sampled(&train, &y, 6_000).unwrap();
+        let mean = |p: Vec<f64>| p.iter().sum::<f64>() / p.len() as f64;
+        let (a, b) = (mean(full.predict(&train)), mean(sampled.predict(&train)));
+        let observed = y.iter().sum::<f64>() / y.len() as f64;
+        assert!(
+            (a - observed).abs() < 0.01,
+            "full fit {a} vs observed {observed}"
+        );
+        assert!((a - b).abs() < 0.01, "mean probability {a} vs sampled {b}");
+    }
+
+    #[test]
+    fn a_saved_booster_reloads_and_reproduces_its_scores_exactly() {
+        let (train, y) = synthetic(1000, 3);
+        let booster = Booster::fit(&train, &y, &params()).unwrap();
+        let again = Booster::from_json(&booster.to_json().unwrap()).unwrap();
+        assert_eq!(booster.predict(&train), again.predict(&train));
+        assert_eq!(booster.contributions(&train), again.contributions(&train));
+    }
+}

@@ -1,0 +1,104 @@
+//! Scoring through the library API on generated data: models are saved, reloaded and
+//! reproduce their scores; every score names its model; tiers follow the config.
+
+use cpm::progress::Silent;
+use cpm::score::{self, ScoreOptions, settings::ScoringConfig};
+
+use crate::common::{count, scored_store};
+
+const PEOPLE: u64 = 1500;
+
+type Scores = Vec<(i64, Option<f64>, Option<f64>)>;
+
+fn scores(db: &cpm::store::Db) -> Scores {
+    db.conn
+        .prepare("SELECT constituent_id, churn_probability, become_sustainer_p FROM constituent_score ORDER BY constituent_id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn scores_name_their_model_and_a_reloaded_model_reproduces_them_exactly() {
+    let (p, mut db) = scored_store(PEOPLE);
+    let models = count(&db, "SELECT count(*) FROM model_version");
+    assert!(
+        models >= 2,
+        "churn and at least one upgrade model: {models}"
+    );
+    let sustainers = count(
+        &db,
+        "SELECT count(*) FROM constituent_score WHERE churn_probability IS NOT NULL",
+    );
+    assert!(sustainers > 50);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM constituent_score WHERE churn_probability IS NOT NULL AND (churn_model IS NULL OR churn_tier IS NULL OR churn_reasons IS NULL)"
+        ),
+        0,
+        "every churn score names its model, tier and reasons"
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM constituent_score"),
+        count(
+            &db,
+            "SELECT count(*) FROM constituent WHERE retired_at IS NULL"
+        ),
+        "every golden record has a score row"
+    );
+    let before = scores(&db);
+
+    // A second run reloads the saved models instead of training.
+    let config = ScoringConfig::load(&p.project()).unwrap();
+    let report = score::run(&mut db, &config, "again", &ScoreOptions::default(), &Silent).unwrap();
+    assert!(report.models.iter().all(|m| !m.trained_now));
+    assert_eq!(count(&db, "SELECT count(*) FROM model_version"), models);
+    let after = scores(&db);
+    assert_eq!(before, after);
+
+    // Tiers follow the configured cut-offs.
+    for (p, tier) in db
+        .conn
+        .prepare("SELECT churn_probability, churn_tier FROM constituent_score WHERE churn_probability IS NOT NULL")
+        .unwrap()
+        .query_map([], |r| Ok((r.get::<_, f64>(0)?, r.get::<_, String>(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+    {
+        assert_eq!(config.tier(p).name(), tier);
+    }
+
+    // --retrain trains new versions.
+    let report = score::run(
+        &mut db,
+        &config,
+        "again",
+        &ScoreOptions { retrain: true },
+        &Silent,
+    )
+    .unwrap();
+    assert!(report.models.iter().all(|m| m.trained_now));
+    assert!(count(&db, "SELECT count(*) FROM model_version") > models);
+}
+
+#[test]
+fn explain_shows_the_features_the_score_and_its_reasons() {
+    let (p, db) = scored_store(PEOPLE);
+    let id: i64 = db
+        .conn
+        .query_row(
+            "SELECT constituent_id FROM constituent_score WHERE churn_probability IS NOT NULL ORDER BY churn_probability DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let config = ScoringConfig::load(&p.project()).unwrap();
+    let e = score::explain(&db, &config, id).unwrap();
+    assert_eq!(e.features.len(), cpm::score::features::FEATURES.len());
+    assert!(!e.reasons.is_empty());
+    assert!(e.scores.unwrap().churn_probability.is_some());
+    assert!(score::explain(&db, &config, 999_999_999).is_err());
+}
