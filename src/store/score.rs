@@ -25,6 +25,14 @@ fn for_each_row(
     Ok(())
 }
 
+/// A text column, borrowed from the row.
+fn text_at<'r>(r: &'r rusqlite::Row, i: usize) -> rusqlite::Result<Option<&'r str>> {
+    Ok(match r.get_ref(i)? {
+        rusqlite::types::ValueRef::Text(bytes) => std::str::from_utf8(bytes).ok(),
+        _ => None,
+    })
+}
+
 fn day_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<Day>> {
     Ok(r.get::<_, Option<String>>(i)?
         .as_deref()
@@ -34,58 +42,48 @@ fn day_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<Day>> {
 /// Every live golden record's facts, merged across its source records.
 pub fn load_histories(conn: &Connection) -> Result<Vec<History>> {
     let mut by_id: HashMap<i64, History> = HashMap::new();
-    let mut plan_index: HashMap<(i64, String), usize> = HashMap::new();
-    {
-        let mut stmt = conn.prepare(
-            "SELECT cm.constituent_id, d.gift_date, d.amount_cents, d.status, d.payment_method,
-                    d.recurring_id, d.recurring_start, d.recurring_end
-             FROM donation d JOIN constituent_member cm ON cm.source_record_id = d.source_record_id",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let cid: i64 = r.get(0)?;
-            let Some(day) = parse_day(&r.get::<_, String>(1)?) else {
-                continue;
+    for_each_row(
+        conn,
+        "SELECT cm.constituent_id, d.gift_date, d.amount_cents, d.status, d.payment_method,
+                d.recurring_id, d.recurring_start, d.recurring_end
+         FROM donation d JOIN constituent_member cm ON cm.source_record_id = d.source_record_id",
+        |r| {
+            let Some(day) = day_at(r, 1)? else {
+                return Ok(());
             };
-            let status: String = r.get(3)?;
-            let method = match r.get::<_, Option<String>>(4)?.as_deref() {
+            let status = text_at(r, 3)?;
+            let method = match text_at(r, 4)? {
                 Some("card") => Method::Card,
-                Some("eft") | Some("ach") | Some("bank") => Method::Eft,
+                Some("eft" | "ach" | "bank") => Method::Eft,
                 _ => Method::Other,
             };
-            let h = by_id.entry(cid).or_default();
-            let plan = match r.get::<_, Option<String>>(5)? {
-                Some(key) => {
-                    let start = r
-                        .get::<_, Option<String>>(6)?
-                        .as_deref()
-                        .and_then(parse_day);
-                    let end = r
-                        .get::<_, Option<String>>(7)?
-                        .as_deref()
-                        .and_then(parse_day);
-                    let index = *plan_index.entry((cid, key.clone())).or_insert_with(|| {
+            let h = by_id.entry(r.get(0)?).or_default();
+            let plan = match text_at(r, 5)? {
+                // A person has a plan or two: a linear search beats hashing an owned key.
+                Some(key) => Some(match h.plans.iter().position(|p| p.key == key) {
+                    Some(index) => index,
+                    None => {
                         h.plans.push(Plan {
-                            key,
-                            start: start.unwrap_or(day),
-                            end,
+                            key: key.to_string(),
+                            start: day_at(r, 6)?.unwrap_or(day),
+                            end: day_at(r, 7)?,
                         });
                         h.plans.len() - 1
-                    });
-                    Some(index)
-                }
+                    }
+                }),
                 None => None,
             };
             h.gifts.push(Gift {
                 day,
                 cents: r.get(2)?,
-                succeeded: status == "succeeded",
-                failed: status == "failed",
+                succeeded: status == Some("succeeded"),
+                failed: status == Some("failed"),
                 plan,
                 method,
             });
-        }
-    }
+            Ok(())
+        },
+    )?;
     for_each_row(
         conn,
         "SELECT cm.constituent_id, s.start_date, s.end_date, coalesce(s.auto_renew, 0)
