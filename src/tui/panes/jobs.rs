@@ -54,7 +54,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             rows,
             [
                 Constraint::Length(4),
-                Constraint::Length(19),
+                Constraint::Length(22),
                 Constraint::Length(11),
                 Constraint::Fill(1),
                 Constraint::Length(5),
