@@ -14,6 +14,7 @@ use cpm::generate::{self, GenerateOptions};
 use cpm::ingest::{self, IngestOptions, IngestReport};
 use cpm::jobs;
 use cpm::progress::{Progress, Silent};
+use cpm::quality;
 use cpm::resolve::{self, review, settings::ResolutionConfig};
 use cpm::score::{self, settings::ScoringConfig};
 use cpm::store::Db;
@@ -121,6 +122,11 @@ enum Command {
         #[arg(long, value_name = "ID")]
         explain: Option<String>,
     },
+    /// Run the declared data-quality checks (exit status 1 when a critical check fails).
+    Quality {
+        #[command(subcommand)]
+        action: Option<QualityAction>,
+    },
     /// The stewards' review queue and decisions.
     Review {
         #[command(subcommand)]
@@ -138,6 +144,12 @@ enum Command {
         #[arg(long, default_value = "data/bench")]
         dir: PathBuf,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum QualityAction {
+    /// Profile a table and print check YAML to review and adopt.
+    Suggest { table: String },
 }
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,6 +247,10 @@ pub fn run() -> Result<ExitCode> {
         }
         Some(Command::Review { action }) => cmd_review(&g, &project, action),
         Some(Command::Score { retrain, explain }) => cmd_score(&g, &project, retrain, explain),
+        Some(Command::Quality { action }) => match action {
+            Some(QualityAction::Suggest { table }) => cmd_quality_suggest(&g, &table),
+            None => return cmd_quality(&g, &project),
+        },
     };
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
@@ -562,6 +578,71 @@ fn peak_rss_mib() -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
+}
+
+fn cmd_quality_suggest(g: &Global, table: &str) -> Result<()> {
+    let db = open_db(g)?;
+    print!("{}", quality::suggest(&db, table)?);
+    Ok(())
+}
+
+/// Runs the checks; the exit status is 1 when a critical check failed, so a pipeline can
+/// stop on it.
+fn cmd_quality(g: &Global, project: &Project) -> Result<ExitCode> {
+    let (path, text) = project.read_config("quality_checks.yaml")?;
+    let config = quality::checks::QualityConfig::parse(&path, &text)?;
+    let mut db = open_db(g)?;
+    let report = quality::run(
+        &mut db,
+        &config,
+        (&path, &text),
+        &g.actor(),
+        progress_for(g).as_ref(),
+    )?;
+    if g.json {
+        print_json(&report)?;
+    } else {
+        println!(
+            "{:<6} {:<9} {:<52} {:>9} {:>10} {:<10} {}",
+            "status", "severity", "check", "failing", "of", "change", "threshold"
+        );
+        for r in &report.results {
+            let anomaly = if r.anomaly.is_some() {
+                " · outside its usual band"
+            } else {
+                ""
+            };
+            println!(
+                "{:<6} {:<9} {:<52} {:>9} {:>10} {:<10} {}{anomaly}",
+                r.status.to_uppercase(),
+                r.severity,
+                format!("{}: {}", r.table_name, r.check_name),
+                if r.check_type == "row_count"
+                    || r.check_type == "freshness"
+                    || r.check_type == "reconciliation"
+                {
+                    format!("{:.0}", r.measured)
+                } else {
+                    r.failing.to_string()
+                },
+                r.total,
+                r.change.as_deref().unwrap_or(""),
+                r.threshold
+            );
+        }
+        println!(
+            "run {} · {} · {} checks in {} ms",
+            report.run_id,
+            report.status.to_uppercase(),
+            report.results.len(),
+            report.millis
+        );
+    }
+    Ok(if report.blocks() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn parse_constituent_id(text: &str) -> Result<i64> {

@@ -57,6 +57,7 @@ fn embedded(name: &str) -> Option<&'static str> {
         "sources.yaml" => Some(include_str!("../config/sources.yaml")),
         "resolution.yaml" => Some(include_str!("../config/resolution.yaml")),
         "scoring.yaml" => Some(include_str!("../config/scoring.yaml")),
+        "quality_checks.yaml" => Some(include_str!("../config/quality_checks.yaml")),
         _ => None,
     }
 }

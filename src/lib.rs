@@ -13,6 +13,7 @@ pub mod generate;
 pub mod ingest;
 pub mod jobs;
 pub mod progress;
+pub mod quality;
 pub mod resolve;
 pub mod score;
 pub mod store;

@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../../sql/sqlite/0002_resolution.sql")),
     (3, include_str!("../../sql/sqlite/0003_console.sql")),
     (4, include_str!("../../sql/sqlite/0004_scoring.sql")),
+    (5, include_str!("../../sql/sqlite/0005_quality.sql")),
 ];
 
 pub fn latest_version() -> i64 {

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod browse;
 mod migrate;
+pub mod quality;
 pub mod resolve;
 pub mod score;
 pub mod source;
@@ -46,6 +47,7 @@ impl Db {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        register_regexp(&conn)?;
         let db = Db {
             conn,
             path: path.to_path_buf(),
@@ -64,6 +66,7 @@ impl Db {
     pub fn open_in_memory() -> Result<Db> {
         let conn = Connection::open_in_memory()?;
         conn.execute_batch("PRAGMA foreign_keys = ON;")?;
+        register_regexp(&conn)?;
         migrate::apply(&conn)?;
         Ok(Db {
             conn,
@@ -90,6 +93,31 @@ fn configure(conn: &Connection) -> Result<()> {
          PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;
          PRAGMA cache_size = -65536;",
+    )?;
+    register_regexp(conn)
+}
+
+/// SQLite parses `x REGEXP y` but has no implementation; quality checks need one. The
+/// compiled pattern is cached per statement by SQLite's auxiliary data.
+fn register_regexp(conn: &Connection) -> Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "regexp",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let pattern: std::sync::Arc<regex::Regex> = ctx.get_or_create_aux(0, |vr| {
+                regex::Regex::new(vr.as_str()?)
+                    .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))
+            })?;
+            let text = ctx.get_raw(1);
+            Ok(match text {
+                rusqlite::types::ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+                    .map(|t| pattern.is_match(t))
+                    .unwrap_or(false),
+                _ => false,
+            })
+        },
     )?;
     Ok(())
 }

@@ -1,0 +1,442 @@
+//! Data quality: declared checks (`checks`) compiled to SQL (`sqlgen`) and run inside the
+//! store, each judged against its thresholds and severity, compared with the previous run
+//! (new / recurring / resolved) and with its own history (`anomaly`), and kept.
+
+pub mod anomaly;
+pub mod checks;
+pub mod sqlgen;
+
+use std::time::Instant;
+
+use rusqlite::types::Value;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+use crate::store::Db;
+use crate::store::quality::{self as sql, ResultRow, RunRow};
+use checks::{Check, QualityConfig, Severity};
+use sqlgen::Compiled;
+
+/// Columns whose values never go into stored samples.
+const PERSONAL: &[&str] = &[
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "address1",
+    "address2",
+    "date_of_birth",
+    "n_first",
+    "n_first_canon",
+    "n_last",
+    "n_email",
+    "n_phone",
+    "n_address",
+    "n_unit",
+    "name",
+];
+
+pub const REDACTED: &str = "[redacted]";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+    /// The check could not run (its SQL failed).
+    Error,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QualityReport {
+    pub run_id: i64,
+    /// pass, or the worst severity among checks that did not pass.
+    pub status: String,
+    pub results: Vec<ResultRow>,
+    pub millis: u64,
+}
+
+impl QualityReport {
+    /// A critical check failed: a pipeline should stop.
+    pub fn blocks(&self) -> bool {
+        self.status == Severity::Critical.name()
+    }
+}
+
+/// What one check found.
+struct Outcome {
+    failing: u64,
+    total: u64,
+    measured: f64,
+    status: Status,
+    threshold: String,
+    samples: Vec<Vec<(String, Value)>>,
+}
+
+fn judge_rows(check: &Check, failing: u64, total: u64) -> Status {
+    if check.fail_above.exceeded(failing, total) {
+        Status::Fail
+    } else if check.warn_above.exceeded(failing, total) {
+        Status::Warn
+    } else {
+        Status::Pass
+    }
+}
+
+fn run_check(db: &Db, check: &Check, samples: usize) -> Result<Outcome> {
+    match sqlgen::compile(check) {
+        Compiled::Rows {
+            failing,
+            total,
+            params,
+        } => {
+            let failing_rows = sql::count(
+                &db.conn,
+                &format!("SELECT count(*) FROM ({failing})"),
+                &params,
+            )?;
+            let total_rows = sql::count(&db.conn, &total, &[])?;
+            let status = judge_rows(check, failing_rows, total_rows);
+            let samples = if failing_rows > 0 {
+                sql::sample(&db.conn, &failing, &params, samples)?
+            } else {
+                Vec::new()
+            };
+            Ok(Outcome {
+                failing: failing_rows,
+                total: total_rows,
+                measured: failing_rows as f64,
+                status,
+                threshold: format!(
+                    "warn above {}, fail above {}",
+                    check.warn_above.describe(),
+                    check.fail_above.describe()
+                ),
+                samples,
+            })
+        }
+        Compiled::Measure {
+            sql: query,
+            params,
+            min,
+            max,
+            unit,
+        } => {
+            let value = sql::measure(&db.conn, &query, &params)?;
+            let inside = value.is_some_and(|v| {
+                min.is_none_or(|m| v >= m - 1e-9) && max.is_none_or(|m| v <= m + 1e-9)
+            });
+            let bounds = match (min, max) {
+                (Some(a), Some(b)) if a == b => format!("exactly {a} {unit}"),
+                (Some(a), Some(b)) => format!("{a}–{b} {unit}"),
+                (Some(a), None) => format!("at least {a} {unit}"),
+                (None, Some(b)) => format!("at most {b} {unit}"),
+                (None, None) => "any".into(),
+            };
+            Ok(Outcome {
+                failing: u64::from(!inside),
+                total: 1,
+                measured: value.unwrap_or(f64::NAN),
+                status: if inside { Status::Pass } else { Status::Fail },
+                threshold: bounds,
+                samples: Vec::new(),
+            })
+        }
+    }
+}
+
+/// Samples as JSON with personal fields redacted.
+fn redact(samples: &[Vec<(String, Value)>]) -> serde_json::Value {
+    let rows: Vec<serde_json::Value> = samples
+        .iter()
+        .map(|row| {
+            let map: serde_json::Map<String, serde_json::Value> = row
+                .iter()
+                .map(|(column, value)| {
+                    let shown = if PERSONAL.contains(&column.as_str()) {
+                        serde_json::Value::String(REDACTED.into())
+                    } else {
+                        match value {
+                            Value::Null => serde_json::Value::Null,
+                            Value::Integer(i) => (*i).into(),
+                            Value::Real(f) => serde_json::json!(f),
+                            Value::Text(t) => t.clone().into(),
+                            Value::Blob(b) => format!("<{} bytes>", b.len()).into(),
+                        }
+                    };
+                    (column.clone(), shown)
+                })
+                .collect();
+            serde_json::Value::Object(map)
+        })
+        .collect();
+    serde_json::Value::Array(rows)
+}
+
+/// new: fails or warns now and passed (or did not exist) before; recurring: both;
+/// resolved: passes now after not passing.
+fn change(previous: Option<&str>, now: Status) -> Option<&'static str> {
+    let failing_now = now != Status::Pass;
+    let failing_before = previous.is_some_and(|s| s != "pass");
+    match (failing_before, failing_now) {
+        (false, true) => Some("new"),
+        (true, true) => Some("recurring"),
+        (true, false) => Some("resolved"),
+        (false, false) => None,
+    }
+}
+
+/// The run's status: "pass", or the worst severity among checks that did not pass (a
+/// check that only warns counts at most as a warning).
+fn rollup(results: &[(Severity, Status)]) -> String {
+    results
+        .iter()
+        .filter_map(|(severity, status)| match status {
+            Status::Pass => None,
+            Status::Warn => Some((*severity).min(Severity::Warning)),
+            Status::Fail | Status::Error => Some(*severity),
+        })
+        .max()
+        .map_or("pass".to_string(), |s| s.name().to_string())
+}
+
+/// Run every check, keep the run and each result, and report.
+pub fn run(
+    db: &mut Db,
+    config: &QualityConfig,
+    config_source: (&std::path::Path, &str),
+    actor: &str,
+    progress: &dyn Progress,
+) -> Result<QualityReport> {
+    let started = Instant::now();
+    let (path, text) = config_source;
+    config.validate_against(path, text, &|table| sql::columns_of(&db.conn, table))?;
+    let previous = sql::previous_statuses(&db.conn)?;
+    let mut rows = Vec::with_capacity(config.checks.len());
+    let mut judged = Vec::with_capacity(config.checks.len());
+    for (i, check) in config.checks.iter().enumerate() {
+        progress.update(
+            &format!("quality: {}", check.name),
+            i as u64,
+            config.checks.len() as u64,
+        );
+        if progress.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        let t = Instant::now();
+        let outcome = match run_check(db, check, config.samples) {
+            Ok(o) => o,
+            Err(e) => Outcome {
+                failing: 0,
+                total: 0,
+                measured: f64::NAN,
+                status: Status::Error,
+                threshold: format!("could not run: {e}"),
+                samples: Vec::new(),
+            },
+        };
+        let history = sql::history(&db.conn, &check.name, 60)?;
+        let band = anomaly::band(
+            &history,
+            config.anomaly.min_history,
+            config.anomaly.sensitivity,
+        );
+        let anomaly = band
+            .filter(|b| outcome.measured.is_finite() && !b.contains(outcome.measured))
+            .map(|b| serde_json::to_string(&b))
+            .transpose()?;
+        judged.push((check.severity, outcome.status));
+        rows.push(ResultRow {
+            check_name: check.name.clone(),
+            table_name: check.table.clone(),
+            check_type: check.kind.name().into(),
+            severity: check.severity.name().into(),
+            status: outcome.status.name().into(),
+            failing: outcome.failing as i64,
+            total: outcome.total as i64,
+            measured: if outcome.measured.is_finite() {
+                outcome.measured
+            } else {
+                0.0
+            },
+            threshold: outcome.threshold,
+            change: change(
+                previous.get(&check.name).map(String::as_str),
+                outcome.status,
+            )
+            .map(str::to_string),
+            anomaly,
+            samples: redact(&outcome.samples).to_string(),
+            millis: t.elapsed().as_millis() as i64,
+        });
+    }
+    let status = rollup(&judged);
+    let run = RunRow {
+        id: 0,
+        at: crate::store::resolve::now(),
+        actor: actor.into(),
+        status: status.clone(),
+        checks: rows.len() as i64,
+        failed: judged
+            .iter()
+            .filter(|(_, s)| matches!(s, Status::Fail | Status::Error))
+            .count() as i64,
+        warned: judged.iter().filter(|(_, s)| *s == Status::Warn).count() as i64,
+        millis: started.elapsed().as_millis() as i64,
+    };
+    let tx = db.conn.transaction()?;
+    let run_id = sql::save_run(&tx, &run, &rows)?;
+    tx.commit()?;
+    let results = sql::results_of(&db.conn, run_id)?;
+    Ok(QualityReport {
+        run_id,
+        status,
+        results,
+        millis: started.elapsed().as_millis() as u64,
+    })
+}
+
+/// Profile `table` and write check YAML an admin can review and adopt: completeness,
+/// allowed values for low-cardinality text, observed ranges, uniqueness.
+pub fn suggest(db: &Db, table: &str) -> Result<String> {
+    let columns = sql::columns_of(&db.conn, table)?;
+    if columns.is_empty() {
+        return Err(Error::Usage(format!("the store has no table '{table}'")));
+    }
+    let t = sqlgen::quote(table);
+    let rows = sql::count(&db.conn, &format!("SELECT count(*) FROM {t}"), &[])?;
+    let mut out =
+        format!("# Suggested checks for {table} ({rows} rows profiled). Review before adopting.\n");
+    for column in columns.iter().filter(|c| !PERSONAL.contains(&c.as_str())) {
+        let c = sqlgen::quote(column);
+        let nulls = sql::count(
+            &db.conn,
+            &format!("SELECT count(*) FROM {t} WHERE {c} IS NULL OR {c} = ''"),
+            &[],
+        )?;
+        let distinct = sql::count(
+            &db.conn,
+            &format!("SELECT count(*) FROM (SELECT DISTINCT {c} FROM {t} LIMIT 10001)"),
+            &[],
+        )?;
+        let numeric = sql::count(
+            &db.conn,
+            &format!("SELECT count(*) FROM {t} WHERE typeof({c}) IN ('integer', 'real')"),
+            &[],
+        )?;
+        let entry = |kind: &str, body: String, severity: &str| {
+            format!(
+                "  - name: {table}.{column} {kind}\n    table: {table}\n    type: {kind}\n{body}    severity: {severity}\n"
+            )
+        };
+        if nulls == 0 && rows > 0 {
+            out.push_str(&entry(
+                "not_null",
+                format!("    columns: [{column}]\n"),
+                "warning",
+            ));
+        }
+        if distinct == rows && rows > 1 {
+            out.push_str(&entry(
+                "unique",
+                format!("    columns: [{column}]\n"),
+                "warning",
+            ));
+        }
+        if numeric > 0 && numeric + nulls == rows {
+            let (min, max): (Option<f64>, Option<f64>) =
+                db.conn
+                    .query_row(&format!("SELECT min({c}), max({c}) FROM {t}"), [], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })?;
+            if let (Some(min), Some(max)) = (min, max) {
+                out.push_str(&entry(
+                    "range",
+                    format!("    column: {column}\n    min: {min}\n    max: {max}\n"),
+                    "warning",
+                ));
+            }
+        } else if (1..=10).contains(&distinct) && rows > distinct * 5 {
+            let mut stmt = db.conn.prepare(&format!(
+                "SELECT DISTINCT {c} FROM {t} WHERE {c} IS NOT NULL ORDER BY 1"
+            ))?;
+            let values: Vec<String> = stmt
+                .query_map([], |r| r.get::<_, Value>(0))?
+                .filter_map(|v| match v {
+                    Ok(Value::Text(t)) => Some(t),
+                    _ => None,
+                })
+                .collect();
+            if !values.is_empty() {
+                out.push_str(&entry(
+                    "allowed_values",
+                    format!(
+                        "    column: {column}\n    values: [{}]\n",
+                        values.join(", ")
+                    ),
+                    "warning",
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_run_status_is_the_worst_severity_that_did_not_pass() {
+        use Severity::*;
+        use Status::*;
+        assert_eq!(rollup(&[(Critical, Pass), (Info, Pass)]), "pass");
+        assert_eq!(rollup(&[(Info, Fail), (Warning, Pass)]), "info");
+        assert_eq!(
+            rollup(&[(Info, Fail), (Critical, Warn)]),
+            "warning",
+            "a critical check that only warns"
+        );
+        assert_eq!(rollup(&[(Warning, Fail), (Critical, Fail)]), "critical");
+    }
+
+    #[test]
+    fn changes_against_the_previous_run() {
+        assert_eq!(change(None, Status::Fail), Some("new"));
+        assert_eq!(change(Some("pass"), Status::Warn), Some("new"));
+        assert_eq!(change(Some("fail"), Status::Fail), Some("recurring"));
+        assert_eq!(change(Some("warn"), Status::Pass), Some("resolved"));
+        assert_eq!(change(Some("pass"), Status::Pass), None);
+    }
+
+    #[test]
+    fn personal_fields_are_redacted_in_samples() {
+        let samples = vec![vec![
+            ("record_id".to_string(), Value::Integer(7)),
+            (
+                "email".to_string(),
+                Value::Text("someone@example.org".into()),
+            ),
+            ("zip".to_string(), Value::Text("6061".into())),
+        ]];
+        let json = redact(&samples).to_string();
+        assert!(
+            json.contains("[redacted]") && !json.contains("someone"),
+            "{json}"
+        );
+        assert!(json.contains("6061") && json.contains("7"));
+    }
+}

@@ -1,0 +1,180 @@
+//! Data-quality SQL: the schema checks are validated against, running compiled checks,
+//! and the run history.
+
+use std::collections::HashMap;
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+
+/// The columns of `table` (empty when there is no such table).
+pub fn columns_of(conn: &Connection, table: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1)")?;
+    Ok(stmt
+        .query_map([table], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn count(conn: &Connection, sql: &str, params: &[Value]) -> Result<u64> {
+    let n: i64 = conn.query_row(sql, params_from_iter(params), |r| r.get(0))?;
+    Ok(n.max(0) as u64)
+}
+
+pub fn measure(conn: &Connection, sql: &str, params: &[Value]) -> Result<Option<f64>> {
+    Ok(conn.query_row(sql, params_from_iter(params), |r| r.get(0))?)
+}
+
+/// Up to `limit` rows of `sql`, each as (column name, value) pairs.
+pub fn sample(
+    conn: &Connection,
+    sql: &str,
+    params: &[Value],
+    limit: usize,
+) -> Result<Vec<Vec<(String, Value)>>> {
+    let mut stmt = conn.prepare(&format!("SELECT * FROM ({sql}) LIMIT {limit}"))?;
+    let names: Vec<String> = stmt.column_names().map(str::to_string).collect();
+    let rows = stmt.query_map(params_from_iter(params), |r| {
+        (0..names.len())
+            .map(|i| Ok((names[i].clone(), r.get::<_, Value>(i)?)))
+            .collect::<rusqlite::Result<Vec<_>>>()
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ResultRow {
+    pub check_name: String,
+    pub table_name: String,
+    pub check_type: String,
+    pub severity: String,
+    pub status: String,
+    pub failing: i64,
+    pub total: i64,
+    pub measured: f64,
+    pub threshold: String,
+    pub change: Option<String>,
+    pub anomaly: Option<String>,
+    pub samples: String,
+    pub millis: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunRow {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub status: String,
+    pub checks: i64,
+    pub failed: i64,
+    pub warned: i64,
+    pub millis: i64,
+}
+
+pub fn save_run(conn: &Connection, run: &RunRow, results: &[ResultRow]) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO quality_run (at, actor, status, checks, failed, warned, millis) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![run.at, run.actor, run.status, run.checks, run.failed, run.warned, run.millis],
+    )?;
+    let id = conn.last_insert_rowid();
+    let mut insert = conn.prepare(
+        "INSERT INTO quality_result (run_id, check_name, table_name, check_type, severity, status,
+             failing, total, measured, threshold, change, anomaly, samples, millis)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?;
+    for r in results {
+        insert.execute(params![
+            id,
+            r.check_name,
+            r.table_name,
+            r.check_type,
+            r.severity,
+            r.status,
+            r.failing,
+            r.total,
+            r.measured,
+            r.threshold,
+            r.change,
+            r.anomaly,
+            r.samples,
+            r.millis
+        ])?;
+    }
+    Ok(id)
+}
+
+/// The latest run, if any.
+pub fn latest_run(conn: &Connection) -> Result<Option<RunRow>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, at, actor, status, checks, failed, warned, millis FROM quality_run ORDER BY id DESC LIMIT 1",
+            [],
+            |r| {
+                Ok(RunRow {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    actor: r.get(2)?,
+                    status: r.get(3)?,
+                    checks: r.get(4)?,
+                    failed: r.get(5)?,
+                    warned: r.get(6)?,
+                    millis: r.get(7)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// The results of run `run`, worst first.
+pub fn results_of(conn: &Connection, run: i64) -> Result<Vec<ResultRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT check_name, table_name, check_type, severity, status, failing, total, measured,
+                threshold, change, anomaly, samples, millis
+         FROM quality_result WHERE run_id = ?1
+         ORDER BY CASE status WHEN 'error' THEN 0 WHEN 'fail' THEN 1 WHEN 'warn' THEN 2 ELSE 3 END,
+                  CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, id",
+    )?;
+    Ok(stmt
+        .query_map([run], |r| {
+            Ok(ResultRow {
+                check_name: r.get(0)?,
+                table_name: r.get(1)?,
+                check_type: r.get(2)?,
+                severity: r.get(3)?,
+                status: r.get(4)?,
+                failing: r.get(5)?,
+                total: r.get(6)?,
+                measured: r.get(7)?,
+                threshold: r.get(8)?,
+                change: r.get(9)?,
+                anomaly: r.get(10)?,
+                samples: r.get(11)?,
+                millis: r.get(12)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Each check's status in the latest run before this one.
+pub fn previous_statuses(conn: &Connection) -> Result<HashMap<String, String>> {
+    let Some(run) = latest_run(conn)? else {
+        return Ok(HashMap::new());
+    };
+    Ok(results_of(conn, run.id)?
+        .into_iter()
+        .map(|r| (r.check_name, r.status))
+        .collect())
+}
+
+/// A check's measured values in earlier runs, oldest first, at most `limit`.
+pub fn history(conn: &Connection, check: &str, limit: usize) -> Result<Vec<f64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT measured FROM quality_result WHERE check_name = ?1 AND status <> 'error' ORDER BY run_id DESC LIMIT ?2",
+    )?;
+    let mut values: Vec<f64> = stmt
+        .query_map(params![check, limit as i64], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    values.reverse();
+    Ok(values)
+}
