@@ -603,8 +603,8 @@ fn cmd_quality(g: &Global, project: &Project) -> Result<ExitCode> {
         print_json(&report)?;
     } else {
         println!(
-            "{:<6} {:<9} {:<52} {:>9} {:>10} {:<10} {}",
-            "status", "severity", "check", "failing", "of", "change", "threshold"
+            "{:<6} {:<9} {:<52} {:>9} {:>10} {:<10} threshold",
+            "status", "severity", "check", "failing", "of", "change"
         );
         for r in &report.results {
             let anomaly = if r.anomaly.is_some() {
