@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::generate::{self, GenerateOptions};
 use crate::ingest::{self, IngestOptions};
 use crate::progress::{CancelToken, Progress};
+use crate::quality::{self, checks::QualityConfig};
 use crate::resolve::{self, settings::ResolutionConfig};
 use crate::score::{self, ScoreOptions, ScoreReport, settings::ScoringConfig};
 use crate::store::Db;
@@ -29,6 +30,8 @@ pub enum JobKind {
     Resolve,
     /// Score churn risk and upgrade propensity (training models if none are saved).
     Score,
+    /// Run the declared data-quality checks.
+    Quality,
 }
 
 impl JobKind {
@@ -37,6 +40,7 @@ impl JobKind {
             JobKind::BuildDemo => "build demo store",
             JobKind::Resolve => "resolve identities",
             JobKind::Score => "score risk & upgrades",
+            JobKind::Quality => "data-quality checks",
         }
     }
 }
@@ -148,6 +152,19 @@ pub fn run(kind: JobKind, ctx: &JobContext, progress: &dyn Progress) -> Result<S
                 progress,
             )?;
             Ok(score_summary(&r))
+        }
+        JobKind::Quality => {
+            let (path, text) = ctx.project.read_config("quality_checks.yaml")?;
+            let config = QualityConfig::parse(&path, &text)?;
+            let mut db = Db::open(&ctx.db_path)?;
+            let r = quality::run(&mut db, &config, (&path, &text), &ctx.actor, progress)?;
+            let failing = r.results.iter().filter(|x| x.status != "pass").count();
+            Ok(format!(
+                "run {}: {} · {failing} of {} checks not passing",
+                r.run_id,
+                r.status.to_uppercase(),
+                r.results.len()
+            ))
         }
     }
 }

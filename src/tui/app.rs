@@ -15,6 +15,7 @@ use crate::jobs::{JobEvent, JobKind};
 use crate::resolve::review::{QueueItem, QueueOrder};
 use crate::score::settings::Tier;
 use crate::store::browse::{ConstituentDetail, ConstituentRow, Count, PageAt, SortBy};
+use crate::store::quality::{ResultRow, RunRow};
 use crate::store::score::{RiskRow, RiskSort, TRIAGE_STATUSES};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +139,7 @@ pub enum Effect {
     Search(String),
     LoadDetail(i64),
     LoadRisk,
+    LoadQuality,
     /// Write the risk list as shown to a CSV file.
     ExportRisk,
     Save(WriteRequest),
@@ -179,6 +181,11 @@ pub enum Loaded {
     Exported {
         path: std::path::PathBuf,
         rows: usize,
+    },
+    Quality {
+        run: Option<RunRow>,
+        results: Vec<ResultRow>,
+        trends: Vec<Vec<f64>>,
     },
     /// A load failed: say so, keep what is shown.
     Failed(String),
@@ -345,6 +352,19 @@ impl RiskPane {
 }
 
 #[derive(Debug, Default)]
+pub struct QualityPane {
+    pub run: Option<RunRow>,
+    /// Worst first.
+    pub results: Vec<ResultRow>,
+    /// Each result's measured values over earlier runs and this one, oldest first.
+    pub trends: Vec<Vec<f64>>,
+    pub selected: usize,
+    pub loaded: bool,
+    pub offset: std::cell::Cell<usize>,
+    pub area: std::cell::Cell<ratatui::layout::Rect>,
+}
+
+#[derive(Debug, Default)]
 pub struct JobsPane {
     pub jobs: Vec<JobRow>,
     pub selected: usize,
@@ -369,6 +389,7 @@ pub struct App {
     pub review: ReviewPane,
     pub constituents: ConstituentsPane,
     pub risk: RiskPane,
+    pub quality: QualityPane,
     pub jobs: JobsPane,
     pub flash: Option<Flash>,
     pub pending_saves: usize,
@@ -394,6 +415,7 @@ impl App {
             review: ReviewPane::default(),
             constituents: ConstituentsPane::default(),
             risk: RiskPane::default(),
+            quality: QualityPane::default(),
             jobs: JobsPane::default(),
             flash: None,
             pending_saves: 0,
@@ -419,7 +441,12 @@ impl App {
     }
 
     fn reload_all(&mut self) -> Effects {
-        let mut effects = vec![Effect::LoadReview, Effect::LoadCount, Effect::LoadRisk];
+        let mut effects = vec![
+            Effect::LoadReview,
+            Effect::LoadCount,
+            Effect::LoadRisk,
+            Effect::LoadQuality,
+        ];
         effects.push(self.reload_list());
         if let Some(detail) = &self.constituents.detail {
             effects.push(Effect::LoadDetail(detail.id));
@@ -477,7 +504,8 @@ impl App {
             Tab::Constituents => Some(Scope::Constituents),
             Tab::Jobs => Some(Scope::Jobs),
             Tab::Risk => Some(Scope::Risk),
-            Tab::Quality | Tab::Metrics => None,
+            Tab::Quality => Some(Scope::Quality),
+            Tab::Metrics => None,
         };
         pane.into_iter()
             .chain([Scope::Lists, Scope::Global])
@@ -735,6 +763,13 @@ impl App {
                 }
                 self.start_job(JobKind::Score)
             }
+            Action::StartQuality => {
+                if self.read_only {
+                    self.flash(Level::Warn, "Read-only: cannot record a quality run");
+                    return vec![];
+                }
+                self.start_job(JobKind::Quality)
+            }
             Action::CancelJob => self.cancel_selected_job(),
             Action::CycleTier => {
                 let next = match self.risk.tier {
@@ -806,7 +841,13 @@ impl App {
                 self.risk.selected = self.risk.selected.saturating_add_signed(delta).min(last);
                 vec![]
             }
-            Tab::Quality | Tab::Metrics => vec![],
+            Tab::Quality => {
+                let last = self.quality.results.len().saturating_sub(1);
+                self.quality.selected =
+                    self.quality.selected.saturating_add_signed(delta).min(last);
+                vec![]
+            }
+            Tab::Metrics => vec![],
         }
     }
 
@@ -1306,6 +1347,29 @@ impl App {
                     r.selected = i;
                 }
                 r.selected = r.selected.min(r.rows.len().saturating_sub(1));
+                vec![]
+            }
+            Loaded::Quality {
+                run,
+                results,
+                trends,
+            } => {
+                let keep = self
+                    .quality
+                    .results
+                    .get(self.quality.selected)
+                    .map(|r| r.check_name.clone());
+                let q = &mut self.quality;
+                q.run = run;
+                q.results = results;
+                q.trends = trends;
+                q.loaded = true;
+                if let Some(i) =
+                    keep.and_then(|name| q.results.iter().position(|r| r.check_name == name))
+                {
+                    q.selected = i;
+                }
+                q.selected = q.selected.min(q.results.len().saturating_sub(1));
                 vec![]
             }
             Loaded::Exported { path, rows } => {

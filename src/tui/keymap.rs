@@ -13,6 +13,7 @@ pub enum Scope {
     Constituents,
     Detail,
     Risk,
+    Quality,
     Jobs,
     /// Typing a search or a note.
     Input,
@@ -29,6 +30,7 @@ impl Scope {
             Scope::Constituents => "Constituents",
             Scope::Detail => "Constituent detail",
             Scope::Risk => "Risk",
+            Scope::Quality => "Quality",
             Scope::Jobs => "Jobs",
             Scope::Input => "Typing (search, note)",
             Scope::Confirm => "Confirmation",
@@ -66,6 +68,7 @@ pub enum Action {
     Unmerge,
     StartResolve,
     StartScore,
+    StartQuality,
     CancelJob,
     CycleTier,
     CycleTriage,
@@ -346,6 +349,20 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(
         S::Jobs,
+        &[k('d')],
+        A::StartQuality,
+        "data quality: run the checks",
+        true,
+    ),
+    b(
+        S::Quality,
+        &[k('r')],
+        A::StartQuality,
+        "run: the checks now",
+        true,
+    ),
+    b(
+        S::Jobs,
         &[k('c')],
         A::StartScore,
         "score: churn risk and upgrades",
@@ -511,6 +528,7 @@ mod tests {
             [Scope::Detail, Scope::Lists, Scope::Global],
             [Scope::Jobs, Scope::Lists, Scope::Global],
             [Scope::Risk, Scope::Lists, Scope::Global],
+            [Scope::Quality, Scope::Lists, Scope::Global],
         ];
         for scopes in reachable_together {
             let mut seen: Vec<(Key, Scope)> = Vec::new();

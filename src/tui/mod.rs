@@ -241,6 +241,7 @@ impl Runtime {
             slow @ (Effect::LoadReview
             | Effect::LoadCount
             | Effect::LoadRisk
+            | Effect::LoadQuality
             | Effect::ExportRisk) => {
                 let loader = self.loader.as_ref()?;
                 let _ = loader.send((
@@ -394,6 +395,23 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
             )?,
             tiers: crate::store::score::tier_counts(conn)?,
         },
+        Effect::LoadQuality => {
+            use crate::store::quality as q;
+            let run = q::latest_run(conn)?;
+            let results = match &run {
+                Some(run) => q::results_of(conn, run.id)?,
+                None => Vec::new(),
+            };
+            let trends = results
+                .iter()
+                .map(|r| q::history(conn, &r.check_name, 30))
+                .collect::<Result<_>>()?;
+            Loaded::Quality {
+                run,
+                results,
+                trends,
+            }
+        }
         Effect::ExportRisk => {
             let dir = context
                 .export_dir

@@ -492,3 +492,50 @@ fn the_risk_tab_ranks_sustainers_takes_triage_and_exports_the_list() {
     steward.press(KeyCode::Char('s')).unwrap();
     assert!(!steward.effects.iter().any(|e| matches!(e, Effect::Save(_))));
 }
+
+#[test]
+fn the_quality_tab_runs_the_checks_and_shows_the_worst_first_with_redacted_samples() {
+    let (p, db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Admin, 100, 30);
+    c.press(KeyCode::Char('4')).unwrap();
+    assert!(c.render().unwrap().contains("No quality run yet"));
+    c.press(KeyCode::Char('r')).unwrap();
+    assert!(c.effects.iter().any(|e| matches!(
+        e,
+        Effect::StartJob {
+            kind: cpm::jobs::JobKind::Quality,
+            ..
+        }
+    )));
+    let q = &c.app.quality;
+    let run = q.run.clone().expect("a run is shown after the job");
+    assert_eq!(run.actor, "sam");
+    assert!(q.results.len() >= 12);
+    let rank = |s: &str| match s {
+        "error" => 0,
+        "fail" => 1,
+        "warn" => 2,
+        _ => 3,
+    };
+    assert!(
+        q.results
+            .windows(2)
+            .all(|w| rank(&w[0].status) <= rank(&w[1].status)),
+        "worst first"
+    );
+    let screen = c.render().unwrap();
+    assert!(
+        screen.contains("Checks, worst first") && screen.contains("● idle"),
+        "{screen}"
+    );
+    snapshot(
+        "quality_after_a_run_100x30",
+        &screen
+            .replace(
+                &run.at.replace('T', " ").trim_end_matches('Z').to_string(),
+                "[time]",
+            )
+            .replace(&format!("{} ms", run.millis), "[ms]"),
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM quality_run"), 1);
+}

@@ -22,6 +22,8 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         Span::raw("resolve identities   "),
         Span::styled("c ", theme.header),
         Span::raw("score risk & upgrades   "),
+        Span::styled("d ", theme.header),
+        Span::raw("data-quality checks   "),
         Span::styled("x ", theme.header),
         Span::raw("cancel the selected job"),
     ]);
@@ -33,7 +35,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     if app.jobs.jobs.is_empty() {
         empty_block(
             block,
-            "No jobs yet. Press r to resolve identities, c to score.",
+            "No jobs yet. Press r to resolve identities, c to score, d to check data quality.",
             theme,
             list,
             frame,

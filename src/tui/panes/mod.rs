@@ -3,5 +3,6 @@
 pub mod constituents;
 pub mod jobs;
 pub mod not_built;
+pub mod quality;
 pub mod review;
 pub mod risk;

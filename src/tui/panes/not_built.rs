@@ -12,11 +12,6 @@ use crate::tui::view::pane_block;
 
 pub fn render(tab: Tab, theme: &Theme, area: Rect, frame: &mut Frame) {
     let (what, will) = match tab {
-        Tab::Quality => (
-            "Data-quality checks are not built yet.",
-            "This tab will show the latest check run by severity, each check's trend, \
-             failing-row samples, and what is new, recurring or resolved since the last run.",
-        ),
         _ => (
             "The metrics engine is not built yet.",
             "This tab will show each metric's definition, owners and version history, its \

@@ -1,0 +1,213 @@
+//! Quality: the latest run by severity, each check with its trend over runs (a sparkline),
+//! new / recurring / resolved marks, and the selected check's samples and anomaly band.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table, Wrap};
+
+use crate::quality::anomaly::Band;
+use crate::store::quality::ResultRow;
+use crate::tui::app::App;
+use crate::tui::paged::scroll;
+use crate::tui::theme::Theme;
+use crate::tui::view::{empty_block, pane_block, placeholder};
+
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// A one-line sparkline in text, for a table cell.
+pub fn spark(values: &[f64]) -> String {
+    let (min, max) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(*v), b.max(*v))
+        });
+    values
+        .iter()
+        .map(|v| {
+            if max > min {
+                BARS[(((v - min) / (max - min)) * 7.0).round() as usize]
+            } else {
+                BARS[0]
+            }
+        })
+        .collect()
+}
+
+fn status_glyph(status: &str) -> &'static str {
+    match status {
+        "fail" => "✗ FAIL",
+        "warn" => "! WARN",
+        "error" => "? ERR",
+        _ => "✓ pass",
+    }
+}
+
+pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let q = &app.quality;
+    if !app.store_ready {
+        placeholder("Building the demo store…", theme, area, frame);
+        return;
+    }
+    if !q.loaded {
+        placeholder("loading the latest quality run…", theme, area, frame);
+        return;
+    }
+    let Some(run) = &q.run else {
+        empty_block(
+            pane_block(" Quality ", theme, true),
+            "No quality run yet: press r to run the checks.",
+            theme,
+            area,
+            frame,
+        );
+        return;
+    };
+    let [header, list, detail] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(2),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let status_style = match run.status.as_str() {
+        "critical" => theme.error,
+        "warning" => theme.warn,
+        _ => theme.ok,
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(
+                format!(" Run #{} {} ", run.id, run.status.to_uppercase()),
+                status_style,
+            ),
+            Span::raw(format!(
+                "· {} by {} · {} checks, {} failed, {} warned · {} ms",
+                run.at.replace('T', " ").trim_end_matches('Z'),
+                run.actor,
+                run.checks,
+                run.failed,
+                run.warned,
+                run.millis
+            )),
+        ])),
+        header,
+    );
+    render_list(app, theme, list, frame);
+    if let Some(result) = q.results.get(q.selected) {
+        let trend = q.trends.get(q.selected).map(Vec::as_slice).unwrap_or(&[]);
+        render_detail(result, trend, theme, detail, frame);
+    }
+}
+
+fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let q = &app.quality;
+    q.area.set(area);
+    let height = area.height.saturating_sub(3) as usize;
+    let offset = scroll(&q.offset, q.selected, q.results.len(), height);
+    let rows = q
+        .results
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, r)| {
+            let style = match r.status.as_str() {
+                "fail" | "error" => theme.error,
+                "warn" => theme.warn,
+                _ => theme.muted,
+            };
+            let trend = q.trends.get(i).map_or(String::new(), |t| spark(t));
+            let change = match r.change.as_deref() {
+                Some("new") => "NEW",
+                Some("recurring") => "again",
+                Some("resolved") => "fixed",
+                _ => "",
+            };
+            Row::new(vec![
+                Cell::from(Span::styled(status_glyph(&r.status), style)),
+                Cell::from(r.severity.clone()),
+                Cell::from(format!("{}: {}", r.table_name, r.check_name)),
+                Cell::from(format!(
+                    "{:.0}",
+                    if r.check_type == "row_count" {
+                        r.measured
+                    } else {
+                        r.failing as f64
+                    }
+                )),
+                Cell::from(change),
+                Cell::from(format!(
+                    "{trend}{}",
+                    if r.anomaly.is_some() { " ⚠" } else { "" }
+                )),
+            ])
+            .style(theme.row(i == q.selected))
+        });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(6),
+            Constraint::Length(8),
+            Constraint::Fill(3),
+            Constraint::Length(8),
+            Constraint::Length(5),
+            Constraint::Fill(1),
+        ],
+    )
+    .header(Row::new(["", "severity", "check", "failing", "vs", "trend"]).style(theme.header))
+    .block(pane_block(" Checks, worst first ", theme, true));
+    frame.render_widget(table, area);
+}
+
+fn render_detail(r: &ResultRow, trend: &[f64], theme: &Theme, area: Rect, frame: &mut Frame) {
+    let block = pane_block(format!(" {} ", r.check_name), theme, false);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [text_area, spark_area] =
+        Layout::horizontal([Constraint::Fill(2), Constraint::Fill(1)]).areas(inner);
+    let mut lines = vec![Line::from(format!(
+        "{} · {} · {} failing of {} · judged: {}",
+        r.check_type, r.severity, r.failing, r.total, r.threshold
+    ))];
+    if let Some(band) = r
+        .anomaly
+        .as_deref()
+        .and_then(|a| serde_json::from_str::<Band>(a).ok())
+    {
+        lines.push(Line::styled(
+            format!(
+                "⚠ {:.0} is outside its usual band {:.0}–{:.0} (median {:.0} of {} earlier runs)",
+                r.measured, band.low, band.high, band.median, band.history
+            ),
+            theme.warn,
+        ));
+    }
+    let samples: Vec<serde_json::Value> = serde_json::from_str(&r.samples).unwrap_or_default();
+    if !samples.is_empty() {
+        lines.push(Line::styled(
+            "failing rows (personal fields redacted):",
+            theme.header,
+        ));
+    }
+    for sample in samples {
+        lines.push(Line::raw(format!("  {sample}")));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), text_area);
+    let data: Vec<u64> = trend.iter().map(|v| v.max(0.0).round() as u64).collect();
+    frame.render_widget(
+        Sparkline::default().data(&data).style(theme.gauge),
+        spark_area,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_sparklines_scale_between_the_lowest_and_highest_value() {
+        assert_eq!(spark(&[0.0, 7.0, 3.5]), "▁█▅");
+        assert_eq!(spark(&[2.0, 2.0]), "▁▁");
+        assert_eq!(spark(&[]), "");
+    }
+}
