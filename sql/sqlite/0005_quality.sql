@@ -31,3 +31,7 @@ CREATE TABLE quality_result (
 );
 CREATE INDEX quality_result_run ON quality_result(run_id);
 CREATE INDEX quality_result_check ON quality_result(check_name, run_id);
+
+-- The duplicate-suspicion check groups source records by normalised name, ZIP and email;
+-- covering, so it never reads the wide table rows.
+CREATE INDEX source_record_name ON source_record(n_last, n_first_canon, n_zip, n_email);

@@ -83,7 +83,7 @@ struct Outcome {
     measured: f64,
     status: Status,
     threshold: String,
-    samples: Vec<Vec<(String, Value)>>,
+    samples: Vec<sql::Sample>,
 }
 
 fn judge_rows(check: &Check, failing: u64, total: u64) -> Status {
@@ -96,25 +96,45 @@ fn judge_rows(check: &Check, failing: u64, total: u64) -> Status {
     }
 }
 
-fn run_check(db: &Db, check: &Check, samples: usize) -> Result<Outcome> {
-    match sqlgen::compile(check) {
+/// What every check of one run shares: the as-of date, and table sizes counted once.
+struct RunContext {
+    as_of: Value,
+    totals: std::sync::Mutex<std::collections::HashMap<String, u64>>,
+}
+
+impl RunContext {
+    fn total(&self, conn: &rusqlite::Connection, sql_text: &str) -> Result<u64> {
+        if let Some(n) = self
+            .totals
+            .lock()
+            .ok()
+            .and_then(|t| t.get(sql_text).copied())
+        {
+            return Ok(n);
+        }
+        let n = sql::count(conn, sql_text, &[])?;
+        if let Ok(mut totals) = self.totals.lock() {
+            totals.insert(sql_text.to_string(), n);
+        }
+        Ok(n)
+    }
+}
+
+fn run_check(
+    conn: &rusqlite::Connection,
+    check: &Check,
+    samples: usize,
+    context: &RunContext,
+) -> Result<Outcome> {
+    match sqlgen::with_as_of(sqlgen::compile(check), &context.as_of) {
         Compiled::Rows {
             failing,
             total,
             params,
         } => {
-            let failing_rows = sql::count(
-                &db.conn,
-                &format!("SELECT count(*) FROM ({failing})"),
-                &params,
-            )?;
-            let total_rows = sql::count(&db.conn, &total, &[])?;
+            let (failing_rows, samples) = sql::count_and_sample(conn, &failing, &params, samples)?;
+            let total_rows = context.total(conn, &total)?;
             let status = judge_rows(check, failing_rows, total_rows);
-            let samples = if failing_rows > 0 {
-                sql::sample(&db.conn, &failing, &params, samples)?
-            } else {
-                Vec::new()
-            };
             Ok(Outcome {
                 failing: failing_rows,
                 total: total_rows,
@@ -135,7 +155,7 @@ fn run_check(db: &Db, check: &Check, samples: usize) -> Result<Outcome> {
             max,
             unit,
         } => {
-            let value = sql::measure(&db.conn, &query, &params)?;
+            let value = sql::measure(conn, &query, &params)?;
             let inside = value.is_some_and(|v| {
                 min.is_none_or(|m| v >= m - 1e-9) && max.is_none_or(|m| v <= m + 1e-9)
             });
@@ -159,7 +179,7 @@ fn run_check(db: &Db, check: &Check, samples: usize) -> Result<Outcome> {
 }
 
 /// Samples as JSON with personal fields redacted.
-fn redact(samples: &[Vec<(String, Value)>]) -> serde_json::Value {
+fn redact(samples: &[sql::Sample]) -> serde_json::Value {
     let rows: Vec<serde_json::Value> = samples
         .iter()
         .map(|row| {
@@ -213,6 +233,82 @@ fn rollup(results: &[(Severity, Status)]) -> String {
         .map_or("pass".to_string(), |s| s.name().to_string())
 }
 
+/// Connections that run checks at once: the machine's cores, at most 4.
+fn workers() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+}
+
+/// Every check's outcome and duration, in the config's order. A store on disk is read by
+/// several connections at once (WAL lets readers run side by side); an in-memory store by
+/// its one connection.
+fn run_all(
+    db: &Db,
+    config: &QualityConfig,
+    context: &RunContext,
+    progress: &dyn Progress,
+) -> Result<Vec<(Outcome, i64)>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let one = |conn: &rusqlite::Connection, check: &Check| {
+        let t = Instant::now();
+        let outcome = run_check(conn, check, config.samples, context).unwrap_or_else(|e| Outcome {
+            failing: 0,
+            total: 0,
+            measured: f64::NAN,
+            status: Status::Error,
+            threshold: format!("could not run: {e}"),
+            samples: Vec::new(),
+        });
+        (outcome, t.elapsed().as_millis() as i64)
+    };
+    let n = config.checks.len();
+    let on_disk = db.path().exists();
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<Option<(Outcome, i64)>>> =
+        std::sync::Mutex::new((0..n).map(|_| None).collect());
+    let work = |conn: &rusqlite::Connection| {
+        loop {
+            let i = next.fetch_add(1, Ordering::SeqCst);
+            if i >= n || progress.is_cancelled() {
+                break;
+            }
+            let result = one(conn, &config.checks[i]);
+            if let Ok(mut slots) = results.lock() {
+                slots[i] = Some(result);
+            }
+            let finished = done.fetch_add(1, Ordering::SeqCst) + 1;
+            progress.update("quality: checks", finished as u64, n as u64);
+        }
+    };
+    if on_disk && workers() > 1 {
+        std::thread::scope(|scope| -> Result<()> {
+            let mut handles = Vec::new();
+            for _ in 0..workers() {
+                let conn = Db::open_read_only(db.path())?.conn;
+                handles.push(scope.spawn(move || work(&conn)));
+            }
+            for h in handles {
+                let _ = h.join();
+            }
+            Ok(())
+        })?;
+    } else {
+        work(&db.conn);
+    }
+    if progress.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
+    let slots = results
+        .into_inner()
+        .map_err(|_| Error::Invalid("a quality worker stopped unexpectedly".into()))?;
+    slots
+        .into_iter()
+        .map(|slot| slot.ok_or_else(|| Error::Invalid("a check did not run".into())))
+        .collect()
+}
+
 /// Run every check, keep the run and each result, and report.
 pub fn run(
     db: &mut Db,
@@ -225,29 +321,16 @@ pub fn run(
     let (path, text) = config_source;
     config.validate_against(path, text, &|table| sql::columns_of(&db.conn, table))?;
     let previous = sql::previous_statuses(&db.conn)?;
+    let context = RunContext {
+        as_of: db
+            .conn
+            .query_row(&format!("SELECT {}", sqlgen::AS_OF), [], |r| r.get(0))?,
+        totals: Default::default(),
+    };
+    let outcomes = run_all(db, config, &context, progress)?;
     let mut rows = Vec::with_capacity(config.checks.len());
     let mut judged = Vec::with_capacity(config.checks.len());
-    for (i, check) in config.checks.iter().enumerate() {
-        progress.update(
-            &format!("quality: {}", check.name),
-            i as u64,
-            config.checks.len() as u64,
-        );
-        if progress.is_cancelled() {
-            return Err(Error::Cancelled);
-        }
-        let t = Instant::now();
-        let outcome = match run_check(db, check, config.samples) {
-            Ok(o) => o,
-            Err(e) => Outcome {
-                failing: 0,
-                total: 0,
-                measured: f64::NAN,
-                status: Status::Error,
-                threshold: format!("could not run: {e}"),
-                samples: Vec::new(),
-            },
-        };
+    for (check, (outcome, millis)) in config.checks.iter().zip(outcomes) {
         let history = sql::history(&db.conn, &check.name, 60)?;
         let band = anomaly::band(
             &history,
@@ -280,7 +363,7 @@ pub fn run(
             .map(str::to_string),
             anomaly,
             samples: redact(&outcome.samples).to_string(),
-            millis: t.elapsed().as_millis() as i64,
+            millis,
         });
     }
     let status = rollup(&judged);

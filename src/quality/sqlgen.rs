@@ -36,6 +36,29 @@ fn list(columns: &[String]) -> String {
         .join(", ")
 }
 
+/// Give a compiled freshness check the run's as-of date.
+pub fn with_as_of(compiled: Compiled, as_of: &Value) -> Compiled {
+    match compiled {
+        Compiled::Measure {
+            sql,
+            mut params,
+            min,
+            max,
+            unit,
+        } if sql.contains("julianday(?1)") => {
+            params[0] = as_of.clone();
+            Compiled::Measure {
+                sql,
+                params,
+                min,
+                max,
+                unit,
+            }
+        }
+        other => other,
+    }
+}
+
 /// The newest date any fact table holds: the data's as-of date that freshness is measured
 /// against (the store holds history, so "today" would make every demo store stale).
 pub const AS_OF: &str = "(SELECT max(d) FROM (
@@ -120,16 +143,23 @@ pub fn compile(check: &Check) -> Compiled {
             vec![],
         ),
         Kind::DuplicateSuspicion => Compiled::Rows {
-            // Same normalised name and (email or ZIP) in two different golden records.
-            failing: "SELECT a.id AS record_id, a.source, a.source_key, b.id AS other_record
-                FROM source_record a
-                JOIN source_record b ON b.n_last = a.n_last AND b.n_first_canon = a.n_first_canon
-                    AND b.id > a.id AND (b.n_email = a.n_email OR b.n_zip = a.n_zip)
-                JOIN constituent_member ma ON ma.source_record_id = a.id
-                JOIN constituent_member mb ON mb.source_record_id = b.id
-                WHERE a.n_last IS NOT NULL AND a.n_last <> '' AND ma.constituent_id <> mb.constituent_id
+            // Records whose normalised name and ZIP, or name and email, are shared with a
+            // record of another golden record. Window functions keep it one sort per key
+            // (a pairwise self-join is quadratic in the size of a common-name group); a
+            // record a steward has kept apart (cannot-link) is not suspected again.
+            failing: "SELECT id AS record_id FROM (
+                    SELECT sr.id, sr.n_zip, sr.n_email,
+                           min(cm.constituent_id) OVER by_zip AS zip_low,
+                           max(cm.constituent_id) OVER by_zip AS zip_high,
+                           min(cm.constituent_id) OVER by_email AS email_low,
+                           max(cm.constituent_id) OVER by_email AS email_high
+                    FROM source_record sr JOIN constituent_member cm ON cm.source_record_id = sr.id
+                    WHERE sr.n_last <> ''
+                    WINDOW by_zip AS (PARTITION BY sr.n_last, sr.n_first_canon, sr.n_zip),
+                           by_email AS (PARTITION BY sr.n_last, sr.n_first_canon, sr.n_email))
+                WHERE ((n_zip <> '' AND zip_low <> zip_high) OR (n_email <> '' AND email_low <> email_high))
                   AND NOT EXISTS (SELECT 1 FROM link_constraint lc WHERE lc.revoked_at IS NULL
-                      AND lc.kind = 'cannot_link' AND lc.record_a IN (a.id, b.id) AND lc.record_b IN (a.id, b.id))"
+                      AND lc.kind = 'cannot_link' AND (lc.record_a = id OR lc.record_b = id))"
                 .into(),
             total: "SELECT count(*) FROM source_record".into(),
             params: vec![],
@@ -143,11 +173,12 @@ pub fn compile(check: &Check) -> Compiled {
             column,
             max_age_days,
         } => Compiled::Measure {
+            // ?1 is the data's as-of date, computed once per run (`AS_OF`).
             sql: format!(
-                "SELECT julianday({AS_OF}) - julianday((SELECT max({}) FROM {t}))",
+                "SELECT julianday(?1) - julianday((SELECT max({}) FROM {t}))",
                 quote(column)
             ),
-            params: vec![],
+            params: vec![Value::Null],
             min: None,
             max: Some(*max_age_days as f64),
             unit: "days old",

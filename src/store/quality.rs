@@ -26,21 +26,31 @@ pub fn measure(conn: &Connection, sql: &str, params: &[Value]) -> Result<Option<
     Ok(conn.query_row(sql, params_from_iter(params), |r| r.get(0))?)
 }
 
-/// Up to `limit` rows of `sql`, each as (column name, value) pairs.
-pub fn sample(
+/// A sample row: (column name, value) pairs.
+pub type Sample = Vec<(String, Value)>;
+
+/// How many rows `sql` returns, and the first `limit` of them, in one pass.
+pub fn count_and_sample(
     conn: &Connection,
     sql: &str,
     params: &[Value],
     limit: usize,
-) -> Result<Vec<Vec<(String, Value)>>> {
-    let mut stmt = conn.prepare(&format!("SELECT * FROM ({sql}) LIMIT {limit}"))?;
+) -> Result<(u64, Vec<Sample>)> {
+    let mut stmt = conn.prepare(sql)?;
     let names: Vec<String> = stmt.column_names().map(str::to_string).collect();
-    let rows = stmt.query_map(params_from_iter(params), |r| {
-        (0..names.len())
-            .map(|i| Ok((names[i].clone(), r.get::<_, Value>(i)?)))
-            .collect::<rusqlite::Result<Vec<_>>>()
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut rows = stmt.query(params_from_iter(params))?;
+    let (mut count, mut samples) = (0u64, Vec::new());
+    while let Some(r) = rows.next()? {
+        count += 1;
+        if samples.len() < limit {
+            samples.push(
+                (0..names.len())
+                    .map(|i| Ok((names[i].clone(), r.get::<_, Value>(i)?)))
+                    .collect::<rusqlite::Result<Sample>>()?,
+            );
+        }
+    }
+    Ok((count, samples))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
