@@ -127,6 +127,11 @@ enum Command {
         #[command(subcommand)]
         action: Option<QualityAction>,
     },
+    /// Metric definitions: list, SQL per platform, live values, the data dictionary.
+    Metrics {
+        #[command(subcommand)]
+        action: MetricsAction,
+    },
     /// The stewards' review queue and decisions.
     Review {
         #[command(subcommand)]
@@ -144,6 +149,40 @@ enum Command {
         #[arg(long, default_value = "data/bench")]
         dir: PathBuf,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum MetricsAction {
+    /// Every metric with its category, type and version.
+    List,
+    /// The SQL for one metric on one platform.
+    Sql {
+        name: String,
+        #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "standard", "snowflake", "databricks"])]
+        platform: String,
+        /// As of this date (default: the data's as-of date, or 2026-06-30 without a store).
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Compute a metric on the local store (kept with its definition version).
+    Value {
+        name: String,
+        /// Break down by one of the metric's dimensions.
+        #[arg(long)]
+        by: Option<String>,
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// The Markdown data dictionary (owners, definitions, SQL per platform, versions).
+    Dictionary {
+        /// Write the committed copy, sql/metrics_dictionary.md, instead of printing.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Write the warehouse schemas to sql/schemas/{standard,snowflake,databricks}/schema.sql.
+    Schemas,
 }
 
 #[derive(Subcommand, Debug)]
@@ -247,6 +286,7 @@ pub fn run() -> Result<ExitCode> {
         }
         Some(Command::Review { action }) => cmd_review(&g, &project, action),
         Some(Command::Score { retrain, explain }) => cmd_score(&g, &project, retrain, explain),
+        Some(Command::Metrics { action }) => cmd_metrics(&g, &project, action),
         Some(Command::Quality { action }) => match action {
             Some(QualityAction::Suggest { table }) => cmd_quality_suggest(&g, &table),
             None => return cmd_quality(&g, &project),
@@ -578,6 +618,112 @@ fn peak_rss_mib() -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
+}
+
+fn cmd_metrics(g: &Global, project: &Project, action: MetricsAction) -> Result<()> {
+    use cpm::metrics::{self, def::MetricsFile, render::Dialect};
+    let file = MetricsFile::load(project)?;
+    match action {
+        MetricsAction::List => {
+            if g.json {
+                return print_json(&file.metrics);
+            }
+            println!(
+                "{:<36} {:<14} {:<8} {:>3}  display name",
+                "metric", "category", "type", "v"
+            );
+            for m in &file.metrics {
+                println!(
+                    "{:<36} {:<14} {:<8} {:>3}  {}",
+                    m.name,
+                    m.category,
+                    format!("{:?}", m.kind).to_lowercase(),
+                    m.version(),
+                    m.display_name
+                );
+            }
+        }
+        MetricsAction::Sql {
+            name,
+            platform,
+            as_of,
+            by,
+        } => {
+            let dialect = Dialect::parse(&platform)
+                .ok_or_else(|| cpm::Error::Usage(format!("unknown platform '{platform}'")))?;
+            let as_of = match as_of {
+                Some(d) => d,
+                None => match Db::open(&g.db)
+                    .ok()
+                    .and_then(|db| metrics::data_as_of(&db).ok())
+                {
+                    Some(d) => d,
+                    None => chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default(),
+                },
+            };
+            println!(
+                "{}",
+                metrics::render::render(&file, &name, dialect, as_of, by.as_deref())?
+            );
+        }
+        MetricsAction::Value { name, by, as_of } => {
+            let db = open_db(g)?;
+            let as_of = match as_of {
+                Some(d) => d,
+                None => metrics::data_as_of(&db)?,
+            };
+            let v = metrics::value(&db, &file, &name, as_of, by.as_deref(), &g.actor())?;
+            if g.json {
+                return print_json(&v);
+            }
+            let show = |x: Option<f64>| {
+                x.map_or("–".to_string(), |x| {
+                    format!("{x:.4}")
+                        .trim_end_matches('0')
+                        .trim_end_matches('.')
+                        .to_string()
+                })
+            };
+            println!(
+                "{} = {} (as of {}, definition v{})",
+                v.metric,
+                show(v.value),
+                v.as_of,
+                v.version
+            );
+            for (dim, value) in &v.breakdown {
+                println!(
+                    "  {:<28} {}",
+                    dim.as_deref().unwrap_or("(none)"),
+                    show(*value)
+                );
+            }
+        }
+        MetricsAction::Dictionary { write } => {
+            let text = metrics::dictionary(&file)?;
+            if write {
+                let path = project.resolve(std::path::Path::new("sql/metrics_dictionary.md"));
+                std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!("wrote {}", path.display());
+            } else {
+                print!("{text}");
+            }
+        }
+        MetricsAction::Schemas => {
+            let db = Db::open_in_memory()?;
+            for dialect in [Dialect::Standard, Dialect::Snowflake, Dialect::Databricks] {
+                let dir = project
+                    .resolve(std::path::Path::new("sql/schemas"))
+                    .join(dialect.name());
+                std::fs::create_dir_all(&dir)?;
+                let path = dir.join("schema.sql");
+                std::fs::write(&path, metrics::schemas::render(&db.conn, dialect)?)?;
+                println!("wrote {}", path.display());
+            }
+        }
+    }
+    Ok(())
 }
 
 fn cmd_quality_suggest(g: &Global, table: &str) -> Result<()> {

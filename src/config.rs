@@ -58,6 +58,7 @@ fn embedded(name: &str) -> Option<&'static str> {
         "resolution.yaml" => Some(include_str!("../config/resolution.yaml")),
         "scoring.yaml" => Some(include_str!("../config/scoring.yaml")),
         "quality_checks.yaml" => Some(include_str!("../config/quality_checks.yaml")),
+        "metrics_definitions.yaml" => Some(include_str!("../config/metrics_definitions.yaml")),
         _ => None,
     }
 }

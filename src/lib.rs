@@ -12,6 +12,7 @@ pub mod error;
 pub mod generate;
 pub mod ingest;
 pub mod jobs;
+pub mod metrics;
 pub mod progress;
 pub mod quality;
 pub mod resolve;

@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../../sql/sqlite/0003_console.sql")),
     (4, include_str!("../../sql/sqlite/0004_scoring.sql")),
     (5, include_str!("../../sql/sqlite/0005_quality.sql")),
+    (6, include_str!("../../sql/sqlite/0006_metrics.sql")),
 ];
 
 pub fn latest_version() -> i64 {

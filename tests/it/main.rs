@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod ingest;
+mod metrics;
 mod quality;
 mod resolve;
 mod score;

@@ -1,0 +1,306 @@
+//! Metrics: every definition renders in all four dialects and parses in its own; SQLite
+//! values match an independent computation in Rust; identities hold at any as-of date;
+//! the committed data dictionary and warehouse schemas are up to date and parse.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use chrono::NaiveDate;
+use cpm::config::Project;
+use cpm::metrics::{self, def::MetricsFile, render::Dialect, render::render};
+use cpm::store::Db;
+use proptest::prelude::*;
+use sqlparser::dialect::{AnsiDialect, DatabricksDialect, SQLiteDialect, SnowflakeDialect};
+use sqlparser::parser::Parser;
+
+use crate::common::resolved_store;
+
+fn pack() -> MetricsFile {
+    MetricsFile::load(&Project::new(env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn parse(dialect: Dialect, sql: &str) -> Result<(), String> {
+    let parsed = match dialect {
+        Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, sql),
+        Dialect::Standard => Parser::parse_sql(&AnsiDialect {}, sql),
+        Dialect::Snowflake => Parser::parse_sql(&SnowflakeDialect {}, sql),
+        Dialect::Databricks => Parser::parse_sql(&DatabricksDialect {}, sql),
+    };
+    parsed.map(|_| ()).map_err(|e| e.to_string())
+}
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+#[test]
+fn every_metric_renders_in_all_four_dialects_and_parses_in_its_own() {
+    let file = pack();
+    assert!(file.metrics.len() >= 25);
+    for m in &file.metrics {
+        for dialect in Dialect::ALL {
+            let sql = render(&file, &m.name, dialect, date("2026-06-30"), None)
+                .unwrap_or_else(|e| panic!("{} in {}: {e}", m.name, dialect.name()));
+            parse(dialect, &sql)
+                .unwrap_or_else(|e| panic!("{} in {}: {e}\n{sql}", m.name, dialect.name()));
+            for by in &m.dimensions {
+                let sql = render(&file, &m.name, dialect, date("2026-06-30"), Some(by)).unwrap();
+                parse(dialect, &sql).unwrap_or_else(|e| panic!("{} by {by}: {e}", m.name));
+            }
+        }
+    }
+    // A construct a dialect lacks is a clear error, not bad SQL.
+    let mut no_override = file.clone();
+    for m in no_override.metrics.iter_mut() {
+        m.sql.clear();
+    }
+    let err = render(
+        &no_override,
+        "median_gift_12m",
+        Dialect::Sqlite,
+        date("2026-06-30"),
+        None,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("SQLite has no median"), "{err}");
+    let err = render(
+        &file,
+        "active_members",
+        Dialect::Sqlite,
+        date("2026-06-30"),
+        Some("campaign"),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("its dimensions are: source_system, gift_type"),
+        "{err}"
+    );
+}
+
+/// Succeeded gifts per golden record, read straight from the tables.
+fn gifts_by_constituent(db: &Db) -> HashMap<i64, Vec<(NaiveDate, i64)>> {
+    let mut stmt = db
+        .conn
+        .prepare(
+            "SELECT cm.constituent_id, d.gift_date, d.amount_cents FROM donation d
+             JOIN constituent_member cm ON cm.source_record_id = d.source_record_id WHERE d.status = 'succeeded'",
+        )
+        .unwrap();
+    let mut out: HashMap<i64, Vec<(NaiveDate, i64)>> = HashMap::new();
+    for row in stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })
+        .unwrap()
+    {
+        let (id, day, cents) = row.unwrap();
+        out.entry(id).or_default().push((date(&day), cents));
+    }
+    out
+}
+
+fn value(db: &Db, file: &MetricsFile, name: &str, as_of: NaiveDate) -> f64 {
+    metrics::value(db, file, name, as_of, None, "test")
+        .unwrap()
+        .value
+        .unwrap_or(0.0)
+}
+
+#[test]
+fn sqlite_values_match_an_independent_computation_to_the_cent() {
+    let (_p, db) = resolved_store(600);
+    let file = pack();
+    let gifts = gifts_by_constituent(&db);
+    let as_of = metrics::data_as_of(&db).unwrap();
+    let year_ago = as_of.checked_sub_months(chrono::Months::new(12)).unwrap();
+    let fy = |offset: i32| metrics::render::fiscal_year_start(as_of, 7, offset);
+    let in_window = |from: NaiveDate, to: NaiveDate, exclusive_from: bool| {
+        move |d: &NaiveDate| {
+            (if exclusive_from {
+                *d > from
+            } else {
+                *d >= from
+            }) && *d <= to
+        }
+    };
+    let trailing = in_window(year_ago, as_of, true);
+    let active = gifts
+        .values()
+        .filter(|g| g.iter().any(|(d, _)| trailing(d)))
+        .count();
+    let giving_cents: i64 = gifts
+        .values()
+        .flatten()
+        .filter(|(d, _)| trailing(d))
+        .map(|(_, c)| c)
+        .sum();
+    let prior = |d: &NaiveDate| *d >= fy(-1) && *d < fy(0);
+    let current = |d: &NaiveDate| *d >= fy(0) && *d <= as_of;
+    let lybunt = gifts
+        .values()
+        .filter(|g| g.iter().any(|(d, _)| prior(d)) && !g.iter().any(|(d, _)| current(d)))
+        .count();
+    assert!(active > 20 && lybunt > 5);
+    assert_eq!(value(&db, &file, "active_members", as_of), active as f64);
+    assert_eq!(value(&db, &file, "lybunt", as_of), lybunt as f64);
+    let giving = value(&db, &file, "giving_12m", as_of);
+    assert_eq!((giving * 100.0).round() as i64, giving_cents, "to the cent");
+    // Values are kept with the definition version they used.
+    let history = metrics::history(&db, "active_members", 10).unwrap();
+    assert_eq!(
+        history.last().unwrap().0,
+        file.get("active_members").unwrap().version()
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    /// At any as-of date: last year's donors = retained + LYBUNT; the same for new and
+    /// repeat donors; and the parts of a ratio give the ratio.
+    #[test]
+    fn identities_hold_at_any_as_of_date(days_back in 0u64..900) {
+        let v = |name: &str| {
+            with_store(|db, file| {
+                let as_of = metrics::data_as_of(db).unwrap() - chrono::Days::new(days_back);
+                value(db, file, name, as_of)
+            })
+        };
+        prop_assert_eq!(v("donors_prior_fy"), v("donors_retained_fy") + v("lybunt"));
+        prop_assert_eq!(v("donors_prior_fy"), v("new_donors_prior_fy") + v("repeat_donors_prior_fy"));
+        prop_assert_eq!(v("donors_retained_fy"), v("new_donors_retained_fy") + v("repeat_donors_retained_fy"));
+        if v("donors_prior_fy") > 0.0 {
+            let rate = v("donor_retention_rate");
+            prop_assert!((rate - v("donors_retained_fy") / v("donors_prior_fy")).abs() < 1e-12);
+        }
+        prop_assert!(v("reactivated_donors") <= v("lapsed_pool"));
+        prop_assert!(v("sustainers_retained_12m") <= v("sustainers_a_year_ago"));
+    }
+}
+
+/// One generated store shared by the property test's cases (building it is the slow part).
+fn with_store<R>(f: impl FnOnce(&Db, &MetricsFile) -> R) -> R {
+    use std::sync::{Mutex, OnceLock};
+    static STORE: OnceLock<(crate::common::TempProject, Mutex<Db>, MetricsFile)> = OnceLock::new();
+    let (_, db, file) = STORE.get_or_init(|| {
+        let (p, db) = resolved_store(500);
+        (p, Mutex::new(db), pack())
+    });
+    let db = db.lock().unwrap_or_else(|e| e.into_inner());
+    f(&db, file)
+}
+
+#[test]
+fn bad_definitions_are_refused_with_file_line_and_key() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/metrics_definitions.yaml"),
+    )
+    .unwrap();
+    let cases = [
+        (
+            text.replacen(
+                "measure: { aggregate: count_distinct, column: constituent_id }",
+                "measure: { aggregate: count_distinct, column: donor_id }",
+                1,
+            ),
+            "entity 'gift' has no column 'donor_id'",
+        ),
+        (
+            text.replacen("owner: Director of Membership", "owner: \"\"", 1),
+            "needs an owner",
+        ),
+        (
+            text.replacen(
+                "{ column: status, op: \"=\", value: succeeded }",
+                "{ column: gift_date, op: \"=\", value: succeeded }",
+                1,
+            ),
+            "cannot be compared",
+        ),
+        (
+            text.replacen("numerator: giving_12m", "numerator: average_gift_12m", 1),
+            "circular definition: average_gift_12m → average_gift_12m",
+        ),
+    ];
+    for (bad, expected) in cases {
+        let err = MetricsFile::parse(Path::new("config/metrics_definitions.yaml"), &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expected), "{err}");
+        assert!(
+            err.contains("config/metrics_definitions.yaml:") && err.contains("metrics["),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn the_committed_data_dictionary_is_up_to_date() {
+    let committed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/metrics_dictionary.md"),
+    )
+    .unwrap();
+    assert!(
+        committed == metrics::dictionary(&pack()).unwrap(),
+        "sql/metrics_dictionary.md is out of date: run `cpm metrics dictionary --write`"
+    );
+}
+
+#[test]
+fn the_warehouse_schemas_are_up_to_date_parse_and_match_the_store() {
+    let db = Db::open_in_memory().unwrap();
+    for dialect in [Dialect::Standard, Dialect::Snowflake, Dialect::Databricks] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("sql/schemas/{}/schema.sql", dialect.name()));
+        let committed = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            committed == metrics::schemas::render(&db.conn, dialect).unwrap(),
+            "{} is out of date: run `cpm metrics schemas`",
+            path.display()
+        );
+        let mut reviewed = 0;
+        for statement in committed
+            .split(";\n")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            if statement.contains(metrics::schemas::NOT_PARSED_MARK) {
+                reviewed += 1; // checked by the comparison with the committed copy above
+                continue;
+            }
+            parse(dialect, statement)
+                .unwrap_or_else(|e| panic!("{}: {e}\n{statement}", dialect.name()));
+        }
+        assert!(
+            dialect == Dialect::Standard || reviewed > 0,
+            "the masking statements"
+        );
+    }
+    // The store's tables and columns are the standard schema's.
+    let standard = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/schemas/standard/schema.sql"),
+    )
+    .unwrap();
+    let mut declared: HashSet<String> = HashSet::new();
+    for statement in Parser::parse_sql(&AnsiDialect {}, &standard).unwrap() {
+        if let sqlparser::ast::Statement::CreateTable(t) = statement {
+            let table = t.name.0.last().unwrap().to_string();
+            for c in t.columns {
+                declared.insert(format!("{table}.{}", c.name));
+            }
+        }
+    }
+    for (_, table, columns) in metrics::schemas::store_tables(&db.conn).unwrap() {
+        for (column, _) in columns {
+            assert!(
+                declared.contains(&format!("{table}.{column}")),
+                "{table}.{column} missing from the standard schema"
+            );
+        }
+    }
+}
