@@ -655,7 +655,7 @@ fn cmd_metrics(g: &Global, project: &Project, action: MetricsAction) -> Result<(
                 Some(d) => d,
                 None => match Db::open(&g.db)
                     .ok()
-                    .and_then(|db| metrics::data_as_of(&db).ok())
+                    .and_then(|db| metrics::data_as_of(&db.conn).ok())
                 {
                     Some(d) => d,
                     None => chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default(),
@@ -670,9 +670,9 @@ fn cmd_metrics(g: &Global, project: &Project, action: MetricsAction) -> Result<(
             let db = open_db(g)?;
             let as_of = match as_of {
                 Some(d) => d,
-                None => metrics::data_as_of(&db)?,
+                None => metrics::data_as_of(&db.conn)?,
             };
-            let v = metrics::value(&db, &file, &name, as_of, by.as_deref(), &g.actor())?;
+            let v = metrics::value(&db.conn, &file, &name, as_of, by.as_deref(), &g.actor())?;
             if g.json {
                 return print_json(&v);
             }

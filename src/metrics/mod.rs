@@ -7,19 +7,17 @@ pub mod render;
 pub mod schemas;
 
 use chrono::NaiveDate;
-use rusqlite::params;
+use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::store::Db;
 use def::{MetricDef, MetricsFile};
 use render::Dialect;
 
 /// The data's as-of date: the newest gift in the store.
-pub fn data_as_of(db: &Db) -> Result<NaiveDate> {
+pub fn data_as_of(conn: &Connection) -> Result<NaiveDate> {
     let newest: Option<String> =
-        db.conn
-            .query_row("SELECT max(gift_date) FROM donation", [], |r| r.get(0))?;
+        conn.query_row("SELECT max(gift_date) FROM donation", [], |r| r.get(0))?;
     newest
         .as_deref()
         .and_then(|d| NaiveDate::parse_from_str(d.get(..10)?, "%Y-%m-%d").ok())
@@ -40,7 +38,7 @@ pub struct MetricValue {
 /// Compute `metric` on the local store as of `as_of`, optionally by a dimension, and keep
 /// the value with the definition version it used.
 pub fn value(
-    db: &Db,
+    conn: &Connection,
     file: &MetricsFile,
     metric: &str,
     as_of: NaiveDate,
@@ -53,11 +51,11 @@ pub fn value(
         ))
     })?;
     let sql = render::render(file, metric, Dialect::Sqlite, as_of, None)?;
-    let headline: Option<f64> = db.conn.query_row(&sql, [], |r| r.get(0))?;
+    let headline: Option<f64> = conn.query_row(&sql, [], |r| r.get(0))?;
     let breakdown = match by {
         Some(d) => {
             let sql = render::render(file, metric, Dialect::Sqlite, as_of, Some(d))?;
-            let mut stmt = db.conn.prepare(&sql)?;
+            let mut stmt = conn.prepare(&sql)?;
             let rows = stmt.query_map([], |r| {
                 let dim: Option<rusqlite::types::Value> = r.get(0)?;
                 let dim = dim.map(|v| match v {
@@ -76,7 +74,7 @@ pub fn value(
     let version = def.version();
     let insert = "INSERT INTO metric_value (metric, version, as_of, dimension, dimension_value, value, computed_at, actor)
                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-    let tx = db.conn.unchecked_transaction()?;
+    let tx = conn.unchecked_transaction()?;
     tx.execute(
         insert,
         params![
@@ -108,8 +106,12 @@ pub fn value(
 }
 
 /// Earlier headline values of `metric` with the version each used, oldest first.
-pub fn history(db: &Db, metric: &str, limit: usize) -> Result<Vec<(u32, String, Option<f64>)>> {
-    let mut stmt = db.conn.prepare_cached(
+pub fn history(
+    conn: &Connection,
+    metric: &str,
+    limit: usize,
+) -> Result<Vec<(u32, String, Option<f64>)>> {
+    let mut stmt = conn.prepare_cached(
         "SELECT version, as_of, value FROM metric_value WHERE metric = ?1 AND dimension IS NULL ORDER BY id DESC LIMIT ?2",
     )?;
     let mut rows: Vec<(u32, String, Option<f64>)> = stmt

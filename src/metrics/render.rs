@@ -57,7 +57,7 @@ impl Dialect {
 
     fn relation(self, e: &Entity) -> String {
         match self {
-            Dialect::Sqlite => e.sqlite.to_string(),
+            Dialect::Sqlite => e.sqlite.split_whitespace().collect::<Vec<_>>().join(" "),
             _ => e.warehouse.to_string(),
         }
     }

@@ -12,6 +12,8 @@ use ratatui::crossterm::event::{
 use super::keymap::{self, Action, Scope};
 use super::paged::{Edge, Need, Paged};
 use crate::jobs::{JobEvent, JobKind};
+use crate::metrics::MetricValue;
+use crate::metrics::def::{MetricDef, MetricsFile};
 use crate::resolve::review::{QueueItem, QueueOrder};
 use crate::score::settings::Tier;
 use crate::store::browse::{ConstituentDetail, ConstituentRow, Count, PageAt, SortBy};
@@ -140,6 +142,11 @@ pub enum Effect {
     LoadDetail(i64),
     LoadRisk,
     LoadQuality,
+    LoadMetrics,
+    ComputeMetric {
+        name: String,
+        by: Option<String>,
+    },
     /// Write the risk list as shown to a CSV file.
     ExportRisk,
     Save(WriteRequest),
@@ -182,6 +189,12 @@ pub enum Loaded {
         path: std::path::PathBuf,
         rows: usize,
     },
+    Metrics {
+        file: Option<std::sync::Arc<MetricsFile>>,
+        as_of: Option<chrono::NaiveDate>,
+        error: Option<String>,
+    },
+    MetricValue(MetricValue),
     Quality {
         run: Option<RunRow>,
         results: Vec<ResultRow>,
@@ -365,6 +378,36 @@ pub struct QualityPane {
 }
 
 #[derive(Debug, Default)]
+pub struct MetricsPane {
+    pub file: Option<std::sync::Arc<MetricsFile>>,
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Why the definitions could not be loaded.
+    pub error: Option<String>,
+    pub selected: usize,
+    pub by: Option<String>,
+    pub platform: usize,
+    pub value: Option<MetricValue>,
+    pub loaded: bool,
+    pub offset: std::cell::Cell<usize>,
+}
+
+impl MetricsPane {
+    /// Metrics in display order: by category, then as defined.
+    pub fn ordered(&self) -> Vec<&MetricDef> {
+        let Some(file) = &self.file else {
+            return Vec::new();
+        };
+        let mut metrics: Vec<&MetricDef> = file.metrics.iter().collect();
+        metrics.sort_by(|a, b| a.category.cmp(&b.category));
+        metrics
+    }
+
+    pub fn selected_metric(&self) -> Option<&MetricDef> {
+        self.ordered().get(self.selected).copied()
+    }
+}
+
+#[derive(Debug, Default)]
 pub struct JobsPane {
     pub jobs: Vec<JobRow>,
     pub selected: usize,
@@ -390,6 +433,7 @@ pub struct App {
     pub constituents: ConstituentsPane,
     pub risk: RiskPane,
     pub quality: QualityPane,
+    pub metrics: MetricsPane,
     pub jobs: JobsPane,
     pub flash: Option<Flash>,
     pub pending_saves: usize,
@@ -416,6 +460,7 @@ impl App {
             constituents: ConstituentsPane::default(),
             risk: RiskPane::default(),
             quality: QualityPane::default(),
+            metrics: MetricsPane::default(),
             jobs: JobsPane::default(),
             flash: None,
             pending_saves: 0,
@@ -446,6 +491,7 @@ impl App {
             Effect::LoadCount,
             Effect::LoadRisk,
             Effect::LoadQuality,
+            Effect::LoadMetrics,
         ];
         effects.push(self.reload_list());
         if let Some(detail) = &self.constituents.detail {
@@ -505,7 +551,7 @@ impl App {
             Tab::Jobs => Some(Scope::Jobs),
             Tab::Risk => Some(Scope::Risk),
             Tab::Quality => Some(Scope::Quality),
-            Tab::Metrics => None,
+            Tab::Metrics => Some(Scope::Metrics),
         };
         pane.into_iter()
             .chain([Scope::Lists, Scope::Global])
@@ -784,6 +830,41 @@ impl App {
                 vec![Effect::LoadRisk]
             }
             Action::CycleTriage => self.cycle_triage(),
+            Action::ComputeMetric => match self.metrics.selected_metric() {
+                Some(m) => {
+                    let name = m.name.clone();
+                    self.flash(Level::Info, format!("Computing {name}…"));
+                    vec![Effect::ComputeMetric {
+                        name,
+                        by: self.metrics.by.clone(),
+                    }]
+                }
+                None => vec![],
+            },
+            Action::CycleDimension => {
+                let Some(m) = self.metrics.selected_metric() else {
+                    return vec![];
+                };
+                let dims = m.dimensions.clone();
+                let name = m.name.clone();
+                let next = match &self.metrics.by {
+                    None => dims.first().cloned(),
+                    Some(d) => dims
+                        .iter()
+                        .position(|x| x == d)
+                        .and_then(|i| dims.get(i + 1).cloned()),
+                };
+                if dims.is_empty() {
+                    self.flash(Level::Info, format!("{name} has no dimensions"));
+                    return vec![];
+                }
+                self.metrics.by = next.clone();
+                vec![Effect::ComputeMetric { name, by: next }]
+            }
+            Action::CyclePlatform => {
+                self.metrics.platform = (self.metrics.platform + 1) % 3;
+                vec![]
+            }
             Action::TriageNote => {
                 if self.refuse_triage() || self.risk.selected_row().is_none() {
                     return vec![];
@@ -847,7 +928,17 @@ impl App {
                     self.quality.selected.saturating_add_signed(delta).min(last);
                 vec![]
             }
-            Tab::Metrics => vec![],
+            Tab::Metrics => {
+                let last = self.metrics.ordered().len().saturating_sub(1);
+                let m = &mut self.metrics;
+                let before = m.selected;
+                m.selected = m.selected.saturating_add_signed(delta).min(last);
+                if m.selected != before {
+                    m.value = None;
+                    m.by = None;
+                }
+                vec![]
+            }
         }
     }
 
@@ -1370,6 +1461,26 @@ impl App {
                     q.selected = i;
                 }
                 q.selected = q.selected.min(q.results.len().saturating_sub(1));
+                vec![]
+            }
+            Loaded::Metrics { file, as_of, error } => {
+                let m = &mut self.metrics;
+                m.file = file;
+                m.as_of = as_of;
+                m.error = error;
+                m.loaded = true;
+                m.selected = m.selected.min(m.ordered().len().saturating_sub(1));
+                vec![]
+            }
+            Loaded::MetricValue(value) => {
+                self.flash = None;
+                if self
+                    .metrics
+                    .selected_metric()
+                    .is_some_and(|m| m.name == value.metric)
+                {
+                    self.metrics.value = Some(value);
+                }
                 vec![]
             }
             Loaded::Exported { path, rows } => {

@@ -170,7 +170,9 @@ impl Headless {
             }
             read => {
                 let db = self.db.as_ref().ok_or_else(no_store)?;
-                let context = LoadContext::of(&self.app).exporting_to(&self.ctx.db_path);
+                let context = LoadContext::of(&self.app)
+                    .exporting_to(&self.ctx.db_path)
+                    .in_project(&self.ctx.project);
                 let loaded = load(&db.conn, &context, read)?;
                 self.app.on_loaded(loaded)
             }

@@ -14,6 +14,7 @@ pub enum Scope {
     Detail,
     Risk,
     Quality,
+    Metrics,
     Jobs,
     /// Typing a search or a note.
     Input,
@@ -31,6 +32,7 @@ impl Scope {
             Scope::Detail => "Constituent detail",
             Scope::Risk => "Risk",
             Scope::Quality => "Quality",
+            Scope::Metrics => "Metrics",
             Scope::Jobs => "Jobs",
             Scope::Input => "Typing (search, note)",
             Scope::Confirm => "Confirmation",
@@ -71,6 +73,9 @@ pub enum Action {
     StartQuality,
     CancelJob,
     CycleTier,
+    ComputeMetric,
+    CycleDimension,
+    CyclePlatform,
     CycleTriage,
     TriageNote,
     Export,
@@ -362,6 +367,27 @@ pub const BINDINGS: &[Binding] = &[
         true,
     ),
     b(
+        S::Metrics,
+        &[code(KeyCode::Enter), k('v')],
+        A::ComputeMetric,
+        "value: compute on the local store",
+        true,
+    ),
+    b(
+        S::Metrics,
+        &[k('b')],
+        A::CycleDimension,
+        "by: cycle the breakdown dimension",
+        true,
+    ),
+    b(
+        S::Metrics,
+        &[k('p')],
+        A::CyclePlatform,
+        "platform: cycle the second SQL pane",
+        true,
+    ),
+    b(
         S::Jobs,
         &[k('c')],
         A::StartScore,
@@ -529,6 +555,7 @@ mod tests {
             [Scope::Jobs, Scope::Lists, Scope::Global],
             [Scope::Risk, Scope::Lists, Scope::Global],
             [Scope::Quality, Scope::Lists, Scope::Global],
+            [Scope::Metrics, Scope::Lists, Scope::Global],
         ];
         for scopes in reachable_together {
             let mut seen: Vec<(Key, Scope)> = Vec::new();

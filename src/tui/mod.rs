@@ -242,11 +242,15 @@ impl Runtime {
             | Effect::LoadCount
             | Effect::LoadRisk
             | Effect::LoadQuality
+            | Effect::LoadMetrics
+            | Effect::ComputeMetric { .. }
             | Effect::ExportRisk) => {
                 let loader = self.loader.as_ref()?;
                 let _ = loader.send((
                     slow,
-                    LoadContext::of(app).exporting_to(&self.options.db_path),
+                    LoadContext::of(app)
+                        .exporting_to(&self.options.db_path)
+                        .in_project(&self.options.project),
                 ));
                 None
             }
@@ -301,6 +305,9 @@ pub struct LoadContext {
     pub tier: Option<crate::score::settings::Tier>,
     /// Where exports are written: `exports/` next to the store.
     pub export_dir: Option<PathBuf>,
+    pub metrics: Option<std::sync::Arc<crate::metrics::def::MetricsFile>>,
+    pub project: Option<Project>,
+    pub actor: String,
 }
 
 impl LoadContext {
@@ -311,7 +318,15 @@ impl LoadContext {
             risk_sort: app.risk.sort,
             tier: app.risk.tier,
             export_dir: None,
+            metrics: app.metrics.file.clone(),
+            project: None,
+            actor: app.actor.clone(),
         }
+    }
+
+    pub fn in_project(mut self, project: &Project) -> LoadContext {
+        self.project = Some(project.clone());
+        self
     }
 
     fn exporting_to(mut self, db_path: &std::path::Path) -> LoadContext {
@@ -411,6 +426,36 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
                 results,
                 trends,
             }
+        }
+        Effect::LoadMetrics => {
+            let project = context.project.clone().unwrap_or_else(|| Project::new("."));
+            match crate::metrics::def::MetricsFile::load(&project) {
+                Ok(file) => Loaded::Metrics {
+                    file: Some(std::sync::Arc::new(file)),
+                    as_of: crate::metrics::data_as_of(conn).ok(),
+                    error: None,
+                },
+                Err(e) => Loaded::Metrics {
+                    file: None,
+                    as_of: None,
+                    error: Some(e.to_string()),
+                },
+            }
+        }
+        Effect::ComputeMetric { name, by } => {
+            let file = context
+                .metrics
+                .clone()
+                .ok_or_else(|| Error::Invalid("the metric definitions are not loaded".into()))?;
+            let as_of = crate::metrics::data_as_of(conn)?;
+            Loaded::MetricValue(crate::metrics::value(
+                conn,
+                &file,
+                &name,
+                as_of,
+                by.as_deref(),
+                &context.actor,
+            )?)
         }
         Effect::ExportRisk => {
             let dir = context

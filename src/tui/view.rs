@@ -37,7 +37,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         Tab::Constituents => panes::constituents::render(app, theme, body, frame),
         Tab::Risk => panes::risk::render(app, theme, body, frame),
         Tab::Quality => panes::quality::render(app, theme, body, frame),
-        Tab::Metrics => panes::not_built::render_metrics(theme, body, frame),
+        Tab::Metrics => panes::metrics::render(app, theme, body, frame),
         Tab::Jobs => panes::jobs::render(app, theme, body, frame),
     }
     render_status(app, theme, status, frame);

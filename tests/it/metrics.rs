@@ -105,7 +105,7 @@ fn gifts_by_constituent(db: &Db) -> HashMap<i64, Vec<(NaiveDate, i64)>> {
 }
 
 fn value(db: &Db, file: &MetricsFile, name: &str, as_of: NaiveDate) -> f64 {
-    metrics::value(db, file, name, as_of, None, "test")
+    metrics::value(&db.conn, file, name, as_of, None, "test")
         .unwrap()
         .value
         .unwrap_or(0.0)
@@ -116,7 +116,7 @@ fn sqlite_values_match_an_independent_computation_to_the_cent() {
     let (_p, db) = resolved_store(600);
     let file = pack();
     let gifts = gifts_by_constituent(&db);
-    let as_of = metrics::data_as_of(&db).unwrap();
+    let as_of = metrics::data_as_of(&db.conn).unwrap();
     let year_ago = as_of.checked_sub_months(chrono::Months::new(12)).unwrap();
     let fy = |offset: i32| metrics::render::fiscal_year_start(as_of, 7, offset);
     let in_window = |from: NaiveDate, to: NaiveDate, exclusive_from: bool| {
@@ -151,7 +151,7 @@ fn sqlite_values_match_an_independent_computation_to_the_cent() {
     let giving = value(&db, &file, "giving_12m", as_of);
     assert_eq!((giving * 100.0).round() as i64, giving_cents, "to the cent");
     // Values are kept with the definition version they used.
-    let history = metrics::history(&db, "active_members", 10).unwrap();
+    let history = metrics::history(&db.conn, "active_members", 10).unwrap();
     assert_eq!(
         history.last().unwrap().0,
         file.get("active_members").unwrap().version()
@@ -167,7 +167,7 @@ proptest! {
     fn identities_hold_at_any_as_of_date(days_back in 0u64..900) {
         let v = |name: &str| {
             with_store(|db, file| {
-                let as_of = metrics::data_as_of(db).unwrap() - chrono::Days::new(days_back);
+                let as_of = metrics::data_as_of(&db.conn).unwrap() - chrono::Days::new(days_back);
                 value(db, file, name, as_of)
             })
         };

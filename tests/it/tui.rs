@@ -539,3 +539,49 @@ fn the_quality_tab_runs_the_checks_and_shows_the_worst_first_with_redacted_sampl
     );
     assert_eq!(count(&db, "SELECT count(*) FROM quality_run"), 1);
 }
+
+#[test]
+fn the_metrics_tab_shows_definitions_sql_per_platform_and_computes_values() {
+    let (p, db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Admin, 120, 40);
+    c.press(KeyCode::Char('5')).unwrap();
+    let index = c
+        .app
+        .metrics
+        .ordered()
+        .iter()
+        .position(|m| m.name == "active_members")
+        .unwrap();
+    for _ in 0..index {
+        c.press(KeyCode::Char('j')).unwrap();
+    }
+    c.press(KeyCode::Enter).unwrap();
+    let value = c.app.metrics.value.clone().expect("a value");
+    assert_eq!(value.metric, "active_members");
+    assert!(value.value.unwrap() > 0.0);
+    c.press(KeyCode::Char('b')).unwrap();
+    let by = c.app.metrics.value.clone().unwrap();
+    assert_eq!(by.dimension.as_deref(), Some("source_system"));
+    let total: f64 = by.breakdown.iter().filter_map(|(_, v)| *v).sum();
+    assert!(
+        total >= value.value.unwrap(),
+        "a donor may give through several systems"
+    );
+    let screen = c.render().unwrap();
+    assert!(
+        screen.contains("sqlite")
+            && screen.contains("standard")
+            && screen.contains("analytics.fct_gift"),
+        "{screen}"
+    );
+    snapshot("metrics_active_members_120x40", &screen);
+    c.press(KeyCode::Char('p')).unwrap();
+    assert!(c.render().unwrap().contains(" snowflake "));
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM metric_value WHERE metric = 'active_members' AND actor = 'sam' AND version = 1 AND dimension IS NULL"
+        ),
+        2
+    );
+}

@@ -2,7 +2,7 @@
 
 pub mod constituents;
 pub mod jobs;
-pub mod not_built;
+pub mod metrics;
 pub mod quality;
 pub mod review;
 pub mod risk;

@@ -1,0 +1,194 @@
+//! Metrics: every metric by category; the selected one's definition, owner, steward and
+//! version history; its SQL for each platform (side by side when wide); and its live
+//! value on the local store, broken down by a dimension on request.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
+
+use crate::metrics::def::MetricDef;
+use crate::metrics::render::{Dialect, render as render_sql};
+use crate::tui::app::App;
+use crate::tui::paged::scroll;
+use crate::tui::theme::Theme;
+use crate::tui::view::{empty_block, pane_block, placeholder};
+
+/// From these widths two, then all four platforms' SQL show side by side.
+const TWO_PLATFORMS_FROM: u16 = 80;
+const ALL_PLATFORMS_FROM: u16 = 160;
+
+pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let m = &app.metrics;
+    if !m.loaded {
+        placeholder("loading the metric definitions…", theme, area, frame);
+        return;
+    }
+    if let Some(error) = &m.error {
+        empty_block(
+            pane_block(" Metrics ", theme, true),
+            error,
+            theme,
+            area,
+            frame,
+        );
+        return;
+    }
+    let [list, right] =
+        Layout::horizontal([Constraint::Length(34), Constraint::Fill(1)]).areas(area);
+    render_list(app, theme, list, frame);
+    let Some(metric) = m.selected_metric() else {
+        return;
+    };
+    let [about, sql] =
+        Layout::vertical([Constraint::Percentage(45), Constraint::Fill(1)]).areas(right);
+    render_about(app, metric, theme, about, frame);
+    render_sql_panes(app, metric, theme, sql, frame);
+}
+
+fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let m = &app.metrics;
+    let metrics = m.ordered();
+    let height = area.height.saturating_sub(2) as usize;
+    let offset = scroll(&m.offset, m.selected, metrics.len(), height);
+    let rows = metrics
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, def)| {
+            Row::new(vec![
+                Cell::from(Span::styled(
+                    def.category.chars().take(9).collect::<String>(),
+                    theme.muted,
+                )),
+                Cell::from(def.display_name.clone()),
+            ])
+            .style(theme.row(i == m.selected))
+        });
+    let title = format!(" {} metrics ", metrics.len());
+    frame.render_widget(
+        Table::new(rows, [Constraint::Length(9), Constraint::Fill(1)])
+            .block(pane_block(title, theme, true)),
+        area,
+    );
+}
+
+fn number(v: Option<f64>, unit: Option<&str>) -> String {
+    match (v, unit) {
+        (None, _) => "–".into(),
+        (Some(v), Some("share")) => format!("{:.1}%", v * 100.0),
+        (Some(v), Some("dollars")) => format!("${v:.2}"),
+        (Some(v), _) if v.fract() == 0.0 => format!("{v:.0}"),
+        (Some(v), _) => format!("{v:.3}"),
+    }
+}
+
+fn render_about(app: &App, def: &MetricDef, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let label = |t: &str| Span::styled(format!("{t:<9}"), theme.muted);
+    let mut lines = vec![
+        Line::raw(def.definition.trim().to_string()),
+        Line::from(vec![
+            label("owner"),
+            Span::raw(format!("{} · steward {}", def.owner, def.steward)),
+        ]),
+        Line::from(vec![
+            label("type"),
+            Span::raw(format!(
+                "{:?} · version {} · dimensions: {}",
+                def.kind,
+                def.version(),
+                if def.dimensions.is_empty() {
+                    "none".into()
+                } else {
+                    def.dimensions.join(", ")
+                }
+            )),
+        ]),
+    ];
+    for v in &def.versions {
+        lines.push(Line::from(vec![
+            label(&format!("v{}", v.version)),
+            Span::raw(format!("{} {}: {}", v.date, v.author, v.change)),
+        ]));
+    }
+    let value = app.metrics.value.as_ref().filter(|v| v.metric == def.name);
+    match value {
+        Some(v) => {
+            lines.push(Line::from(vec![
+                label("value"),
+                Span::styled(number(v.value, def.unit.as_deref()), theme.header),
+                Span::raw(format!(" as of {} (definition v{})", v.as_of, v.version)),
+            ]));
+            if let Some(by) = &v.dimension {
+                let parts: Vec<String> = v
+                    .breakdown
+                    .iter()
+                    .map(|(d, x)| {
+                        format!(
+                            "{} {}",
+                            d.as_deref().unwrap_or("(none)"),
+                            number(*x, def.unit.as_deref())
+                        )
+                    })
+                    .collect();
+                lines.push(Line::from(vec![
+                    label(&format!("by {by}")),
+                    Span::raw(parts.join(" · ")),
+                ]));
+            }
+        }
+        None => lines.push(Line::from(vec![
+            label("value"),
+            Span::styled(
+                "Enter computes it on the local store; b breaks it down",
+                theme.muted,
+            ),
+        ])),
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(pane_block(
+                format!(" {} ({}) ", def.display_name, def.name),
+                theme,
+                false,
+            )),
+        area,
+    );
+}
+
+fn render_sql_panes(app: &App, def: &MetricDef, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let as_of = app
+        .metrics
+        .as_of
+        .unwrap_or_else(|| chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default());
+    let Some(file) = &app.metrics.file else {
+        return;
+    };
+    let sql_of = |dialect: Dialect| {
+        render_sql(file, &def.name, dialect, as_of, None).unwrap_or_else(|e| format!("-- {e}"))
+    };
+    let show = |dialect: Dialect, area: Rect, frame: &mut Frame| {
+        frame.render_widget(
+            Paragraph::new(sql_of(dialect))
+                .wrap(Wrap { trim: false })
+                .block(pane_block(format!(" {} ", dialect.name()), theme, false)),
+            area,
+        );
+    };
+    // SQLite (what runs here) beside the platform chosen with `p`, or all four when wide.
+    let chosen = Dialect::ALL[1 + app.metrics.platform % 3];
+    if area.width >= ALL_PLATFORMS_FROM {
+        let columns = Layout::horizontal([Constraint::Fill(1); 4]).split(area);
+        for (dialect, column) in Dialect::ALL.into_iter().zip(columns.iter()) {
+            show(dialect, *column, frame);
+        }
+    } else if area.width >= TWO_PLATFORMS_FROM {
+        let [left, right] = Layout::horizontal([Constraint::Fill(1); 2]).areas(area);
+        show(Dialect::Sqlite, left, frame);
+        show(chosen, right, frame);
+    } else {
+        show(chosen, area, frame);
+    }
+}
