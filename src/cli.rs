@@ -736,7 +736,7 @@ fn cmd_quality_suggest(g: &Global, table: &str) -> Result<()> {
 /// stop on it.
 fn cmd_quality(g: &Global, project: &Project) -> Result<ExitCode> {
     let (path, text) = project.read_config("quality_checks.yaml")?;
-    let config = quality::checks::QualityConfig::parse(&path, &text)?;
+    let config = quality::checks::QualityConfig::parse(&path, &text)?.with_metrics(project)?;
     let mut db = open_db(g)?;
     let report = quality::run(
         &mut db,

@@ -155,7 +155,7 @@ pub fn run(kind: JobKind, ctx: &JobContext, progress: &dyn Progress) -> Result<S
         }
         JobKind::Quality => {
             let (path, text) = ctx.project.read_config("quality_checks.yaml")?;
-            let config = QualityConfig::parse(&path, &text)?;
+            let config = QualityConfig::parse(&path, &text)?.with_metrics(&ctx.project)?;
             let mut db = Db::open(&ctx.db_path)?;
             let r = quality::run(&mut db, &config, (&path, &text), &ctx.actor, progress)?;
             let failing = r.results.iter().filter(|x| x.status != "pass").count();

@@ -142,6 +142,14 @@ pub enum Kind {
         sql: String,
     },
     Membership,
+    /// A metric's value (from the metrics engine) within bounds, and within a change from
+    /// the previous run.
+    Metric {
+        metric: String,
+        min: Option<f64>,
+        max: Option<f64>,
+        max_change_percent: Option<f64>,
+    },
 }
 
 impl Kind {
@@ -159,6 +167,7 @@ impl Kind {
             Kind::Reconciliation => "reconciliation",
             Kind::CustomSql { .. } => "custom_sql",
             Kind::Membership => "membership",
+            Kind::Metric { .. } => "metric",
         }
     }
 
@@ -204,6 +213,9 @@ pub struct QualityConfig {
     pub samples: usize,
     pub anomaly: AnomalySettings,
     pub checks: Vec<Check>,
+    /// The metric definitions `metric` checks read (loaded with the project's config).
+    #[serde(skip)]
+    pub metrics: Option<std::sync::Arc<crate::metrics::def::MetricsFile>>,
 }
 
 const COMMON_KEYS: &[&str] = &[
@@ -225,6 +237,7 @@ fn kind_keys(kind: &str) -> &'static [&'static str] {
         "references" => &["column", "references"],
         "row_count" => &["min", "max"],
         "custom_sql" => &["sql"],
+        "metric" => &["metric", "min", "max", "max_change_percent"],
         _ => &[],
     }
 }
@@ -290,7 +303,35 @@ pub fn named_pattern(pattern: &str) -> &str {
 impl QualityConfig {
     pub fn load(project: &Project) -> Result<QualityConfig> {
         let (path, text) = project.read_config("quality_checks.yaml")?;
-        Self::parse(&path, &text)
+        Self::parse(&path, &text)?.with_metrics(project)
+    }
+
+    /// Attach the project's metric definitions, and refuse a `metric` check naming a metric
+    /// that does not exist.
+    pub fn with_metrics(mut self, project: &Project) -> Result<QualityConfig> {
+        if !self
+            .checks
+            .iter()
+            .any(|c| matches!(c.kind, Kind::Metric { .. }))
+        {
+            return Ok(self);
+        }
+        let file = crate::metrics::def::MetricsFile::load(project)?;
+        let (path, text) = project.read_config("quality_checks.yaml")?;
+        for check in &self.checks {
+            if let Kind::Metric { metric, .. } = &check.kind
+                && file.get(metric).is_none()
+            {
+                return Err(Error::config(
+                    &path,
+                    check_line(&text, &check.name),
+                    format!("checks[{}].metric", check.name),
+                    format!("no metric named '{metric}' in metrics_definitions.yaml"),
+                ));
+            }
+        }
+        self.metrics = Some(std::sync::Arc::new(file));
+        Ok(self)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<QualityConfig> {

@@ -100,6 +100,7 @@ fn judge_rows(check: &Check, failing: u64, total: u64) -> Status {
 struct RunContext {
     as_of: Value,
     totals: std::sync::Mutex<std::collections::HashMap<String, u64>>,
+    metrics: Option<std::sync::Arc<crate::metrics::def::MetricsFile>>,
 }
 
 impl RunContext {
@@ -127,6 +128,7 @@ fn run_check(
     context: &RunContext,
 ) -> Result<Outcome> {
     match sqlgen::with_as_of(sqlgen::compile(check), &context.as_of) {
+        Compiled::Metric => metric_check(conn, check, context),
         Compiled::Rows {
             failing,
             total,
@@ -176,6 +178,69 @@ fn run_check(
             })
         }
     }
+}
+
+/// A metric's value within bounds and within a change from the previous run.
+fn metric_check(
+    conn: &rusqlite::Connection,
+    check: &Check,
+    context: &RunContext,
+) -> Result<Outcome> {
+    let checks::Kind::Metric {
+        metric,
+        min,
+        max,
+        max_change_percent,
+    } = &check.kind
+    else {
+        return Err(Error::Invalid("not a metric check".into()));
+    };
+    let file = context.metrics.as_ref().ok_or_else(|| {
+        Error::Invalid(
+            "metric checks need the metric definitions (load the config with its project)".into(),
+        )
+    })?;
+    let as_of = crate::metrics::data_as_of(conn)?;
+    let sql = crate::metrics::render::render(
+        file,
+        metric,
+        crate::metrics::render::Dialect::Sqlite,
+        as_of,
+        None,
+    )?;
+    let value: Option<f64> = conn.query_row(&sql, [], |r| r.get(0))?;
+    let previous = sql::history(conn, &check.name, 1)?.last().copied();
+    let mut problems = Vec::new();
+    let v = value.unwrap_or(f64::NAN);
+    // A missing value (NaN) is outside every bound.
+    if min.is_some_and(|m| v.is_nan() || v < m) {
+        problems.push(format!("below {}", min.unwrap_or_default()));
+    }
+    if max.is_some_and(|m| v.is_nan() || v > m) {
+        problems.push(format!("above {}", max.unwrap_or_default()));
+    }
+    if let (Some(limit), Some(before)) = (max_change_percent, previous)
+        && before != 0.0
+        && ((v - before) / before).abs() * 100.0 > *limit
+    {
+        problems.push(format!("moved more than {limit}% from {before}"));
+    }
+    Ok(Outcome {
+        failing: u64::from(!problems.is_empty()),
+        total: 1,
+        measured: v,
+        status: if problems.is_empty() {
+            Status::Pass
+        } else {
+            Status::Fail
+        },
+        threshold: if problems.is_empty() {
+            format!("{metric} within its bounds")
+        } else {
+            format!("{metric} {}", problems.join(", "))
+        },
+        samples: Vec::new(),
+    })
 }
 
 /// Samples as JSON with personal fields redacted.
@@ -326,6 +391,7 @@ pub fn run(
             .conn
             .query_row(&format!("SELECT {}", sqlgen::AS_OF), [], |r| r.get(0))?,
         totals: Default::default(),
+        metrics: config.metrics.clone(),
     };
     let outcomes = run_all(db, config, &context, progress)?;
     let mut rows = Vec::with_capacity(config.checks.len());

@@ -22,6 +22,8 @@ pub enum Compiled {
         max: Option<f64>,
         unit: &'static str,
     },
+    /// A metric from the metrics engine; rendered at run time with the definitions.
+    Metric,
 }
 
 pub fn quote(identifier: &str) -> String {
@@ -190,6 +192,7 @@ pub fn compile(check: &Check) -> Compiled {
             max: max.map(|m| m as f64),
             unit: "rows",
         },
+        Kind::Metric { .. } => Compiled::Metric,
         Kind::Reconciliation => Compiled::Measure {
             // Succeeded giving in the source tables minus the golden records' lifetime totals.
             sql: "SELECT (SELECT coalesce(sum(d.amount_cents), 0) FROM donation d

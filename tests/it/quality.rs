@@ -295,3 +295,47 @@ fn the_default_checks_run_clean_on_demo_data_except_the_planted_defects() {
     }
     assert_eq!(report.status, "warning");
 }
+
+#[test]
+fn a_metric_check_holds_a_metric_within_bounds_and_within_a_change_from_the_last_run() {
+    let (p, mut db) = resolved_store(400);
+    let yaml = "  - name: members
+    table: constituent
+    type: metric
+    metric: active_members
+    min: 1
+    max_change_percent: 10
+    severity: warning
+";
+    let (text, parsed) = config(yaml);
+    let config = parsed.with_metrics(&p.project()).unwrap();
+    let run = |db: &mut Db| {
+        let report =
+            quality::run(db, &config, (Path::new("q.yaml"), &text), "qa", &Silent).unwrap();
+        report.results[0].clone()
+    };
+    let first = run(&mut db);
+    assert_eq!(first.status, "pass", "{first:?}");
+    assert!(first.measured > 10.0);
+    db.conn
+        .execute("DELETE FROM donation WHERE id % 2 = 0", [])
+        .unwrap();
+    let second = run(&mut db);
+    assert_eq!(second.status, "fail", "{second:?}");
+    assert!(
+        second.threshold.contains("moved more than 10%"),
+        "{}",
+        second.threshold
+    );
+
+    let unknown = config_with_metric("no_such_metric");
+    let err = unknown.with_metrics(&p.project()).unwrap_err().to_string();
+    assert!(err.contains("no metric named 'no_such_metric'"), "{err}");
+}
+
+fn config_with_metric(metric: &str) -> QualityConfig {
+    config(&format!(
+        "  - name: m\n    table: constituent\n    type: metric\n    metric: {metric}\n    severity: info\n"
+    ))
+    .1
+}

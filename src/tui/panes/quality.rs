@@ -129,7 +129,7 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
                 Cell::from(format!("{}: {}", r.table_name, r.check_name)),
                 Cell::from(format!(
                     "{:.0}",
-                    if r.check_type == "row_count" {
+                    if matches!(r.check_type.as_str(), "row_count" | "metric") {
                         r.measured
                     } else {
                         r.failing as f64
