@@ -133,7 +133,7 @@ fn render_about(app: &App, def: &MetricDef, theme: &Theme, area: Rect, frame: &m
                     })
                     .collect();
                 lines.push(Line::from(vec![
-                    label(&format!("by {by}")),
+                    Span::styled(format!("by {by}: "), theme.muted),
                     Span::raw(parts.join(" · ")),
                 ]));
             }
