@@ -152,6 +152,17 @@ pub struct Exists {
     pub filters: Vec<Filter>,
 }
 
+/// The constituent's total of `column` over the `this` rows exceeds its total over the
+/// `than` rows (an upgrade: gave more this period than last).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GreaterTotal {
+    pub entity: String,
+    pub column: String,
+    pub this: Vec<Filter>,
+    pub than: Vec<Filter>,
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum Filter {
@@ -166,6 +177,9 @@ pub enum Filter {
     },
     NotExists {
         not_exists: Exists,
+    },
+    GreaterTotal {
+        greater_total: GreaterTotal,
     },
 }
 
@@ -485,6 +499,19 @@ fn check_filters(entity: &Entity, filters: &[Filter]) -> std::result::Result<(),
                     return Err(format!("no entity '{}'", e.entity));
                 };
                 check_filters(inner, &e.filters)?;
+            }
+            Filter::GreaterTotal { greater_total: g } => {
+                let Some(inner) = self::entity(&g.entity) else {
+                    return Err(format!("no entity '{}'", g.entity));
+                };
+                if inner.column(&g.column) != Some(ColumnType::Number) {
+                    return Err(format!(
+                        "'{}' is not a number column of '{}'",
+                        g.column, g.entity
+                    ));
+                }
+                check_filters(inner, &g.this)?;
+                check_filters(inner, &g.than)?;
             }
         }
     }

@@ -6,8 +6,8 @@ use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 
 use super::def::{
-    Aggregate, Entity, Exists, Filter, Literal, MetricDef, MetricType, MetricsFile, RelativeDate,
-    entity, formula_names,
+    Aggregate, Entity, Exists, Filter, GreaterTotal, Literal, MetricDef, MetricType, MetricsFile,
+    RelativeDate, entity, formula_names,
 };
 use crate::error::{Error, Result};
 
@@ -128,6 +128,9 @@ impl Ctx<'_> {
                 }
                 Filter::Exists { exists } => self.exists(alias, exists, depth, false),
                 Filter::NotExists { not_exists } => self.exists(alias, not_exists, depth, true),
+                Filter::GreaterTotal { greater_total } => {
+                    self.greater_total(alias, greater_total, depth)
+                }
             })
             .collect()
     }
@@ -143,6 +146,26 @@ impl Ctx<'_> {
             if negate { "NOT " } else { "" },
             self.dialect.relation(inner),
             conditions.join(" AND ")
+        ))
+    }
+
+    fn greater_total(&self, alias: &str, g: &GreaterTotal, depth: usize) -> Result<String> {
+        let inner =
+            entity(&g.entity).ok_or_else(|| Error::Invalid(format!("no entity '{}'", g.entity)))?;
+        let total = |name: &str, filters: &[Filter]| -> Result<String> {
+            let mut conditions = vec![format!("{name}.constituent_id = {alias}.constituent_id")];
+            conditions.extend(self.filters(name, filters, depth + 1)?);
+            Ok(format!(
+                "(SELECT COALESCE(SUM({name}.{}), 0) FROM {} {name} WHERE {})",
+                g.column,
+                self.dialect.relation(inner),
+                conditions.join(" AND ")
+            ))
+        };
+        Ok(format!(
+            "{} > {}",
+            total(&format!("a{depth}"), &g.this)?,
+            total(&format!("b{depth}"), &g.than)?
         ))
     }
 

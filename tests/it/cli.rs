@@ -74,3 +74,61 @@ fn a_bad_config_exits_1_naming_file_line_and_key() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("config/sources.yaml:6: persn:"), "{err}");
 }
+
+#[test]
+fn cpm_quality_exits_1_when_a_critical_check_fails_and_suggest_prints_adoptable_checks() {
+    let (p, db) = crate::common::resolved_store(300);
+    drop(db);
+    let out = cpm(&p, &["quality"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("run 1 · WARNING"));
+
+    p.write_config(
+        "quality_checks.yaml",
+        "samples: 2\nanomaly: { min_history: 5, sensitivity: 4.0 }\nchecks:\n  - name: too few gifts\n    table: donation\n    type: row_count\n    min: 1000000000\n    severity: critical\n",
+    );
+    let out = cpm(&p, &["quality", "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failed critical check stops a pipeline"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "critical");
+
+    let out = cpm(&p, &["quality", "suggest", "donation"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let suggested = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        suggested.contains("type: allowed_values") && suggested.contains("succeeded"),
+        "{suggested}"
+    );
+    assert!(
+        suggested.contains("column: amount_cents") && suggested.contains("type: range"),
+        "{suggested}"
+    );
+    // What it suggests is a valid check list for this store.
+    let config = format!(
+        "samples: 2\nanomaly: {{ min_history: 5, sensitivity: 4.0 }}\nchecks:\n{}",
+        suggested.lines().skip(1).collect::<Vec<_>>().join("\n")
+    );
+    p.write_config("quality_checks.yaml", &config);
+    let out = cpm(&p, &["quality"]);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("PASS"));
+
+    let out = cpm(&p, &["quality", "suggest", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+}

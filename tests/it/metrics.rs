@@ -145,7 +145,26 @@ fn sqlite_values_match_an_independent_computation_to_the_cent() {
         .values()
         .filter(|g| g.iter().any(|(d, _)| prior(d)) && !g.iter().any(|(d, _)| current(d)))
         .count();
-    assert!(active > 20 && lybunt > 5);
+    let prior_12 = in_window(
+        year_ago
+            .checked_sub_months(chrono::Months::new(12))
+            .unwrap(),
+        year_ago,
+        true,
+    );
+    let total = |g: &Vec<(NaiveDate, i64)>, w: &dyn Fn(&NaiveDate) -> bool| -> i64 {
+        g.iter().filter(|(d, _)| w(d)).map(|(_, c)| c).sum()
+    };
+    let upgraded = gifts
+        .values()
+        .filter(|g| g.iter().any(|(d, _)| trailing(d)) && g.iter().any(|(d, _)| prior_12(d)))
+        .filter(|g| total(g, &trailing) > total(g, &prior_12))
+        .count();
+    assert!(active > 20 && lybunt > 5 && upgraded > 5);
+    assert_eq!(
+        value(&db, &file, "donors_upgraded_12m", as_of),
+        upgraded as f64
+    );
     assert_eq!(value(&db, &file, "active_members", as_of), active as f64);
     assert_eq!(value(&db, &file, "lybunt", as_of), lybunt as f64);
     let giving = value(&db, &file, "giving_12m", as_of);
@@ -179,6 +198,7 @@ proptest! {
             prop_assert!((rate - v("donors_retained_fy") / v("donors_prior_fy")).abs() < 1e-12);
         }
         prop_assert!(v("reactivated_donors") <= v("lapsed_pool"));
+        prop_assert!(v("donors_upgraded_12m") <= v("donors_retained_12m"));
         prop_assert!(v("sustainers_retained_12m") <= v("sustainers_a_year_ago"));
     }
 }
