@@ -466,11 +466,23 @@ fn cmd_resolve(
             "golden records {} (kept ids {}, new {}, retired {}, changed {})",
             s.write.constituents, s.write.kept, s.write.created, s.write.retired, s.write.changed
         );
-        for c in &s.capped_blocks {
+        // The largest few, and how many there are by key (all of them with --json).
+        let mut capped: Vec<_> = s.capped_blocks.iter().collect();
+        capped.sort_by_key(|c| std::cmp::Reverse(c.size));
+        if !capped.is_empty() {
+            let mut by_key: std::collections::BTreeMap<&str, usize> = Default::default();
+            for c in &capped {
+                *by_key.entry(c.key.as_str()).or_default() += 1;
+            }
+            let counts: Vec<String> = by_key.iter().map(|(k, n)| format!("{k} {n}")).collect();
             println!(
-                "capped block: {} key shared by {} records (compared on other keys only)",
-                c.key, c.size
+                "capped blocks (compared on their other keys only): {} — {}",
+                capped.len(),
+                counts.join(", ")
             );
+            for c in capped.iter().take(5) {
+                println!("  largest: {} key shared by {} records", c.key, c.size);
+            }
         }
         println!(
             "time ms: load {} block {} compare {} cluster {} write {}",
