@@ -64,14 +64,35 @@ pub fn score_pairs(
         .par_iter()
         .with_min_len(4096)
         .filter_map(|&(a, b)| {
-            let scored = compare::compare(&records[a as usize], &records[b as usize], config);
-            (scored.conflict || scored.score >= config.thresholds.review).then_some(Candidate {
-                a,
-                b,
-                scored,
-            })
+            let mut scored = compare::compare(&records[a as usize], &records[b as usize], config);
+            let keep = scored.conflict || scored.score >= config.thresholds.review;
+            if keep && scored.score < config.thresholds.review {
+                fold_conflict(&mut scored);
+            }
+            keep.then_some(Candidate { a, b, scored })
         })
         .collect()
+}
+
+/// A household conflict below the review band is kept only as a cannot-link for the run
+/// and for the record; no person reviews it. Its contributions fold into the guard and one
+/// "other fields" entry (still adding up to the score): at a million people there are
+/// millions of them, and their full lists cost gigabytes of memory and writes.
+fn fold_conflict(scored: &mut compare::Scored) {
+    let guard = scored
+        .contributions
+        .iter()
+        .find(|c| c.field == "household_guard")
+        .cloned();
+    let guard_part = guard.as_ref().map_or(0.0, |g| g.contribution);
+    scored.contributions = guard
+        .into_iter()
+        .chain(std::iter::once(compare::Contribution {
+            field: std::borrow::Cow::Borrowed("other_fields"),
+            similarity: 0.0,
+            contribution: scored.score - guard_part,
+        }))
+        .collect();
 }
 
 /// Cluster records (by index) and build their golden records.
