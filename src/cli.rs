@@ -973,9 +973,7 @@ fn cmd_bench_tui(g: &Global, project: &Project) -> Result<()> {
 fn cmd_bench(g: &Global, people: u64, dir: &std::path::Path) -> Result<()> {
     let sources = dir.join("synthetic");
     let db_path = dir.join("bench.db");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", db_path.display()));
-    }
+    cpm::store::remove_store_files(&db_path);
     let t = Instant::now();
     let generated = generate::generate(
         &GenerateOptions {

@@ -20,7 +20,7 @@ use crate::progress::{CancelToken, Progress};
 use crate::quality::{self, checks::QualityConfig};
 use crate::resolve::{self, settings::ResolutionConfig};
 use crate::score::{self, ScoreOptions, ScoreReport, settings::ScoringConfig};
-use crate::store::Db;
+use crate::store::{Db, remove_store_files};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum JobKind {
@@ -242,12 +242,6 @@ fn score_summary(r: &ScoreReport) -> String {
         tier("medium"),
         tier("low")
     )
-}
-
-fn remove_store_files(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
 }
 
 /// Progress forwarded to a callback at most ten times a second (stage changes always go

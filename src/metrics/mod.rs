@@ -16,9 +16,7 @@ use render::Dialect;
 
 /// The data's as-of date: the newest gift in the store.
 pub fn data_as_of(conn: &Connection) -> Result<NaiveDate> {
-    let newest: Option<String> =
-        conn.query_row("SELECT max(gift_date) FROM donation", [], |r| r.get(0))?;
-    newest
+    crate::store::resolve::newest_gift(conn)?
         .as_deref()
         .and_then(|d| NaiveDate::parse_from_str(d.get(..10)?, "%Y-%m-%d").ok())
         .ok_or_else(|| Error::Invalid("no gifts in the store: ingest sources first".into()))

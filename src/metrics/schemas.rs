@@ -8,6 +8,7 @@ use rusqlite::Connection;
 use super::def::ENTITIES;
 use super::render::Dialect;
 use crate::error::Result;
+use crate::store::PERSONAL_COLUMNS;
 
 /// Which warehouse layer each store table belongs to.
 pub const LAYERS: &[(&str, &[&str])] = &[
@@ -40,24 +41,6 @@ pub const LAYERS: &[(&str, &[&str])] = &[
             "metric_value",
         ],
     ),
-];
-
-/// Personal columns: masked for analysts where the platform can.
-pub const PERSONAL: &[&str] = &[
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "address1",
-    "address2",
-    "date_of_birth",
-    "n_first",
-    "n_first_canon",
-    "n_last",
-    "n_email",
-    "n_phone",
-    "n_address",
-    "n_unit",
 ];
 
 /// Statements sqlparser 0.64 cannot parse although the platform accepts them; they are
@@ -209,7 +192,7 @@ fn masking(conn: &Connection, dialect: Dialect) -> Result<String> {
         .flat_map(|(layer, table, columns)| {
             columns
                 .into_iter()
-                .filter(|(c, _)| PERSONAL.contains(&c.as_str()))
+                .filter(|(c, _)| PERSONAL_COLUMNS.contains(&c.as_str()))
                 .map(move |(c, _)| (format!("{layer}.{table}"), c))
         })
         .collect();

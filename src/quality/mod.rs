@@ -13,29 +13,10 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::store::Db;
 use crate::store::quality::{self as sql, ResultRow, RunRow};
+use crate::store::{Db, PERSONAL_COLUMNS};
 use checks::{Check, QualityConfig, Severity};
 use sqlgen::Compiled;
-
-/// Columns whose values never go into stored samples.
-const PERSONAL: &[&str] = &[
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "address1",
-    "address2",
-    "date_of_birth",
-    "n_first",
-    "n_first_canon",
-    "n_last",
-    "n_email",
-    "n_phone",
-    "n_address",
-    "n_unit",
-    "name",
-];
 
 pub const REDACTED: &str = "[redacted]";
 
@@ -251,7 +232,7 @@ fn redact(samples: &[sql::Sample]) -> serde_json::Value {
             let map: serde_json::Map<String, serde_json::Value> = row
                 .iter()
                 .map(|(column, value)| {
-                    let shown = if PERSONAL.contains(&column.as_str()) {
+                    let shown = if PERSONAL_COLUMNS.contains(&column.as_str()) {
                         serde_json::Value::String(REDACTED.into())
                     } else {
                         match value {
@@ -469,7 +450,10 @@ pub fn suggest(db: &Db, table: &str) -> Result<String> {
     let rows = sql::count(&db.conn, &format!("SELECT count(*) FROM {t}"), &[])?;
     let mut out =
         format!("# Suggested checks for {table} ({rows} rows profiled). Review before adopting.\n");
-    for column in columns.iter().filter(|c| !PERSONAL.contains(&c.as_str())) {
+    for column in columns
+        .iter()
+        .filter(|c| !PERSONAL_COLUMNS.contains(&c.as_str()))
+    {
         let c = sqlgen::quote(column);
         let nulls = sql::count(
             &db.conn,

@@ -125,6 +125,33 @@ fn register_regexp(conn: &Connection) -> Result<()> {
 /// Create the database file with mode 0600 before SQLite opens it, so there is never a
 /// moment when it exists with wider permissions. SQLite's -wal and -shm files copy the
 /// main file's permissions.
+/// Columns holding personal data: redacted in stored quality samples and masked in the
+/// warehouse schemas.
+pub const PERSONAL_COLUMNS: &[&str] = &[
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "address1",
+    "address2",
+    "date_of_birth",
+    "n_first",
+    "n_first_canon",
+    "n_last",
+    "n_email",
+    "n_phone",
+    "n_address",
+    "n_unit",
+    "name",
+];
+
+/// Delete a store file with its WAL and shared-memory files, if they exist.
+pub fn remove_store_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
 /// A new file (truncating an old one) readable and writable by its owner only, for
 /// anything holding personal data.
 pub fn create_private(path: &Path) -> Result<std::fs::File> {

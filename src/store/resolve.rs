@@ -466,10 +466,14 @@ fn refresh_summaries(conn: &Connection, as_of: &str) -> Result<()> {
     Ok(())
 }
 
+/// The data's as-of date: the newest gift (`None` before any gift is loaded).
+pub fn newest_gift(conn: &Connection) -> Result<Option<String>> {
+    Ok(conn.query_row("SELECT max(gift_date) FROM donation", [], |r| r.get(0))?)
+}
+
+/// The as-of date summaries are computed for: the newest gift, else today.
 pub fn data_as_of(conn: &Connection) -> Result<String> {
-    let d: Option<String> =
-        conn.query_row("SELECT max(gift_date) FROM donation", [], |r| r.get(0))?;
-    Ok(d.unwrap_or_else(|| chrono::Utc::now().format("%Y-%m-%d").to_string()))
+    Ok(newest_gift(conn)?.unwrap_or_else(|| chrono::Utc::now().format("%Y-%m-%d").to_string()))
 }
 
 #[allow(clippy::too_many_arguments)] // one column each; a struct would only rename them

@@ -466,9 +466,9 @@ pub fn set_triage(
 
 /// The data's as-of date as a `Day`: the newest gift.
 pub fn as_of_day(conn: &Connection) -> Result<Option<Day>> {
-    let newest: Option<String> =
-        conn.query_row("SELECT max(gift_date) FROM donation", [], |r| r.get(0))?;
-    Ok(newest.as_deref().and_then(parse_day))
+    Ok(super::resolve::newest_gift(conn)?
+        .as_deref()
+        .and_then(parse_day))
 }
 
 /// Write the whole risk list (`tier` or all) in `sort` order to a CSV file for a call
