@@ -278,6 +278,11 @@ fn unknown_keys(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// An error about `key` of `check`, at its line of the file.
+fn check_error(path: &Path, line: usize, check: &Check, key: &str, message: String) -> Error {
+    Error::config(path, line, format!("checks[{}].{key}", check.name), message)
+}
+
 /// The 1-based line of `- name: NAME` (0 if not found).
 fn check_line(text: &str, name: &str) -> usize {
     text.lines()
@@ -354,14 +359,8 @@ impl QualityConfig {
         let mut seen = std::collections::HashSet::new();
         for check in &self.checks {
             let line = check_line(text, &check.name);
-            let fail = |key: &str, message: String| {
-                Err(Error::config(
-                    path,
-                    line,
-                    format!("checks[{}].{key}", check.name),
-                    message,
-                ))
-            };
+            let fail =
+                |key: &str, message: String| Err(check_error(path, line, check, key, message));
             if !seen.insert(check.name.as_str()) {
                 return fail("name", "two checks have this name".into());
             }
@@ -421,14 +420,8 @@ impl QualityConfig {
     ) -> Result<()> {
         for check in &self.checks {
             let line = check_line(text, &check.name);
-            let fail = |key: &str, message: String| {
-                Err(Error::config(
-                    path,
-                    line,
-                    format!("checks[{}].{key}", check.name),
-                    message,
-                ))
-            };
+            let fail =
+                |key: &str, message: String| Err(check_error(path, line, check, key, message));
             let columns = columns_of(&check.table)?;
             if columns.is_empty() {
                 return fail("table", format!("the store has no table '{}'", check.table));

@@ -55,9 +55,14 @@ fn config(check_yaml: &str) -> (String, QualityConfig) {
     (text, config)
 }
 
+/// Run `config` (parsed from `text`, as "q.yaml") on `db`.
+fn run(db: &mut Db, text: &str, config: &QualityConfig) -> cpm::Result<quality::QualityReport> {
+    quality::run(db, config, (Path::new("q.yaml"), text), "qa", &Silent)
+}
+
 fn status(db: &mut Db, check_yaml: &str) -> (String, i64) {
     let (text, config) = config(check_yaml);
-    let report = quality::run(db, &config, (Path::new("q.yaml"), &text), "qa", &Silent).unwrap();
+    let report = run(db, &text, &config).unwrap();
     let r = &report.results[0];
     (r.status.clone(), r.failing)
 }
@@ -164,10 +169,7 @@ fn a_run_reports_its_worst_severity_and_changes_since_the_last_run_and_redacts_s
     fail_above: 5
 ";
     let (text, config) = config(yaml);
-    let run = |db: &mut Db| {
-        quality::run(db, &config, (Path::new("q.yaml"), &text), "qa", &Silent).unwrap()
-    };
-    let first = run(&mut db);
+    let first = run(&mut db, &text, &config).unwrap();
     assert_eq!(first.status, "warning", "the critical check only warned");
     assert!(!first.blocks());
     let emails = first
@@ -184,7 +186,7 @@ fn a_run_reports_its_worst_severity_and_changes_since_the_last_run_and_redacts_s
     db.conn
         .execute("UPDATE t SET email = 'fixed@example.org' WHERE id <= 3", [])
         .unwrap();
-    let second = run(&mut db);
+    let second = run(&mut db, &text, &config).unwrap();
     assert_eq!(second.status, "critical");
     assert!(second.blocks());
     let by_name = |name: &str| {
@@ -211,14 +213,7 @@ fn the_anomaly_band_flags_a_spike_in_a_measured_value_but_not_its_usual_wobble()
                 .execute("INSERT INTO t (a) VALUES ('x')", [])
                 .unwrap();
         }
-        let report = quality::run(
-            &mut db,
-            &config,
-            (Path::new("q.yaml"), &text),
-            "qa",
-            &Silent,
-        )
-        .unwrap();
+        let report = run(&mut db, &text, &config).unwrap();
         assert!(report.results[0].anomaly.is_none(), "usual wobble flagged");
     }
     for _ in 0..60 {
@@ -226,14 +221,7 @@ fn the_anomaly_band_flags_a_spike_in_a_measured_value_but_not_its_usual_wobble()
             .execute("INSERT INTO t (a) VALUES ('spike')", [])
             .unwrap();
     }
-    let report = quality::run(
-        &mut db,
-        &config,
-        (Path::new("q.yaml"), &text),
-        "qa",
-        &Silent,
-    )
-    .unwrap();
+    let report = run(&mut db, &text, &config).unwrap();
     let anomaly = report.results[0]
         .anomaly
         .as_deref()
@@ -247,15 +235,7 @@ fn checks_on_tables_or_columns_the_store_lacks_are_refused_before_running() {
     let (text, config) = config(
         "  - name: c\n    table: t\n    type: not_null\n    columns: [nope]\n    severity: info\n",
     );
-    let err = quality::run(
-        &mut db,
-        &config,
-        (Path::new("q.yaml"), &text),
-        "qa",
-        &Silent,
-    )
-    .unwrap_err()
-    .to_string();
+    let err = run(&mut db, &text, &config).unwrap_err().to_string();
     assert!(
         err.contains("q.yaml:6:") && err.contains("table 't' has no column 'nope'"),
         "{err}"
@@ -309,18 +289,14 @@ fn a_metric_check_holds_a_metric_within_bounds_and_within_a_change_from_the_last
 ";
     let (text, parsed) = config(yaml);
     let config = parsed.with_metrics(&p.project()).unwrap();
-    let run = |db: &mut Db| {
-        let report =
-            quality::run(db, &config, (Path::new("q.yaml"), &text), "qa", &Silent).unwrap();
-        report.results[0].clone()
-    };
-    let first = run(&mut db);
+    let check = |db: &mut Db| run(db, &text, &config).unwrap().results[0].clone();
+    let first = check(&mut db);
     assert_eq!(first.status, "pass", "{first:?}");
     assert!(first.measured > 10.0);
     db.conn
         .execute("DELETE FROM donation WHERE id % 2 = 0", [])
         .unwrap();
-    let second = run(&mut db);
+    let second = check(&mut db);
     assert_eq!(second.status, "fail", "{second:?}");
     assert!(
         second.threshold.contains("moved more than 10%"),
