@@ -447,6 +447,13 @@ pub struct App {
 
 type Effects = Vec<Effect>;
 
+/// Move a selection by `delta` within a list of `len` rows, stopping at either end.
+fn step(selected: &mut usize, delta: isize, len: usize) {
+    *selected = selected
+        .saturating_add_signed(delta)
+        .min(len.saturating_sub(1));
+}
+
 impl App {
     pub fn new(options: AppOptions) -> App {
         App {
@@ -893,53 +900,36 @@ impl App {
 
     fn move_by(&mut self, delta: isize) -> Effects {
         match self.tab {
-            Tab::Review => {
-                let last = self.review.items.len().saturating_sub(1);
-                self.review.selected = self.review.selected.saturating_add_signed(delta).min(last);
-                vec![]
-            }
+            Tab::Review => step(&mut self.review.selected, delta, self.review.items.len()),
             Tab::Constituents => match &mut self.constituents.detail {
                 Some(detail) => {
                     let n = detail.data.as_ref().map_or(0, |d| d.records.len());
-                    detail.selected_record = detail
-                        .selected_record
-                        .saturating_add_signed(delta)
-                        .min(n.saturating_sub(1));
-                    vec![]
+                    step(&mut detail.selected_record, delta, n);
                 }
                 None => {
                     let need = self.constituents.list.move_by(delta);
-                    self.load_more(need)
+                    return self.load_more(need);
                 }
             },
-            Tab::Jobs => {
-                let last = self.jobs.jobs.len().saturating_sub(1);
-                self.jobs.selected = self.jobs.selected.saturating_add_signed(delta).min(last);
-                vec![]
-            }
-            Tab::Risk => {
-                let last = self.risk.rows.len().saturating_sub(1);
-                self.risk.selected = self.risk.selected.saturating_add_signed(delta).min(last);
-                vec![]
-            }
-            Tab::Quality => {
-                let last = self.quality.results.len().saturating_sub(1);
-                self.quality.selected =
-                    self.quality.selected.saturating_add_signed(delta).min(last);
-                vec![]
-            }
+            Tab::Jobs => step(&mut self.jobs.selected, delta, self.jobs.jobs.len()),
+            Tab::Risk => step(&mut self.risk.selected, delta, self.risk.rows.len()),
+            Tab::Quality => step(
+                &mut self.quality.selected,
+                delta,
+                self.quality.results.len(),
+            ),
             Tab::Metrics => {
-                let last = self.metrics.ordered().len().saturating_sub(1);
+                let len = self.metrics.ordered().len();
                 let m = &mut self.metrics;
                 let before = m.selected;
-                m.selected = m.selected.saturating_add_signed(delta).min(last);
+                step(&mut m.selected, delta, len);
                 if m.selected != before {
                     m.value = None;
                     m.by = None;
                 }
-                vec![]
             }
         }
+        vec![]
     }
 
     fn load_more(&mut self, need: Need) -> Effects {
