@@ -164,6 +164,7 @@ pub fn ingest(
 ) -> Result<IngestReport> {
     let (_, sources) = crate::config::load_sources(project)?;
     let mut report = IngestReport::default();
+    let checkpointer = crate::store::Checkpointer::start(db);
     for source in &sources.sources {
         if !options.only.is_empty() && !options.only.contains(&source.name) {
             continue;
@@ -172,7 +173,9 @@ pub fn ingest(
         report
             .batches
             .push(ingest_file(db, source, &path, progress)?);
+        checkpointer.batch_committed();
     }
+    checkpointer.finish();
     if !options.only.is_empty() && report.batches.is_empty() {
         return Err(Error::Usage(format!(
             "no configured source is named {}; see config/sources.yaml",
@@ -215,71 +218,134 @@ pub fn ingest_file(
         report.millis = started.elapsed().as_millis() as u64;
         return Ok(report);
     }
-    let mut connector = csv_connector::CsvConnector::open(source, path)?;
+    let connector = csv_connector::CsvConnector::open(source, path)?;
+    crate::store::begin_bulk_load(&db.conn)?;
+    let loaded = load_batch(db, source, path, &sha, connector, report, started, progress);
+    crate::store::end_bulk_load(&db.conn)?;
+    loaded
+}
+
+/// Rows parsed per message from the reading thread to the writing one.
+const CHUNK_ROWS: usize = 2048;
+
+/// Reading, parsing and mapping run on one thread, writing on another, so the two cores
+/// overlap text work with SQLite's B-tree work. The channel is bounded: memory stays a few
+/// chunks, whatever the file size.
+#[allow(clippy::too_many_arguments)]
+fn load_batch(
+    db: &mut Db,
+    source: &SourceConfig,
+    path: &Path,
+    sha: &str,
+    mut connector: csv_connector::CsvConnector,
+    mut report: BatchReport,
+    started: Instant,
+    progress: &dyn Progress,
+) -> Result<BatchReport> {
+    let bytes_total = connector.bytes_total();
     let tx = db
         .conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let mut writer = BatchWriter::begin(&tx, source, path, &sha)?;
-    // Person fields seen in this batch, by key: a person repeated on many fact rows is
-    // normalised and written once, and again only if their fields change.
-    let mut seen: HashMap<String, (i64, u64)> = HashMap::new();
-    let stage = format!("ingest {}", source.name);
-    let mut last_report = Instant::now();
-    while let Some(outcome) = connector.next_row() {
-        report.rows_read += 1;
-        match outcome {
-            RowOutcome::Quarantine { line, reason, raw } => {
-                writer.quarantine(line, &reason, &raw)?;
-                report.rows_quarantined += 1;
-            }
-            RowOutcome::Row(row) => {
-                let fields_hash = row.person_hash;
-                let record_id = match (seen.get(&row.key), &row.person) {
-                    (Some((id, h)), _) if *h == fields_hash => *id,
-                    (_, None) => {
-                        return Err(Error::Invalid(format!(
-                            "{}: line {}: internal error: repeated person without a previous row",
-                            path.display(),
-                            row.line
-                        )));
-                    }
-                    (_, Some(person)) => {
-                        let (id, is_new) =
-                            writer.upsert_person(&row.key, person, &person.normalize())?;
-                        if !seen.contains_key(&row.key) {
-                            if is_new {
-                                report.records_new += 1;
-                            } else {
-                                report.records_updated += 1;
-                            }
-                        }
-                        seen.insert(row.key.clone(), (id, fields_hash));
-                        id
-                    }
-                };
-                if let Some(values) = &row.fact {
-                    writer.upsert_fact(record_id, values)?;
+    let mut writer = BatchWriter::begin(&tx, source, path, sha)?;
+    std::thread::scope(|scope| -> Result<()> {
+        let (send, receive) = std::sync::mpsc::sync_channel::<(Vec<RowOutcome>, u64)>(4);
+        // Written chunks go back to be freed where they were allocated: glibc frees
+        // across threads slowly enough to undo the overlap.
+        let (give_back, written) = std::sync::mpsc::channel::<Vec<RowOutcome>>();
+        scope.spawn(move || {
+            loop {
+                while let Ok(chunk) = written.try_recv() {
+                    drop(chunk);
                 }
-                report.rows_loaded += 1;
+                let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+                while chunk.len() < CHUNK_ROWS {
+                    match connector.next_row() {
+                        Some(outcome) => chunk.push(outcome),
+                        None => break,
+                    }
+                }
+                let done = chunk.len() < CHUNK_ROWS;
+                // A send fails only when the writer stopped (an error or a cancel).
+                if send.send((chunk, connector.bytes_read())).is_err() || done {
+                    return;
+                }
             }
-        }
-        if report.rows_read.is_multiple_of(4096) {
+        });
+        let stage = format!("ingest {}", source.name);
+        let mut last_report = Instant::now();
+        // Person fields seen in this batch, by key: a person repeated on many fact rows
+        // is normalised and written once, and again only if their fields change.
+        let mut seen: HashMap<String, (i64, u64)> = HashMap::new();
+        for (chunk, bytes_read) in receive {
+            for outcome in &chunk {
+                write_row(&mut writer, &mut seen, &mut report, outcome, path)?;
+            }
+            let _ = give_back.send(chunk);
             if progress.is_cancelled() {
                 return Err(Error::Cancelled); // the transaction rolls back on drop
             }
             if last_report.elapsed().as_millis() >= 100 {
                 last_report = Instant::now();
-                progress.update(&stage, connector.bytes_read(), connector.bytes_total());
+                progress.update(&stage, bytes_read, bytes_total);
             }
         }
-    }
+        progress.update(&stage, bytes_total, bytes_total);
+        Ok(())
+    })?;
+    writer.rows_done()?;
     report.millis = started.elapsed().as_millis() as u64;
     let batch_id = writer.finish(&report)?;
     tx.commit()?;
-    progress.update(&stage, connector.bytes_total(), connector.bytes_total());
     report.batch_id = Some(batch_id);
     report.outcome = BatchOutcome::Loaded;
     Ok(report)
+}
+
+fn write_row(
+    writer: &mut BatchWriter,
+    seen: &mut HashMap<String, (i64, u64)>,
+    report: &mut BatchReport,
+    outcome: &RowOutcome,
+    path: &Path,
+) -> Result<()> {
+    report.rows_read += 1;
+    let row = match outcome {
+        RowOutcome::Quarantine { line, reason, raw } => {
+            writer.quarantine(*line, reason, raw)?;
+            report.rows_quarantined += 1;
+            return Ok(());
+        }
+        RowOutcome::Row(row) => row,
+    };
+    let record_id = match (seen.get(&row.key), &row.person) {
+        (Some((id, hash)), _) if *hash == row.person_hash => *id,
+        (_, None) => {
+            return Err(Error::Invalid(format!(
+                "{}: line {}: internal error: repeated person without a previous row",
+                path.display(),
+                row.line
+            )));
+        }
+        (_, Some(person)) => {
+            let written = seen.get(&row.key).map(|(id, _)| *id);
+            let (id, is_new) =
+                writer.upsert_person(&row.key, written, person, &person.normalize())?;
+            if !seen.contains_key(&row.key) {
+                if is_new {
+                    report.records_new += 1;
+                } else {
+                    report.records_updated += 1;
+                }
+            }
+            seen.insert(row.key.clone(), (id, row.person_hash));
+            id
+        }
+    };
+    if let Some(values) = &row.fact {
+        writer.upsert_fact(record_id, values)?;
+    }
+    report.rows_loaded += 1;
+    Ok(())
 }
 
 pub fn sha256_file(path: &Path) -> Result<String> {

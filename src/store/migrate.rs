@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../../sql/sqlite/0004_scoring.sql")),
     (5, include_str!("../../sql/sqlite/0005_quality.sql")),
     (6, include_str!("../../sql/sqlite/0006_metrics.sql")),
+    (7, include_str!("../../sql/sqlite/0007_bulk_load.sql")),
 ];
 
 pub fn latest_version() -> i64 {

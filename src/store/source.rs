@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::config::SourceConfig;
 use crate::error::Result;
@@ -35,7 +35,11 @@ pub struct BatchWriter<'a> {
     system: String,
     file: String,
     fact: Option<rusqlite::Statement<'a>>,
+    deferred: Option<DeferredIndexes>,
     find_person: rusqlite::Statement<'a>,
+    /// No record of this source was in the store when the batch began: a key not yet
+    /// written in this batch is new without asking the store.
+    source_is_new: bool,
     stamp: String,
 }
 
@@ -53,19 +57,32 @@ impl<'a> BatchWriter<'a> {
              VALUES (?1, ?2, ?3, ?4, ?4, 0, 0, 0, 0, 0, 0)",
             params![source.name, path.display().to_string(), sha256, stamp],
         )?;
-        let fact = match source.facts.as_ref().and_then(|m| fact_schema(&m.table)) {
-            Some(schema) => Some(tx.prepare(&fact_upsert_sql(schema))?),
-            None => None,
+        let batch_id = tx.last_insert_rowid();
+        let (fact, deferred) = match source.facts.as_ref().and_then(|m| fact_schema(&m.table)) {
+            Some(schema) if table_is_empty(tx, schema.table)? => {
+                // Indexes go first, so the insert is prepared against the bare table.
+                let deferred = DeferredIndexes::drop(tx, schema)?;
+                (Some(tx.prepare(&fact_insert_sql(schema))?), Some(deferred))
+            }
+            Some(schema) => (Some(tx.prepare(&fact_upsert_sql(schema))?), None),
+            None => (None, None),
         };
+        let source_is_new: bool = !tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM source_record WHERE source = ?1)",
+            [&source.name],
+            |r| r.get(0),
+        )?;
         Ok(BatchWriter {
+            source_is_new,
             find_person: tx
                 .prepare("SELECT id FROM source_record WHERE source = ?1 AND source_key = ?2")?,
             tx,
-            batch_id: tx.last_insert_rowid(),
+            batch_id,
             source: source.name.clone(),
             system: source.system.clone(),
             file: path.display().to_string(),
             fact,
+            deferred,
             stamp,
         })
     }
@@ -80,16 +97,22 @@ impl<'a> BatchWriter<'a> {
     }
 
     /// Insert or update the source record for `key`; returns its id and whether it is new.
+    /// `written` is its id when this batch has already written it.
     pub fn upsert_person(
         &mut self,
         key: &str,
+        written: Option<i64>,
         p: &PersonFields,
         n: &NormalizedPerson,
     ) -> Result<(i64, bool)> {
-        let existing: Option<i64> = self
-            .find_person
-            .query_row(params![self.source, key], |r| r.get(0))
-            .optional()?;
+        let existing: Option<i64> = match written {
+            Some(id) => Some(id),
+            None if self.source_is_new => None,
+            None => self
+                .find_person
+                .query_row(params![self.source, key], |r| r.get(0))
+                .optional()?,
+        };
         let values = params![
             self.batch_id,
             p.first_name,
@@ -155,12 +178,23 @@ impl<'a> BatchWriter<'a> {
         let Some(statement) = self.fact.as_mut() else {
             return Ok(());
         };
-        use rusqlite::ToSql;
-        let mut all: Vec<&dyn ToSql> = Vec::with_capacity(values.len() + 2);
-        all.push(&source_record_id);
-        all.push(&self.source);
-        all.extend(values.iter().map(|v| v as &dyn ToSql));
-        statement.execute(params_from_iter(all))?;
+        // Bound one by one: building a parameter list per row costs an allocation, and
+        // this runs millions of times.
+        statement.raw_bind_parameter(1, source_record_id)?;
+        statement.raw_bind_parameter(2, &self.source)?;
+        for (i, value) in values.iter().enumerate() {
+            statement.raw_bind_parameter(i + 3, value)?;
+        }
+        statement.raw_execute()?;
+        Ok(())
+    }
+
+    /// After the last row: build the indexes a first load deferred.
+    pub fn rows_done(&mut self) -> Result<()> {
+        self.fact = None;
+        if let Some(deferred) = self.deferred.take() {
+            deferred.rebuild(self.tx)?;
+        }
         Ok(())
     }
 
@@ -183,15 +217,92 @@ impl<'a> BatchWriter<'a> {
     }
 }
 
-fn fact_upsert_sql(schema: &FactSchema) -> String {
-    let columns: Vec<&str> = schema.fields.iter().map(|f| f.column).collect();
-    let key_column = schema
+fn table_is_empty(tx: &Transaction, table: &str) -> Result<bool> {
+    let any: bool = tx.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {table})"), [], |r| {
+        r.get(0)
+    })?;
+    Ok(!any)
+}
+
+/// A fact table's indexes while a first load fills it: dropped before the rows go in and
+/// built once afterwards. Random source keys would otherwise make every insert a random
+/// B-tree walk, and at millions of rows the index outgrows the page cache. All of this
+/// happens inside the batch's transaction, so a killed load leaves the indexes as they were.
+struct DeferredIndexes {
+    table: &'static str,
+    key_column: &'static str,
+    /// `CREATE INDEX` statements as the schema holds them, unique ones first.
+    create: Vec<String>,
+}
+
+impl DeferredIndexes {
+    fn drop(tx: &Transaction, schema: &FactSchema) -> Result<Self> {
+        let indexes: Vec<(String, String)> = tx
+            .prepare(
+                "SELECT name, sql FROM sqlite_master
+                 WHERE type = 'index' AND tbl_name = ?1 AND sql LIKE 'CREATE UNIQUE INDEX%'
+                 ORDER BY name",
+            )?
+            .query_map([schema.table], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (name, _) in &indexes {
+            tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+        }
+        Ok(DeferredIndexes {
+            table: schema.table,
+            key_column: key_column(schema),
+            create: indexes.into_iter().map(|(_, sql)| sql).collect(),
+        })
+    }
+
+    fn rebuild(self, tx: &Transaction) -> Result<()> {
+        for sql in &self.create {
+            match tx.execute_batch(sql) {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    // The file repeats a key: keep its last row, as the upsert of a
+                    // later load would, then build the index.
+                    tx.execute(
+                        &format!(
+                            "DELETE FROM {t} WHERE id NOT IN (SELECT max(id) FROM {t} GROUP BY source, {k})",
+                            t = self.table,
+                            k = self.key_column
+                        ),
+                        [],
+                    )?;
+                    tx.execute_batch(sql)?;
+                }
+                other => other?,
+            }
+        }
+        Ok(())
+    }
+}
+
+fn key_column(schema: &FactSchema) -> &'static str {
+    schema
         .fields
         .iter()
         .find(|f| f.name == schema.key)
         .map(|f| f.column)
-        .unwrap_or(schema.key);
+        .unwrap_or(schema.key)
+}
+
+fn fact_insert_sql(schema: &FactSchema) -> String {
+    let columns: Vec<&str> = schema.fields.iter().map(|f| f.column).collect();
     let placeholders: Vec<String> = (1..=columns.len() + 2).map(|i| format!("?{i}")).collect();
+    format!(
+        "INSERT INTO {table} (source_record_id, source, {cols}) VALUES ({ph})",
+        table = schema.table,
+        cols = columns.join(", "),
+        ph = placeholders.join(", "),
+    )
+}
+
+fn fact_upsert_sql(schema: &FactSchema) -> String {
+    let columns: Vec<&str> = schema.fields.iter().map(|f| f.column).collect();
+    let key_column = key_column(schema);
     let updates: Vec<String> = std::iter::once("source_record_id".to_string())
         .chain(
             columns
@@ -202,11 +313,8 @@ fn fact_upsert_sql(schema: &FactSchema) -> String {
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
     format!(
-        "INSERT INTO {table} (source_record_id, source, {cols}) VALUES ({ph})
-         ON CONFLICT (source, {key_column}) DO UPDATE SET {updates}",
-        table = schema.table,
-        cols = columns.join(", "),
-        ph = placeholders.join(", "),
+        "{insert} ON CONFLICT (source, {key_column}) DO UPDATE SET {updates}",
+        insert = fact_insert_sql(schema),
         updates = updates.join(", "),
     )
 }

@@ -234,12 +234,60 @@ fn an_interrupted_ingest_leaves_no_partial_batch() {
         only: vec!["wbez_donations".into()],
         source_dir: Some(dir),
     };
-    // The cancel check runs every 4096 rows, well inside the file.
+    // The cancel check runs after every chunk of 2,048 rows, well inside the file.
     let err = ingest::ingest(&mut db, &p.project(), &options, &AlwaysCancelled).unwrap_err();
     assert!(matches!(err, cpm::Error::Cancelled), "{err}");
     assert_eq!(count(&db, "SELECT count(*) FROM ingest_batch"), 0);
     assert_eq!(count(&db, "SELECT count(*) FROM source_record"), 0);
     assert_eq!(count(&db, "SELECT count(*) FROM donation"), 0);
+    // The first load had dropped the key index to build it at the end: it is back.
+    assert_eq!(index_count(&db, "donation_key"), 1);
+}
+
+fn index_count(db: &cpm::store::Db, name: &str) -> i64 {
+    db.conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn a_first_load_that_repeats_a_key_keeps_its_last_row_and_a_unique_key_index() {
+    let p = TempProject::new();
+    let file = p.root().join("gifts.csv");
+    std::fs::write(
+        &file,
+        "id,first,last,email,phone,zip,gift_id,date,amount\n\
+         P1,Ann,Lee,ann@example.com,,60614,G1,2025-01-02,10.00\n\
+         P2,Bo,Ng,bo@example.com,,60614,G2,2025-01-03,20.00\n\
+         P1,Ann,Lee,ann@example.com,,60614,G1,2025-01-02,12.50\n",
+    )
+    .unwrap();
+    p.write_config("sources.yaml", &donation_source(&file));
+    let mut db = p.db();
+    let report = ingest::ingest(&mut db, &p.project(), &IngestOptions::default(), &Silent).unwrap();
+    assert_eq!(report.rows_loaded(), 3);
+    assert_eq!(count(&db, "SELECT count(*) FROM donation"), 2);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT amount_cents FROM donation WHERE gift_key = 'G1'"
+        ),
+        1250
+    );
+    assert_eq!(index_count(&db, "donation_key"), 1);
+    assert_eq!(index_count(&db, "donation_person"), 1);
+    let duplicate = db.conn.execute(
+        "INSERT INTO donation (source_record_id, source, gift_key, gift_date, amount_cents, gift_type, status)
+         SELECT source_record_id, source, gift_key, gift_date, 1, gift_type, status FROM donation LIMIT 1",
+        [],
+    );
+    assert!(duplicate.is_err(), "the key index must be unique again");
+    // Bulk-load settings do not outlive the load.
+    assert_eq!(count(&db, "PRAGMA foreign_keys"), 1);
 }
 
 #[test]
