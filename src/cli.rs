@@ -870,7 +870,7 @@ fn cmd_score(g: &Global, project: &Project, retrain: bool, explain: Option<Strin
         report.golden_records, report.as_of, report.sustainers_scored
     );
     println!(
-        "{:<17} {:>7} {:>7} {:>6} {:>15} {:>15} {:>8} {:>7} {:>7} {:>8} {:>7}",
+        "{:<17} {:>7} {:>7} {:>6} {:>15} {:>15} {:>8} {:>7} {:>7} {:>8} {:>7} {:>6}",
         "model",
         "version",
         "rows",
@@ -881,12 +881,13 @@ fn cmd_score(g: &Global, project: &Project, retrain: bool, explain: Option<Strin
         "Brier",
         "lift@10",
         "capture",
-        "train s"
+        "train s",
+        "fit s"
     );
     let opt = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.3}"));
     for m in &report.models {
         println!(
-            "{:<17} {:>7} {:>7} {:>5.1}% {:>7} ({:>5}) {:>7} ({:>5}) {:>8.4} {:>7.4} {:>7} {:>8} {:>7.2}",
+            "{:<17} {:>7} {:>7} {:>5.1}% {:>7} ({:>5}) {:>7} ({:>5}) {:>8.4} {:>7.4} {:>7} {:>8} {:>7.2} {:>6.2}",
             m.target,
             format!(
                 "{}{}",
@@ -908,6 +909,7 @@ fn cmd_score(g: &Global, project: &Project, retrain: bool, explain: Option<Strin
                 .top_decile_capture
                 .map_or("–".into(), |c| format!("{:.0}%", c * 100.0)),
             m.millis_train as f64 / 1000.0,
+            m.millis_fit as f64 / 1000.0,
         );
     }
     println!(

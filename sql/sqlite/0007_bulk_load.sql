@@ -2,6 +2,8 @@
 -- constraint, which SQLite cannot drop). A first load into an empty fact table drops the
 -- table's indexes and builds them once, sorted, after the rows are in: inserting millions
 -- of rows into an index keyed by random source ids thrashes the page cache.
+-- Donations also gain the expiry of the card a charge used: cards expiring are the main
+-- cause of sustainers lapsing, and processors record it with each charge.
 
 CREATE TABLE donation_rebuilt (
     id               INTEGER PRIMARY KEY,
@@ -17,9 +19,10 @@ CREATE TABLE donation_rebuilt (
     recurring_start  TEXT,
     recurring_status TEXT,                   -- active | cancelled | lapsed (as of the export)
     recurring_end    TEXT,
-    campaign         TEXT
+    campaign         TEXT,
+    card_expires     TEXT                    -- the charged card's expiry (last day of its month)
 );
-INSERT INTO donation_rebuilt SELECT * FROM donation;
+INSERT INTO donation_rebuilt SELECT *, NULL FROM donation;
 DROP TABLE donation;
 ALTER TABLE donation_rebuilt RENAME TO donation;
 CREATE UNIQUE INDEX donation_key ON donation(source, gift_key);

@@ -6,7 +6,7 @@
 //! give again, attend events and raise their monthly amount. The noise: some drifters
 //! never cancel, some cancel with no warning, and failed payments are partly random.
 
-use chrono::{Days, Months, NaiveDate};
+use chrono::{Datelike, Days, Months, NaiveDate};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
@@ -30,6 +30,8 @@ pub struct Gift {
     pub status: &'static str,
     pub method: &'static str,
     pub campaign: &'static str,
+    /// The last day of the charged card's expiry month (card sustainer charges only).
+    pub card_expires: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone)]
@@ -83,6 +85,15 @@ pub fn month_start(window_start: NaiveDate, m: u32) -> NaiveDate {
     window_start
         .checked_add_months(Months::new(m))
         .unwrap_or(window_start)
+}
+
+/// The last day of the month `months` after `from`'s month: when a card issued then expires.
+fn card_expiry(from: NaiveDate, months: u32) -> NaiveDate {
+    let first = from.with_day(1).unwrap_or(from);
+    first
+        .checked_add_months(Months::new(months + 1))
+        .and_then(|next| next.pred_opt())
+        .unwrap_or(from)
 }
 
 fn clamp_day(d: NaiveDate, as_of: NaiveDate) -> NaiveDate {
@@ -234,6 +245,7 @@ fn simulate_giving(
                         "check"
                     },
                     campaign: CAMPAIGNS[rng.random_range(0..CAMPAIGNS.len())],
+                    card_expires: None,
                 });
             }
         }
@@ -256,9 +268,12 @@ fn simulate_giving(
             status: "active",
             end: None,
         });
-        // Card failures come in streaks (an expired or replaced card) until the donor
-        // updates the card; bank transfers rarely fail. Three failures in a row lapse the gift.
-        let card_trouble = 0.015 + 0.015 * normal(rng).abs();
+        // Card failures come in streaks until the donor updates the card: mostly when a card
+        // expires (the processor's account updater renews some; engaged donors update
+        // the rest ahead of time more often than not), sometimes out of the blue (a lost or
+        // replaced card). Bank transfers rarely fail. Three failures in a row lapse the gift.
+        let card_trouble = 0.004 + 0.006 * normal(rng).abs();
+        let mut card_expires = (!eft).then(|| card_expiry(start, rng.random_range(1..=48)));
         let mut card_broken = false;
         let mut consecutive_failures = 0;
         let mut months_drifting = 0u32;
@@ -285,18 +300,29 @@ fn simulate_giving(
                     status: "succeeded",
                     method: "check",
                     campaign: "major_gifts",
+                    card_expires: None,
                 });
             }
             let failed = if eft {
                 rng.random_bool(0.004)
             } else {
+                let expired = card_expires.is_some_and(|x| charge_date > x);
                 if card_broken {
                     // An engaged donor updates the card sooner.
-                    card_broken = !rng.random_bool(0.25 + 0.35 * e);
+                    card_broken = !rng.random_bool(0.15 + 0.35 * e);
+                    if !card_broken {
+                        card_expires = Some(card_expiry(charge_date, rng.random_range(36..=48)));
+                    }
+                } else if expired {
+                    if rng.random_bool(0.2 + 0.3 * e) {
+                        card_expires = Some(card_expiry(charge_date, rng.random_range(36..=48)));
+                    } else {
+                        card_broken = true;
+                    }
                 } else {
                     card_broken = rng.random_bool(card_trouble);
                 }
-                card_broken || rng.random_bool(0.005)
+                card_broken || rng.random_bool(0.004)
             };
             consecutive_failures = if failed { consecutive_failures + 1 } else { 0 };
             b.gifts.push(Gift {
@@ -306,20 +332,30 @@ fn simulate_giving(
                 status: if failed { "failed" } else { "succeeded" },
                 method: if eft { "eft" } else { "card" },
                 campaign: "sustainer",
+                card_expires,
             });
             if consecutive_failures >= 3 {
                 b.recurring[index].status = "lapsed";
                 b.recurring[index].end = Some(charge_date);
                 break;
             }
-            // Voluntary cancels: a base rate, more for the less engaged, and rising the longer
-            // a person has been drifting away (which their email opens show first).
+            // Voluntary cancels: a base rate, more for the less engaged; far more in the first
+            // months (new sustainers leave like first-year donors do) and once a person has
+            // drifted away for a quarter (their email opens stop first). Bank-transfer
+            // sustainers stay longest (DOMAIN.md: ~90 % a year against ~60 % overall).
             months_drifting = if drift[m as usize] {
                 months_drifting + 1
             } else {
                 0
             };
-            let hazard = 0.004 + 0.008 * (1.0 - e) + 0.012 * f64::from(months_drifting.min(8));
+            let new_sustainer = 0.03 * (-f64::from(m - start_month) / 4.0).exp();
+            let drifted = match months_drifting {
+                0 => 0.0,
+                1 | 2 => 0.01,
+                _ => 0.06,
+            };
+            let method = if eft { 0.5 } else { 1.0 };
+            let hazard = (0.003 + 0.006 * (1.0 - e) + new_sustainer + drifted) * method;
             if rng.random_bool(hazard.min(0.9)) {
                 let cancel = charge_date
                     .checked_add_days(Days::new(rng.random_range(1..28)))

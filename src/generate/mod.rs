@@ -51,7 +51,7 @@ pub const FILES: [&str; 4] = [
 ];
 
 const HEADERS: [&str; 5] = [
-    "donor_id,first_name,last_name,email,phone,street_address,address_line_2,city,state,zip,gift_id,gift_date,amount,gift_type,payment_status,payment_method,recurring_id,recurring_start,recurring_status,recurring_end,campaign",
+    "donor_id,first_name,last_name,email,phone,street_address,address_line_2,city,state,zip,gift_id,gift_date,amount,gift_type,payment_status,payment_method,recurring_id,recurring_start,recurring_status,recurring_end,campaign,card_expires",
     "subscriber_id,first,last,email_address,phone_number,address,city,state,postal_code,subscription_id,plan,start_date,end_date,auto_renew,status,monthly_price",
     "attendee_id,attendee_first_name,attendee_last_name,attendee_email,attendee_phone,billing_zip,ticket_id,event_name,event_date,ticket_price,ticket_status",
     "contact_id,first_name,last_name,email,zip,activity_id,period_start,sent,bounced,opened,clicked,unsubscribed,last_open_date",
@@ -296,6 +296,7 @@ fn write_donations(
                 recurring.map(|r| r.status).unwrap_or(""),
                 &recurring.and_then(|r| r.end).map(date).unwrap_or_default(),
                 gift.campaign,
+                &gift.card_expires.map(date).unwrap_or_default(),
             ],
         );
         chunk.rows[0] += 1;

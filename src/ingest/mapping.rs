@@ -79,6 +79,7 @@ static SCHEMAS: &[FactSchema] = &[
             f("recurring_status", "recurring_status", Text, false),
             f("recurring_end", "recurring_end", Date, false),
             f("campaign", "campaign", Text, false),
+            f("card_expires", "card_expires", Date, false),
         ],
     },
     FactSchema {

@@ -94,6 +94,15 @@ pub const FEATURES: &[Feature] = &[
     } else {
         "pays by bank transfer".into()
     }),
+    f!("card_expires_in_days", |v| {
+        if v >= NEVER {
+            "no card on file".into()
+        } else if v < 0.0 {
+            format!("card expired {:.0} days ago", -v)
+        } else {
+            format!("card expires in {v:.0} days")
+        }
+    }),
     f!("days_since_last_charge", |v| days_since(
         "successful monthly charge"
     )(v)),
@@ -213,6 +222,11 @@ pub fn compute(h: &History, cutoff: Day, grace: Day) -> Vec<f64> {
         .rev()
         .find(|g| g.plan.is_some())
         .is_some_and(|g| g.method == Method::Card);
+    let card_expires = gifts
+        .iter()
+        .rev()
+        .find(|g| g.plan.is_some())
+        .and_then(|g| g.card_expires);
     let last_charge = h.last_charge(cutoff).map(|g| g.day);
     let failed_in_a_row = gifts
         .iter()
@@ -291,6 +305,7 @@ pub fn compute(h: &History, cutoff: Day, grace: Day) -> Vec<f64> {
         failed(365),
         failed_in_a_row,
         f64::from(u8::from(card)),
+        card_expires.map_or(NEVER, |x| ((x - cutoff) as f64).clamp(-NEVER, NEVER - 1.0)),
         since(last_charge),
         delivered_12m as f64,
         open_rate,
@@ -324,6 +339,9 @@ mod tests {
             2000,
             &["2025-12-15", "2026-04-15"],
         );
+        for g in h.gifts.iter_mut() {
+            g.card_expires = Some(d("2026-04-30"));
+        }
         h.gifts.push(Gift {
             day: d("2024-11-30"),
             cents: 150_000,
@@ -331,6 +349,7 @@ mod tests {
             failed: false,
             plan: None,
             method: Method::Other,
+            card_expires: None,
         });
         h.subscriptions.push(Subscription {
             start: d("2022-03-01"),
@@ -379,6 +398,7 @@ mod tests {
         assert_eq!(value(&f, "days_since_last_gift"), 14.0, "2026-02-15 charge");
         // Quarters ending by 2026-03-01: the four 2025 ones (2026-01-01 ends 2026-04-02).
         assert_eq!(value(&f, "emails_delivered_12m"), 48.0);
+        assert_eq!(value(&f, "card_expires_in_days"), 60.0, "2026-04-30");
     }
 
     #[test]
@@ -393,6 +413,7 @@ mod tests {
             g.failed = true;
             g.succeeded = false;
             g.cents *= 3;
+            g.card_expires = Some(cutoff + 900); // the card was replaced later
         }
         h.plans[0].end = Some(cutoff + 10);
         h.gifts.push(Gift {
@@ -402,6 +423,7 @@ mod tests {
             failed: false,
             plan: None,
             method: Method::Card,
+            card_expires: None,
         });
         h.subscriptions[0].end = Some(cutoff + 5);
         for q in h

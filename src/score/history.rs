@@ -46,6 +46,8 @@ pub struct Gift {
     /// Index into `History::plans` for a sustainer charge.
     pub plan: Option<usize>,
     pub method: Method,
+    /// The charged card's expiry, when the source records it.
+    pub card_expires: Option<Day>,
 }
 
 /// A recurring (sustaining) gift: when it began and, once it ended, when.
@@ -168,6 +170,7 @@ pub mod build {
                 failed: is_failed,
                 plan: Some(0),
                 method: Method::Card,
+                card_expires: None,
             });
             date = date
                 .checked_add_months(chrono::Months::new(1))

@@ -164,6 +164,7 @@ mod tests {
             failed: false,
             plan: None,
             method: Method::Card,
+            card_expires: None,
         });
         donor.finish();
         assert!(in_population(Target::BecomeSustainer, &donor, cutoff, W));
@@ -183,6 +184,7 @@ mod tests {
             failed: false,
             plan: None,
             method: Method::Other,
+            card_expires: None,
         });
         assert!(label(Target::MajorGift, &donor, cutoff, W));
     }

@@ -47,6 +47,9 @@ pub struct ModelReport {
     pub train_rows: i64,
     /// Building the rows and fitting the booster and the baseline (0 when reloaded).
     pub millis_train: u64,
+    /// Of which fitting the booster (0 when reloaded).
+    #[serde(default)]
+    pub millis_fit: u64,
     pub model: Evaluation,
     pub baseline: Evaluation,
 }
@@ -158,7 +161,9 @@ fn train(
             test_y.len()
         )));
     }
+    let fit_started = Instant::now();
     let booster = Booster::fit(&train_rows, &train_y, &config.booster)?;
+    let millis_fit = fit_started.elapsed().as_millis() as u64;
     let baseline = Logistic::fit_sampled(&train_rows, &train_y, BASELINE_ROWS)?;
     let model_eval = evaluate::evaluate(&test_y, &booster.predict(&test_rows));
     let baseline_eval = evaluate::evaluate(&test_y, &baseline.predict(&test_rows));
@@ -186,6 +191,7 @@ fn train(
         test_cutoff: row.test_cutoff.clone(),
         train_rows: row.train_rows,
         millis_train: started.elapsed().as_millis() as u64,
+        millis_fit,
         model: model_eval,
         baseline: baseline_eval,
     };
@@ -215,6 +221,7 @@ fn reload(row: &ModelRow) -> Result<Option<(Booster, ModelReport)>> {
             test_cutoff: row.test_cutoff.clone(),
             train_rows: row.train_rows,
             millis_train: 0,
+            millis_fit: 0,
             model: evaluation.model,
             baseline: evaluation.baseline,
         },

@@ -191,7 +191,7 @@ mod tests {
         assert!(err.contains("tiers"), "{err}");
         assert!(err.contains(":16:"), "{err}");
 
-        let text = default_text().replace("max_depth: 4", "max_depth: 40");
+        let text = default_text().replace("max_depth: 3", "max_depth: 40");
         let err = ScoringConfig::parse(Path::new("s.yaml"), &text)
             .unwrap_err()
             .to_string();

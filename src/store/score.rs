@@ -45,7 +45,7 @@ pub fn load_histories(conn: &Connection) -> Result<Vec<History>> {
     for_each_row(
         conn,
         "SELECT cm.constituent_id, d.gift_date, d.amount_cents, d.status, d.payment_method,
-                d.recurring_id, d.recurring_start, d.recurring_end
+                d.recurring_id, d.recurring_start, d.recurring_end, d.card_expires
          FROM donation d JOIN constituent_member cm ON cm.source_record_id = d.source_record_id",
         |r| {
             let Some(day) = day_at(r, 1)? else {
@@ -80,6 +80,7 @@ pub fn load_histories(conn: &Connection) -> Result<Vec<History>> {
                 failed: status == Some("failed"),
                 plan,
                 method,
+                card_expires: day_at(r, 8)?,
             });
             Ok(())
         },

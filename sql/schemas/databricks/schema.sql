@@ -74,7 +74,8 @@ CREATE TABLE IF NOT EXISTS raw.donation (
     recurring_start STRING,
     recurring_status STRING,
     recurring_end STRING,
-    campaign STRING
+    campaign STRING,
+    card_expires STRING
 );
 
 CREATE TABLE IF NOT EXISTS raw.subscription (

@@ -74,7 +74,8 @@ CREATE TABLE IF NOT EXISTS raw.donation (
     recurring_start VARCHAR,
     recurring_status VARCHAR,
     recurring_end VARCHAR,
-    campaign VARCHAR
+    campaign VARCHAR,
+    card_expires VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS raw.subscription (
