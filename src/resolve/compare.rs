@@ -6,7 +6,10 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use strsim::{jaro_winkler, normalized_levenshtein};
 
-use super::normalize::{NormalizedPerson, nickname_compatible};
+use super::normalize::{
+    NormalizedPerson, distinct_given_names, distinct_surnames, is_joint_mailbox,
+    nickname_compatible,
+};
 use super::settings::ResolutionConfig;
 
 /// A source record as matching sees it: normalised fields only.
@@ -19,6 +22,9 @@ pub struct Rec {
     pub dob: Option<String>,
     /// How many records share this normalised last name (0 = unknown, treated as rare).
     pub last_name_count: u32,
+    /// How many other records in this record's ZIP are expected to carry its first and
+    /// last name by chance, from the name and ZIP frequencies of the file (0 = unknown).
+    pub name_coincidence: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,13 +54,17 @@ fn both<'a>(a: &'a Option<String>, b: &'a Option<String>) -> Option<(&'a str, &'
     }
 }
 
-/// First-name similarity: nickname forms and initials count as the same name.
-pub fn first_name_similarity(a: &Rec, b: &Rec) -> Option<f64> {
+fn first_tokens<'a>(a: &'a Rec, b: &'a Rec) -> Option<(&'a str, &'a str)> {
     let (x, y) = both(&a.n.first, &b.n.first)?;
-    let (x1, y1) = (
+    Some((
         x.split(' ').next().unwrap_or(x),
         y.split(' ').next().unwrap_or(y),
-    );
+    ))
+}
+
+/// First-name similarity: nickname forms and initials count as the same name.
+pub fn first_name_similarity(a: &Rec, b: &Rec) -> Option<f64> {
+    let (x1, y1) = first_tokens(a, b)?;
     if x1 == y1 || nickname_compatible(x1, y1) {
         return Some(1.0);
     }
@@ -78,10 +88,12 @@ fn last_name_similarity(a: &Rec, b: &Rec) -> Option<f64> {
     Some(jaro_winkler(x, y))
 }
 
+/// `None` also when both share a household's mailbox: it says nothing about which member
+/// a record is. (Different addresses still disagree.)
 fn email_similarity(a: &Rec, b: &Rec) -> Option<f64> {
     let (x, y) = both(&a.n.email, &b.n.email)?;
     if x == y {
-        return Some(1.0);
+        return (!is_joint_mailbox(x)).then_some(1.0);
     }
     let local = |e: &str| {
         e.split('@')
@@ -175,6 +187,63 @@ fn names_swapped(a: &Rec, b: &Rec) -> bool {
     }
 }
 
+/// A pair with no identifier in common (email, phone, address, date of birth) rests on its
+/// names and ZIP, and is judged as a careful steward would:
+/// - surnames that differ (not a typo of one another) or ZIPs that differ: not enough to
+///   show one person — below the review band;
+/// - the same names (nickname forms and typos allowed) in the same ZIP, from different
+///   systems or with nothing contradicting, at most one identifier contradicting (people
+///   keep a second email or phone), and a name rare enough there that a namesake is
+///   unlikely: merged, scoring at least one minus the namesakes expected by chance
+///   (`rare_name_below`, a quarter of it when an identifier contradicts);
+/// - anything else: a person decides — at most the top of the review band, and less for a
+///   common surname.
+///
+/// Returns the score, the rule's name and the similarity shown for it.
+fn names_only(
+    a: &Rec,
+    b: &Rec,
+    fields: &[(&str, Option<f64>)],
+    score: f64,
+    config: &ResolutionConfig,
+) -> (f64, &'static str, f64) {
+    let similarity = |name: &str| fields.iter().find(|(f, _)| *f == name).and_then(|(_, s)| *s);
+    let last = similarity("last_name");
+    let surnames_differ = last.is_some_and(|s| s < 0.9)
+        || both(&a.n.last, &b.n.last).is_some_and(|(x, y)| distinct_surnames(x, y));
+    let zip = similarity("zip");
+    let below_review = config.thresholds.review - 0.01;
+    if surnames_differ {
+        return (score.min(below_review), "different_surnames", last.unwrap_or(0.0));
+    }
+    if zip.is_some_and(|z| z < 1.0) {
+        return (score.min(below_review), "different_zip", zip.unwrap_or(0.0));
+    }
+    let same_first = first_tokens(a, b).is_some_and(|(x, y)| x == y);
+    let names_agree = similarity("first_name").is_some_and(|s| s >= 0.9)
+        && last.is_some_and(|s| s >= 0.95);
+    let contradictions = fields
+        .iter()
+        .filter(|(f, s)| matches!(*f, "email" | "phone" | "address") && s.is_some_and(|s| s < 0.5))
+        .count();
+    // With a contradiction, only the same spelling of the first name will do: nickname
+    // forms and typos of a rare name are as likely to be a relative or a namesake.
+    let rare_below = match (contradictions, same_first) {
+        (0, _) => config.rare_name_below,
+        (1, true) => config.rare_name_below / 4.0,
+        _ => 0.0,
+    };
+    let coincidence = a.name_coincidence.max(b.name_coincidence);
+    let distinct_systems = a.source != b.source || contradictions == 0;
+    if names_agree && zip == Some(1.0) && distinct_systems && coincidence < rare_below {
+        return ((1.0 - coincidence).max(score), "rare_name", 1.0 - coincidence);
+    }
+    let commonness = a.last_name_count.max(b.last_name_count).max(1) as f64;
+    let factor = (1.0 - 0.04 * commonness.ln()).clamp(0.75, 1.0);
+    let ceiling = config.thresholds.auto_match - 0.01;
+    ((score * factor).min(ceiling), "common_name", factor)
+}
+
 /// Score a pair. Returns the score with each field's contribution.
 pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
     let swapped_b;
@@ -190,6 +259,7 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
     let first = first_name_similarity(a, b);
     let last = last_name_similarity(a, b);
     let conflict = first.is_some_and(|s| s < config.guards.first_name_conflict_below)
+        || first_tokens(a, b).is_some_and(|(x, y)| distinct_given_names(x, y))
         || dob_similarity(a, b).is_some_and(|s| s == 0.0);
     let fields: [(&str, Option<f64>); 7] = [
         ("first_name", first),
@@ -206,7 +276,8 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
     let names_agree = !conflict && last.is_none_or(|s| s >= 0.85);
     for rule in &config.deterministic {
         let exact = match rule.as_str() {
-            "email" => both(&a.n.email, &b.n.email).is_some_and(|(x, y)| x == y),
+            "email" => both(&a.n.email, &b.n.email)
+                .is_some_and(|(x, y)| x == y && !is_joint_mailbox(x)),
             "phone" => both(&a.n.phone, &b.n.phone).is_some_and(|(x, y)| x == y),
             _ => false,
         };
@@ -267,16 +338,40 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
             "email" | "phone" | "address" | "date_of_birth"
         ) && c.similarity >= 0.9
     });
+    // An address is shared by a household: when it is the only identifier in common and a
+    // personal one (email, phone) contradicts, a relative with the same name is as likely
+    // as one person (a father and son, both Robert). A person decides.
+    let personal = |field: &str| {
+        contributions
+            .iter()
+            .filter(|c| c.field == field)
+            .map(|c| c.similarity)
+            .next()
+    };
+    let personal_agrees = ["email", "phone", "date_of_birth"]
+        .iter()
+        .any(|f| personal(f).is_some_and(|s| s >= 0.9));
+    let personal_contradicts = ["email", "phone"]
+        .iter()
+        .any(|f| personal(f).is_some_and(|s| s < 0.5));
+    let ceiling = config.thresholds.auto_match - 0.01;
+    if identifier_agrees && !personal_agrees && personal_contradicts && score > ceiling {
+        contributions.push(Contribution {
+            field: Cow::Borrowed("shared_address_only"),
+            similarity: 0.0,
+            contribution: ceiling - score,
+        });
+        score = ceiling;
+    }
     if !identifier_agrees && !conflict {
-        let commonness = a.last_name_count.max(b.last_name_count).max(1) as f64;
-        let factor = (1.0 - 0.04 * commonness.ln()).clamp(0.75, 1.0);
-        if factor < 1.0 {
+        let (adjusted, reason, similarity) = names_only(a, b, &fields, score, config);
+        if adjusted != score {
             contributions.push(Contribution {
-                field: Cow::Borrowed("common_name"),
-                similarity: factor,
-                contribution: score * factor - score,
+                field: Cow::Borrowed(reason),
+                similarity,
+                contribution: adjusted - score,
             });
-            score *= factor;
+            score = adjusted;
         }
     }
     if conflict && score > config.guards.cap {

@@ -159,7 +159,7 @@ pub fn run(
     let t = Instant::now();
     progress.update("resolve: load", 0, 5);
     let (mut records, raws) = sql::load_records(&db.conn)?;
-    count_last_names(&mut records);
+    count_name_frequencies(&mut records);
     summary.records = records.len() as u64;
     summary.millis_load = t.elapsed().as_millis() as u64;
 
@@ -242,21 +242,48 @@ pub fn run(
     Ok(summary)
 }
 
-/// How common each record's surname is in this file (for the weak-evidence rule).
-pub fn count_last_names(records: &mut [Rec]) {
-    let mut counts: HashMap<String, u32> = HashMap::new();
+/// How common each record's surname is in this file, and how many namesakes its ZIP is
+/// expected to hold by chance (for the names-only rule in `compare`).
+pub fn count_name_frequencies(records: &mut [Rec]) {
+    let mut firsts: HashMap<&str, u32> = HashMap::new();
+    let mut lasts: HashMap<&str, u32> = HashMap::new();
+    let mut zips: HashMap<&str, u32> = HashMap::new();
     for r in records.iter() {
-        if let Some(l) = &r.n.last {
-            *counts.entry(l.clone()).or_default() += 1;
+        for (map, value) in [
+            (&mut firsts, &r.n.first_canon),
+            (&mut lasts, &r.n.last),
+            (&mut zips, &r.n.zip),
+        ] {
+            if let Some(v) = value {
+                *map.entry(v.as_str()).or_default() += 1;
+            }
         }
     }
-    for r in records.iter_mut() {
-        r.last_name_count =
-            r.n.last
-                .as_ref()
-                .and_then(|l| counts.get(l))
-                .copied()
-                .unwrap_or(0);
+    let total = records.len().max(1) as f64;
+    let count = |map: &HashMap<&str, u32>, value: &Option<String>| {
+        value
+            .as_deref()
+            .and_then(|v| map.get(v))
+            .copied()
+            .unwrap_or(0)
+    };
+    let frequencies: Vec<(u32, f64)> = records
+        .iter()
+        .map(|r| {
+            let last = count(&lasts, &r.n.last);
+            let first = count(&firsts, &r.n.first_canon);
+            // Without a ZIP, the whole file is the place a namesake could be.
+            let place = match count(&zips, &r.n.zip) {
+                0 => total,
+                n => f64::from(n),
+            };
+            let others = (f64::from(first) / total) * (f64::from(last) / total) * place;
+            (last, others)
+        })
+        .collect();
+    for (r, (last, others)) in records.iter_mut().zip(frequencies) {
+        r.last_name_count = last;
+        r.name_coincidence = others;
     }
 }
 

@@ -66,6 +66,73 @@ pub fn canonical_first(normalised: &str) -> String {
     }
 }
 
+/// Percent of people by normalised name, from census frequency lists (`name,frequency_pct`).
+fn frequency_table(lists: &[&str]) -> HashMap<String, f64> {
+    let mut map: HashMap<String, f64> = HashMap::new();
+    for list in lists {
+        for line in list.lines().skip(1) {
+            if let Some((name, pct)) = line.split_once(',') {
+                let pct: f64 = pct.trim().parse().unwrap_or(0.0);
+                *map.entry(self::name(name)).or_default() += pct;
+            }
+        }
+    }
+    map
+}
+
+/// How common a given name is (percent of people, from the census lists in `assets/`);
+/// a name in neither list is absent.
+pub fn given_name_frequency(normalised: &str) -> Option<f64> {
+    static TABLE: OnceLock<HashMap<String, f64>> = OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            frequency_table(&[
+                include_str!("../../assets/census_female_first_names.csv"),
+                include_str!("../../assets/census_male_first_names.csv"),
+            ])
+        })
+        .get(normalised)
+        .copied()
+}
+
+/// How common a surname is (percent of people, census list in `assets/`).
+pub fn surname_frequency(normalised: &str) -> Option<f64> {
+    static TABLE: OnceLock<HashMap<String, f64>> = OnceLock::new();
+    TABLE
+        .get_or_init(|| frequency_table(&[include_str!("../../assets/census_last_names.csv")]))
+        .get(normalised)
+        .copied()
+}
+
+/// Two different spellings that are both real names name two people — Marc and Martha,
+/// Mary and Marty, Barrett and Jarrett — however alike they look: a typo seldom lands on
+/// another real name, and almost never on a common one. Names one edit apart count as
+/// distinct only when both are at least `common_pct` percent of people.
+fn distinct_names(
+    a: &str,
+    b: &str,
+    frequency: fn(&str) -> Option<f64>,
+    common_pct: f64,
+) -> bool {
+    if a == b {
+        return false;
+    }
+    let (Some(fa), Some(fb)) = (frequency(a), frequency(b)) else {
+        return false;
+    };
+    strsim::damerau_levenshtein(a, b) >= 2 || fa.min(fb) >= common_pct
+}
+
+/// Distinct given names (see `distinct_names`); nickname forms of one name are not.
+pub fn distinct_given_names(a: &str, b: &str) -> bool {
+    !nickname_compatible(a, b) && distinct_names(a, b, given_name_frequency, 0.01)
+}
+
+/// Distinct surnames (see `distinct_names`).
+pub fn distinct_surnames(a: &str, b: &str) -> bool {
+    distinct_names(a, b, surname_frequency, 0.01)
+}
+
 /// Whether two normalised first names can denote the same person through the nickname
 /// table ("bob"/"robert", "liz"/"beth" via elizabeth, "chris"/"christine").
 pub fn nickname_compatible(a: &str, b: &str) -> bool {
@@ -88,6 +155,16 @@ pub fn email(raw: &str) -> Option<String> {
         return None;
     }
     Some(e)
+}
+
+/// A household's shared mailbox ("smithfamily@", "thesmiths@", "jonesHousehold@"): it
+/// names a home, not a person, so matching does not treat it as a personal identifier.
+pub fn is_joint_mailbox(normalised_email: &str) -> bool {
+    let local = normalised_email.split('@').next().unwrap_or("");
+    ["family", "household", "joint"]
+        .iter()
+        .any(|word| local.contains(word))
+        || (local.starts_with("the") && local.ends_with('s') && local.len() > 5)
 }
 
 /// Digits only, US country code dropped; `None` unless exactly 10 digits remain.

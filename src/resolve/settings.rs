@@ -77,6 +77,9 @@ pub struct Survivorship {
 pub struct ResolutionConfig {
     pub thresholds: Thresholds,
     pub min_evidence: f64,
+    /// A names-only pair (no identifier in common) merges when fewer namesakes than this
+    /// are expected by chance in its ZIP.
+    pub rare_name_below: f64,
     pub deterministic: Vec<String>,
     pub guards: Guards,
     pub blocking: Blocking,
@@ -121,6 +124,13 @@ impl ResolutionConfig {
                     "need 0 < review < auto_match <= 1, got review {} and auto_match {}",
                     t.review, t.auto_match
                 ),
+            );
+        }
+        if !(0.0..=1.0).contains(&self.rare_name_below) {
+            return err(
+                "rare_name_below",
+                "rare_name_below",
+                format!("must be between 0 and 1, got {}", self.rare_name_below),
             );
         }
         if !(0.0..=1.0).contains(&self.min_evidence) {
