@@ -31,6 +31,17 @@ fn key_of(kind: &str, r: &Rec) -> Option<String> {
         "first_last" => format!("{}|{}", r.n.first_canon.as_deref()?, r.n.last.as_deref()?),
         "first_zip" => format!("{}|{}", r.n.first_canon.as_deref()?, z?),
         "address_zip" => format!("{}|{}", r.n.address.as_deref()?, z?),
+        // Both names in alphabetical order: finds first and last entered the wrong way round.
+        "names_zip" => {
+            let first = r.n.first.as_deref()?.split(' ').next()?;
+            let last = r.n.last.as_deref()?;
+            let (x, y) = if first <= last {
+                (first, last)
+            } else {
+                (last, first)
+            };
+            format!("{x}|{y}|{}", z?)
+        }
         _ => return None,
     })
 }

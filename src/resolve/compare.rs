@@ -25,6 +25,8 @@ pub struct Rec {
     /// How many other records in this record's ZIP are expected to carry its first and
     /// last name by chance, from the name and ZIP frequencies of the file (0 = unknown).
     pub name_coincidence: f64,
+    /// The same, anywhere in the file.
+    pub name_coincidence_in_file: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -175,14 +177,21 @@ fn dob_similarity(a: &Rec, b: &Rec) -> Option<f64> {
     })
 }
 
-/// Swap first and last when the record has them the wrong way round for this pair.
+/// Swap first and last when the record has them the wrong way round for this pair: each
+/// name matches the other's opposite field (allowing a typo) better than its own.
 fn names_swapped(a: &Rec, b: &Rec) -> bool {
     match (
         both(&a.n.first, &b.n.last),
         both(&a.n.last, &b.n.first),
         both(&a.n.first, &b.n.first),
+        both(&a.n.last, &b.n.last),
     ) {
-        (Some((af, bl)), Some((al, bf)), Some((x, y))) => af == bl && al == bf && x != y,
+        (Some((af, bl)), Some((al, bf)), Some((x, y)), Some((u, v))) => {
+            let crossed = (jaro_winkler(af, bl), jaro_winkler(al, bf));
+            crossed.0 >= 0.9
+                && crossed.1 >= 0.9
+                && crossed.0 + crossed.1 > jaro_winkler(x, y) + jaro_winkler(u, v)
+        }
         _ => false,
     }
 }
@@ -207,21 +216,35 @@ fn names_only(
     score: f64,
     config: &ResolutionConfig,
 ) -> (f64, &'static str, f64) {
-    let similarity = |name: &str| fields.iter().find(|(f, _)| *f == name).and_then(|(_, s)| *s);
+    let similarity = |name: &str| {
+        fields
+            .iter()
+            .find(|(f, _)| *f == name)
+            .and_then(|(_, s)| *s)
+    };
     let last = similarity("last_name");
     let surnames_differ = last.is_some_and(|s| s < 0.9)
         || both(&a.n.last, &b.n.last).is_some_and(|(x, y)| distinct_surnames(x, y));
     let zip = similarity("zip");
     let below_review = config.thresholds.review - 0.01;
     if surnames_differ {
-        return (score.min(below_review), "different_surnames", last.unwrap_or(0.0));
+        return (
+            score.min(below_review),
+            "different_surnames",
+            last.unwrap_or(0.0),
+        );
     }
+    let ceiling = config.thresholds.auto_match - 0.01;
     if zip.is_some_and(|z| z < 1.0) {
-        return (score.min(below_review), "different_zip", zip.unwrap_or(0.0));
+        // People move: a name rare in the whole file is worth a look; any other is not.
+        let rare_anywhere =
+            a.name_coincidence_in_file.max(b.name_coincidence_in_file) < config.rare_name_below;
+        let cap = if rare_anywhere { ceiling } else { below_review };
+        return (score.min(cap), "different_zip", zip.unwrap_or(0.0));
     }
     let same_first = first_tokens(a, b).is_some_and(|(x, y)| x == y);
-    let names_agree = similarity("first_name").is_some_and(|s| s >= 0.9)
-        && last.is_some_and(|s| s >= 0.95);
+    let names_agree =
+        similarity("first_name").is_some_and(|s| s >= 0.9) && last.is_some_and(|s| s >= 0.95);
     let contradictions = fields
         .iter()
         .filter(|(f, s)| matches!(*f, "email" | "phone" | "address") && s.is_some_and(|s| s < 0.5))
@@ -236,11 +259,14 @@ fn names_only(
     let coincidence = a.name_coincidence.max(b.name_coincidence);
     let distinct_systems = a.source != b.source || contradictions == 0;
     if names_agree && zip == Some(1.0) && distinct_systems && coincidence < rare_below {
-        return ((1.0 - coincidence).max(score), "rare_name", 1.0 - coincidence);
+        return (
+            (1.0 - coincidence).max(score),
+            "rare_name",
+            1.0 - coincidence,
+        );
     }
     let commonness = a.last_name_count.max(b.last_name_count).max(1) as f64;
     let factor = (1.0 - 0.04 * commonness.ln()).clamp(0.75, 1.0);
-    let ceiling = config.thresholds.auto_match - 0.01;
     ((score * factor).min(ceiling), "common_name", factor)
 }
 
@@ -258,9 +284,11 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
     };
     let first = first_name_similarity(a, b);
     let last = last_name_similarity(a, b);
+    let distinct_first = first_tokens(a, b).is_some_and(|(x, y)| distinct_given_names(x, y));
+    let dob_conflict = dob_similarity(a, b).is_some_and(|s| s == 0.0);
     let conflict = first.is_some_and(|s| s < config.guards.first_name_conflict_below)
-        || first_tokens(a, b).is_some_and(|(x, y)| distinct_given_names(x, y))
-        || dob_similarity(a, b).is_some_and(|s| s == 0.0);
+        || distinct_first
+        || dob_conflict;
     let fields: [(&str, Option<f64>); 7] = [
         ("first_name", first),
         ("last_name", last),
@@ -271,17 +299,30 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
         ("date_of_birth", dob_similarity(a, b)),
     ];
 
-    // Deterministic: an exact email or phone is the same person unless names conflict
-    // or the surnames clearly differ (a shared family mailbox or landline).
-    let names_agree = !conflict && last.is_none_or(|s| s >= 0.85);
+    // Deterministic: an exact phone is the same person unless the names conflict or the
+    // surnames clearly differ (a household landline). An exact personal email (not a
+    // household's shared mailbox) is too, through a typo or an unlisted nickname in the
+    // first name; across surnames only with the same first name (a married name). Two
+    // real, different first names or dates of birth always stop it.
+    let same_surname = last.is_none_or(|s| s >= 0.85);
+    let email_allowed = !distinct_first && !dob_conflict && (same_surname || first == Some(1.0));
+    // Two personal emails that differ make a shared phone a household's landline.
+    let emails_differ = both(&a.n.email, &b.n.email)
+        .is_some_and(|(x, y)| x != y && !is_joint_mailbox(x) && !is_joint_mailbox(y));
+    let phone_allowed = !conflict && same_surname && !emails_differ;
     for rule in &config.deterministic {
-        let exact = match rule.as_str() {
-            "email" => both(&a.n.email, &b.n.email)
-                .is_some_and(|(x, y)| x == y && !is_joint_mailbox(x)),
-            "phone" => both(&a.n.phone, &b.n.phone).is_some_and(|(x, y)| x == y),
-            _ => false,
+        let (exact, allowed) = match rule.as_str() {
+            "email" => (
+                both(&a.n.email, &b.n.email).is_some_and(|(x, y)| x == y && !is_joint_mailbox(x)),
+                email_allowed,
+            ),
+            "phone" => (
+                both(&a.n.phone, &b.n.phone).is_some_and(|(x, y)| x == y),
+                phone_allowed,
+            ),
+            _ => (false, false),
         };
-        if exact && names_agree && first.is_some() {
+        if exact && allowed && first.is_some() {
             let contributions = fields
                 .iter()
                 .filter_map(|(f, s)| s.map(|s| (f, s)))
@@ -338,26 +379,26 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
             "email" | "phone" | "address" | "date_of_birth"
         ) && c.similarity >= 0.9
     });
-    // An address is shared by a household: when it is the only identifier in common and a
-    // personal one (email, phone) contradicts, a relative with the same name is as likely
-    // as one person (a father and son, both Robert). A person decides.
-    let personal = |field: &str| {
+    // An address or a landline is shared by a household: when nothing personal (an email,
+    // a date of birth) agrees and an email or phone contradicts, a relative with the same
+    // name is as likely as one person (a father and son, both Robert). A person decides.
+    let similarity_of = |field: &str| {
         contributions
             .iter()
-            .filter(|c| c.field == field)
+            .find(|c| c.field == field)
             .map(|c| c.similarity)
-            .next()
     };
-    let personal_agrees = ["email", "phone", "date_of_birth"]
+    let personal_agrees = ["email", "date_of_birth"]
         .iter()
-        .any(|f| personal(f).is_some_and(|s| s >= 0.9));
-    let personal_contradicts = ["email", "phone"]
+        .any(|f| similarity_of(f).is_some_and(|s| s >= 0.9));
+    let contradicts = ["email", "phone"]
         .iter()
-        .any(|f| personal(f).is_some_and(|s| s < 0.5));
+        .any(|f| similarity_of(f).is_some_and(|s| s < 0.5));
     let ceiling = config.thresholds.auto_match - 0.01;
-    if identifier_agrees && !personal_agrees && personal_contradicts && score > ceiling {
+    let same_first = first_tokens(a, b).is_some_and(|(x, y)| x == y);
+    if identifier_agrees && !personal_agrees && contradicts && !same_first && score > ceiling {
         contributions.push(Contribution {
-            field: Cow::Borrowed("shared_address_only"),
+            field: Cow::Borrowed("household_identifiers_only"),
             similarity: 0.0,
             contribution: ceiling - score,
         });
@@ -393,6 +434,7 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resolve::Band;
 
     fn config() -> ResolutionConfig {
         ResolutionConfig::parse(
@@ -523,5 +565,186 @@ mod tests {
     fn address_token_similarity_needs_the_same_house_number() {
         assert_eq!(token_similarity("12 n halsted st", "14 n halsted st"), 0.0);
         assert!(token_similarity("12 n halsted st", "12 halsted st") > 0.7);
+    }
+
+    /// `rec` with its name frequencies: `in_zip` namesakes expected in its ZIP.
+    fn with_rarity(mut r: Rec, in_zip: f64) -> Rec {
+        r.name_coincidence = in_zip;
+        r.name_coincidence_in_file = in_zip * 50.0;
+        r.last_name_count = 3;
+        r
+    }
+
+    fn from(mut r: Rec, source: &str) -> Rec {
+        r.source = source.into();
+        r
+    }
+
+    #[test]
+    fn real_first_names_that_look_alike_are_two_people() {
+        let c = config();
+        for (x, y) in [
+            ("marc", "martha"),
+            ("michelle", "michael"),
+            ("mary", "marty"),
+        ] {
+            let a = rec(
+                x,
+                "hopson",
+                "",
+                "3125550101",
+                "6471 washington blvd",
+                "60647",
+            );
+            let b = rec(
+                y,
+                "hopson",
+                "",
+                "3125550101",
+                "6471 washington blvd",
+                "60647",
+            );
+            let s = compare(&a, &b, &c);
+            assert!(s.conflict, "{x}/{y}: {s:?}");
+            assert!(s.score <= c.guards.cap, "{x}/{y}");
+        }
+        // Nickname forms and a typo are one person.
+        for (x, y) in [("bob", "robert"), ("jessiie", "jessie")] {
+            let a = rec(x, "hopson", "", "3125550101", "", "60647");
+            let b = rec(y, "hopson", "", "3125550101", "", "60647");
+            assert_eq!(compare(&a, &b, &c).score, 1.0, "{x}/{y}");
+        }
+    }
+
+    #[test]
+    fn a_rare_name_in_one_zip_merges_and_a_common_one_goes_to_review() {
+        let c = config();
+        let donor = rec(
+            "christine",
+            "reynolds",
+            "ccreynolds2@comcast.net",
+            "8476437583",
+            "6736 s archer ave",
+            "60647",
+        );
+        let reader = rec(
+            "christine",
+            "reynolds",
+            "c.reynolds@example.com",
+            "",
+            "",
+            "60647",
+        );
+        let rare = compare(
+            &from(with_rarity(donor.clone(), 0.002), "wbez"),
+            &from(with_rarity(reader.clone(), 0.002), "email"),
+            &c,
+        );
+        assert!(rare.score >= c.thresholds.auto_match, "{rare:?}");
+        assert!(rare.contributions.iter().any(|x| x.field == "rare_name"));
+        let sum: f64 = rare.contributions.iter().map(|x| x.contribution).sum();
+        assert!((sum - rare.score).abs() < 1e-9);
+
+        let common = compare(
+            &from(with_rarity(donor.clone(), 0.4), "wbez"),
+            &from(with_rarity(reader.clone(), 0.4), "email"),
+            &c,
+        );
+        assert_eq!(Band::of(common.score, &c), Band::Review, "{common:?}");
+
+        // The same rare name in another ZIP, or another surname, is not enough to look at.
+        let mut moved = reader.clone();
+        moved.n.zip = Some("60614".into());
+        let elsewhere = compare(
+            &from(with_rarity(donor.clone(), 0.4), "wbez"),
+            &from(with_rarity(moved, 0.4), "email"),
+            &c,
+        );
+        assert!(elsewhere.score < c.thresholds.review, "{elsewhere:?}");
+        let mut other = reader;
+        other.n.last = Some("reyes".into());
+        let namesake = compare(
+            &from(with_rarity(donor, 0.002), "wbez"),
+            &from(with_rarity(other, 0.002), "email"),
+            &c,
+        );
+        assert!(namesake.score < c.thresholds.review, "{namesake:?}");
+    }
+
+    #[test]
+    fn a_shared_landline_and_address_with_different_emails_is_for_a_person_to_decide() {
+        // Father and son, both Robert, one home: the emails are the only difference.
+        let c = config();
+        let a = rec(
+            "robert",
+            "adams",
+            "robert.adams5075@gmail.com",
+            "7737309157",
+            "3797 n milwaukee ave",
+            "60402",
+        );
+        let b = rec(
+            "rob",
+            "adams",
+            "radams5078@gmail.com",
+            "7737309157",
+            "3797 n milwaukee ave",
+            "60402",
+        );
+        let s = compare(&a, &b, &c);
+        assert_eq!(
+            s.rule, "weighted",
+            "a landline is not a deterministic match here"
+        );
+        assert_eq!(Band::of(s.score, &c), Band::Review, "{s:?}");
+    }
+
+    #[test]
+    fn a_joint_mailbox_is_not_an_identifier_and_a_personal_email_survives_a_married_name() {
+        let c = config();
+        assert!(is_joint_mailbox("thesmiths@example.com"));
+        assert!(is_joint_mailbox("kellyhousehold@yahoo.com"));
+        assert!(!is_joint_mailbox("theo.smith@example.com"));
+        let maiden = rec(
+            "kathleen",
+            "oliveira",
+            "kathleen.z.oliveira45@uchicago.edu",
+            "",
+            "",
+            "60629",
+        );
+        let married = rec(
+            "kathleen",
+            "ferguson",
+            "kathleen.z.oliveira45@uchicago.edu",
+            "",
+            "",
+            "60629",
+        );
+        assert_eq!(compare(&maiden, &married, &c).rule, "email");
+    }
+
+    #[test]
+    fn names_entered_the_wrong_way_round_with_a_typo_still_match() {
+        let c = config();
+        let a = rec(
+            "wallace",
+            "kenneth",
+            "kenneth.wallace465@gmail.com",
+            "",
+            "",
+            "60641",
+        );
+        let b = rec(
+            "kenneth",
+            "wllace",
+            "kenneth.wallace465@gmail.com",
+            "",
+            "",
+            "60641",
+        );
+        let s = compare(&a, &b, &c);
+        assert!(!s.conflict, "{s:?}");
+        assert!(s.score >= c.thresholds.auto_match, "{s:?}");
     }
 }

@@ -267,7 +267,7 @@ pub fn count_name_frequencies(records: &mut [Rec]) {
             .copied()
             .unwrap_or(0)
     };
-    let frequencies: Vec<(u32, f64)> = records
+    let frequencies: Vec<(u32, f64, f64)> = records
         .iter()
         .map(|r| {
             let last = count(&lasts, &r.n.last);
@@ -277,13 +277,14 @@ pub fn count_name_frequencies(records: &mut [Rec]) {
                 0 => total,
                 n => f64::from(n),
             };
-            let others = (f64::from(first) / total) * (f64::from(last) / total) * place;
-            (last, others)
+            let share = (f64::from(first) / total) * (f64::from(last) / total);
+            (last, share * place, share * total)
         })
         .collect();
-    for (r, (last, others)) in records.iter_mut().zip(frequencies) {
+    for (r, (last, in_zip, in_file)) in records.iter_mut().zip(frequencies) {
         r.last_name_count = last;
-        r.name_coincidence = others;
+        r.name_coincidence = in_zip;
+        r.name_coincidence_in_file = in_file;
     }
 }
 

@@ -108,12 +108,7 @@ pub fn surname_frequency(normalised: &str) -> Option<f64> {
 /// Mary and Marty, Barrett and Jarrett — however alike they look: a typo seldom lands on
 /// another real name, and almost never on a common one. Names one edit apart count as
 /// distinct only when both are at least `common_pct` percent of people.
-fn distinct_names(
-    a: &str,
-    b: &str,
-    frequency: fn(&str) -> Option<f64>,
-    common_pct: f64,
-) -> bool {
+fn distinct_names(a: &str, b: &str, frequency: fn(&str) -> Option<f64>, common_pct: f64) -> bool {
     if a == b {
         return false;
     }

@@ -25,6 +25,7 @@ pub const BLOCK_KEYS: &[&str] = &[
     "first_last",
     "first_zip",
     "address_zip",
+    "names_zip",
 ];
 pub const RULES: &[&str] = &["most_recent", "most_frequent", "source_priority", "longest"];
 pub const GOLDEN_FIELDS: &[&str] = &[
@@ -279,6 +280,12 @@ mod tests {
         );
         let e = refused("min_evidence: 0.40", "min_evidnce: 0.40");
         assert!(e.contains("min_evidnce"), "{e}");
+        let e = refused("rare_name_below: 0.05", "rare_name_below: 2");
+        assert!(
+            e.contains("config/resolution.yaml:")
+                && e.contains("rare_name_below: must be between 0 and 1"),
+            "{e}"
+        );
         let e = refused("first_name: most_frequent", "first_name: most_popular");
         assert!(
             e.contains("survivorship.fields.first_name: unknown rule 'most_popular'"),

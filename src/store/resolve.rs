@@ -43,6 +43,7 @@ fn read_record(r: &rusqlite::Row) -> rusqlite::Result<(Rec, RawFields)> {
         dob: r.get(11)?,
         last_name_count: 0,
         name_coincidence: 0.0,
+        name_coincidence_in_file: 0.0,
     };
     let raw = RawFields {
         id: rec.id,
