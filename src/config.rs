@@ -114,8 +114,9 @@ pub struct SourceConfig {
     pub person_key: String,
     #[serde(default = "default_date_formats")]
     pub date_formats: Vec<String>,
-    /// Canonical person field -> CSV column.
-    pub person: BTreeMap<String, String>,
+    /// Canonical person field -> CSV column, or columns joined with a space in the order
+    /// given (`address1: [street_number, street_name]`).
+    pub person: BTreeMap<String, Columns>,
     #[serde(default)]
     pub facts: Option<FactMapping>,
 }
@@ -126,6 +127,23 @@ pub struct FactMapping {
     pub table: String,
     /// Canonical fact field -> CSV column.
     pub columns: BTreeMap<String, String>,
+}
+
+/// One CSV column, or several whose values are joined with a space.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Columns {
+    One(String),
+    Joined(Vec<String>),
+}
+
+impl Columns {
+    pub fn names(&self) -> Vec<&str> {
+        match self {
+            Columns::One(name) => vec![name.as_str()],
+            Columns::Joined(names) => names.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 fn default_date_formats() -> Vec<String> {

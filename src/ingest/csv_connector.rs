@@ -19,7 +19,8 @@ pub struct CsvConnector {
     header_len: usize,
     header: Vec<String>,
     key_col: usize,
-    person_cols: Vec<(&'static str, usize)>,
+    /// Canonical person field and the column(s) it is read from.
+    person_cols: Vec<(&'static str, Vec<usize>)>,
     fact: Option<(&'static FactSchema, Vec<Option<usize>>)>,
     record: csv::ByteRecord,
     file_size: u64,
@@ -77,8 +78,13 @@ impl CsvConnector {
         let key_col = find(&source.person_key, "person_key")?;
         let mut person_cols = Vec::new();
         for field in crate::config::PERSON_FIELDS {
-            if let Some(column) = source.person.get(*field) {
-                person_cols.push((*field, find(column, &format!("person.{field}"))?));
+            if let Some(columns) = source.person.get(*field) {
+                let found = columns
+                    .names()
+                    .into_iter()
+                    .map(|column| find(column, &format!("person.{field}")))
+                    .collect::<Result<Vec<usize>>>()?;
+                person_cols.push((*field, found));
             }
         }
         let fact = match &source.facts {
@@ -137,7 +143,7 @@ impl CsvConnector {
             use std::hash::{Hash, Hasher};
             let mut h = std::collections::hash_map::DefaultHasher::new();
             record[self.key_col].hash(&mut h);
-            for (_, col) in &self.person_cols {
+            for col in self.person_cols.iter().flat_map(|(_, cols)| cols) {
                 record[*col].hash(&mut h);
             }
             h.finish()
@@ -206,10 +212,19 @@ impl CsvConnector {
 
     fn map_person(&self, record: &csv::ByteRecord) -> std::result::Result<PersonFields, String> {
         let mut person = PersonFields::default();
-        for (field, col) in &self.person_cols {
-            let value = self.field_text(record, *col)?;
+        for (field, cols) in &self.person_cols {
+            let mut value = String::new();
+            for col in cols {
+                let part = self.field_text(record, *col)?;
+                if !part.is_empty() {
+                    if !value.is_empty() {
+                        value.push(' ');
+                    }
+                    value.push_str(part);
+                }
+            }
             if !value.is_empty() {
-                person.set(field, value);
+                person.set(field, &value);
             }
         }
         if let Some(dob) = person.date_of_birth.take() {
@@ -231,7 +246,7 @@ impl CsvConnector {
         self.person_cols
             .iter()
             .find(|(f, _)| *f == field)
-            .map(|(_, c)| *c)
+            .and_then(|(_, cols)| cols.first().copied())
             .unwrap_or(0)
     }
 

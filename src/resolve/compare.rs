@@ -168,10 +168,21 @@ fn zip_similarity(a: &Rec, b: &Rec) -> Option<f64> {
 
 fn dob_similarity(a: &Rec, b: &Rec) -> Option<f64> {
     let (x, y) = both(&a.dob, &b.dob)?;
-    Some(if x == y {
-        1.0
+    if x == y {
+        return Some(1.0);
+    }
+    // One mistyped digit, or day and month the wrong way round: a typo more than a
+    // different person. The same year alone, or the same day and month: weak agreement.
+    let differing = x.bytes().zip(y.bytes()).filter(|(p, q)| p != q).count();
+    let swapped = x.len() == 10
+        && y.len() == 10
+        && x[..4] == y[..4]
+        && x[5..7] == y[8..]
+        && x[8..] == y[5..7];
+    Some(if differing == 1 || swapped {
+        0.7
     } else if x[..4] == y[..4] || x[5..] == y[5..] {
-        0.4 // same year, or day and month: a typo more than a different person
+        0.4
     } else {
         0.0
     })
@@ -286,7 +297,11 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
     let last = last_name_similarity(a, b);
     let distinct_first = first_tokens(a, b).is_some_and(|(x, y)| distinct_given_names(x, y));
     let dob_conflict = dob_similarity(a, b).is_some_and(|s| s == 0.0);
-    let conflict = first.is_some_and(|s| s < config.guards.first_name_conflict_below)
+    // The same date of birth outweighs a badly spelled first name (relatives seldom share
+    // one; twins have different names, which `distinct_first` still catches).
+    let same_dob = dob_similarity(a, b) == Some(1.0);
+    let conflict = (first.is_some_and(|s| s < config.guards.first_name_conflict_below)
+        && !same_dob)
         || distinct_first
         || dob_conflict;
     let fields: [(&str, Option<f64>); 7] = [
@@ -746,5 +761,21 @@ mod tests {
         let s = compare(&a, &b, &c);
         assert!(!s.conflict, "{s:?}");
         assert!(s.score >= c.thresholds.auto_match, "{s:?}");
+    }
+
+    #[test]
+    fn a_mistyped_date_of_birth_is_not_a_different_person() {
+        let c = config();
+        let mut a = rec("edith", "norman", "", "", "1830 n harlem ave", "60804");
+        let mut b = a.clone();
+        for (x, y, conflict) in [
+            ("1966-03-06", "1966-03-07", false), // one digit
+            ("1966-03-06", "1966-06-03", false), // day and month swapped
+            ("1966-03-06", "1913-06-29", true),  // another person: a mother and daughter
+        ] {
+            a.dob = Some(x.into());
+            b.dob = Some(y.into());
+            assert_eq!(compare(&a, &b, &c).conflict, conflict, "{x} {y}");
+        }
     }
 }

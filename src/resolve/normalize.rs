@@ -178,13 +178,15 @@ pub fn phone(raw: &str) -> Option<String> {
     Some(ten)
 }
 
-/// First five digits of a US ZIP or ZIP+4.
+/// First five digits of a US ZIP or ZIP+4; four digits get back the leading zero a
+/// spreadsheet drops.
 pub fn zip(raw: &str) -> Option<String> {
     let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
-    if digits.len() == 5 || digits.len() == 9 {
-        Some(digits[..5].to_string())
-    } else {
-        None
+    match digits.len() {
+        5 | 9 => Some(digits[..5].to_string()),
+        // A spreadsheet dropped the leading zero of a New England ZIP ("2119" is 02119).
+        4 => Some(format!("0{digits}")),
+        _ => None,
     }
 }
 
@@ -369,7 +371,8 @@ mod tests {
     fn zips_keep_five_digits() {
         assert_eq!(zip("60614-1234").as_deref(), Some("60614"));
         assert_eq!(zip("60614").as_deref(), Some("60614"));
-        assert_eq!(zip("6061"), None);
+        assert_eq!(zip("2119").as_deref(), Some("02119"));
+        assert_eq!(zip("614"), None);
     }
 
     #[test]

@@ -335,3 +335,55 @@ fn a_new_source_with_other_column_names_needs_only_yaml() {
         "column 'date_of_birth': '31/12/1990' is not a date in the configured formats"
     );
 }
+
+#[test]
+fn a_canonical_field_can_join_several_columns() {
+    // FEBRL-style files keep the house number apart from the street.
+    let p = TempProject::new();
+    let file = p.root().join("people.csv");
+    std::fs::write(
+        &file,
+        "rec_id,given_name,surname,street_number,address_1,postcode\n\
+         r1,mitchell,green,7,wallaby place,2119\n\
+         r2,ann,lee,,elm street,60614\n",
+    )
+    .unwrap();
+    p.write_config(
+        "sources.yaml",
+        &format!(
+            "sources:
+  - name: register
+    system: register
+    file: {}
+    person_key: rec_id
+    person:
+      first_name: given_name
+      last_name: surname
+      address1: [street_number, address_1]
+      zip: postcode
+",
+            file.display()
+        ),
+    );
+    let mut db = p.db();
+    ingest::ingest(&mut db, &p.project(), &IngestOptions::default(), &Silent).unwrap();
+    let rows: Vec<(String, String, String)> = db
+        .conn
+        .prepare("SELECT address1, n_address, n_zip FROM source_record ORDER BY source_key")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                "7 wallaby place".into(),
+                "7 wallaby pl".into(),
+                "02119".into()
+            ),
+            ("elm street".into(), "elm st".into(), "60614".into()),
+        ]
+    );
+}
