@@ -65,34 +65,31 @@ pub fn score_pairs(
         .with_min_len(4096)
         .filter_map(|&(a, b)| {
             let mut scored = compare::compare(&records[a as usize], &records[b as usize], config);
-            let keep = scored.conflict || scored.score >= config.thresholds.review;
-            if keep && scored.score < config.thresholds.review {
-                fold_conflict(&mut scored);
+            if scored.conflict {
+                // A household conflict is only a cannot-link for this run's clustering:
+                // nobody reviews it and it is not stored (a steward's re-clustering
+                // recomputes the guard for its neighbourhood). At a million people there
+                // are millions of them; their contribution lists would cost gigabytes.
+                scored.contributions = Vec::new();
+                return Some(Candidate { a, b, scored });
             }
-            keep.then_some(Candidate { a, b, scored })
+            (scored.score >= config.thresholds.review).then_some(Candidate { a, b, scored })
         })
         .collect()
 }
 
-/// A household conflict below the review band is kept only as a cannot-link for the run
-/// and for the record; no person reviews it. Its contributions fold into the guard and one
-/// "other fields" entry (still adding up to the score): at a million people there are
-/// millions of them, and their full lists cost gigabytes of memory and writes.
-fn fold_conflict(scored: &mut compare::Scored) {
-    let guard = scored
-        .contributions
-        .iter()
-        .find(|c| c.field == "household_guard")
-        .cloned();
-    let guard_part = guard.as_ref().map_or(0.0, |g| g.contribution);
-    scored.contributions = guard
-        .into_iter()
-        .chain(std::iter::once(compare::Contribution {
-            field: std::borrow::Cow::Borrowed("other_fields"),
-            similarity: 0.0,
-            contribution: scored.score - guard_part,
-        }))
-        .collect();
+/// Household conflicts among `records`, by index: every pair compared. For a steward's
+/// neighbourhood (a few golden records), not for a whole run.
+pub fn conflicts_among(records: &[Rec], config: &ResolutionConfig) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    for a in 0..records.len() {
+        for b in a + 1..records.len() {
+            if compare::compare(&records[a], &records[b], config).conflict {
+                out.push((a as u32, b as u32));
+            }
+        }
+    }
+    out
 }
 
 /// Cluster records (by index) and build their golden records.
@@ -185,16 +182,21 @@ pub fn run(
     let mut edges = Vec::with_capacity(candidates.len());
     // Consumed here: the scored pairs live on only as stored rows and clustering edges.
     for c in candidates {
+        edges.push((c.a, c.b, c.scored.score, c.scored.conflict));
         let band = match (c.scored.conflict, Band::of(c.scored.score, config)) {
-            (true, _) => "conflict",
-            (false, Band::Auto) => "auto",
-            _ => "review",
+            (true, _) => {
+                summary.conflict_pairs += 1;
+                continue;
+            }
+            (false, Band::Auto) => {
+                summary.auto_pairs += 1;
+                "auto"
+            }
+            _ => {
+                summary.review_pairs += 1;
+                "review"
+            }
         };
-        match band {
-            "auto" => summary.auto_pairs += 1,
-            "review" => summary.review_pairs += 1,
-            _ => summary.conflict_pairs += 1,
-        }
         rows.push(CandidateRow {
             a: records[c.a as usize].id,
             b: records[c.b as usize].id,
@@ -203,20 +205,53 @@ pub fn run(
             rule: c.scored.rule,
             contributions: serde_json::to_string(&c.scored.contributions)?,
         });
-        edges.push((c.a, c.b, c.scored.score, c.scored.conflict));
     }
 
     progress.update("resolve: write", 3, 5);
     let t = Instant::now();
+    crate::store::begin_bulk_load(&db.conn)?;
+    let written = write_run(
+        db,
+        config,
+        actor,
+        progress,
+        &records,
+        &raws,
+        &edges,
+        &rows,
+        &mut summary,
+    );
+    crate::store::end_bulk_load(&db.conn)?;
+    written?;
+    summary.millis_write = t.elapsed().as_millis() as u64 - summary.millis_cluster;
+    progress.update("resolve: done", 5, 5);
+    Ok(summary)
+}
+
+/// Cluster and write a run in one transaction, with the store's bulk-load settings: the
+/// ids written come from records read in this run or rows created in this transaction,
+/// so per-row foreign-key checks (and the statement journals they force) add nothing.
+#[allow(clippy::too_many_arguments)]
+fn write_run(
+    db: &mut Db,
+    config: &ResolutionConfig,
+    actor: &str,
+    progress: &dyn Progress,
+    records: &[Rec],
+    raws: &[RawFields],
+    edges: &[(u32, u32, f64, bool)],
+    rows: &[CandidateRow],
+    summary: &mut RunSummary,
+) -> Result<()> {
     let tx = db
         .conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     // Decisions are read inside the write transaction: one made while we computed counts.
     let constraints = sql::load_constraints(&tx)?;
     let t_cluster = Instant::now();
-    let groups = build_groups(&records, &raws, &edges, &constraints, config);
+    let groups = build_groups(records, raws, edges, &constraints, config);
     summary.millis_cluster = t_cluster.elapsed().as_millis() as u64;
-    sql::replace_candidates(&tx, &rows)?;
+    sql::replace_candidates(&tx, rows)?;
     let previous = sql::membership(&tx, None)?;
     let as_of = sql::data_as_of(&tx)?;
     summary.write =
@@ -237,9 +272,7 @@ pub fn run(
     )?;
     check(progress)?;
     tx.commit()?;
-    summary.millis_write = t.elapsed().as_millis() as u64 - summary.millis_cluster;
-    progress.update("resolve: done", 5, 5);
-    Ok(summary)
+    Ok(())
 }
 
 /// How common each record's surname is in this file, and how many namesakes its ZIP is

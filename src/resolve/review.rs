@@ -411,12 +411,16 @@ fn recluster_around(
         .enumerate()
         .map(|(i, r)| (r.id, i as u32))
         .collect();
-    let edges: Vec<(u32, u32, f64, bool)> = sql::candidates_among(conn, &ids)?
+    let mut edges: Vec<(u32, u32, f64, bool)> = sql::candidates_among(conn, &ids)?
         .into_iter()
-        .filter_map(|(a, b, s, band)| {
-            Some((*index.get(&a)?, *index.get(&b)?, s, band == "conflict"))
-        })
+        .filter_map(|(a, b, s, _)| Some((*index.get(&a)?, *index.get(&b)?, s, false)))
         .collect();
+    // Household conflicts are not stored: recompute them for this neighbourhood.
+    edges.extend(
+        super::conflicts_among(&recs, config)
+            .into_iter()
+            .map(|(a, b)| (a, b, 0.0, true)),
+    );
     let constraints = sql::load_constraints(conn)?;
     let groups = super::build_groups(&recs, &raws, &edges, &constraints, config);
     let previous = sql::membership(conn, Some(&ids))?;
