@@ -42,7 +42,8 @@ pub struct Contribution {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scored {
     pub score: f64,
-    /// "email" / "phone" for a deterministic match, "weighted" otherwise.
+    /// "email" / "phone" for a deterministic match, "names_only" when no identifier agrees,
+    /// "weighted" otherwise.
     pub rule: &'static str,
     pub contributions: Vec<Contribution>,
     /// The names say these are different people (household guard): never link them.
@@ -440,7 +441,11 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
     }
     Scored {
         score,
-        rule: "weighted",
+        rule: if identifier_agrees || conflict {
+            "weighted"
+        } else {
+            "names_only"
+        },
         contributions,
         conflict,
     }

@@ -78,6 +78,48 @@ pub fn score_pairs(
         .collect()
 }
 
+/// A merge on names alone is only as good as its uniqueness: when either record has more
+/// than one automatic match in the other's system (two Robert Reeves in one ZIP, and the
+/// email platform knows one of them), the names-only matches among them go to review.
+pub fn flag_ambiguous_namesakes(
+    records: &[Rec],
+    candidates: &mut [Candidate],
+    config: &ResolutionConfig,
+) {
+    let auto = config.thresholds.auto_match;
+    let mut partners: HashMap<(u32, &str), u32> = HashMap::new();
+    for c in candidates
+        .iter()
+        .filter(|c| !c.scored.conflict && c.scored.score >= auto)
+    {
+        *partners
+            .entry((c.a, records[c.b as usize].source.as_str()))
+            .or_default() += 1;
+        *partners
+            .entry((c.b, records[c.a as usize].source.as_str()))
+            .or_default() += 1;
+    }
+    let ceiling = auto - 0.01;
+    for c in candidates
+        .iter_mut()
+        .filter(|c| c.scored.rule == "names_only" && c.scored.score >= auto)
+    {
+        let many = |x: u32, other: u32| {
+            partners
+                .get(&(x, records[other as usize].source.as_str()))
+                .is_some_and(|n| *n > 1)
+        };
+        if many(c.a, c.b) || many(c.b, c.a) {
+            c.scored.contributions.push(compare::Contribution {
+                field: std::borrow::Cow::Borrowed("ambiguous_namesake"),
+                similarity: 0.0,
+                contribution: ceiling - c.scored.score,
+            });
+            c.scored.score = ceiling;
+        }
+    }
+}
+
 /// Household conflicts among `records`, by index: every pair compared. For a steward's
 /// neighbourhood (a few golden records), not for a whole run.
 pub fn conflicts_among(records: &[Rec], config: &ResolutionConfig) -> Vec<(u32, u32)> {
@@ -174,7 +216,8 @@ pub fn run(
 
     let t = Instant::now();
     progress.update("resolve: compare", 2, 5);
-    let candidates = score_pairs(&records, &blocks.pairs, config);
+    let mut candidates = score_pairs(&records, &blocks.pairs, config);
+    flag_ambiguous_namesakes(&records, &mut candidates, config);
     summary.millis_compare = t.elapsed().as_millis() as u64;
     check(progress)?;
 
@@ -326,5 +369,65 @@ fn check(progress: &dyn Progress) -> Result<()> {
         Err(Error::Cancelled)
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: i64, source: &str) -> Rec {
+        Rec {
+            id,
+            source: source.into(),
+            ..Rec::default()
+        }
+    }
+
+    fn names_only(a: u32, b: u32, score: f64) -> Candidate {
+        Candidate {
+            a,
+            b,
+            scored: Scored {
+                score,
+                rule: "names_only",
+                contributions: vec![compare::Contribution {
+                    field: std::borrow::Cow::Borrowed("last_name"),
+                    similarity: 1.0,
+                    contribution: score,
+                }],
+                conflict: false,
+            },
+        }
+    }
+
+    #[test]
+    fn a_names_only_match_with_a_rival_in_the_same_system_goes_to_review() {
+        let config = ResolutionConfig::parse(
+            std::path::Path::new("r.yaml"),
+            include_str!("../../config/resolution.yaml"),
+        )
+        .unwrap();
+        // One donor record; the email platform knows two people of that name in its ZIP.
+        let records = [
+            record(1, "wbez"),
+            record(2, "email"),
+            record(3, "email"),
+            record(4, "email"),
+        ];
+        let mut candidates = vec![names_only(0, 1, 0.99), names_only(0, 2, 0.98)];
+        flag_ambiguous_namesakes(&records, &mut candidates, &config);
+        for c in &candidates {
+            assert_eq!(Band::of(c.scored.score, &config), Band::Review);
+            let sum: f64 = c.scored.contributions.iter().map(|x| x.contribution).sum();
+            assert!(
+                (sum - c.scored.score).abs() < 1e-9,
+                "contributions still add up"
+            );
+        }
+        // A unique names-only match stays automatic.
+        let mut unique = vec![names_only(0, 3, 0.99)];
+        flag_ambiguous_namesakes(&records, &mut unique, &config);
+        assert_eq!(Band::of(unique[0].scored.score, &config), Band::Auto);
     }
 }

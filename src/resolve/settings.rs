@@ -280,7 +280,7 @@ mod tests {
         );
         let e = refused("min_evidence: 0.40", "min_evidnce: 0.40");
         assert!(e.contains("min_evidnce"), "{e}");
-        let e = refused("rare_name_below: 0.05", "rare_name_below: 2");
+        let e = refused("rare_name_below: 0.15", "rare_name_below: 2");
         assert!(
             e.contains("config/resolution.yaml:")
                 && e.contains("rare_name_below: must be between 0 and 1"),

@@ -94,7 +94,24 @@ fn approve_reject_and_unmerge_are_durable_attributed_and_survive_a_rerun() {
         constituent_of(&db, first.a.id),
         constituent_of(&db, first.b.id)
     );
-    assert_eq!(review::pending_count(&db.conn).unwrap(), pending_before - 1);
+    // The approved pair leaves the queue, and so does any other pending pair whose records
+    // the merge brought together (an ambiguous namesake's second match, say).
+    let still_apart = |db: &Db| {
+        review::queue(&db.conn, review::QueueOrder::Stake, 10_000, 0)
+            .unwrap()
+            .iter()
+            .filter(|q| constituent_of(db, q.a.id) != constituent_of(db, q.b.id))
+            .count() as i64
+    };
+    let pending_after = review::pending_count(&db.conn).unwrap();
+    assert!(pending_after < pending_before);
+    assert_eq!(pending_after, still_apart(&db));
+    assert!(
+        review::queue(&db.conn, review::QueueOrder::Stake, 10_000, 0)
+            .unwrap()
+            .iter()
+            .all(|q| q.candidate_id != first.candidate_id)
+    );
     let (actor, action): (String, String) = db
         .conn
         .query_row(
