@@ -263,7 +263,7 @@ fn a_first_load_that_repeats_a_key_keeps_its_last_row_and_a_unique_key_index() {
         "id,first,last,email,phone,zip,gift_id,date,amount\n\
          P1,Ann,Lee,ann@example.com,,60614,G1,2025-01-02,10.00\n\
          P2,Bo,Ng,bo@example.com,,60614,G2,2025-01-03,20.00\n\
-         P1,Ann,Lee,ann@example.com,,60614,G1,2025-01-02,12.50\n",
+         P1,Ann,Lee,ann.lee@example.com,,60614,G1,2025-01-02,12.50\n",
     )
     .unwrap();
     p.write_config("sources.yaml", &donation_source(&file));
@@ -280,6 +280,17 @@ fn a_first_load_that_repeats_a_key_keeps_its_last_row_and_a_unique_key_index() {
     );
     assert_eq!(index_count(&db, "donation_key"), 1);
     assert_eq!(index_count(&db, "donation_person"), 1);
+    // Ann's second row changed her email: one record, updated in place.
+    assert_eq!(count(&db, "SELECT count(*) FROM source_record"), 2);
+    let email: String = db
+        .conn
+        .query_row(
+            "SELECT n_email FROM source_record WHERE source_key = 'P1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(email, "ann.lee@example.com");
     let duplicate = db.conn.execute(
         "INSERT INTO donation (source_record_id, source, gift_key, gift_date, amount_cents, gift_type, status)
          SELECT source_record_id, source, gift_key, gift_date, 1, gift_type, status FROM donation LIMIT 1",
