@@ -163,19 +163,29 @@ pub fn ingest(
     progress: &dyn Progress,
 ) -> Result<IngestReport> {
     let (_, sources) = crate::config::load_sources(project)?;
-    let mut report = IngestReport::default();
+    let mut planned: Vec<(usize, &SourceConfig, PathBuf)> = sources
+        .sources
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| options.only.is_empty() || options.only.contains(&s.name))
+        .map(|(i, s)| (i, s, source_path(project, s, options.source_dir.as_deref())))
+        .collect();
+    // Largest files first: each batch's checkpoint then runs while the smaller files after
+    // it load, and the last one leaves little to wait for. Reports keep the config order.
+    planned.sort_by_key(|(_, _, path)| {
+        std::cmp::Reverse(std::fs::metadata(path).map_or(0, |m| m.len()))
+    });
     let checkpointer = crate::store::Checkpointer::start(db);
-    for source in &sources.sources {
-        if !options.only.is_empty() && !options.only.contains(&source.name) {
-            continue;
-        }
-        let path = source_path(project, source, options.source_dir.as_deref());
-        report
-            .batches
-            .push(ingest_file(db, source, &path, progress)?);
+    let mut loaded = Vec::with_capacity(planned.len());
+    for (index, source, path) in planned {
+        loaded.push((index, ingest_file(db, source, &path, progress)?));
         checkpointer.batch_committed();
     }
     checkpointer.finish();
+    loaded.sort_by_key(|(index, _)| *index);
+    let report = IngestReport {
+        batches: loaded.into_iter().map(|(_, batch)| batch).collect(),
+    };
     if !options.only.is_empty() && report.batches.is_empty() {
         return Err(Error::Usage(format!(
             "no configured source is named {}; see config/sources.yaml",

@@ -35,7 +35,7 @@ pub struct BatchWriter<'a> {
     system: String,
     file: String,
     fact: Option<rusqlite::Statement<'a>>,
-    deferred: Option<DeferredIndexes>,
+    deferred: Vec<DeferredIndexes>,
     find_person: rusqlite::Statement<'a>,
     /// No record of this source was in the store when the batch began: a key not yet
     /// written in this batch is new without asking the store.
@@ -58,14 +58,30 @@ impl<'a> BatchWriter<'a> {
             params![source.name, path.display().to_string(), sha256, stamp],
         )?;
         let batch_id = tx.last_insert_rowid();
-        let (fact, deferred) = match source.facts.as_ref().and_then(|m| fact_schema(&m.table)) {
+        let mut deferred = Vec::new();
+        // A first load into an empty store: the source records' name index too (the
+        // unique key is looked up by the loader, so it stays).
+        if table_is_empty(tx, "source_record")? {
+            deferred.push(DeferredIndexes::drop(
+                tx,
+                "source_record",
+                "source_key",
+                "CREATE INDEX",
+            )?);
+        }
+        let fact = match source.facts.as_ref().and_then(|m| fact_schema(&m.table)) {
             Some(schema) if table_is_empty(tx, schema.table)? => {
                 // Indexes go first, so the insert is prepared against the bare table.
-                let deferred = DeferredIndexes::drop(tx, schema)?;
-                (Some(tx.prepare(&fact_insert_sql(schema))?), Some(deferred))
+                deferred.push(DeferredIndexes::drop(
+                    tx,
+                    schema.table,
+                    key_column(schema),
+                    "CREATE UNIQUE INDEX",
+                )?);
+                Some(tx.prepare(&fact_insert_sql(schema))?)
             }
-            Some(schema) => (Some(tx.prepare(&fact_upsert_sql(schema))?), None),
-            None => (None, None),
+            Some(schema) => Some(tx.prepare(&fact_upsert_sql(schema))?),
+            None => None,
         };
         let source_is_new: bool = !tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM source_record WHERE source = ?1)",
@@ -192,7 +208,7 @@ impl<'a> BatchWriter<'a> {
     /// After the last row: build the indexes a first load deferred.
     pub fn rows_done(&mut self) -> Result<()> {
         self.fact = None;
-        if let Some(deferred) = self.deferred.take() {
+        for deferred in std::mem::take(&mut self.deferred) {
             deferred.rebuild(self.tx)?;
         }
         Ok(())
@@ -236,21 +252,28 @@ struct DeferredIndexes {
 }
 
 impl DeferredIndexes {
-    fn drop(tx: &Transaction, schema: &FactSchema) -> Result<Self> {
+    /// Drop `table`'s indexes whose definition starts with `kind` (`CREATE UNIQUE INDEX`
+    /// or `CREATE INDEX`); `key_column` is the source key that unique ones cover.
+    fn drop(
+        tx: &Transaction,
+        table: &'static str,
+        key_column: &'static str,
+        kind: &str,
+    ) -> Result<Self> {
         let indexes: Vec<(String, String)> = tx
             .prepare(
                 "SELECT name, sql FROM sqlite_master
-                 WHERE type = 'index' AND tbl_name = ?1 AND sql LIKE 'CREATE UNIQUE INDEX%'
+                 WHERE type = 'index' AND tbl_name = ?1 AND sql LIKE ?2 || '%'
                  ORDER BY name",
             )?
-            .query_map([schema.table], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([table, kind], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         for (name, _) in &indexes {
             tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
         }
         Ok(DeferredIndexes {
-            table: schema.table,
-            key_column: key_column(schema),
+            table,
+            key_column,
             create: indexes.into_iter().map(|(_, sql)| sql).collect(),
         })
     }
