@@ -25,7 +25,7 @@ CREATE TABLE donation_rebuilt (
 INSERT INTO donation_rebuilt SELECT *, NULL FROM donation;
 DROP TABLE donation;
 ALTER TABLE donation_rebuilt RENAME TO donation;
-CREATE UNIQUE INDEX donation_key ON donation(source, gift_key);
+CREATE UNIQUE INDEX donation_key ON donation(gift_key, source);
 CREATE INDEX donation_person ON donation(source_record_id, gift_date);
 
 CREATE TABLE subscription_rebuilt (
@@ -43,7 +43,7 @@ CREATE TABLE subscription_rebuilt (
 INSERT INTO subscription_rebuilt SELECT * FROM subscription;
 DROP TABLE subscription;
 ALTER TABLE subscription_rebuilt RENAME TO subscription;
-CREATE UNIQUE INDEX subscription_key ON subscription(source, subscription_key);
+CREATE UNIQUE INDEX subscription_key ON subscription(subscription_key, source);
 CREATE INDEX subscription_person ON subscription(source_record_id);
 
 CREATE TABLE event_ticket_rebuilt (
@@ -60,7 +60,7 @@ CREATE TABLE event_ticket_rebuilt (
 INSERT INTO event_ticket_rebuilt SELECT * FROM event_ticket;
 DROP TABLE event_ticket;
 ALTER TABLE event_ticket_rebuilt RENAME TO event_ticket;
-CREATE UNIQUE INDEX event_ticket_key ON event_ticket(source, ticket_key);
+CREATE UNIQUE INDEX event_ticket_key ON event_ticket(ticket_key, source);
 CREATE INDEX event_ticket_person ON event_ticket(source_record_id);
 
 CREATE TABLE email_event_rebuilt (
@@ -79,5 +79,10 @@ CREATE TABLE email_event_rebuilt (
 INSERT INTO email_event_rebuilt SELECT * FROM email_event;
 DROP TABLE email_event;
 ALTER TABLE email_event_rebuilt RENAME TO email_event;
-CREATE UNIQUE INDEX email_event_key ON email_event(source, activity_key);
+CREATE UNIQUE INDEX email_event_key ON email_event(activity_key, source);
 CREATE INDEX email_event_person ON email_event(source_record_id);
+
+-- The size of each loaded file: a file whose size no earlier batch of its source had is
+-- new or changed for certain, so its SHA-256 is computed while it is read instead of in a
+-- pass before.
+ALTER TABLE ingest_batch ADD COLUMN bytes INTEGER;

@@ -6,6 +6,7 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use rusqlite::types::Value;
+use sha2::{Digest, Sha256};
 
 use super::mapping::{FactSchema, fact_schema, parse_value};
 use super::{Connector, MappedRow, PersonFields, RowOutcome};
@@ -15,7 +16,7 @@ use crate::error::{Error, Result};
 pub struct CsvConnector {
     source: SourceConfig,
     path: PathBuf,
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<BufReader<HashingReader>>,
     header_len: usize,
     header: Vec<String>,
     key_col: usize,
@@ -39,7 +40,13 @@ impl CsvConnector {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(true)
-            .from_reader(BufReader::with_capacity(1 << 20, file));
+            .from_reader(BufReader::with_capacity(
+                1 << 20,
+                HashingReader {
+                    file,
+                    hasher: Sha256::new(),
+                },
+            ));
         let raw_header = reader
             .byte_headers()
             .map_err(|e| bad_file(path, &e.to_string()))?
@@ -301,6 +308,29 @@ impl Connector for CsvConnector {
 
     fn bytes_total(&self) -> u64 {
         self.file_size
+    }
+}
+
+/// The file as the CSV reader reads it, hashed on the way: the SHA-256 of a file read to
+/// its end costs no second pass.
+struct HashingReader {
+    file: File,
+    hasher: Sha256,
+}
+
+impl Read for HashingReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl CsvConnector {
+    /// The SHA-256 of everything read so far: the whole file once `next_row` has returned
+    /// `None`.
+    pub fn sha256_hex(&self) -> String {
+        super::hex(&self.reader.get_ref().get_ref().hasher.clone().finalize())
     }
 }
 

@@ -211,7 +211,9 @@ pub fn ingest_file(
     progress: &dyn Progress,
 ) -> Result<BatchReport> {
     let started = Instant::now();
-    let sha = sha256_file(path)?;
+    let bytes = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
     let mut report = BatchReport {
         source: source.name.clone(),
         file: path.to_path_buf(),
@@ -224,13 +226,26 @@ pub fn ingest_file(
         records_updated: 0,
         millis: 0,
     };
-    if crate::store::source::batch_exists(&db.conn, &source.name, &sha)? {
-        report.millis = started.elapsed().as_millis() as u64;
-        return Ok(report);
-    }
+    // Only a file with the size of an earlier batch can be unchanged: hash that one first.
+    // Any other is new or changed, and is hashed as it is read.
+    let known_sha = if crate::store::source::batch_of_size_exists(&db.conn, &source.name, bytes)? {
+        let sha = sha256_file(path)?;
+        if crate::store::source::batch_exists(&db.conn, &source.name, &sha)? {
+            report.millis = started.elapsed().as_millis() as u64;
+            return Ok(report);
+        }
+        Some(sha)
+    } else {
+        None
+    };
     let connector = csv_connector::CsvConnector::open(source, path)?;
     crate::store::begin_bulk_load(&db.conn)?;
-    let loaded = load_batch(db, source, path, &sha, connector, report, started, progress);
+    let file = FileFacts {
+        path,
+        bytes,
+        sha: known_sha,
+    };
+    let loaded = load_batch(db, source, &file, connector, report, started, progress);
     crate::store::end_bulk_load(&db.conn)?;
     loaded
 }
@@ -242,11 +257,17 @@ const CHUNK_ROWS: usize = 2048;
 /// overlap text work with SQLite's B-tree work. The channel is bounded: memory stays a few
 /// chunks, whatever the file size.
 #[allow(clippy::too_many_arguments)]
+/// The file a batch loads: its size, and its SHA-256 when it was computed up front.
+struct FileFacts<'p> {
+    path: &'p Path,
+    bytes: u64,
+    sha: Option<String>,
+}
+
 fn load_batch(
     db: &mut Db,
     source: &SourceConfig,
-    path: &Path,
-    sha: &str,
+    file: &FileFacts,
     mut connector: csv_connector::CsvConnector,
     mut report: BatchReport,
     started: Instant,
@@ -256,13 +277,14 @@ fn load_batch(
     let tx = db
         .conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let mut writer = BatchWriter::begin(&tx, source, path, sha)?;
-    std::thread::scope(|scope| -> Result<()> {
+    let path = file.path;
+    let mut writer = BatchWriter::begin(&tx, source, path)?;
+    let sha = std::thread::scope(|scope| -> Result<String> {
         let (send, receive) = std::sync::mpsc::sync_channel::<(Vec<RowOutcome>, u64)>(4);
         // Written chunks go back to be freed where they were allocated: glibc frees
         // across threads slowly enough to undo the overlap.
         let (give_back, written) = std::sync::mpsc::channel::<Vec<RowOutcome>>();
-        scope.spawn(move || {
+        let reading = scope.spawn(move || {
             loop {
                 while let Ok(chunk) = written.try_recv() {
                     drop(chunk);
@@ -277,15 +299,13 @@ fn load_batch(
                 let done = chunk.len() < CHUNK_ROWS;
                 // A send fails only when the writer stopped (an error or a cancel).
                 if send.send((chunk, connector.bytes_read())).is_err() || done {
-                    return;
+                    return connector;
                 }
             }
         });
         let stage = format!("ingest {}", source.name);
         let mut last_report = Instant::now();
-        // Person fields seen in this batch, by key: a person repeated on many fact rows
-        // is normalised and written once, and again only if their fields change.
-        let mut seen: HashMap<String, (i64, u64)> = HashMap::new();
+        let mut seen = SeenPeople::default();
         for (chunk, bytes_read) in receive {
             for outcome in &chunk {
                 write_row(&mut writer, &mut seen, &mut report, outcome, path)?;
@@ -300,20 +320,33 @@ fn load_batch(
             }
         }
         progress.update(&stage, bytes_total, bytes_total);
-        Ok(())
+        let connector = reading.join().map_err(|_| {
+            Error::Invalid(format!("{}: the reading thread failed", path.display()))
+        })?;
+        Ok(file.sha.clone().unwrap_or_else(|| connector.sha256_hex()))
     })?;
     writer.rows_done()?;
     report.millis = started.elapsed().as_millis() as u64;
-    let batch_id = writer.finish(&report)?;
+    let batch_id = writer.finish(&report, &sha, file.bytes)?;
     tx.commit()?;
     report.batch_id = Some(batch_id);
     report.outcome = BatchOutcome::Loaded;
     Ok(report)
 }
 
+/// Person fields seen in this batch: by key (a person repeated on many fact rows is
+/// normalised and written once, and again only if their fields change), and the previous
+/// row's, which most rows repeat.
+#[derive(Default)]
+struct SeenPeople {
+    by_key: HashMap<String, (i64, u64)>,
+    /// (person hash, record id) of the previous good row.
+    previous: Option<(u64, i64)>,
+}
+
 fn write_row(
     writer: &mut BatchWriter,
-    seen: &mut HashMap<String, (i64, u64)>,
+    seen: &mut SeenPeople,
     report: &mut BatchReport,
     outcome: &RowOutcome,
     path: &Path,
@@ -327,30 +360,38 @@ fn write_row(
         }
         RowOutcome::Row(row) => row,
     };
-    let record_id = match (seen.get(&row.key), &row.person) {
-        (Some((id, hash)), _) if *hash == row.person_hash => *id,
-        (_, None) => {
-            return Err(Error::Invalid(format!(
-                "{}: line {}: internal error: repeated person without a previous row",
-                path.display(),
-                row.line
-            )));
-        }
-        (_, Some(person)) => {
-            let written = seen.get(&row.key).map(|(id, _)| *id);
-            let (id, is_new) =
-                writer.upsert_person(&row.key, written, person, &person.normalize())?;
-            if !seen.contains_key(&row.key) {
-                if is_new {
-                    report.records_new += 1;
-                } else {
-                    report.records_updated += 1;
+    let record_id = match &row.person {
+        // The connector saw the previous good row's person again: its id, no lookup.
+        None => match seen.previous {
+            Some((hash, id)) if hash == row.person_hash => id,
+            _ => {
+                return Err(Error::Invalid(format!(
+                    "{}: line {}: internal error: repeated person without a previous row",
+                    path.display(),
+                    row.line
+                )));
+            }
+        },
+        Some(person) => {
+            let known = seen.by_key.get(&row.key).copied();
+            match known {
+                Some((id, hash)) if hash == row.person_hash => id,
+                _ => {
+                    let written = known.map(|(id, _)| id);
+                    let (id, is_new) =
+                        writer.upsert_person(&row.key, written, person, &person.normalize())?;
+                    match (known, is_new) {
+                        (Some(_), _) => {}
+                        (None, true) => report.records_new += 1,
+                        (None, false) => report.records_updated += 1,
+                    }
+                    seen.by_key.insert(row.key.clone(), (id, row.person_hash));
+                    id
                 }
             }
-            seen.insert(row.key.clone(), (id, row.person_hash));
-            id
         }
     };
+    seen.previous = Some((row.person_hash, record_id));
     if let Some(values) = &row.fact {
         writer.upsert_fact(record_id, values)?;
     }
@@ -369,9 +410,9 @@ pub fn sha256_file(path: &Path) -> Result<String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(hex(&hasher.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

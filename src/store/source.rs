@@ -22,6 +22,19 @@ pub fn batch_exists(conn: &Connection, source: &str, sha256: &str) -> Result<boo
         .is_some())
 }
 
+/// Whether an earlier batch of `source` may have had this very file: one of the same size
+/// (or of unknown size).
+pub fn batch_of_size_exists(conn: &Connection, source: &str, bytes: u64) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM ingest_batch WHERE source = ?1 AND (bytes = ?2 OR bytes IS NULL) LIMIT 1",
+            params![source, bytes as i64],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
 fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
@@ -44,18 +57,15 @@ pub struct BatchWriter<'a> {
 }
 
 impl<'a> BatchWriter<'a> {
-    pub fn begin(
-        tx: &'a Transaction<'a>,
-        source: &SourceConfig,
-        path: &Path,
-        sha256: &str,
-    ) -> Result<Self> {
+    /// Start a batch; its SHA-256 is recorded by `finish` (it may be computed while the
+    /// file is read).
+    pub fn begin(tx: &'a Transaction<'a>, source: &SourceConfig, path: &Path) -> Result<Self> {
         let stamp = now();
         tx.execute(
             "INSERT INTO ingest_batch (source, file, sha256, started_at, finished_at, rows_read, rows_loaded,
                  rows_quarantined, records_new, records_updated, millis)
-             VALUES (?1, ?2, ?3, ?4, ?4, 0, 0, 0, 0, 0, 0)",
-            params![source.name, path.display().to_string(), sha256, stamp],
+             VALUES (?1, ?2, '', ?3, ?3, 0, 0, 0, 0, 0, 0)",
+            params![source.name, path.display().to_string(), stamp],
         )?;
         let batch_id = tx.last_insert_rowid();
         let mut deferred = Vec::new();
@@ -76,7 +86,7 @@ impl<'a> BatchWriter<'a> {
                     tx,
                     schema.table,
                     key_column(schema),
-                    "CREATE UNIQUE INDEX",
+                    "CREATE",
                 )?);
                 Some(tx.prepare(&fact_insert_sql(schema))?)
             }
@@ -214,10 +224,10 @@ impl<'a> BatchWriter<'a> {
         Ok(())
     }
 
-    pub fn finish(self, report: &BatchReport) -> Result<i64> {
+    pub fn finish(self, report: &BatchReport, sha256: &str, bytes: u64) -> Result<i64> {
         self.tx.execute(
             "UPDATE ingest_batch SET finished_at = ?2, rows_read = ?3, rows_loaded = ?4, rows_quarantined = ?5,
-                records_new = ?6, records_updated = ?7, millis = ?8 WHERE id = ?1",
+                records_new = ?6, records_updated = ?7, millis = ?8, sha256 = ?9, bytes = ?10 WHERE id = ?1",
             params![
                 self.batch_id,
                 now(),
@@ -226,7 +236,9 @@ impl<'a> BatchWriter<'a> {
                 report.rows_quarantined as i64,
                 report.records_new as i64,
                 report.records_updated as i64,
-                report.millis as i64
+                report.millis as i64,
+                sha256,
+                bytes as i64
             ],
         )?;
         Ok(self.batch_id)
@@ -264,7 +276,7 @@ impl DeferredIndexes {
             .prepare(
                 "SELECT name, sql FROM sqlite_master
                  WHERE type = 'index' AND tbl_name = ?1 AND sql LIKE ?2 || '%'
-                 ORDER BY name",
+                 ORDER BY sql LIKE 'CREATE UNIQUE%' DESC, name",
             )?
             .query_map([table, kind], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;

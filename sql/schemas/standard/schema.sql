@@ -19,7 +19,8 @@ CREATE TABLE IF NOT EXISTS raw.ingest_batch (
     rows_quarantined BIGINT,
     records_new BIGINT,
     records_updated BIGINT,
-    millis BIGINT
+    millis BIGINT,
+    bytes BIGINT
 );
 
 CREATE TABLE IF NOT EXISTS raw.quarantine (
