@@ -158,7 +158,9 @@ impl CsvConnector {
         let person = if self.previous_person_hash == Some(person_hash) {
             None
         } else {
-            Some(self.map_person(record)?)
+            let person = self.map_person(record)?;
+            let normalized = person.normalize();
+            Some((person, normalized))
         };
         let fact = match &self.fact {
             None => None,

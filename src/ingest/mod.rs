@@ -80,8 +80,9 @@ impl PersonFields {
 pub struct MappedRow {
     pub line: u64,
     pub key: String,
-    /// `None` when the row repeats the previous row's person exactly.
-    pub person: Option<PersonFields>,
+    /// `None` when the row repeats the previous row's person exactly. Normalised by the
+    /// reading thread, so the writing thread only writes.
+    pub person: Option<(PersonFields, NormalizedPerson)>,
     /// A hash of the key and the raw person fields.
     pub person_hash: u64,
     /// Values in the order of the fact schema's fields.
@@ -372,14 +373,14 @@ fn write_row(
                 )));
             }
         },
-        Some(person) => {
+        Some((person, normalized)) => {
             let known = seen.by_key.get(&row.key).copied();
             match known {
                 Some((id, hash)) if hash == row.person_hash => id,
                 _ => {
                     let written = known.map(|(id, _)| id);
                     let (id, is_new) =
-                        writer.upsert_person(&row.key, written, person, &person.normalize())?;
+                        writer.upsert_person(&row.key, written, person, normalized)?;
                     match (known, is_new) {
                         (Some(_), _) => {}
                         (None, true) => report.records_new += 1,
