@@ -206,8 +206,7 @@ fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Fr
             Cell::from(contribution.map_or(String::new(), |c| format!("{:+.3}", c.contribution))),
         ]));
     }
-    // Rules that are not a field: the household guard, the common-name rule, a
-    // deterministic match.
+    // Rules that are not a field (see `resolve::compare`), in a word that fits the column.
     for c in item
         .contributions
         .iter()
@@ -217,7 +216,12 @@ fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Fr
             Cell::from(Span::styled("!", theme.warn)),
             Cell::from(match c.field.as_ref() {
                 "household_guard" => "household".to_string(),
+                "household_identifiers_only" => "home only".to_string(),
                 "common_name" => "common".to_string(),
+                "rare_name" => "rare name".to_string(),
+                "ambiguous_namesake" => "namesake".to_string(),
+                "different_surnames" => "surnames".to_string(),
+                "different_zip" => "zip".to_string(),
                 other => other.replace('_', " "),
             }),
             Cell::from(""),
