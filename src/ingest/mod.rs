@@ -254,10 +254,6 @@ pub fn ingest_file(
 /// Rows parsed per message from the reading thread to the writing one.
 const CHUNK_ROWS: usize = 2048;
 
-/// Reading, parsing and mapping run on one thread, writing on another, so the two cores
-/// overlap text work with SQLite's B-tree work. The channel is bounded: memory stays a few
-/// chunks, whatever the file size.
-#[allow(clippy::too_many_arguments)]
 /// The file a batch loads: its size, and its SHA-256 when it was computed up front.
 struct FileFacts<'p> {
     path: &'p Path,
@@ -265,6 +261,9 @@ struct FileFacts<'p> {
     sha: Option<String>,
 }
 
+/// Reading, parsing, normalising and hashing run on one thread, writing on another, so the
+/// two cores overlap text work with SQLite's B-tree work. The channel is bounded: memory
+/// stays a few chunks, whatever the file size.
 fn load_batch(
     db: &mut Db,
     source: &SourceConfig,

@@ -228,12 +228,7 @@ fn names_only(
     score: f64,
     config: &ResolutionConfig,
 ) -> (f64, &'static str, f64) {
-    let similarity = |name: &str| {
-        fields
-            .iter()
-            .find(|(f, _)| *f == name)
-            .and_then(|(_, s)| *s)
-    };
+    let similarity = |name: &str| similarity_of(fields, name);
     let last = similarity("last_name");
     let surnames_differ = last.is_some_and(|s| s < 0.9)
         || both(&a.n.last, &b.n.last).is_some_and(|(x, y)| distinct_surnames(x, y));
@@ -282,6 +277,31 @@ fn names_only(
     ((score * factor).min(ceiling), "common_name", factor)
 }
 
+/// A field's similarity for this pair; `None` when it is missing on either side.
+fn similarity_of(fields: &[(&str, Option<f64>)], name: &str) -> Option<f64> {
+    fields
+        .iter()
+        .find(|(f, _)| *f == name)
+        .and_then(|(_, s)| *s)
+}
+
+/// Move a pair's score to `to` under a rule that is not a field, recording the move as the
+/// rule's contribution so that the contributions still add up to the score.
+pub fn apply_rule(
+    contributions: &mut Vec<Contribution>,
+    score: &mut f64,
+    rule: &'static str,
+    similarity: f64,
+    to: f64,
+) {
+    contributions.push(Contribution {
+        field: Cow::Borrowed(rule),
+        similarity,
+        contribution: to - *score,
+    });
+    *score = to;
+}
+
 /// Score a pair. Returns the score with each field's contribution.
 pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
     let swapped_b;
@@ -296,11 +316,12 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
     };
     let first = first_name_similarity(a, b);
     let last = last_name_similarity(a, b);
+    let dob = dob_similarity(a, b);
     let distinct_first = first_tokens(a, b).is_some_and(|(x, y)| distinct_given_names(x, y));
-    let dob_conflict = dob_similarity(a, b).is_some_and(|s| s == 0.0);
+    let dob_conflict = dob == Some(0.0);
     // The same date of birth outweighs a badly spelled first name (relatives seldom share
     // one; twins have different names, which `distinct_first` still catches).
-    let same_dob = dob_similarity(a, b) == Some(1.0);
+    let same_dob = dob == Some(1.0);
     let conflict = (first.is_some_and(|s| s < config.guards.first_name_conflict_below)
         && !same_dob)
         || distinct_first
@@ -312,7 +333,7 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
         ("phone", phone_similarity(a, b)),
         ("address", address_similarity(a, b)),
         ("zip", zip_similarity(a, b)),
-        ("date_of_birth", dob_similarity(a, b)),
+        ("date_of_birth", dob),
     ];
 
     // Deterministic: an exact phone is the same person unless the names conflict or the
@@ -389,55 +410,32 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
     let mut score: f64 = contributions.iter().map(|c| c.contribution).sum();
     // Weak evidence: when no identifier agrees (email, phone, address, date of birth),
     // a pair rests on its names, and a common surname is weak evidence of one person.
-    let identifier_agrees = contributions.iter().any(|c| {
-        matches!(
-            c.field.as_ref(),
-            "email" | "phone" | "address" | "date_of_birth"
-        ) && c.similarity >= 0.9
-    });
+    let agrees = |field: &str| similarity_of(&fields, field).is_some_and(|s| s >= 0.9);
+    let identifier_agrees = ["email", "phone", "address", "date_of_birth"]
+        .iter()
+        .any(|f| agrees(f));
     // An address or a landline is shared by a household: when nothing personal (an email,
     // a date of birth) agrees and an email or phone contradicts, a relative with the same
     // name is as likely as one person (a father and son, both Robert). A person decides.
-    let similarity_of = |field: &str| {
-        contributions
-            .iter()
-            .find(|c| c.field == field)
-            .map(|c| c.similarity)
-    };
-    let personal_agrees = ["email", "date_of_birth"]
-        .iter()
-        .any(|f| similarity_of(f).is_some_and(|s| s >= 0.9));
+    let personal_agrees = ["email", "date_of_birth"].iter().any(|f| agrees(f));
     let contradicts = ["email", "phone"]
         .iter()
-        .any(|f| similarity_of(f).is_some_and(|s| s < 0.5));
+        .any(|f| similarity_of(&fields, f).is_some_and(|s| s < 0.5));
     let ceiling = config.thresholds.auto_match - 0.01;
     let same_first = first_tokens(a, b).is_some_and(|(x, y)| x == y);
     if identifier_agrees && !personal_agrees && contradicts && !same_first && score > ceiling {
-        contributions.push(Contribution {
-            field: Cow::Borrowed("household_identifiers_only"),
-            similarity: 0.0,
-            contribution: ceiling - score,
-        });
-        score = ceiling;
+        let rule = "household_identifiers_only";
+        apply_rule(&mut contributions, &mut score, rule, 0.0, ceiling);
     }
     if !identifier_agrees && !conflict {
         let (adjusted, reason, similarity) = names_only(a, b, &fields, score, config);
         if adjusted != score {
-            contributions.push(Contribution {
-                field: Cow::Borrowed(reason),
-                similarity,
-                contribution: adjusted - score,
-            });
-            score = adjusted;
+            apply_rule(&mut contributions, &mut score, reason, similarity, adjusted);
         }
     }
     if conflict && score > config.guards.cap {
-        contributions.push(Contribution {
-            field: Cow::Borrowed("household_guard"),
-            similarity: 0.0,
-            contribution: config.guards.cap - score,
-        });
-        score = config.guards.cap;
+        let cap = config.guards.cap;
+        apply_rule(&mut contributions, &mut score, "household_guard", 0.0, cap);
     }
     Scored {
         score,

@@ -110,12 +110,15 @@ pub fn flag_ambiguous_namesakes(
                 .is_some_and(|n| *n > 1)
         };
         if many(c.a, c.b) || many(c.b, c.a) {
-            c.scored.contributions.push(compare::Contribution {
-                field: std::borrow::Cow::Borrowed("ambiguous_namesake"),
-                similarity: 0.0,
-                contribution: ceiling - c.scored.score,
-            });
-            c.scored.score = ceiling;
+            let scored = &mut c.scored;
+            let rule = "ambiguous_namesake";
+            compare::apply_rule(
+                &mut scored.contributions,
+                &mut scored.score,
+                rule,
+                0.0,
+                ceiling,
+            );
         }
     }
 }

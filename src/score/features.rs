@@ -217,16 +217,9 @@ pub fn compute(h: &History, cutoff: Day, grace: Day) -> Vec<f64> {
             .filter(|g| g.failed && g.plan.is_some() && within(days)(g.day))
             .count() as f64
     };
-    let card = gifts
-        .iter()
-        .rev()
-        .find(|g| g.plan.is_some())
-        .is_some_and(|g| g.method == Method::Card);
-    let card_expires = gifts
-        .iter()
-        .rev()
-        .find(|g| g.plan.is_some())
-        .and_then(|g| g.card_expires);
+    let last_plan_charge = gifts.iter().rev().find(|g| g.plan.is_some());
+    let card = last_plan_charge.is_some_and(|g| g.method == Method::Card);
+    let card_expires = last_plan_charge.and_then(|g| g.card_expires);
     let last_charge = h.last_charge(cutoff).map(|g| g.day);
     let failed_in_a_row = gifts
         .iter()

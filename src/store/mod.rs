@@ -147,10 +147,13 @@ impl Checkpointer {
             wake: None,
             thread: None,
         };
+        if db.path() == Path::new(":memory:") {
+            return idle;
+        }
         let Ok(conn) = Connection::open(db.path()) else {
             return idle;
         };
-        if db.path() == Path::new(":memory:") || conn.busy_timeout(BUSY_TIMEOUT).is_err() {
+        if conn.busy_timeout(BUSY_TIMEOUT).is_err() {
             return idle;
         }
         let (wake, woken) = std::sync::mpsc::channel::<()>();

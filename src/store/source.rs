@@ -252,8 +252,8 @@ fn table_is_empty(tx: &Transaction, table: &str) -> Result<bool> {
     Ok(!any)
 }
 
-/// A fact table's indexes while a first load fills it: dropped before the rows go in and
-/// built once afterwards. Random source keys would otherwise make every insert a random
+/// A table's indexes while a first load fills it (a fact table's, or the source records'
+/// name index): dropped before the rows go in and built once afterwards. Random source keys would otherwise make every insert a random
 /// B-tree walk, and at millions of rows the index outgrows the page cache. All of this
 /// happens inside the batch's transaction, so a killed load leaves the indexes as they were.
 struct DeferredIndexes {
