@@ -463,8 +463,13 @@ fn cmd_resolve(
             s.records, s.candidate_pairs, s.auto_pairs, s.review_pairs, s.conflict_pairs
         );
         println!(
-            "golden records {} (kept ids {}, new {}, retired {}, changed {})",
-            s.write.constituents, s.write.kept, s.write.created, s.write.retired, s.write.changed
+            "golden records {} (kept ids {}, new {}, retired {}, members changed {}, already up to date {})",
+            s.write.constituents,
+            s.write.kept,
+            s.write.created,
+            s.write.retired,
+            s.write.changed,
+            s.write.unchanged
         );
         // The largest few, and how many there are by key (all of them with --json).
         let mut capped: Vec<_> = s.capped_blocks.iter().collect();

@@ -302,23 +302,43 @@ pub fn apply_rule(
     *score = to;
 }
 
-/// Score a pair. Returns the score with each field's contribution.
-pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
-    let swapped_b;
-    let b = if names_swapped(a, b) {
+/// `b` as `a` reads it: with first and last name swapped back when `b` has them the
+/// wrong way round.
+fn oriented<'a>(a: &Rec, b: &'a Rec) -> Cow<'a, Rec> {
+    if names_swapped(a, b) {
         let mut swapped = b.clone();
         std::mem::swap(&mut swapped.n.first, &mut swapped.n.last);
         swapped.n.first_canon = None;
-        swapped_b = swapped;
-        &swapped_b
+        Cow::Owned(swapped)
     } else {
-        b
-    };
+        Cow::Borrowed(b)
+    }
+}
+
+/// Two different real given names, or two wholly different dates of birth: two people,
+/// whatever else they share. `compare` flags these pairs as conflicts and lets no
+/// deterministic rule merge them.
+fn decisive_differences(a: &Rec, b: &Rec) -> (bool, bool) {
+    let distinct_first = first_tokens(a, b).is_some_and(|(x, y)| distinct_given_names(x, y));
+    (distinct_first, dob_similarity(a, b) == Some(0.0))
+}
+
+/// Whether `compare` would call this pair a conflict for a reason nothing else can
+/// outweigh (see `decisive_differences`): the bulk pass needs no score for such a pair,
+/// only the cannot-link, and half the pairs blocking yields are such (relatives,
+/// neighbours with one surname).
+pub fn clearly_two_people(a: &Rec, b: &Rec) -> bool {
+    let (distinct_first, dob_conflict) = decisive_differences(a, &oriented(a, b));
+    distinct_first || dob_conflict
+}
+
+/// Score a pair. Returns the score with each field's contribution.
+pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
+    let b = &*oriented(a, b);
     let first = first_name_similarity(a, b);
     let last = last_name_similarity(a, b);
     let dob = dob_similarity(a, b);
-    let distinct_first = first_tokens(a, b).is_some_and(|(x, y)| distinct_given_names(x, y));
-    let dob_conflict = dob == Some(0.0);
+    let (distinct_first, dob_conflict) = decisive_differences(a, b);
     // The same date of birth outweighs a badly spelled first name (relatives seldom share
     // one; twins have different names, which `distinct_first` still catches).
     let same_dob = dob == Some(1.0);
@@ -780,5 +800,49 @@ mod tests {
             b.dob = Some(y.into());
             assert_eq!(compare(&a, &b, &c).conflict, conflict, "{x} {y}");
         }
+    }
+
+    #[test]
+    fn clearly_two_people_only_where_compare_sees_an_unmovable_conflict() {
+        let c = config();
+        let base = rec(
+            "ann",
+            "lee",
+            "ann@x.com",
+            "3125550101",
+            "5 w elm st",
+            "60201",
+        );
+        let cases = [
+            (
+                rec(
+                    "thomas",
+                    "lee",
+                    "ann@x.com",
+                    "3125550101",
+                    "5 w elm st",
+                    "60201",
+                ),
+                true,
+            ),
+            (
+                rec("annie", "lee", "", "3125550101", "5 w elm st", "60201"),
+                false,
+            ),
+            (rec("lee", "ann", "", "", "5 w elm st", "60201"), false), // names swapped
+            (rec("anm", "lee", "ann@x.com", "", "", "60201"), false),  // a typo, same email
+            (rec("ann", "lee", "", "", "", "60201"), false),
+        ];
+        for (other, two) in cases {
+            assert_eq!(clearly_two_people(&base, &other), two, "{other:?}");
+            if two {
+                let s = compare(&base, &other, &c);
+                assert!(s.conflict && s.score < c.thresholds.review, "{s:?}");
+            }
+        }
+        let (mut a, mut b) = (base.clone(), base.clone());
+        a.dob = Some("1966-03-06".into());
+        b.dob = Some("1913-06-29".into());
+        assert!(clearly_two_people(&a, &b) && compare(&a, &b, &c).conflict);
     }
 }

@@ -14,6 +14,7 @@ pub mod settings;
 pub mod survivorship;
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -23,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::store::Db;
 use crate::store::resolve::{self as sql, CandidateRow, WriteStats};
+use crate::store::summary::{self, RecordFacts, Scope, Summary};
 use compare::{Rec, Scored};
 use settings::ResolutionConfig;
 use survivorship::RawFields;
@@ -64,7 +66,17 @@ pub fn score_pairs(
         .par_iter()
         .with_min_len(4096)
         .filter_map(|&(a, b)| {
-            let mut scored = compare::compare(&records[a as usize], &records[b as usize], config);
+            let (ra, rb) = (&records[a as usize], &records[b as usize]);
+            if compare::clearly_two_people(ra, rb) {
+                let scored = Scored {
+                    score: 0.0,
+                    rule: "household_guard",
+                    contributions: Vec::new(),
+                    conflict: true,
+                };
+                return Some(Candidate { a, b, scored });
+            }
+            let mut scored = compare::compare(ra, rb, config);
             if scored.conflict {
                 // A household conflict is only a cannot-link for this run's clustering:
                 // nobody reviews it and it is not stored (a steward's re-clustering
@@ -137,14 +149,54 @@ pub fn conflicts_among(records: &[Rec], config: &ResolutionConfig) -> Vec<(u32, 
     out
 }
 
-/// Cluster records (by index) and build their golden records.
+/// A cluster of source records and what it becomes: a golden record and its summary.
+#[derive(Debug, Clone, Hash)]
+pub struct GoldenRecord {
+    pub members: Vec<i64>,
+    pub golden: survivorship::Golden,
+    pub summary: Summary,
+}
+
+impl GoldenRecord {
+    /// A hash of everything written for this golden record: a re-run that computes the
+    /// same one leaves the stored row alone. (FNV-1a: stable across builds, unlike the
+    /// standard library's hasher, so an upgrade does not rewrite every record.)
+    pub fn content_hash(&self) -> i64 {
+        let mut h = Fnv1a::default();
+        self.hash(&mut h);
+        h.finish() as i64
+    }
+}
+
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Cluster records (by index) and build their golden records and summaries from the
+/// members' facts.
 pub fn build_groups(
     records: &[Rec],
     raws: &[RawFields],
     candidates: &[(u32, u32, f64, bool)],
     constraints: &sql::Links,
+    facts: &HashMap<i64, RecordFacts>,
     config: &ResolutionConfig,
-) -> Vec<(Vec<i64>, survivorship::Golden)> {
+) -> Vec<GoldenRecord> {
     let index: HashMap<i64, u32> = records
         .iter()
         .enumerate()
@@ -166,10 +218,11 @@ pub fn build_groups(
         .par_iter()
         .map(|g| {
             let members: Vec<&RawFields> = g.iter().map(|i| &raws[*i as usize]).collect();
-            (
-                g.iter().map(|i| records[*i as usize].id).collect(),
-                survivorship::golden(&members, config),
-            )
+            GoldenRecord {
+                members: g.iter().map(|i| records[*i as usize].id).collect(),
+                golden: survivorship::golden(&members, config),
+                summary: Summary::of(&members, facts),
+            }
         })
         .collect()
 }
@@ -224,6 +277,17 @@ pub fn run(
     summary.millis_compare = t.elapsed().as_millis() as u64;
     check(progress)?;
 
+    progress.update("resolve: write", 3, 5);
+    let t = Instant::now();
+    let as_of = sql::data_as_of(&db.conn)?;
+    let facts = summary::record_facts(&db.conn, &as_of, Scope::All)?;
+    let stake = |i: u32| {
+        let f = facts.get(&records[i as usize].id);
+        (
+            f.map_or(0, |f| f.lifetime_cents),
+            f.is_some_and(|f| f.active_recurring),
+        )
+    };
     let mut rows = Vec::with_capacity(candidates.len());
     let mut edges = Vec::with_capacity(candidates.len());
     // Consumed here: the scored pairs live on only as stored rows and clustering edges.
@@ -243,6 +307,7 @@ pub fn run(
                 "review"
             }
         };
+        let ((cents_a, sustainer_a), (cents_b, sustainer_b)) = (stake(c.a), stake(c.b));
         rows.push(CandidateRow {
             a: records[c.a as usize].id,
             b: records[c.b as usize].id,
@@ -250,11 +315,11 @@ pub fn run(
             band,
             rule: c.scored.rule,
             contributions: serde_json::to_string(&c.scored.contributions)?,
+            stake_cents: cents_a + cents_b,
+            sustainer: sustainer_a || sustainer_b,
         });
     }
 
-    progress.update("resolve: write", 3, 5);
-    let t = Instant::now();
     crate::store::begin_bulk_load(&db.conn)?;
     let written = write_run(
         db,
@@ -265,6 +330,7 @@ pub fn run(
         &raws,
         &edges,
         &rows,
+        &facts,
         &mut summary,
     );
     crate::store::end_bulk_load(&db.conn)?;
@@ -287,6 +353,7 @@ fn write_run(
     raws: &[RawFields],
     edges: &[(u32, u32, f64, bool)],
     rows: &[CandidateRow],
+    facts: &HashMap<i64, RecordFacts>,
     summary: &mut RunSummary,
 ) -> Result<()> {
     let tx = db
@@ -295,13 +362,11 @@ fn write_run(
     // Decisions are read inside the write transaction: one made while we computed counts.
     let constraints = sql::load_constraints(&tx)?;
     let t_cluster = Instant::now();
-    let groups = build_groups(records, raws, edges, &constraints, config);
+    let groups = build_groups(records, raws, edges, &constraints, facts, config);
     summary.millis_cluster = t_cluster.elapsed().as_millis() as u64;
     sql::replace_candidates(&tx, rows)?;
     let previous = sql::membership(&tx, None)?;
-    let as_of = sql::data_as_of(&tx)?;
-    summary.write =
-        sql::write_constituents(&tx, &groups, &previous, actor, &as_of, false, "auto_merge")?;
+    summary.write = sql::write_constituents(&tx, &groups, &previous, actor, false, "auto_merge")?;
     sql::audit(
         &tx,
         actor,

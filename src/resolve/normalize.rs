@@ -131,15 +131,11 @@ pub fn distinct_surnames(a: &str, b: &str) -> bool {
 /// Whether two normalised first names can denote the same person through the nickname
 /// table ("bob"/"robert", "liz"/"beth" via elizabeth, "chris"/"christine").
 pub fn nickname_compatible(a: &str, b: &str) -> bool {
-    let forms = |n: &str| -> Vec<String> {
-        let mut v = vec![n.to_string()];
-        if let Some(formal) = nicknames().get(n) {
-            v.extend(formal.iter().cloned());
-        }
-        v
-    };
-    let fa = forms(a);
-    forms(b).iter().any(|x| fa.contains(x))
+    // The name itself or one of its formal names, on each side, in common. (Called for
+    // every compared pair: no allocation.)
+    let formal = |n: &str| nicknames().get(n).map_or(&[][..], Vec::as_slice);
+    let (fa, fb) = (formal(a), formal(b));
+    a == b || fa.iter().any(|x| x == b) || fb.iter().any(|y| y == a || fa.contains(y))
 }
 
 /// Trim and lower-case; `None` unless it looks like local@domain.tld.

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::store::Db;
 use crate::store::browse::Count;
 use crate::store::resolve::{self as sql, now};
+use crate::store::summary;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum QueueOrder {
@@ -422,18 +423,11 @@ fn recluster_around(
             .map(|(a, b)| (a, b, 0.0, true)),
     );
     let constraints = sql::load_constraints(conn)?;
-    let groups = super::build_groups(&recs, &raws, &edges, &constraints, config);
-    let previous = sql::membership(conn, Some(&ids))?;
     let as_of = sql::data_as_of(conn)?;
-    sql::write_constituents(
-        conn,
-        &groups,
-        &previous,
-        actor,
-        &as_of,
-        true,
-        "membership_change",
-    )?;
+    let facts = summary::record_facts(conn, &as_of, summary::Scope::Records(&ids))?;
+    let groups = super::build_groups(&recs, &raws, &edges, &constraints, &facts, config);
+    let previous = sql::membership(conn, Some(&ids))?;
+    sql::write_constituents(conn, &groups, &previous, actor, true, "membership_change")?;
     let wanted: HashSet<i64> = records.iter().copied().collect();
     let mut out: Vec<i64> = sql::membership(conn, Some(records))?
         .into_iter()

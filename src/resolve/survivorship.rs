@@ -11,6 +11,8 @@ use crate::ingest::PersonFields;
 pub struct RawFields {
     pub id: i64,
     pub source: String,
+    /// The system the source belongs to (donations, subscriptions, ...).
+    pub system: String,
     pub person: PersonFields,
     /// The record's latest activity (fact date), for "most recent".
     pub last_seen: Option<String>,
@@ -19,7 +21,7 @@ pub struct RawFields {
 /// A golden field's value and the source record it came from.
 pub type Picked = Option<(String, i64)>;
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Hash)]
 pub struct Golden {
     pub first_name: Picked,
     pub last_name: Picked,
@@ -131,6 +133,24 @@ pub fn golden(members: &[&RawFields], config: &ResolutionConfig) -> Golden {
     }
 }
 
+impl Golden {
+    /// Every field, in the order of `config::PERSON_FIELDS` (the golden columns).
+    pub fn fields(&self) -> [&Picked; 10] {
+        [
+            &self.first_name,
+            &self.last_name,
+            &self.email,
+            &self.phone,
+            &self.address1,
+            &self.address2,
+            &self.city,
+            &self.state,
+            &self.zip,
+            &self.date_of_birth,
+        ]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +165,7 @@ mod tests {
                 ..PersonFields::default()
             },
             last_seen: Some(seen.into()),
+            ..RawFields::default()
         }
     }
 

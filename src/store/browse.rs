@@ -317,21 +317,7 @@ pub struct GoldenField {
     pub from: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
-pub struct Summary {
-    pub systems: String,
-    pub lifetime_cents: i64,
-    pub trailing_12m_cents: i64,
-    pub gift_count: i64,
-    pub first_gift_date: Option<String>,
-    pub last_gift_date: Option<String>,
-    pub sustainer_status: Option<String>,
-    pub sustainer_monthly_cents: Option<i64>,
-    pub subscription_status: Option<String>,
-    pub events_attended: i64,
-    pub email_opens_12m: i64,
-    pub email_sent_12m: i64,
-}
+pub use super::summary::Summary;
 
 /// Everything the detail view shows about one golden record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -425,31 +411,7 @@ pub fn constituent_detail(conn: &Connection, id: i64) -> Result<Option<Constitue
 }
 
 fn summary(conn: &Connection, id: i64) -> Result<Summary> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT systems, lifetime_cents, trailing_12m_cents, gift_count, first_gift_date,
-                    last_gift_date, sustainer_status, sustainer_monthly_cents, subscription_status,
-                    events_attended, email_opens_12m, email_sent_12m
-             FROM constituent_summary WHERE constituent_id = ?1",
-        )?
-        .query_row([id], |r| {
-            Ok(Summary {
-                systems: r.get(0)?,
-                lifetime_cents: r.get(1)?,
-                trailing_12m_cents: r.get(2)?,
-                gift_count: r.get(3)?,
-                first_gift_date: r.get(4)?,
-                last_gift_date: r.get(5)?,
-                sustainer_status: r.get(6)?,
-                sustainer_monthly_cents: r.get(7)?,
-                subscription_status: r.get(8)?,
-                events_attended: r.get(9)?,
-                email_opens_12m: r.get(10)?,
-                email_sent_12m: r.get(11)?,
-            })
-        })
-        .optional()?
-        .unwrap_or_default())
+    Ok(Summary::read(conn, id)?.unwrap_or_default())
 }
 
 /// Review decisions (approve, reject, skip) recorded since `day` began (UTC, YYYY-MM-DD).

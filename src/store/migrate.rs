@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../../sql/sqlite/0005_quality.sql")),
     (6, include_str!("../../sql/sqlite/0006_metrics.sql")),
     (7, include_str!("../../sql/sqlite/0007_bulk_load.sql")),
+    (8, include_str!("../../sql/sqlite/0008_content_hash.sql")),
 ];
 
 pub fn latest_version() -> i64 {

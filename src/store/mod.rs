@@ -8,6 +8,7 @@ pub mod quality;
 pub mod resolve;
 pub mod score;
 pub mod source;
+pub mod summary;
 
 use std::path::{Path, PathBuf};
 

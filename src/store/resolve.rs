@@ -3,10 +3,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::types::Null;
+use rusqlite::{Connection, OptionalExtension, ToSql, params};
 
+use crate::config::PERSON_FIELDS;
 use crate::error::Result;
 use crate::ingest::PersonFields;
+use crate::resolve::GoldenRecord;
 use crate::resolve::compare::Rec;
 use crate::resolve::normalize::NormalizedPerson;
 use crate::resolve::survivorship::{Golden, RawFields};
@@ -23,7 +26,7 @@ pub fn today() -> String {
 const RECORD_COLUMNS: &str = "sr.id, sr.source, sr.n_first, sr.n_first_canon, sr.n_last, sr.n_email, sr.n_phone,
     sr.n_address, sr.n_unit, sr.n_city, sr.n_zip, sr.date_of_birth, sr.first_name, sr.last_name, sr.email,
     sr.phone, sr.address1, sr.address2, sr.city, sr.state, sr.zip,
-    (SELECT max(gift_date) FROM donation d WHERE d.source_record_id = sr.id)";
+    (SELECT max(gift_date) FROM donation d WHERE d.source_record_id = sr.id), sr.system";
 
 fn read_record(r: &rusqlite::Row) -> rusqlite::Result<(Rec, RawFields)> {
     let rec = Rec {
@@ -48,6 +51,7 @@ fn read_record(r: &rusqlite::Row) -> rusqlite::Result<(Rec, RawFields)> {
     let raw = RawFields {
         id: rec.id,
         source: rec.source.clone(),
+        system: r.get(22)?,
         person: PersonFields {
             first_name: r.get(12)?,
             last_name: r.get(13)?,
@@ -127,7 +131,7 @@ pub fn load_constraints(conn: &Connection) -> Result<Links> {
     Ok((must, cannot))
 }
 
-/// A scored pair ready to store.
+/// A scored pair ready to store, with what a wrong call on it risks.
 pub struct CandidateRow<'a> {
     pub a: i64,
     pub b: i64,
@@ -135,31 +139,30 @@ pub struct CandidateRow<'a> {
     pub band: &'a str,
     pub rule: &'a str,
     pub contributions: String,
+    /// Lifetime giving of both records.
+    pub stake_cents: i64,
+    /// An active sustainer is involved.
+    pub sustainer: bool,
 }
 
 pub fn replace_candidates(conn: &Connection, rows: &[CandidateRow]) -> Result<()> {
     conn.execute("DELETE FROM match_candidate", [])?;
     let mut stmt = conn.prepare(
-        "INSERT INTO match_candidate (record_a, record_b, score, band, rule, contributions) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO match_candidate (record_a, record_b, score, band, rule, contributions, stake_cents, sustainer)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
     for r in rows {
-        stmt.execute(params![r.a, r.b, r.score, r.band, r.rule, r.contributions])?;
+        stmt.execute(params![
+            r.a,
+            r.b,
+            r.score,
+            r.band,
+            r.rule,
+            r.contributions,
+            r.stake_cents,
+            r.sustainer
+        ])?;
     }
-    // What a wrong call risks: both records' lifetime giving, and whether a sustainer is involved.
-    conn.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS record_stake (id INTEGER PRIMARY KEY, cents INTEGER, sustainer INTEGER);
-         DELETE FROM temp.record_stake;
-         INSERT INTO temp.record_stake
-           SELECT source_record_id, sum(CASE WHEN status = 'succeeded' THEN amount_cents ELSE 0 END),
-                  max(recurring_status = 'active')
-           FROM donation GROUP BY source_record_id;
-         UPDATE match_candidate SET
-           stake_cents = coalesce((SELECT cents FROM temp.record_stake WHERE id = record_a), 0)
-                       + coalesce((SELECT cents FROM temp.record_stake WHERE id = record_b), 0),
-           sustainer = coalesce((SELECT sustainer FROM temp.record_stake WHERE id = record_a), 0)
-                     OR coalesce((SELECT sustainer FROM temp.record_stake WHERE id = record_b), 0)
-         WHERE band = 'review';",
-    )?;
     Ok(())
 }
 
@@ -231,131 +234,161 @@ pub struct WriteStats {
     pub kept: u64,
     pub retired: u64,
     pub changed: u64,
+    /// Kept golden records whose fields, members and summary were already as computed:
+    /// not written at all.
+    pub unchanged: u64,
+}
+
+/// The golden fields as SQL values: (value, source record) per column.
+fn golden_values(g: &Golden) -> Vec<&dyn ToSql> {
+    let mut out: Vec<&dyn ToSql> = Vec::with_capacity(2 * PERSON_FIELDS.len() + 4);
+    for pick in g.fields() {
+        match pick {
+            Some((value, src)) => {
+                out.push(value);
+                out.push(src);
+            }
+            None => {
+                out.push(&Null);
+                out.push(&Null);
+            }
+        }
+    }
+    out
+}
+
+/// `INSERT` of a new golden record and `UPDATE` of a kept one (its id last), over every
+/// golden column, the member count, the update time and the content hash.
+fn golden_statements() -> (String, String) {
+    // The golden columns are the person fields, each followed by its `_src` column.
+    let columns: Vec<String> = PERSON_FIELDS
+        .iter()
+        .flat_map(|c| [c.to_string(), format!("{c}_src")])
+        .chain(["member_count", "updated_at", "content_hash"].map(String::from))
+        .collect();
+    let n = columns.len();
+    let insert = format!(
+        "INSERT INTO constituent ({}, created_at) VALUES ({}, ?{})",
+        columns.join(", "),
+        (1..=n)
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        n - 1,
+    );
+    let update = format!(
+        "UPDATE constituent SET {}, retired_at = NULL, merged_into = NULL WHERE id = ?{}",
+        columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ?{}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", "),
+        n + 1,
+    );
+    (insert, update)
+}
+
+/// Stored content hashes of live golden records: all of them when many are asked for (one
+/// scan), else one lookup each.
+fn content_hashes(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, i64>> {
+    let mut out = HashMap::new();
+    if ids.len() > 10_000 {
+        let mut stmt = conn.prepare(
+            "SELECT id, content_hash FROM constituent WHERE retired_at IS NULL AND content_hash IS NOT NULL",
+        )?;
+        for row in stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
+            let (id, h) = row?;
+            out.insert(id, h);
+        }
+    } else {
+        let mut stmt = conn.prepare_cached(
+            "SELECT content_hash FROM constituent WHERE id = ?1 AND retired_at IS NULL",
+        )?;
+        for id in ids {
+            if let Some(Some(h)) = stmt.query_row([id], |r| r.get(0)).optional()? {
+                out.insert(*id, h);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Write clusters as golden records. `previous` is the old membership of every record in
 /// `groups`; old constituents of those records that no group keeps are retired. Ids are
-/// stable: each group keeps the old id it shares the most members with.
-#[allow(clippy::too_many_arguments)]
+/// stable: each group keeps the old id it shares the most members with. A kept golden
+/// record whose fields, members and summary hash as before is left untouched, so a re-run
+/// over unchanged data writes almost nothing.
 pub fn write_constituents(
     conn: &Connection,
-    groups: &[(Vec<i64>, Golden)],
+    groups: &[GoldenRecord],
     previous: &HashMap<i64, i64>,
     actor: &str,
-    as_of: &str,
     revive: bool,
     change_action: &str,
 ) -> Result<WriteStats> {
     let stamp = now();
     let mut stats = WriteStats::default();
-    // Overlap of each group with each old constituent.
-    let mut options: Vec<(usize, usize, i64)> = Vec::new(); // (overlap, group, old id)
-    for (g, (members, _)) in groups.iter().enumerate() {
-        let mut counts: HashMap<i64, usize> = HashMap::new();
-        for m in members {
-            if let Some(old) = previous.get(m) {
-                *counts.entry(*old).or_default() += 1;
-            }
-        }
-        options.extend(counts.into_iter().map(|(old, n)| (n, g, old)));
-    }
-    options.sort_unstable_by(|x, y| y.0.cmp(&x.0).then(x.2.cmp(&y.2)).then(x.1.cmp(&y.1)));
-    let mut id_of: Vec<Option<i64>> = vec![None; groups.len()];
-    let mut taken: HashSet<i64> = HashSet::new();
-    for (_, g, old) in options {
-        if id_of[g].is_none() && !taken.contains(&old) {
-            id_of[g] = Some(old);
-            taken.insert(old);
-        }
-    }
+    let id_of = keep_ids(groups, previous);
+    let mut taken: HashSet<i64> = id_of.iter().flatten().copied().collect();
     let old_members: HashMap<i64, HashSet<i64>> =
         previous.iter().fold(HashMap::new(), |mut acc, (r, c)| {
             acc.entry(*c).or_default().insert(*r);
             acc
         });
+    let kept_ids: Vec<i64> = taken.iter().copied().collect();
+    let stored_hashes = content_hashes(conn, &kept_ids)?;
 
-    conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY); DELETE FROM temp.touched;")?;
-    let mut insert_new = conn.prepare_cached(
-        "INSERT INTO constituent (member_count, created_at, updated_at) VALUES (0, ?1, ?1)",
-    )?;
-    let mut update = conn.prepare_cached(
-        "UPDATE constituent SET first_name = ?2, first_name_src = ?3, last_name = ?4, last_name_src = ?5,
-            email = ?6, email_src = ?7, phone = ?8, phone_src = ?9, address1 = ?10, address1_src = ?11,
-            address2 = ?12, address2_src = ?13, city = ?14, city_src = ?15, state = ?16, state_src = ?17,
-            zip = ?18, zip_src = ?19, date_of_birth = ?20, date_of_birth_src = ?21, member_count = ?22,
-            updated_at = ?23, retired_at = NULL, merged_into = NULL WHERE id = ?1",
-    )?;
+    let (insert_sql, update_sql) = golden_statements();
+    let mut insert_new = conn.prepare_cached(&insert_sql)?;
+    let mut update = conn.prepare_cached(&update_sql)?;
     let mut set_member = conn.prepare_cached("INSERT OR REPLACE INTO constituent_member (source_record_id, constituent_id) VALUES (?1, ?2)")?;
-    let mut touch = conn.prepare_cached("INSERT OR IGNORE INTO temp.touched (id) VALUES (?1)")?;
     let mut audit = conn.prepare_cached(
         "INSERT INTO audit_event (at, actor, action, constituent_id, reason, details) VALUES (?1, ?2, ?6, ?3, ?4, ?5)",
     )?;
+    let mut changed_ids: Vec<i64> = Vec::new();
     let mut final_ids: Vec<i64> = Vec::with_capacity(groups.len());
-    for (g, (members, golden)) in groups.iter().enumerate() {
+    for (g, group) in groups.iter().enumerate() {
         // A steward's undo or unmerge brings back the golden record these members had
         // before, with its id, rather than minting a new one.
         let revived = match id_of[g] {
-            None if revive => revivable(conn, members, &taken)?,
+            None if revive => revivable(conn, &group.members, &taken)?,
             _ => None,
         };
+        let hash = group.content_hash();
+        let member_count = group.members.len() as i64;
+        let mut values = golden_values(&group.golden);
+        values.extend([&member_count as &dyn ToSql, &stamp, &hash]);
         let id = match id_of[g].or(revived) {
             Some(id) => {
                 taken.insert(id);
                 stats.kept += 1;
+                final_ids.push(id);
+                if stored_hashes.get(&id) == Some(&hash) {
+                    stats.unchanged += 1;
+                    continue;
+                }
+                values.push(&id);
+                update.execute(values.as_slice())?;
                 id
             }
             None => {
-                insert_new.execute([&stamp])?;
+                insert_new.execute(values.as_slice())?;
                 stats.created += 1;
-                conn.last_insert_rowid()
+                let id = conn.last_insert_rowid();
+                final_ids.push(id);
+                id
             }
         };
-        final_ids.push(id);
-        let v =
-            |p: &Option<(String, i64)>| (p.as_ref().map(|x| x.0.clone()), p.as_ref().map(|x| x.1));
-        let (f, l, e, ph, a1, a2, ci, st, z, d) = (
-            v(&golden.first_name),
-            v(&golden.last_name),
-            v(&golden.email),
-            v(&golden.phone),
-            v(&golden.address1),
-            v(&golden.address2),
-            v(&golden.city),
-            v(&golden.state),
-            v(&golden.zip),
-            v(&golden.date_of_birth),
-        );
-        update.execute(params![
-            id,
-            f.0,
-            f.1,
-            l.0,
-            l.1,
-            e.0,
-            e.1,
-            ph.0,
-            ph.1,
-            a1.0,
-            a1.1,
-            a2.0,
-            a2.1,
-            ci.0,
-            ci.1,
-            st.0,
-            st.1,
-            z.0,
-            z.1,
-            d.0,
-            d.1,
-            members.len() as i64,
-            stamp
-        ])?;
-        for m in members {
-            set_member.execute(params![m, id])?;
+        changed_ids.push(id);
+        group.summary.write(conn, id)?;
+        for m in &group.members {
+            if previous.get(m) != Some(&id) {
+                set_member.execute(params![m, id])?;
+            }
         }
-        touch.execute([id])?;
         let before = old_members.get(&id).cloned().unwrap_or_default();
-        let after: HashSet<i64> = members.iter().copied().collect();
+        let after: HashSet<i64> = group.members.iter().copied().collect();
         if before != after {
             stats.changed += 1;
             if after.len() > 1 {
@@ -375,20 +408,63 @@ pub fn write_constituents(
         }
     }
     stats.constituents = groups.len() as u64;
-    // Retire old ids no group kept; point them at where most of their members went.
+    drop((insert_new, update, set_member, audit));
+    stats.retired = retire_unkept(conn, groups, &final_ids, &old_members, actor, &stamp)?;
+    refresh_search_index(conn, &changed_ids)?;
+    Ok(stats)
+}
+
+/// For each group, the old golden id it keeps: the one it shares the most members with
+/// (ties to the lower id), each old id kept by one group at most.
+fn keep_ids(groups: &[GoldenRecord], previous: &HashMap<i64, i64>) -> Vec<Option<i64>> {
+    let mut options: Vec<(usize, usize, i64)> = Vec::new(); // (overlap, group, old id)
+    for (g, group) in groups.iter().enumerate() {
+        let mut counts: HashMap<i64, usize> = HashMap::new();
+        for m in &group.members {
+            if let Some(old) = previous.get(m) {
+                *counts.entry(*old).or_default() += 1;
+            }
+        }
+        options.extend(counts.into_iter().map(|(old, n)| (n, g, old)));
+    }
+    options.sort_unstable_by(|x, y| y.0.cmp(&x.0).then(x.2.cmp(&y.2)).then(x.1.cmp(&y.1)));
+    let mut id_of: Vec<Option<i64>> = vec![None; groups.len()];
+    let mut taken: HashSet<i64> = HashSet::new();
+    for (_, g, old) in options {
+        if id_of[g].is_none() && !taken.contains(&old) {
+            id_of[g] = Some(old);
+            taken.insert(old);
+        }
+    }
+    id_of
+}
+
+/// Retire old ids no group kept, pointing each at where most of its members went.
+fn retire_unkept(
+    conn: &Connection,
+    groups: &[GoldenRecord],
+    final_ids: &[i64],
+    old_members: &HashMap<i64, HashSet<i64>>,
+    actor: &str,
+    stamp: &str,
+) -> Result<u64> {
     let kept: HashSet<i64> = final_ids.iter().copied().collect();
     let new_home: HashMap<i64, i64> = groups
         .iter()
-        .zip(&final_ids)
-        .flat_map(|((members, _), id)| members.iter().map(move |m| (*m, *id)))
+        .zip(final_ids)
+        .flat_map(|(group, id)| group.members.iter().map(move |m| (*m, *id)))
         .collect();
     let mut retire = conn.prepare_cached(
-        "UPDATE constituent SET retired_at = ?2, merged_into = ?3, member_count = 0 WHERE id = ?1",
+        "UPDATE constituent SET retired_at = ?2, merged_into = ?3, member_count = 0, content_hash = NULL WHERE id = ?1",
     )?;
     let mut retire_audit = conn.prepare_cached(
         "INSERT INTO audit_event (at, actor, action, constituent_id, reason, details) VALUES (?1, ?2, 'retire', ?3, ?4, ?5)",
     )?;
-    for (old, recs) in &old_members {
+    let mut forget_summary =
+        conn.prepare_cached("DELETE FROM constituent_summary WHERE constituent_id = ?1")?;
+    let mut forget_search = conn.prepare_cached("DELETE FROM constituent_fts WHERE rowid = ?1")?;
+    let mut retired = 0;
+    for (old, recs) in old_members {
         if kept.contains(old) {
             continue;
         }
@@ -408,24 +484,11 @@ pub fn write_constituents(
             "no longer a separate person",
             serde_json::json!({ "merged_into": target }).to_string()
         ])?;
-        conn.execute(
-            "DELETE FROM constituent_summary WHERE constituent_id = ?1",
-            [old],
-        )?;
-        conn.execute("DELETE FROM constituent_fts WHERE rowid = ?1", [old])?;
-        stats.retired += 1;
+        forget_summary.execute([old])?;
+        forget_search.execute([old])?;
+        retired += 1;
     }
-    drop((
-        insert_new,
-        update,
-        set_member,
-        touch,
-        audit,
-        retire,
-        retire_audit,
-    ));
-    refresh_summaries(conn, as_of)?;
-    Ok(stats)
+    Ok(retired)
 }
 
 /// A retired golden record whose fields came from these members (the one they formed
@@ -450,20 +513,22 @@ fn revivable(conn: &Connection, members: &[i64], taken: &HashSet<i64>) -> Result
         .map(|(id, _)| id))
 }
 
-/// Recompute summaries and the search index for the constituents in temp.touched.
-fn refresh_summaries(conn: &Connection, as_of: &str) -> Result<()> {
-    conn.execute(
-        include_str!("../../sql/sqlite/queries/refresh_summary.sql"),
-        [as_of],
-    )?;
-    // The contentless FTS index is rebuilt for touched rows: delete, then insert.
+/// Rebuild the contentless search index rows of these golden records: delete, then insert.
+fn refresh_search_index(conn: &Connection, ids: &[i64]) -> Result<()> {
     conn.execute_batch(
-        "DELETE FROM constituent_fts WHERE rowid IN (SELECT id FROM temp.touched);
+        "CREATE TEMP TABLE IF NOT EXISTS changed (id INTEGER PRIMARY KEY); DELETE FROM temp.changed;",
+    )?;
+    let mut note = conn.prepare_cached("INSERT INTO temp.changed (id) VALUES (?1)")?;
+    for id in ids {
+        note.execute([id])?;
+    }
+    conn.execute_batch(
+        "DELETE FROM constituent_fts WHERE rowid IN (SELECT id FROM temp.changed);
          INSERT INTO constituent_fts (rowid, name, email, phone)
            SELECT c.id, coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''),
                   coalesce(c.email, ''),
                   coalesce(c.phone, '') || ' ' || coalesce((SELECT n_phone FROM source_record WHERE id = c.phone_src), '')
-           FROM constituent c JOIN temp.touched t ON t.id = c.id;",
+           FROM constituent c JOIN temp.changed t ON t.id = c.id;",
     )?;
     Ok(())
 }

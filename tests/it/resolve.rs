@@ -219,3 +219,70 @@ fn undo_of_an_approval_restores_both_golden_records_with_their_ids() {
     assert_eq!(actions.first().map(String::as_str), Some("approve"));
     assert_eq!(actions.last().map(String::as_str), Some("undo"));
 }
+
+#[test]
+fn a_rerun_writes_only_golden_records_whose_facts_changed_and_summaries_add_up() {
+    let (_p, mut db) = resolved_store(1500);
+    let live = count(
+        &db,
+        "SELECT count(*) FROM constituent WHERE retired_at IS NULL",
+    );
+    let again = resolve::run(&mut db, &config(), "test-run", &Silent).unwrap();
+    assert_eq!(
+        again.write.unchanged as i64, live,
+        "nothing changed, nothing written"
+    );
+
+    // A gift (dated before the newest one, so the as-of date stays) for one record.
+    let (record, date): (i64, String) = db
+        .conn
+        .query_row(
+            "SELECT source_record_id, min(gift_date) FROM donation WHERE status = 'succeeded'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let golden = constituent_of(&db, record);
+    let lifetime = |db: &Db| {
+        count(
+            db,
+            &format!(
+                "SELECT lifetime_cents FROM constituent_summary WHERE constituent_id = {golden}"
+            ),
+        )
+    };
+    let before = lifetime(&db);
+    db.conn
+        .execute(
+            "INSERT INTO donation (source_record_id, source, gift_key, gift_date, amount_cents, gift_type, status)
+             SELECT source_record_id, source, 'extra-gift', gift_date, 12345, 'one_time', 'succeeded'
+             FROM donation WHERE source_record_id = ?1 AND gift_date = ?2 LIMIT 1",
+            rusqlite::params![record, date],
+        )
+        .unwrap();
+    let third = resolve::run(&mut db, &config(), "test-run", &Silent).unwrap();
+    assert_eq!(third.write.unchanged as i64, live - 1);
+    assert_eq!(lifetime(&db), before + 12345);
+
+    // Every summary agrees with the facts summed through the memberships.
+    let disagreeing = count(
+        &db,
+        "SELECT count(*) FROM constituent_summary s
+         LEFT JOIN (SELECT cm.constituent_id AS cid,
+                           sum(CASE WHEN d.status = 'succeeded' THEN d.amount_cents ELSE 0 END) AS lifetime,
+                           count(CASE WHEN d.status = 'succeeded' THEN 1 END) AS gifts
+                    FROM donation d JOIN constituent_member cm ON cm.source_record_id = d.source_record_id
+                    GROUP BY cm.constituent_id) g ON g.cid = s.constituent_id
+         LEFT JOIN (SELECT cm.constituent_id AS cid, count(DISTINCT sr.system) AS systems
+                    FROM constituent_member cm JOIN source_record sr ON sr.id = cm.source_record_id
+                    GROUP BY cm.constituent_id) m ON m.cid = s.constituent_id
+         WHERE s.lifetime_cents != coalesce(g.lifetime, 0) OR s.gift_count != coalesce(g.gifts, 0)
+            OR s.system_count != m.systems",
+    );
+    assert_eq!(disagreeing, 0);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM constituent_summary"),
+        live,
+        "one summary per live golden record"
+    );
+}

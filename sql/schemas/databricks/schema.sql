@@ -168,7 +168,8 @@ CREATE TABLE IF NOT EXISTS golden.constituent (
     created_at STRING,
     updated_at STRING,
     retired_at STRING,
-    merged_into BIGINT
+    merged_into BIGINT,
+    content_hash BIGINT
 );
 
 CREATE TABLE IF NOT EXISTS golden.constituent_member (
