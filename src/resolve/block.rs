@@ -2,10 +2,12 @@
 //! that differs in one field still meets on another. Oversized blocks (a shared office
 //! phone, a placeholder email) are skipped and reported, never silently dropped.
 
-use std::collections::HashMap;
+use std::hash::Hasher;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
+use super::Fnv1a;
 use super::compare::Rec;
 use super::normalize::soundex;
 
@@ -22,15 +24,24 @@ pub struct Blocks {
     pub capped: Vec<CappedBlock>,
 }
 
-fn key_of(kind: &str, r: &Rec) -> Option<String> {
+/// A record's key of one kind, hashed: blocks are runs of equal hashes. (A 64-bit
+/// collision between two keys would only add pairs to compare, never lose one.)
+fn key_of(kind: &str, r: &Rec) -> Option<u64> {
+    let mut h = Fnv1a::default();
     let z = r.n.zip.as_deref();
-    Some(match kind {
-        "email" => r.n.email.clone()?,
-        "phone" => r.n.phone.clone()?,
-        "last_soundex_zip" => format!("{}|{}", soundex(r.n.last.as_deref()?), z?),
-        "first_last" => format!("{}|{}", r.n.first_canon.as_deref()?, r.n.last.as_deref()?),
-        "first_zip" => format!("{}|{}", r.n.first_canon.as_deref()?, z?),
-        "address_zip" => format!("{}|{}", r.n.address.as_deref()?, z?),
+    let mut parts = |parts: &[&str]| {
+        for p in parts {
+            h.write(p.as_bytes());
+            h.write_u8(0xff); // not in any UTF-8 text: "ab"+"c" and "a"+"bc" differ
+        }
+    };
+    match kind {
+        "email" => parts(&[r.n.email.as_deref()?]),
+        "phone" => parts(&[r.n.phone.as_deref()?]),
+        "last_soundex_zip" => parts(&[&soundex(r.n.last.as_deref()?), z?]),
+        "first_last" => parts(&[r.n.first_canon.as_deref()?, r.n.last.as_deref()?]),
+        "first_zip" => parts(&[r.n.first_canon.as_deref()?, z?]),
+        "address_zip" => parts(&[r.n.address.as_deref()?, z?]),
         // Both names in alphabetical order: finds first and last entered the wrong way round.
         "names_zip" => {
             let first = r.n.first.as_deref()?.split(' ').next()?;
@@ -40,46 +51,44 @@ fn key_of(kind: &str, r: &Rec) -> Option<String> {
             } else {
                 (last, first)
             };
-            format!("{x}|{y}|{}", z?)
+            parts(&[x, y, z?])
         }
         _ => return None,
-    })
+    }
+    Some(h.finish())
 }
 
 pub fn block(records: &[Rec], keys: &[String], max_block_size: usize) -> Blocks {
     let mut pairs: Vec<u64> = Vec::new();
     let mut capped = Vec::new();
     for kind in keys {
-        let mut groups: HashMap<String, Vec<u32>> = HashMap::new();
-        for (i, r) in records.iter().enumerate() {
-            if let Some(k) = key_of(kind, r) {
-                groups.entry(k).or_default().push(i as u32);
-            }
-        }
-        let mut groups: Vec<(String, Vec<u32>)> = groups.into_iter().collect();
-        groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        for (k, members) in groups {
-            if members.len() > max_block_size {
+        let mut keyed: Vec<(u64, u32)> = records
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((key_of(kind, r)?, i as u32)))
+            .collect();
+        keyed.par_sort_unstable();
+        for block in keyed.chunk_by(|x, y| x.0 == y.0) {
+            if block.len() > max_block_size {
                 // The key itself may be personal (an email); report its kind and size only.
                 capped.push(CappedBlock {
                     key: kind.clone(),
-                    size: members.len(),
+                    size: block.len(),
                 });
-                let _ = k;
                 continue;
             }
-            for (x, &a) in members.iter().enumerate() {
-                for &b in &members[x + 1..] {
+            for (x, &(_, a)) in block.iter().enumerate() {
+                for &(_, b) in &block[x + 1..] {
                     pairs.push(((a as u64) << 32) | b as u64);
                 }
             }
         }
     }
-    pairs.sort_unstable();
+    pairs.par_sort_unstable();
     pairs.dedup();
     Blocks {
         pairs: pairs
-            .into_iter()
+            .into_par_iter()
             .map(|p| ((p >> 32) as u32, p as u32))
             .collect(),
         capped,

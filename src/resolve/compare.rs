@@ -198,11 +198,15 @@ fn names_swapped(a: &Rec, b: &Rec) -> bool {
         both(&a.n.first, &b.n.first),
         both(&a.n.last, &b.n.last),
     ) {
-        (Some((af, bl)), Some((al, bf)), Some((x, y)), Some((u, v))) => {
-            let crossed = (jaro_winkler(af, bl), jaro_winkler(al, bf));
-            crossed.0 >= 0.9
-                && crossed.1 >= 0.9
-                && crossed.0 + crossed.1 > jaro_winkler(x, y) + jaro_winkler(u, v)
+        // Cheapest test first: on every compared pair, and almost always false.
+        (Some((af, bl)), Some((al, bf)), Some((x, y)), Some((u, v))) if x != y || u != v => {
+            let crossed_first = jaro_winkler(af, bl);
+            if crossed_first < 0.9 {
+                return false;
+            }
+            let crossed_last = jaro_winkler(al, bf);
+            crossed_last >= 0.9
+                && crossed_first + crossed_last > jaro_winkler(x, y) + jaro_winkler(u, v)
         }
         _ => false,
     }

@@ -17,14 +17,24 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::time::Instant;
 
+use rayon::iter::Either;
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::store::Db;
+use crate::store::deferred::{DeferredIndexes, table_is_empty};
 use crate::store::resolve::{self as sql, CandidateRow, WriteStats};
 use crate::store::summary::{self, RecordFacts, Scope, Summary};
+
+/// The tables a resolution run writes golden records into.
+const GOLDEN_TABLES: [&str; 4] = [
+    "constituent",
+    "constituent_member",
+    "constituent_summary",
+    "audit_event",
+];
 use compare::{Rec, Scored};
 use settings::ResolutionConfig;
 use survivorship::RawFields;
@@ -56,38 +66,48 @@ impl Band {
     }
 }
 
+/// Two records, by index into the run's records.
+pub type Pair = (u32, u32);
+
+/// A scored pair in a band, by index: (a, b, score).
+pub type Match = (u32, u32, f64);
+
+/// What comparing the blocked pairs leaves: the pairs in a band, and the conflicts.
+#[derive(Debug, Default)]
+pub struct Scoring {
+    pub candidates: Vec<Candidate>,
+    /// Household conflicts: cannot-links for this run's clustering only. Nobody reviews
+    /// them and they are not stored (a steward's re-clustering recomputes the guard for
+    /// its neighbourhood); at a million people there are ten million of them, so they are
+    /// kept as bare pairs.
+    pub conflicts: Vec<Pair>,
+}
+
 /// Compare every blocked pair in parallel; keep those in a band and the conflicts.
-pub fn score_pairs(
-    records: &[Rec],
-    pairs: &[(u32, u32)],
-    config: &ResolutionConfig,
-) -> Vec<Candidate> {
-    pairs
+pub fn score_pairs(records: &[Rec], pairs: &[(u32, u32)], config: &ResolutionConfig) -> Scoring {
+    let (candidates, conflicts) = pairs
         .par_iter()
         .with_min_len(4096)
         .filter_map(|&(a, b)| {
             let (ra, rb) = (&records[a as usize], &records[b as usize]);
             if compare::clearly_two_people(ra, rb) {
-                let scored = Scored {
-                    score: 0.0,
-                    rule: "household_guard",
-                    contributions: Vec::new(),
-                    conflict: true,
-                };
-                return Some(Candidate { a, b, scored });
+                return Some(Either::Right((a, b)));
             }
-            let mut scored = compare::compare(ra, rb, config);
+            let scored = compare::compare(ra, rb, config);
             if scored.conflict {
-                // A household conflict is only a cannot-link for this run's clustering:
-                // nobody reviews it and it is not stored (a steward's re-clustering
-                // recomputes the guard for its neighbourhood). At a million people there
-                // are millions of them; their contribution lists would cost gigabytes.
-                scored.contributions = Vec::new();
-                return Some(Candidate { a, b, scored });
+                return Some(Either::Right((a, b)));
             }
-            (scored.score >= config.thresholds.review).then_some(Candidate { a, b, scored })
+            (scored.score >= config.thresholds.review).then_some(Either::Left(Candidate {
+                a,
+                b,
+                scored,
+            }))
         })
-        .collect()
+        .partition_map(|outcome| outcome);
+    Scoring {
+        candidates,
+        conflicts,
+    }
 }
 
 /// A merge on names alone is only as good as its uniqueness: when either record has more
@@ -100,10 +120,7 @@ pub fn flag_ambiguous_namesakes(
 ) {
     let auto = config.thresholds.auto_match;
     let mut partners: HashMap<(u32, &str), u32> = HashMap::new();
-    for c in candidates
-        .iter()
-        .filter(|c| !c.scored.conflict && c.scored.score >= auto)
-    {
+    for c in candidates.iter().filter(|c| c.scored.score >= auto) {
         *partners
             .entry((c.a, records[c.b as usize].source.as_str()))
             .or_default() += 1;
@@ -168,7 +185,8 @@ impl GoldenRecord {
     }
 }
 
-struct Fnv1a(u64);
+/// FNV-1a: a small, stable hash (the same on every build and platform of one endianness).
+pub(crate) struct Fnv1a(u64);
 
 impl Default for Fnv1a {
     fn default() -> Self {
@@ -192,7 +210,8 @@ impl Hasher for Fnv1a {
 pub fn build_groups(
     records: &[Rec],
     raws: &[RawFields],
-    candidates: &[(u32, u32, f64, bool)],
+    matches: &[Match],
+    conflicts: &[Pair],
     constraints: &sql::Links,
     facts: &HashMap<i64, RecordFacts>,
     config: &ResolutionConfig,
@@ -207,11 +226,11 @@ pub fn build_groups(
     let mut cannot: Vec<(u32, u32)> = constraints.1.iter().filter_map(pair).collect();
     // Household conflicts are cannot-links for this run: a chain of strong links must not
     // join two people whose own comparison says they differ.
-    cannot.extend(candidates.iter().filter(|c| c.3).map(|c| (c.0, c.1)));
-    let mut edges: Vec<(u32, u32, f64)> = candidates
+    cannot.extend_from_slice(conflicts);
+    let mut edges: Vec<(u32, u32, f64)> = matches
         .iter()
-        .filter(|c| !c.3 && c.2 >= config.thresholds.auto_match)
-        .map(|c| (c.0, c.1, c.2))
+        .filter(|m| m.2 >= config.thresholds.auto_match)
+        .copied()
         .collect();
     let groups = cluster::cluster(records.len(), &must, &cannot, &mut edges);
     groups
@@ -253,7 +272,7 @@ pub fn run(
     let mut summary = RunSummary::default();
     let t = Instant::now();
     progress.update("resolve: load", 0, 5);
-    let (mut records, raws) = sql::load_records(&db.conn)?;
+    let (mut records, mut raws) = sql::load_records(&db.conn)?;
     count_name_frequencies(&mut records);
     summary.records = records.len() as u64;
     summary.millis_load = t.elapsed().as_millis() as u64;
@@ -272,8 +291,13 @@ pub fn run(
 
     let t = Instant::now();
     progress.update("resolve: compare", 2, 5);
-    let mut candidates = score_pairs(&records, &blocks.pairs, config);
+    let Scoring {
+        mut candidates,
+        conflicts,
+    } = score_pairs(&records, &blocks.pairs, config);
+    drop(blocks.pairs);
     flag_ambiguous_namesakes(&records, &mut candidates, config);
+    summary.conflict_pairs = conflicts.len() as u64;
     summary.millis_compare = t.elapsed().as_millis() as u64;
     check(progress)?;
 
@@ -281,6 +305,7 @@ pub fn run(
     let t = Instant::now();
     let as_of = sql::data_as_of(&db.conn)?;
     let facts = summary::record_facts(&db.conn, &as_of, Scope::All)?;
+    summary::note_last_seen(&mut raws, &facts);
     let stake = |i: u32| {
         let f = facts.get(&records[i as usize].id);
         (
@@ -289,16 +314,12 @@ pub fn run(
         )
     };
     let mut rows = Vec::with_capacity(candidates.len());
-    let mut edges = Vec::with_capacity(candidates.len());
+    let mut matches = Vec::with_capacity(candidates.len());
     // Consumed here: the scored pairs live on only as stored rows and clustering edges.
     for c in candidates {
-        edges.push((c.a, c.b, c.scored.score, c.scored.conflict));
-        let band = match (c.scored.conflict, Band::of(c.scored.score, config)) {
-            (true, _) => {
-                summary.conflict_pairs += 1;
-                continue;
-            }
-            (false, Band::Auto) => {
+        matches.push((c.a, c.b, c.scored.score));
+        let band = match Band::of(c.scored.score, config) {
+            Band::Auto => {
                 summary.auto_pairs += 1;
                 "auto"
             }
@@ -328,7 +349,7 @@ pub fn run(
         progress,
         &records,
         &raws,
-        &edges,
+        (&matches, &conflicts),
         &rows,
         &facts,
         &mut summary,
@@ -351,7 +372,7 @@ fn write_run(
     progress: &dyn Progress,
     records: &[Rec],
     raws: &[RawFields],
-    edges: &[(u32, u32, f64, bool)],
+    (matches, conflicts): (&[Match], &[Pair]),
     rows: &[CandidateRow],
     facts: &HashMap<i64, RecordFacts>,
     summary: &mut RunSummary,
@@ -362,11 +383,30 @@ fn write_run(
     // Decisions are read inside the write transaction: one made while we computed counts.
     let constraints = sql::load_constraints(&tx)?;
     let t_cluster = Instant::now();
-    let groups = build_groups(records, raws, edges, &constraints, facts, config);
+    let groups = build_groups(
+        records,
+        raws,
+        matches,
+        conflicts,
+        &constraints,
+        facts,
+        config,
+    );
     summary.millis_cluster = t_cluster.elapsed().as_millis() as u64;
     sql::replace_candidates(&tx, rows)?;
     let previous = sql::membership(&tx, None)?;
+    // A first resolution fills the golden-record tables from empty: their indexes are
+    // built once afterwards instead of walked per row.
+    let mut deferred = Vec::new();
+    if table_is_empty(&tx, "constituent")? {
+        for table in GOLDEN_TABLES {
+            deferred.push(DeferredIndexes::drop(&tx, table, "", "CREATE INDEX")?);
+        }
+    }
     summary.write = sql::write_constituents(&tx, &groups, &previous, actor, false, "auto_merge")?;
+    for indexes in deferred {
+        indexes.rebuild(&tx)?;
+    }
     sql::audit(
         &tx,
         actor,

@@ -2,7 +2,14 @@
 //! Ingest stores their output beside the raw fields so matching never re-parses.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
+
+use super::Fnv1a;
+
+/// The name tables are looked up several times per compared pair: a fast hash for short
+/// keys (they are our own assets, not hostile input).
+type NameMap<V> = HashMap<String, V, BuildHasherDefault<Fnv1a>>;
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -42,10 +49,10 @@ pub fn name(raw: &str) -> String {
 }
 
 /// The nickname table from `assets/nicknames.csv`: nickname -> formal names.
-fn nicknames() -> &'static HashMap<String, Vec<String>> {
-    static TABLE: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
+fn nicknames() -> &'static NameMap<Vec<String>> {
+    static TABLE: OnceLock<NameMap<Vec<String>>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        let mut map: NameMap<Vec<String>> = NameMap::default();
         for line in include_str!("../../assets/nicknames.csv").lines().skip(1) {
             if let Some((nick, formal)) = line.split_once(',') {
                 map.entry(nick.trim().to_string())
@@ -67,8 +74,8 @@ pub fn canonical_first(normalised: &str) -> String {
 }
 
 /// Percent of people by normalised name, from census frequency lists (`name,frequency_pct`).
-fn frequency_table(lists: &[&str]) -> HashMap<String, f64> {
-    let mut map: HashMap<String, f64> = HashMap::new();
+fn frequency_table(lists: &[&str]) -> NameMap<f64> {
+    let mut map: NameMap<f64> = NameMap::default();
     for list in lists {
         for line in list.lines().skip(1) {
             if let Some((name, pct)) = line.split_once(',') {
@@ -83,7 +90,7 @@ fn frequency_table(lists: &[&str]) -> HashMap<String, f64> {
 /// How common a given name is (percent of people, from the census lists in `assets/`);
 /// a name in neither list is absent.
 pub fn given_name_frequency(normalised: &str) -> Option<f64> {
-    static TABLE: OnceLock<HashMap<String, f64>> = OnceLock::new();
+    static TABLE: OnceLock<NameMap<f64>> = OnceLock::new();
     TABLE
         .get_or_init(|| {
             frequency_table(&[
@@ -97,7 +104,7 @@ pub fn given_name_frequency(normalised: &str) -> Option<f64> {
 
 /// How common a surname is (percent of people, census list in `assets/`).
 pub fn surname_frequency(normalised: &str) -> Option<f64> {
-    static TABLE: OnceLock<HashMap<String, f64>> = OnceLock::new();
+    static TABLE: OnceLock<NameMap<f64>> = OnceLock::new();
     TABLE
         .get_or_init(|| frequency_table(&[include_str!("../../assets/census_last_names.csv")]))
         .get(normalised)
@@ -115,7 +122,7 @@ fn distinct_names(a: &str, b: &str, frequency: fn(&str) -> Option<f64>, common_p
     let (Some(fa), Some(fb)) = (frequency(a), frequency(b)) else {
         return false;
     };
-    strsim::damerau_levenshtein(a, b) >= 2 || fa.min(fb) >= common_pct
+    fa.min(fb) >= common_pct || strsim::damerau_levenshtein(a, b) >= 2
 }
 
 /// Distinct given names (see `distinct_names`); nickname forms of one name are not.

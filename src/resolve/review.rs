@@ -406,26 +406,31 @@ fn recluster_around(
     ids.extend_from_slice(records);
     ids.sort_unstable();
     ids.dedup();
-    let (recs, raws) = sql::load_records_by_id(conn, &ids)?;
+    let (recs, mut raws) = sql::load_records_by_id(conn, &ids)?;
     let index: std::collections::HashMap<i64, u32> = recs
         .iter()
         .enumerate()
         .map(|(i, r)| (r.id, i as u32))
         .collect();
-    let mut edges: Vec<(u32, u32, f64, bool)> = sql::candidates_among(conn, &ids)?
+    let matches: Vec<(u32, u32, f64)> = sql::candidates_among(conn, &ids)?
         .into_iter()
-        .filter_map(|(a, b, s, _)| Some((*index.get(&a)?, *index.get(&b)?, s, false)))
+        .filter_map(|(a, b, s, _)| Some((*index.get(&a)?, *index.get(&b)?, s)))
         .collect();
     // Household conflicts are not stored: recompute them for this neighbourhood.
-    edges.extend(
-        super::conflicts_among(&recs, config)
-            .into_iter()
-            .map(|(a, b)| (a, b, 0.0, true)),
-    );
+    let conflicts = super::conflicts_among(&recs, config);
     let constraints = sql::load_constraints(conn)?;
     let as_of = sql::data_as_of(conn)?;
     let facts = summary::record_facts(conn, &as_of, summary::Scope::Records(&ids))?;
-    let groups = super::build_groups(&recs, &raws, &edges, &constraints, &facts, config);
+    summary::note_last_seen(&mut raws, &facts);
+    let groups = super::build_groups(
+        &recs,
+        &raws,
+        &matches,
+        &conflicts,
+        &constraints,
+        &facts,
+        config,
+    );
     let previous = sql::membership(conn, Some(&ids))?;
     sql::write_constituents(conn, &groups, &previous, actor, true, "membership_change")?;
     let wanted: HashSet<i64> = records.iter().copied().collect();

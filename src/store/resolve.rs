@@ -13,6 +13,7 @@ use crate::resolve::GoldenRecord;
 use crate::resolve::compare::Rec;
 use crate::resolve::normalize::NormalizedPerson;
 use crate::resolve::survivorship::{Golden, RawFields};
+use crate::store::deferred::DeferredIndexes;
 
 pub fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -25,8 +26,7 @@ pub fn today() -> String {
 
 const RECORD_COLUMNS: &str = "sr.id, sr.source, sr.n_first, sr.n_first_canon, sr.n_last, sr.n_email, sr.n_phone,
     sr.n_address, sr.n_unit, sr.n_city, sr.n_zip, sr.date_of_birth, sr.first_name, sr.last_name, sr.email,
-    sr.phone, sr.address1, sr.address2, sr.city, sr.state, sr.zip,
-    (SELECT max(gift_date) FROM donation d WHERE d.source_record_id = sr.id), sr.system";
+    sr.phone, sr.address1, sr.address2, sr.city, sr.state, sr.zip, sr.system";
 
 fn read_record(r: &rusqlite::Row) -> rusqlite::Result<(Rec, RawFields)> {
     let rec = Rec {
@@ -51,7 +51,7 @@ fn read_record(r: &rusqlite::Row) -> rusqlite::Result<(Rec, RawFields)> {
     let raw = RawFields {
         id: rec.id,
         source: rec.source.clone(),
-        system: r.get(22)?,
+        system: r.get(21)?,
         person: PersonFields {
             first_name: r.get(12)?,
             last_name: r.get(13)?,
@@ -64,7 +64,8 @@ fn read_record(r: &rusqlite::Row) -> rusqlite::Result<(Rec, RawFields)> {
             zip: r.get(20)?,
             date_of_birth: rec.dob.clone(),
         },
-        last_seen: r.get(21)?,
+        // From the record's facts (`summary::RecordFacts::last_gift_any`), read later.
+        last_seen: None,
     };
     Ok((rec, raw))
 }
@@ -147,6 +148,8 @@ pub struct CandidateRow<'a> {
 
 pub fn replace_candidates(conn: &Connection, rows: &[CandidateRow]) -> Result<()> {
     conn.execute("DELETE FROM match_candidate", [])?;
+    // The queue's indexes are built once over the new rows.
+    let deferred = DeferredIndexes::drop(conn, "match_candidate", "", "CREATE INDEX")?;
     let mut stmt = conn.prepare(
         "INSERT INTO match_candidate (record_a, record_b, score, band, rule, contributions, stake_cents, sustainer)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -163,7 +166,7 @@ pub fn replace_candidates(conn: &Connection, rows: &[CandidateRow]) -> Result<()
             r.sustainer
         ])?;
     }
-    Ok(())
+    deferred.rebuild(conn)
 }
 
 /// Candidate edges among `ids` (for re-clustering a neighbourhood): (a, b, score, band).
@@ -346,7 +349,11 @@ pub fn write_constituents(
     let mut audit = conn.prepare_cached(
         "INSERT INTO audit_event (at, actor, action, constituent_id, reason, details) VALUES (?1, ?2, ?6, ?3, ?4, ?5)",
     )?;
-    let mut changed_ids: Vec<i64> = Vec::new();
+    // Kept golden records rewritten (their search entries are replaced) and new ones.
+    let mut reindex: Vec<i64> = Vec::new();
+    let mut created: Vec<i64> = Vec::new();
+    // (record, golden record) for every record whose golden record changes.
+    let mut moved: Vec<(i64, i64)> = Vec::new();
     let mut final_ids: Vec<i64> = Vec::with_capacity(groups.len());
     for (g, group) in groups.iter().enumerate() {
         // A steward's undo or unmerge brings back the golden record these members had
@@ -370,6 +377,7 @@ pub fn write_constituents(
                 }
                 values.push(&id);
                 update.execute(values.as_slice())?;
+                reindex.push(id);
                 id
             }
             None => {
@@ -377,16 +385,18 @@ pub fn write_constituents(
                 stats.created += 1;
                 let id = conn.last_insert_rowid();
                 final_ids.push(id);
+                created.push(id);
                 id
             }
         };
-        changed_ids.push(id);
         group.summary.write(conn, id)?;
-        for m in &group.members {
-            if previous.get(m) != Some(&id) {
-                set_member.execute(params![m, id])?;
-            }
-        }
+        moved.extend(
+            group
+                .members
+                .iter()
+                .filter(|m| previous.get(m) != Some(&id))
+                .map(|m| (*m, id)),
+        );
         let before = old_members.get(&id).cloned().unwrap_or_default();
         let after: HashSet<i64> = group.members.iter().copied().collect();
         if before != after {
@@ -408,9 +418,14 @@ pub fn write_constituents(
         }
     }
     stats.constituents = groups.len() as u64;
+    // In record order: appends to the membership table rather than random B-tree walks.
+    moved.sort_unstable();
+    for (member, id) in moved {
+        set_member.execute([member, id])?;
+    }
     drop((insert_new, update, set_member, audit));
     stats.retired = retire_unkept(conn, groups, &final_ids, &old_members, actor, &stamp)?;
-    refresh_search_index(conn, &changed_ids)?;
+    index_for_search(conn, &reindex, &created)?;
     Ok(stats)
 }
 
@@ -513,22 +528,30 @@ fn revivable(conn: &Connection, members: &[i64], taken: &HashSet<i64>) -> Result
         .map(|(id, _)| id))
 }
 
-/// Rebuild the contentless search index rows of these golden records: delete, then insert.
-fn refresh_search_index(conn: &Connection, ids: &[i64]) -> Result<()> {
+/// Search index rows for golden records: `replaced` ones had rows (deleted first: the
+/// index is contentless), `created` ones did not.
+fn index_for_search(conn: &Connection, replaced: &[i64], created: &[i64]) -> Result<()> {
     conn.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS changed (id INTEGER PRIMARY KEY); DELETE FROM temp.changed;",
     )?;
     let mut note = conn.prepare_cached("INSERT INTO temp.changed (id) VALUES (?1)")?;
-    for id in ids {
+    for id in replaced {
         note.execute([id])?;
     }
-    conn.execute_batch(
-        "DELETE FROM constituent_fts WHERE rowid IN (SELECT id FROM temp.changed);
-         INSERT INTO constituent_fts (rowid, name, email, phone)
+    conn.execute(
+        "DELETE FROM constituent_fts WHERE rowid IN (SELECT id FROM temp.changed)",
+        [],
+    )?;
+    for id in created {
+        note.execute([id])?;
+    }
+    conn.execute(
+        "INSERT INTO constituent_fts (rowid, name, email, phone)
            SELECT c.id, coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''),
                   coalesce(c.email, ''),
                   coalesce(c.phone, '') || ' ' || coalesce((SELECT n_phone FROM source_record WHERE id = c.phone_src), '')
-           FROM constituent c JOIN temp.changed t ON t.id = c.id;",
+           FROM constituent c JOIN temp.changed t ON t.id = c.id",
+        [],
     )?;
     Ok(())
 }

@@ -21,6 +21,8 @@ pub struct RecordFacts {
     pub gift_count: i64,
     pub first_gift: Option<String>,
     pub last_gift: Option<String>,
+    /// The latest donation of any status: the record's last activity, for survivorship.
+    pub last_gift_any: Option<String>,
     /// The latest recurring charge: (date, donation id) orders it; then status and amount.
     pub latest_recurring: Option<LatestCharge>,
     /// Any of the record's donations belongs to a recurring gift that is active.
@@ -49,6 +51,7 @@ impl RecordFacts {
         self.gift_count += o.gift_count;
         self.first_gift = min_date(self.first_gift.take(), o.first_gift.as_ref());
         self.last_gift = max_date(self.last_gift.take(), o.last_gift.as_ref());
+        self.last_gift_any = max_date(self.last_gift_any.take(), o.last_gift_any.as_ref());
         if let Some(c) = &o.latest_recurring {
             self.note_recurring(c);
         }
@@ -199,6 +202,14 @@ impl Summary {
     }
 }
 
+/// Each record's last activity (its latest donation), which "most recent" survivorship
+/// goes by.
+pub fn note_last_seen(raws: &mut [RawFields], facts: &HashMap<i64, RecordFacts>) {
+    for raw in raws {
+        raw.last_seen = facts.get(&raw.id).and_then(|f| f.last_gift_any.clone());
+    }
+}
+
 /// Which source records to read facts for.
 #[derive(Clone, Copy)]
 pub enum Scope<'a> {
@@ -231,6 +242,9 @@ pub fn record_facts(
             let amount: i64 = r.get(3)?;
             let status: Option<String> = r.get(6)?;
             f.active_recurring |= status.as_deref() == Some("active");
+            if f.last_gift_any.as_ref().is_none_or(|d| date > *d) {
+                f.last_gift_any = Some(date.clone());
+            }
             if r.get(4)? {
                 f.note_recurring(&LatestCharge {
                     date: date.clone(),
