@@ -32,12 +32,21 @@ impl Clusters {
         self.forbidden.entry(rb).or_default().push(a);
     }
 
-    fn blocked(&mut self, ra: u32, rb: u32) -> bool {
-        let check = |this: &mut Self, from: u32, other_root: u32| {
-            let list = this.forbidden.get(&from).cloned().unwrap_or_default();
-            list.into_iter().any(|f| this.find(f) == other_root)
+    /// The root of `x` without shortening paths (for reading while a list is borrowed).
+    fn root(&self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            x = self.parent[x as usize];
+        }
+        x
+    }
+
+    fn blocked(&self, ra: u32, rb: u32) -> bool {
+        let forbids = |from: u32, other_root: u32| {
+            self.forbidden
+                .get(&from)
+                .is_some_and(|list| list.iter().any(|f| self.root(*f) == other_root))
         };
-        check(self, ra, rb) || check(self, rb, ra)
+        forbids(ra, rb) || forbids(rb, ra)
     }
 
     /// Join the groups of a and b unless a cannot-link separates them. Returns whether
@@ -61,13 +70,18 @@ impl Clusters {
     /// Groups as lists of member indices, each sorted, in order of their smallest member.
     pub fn groups(&mut self) -> Vec<Vec<u32>> {
         let n = self.parent.len();
-        let mut by_root: HashMap<u32, Vec<u32>> = HashMap::new();
+        // Members come in index order, so a group is numbered when its smallest member
+        // appears: the groups come out in that order, each sorted.
+        let mut group_of_root = vec![u32::MAX; n];
+        let mut groups: Vec<Vec<u32>> = Vec::new();
         for i in 0..n as u32 {
-            let r = self.find(i);
-            by_root.entry(r).or_default().push(i);
+            let r = self.find(i) as usize;
+            if group_of_root[r] == u32::MAX {
+                group_of_root[r] = groups.len() as u32;
+                groups.push(Vec::new());
+            }
+            groups[group_of_root[r] as usize].push(i);
         }
-        let mut groups: Vec<Vec<u32>> = by_root.into_values().collect();
-        groups.sort_unstable_by_key(|g| g[0]);
         groups
     }
 }
@@ -80,9 +94,21 @@ pub fn cluster(
     cannot: &[(u32, u32)],
     edges: &mut [(u32, u32, f64)],
 ) -> Vec<Vec<u32>> {
+    // A cannot-link can only matter between records that the links would otherwise put
+    // in one group: most conflicts (ten million at a million people) are between records
+    // that never meet, and holding them all would dominate the clustering.
+    let mut unconstrained = Clusters::new(n);
+    for &(a, b) in must {
+        unconstrained.union(a, b);
+    }
+    for &(a, b, _) in edges.iter() {
+        unconstrained.union(a, b);
+    }
     let mut c = Clusters::new(n);
     for &(a, b) in cannot {
-        c.forbid(a, b);
+        if unconstrained.find(a) == unconstrained.find(b) {
+            c.forbid(a, b);
+        }
     }
     for &(a, b) in must {
         c.union(a, b);

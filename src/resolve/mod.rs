@@ -216,12 +216,15 @@ pub fn build_groups(
     facts: &HashMap<i64, RecordFacts>,
     config: &ResolutionConfig,
 ) -> Vec<GoldenRecord> {
-    let index: HashMap<i64, u32> = records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id, i as u32))
-        .collect();
-    let pair = |(a, b): &(i64, i64)| Some((*index.get(a)?, *index.get(b)?));
+    // Records come in id order (as the store loads them).
+    debug_assert!(records.windows(2).all(|w| w[0].id < w[1].id));
+    let index = |id: &i64| {
+        records
+            .binary_search_by_key(id, |r| r.id)
+            .ok()
+            .map(|i| i as u32)
+    };
+    let pair = |(a, b): &(i64, i64)| Some((index(a)?, index(b)?));
     let must: Vec<(u32, u32)> = constraints.0.iter().filter_map(pair).collect();
     let mut cannot: Vec<(u32, u32)> = constraints.1.iter().filter_map(pair).collect();
     // Household conflicts are cannot-links for this run: a chain of strong links must not
@@ -272,7 +275,20 @@ pub fn run(
     let mut summary = RunSummary::default();
     let t = Instant::now();
     progress.update("resolve: load", 0, 5);
-    let (mut records, mut raws) = sql::load_records(&db.conn)?;
+    // A store on disk: its facts are read on a second connection while this one loads the
+    // records (an in-memory store has only the one connection: facts come later).
+    let on_disk = db.path().exists();
+    let path = db.path().to_path_buf();
+    let (loaded, facts_read_alongside) = std::thread::scope(|scope| {
+        let reader = on_disk.then(|| scope.spawn(move || read_facts(&Db::open_read_only(&path)?)));
+        let loaded = sql::load_records(&db.conn);
+        let facts = reader.map(|r| {
+            r.join()
+                .unwrap_or_else(|_| Err(Error::Invalid("reading the facts failed".into())))
+        });
+        (loaded, facts)
+    });
+    let (mut records, mut raws) = loaded?;
     count_name_frequencies(&mut records);
     summary.records = records.len() as u64;
     summary.millis_load = t.elapsed().as_millis() as u64;
@@ -303,8 +319,10 @@ pub fn run(
 
     progress.update("resolve: write", 3, 5);
     let t = Instant::now();
-    let as_of = sql::data_as_of(&db.conn)?;
-    let facts = summary::record_facts(&db.conn, &as_of, Scope::All)?;
+    let facts = match facts_read_alongside {
+        Some(facts) => facts?,
+        None => read_facts(db)?,
+    };
     summary::note_last_seen(&mut raws, &facts);
     let stake = |i: u32| {
         let f = facts.get(&records[i as usize].id);
@@ -359,6 +377,12 @@ pub fn run(
     summary.millis_write = t.elapsed().as_millis() as u64 - summary.millis_cluster;
     progress.update("resolve: done", 5, 5);
     Ok(summary)
+}
+
+/// Every record's facts, reduced, as of the data's as-of date.
+fn read_facts(db: &Db) -> Result<HashMap<i64, RecordFacts>> {
+    let as_of = sql::data_as_of(&db.conn)?;
+    summary::record_facts(&db.conn, &as_of, Scope::All)
 }
 
 /// Cluster and write a run in one transaction, with the store's bulk-load settings: the
