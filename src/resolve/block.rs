@@ -41,6 +41,19 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         "last_soundex_zip" => parts(&[&soundex(r.n.last.as_deref()?), z?]),
         "first_last" => parts(&[r.n.first_canon.as_deref()?, r.n.last.as_deref()?]),
         "first_zip" => parts(&[r.n.first_canon.as_deref()?, z?]),
+        // The same names and birth year anywhere in the file: a person who moved.
+        "first_last_birth_year" => parts(&[
+            r.n.first_canon.as_deref()?,
+            r.n.last.as_deref()?,
+            r.dob.as_deref()?.get(..4)?,
+        ]),
+        // Same first name and ZIP, surnames with one initial: a typo'd surname, not every
+        // namesake of a first name in the ZIP.
+        "first_zip_initial" => parts(&[
+            r.n.first_canon.as_deref()?,
+            z?,
+            r.n.last.as_deref()?.get(..1)?,
+        ]),
         "address_zip" => parts(&[r.n.address.as_deref()?, z?]),
         // Both names in alphabetical order: finds first and last entered the wrong way round.
         "names_zip" => {
@@ -138,5 +151,27 @@ mod tests {
                 size: 5
             }]
         );
+    }
+
+    #[test]
+    fn movers_meet_on_names_and_birth_year_and_namesakes_need_a_surname_initial() {
+        let mut mover = rec("okafor", "60614", "");
+        let mut moved = rec("okafor", "60201", "");
+        mover.dob = Some("1971-02-03".into());
+        moved.dob = Some("1971-11-30".into());
+        let mut namesake = rec("okafor", "60201", "");
+        namesake.dob = Some("1985-02-03".into());
+        let records = vec![mover, moved, namesake];
+        let b = block(&records, &["first_last_birth_year".into()], 10);
+        assert_eq!(b.pairs, vec![(0, 1)]);
+
+        // Ann Smith and Ann Smyth in one ZIP meet; Ann Jones there does not.
+        let records = vec![
+            rec("smith", "60614", ""),
+            rec("smyth", "60614", ""),
+            rec("jones", "60614", ""),
+        ];
+        let b = block(&records, &["first_zip_initial".into()], 10);
+        assert_eq!(b.pairs, vec![(0, 1)]);
     }
 }

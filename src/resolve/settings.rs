@@ -26,6 +26,8 @@ pub const BLOCK_KEYS: &[&str] = &[
     "first_zip",
     "address_zip",
     "names_zip",
+    "first_zip_initial",
+    "first_last_birth_year",
 ];
 pub const RULES: &[&str] = &["most_recent", "most_frequent", "source_priority", "longest"];
 pub const GOLDEN_FIELDS: &[&str] = &[
