@@ -331,33 +331,32 @@ pub fn run(
             f.is_some_and(|f| f.active_recurring),
         )
     };
-    let mut rows = Vec::with_capacity(candidates.len());
-    let mut matches = Vec::with_capacity(candidates.len());
+    let matches: Vec<Match> = candidates
+        .iter()
+        .map(|c| (c.a, c.b, c.scored.score))
+        .collect();
     // Consumed here: the scored pairs live on only as stored rows and clustering edges.
-    for c in candidates {
-        matches.push((c.a, c.b, c.scored.score));
-        let band = match Band::of(c.scored.score, config) {
-            Band::Auto => {
-                summary.auto_pairs += 1;
-                "auto"
-            }
-            _ => {
-                summary.review_pairs += 1;
-                "review"
-            }
-        };
-        let ((cents_a, sustainer_a), (cents_b, sustainer_b)) = (stake(c.a), stake(c.b));
-        rows.push(CandidateRow {
-            a: records[c.a as usize].id,
-            b: records[c.b as usize].id,
-            score: c.scored.score,
-            band,
-            rule: c.scored.rule,
-            contributions: serde_json::to_string(&c.scored.contributions)?,
-            stake_cents: cents_a + cents_b,
-            sustainer: sustainer_a || sustainer_b,
-        });
-    }
+    let rows: Vec<CandidateRow> = candidates
+        .into_par_iter()
+        .map(|c| {
+            let ((cents_a, sustainer_a), (cents_b, sustainer_b)) = (stake(c.a), stake(c.b));
+            Ok(CandidateRow {
+                a: records[c.a as usize].id,
+                b: records[c.b as usize].id,
+                score: c.scored.score,
+                band: match Band::of(c.scored.score, config) {
+                    Band::Auto => "auto",
+                    _ => "review",
+                },
+                rule: c.scored.rule,
+                contributions: serde_json::to_string(&c.scored.contributions)?,
+                stake_cents: cents_a + cents_b,
+                sustainer: sustainer_a || sustainer_b,
+            })
+        })
+        .collect::<Result<_>>()?;
+    summary.auto_pairs = rows.iter().filter(|r| r.band == "auto").count() as u64;
+    summary.review_pairs = rows.len() as u64 - summary.auto_pairs;
 
     crate::store::begin_bulk_load(&db.conn)?;
     let written = write_run(

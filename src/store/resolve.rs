@@ -2,17 +2,19 @@
 //! with stable ids, constraints, the audit trail and the 360-degree summaries.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 
+use rayon::prelude::*;
 use rusqlite::types::Null;
 use rusqlite::{Connection, OptionalExtension, ToSql, params};
 
 use crate::config::PERSON_FIELDS;
 use crate::error::Result;
 use crate::ingest::PersonFields;
-use crate::resolve::GoldenRecord;
 use crate::resolve::compare::Rec;
 use crate::resolve::normalize::NormalizedPerson;
 use crate::resolve::survivorship::{Golden, RawFields};
+use crate::resolve::{Fnv1a, GoldenRecord};
 use crate::store::deferred::DeferredIndexes;
 
 pub fn now() -> String {
@@ -146,7 +148,29 @@ pub struct CandidateRow<'a> {
     pub sustainer: bool,
 }
 
+impl Hash for CandidateRow<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        (self.a, self.b, self.score.to_bits(), self.band, self.rule).hash(h);
+        (&self.contributions, self.stake_cents, self.sustainer).hash(h);
+    }
+}
+
+/// Store this run's candidates in place of the last run's. Only resolution writes them, so
+/// when they hash as the last run's did, the table already holds them.
 pub fn replace_candidates(conn: &Connection, rows: &[CandidateRow]) -> Result<()> {
+    let mut hasher = Fnv1a::default();
+    rows.hash(&mut hasher);
+    let digest = hasher.finish() as i64;
+    let stored: Option<i64> = conn
+        .query_row(
+            "SELECT value FROM resolution_state WHERE name = 'candidates'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if stored == Some(digest) {
+        return Ok(());
+    }
     conn.execute("DELETE FROM match_candidate", [])?;
     // The queue's indexes are built once over the new rows.
     let deferred = DeferredIndexes::drop(conn, "match_candidate", "", "CREATE INDEX")?;
@@ -166,7 +190,12 @@ pub fn replace_candidates(conn: &Connection, rows: &[CandidateRow]) -> Result<()
             r.sustainer
         ])?;
     }
-    deferred.rebuild(conn)
+    deferred.rebuild(conn)?;
+    conn.execute(
+        "INSERT OR REPLACE INTO resolution_state (name, value) VALUES ('candidates', ?1)",
+        [digest],
+    )?;
+    Ok(())
 }
 
 /// Candidate edges among `ids` (for re-clustering a neighbourhood): (a, b, score, band).
@@ -297,9 +326,8 @@ fn golden_statements() -> (String, String) {
 fn content_hashes(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, i64>> {
     let mut out = HashMap::new();
     if ids.len() > 10_000 {
-        let mut stmt = conn.prepare(
-            "SELECT id, content_hash FROM constituent WHERE retired_at IS NULL AND content_hash IS NOT NULL",
-        )?;
+        let mut stmt = conn
+            .prepare("SELECT id, content_hash FROM constituent WHERE content_hash IS NOT NULL")?;
         for row in stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
             let (id, h) = row?;
             out.insert(id, h);
@@ -334,13 +362,10 @@ pub fn write_constituents(
     let mut stats = WriteStats::default();
     let id_of = keep_ids(groups, previous);
     let mut taken: HashSet<i64> = id_of.iter().flatten().copied().collect();
-    let old_members: HashMap<i64, HashSet<i64>> =
-        previous.iter().fold(HashMap::new(), |mut acc, (r, c)| {
-            acc.entry(*c).or_default().insert(*r);
-            acc
-        });
+    let old_members = OldMembers::of(previous);
     let kept_ids: Vec<i64> = taken.iter().copied().collect();
     let stored_hashes = content_hashes(conn, &kept_ids)?;
+    let hashes: Vec<i64> = groups.par_iter().map(GoldenRecord::content_hash).collect();
 
     let (insert_sql, update_sql) = golden_statements();
     let mut insert_new = conn.prepare_cached(&insert_sql)?;
@@ -362,19 +387,22 @@ pub fn write_constituents(
             None if revive => revivable(conn, &group.members, &taken)?,
             _ => None,
         };
-        let hash = group.content_hash();
+        let hash = hashes[g];
+        let kept = id_of[g].or(revived);
+        if let Some(id) = kept {
+            taken.insert(id);
+            stats.kept += 1;
+            final_ids.push(id);
+            if stored_hashes.get(&id) == Some(&hash) {
+                stats.unchanged += 1;
+                continue;
+            }
+        }
         let member_count = group.members.len() as i64;
         let mut values = golden_values(&group.golden);
         values.extend([&member_count as &dyn ToSql, &stamp, &hash]);
-        let id = match id_of[g].or(revived) {
+        let id = match kept {
             Some(id) => {
-                taken.insert(id);
-                stats.kept += 1;
-                final_ids.push(id);
-                if stored_hashes.get(&id) == Some(&hash) {
-                    stats.unchanged += 1;
-                    continue;
-                }
                 values.push(&id);
                 update.execute(values.as_slice())?;
                 reindex.push(id);
@@ -397,7 +425,7 @@ pub fn write_constituents(
                 .filter(|m| previous.get(m) != Some(&id))
                 .map(|m| (*m, id)),
         );
-        let before = old_members.get(&id).cloned().unwrap_or_default();
+        let before: HashSet<i64> = old_members.of_golden(id).iter().map(|(_, r)| *r).collect();
         let after: HashSet<i64> = group.members.iter().copied().collect();
         if before != after {
             stats.changed += 1;
@@ -433,14 +461,15 @@ pub fn write_constituents(
 /// (ties to the lower id), each old id kept by one group at most.
 fn keep_ids(groups: &[GoldenRecord], previous: &HashMap<i64, i64>) -> Vec<Option<i64>> {
     let mut options: Vec<(usize, usize, i64)> = Vec::new(); // (overlap, group, old id)
+    let mut olds: Vec<i64> = Vec::new();
     for (g, group) in groups.iter().enumerate() {
-        let mut counts: HashMap<i64, usize> = HashMap::new();
-        for m in &group.members {
-            if let Some(old) = previous.get(m) {
-                *counts.entry(*old).or_default() += 1;
-            }
-        }
-        options.extend(counts.into_iter().map(|(old, n)| (n, g, old)));
+        olds.clear();
+        olds.extend(group.members.iter().filter_map(|m| previous.get(m)));
+        olds.sort_unstable();
+        options.extend(
+            olds.chunk_by(|x, y| x == y)
+                .map(|run| (run.len(), g, run[0])),
+        );
     }
     options.sort_unstable_by(|x, y| y.0.cmp(&x.0).then(x.2.cmp(&y.2)).then(x.1.cmp(&y.1)));
     let mut id_of: Vec<Option<i64>> = vec![None; groups.len()];
@@ -454,16 +483,46 @@ fn keep_ids(groups: &[GoldenRecord], previous: &HashMap<i64, i64>) -> Vec<Option
     id_of
 }
 
+/// The old membership, grouped by golden record: (golden record, record) sorted.
+struct OldMembers(Vec<(i64, i64)>);
+
+impl OldMembers {
+    fn of(previous: &HashMap<i64, i64>) -> OldMembers {
+        let mut pairs: Vec<(i64, i64)> = previous.iter().map(|(r, c)| (*c, *r)).collect();
+        pairs.sort_unstable();
+        OldMembers(pairs)
+    }
+
+    /// The (golden record, record) pairs of one old golden record.
+    fn of_golden(&self, constituent: i64) -> &[(i64, i64)] {
+        let start = self.0.partition_point(|p| p.0 < constituent);
+        let end = self.0.partition_point(|p| p.0 <= constituent);
+        &self.0[start..end]
+    }
+
+    /// Each old golden record with its (golden record, record) pairs.
+    fn by_golden(&self) -> impl Iterator<Item = &[(i64, i64)]> {
+        self.0.chunk_by(|x, y| x.0 == y.0)
+    }
+}
+
 /// Retire old ids no group kept, pointing each at where most of its members went.
 fn retire_unkept(
     conn: &Connection,
     groups: &[GoldenRecord],
     final_ids: &[i64],
-    old_members: &HashMap<i64, HashSet<i64>>,
+    old_members: &OldMembers,
     actor: &str,
     stamp: &str,
 ) -> Result<u64> {
     let kept: HashSet<i64> = final_ids.iter().copied().collect();
+    let unkept: Vec<&[(i64, i64)]> = old_members
+        .by_golden()
+        .filter(|members| !kept.contains(&members[0].0))
+        .collect();
+    if unkept.is_empty() {
+        return Ok(0);
+    }
     let new_home: HashMap<i64, i64> = groups
         .iter()
         .zip(final_ids)
@@ -478,13 +537,10 @@ fn retire_unkept(
     let mut forget_summary =
         conn.prepare_cached("DELETE FROM constituent_summary WHERE constituent_id = ?1")?;
     let mut forget_search = conn.prepare_cached("DELETE FROM constituent_fts WHERE rowid = ?1")?;
-    let mut retired = 0;
-    for (old, recs) in old_members {
-        if kept.contains(old) {
-            continue;
-        }
+    for members in &unkept {
+        let old = members[0].0;
         let mut homes: HashMap<i64, usize> = HashMap::new();
-        for home in recs.iter().filter_map(|r| new_home.get(r)) {
+        for home in members.iter().filter_map(|(_, r)| new_home.get(r)) {
             *homes.entry(*home).or_default() += 1;
         }
         let target = homes
@@ -501,9 +557,8 @@ fn retire_unkept(
         ])?;
         forget_summary.execute([old])?;
         forget_search.execute([old])?;
-        retired += 1;
     }
-    Ok(retired)
+    Ok(unkept.len() as u64)
 }
 
 /// A retired golden record whose fields came from these members (the one they formed
@@ -531,18 +586,18 @@ fn revivable(conn: &Connection, members: &[i64], taken: &HashSet<i64>) -> Result
 /// Search index rows for golden records: `replaced` ones had rows (deleted first: the
 /// index is contentless), `created` ones did not.
 fn index_for_search(conn: &Connection, replaced: &[i64], created: &[i64]) -> Result<()> {
+    if replaced.is_empty() && created.is_empty() {
+        return Ok(());
+    }
+    let mut forget = conn.prepare_cached("DELETE FROM constituent_fts WHERE rowid = ?1")?;
+    for id in replaced {
+        forget.execute([id])?;
+    }
     conn.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS changed (id INTEGER PRIMARY KEY); DELETE FROM temp.changed;",
     )?;
     let mut note = conn.prepare_cached("INSERT INTO temp.changed (id) VALUES (?1)")?;
-    for id in replaced {
-        note.execute([id])?;
-    }
-    conn.execute(
-        "DELETE FROM constituent_fts WHERE rowid IN (SELECT id FROM temp.changed)",
-        [],
-    )?;
-    for id in created {
+    for id in replaced.iter().chain(created) {
         note.execute([id])?;
     }
     conn.execute(

@@ -274,6 +274,11 @@ fn a_rerun_writes_only_golden_records_whose_facts_changed_and_summaries_add_up()
         .unwrap();
     let third = resolve::run(&mut db, &config(), "test-run", &Silent).unwrap();
     assert_eq!(third.write.unchanged as i64, live - 1);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM match_candidate") as u64,
+        third.auto_pairs + third.review_pairs,
+        "the stored candidates are this run's"
+    );
     assert_eq!(lifetime(&db), before + 12345);
 
     // Every summary agrees with the facts summed through the memberships.
