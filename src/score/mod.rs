@@ -305,7 +305,7 @@ pub fn run(
     progress.update("score: load", 0, 4);
     let as_of = sql::as_of_day(&db.conn)?
         .ok_or_else(|| Error::Invalid("no gifts in the store: ingest sources first".into()))?;
-    let histories = sql::load_histories(&db.conn)?;
+    let histories = sql::load_histories(db)?;
     if histories.is_empty() {
         return Err(Error::Invalid(
             "no golden records: run `cpm resolve` first".into(),
@@ -487,7 +487,7 @@ pub struct Explanation {
 pub fn explain(db: &Db, config: &ScoringConfig, constituent: i64) -> Result<Explanation> {
     let as_of =
         sql::as_of_day(&db.conn)?.ok_or_else(|| Error::Invalid("no gifts in the store".into()))?;
-    let histories = sql::load_histories(&db.conn)?;
+    let histories = sql::load_histories(db)?;
     let h = histories
         .iter()
         .find(|h| h.constituent_id == constituent)
