@@ -308,8 +308,9 @@ fn simulate_giving(
             } else {
                 let expired = card_expires.is_some_and(|x| charge_date > x);
                 if card_broken {
-                    // An engaged donor updates the card sooner.
-                    card_broken = !rng.random_bool(0.15 + 0.35 * e);
+                    // Most donors whose card payment fails never update it (failed-payment
+                    // recovery is low); an engaged donor more often, and sooner.
+                    card_broken = !rng.random_bool(0.05 + 0.2 * e);
                     if !card_broken {
                         card_expires = Some(card_expiry(charge_date, rng.random_range(36..=48)));
                     }
