@@ -27,6 +27,9 @@ use crate::store::Db;
 use crate::store::deferred::{DeferredIndexes, table_is_empty};
 use crate::store::resolve::{self as sql, CandidateRow, WriteStats};
 use crate::store::summary::{self, RecordFacts, Scope, Summary};
+use compare::{Rec, Scored};
+use settings::ResolutionConfig;
+use survivorship::RawFields;
 
 /// The tables a resolution run writes golden records into.
 const GOLDEN_TABLES: [&str; 4] = [
@@ -35,11 +38,8 @@ const GOLDEN_TABLES: [&str; 4] = [
     "constituent_summary",
     "audit_event",
 ];
-use compare::{Rec, Scored};
-use settings::ResolutionConfig;
-use survivorship::RawFields;
 
-/// A compared pair worth keeping: in a band, or a household conflict.
+/// A compared pair in a band (auto or review).
 #[derive(Debug, Clone)]
 pub struct Candidate {
     pub a: u32,
@@ -84,7 +84,7 @@ pub struct Scoring {
 }
 
 /// Compare every blocked pair in parallel; keep those in a band and the conflicts.
-pub fn score_pairs(records: &[Rec], pairs: &[(u32, u32)], config: &ResolutionConfig) -> Scoring {
+pub fn score_pairs(records: &[Rec], pairs: &[Pair], config: &ResolutionConfig) -> Scoring {
     let (candidates, conflicts) = pairs
         .par_iter()
         .with_min_len(4096)
@@ -275,19 +275,7 @@ pub fn run(
     let mut summary = RunSummary::default();
     let t = Instant::now();
     progress.update("resolve: load", 0, 5);
-    // A store on disk: its facts are read on a second connection while this one loads the
-    // records (an in-memory store has only the one connection: facts come later).
-    let on_disk = db.path().exists();
-    let path = db.path().to_path_buf();
-    let (loaded, facts_read_alongside) = std::thread::scope(|scope| {
-        let reader = on_disk.then(|| scope.spawn(move || read_facts(&Db::open_read_only(&path)?)));
-        let loaded = sql::load_records(&db.conn);
-        let facts = reader.map(|r| {
-            r.join()
-                .unwrap_or_else(|_| Err(Error::Invalid("reading the facts failed".into())))
-        });
-        (loaded, facts)
-    });
+    let (loaded, facts_read_alongside) = load_records_and_facts(db);
     let (mut records, mut raws) = loaded?;
     count_name_frequencies(&mut records);
     summary.records = records.len() as u64;
@@ -324,37 +312,12 @@ pub fn run(
         None => read_facts(db)?,
     };
     summary::note_last_seen(&mut raws, &facts);
-    let stake = |i: u32| {
-        let f = facts.get(&records[i as usize].id);
-        (
-            f.map_or(0, |f| f.lifetime_cents),
-            f.is_some_and(|f| f.active_recurring),
-        )
-    };
     let matches: Vec<Match> = candidates
         .iter()
         .map(|c| (c.a, c.b, c.scored.score))
         .collect();
     // Consumed here: the scored pairs live on only as stored rows and clustering edges.
-    let rows: Vec<CandidateRow> = candidates
-        .into_par_iter()
-        .map(|c| {
-            let ((cents_a, sustainer_a), (cents_b, sustainer_b)) = (stake(c.a), stake(c.b));
-            Ok(CandidateRow {
-                a: records[c.a as usize].id,
-                b: records[c.b as usize].id,
-                score: c.scored.score,
-                band: match Band::of(c.scored.score, config) {
-                    Band::Auto => "auto",
-                    _ => "review",
-                },
-                rule: c.scored.rule,
-                contributions: serde_json::to_string(&c.scored.contributions)?,
-                stake_cents: cents_a + cents_b,
-                sustainer: sustainer_a || sustainer_b,
-            })
-        })
-        .collect::<Result<_>>()?;
+    let rows = candidate_rows(&records, candidates, &facts, config)?;
     summary.auto_pairs = rows.iter().filter(|r| r.band == "auto").count() as u64;
     summary.review_pairs = rows.len() as u64 - summary.auto_pairs;
 
@@ -376,6 +339,64 @@ pub fn run(
     summary.millis_write = t.elapsed().as_millis() as u64 - summary.millis_cluster;
     progress.update("resolve: done", 5, 5);
     Ok(summary)
+}
+
+/// Every source record, and (for a store on disk) every record's facts, read on a second
+/// connection at the same time. An in-memory store has only the one connection: its facts
+/// are read later (`None`).
+#[allow(clippy::type_complexity)] // two results, each spelled out once here
+fn load_records_and_facts(
+    db: &Db,
+) -> (
+    Result<(Vec<Rec>, Vec<RawFields>)>,
+    Option<Result<HashMap<i64, RecordFacts>>>,
+) {
+    let on_disk = db.path().exists();
+    let path = db.path().to_path_buf();
+    std::thread::scope(|scope| {
+        let reader = on_disk.then(|| scope.spawn(move || read_facts(&Db::open_read_only(&path)?)));
+        let loaded = sql::load_records(&db.conn);
+        let facts = reader.map(|r| {
+            r.join()
+                .unwrap_or_else(|_| Err(Error::Invalid("reading the facts failed".into())))
+        });
+        (loaded, facts)
+    })
+}
+
+/// The scored pairs as rows to store, each with what a wrong call on it risks.
+fn candidate_rows<'c>(
+    records: &[Rec],
+    candidates: Vec<Candidate>,
+    facts: &HashMap<i64, RecordFacts>,
+    config: &ResolutionConfig,
+) -> Result<Vec<CandidateRow<'c>>> {
+    let stake = |i: u32| {
+        let f = facts.get(&records[i as usize].id);
+        (
+            f.map_or(0, |f| f.lifetime_cents),
+            f.is_some_and(|f| f.active_recurring),
+        )
+    };
+    candidates
+        .into_par_iter()
+        .map(|c| {
+            let ((cents_a, sustainer_a), (cents_b, sustainer_b)) = (stake(c.a), stake(c.b));
+            Ok(CandidateRow {
+                a: records[c.a as usize].id,
+                b: records[c.b as usize].id,
+                score: c.scored.score,
+                band: match Band::of(c.scored.score, config) {
+                    Band::Auto => "auto",
+                    _ => "review",
+                },
+                rule: c.scored.rule,
+                contributions: serde_json::to_string(&c.scored.contributions)?,
+                stake_cents: cents_a + cents_b,
+                sustainer: sustainer_a || sustainer_b,
+            })
+        })
+        .collect()
 }
 
 /// Every record's facts, reduced, as of the data's as-of date.
