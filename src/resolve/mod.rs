@@ -208,7 +208,7 @@ impl Hasher for Fnv1a {
 /// Cluster records (by index) and build their golden records and summaries from the
 /// members' facts.
 pub fn build_groups(
-    records: &[Rec],
+    ids: &[i64],
     raws: &[RawFields],
     matches: &[Match],
     conflicts: &[Pair],
@@ -217,13 +217,8 @@ pub fn build_groups(
     config: &ResolutionConfig,
 ) -> Vec<GoldenRecord> {
     // Records come in id order (as the store loads them).
-    debug_assert!(records.windows(2).all(|w| w[0].id < w[1].id));
-    let index = |id: &i64| {
-        records
-            .binary_search_by_key(id, |r| r.id)
-            .ok()
-            .map(|i| i as u32)
-    };
+    debug_assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    let index = |id: &i64| ids.binary_search(id).ok().map(|i| i as u32);
     let pair = |(a, b): &(i64, i64)| Some((index(a)?, index(b)?));
     let must: Vec<(u32, u32)> = constraints.0.iter().filter_map(pair).collect();
     let mut cannot: Vec<(u32, u32)> = constraints.1.iter().filter_map(pair).collect();
@@ -235,13 +230,13 @@ pub fn build_groups(
         .filter(|m| m.2 >= config.thresholds.auto_match)
         .copied()
         .collect();
-    let groups = cluster::cluster(records.len(), &must, &cannot, &mut edges);
+    let groups = cluster::cluster(ids.len(), &must, &cannot, &mut edges);
     groups
         .par_iter()
         .map(|g| {
             let members: Vec<&RawFields> = g.iter().map(|i| &raws[*i as usize]).collect();
             GoldenRecord {
-                members: g.iter().map(|i| records[*i as usize].id).collect(),
+                members: g.iter().map(|i| ids[*i as usize]).collect(),
                 golden: survivorship::golden(&members, config),
                 summary: Summary::of(&members, facts),
             }
@@ -318,6 +313,9 @@ pub fn run(
         .collect();
     // Consumed here: the scored pairs live on only as stored rows and clustering edges.
     let rows = candidate_rows(&records, candidates, &facts, config)?;
+    // From here on only the records' ids are needed: their normalised fields go.
+    let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
+    drop(records);
     summary.auto_pairs = rows.iter().filter(|r| r.band == "auto").count() as u64;
     summary.review_pairs = rows.len() as u64 - summary.auto_pairs;
 
@@ -327,11 +325,11 @@ pub fn run(
         config,
         actor,
         progress,
-        &records,
-        &raws,
+        &ids,
+        raws,
         (&matches, &conflicts),
         &rows,
-        &facts,
+        facts,
         &mut summary,
     );
     crate::store::end_bulk_load(&db.conn)?;
@@ -414,11 +412,11 @@ fn write_run(
     config: &ResolutionConfig,
     actor: &str,
     progress: &dyn Progress,
-    records: &[Rec],
-    raws: &[RawFields],
+    ids: &[i64],
+    raws: Vec<RawFields>,
     (matches, conflicts): (&[Match], &[Pair]),
     rows: &[CandidateRow],
-    facts: &HashMap<i64, RecordFacts>,
+    facts: HashMap<i64, RecordFacts>,
     summary: &mut RunSummary,
 ) -> Result<()> {
     let tx = db
@@ -427,15 +425,9 @@ fn write_run(
     // Decisions are read inside the write transaction: one made while we computed counts.
     let constraints = sql::load_constraints(&tx)?;
     let t_cluster = Instant::now();
-    let groups = build_groups(
-        records,
-        raws,
-        matches,
-        conflicts,
-        &constraints,
-        facts,
-        config,
-    );
+    let groups = build_groups(ids, &raws, matches, conflicts, &constraints, &facts, config);
+    // The golden records hold what was needed of the raw fields and the facts.
+    drop((raws, facts));
     summary.millis_cluster = t_cluster.elapsed().as_millis() as u64;
     sql::replace_candidates(&tx, rows)?;
     let previous = sql::membership(&tx, None)?;

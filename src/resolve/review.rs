@@ -423,7 +423,7 @@ fn recluster_around(
     let facts = summary::record_facts(conn, &as_of, summary::Scope::Records(&ids))?;
     summary::note_last_seen(&mut raws, &facts);
     let groups = super::build_groups(
-        &recs,
+        &recs.iter().map(|r| r.id).collect::<Vec<_>>(),
         &raws,
         &matches,
         &conflicts,
