@@ -487,12 +487,9 @@ pub struct Explanation {
 pub fn explain(db: &Db, config: &ScoringConfig, constituent: i64) -> Result<Explanation> {
     let as_of =
         sql::as_of_day(&db.conn)?.ok_or_else(|| Error::Invalid("no gifts in the store".into()))?;
-    let histories = sql::load_histories(db)?;
-    let h = histories
-        .iter()
-        .find(|h| h.constituent_id == constituent)
+    let h = sql::load_history(db, constituent)?
         .ok_or_else(|| Error::Invalid(format!("no live golden record C-{constituent:06}")))?;
-    let values = features::compute(h, as_of, config.grace_days);
+    let values = features::compute(&h, as_of, config.grace_days);
     let scores = sql::score_of(&db.conn, constituent)?;
     let reasons = scores
         .as_ref()

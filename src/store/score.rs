@@ -40,17 +40,27 @@ fn day_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<Day>> {
 /// Which history each source record's facts go to: indexed by record id, the position of
 /// its golden record among the live ones (`NONE`: in none). Facts are then read table by
 /// table in storage order, without a join per row, into per-history lists.
-struct Slots(Vec<u32>);
+struct Slots {
+    of: Vec<u32>,
+    /// Appended to each fact query: nothing for everyone, else the members' record ids.
+    facts_filter: String,
+}
 
 impl Slots {
     const NONE: u32 = u32::MAX;
 
-    /// `live` is the live golden record ids, sorted.
-    fn of(conn: &Connection, live: &[i64]) -> Result<Slots> {
+    /// `live` is the golden record ids to load, sorted: every live one (`everyone`) or a few.
+    fn of(conn: &Connection, live: &[i64], everyone: bool) -> Result<Slots> {
+        let ids = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let members = match everyone {
+            true => String::new(),
+            false => format!(" WHERE constituent_id IN ({})", ids(live)),
+        };
         let mut slots = Vec::new();
+        let mut records = Vec::new();
         for_each_row(
             conn,
-            "SELECT source_record_id, constituent_id FROM constituent_member",
+            &format!("SELECT source_record_id, constituent_id FROM constituent_member{members}"),
             |r| {
                 let (record, golden): (i64, i64) = (r.get(0)?, r.get(1)?);
                 if let (Ok(index), Ok(position)) =
@@ -60,15 +70,30 @@ impl Slots {
                         slots.resize(index + 1, Slots::NONE);
                     }
                     slots[index] = position as u32;
+                    if !everyone {
+                        records.push(record);
+                    }
                 }
                 Ok(())
             },
         )?;
-        Ok(Slots(slots))
+        let facts_filter = match everyone {
+            true => String::new(),
+            false => format!(" AND source_record_id IN ({})", ids(&records)),
+        };
+        Ok(Slots {
+            of: slots,
+            facts_filter,
+        })
+    }
+
+    /// `query` (ending in a WHERE clause) restricted to the loaded records.
+    fn restrict(&self, query: &str) -> String {
+        format!("{query}{}", self.facts_filter)
     }
 
     fn of_record(&self, record: i64) -> Option<usize> {
-        let slot = *self.0.get(usize::try_from(record).ok()?)?;
+        let slot = *self.of.get(usize::try_from(record).ok()?)?;
         (slot != Slots::NONE).then_some(slot as usize)
     }
 }
@@ -78,9 +103,11 @@ fn load_gifts(conn: &Connection, slots: &Slots, n: usize) -> Result<Vec<(Vec<Gif
     let mut out: Vec<(Vec<Gift>, Vec<Plan>)> = vec![Default::default(); n];
     for_each_row(
         conn,
-        "SELECT source_record_id, gift_date, amount_cents, status, payment_method,
-                recurring_id, recurring_start, recurring_end, card_expires
-         FROM donation",
+        &slots.restrict(
+            "SELECT source_record_id, gift_date, amount_cents, status, payment_method,
+                    recurring_id, recurring_start, recurring_end, card_expires
+             FROM donation WHERE true",
+        ),
         |r| {
             let (Some(day), Some(slot)) = (day_at(r, 1)?, slots.of_record(r.get(0)?)) else {
                 return Ok(());
@@ -134,7 +161,10 @@ fn load_subscriptions_and_events(
     let mut events: Vec<Vec<Event>> = vec![Vec::new(); n];
     for_each_row(
         conn,
-        "SELECT source_record_id, start_date, end_date, coalesce(auto_renew, 0) FROM subscription",
+        &slots.restrict(
+            "SELECT source_record_id, start_date, end_date, coalesce(auto_renew, 0)
+             FROM subscription WHERE true",
+        ),
         |r| {
             if let (Some(start), Some(slot)) = (day_at(r, 1)?, slots.of_record(r.get(0)?)) {
                 subscriptions[slot].push(Subscription {
@@ -148,7 +178,9 @@ fn load_subscriptions_and_events(
     )?;
     for_each_row(
         conn,
-        "SELECT source_record_id, event_date, status = 'checked_in' FROM event_ticket",
+        &slots.restrict(
+            "SELECT source_record_id, event_date, status = 'checked_in' FROM event_ticket WHERE true",
+        ),
         |r| {
             if let (Some(day), Some(slot)) = (day_at(r, 1)?, slots.of_record(r.get(0)?)) {
                 events[slot].push(Event {
@@ -171,11 +203,11 @@ fn load_email(
     ids: (i64, i64),
 ) -> Result<Vec<Vec<EmailQuarter>>> {
     let mut out: Vec<Vec<EmailQuarter>> = vec![Vec::new(); n];
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare(&slots.restrict(
         "SELECT source_record_id, period_start, sent - bounced, opened, clicked, unsubscribed,
                 last_open_date
          FROM email_event WHERE id >= ?1 AND id < ?2",
-    )?;
+    ))?;
     let mut rows = stmt.query([ids.0, ids.1])?;
     while let Some(r) = rows.next()? {
         if let (Some(start), Some(slot)) = (day_at(r, 1)?, slots.of_record(r.get(0)?)) {
@@ -208,8 +240,26 @@ pub fn load_histories(db: &Db) -> Result<Vec<History>> {
     let live: Vec<i64> = ids
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
+    load(db, live, true)
+}
+
+/// One live golden record's facts (`--explain`), read through the per-record indexes.
+pub fn load_history(db: &Db, constituent: i64) -> Result<Option<History>> {
+    let live: bool = db.conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM constituent WHERE id = ?1 AND retired_at IS NULL)",
+        [constituent],
+        |r| r.get(0),
+    )?;
+    if !live {
+        return Ok(None);
+    }
+    Ok(load(db, vec![constituent], false)?.pop())
+}
+
+/// The histories of `live` (sorted ids): of `everyone`, or of a few golden records.
+fn load(db: &Db, live: Vec<i64>, everyone: bool) -> Result<Vec<History>> {
     let n = live.len();
-    let slots = Slots::of(&db.conn, &live)?;
+    let slots = Slots::of(&db.conn, &live, everyone)?;
     let (first, end): (i64, i64) = db.conn.query_row(
         "SELECT coalesce(min(id), 0), coalesce(max(id), 0) + 1 FROM email_event",
         [],
@@ -218,7 +268,9 @@ pub fn load_histories(db: &Db) -> Result<Vec<History>> {
     let middle = first + (end - first) / 2;
     let path = db.path();
     let slots = &slots;
-    let ((gifts, early_email), (late_email, subscriptions_and_events)) = if path.exists() {
+    let ((gifts, early_email), (late_email, subscriptions_and_events)) = if everyone
+        && path.exists()
+    {
         std::thread::scope(|scope| {
             let reader = || Db::open_read_only(path);
             let gifts = scope.spawn(move || load_gifts(&reader()?.conn, slots, n));

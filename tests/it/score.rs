@@ -102,3 +102,19 @@ fn explain_shows_the_features_the_score_and_its_reasons() {
     assert!(e.scores.unwrap().churn_probability.is_some());
     assert!(score::explain(&db, &config, 999_999_999).is_err());
 }
+
+#[test]
+fn one_golden_record_loads_the_same_history_as_everyone_does() {
+    let (_p, db) = crate::common::resolved_store(PEOPLE);
+    let all = cpm::store::score::load_histories(&db).unwrap();
+    // The golden records with the most facts, and one with none to speak of.
+    let mut richest: Vec<&cpm::score::history::History> = all.iter().collect();
+    richest.sort_by_key(|h| std::cmp::Reverse(h.gifts.len() + h.email.len() + h.events.len()));
+    for h in richest.iter().take(5).chain(richest.last()) {
+        let one = cpm::store::score::load_history(&db, h.constituent_id)
+            .unwrap()
+            .unwrap();
+        assert_eq!(&one, *h);
+    }
+    assert_eq!(cpm::store::score::load_history(&db, -1).unwrap(), None);
+}
