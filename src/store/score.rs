@@ -10,6 +10,7 @@ use crate::score::history::{
     Day, EmailQuarter, Event, Gift, History, Method, Plan, Subscription, parse_day,
 };
 use crate::store::Db;
+use crate::store::deferred::DeferredIndexes;
 
 /// Run `sql` and hand each row to `take`.
 fn for_each_row(
@@ -417,6 +418,8 @@ pub fn write_scores(
     )?;
     let run = conn.last_insert_rowid();
     conn.execute("DELETE FROM constituent_score", [])?;
+    // Every row is replaced: the risk list's indexes are built once over the new rows.
+    let deferred = DeferredIndexes::drop(conn, "constituent_score", "", "CREATE INDEX")?;
     let mut insert = conn.prepare(
         "INSERT INTO constituent_score (constituent_id, run_id, as_of, churn_probability, churn_tier,
              churn_reasons, churn_model, monthly_cents, tenure_days, become_sustainer_p,
@@ -442,6 +445,8 @@ pub fn write_scores(
             s.upgrade_models
         ])?;
     }
+    drop(insert);
+    deferred.rebuild(conn)?;
     Ok(run)
 }
 
