@@ -393,7 +393,10 @@ pub fn write_constituents(
             taken.insert(id);
             stats.kept += 1;
             final_ids.push(id);
-            if stored_hashes.get(&id) == Some(&hash) {
+            // The same content, and every member already filed under this id (a check that
+            // costs nothing and keeps a stale hash from hiding a membership change).
+            let in_place = group.members.iter().all(|m| previous.get(m) == Some(&id));
+            if in_place && stored_hashes.get(&id) == Some(&hash) {
                 stats.unchanged += 1;
                 continue;
             }
