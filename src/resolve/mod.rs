@@ -25,8 +25,9 @@ use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::store::Db;
 use crate::store::deferred::{DeferredIndexes, table_is_empty};
+use crate::store::read::{Records, joined};
 use crate::store::resolve::{self as sql, CandidateRow, WriteStats};
-use crate::store::summary::{self, RecordFacts, Scope, Summary};
+use crate::store::summary::{self, RecordFacts, Summary};
 use compare::{Rec, Scored};
 use settings::ResolutionConfig;
 use survivorship::RawFields;
@@ -179,10 +180,15 @@ impl GoldenRecord {
     /// same one leaves the stored row alone. (FNV-1a: stable across builds, unlike the
     /// standard library's hasher, so an upgrade does not rewrite every record.)
     pub fn content_hash(&self) -> i64 {
-        let mut h = Fnv1a::default();
-        self.hash(&mut h);
-        h.finish() as i64
+        stable_hash(self)
     }
+}
+
+/// `value` hashed with FNV-1a, as SQLite stores it (a signed 64-bit integer).
+pub(crate) fn stable_hash<T: Hash + ?Sized>(value: &T) -> i64 {
+    let mut h = Fnv1a::default();
+    value.hash(&mut h);
+    h.finish() as i64
 }
 
 /// FNV-1a: a small, stable hash (the same on every build and platform of one endianness).
@@ -354,10 +360,7 @@ fn load_records_and_facts(
     std::thread::scope(|scope| {
         let reader = on_disk.then(|| scope.spawn(move || read_facts(&Db::open_read_only(&path)?)));
         let loaded = sql::load_records(&db.conn);
-        let facts = reader.map(|r| {
-            r.join()
-                .unwrap_or_else(|_| Err(Error::Invalid("reading the facts failed".into())))
-        });
+        let facts = reader.map(joined);
         (loaded, facts)
     })
 }
@@ -400,7 +403,7 @@ fn candidate_rows<'c>(
 /// Every record's facts, reduced, as of the data's as-of date.
 fn read_facts(db: &Db) -> Result<HashMap<i64, RecordFacts>> {
     let as_of = sql::data_as_of(&db.conn)?;
-    summary::record_facts(&db.conn, &as_of, Scope::All)
+    summary::record_facts(&db.conn, &as_of, Records::All)
 }
 
 /// Cluster and write a run in one transaction, with the store's bulk-load settings: the

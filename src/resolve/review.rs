@@ -13,6 +13,7 @@ use super::settings::ResolutionConfig;
 use crate::error::{Error, Result};
 use crate::store::Db;
 use crate::store::browse::Count;
+use crate::store::read::Records;
 use crate::store::resolve::{self as sql, now};
 use crate::store::summary;
 
@@ -407,23 +408,21 @@ fn recluster_around(
     ids.sort_unstable();
     ids.dedup();
     let (recs, mut raws) = sql::load_records_by_id(conn, &ids)?;
-    let index: std::collections::HashMap<i64, u32> = recs
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id, i as u32))
-        .collect();
+    // Loaded in id order: a record's index is found by binary search.
+    let record_ids: Vec<i64> = recs.iter().map(|r| r.id).collect();
+    let index = |id: &i64| record_ids.binary_search(id).ok().map(|i| i as u32);
     let matches: Vec<(u32, u32, f64)> = sql::candidates_among(conn, &ids)?
         .into_iter()
-        .filter_map(|(a, b, s, _)| Some((*index.get(&a)?, *index.get(&b)?, s)))
+        .filter_map(|(a, b, s, _)| Some((index(&a)?, index(&b)?, s)))
         .collect();
     // Household conflicts are not stored: recompute them for this neighbourhood.
     let conflicts = super::conflicts_among(&recs, config);
     let constraints = sql::load_constraints(conn)?;
     let as_of = sql::data_as_of(conn)?;
-    let facts = summary::record_facts(conn, &as_of, summary::Scope::Records(&ids))?;
+    let facts = summary::record_facts(conn, &as_of, Records::Only(&ids))?;
     summary::note_last_seen(&mut raws, &facts);
     let groups = super::build_groups(
-        &recs.iter().map(|r| r.id).collect::<Vec<_>>(),
+        &record_ids,
         &raws,
         &matches,
         &conflicts,

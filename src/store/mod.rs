@@ -6,6 +6,7 @@ pub mod browse;
 pub(crate) mod deferred;
 mod migrate;
 pub mod quality;
+pub mod read;
 pub mod resolve;
 pub mod score;
 pub mod source;

@@ -14,7 +14,7 @@ use crate::ingest::PersonFields;
 use crate::resolve::compare::Rec;
 use crate::resolve::normalize::NormalizedPerson;
 use crate::resolve::survivorship::{Golden, RawFields};
-use crate::resolve::{Fnv1a, GoldenRecord};
+use crate::resolve::{GoldenRecord, stable_hash};
 use crate::store::deferred::DeferredIndexes;
 
 pub fn now() -> String {
@@ -158,9 +158,7 @@ impl Hash for CandidateRow<'_> {
 /// Store this run's candidates in place of the last run's. Only resolution writes them, so
 /// when they hash as the last run's did, the table already holds them.
 pub fn replace_candidates(conn: &Connection, rows: &[CandidateRow]) -> Result<()> {
-    let mut hasher = Fnv1a::default();
-    rows.hash(&mut hasher);
-    let digest = hasher.finish() as i64;
+    let digest = stable_hash(rows);
     let stored: Option<i64> = conn
         .query_row(
             "SELECT value FROM resolution_state WHERE name = 'candidates'",

@@ -5,26 +5,13 @@ use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::score::history::{
     Day, EmailQuarter, Event, Gift, History, Method, Plan, Subscription, parse_day,
 };
 use crate::store::Db;
 use crate::store::deferred::DeferredIndexes;
-
-/// Run `sql` and hand each row to `take`.
-fn for_each_row(
-    conn: &Connection,
-    sql: &str,
-    mut take: impl FnMut(&rusqlite::Row) -> rusqlite::Result<()>,
-) -> Result<()> {
-    let mut stmt = conn.prepare(sql)?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        take(r)?;
-    }
-    Ok(())
-}
+use crate::store::read::{Records, for_each_row, joined};
 
 /// A text column, borrowed from the row.
 fn text_at<'r>(r: &'r rusqlite::Row, i: usize) -> rusqlite::Result<Option<&'r str>> {
@@ -43,8 +30,8 @@ fn day_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<Day>> {
 /// table in storage order, without a join per row, into per-history lists.
 struct Slots {
     of: Vec<u32>,
-    /// Appended to each fact query: nothing for everyone, else the members' record ids.
-    facts_filter: String,
+    /// The records loaded: all, or (for a few golden records) their members.
+    members: Option<Vec<i64>>,
 }
 
 impl Slots {
@@ -52,45 +39,40 @@ impl Slots {
 
     /// `live` is the golden record ids to load, sorted: every live one (`everyone`) or a few.
     fn of(conn: &Connection, live: &[i64], everyone: bool) -> Result<Slots> {
-        let ids = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let members = match everyone {
-            true => String::new(),
-            false => format!(" WHERE constituent_id IN ({})", ids(live)),
-        };
         let mut slots = Vec::new();
-        let mut records = Vec::new();
-        for_each_row(
-            conn,
-            &format!("SELECT source_record_id, constituent_id FROM constituent_member{members}"),
-            |r| {
-                let (record, golden): (i64, i64) = (r.get(0)?, r.get(1)?);
-                if let (Ok(index), Ok(position)) =
-                    (usize::try_from(record), live.binary_search(&golden))
-                {
-                    if slots.len() <= index {
-                        slots.resize(index + 1, Slots::NONE);
-                    }
-                    slots[index] = position as u32;
-                    if !everyone {
-                        records.push(record);
-                    }
-                }
-                Ok(())
-            },
-        )?;
-        let facts_filter = match everyone {
-            true => String::new(),
-            false => format!(" AND source_record_id IN ({})", ids(&records)),
+        let mut members = (!everyone).then(Vec::new);
+        let query = "SELECT source_record_id, constituent_id FROM constituent_member";
+        let query = match everyone {
+            true => query.to_string(),
+            false => {
+                let ids: Vec<String> = live.iter().map(i64::to_string).collect();
+                format!("{query} WHERE constituent_id IN ({})", ids.join(","))
+            }
         };
-        Ok(Slots {
-            of: slots,
-            facts_filter,
-        })
+        for_each_row(conn, &query, [], |r| {
+            let (record, golden): (i64, i64) = (r.get(0)?, r.get(1)?);
+            if let (Ok(index), Ok(position)) =
+                (usize::try_from(record), live.binary_search(&golden))
+            {
+                if slots.len() <= index {
+                    slots.resize(index + 1, Slots::NONE);
+                }
+                slots[index] = position as u32;
+                if let Some(members) = &mut members {
+                    members.push(record);
+                }
+            }
+            Ok(())
+        })?;
+        Ok(Slots { of: slots, members })
     }
 
     /// `query` (ending in a WHERE clause) restricted to the loaded records.
     fn restrict(&self, query: &str) -> String {
-        format!("{query}{}", self.facts_filter)
+        match &self.members {
+            None => Records::All.restrict(query),
+            Some(members) => Records::Only(members).restrict(query),
+        }
     }
 
     fn of_record(&self, record: i64) -> Option<usize> {
@@ -109,6 +91,7 @@ fn load_gifts(conn: &Connection, slots: &Slots, n: usize) -> Result<Vec<(Vec<Gif
                     recurring_id, recurring_start, recurring_end, card_expires
              FROM donation WHERE true",
         ),
+        [],
         |r| {
             let (Some(day), Some(slot)) = (day_at(r, 1)?, slots.of_record(r.get(0)?)) else {
                 return Ok(());
@@ -166,6 +149,7 @@ fn load_subscriptions_and_events(
             "SELECT source_record_id, start_date, end_date, coalesce(auto_renew, 0)
              FROM subscription WHERE true",
         ),
+        [],
         |r| {
             if let (Some(start), Some(slot)) = (day_at(r, 1)?, slots.of_record(r.get(0)?)) {
                 subscriptions[slot].push(Subscription {
@@ -182,6 +166,7 @@ fn load_subscriptions_and_events(
         &slots.restrict(
             "SELECT source_record_id, event_date, status = 'checked_in' FROM event_ticket WHERE true",
         ),
+        [],
         |r| {
             if let (Some(day), Some(slot)) = (day_at(r, 1)?, slots.of_record(r.get(0)?)) {
                 events[slot].push(Event {
@@ -204,31 +189,29 @@ fn load_email(
     ids: (i64, i64),
 ) -> Result<Vec<Vec<EmailQuarter>>> {
     let mut out: Vec<Vec<EmailQuarter>> = vec![Vec::new(); n];
-    let mut stmt = conn.prepare(&slots.restrict(
-        "SELECT source_record_id, period_start, sent - bounced, opened, clicked, unsubscribed,
-                last_open_date
-         FROM email_event WHERE id >= ?1 AND id < ?2",
-    ))?;
-    let mut rows = stmt.query([ids.0, ids.1])?;
-    while let Some(r) = rows.next()? {
-        if let (Some(start), Some(slot)) = (day_at(r, 1)?, slots.of_record(r.get(0)?)) {
-            out[slot].push(EmailQuarter {
-                start,
-                delivered: r.get(2)?,
-                opened: r.get(3)?,
-                clicked: r.get(4)?,
-                unsubscribed: r.get::<_, i64>(5)? != 0,
-                last_open: day_at(r, 6)?,
-            });
-        }
-    }
+    for_each_row(
+        conn,
+        &slots.restrict(
+            "SELECT source_record_id, period_start, sent - bounced, opened, clicked, unsubscribed,
+                    last_open_date
+             FROM email_event WHERE id >= ?1 AND id < ?2",
+        ),
+        [ids.0, ids.1],
+        |r| {
+            if let (Some(start), Some(slot)) = (day_at(r, 1)?, slots.of_record(r.get(0)?)) {
+                out[slot].push(EmailQuarter {
+                    start,
+                    delivered: r.get(2)?,
+                    opened: r.get(3)?,
+                    clicked: r.get(4)?,
+                    unsubscribed: r.get::<_, i64>(5)? != 0,
+                    last_open: day_at(r, 6)?,
+                });
+            }
+            Ok(())
+        },
+    )?;
     Ok(out)
-}
-
-fn joined<T>(reader: std::thread::ScopedJoinHandle<'_, Result<T>>) -> Result<T> {
-    reader
-        .join()
-        .unwrap_or_else(|_| Err(Error::Invalid("reading the facts failed".into())))
 }
 
 /// Every live golden record's facts, merged across its source records, in id order. A

@@ -8,10 +8,11 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, ToSql, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::Result;
 use crate::resolve::survivorship::RawFields;
+use crate::store::read::{Records, for_each_row};
 
 /// One source record's facts, reduced to what a summary adds up.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -49,15 +50,15 @@ impl RecordFacts {
         self.lifetime_cents += o.lifetime_cents;
         self.trailing_12m_cents += o.trailing_12m_cents;
         self.gift_count += o.gift_count;
-        self.first_gift = min_date(self.first_gift.take(), o.first_gift.as_ref());
-        self.last_gift = max_date(self.last_gift.take(), o.last_gift.as_ref());
-        self.last_gift_any = max_date(self.last_gift_any.take(), o.last_gift_any.as_ref());
+        self.first_gift = least(self.first_gift.take(), o.first_gift.as_ref());
+        self.last_gift = greatest(self.last_gift.take(), o.last_gift.as_ref());
+        self.last_gift_any = greatest(self.last_gift_any.take(), o.last_gift_any.as_ref());
         if let Some(c) = &o.latest_recurring {
             self.note_recurring(c);
         }
         self.active_recurring |= o.active_recurring;
         self.subscription_active |= o.subscription_active;
-        self.subscription_status = max_date(
+        self.subscription_status = greatest(
             self.subscription_status.take(),
             o.subscription_status.as_ref(),
         );
@@ -77,8 +78,8 @@ impl RecordFacts {
     }
 }
 
-/// The smaller of two optional ISO dates (or any strings), ignoring absent ones.
-fn min_date(a: Option<String>, b: Option<&String>) -> Option<String> {
+/// The smaller of two optional texts (ISO dates, statuses), ignoring absent ones.
+fn least(a: Option<String>, b: Option<&String>) -> Option<String> {
     match (a, b) {
         (Some(a), Some(b)) if *b < a => Some(b.clone()),
         (None, Some(b)) => Some(b.clone()),
@@ -86,7 +87,7 @@ fn min_date(a: Option<String>, b: Option<&String>) -> Option<String> {
     }
 }
 
-fn max_date(a: Option<String>, b: Option<&String>) -> Option<String> {
+fn greatest(a: Option<String>, b: Option<&String>) -> Option<String> {
     match (a, b) {
         (Some(a), Some(b)) if *b > a => Some(b.clone()),
         (None, Some(b)) => Some(b.clone()),
@@ -210,41 +211,31 @@ pub fn note_last_seen(raws: &mut [RawFields], facts: &HashMap<i64, RecordFacts>)
     }
 }
 
-/// Which source records to read facts for.
-#[derive(Clone, Copy)]
-pub enum Scope<'a> {
-    /// Every record: each fact table is read once, in storage order.
-    All,
-    /// These records only, through the tables' per-record indexes.
-    Records(&'a [i64]),
-}
-
-/// Every fact of the records in `scope`, reduced per record. Gifts and email count as
+/// Every fact of these records, reduced per record. Gifts and email count as
 /// "trailing 12 months" when dated after 12 months before `as_of` (SQLite's date
 /// arithmetic, as the metrics use).
 pub fn record_facts(
     conn: &Connection,
     as_of: &str,
-    scope: Scope,
+    records: Records,
 ) -> Result<HashMap<i64, RecordFacts>> {
     let year_before: String =
         conn.query_row("SELECT date(?1, '-12 months')", [as_of], |r| r.get(0))?;
     let mut facts: HashMap<i64, RecordFacts> = HashMap::new();
-    each_fact(
+    for_each_row(
         conn,
-        scope,
-        "SELECT source_record_id, id, gift_date, amount_cents, gift_type = 'recurring', status = 'succeeded',
+        &records.restrict(
+            "SELECT source_record_id, id, gift_date, amount_cents, gift_type = 'recurring', status = 'succeeded',
                 recurring_status FROM donation WHERE true",
-        &[],
+        ),
+        [],
         |r| {
             let f = facts.entry(r.get(0)?).or_default();
             let date: String = r.get(2)?;
             let amount: i64 = r.get(3)?;
             let status: Option<String> = r.get(6)?;
             f.active_recurring |= status.as_deref() == Some("active");
-            if f.last_gift_any.as_ref().is_none_or(|d| date > *d) {
-                f.last_gift_any = Some(date.clone());
-            }
+            f.last_gift_any = greatest(f.last_gift_any.take(), Some(&date));
             if r.get(4)? {
                 f.note_recurring(&LatestCharge {
                     date: date.clone(),
@@ -259,40 +250,39 @@ pub fn record_facts(
                 if date > year_before {
                     f.trailing_12m_cents += amount;
                 }
-                f.first_gift = min_date(f.first_gift.take(), Some(&date));
-                f.last_gift = max_date(f.last_gift.take(), Some(&date));
+                f.first_gift = least(f.first_gift.take(), Some(&date));
+                f.last_gift = greatest(f.last_gift.take(), Some(&date));
             }
             Ok(())
         },
     )?;
-    each_fact(
+    for_each_row(
         conn,
-        scope,
-        "SELECT source_record_id, status FROM subscription WHERE true",
-        &[],
+        &records.restrict("SELECT source_record_id, status FROM subscription WHERE true"),
+        [],
         |r| {
             let f = facts.entry(r.get(0)?).or_default();
             let status: Option<String> = r.get(1)?;
             f.subscription_active |= status.as_deref() == Some("active");
-            f.subscription_status = max_date(f.subscription_status.take(), status.as_ref());
+            f.subscription_status = greatest(f.subscription_status.take(), status.as_ref());
             Ok(())
         },
     )?;
-    each_fact(
+    for_each_row(
         conn,
-        scope,
-        "SELECT source_record_id FROM event_ticket WHERE status = 'checked_in'",
-        &[],
+        &records.restrict("SELECT source_record_id FROM event_ticket WHERE status = 'checked_in'"),
+        [],
         |r| {
             facts.entry(r.get(0)?).or_default().events_attended += 1;
             Ok(())
         },
     )?;
-    each_fact(
+    for_each_row(
         conn,
-        scope,
-        "SELECT source_record_id, opened, sent - bounced FROM email_event WHERE period_start > ?1",
-        &[&year_before],
+        &records.restrict(
+            "SELECT source_record_id, opened, sent - bounced FROM email_event WHERE period_start > ?1",
+        ),
+        [&year_before],
         |r| {
             let f = facts.entry(r.get(0)?).or_default();
             f.email_opens_12m += r.get::<_, Option<i64>>(1)?.unwrap_or(0);
@@ -301,39 +291,6 @@ pub fn record_facts(
         },
     )?;
     Ok(facts)
-}
-
-/// Run `query` (a SELECT whose first column is the source record id, with a WHERE
-/// clause) over the scope, calling `row` for each fact.
-fn each_fact(
-    conn: &Connection,
-    scope: Scope,
-    query: &str,
-    params: &[&dyn ToSql],
-    mut row: impl FnMut(&rusqlite::Row) -> rusqlite::Result<()>,
-) -> Result<()> {
-    match scope {
-        Scope::All => {
-            let mut stmt = conn.prepare(query)?;
-            let mut rows = stmt.query(params)?;
-            while let Some(r) = rows.next()? {
-                row(r)?;
-            }
-        }
-        Scope::Records(ids) => {
-            let one = format!("{query} AND source_record_id = ?{}", params.len() + 1);
-            let mut stmt = conn.prepare_cached(&one)?;
-            for id in ids {
-                let mut all: Vec<&dyn ToSql> = params.to_vec();
-                all.push(id);
-                let mut rows = stmt.query(all.as_slice())?;
-                while let Some(r) = rows.next()? {
-                    row(r)?;
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -378,7 +335,7 @@ mod tests {
     #[test]
     fn a_summary_adds_up_its_members_facts_as_of_a_date() {
         let db = store();
-        let facts = record_facts(&db.conn, "2025-04-01", Scope::All).unwrap();
+        let facts = record_facts(&db.conn, "2025-04-01", Records::All).unwrap();
         let (a, b) = (raw(1, "donations"), raw(2, "subscriptions"));
         let s = Summary::of(&[&a, &b], &facts);
         assert_eq!(s.systems, "donations,subscriptions");
@@ -408,8 +365,8 @@ mod tests {
     #[test]
     fn reading_some_records_gives_the_same_facts_as_reading_all() {
         let db = store();
-        let all = record_facts(&db.conn, "2025-04-01", Scope::All).unwrap();
-        let some = record_facts(&db.conn, "2025-04-01", Scope::Records(&[2])).unwrap();
+        let all = record_facts(&db.conn, "2025-04-01", Records::All).unwrap();
+        let some = record_facts(&db.conn, "2025-04-01", Records::Only(&[2])).unwrap();
         assert_eq!(some.len(), 1);
         assert_eq!(some[&2], all[&2]);
     }
