@@ -27,6 +27,10 @@ pub struct Rec {
     pub name_coincidence: f64,
     /// The same, anywhere in the file.
     pub name_coincidence_in_file: f64,
+    /// How many different first names the file has at this record's address with its
+    /// surname (0 = no address): two or more is a family, where a same-named relative
+    /// (a mother and daughter, a father and son) is far likelier than chance.
+    pub family_first_names: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,12 +61,13 @@ fn both<'a>(a: &'a Option<String>, b: &'a Option<String>) -> Option<(&'a str, &'
     }
 }
 
+fn first_token(name: &str) -> &str {
+    name.split(' ').next().unwrap_or(name)
+}
+
 fn first_tokens<'a>(a: &'a Rec, b: &'a Rec) -> Option<(&'a str, &'a str)> {
     let (x, y) = both(&a.n.first, &b.n.first)?;
-    Some((
-        x.split(' ').next().unwrap_or(x),
-        y.split(' ').next().unwrap_or(y),
-    ))
+    Some((first_token(x), first_token(y)))
 }
 
 /// First-name similarity: nickname forms and initials count as the same name.
@@ -198,14 +203,25 @@ fn names_swapped(a: &Rec, b: &Rec) -> bool {
         both(&a.n.first, &b.n.first),
         both(&a.n.last, &b.n.last),
     ) {
-        // Cheapest test first: on every compared pair, and almost always false.
+        // Cheapest test first: on every compared pair, and almost always false. One
+        // crossing pairs two surnames (alike, allowing a typo); the other two first names,
+        // which may also be nickname forms ("omalley frank" / "francis omalley").
         (Some((af, bl)), Some((al, bf)), Some((x, y)), Some((u, v))) if x != y || u != v => {
-            let crossed_first = jaro_winkler(af, bl);
-            if crossed_first < 0.9 {
+            let (crossed_first, crossed_last) = (jaro_winkler(af, bl), jaro_winkler(al, bf));
+            if crossed_first < 0.9 && crossed_last < 0.9 {
                 return false;
             }
-            let crossed_last = jaro_winkler(al, bf);
-            crossed_last >= 0.9
+            let as_given_names = |n: &str, m: &str, similarity: f64| {
+                if similarity < 0.9 && nickname_compatible(first_token(n), first_token(m)) {
+                    1.0
+                } else {
+                    similarity
+                }
+            };
+            let crossed_first = as_given_names(af, bl, crossed_first);
+            let crossed_last = as_given_names(al, bf, crossed_last);
+            crossed_first >= 0.9
+                && crossed_last >= 0.9
                 && crossed_first + crossed_last > jaro_winkler(x, y) + jaro_winkler(u, v)
         }
         _ => false,
@@ -234,6 +250,13 @@ fn names_only(
 ) -> (f64, &'static str, f64) {
     let similarity = |name: &str| similarity_of(fields, name);
     let last = similarity("last_name");
+    // A household's shared mailbox names a home; the same given name on it names one
+    // person in that home, through a move and a married name (partners sharing a mailbox
+    // have different first names, and the guard has already caught those).
+    if shared_household_mailbox(a, b) && similarity("first_name").is_some_and(|s| s >= 0.9) {
+        let to = score.max(config.thresholds.auto_match + 0.05);
+        return (to, "same_name_household_mailbox", 1.0);
+    }
     let surnames_differ = last.is_some_and(|s| s < 0.9)
         || both(&a.n.last, &b.n.last).is_some_and(|(x, y)| distinct_surnames(x, y));
     let zip = similarity("zip");
@@ -262,7 +285,9 @@ fn names_only(
         .count();
     // With a contradiction, only the same spelling of the first name will do: nickname
     // forms and typos of a rare name are as likely to be a relative or a namesake.
-    let rare_below = match (contradictions, same_first) {
+    // In a family (other first names with this surname at either record's address) a
+    // same-named relative is no coincidence: a contradiction there is for a person to judge.
+    let rare_below = match (contradictions, same_first && !in_family(a, b)) {
         (0, _) => config.rare_name_below,
         (1, true) => config.rare_name_below / 4.0,
         _ => 0.0,
@@ -279,6 +304,22 @@ fn names_only(
     let commonness = a.last_name_count.max(b.last_name_count).max(1) as f64;
     let factor = (1.0 - 0.04 * commonness.ln()).clamp(0.75, 1.0);
     ((score * factor).min(ceiling), "common_name", factor)
+}
+
+/// Both records give the same email, and it is a person's own (not a household's).
+fn same_personal_email(a: &Rec, b: &Rec) -> bool {
+    both(&a.n.email, &b.n.email).is_some_and(|(x, y)| x == y && !is_joint_mailbox(x))
+}
+
+/// Both records give the same household mailbox (`smithfamily@`, `thesmiths@`).
+fn shared_household_mailbox(a: &Rec, b: &Rec) -> bool {
+    both(&a.n.email, &b.n.email).is_some_and(|(x, y)| x == y && is_joint_mailbox(x))
+}
+
+/// Whether either record lives where the file shows a family of its surname: two or more
+/// different first names at one address.
+fn in_family(a: &Rec, b: &Rec) -> bool {
+    a.family_first_names.max(b.family_first_names) >= 2
 }
 
 /// A field's similarity for this pair; `None` when it is missing on either side.
@@ -323,7 +364,11 @@ fn oriented<'a>(a: &Rec, b: &'a Rec) -> Cow<'a, Rec> {
 /// whatever else they share. `compare` flags these pairs as conflicts and lets no
 /// deterministic rule merge them.
 fn decisive_differences(a: &Rec, b: &Rec) -> (bool, bool) {
-    let distinct_first = first_tokens(a, b).is_some_and(|(x, y)| distinct_given_names(x, y));
+    // Except one mistyped letter that happens to spell another real name (Jon for John,
+    // Marta for Martha) on records that give the same personal email.
+    let distinct_first = first_tokens(a, b).is_some_and(|(x, y)| {
+        distinct_given_names(x, y) && !(strsim::levenshtein(x, y) == 1 && same_personal_email(a, b))
+    });
     (distinct_first, dob_similarity(a, b) == Some(0.0))
 }
 
@@ -373,10 +418,7 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
     let phone_allowed = !conflict && same_surname && !emails_differ;
     for rule in &config.deterministic {
         let (exact, allowed) = match rule.as_str() {
-            "email" => (
-                both(&a.n.email, &b.n.email).is_some_and(|(x, y)| x == y && !is_joint_mailbox(x)),
-                email_allowed,
-            ),
+            "email" => (same_personal_email(a, b), email_allowed),
             "phone" => (
                 both(&a.n.phone, &b.n.phone).is_some_and(|(x, y)| x == y),
                 phone_allowed,
@@ -447,7 +489,9 @@ pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
         .any(|f| similarity_of(&fields, f).is_some_and(|s| s < 0.5));
     let ceiling = config.thresholds.auto_match - 0.01;
     let same_first = first_tokens(a, b).is_some_and(|(x, y)| x == y);
-    if identifier_agrees && !personal_agrees && contradicts && !same_first && score > ceiling {
+    let relative_possible = !same_first || (a.source == b.source && in_family(a, b));
+    if identifier_agrees && !personal_agrees && contradicts && relative_possible && score > ceiling
+    {
         let rule = "household_identifiers_only";
         apply_rule(&mut contributions, &mut score, rule, 0.0, ceiling);
     }
@@ -848,5 +892,200 @@ mod tests {
         a.dob = Some("1966-03-06".into());
         b.dob = Some("1913-06-29".into());
         assert!(clearly_two_people(&a, &b) && compare(&a, &b, &c).conflict);
+    }
+
+    #[test]
+    fn swapped_names_with_a_nickname_are_turned_back() {
+        let c = config();
+        let a = rec(
+            "omalley",
+            "frank",
+            "fiomalley3889@icloud.com",
+            "",
+            "",
+            "60632",
+        );
+        let b = rec(
+            "francis",
+            "omalley",
+            "fiomalley3889@icloud.com",
+            "",
+            "",
+            "60632",
+        );
+        assert!(names_swapped(&a, &b));
+        assert_eq!(compare(&a, &b, &c).rule, "email");
+        // Two different people whose names merely cross are not swapped.
+        let x = rec("frank", "omalley", "", "", "", "60632");
+        assert!(!names_swapped(&x, &b));
+    }
+
+    #[test]
+    fn a_typo_that_spells_another_real_name_is_one_person_on_the_same_personal_email() {
+        let c = config();
+        let a = rec("jon", "valenti", "jvalenti9452@icloud.com", "", "", "60611");
+        let b = rec(
+            "john",
+            "valenti",
+            "jvalenti9452@icloud.com",
+            "",
+            "",
+            "60611",
+        );
+        assert!(!clearly_two_people(&a, &b));
+        assert_eq!(compare(&a, &b, &c).score, 1.0);
+        // Without the shared email, Jon and John stay two people; so do names further apart.
+        let other_email = rec("john", "valenti", "john.v@x.com", "", "", "60611");
+        assert!(clearly_two_people(&a, &other_email));
+        let joan = rec(
+            "joan",
+            "valenti",
+            "jvalenti9452@icloud.com",
+            "",
+            "",
+            "60611",
+        );
+        let jane = rec(
+            "jane",
+            "valenti",
+            "jvalenti9452@icloud.com",
+            "",
+            "",
+            "60611",
+        );
+        assert!(clearly_two_people(&jane, &b), "jane/john: two edits");
+        assert!(
+            !clearly_two_people(&joan, &a),
+            "joan/jon: one letter, one mailbox"
+        );
+    }
+
+    #[test]
+    fn the_same_name_on_a_household_mailbox_is_one_person_and_a_partner_is_not() {
+        let c = config();
+        let event = rec(
+            "sharon",
+            "bailey",
+            "baileyfamily@gmail.com",
+            "",
+            "",
+            "60618",
+        );
+        let paper = rec(
+            "sharon",
+            "bailey",
+            "baileyfamily@gmail.com",
+            "",
+            "2645 w devon ave",
+            "60618",
+        );
+        // A common name: without the mailbox it would be for a person to judge.
+        let (event, paper) = (with_rarity(event, 0.4), with_rarity(paper, 0.4));
+        let s = compare(&event, &paper, &c);
+        assert_eq!(Band::of(s.score, &c), Band::Auto, "{s:?}");
+        let sum: f64 = s.contributions.iter().map(|x| x.contribution).sum();
+        assert!((sum - s.score).abs() < 1e-9);
+        let mut no_mailbox = event.clone();
+        no_mailbox.n.email = None;
+        let without = compare(&no_mailbox, &paper, &c);
+        assert_eq!(Band::of(without.score, &c), Band::Review, "{without:?}");
+        // A married name on the family mailbox: still the same first name in that home.
+        let married = rec(
+            "gilda",
+            "taylor",
+            "taylorhousehold@gmail.com",
+            "",
+            "",
+            "60624",
+        );
+        let maiden = rec(
+            "gilda",
+            "ingram",
+            "taylorhousehold@gmail.com",
+            "",
+            "",
+            "60624",
+        );
+        assert_eq!(
+            Band::of(compare(&married, &maiden, &c).score, &c),
+            Band::Auto
+        );
+        // The partner on the same mailbox is someone else.
+        let partner = rec(
+            "thomas",
+            "bailey",
+            "baileyfamily@gmail.com",
+            "",
+            "",
+            "60618",
+        );
+        let s = compare(&event, &partner, &c);
+        assert!(s.conflict && s.score < c.thresholds.review, "{s:?}");
+    }
+
+    /// `r` living where the file shows `n` first names with its surname.
+    fn in_family_of(mut r: Rec, n: u32) -> Rec {
+        r.family_first_names = n;
+        r
+    }
+
+    #[test]
+    fn a_same_named_relative_in_a_family_goes_to_review() {
+        let c = config();
+        // Two Edith Normans in one family's home, one system, different personal emails.
+        let a = rec(
+            "edith",
+            "norman",
+            "edith.s.norman91@icloud.com",
+            "",
+            "1830 n harlem ave",
+            "60804",
+        );
+        let b = rec(
+            "edith",
+            "norman",
+            "norman.edith.2592@icloud.com",
+            "8725825332",
+            "1830 n harlem ave",
+            "60804",
+        );
+        let alone = compare(&a, &b, &c);
+        let family = compare(&in_family_of(a.clone(), 2), &in_family_of(b.clone(), 2), &c);
+        assert_eq!(Band::of(alone.score, &c), Band::Auto, "{alone:?}");
+        assert_eq!(Band::of(family.score, &c), Band::Review, "{family:?}");
+        // Across systems, a names-only match with a contradicting email: a rare name merges
+        // on its own, and is for a person to judge when the other record's home is a family.
+        let reader = from(
+            with_rarity(
+                rec(
+                    "barb",
+                    "johnson",
+                    "barbara37511@comcast.net",
+                    "",
+                    "",
+                    "60644",
+                ),
+                0.001,
+            ),
+            "email",
+        );
+        let donor = from(
+            with_rarity(
+                rec(
+                    "barb",
+                    "johnson",
+                    "barbarajohnson7512@hotmail.com",
+                    "",
+                    "5889 forest ave",
+                    "60644",
+                ),
+                0.001,
+            ),
+            "wbez",
+        );
+        let single = compare(&reader, &donor, &c);
+        let related = compare(&reader, &in_family_of(donor, 2), &c);
+        assert_eq!(Band::of(single.score, &c), Band::Auto, "{single:?}");
+        assert_eq!(Band::of(related.score, &c), Band::Review, "{related:?}");
     }
 }

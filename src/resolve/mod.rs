@@ -504,11 +504,54 @@ pub fn count_name_frequencies(records: &mut [Rec]) {
             (last, share * place, share * total)
         })
         .collect();
-    for (r, (last, in_zip, in_file)) in records.iter_mut().zip(frequencies) {
+    let families = count_family_first_names(records);
+    for ((r, (last, in_zip, in_file)), family) in records.iter_mut().zip(frequencies).zip(families)
+    {
         r.last_name_count = last;
         r.name_coincidence = in_zip;
         r.name_coincidence_in_file = in_file;
+        r.family_first_names = family;
     }
+}
+
+/// For each record, how many different first names the file holds at its address (street
+/// and ZIP) with its surname; 0 for a record without an address or surname. Keys are
+/// hashed and sorted rather than held in a map of strings: at a million records this is
+/// two sorts of 16-byte pairs.
+fn count_family_first_names(records: &[Rec]) -> Vec<u32> {
+    let family_key = |r: &Rec| -> Option<u64> {
+        let (address, zip, last) = (
+            r.n.address.as_deref()?,
+            r.n.zip.as_deref()?,
+            r.n.last.as_deref()?,
+        );
+        Some(stable_hash(&(address, zip, last)) as u64)
+    };
+    let keys: Vec<Option<u64>> = records.par_iter().map(family_key).collect();
+    let mut pairs: Vec<(u64, u64)> = records
+        .par_iter()
+        .zip(&keys)
+        .filter_map(|(r, key)| {
+            let first = r.n.first_canon.as_deref().or(r.n.first.as_deref())?;
+            Some(((*key)?, stable_hash(first) as u64))
+        })
+        .collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    // Distinct first names per family key, as a sorted list to search.
+    let mut counts: Vec<(u64, u32)> = Vec::new();
+    for (key, _) in pairs {
+        match counts.last_mut() {
+            Some((k, n)) if *k == key => *n += 1,
+            _ => counts.push((key, 1)),
+        }
+    }
+    keys.iter()
+        .map(|key| {
+            key.and_then(|k| counts.binary_search_by_key(&k, |(k, _)| *k).ok())
+                .map_or(0, |i| counts[i].1)
+        })
+        .collect()
 }
 
 fn check(progress: &dyn Progress) -> Result<()> {
@@ -576,5 +619,27 @@ mod tests {
         let mut unique = vec![names_only(0, 3, 0.99)];
         flag_ambiguous_namesakes(&records, &mut unique, &config);
         assert_eq!(Band::of(unique[0].scored.score, &config), Band::Auto);
+    }
+
+    #[test]
+    fn family_first_names_count_distinct_given_names_at_an_address_with_a_surname() {
+        let person = |first: &str, last: &str, address: Option<&str>| {
+            let mut r = record(0, "wbez");
+            r.n.first = Some(first.into());
+            r.n.first_canon = Some(first.into());
+            r.n.last = Some(last.into());
+            r.n.address = address.map(str::to_string);
+            r.n.zip = Some("60804".into());
+            r
+        };
+        let home = Some("1830 n harlem ave");
+        let records = [
+            person("betty", "norman", home),
+            person("edith", "norman", home),
+            person("edith", "norman", home),
+            person("robert", "welch", home), // another surname: another family
+            person("edith", "norman", None),
+        ];
+        assert_eq!(count_family_first_names(&records), vec![2, 2, 2, 1, 0]);
     }
 }

@@ -49,6 +49,7 @@ fn read_record(r: &rusqlite::Row) -> rusqlite::Result<(Rec, RawFields)> {
         last_name_count: 0,
         name_coincidence: 0.0,
         name_coincidence_in_file: 0.0,
+        family_first_names: 0,
     };
     let raw = RawFields {
         id: rec.id,

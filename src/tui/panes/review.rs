@@ -220,6 +220,7 @@ fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Fr
                 "common_name" => "common".to_string(),
                 "rare_name" => "rare name".to_string(),
                 "ambiguous_namesake" => "namesake".to_string(),
+                "same_name_household_mailbox" => "home mailbox".to_string(),
                 "different_surnames" => "surnames".to_string(),
                 "different_zip" => "zip".to_string(),
                 other => other.replace('_', " "),
