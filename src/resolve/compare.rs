@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use strsim::{jaro_winkler, normalized_levenshtein};
 
 use super::normalize::{
-    NormalizedPerson, distinct_given_names, distinct_surnames, is_joint_mailbox,
-    nickname_compatible,
+    GivenNameId, NormalizedPerson, UNKNOWN_GIVEN_NAME, distinct_given_names_by_id,
+    distinct_surnames, given_name_id, is_joint_mailbox, nickname_compatible,
+    nickname_compatible_by_id,
 };
 use super::settings::ResolutionConfig;
 
@@ -31,6 +32,28 @@ pub struct Rec {
     /// surname (0 = no address): two or more is a family, where a same-named relative
     /// (a mother and daughter, a father and son) is far likelier than chance.
     pub family_first_names: u32,
+    /// The first name's id in the name tables, looked up once at load (`None`: not yet).
+    pub first_name_id: Option<GivenNameId>,
+}
+
+impl Rec {
+    /// Look up the first name's id once, so comparing never hashes it again.
+    pub fn with_first_name_id(mut self) -> Rec {
+        self.first_name_id = self
+            .n
+            .first
+            .as_deref()
+            .map(|f| given_name_id(first_token(f)));
+        self
+    }
+
+    fn first_id(&self) -> GivenNameId {
+        match (self.first_name_id, &self.n.first) {
+            (Some(id), _) => id,
+            (None, Some(f)) => given_name_id(first_token(f)),
+            (None, None) => UNKNOWN_GIVEN_NAME,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,7 +84,7 @@ fn both<'a>(a: &'a Option<String>, b: &'a Option<String>) -> Option<(&'a str, &'
     }
 }
 
-fn first_token(name: &str) -> &str {
+pub(crate) fn first_token(name: &str) -> &str {
     name.split(' ').next().unwrap_or(name)
 }
 
@@ -73,7 +96,7 @@ fn first_tokens<'a>(a: &'a Rec, b: &'a Rec) -> Option<(&'a str, &'a str)> {
 /// First-name similarity: nickname forms and initials count as the same name.
 pub fn first_name_similarity(a: &Rec, b: &Rec) -> Option<f64> {
     let (x1, y1) = first_tokens(a, b)?;
-    if x1 == y1 || nickname_compatible(x1, y1) {
+    if x1 == y1 || nickname_compatible_by_id(a.first_id(), b.first_id()) {
         return Some(1.0);
     }
     if (x1.len() == 1 && y1.starts_with(x1)) || (y1.len() == 1 && x1.starts_with(y1)) {
@@ -103,17 +126,59 @@ fn email_similarity(a: &Rec, b: &Rec) -> Option<f64> {
     if x == y {
         return (!is_joint_mailbox(x)).then_some(1.0);
     }
-    let local = |e: &str| {
-        e.split('@')
-            .next()
-            .unwrap_or(e)
-            .replace(['.', '_', '-'], "")
+    let local = |e: &'_ str| -> Vec<u8> {
+        let name = e.split('@').next().unwrap_or(e);
+        name.bytes()
+            .filter(|c| !matches!(c, b'.' | b'_' | b'-'))
+            .collect()
     };
     let (lx, ly) = (local(x), local(y));
     if lx == ly {
         return Some(0.9);
     }
-    Some((normalized_levenshtein(&lx, &ly) - 0.5).max(0.0))
+    Some((edit_similarity_of_bytes(&lx, &ly) - 0.5).max(0.0))
+}
+
+/// Normalised Levenshtein similarity (1 - distance / longer length), as
+/// `strsim::normalized_levenshtein` computes it for text, on the bytes of ASCII text: with
+/// one row on the stack instead of an allocated one, since address tokens and email names
+/// are compared tens of times per pair. Anything else goes to strsim.
+fn edit_similarity(a: &str, b: &str) -> f64 {
+    if a.is_ascii() && b.is_ascii() {
+        edit_similarity_of_bytes(a.as_bytes(), b.as_bytes())
+    } else {
+        normalized_levenshtein(a, b)
+    }
+}
+
+/// `edit_similarity` over bytes (a byte is a character for ASCII text; for other text it
+/// is a part of one, which only an email name, never a normalised one, would contain).
+fn edit_similarity_of_bytes(x: &[u8], y: &[u8]) -> f64 {
+    const MAX: usize = 64;
+    if x.is_empty() && y.is_empty() {
+        return 1.0;
+    }
+    if y.len() > MAX {
+        let distance = strsim::generic_levenshtein(&x.to_vec(), &y.to_vec());
+        return 1.0 - distance as f64 / x.len().max(y.len()) as f64;
+    }
+    // row[j]: the distance between the first i bytes of x and the first j of y.
+    let mut row = [0u16; MAX + 1];
+    for (j, cell) in row.iter_mut().enumerate().take(y.len() + 1) {
+        *cell = j as u16;
+    }
+    for (i, &xc) in x.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i as u16 + 1;
+        for (j, &yc) in y.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + u16::from(xc != yc));
+            diagonal = above;
+        }
+    }
+    1.0 - f64::from(row[y.len()]) / x.len().max(y.len()) as f64
 }
 
 fn phone_similarity(a: &Rec, b: &Rec) -> Option<f64> {
@@ -140,8 +205,27 @@ fn address_similarity(a: &Rec, b: &Rec) -> Option<f64> {
 /// Token-set similarity: the share of tokens in common, each matched by the best
 /// normalised edit distance, so "123 n halsted st" ~ "123 halsted st".
 fn token_similarity(x: &str, y: &str) -> f64 {
-    let xs: Vec<&str> = x.split(' ').collect();
-    let ys: Vec<&str> = y.split(' ').collect();
+    let (mut x_buffer, mut y_buffer) = ([""; 16], [""; 16]);
+    let (Some(xs), Some(ys)) = (tokens(x, &mut x_buffer), tokens(y, &mut y_buffer)) else {
+        // A line of more than 16 words: not an address worth a fast path.
+        let xs: Vec<&str> = x.split(' ').collect();
+        let ys: Vec<&str> = y.split(' ').collect();
+        return token_set_similarity(&xs, &ys);
+    };
+    token_set_similarity(xs, ys)
+}
+
+/// The words of `s`, in `buffer` (no allocation); `None` when there are more than it holds.
+fn tokens<'a, 'b>(s: &'a str, buffer: &'b mut [&'a str; 16]) -> Option<&'b [&'a str]> {
+    let mut n = 0;
+    for token in s.split(' ') {
+        *buffer.get_mut(n)? = token;
+        n += 1;
+    }
+    Some(&buffer[..n])
+}
+
+fn token_set_similarity(xs: &[&str], ys: &[&str]) -> f64 {
     // House numbers must agree exactly.
     if let (Some(nx), Some(ny)) = (xs.first(), ys.first())
         && nx.chars().all(|c| c.is_ascii_digit())
@@ -151,13 +235,16 @@ fn token_similarity(x: &str, y: &str) -> f64 {
         return 0.0;
     }
     let best = |t: &str, others: &[&str]| {
+        if others.contains(&t) {
+            return 1.0;
+        }
         others
             .iter()
-            .map(|o| normalized_levenshtein(t, o))
+            .map(|o| edit_similarity(t, o))
             .fold(0.0, f64::max)
     };
-    let sx: f64 = xs.iter().map(|t| best(t, &ys)).sum();
-    let sy: f64 = ys.iter().map(|t| best(t, &xs)).sum();
+    let sx: f64 = xs.iter().map(|t| best(t, ys)).sum();
+    let sy: f64 = ys.iter().map(|t| best(t, xs)).sum();
     (sx + sy) / (xs.len() + ys.len()) as f64
 }
 
@@ -207,6 +294,11 @@ fn names_swapped(a: &Rec, b: &Rec) -> bool {
         // crossing pairs two surnames (alike, allowing a typo); the other two first names,
         // which may also be nickname forms ("omalley frank" / "francis omalley").
         (Some((af, bl)), Some((al, bf)), Some((x, y)), Some((u, v))) if x != y || u != v => {
+            // Each crossing is one name, with its first letter right.
+            let initial = |n: &str| n.as_bytes().first().copied();
+            if initial(af) != initial(bl) || initial(al) != initial(bf) {
+                return false;
+            }
             let (crossed_first, crossed_last) = (jaro_winkler(af, bl), jaro_winkler(al, bf));
             if crossed_first < 0.9 && crossed_last < 0.9 {
                 return false;
@@ -307,7 +399,7 @@ fn names_only(
 }
 
 /// Both records give the same email, and it is a person's own (not a household's).
-fn same_personal_email(a: &Rec, b: &Rec) -> bool {
+pub(crate) fn same_personal_email(a: &Rec, b: &Rec) -> bool {
     both(&a.n.email, &b.n.email).is_some_and(|(x, y)| x == y && !is_joint_mailbox(x))
 }
 
@@ -354,6 +446,7 @@ fn oriented<'a>(a: &Rec, b: &'a Rec) -> Cow<'a, Rec> {
         let mut swapped = b.clone();
         std::mem::swap(&mut swapped.n.first, &mut swapped.n.last);
         swapped.n.first_canon = None;
+        swapped.first_name_id = None;
         Cow::Owned(swapped)
     } else {
         Cow::Borrowed(b)
@@ -367,7 +460,8 @@ fn decisive_differences(a: &Rec, b: &Rec) -> (bool, bool) {
     // Except one mistyped letter that happens to spell another real name (Jon for John,
     // Marta for Martha) on records that give the same personal email.
     let distinct_first = first_tokens(a, b).is_some_and(|(x, y)| {
-        distinct_given_names(x, y) && !(strsim::levenshtein(x, y) == 1 && same_personal_email(a, b))
+        distinct_given_names_by_id(x, y, a.first_id(), b.first_id())
+            && !(strsim::levenshtein(x, y) == 1 && same_personal_email(a, b))
     });
     (distinct_first, dob_similarity(a, b) == Some(0.0))
 }
@@ -1087,5 +1181,20 @@ mod tests {
         let related = compare(&reader, &in_family_of(donor, 2), &c);
         assert_eq!(Band::of(single.score, &c), Band::Auto, "{single:?}");
         assert_eq!(Band::of(related.score, &c), Band::Review, "{related:?}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn edit_similarity_is_strsims_normalised_levenshtein(
+            x in "[a-z0-9 .]{0,70}",
+            y in "[a-z0-9 .]{0,70}",
+            z in "\\PC{0,8}",
+        ) {
+            for (a, b) in [(x.as_str(), y.as_str()), (x.as_str(), z.as_str())] {
+                let ours = edit_similarity(a, b);
+                let theirs = normalized_levenshtein(a, b);
+                proptest::prop_assert!((ours - theirs).abs() < 1e-12, "{a:?} {b:?}: {ours} vs {theirs}");
+            }
+        }
     }
 }

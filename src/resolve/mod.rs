@@ -11,6 +11,7 @@ pub mod evaluate;
 pub mod normalize;
 pub mod review;
 pub mod settings;
+pub mod sketch;
 pub mod survivorship;
 
 use std::collections::HashMap;
@@ -86,12 +87,16 @@ pub struct Scoring {
 
 /// Compare every blocked pair in parallel; keep those in a band and the conflicts.
 pub fn score_pairs(records: &[Rec], pairs: &[Pair], config: &ResolutionConfig) -> Scoring {
+    let sketches: Vec<sketch::Sketch> = records.par_iter().map(sketch::Sketch::of).collect();
     let (candidates, conflicts) = pairs
         .par_iter()
         .with_min_len(4096)
         .filter_map(|&(a, b)| {
             let (ra, rb) = (&records[a as usize], &records[b as usize]);
-            if compare::clearly_two_people(ra, rb) {
+            let (sa, sb) = (&sketches[a as usize], &sketches[b as usize]);
+            let two_people = sketch::clearly_two_people(sa, sb, ra, rb);
+            debug_assert_eq!(two_people, compare::clearly_two_people(ra, rb));
+            if two_people {
                 return Some(Either::Right((a, b)));
             }
             let scored = compare::compare(ra, rb, config);

@@ -87,19 +87,77 @@ fn frequency_table(lists: &[&str]) -> NameMap<f64> {
     map
 }
 
+/// A given name as the tables know it: a small id, so that the checks run on every compared
+/// pair compare integers instead of hashing strings. `UNKNOWN_GIVEN_NAME` is a name in no
+/// table (no nickname forms, no census frequency).
+pub type GivenNameId = u32;
+pub const UNKNOWN_GIVEN_NAME: GivenNameId = 0;
+
+/// Every given name in the nickname table (both columns) and the census lists, by id.
+struct GivenNames {
+    ids: NameMap<GivenNameId>,
+    /// By id: the formal names a nickname stands for.
+    formals: Vec<Vec<GivenNameId>>,
+    /// By id: percent of people with the name, from the census lists.
+    frequency: Vec<Option<f64>>,
+}
+
+fn given_names() -> &'static GivenNames {
+    static TABLE: OnceLock<GivenNames> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut names = GivenNames {
+            ids: NameMap::default(),
+            formals: vec![Vec::new()],
+            frequency: vec![None],
+        };
+        let id_of = |names: &mut GivenNames, name: &str| -> GivenNameId {
+            if let Some(id) = names.ids.get(name) {
+                return *id;
+            }
+            let id = names.formals.len() as GivenNameId;
+            names.ids.insert(name.to_string(), id);
+            names.formals.push(Vec::new());
+            names.frequency.push(None);
+            id
+        };
+        for (nick, formal) in nicknames() {
+            let nick = id_of(&mut names, nick);
+            for f in formal {
+                let f = id_of(&mut names, f);
+                names.formals[nick as usize].push(f);
+            }
+        }
+        let census = frequency_table(&[
+            include_str!("../../assets/census_female_first_names.csv"),
+            include_str!("../../assets/census_male_first_names.csv"),
+        ]);
+        for (name, pct) in census {
+            let id = id_of(&mut names, &name);
+            names.frequency[id as usize] = Some(pct);
+        }
+        names
+    })
+}
+
+/// The id of a normalised given name (one token), `UNKNOWN_GIVEN_NAME` if no table has it.
+pub fn given_name_id(first_token: &str) -> GivenNameId {
+    given_names()
+        .ids
+        .get(first_token)
+        .copied()
+        .unwrap_or(UNKNOWN_GIVEN_NAME)
+}
+
+/// The census frequencies of two given names by id.
+pub fn given_name_frequencies(a: GivenNameId, b: GivenNameId) -> (Option<f64>, Option<f64>) {
+    let frequency = &given_names().frequency;
+    (frequency[a as usize], frequency[b as usize])
+}
+
 /// How common a given name is (percent of people, from the census lists in `assets/`);
 /// a name in neither list is absent.
 pub fn given_name_frequency(normalised: &str) -> Option<f64> {
-    static TABLE: OnceLock<NameMap<f64>> = OnceLock::new();
-    TABLE
-        .get_or_init(|| {
-            frequency_table(&[
-                include_str!("../../assets/census_female_first_names.csv"),
-                include_str!("../../assets/census_male_first_names.csv"),
-            ])
-        })
-        .get(normalised)
-        .copied()
+    given_names().frequency[given_name_id(normalised) as usize]
 }
 
 /// How common a surname is (percent of people, census list in `assets/`).
@@ -115,34 +173,51 @@ pub fn surname_frequency(normalised: &str) -> Option<f64> {
 /// Mary and Marty, Barrett and Jarrett — however alike they look: a typo seldom lands on
 /// another real name, and almost never on a common one. Names one edit apart count as
 /// distinct only when both are at least `common_pct` percent of people.
-fn distinct_names(a: &str, b: &str, frequency: fn(&str) -> Option<f64>, common_pct: f64) -> bool {
-    if a == b {
-        return false;
-    }
-    let (Some(fa), Some(fb)) = (frequency(a), frequency(b)) else {
+fn distinct_names(
+    a: &str,
+    b: &str,
+    frequencies: (Option<f64>, Option<f64>),
+    common_pct: f64,
+) -> bool {
+    let (Some(fa), Some(fb)) = frequencies else {
         return false;
     };
-    fa.min(fb) >= common_pct || strsim::damerau_levenshtein(a, b) >= 2
+    a != b && (fa.min(fb) >= common_pct || strsim::damerau_levenshtein(a, b) >= 2)
 }
 
 /// Distinct given names (see `distinct_names`); nickname forms of one name are not.
 pub fn distinct_given_names(a: &str, b: &str) -> bool {
-    !nickname_compatible(a, b) && distinct_names(a, b, given_name_frequency, 0.01)
+    distinct_given_names_by_id(a, b, given_name_id(a), given_name_id(b))
+}
+
+/// `distinct_given_names` for names whose ids are known.
+pub fn distinct_given_names_by_id(a: &str, b: &str, ida: GivenNameId, idb: GivenNameId) -> bool {
+    if a == b || nickname_compatible_by_id(ida, idb) {
+        return false;
+    }
+    distinct_names(a, b, given_name_frequencies(ida, idb), 0.01)
 }
 
 /// Distinct surnames (see `distinct_names`).
 pub fn distinct_surnames(a: &str, b: &str) -> bool {
-    distinct_names(a, b, surname_frequency, 0.01)
+    a != b && distinct_names(a, b, (surname_frequency(a), surname_frequency(b)), 0.01)
 }
 
 /// Whether two normalised first names can denote the same person through the nickname
 /// table ("bob"/"robert", "liz"/"beth" via elizabeth, "chris"/"christine").
 pub fn nickname_compatible(a: &str, b: &str) -> bool {
-    // The name itself or one of its formal names, on each side, in common. (Called for
-    // every compared pair: no allocation.)
-    let formal = |n: &str| nicknames().get(n).map_or(&[][..], Vec::as_slice);
-    let (fa, fb) = (formal(a), formal(b));
-    a == b || fa.iter().any(|x| x == b) || fb.iter().any(|y| y == a || fa.contains(y))
+    a == b || nickname_compatible_by_id(given_name_id(a), given_name_id(b))
+}
+
+/// `nickname_compatible` for two different names by id: one is a formal name of the other,
+/// or both stand for one formal name. A name no table knows has no nickname forms.
+pub fn nickname_compatible_by_id(a: GivenNameId, b: GivenNameId) -> bool {
+    if a == UNKNOWN_GIVEN_NAME || b == UNKNOWN_GIVEN_NAME {
+        return false;
+    }
+    let formals = &given_names().formals;
+    let (fa, fb) = (&formals[a as usize], &formals[b as usize]);
+    a == b || fa.contains(&b) || fb.iter().any(|y| *y == a || fa.contains(y))
 }
 
 /// Trim and lower-case; `None` unless it looks like local@domain.tld.

@@ -50,7 +50,9 @@ fn read_record(r: &rusqlite::Row) -> rusqlite::Result<(Rec, RawFields)> {
         name_coincidence: 0.0,
         name_coincidence_in_file: 0.0,
         family_first_names: 0,
-    };
+        first_name_id: None,
+    }
+    .with_first_name_id();
     let raw = RawFields {
         id: rec.id,
         source: rec.source.clone(),
