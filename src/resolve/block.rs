@@ -72,7 +72,9 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
 }
 
 pub fn block(records: &[Rec], keys: &[String], max_block_size: usize) -> Blocks {
-    let mut pairs: Vec<u64> = Vec::new();
+    // (a, b) sorts as the 64-bit a << 32 | b would: the list is sorted and deduplicated
+    // in place and handed on as it is.
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut capped = Vec::new();
     for kind in keys {
         let mut keyed: Vec<(u64, u32)> = records
@@ -92,20 +94,14 @@ pub fn block(records: &[Rec], keys: &[String], max_block_size: usize) -> Blocks 
             }
             for (x, &(_, a)) in block.iter().enumerate() {
                 for &(_, b) in &block[x + 1..] {
-                    pairs.push(((a as u64) << 32) | b as u64);
+                    pairs.push((a, b));
                 }
             }
         }
     }
     pairs.par_sort_unstable();
     pairs.dedup();
-    Blocks {
-        pairs: pairs
-            .into_par_iter()
-            .map(|p| ((p >> 32) as u32, p as u32))
-            .collect(),
-        capped,
-    }
+    Blocks { pairs, capped }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! add up to the score), the deterministic rules and the household guard. Pure.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use strsim::{jaro_winkler, normalized_levenshtein};
@@ -17,7 +18,8 @@ use super::settings::ResolutionConfig;
 #[derive(Debug, Clone, Default)]
 pub struct Rec {
     pub id: i64,
-    pub source: String,
+    /// Shared by every record of the source (interned at load).
+    pub source: Arc<str>,
     /// The normalised fields ingest stored.
     pub n: NormalizedPerson,
     pub dob: Option<String>,

@@ -18,7 +18,6 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::time::Instant;
 
-use rayon::iter::Either;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -85,34 +84,38 @@ pub struct Scoring {
     pub conflicts: Vec<Pair>,
 }
 
-/// Compare every blocked pair in parallel; keep those in a band and the conflicts.
-pub fn score_pairs(records: &[Rec], pairs: &[Pair], config: &ResolutionConfig) -> Scoring {
+/// Compare every blocked pair in parallel; keep those in a band and the conflicts. The
+/// conflicts are most of the pairs, so they are kept in the pairs' own vector (filtered in
+/// place) rather than gathered into a second one.
+pub fn score_pairs(records: &[Rec], mut pairs: Vec<Pair>, config: &ResolutionConfig) -> Scoring {
     let sketches: Vec<sketch::Sketch> = records.par_iter().map(sketch::Sketch::of).collect();
-    let (candidates, conflicts) = pairs
+    let mut is_conflict = vec![false; pairs.len()];
+    let candidates: Vec<Candidate> = pairs
         .par_iter()
+        .zip(is_conflict.par_iter_mut())
         .with_min_len(4096)
-        .filter_map(|&(a, b)| {
+        .filter_map(|(&(a, b), conflict)| {
             let (ra, rb) = (&records[a as usize], &records[b as usize]);
             let (sa, sb) = (&sketches[a as usize], &sketches[b as usize]);
             let two_people = sketch::clearly_two_people(sa, sb, ra, rb);
             debug_assert_eq!(two_people, compare::clearly_two_people(ra, rb));
             if two_people {
-                return Some(Either::Right((a, b)));
+                *conflict = true;
+                return None;
             }
             let scored = compare::compare(ra, rb, config);
             if scored.conflict {
-                return Some(Either::Right((a, b)));
+                *conflict = true;
+                return None;
             }
-            (scored.score >= config.thresholds.review).then_some(Either::Left(Candidate {
-                a,
-                b,
-                scored,
-            }))
+            (scored.score >= config.thresholds.review).then_some(Candidate { a, b, scored })
         })
-        .partition_map(|outcome| outcome);
+        .collect();
+    let mut flags = is_conflict.into_iter();
+    pairs.retain(|_| flags.next().unwrap_or(false));
     Scoring {
         candidates,
-        conflicts,
+        conflicts: pairs,
     }
 }
 
@@ -128,10 +131,10 @@ pub fn flag_ambiguous_namesakes(
     let mut partners: HashMap<(u32, &str), u32> = HashMap::new();
     for c in candidates.iter().filter(|c| c.scored.score >= auto) {
         *partners
-            .entry((c.a, records[c.b as usize].source.as_str()))
+            .entry((c.a, &*records[c.b as usize].source))
             .or_default() += 1;
         *partners
-            .entry((c.b, records[c.a as usize].source.as_str()))
+            .entry((c.b, &*records[c.a as usize].source))
             .or_default() += 1;
     }
     let ceiling = auto - 0.01;
@@ -141,7 +144,7 @@ pub fn flag_ambiguous_namesakes(
     {
         let many = |x: u32, other: u32| {
             partners
-                .get(&(x, records[other as usize].source.as_str()))
+                .get(&(x, &*records[other as usize].source))
                 .is_some_and(|n| *n > 1)
         };
         if many(c.a, c.b) || many(c.b, c.a) {
@@ -217,14 +220,16 @@ impl Hasher for Fnv1a {
 }
 
 /// Cluster records (by index) and build their golden records and summaries from the
-/// members' facts.
+/// members' facts. The facts are consumed: every summary is made first and the facts
+/// dropped before the golden records are, so the two are never held together (at a
+/// million records each is some 400 MiB).
 pub fn build_groups(
     ids: &[i64],
     raws: &[RawFields],
     matches: &[Match],
     conflicts: &[Pair],
     constraints: &sql::Links,
-    facts: &HashMap<i64, RecordFacts>,
+    facts: HashMap<i64, RecordFacts>,
     config: &ResolutionConfig,
 ) -> Vec<GoldenRecord> {
     // Records come in id order (as the store loads them).
@@ -242,15 +247,20 @@ pub fn build_groups(
         .copied()
         .collect();
     let groups = cluster::cluster(ids.len(), &must, &cannot, &mut edges);
+    let members_of =
+        |g: &[u32]| -> Vec<&RawFields> { g.iter().map(|i| &raws[*i as usize]).collect() };
+    let summaries: Vec<Summary> = groups
+        .par_iter()
+        .map(|g| Summary::of(&members_of(g), &facts))
+        .collect();
+    drop(facts);
     groups
         .par_iter()
-        .map(|g| {
-            let members: Vec<&RawFields> = g.iter().map(|i| &raws[*i as usize]).collect();
-            GoldenRecord {
-                members: g.iter().map(|i| ids[*i as usize]).collect(),
-                golden: survivorship::golden(&members, config),
-                summary: Summary::of(&members, facts),
-            }
+        .zip(summaries)
+        .map(|(g, summary)| GoldenRecord {
+            members: g.iter().map(|i| ids[*i as usize]).collect(),
+            golden: survivorship::golden(&members_of(g), config),
+            summary,
         })
         .collect()
 }
@@ -304,8 +314,7 @@ pub fn run(
     let Scoring {
         mut candidates,
         conflicts,
-    } = score_pairs(&records, &blocks.pairs, config);
-    drop(blocks.pairs);
+    } = score_pairs(&records, blocks.pairs, config);
     flag_ambiguous_namesakes(&records, &mut candidates, config);
     summary.conflict_pairs = conflicts.len() as u64;
     summary.millis_compare = t.elapsed().as_millis() as u64;
@@ -433,9 +442,9 @@ fn write_run(
     // Decisions are read inside the write transaction: one made while we computed counts.
     let constraints = sql::load_constraints(&tx)?;
     let t_cluster = Instant::now();
-    let groups = build_groups(ids, &raws, matches, conflicts, &constraints, &facts, config);
-    // The golden records hold what was needed of the raw fields and the facts.
-    drop((raws, facts));
+    let groups = build_groups(ids, &raws, matches, conflicts, &constraints, facts, config);
+    // The golden records hold what was needed of the raw fields.
+    drop(raws);
     summary.millis_cluster = t_cluster.elapsed().as_millis() as u64;
     sql::replace_candidates(&tx, rows)?;
     let previous = sql::membership(&tx, None)?;

@@ -427,7 +427,7 @@ fn recluster_around(
         &matches,
         &conflicts,
         &constraints,
-        &facts,
+        facts,
         config,
     );
     let previous = sql::membership(conn, Some(&ids))?;

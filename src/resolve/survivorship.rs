@@ -2,6 +2,7 @@
 //! from config. Every golden field remembers the record it came from.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::settings::ResolutionConfig;
 use crate::ingest::PersonFields;
@@ -10,9 +11,9 @@ use crate::ingest::PersonFields;
 #[derive(Debug, Clone, Default)]
 pub struct RawFields {
     pub id: i64,
-    pub source: String,
+    pub source: Arc<str>,
     /// The system the source belongs to (donations, subscriptions, ...).
-    pub system: String,
+    pub system: Arc<str>,
     pub person: PersonFields,
     /// The record's latest activity (fact date), for "most recent".
     pub last_seen: Option<String>,
@@ -86,7 +87,7 @@ fn pick<'a>(
             (
                 priority
                     .iter()
-                    .position(|s| *s == r.source)
+                    .position(|s| s.as_str() == &*r.source)
                     .unwrap_or(usize::MAX),
                 r.id,
             )

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use rusqlite::types::Null;
@@ -30,10 +31,26 @@ const RECORD_COLUMNS: &str = "sr.id, sr.source, sr.n_first, sr.n_first_canon, sr
     sr.n_address, sr.n_unit, sr.n_city, sr.n_zip, sr.date_of_birth, sr.first_name, sr.last_name, sr.email,
     sr.phone, sr.address1, sr.address2, sr.city, sr.state, sr.zip, sr.system";
 
-fn read_record(r: &rusqlite::Row) -> rusqlite::Result<(Rec, RawFields)> {
+/// Source and system names, one shared copy of each (a million records name a handful).
+#[derive(Default)]
+struct Names(Vec<Arc<str>>);
+
+impl Names {
+    fn get(&mut self, r: &rusqlite::Row, column: usize) -> rusqlite::Result<Arc<str>> {
+        let name = r.get_ref(column)?.as_str()?;
+        if let Some(known) = self.0.iter().find(|n| &***n == name) {
+            return Ok(known.clone());
+        }
+        let new: Arc<str> = name.into();
+        self.0.push(new.clone());
+        Ok(new)
+    }
+}
+
+fn read_record(r: &rusqlite::Row, names: &mut Names) -> rusqlite::Result<(Rec, RawFields)> {
     let rec = Rec {
         id: r.get(0)?,
-        source: r.get(1)?,
+        source: names.get(r, 1)?,
         n: NormalizedPerson {
             first: r.get(2)?,
             first_canon: r.get(3)?,
@@ -56,7 +73,7 @@ fn read_record(r: &rusqlite::Row) -> rusqlite::Result<(Rec, RawFields)> {
     let raw = RawFields {
         id: rec.id,
         source: rec.source.clone(),
-        system: r.get(21)?,
+        system: names.get(r, 21)?,
         person: PersonFields {
             first_name: r.get(12)?,
             last_name: r.get(13)?,
@@ -80,9 +97,16 @@ pub fn load_records(conn: &Connection) -> Result<(Vec<Rec>, Vec<RawFields>)> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {RECORD_COLUMNS} FROM source_record sr ORDER BY sr.id"
     ))?;
-    let rows = stmt.query_map([], read_record)?;
-    let mut recs = Vec::new();
-    let mut raws = Vec::new();
+    // Sized once (ids are dense): growing by doubling would hold two copies for a moment.
+    let expected: i64 =
+        conn.query_row("SELECT coalesce(max(id), 0) FROM source_record", [], |r| {
+            r.get(0)
+        })?;
+    let expected = usize::try_from(expected).unwrap_or(0);
+    let mut names = Names::default();
+    let rows = stmt.query_map([], |r| read_record(r, &mut names))?;
+    let mut recs = Vec::with_capacity(expected);
+    let mut raws = Vec::with_capacity(expected);
     for row in rows {
         let (rec, raw) = row?;
         recs.push(rec);
@@ -101,8 +125,12 @@ pub fn load_records_by_id(conn: &Connection, ids: &[i64]) -> Result<(Vec<Rec>, V
     sorted.dedup();
     let mut recs = Vec::new();
     let mut raws = Vec::new();
+    let mut names = Names::default();
     for id in sorted {
-        if let Some((rec, raw)) = stmt.query_row([id], read_record).optional()? {
+        if let Some((rec, raw)) = stmt
+            .query_row([id], |r| read_record(r, &mut names))
+            .optional()?
+        {
             recs.push(rec);
             raws.push(raw);
         }

@@ -122,7 +122,7 @@ impl Summary {
                 all.absorb(f);
             }
         }
-        let mut systems: Vec<&str> = members.iter().map(|m| m.system.as_str()).collect();
+        let mut systems: Vec<&str> = members.iter().map(|m| &*m.system).collect();
         systems.sort_unstable();
         systems.dedup();
         let (sustainer_status, sustainer_monthly_cents) = match all.latest_recurring {
@@ -221,7 +221,17 @@ pub fn record_facts(
 ) -> Result<HashMap<i64, RecordFacts>> {
     let year_before: String =
         conn.query_row("SELECT date(?1, '-12 months')", [as_of], |r| r.get(0))?;
-    let mut facts: HashMap<i64, RecordFacts> = HashMap::new();
+    // Sized once: a map that grows doubles, holding old and new tables for a moment.
+    let expected = match records {
+        Records::All => {
+            conn.query_row("SELECT coalesce(max(id), 0) FROM source_record", [], |r| {
+                r.get::<_, i64>(0)
+            })?
+        }
+        Records::Only(ids) => ids.len() as i64,
+    };
+    let mut facts: HashMap<i64, RecordFacts> =
+        HashMap::with_capacity(usize::try_from(expected).unwrap_or(0));
     for_each_row(
         conn,
         &records.restrict(
