@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../../sql/sqlite/0006_metrics.sql")),
     (7, include_str!("../../sql/sqlite/0007_bulk_load.sql")),
     (8, include_str!("../../sql/sqlite/0008_content_hash.sql")),
+    (9, include_str!("../../sql/sqlite/0009_fewer_indexes.sql")),
 ];
 
 pub fn latest_version() -> i64 {

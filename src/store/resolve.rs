@@ -625,6 +625,26 @@ fn index_for_search(conn: &Connection, replaced: &[i64], created: &[i64]) -> Res
     for id in replaced {
         forget.execute([id])?;
     }
+    let insert = |from: &str| {
+        format!(
+            "INSERT INTO constituent_fts (rowid, name, email, phone)
+               SELECT c.id, coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''),
+                      coalesce(c.email, ''),
+                      coalesce(c.phone, '') || ' ' || coalesce((SELECT n_phone FROM source_record WHERE id = c.phone_src), '')
+               FROM {from}"
+        )
+    };
+    // A first resolution creates one run of new ids: they are read as a range.
+    let (first, last) = (created.first().copied(), created.last().copied());
+    if let (true, Some(first), Some(last)) = (replaced.is_empty(), first, last)
+        && last - first + 1 == created.len() as i64
+    {
+        conn.execute(
+            &insert("constituent c WHERE c.id BETWEEN ?1 AND ?2"),
+            [first, last],
+        )?;
+        return Ok(());
+    }
     conn.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS changed (id INTEGER PRIMARY KEY); DELETE FROM temp.changed;",
     )?;
@@ -633,11 +653,7 @@ fn index_for_search(conn: &Connection, replaced: &[i64], created: &[i64]) -> Res
         note.execute([id])?;
     }
     conn.execute(
-        "INSERT INTO constituent_fts (rowid, name, email, phone)
-           SELECT c.id, coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''),
-                  coalesce(c.email, ''),
-                  coalesce(c.phone, '') || ' ' || coalesce((SELECT n_phone FROM source_record WHERE id = c.phone_src), '')
-           FROM constituent c JOIN temp.changed t ON t.id = c.id",
+        &insert("constituent c JOIN temp.changed t ON t.id = c.id"),
         [],
     )?;
     Ok(())

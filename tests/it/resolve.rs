@@ -73,6 +73,7 @@ fn every_record_belongs_to_exactly_one_golden_record_and_ids_are_stable_across_r
 fn approve_reject_and_unmerge_are_durable_attributed_and_survive_a_rerun() {
     let (_p, mut db) = resolved_store(3000);
     let config = config();
+    search_index_matches_the_live_golden_records(&db);
     let queue = review::queue(&db.conn, review::QueueOrder::Stake, 10, 0).unwrap();
     assert!(
         queue.len() >= 2,
@@ -173,6 +174,35 @@ fn approve_reject_and_unmerge_are_durable_attributed_and_survive_a_rerun() {
         constituent_of(&db, first.a.id)
     );
     assert_eq!(members(&db, constituent_of(&db, first.a.id)), before);
+    search_index_matches_the_live_golden_records(&db);
+}
+
+/// One search entry per live golden record, each with the record's current email:
+/// a first run fills the index by id range, later changes entry by entry.
+fn search_index_matches_the_live_golden_records(db: &Db) {
+    let count = |sql: &str| -> i64 { db.conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let live = count("SELECT count(*) FROM constituent WHERE retired_at IS NULL");
+    assert_eq!(count("SELECT count(*) FROM constituent_fts"), live);
+    let mut emails = db
+        .conn
+        .prepare("SELECT id, email FROM constituent WHERE retired_at IS NULL AND email IS NOT NULL ORDER BY id DESC LIMIT 20")
+        .unwrap();
+    let newest: Vec<(i64, String)> = emails
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for (id, email) in newest {
+        let found: Vec<i64> = db
+            .conn
+            .prepare("SELECT rowid FROM constituent_fts WHERE email MATCH ?1")
+            .unwrap()
+            .query_map([format!("\"{email}\"")], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(found.contains(&id), "C-{id} is found by its email");
+    }
 }
 
 #[test]
