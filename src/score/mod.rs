@@ -409,7 +409,9 @@ pub fn run(
             major_gift_p: p(Target::MajorGift, i),
             upgrade_path: best.map(|t| t.name().to_string()),
             upgrade_action: best.map(|t| action(t, &values[i])),
-            upgrade_models: String::new(),
+            become_sustainer_model: None,
+            raise_monthly_model: None,
+            major_gift_model: None,
         });
     }
     let millis_score = t.elapsed().as_millis() as u64;
@@ -427,18 +429,13 @@ pub fn run(
         version_of.insert(target, report.model_version);
         reports.push(report);
     }
-    let upgrade_models = serde_json::to_string(
-        &Target::UPGRADES
-            .iter()
-            .map(|t| (t.name(), version_of.get(t).copied().unwrap_or(0)))
-            .collect::<BTreeMap<_, _>>(),
-    )?;
-    let churn_model = version_of.get(&Target::Churn).copied();
+    // Each probability names the model version that produced it.
+    let version = |t: Target| version_of.get(&t).copied();
     for row in &mut rows {
-        if row.churn_probability.is_some() {
-            row.churn_model = churn_model;
-        }
-        row.upgrade_models.clone_from(&upgrade_models);
+        row.churn_model = row.churn_probability.and(version(Target::Churn));
+        row.become_sustainer_model = row.become_sustainer_p.and(version(Target::BecomeSustainer));
+        row.raise_monthly_model = row.raise_monthly_p.and(version(Target::RaiseMonthly));
+        row.major_gift_model = row.major_gift_p.and(version(Target::MajorGift));
     }
     sql::write_scores(
         &tx,

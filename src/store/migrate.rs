@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../../sql/sqlite/0007_bulk_load.sql")),
     (8, include_str!("../../sql/sqlite/0008_content_hash.sql")),
     (9, include_str!("../../sql/sqlite/0009_fewer_indexes.sql")),
+    (10, include_str!("../../sql/sqlite/0010_score_models.sql")),
 ];
 
 pub fn latest_version() -> i64 {
@@ -23,6 +24,11 @@ pub fn latest_version() -> i64 {
 }
 
 pub fn apply(conn: &Connection) -> Result<()> {
+    apply_up_to(conn, latest_version())
+}
+
+/// Apply the migrations up to `target` (tests start a store at an older version).
+fn apply_up_to(conn: &Connection, target: i64) -> Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > latest_version() {
         return Err(Error::Invalid(format!(
@@ -30,11 +36,52 @@ pub fn apply(conn: &Connection) -> Result<()> {
             latest_version()
         )));
     }
-    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+    for (version, sql) in MIGRATIONS
+        .iter()
+        .filter(|(v, _)| *v > current && *v <= target)
+    {
         let tx = conn.unchecked_transaction()?;
         tx.execute_batch(sql)?;
         tx.execute_batch(&format!("PRAGMA user_version = {version}"))?;
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upgrade_model_versions_move_from_the_json_column_to_their_own() {
+        let conn = Connection::open_in_memory().unwrap();
+        apply_up_to(&conn, 9).unwrap();
+        conn.execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             INSERT INTO score_run (id, at, actor, as_of, scored, tiers, millis) VALUES (1, 'now', 'cpm', '2026-01-01', 2, '{}', 0);
+             INSERT INTO constituent_score (constituent_id, run_id, as_of, upgrade_models)
+                 VALUES (1, 1, '2026-01-01', '{\"become_sustainer\":2,\"major_gift\":4,\"raise_monthly\":0}'),
+                        (2, 1, '2026-01-01', NULL);",
+        )
+        .unwrap();
+        apply(&conn).unwrap();
+        let models = |id: i64| -> (Option<i64>, Option<i64>, Option<i64>) {
+            conn.query_row(
+                "SELECT become_sustainer_model, raise_monthly_model, major_gift_model FROM constituent_score WHERE constituent_id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap()
+        };
+        assert_eq!(models(1), (Some(2), None, Some(4)), "0 meant no model");
+        assert_eq!(models(2), (None, None, None));
+        let columns: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('constituent_score') WHERE name = 'upgrade_models'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(columns, 0);
+    }
 }

@@ -382,7 +382,10 @@ pub struct ScoreRow {
     pub major_gift_p: Option<f64>,
     pub upgrade_path: Option<String>,
     pub upgrade_action: Option<String>,
-    pub upgrade_models: String,
+    /// The model versions behind the three upgrade probabilities (`None`: no model).
+    pub become_sustainer_model: Option<i64>,
+    pub raise_monthly_model: Option<i64>,
+    pub major_gift_model: Option<i64>,
 }
 
 /// Replace every score with `rows`, as run `run` (one transaction, by the caller).
@@ -406,8 +409,9 @@ pub fn write_scores(
     let mut insert = conn.prepare(
         "INSERT INTO constituent_score (constituent_id, run_id, as_of, churn_probability, churn_tier,
              churn_reasons, churn_model, monthly_cents, tenure_days, become_sustainer_p,
-             raise_monthly_p, major_gift_p, upgrade_path, upgrade_action, upgrade_models)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             raise_monthly_p, major_gift_p, upgrade_path, upgrade_action, become_sustainer_model,
+             raise_monthly_model, major_gift_model)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?;
     for s in rows {
         insert.execute(params![
@@ -425,7 +429,9 @@ pub fn write_scores(
             s.major_gift_p,
             s.upgrade_path,
             s.upgrade_action,
-            s.upgrade_models
+            s.become_sustainer_model,
+            s.raise_monthly_model,
+            s.major_gift_model
         ])?;
     }
     drop(insert);
@@ -439,7 +445,8 @@ pub fn score_of(conn: &Connection, constituent: i64) -> Result<Option<ScoreRow>>
         .query_row(
             "SELECT constituent_id, churn_probability, churn_tier, churn_reasons, churn_model,
                     monthly_cents, tenure_days, become_sustainer_p, raise_monthly_p, major_gift_p,
-                    upgrade_path, upgrade_action, upgrade_models
+                    upgrade_path, upgrade_action, become_sustainer_model, raise_monthly_model,
+                    major_gift_model
              FROM constituent_score WHERE constituent_id = ?1",
             [constituent],
             read_score,
@@ -461,7 +468,9 @@ fn read_score(r: &rusqlite::Row) -> rusqlite::Result<ScoreRow> {
         major_gift_p: r.get(9)?,
         upgrade_path: r.get(10)?,
         upgrade_action: r.get(11)?,
-        upgrade_models: r.get(12)?,
+        become_sustainer_model: r.get(12)?,
+        raise_monthly_model: r.get(13)?,
+        major_gift_model: r.get(14)?,
     })
 }
 

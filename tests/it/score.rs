@@ -41,6 +41,26 @@ fn scores_name_their_model_and_a_reloaded_model_reproduces_them_exactly() {
         0,
         "every churn score names its model, tier and reasons"
     );
+    // Every upgrade probability names the model of its own target, and nothing else does.
+    for (probability, model, target) in [
+        (
+            "become_sustainer_p",
+            "become_sustainer_model",
+            "become_sustainer",
+        ),
+        ("raise_monthly_p", "raise_monthly_model", "raise_monthly"),
+        ("major_gift_p", "major_gift_model", "major_gift"),
+    ] {
+        let named = format!(
+            "SELECT count(*) FROM constituent_score s JOIN model_version m ON m.id = s.{model}
+             WHERE s.{probability} IS NOT NULL AND m.target = '{target}'"
+        );
+        let scored =
+            format!("SELECT count(*) FROM constituent_score WHERE {probability} IS NOT NULL");
+        let any = format!("SELECT count(*) FROM constituent_score WHERE {model} IS NOT NULL");
+        assert_eq!(count(&db, &named), count(&db, &scored), "{target}");
+        assert_eq!(count(&db, &any), count(&db, &scored), "{target}");
+    }
     assert_eq!(
         count(&db, "SELECT count(*) FROM constituent_score"),
         count(

@@ -247,7 +247,9 @@ CREATE TABLE IF NOT EXISTS golden.constituent_score (
     major_gift_p DOUBLE,
     upgrade_path VARCHAR,
     upgrade_action VARCHAR,
-    upgrade_models VARCHAR
+    become_sustainer_model BIGINT,
+    raise_monthly_model BIGINT,
+    major_gift_model BIGINT
 );
 
 CREATE TABLE IF NOT EXISTS golden.triage (
