@@ -75,8 +75,28 @@ impl Global {
             .clone()
             .or_else(|| std::env::var("USER").ok())
             .or_else(|| std::env::var("USERNAME").ok())
+            .or_else(process_account)
             .unwrap_or_else(|| "unknown".into())
     }
+}
+
+/// The account this process runs as, by its user id (the owner of `/proc/self`) in
+/// `/etc/passwd`: a terminal without `$USER` (a service, some multiplexers) still
+/// attributes a steward's decisions to someone.
+fn process_account() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    account_name(&std::fs::read_to_string("/etc/passwd").ok()?, uid)
+}
+
+/// The name of `uid` in a passwd file (`name:password:uid:...`).
+fn account_name(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id: u32 = fields.nth(1)?.parse().ok()?;
+        (id == uid && !name.is_empty()).then(|| name.to_string())
+    })
 }
 
 #[derive(Subcommand, Debug)]
@@ -1030,4 +1050,18 @@ fn cmd_bench(g: &Global, people: u64, dir: &std::path::Path) -> Result<()> {
         rows as f64 / (generate_s + ingest_s)
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::account_name;
+
+    #[test]
+    fn the_account_is_found_by_its_user_id() {
+        let passwd =
+            "root:x:0:0:root:/root:/bin/bash\n# a comment\nana:x:1000:1000:Ana:/home/ana:/bin/sh\n";
+        assert_eq!(account_name(passwd, 1000).as_deref(), Some("ana"));
+        assert_eq!(account_name(passwd, 0).as_deref(), Some("root"));
+        assert_eq!(account_name(passwd, 42), None);
+    }
 }
