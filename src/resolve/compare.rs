@@ -128,17 +128,17 @@ fn email_similarity(a: &Rec, b: &Rec) -> Option<f64> {
     if x == y {
         return (!is_joint_mailbox(x)).then_some(1.0);
     }
-    let local = |e: &'_ str| -> Vec<u8> {
+    let local = |e: &str| -> String {
         let name = e.split('@').next().unwrap_or(e);
-        name.bytes()
-            .filter(|c| !matches!(c, b'.' | b'_' | b'-'))
+        name.chars()
+            .filter(|c| !matches!(c, '.' | '_' | '-'))
             .collect()
     };
     let (lx, ly) = (local(x), local(y));
     if lx == ly {
         return Some(0.9);
     }
-    Some((edit_similarity_of_bytes(&lx, &ly) - 0.5).max(0.0))
+    Some((edit_similarity(&lx, &ly) - 0.5).max(0.0))
 }
 
 /// Normalised Levenshtein similarity (1 - distance / longer length), as
@@ -153,8 +153,7 @@ fn edit_similarity(a: &str, b: &str) -> f64 {
     }
 }
 
-/// `edit_similarity` over bytes (a byte is a character for ASCII text; for other text it
-/// is a part of one, which only an email name, never a normalised one, would contain).
+/// `edit_similarity` over the bytes of ASCII text (where a byte is a character).
 fn edit_similarity_of_bytes(x: &[u8], y: &[u8]) -> f64 {
     const MAX: usize = 64;
     if x.is_empty() && y.is_empty() {
