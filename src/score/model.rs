@@ -5,6 +5,7 @@
 
 use forust_ml::gradientbooster::ContributionsMethod;
 use forust_ml::{GradientBooster, Matrix};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use smartcore::linalg::basic::arrays::Array;
 use smartcore::linalg::basic::matrix::DenseMatrix;
@@ -111,18 +112,33 @@ impl Booster {
     }
 }
 
+impl Booster {
+    /// The log-odds of each row, as forust's own `predict` adds them up (the base score,
+    /// then each tree's leaf in order: the same sums to the bit), but row by row over the
+    /// row-major features: forust walks all rows once per tree and allocates a column of
+    /// results per tree, which at a million rows and 300 trees is most of the time.
+    fn log_odds(&self, rows: &Rows) -> Vec<f64> {
+        let booster = &self.0;
+        let used = booster.prediction_iteration.unwrap_or(booster.trees.len());
+        let trees = &booster.trees[..used.min(booster.trees.len())];
+        rows.values
+            .par_chunks(rows.cols.max(1))
+            .with_min_len(1024)
+            .map(|row| {
+                trees.iter().fold(booster.base_score, |sum, tree| {
+                    sum + tree.predict_row_from_row_slice(row, &booster.missing)
+                })
+            })
+            .collect()
+    }
+}
+
 impl Classifier for Booster {
     fn predict(&self, rows: &Rows) -> Vec<f64> {
         if rows.is_empty() {
             return Vec::new();
         }
-        let data = rows.column_major();
-        let matrix = Matrix::new(&data, rows.len(), rows.cols);
-        self.0
-            .predict(&matrix, true)
-            .into_iter()
-            .map(sigmoid)
-            .collect()
+        self.log_odds(rows).into_iter().map(sigmoid).collect()
     }
 
     fn contributions(&self, rows: &Rows) -> Vec<f64> {
@@ -357,5 +373,17 @@ mod tests {
         let again = Booster::from_json(&booster.to_json().unwrap()).unwrap();
         assert_eq!(booster.predict(&train), again.predict(&train));
         assert_eq!(booster.contributions(&train), again.contributions(&train));
+    }
+
+    #[test]
+    fn row_by_row_log_odds_equal_forusts_own_prediction_to_the_bit() {
+        let (train, y) = synthetic(3000, 5);
+        let booster = Booster::fit(&train, &y, &params()).unwrap();
+        let (mut test, _) = synthetic(500, 6);
+        // A missing value takes each tree's missing branch in both.
+        test.values[3] = f64::NAN;
+        let data = test.column_major();
+        let matrix = Matrix::new(&data, test.len(), test.cols);
+        assert_eq!(booster.log_odds(&test), booster.0.predict(&matrix, true));
     }
 }
