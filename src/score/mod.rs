@@ -13,6 +13,7 @@ pub mod history;
 pub mod labels;
 pub mod model;
 pub mod settings;
+pub mod trees;
 
 use std::collections::BTreeMap;
 use std::time::Instant;

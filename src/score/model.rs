@@ -12,6 +12,7 @@ use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegressionParameters};
 
 use super::settings::BoosterParams;
+use super::trees::Trees;
 use crate::error::{Error, Result};
 
 /// Feature rows, row-major.
@@ -71,8 +72,12 @@ pub trait Classifier {
     fn contributions(&self, rows: &Rows) -> Vec<f64>;
 }
 
-/// Gradient-boosted trees with a log-loss objective.
-pub struct Booster(GradientBooster);
+/// Gradient-boosted trees with a log-loss objective: forust's booster to fit, save and
+/// explain, its trees flattened to score (`trees::Trees`).
+pub struct Booster {
+    model: GradientBooster,
+    trees: Trees,
+}
 
 impl Booster {
     pub fn fit(rows: &Rows, labels: &[f64], params: &BoosterParams) -> Result<Booster> {
@@ -96,39 +101,37 @@ impl Booster {
         booster
             .fit(&matrix, labels, &weights, None)
             .map_err(|e| Error::Invalid(format!("training the booster: {e}")))?;
-        Ok(Booster(booster))
+        Ok(Booster::from_model(booster))
+    }
+
+    fn from_model(model: GradientBooster) -> Booster {
+        let trees = Trees::of(&model);
+        Booster { model, trees }
     }
 
     pub fn to_json(&self) -> Result<String> {
-        self.0
+        self.model
             .json_dump()
             .map_err(|e| Error::Invalid(format!("saving the booster: {e}")))
     }
 
     pub fn from_json(json: &str) -> Result<Booster> {
         GradientBooster::from_json(json)
-            .map(Booster)
+            .map(Booster::from_model)
             .map_err(|e| Error::Invalid(format!("reading a saved booster: {e}")))
     }
 }
 
 impl Booster {
-    /// The log-odds of each row, as forust's own `predict` adds them up (the base score,
-    /// then each tree's leaf in order: the same sums to the bit), but row by row over the
-    /// row-major features: forust walks all rows once per tree and allocates a column of
-    /// results per tree, which at a million rows and 300 trees is most of the time.
+    /// The log-odds of each row, as forust's own `predict` adds them up (the same sums to
+    /// the bit), but row by row over the row-major features through the flattened trees:
+    /// forust walks all rows once per tree and allocates a column of results per tree,
+    /// which at a million rows and 300 trees was most of the scoring time.
     fn log_odds(&self, rows: &Rows) -> Vec<f64> {
-        let booster = &self.0;
-        let used = booster.prediction_iteration.unwrap_or(booster.trees.len());
-        let trees = &booster.trees[..used.min(booster.trees.len())];
         rows.values
             .par_chunks(rows.cols.max(1))
             .with_min_len(1024)
-            .map(|row| {
-                trees.iter().fold(booster.base_score, |sum, tree| {
-                    sum + tree.predict_row_from_row_slice(row, &booster.missing)
-                })
-            })
+            .map(|row| self.trees.log_odds(row))
             .collect()
     }
 }
@@ -147,9 +150,9 @@ impl Classifier for Booster {
         }
         let data = rows.column_major();
         let matrix = Matrix::new(&data, rows.len(), rows.cols);
-        let with_bias = self
-            .0
-            .predict_contributions(&matrix, ContributionsMethod::Average, true);
+        let with_bias =
+            self.model
+                .predict_contributions(&matrix, ContributionsMethod::Average, true);
         // forust appends the bias as a last column per row; drop it.
         with_bias
             .chunks(rows.cols + 1)
@@ -384,6 +387,9 @@ mod tests {
         test.values[3] = f64::NAN;
         let data = test.column_major();
         let matrix = Matrix::new(&data, test.len(), test.cols);
-        assert_eq!(booster.log_odds(&test), booster.0.predict(&matrix, true));
+        assert_eq!(
+            booster.log_odds(&test),
+            booster.model.predict(&matrix, true)
+        );
     }
 }
