@@ -345,8 +345,15 @@ fn names_only(
     let last = similarity("last_name");
     // A household's shared mailbox names a home; the same given name on it names one
     // person in that home, through a move and a married name (partners sharing a mailbox
-    // have different first names, and the guard has already caught those).
-    if shared_household_mailbox(a, b) && similarity("first_name").is_some_and(|s| s >= 0.9) {
+    // have different first names, and the guard has already caught those). Across
+    // surnames only the same spelling will do: Jimmy Mitchell and Jamie Mooney (both
+    // forms of James) on mitchellfamily@ are a couple.
+    let same_given_name = if last.is_some_and(|s| s >= 0.9) {
+        similarity("first_name").is_some_and(|s| s >= 0.9)
+    } else {
+        first_tokens(a, b).is_some_and(|(x, y)| x == y)
+    };
+    if shared_household_mailbox(a, b) && same_given_name {
         let to = score.max(config.thresholds.auto_match + 0.05);
         return (to, "same_name_household_mailbox", 1.0);
     }
@@ -1105,6 +1112,18 @@ mod tests {
             Band::of(compare(&married, &maiden, &c).score, &c),
             Band::Auto
         );
+        // Across surnames, nickname forms of one name on a family mailbox are a couple.
+        let jimmy = rec(
+            "jimmy",
+            "mitchell",
+            "mitchellfamily@aol.com",
+            "",
+            "",
+            "60608",
+        );
+        let jamie = rec("jamie", "mooney", "mitchellfamily@aol.com", "", "", "60608");
+        let couple = compare(&jimmy, &jamie, &c);
+        assert!(couple.score < c.thresholds.review, "{couple:?}");
         // The partner on the same mailbox is someone else.
         let partner = rec(
             "thomas",
