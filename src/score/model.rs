@@ -101,12 +101,12 @@ impl Booster {
         booster
             .fit(&matrix, labels, &weights, None)
             .map_err(|e| Error::Invalid(format!("training the booster: {e}")))?;
-        Ok(Booster::from_model(booster))
+        Booster::from_model(booster)
     }
 
-    fn from_model(model: GradientBooster) -> Booster {
-        let trees = Trees::of(&model);
-        Booster { model, trees }
+    fn from_model(model: GradientBooster) -> Result<Booster> {
+        let trees = Trees::of(&model)?;
+        Ok(Booster { model, trees })
     }
 
     pub fn to_json(&self) -> Result<String> {
@@ -116,9 +116,9 @@ impl Booster {
     }
 
     pub fn from_json(json: &str) -> Result<Booster> {
-        GradientBooster::from_json(json)
-            .map(Booster::from_model)
-            .map_err(|e| Error::Invalid(format!("reading a saved booster: {e}")))
+        let model = GradientBooster::from_json(json)
+            .map_err(|e| Error::Invalid(format!("reading a saved booster: {e}")))?;
+        Booster::from_model(model)
     }
 }
 
@@ -391,5 +391,21 @@ mod tests {
             booster.log_odds(&test),
             booster.model.predict(&matrix, true)
         );
+    }
+
+    #[test]
+    fn a_saved_booster_with_a_tree_that_loops_is_refused_not_walked() {
+        let (train, y) = synthetic(1000, 7);
+        let booster = Booster::fit(&train, &y, &params()).unwrap();
+        let mut json: serde_json::Value =
+            serde_json::from_str(&booster.to_json().unwrap()).unwrap();
+        let root = &mut json["trees"][0]["nodes"][0];
+        assert_eq!(
+            root["is_leaf"], false,
+            "a tree of one leaf would not show it"
+        );
+        root["left_child"] = serde_json::json!(0);
+        let refused = Booster::from_json(&json.to_string()).err().unwrap();
+        assert!(refused.to_string().contains("--retrain"), "{refused}");
     }
 }

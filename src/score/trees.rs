@@ -6,6 +6,8 @@
 
 use forust_ml::GradientBooster;
 
+use crate::error::{Error, Result};
+
 /// A node: a split on `feature` at `value` (left below it), or a leaf whose weight is
 /// `value` (`feature == LEAF`).
 #[derive(Debug, Clone, Copy)]
@@ -28,7 +30,10 @@ pub struct Trees {
 }
 
 impl Trees {
-    pub fn of(booster: &GradientBooster) -> Trees {
+    /// The booster's trees, checked: a saved model is read from the store, and a node whose
+    /// children do not come after it inside its own tree would send the walk out of the
+    /// array or round in a circle.
+    pub fn of(booster: &GradientBooster) -> Result<Trees> {
         let used = booster.prediction_iteration.unwrap_or(booster.trees.len());
         let mut trees = Trees {
             nodes: Vec::new(),
@@ -36,7 +41,22 @@ impl Trees {
             base_score: booster.base_score,
             missing: booster.missing,
         };
-        for tree in &booster.trees[..used.min(booster.trees.len())] {
+        for (t, tree) in booster.trees[..used.min(booster.trees.len())]
+            .iter()
+            .enumerate()
+        {
+            let n = tree.nodes.len();
+            let children_follow = tree.nodes.iter().enumerate().all(|(i, node)| {
+                node.is_leaf
+                    || [node.left_child, node.right_child, node.missing_node]
+                        .iter()
+                        .all(|&c| c > i && c < n)
+            });
+            if n == 0 || !children_follow {
+                return Err(Error::Invalid(format!(
+                    "the saved booster's tree {t} is malformed: retrain with `cpm score --retrain`"
+                )));
+            }
             let offset = trees.nodes.len() as u32;
             trees.roots.push(offset);
             trees.nodes.extend(tree.nodes.iter().map(|n| Node {
@@ -55,7 +75,7 @@ impl Trees {
                 missing: offset + n.missing_node as u32,
             }));
         }
-        trees
+        Ok(trees)
     }
 
     /// The log-odds of one row of features.
@@ -70,7 +90,9 @@ impl Trees {
         self.roots.iter().fold(self.base_score, |sum, &root| {
             let mut node = &self.nodes[root as usize];
             while node.feature != LEAF {
-                let v = row[node.feature as usize];
+                // A feature the row does not have is missing (the saved feature list is
+                // checked against ours before a model is used, so this is belt and braces).
+                let v = row.get(node.feature as usize).copied().unwrap_or(f64::NAN);
                 let next = if missing(v) {
                     node.missing
                 } else if v < node.value {
