@@ -49,7 +49,7 @@ impl Rec {
         self
     }
 
-    fn first_id(&self) -> GivenNameId {
+    pub(crate) fn first_id(&self) -> GivenNameId {
         match (self.first_name_id, &self.n.first) {
             (Some(id), _) => id,
             (None, Some(f)) => given_name_id(first_token(f)),

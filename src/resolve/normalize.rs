@@ -148,16 +148,11 @@ pub fn given_name_id(first_token: &str) -> GivenNameId {
         .unwrap_or(UNKNOWN_GIVEN_NAME)
 }
 
-/// The census frequencies of two given names by id.
+/// The census frequencies (percent of people) of two given names by id; a name in
+/// neither list is absent.
 pub fn given_name_frequencies(a: GivenNameId, b: GivenNameId) -> (Option<f64>, Option<f64>) {
     let frequency = &given_names().frequency;
     (frequency[a as usize], frequency[b as usize])
-}
-
-/// How common a given name is (percent of people, from the census lists in `assets/`);
-/// a name in neither list is absent.
-pub fn given_name_frequency(normalised: &str) -> Option<f64> {
-    given_names().frequency[given_name_id(normalised) as usize]
 }
 
 /// How common a surname is (percent of people, census list in `assets/`).
@@ -185,17 +180,21 @@ fn distinct_names(
     a != b && (fa.min(fb) >= common_pct || strsim::damerau_levenshtein(a, b) >= 2)
 }
 
-/// Distinct given names (see `distinct_names`); nickname forms of one name are not.
-pub fn distinct_given_names(a: &str, b: &str) -> bool {
-    distinct_given_names_by_id(a, b, given_name_id(a), given_name_id(b))
-}
+/// Given names this common (percent of people) are distinct even one edit apart.
+pub const COMMON_GIVEN_NAME_PCT: f64 = 0.01;
 
-/// `distinct_given_names` for names whose ids are known.
+/// Distinct given names (see `distinct_names`), by their ids in the name tables; nickname
+/// forms of one name are not.
 pub fn distinct_given_names_by_id(a: &str, b: &str, ida: GivenNameId, idb: GivenNameId) -> bool {
     if a == b || nickname_compatible_by_id(ida, idb) {
         return false;
     }
-    distinct_names(a, b, given_name_frequencies(ida, idb), 0.01)
+    distinct_names(
+        a,
+        b,
+        given_name_frequencies(ida, idb),
+        COMMON_GIVEN_NAME_PCT,
+    )
 }
 
 /// Distinct surnames (see `distinct_names`).

@@ -7,7 +7,7 @@
 
 use super::compare::{self, Rec, first_token};
 use super::normalize::{
-    GivenNameId, UNKNOWN_GIVEN_NAME, given_name_frequencies, given_name_id,
+    COMMON_GIVEN_NAME_PCT, GivenNameId, UNKNOWN_GIVEN_NAME, given_name_frequencies,
     nickname_compatible_by_id,
 };
 
@@ -69,7 +69,7 @@ impl Sketch {
             sketch.flags |= HAS_FIRST;
             sketch.first_token_hash = hash32(token);
             sketch.first_token_len = token.len().min(255) as u8;
-            sketch.first_id = r.first_name_id.unwrap_or_else(|| given_name_id(token));
+            sketch.first_id = r.first_id();
             sketch.first_initial = first.as_bytes()[0];
         }
         if let Some(last) = present(&r.n.last) {
@@ -143,7 +143,7 @@ fn distinct_first_names(sa: &Sketch, sb: &Sketch, a: &Rec, b: &Rec) -> bool {
     };
     // The strings are read only where the sketches cannot decide: rare names one edit
     // apart, and the exception for one mistyped letter on the same personal email.
-    if fa.min(fb) < 0.01 {
+    if fa.min(fb) < COMMON_GIVEN_NAME_PCT {
         let (x, y) = tokens();
         if strsim::damerau_levenshtein(x, y) < 2 {
             return false;

@@ -120,9 +120,7 @@ impl Booster {
             .map_err(|e| Error::Invalid(format!("reading a saved booster: {e}")))?;
         Booster::from_model(model)
     }
-}
 
-impl Booster {
     /// The log-odds of each row, as forust's own `predict` adds them up (the same sums to
     /// the bit), but row by row over the row-major features through the flattened trees:
     /// forust walks all rows once per tree and allocates a column of results per tree,

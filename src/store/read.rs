@@ -5,6 +5,17 @@ use rusqlite::{Connection, Params};
 
 use crate::error::{Error, Result};
 
+/// How many source records a full read may find, at most: their highest id (ids are dense),
+/// so what holds them is sized once — a vector or map that grows doubles, holding old and
+/// new copies for a moment.
+pub fn record_capacity(conn: &Connection) -> Result<usize> {
+    let highest: i64 =
+        conn.query_row("SELECT coalesce(max(id), 0) FROM source_record", [], |r| {
+            r.get(0)
+        })?;
+    Ok(usize::try_from(highest).unwrap_or(0))
+}
+
 /// Which source records' facts to read.
 #[derive(Clone, Copy)]
 pub enum Records<'a> {

@@ -97,12 +97,7 @@ pub fn load_records(conn: &Connection) -> Result<(Vec<Rec>, Vec<RawFields>)> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {RECORD_COLUMNS} FROM source_record sr ORDER BY sr.id"
     ))?;
-    // Sized once (ids are dense): growing by doubling would hold two copies for a moment.
-    let expected: i64 =
-        conn.query_row("SELECT coalesce(max(id), 0) FROM source_record", [], |r| {
-            r.get(0)
-        })?;
-    let expected = usize::try_from(expected).unwrap_or(0);
+    let expected = crate::store::read::record_capacity(conn)?;
     let mut names = Names::default();
     let rows = stmt.query_map([], |r| read_record(r, &mut names))?;
     let mut recs = Vec::with_capacity(expected);

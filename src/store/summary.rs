@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::Result;
 use crate::resolve::survivorship::RawFields;
-use crate::store::read::{Records, for_each_row};
+use crate::store::read::{Records, for_each_row, record_capacity};
 
 /// One source record's facts, reduced to what a summary adds up.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -221,17 +221,11 @@ pub fn record_facts(
 ) -> Result<HashMap<i64, RecordFacts>> {
     let year_before: String =
         conn.query_row("SELECT date(?1, '-12 months')", [as_of], |r| r.get(0))?;
-    // Sized once: a map that grows doubles, holding old and new tables for a moment.
     let expected = match records {
-        Records::All => {
-            conn.query_row("SELECT coalesce(max(id), 0) FROM source_record", [], |r| {
-                r.get::<_, i64>(0)
-            })?
-        }
-        Records::Only(ids) => ids.len() as i64,
+        Records::All => record_capacity(conn)?,
+        Records::Only(ids) => ids.len(),
     };
-    let mut facts: HashMap<i64, RecordFacts> =
-        HashMap::with_capacity(usize::try_from(expected).unwrap_or(0));
+    let mut facts: HashMap<i64, RecordFacts> = HashMap::with_capacity(expected);
     for_each_row(
         conn,
         &records.restrict(
