@@ -456,7 +456,10 @@ fn write_run(
             deferred.push(DeferredIndexes::drop(&tx, table, "", "CREATE INDEX")?);
         }
     }
-    summary.write = sql::write_constituents(&tx, &groups, &previous, actor, false, "auto_merge")?;
+    let (written, search) =
+        sql::write_constituents(&tx, &groups, &previous, actor, false, "auto_merge")?;
+    summary.write = written;
+    let search = sql::DeferredSearch::mark(&tx, search)?;
     for indexes in deferred {
         indexes.rebuild(&tx)?;
     }
@@ -476,6 +479,17 @@ fn write_run(
     )?;
     check(progress)?;
     tx.commit()?;
+    // The search entries (seconds at a million golden records) are built in a transaction
+    // of their own while the committed run is copied from the WAL into the store on a
+    // second connection, instead of both in turn.
+    let checkpointer = crate::store::Checkpointer::start(db);
+    checkpointer.batch_committed();
+    let tx = db
+        .conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    search.write(&tx)?;
+    tx.commit()?;
+    checkpointer.finish();
     Ok(())
 }
 

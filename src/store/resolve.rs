@@ -381,7 +381,7 @@ pub fn write_constituents(
     actor: &str,
     revive: bool,
     change_action: &str,
-) -> Result<WriteStats> {
+) -> Result<(WriteStats, SearchUpdate)> {
     let stamp = now();
     let mut stats = WriteStats::default();
     let id_of = keep_ids(groups, previous);
@@ -398,9 +398,7 @@ pub fn write_constituents(
     let mut audit = conn.prepare_cached(
         "INSERT INTO audit_event (at, actor, action, constituent_id, reason, details) VALUES (?1, ?2, ?6, ?3, ?4, ?5)",
     )?;
-    // Kept golden records rewritten (their search entries are replaced) and new ones.
-    let mut reindex: Vec<i64> = Vec::new();
-    let mut created: Vec<i64> = Vec::new();
+    let mut search = SearchUpdate::default();
     // (record, golden record) for every record whose golden record changes.
     let mut moved: Vec<(i64, i64)> = Vec::new();
     let mut final_ids: Vec<i64> = Vec::with_capacity(groups.len());
@@ -432,7 +430,7 @@ pub fn write_constituents(
             Some(id) => {
                 values.push(&id);
                 update.execute(values.as_slice())?;
-                reindex.push(id);
+                search.replaced.push(id);
                 id
             }
             None => {
@@ -440,7 +438,7 @@ pub fn write_constituents(
                 stats.created += 1;
                 let id = conn.last_insert_rowid();
                 final_ids.push(id);
-                created.push(id);
+                search.created.push(id);
                 id
             }
         };
@@ -480,8 +478,7 @@ pub fn write_constituents(
     }
     drop((insert_new, update, set_member, audit));
     stats.retired = retire_unkept(conn, groups, &final_ids, &old_members, actor, &stamp)?;
-    index_for_search(conn, &reindex, &created)?;
-    Ok(stats)
+    Ok((stats, search))
 }
 
 /// For each group, the old golden id it keeps: the one it shares the most members with
@@ -610,16 +607,94 @@ fn revivable(conn: &Connection, members: &[i64], taken: &HashSet<i64>) -> Result
         .map(|(id, _)| id))
 }
 
-/// Search index rows for golden records: `replaced` ones had rows (deleted first: the
-/// index is contentless), `created` ones did not.
-fn index_for_search(conn: &Connection, replaced: &[i64], created: &[i64]) -> Result<()> {
-    if replaced.is_empty() && created.is_empty() {
-        return Ok(());
+/// Golden records whose search entries a write leaves to be written: kept ones rewritten
+/// (their entries are replaced) and new ones.
+#[derive(Debug, Default)]
+pub struct SearchUpdate {
+    pub replaced: Vec<i64>,
+    pub created: Vec<i64>,
+}
+
+/// The mark of a write whose search entries are still to come (its value: that write's
+/// token).
+const SEARCH_PENDING: &str = "search_index_pending";
+
+/// A write's search entries, left for a transaction of their own after it commits: the
+/// write is then copied out of the WAL while they are built. The write's transaction holds
+/// a mark with this token; if the entries never land, whoever writes search entries next
+/// finds the mark and rebuilds the whole index.
+#[derive(Debug)]
+pub struct DeferredSearch {
+    token: i64,
+    /// An earlier write's entries never landed either: rebuild everything.
+    rebuild: bool,
+    update: SearchUpdate,
+}
+
+impl DeferredSearch {
+    /// Set the mark, inside the write's transaction.
+    pub fn mark(conn: &Connection, update: SearchUpdate) -> Result<DeferredSearch> {
+        let rebuild = search_pending(conn)?;
+        let token: i64 = conn.query_row(
+            "INSERT OR REPLACE INTO resolution_state (name, value) VALUES (?1, random()) RETURNING value",
+            [SEARCH_PENDING],
+            |r| r.get(0),
+        )?;
+        Ok(DeferredSearch {
+            token,
+            rebuild,
+            update,
+        })
     }
-    let mut forget = conn.prepare_cached("DELETE FROM constituent_fts WHERE rowid = ?1")?;
-    for id in replaced {
-        forget.execute([id])?;
+
+    /// Write the entries, in a later transaction. If the mark is no longer this write's,
+    /// another writer has rebuilt the index since (or will): nothing is left to do.
+    pub fn write(self, conn: &Connection) -> Result<()> {
+        let mark: Option<i64> = conn
+            .query_row(
+                "SELECT value FROM resolution_state WHERE name = ?1",
+                [SEARCH_PENDING],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if mark != Some(self.token) {
+            return Ok(());
+        }
+        write_search_entries(conn, &self.update, self.rebuild)?;
+        clear_search_pending(conn)
     }
+}
+
+fn search_pending(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM resolution_state WHERE name = ?1)",
+        [SEARCH_PENDING],
+        |r| r.get(0),
+    )?)
+}
+
+fn clear_search_pending(conn: &Connection) -> Result<()> {
+    conn.execute(
+        "DELETE FROM resolution_state WHERE name = ?1",
+        [SEARCH_PENDING],
+    )?;
+    Ok(())
+}
+
+/// Write the search entries of `update` in the caller's transaction. If a deferred write's
+/// entries are still pending, the whole index is rebuilt instead (theirs and these).
+pub fn index_for_search(conn: &Connection, update: &SearchUpdate) -> Result<()> {
+    if search_pending(conn)? {
+        write_search_entries(conn, update, true)?;
+        return clear_search_pending(conn);
+    }
+    write_search_entries(conn, update, false)
+}
+
+/// Search index rows for `update`'s golden records, or (`rebuild`) for every live one.
+/// The index is contentless: a replaced record's row is deleted by id first.
+fn write_search_entries(conn: &Connection, update: &SearchUpdate, rebuild: bool) -> Result<()> {
+    let (replaced, created) = (&update.replaced, &update.created);
     let insert = |from: &str| {
         format!(
             "INSERT INTO constituent_fts (rowid, name, email, phone)
@@ -629,6 +704,18 @@ fn index_for_search(conn: &Connection, replaced: &[i64], created: &[i64]) -> Res
                FROM {from}"
         )
     };
+    if rebuild {
+        conn.execute_batch("INSERT INTO constituent_fts (constituent_fts) VALUES ('delete-all')")?;
+        conn.execute(&insert("constituent c WHERE c.retired_at IS NULL"), [])?;
+        return Ok(());
+    }
+    if replaced.is_empty() && created.is_empty() {
+        return Ok(());
+    }
+    let mut forget = conn.prepare_cached("DELETE FROM constituent_fts WHERE rowid = ?1")?;
+    for id in replaced {
+        forget.execute([id])?;
+    }
     // A first resolution creates one run of new ids: they are read as a range.
     let (first, last) = (created.first().copied(), created.last().copied());
     if let (true, Some(first), Some(last)) = (replaced.is_empty(), first, last)
@@ -681,4 +768,38 @@ pub fn audit(
         params![now(), actor, action, constituent, pair.0, pair.1, score, reason, details],
     )?;
     Ok(conn.last_insert_rowid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Db;
+
+    fn mark(conn: &Connection) -> Option<i64> {
+        conn.query_row(
+            "SELECT value FROM resolution_state WHERE name = ?1",
+            [SEARCH_PENDING],
+            |r| r.get(0),
+        )
+        .optional()
+        .unwrap()
+    }
+
+    #[test]
+    fn a_deferred_search_write_leaves_a_newer_writers_mark_to_it() {
+        let db = Db::open_in_memory().unwrap();
+        let first = DeferredSearch::mark(&db.conn, SearchUpdate::default()).unwrap();
+        assert!(!first.rebuild);
+        assert_eq!(mark(&db.conn), Some(first.token));
+        let second = DeferredSearch::mark(&db.conn, SearchUpdate::default()).unwrap();
+        assert!(second.rebuild, "the first write's entries have not landed");
+        first.write(&db.conn).unwrap();
+        assert_eq!(
+            mark(&db.conn),
+            Some(second.token),
+            "the second one's to clear"
+        );
+        second.write(&db.conn).unwrap();
+        assert_eq!(mark(&db.conn), None);
+    }
 }

@@ -333,3 +333,51 @@ fn a_rerun_writes_only_golden_records_whose_facts_changed_and_summaries_add_up()
         "one summary per live golden record"
     );
 }
+
+/// A run whose search transaction never committed leaves its mark and no entries.
+fn lose_search_entries(db: &Db) {
+    db.conn
+        .execute_batch(
+            "INSERT INTO constituent_fts (constituent_fts) VALUES ('delete-all');
+             INSERT OR REPLACE INTO resolution_state (name, value) VALUES ('search_index_pending', 42);",
+        )
+        .unwrap();
+    assert_eq!(count(db, "SELECT count(*) FROM constituent_fts"), 0);
+}
+
+fn search_pending(db: &Db) -> i64 {
+    count(
+        db,
+        "SELECT count(*) FROM resolution_state WHERE name = 'search_index_pending'",
+    )
+}
+
+#[test]
+fn search_entries_a_run_left_unwritten_are_rebuilt_by_the_next_write() {
+    let (_p, mut db) = resolved_store(1500);
+    let config = config();
+    assert_eq!(search_pending(&db), 0, "a finished run clears its mark");
+    search_index_matches_the_live_golden_records(&db);
+
+    // A steward's decision is the next write: it rebuilds the whole index.
+    lose_search_entries(&db);
+    let record: i64 = db
+        .conn
+        .query_row(
+            "SELECT source_record_id FROM constituent_member WHERE constituent_id IN
+               (SELECT constituent_id FROM constituent_member GROUP BY 1 HAVING count(*) > 1)
+             LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    review::unmerge(&mut db, &config, record, "ana", None).unwrap();
+    assert_eq!(search_pending(&db), 0);
+    search_index_matches_the_live_golden_records(&db);
+
+    // A re-run is the next write: it rebuilds the whole index too, not only what it changed.
+    lose_search_entries(&db);
+    resolve::run(&mut db, &config, "nightly", &Silent).unwrap();
+    assert_eq!(search_pending(&db), 0);
+    search_index_matches_the_live_golden_records(&db);
+}
