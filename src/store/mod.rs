@@ -50,7 +50,7 @@ impl Db {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        register_regexp(&conn)?;
+        register_functions(&conn)?;
         let db = Db {
             conn,
             path: path.to_path_buf(),
@@ -69,7 +69,7 @@ impl Db {
     pub fn open_in_memory() -> Result<Db> {
         let conn = Connection::open_in_memory()?;
         conn.execute_batch("PRAGMA foreign_keys = ON;")?;
-        register_regexp(&conn)?;
+        register_functions(&conn)?;
         migrate::apply(&conn)?;
         Ok(Db {
             conn,
@@ -104,7 +104,7 @@ fn configure(conn: &Connection) -> Result<()> {
          PRAGMA temp_store = MEMORY;
          PRAGMA cache_size = {CACHE_SIZE};"
     ))?;
-    register_regexp(conn)
+    register_functions(conn)
 }
 
 /// Settings for loading millions of rows through this connection (`end_bulk_load` puts
@@ -189,10 +189,26 @@ impl Checkpointer {
     }
 }
 
-/// SQLite parses `x REGEXP y` but has no implementation; quality checks need one. The
-/// compiled pattern is cached per statement by SQLite's auxiliary data.
-fn register_regexp(conn: &Connection) -> Result<()> {
+/// Our SQL functions:
+/// - `x REGEXP y`, which SQLite parses but does not implement; quality checks need it. The
+///   compiled pattern is cached per statement by SQLite's auxiliary data.
+/// - `phone_digits(phone)`: a phone as the ten digits resolution compares and search looks
+///   up (`normalize::phone`), NULL if it has none.
+fn register_functions(conn: &Connection) -> Result<()> {
     use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "phone_digits",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(match ctx.get_raw(0) {
+                rusqlite::types::ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+                    .ok()
+                    .and_then(crate::resolve::normalize::phone),
+                _ => None,
+            })
+        },
+    )?;
     conn.create_scalar_function(
         "regexp",
         2,
@@ -278,6 +294,19 @@ fn create_private_file(path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phone_digits_in_sql_are_resolutions_ten_digits() {
+        let db = Db::open_in_memory().unwrap();
+        let digits = |phone: &str| -> Option<String> {
+            db.conn
+                .query_row("SELECT phone_digits(?1)", [phone], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(digits("+1 (312) 555-0101").as_deref(), Some("3125550101"));
+        assert_eq!(digits("708.935.9834").as_deref(), Some("7089359834"));
+        assert_eq!(digits("555-0101"), None);
+    }
 
     #[test]
     fn new_store_is_private_and_migrated() {

@@ -700,7 +700,7 @@ fn write_search_entries(conn: &Connection, update: &SearchUpdate, rebuild: bool)
             "INSERT INTO constituent_fts (rowid, name, email, phone)
                SELECT c.id, coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''),
                       coalesce(c.email, ''),
-                      coalesce(c.phone, '') || ' ' || coalesce((SELECT n_phone FROM source_record WHERE id = c.phone_src), '')
+                      coalesce(c.phone, '') || ' ' || coalesce(phone_digits(c.phone), '')
                FROM {from}"
         )
     };
