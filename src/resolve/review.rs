@@ -77,6 +77,18 @@ pub fn pending_count_capped(conn: &Connection, cap: i64) -> Result<Count> {
     Ok(Count::capped(n, cap))
 }
 
+/// A page of the pending queue, in `order` (?1 rows from ?2).
+fn queue_sql(order: QueueOrder) -> String {
+    let order_by = match order {
+        QueueOrder::Stake => "mc.sustainer DESC, mc.stake_cents DESC, mc.score DESC, mc.id",
+        QueueOrder::Score => "mc.score DESC, mc.id",
+    };
+    format!(
+        "SELECT mc.id, mc.score, mc.stake_cents, mc.sustainer, mc.contributions, mc.record_a, mc.record_b
+         FROM match_candidate mc WHERE {PENDING} ORDER BY {order_by} LIMIT ?1 OFFSET ?2"
+    )
+}
+
 /// A page of the pending queue.
 pub fn queue(
     conn: &Connection,
@@ -84,14 +96,7 @@ pub fn queue(
     limit: usize,
     offset: usize,
 ) -> Result<Vec<QueueItem>> {
-    let order_by = match order {
-        QueueOrder::Stake => "mc.sustainer DESC, mc.stake_cents DESC, mc.score DESC, mc.id",
-        QueueOrder::Score => "mc.score DESC, mc.id",
-    };
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT mc.id, mc.score, mc.stake_cents, mc.sustainer, mc.contributions, mc.record_a, mc.record_b
-         FROM match_candidate mc WHERE {PENDING} ORDER BY {order_by} LIMIT ?1 OFFSET ?2"
-    ))?;
+    let mut stmt = conn.prepare_cached(&queue_sql(order))?;
     let rows: Vec<(i64, f64, i64, bool, String, i64, i64)> = stmt
         .query_map(params![limit as i64, offset as i64], |r| {
             Ok((
@@ -444,4 +449,32 @@ fn recluster_around(
         .collect();
     out.sort_unstable();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Db;
+
+    #[test]
+    fn a_queue_page_is_read_from_its_index_in_order_without_a_sort() {
+        let db = Db::open_in_memory().unwrap();
+        for (order, index) in [
+            (QueueOrder::Stake, "match_candidate_queue_by_stake"),
+            (QueueOrder::Score, "match_candidate_queue_by_score"),
+        ] {
+            let mut plan = db
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {}", queue_sql(order)))
+                .unwrap();
+            let steps: Vec<String> = plan
+                .query_map([10, 0], |r| r.get(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let plan = steps.join("\n");
+            assert!(plan.contains(&format!("USING INDEX {index}")), "{plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+        }
+    }
 }

@@ -17,6 +17,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../../sql/sqlite/0008_content_hash.sql")),
     (9, include_str!("../../sql/sqlite/0009_fewer_indexes.sql")),
     (10, include_str!("../../sql/sqlite/0010_score_models.sql")),
+    (
+        11,
+        include_str!("../../sql/sqlite/0011_review_queue_indexes.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {
