@@ -314,6 +314,20 @@ pub fn pane_block<'a>(title: impl Into<Line<'a>>, theme: &Theme, focused: bool) 
 }
 
 /// A centered, muted line for "loading…" and empty states.
+/// How many rows `paragraph` fills at `width`, up to `most`: rendered into a scratch buffer,
+/// so the count is the one the screen will show, wrapping and all.
+pub fn rendered_rows(paragraph: &Paragraph, width: u16, most: u16) -> u16 {
+    use ratatui::buffer::Buffer;
+    use ratatui::widgets::Widget;
+    let area = Rect::new(0, 0, width, most);
+    let mut scratch = Buffer::empty(area);
+    paragraph.clone().render(area, &mut scratch);
+    (0..most)
+        .rev()
+        .find(|&y| (0..width).any(|x| scratch[(x, y)].symbol() != " "))
+        .map_or(0, |y| y + 1)
+}
+
 pub fn placeholder(text: &str, theme: &Theme, area: Rect, frame: &mut Frame) {
     let y = area.y + area.height / 2;
     let line = Rect::new(area.x, y, area.width, 1).intersection(area);
@@ -335,6 +349,19 @@ pub fn empty_block(block: Block, text: &str, theme: &Theme, area: Rect, frame: &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rendered_rows_count_wrapped_lines_as_drawn() {
+        let text = Paragraph::new(vec![
+            Line::raw("dimensions: source_system, gift_type"),
+            Line::raw("value 4693"),
+        ])
+        .wrap(Wrap { trim: true });
+        // "dimensions:" / "source_system," / "gift_type" at 14, then the value.
+        assert_eq!(rendered_rows(&text, 14, 20), 4);
+        assert_eq!(rendered_rows(&text, 80, 20), 2);
+        assert_eq!(rendered_rows(&text, 14, 3), 3, "never more than asked");
+    }
 
     #[test]
     fn dollars_group_thousands() {

@@ -541,6 +541,27 @@ fn the_quality_tab_runs_the_checks_and_shows_the_worst_first_with_redacted_sampl
 }
 
 #[test]
+fn a_metrics_breakdown_is_on_screen_at_100x26() {
+    let (p, _db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Admin, 100, 26);
+    c.press(KeyCode::Char('5')).unwrap();
+    let index = c
+        .app
+        .metrics
+        .ordered()
+        .iter()
+        .position(|m| m.name == "active_members")
+        .unwrap();
+    for _ in 0..index {
+        c.press(KeyCode::Char('j')).unwrap();
+    }
+    c.press(KeyCode::Char('b')).unwrap();
+    let screen = c.render().unwrap();
+    assert!(screen.contains("by source_system: "), "{screen}");
+    assert!(screen.contains("SELECT COUNT(DISTINCT"), "{screen}");
+}
+
+#[test]
 fn the_metrics_tab_shows_definitions_sql_per_platform_and_computes_values() {
     let (p, db) = resolved_store(PEOPLE);
     let mut c = console(&p, Role::Admin, 120, 40);

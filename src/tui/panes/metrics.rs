@@ -12,7 +12,7 @@ use crate::metrics::render::{Dialect, render as render_sql};
 use crate::tui::app::App;
 use crate::tui::paged::scroll;
 use crate::tui::theme::Theme;
-use crate::tui::view::{empty_block, pane_block, placeholder};
+use crate::tui::view::{empty_block, pane_block, placeholder, rendered_rows};
 
 /// From these widths two, then all four platforms' SQL show side by side.
 const TWO_PLATFORMS_FROM: u16 = 80;
@@ -40,11 +40,20 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let Some(metric) = m.selected_metric() else {
         return;
     };
-    let [about, sql] =
-        Layout::vertical([Constraint::Percentage(45), Constraint::Fill(1)]).areas(right);
-    render_about(app, metric, theme, about, frame);
+    let about = Paragraph::new(about_lines(app, metric, theme)).wrap(Wrap { trim: true });
+    // As tall as its wrapped text (the value and its breakdown are what Enter and `b` are
+    // pressed for), leaving the SQL below a few rows at least.
+    let most = right.height.saturating_sub(MIN_SQL_ROWS);
+    let height = (rendered_rows(&about, right.width.saturating_sub(2), most) + 2).min(most);
+    let [about_area, sql] =
+        Layout::vertical([Constraint::Length(height), Constraint::Fill(1)]).areas(right);
+    let title = format!(" {} ({}) ", metric.display_name, metric.name);
+    frame.render_widget(about.block(pane_block(title, theme, false)), about_area);
     render_sql_panes(app, metric, theme, sql, frame);
 }
+
+/// Rows the SQL panes keep however long the definition is.
+const MIN_SQL_ROWS: u16 = 6;
 
 fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let m = &app.metrics;
@@ -84,7 +93,8 @@ fn number(v: Option<f64>, unit: Option<&str>) -> String {
     }
 }
 
-fn render_about(app: &App, def: &MetricDef, theme: &Theme, area: Rect, frame: &mut Frame) {
+/// A definition: what it counts, who owns it, its versions, and its value once computed.
+fn about_lines(app: &App, def: &MetricDef, theme: &Theme) -> Vec<Line<'static>> {
     let label = |t: &str| Span::styled(format!("{t:<9}"), theme.muted);
     let mut lines = vec![
         Line::raw(def.definition.trim().to_string()),
@@ -146,16 +156,7 @@ fn render_about(app: &App, def: &MetricDef, theme: &Theme, area: Rect, frame: &m
             ),
         ])),
     }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
-            .block(pane_block(
-                format!(" {} ({}) ", def.display_name, def.name),
-                theme,
-                false,
-            )),
-        area,
-    );
+    lines
 }
 
 fn render_sql_panes(app: &App, def: &MetricDef, theme: &Theme, area: Rect, frame: &mut Frame) {
