@@ -540,21 +540,26 @@ fn the_quality_tab_runs_the_checks_and_shows_the_worst_first_with_redacted_sampl
     assert_eq!(count(&db, "SELECT count(*) FROM quality_run"), 1);
 }
 
-#[test]
-fn a_metrics_breakdown_is_on_screen_at_100x26() {
-    let (p, _db) = resolved_store(PEOPLE);
-    let mut c = console(&p, Role::Admin, 100, 26);
+/// The Metrics tab with `name` selected.
+fn open_metric(c: &mut Headless, name: &str) {
     c.press(KeyCode::Char('5')).unwrap();
     let index = c
         .app
         .metrics
         .ordered()
         .iter()
-        .position(|m| m.name == "active_members")
+        .position(|m| m.name == name)
         .unwrap();
     for _ in 0..index {
         c.press(KeyCode::Char('j')).unwrap();
     }
+}
+
+#[test]
+fn a_metrics_breakdown_is_on_screen_at_100x26() {
+    let (p, _db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Admin, 100, 26);
+    open_metric(&mut c, "active_members");
     c.press(KeyCode::Char('b')).unwrap();
     let screen = c.render().unwrap();
     assert!(screen.contains("by source_system: "), "{screen}");
@@ -565,17 +570,7 @@ fn a_metrics_breakdown_is_on_screen_at_100x26() {
 fn the_metrics_tab_shows_definitions_sql_per_platform_and_computes_values() {
     let (p, db) = resolved_store(PEOPLE);
     let mut c = console(&p, Role::Admin, 120, 40);
-    c.press(KeyCode::Char('5')).unwrap();
-    let index = c
-        .app
-        .metrics
-        .ordered()
-        .iter()
-        .position(|m| m.name == "active_members")
-        .unwrap();
-    for _ in 0..index {
-        c.press(KeyCode::Char('j')).unwrap();
-    }
+    open_metric(&mut c, "active_members");
     c.press(KeyCode::Enter).unwrap();
     let value = c.app.metrics.value.clone().expect("a value");
     assert_eq!(value.metric, "active_members");
