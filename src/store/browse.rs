@@ -260,7 +260,8 @@ impl SearchQuery {
         {
             return SearchQuery::Id(id);
         }
-        if phone_like && digits.len() >= 7 {
+        // The index holds a phone as its ten digits: any phone-like input is a prefix of them.
+        if phone_like && digits.len() >= 3 {
             let ten = if digits.len() == 11 && digits.starts_with('1') {
                 &digits[1..]
             } else {
@@ -454,6 +455,11 @@ mod tests {
                 "{typed}"
             );
         }
+        assert_eq!(
+            SearchQuery::parse("312 555"),
+            SearchQuery::Text("phone : \"312555\"*".into()),
+            "the start of a number"
+        );
         assert_eq!(SearchQuery::parse("C-123"), SearchQuery::Id(123));
         assert_eq!(SearchQuery::parse("4567"), SearchQuery::Id(4567));
     }
