@@ -420,34 +420,20 @@ pub fn run(
 
     let t = Instant::now();
     progress.update("score: write", 3, 4);
-    let tx = db.conn.transaction()?;
-    let mut reports = Vec::new();
-    let mut version_of: BTreeMap<Target, i64> = BTreeMap::new();
-    for (target, _, mut report, new_row) in models {
-        if let Some(row) = new_row {
-            report.model_version = sql::save_model(&tx, &row)?;
-        }
-        version_of.insert(target, report.model_version);
-        reports.push(report);
-    }
-    // Each probability names the model version that produced it.
-    let version = |t: Target| version_of.get(&t).copied();
-    for row in &mut rows {
-        row.churn_model = row.churn_probability.and(version(Target::Churn));
-        row.become_sustainer_model = row.become_sustainer_p.and(version(Target::BecomeSustainer));
-        row.raise_monthly_model = row.raise_monthly_p.and(version(Target::RaiseMonthly));
-        row.major_gift_model = row.major_gift_p.and(version(Target::MajorGift));
-    }
-    sql::write_scores(
-        &tx,
+    // Every id in the rows was read from the store or is written in this transaction, so
+    // the bulk-load settings serve: no foreign-key checks (six parent lookups a row).
+    crate::store::begin_bulk_load(&db.conn)?;
+    let written = write_run(
+        db,
+        models,
+        &mut rows,
         actor,
-        &crate::store::resolve::now(),
-        &iso(as_of),
-        &serde_json::to_string(&tiers)?,
-        (millis_load + millis_train + millis_score) as i64,
-        &rows,
-    )?;
-    tx.commit()?;
+        as_of,
+        &tiers,
+        millis_load + millis_train + millis_score,
+    );
+    crate::store::end_bulk_load(&db.conn)?;
+    let reports = written?;
     progress.update("score: done", 4, 4);
     Ok(ScoreReport {
         as_of: iso(as_of),
@@ -462,6 +448,47 @@ pub fn run(
         millis_score,
         millis_write: t.elapsed().as_millis() as u64,
     })
+}
+
+/// Save the new models and replace every score with `rows`, each naming the model version
+/// behind each of its probabilities, in one transaction.
+fn write_run(
+    db: &mut Db,
+    models: Vec<(Target, Booster, ModelReport, Option<ModelRow>)>,
+    rows: &mut [ScoreRow],
+    actor: &str,
+    as_of: Day,
+    tiers: &BTreeMap<String, usize>,
+    millis: u64,
+) -> Result<Vec<ModelReport>> {
+    let tx = db.conn.transaction()?;
+    let mut reports = Vec::new();
+    let mut version_of: BTreeMap<Target, i64> = BTreeMap::new();
+    for (target, _, mut report, new_row) in models {
+        if let Some(row) = new_row {
+            report.model_version = sql::save_model(&tx, &row)?;
+        }
+        version_of.insert(target, report.model_version);
+        reports.push(report);
+    }
+    let version = |t: Target| version_of.get(&t).copied();
+    for row in rows.iter_mut() {
+        row.churn_model = row.churn_probability.and(version(Target::Churn));
+        row.become_sustainer_model = row.become_sustainer_p.and(version(Target::BecomeSustainer));
+        row.raise_monthly_model = row.raise_monthly_p.and(version(Target::RaiseMonthly));
+        row.major_gift_model = row.major_gift_p.and(version(Target::MajorGift));
+    }
+    sql::write_scores(
+        &tx,
+        actor,
+        &crate::store::resolve::now(),
+        &iso(as_of),
+        &serde_json::to_string(tiers)?,
+        millis as i64,
+        rows,
+    )?;
+    tx.commit()?;
+    Ok(reports)
 }
 
 fn check(progress: &dyn Progress) -> Result<()> {
