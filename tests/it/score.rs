@@ -25,7 +25,10 @@ fn scores_name_their_model_and_a_reloaded_model_reproduces_them_exactly() {
     let (p, mut db) = scored_store(PEOPLE);
     // The write's bulk-load settings do not outlive it, and what it wrote holds together.
     assert_eq!(count(&db, "PRAGMA foreign_keys"), 1);
-    assert_eq!(count(&db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM pragma_foreign_key_check"),
+        0
+    );
     let models = count(&db, "SELECT count(*) FROM model_version");
     assert!(
         models >= 2,
