@@ -496,22 +496,21 @@ fn write_run(
 /// How common each record's surname is in this file, and how many namesakes its ZIP is
 /// expected to hold by chance (for the names-only rule in `compare`).
 pub fn count_name_frequencies(records: &mut [Rec]) {
-    let mut firsts: HashMap<&str, u32> = HashMap::new();
-    let mut lasts: HashMap<&str, u32> = HashMap::new();
-    let mut zips: HashMap<&str, u32> = HashMap::new();
-    for r in records.iter() {
-        for (map, value) in [
-            (&mut firsts, &r.n.first_canon),
-            (&mut lasts, &r.n.last),
-            (&mut zips, &r.n.zip),
-        ] {
-            if let Some(v) = value {
-                *map.entry(v.as_str()).or_default() += 1;
-            }
+    type Counts<'r> = HashMap<&'r str, u32, std::hash::BuildHasherDefault<Fnv1a>>;
+    // One pass over the records per field, the three on rayon's threads.
+    let tally = |field: fn(&Rec) -> &Option<String>| {
+        let mut counts = Counts::default();
+        for value in records.iter().filter_map(|r| field(r).as_deref()) {
+            *counts.entry(value).or_default() += 1;
         }
-    }
+        counts
+    };
+    let (firsts, (lasts, zips)) = rayon::join(
+        || tally(|r| &r.n.first_canon),
+        || rayon::join(|| tally(|r| &r.n.last), || tally(|r| &r.n.zip)),
+    );
     let total = records.len().max(1) as f64;
-    let count = |map: &HashMap<&str, u32>, value: &Option<String>| {
+    let count = |map: &Counts, value: &Option<String>| {
         value
             .as_deref()
             .and_then(|v| map.get(v))
@@ -519,7 +518,7 @@ pub fn count_name_frequencies(records: &mut [Rec]) {
             .unwrap_or(0)
     };
     let frequencies: Vec<(u32, f64, f64)> = records
-        .iter()
+        .par_iter()
         .map(|r| {
             let last = count(&lasts, &r.n.last);
             let first = count(&firsts, &r.n.first_canon);
