@@ -634,7 +634,7 @@ pub struct DeferredSearch {
 impl DeferredSearch {
     /// Set the mark, inside the write's transaction.
     pub fn mark(conn: &Connection, update: SearchUpdate) -> Result<DeferredSearch> {
-        let rebuild = search_pending(conn)?;
+        let rebuild = search_mark(conn)?.is_some();
         let token: i64 = conn.query_row(
             "INSERT OR REPLACE INTO resolution_state (name, value) VALUES (?1, random()) RETURNING value",
             [SEARCH_PENDING],
@@ -650,14 +650,7 @@ impl DeferredSearch {
     /// Write the entries, in a later transaction. If the mark is no longer this write's,
     /// another writer has rebuilt the index since (or will): nothing is left to do.
     pub fn write(self, conn: &Connection) -> Result<()> {
-        let mark: Option<i64> = conn
-            .query_row(
-                "SELECT value FROM resolution_state WHERE name = ?1",
-                [SEARCH_PENDING],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if mark != Some(self.token) {
+        if search_mark(conn)? != Some(self.token) {
             return Ok(());
         }
         write_search_entries(conn, &self.update, self.rebuild)?;
@@ -665,12 +658,15 @@ impl DeferredSearch {
     }
 }
 
-fn search_pending(conn: &Connection) -> Result<bool> {
-    Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM resolution_state WHERE name = ?1)",
-        [SEARCH_PENDING],
-        |r| r.get(0),
-    )?)
+/// The token of the write whose search entries are still to come, if one's are.
+fn search_mark(conn: &Connection) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM resolution_state WHERE name = ?1",
+            [SEARCH_PENDING],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 fn clear_search_pending(conn: &Connection) -> Result<()> {
@@ -684,7 +680,7 @@ fn clear_search_pending(conn: &Connection) -> Result<()> {
 /// Write the search entries of `update` in the caller's transaction. If a deferred write's
 /// entries are still pending, the whole index is rebuilt instead (theirs and these).
 pub fn index_for_search(conn: &Connection, update: &SearchUpdate) -> Result<()> {
-    if search_pending(conn)? {
+    if search_mark(conn)?.is_some() {
         write_search_entries(conn, update, true)?;
         return clear_search_pending(conn);
     }
@@ -778,13 +774,7 @@ mod tests {
     use crate::store::Db;
 
     fn mark(conn: &Connection) -> Option<i64> {
-        conn.query_row(
-            "SELECT value FROM resolution_state WHERE name = ?1",
-            [SEARCH_PENDING],
-            |r| r.get(0),
-        )
-        .optional()
-        .unwrap()
+        search_mark(conn).unwrap()
     }
 
     #[test]
