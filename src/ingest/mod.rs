@@ -240,15 +240,14 @@ pub fn ingest_file(
         None
     };
     let connector = csv_connector::CsvConnector::open(source, path)?;
-    crate::store::begin_bulk_load(&db.conn)?;
     let file = FileFacts {
         path,
         bytes,
         sha: known_sha,
     };
-    let loaded = load_batch(db, source, &file, connector, report, started, progress);
-    crate::store::end_bulk_load(&db.conn)?;
-    loaded
+    crate::store::bulk_load(db, |db| {
+        load_batch(db, source, &file, connector, report, started, progress)
+    })
 }
 
 /// Rows parsed per message from the reading thread to the writing one.

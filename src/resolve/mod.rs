@@ -339,21 +339,20 @@ pub fn run(
     summary.auto_pairs = rows.iter().filter(|r| r.band == "auto").count() as u64;
     summary.review_pairs = rows.len() as u64 - summary.auto_pairs;
 
-    crate::store::begin_bulk_load(&db.conn)?;
-    let written = write_run(
-        db,
-        config,
-        actor,
-        progress,
-        &ids,
-        raws,
-        (&matches, &conflicts),
-        &rows,
-        facts,
-        &mut summary,
-    );
-    crate::store::end_bulk_load(&db.conn)?;
-    written?;
+    crate::store::bulk_load(db, |db| {
+        write_run(
+            db,
+            config,
+            actor,
+            progress,
+            &ids,
+            raws,
+            (&matches, &conflicts),
+            &rows,
+            facts,
+            &mut summary,
+        )
+    })?;
     summary.millis_write = t.elapsed().as_millis() as u64 - summary.millis_cluster;
     progress.update("resolve: done", 5, 5);
     Ok(summary)

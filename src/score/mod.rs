@@ -420,20 +420,12 @@ pub fn run(
 
     let t = Instant::now();
     progress.update("score: write", 3, 4);
+    let millis = millis_load + millis_train + millis_score;
     // Every id in the rows was read from the store or is written in this transaction, so
     // the bulk-load settings serve: no foreign-key checks (six parent lookups a row).
-    crate::store::begin_bulk_load(&db.conn)?;
-    let written = write_run(
-        db,
-        models,
-        &mut rows,
-        actor,
-        as_of,
-        &tiers,
-        millis_load + millis_train + millis_score,
-    );
-    crate::store::end_bulk_load(&db.conn)?;
-    let reports = written?;
+    let reports = crate::store::bulk_load(db, |db| {
+        write_run(db, models, &mut rows, actor, as_of, &tiers, millis)
+    })?;
     progress.update("score: done", 4, 4);
     Ok(ScoreReport {
         as_of: iso(as_of),

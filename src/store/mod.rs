@@ -107,15 +107,22 @@ fn configure(conn: &Connection) -> Result<()> {
     register_functions(conn)
 }
 
-/// Settings for loading millions of rows through this connection (`end_bulk_load` puts
-/// the everyday ones back):
+/// Run `work` with the settings for loading millions of rows through this connection, and
+/// put the everyday ones back after it, whether it succeeded or not:
 /// - no foreign-key checks: the loader takes every fact's source-record id from the row it
 ///   has just written, so the check adds nothing, and it forces a statement journal (a copy
 ///   of every page each insert touches) that cost a third of the ingest time;
 /// - a larger page cache and a two-thread sorter for the index builds;
 /// - no checkpoint inside the commit: a `Checkpointer` copies committed batches into the
 ///   database file on its own connection while the next file loads.
-pub fn begin_bulk_load(conn: &Connection) -> Result<()> {
+pub fn bulk_load<T>(db: &mut Db, work: impl FnOnce(&mut Db) -> Result<T>) -> Result<T> {
+    begin_bulk_load(&db.conn)?;
+    let done = work(db);
+    end_bulk_load(&db.conn)?;
+    done
+}
+
+fn begin_bulk_load(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "PRAGMA foreign_keys = OFF;
          PRAGMA cache_size = -524288;
@@ -125,7 +132,7 @@ pub fn begin_bulk_load(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-pub fn end_bulk_load(conn: &Connection) -> Result<()> {
+fn end_bulk_load(conn: &Connection) -> Result<()> {
     conn.execute_batch(&format!(
         "PRAGMA foreign_keys = ON;
          PRAGMA cache_size = {CACHE_SIZE};
