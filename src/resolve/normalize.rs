@@ -255,6 +255,16 @@ pub fn phone(raw: &str) -> Option<String> {
     Some(ten)
 }
 
+/// A phone as a person reads it, whatever form its source wrote it in: "(312) 555-0101"
+/// for anything `phone` reads as a North American number, else the text as written (an
+/// extension or a foreign number is shown, not dropped).
+pub fn display_phone(raw: &str) -> String {
+    match phone(raw) {
+        Some(ten) => format!("({}) {}-{}", &ten[..3], &ten[3..6], &ten[6..]),
+        None => raw.trim().to_string(),
+    }
+}
+
 /// First five digits of a US ZIP or ZIP+4; four digits get back the leading zero a
 /// spreadsheet drops.
 pub fn zip(raw: &str) -> Option<String> {
@@ -399,6 +409,20 @@ mod tests {
         assert!(nickname_compatible("chris", "christine"));
         assert!(nickname_compatible("chris", "christopher"));
         assert!(!nickname_compatible("robert", "mary"));
+    }
+
+    #[test]
+    fn phones_are_displayed_in_one_form_and_anything_else_as_written() {
+        for raw in [
+            "2242291530",
+            "(224) 229-1530",
+            "+1 224.229.1530",
+            " 224-229-1530 ",
+        ] {
+            assert_eq!(display_phone(raw), "(224) 229-1530", "{raw}");
+        }
+        assert_eq!(display_phone("+44 20 7946 0958"), "+44 20 7946 0958");
+        assert_eq!(display_phone("224-229-1530 x12 "), "224-229-1530 x12");
     }
 
     #[test]

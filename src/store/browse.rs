@@ -367,10 +367,15 @@ pub fn constituent_detail(conn: &Connection, id: i64) -> Result<Option<Constitue
         .query_row([id], |r| {
             let merged: Option<i64> = r.get(0)?;
             let mut fields = Vec::with_capacity(GOLDEN.len());
-            for (i, (label, _)) in GOLDEN.iter().enumerate() {
+            for (i, (label, column)) in GOLDEN.iter().enumerate() {
+                let value: Option<String> = r.get(1 + 2 * i)?;
                 fields.push(GoldenField {
                     label,
-                    value: r.get(1 + 2 * i)?,
+                    // The golden phone in one form, whichever source's spelling survived.
+                    value: match *column {
+                        "phone" => value.map(|p| crate::resolve::normalize::display_phone(&p)),
+                        _ => value,
+                    },
                     from: r.get(2 + 2 * i)?,
                 });
             }

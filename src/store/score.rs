@@ -576,7 +576,10 @@ pub fn risk_list(
             constituent_id: r.get(0)?,
             name: r.get(1)?,
             email: r.get(2)?,
-            phone: r.get(3)?,
+            // A call list shows every phone in one form, whatever its source wrote.
+            phone: r
+                .get::<_, Option<String>>(3)?
+                .map(|p| crate::resolve::normalize::display_phone(&p)),
             churn_probability: r.get(4)?,
             churn_tier: r.get(5)?,
             reasons,

@@ -407,6 +407,16 @@ fn the_risk_tab_ranks_sustainers_takes_triage_and_exports_the_list() {
             .all(|w| w[0].churn_probability >= w[1].churn_probability),
         "riskiest first"
     );
+    // A call list: every phone in one form, whichever way its source wrote it.
+    let phones: Vec<&str> = rows.iter().filter_map(|r| r.phone.as_deref()).collect();
+    assert!(!phones.is_empty());
+    for phone in phones {
+        let b = phone.as_bytes();
+        assert!(
+            b.len() == 14 && b[0] == b'(' && &phone[4..6] == ") " && b[9] == b'-',
+            "{phone}"
+        );
+    }
     let first = rows[0].constituent_id;
 
     // Status: new → contacted, then a note; both saved and attributed.
