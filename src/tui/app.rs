@@ -111,8 +111,9 @@ impl Decision {
 /// A change a person made, saved by the writer thread.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteRequest {
+    /// One decision on each pair, in order, each saved and audited on its own.
     Decide {
-        candidate_id: i64,
+        candidate_ids: Vec<i64>,
         decision: Decision,
         note: Option<String>,
     },
@@ -277,6 +278,9 @@ pub struct ReviewPane {
     pub decided_today: i64,
     pub loaded: bool,
     pub note: Option<String>,
+    /// Pairs marked for one decision on them all (candidate ids): `a` or `r` then decides
+    /// every marked pair still in the queue.
+    pub marked: std::collections::BTreeSet<i64>,
     pub offset: std::cell::Cell<usize>,
     /// Where the queue table was last drawn (for mouse clicks).
     pub area: std::cell::Cell<ratatui::layout::Rect>,
@@ -792,6 +796,7 @@ impl App {
             Action::Reject => self.decide(Decision::Reject),
             Action::Skip => self.decide(Decision::Skip),
             Action::Undo => self.undo(),
+            Action::Mark => self.toggle_mark(),
             Action::Note => {
                 if self.refuse_merge_change("write review notes") {
                     return vec![];
@@ -1172,40 +1177,85 @@ impl App {
         })]
     }
 
-    fn decide(&mut self, decision: Decision) -> Effects {
+    fn toggle_mark(&mut self) -> Effects {
         if self.refuse_merge_change("decide review pairs") {
             return vec![];
         }
         let Some(item) = self.review.selected_item() else {
-            self.flash(Level::Info, "Nothing to review");
             return vec![];
         };
-        let candidate_id = item.candidate_id;
+        let id = item.candidate_id;
+        if !self.review.marked.remove(&id) {
+            self.review.marked.insert(id);
+        }
+        // On to the next pair, as a decision moves on.
+        self.review.selected =
+            (self.review.selected + 1).min(self.review.items.len().saturating_sub(1));
+        vec![]
+    }
+
+    /// The pairs a decision applies to: the marked ones still in the queue (in queue
+    /// order), or else the selected one.
+    fn decided_pairs(&self, decision: Decision) -> Vec<i64> {
+        let marked: Vec<i64> = self
+            .review
+            .items
+            .iter()
+            .map(|i| i.candidate_id)
+            .filter(|id| self.review.marked.contains(id))
+            .collect();
+        if decision != Decision::Skip && !marked.is_empty() {
+            return marked;
+        }
+        self.review
+            .selected_item()
+            .map(|i| vec![i.candidate_id])
+            .unwrap_or_default()
+    }
+
+    fn decide(&mut self, decision: Decision) -> Effects {
+        if self.refuse_merge_change("decide review pairs") {
+            return vec![];
+        }
+        let candidate_ids = self.decided_pairs(decision);
+        if candidate_ids.is_empty() {
+            self.flash(Level::Info, "Nothing to review");
+            return vec![];
+        }
         let note = self.review.note.take();
+        let r = &mut self.review;
         match decision {
             // A skipped pair stays in the queue; move past it.
             Decision::Skip => {
-                self.review.selected =
-                    (self.review.selected + 1).min(self.review.items.len().saturating_sub(1));
+                r.selected = (r.selected + 1).min(r.items.len().saturating_sub(1));
             }
-            // Shown at once: the pair leaves the queue, the next one moves up.
+            // Shown at once: the pairs leave the queue, the next one moves up.
             Decision::Approve | Decision::Reject => {
-                self.review.items.remove(self.review.selected);
-                self.review.selected = self
-                    .review
+                let before = r.items.len();
+                let above = r.items[..r.selected.min(before)]
+                    .iter()
+                    .filter(|i| candidate_ids.contains(&i.candidate_id))
+                    .count();
+                r.items.retain(|i| !candidate_ids.contains(&i.candidate_id));
+                r.selected = r
                     .selected
-                    .min(self.review.items.len().saturating_sub(1));
-                self.review.pending = self.review.pending.map(Count::minus_one);
+                    .saturating_sub(above)
+                    .min(r.items.len().saturating_sub(1));
+                for _ in 0..before - r.items.len() {
+                    r.pending = r.pending.map(Count::minus_one);
+                }
+                r.marked.clear();
             }
         }
-        self.review.decided_today += 1;
+        r.decided_today += candidate_ids.len() as i64;
         self.pending_saves += 1;
-        self.flash(
-            Level::Info,
-            format!("{} pair #{candidate_id} · saving…", decision.past()),
-        );
+        let what = match candidate_ids.as_slice() {
+            [one] => format!("pair #{one}"),
+            many => format!("{} marked pairs", many.len()),
+        };
+        self.flash(Level::Info, format!("{} {what} · saving…", decision.past()));
         vec![Effect::Save(WriteRequest::Decide {
-            candidate_id,
+            candidate_ids,
             decision,
             note,
         })]

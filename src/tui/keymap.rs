@@ -67,6 +67,7 @@ pub enum Action {
     Skip,
     Undo,
     Note,
+    Mark,
     Unmerge,
     StartResolve,
     StartScore,
@@ -254,6 +255,13 @@ pub const BINDINGS: &[Binding] = &[
         true,
     ),
     b(S::Review, &[k('s')], A::Skip, "skip: decide later", true),
+    b(
+        S::Review,
+        &[k(' ')],
+        A::Mark,
+        "mark: a or r then decides every marked pair",
+        false,
+    ),
     b(
         S::Review,
         &[k('u')],

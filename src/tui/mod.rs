@@ -535,21 +535,50 @@ pub fn write(
     };
     Ok(match request {
         WriteRequest::Decide {
-            candidate_id,
+            candidate_ids,
             decision,
             note,
         } => {
             let note = note.as_deref();
-            let result = match decision {
-                Decision::Approve => review::approve(db, config, *candidate_id, actor, note)?,
-                Decision::Reject => review::reject(db, config, *candidate_id, actor, note)?,
-                Decision::Skip => review::skip(db, *candidate_id, actor)?,
-            };
-            format!(
-                "{} pair #{candidate_id} → {} · u to undo",
-                decision.past(),
-                golden(&result.constituents)
-            )
+            let mut golden_records = Vec::new();
+            let mut failures = Vec::new();
+            // Each pair is decided, committed and audited on its own: one that can no
+            // longer be decided (a newer run replaced it) does not stop the others.
+            for &candidate_id in candidate_ids {
+                let result = match decision {
+                    Decision::Approve => review::approve(db, config, candidate_id, actor, note),
+                    Decision::Reject => review::reject(db, config, candidate_id, actor, note),
+                    Decision::Skip => review::skip(db, candidate_id, actor),
+                };
+                match result {
+                    Ok(result) => golden_records.extend(result.constituents),
+                    Err(e) if candidate_ids.len() == 1 => return Err(e),
+                    Err(e) => failures.push(format!("#{candidate_id}: {e}")),
+                }
+            }
+            golden_records.sort_unstable();
+            golden_records.dedup();
+            let saved = candidate_ids.len() - failures.len();
+            if !failures.is_empty() {
+                return Err(crate::error::Error::Invalid(format!(
+                    "{} {saved} of {} pairs; not decided: {}",
+                    decision.past(),
+                    candidate_ids.len(),
+                    failures.join("; ")
+                )));
+            }
+            match candidate_ids.as_slice() {
+                [one] => format!(
+                    "{} pair #{one} → {} · u to undo",
+                    decision.past(),
+                    golden(&golden_records)
+                ),
+                _ => format!(
+                    "{} {saved} pairs → {} golden records · u undoes one at a time",
+                    decision.past(),
+                    golden_records.len()
+                ),
+            }
         }
         WriteRequest::Undo => {
             let result = review::undo(db, config, actor)?;

@@ -93,7 +93,7 @@ fn approving_removes_the_pair_at_once_saves_it_attributed_and_undo_restores_it()
     c.press(KeyCode::Char('a')).unwrap();
 
     assert!(c.effects.contains(&Effect::Save(WriteRequest::Decide {
-        candidate_id: first,
+        candidate_ids: vec![first],
         decision: Decision::Approve,
         note: Some("same donor, checked the gift letter".into()),
     })));
@@ -141,12 +141,88 @@ fn approving_removes_the_pair_at_once_saves_it_attributed_and_undo_restores_it()
 }
 
 #[test]
+fn marked_pairs_are_approved_together_each_saved_attributed_and_undone_one_at_a_time() {
+    let (p, db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Steward, 100, 30);
+    assert!(
+        c.app.review.items.len() >= 4,
+        "the fixture has pairs to mark"
+    );
+    let (first, third) = (
+        c.app.review.items[0].candidate_id,
+        c.app.review.items[2].candidate_id,
+    );
+    let second = c.app.review.items[1].candidate_id;
+
+    // Space marks a pair and moves on; Space again unmarks it.
+    for key in [' ', ' ', 'k', ' ', ' '] {
+        c.press(KeyCode::Char(key)).unwrap();
+    }
+    assert_eq!(
+        c.app.review.marked.iter().copied().collect::<Vec<_>>(),
+        {
+            let mut v = vec![first, third];
+            v.sort_unstable();
+            v
+        },
+        "the first and third pairs marked, the second unmarked"
+    );
+    let screen = c.render().unwrap();
+    assert!(screen.contains("2 marked"), "{screen}");
+    assert!(screen.contains('●'));
+
+    c.press(KeyCode::Char('a')).unwrap();
+    assert!(c.effects.contains(&Effect::Save(WriteRequest::Decide {
+        candidate_ids: vec![first, third],
+        decision: Decision::Approve,
+        note: None,
+    })));
+    assert!(c.app.review.marked.is_empty());
+    let left: Vec<i64> = c.app.review.items.iter().map(|i| i.candidate_id).collect();
+    assert!(!left.contains(&first) && !left.contains(&third));
+    assert!(left.contains(&second), "the unmarked pair stays");
+    assert_eq!(c.app.review.decided_today, 2);
+    assert!(c.render().unwrap().contains("Approved 2 pairs"));
+    assert_eq!(
+        count(
+            &db,
+            &format!(
+                "SELECT count(*) FROM link_constraint l JOIN match_candidate m
+                   ON m.record_a = l.record_a AND m.record_b = l.record_b
+                 WHERE l.decision = 'approve' AND l.actor = 'sam' AND l.revoked_at IS NULL
+                   AND m.id IN ({first}, {third})"
+            )
+        ),
+        2,
+        "each pair's decision is saved and attributed"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM audit_event WHERE action = 'approve' AND actor = 'sam'"
+        ),
+        2
+    );
+
+    // Undo takes back the last decision only.
+    c.press(KeyCode::Char('u')).unwrap();
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM link_constraint WHERE actor = 'sam' AND revoked_at IS NULL"
+        ),
+        1
+    );
+}
+
+#[test]
 fn the_membership_role_and_read_only_mode_offer_no_merge_changes() {
     let (p, db) = resolved_store(PEOPLE);
     let mut c = console(&p, Role::Membership, 100, 30);
-    for key in ['a', 'r', 'u', 'n'] {
+    for key in [' ', 'a', 'r', 'u', 'n'] {
         c.press(KeyCode::Char(key)).unwrap();
     }
+    assert!(c.app.review.marked.is_empty(), "nothing to mark for");
     c.press(KeyCode::Char('6')).unwrap();
     c.press(KeyCode::Char('r')).unwrap();
     assert!(

@@ -44,6 +44,15 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         ),
         Span::raw(format!(" · {} decided today · {order}", r.decided_today)),
     ];
+    if !r.marked.is_empty() {
+        spans.push(Span::styled(
+            format!(
+                " · {} marked: a approves, r rejects them all",
+                r.marked.len()
+            ),
+            theme.warn,
+        ));
+    }
     if let Some(note) = &r.note {
         spans.push(Span::styled(format!(" · note: {note}"), theme.warn));
     }
@@ -86,6 +95,18 @@ fn render_queue(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     r.area.set(area);
     let height = area.height.saturating_sub(3) as usize; // borders + header
     let offset = crate::tui::paged::scroll(&r.offset, r.selected, r.items.len(), height);
+    // A column for the marks only while some pair is marked.
+    let marking = !r.marked.is_empty();
+    let mut widths = vec![
+        Constraint::Length(5),
+        Constraint::Length(10),
+        Constraint::Fill(1),
+    ];
+    let mut header = vec!["score", "at stake", "pair"];
+    if marking {
+        widths.insert(0, Constraint::Length(1));
+        header.insert(0, "");
+    }
     let rows = r
         .items
         .iter()
@@ -99,31 +120,31 @@ fn render_queue(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
                 if item.sustainer { "S " } else { "" },
                 dollars(item.stake_cents)
             );
-            Row::new(vec![
+            let mut cells = vec![
                 Cell::from(format!("{:.3}", item.score)),
                 Cell::from(stake),
                 Cell::from(format!("{} ⇄ {}", short_name(&item.a), short_name(&item.b))),
-            ])
-            .style(style)
+            ];
+            if marking {
+                let mark = match r.marked.contains(&item.candidate_id) {
+                    true => Span::styled("●", theme.warn),
+                    false => Span::raw(""),
+                };
+                cells.insert(0, Cell::from(mark));
+            }
+            Row::new(cells).style(style)
         });
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(5),
-            Constraint::Length(10),
-            Constraint::Fill(1),
-        ],
-    )
-    .header(Row::new(["score", "at stake", "pair"]).style(theme.header))
-    .block(pane_block(
-        format!(
-            " Queue {}/{} ",
-            (r.selected + 1).min(r.items.len()),
-            r.items.len()
-        ),
-        theme,
-        true,
-    ));
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.header))
+        .block(pane_block(
+            format!(
+                " Queue {}/{} ",
+                (r.selected + 1).min(r.items.len()),
+                r.items.len()
+            ),
+            theme,
+            true,
+        ));
     frame.render_widget(table, area);
 }
 
