@@ -687,3 +687,31 @@ fn the_metrics_tab_shows_definitions_sql_per_platform_and_computes_values() {
         2
     );
 }
+
+#[test]
+fn a_pair_that_can_no_longer_be_decided_does_not_stop_the_others_marked_with_it() {
+    use cpm::resolve::settings::ResolutionConfig;
+    let (p, mut db) = resolved_store(PEOPLE);
+    let config = ResolutionConfig::load(&p.project()).unwrap();
+    let pending: i64 = count(
+        &db,
+        "SELECT min(id) FROM match_candidate WHERE band = 'review'",
+    );
+    let request = WriteRequest::Decide {
+        candidate_ids: vec![999_999_999, pending],
+        decision: Decision::Reject,
+        note: None,
+    };
+    let err = cpm::tui::write(&mut db, &config, "sam", &request).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("Rejected 1 of 2 pairs"), "{message}");
+    assert!(message.contains("#999999999"), "{message}");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM link_constraint WHERE decision = 'reject' AND actor = 'sam'"
+        ),
+        1,
+        "the pair that could be decided was"
+    );
+}
