@@ -1412,6 +1412,11 @@ impl App {
                 r.pending = Some(pending);
                 r.decided_today = decided_today;
                 r.loaded = true;
+                // A mark is on a pair in the queue as loaded: one that has left it (decided
+                // elsewhere, or by a run) is not counted or decided.
+                let queued: std::collections::HashSet<i64> =
+                    r.items.iter().map(|i| i.candidate_id).collect();
+                r.marked.retain(|id| queued.contains(id));
                 // Keep the selection on the same pair, else at the same position.
                 if let Some(i) =
                     keep.and_then(|id| r.items.iter().position(|i| i.candidate_id == id))

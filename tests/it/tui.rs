@@ -213,6 +213,17 @@ fn marked_pairs_are_approved_together_each_saved_attributed_and_undone_one_at_a_
         ),
         1
     );
+
+    // A marked pair another steward decides meanwhile loses its mark when the queue reloads.
+    c.press(KeyCode::Char('g')).unwrap();
+    let marked = c.app.review.items[0].candidate_id;
+    c.press(KeyCode::Char(' ')).unwrap();
+    assert!(c.app.review.marked.contains(&marked));
+    let mut other = db;
+    let config = cpm::resolve::settings::ResolutionConfig::load(&p.project()).unwrap();
+    cpm::resolve::review::reject(&mut other, &config, marked, "ana", None).unwrap();
+    c.press(KeyCode::Char('R')).unwrap();
+    assert!(c.app.review.marked.is_empty(), "{:?}", c.app.review.marked);
 }
 
 #[test]
