@@ -150,6 +150,8 @@ pub enum Effect {
     },
     /// Write the risk list as shown to a CSV file.
     ExportRisk,
+    /// Put this text on the clipboard, through the terminal (OSC 52).
+    Copy(String),
     Save(WriteRequest),
     StartJob {
         id: u64,
@@ -808,6 +810,7 @@ impl App {
                 vec![]
             }
             Action::Unmerge => self.ask_unmerge(),
+            Action::CopyId => self.copy_id(),
             Action::StartResolve => {
                 if self.refuse_merge_change("run identity resolution") {
                     return vec![];
@@ -1268,6 +1271,25 @@ impl App {
         self.pending_saves += 1;
         self.flash(Level::Info, "Undoing your last decision…");
         vec![Effect::Save(WriteRequest::Undo)]
+    }
+
+    /// The golden record id in view (the open record, the selected row), as people write
+    /// it, to the clipboard.
+    fn copy_id(&mut self) -> Effects {
+        let id = match self.tab {
+            Tab::Constituents => match &self.constituents.detail {
+                Some(detail) => Some(detail.id),
+                None => self.constituents.list.selected_row().map(|r| r.id),
+            },
+            Tab::Risk => self.risk.selected_row().map(|r| r.constituent_id),
+            _ => None,
+        };
+        let Some(id) = id else {
+            return vec![];
+        };
+        let text = format!("C-{id:06}");
+        self.flash(Level::Info, format!("{text} copied to the clipboard"));
+        vec![Effect::Copy(text)]
     }
 
     fn ask_unmerge(&mut self) -> Effects {

@@ -163,7 +163,8 @@ impl Headless {
                 };
                 self.app.handle(Event::Job(event))
             }
-            Effect::CancelJob(_) | Effect::Quit => vec![],
+            // Recorded in `effects`; there is no terminal to send it to.
+            Effect::CancelJob(_) | Effect::Quit | Effect::Copy(_) => vec![],
             Effect::OpenStore => {
                 self.db = Some(Db::open(&self.ctx.db_path)?);
                 vec![]

@@ -238,6 +238,10 @@ impl Runtime {
                 .err()
                 .map(|e| Loaded::Failed(format!("cannot open the store: {e}"))),
             Effect::Quit => None,
+            Effect::Copy(text) => {
+                copy_to_clipboard(&text);
+                None
+            }
             slow @ (Effect::LoadReview
             | Effect::LoadCount
             | Effect::LoadRisk
@@ -520,6 +524,38 @@ fn spawn_writer(
     Some((tx, thread))
 }
 
+/// Ask the terminal to put `text` on the system clipboard (OSC 52: most terminals, and
+/// tmux with `set-clipboard on`, honour it; over SSH too, since it travels with the
+/// output). A terminal that does not support it ignores the sequence.
+fn copy_to_clipboard(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let _ = write!(out, "{}", osc52(text));
+    let _ = out.flush();
+}
+
+/// The OSC 52 sequence that sets the clipboard to `text` (base64, as the sequence wants).
+pub fn osc52(text: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut encoded = String::new();
+    for chunk in text.as_bytes().chunks(3) {
+        let bytes = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from_be_bytes([0, bytes[0], bytes[1], bytes[2]]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                encoded.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                encoded.push('=');
+            }
+        }
+    }
+    format!("\x1b]52;c;{encoded}\x07")
+}
+
 /// Save one steward change; the message says what happened.
 pub fn write(
     db: &mut Db,
@@ -610,4 +646,18 @@ pub fn write(
             )
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::osc52;
+
+    #[test]
+    fn the_clipboard_sequence_carries_the_text_in_base64() {
+        assert_eq!(osc52("C-000123"), "\x1b]52;c;Qy0wMDAxMjM=\x07");
+        for (text, encoded) in [("", ""), ("a", "YQ=="), ("ab", "YWI="), ("abc", "YWJj")] {
+            assert_eq!(osc52(text), format!("\x1b]52;c;{encoded}\x07"), "{text:?}");
+        }
+        assert_eq!(osc52("Zoë"), "\x1b]52;c;Wm/Dqw==\x07");
+    }
 }

@@ -726,3 +726,39 @@ fn a_pair_that_can_no_longer_be_decided_does_not_stop_the_others_marked_with_it(
         "the pair that could be decided was"
     );
 }
+
+#[test]
+fn y_copies_the_golden_record_id_in_view_to_the_clipboard() {
+    let (p, _db) = scored_store(1500);
+    let mut c = console(&p, Role::Admin, 100, 30);
+    let copied = |c: &Headless| -> Vec<String> {
+        c.effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Copy(text) => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    c.press(KeyCode::Char('y')).unwrap();
+    assert!(copied(&c).is_empty(), "nothing to copy on the Review tab");
+
+    c.press(KeyCode::Char('2')).unwrap();
+    c.press(KeyCode::Char('j')).unwrap();
+    let listed = c.app.constituents.list.selected_row().unwrap().id;
+    c.press(KeyCode::Char('y')).unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    c.press(KeyCode::Char('y')).unwrap();
+    c.press(KeyCode::Char('3')).unwrap();
+    let at_risk = c.app.risk.selected_row().unwrap().constituent_id;
+    c.press(KeyCode::Char('y')).unwrap();
+    assert_eq!(
+        copied(&c),
+        vec![
+            format!("C-{listed:06}"),
+            format!("C-{listed:06}"),
+            format!("C-{at_risk:06}")
+        ]
+    );
+    assert!(c.render().unwrap().contains("copied to the clipboard"));
+}
