@@ -231,23 +231,33 @@ enum ReviewAction {
     },
     /// Approve a pair: the two golden records merge.
     Approve {
+        /// The pair's number, as `cpm review list` shows it.
         candidate: i64,
+        /// Why: saved with the decision in the audit trail.
         #[arg(long)]
         note: Option<String>,
     },
     /// Reject a pair: never merge these two records.
     Reject {
+        /// The pair's number, as `cpm review list` shows it.
         candidate: i64,
+        /// Why: saved with the decision in the audit trail.
         #[arg(long)]
         note: Option<String>,
     },
     /// Skip a pair for now.
-    Skip { candidate: i64 },
+    Skip {
+        /// The pair's number, as `cpm review list` shows it.
+        candidate: i64,
+    },
     /// Undo your latest decision.
     Undo,
     /// Take a source record out of its golden record.
     Unmerge {
+        /// The source record's id in the store (`cpm review list --json` and `cpm review audit`
+        /// show it).
         record: i64,
+        /// Why: saved with the decision in the audit trail.
         #[arg(long)]
         note: Option<String>,
     },
