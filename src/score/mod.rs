@@ -124,9 +124,6 @@ pub fn dataset(
 /// for the sampling), which estimates 30 coefficients well.
 pub const BASELINE_ROWS: usize = 30_000;
 
-/// Training snapshots, a month apart, ending at the train cutoff.
-pub const TRAINING_SNAPSHOTS: i32 = 3;
-
 /// Train `target`'s booster at the train cutoff and evaluate it and the baseline at the
 /// test cutoff.
 fn train(
@@ -143,7 +140,7 @@ fn train(
     // snapshot's label window ends by the test cutoff, so nothing the test scores is seen.
     let mut train_rows = Rows::new(FEATURES.len());
     let mut train_y = Vec::new();
-    for months_back in 0..TRAINING_SNAPSHOTS {
+    for months_back in 0..config.training_snapshots {
         let (rows, y) = dataset(histories, target, train_cutoff - 30 * months_back, config);
         train_rows.values.extend(rows.values);
         train_y.extend(y);

@@ -35,6 +35,13 @@ pub struct ScoringConfig {
     pub booster: BoosterParams,
     pub min_outcomes: usize,
     pub reasons_per_person: usize,
+    /// Training snapshots, a month apart, ending at the train cutoff (3 when not given).
+    #[serde(default = "three")]
+    pub training_snapshots: i32,
+}
+
+fn three() -> i32 {
+    3
 }
 
 impl ScoringConfig {
@@ -103,6 +110,12 @@ impl ScoringConfig {
         }
         if self.min_outcomes < 1 {
             return fail("min_outcomes", "must be at least 1".into());
+        }
+        if !(1..=12).contains(&self.training_snapshots) {
+            return fail(
+                "training_snapshots",
+                format!("must be 1..=12, got {}", self.training_snapshots),
+            );
         }
         if !(1..=10).contains(&self.reasons_per_person) {
             return fail(
@@ -205,5 +218,21 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains(":6:") && err.contains("horizon_dayz"), "{err}");
+
+        let text = default_text().replace("training_snapshots: 3", "training_snapshots: 0");
+        let err = ScoringConfig::parse(Path::new("s.yaml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("training_snapshots") && err.contains(":38:"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_config_without_training_snapshots_trains_on_three() {
+        let text = default_text().replace("training_snapshots: 3", "");
+        let c = ScoringConfig::parse(Path::new("s.yaml"), &text).unwrap();
+        assert_eq!(c.training_snapshots, 3);
     }
 }
