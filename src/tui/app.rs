@@ -429,6 +429,8 @@ pub struct AppOptions {
 }
 
 pub struct App {
+    /// The key table: the defaults with the project's `config/keymap.yaml` changes.
+    pub keymap: keymap::Keymap,
     pub tab: Tab,
     pub mode: Mode,
     pub role: Role,
@@ -463,6 +465,7 @@ fn step(selected: &mut usize, delta: isize, len: usize) {
 impl App {
     pub fn new(options: AppOptions) -> App {
         App {
+            keymap: keymap::Keymap::default(),
             tab: Tab::Review,
             mode: Mode::Normal,
             role: options.role,
@@ -640,7 +643,7 @@ impl App {
         }
         match self.mode.clone() {
             Mode::Help => {
-                match keymap::lookup(&[Scope::Lists, Scope::Global], &key) {
+                match self.keymap.lookup(&[Scope::Lists, Scope::Global], &key) {
                     Some(Action::Quit) => return self.act(Action::Quit),
                     Some(Action::Down) => self.help_scroll += 1,
                     Some(Action::Up) => self.help_scroll = self.help_scroll.saturating_sub(1),
@@ -655,7 +658,7 @@ impl App {
                 }
                 vec![]
             }
-            Mode::Input { kind, mut text } => match keymap::lookup(&[Scope::Input], &key) {
+            Mode::Input { kind, mut text } => match self.keymap.lookup(&[Scope::Input], &key) {
                 Some(Action::Submit) => self.submit_input(kind, text),
                 Some(Action::Cancel) => self.cancel_input(kind),
                 _ => {
@@ -674,7 +677,7 @@ impl App {
                     effects
                 }
             },
-            Mode::Confirm(confirm) => match keymap::lookup(&[Scope::Confirm], &key) {
+            Mode::Confirm(confirm) => match self.keymap.lookup(&[Scope::Confirm], &key) {
                 Some(Action::Yes) => {
                     self.mode = Mode::Normal;
                     self.confirmed(confirm)
@@ -685,7 +688,7 @@ impl App {
                 }
                 _ => vec![],
             },
-            Mode::Normal => match keymap::lookup(&self.scopes(), &key) {
+            Mode::Normal => match self.keymap.lookup(&self.scopes(), &key) {
                 Some(action) => self.act(action),
                 None => vec![],
             },

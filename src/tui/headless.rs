@@ -63,11 +63,13 @@ impl Headless {
             project: project.clone(),
             actor: options.actor.clone(),
         };
+        let mut app = App::new(AppOptions {
+            store_ready,
+            ..options
+        });
+        app.keymap = crate::tui::keymap::Keymap::load(project)?;
         let headless = Headless {
-            app: App::new(AppOptions {
-                store_ready,
-                ..options
-            }),
+            app,
             theme: Theme::mono(),
             terminal: Terminal::new(TestBackend::new(width, height))
                 .map_err(|e| Error::Invalid(format!("test terminal: {e}")))?,

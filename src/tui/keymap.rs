@@ -1,7 +1,15 @@
 //! THE key table. Dispatch, the `?` help overlay, the hint bar and the README's key table
-//! are all generated from [`BINDINGS`]; a test keeps the README in step.
+//! are all generated from [`BINDINGS`]; a test keeps the README in step. An optional
+//! `config/keymap.yaml` changes the keys of named actions ([`Keymap::load`]).
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::Path;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::config::{Project, line_of, parse_yaml};
+use crate::error::{Error, Result};
 
 /// Where a binding applies. `Global` keys work in every pane; a pane's keys only there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +31,37 @@ pub enum Scope {
 }
 
 impl Scope {
+    const ALL: [Scope; 11] = [
+        Scope::Global,
+        Scope::Lists,
+        Scope::Review,
+        Scope::Constituents,
+        Scope::Detail,
+        Scope::Risk,
+        Scope::Quality,
+        Scope::Metrics,
+        Scope::Jobs,
+        Scope::Input,
+        Scope::Confirm,
+    ];
+
+    /// Its name in `config/keymap.yaml`.
+    fn config_name(self) -> &'static str {
+        match self {
+            Scope::Global => "global",
+            Scope::Lists => "lists",
+            Scope::Review => "review",
+            Scope::Constituents => "constituents",
+            Scope::Detail => "detail",
+            Scope::Risk => "risk",
+            Scope::Quality => "quality",
+            Scope::Metrics => "metrics",
+            Scope::Jobs => "jobs",
+            Scope::Input => "input",
+            Scope::Confirm => "confirm",
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Scope::Global => "Everywhere",
@@ -87,6 +126,23 @@ pub enum Action {
     No,
 }
 
+impl Action {
+    /// Its name in `config/keymap.yaml`: `half_page_down`, `tab_3`.
+    pub fn name(self) -> String {
+        if let Action::GoTab(i) = self {
+            return format!("tab_{}", i + 1);
+        }
+        let mut name = String::new();
+        for c in format!("{self:?}").chars() {
+            if c.is_ascii_uppercase() && !name.is_empty() {
+                name.push('_');
+            }
+            name.push(c.to_ascii_lowercase());
+        }
+        name
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key {
     pub code: KeyCode,
@@ -114,9 +170,10 @@ const fn ctrl(c: char) -> Key {
     }
 }
 
+#[derive(Debug, Clone)]
 pub struct Binding {
     pub scope: Scope,
-    pub keys: &'static [Key],
+    pub keys: Cow<'static, [Key]>,
     pub action: Action,
     pub help: &'static str,
     /// Shown in the one-line hint bar.
@@ -132,7 +189,7 @@ const fn b(
 ) -> Binding {
     Binding {
         scope,
-        keys,
+        keys: Cow::Borrowed(keys),
         action,
         help,
         hint,
@@ -487,6 +544,50 @@ impl Key {
             base
         }
     }
+
+    /// A key as `name` writes it (and as `config/keymap.yaml` may): `a`, `G`, `Space`,
+    /// `Ctrl-r`, `PgDn`, `F1`, `↑` or `Up`.
+    pub fn parse(text: &str) -> Option<Key> {
+        if let Some(rest) = text.strip_prefix("Ctrl-") {
+            let key = Key::parse(rest)?;
+            return Some(Key {
+                mods: KeyModifiers::CONTROL,
+                ..key
+            });
+        }
+        let mut chars = text.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            return match c {
+                '↑' => Some(code(KeyCode::Up)),
+                '↓' => Some(code(KeyCode::Down)),
+                c if c.is_control() => None,
+                c => Some(k(c)),
+            };
+        }
+        let named = match text {
+            "Space" => KeyCode::Char(' '),
+            "Tab" => KeyCode::Tab,
+            "Shift-Tab" => KeyCode::BackTab,
+            "Enter" => KeyCode::Enter,
+            "Esc" => KeyCode::Esc,
+            "Backspace" => KeyCode::Backspace,
+            "Up" => KeyCode::Up,
+            "Down" => KeyCode::Down,
+            "Left" => KeyCode::Left,
+            "Right" => KeyCode::Right,
+            "Home" => KeyCode::Home,
+            "End" => KeyCode::End,
+            "PgUp" => KeyCode::PageUp,
+            "PgDn" => KeyCode::PageDown,
+            f => KeyCode::F(
+                f.strip_prefix('F')?
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=12).contains(n))?,
+            ),
+        };
+        Some(code(named))
+    }
 }
 
 impl Binding {
@@ -499,24 +600,182 @@ impl Binding {
     }
 }
 
-/// The action `event` triggers in the first of `scopes` that binds it.
-pub fn lookup(scopes: &[Scope], event: &KeyEvent) -> Option<Action> {
-    scopes.iter().find_map(|scope| {
-        BINDINGS
-            .iter()
-            .filter(|b| b.scope == *scope)
-            .find(|b| b.keys.iter().any(|k| k.matches(event)))
-            .map(|b| b.action)
-    })
+/// The scopes a key is looked up in together: a pane's, then lists', then global ones;
+/// typing and confirming stand alone.
+const REACHABLE_TOGETHER: [&[Scope]; 9] = [
+    &[Scope::Review, Scope::Lists, Scope::Global],
+    &[Scope::Constituents, Scope::Lists, Scope::Global],
+    &[Scope::Detail, Scope::Lists, Scope::Global],
+    &[Scope::Jobs, Scope::Lists, Scope::Global],
+    &[Scope::Risk, Scope::Lists, Scope::Global],
+    &[Scope::Quality, Scope::Lists, Scope::Global],
+    &[Scope::Metrics, Scope::Lists, Scope::Global],
+    &[Scope::Input],
+    &[Scope::Confirm],
+];
+
+/// The key table in use: the defaults with `config/keymap.yaml`'s changes.
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    bindings: Vec<Binding>,
 }
 
-/// The bindings shown in the hint bar for these scopes, most specific first.
-pub fn hints(scopes: &[Scope]) -> Vec<(String, &'static str)> {
-    scopes
-        .iter()
-        .flat_map(|scope| BINDINGS.iter().filter(move |b| b.scope == *scope && b.hint))
-        .map(|b| (b.keys[0].name(), short(b.help)))
-        .collect()
+impl Default for Keymap {
+    fn default() -> Keymap {
+        Keymap {
+            bindings: BINDINGS.to_vec(),
+        }
+    }
+}
+
+impl Keymap {
+    /// The defaults, changed by the project's `config/keymap.yaml` if there is one.
+    pub fn load(project: &Project) -> Result<Keymap> {
+        let path = project.config_file("keymap.yaml");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Keymap::parse(&path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Keymap::default()),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+
+    /// `scope: { action: [keys] }`: each named action's keys replace its default ones.
+    pub fn parse(path: &Path, text: &str) -> Result<Keymap> {
+        type Changes = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+        let changes: Option<Changes> = parse_yaml(path, text)?;
+        let mut keymap = Keymap::default();
+        // Where each changed binding is written: a problem is reported there.
+        let mut changed: Vec<((Scope, Action), usize, String)> = Vec::new();
+        let fail = |line: usize, key: &str, message: String| -> Result<Keymap> {
+            Err(Error::config(path, line, key, message))
+        };
+        for (scope_name, actions) in changes.unwrap_or_default() {
+            let scope_line = line_of(text, &scope_name, 0);
+            let Some(scope) = Scope::ALL
+                .into_iter()
+                .find(|s| s.config_name() == scope_name)
+            else {
+                let names: Vec<&str> = Scope::ALL.iter().map(|s| s.config_name()).collect();
+                return fail(
+                    scope_line,
+                    &scope_name,
+                    format!("not a place keys work; one of {}", names.join(", ")),
+                );
+            };
+            for (action_name, keys) in actions {
+                let line = line_of(text, &action_name, scope_line);
+                let key = format!("{scope_name}.{action_name}");
+                let Some(binding) = keymap
+                    .bindings
+                    .iter_mut()
+                    .find(|b| b.scope == scope && b.action.name() == action_name)
+                else {
+                    let names: Vec<String> = BINDINGS
+                        .iter()
+                        .filter(|b| b.scope == scope)
+                        .map(|b| b.action.name())
+                        .collect();
+                    return fail(
+                        line,
+                        &key,
+                        format!("no such action here; {scope_name} has {}", names.join(", ")),
+                    );
+                };
+                let mut parsed = Vec::new();
+                for name in &keys {
+                    let Some(k) = Key::parse(name) else {
+                        return fail(
+                            line,
+                            &key,
+                            format!(
+                                "`{name}` is not a key (a character, Space, Enter, Esc, Tab, Backspace, Up, Down, Home, End, PgUp, PgDn, F1-F12, or Ctrl- with one of those)"
+                            ),
+                        );
+                    };
+                    parsed.push(k);
+                }
+                if parsed.is_empty() {
+                    return fail(line, &key, "needs at least one key".into());
+                }
+                binding.keys = Cow::Owned(parsed);
+                changed.push(((scope, binding.action), line, key));
+            }
+        }
+        if let Some((problem, involved)) = keymap.problem() {
+            let (line, key) = changed
+                .iter()
+                .find(|(binding, _, _)| involved.contains(binding))
+                .map_or((0, String::new()), |(_, line, key)| (*line, key.clone()));
+            return fail(line, &key, problem);
+        }
+        Ok(keymap)
+    }
+
+    /// What makes a key table unusable, if anything, and the bindings involved: a key
+    /// bound twice where both could be reached, or Esc quitting (Esc always backs out).
+    fn problem(&self) -> Option<(String, Vec<(Scope, Action)>)> {
+        for scopes in REACHABLE_TOGETHER {
+            let mut seen: Vec<(Key, &Binding)> = Vec::new();
+            for binding in self.bindings.iter().filter(|b| scopes.contains(&b.scope)) {
+                for key in binding.keys.iter() {
+                    if let Some((_, other)) = seen.iter().find(|(k, _)| k == key) {
+                        let message = format!(
+                            "{} would be both {} ({}) and {} ({})",
+                            key.name(),
+                            other.action.name(),
+                            other.scope.config_name(),
+                            binding.action.name(),
+                            binding.scope.config_name()
+                        );
+                        let involved =
+                            vec![(other.scope, other.action), (binding.scope, binding.action)];
+                        return Some((message, involved));
+                    }
+                    seen.push((*key, binding));
+                }
+            }
+        }
+        let esc = code(KeyCode::Esc);
+        self.bindings
+            .iter()
+            .find(|b| matches!(b.action, Action::Quit | Action::ForceQuit) && b.keys.contains(&esc))
+            .map(|b| {
+                let message = format!(
+                    "Esc cannot quit ({} in {})",
+                    b.action.name(),
+                    b.scope.config_name()
+                );
+                (message, vec![(b.scope, b.action)])
+            })
+    }
+
+    pub fn bindings(&self) -> &[Binding] {
+        &self.bindings
+    }
+
+    /// The action `event` triggers in the first of `scopes` that binds it.
+    pub fn lookup(&self, scopes: &[Scope], event: &KeyEvent) -> Option<Action> {
+        scopes.iter().find_map(|scope| {
+            self.bindings
+                .iter()
+                .filter(|b| b.scope == *scope)
+                .find(|b| b.keys.iter().any(|k| k.matches(event)))
+                .map(|b| b.action)
+        })
+    }
+
+    /// The bindings shown in the hint bar for these scopes, most specific first.
+    pub fn hints(&self, scopes: &[Scope]) -> Vec<(String, &'static str)> {
+        scopes
+            .iter()
+            .flat_map(|scope| {
+                self.bindings
+                    .iter()
+                    .filter(move |b| b.scope == *scope && b.hint)
+            })
+            .map(|b| (b.keys[0].name(), short(b.help)))
+            .collect()
+    }
 }
 
 /// The help text up to its first colon or parenthesis: "approve: merge…" → "approve".
@@ -551,6 +810,14 @@ mod tests {
         KeyEvent::new(code, mods)
     }
 
+    fn lookup(scopes: &[Scope], event: &KeyEvent) -> Option<Action> {
+        Keymap::default().lookup(scopes, event)
+    }
+
+    fn hints(scopes: &[Scope]) -> Vec<(String, &'static str)> {
+        Keymap::default().hints(scopes)
+    }
+
     #[test]
     fn the_pane_scope_wins_over_lists_and_global_and_shift_is_ignored() {
         let scopes = [Scope::Jobs, Scope::Lists, Scope::Global];
@@ -577,46 +844,99 @@ mod tests {
     }
 
     #[test]
-    fn no_key_is_bound_twice_where_it_could_be_reached_together() {
-        let reachable_together = [
-            [Scope::Review, Scope::Lists, Scope::Global],
-            [Scope::Constituents, Scope::Lists, Scope::Global],
-            [Scope::Detail, Scope::Lists, Scope::Global],
-            [Scope::Jobs, Scope::Lists, Scope::Global],
-            [Scope::Risk, Scope::Lists, Scope::Global],
-            [Scope::Quality, Scope::Lists, Scope::Global],
-            [Scope::Metrics, Scope::Lists, Scope::Global],
-        ];
-        for scopes in reachable_together {
-            let mut seen: Vec<(Key, Scope)> = Vec::new();
-            for binding in BINDINGS.iter().filter(|b| scopes.contains(&b.scope)) {
-                for key in binding.keys {
-                    if let Some((_, other)) = seen.iter().find(|(k, _)| k == key) {
-                        panic!(
-                            "{} is bound in {other:?} and {:?}",
-                            key.name(),
-                            binding.scope
-                        );
-                    }
-                    seen.push((*key, binding.scope));
-                }
+    fn the_default_table_binds_no_key_twice_where_both_are_reached_and_esc_never_quits() {
+        assert_eq!(Keymap::default().problem(), None);
+    }
+
+    #[test]
+    fn every_key_reads_back_from_its_name() {
+        for binding in BINDINGS {
+            for key in binding.keys.iter() {
+                assert_eq!(Key::parse(&key.name()), Some(*key), "{}", key.name());
             }
+        }
+        assert_eq!(Key::parse("Up"), Some(code(KeyCode::Up)));
+        for bad in ["", "Ctrl-", "F13", "Hyper-a", "PageDown"] {
+            assert_eq!(Key::parse(bad), None, "{bad}");
         }
     }
 
     #[test]
-    fn esc_never_quits() {
-        let esc = press(KeyCode::Esc, KeyModifiers::NONE);
-        for binding in BINDINGS
-            .iter()
-            .filter(|b| b.keys.iter().any(|k| k.matches(&esc)))
-        {
-            assert!(
-                !matches!(binding.action, Action::Quit | Action::ForceQuit),
-                "Esc quits in {:?}",
-                binding.scope
-            );
-        }
+    fn keymap_yaml_changes_the_keys_of_named_actions() {
+        let text = "review:\n  approve: [A, Ctrl-a]\n  mark: [v]\nglobal:\n  tab_1: [F2]\n";
+        let keymap = Keymap::parse(Path::new("config/keymap.yaml"), text).unwrap();
+        let scopes = [Scope::Review, Scope::Lists, Scope::Global];
+        let on = |c: KeyCode, m: KeyModifiers| keymap.lookup(&scopes, &press(c, m));
+        assert_eq!(
+            on(KeyCode::Char('A'), KeyModifiers::SHIFT),
+            Some(Action::Approve)
+        );
+        assert_eq!(
+            on(KeyCode::Char('a'), KeyModifiers::CONTROL),
+            Some(Action::Approve)
+        );
+        assert_eq!(
+            on(KeyCode::Char('a'), KeyModifiers::NONE),
+            None,
+            "the default is replaced"
+        );
+        assert_eq!(
+            on(KeyCode::Char('v'), KeyModifiers::NONE),
+            Some(Action::Mark)
+        );
+        assert_eq!(
+            on(KeyCode::F(2), KeyModifiers::NONE),
+            Some(Action::GoTab(0))
+        );
+        assert_eq!(
+            on(KeyCode::Char('r'), KeyModifiers::NONE),
+            Some(Action::Reject)
+        );
+        assert_eq!(keymap.hints(&scopes)[0], ("A".to_string(), "approve"));
+        assert!(Keymap::parse(Path::new("k.yaml"), "# nothing changed\n").is_ok());
+    }
+
+    #[test]
+    fn a_bad_keymap_is_refused_with_file_line_and_key() {
+        let refused = |text: &str| {
+            Keymap::parse(Path::new("config/keymap.yaml"), text)
+                .unwrap_err()
+                .to_string()
+        };
+        let err = refused("review:\n  approve: [a]\n  aprove: [A]\n");
+        assert!(
+            err.contains("config/keymap.yaml")
+                && err.contains(":3:")
+                && err.contains("review.aprove"),
+            "{err}"
+        );
+        assert!(err.contains("approve, reject"), "{err}");
+        let err = refused("reviw:\n  approve: [A]\n");
+        assert!(
+            err.contains(":1:") && err.contains("reviw") && err.contains("review"),
+            "{err}"
+        );
+        let err = refused("review:\n  approve: [Hyper-a]\n");
+        assert!(
+            err.contains(":2:") && err.contains("`Hyper-a` is not a key"),
+            "{err}"
+        );
+        let err = refused("review:\n  approve: [r]\n");
+        assert!(
+            err.contains(
+                ":2: review.approve: r would be both approve (review) and reject (review)"
+            ),
+            "{err}"
+        );
+        let err = refused("review:\n  approve: [q]\n");
+        assert!(
+            err.contains("q would be both"),
+            "a pane key cannot shadow a global one: {err}"
+        );
+        let err = refused("global:\n  quit: [Esc]\n");
+        assert!(err.contains(":2: global.quit: Esc"), "{err}");
+        let err = refused("review:\n  approve: []\n");
+        assert!(err.contains("at least one key"), "{err}");
     }
 
     #[test]

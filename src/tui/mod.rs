@@ -61,6 +61,8 @@ pub fn run(options: ConsoleOptions) -> Result<()> {
             options.db_path.display()
         )));
     }
+    // Read before the terminal is taken over, so that a bad file's error is printed plainly.
+    let keymap = keymap::Keymap::load(&options.project)?;
     let theme = theme::Theme::from_env(options.no_color);
     let (tx, rx) = mpsc::channel::<Event>();
     let mut app = App::new(AppOptions {
@@ -69,6 +71,7 @@ pub fn run(options: ConsoleOptions) -> Result<()> {
         actor: options.actor.clone(),
         store_ready,
     });
+    app.keymap = keymap;
     let mut terminal = ratatui::init();
     if let Ok(size) = terminal.size() {
         app.width = size.width;

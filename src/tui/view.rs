@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::app::{App, Confirm, InputKind, Level, Mode, Tab};
-use super::keymap::{self, BINDINGS, Scope};
+use super::keymap::Scope;
 use super::panes;
 use super::theme::Theme;
 use crate::store::browse::thousands;
@@ -188,7 +188,7 @@ fn render_hints(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         return;
     }
     let mut spans = Vec::new();
-    for (key, what) in keymap::hints(&app.scopes()) {
+    for (key, what) in app.keymap.hints(&app.scopes()) {
         if what == "quit" || what == "help" {
             continue; // shown at the right end, always
         }
@@ -226,7 +226,7 @@ fn render_help(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let mut lines = Vec::new();
     for scope in scopes {
         lines.push(Line::styled(scope.title(), theme.header));
-        for binding in BINDINGS.iter().filter(|b| b.scope == scope) {
+        for binding in app.keymap.bindings().iter().filter(|b| b.scope == scope) {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {:<14}", binding.key_names()), theme.base),
                 Span::styled(binding.help, theme.muted),

@@ -762,3 +762,49 @@ fn y_copies_the_golden_record_id_in_view_to_the_clipboard() {
     );
     assert!(c.render().unwrap().contains("copied to the clipboard"));
 }
+
+#[test]
+fn config_keymap_yaml_rebinds_keys_and_a_bad_one_is_refused_before_the_console_opens() {
+    let (p, db) = resolved_store(PEOPLE);
+    let keymap = p.root().join("config/keymap.yaml");
+    std::fs::write(&keymap, "review:\n  approve: [A]\n  mark: [v]\n").unwrap();
+    let mut c = console(&p, Role::Steward, 100, 30);
+    c.press(KeyCode::Char('a')).unwrap();
+    assert!(
+        !c.effects.iter().any(|e| matches!(e, Effect::Save(_))),
+        "a no longer approves"
+    );
+    let first = c.app.review.items[0].candidate_id;
+    c.press(KeyCode::Char('v')).unwrap();
+    assert!(c.app.review.marked.contains(&first));
+    c.press(KeyCode::Char('A')).unwrap();
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM audit_event WHERE action = 'approve' AND actor = 'sam'"
+        ),
+        1
+    );
+    let screen = c.render().unwrap();
+    assert!(
+        screen.contains("A approve"),
+        "the hint bar shows the new key:\n{screen}"
+    );
+
+    std::fs::write(&keymap, "review:\n  approve: [r]\n").unwrap();
+    let err = Headless::open(
+        &p.db_path(),
+        &p.project(),
+        options(Role::Steward, false),
+        100,
+        30,
+    )
+    .err()
+    .expect("refused")
+    .to_string();
+    assert!(
+        err.contains("keymap.yaml")
+            && err.contains("r would be both approve (review) and reject (review)"),
+        "{err}"
+    );
+}
