@@ -735,6 +735,21 @@ impl Keymap {
                 }
             }
         }
+        // Typing a search or a note needs every character.
+        if let Some((b, key)) = self
+            .bindings
+            .iter()
+            .filter(|b| b.scope == Scope::Input)
+            .flat_map(|b| b.keys.iter().map(move |k| (b, k)))
+            .find(|(_, k)| matches!(k.code, KeyCode::Char(_)) && k.mods == KeyModifiers::NONE)
+        {
+            let message = format!(
+                "{} is typed as text while typing; {} needs another key (Enter, Esc, Ctrl-…)",
+                key.name(),
+                b.action.name()
+            );
+            return Some((message, vec![(b.scope, b.action)]));
+        }
         let esc = code(KeyCode::Esc);
         self.bindings
             .iter()
@@ -935,6 +950,11 @@ mod tests {
         );
         let err = refused("global:\n  quit: [Esc]\n");
         assert!(err.contains(":2: global.quit: Esc"), "{err}");
+        let err = refused("input:\n  submit: [x]\n");
+        assert!(
+            err.contains(":2: input.submit: x is typed as text"),
+            "{err}"
+        );
         let err = refused("review:\n  approve: []\n");
         assert!(err.contains("at least one key"), "{err}");
     }
