@@ -614,6 +614,23 @@ const REACHABLE_TOGETHER: [&[Scope]; 9] = [
     &[Scope::Confirm],
 ];
 
+/// The keys `names` spell, or what is wrong with them.
+fn keys_named(names: &[String]) -> std::result::Result<Vec<Key>, String> {
+    if names.is_empty() {
+        return Err("needs at least one key".into());
+    }
+    names
+        .iter()
+        .map(|name| {
+            Key::parse(name).ok_or_else(|| {
+                format!(
+                    "`{name}` is not a key (a character, Space, Enter, Esc, Tab, Backspace, Up, Down, Home, End, PgUp, PgDn, F1-F12, or Ctrl- with one of those)"
+                )
+            })
+        })
+        .collect()
+}
+
 /// The key table in use: the defaults with `config/keymap.yaml`'s changes.
 #[derive(Debug, Clone)]
 pub struct Keymap {
@@ -681,23 +698,10 @@ impl Keymap {
                         format!("no such action here; {scope_name} has {}", names.join(", ")),
                     );
                 };
-                let mut parsed = Vec::new();
-                for name in &keys {
-                    let Some(k) = Key::parse(name) else {
-                        return fail(
-                            line,
-                            &key,
-                            format!(
-                                "`{name}` is not a key (a character, Space, Enter, Esc, Tab, Backspace, Up, Down, Home, End, PgUp, PgDn, F1-F12, or Ctrl- with one of those)"
-                            ),
-                        );
-                    };
-                    parsed.push(k);
+                match keys_named(&keys) {
+                    Ok(parsed) => binding.keys = Cow::Owned(parsed),
+                    Err(message) => return fail(line, &key, message),
                 }
-                if parsed.is_empty() {
-                    return fail(line, &key, "needs at least one key".into());
-                }
-                binding.keys = Cow::Owned(parsed);
                 changed.push(((scope, binding.action), line, key));
             }
         }
@@ -712,7 +716,8 @@ impl Keymap {
     }
 
     /// What makes a key table unusable, if anything, and the bindings involved: a key
-    /// bound twice where both could be reached, or Esc quitting (Esc always backs out).
+    /// bound twice where both could be reached, a plain character for accepting or
+    /// cancelling typed text, or Esc quitting (Esc always backs out).
     fn problem(&self) -> Option<(String, Vec<(Scope, Action)>)> {
         for scopes in REACHABLE_TOGETHER {
             let mut seen: Vec<(Key, &Binding)> = Vec::new();
