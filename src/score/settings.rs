@@ -36,11 +36,11 @@ pub struct ScoringConfig {
     pub min_outcomes: usize,
     pub reasons_per_person: usize,
     /// Training snapshots, a month apart, ending at the train cutoff (3 when not given).
-    #[serde(default = "three")]
+    #[serde(default = "default_training_snapshots")]
     pub training_snapshots: i32,
 }
 
-fn three() -> i32 {
+fn default_training_snapshots() -> i32 {
     3
 }
 
