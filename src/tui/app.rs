@@ -232,6 +232,8 @@ pub enum InputKind {
     Search,
     Note,
     TriageNote,
+    /// `:` and an action's name.
+    Command,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -671,7 +673,7 @@ impl App {
                     }
                     let effects = match kind {
                         InputKind::Search => self.live_search(&text),
-                        InputKind::Note | InputKind::TriageNote => vec![],
+                        InputKind::Note | InputKind::TriageNote | InputKind::Command => vec![],
                     };
                     self.mode = Mode::Input { kind, text };
                     effects
@@ -770,6 +772,13 @@ impl App {
             Action::Help => {
                 self.mode = Mode::Help;
                 self.help_scroll = 0;
+                vec![]
+            }
+            Action::Command => {
+                self.mode = Mode::Input {
+                    kind: InputKind::Command,
+                    text: String::new(),
+                };
                 vec![]
             }
             Action::NextTab => self.go_tab((self.tab.index() + 1) % Tab::ALL.len()),
@@ -1086,6 +1095,7 @@ impl App {
                 let status = row.triage.clone().unwrap_or_else(|| "new".into());
                 self.triage(status, (!note.is_empty()).then_some(note))
             }
+            InputKind::Command => self.run_command(text.trim()),
             InputKind::Note => {
                 let note = text.trim().to_string();
                 self.review.note = (!note.is_empty()).then_some(note);
@@ -1112,7 +1122,27 @@ impl App {
                     Effect::LoadCount,
                 ]
             }
-            InputKind::Note | InputKind::TriageNote => vec![],
+            InputKind::Note | InputKind::TriageNote | InputKind::Command => vec![],
+        }
+    }
+
+    /// Run the action called `name` where the user is, as its key would.
+    fn run_command(&mut self, name: &str) -> Effects {
+        if name.is_empty() {
+            return vec![];
+        }
+        let scopes = self.scopes();
+        match self.keymap.named(&scopes, name) {
+            // A command line cannot open another one.
+            Some(Action::Command) | None => {
+                let names = self.keymap.names(&scopes).join(", ");
+                self.flash(
+                    Level::Warn,
+                    format!("No command '{name}' here; this pane has: {names}"),
+                );
+                vec![]
+            }
+            Some(action) => self.act(action),
         }
     }
 

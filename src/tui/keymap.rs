@@ -85,6 +85,7 @@ pub enum Action {
     Quit,
     ForceQuit,
     Help,
+    Command,
     NextTab,
     PrevTab,
     GoTab(usize),
@@ -220,6 +221,13 @@ pub const BINDINGS: &[Binding] = &[
         A::Help,
         "help: this list",
         true,
+    ),
+    b(
+        S::Global,
+        &[k(':')],
+        A::Command,
+        "command: run an action by its name (approve, cycle_sort, tab_3, …)",
+        false,
     ),
     b(
         S::Global,
@@ -771,6 +779,25 @@ impl Keymap {
 
     pub fn bindings(&self) -> &[Binding] {
         &self.bindings
+    }
+
+    /// The action called `name` in the first of `scopes` that has it (the `:` command).
+    pub fn named(&self, scopes: &[Scope], name: &str) -> Option<Action> {
+        scopes.iter().find_map(|scope| {
+            self.bindings
+                .iter()
+                .find(|b| b.scope == *scope && b.action.name() == name)
+                .map(|b| b.action)
+        })
+    }
+
+    /// The names of the actions in `scopes`, most specific first.
+    pub fn names(&self, scopes: &[Scope]) -> Vec<String> {
+        scopes
+            .iter()
+            .flat_map(|scope| self.bindings.iter().filter(move |b| b.scope == *scope))
+            .map(|b| b.action.name())
+            .collect()
     }
 
     /// The action `event` triggers in the first of `scopes` that binds it.

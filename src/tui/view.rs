@@ -177,6 +177,7 @@ fn render_hints(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             InputKind::Search => "search (name, email, phone, id): ",
             InputKind::Note => "note for the next decision: ",
             InputKind::TriageNote => "triage note: ",
+            InputKind::Command => ":",
         };
         let line = Line::from(vec![
             Span::styled(prompt, theme.header),

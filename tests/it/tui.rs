@@ -808,3 +808,41 @@ fn config_keymap_yaml_rebinds_keys_and_a_bad_one_is_refused_before_the_console_o
         "{err}"
     );
 }
+
+#[test]
+fn the_command_line_runs_an_action_by_its_name_where_the_user_is() {
+    let (p, db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Steward, 100, 30);
+    let first = c.app.review.items[0].candidate_id;
+    c.press(KeyCode::Char(':')).unwrap();
+    assert!(c.render().unwrap().contains(':'));
+    c.type_keys("approve").unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    assert!(c.effects.contains(&Effect::Save(WriteRequest::Decide {
+        candidate_ids: vec![first],
+        decision: Decision::Approve,
+        note: None,
+    })));
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM audit_event WHERE action = 'approve' AND actor = 'sam'"
+        ),
+        1
+    );
+
+    c.press(KeyCode::Char(':')).unwrap();
+    c.type_keys("tab_3").unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    assert_eq!(c.app.tab, Tab::Risk);
+
+    c.press(KeyCode::Char(':')).unwrap();
+    c.type_keys("approve").unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    let screen = c.render().unwrap();
+    assert!(
+        screen.contains("No command 'approve' here"),
+        "approve is a Review action:\n{screen}"
+    );
+    assert_eq!(c.app.mode, Mode::Normal);
+}
