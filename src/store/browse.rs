@@ -197,10 +197,10 @@ impl Count {
         }
     }
 
-    /// One fewer (a pair decided); a capped count stays what it was.
-    pub fn minus_one(self) -> Count {
+    /// `taken` fewer (pairs decided); a capped count stays what it was.
+    pub fn minus(self, taken: i64) -> Count {
         match self {
-            Count::Exact(n) => Count::Exact((n - 1).max(0)),
+            Count::Exact(n) => Count::Exact((n - taken).max(0)),
             at_least => at_least,
         }
     }

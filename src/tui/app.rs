@@ -1225,8 +1225,7 @@ impl App {
             self.review.marked.insert(id);
         }
         // On to the next pair, as a decision moves on.
-        self.review.selected =
-            (self.review.selected + 1).min(self.review.items.len().saturating_sub(1));
+        step(&mut self.review.selected, 1, self.review.items.len());
         vec![]
     }
 
@@ -1262,9 +1261,7 @@ impl App {
         let r = &mut self.review;
         match decision {
             // A skipped pair stays in the queue; move past it.
-            Decision::Skip => {
-                r.selected = (r.selected + 1).min(r.items.len().saturating_sub(1));
-            }
+            Decision::Skip => step(&mut r.selected, 1, r.items.len()),
             // Shown at once: the pairs leave the queue, the next one moves up.
             Decision::Approve | Decision::Reject => {
                 let before = r.items.len();
@@ -1277,9 +1274,8 @@ impl App {
                     .selected
                     .saturating_sub(above)
                     .min(r.items.len().saturating_sub(1));
-                for _ in 0..before - r.items.len() {
-                    r.pending = r.pending.map(Count::minus_one);
-                }
+                let removed = (before - r.items.len()) as i64;
+                r.pending = r.pending.map(|p| p.minus(removed));
                 r.marked.clear();
             }
         }

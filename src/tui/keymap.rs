@@ -695,11 +695,7 @@ impl Keymap {
                     .iter_mut()
                     .find(|b| b.scope == scope && b.action.name() == action_name)
                 else {
-                    let names: Vec<String> = BINDINGS
-                        .iter()
-                        .filter(|b| b.scope == scope)
-                        .map(|b| b.action.name())
-                        .collect();
+                    let names = keymap.names(&[scope]);
                     return fail(
                         line,
                         &key,
