@@ -314,7 +314,6 @@ pub fn pane_block<'a>(title: impl Into<Line<'a>>, theme: &Theme, focused: bool) 
         .title(title)
 }
 
-/// A centered, muted line for "loading…" and empty states.
 /// How many rows `paragraph` fills at `width`, up to `most`: rendered into a scratch buffer,
 /// so the count is the one the screen will show, wrapping and all.
 pub fn rendered_rows(paragraph: &Paragraph, width: u16, most: u16) -> u16 {
@@ -329,6 +328,7 @@ pub fn rendered_rows(paragraph: &Paragraph, width: u16, most: u16) -> u16 {
         .map_or(0, |y| y + 1)
 }
 
+/// A centered, muted line for "loading…" and empty states.
 pub fn placeholder(text: &str, theme: &Theme, area: Rect, frame: &mut Frame) {
     let y = area.y + area.height / 2;
     let line = Rect::new(area.x, y, area.width, 1).intersection(area);
