@@ -194,35 +194,33 @@ mod tests {
         assert_eq!(c.tier(1.0), Tier::Critical);
     }
 
+    fn refused(file: &str, text: &str) -> String {
+        ScoringConfig::parse(Path::new(file), text)
+            .unwrap_err()
+            .to_string()
+    }
+
     #[test]
     fn a_bad_config_is_refused_with_file_line_and_key() {
         let text = default_text().replace("high: 0.15", "high: 0.05");
-        let err = ScoringConfig::parse(Path::new("config/scoring.yaml"), &text)
-            .unwrap_err()
-            .to_string();
+        let err = refused("config/scoring.yaml", &text);
         assert!(err.contains("config/scoring.yaml"), "{err}");
         assert!(err.contains("tiers"), "{err}");
         assert!(err.contains(":16:"), "{err}");
 
         let text = default_text().replace("max_depth: 3", "max_depth: 40");
-        let err = ScoringConfig::parse(Path::new("s.yaml"), &text)
-            .unwrap_err()
-            .to_string();
+        let err = refused("s.yaml", &text);
         assert!(
             err.contains("booster.max_depth") && err.contains(":25:"),
             "{err}"
         );
 
         let text = default_text().replace("horizon_days: 90", "horizon_dayz: 90");
-        let err = ScoringConfig::parse(Path::new("s.yaml"), &text)
-            .unwrap_err()
-            .to_string();
+        let err = refused("s.yaml", &text);
         assert!(err.contains(":6:") && err.contains("horizon_dayz"), "{err}");
 
         let text = default_text().replace("training_snapshots: 3", "training_snapshots: 0");
-        let err = ScoringConfig::parse(Path::new("s.yaml"), &text)
-            .unwrap_err()
-            .to_string();
+        let err = refused("s.yaml", &text);
         assert!(
             err.contains("training_snapshots") && err.contains(":38:"),
             "{err}"
