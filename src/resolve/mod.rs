@@ -405,7 +405,7 @@ fn candidate_rows<'c>(
                     _ => "review",
                 },
                 rule: c.scored.rule,
-                contributions: serde_json::to_string(&c.scored.contributions)?,
+                contributions: compare::encode_contributions(&c.scored.contributions)?,
                 stake_cents: cents_a + cents_b,
                 sustainer: sustainer_a || sustainer_b,
             })

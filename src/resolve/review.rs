@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use super::compare::Contribution;
+use super::compare::{Contribution, decode_contributions};
 use super::settings::ResolutionConfig;
 use crate::error::{Error, Result};
 use crate::store::Db;
@@ -117,7 +117,7 @@ pub fn queue(
                 score,
                 stake_cents: stake,
                 sustainer,
-                contributions: serde_json::from_str(&contributions)?,
+                contributions: decode_contributions(&contributions)?,
                 a: record_view(conn, a)?,
                 b: record_view(conn, b)?,
             })

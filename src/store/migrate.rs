@@ -21,6 +21,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         11,
         include_str!("../../sql/sqlite/0011_review_queue_indexes.sql"),
     ),
+    (
+        12,
+        include_str!("../../sql/sqlite/0012_compact_contributions.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {
@@ -87,5 +91,35 @@ mod tests {
             )
             .unwrap();
         assert_eq!(columns, 0);
+    }
+
+    #[test]
+    fn candidate_contributions_become_triples_in_their_order() {
+        let conn = Connection::open_in_memory().unwrap();
+        apply_up_to(&conn, 11).unwrap();
+        conn.execute_batch(
+            r#"PRAGMA foreign_keys = OFF;
+             INSERT INTO match_candidate (id, record_a, record_b, score, band, rule, contributions) VALUES
+                 (1, 1, 2, 0.8, 'review', 'weighted',
+                  '[{"field":"last_name","similarity":1.0,"contribution":0.5},{"field":"email","similarity":0.25,"contribution":0.3}]'),
+                 (2, 3, 4, 0.0, 'review', 'weighted', '[]');"#,
+        )
+        .unwrap();
+        apply(&conn).unwrap();
+        let stored = |id: i64| -> String {
+            conn.query_row(
+                "SELECT contributions FROM match_candidate WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        let parts = crate::resolve::compare::decode_contributions(&stored(1)).unwrap();
+        let read: Vec<(&str, f64, f64)> = parts
+            .iter()
+            .map(|c| (&*c.field, c.similarity, c.contribution))
+            .collect();
+        assert_eq!(read, [("last_name", 1.0, 0.5), ("email", 0.25, 0.3)]);
+        assert_eq!(stored(2), "[]");
     }
 }

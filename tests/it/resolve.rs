@@ -60,11 +60,8 @@ fn every_record_belongs_to_exactly_one_golden_record_and_ids_are_stable_across_r
         .unwrap()
     {
         let (score, json) = row.unwrap();
-        let parts: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
-        let sum: f64 = parts
-            .iter()
-            .map(|p| p["contribution"].as_f64().unwrap())
-            .sum();
+        let parts = cpm::resolve::compare::decode_contributions(&json).unwrap();
+        let sum: f64 = parts.iter().map(|p| p.contribution).sum();
         assert!((sum - score).abs() < 1e-6, "{sum} != {score}");
     }
 }
