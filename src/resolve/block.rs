@@ -55,6 +55,11 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
             r.n.last.as_deref()?.get(..1)?,
         ]),
         "address_zip" => parts(&[r.n.address.as_deref()?, z?]),
+        // The same date of birth in a ZIP: finds a person whose names and street were
+        // both mistyped or changed (a married name and a building name). Small blocks:
+        // a few people per birth date in a ZIP.
+        "birth_zip" => parts(&[r.dob.as_deref()?, z?]),
+        "first_birth" => parts(&[r.n.first_canon.as_deref()?, r.dob.as_deref()?]),
         // Both names in alphabetical order: finds first and last entered the wrong way round.
         "names_zip" => {
             let first = r.n.first.as_deref()?.split(' ').next()?;
@@ -169,5 +174,26 @@ mod tests {
         ];
         let b = block(&records, &["first_zip_initial".into()], 10);
         assert_eq!(b.pairs, vec![(0, 1)]);
+    }
+
+    #[test]
+    fn a_birth_date_finds_a_person_whose_names_or_zip_changed() {
+        let born = |last: &str, zip: &str, first: &str, dob: &str| {
+            let mut r = rec(last, zip, "");
+            r.n.first_canon = Some(first.into());
+            r.dob = Some(dob.into());
+            r
+        };
+        let records = vec![
+            born("mccarthy", "4670", "lydia", "1975-12-20"),
+            born("doosey", "4670", "lydia", "1975-12-20"), // a married name, same ZIP
+            born("mccarthy", "4607", "lydia", "1975-12-20"), // a mistyped ZIP
+            born("mccarthy", "4670", "lydia", "1975-12-21"), // a sister next door
+            rec("mccarthy", "4670", ""),                   // no birth date: no key
+        ];
+        let b = block(&records, &["birth_zip".into()], 10);
+        assert_eq!(b.pairs, vec![(0, 1)]);
+        let b = block(&records, &["first_birth".into()], 10);
+        assert_eq!(b.pairs, vec![(0, 1), (0, 2), (1, 2)]);
     }
 }
