@@ -285,6 +285,8 @@ pub struct ReviewPane {
     /// Pairs marked for one decision on them all (candidate ids): `a` or `r` then decides
     /// every marked pair still in the queue.
     pub marked: std::collections::BTreeSet<i64>,
+    /// The pair marked last, where `V` marks a range from.
+    pub mark_anchor: Option<i64>,
     pub offset: std::cell::Cell<usize>,
     /// Where the queue table was last drawn (for mouse clicks).
     pub area: std::cell::Cell<ratatui::layout::Rect>,
@@ -558,10 +560,14 @@ impl App {
     /// The key scopes in effect, most specific first.
     pub fn scopes(&self) -> Vec<Scope> {
         match &self.mode {
-            Mode::Input { .. } => return vec![Scope::Input],
-            Mode::Confirm(_) => return vec![Scope::Confirm],
-            Mode::Help | Mode::Normal => {}
+            Mode::Input { .. } => vec![Scope::Input],
+            Mode::Confirm(_) => vec![Scope::Confirm],
+            Mode::Help | Mode::Normal => self.pane_scopes(),
         }
+    }
+
+    /// The scopes of the pane in view, whatever is being typed over it.
+    fn pane_scopes(&self) -> Vec<Scope> {
         let pane = match self.tab {
             Tab::Review => Some(Scope::Review),
             Tab::Constituents if self.constituents.detail.is_some() => Some(Scope::Detail),
@@ -663,6 +669,11 @@ impl App {
             Mode::Input { kind, mut text } => match self.keymap.lookup(&[Scope::Input], &key) {
                 Some(Action::Submit) => self.submit_input(kind, text),
                 Some(Action::Cancel) => self.cancel_input(kind),
+                Some(Action::Complete) if kind == InputKind::Command => {
+                    self.complete_command(&mut text);
+                    self.mode = Mode::Input { kind, text };
+                    vec![]
+                }
                 _ => {
                     match key.code {
                         KeyCode::Char(c) => text.push(c),
@@ -811,6 +822,9 @@ impl App {
             Action::Skip => self.decide(Decision::Skip),
             Action::Undo => self.undo(),
             Action::Mark => self.toggle_mark(),
+            Action::MarkRange => self.mark_range(),
+            Action::NextRecord => self.open_neighbour(1),
+            Action::PrevRecord => self.open_neighbour(-1),
             Action::Note => {
                 if self.refuse_merge_change("write review notes") {
                     return vec![];
@@ -909,7 +923,9 @@ impl App {
                 }
                 vec![Effect::ExportRisk]
             }
-            Action::Submit | Action::Cancel | Action::Yes | Action::No => vec![],
+            Action::Submit | Action::Complete | Action::Cancel | Action::Yes | Action::No => {
+                vec![]
+            }
         }
     }
 
@@ -1025,6 +1041,25 @@ impl App {
         vec![Effect::LoadDetail(id)]
     }
 
+    /// From a golden record, the next (or previous) one of the list it was opened from —
+    /// the search's results when searching — without going back to the list.
+    fn open_neighbour(&mut self, delta: isize) -> Effects {
+        let before = self.constituents.list.selected;
+        let need = self.constituents.list.move_by(delta);
+        let mut effects = self.load_more(need);
+        if self.constituents.list.selected == before {
+            let message = match (self.constituents.list.loading, delta > 0) {
+                (true, _) => "Loading more of the list…",
+                (false, true) => "This is the last record in the list",
+                (false, false) => "This is the first record in the list",
+            };
+            self.flash(Level::Info, message);
+        } else {
+            effects.extend(self.open_detail());
+        }
+        effects
+    }
+
     fn back(&mut self) -> Effects {
         if self.constituents.detail.take().is_some() {
             return vec![];
@@ -1095,7 +1130,10 @@ impl App {
                 let status = row.triage.clone().unwrap_or_else(|| "new".into());
                 self.triage(status, (!note.is_empty()).then_some(note))
             }
-            InputKind::Command => self.run_command(text.trim()),
+            InputKind::Command => {
+                self.flash = None; // the completion's choices, if shown
+                self.run_command(text.trim())
+            }
             InputKind::Note => {
                 let note = text.trim().to_string();
                 self.review.note = (!note.is_empty()).then_some(note);
@@ -1122,7 +1160,11 @@ impl App {
                     Effect::LoadCount,
                 ]
             }
-            InputKind::Note | InputKind::TriageNote | InputKind::Command => vec![],
+            InputKind::Command => {
+                self.flash = None;
+                vec![]
+            }
+            InputKind::Note | InputKind::TriageNote => vec![],
         }
     }
 
@@ -1135,7 +1177,7 @@ impl App {
         match self.keymap.named(&scopes, name) {
             // A command line cannot open another one.
             Some(Action::Command) | None => {
-                let names = self.keymap.names(&scopes).join(", ");
+                let names = self.keymap.command_names(&scopes).join(", ");
                 self.flash(
                     Level::Warn,
                     format!("No command '{name}' here; this pane has: {names}"),
@@ -1143,6 +1185,25 @@ impl App {
                 vec![]
             }
             Some(action) => self.act(action),
+        }
+    }
+
+    /// Tab on the `:` line: the name typed so far completed as far as the pane's action
+    /// names agree, and the choices shown when several remain.
+    fn complete_command(&mut self, text: &mut String) {
+        let names = self.keymap.command_names(&self.pane_scopes());
+        let (completed, matching) = keymap::complete(text.trim(), &names);
+        match matching.as_slice() {
+            [] => self.flash(
+                Level::Warn,
+                format!("No command here starts with '{}'", text.trim()),
+            ),
+            [_] => *text = completed,
+            several => {
+                let choices = several.join(" ");
+                *text = completed;
+                self.flash(Level::Info, choices);
+            }
         }
     }
 
@@ -1223,9 +1284,36 @@ impl App {
         let id = item.candidate_id;
         if !self.review.marked.remove(&id) {
             self.review.marked.insert(id);
+            self.review.mark_anchor = Some(id);
         }
         // On to the next pair, as a decision moves on.
         step(&mut self.review.selected, 1, self.review.items.len());
+        vec![]
+    }
+
+    /// Mark every pair from the last one marked to the selected one, both included (the
+    /// selected one alone when nothing marked is in view).
+    fn mark_range(&mut self) -> Effects {
+        if self.refuse_merge_change("decide review pairs") {
+            return vec![];
+        }
+        let r = &mut self.review;
+        let Some(here) = r.selected_item().map(|_| r.selected) else {
+            return vec![];
+        };
+        let from = r
+            .mark_anchor
+            .and_then(|id| r.items.iter().position(|i| i.candidate_id == id))
+            .unwrap_or(here);
+        let (low, high) = (from.min(here), from.max(here));
+        r.marked
+            .extend(r.items[low..=high].iter().map(|i| i.candidate_id));
+        r.mark_anchor = Some(r.items[here].candidate_id);
+        let marked = r.marked.len();
+        self.flash(
+            Level::Info,
+            format!("{marked} marked: a approves, r rejects them all"),
+        );
         vec![]
     }
 

@@ -73,7 +73,7 @@ impl Scope {
             Scope::Quality => "Quality",
             Scope::Metrics => "Metrics",
             Scope::Jobs => "Jobs",
-            Scope::Input => "Typing (search, note)",
+            Scope::Input => "Typing (search, note, command)",
             Scope::Confirm => "Confirmation",
         }
     }
@@ -108,6 +108,9 @@ pub enum Action {
     Undo,
     Note,
     Mark,
+    MarkRange,
+    NextRecord,
+    PrevRecord,
     CopyId,
     Unmerge,
     StartResolve,
@@ -122,6 +125,7 @@ pub enum Action {
     TriageNote,
     Export,
     Submit,
+    Complete,
     Cancel,
     Yes,
     No,
@@ -330,6 +334,13 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(
         S::Review,
+        &[k('V')],
+        A::MarkRange,
+        "mark range: every pair from the last one marked to this one",
+        false,
+    ),
+    b(
+        S::Review,
         &[k('u')],
         A::Undo,
         "undo: your last decision",
@@ -383,6 +394,20 @@ pub const BINDINGS: &[Binding] = &[
         A::Back,
         "back: to the list",
         true,
+    ),
+    b(
+        S::Detail,
+        &[k('n')],
+        A::NextRecord,
+        "next: the golden record below it in the list (or the search's next match)",
+        true,
+    ),
+    b(
+        S::Detail,
+        &[k('N')],
+        A::PrevRecord,
+        "previous: the golden record above it in the list",
+        false,
     ),
     b(
         S::Detail,
@@ -504,6 +529,13 @@ pub const BINDINGS: &[Binding] = &[
         true,
     ),
     b(S::Input, &[code(KeyCode::Enter)], A::Submit, "accept", true),
+    b(
+        S::Input,
+        &[code(KeyCode::Tab)],
+        A::Complete,
+        "complete: an action's name on the `:` line",
+        false,
+    ),
     b(
         S::Input,
         &[code(KeyCode::Esc)],
@@ -796,6 +828,18 @@ impl Keymap {
             .collect()
     }
 
+    /// The names the `:` line can run in `scopes`, each once, most specific first (not
+    /// `command` itself: a command line cannot open another).
+    pub fn command_names(&self, scopes: &[Scope]) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for name in self.names(scopes) {
+            if name != Action::Command.name() && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
     /// The action `event` triggers in the first of `scopes` that binds it.
     pub fn lookup(&self, scopes: &[Scope], event: &KeyEvent) -> Option<Action> {
         scopes.iter().find_map(|scope| {
@@ -819,6 +863,39 @@ impl Keymap {
             .map(|b| (b.keys[0].name(), short(b.help)))
             .collect()
     }
+
+    /// The keys shown beside a line being typed: accept and cancel, and completion on the
+    /// `:` line only.
+    pub fn input_hints(&self, command_line: bool) -> Vec<(String, &'static str)> {
+        self.bindings
+            .iter()
+            .filter(|b| b.scope == Scope::Input)
+            .filter(|b| b.hint || (command_line && b.action == Action::Complete))
+            .map(|b| (b.keys[0].name(), short(b.help)))
+            .collect()
+    }
+}
+
+/// What Tab makes of a partly typed action name: the longest start shared by the names
+/// that begin with it (the whole name when only one does), and those names.
+pub fn complete<'a>(typed: &str, names: &'a [String]) -> (String, Vec<&'a str>) {
+    let matching: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|name| name.starts_with(typed))
+        .collect();
+    let Some(first) = matching.first() else {
+        return (typed.to_string(), matching);
+    };
+    let shared = matching.iter().fold(first.len(), |shared, name| {
+        first
+            .bytes()
+            .zip(name.bytes())
+            .take(shared)
+            .take_while(|(a, b)| a == b)
+            .count()
+    });
+    (first[..shared].to_string(), matching)
 }
 
 /// The help text up to its first colon or parenthesis: "approve: merge…" → "approve".
@@ -848,6 +925,36 @@ pub fn markdown_table() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn completion_goes_as_far_as_the_names_agree() {
+        let names: Vec<String> = ["approve", "tab_1", "tab_2", "top"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(complete("ap", &names), ("approve".into(), vec!["approve"]));
+        assert_eq!(
+            complete("ta", &names),
+            ("tab_".into(), vec!["tab_1", "tab_2"])
+        );
+        assert_eq!(
+            complete("t", &names),
+            ("t".into(), vec!["tab_1", "tab_2", "top"])
+        );
+        assert_eq!(complete("x", &names), ("x".into(), vec![]));
+        assert_eq!(complete("", &names).1.len(), 4);
+    }
+
+    #[test]
+    fn the_command_line_offers_each_action_once_and_not_itself() {
+        let keymap = Keymap::default();
+        let names = keymap.command_names(&[Scope::Detail, Scope::Lists, Scope::Global]);
+        assert!(!names.contains(&"command".to_string()));
+        assert!(names.contains(&"next_record".to_string()));
+        assert!(names.contains(&"tab_6".to_string()));
+        // Two places that both sort: the name is offered once.
+        let names = keymap.command_names(&[Scope::Review, Scope::Constituents]);
+        assert_eq!(names.iter().filter(|n| *n == "cycle_sort").count(), 1);
+    }
 
     fn press(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, mods)

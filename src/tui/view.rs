@@ -179,11 +179,17 @@ fn render_hints(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             InputKind::TriageNote => "triage note: ",
             InputKind::Command => ":",
         };
+        let keys: Vec<String> = app
+            .keymap
+            .input_hints(*kind == InputKind::Command)
+            .into_iter()
+            .map(|(key, what)| format!("{key} {what}"))
+            .collect();
         let line = Line::from(vec![
             Span::styled(prompt, theme.header),
             Span::raw(text.clone()),
             Span::styled("▏", theme.base),
-            Span::styled("   Enter accept · Esc cancel", theme.muted),
+            Span::styled(format!("   {}", keys.join(" · ")), theme.muted),
         ]);
         frame.render_widget(Paragraph::new(line), area);
         return;

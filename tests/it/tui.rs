@@ -2,7 +2,9 @@
 //! the state, the effects, what is saved, and what the screen shows (insta snapshots).
 
 use cpm::store::browse::{Count, PageAt, SortBy, constituent_page};
-use cpm::tui::app::{AppOptions, Confirm, Decision, Effect, Mode, Role, Tab, WriteRequest};
+use cpm::tui::app::{
+    AppOptions, Confirm, Decision, Effect, InputKind, Mode, Role, Tab, WriteRequest,
+};
 use cpm::tui::headless::Headless;
 use ratatui::crossterm::event::KeyCode;
 
@@ -845,4 +847,152 @@ fn the_command_line_runs_an_action_by_its_name_where_the_user_is() {
         "approve is a Review action:\n{screen}"
     );
     assert_eq!(c.app.mode, Mode::Normal);
+}
+
+#[test]
+fn v_marks_every_pair_from_the_last_one_marked_to_the_selected_one() {
+    let (p, _db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Steward, 100, 30);
+    assert!(
+        c.app.review.items.len() >= 5,
+        "the fixture has pairs to mark: {}",
+        c.app.review.items.len()
+    );
+    let ids: Vec<i64> = c.app.review.items.iter().map(|i| i.candidate_id).collect();
+    let marked = |c: &Headless| -> Vec<i64> {
+        ids.iter()
+            .copied()
+            .filter(|id| c.app.review.marked.contains(id))
+            .collect()
+    };
+    // Nothing marked yet: V marks the selected pair alone.
+    c.press(KeyCode::Char('j')).unwrap();
+    c.press(KeyCode::Char('V')).unwrap();
+    assert_eq!(marked(&c), [ids[1]]);
+    // Space marks the third pair; V at the first marks the three from there to here.
+    c.press(KeyCode::Char('j')).unwrap();
+    c.press(KeyCode::Char(' ')).unwrap(); // marks ids[2], moves to ids[3]
+    c.press(KeyCode::Char('g')).unwrap();
+    c.press(KeyCode::Char('V')).unwrap();
+    assert_eq!(marked(&c), ids[..3]);
+    assert!(c.render().unwrap().contains("3 marked"));
+    // The next range starts where that one ended.
+    for _ in 0..4 {
+        c.press(KeyCode::Char('j')).unwrap();
+    }
+    c.press(KeyCode::Char('V')).unwrap();
+    assert_eq!(marked(&c), ids[..5]);
+    c.press(KeyCode::Char('a')).unwrap();
+    assert!(c.effects.contains(&Effect::Save(WriteRequest::Decide {
+        candidate_ids: ids[..5].to_vec(),
+        decision: Decision::Approve,
+        note: None,
+    })));
+
+    // A role that cannot decide pairs cannot mark them either.
+    let mut viewer = console(&p, Role::Membership, 100, 30);
+    viewer.press(KeyCode::Char('V')).unwrap();
+    assert!(viewer.app.review.marked.is_empty());
+}
+
+#[test]
+fn n_and_shift_n_open_the_next_and_previous_search_result_from_a_golden_record() {
+    let (p, db) = resolved_store(PEOPLE);
+    let surname: String = db
+        .conn
+        .query_row(
+            "SELECT last_name FROM constituent WHERE retired_at IS NULL AND last_name IS NOT NULL
+             GROUP BY last_name HAVING count(*) >= 3 ORDER BY count(*) DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let mut c = console(&p, Role::Admin, 100, 30);
+    c.press(KeyCode::Char('2')).unwrap();
+    c.press(KeyCode::Char('/')).unwrap();
+    c.type_keys(&surname).unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    let results: Vec<i64> = c.app.constituents.list.rows.iter().map(|r| r.id).collect();
+    assert!(results.len() >= 3, "{surname}: {results:?}");
+    let open = |c: &Headless| c.app.constituents.detail.as_ref().map(|d| d.id);
+
+    c.press(KeyCode::Enter).unwrap();
+    assert_eq!(open(&c), Some(results[0]));
+    c.press(KeyCode::Char('n')).unwrap();
+    assert_eq!(open(&c), Some(results[1]));
+    assert_eq!(shown_detail(&c).id, results[1], "the new record is loaded");
+    c.press(KeyCode::Char('n')).unwrap();
+    assert_eq!(open(&c), Some(results[2]));
+    c.press(KeyCode::Char('N')).unwrap();
+    assert_eq!(open(&c), Some(results[1]));
+    c.press(KeyCode::Char('N')).unwrap();
+    c.press(KeyCode::Char('N')).unwrap();
+    assert_eq!(open(&c), Some(results[0]), "no further than the first");
+    assert!(c.render().unwrap().contains("the first record in the list"));
+    // Back goes to the list, where the cursor now is on the record last shown.
+    c.press(KeyCode::Esc).unwrap();
+    assert_eq!(c.app.constituents.detail.as_ref().map(|d| d.id), None);
+    assert_eq!(c.app.constituents.search.as_deref(), Some(surname.as_str()));
+    assert_eq!(
+        c.app.constituents.list.selected_row().map(|r| r.id),
+        Some(results[0])
+    );
+}
+
+#[test]
+fn tab_completes_a_command_name_and_lists_the_choices_when_several_remain() {
+    let (p, _db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Steward, 120, 30);
+    let typing = |c: &Headless| match &c.app.mode {
+        Mode::Input {
+            kind: InputKind::Command,
+            text,
+        } => Some(text.clone()),
+        _ => None,
+    };
+    c.press(KeyCode::Char(':')).unwrap();
+    assert!(c.render().unwrap().contains("Tab complete"));
+    c.type_keys("appr").unwrap();
+    c.press(KeyCode::Tab).unwrap();
+    assert_eq!(typing(&c).as_deref(), Some("approve"));
+    c.press(KeyCode::Esc).unwrap();
+
+    c.press(KeyCode::Char(':')).unwrap();
+    c.type_keys("ta").unwrap();
+    c.press(KeyCode::Tab).unwrap();
+    assert_eq!(
+        typing(&c).as_deref(),
+        Some("tab_"),
+        "as far as the names agree"
+    );
+    let screen = c.render().unwrap();
+    assert!(
+        screen.contains("tab_1 tab_2"),
+        "the choices are shown:\n{screen}"
+    );
+    c.type_keys("2").unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    assert_eq!(c.app.tab, Tab::Constituents);
+    assert!(
+        !c.render().unwrap().contains("tab_1 tab_2"),
+        "the choices go with the command line"
+    );
+
+    c.press(KeyCode::Char(':')).unwrap();
+    c.type_keys("zz").unwrap();
+    c.press(KeyCode::Tab).unwrap();
+    assert_eq!(typing(&c).as_deref(), Some("zz"));
+    assert!(
+        c.render()
+            .unwrap()
+            .contains("No command here starts with 'zz'")
+    );
+
+    // A search is typed text, not a command: Tab adds nothing to it.
+    c.press(KeyCode::Esc).unwrap();
+    c.press(KeyCode::Char('/')).unwrap();
+    c.type_keys("ab").unwrap();
+    c.press(KeyCode::Tab).unwrap();
+    assert!(matches!(&c.app.mode, Mode::Input { kind: InputKind::Search, text } if text == "ab"));
+    assert!(!c.render().unwrap().contains("Tab complete"));
 }
