@@ -57,9 +57,11 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         "address_zip" => parts(&[r.n.address.as_deref()?, z?]),
         // The same date of birth in a ZIP: finds a person whose names and street were
         // both mistyped or changed (a married name and a building name). Small blocks:
-        // a few people per birth date in a ZIP.
+        // a few people per birth date in a ZIP, a few dozen per birth date and initial.
         "birth_zip" => parts(&[r.dob.as_deref()?, z?]),
-        "first_birth" => parts(&[r.n.first_canon.as_deref()?, r.dob.as_deref()?]),
+        // The canonical first name's initial (Bob is Robert's r) and the date of birth,
+        // anywhere: a typo past the first letter, a new surname, street and ZIP.
+        "initial_birth" => parts(&[r.n.first_canon.as_deref()?.get(..1)?, r.dob.as_deref()?]),
         // Both names in alphabetical order: finds first and last entered the wrong way round.
         "names_zip" => {
             let first = r.n.first.as_deref()?.split(' ').next()?;
@@ -190,10 +192,15 @@ mod tests {
             born("mccarthy", "4607", "lydia", "1975-12-20"), // a mistyped ZIP
             born("mccarthy", "4670", "lydia", "1975-12-21"), // a sister next door
             rec("mccarthy", "4670", ""),                   // no birth date: no key
+            born("doosey", "4680", "lidia", "1975-12-20"), // moved, first name mistyped
+            born("mccarthy", "4607", "mary", "1975-12-20"), // born the same day elsewhere
         ];
         let b = block(&records, &["birth_zip".into()], 10);
-        assert_eq!(b.pairs, vec![(0, 1)]);
-        let b = block(&records, &["first_birth".into()], 10);
-        assert_eq!(b.pairs, vec![(0, 1), (0, 2), (1, 2)]);
+        assert_eq!(b.pairs, vec![(0, 1), (2, 6)]);
+        let b = block(&records, &["initial_birth".into()], 10);
+        assert_eq!(
+            b.pairs,
+            vec![(0, 1), (0, 2), (0, 5), (1, 2), (1, 5), (2, 5)]
+        );
     }
 }

@@ -29,7 +29,7 @@ pub const BLOCK_KEYS: &[&str] = &[
     "first_zip_initial",
     "first_last_birth_year",
     "birth_zip",
-    "first_birth",
+    "initial_birth",
 ];
 pub const RULES: &[&str] = &["most_recent", "most_frequent", "source_priority", "longest"];
 pub const GOLDEN_FIELDS: &[&str] = &[
