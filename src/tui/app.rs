@@ -1282,9 +1282,13 @@ impl App {
             return vec![];
         };
         let id = item.candidate_id;
-        if !self.review.marked.remove(&id) {
-            self.review.marked.insert(id);
-            self.review.mark_anchor = Some(id);
+        let r = &mut self.review;
+        if r.marked.remove(&id) {
+            // A range no longer starts from a pair that is not marked.
+            r.mark_anchor = r.mark_anchor.filter(|anchor| *anchor != id);
+        } else {
+            r.marked.insert(id);
+            r.mark_anchor = Some(id);
         }
         // On to the next pair, as a decision moves on.
         step(&mut self.review.selected, 1, self.review.items.len());
@@ -1298,9 +1302,10 @@ impl App {
             return vec![];
         }
         let r = &mut self.review;
-        let Some(here) = r.selected_item().map(|_| r.selected) else {
+        if r.selected_item().is_none() {
             return vec![];
-        };
+        }
+        let here = r.selected;
         let from = r
             .mark_anchor
             .and_then(|id| r.items.iter().position(|i| i.candidate_id == id))
@@ -1309,11 +1314,6 @@ impl App {
         r.marked
             .extend(r.items[low..=high].iter().map(|i| i.candidate_id));
         r.mark_anchor = Some(r.items[here].candidate_id);
-        let marked = r.marked.len();
-        self.flash(
-            Level::Info,
-            format!("{marked} marked: a approves, r rejects them all"),
-        );
         vec![]
     }
 

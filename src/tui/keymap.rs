@@ -860,7 +860,7 @@ impl Keymap {
                     .iter()
                     .filter(move |b| b.scope == *scope && b.hint)
             })
-            .map(|b| (b.keys[0].name(), short(b.help)))
+            .map(Binding::hint)
             .collect()
     }
 
@@ -871,7 +871,7 @@ impl Keymap {
             .iter()
             .filter(|b| b.scope == Scope::Input)
             .filter(|b| b.hint || (command_line && b.action == Action::Complete))
-            .map(|b| (b.keys[0].name(), short(b.help)))
+            .map(Binding::hint)
             .collect()
     }
 }
@@ -896,6 +896,13 @@ pub fn complete<'a>(typed: &str, names: &'a [String]) -> (String, Vec<&'a str>) 
             .count()
     });
     (first[..shared].to_string(), matching)
+}
+
+impl Binding {
+    /// As the hint bar shows it: its first key and the help text's first words.
+    fn hint(&self) -> (String, &'static str) {
+        (self.keys[0].name(), short(self.help))
+    }
 }
 
 /// The help text up to its first colon or parenthesis: "approve: merge…" → "approve".
