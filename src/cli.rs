@@ -399,7 +399,14 @@ fn cmd_generate(g: &Global, options: &GenerateOptions) -> Result<()> {
 }
 
 fn open_db(g: &Global) -> Result<Db> {
-    Db::open(&g.db).with_context(|| format!("opening the store {}", g.db.display()))
+    let context = || format!("opening the store {}", g.db.display());
+    // A migration can rewrite every row of a large table: say why the command waits.
+    if let Some((from, to)) = Db::pending_upgrade(&g.db).with_context(context)?
+        && std::io::stderr().is_terminal()
+    {
+        eprintln!("upgrading the store from schema version {from} to {to} (once)…");
+    }
+    Db::open(&g.db).with_context(context)
 }
 
 fn cmd_ingest(g: &Global, project: &Project, options: IngestOptions) -> Result<()> {

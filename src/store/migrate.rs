@@ -36,7 +36,7 @@ pub fn apply(conn: &Connection) -> Result<()> {
 }
 
 /// Apply the migrations up to `target` (tests start a store at an older version).
-fn apply_up_to(conn: &Connection, target: i64) -> Result<()> {
+pub(super) fn apply_up_to(conn: &Connection, target: i64) -> Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > latest_version() {
         return Err(Error::Invalid(format!(

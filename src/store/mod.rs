@@ -41,6 +41,19 @@ impl Db {
         })
     }
 
+    /// The schema versions an existing store at `path` would be upgraded from and to when
+    /// opened (`None` for a new or current store), so a caller can say so before a long
+    /// migration starts.
+    pub fn pending_upgrade(path: &Path) -> Result<Option<(i64, i64)>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let latest = migrate::latest_version();
+        Ok((version > 0 && version < latest).then_some((version, latest)))
+    }
+
     /// Open an existing store for reading only (`cpm --read-only`): nothing can be written,
     /// not even a migration.
     pub fn open_read_only(path: &Path) -> Result<Db> {
@@ -301,6 +314,18 @@ fn create_private_file(path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_older_store_says_which_upgrade_opening_it_will_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        assert_eq!(Db::pending_upgrade(&path).unwrap(), None, "no store yet");
+        migrate::apply_up_to(&Connection::open(&path).unwrap(), 11).unwrap();
+        let latest = migrate::latest_version();
+        assert_eq!(Db::pending_upgrade(&path).unwrap(), Some((11, latest)));
+        Db::open(&path).unwrap();
+        assert_eq!(Db::pending_upgrade(&path).unwrap(), None, "upgraded");
+    }
 
     #[test]
     fn phone_digits_in_sql_are_resolutions_ten_digits() {
