@@ -106,6 +106,14 @@ fn event_loop(
     // The first frame shows at once, with loading placeholders; then load.
     draw(terminal, app)?;
     if app.store_ready {
+        // Opening runs an older store's migrations, which can take seconds at a million
+        // records: say so on screen while it does.
+        let upgrade = Db::pending_upgrade(&runtime.options.db_path).ok().flatten();
+        if let (Some((from, to)), false) = (upgrade, runtime.options.read_only) {
+            let notice = format!("Upgrading the store from schema version {from} to {to} (once)…");
+            app.flash(app::Level::Info, notice);
+            draw(terminal, app)?;
+        }
         runtime.open_store()?;
     }
     let effects = app.start();
