@@ -15,7 +15,8 @@ use cpm::ingest::{self, IngestOptions, IngestReport};
 use cpm::jobs;
 use cpm::progress::{Progress, Silent};
 use cpm::quality;
-use cpm::resolve::{self, review, settings::ResolutionConfig};
+use cpm::resolve::review::{self, Decision};
+use cpm::resolve::{self, settings::ResolutionConfig};
 use cpm::score::{self, settings::ScoringConfig};
 use cpm::store::Db;
 use cpm::tui::ConsoleOptions;
@@ -229,26 +230,31 @@ enum ReviewAction {
         #[arg(long)]
         by_score: bool,
     },
-    /// Approve a pair: the two golden records merge.
+    /// Approve pairs: each pair's two golden records merge.
     Approve {
-        /// The pair's number, as `cpm review list` shows it.
-        candidate: i64,
-        /// Why: saved with the decision in the audit trail.
+        /// The pairs' numbers, as `cpm review list` shows them; each is decided, saved and
+        /// audited on its own.
+        #[arg(required = true)]
+        candidates: Vec<i64>,
+        /// Why: saved with each decision in the audit trail.
         #[arg(long)]
         note: Option<String>,
     },
-    /// Reject a pair: never merge these two records.
+    /// Reject pairs: never merge each pair's two records.
     Reject {
-        /// The pair's number, as `cpm review list` shows it.
-        candidate: i64,
-        /// Why: saved with the decision in the audit trail.
+        /// The pairs' numbers, as `cpm review list` shows them; each is decided, saved and
+        /// audited on its own.
+        #[arg(required = true)]
+        candidates: Vec<i64>,
+        /// Why: saved with each decision in the audit trail.
         #[arg(long)]
         note: Option<String>,
     },
-    /// Skip a pair for now.
+    /// Skip pairs for now.
     Skip {
-        /// The pair's number, as `cpm review list` shows it.
-        candidate: i64,
+        /// The pairs' numbers, as `cpm review list` shows them.
+        #[arg(required = true)]
+        candidates: Vec<i64>,
     },
     /// Undo your latest decision.
     Undo,
@@ -600,13 +606,15 @@ fn cmd_review(g: &Global, project: &Project, action: ReviewAction) -> Result<()>
             }
             return Ok(());
         }
-        ReviewAction::Approve { candidate, note } => {
-            review::approve(&mut db, &config, candidate, &actor, note.as_deref())?
+        ReviewAction::Approve { candidates, note } => {
+            return decide_each(g, &mut db, &config, Decision::Approve, &candidates, note);
         }
-        ReviewAction::Reject { candidate, note } => {
-            review::reject(&mut db, &config, candidate, &actor, note.as_deref())?
+        ReviewAction::Reject { candidates, note } => {
+            return decide_each(g, &mut db, &config, Decision::Reject, &candidates, note);
         }
-        ReviewAction::Skip { candidate } => review::skip(&mut db, candidate, &actor)?,
+        ReviewAction::Skip { candidates } => {
+            return decide_each(g, &mut db, &config, Decision::Skip, &candidates, None);
+        }
         ReviewAction::Undo => review::undo(&mut db, &config, &actor)?,
         ReviewAction::Unmerge { record, note } => {
             review::unmerge(&mut db, &config, record, &actor, note.as_deref())?
@@ -634,11 +642,60 @@ fn cmd_review(g: &Global, project: &Project, action: ReviewAction) -> Result<()>
     if g.json {
         return print_json(&result);
     }
+    print_decision(&result, &actor);
+    Ok(())
+}
+
+fn print_decision(result: &review::DecisionResult, actor: &str) {
     println!(
         "{} by {actor}: golden record(s) {:?} (audit #{})",
         result.action, result.constituents, result.audit_id
     );
-    Ok(())
+}
+
+/// `cpm review approve|reject|skip N...`: every pair decided on its own; the ones that
+/// could not be are listed with their reasons, and then the command fails.
+fn decide_each(
+    g: &Global,
+    db: &mut Db,
+    config: &ResolutionConfig,
+    decision: Decision,
+    candidates: &[i64],
+    note: Option<String>,
+) -> Result<()> {
+    let actor = g.actor();
+    let outcomes = review::decide_each(db, config, decision, candidates, &actor, note.as_deref());
+    let mut decided = Vec::new();
+    let mut failures = Vec::new();
+    for (candidate, outcome) in outcomes {
+        match outcome {
+            Ok(result) => decided.push(result),
+            // One pair asked for: its own error, as before.
+            Err(e) if candidates.len() == 1 => return Err(e.into()),
+            Err(e) => failures.push(format!("#{candidate}: {e}")),
+        }
+    }
+    if g.json {
+        match decided.as_slice() {
+            [one] if failures.is_empty() => print_json(one)?,
+            _ => print_json(&decided)?,
+        }
+    } else {
+        for result in &decided {
+            print_decision(result, &actor);
+        }
+    }
+    if failures.is_empty() {
+        return Ok(());
+    }
+    Err(cpm::Error::Invalid(format!(
+        "{} {} of {} pairs; not decided: {}",
+        decision.past(),
+        decided.len(),
+        candidates.len(),
+        failures.join("; ")
+    ))
+    .into())
 }
 
 /// `cpm` with no subcommand: build the demo store if missing, then show it.

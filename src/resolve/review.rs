@@ -210,6 +210,48 @@ pub fn reject(
     decide(db, config, candidate_id, actor, note, "reject")
 }
 
+/// What a steward decides about a review pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+    Skip,
+}
+
+impl Decision {
+    pub fn past(self) -> &'static str {
+        match self {
+            Decision::Approve => "Approved",
+            Decision::Reject => "Rejected",
+            Decision::Skip => "Skipped",
+        }
+    }
+}
+
+/// One decision on each of `candidates`, in order, each committed and audited on its own:
+/// a pair that can no longer be decided (a newer run replaced it, another steward decided
+/// it) is reported with its reason and does not stop the others.
+pub fn decide_each(
+    db: &mut Db,
+    config: &ResolutionConfig,
+    decision: Decision,
+    candidates: &[i64],
+    actor: &str,
+    note: Option<&str>,
+) -> Vec<(i64, Result<DecisionResult>)> {
+    candidates
+        .iter()
+        .map(|&candidate| {
+            let result = match decision {
+                Decision::Approve => approve(db, config, candidate, actor, note),
+                Decision::Reject => reject(db, config, candidate, actor, note),
+                Decision::Skip => skip(db, candidate, actor),
+            };
+            (candidate, result)
+        })
+        .collect()
+}
+
 /// Skip: recorded, the pair stays in the queue.
 pub fn skip(db: &mut Db, candidate_id: i64, actor: &str) -> Result<DecisionResult> {
     let (a, b, score) = candidate_pair(&db.conn, candidate_id)?;

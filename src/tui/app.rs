@@ -14,6 +14,7 @@ use super::paged::{Edge, Need, Paged};
 use crate::jobs::{JobEvent, JobKind};
 use crate::metrics::MetricValue;
 use crate::metrics::def::{MetricDef, MetricsFile};
+pub use crate::resolve::review::Decision;
 use crate::resolve::review::{QueueItem, QueueOrder};
 use crate::score::settings::Tier;
 use crate::store::browse::{ConstituentDetail, ConstituentRow, Count, PageAt, SortBy};
@@ -88,23 +89,6 @@ impl Role {
 
     fn may_change_merges(self) -> bool {
         matches!(self, Role::Steward | Role::Admin)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Approve,
-    Reject,
-    Skip,
-}
-
-impl Decision {
-    pub fn past(self) -> &'static str {
-        match self {
-            Decision::Approve => "Approved",
-            Decision::Reject => "Rejected",
-            Decision::Skip => "Skipped",
-        }
     }
 }
 

@@ -28,7 +28,7 @@ use crate::resolve::review;
 use crate::resolve::settings::ResolutionConfig;
 use crate::store::Db;
 use crate::store::browse;
-use app::{App, AppOptions, Decision, Effect, Event, Loaded, Role, WriteRequest};
+use app::{App, AppOptions, Effect, Event, Loaded, Role, WriteRequest};
 use paged::PAGE;
 
 /// How the console was started.
@@ -586,17 +586,11 @@ pub fn write(
             decision,
             note,
         } => {
-            let note = note.as_deref();
             let mut golden_records = Vec::new();
             let mut failures = Vec::new();
-            // Each pair is decided, committed and audited on its own: one that can no
-            // longer be decided (a newer run replaced it) does not stop the others.
-            for &candidate_id in candidate_ids {
-                let result = match decision {
-                    Decision::Approve => review::approve(db, config, candidate_id, actor, note),
-                    Decision::Reject => review::reject(db, config, candidate_id, actor, note),
-                    Decision::Skip => review::skip(db, candidate_id, actor),
-                };
+            let decided =
+                review::decide_each(db, config, *decision, candidate_ids, actor, note.as_deref());
+            for (candidate_id, result) in decided {
                 match result {
                     Ok(result) => golden_records.extend(result.constituents),
                     Err(e) if candidate_ids.len() == 1 => return Err(e),

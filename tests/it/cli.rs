@@ -132,3 +132,52 @@ fn cpm_quality_exits_1_when_a_critical_check_fails_and_suggest_prints_adoptable_
     let out = cpm(&p, &["quality", "suggest", "nope"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn review_decides_several_pairs_each_on_its_own_and_names_the_ones_it_could_not() {
+    let (p, db) = crate::common::resolved_store(400);
+    let queue =
+        cpm::resolve::review::queue(&db.conn, cpm::resolve::review::QueueOrder::Stake, 2, 0)
+            .unwrap();
+    let (first, second) = (queue[0].candidate_id, queue[1].candidate_id);
+    drop(db);
+    let (a, b) = (first.to_string(), second.to_string());
+    let out = cpm(
+        &p,
+        &[
+            "review", "--as", "dana", "approve", &a, "999999", &b, "--json",
+        ],
+    );
+    assert!(!out.status.success(), "one pair could not be decided");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Approved 2 of 3 pairs") && stderr.contains("#999999"),
+        "{stderr}"
+    );
+    let decided: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(decided.as_array().map(Vec::len), Some(2), "{decided}");
+    let db = p.db();
+    let approvals = crate::common::count(
+        &db,
+        "SELECT count(*) FROM audit_event WHERE action = 'approve' AND actor = 'dana'",
+    );
+    assert_eq!(approvals, 2, "each pair audited as its own decision");
+
+    // One pair: its own error, and a single JSON object when it works.
+    let out = cpm(&p, &["review", "approve", "999999"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no match candidate 999999"));
+    let out = cpm(&p, &["review", "--as", "dana", "undo", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cpm(&p, &["review", "--as", "dana", "reject", &b, "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rejected: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rejected["action"], "reject");
+}
