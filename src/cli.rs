@@ -158,10 +158,10 @@ enum Command {
         #[command(subcommand)]
         action: ReviewAction,
     },
-    /// Measure generate + ingest throughput and peak memory.
+    /// Measure speed and peak memory: generate + ingest, resolution, scoring, the console.
     Bench {
-        /// What to measure: the ingest pipeline (default), or the console on the store
-        /// given with --db.
+        /// What to measure: the ingest pipeline (default); or, on the store given with
+        /// --db, resolution, scoring or the console.
         #[arg(value_enum, default_value = "pipeline")]
         target: BenchTarget,
         #[arg(long, default_value_t = 100_000)]
@@ -169,6 +169,9 @@ enum Command {
         /// Where to write the generated files and the benchmark store.
         #[arg(long, default_value = "data/bench")]
         dir: PathBuf,
+        /// How many times to run resolution or scoring (each on a fresh copy of the store).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+        rounds: u64,
     },
 }
 
@@ -218,6 +221,10 @@ enum BenchTarget {
     Pipeline,
     /// Key-to-frame, first-frame and search times of the console on `--db`.
     Tui,
+    /// A first resolution and a re-run on a copy of `--db` (ingested, not yet resolved).
+    Resolve,
+    /// A scoring run on a copy of `--db` (resolved, with saved models).
+    Score,
 }
 
 #[derive(Subcommand, Debug)]
@@ -312,11 +319,22 @@ pub fn run() -> Result<ExitCode> {
             target: BenchTarget::Pipeline,
             people,
             dir,
+            ..
         }) => cmd_bench(&g, people, &project.resolve(&dir)),
         Some(Command::Bench {
             target: BenchTarget::Tui,
             ..
         }) => cmd_bench_tui(&g, &project),
+        Some(Command::Bench {
+            target: BenchTarget::Resolve,
+            rounds,
+            ..
+        }) => cmd_bench_resolve(&g, rounds as usize),
+        Some(Command::Bench {
+            target: BenchTarget::Score,
+            rounds,
+            ..
+        }) => cmd_bench_score(&g, rounds as usize),
         Some(Command::Resolve { eval, eval_only }) => {
             cmd_resolve(&g, &project, eval.as_deref(), eval_only)
         }
@@ -498,7 +516,9 @@ fn cmd_resolve(
         None => None,
     };
     if g.json {
-        return print_json(&serde_json::json!({ "run": summary, "evaluation": evaluation }));
+        return print_json(&serde_json::json!({
+            "run": summary, "evaluation": evaluation, "peak_rss_mib": cpm::bench::peak_rss_mib(),
+        }));
     }
     if let Some(s) = &summary {
         println!(
@@ -722,13 +742,6 @@ fn console(g: &Global, project: &Project, args: &ConsoleArgs) -> Result<()> {
         eprintln!("{summary}");
     }
     cmd_status(g)
-}
-
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
 }
 
 fn cmd_metrics(g: &Global, project: &Project, action: MetricsAction) -> Result<()> {
@@ -962,7 +975,9 @@ fn cmd_score(g: &Global, project: &Project, retrain: bool, explain: Option<Strin
         progress_for(g).as_ref(),
     )?;
     if g.json {
-        return print_json(&report);
+        let mut json = serde_json::to_value(&report)?;
+        json["peak_rss_mib"] = serde_json::json!(cpm::bench::peak_rss_mib());
+        return print_json(&json);
     }
     println!(
         "scored {} golden records as of {} ({} active sustainers)",
@@ -1071,6 +1086,172 @@ fn cmd_bench_tui(g: &Global, project: &Project) -> Result<()> {
     Ok(())
 }
 
+/// One run of `cpm <args> --json` on `db` in a child process, as a user would run it: its
+/// wall time (process start to exit, the store's close included) and its JSON report.
+fn timed_child(
+    g: &Global,
+    db: &std::path::Path,
+    args: &[&str],
+) -> Result<(f64, serde_json::Value)> {
+    let exe = std::env::current_exe().context("finding the cpm binary")?;
+    let start = Instant::now();
+    let out = std::process::Command::new(exe)
+        .arg("--db")
+        .arg(db)
+        .arg("--root")
+        .arg(&g.root)
+        .args(["--as", "cpm-bench"])
+        .args(args)
+        .arg("--json")
+        .output()
+        .context("running cpm")?;
+    let wall = start.elapsed().as_secs_f64();
+    if !out.status.success() {
+        anyhow::bail!(
+            "cpm {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok((wall, serde_json::from_slice(&out.stdout)?))
+}
+
+/// Say what a long benchmark is doing, on a terminal only.
+fn bench_step(g: &Global, what: &str) {
+    if !g.json && std::io::stderr().is_terminal() {
+        eprintln!("{what}…");
+    }
+}
+
+/// A child's report as a benchmark row: wall time, peak memory and the report itself.
+fn bench_row(wall_s: f64, report: serde_json::Value) -> serde_json::Value {
+    let peak = report["peak_rss_mib"].clone();
+    serde_json::json!({ "wall_s": wall_s, "peak_rss_mib": peak, "report": report })
+}
+
+fn seconds(v: &serde_json::Value) -> f64 {
+    v.as_f64().unwrap_or(0.0) / 1000.0
+}
+
+fn megabytes(v: &serde_json::Value) -> String {
+    v.as_f64()
+        .map(|m| format!("{m:.0}"))
+        .unwrap_or_else(|| "?".into())
+}
+
+fn cmd_bench_resolve(g: &Global, rounds: usize) -> Result<()> {
+    cpm::bench::ensure_unresolved(&cpm::bench::settled(&g.db)?)?;
+    let mut report = Vec::new();
+    for round in 1..=rounds {
+        let scratch = cpm::bench::Scratch::copy_of(&g.db)?;
+        bench_step(g, &format!("round {round}: first run"));
+        let (wall, first) = timed_child(g, scratch.path(), &["resolve"])?;
+        let first = bench_row(wall, first);
+        bench_step(g, &format!("round {round}: re-run"));
+        let (wall, rerun) = timed_child(g, scratch.path(), &["resolve"])?;
+        report.push(serde_json::json!({ "first": first, "rerun": bench_row(wall, rerun) }));
+    }
+    if g.json {
+        return print_json(&report);
+    }
+    println!(
+        "| run | source records | candidate pairs | load s | block s | compare s | cluster s | write s | wall s | pairs/s compared | peak RSS (MiB) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for round in &report {
+        for (name, row) in [("first", &round["first"]), ("re-run", &round["rerun"])] {
+            let run = &row["report"]["run"];
+            let pairs = run["candidate_pairs"].as_u64().unwrap_or(0);
+            println!(
+                "| {name} | {} | {pairs} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} | {} |",
+                run["records"],
+                seconds(&run["millis_load"]),
+                seconds(&run["millis_block"]),
+                seconds(&run["millis_compare"]),
+                seconds(&run["millis_cluster"]),
+                seconds(&run["millis_write"]),
+                row["wall_s"].as_f64().unwrap_or(0.0),
+                pairs as f64 / seconds(&run["millis_compare"]).max(0.001),
+                megabytes(&row["peak_rss_mib"])
+            );
+        }
+    }
+    let records = report
+        .first()
+        .and_then(|r| r["first"]["report"]["run"]["records"].as_u64())
+        .unwrap_or(0);
+    for (name, key) in [("first run", "first"), ("re-run", "rerun")] {
+        let best = report
+            .iter()
+            .filter_map(|r| r[key]["wall_s"].as_f64())
+            .fold(f64::INFINITY, f64::min);
+        let (target, met) =
+            cpm::bench::target(records, cpm::bench::RESOLVE_SECONDS_PER_MILLION, best);
+        println!(
+            "target for {records} records (20 s a million): {target:.2} s; best {name} {best:.2} s: {}",
+            if met { "met" } else { "not met" }
+        );
+    }
+    Ok(())
+}
+
+fn cmd_bench_score(g: &Global, rounds: usize) -> Result<()> {
+    drop(cpm::bench::settled(&g.db)?);
+    let mut report = Vec::new();
+    for round in 1..=rounds {
+        let scratch = cpm::bench::Scratch::copy_of(&g.db)?;
+        bench_step(g, &format!("round {round}: score"));
+        let (wall, run) = timed_child(g, scratch.path(), &["score"])?;
+        report.push(bench_row(wall, run));
+    }
+    if g.json {
+        return print_json(&report);
+    }
+    println!(
+        "| run | golden records | sustainers | load s | train s | score s | write s | wall s | peak RSS (MiB) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (i, row) in report.iter().enumerate() {
+        let r = &row["report"];
+        println!(
+            "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} |",
+            i + 1,
+            r["golden_records"],
+            r["sustainers_scored"],
+            seconds(&r["millis_load"]),
+            seconds(&r["millis_train"]),
+            seconds(&r["millis_score"]),
+            seconds(&r["millis_write"]),
+            row["wall_s"].as_f64().unwrap_or(0.0),
+            megabytes(&row["peak_rss_mib"])
+        );
+    }
+    let golden = report
+        .first()
+        .and_then(|r| r["report"]["golden_records"].as_u64())
+        .unwrap_or(0);
+    let best = report
+        .iter()
+        .filter_map(|r| r["wall_s"].as_f64())
+        .fold(f64::INFINITY, f64::min);
+    let (target, met) = cpm::bench::target(golden, cpm::bench::SCORE_SECONDS_PER_MILLION, best);
+    println!(
+        "target for {golden} golden records (5 s a million): {target:.2} s; best run {best:.2} s: {}",
+        if met { "met" } else { "not met" }
+    );
+    let trained = report.iter().any(|r| {
+        r["report"]["models"]
+            .as_array()
+            .is_some_and(|models| models.iter().any(|m| m["trained_now"] == true))
+    });
+    if trained {
+        println!(
+            "(models were trained in a run: the store had none saved; `cpm score` once saves them)"
+        );
+    }
+    Ok(())
+}
+
 fn cmd_bench(g: &Global, people: u64, dir: &std::path::Path) -> Result<()> {
     let sources = dir.join("synthetic");
     let db_path = dir.join("bench.db");
@@ -1086,7 +1267,7 @@ fn cmd_bench(g: &Global, people: u64, dir: &std::path::Path) -> Result<()> {
         progress_for(g).as_ref(),
     )?;
     let generate_s = t.elapsed().as_secs_f64();
-    let generate_rss = peak_rss_mib().unwrap_or(0.0);
+    let generate_rss = cpm::bench::peak_rss_mib().unwrap_or(0.0);
     let mut db = Db::open(&db_path)?;
     let t = Instant::now();
     let report = ingest::ingest(
@@ -1101,7 +1282,7 @@ fn cmd_bench(g: &Global, people: u64, dir: &std::path::Path) -> Result<()> {
     let ingest_s = t.elapsed().as_secs_f64();
     let rows: u64 = generated.files.iter().map(|(_, r)| r).sum();
     let rows_in = report.rows_read();
-    let rss = peak_rss_mib().unwrap_or(0.0);
+    let rss = cpm::bench::peak_rss_mib().unwrap_or(0.0);
     if g.json {
         return print_json(&serde_json::json!({
             "people": people, "rows": rows, "generate_s": generate_s, "ingest_s": ingest_s,

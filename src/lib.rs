@@ -5,8 +5,9 @@
 //! - [`config`]: typed, validated `config/*.yaml`.
 //! - [`store`]: every SQL statement against the local SQLite store.
 //! - pipelines: [`generate`], [`ingest`], [`resolve`]; each takes a [`progress::Progress`].
-//! - the edges: `cli` (in the binary) and [`tui`].
+//! - the edges: `cli` (in the binary), [`tui`] and [`bench`] (the speed targets).
 
+pub mod bench;
 pub mod config;
 pub mod error;
 pub mod generate;

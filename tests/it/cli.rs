@@ -181,3 +181,74 @@ fn review_decides_several_pairs_each_on_its_own_and_names_the_ones_it_could_not(
     let rejected: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rejected["action"], "reject");
 }
+
+#[test]
+fn bench_resolve_and_score_time_a_copy_and_leave_the_store_as_it_was() {
+    let p = TempProject::new();
+    for args in [
+        &["generate", "--people", "300", "--seed", "5"][..],
+        &["ingest"][..],
+    ] {
+        let out = cpm(&p, args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = cpm(&p, &["bench", "resolve", "--rounds", "2", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rounds: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rounds = rounds.as_array().unwrap();
+    assert_eq!(rounds.len(), 2);
+    for round in rounds {
+        let (first, rerun) = (&round["first"], &round["rerun"]);
+        let (created, wall) = (
+            first["report"]["run"]["write"]["created"].as_u64().unwrap(),
+            first["wall_s"].as_f64().unwrap(),
+        );
+        assert!(created > 100 && wall > 0.0, "{first}");
+        assert_eq!(
+            rerun["report"]["run"]["write"]["created"], 0,
+            "a re-run keeps every id"
+        );
+        assert!(first["peak_rss_mib"].as_f64().unwrap() > 1.0, "{first}");
+    }
+    let db = p.db();
+    assert_eq!(
+        crate::common::count(&db, "SELECT count(*) FROM constituent"),
+        0,
+        "the benchmark store is not resolved by its benchmark"
+    );
+    drop(db);
+    let leftovers: Vec<_> = std::fs::read_dir(p.root().join("data"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("bench-copy"))
+        .collect();
+    assert!(leftovers.is_empty(), "the scratch copies are removed");
+
+    // Scoring needs golden records; a first run there is then refused.
+    assert!(cpm(&p, &["resolve"]).status.success());
+    let out = cpm(&p, &["bench", "resolve"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is resolved already"));
+    let out = cpm(&p, &["bench", "score", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(runs[0]["report"]["golden_records"].as_u64().unwrap() > 100);
+    let db = p.db();
+    assert_eq!(
+        crate::common::count(&db, "SELECT count(*) FROM score_run"),
+        0,
+        "scored on the copy only"
+    );
+}
