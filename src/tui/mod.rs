@@ -108,13 +108,20 @@ fn event_loop(
     if app.store_ready {
         // Opening runs an older store's migrations, which can take seconds at a million
         // records: say so on screen while it does.
-        let upgrade = Db::pending_upgrade(&runtime.options.db_path).ok().flatten();
-        if let (Some((from, to)), false) = (upgrade, runtime.options.read_only) {
+        let upgrade = Db::pending_upgrade(&runtime.options.db_path)
+            .ok()
+            .flatten()
+            .filter(|_| !runtime.options.read_only);
+        if let Some((from, to)) = upgrade {
             let notice = format!("Upgrading the store from schema version {from} to {to} (once)…");
             app.flash(app::Level::Info, notice);
             draw(terminal, app)?;
         }
         runtime.open_store()?;
+        if let Some((_, to)) = upgrade {
+            let done = format!("The store is upgraded to schema version {to}");
+            app.flash(app::Level::Info, done);
+        }
     }
     let effects = app.start();
     runtime.execute(app, effects);
