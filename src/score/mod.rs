@@ -301,9 +301,9 @@ pub fn run(
 ) -> Result<ScoreReport> {
     let t = Instant::now();
     progress.update("score: load", 0, 4);
-    let as_of = sql::as_of_day(&db.conn)?
+    let (histories, newest_gift) = sql::load_histories(db)?;
+    let as_of = newest_gift
         .ok_or_else(|| Error::Invalid("no gifts in the store: ingest sources first".into()))?;
-    let histories = sql::load_histories(db)?;
     if histories.is_empty() {
         return Err(Error::Invalid(
             "no golden records: run `cpm resolve` first".into(),

@@ -82,8 +82,14 @@ impl Slots {
 }
 
 /// Gifts and sustaining plans, per history.
-fn load_gifts(conn: &Connection, slots: &Slots, n: usize) -> Result<Vec<(Vec<Gift>, Vec<Plan>)>> {
-    let mut out: Vec<(Vec<Gift>, Vec<Plan>)> = vec![Default::default(); n];
+type GiftsAndPlans = Vec<(Vec<Gift>, Vec<Plan>)>;
+
+/// Gifts and sustaining plans, per history, and the newest gift's day among the rows read
+/// (every gift in the store when every record is loaded: the data's as-of date, without a
+/// second pass over the table).
+fn load_gifts(conn: &Connection, slots: &Slots, n: usize) -> Result<(GiftsAndPlans, Option<Day>)> {
+    let mut out: GiftsAndPlans = vec![Default::default(); n];
+    let mut newest: Option<Day> = None;
     for_each_row(
         conn,
         &slots.restrict(
@@ -93,7 +99,9 @@ fn load_gifts(conn: &Connection, slots: &Slots, n: usize) -> Result<Vec<(Vec<Gif
         ),
         [],
         |r| {
-            let (Some(day), Some(slot)) = (day_at(r, 1)?, slots.of_record(r.get(0)?)) else {
+            let day = day_at(r, 1)?;
+            newest = newest.max(day);
+            let (Some(day), Some(slot)) = (day, slots.of_record(r.get(0)?)) else {
                 return Ok(());
             };
             let (gifts, plans) = &mut out[slot];
@@ -130,7 +138,7 @@ fn load_gifts(conn: &Connection, slots: &Slots, n: usize) -> Result<Vec<(Vec<Gif
             Ok(())
         },
     )?;
-    Ok(out)
+    Ok((out, newest))
 }
 
 /// Subscriptions and events, per history.
@@ -214,10 +222,12 @@ fn load_email(
     Ok(out)
 }
 
-/// Every live golden record's facts, merged across its source records, in id order. A
-/// store on disk is read on three connections at once (gifts; half the email; the rest):
-/// reading twelve million fact rows is most of a scoring run at a million people.
-pub fn load_histories(db: &Db) -> Result<Vec<History>> {
+/// Every live golden record's facts, merged across its source records, in id order, and
+/// the newest gift's day in the store (the data's as-of date, `as_of_day`, seen while the
+/// gifts are read). A store on disk is read on three connections at once (gifts; half the
+/// email; the rest): reading twelve million fact rows is most of a scoring run at a
+/// million people.
+pub fn load_histories(db: &Db) -> Result<(Vec<History>, Option<Day>)> {
     let mut ids = db
         .conn
         .prepare("SELECT id FROM constituent WHERE retired_at IS NULL ORDER BY id")?;
@@ -237,11 +247,12 @@ pub fn load_history(db: &Db, constituent: i64) -> Result<Option<History>> {
     if !live {
         return Ok(None);
     }
-    Ok(load(db, vec![constituent], false)?.pop())
+    Ok(load(db, vec![constituent], false)?.0.pop())
 }
 
-/// The histories of `live` (sorted ids): of `everyone`, or of a few golden records.
-fn load(db: &Db, live: Vec<i64>, everyone: bool) -> Result<Vec<History>> {
+/// The histories of `live` (sorted ids): of `everyone`, or of a few golden records; and the
+/// newest gift's day among the gift rows read.
+fn load(db: &Db, live: Vec<i64>, everyone: bool) -> Result<(Vec<History>, Option<Day>)> {
     let n = live.len();
     let slots = Slots::of(&db.conn, &live, everyone)?;
     let (first, end): (i64, i64) = db.conn.query_row(
@@ -276,9 +287,10 @@ fn load(db: &Db, live: Vec<i64>, everyone: bool) -> Result<Vec<History>> {
         )
     };
     let (subscriptions, events) = subscriptions_and_events?;
+    let (gifts, newest_gift) = gifts?;
     let mut histories: Vec<History> = live
         .into_iter()
-        .zip(gifts?)
+        .zip(gifts)
         .zip(early_email?.into_iter().zip(late_email?))
         .zip(subscriptions.into_iter().zip(events))
         .map(
@@ -297,7 +309,7 @@ fn load(db: &Db, live: Vec<i64>, everyone: bool) -> Result<Vec<History>> {
         )
         .collect();
     histories.par_iter_mut().for_each(History::finish);
-    Ok(histories)
+    Ok((histories, newest_gift))
 }
 
 /// A saved model and what it was trained and tested on.

@@ -130,9 +130,15 @@ fn explain_shows_the_features_the_score_and_its_reasons() {
 }
 
 #[test]
-fn one_golden_record_loads_the_same_history_as_everyone_does() {
+fn one_golden_record_loads_the_same_history_as_everyone_does_and_the_as_of_date_with_them() {
     let (_p, db) = crate::common::resolved_store(PEOPLE);
-    let all = cpm::store::score::load_histories(&db).unwrap();
+    let (all, newest_gift) = cpm::store::score::load_histories(&db).unwrap();
+    assert_eq!(
+        newest_gift,
+        cpm::store::score::as_of_day(&db.conn).unwrap(),
+        "the as-of date seen while loading is the store's newest gift"
+    );
+    assert!(newest_gift.is_some());
     // The golden records with the most facts, and one with none to speak of.
     let mut richest: Vec<&cpm::score::history::History> = all.iter().collect();
     richest.sort_by_key(|h| std::cmp::Reverse(h.gifts.len() + h.email.len() + h.events.len()));
