@@ -87,7 +87,12 @@ type GiftsAndPlans = Vec<(Vec<Gift>, Vec<Plan>)>;
 /// Gifts and sustaining plans, per history, and the newest gift's day among the rows read
 /// (every gift in the store when every record is loaded: the data's as-of date, without a
 /// second pass over the table).
-fn load_gifts(conn: &Connection, slots: &Slots, n: usize) -> Result<(GiftsAndPlans, Option<Day>)> {
+fn load_gifts(
+    conn: &Connection,
+    slots: &Slots,
+    n: usize,
+    ids: (i64, i64),
+) -> Result<(GiftsAndPlans, Option<Day>)> {
     let mut out: GiftsAndPlans = vec![Default::default(); n];
     let mut newest: Option<Day> = None;
     for_each_row(
@@ -95,9 +100,9 @@ fn load_gifts(conn: &Connection, slots: &Slots, n: usize) -> Result<(GiftsAndPla
         &slots.restrict(
             "SELECT source_record_id, gift_date, amount_cents, status, payment_method,
                     recurring_id, recurring_start, recurring_end, card_expires
-             FROM donation WHERE true",
+             FROM donation WHERE id >= ?1 AND id < ?2",
         ),
-        [],
+        [ids.0, ids.1],
         |r| {
             let day = day_at(r, 1)?;
             newest = newest.max(day);
@@ -139,6 +144,39 @@ fn load_gifts(conn: &Connection, slots: &Slots, n: usize) -> Result<(GiftsAndPla
         },
     )?;
     Ok((out, newest))
+}
+
+/// One history's gifts read in two parts (by row id): the second's after the first's. A plan
+/// both parts saw keeps the first part's (its first row in table order, as one pass would
+/// have kept), and the second part's gifts point at it.
+fn append_gifts(first: &mut (Vec<Gift>, Vec<Plan>), second: (Vec<Gift>, Vec<Plan>)) {
+    let (gifts, plans) = first;
+    let (later_gifts, later_plans) = second;
+    let moved: Vec<usize> = later_plans
+        .into_iter()
+        .map(|plan| match plans.iter().position(|p| p.key == plan.key) {
+            Some(index) => index,
+            None => {
+                plans.push(plan);
+                plans.len() - 1
+            }
+        })
+        .collect();
+    gifts.extend(later_gifts.into_iter().map(|mut gift| {
+        gift.plan = gift.plan.map(|index| moved[index]);
+        gift
+    }));
+}
+
+/// Two halves of a table's row ids, `[first, middle)` and `[middle, end)`, for two readers.
+fn halves(conn: &Connection, table: &str) -> Result<((i64, i64), (i64, i64))> {
+    let (first, end): (i64, i64) = conn.query_row(
+        &format!("SELECT coalesce(min(id), 0), coalesce(max(id), 0) + 1 FROM {table}"),
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let middle = first + (end - first) / 2;
+    Ok(((first, middle), (middle, end)))
 }
 
 /// Subscriptions and events, per history.
@@ -255,46 +293,57 @@ pub fn load_history(db: &Db, constituent: i64) -> Result<Option<History>> {
 fn load(db: &Db, live: Vec<i64>, everyone: bool) -> Result<(Vec<History>, Option<Day>)> {
     let n = live.len();
     let slots = Slots::of(&db.conn, &live, everyone)?;
-    let (first, end): (i64, i64) = db.conn.query_row(
-        "SELECT coalesce(min(id), 0), coalesce(max(id), 0) + 1 FROM email_event",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let middle = first + (end - first) / 2;
+    let (early_gift_ids, late_gift_ids) = halves(&db.conn, "donation")?;
+    let (early_email_ids, late_email_ids) = halves(&db.conn, "email_event")?;
     let path = db.path();
     let slots = &slots;
-    let ((gifts, early_email), (late_email, subscriptions_and_events)) = if everyone
-        && path.exists()
-    {
-        std::thread::scope(|scope| {
-            let reader = || Db::open_read_only(path);
-            let gifts = scope.spawn(move || load_gifts(&reader()?.conn, slots, n));
-            let early = scope.spawn(move || load_email(&reader()?.conn, slots, n, (first, middle)));
-            let late = load_email(&db.conn, slots, n, (middle, end));
-            let other = load_subscriptions_and_events(&db.conn, slots, n);
-            ((joined(gifts), joined(early)), (late, other))
-        })
-    } else {
-        (
+    // Four readers (each half of the two big tables) keep both cores busy to the end.
+    let ((early_gifts, late_gifts), (early_email, late_email), subscriptions_and_events) =
+        if everyone && path.exists() {
+            std::thread::scope(|scope| {
+                let reader = || Db::open_read_only(path);
+                let early_gifts =
+                    scope.spawn(move || load_gifts(&reader()?.conn, slots, n, early_gift_ids));
+                let late_gifts =
+                    scope.spawn(move || load_gifts(&reader()?.conn, slots, n, late_gift_ids));
+                let early_email =
+                    scope.spawn(move || load_email(&reader()?.conn, slots, n, early_email_ids));
+                let late_email = load_email(&db.conn, slots, n, late_email_ids);
+                let other = load_subscriptions_and_events(&db.conn, slots, n);
+                (
+                    (joined(early_gifts), joined(late_gifts)),
+                    (joined(early_email), late_email),
+                    other,
+                )
+            })
+        } else {
             (
-                load_gifts(&db.conn, slots, n),
-                load_email(&db.conn, slots, n, (first, middle)),
-            ),
-            (
-                load_email(&db.conn, slots, n, (middle, end)),
+                (
+                    load_gifts(&db.conn, slots, n, early_gift_ids),
+                    load_gifts(&db.conn, slots, n, late_gift_ids),
+                ),
+                (
+                    load_email(&db.conn, slots, n, early_email_ids),
+                    load_email(&db.conn, slots, n, late_email_ids),
+                ),
                 load_subscriptions_and_events(&db.conn, slots, n),
-            ),
-        )
-    };
+            )
+        };
     let (subscriptions, events) = subscriptions_and_events?;
-    let (gifts, newest_gift) = gifts?;
+    let ((gifts, newest_early), (later_gifts, newest_late)) = (early_gifts?, late_gifts?);
+    let newest_gift = newest_early.max(newest_late);
     let mut histories: Vec<History> = live
         .into_iter()
-        .zip(gifts)
+        .zip(gifts.into_iter().zip(later_gifts))
         .zip(early_email?.into_iter().zip(late_email?))
         .zip(subscriptions.into_iter().zip(events))
         .map(
-            |(((constituent_id, (gifts, plans)), (mut email, late)), (subscriptions, events))| {
+            |(
+                ((constituent_id, (mut gifts, later)), (mut email, late)),
+                (subscriptions, events),
+            )| {
+                append_gifts(&mut gifts, later);
+                let (gifts, plans) = gifts;
                 email.extend(late);
                 History {
                     constituent_id,
@@ -696,4 +745,60 @@ pub fn export_risk_csv(
     }
     out.flush().map_err(|e| Error::io(path, e))?;
     Ok(rows.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gift(day: Day, plan: Option<usize>) -> Gift {
+        Gift {
+            day,
+            cents: 1500,
+            succeeded: true,
+            failed: false,
+            plan,
+            method: Method::Card,
+            card_expires: None,
+        }
+    }
+
+    fn plan(key: &str, start: Day) -> Plan {
+        Plan {
+            key: key.into(),
+            start,
+            end: None,
+        }
+    }
+
+    #[test]
+    fn gifts_read_in_two_parts_join_as_one_pass_would_have_read_them() {
+        // First part: a monthly plan A, and a one-time gift.
+        let mut first = (vec![gift(10, Some(0)), gift(12, None)], vec![plan("A", 10)]);
+        // Second part: plan B first, then more of A (seen here from a later row).
+        let second = (
+            vec![gift(40, Some(0)), gift(41, Some(1))],
+            vec![plan("B", 40), plan("A", 41)],
+        );
+        append_gifts(&mut first, second);
+        let (gifts, plans) = first;
+        assert_eq!(
+            plans,
+            vec![plan("A", 10), plan("B", 40)],
+            "A keeps its first row"
+        );
+        let by_plan: Vec<(Day, Option<&str>)> = gifts
+            .iter()
+            .map(|g| (g.day, g.plan.map(|i| plans[i].key.as_str())))
+            .collect();
+        assert_eq!(
+            by_plan,
+            vec![
+                (10, Some("A")),
+                (12, None),
+                (40, Some("B")),
+                (41, Some("A"))
+            ]
+        );
+    }
 }
