@@ -262,9 +262,9 @@ fn load_email(
 
 /// Every live golden record's facts, merged across its source records, in id order, and
 /// the newest gift's day in the store (the data's as-of date, `as_of_day`, seen while the
-/// gifts are read). A store on disk is read on three connections at once (gifts; half the
-/// email; the rest): reading twelve million fact rows is most of a scoring run at a
-/// million people.
+/// gifts are read). A store on disk is read on four connections at once (each half of the
+/// gifts, each half of the email, then the rest): reading eleven million fact rows is most
+/// of a scoring run at a million people.
 pub fn load_histories(db: &Db) -> Result<(Vec<History>, Option<Day>)> {
     let mut ids = db
         .conn
