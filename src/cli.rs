@@ -685,38 +685,28 @@ fn decide_each(
     note: Option<String>,
 ) -> Result<()> {
     let actor = g.actor();
-    let outcomes = review::decide_each(db, config, decision, candidates, &actor, note.as_deref());
-    let mut decided = Vec::new();
-    let mut failures = Vec::new();
-    for (candidate, outcome) in outcomes {
-        match outcome {
-            Ok(result) => decided.push(result),
-            // One pair asked for: its own error, as before.
-            Err(e) if candidates.len() == 1 => return Err(e.into()),
-            Err(e) => failures.push(format!("#{candidate}: {e}")),
-        }
-    }
+    let mut decided =
+        review::decide_each(db, config, decision, candidates, &actor, note.as_deref());
+    let error = decided.error();
     if g.json {
-        match decided.as_slice() {
-            [one] if failures.is_empty() => print_json(one)?,
-            _ => print_json(&decided)?,
+        match decided.done.as_slice() {
+            // One pair asked for: its object, or (when it failed) only its error.
+            done if candidates.len() == 1 => {
+                if let [one] = done {
+                    print_json(one)?
+                }
+            }
+            done => print_json(&done)?,
         }
     } else {
-        for result in &decided {
+        for result in &decided.done {
             print_decision(result, &actor);
         }
     }
-    if failures.is_empty() {
-        return Ok(());
+    match error {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
     }
-    Err(cpm::Error::Invalid(format!(
-        "{} {} of {} pairs; not decided: {}",
-        decision.past(),
-        decided.len(),
-        candidates.len(),
-        failures.join("; ")
-    ))
-    .into())
 }
 
 /// `cpm` with no subcommand: build the demo store if missing, then show it.

@@ -228,6 +228,38 @@ impl Decision {
     }
 }
 
+/// What `decide_each` did: the decisions saved, and the pairs that could not be decided.
+#[derive(Debug)]
+pub struct Decided {
+    pub decision: Decision,
+    pub done: Vec<DecisionResult>,
+    pub not_decided: Vec<(i64, Error)>,
+}
+
+impl Decided {
+    /// The error to report when a pair could not be decided: a lone pair's own error, or,
+    /// for several, how many were decided and why each of the others was not.
+    pub fn error(&mut self) -> Option<Error> {
+        match (self.done.len(), self.not_decided.len()) {
+            (_, 0) => None,
+            (0, 1) => self.not_decided.pop().map(|(_, e)| e),
+            (done, failed) => {
+                let why: Vec<String> = self
+                    .not_decided
+                    .iter()
+                    .map(|(candidate, e)| format!("#{candidate}: {e}"))
+                    .collect();
+                Some(Error::Invalid(format!(
+                    "{} {done} of {} pairs; not decided: {}",
+                    self.decision.past(),
+                    done + failed,
+                    why.join("; ")
+                )))
+            }
+        }
+    }
+}
+
 /// One decision on each of `candidates`, in order, each committed and audited on its own:
 /// a pair that can no longer be decided (a newer run replaced it, another steward decided
 /// it) is reported with its reason and does not stop the others.
@@ -238,18 +270,24 @@ pub fn decide_each(
     candidates: &[i64],
     actor: &str,
     note: Option<&str>,
-) -> Vec<(i64, Result<DecisionResult>)> {
-    candidates
-        .iter()
-        .map(|&candidate| {
-            let result = match decision {
-                Decision::Approve => approve(db, config, candidate, actor, note),
-                Decision::Reject => reject(db, config, candidate, actor, note),
-                Decision::Skip => skip(db, candidate, actor),
-            };
-            (candidate, result)
-        })
-        .collect()
+) -> Decided {
+    let mut decided = Decided {
+        decision,
+        done: Vec::new(),
+        not_decided: Vec::new(),
+    };
+    for &candidate in candidates {
+        let result = match decision {
+            Decision::Approve => approve(db, config, candidate, actor, note),
+            Decision::Reject => reject(db, config, candidate, actor, note),
+            Decision::Skip => skip(db, candidate, actor),
+        };
+        match result {
+            Ok(done) => decided.done.push(done),
+            Err(e) => decided.not_decided.push((candidate, e)),
+        }
+    }
+    decided
 }
 
 /// Skip: recorded, the pair stays in the queue.

@@ -593,28 +593,19 @@ pub fn write(
             decision,
             note,
         } => {
-            let mut golden_records = Vec::new();
-            let mut failures = Vec::new();
-            let decided =
+            let mut decided =
                 review::decide_each(db, config, *decision, candidate_ids, actor, note.as_deref());
-            for (candidate_id, result) in decided {
-                match result {
-                    Ok(result) => golden_records.extend(result.constituents),
-                    Err(e) if candidate_ids.len() == 1 => return Err(e),
-                    Err(e) => failures.push(format!("#{candidate_id}: {e}")),
-                }
+            if let Some(e) = decided.error() {
+                return Err(e);
             }
+            let mut golden_records: Vec<i64> = decided
+                .done
+                .into_iter()
+                .flat_map(|result| result.constituents)
+                .collect();
             golden_records.sort_unstable();
             golden_records.dedup();
-            let saved = candidate_ids.len() - failures.len();
-            if !failures.is_empty() {
-                return Err(crate::error::Error::Invalid(format!(
-                    "{} {saved} of {} pairs; not decided: {}",
-                    decision.past(),
-                    candidate_ids.len(),
-                    failures.join("; ")
-                )));
-            }
+            let saved = candidate_ids.len();
             match candidate_ids.as_slice() {
                 [one] => format!(
                     "{} pair #{one} → {} · u to undo",
