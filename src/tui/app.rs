@@ -553,17 +553,15 @@ impl App {
     /// The scopes of the pane in view, whatever is being typed over it.
     fn pane_scopes(&self) -> Vec<Scope> {
         let pane = match self.tab {
-            Tab::Review => Some(Scope::Review),
-            Tab::Constituents if self.constituents.detail.is_some() => Some(Scope::Detail),
-            Tab::Constituents => Some(Scope::Constituents),
-            Tab::Jobs => Some(Scope::Jobs),
-            Tab::Risk => Some(Scope::Risk),
-            Tab::Quality => Some(Scope::Quality),
-            Tab::Metrics => Some(Scope::Metrics),
+            Tab::Review => Scope::Review,
+            Tab::Constituents if self.constituents.detail.is_some() => Scope::Detail,
+            Tab::Constituents => Scope::Constituents,
+            Tab::Jobs => Scope::Jobs,
+            Tab::Risk => Scope::Risk,
+            Tab::Quality => Scope::Quality,
+            Tab::Metrics => Scope::Metrics,
         };
-        pane.into_iter()
-            .chain([Scope::Lists, Scope::Global])
-            .collect()
+        pane.pane_lookup()
     }
 
     pub fn handle(&mut self, event: Event) -> Effects {
@@ -1157,7 +1155,7 @@ impl App {
         if name.is_empty() {
             return vec![];
         }
-        let scopes = self.scopes();
+        let scopes = self.pane_scopes();
         match self.keymap.named(&scopes, name) {
             // A command line cannot open another one.
             Some(Action::Command) | None => {

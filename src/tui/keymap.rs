@@ -640,19 +640,32 @@ impl Binding {
     }
 }
 
-/// The scopes a key is looked up in together: a pane's, then lists', then global ones;
-/// typing and confirming stand alone.
-const REACHABLE_TOGETHER: [&[Scope]; 9] = [
-    &[Scope::Review, Scope::Lists, Scope::Global],
-    &[Scope::Constituents, Scope::Lists, Scope::Global],
-    &[Scope::Detail, Scope::Lists, Scope::Global],
-    &[Scope::Jobs, Scope::Lists, Scope::Global],
-    &[Scope::Risk, Scope::Lists, Scope::Global],
-    &[Scope::Quality, Scope::Lists, Scope::Global],
-    &[Scope::Metrics, Scope::Lists, Scope::Global],
-    &[Scope::Input],
-    &[Scope::Confirm],
-];
+impl Scope {
+    /// The places a pane can be: each looks a key up in `pane_lookup`'s order.
+    const PANES: [Scope; 7] = [
+        Scope::Review,
+        Scope::Constituents,
+        Scope::Detail,
+        Scope::Jobs,
+        Scope::Risk,
+        Scope::Quality,
+        Scope::Metrics,
+    ];
+
+    /// Where a key pressed in this pane is looked up, most specific first: the pane's own
+    /// keys, then lists', then global ones. (Typing and confirming stand alone.)
+    pub fn pane_lookup(self) -> Vec<Scope> {
+        vec![self, Scope::Lists, Scope::Global]
+    }
+}
+
+/// The scopes a key is looked up in together, in every place the console can be.
+fn reachable_together() -> impl Iterator<Item = Vec<Scope>> {
+    Scope::PANES
+        .into_iter()
+        .map(Scope::pane_lookup)
+        .chain([vec![Scope::Input], vec![Scope::Confirm]])
+}
 
 /// The keys `names` spell, or what is wrong with them.
 fn keys_named(names: &[String]) -> std::result::Result<Vec<Key>, String> {
@@ -755,7 +768,7 @@ impl Keymap {
     /// bound twice where both could be reached, a plain character for accepting or
     /// cancelling typed text, or Esc quitting (Esc always backs out).
     fn problem(&self) -> Option<(String, Vec<(Scope, Action)>)> {
-        for scopes in REACHABLE_TOGETHER {
+        for scopes in reachable_together() {
             let mut seen: Vec<(Key, &Binding)> = Vec::new();
             for binding in self.bindings.iter().filter(|b| scopes.contains(&b.scope)) {
                 for key in binding.keys.iter() {
