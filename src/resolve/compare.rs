@@ -676,17 +676,25 @@ mod tests {
         }
     }
 
+    /// Robert Smith with a phone and Bob Smyth with an email, at one address: a pair that
+    /// uses most fields.
+    fn robert_and_bob() -> (Rec, Rec) {
+        (
+            rec(
+                "robert",
+                "smith",
+                "",
+                "3125550101",
+                "12 n halsted st",
+                "60614",
+            ),
+            rec("bob", "smyth", "bob@x.com", "", "12 n halsted st", "60614"),
+        )
+    }
+
     #[test]
     fn stored_contributions_read_back_as_computed() {
-        let a = rec(
-            "robert",
-            "smith",
-            "",
-            "3125550101",
-            "12 n halsted st",
-            "60614",
-        );
-        let b = rec("bob", "smyth", "bob@x.com", "", "12 n halsted st", "60614");
+        let (a, b) = robert_and_bob();
         let scored = compare(&a, &b, &config());
         assert!(
             scored.contributions.len() >= 4,
@@ -702,17 +710,7 @@ mod tests {
     fn contributions_add_up_to_the_score() {
         let c = config();
         let pairs = [
-            (
-                rec(
-                    "robert",
-                    "smith",
-                    "",
-                    "3125550101",
-                    "12 n halsted st",
-                    "60614",
-                ),
-                rec("bob", "smyth", "bob@x.com", "", "12 n halsted st", "60614"),
-            ),
+            robert_and_bob(),
             (
                 rec("mary", "jones", "mj@x.com", "", "", "60657"),
                 rec("mary", "jones", "mjones@y.com", "", "", "60657"),
