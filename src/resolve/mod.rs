@@ -27,6 +27,7 @@ use crate::store::Db;
 use crate::store::deferred::{DeferredIndexes, table_is_empty};
 use crate::store::read::{Records, joined};
 use crate::store::resolve::{self as sql, CandidateRow, WriteStats};
+use crate::store::search_index::{DeferredSearch, PrebuiltSearch};
 use crate::store::summary::{self, RecordFacts, Summary};
 use compare::{Rec, Scored};
 use settings::ResolutionConfig;
@@ -368,7 +369,7 @@ fn load_records_and_facts(
     Result<(Vec<Rec>, Vec<RawFields>)>,
     Option<Result<HashMap<i64, RecordFacts>>>,
 ) {
-    let on_disk = db.path().exists();
+    let on_disk = db.on_disk();
     let path = db.path().to_path_buf();
     std::thread::scope(|scope| {
         let reader = on_disk.then(|| scope.spawn(move || read_facts(&Db::open_read_only(&path)?)));
@@ -435,6 +436,8 @@ fn write_run(
     facts: HashMap<i64, RecordFacts>,
     summary: &mut RunSummary,
 ) -> Result<()> {
+    // A store on disk can take a second connection (an in-memory one cannot).
+    let store = db.on_disk().then(|| db.path().to_path_buf());
     let tx = db
         .conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -447,6 +450,48 @@ fn write_run(
     summary.millis_cluster = t_cluster.elapsed().as_millis() as u64;
     sql::replace_candidates(&tx, rows)?;
     let previous = sql::membership(&tx, None)?;
+    let first_resolution = table_is_empty(&tx, "constituent")?;
+    // A first resolution's search index is built beside its main transaction
+    // (`PrebuiltSearch`); a later run's few entries are written after it.
+    let (search, prebuilt) = std::thread::scope(|scope| {
+        let prebuilding = store
+            .as_deref()
+            .filter(|_| first_resolution)
+            .map(|store| scope.spawn(|| PrebuiltSearch::build(store, &groups)));
+        let committed = commit_golden_records(tx, &groups, &previous, actor, progress, summary);
+        (committed, prebuilding.map(joined))
+    });
+    drop(groups);
+    let search = search?;
+    // The search entries are written in a transaction of their own while the committed run
+    // is copied from the WAL into the store on a second connection, instead of both in turn.
+    let checkpointer = crate::store::Checkpointer::start(db);
+    checkpointer.batch_committed();
+    // A prebuilt index that failed to build is no loss: the same entries are written here.
+    match prebuilt.and_then(Result::ok).filter(|p| p.holds(&search)) {
+        Some(prebuilt) => prebuilt.install(search)?,
+        None => {
+            let tx = db
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            search.write(&tx)?;
+            tx.commit()?;
+        }
+    }
+    checkpointer.finish();
+    Ok(())
+}
+
+/// Write the run's golden records, their members, summaries and audit entries, and commit,
+/// leaving their search entries for later (the mark returned).
+fn commit_golden_records(
+    tx: rusqlite::Transaction,
+    groups: &[GoldenRecord],
+    previous: &HashMap<i64, i64>,
+    actor: &str,
+    progress: &dyn Progress,
+    summary: &mut RunSummary,
+) -> Result<DeferredSearch> {
     // A first resolution fills the golden-record tables from empty: their indexes are
     // built once afterwards instead of walked per row.
     let mut deferred = Vec::new();
@@ -456,9 +501,9 @@ fn write_run(
         }
     }
     let (written, search) =
-        sql::write_constituents(&tx, &groups, &previous, actor, false, "auto_merge")?;
+        sql::write_constituents(&tx, groups, previous, actor, false, "auto_merge")?;
     summary.write = written;
-    let search = sql::DeferredSearch::mark(&tx, search)?;
+    let search = DeferredSearch::mark(&tx, search)?;
     for indexes in deferred {
         indexes.rebuild(&tx)?;
     }
@@ -478,18 +523,7 @@ fn write_run(
     )?;
     check(progress)?;
     tx.commit()?;
-    // The search entries (seconds at a million golden records) are built in a transaction
-    // of their own while the committed run is copied from the WAL into the store on a
-    // second connection, instead of both in turn.
-    let checkpointer = crate::store::Checkpointer::start(db);
-    checkpointer.batch_committed();
-    let tx = db
-        .conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    search.write(&tx)?;
-    tx.commit()?;
-    checkpointer.finish();
-    Ok(())
+    Ok(search)
 }
 
 /// How common each record's surname is in this file, and how many namesakes its ZIP is

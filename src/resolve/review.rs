@@ -518,7 +518,7 @@ fn recluster_around(
     let previous = sql::membership(conn, Some(&ids))?;
     let (_, search) =
         sql::write_constituents(conn, &groups, &previous, actor, true, "membership_change")?;
-    sql::index_for_search(conn, &search)?;
+    crate::store::search_index::index_for_search(conn, &search)?;
     let wanted: HashSet<i64> = records.iter().copied().collect();
     let mut out: Vec<i64> = sql::membership(conn, Some(records))?
         .into_iter()

@@ -25,6 +25,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         12,
         include_str!("../../sql/sqlite/0012_compact_contributions.sql"),
     ),
+    (
+        13,
+        include_str!("../../sql/sqlite/0013_no_content_hash_index.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {

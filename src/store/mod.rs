@@ -9,6 +9,7 @@ pub mod quality;
 pub mod read;
 pub mod resolve;
 pub mod score;
+pub mod search_index;
 pub mod source;
 pub mod summary;
 
@@ -94,6 +95,11 @@ impl Db {
         &self.path
     }
 
+    /// Whether the store is a file (which a second connection can open), not in memory.
+    pub fn on_disk(&self) -> bool {
+        self.path != Path::new(":memory:")
+    }
+
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self
             .conn
@@ -170,7 +176,7 @@ impl Checkpointer {
             wake: None,
             thread: None,
         };
-        if db.path() == Path::new(":memory:") {
+        if !db.on_disk() {
             return idle;
         }
         let Ok(conn) = Connection::open(db.path()) else {

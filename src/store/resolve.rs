@@ -17,6 +17,7 @@ use crate::resolve::normalize::NormalizedPerson;
 use crate::resolve::survivorship::{Golden, RawFields};
 use crate::resolve::{GoldenRecord, stable_hash};
 use crate::store::deferred::DeferredIndexes;
+use crate::store::search_index::SearchUpdate;
 
 pub fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -346,7 +347,7 @@ fn golden_statements() -> (String, String) {
 }
 
 /// Stored content hashes of live golden records: all of them when many are asked for (one
-/// scan), else one lookup each.
+/// scan of the table: retired rows hold NULL), else one lookup each.
 fn content_hashes(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, i64>> {
     let mut out = HashMap::new();
     if ids.len() > 10_000 {
@@ -607,138 +608,6 @@ fn revivable(conn: &Connection, members: &[i64], taken: &HashSet<i64>) -> Result
         .map(|(id, _)| id))
 }
 
-/// Golden records whose search entries a write leaves to be written: kept ones rewritten
-/// (their entries are replaced) and new ones.
-#[derive(Debug, Default)]
-pub struct SearchUpdate {
-    pub replaced: Vec<i64>,
-    pub created: Vec<i64>,
-}
-
-/// The mark of a write whose search entries are still to come (its value: that write's
-/// token).
-const SEARCH_PENDING: &str = "search_index_pending";
-
-/// A write's search entries, left for a transaction of their own after it commits: the
-/// write is then copied out of the WAL while they are built. The write's transaction holds
-/// a mark with this token; if the entries never land, whoever writes search entries next
-/// finds the mark and rebuilds the whole index.
-#[derive(Debug)]
-pub struct DeferredSearch {
-    token: i64,
-    /// An earlier write's entries never landed either: rebuild everything.
-    rebuild: bool,
-    update: SearchUpdate,
-}
-
-impl DeferredSearch {
-    /// Set the mark, inside the write's transaction.
-    pub fn mark(conn: &Connection, update: SearchUpdate) -> Result<DeferredSearch> {
-        let rebuild = search_mark(conn)?.is_some();
-        let token: i64 = conn.query_row(
-            "INSERT OR REPLACE INTO resolution_state (name, value) VALUES (?1, random()) RETURNING value",
-            [SEARCH_PENDING],
-            |r| r.get(0),
-        )?;
-        Ok(DeferredSearch {
-            token,
-            rebuild,
-            update,
-        })
-    }
-
-    /// Write the entries, in a later transaction. If the mark is no longer this write's,
-    /// another writer has rebuilt the index since (or will): nothing is left to do.
-    pub fn write(self, conn: &Connection) -> Result<()> {
-        if search_mark(conn)? != Some(self.token) {
-            return Ok(());
-        }
-        write_search_entries(conn, &self.update, self.rebuild)?;
-        clear_search_pending(conn)
-    }
-}
-
-/// The token of the write whose search entries are still to come, if one's are.
-fn search_mark(conn: &Connection) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row(
-            "SELECT value FROM resolution_state WHERE name = ?1",
-            [SEARCH_PENDING],
-            |r| r.get(0),
-        )
-        .optional()?)
-}
-
-fn clear_search_pending(conn: &Connection) -> Result<()> {
-    conn.execute(
-        "DELETE FROM resolution_state WHERE name = ?1",
-        [SEARCH_PENDING],
-    )?;
-    Ok(())
-}
-
-/// Write the search entries of `update` in the caller's transaction. If a deferred write's
-/// entries are still pending, the whole index is rebuilt instead (theirs and these).
-pub fn index_for_search(conn: &Connection, update: &SearchUpdate) -> Result<()> {
-    if search_mark(conn)?.is_some() {
-        write_search_entries(conn, update, true)?;
-        return clear_search_pending(conn);
-    }
-    write_search_entries(conn, update, false)
-}
-
-/// Search index rows for `update`'s golden records, or (`rebuild`) for every live one:
-/// name, email, and the phone as its ten digits (what `SearchQuery` looks a typed phone up
-/// by, in any format). The index is contentless: a replaced record's row is deleted by id
-/// first.
-fn write_search_entries(conn: &Connection, update: &SearchUpdate, rebuild: bool) -> Result<()> {
-    let (replaced, created) = (&update.replaced, &update.created);
-    let insert = |from: &str| {
-        format!(
-            "INSERT INTO constituent_fts (rowid, name, email, phone)
-               SELECT c.id, coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''),
-                      coalesce(c.email, ''),
-                      coalesce(phone_digits(c.phone), '')
-               FROM {from}"
-        )
-    };
-    if rebuild {
-        conn.execute_batch("INSERT INTO constituent_fts (constituent_fts) VALUES ('delete-all')")?;
-        conn.execute(&insert("constituent c WHERE c.retired_at IS NULL"), [])?;
-        return Ok(());
-    }
-    if replaced.is_empty() && created.is_empty() {
-        return Ok(());
-    }
-    let mut forget = conn.prepare_cached("DELETE FROM constituent_fts WHERE rowid = ?1")?;
-    for id in replaced {
-        forget.execute([id])?;
-    }
-    // A first resolution creates one run of new ids: they are read as a range.
-    let (first, last) = (created.first().copied(), created.last().copied());
-    if let (true, Some(first), Some(last)) = (replaced.is_empty(), first, last)
-        && last - first + 1 == created.len() as i64
-    {
-        conn.execute(
-            &insert("constituent c WHERE c.id BETWEEN ?1 AND ?2"),
-            [first, last],
-        )?;
-        return Ok(());
-    }
-    conn.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS changed (id INTEGER PRIMARY KEY); DELETE FROM temp.changed;",
-    )?;
-    let mut note = conn.prepare_cached("INSERT INTO temp.changed (id) VALUES (?1)")?;
-    for id in replaced.iter().chain(created) {
-        note.execute([id])?;
-    }
-    conn.execute(
-        &insert("constituent c JOIN temp.changed t ON t.id = c.id"),
-        [],
-    )?;
-    Ok(())
-}
-
 /// The data's as-of date: the newest gift (`None` before any gift is loaded).
 pub fn newest_gift(conn: &Connection) -> Result<Option<String>> {
     Ok(conn.query_row("SELECT max(gift_date) FROM donation", [], |r| r.get(0))?)
@@ -766,32 +635,4 @@ pub fn audit(
         params![now(), actor, action, constituent, pair.0, pair.1, score, reason, details],
     )?;
     Ok(conn.last_insert_rowid())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::Db;
-
-    fn mark(conn: &Connection) -> Option<i64> {
-        search_mark(conn).unwrap()
-    }
-
-    #[test]
-    fn a_deferred_search_write_leaves_a_newer_writers_mark_to_it() {
-        let db = Db::open_in_memory().unwrap();
-        let first = DeferredSearch::mark(&db.conn, SearchUpdate::default()).unwrap();
-        assert!(!first.rebuild);
-        assert_eq!(mark(&db.conn), Some(first.token));
-        let second = DeferredSearch::mark(&db.conn, SearchUpdate::default()).unwrap();
-        assert!(second.rebuild, "the first write's entries have not landed");
-        first.write(&db.conn).unwrap();
-        assert_eq!(
-            mark(&db.conn),
-            Some(second.token),
-            "the second one's to clear"
-        );
-        second.write(&db.conn).unwrap();
-        assert_eq!(mark(&db.conn), None);
-    }
 }
