@@ -289,11 +289,34 @@ pub fn run(
     actor: &str,
     progress: &dyn Progress,
 ) -> Result<RunSummary> {
+    std::thread::scope(|scope| {
+        // Every record's facts are needed only when the run writes: a store on disk has
+        // them read on a second connection from the start, beside loading, blocking and
+        // comparing. (An in-memory store has only the one connection: read them then.)
+        let facts_reader = db.on_disk().then(|| {
+            let path = db.path().to_path_buf();
+            scope.spawn(move || read_facts(&Db::open_read_only(&path)?))
+        });
+        let facts = |db: &Db| match facts_reader {
+            Some(reader) => joined(reader),
+            None => read_facts(db),
+        };
+        resolve_and_write(db, config, actor, progress, facts)
+    })
+}
+
+/// `run`, with the records' facts read by `facts` when they are needed.
+fn resolve_and_write(
+    db: &mut Db,
+    config: &ResolutionConfig,
+    actor: &str,
+    progress: &dyn Progress,
+    facts: impl FnOnce(&Db) -> Result<HashMap<i64, RecordFacts>>,
+) -> Result<RunSummary> {
     let mut summary = RunSummary::default();
     let t = Instant::now();
     progress.update("resolve: load", 0, 5);
-    let (loaded, facts_read_alongside) = load_records_and_facts(db);
-    let (mut records, mut raws) = loaded?;
+    let (mut records, mut raws) = sql::load_records(&db.conn)?;
     count_name_frequencies(&mut records);
     summary.records = records.len() as u64;
     summary.millis_load = t.elapsed().as_millis() as u64;
@@ -323,10 +346,7 @@ pub fn run(
 
     progress.update("resolve: write", 3, 5);
     let t = Instant::now();
-    let facts = match facts_read_alongside {
-        Some(facts) => facts?,
-        None => read_facts(db)?,
-    };
+    let facts = facts(db)?;
     summary::note_last_seen(&mut raws, &facts);
     let matches: Vec<Match> = candidates
         .iter()
@@ -357,26 +377,6 @@ pub fn run(
     summary.millis_write = t.elapsed().as_millis() as u64 - summary.millis_cluster;
     progress.update("resolve: done", 5, 5);
     Ok(summary)
-}
-
-/// Every source record, and (for a store on disk) every record's facts, read on a second
-/// connection at the same time. An in-memory store has only the one connection: its facts
-/// are read later (`None`).
-#[allow(clippy::type_complexity)] // two results, each spelled out once here
-fn load_records_and_facts(
-    db: &Db,
-) -> (
-    Result<(Vec<Rec>, Vec<RawFields>)>,
-    Option<Result<HashMap<i64, RecordFacts>>>,
-) {
-    let on_disk = db.on_disk();
-    let path = db.path().to_path_buf();
-    std::thread::scope(|scope| {
-        let reader = on_disk.then(|| scope.spawn(move || read_facts(&Db::open_read_only(&path)?)));
-        let loaded = sql::load_records(&db.conn);
-        let facts = reader.map(joined);
-        (loaded, facts)
-    })
 }
 
 /// The scored pairs as rows to store, each with what a wrong call on it risks.
