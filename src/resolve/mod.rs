@@ -458,7 +458,15 @@ fn write_run(
             .as_deref()
             .filter(|_| first_resolution)
             .map(|store| scope.spawn(|| PrebuiltSearch::build(store, &groups)));
-        let committed = commit_golden_records(tx, &groups, &previous, actor, progress, summary);
+        let committed = commit_golden_records(
+            tx,
+            &groups,
+            &previous,
+            first_resolution,
+            actor,
+            progress,
+            summary,
+        );
         (committed, prebuilding.map(joined))
     });
     drop(groups);
@@ -483,11 +491,13 @@ fn write_run(
 }
 
 /// Write the run's golden records, their members, summaries and audit entries, and commit,
-/// leaving their search entries for later (the mark returned).
+/// leaving their search entries for later (the mark returned). `previous` is every
+/// record's golden record before the run; a first resolution has none.
 fn commit_golden_records(
     tx: rusqlite::Transaction,
     groups: &[GoldenRecord],
     previous: &HashMap<i64, i64>,
+    first_resolution: bool,
     actor: &str,
     progress: &dyn Progress,
     summary: &mut RunSummary,
@@ -495,7 +505,7 @@ fn commit_golden_records(
     // A first resolution fills the golden-record tables from empty: their indexes are
     // built once afterwards instead of walked per row.
     let mut deferred = Vec::new();
-    if table_is_empty(&tx, "constituent")? {
+    if first_resolution {
         for table in GOLDEN_TABLES {
             deferred.push(DeferredIndexes::drop(&tx, table, "", "CREATE INDEX")?);
         }
