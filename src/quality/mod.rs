@@ -309,7 +309,7 @@ fn run_all(
         (outcome, t.elapsed().as_millis() as i64)
     };
     let n = config.checks.len();
-    let on_disk = db.path().exists();
+    let on_disk = db.on_disk();
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let results: std::sync::Mutex<Vec<Option<(Outcome, i64)>>> =

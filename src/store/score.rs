@@ -299,7 +299,7 @@ fn load(db: &Db, live: Vec<i64>, everyone: bool) -> Result<(Vec<History>, Option
     let slots = &slots;
     // Four readers (each half of the two big tables) keep both cores busy to the end.
     let ((early_gifts, late_gifts), (early_email, late_email), subscriptions_and_events) =
-        if everyone && path.exists() {
+        if everyone && db.on_disk() {
             std::thread::scope(|scope| {
                 let reader = || Db::open_read_only(path);
                 let early_gifts =
