@@ -962,7 +962,10 @@ fn cmd_score(g: &Global, project: &Project, retrain: bool, explain: Option<Strin
         &mut db,
         &config,
         &g.actor(),
-        &score::ScoreOptions { retrain },
+        &score::ScoreOptions {
+            retrain,
+            ..Default::default()
+        },
         progress_for(g).as_ref(),
     )?;
     if g.json {

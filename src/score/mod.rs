@@ -16,6 +16,7 @@ pub mod settings;
 pub mod trees;
 
 use std::collections::BTreeMap;
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -32,10 +33,21 @@ use labels::{Target, Window};
 use model::{Booster, Classifier, Logistic, Rows};
 use settings::{ScoringConfig, Tier};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ScoreOptions {
     /// Train new models even when saved ones exist.
     pub retrain: bool,
+    /// Golden records scored per batch handed to the writer (`BATCH`; tests use small ones).
+    pub batch: usize,
+}
+
+impl Default for ScoreOptions {
+    fn default() -> Self {
+        ScoreOptions {
+            retrain: false,
+            batch: BATCH,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -338,122 +350,216 @@ pub fn run(
     }
     let millis_train = t.elapsed().as_millis() as u64;
 
+    // Scoring and writing overlap: each batch of score rows goes to a writer thread as
+    // soon as it is built, and the writer inserts it in the run's one transaction while
+    // the next batch is scored.
     let t = Instant::now();
-    progress.update("score: everyone", 0, histories.len() as u64);
-    let w = window(config);
-    let values: Vec<Vec<f64>> = histories
-        .par_iter()
-        .map(|h| features::compute(h, as_of, w.grace))
-        .collect();
-    let mut probabilities: BTreeMap<Target, Vec<Option<f64>>> = BTreeMap::new();
-    let mut churn_contributions: Vec<Option<Vec<f64>>> = vec![None; histories.len()];
-    for (target, booster, _, _) in &models {
-        let members: Vec<usize> = (0..histories.len())
-            .filter(|&i| labels::in_population(*target, &histories[i], as_of, w))
-            .collect();
-        let mut rows = Rows::new(FEATURES.len());
-        for &i in &members {
-            rows.push(&values[i]);
-        }
-        let p = booster.predict(&rows);
-        let mut column = vec![None; histories.len()];
-        for (k, &i) in members.iter().enumerate() {
-            column[i] = Some(p[k]);
-        }
-        if *target == Target::Churn {
-            let c = booster.contributions(&rows);
-            for (k, &i) in members.iter().enumerate() {
-                churn_contributions[i] = Some(c[k * rows.cols..(k + 1) * rows.cols].to_vec());
-            }
-        }
-        probabilities.insert(*target, column);
-    }
-    check(progress)?;
-    let p = |t: Target, i: usize| probabilities.get(&t).and_then(|c| c[i]);
-    let mut tiers: BTreeMap<String, usize> =
-        Tier::ALL.iter().map(|t| (t.name().into(), 0)).collect();
-    let mut paths: BTreeMap<String, usize> = BTreeMap::new();
-    let mut rows = Vec::with_capacity(histories.len());
-    for (i, h) in histories.iter().enumerate() {
-        let churn = p(Target::Churn, i);
-        let tier = churn.map(|p| config.tier(p));
-        if let Some(tier) = tier {
-            *tiers.entry(tier.name().into()).or_default() += 1;
-        }
-        // The upgrade path worth the most: probability × what it would add in a year.
-        let best = Target::UPGRADES
-            .into_iter()
-            .filter_map(|t| p(t, i).map(|p| (t, p * yearly_value(t, &values[i]))))
-            .filter(|(_, value)| *value > 0.0)
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(t, _)| t);
-        if let Some(path) = best {
-            *paths.entry(path.name().into()).or_default() += 1;
-        }
-        let reasons = churn_contributions[i]
-            .as_ref()
-            .map(|c| reasons(&values[i], c, config.reasons_per_person));
-        let v = |name: &str| features::index_of(name).map(|k| values[i][k]);
-        rows.push(ScoreRow {
-            constituent_id: h.constituent_id,
-            churn_probability: churn,
-            churn_tier: tier.map(|t| t.name().to_string()),
-            churn_reasons: reasons.map(|r| serde_json::to_string(&r)).transpose()?,
-            churn_model: None,
-            monthly_cents: churn.and(v("monthly_amount").map(|d| (d * 100.0).round() as i64)),
-            tenure_days: churn.and(v("sustainer_tenure_days").map(|d| d as i64)),
-            become_sustainer_p: p(Target::BecomeSustainer, i),
-            raise_monthly_p: p(Target::RaiseMonthly, i),
-            major_gift_p: p(Target::MajorGift, i),
-            upgrade_path: best.map(|t| t.name().to_string()),
-            upgrade_action: best.map(|t| action(t, &values[i])),
-            become_sustainer_model: None,
-            raise_monthly_model: None,
-            major_gift_model: None,
+    let (boosters, saving): (Vec<_>, Vec<_>) = models
+        .into_iter()
+        .map(|(target, booster, report, row)| ((target, booster), (target, report, row)))
+        .unzip();
+    let scorer = Scorer {
+        boosters: &boosters,
+        config,
+        as_of,
+        window: window(config),
+    };
+    let millis_before = millis_load + millis_train;
+    let (tally, reports, millis_score) = std::thread::scope(|scope| {
+        let (batches, received) = mpsc::sync_channel::<Batch>(2);
+        // Every id in the rows was read from the store or is written in this transaction,
+        // so the bulk-load settings serve: no foreign-key checks (six parent lookups a row).
+        let writer = scope.spawn(move || {
+            crate::store::bulk_load(db, |db| write_run(db, saving, received, actor, as_of))
         });
-    }
-    let millis_score = t.elapsed().as_millis() as u64;
-    check(progress)?;
-
-    let t = Instant::now();
-    progress.update("score: write", 3, 4);
-    let millis = millis_load + millis_train + millis_score;
-    // Every id in the rows was read from the store or is written in this transaction, so
-    // the bulk-load settings serve: no foreign-key checks (six parent lookups a row).
-    let reports = crate::store::bulk_load(db, |db| {
-        write_run(db, models, &mut rows, actor, as_of, &tiers, millis)
+        let scored = scorer.score_everyone(&histories, options.batch, &batches, progress);
+        let millis_score = t.elapsed().as_millis() as u64;
+        if let Ok(tally) = &scored {
+            // A writer that stopped has its own error, reported below.
+            let _ = batches.send(Batch::Done {
+                tiers: serde_json::to_string(&tally.tiers)?,
+                millis: (millis_before + millis_score) as i64,
+            });
+        }
+        // Without `Done` the writer rolls back: a failed or cancelled run changes nothing.
+        drop(batches);
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(Error::Invalid("writing the scores failed".into())));
+        Ok::<_, Error>((scored?, written?, millis_score))
     })?;
     progress.update("score: done", 4, 4);
     Ok(ScoreReport {
         as_of: iso(as_of),
         golden_records: histories.len(),
-        sustainers_scored: tiers.values().sum(),
-        tiers,
-        upgrade_paths: paths,
+        sustainers_scored: tally.tiers.values().sum(),
+        tiers: tally.tiers,
+        upgrade_paths: tally.paths,
         models: reports,
         skipped,
         millis_load,
         millis_train,
         millis_score,
-        millis_write: t.elapsed().as_millis() as u64,
+        millis_write: (t.elapsed().as_millis() as u64).saturating_sub(millis_score),
     })
 }
 
-/// Save the new models and replace every score with `rows`, each naming the model version
-/// behind each of its probabilities, in one transaction.
+/// What the scoring thread hands the writer.
+enum Batch {
+    Rows(Vec<ScoreRow>),
+    /// Every row was sent: the run's tier counts (JSON) and its time so far.
+    Done {
+        tiers: String,
+        millis: i64,
+    },
+}
+
+/// Golden records scored per batch: large enough to keep both cores busy in each step,
+/// small enough that a batch's features and rows stay a few megabytes.
+const BATCH: usize = 65_536;
+
+/// Counts over everyone scored.
+#[derive(Default)]
+struct Tally {
+    tiers: BTreeMap<String, usize>,
+    paths: BTreeMap<String, usize>,
+}
+
+/// Scores people as of the data's as-of date with the run's models.
+struct Scorer<'a> {
+    boosters: &'a [(Target, Booster)],
+    config: &'a ScoringConfig,
+    as_of: Day,
+    window: Window,
+}
+
+impl Scorer<'_> {
+    /// Score `histories` `batch_size` at a time, sending each batch's rows to `batches`.
+    fn score_everyone(
+        &self,
+        histories: &[History],
+        batch_size: usize,
+        batches: &SyncSender<Batch>,
+        progress: &dyn Progress,
+    ) -> Result<Tally> {
+        let mut tally = Tally {
+            tiers: Tier::ALL.iter().map(|t| (t.name().into(), 0)).collect(),
+            paths: BTreeMap::new(),
+        };
+        let mut done = 0;
+        for batch in histories.chunks(batch_size.max(1)) {
+            progress.update("score: everyone", done as u64, histories.len() as u64);
+            check(progress)?;
+            let rows = self.score(batch)?;
+            for row in &rows {
+                if let Some(tier) = &row.churn_tier {
+                    *tally.tiers.entry(tier.clone()).or_default() += 1;
+                }
+                if let Some(path) = &row.upgrade_path {
+                    *tally.paths.entry(path.clone()).or_default() += 1;
+                }
+            }
+            done += batch.len();
+            if batches.send(Batch::Rows(rows)).is_err() {
+                // The writer stopped: its error is the run's.
+                break;
+            }
+        }
+        Ok(tally)
+    }
+
+    /// One score row per history (model versions are filled in by the writer).
+    fn score(&self, histories: &[History]) -> Result<Vec<ScoreRow>> {
+        let (as_of, w) = (self.as_of, self.window);
+        let values: Vec<Vec<f64>> = histories
+            .par_iter()
+            .map(|h| features::compute(h, as_of, w.grace))
+            .collect();
+        let mut probabilities: BTreeMap<Target, Vec<Option<f64>>> = BTreeMap::new();
+        // Each churn row's place among the churn model's per-feature contributions.
+        let mut churn_row: Vec<Option<usize>> = vec![None; histories.len()];
+        let mut contributions = Vec::new();
+        let cols = FEATURES.len();
+        for (target, booster) in self.boosters {
+            let members: Vec<usize> = (0..histories.len())
+                .filter(|&i| labels::in_population(*target, &histories[i], as_of, w))
+                .collect();
+            let mut rows = Rows::new(FEATURES.len());
+            for &i in &members {
+                rows.push(&values[i]);
+            }
+            let p = booster.predict(&rows);
+            let mut column = vec![None; histories.len()];
+            for (k, &i) in members.iter().enumerate() {
+                column[i] = Some(p[k]);
+            }
+            if *target == Target::Churn {
+                contributions = booster.contributions(&rows);
+                for (k, &i) in members.iter().enumerate() {
+                    churn_row[i] = Some(k);
+                }
+            }
+            probabilities.insert(*target, column);
+        }
+        let p = |t: Target, i: usize| probabilities.get(&t).and_then(|c| c[i]);
+        let (monthly, tenure) = (
+            features::index_of("monthly_amount"),
+            features::index_of("sustainer_tenure_days"),
+        );
+        (0..histories.len())
+            .into_par_iter()
+            .map(|i| {
+                let values = &values[i];
+                let churn = p(Target::Churn, i);
+                let tier = churn.map(|p| self.config.tier(p));
+                // The upgrade path worth the most: probability × what it would add in a year.
+                let best = Target::UPGRADES
+                    .into_iter()
+                    .filter_map(|t| p(t, i).map(|p| (t, p * yearly_value(t, values))))
+                    .filter(|(_, value)| *value > 0.0)
+                    .max_by(|a, b| a.1.total_cmp(&b.1))
+                    .map(|(t, _)| t);
+                let reasons = churn_row[i].map(|k| {
+                    let c = &contributions[k * cols..(k + 1) * cols];
+                    reasons(values, c, self.config.reasons_per_person)
+                });
+                let v = |k: Option<usize>| k.map(|k| values[k]);
+                Ok(ScoreRow {
+                    constituent_id: histories[i].constituent_id,
+                    churn_probability: churn,
+                    churn_tier: tier.map(|t| t.name().to_string()),
+                    churn_reasons: reasons.map(|r| serde_json::to_string(&r)).transpose()?,
+                    churn_model: None,
+                    monthly_cents: churn.and(v(monthly).map(|d| (d * 100.0).round() as i64)),
+                    tenure_days: churn.and(v(tenure).map(|d| d as i64)),
+                    become_sustainer_p: p(Target::BecomeSustainer, i),
+                    raise_monthly_p: p(Target::RaiseMonthly, i),
+                    major_gift_p: p(Target::MajorGift, i),
+                    upgrade_path: best.map(|t| t.name().to_string()),
+                    upgrade_action: best.map(|t| action(t, values)),
+                    become_sustainer_model: None,
+                    raise_monthly_model: None,
+                    major_gift_model: None,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Save the new models, then replace every score with the rows `batches` brings, each
+/// naming the model version behind each of its probabilities, in one transaction that
+/// commits only when the last batch is marked `Done`.
 fn write_run(
     db: &mut Db,
-    models: Vec<(Target, Booster, ModelReport, Option<ModelRow>)>,
-    rows: &mut [ScoreRow],
+    models: Vec<(Target, ModelReport, Option<ModelRow>)>,
+    batches: Receiver<Batch>,
     actor: &str,
     as_of: Day,
-    tiers: &BTreeMap<String, usize>,
-    millis: u64,
 ) -> Result<Vec<ModelReport>> {
     let tx = db.conn.transaction()?;
     let mut reports = Vec::new();
     let mut version_of: BTreeMap<Target, i64> = BTreeMap::new();
-    for (target, _, mut report, new_row) in models {
+    for (target, mut report, new_row) in models {
         if let Some(row) = new_row {
             report.model_version = sql::save_model(&tx, &row)?;
         }
@@ -461,23 +567,30 @@ fn write_run(
         reports.push(report);
     }
     let version = |t: Target| version_of.get(&t).copied();
-    for row in rows.iter_mut() {
-        row.churn_model = row.churn_probability.and(version(Target::Churn));
-        row.become_sustainer_model = row.become_sustainer_p.and(version(Target::BecomeSustainer));
-        row.raise_monthly_model = row.raise_monthly_p.and(version(Target::RaiseMonthly));
-        row.major_gift_model = row.major_gift_p.and(version(Target::MajorGift));
+    let mut writer =
+        sql::ScoreWriter::begin(&tx, actor, &crate::store::resolve::now(), &iso(as_of))?;
+    for batch in batches {
+        match batch {
+            Batch::Rows(mut rows) => {
+                for row in rows.iter_mut() {
+                    row.churn_model = row.churn_probability.and(version(Target::Churn));
+                    row.become_sustainer_model =
+                        row.become_sustainer_p.and(version(Target::BecomeSustainer));
+                    row.raise_monthly_model =
+                        row.raise_monthly_p.and(version(Target::RaiseMonthly));
+                    row.major_gift_model = row.major_gift_p.and(version(Target::MajorGift));
+                }
+                writer.write(&rows)?;
+            }
+            Batch::Done { tiers, millis } => {
+                writer.finish(&tiers, millis)?;
+                tx.commit()?;
+                return Ok(reports);
+            }
+        }
     }
-    sql::write_scores(
-        &tx,
-        actor,
-        &crate::store::resolve::now(),
-        &iso(as_of),
-        &serde_json::to_string(tiers)?,
-        millis as i64,
-        rows,
-    )?;
-    tx.commit()?;
-    Ok(reports)
+    // The scorer stopped before its last batch (an error or a cancel): roll back.
+    Err(Error::Cancelled)
 }
 
 fn check(progress: &dyn Progress) -> Result<()> {

@@ -8,18 +8,6 @@ use crate::common::{count, scored_store};
 
 const PEOPLE: u64 = 1500;
 
-type Scores = Vec<(i64, Option<f64>, Option<f64>)>;
-
-fn scores(db: &cpm::store::Db) -> Scores {
-    db.conn
-        .prepare("SELECT constituent_id, churn_probability, become_sustainer_p FROM constituent_score ORDER BY constituent_id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
-
 #[test]
 fn scores_name_their_model_and_a_reloaded_model_reproduces_them_exactly() {
     let (p, mut db) = scored_store(PEOPLE);
@@ -75,14 +63,14 @@ fn scores_name_their_model_and_a_reloaded_model_reproduces_them_exactly() {
         ),
         "every golden record has a score row"
     );
-    let before = scores(&db);
+    let before = score_rows(&db);
 
     // A second run reloads the saved models instead of training.
     let config = ScoringConfig::load(&p.project()).unwrap();
     let report = score::run(&mut db, &config, "again", &ScoreOptions::default(), &Silent).unwrap();
     assert!(report.models.iter().all(|m| !m.trained_now));
     assert_eq!(count(&db, "SELECT count(*) FROM model_version"), models);
-    let after = scores(&db);
+    let after = score_rows(&db);
     assert_eq!(before, after);
 
     // Tiers follow the configured cut-offs.
@@ -102,12 +90,109 @@ fn scores_name_their_model_and_a_reloaded_model_reproduces_them_exactly() {
         &mut db,
         &config,
         "again",
-        &ScoreOptions { retrain: true },
+        &ScoreOptions {
+            retrain: true,
+            ..Default::default()
+        },
         &Silent,
     )
     .unwrap();
     assert!(report.models.iter().all(|m| m.trained_now));
     assert!(count(&db, "SELECT count(*) FROM model_version") > models);
+}
+
+/// Every stored column of every score row but the run's id, in id order.
+fn score_rows(db: &cpm::store::Db) -> Vec<Vec<String>> {
+    let mut stmt = db
+        .conn
+        .prepare(
+            "SELECT constituent_id, as_of, churn_probability, churn_tier, churn_reasons, churn_model,
+                    monthly_cents, tenure_days, become_sustainer_p, raise_monthly_p, major_gift_p,
+                    upgrade_path, upgrade_action, become_sustainer_model, raise_monthly_model,
+                    major_gift_model
+             FROM constituent_score ORDER BY constituent_id",
+        )
+        .unwrap();
+    let n = stmt.column_count();
+    stmt.query_map([], |r| {
+        (0..n)
+            .map(|i| Ok(format!("{:?}", r.get_ref(i)?)))
+            .collect::<rusqlite::Result<Vec<String>>>()
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+#[test]
+fn scored_in_small_batches_the_rows_are_those_of_one_batch() {
+    let (p, mut db) = scored_store(PEOPLE);
+    let whole = score_rows(&db);
+    let config = ScoringConfig::load(&p.project()).unwrap();
+    let options = ScoreOptions {
+        batch: 7,
+        ..Default::default()
+    };
+    let report = score::run(&mut db, &config, "in batches", &options, &Silent).unwrap();
+    assert!(whole.len() > 7 * 10, "many batches: {}", whole.len());
+    assert_eq!(score_rows(&db), whole);
+    let (scored, tiers): (i64, String) = db
+        .conn
+        .query_row(
+            "SELECT scored, tiers FROM score_run ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(scored as usize, whole.len(), "the run counts every row");
+    assert_eq!(tiers, serde_json::to_string(&report.tiers).unwrap());
+}
+
+/// Progress that asks the run to stop once it has scored `batches` batches.
+struct StopAfter {
+    batches: u64,
+    seen: std::sync::atomic::AtomicU64,
+}
+
+impl cpm::progress::Progress for StopAfter {
+    fn update(&self, stage: &str, _: u64, _: u64) {
+        if stage == "score: everyone" {
+            self.seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    fn is_cancelled(&self) -> bool {
+        self.seen.load(std::sync::atomic::Ordering::Relaxed) > self.batches
+    }
+}
+
+#[test]
+fn a_run_stopped_between_batches_leaves_the_previous_scores_as_they_were() {
+    let (p, mut db) = scored_store(PEOPLE);
+    let before = score_rows(&db);
+    let runs = count(&db, "SELECT count(*) FROM score_run");
+    let config = ScoringConfig::load(&p.project()).unwrap();
+    let options = ScoreOptions {
+        batch: 50,
+        ..Default::default()
+    };
+    let stop = StopAfter {
+        batches: 3,
+        seen: Default::default(),
+    };
+    let stopped = score::run(&mut db, &config, "stopped", &options, &stop);
+    assert!(
+        matches!(stopped, Err(cpm::error::Error::Cancelled)),
+        "{stopped:?}"
+    );
+    assert_eq!(
+        score_rows(&db),
+        before,
+        "three batches had been sent, none is kept"
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM score_run"), runs);
+    // The store takes the next run as usual.
+    score::run(&mut db, &config, "again", &ScoreOptions::default(), &Silent).unwrap();
+    assert_eq!(score_rows(&db), before);
 }
 
 #[test]
