@@ -3,7 +3,6 @@
 //! the baseline every report is compared with. Both give probabilities and per-feature
 //! contributions on the log-odds scale, which is where reasons come from.
 
-use forust_ml::gradientbooster::ContributionsMethod;
 use forust_ml::{GradientBooster, Matrix};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -142,20 +141,17 @@ impl Classifier for Booster {
         self.log_odds(rows).into_iter().map(sigmoid).collect()
     }
 
+    /// Row by row through the flattened trees, as forust's `Average` contributions (the
+    /// same values to the bit, without its bias column): forust copies every row out of a
+    /// column-major matrix into a vector of its own first.
     fn contributions(&self, rows: &Rows) -> Vec<f64> {
-        if rows.is_empty() {
-            return Vec::new();
-        }
-        let data = rows.column_major();
-        let matrix = Matrix::new(&data, rows.len(), rows.cols);
-        let with_bias =
-            self.model
-                .predict_contributions(&matrix, ContributionsMethod::Average, true);
-        // forust appends the bias as a last column per row; drop it.
-        with_bias
-            .chunks(rows.cols + 1)
-            .flat_map(|row| row[..rows.cols].iter().copied())
-            .collect()
+        let cols = rows.cols.max(1);
+        let mut out = vec![0.0; rows.values.len()];
+        out.par_chunks_mut(cols)
+            .zip(rows.values.par_chunks(cols))
+            .with_min_len(256)
+            .for_each(|(c, row)| self.trees.add_contributions(row, c));
+        out
     }
 }
 
@@ -289,6 +285,7 @@ impl Classifier for Logistic {
 mod tests {
     use super::*;
     use crate::score::evaluate::roc_auc;
+    use forust_ml::gradientbooster::ContributionsMethod;
     use rand::{Rng, SeedableRng};
 
     /// y depends on x0 (up) and x1 (down); x2 is noise.
@@ -376,6 +373,13 @@ mod tests {
         assert_eq!(booster.contributions(&train), again.contributions(&train));
     }
 
+    /// forust's own prediction of `rows`, from the column-major matrix it takes.
+    fn forust_log_odds(booster: &Booster, rows: &Rows) -> Vec<f64> {
+        let data = rows.column_major();
+        let matrix = Matrix::new(&data, rows.len(), rows.cols);
+        booster.model.predict(&matrix, true)
+    }
+
     #[test]
     fn row_by_row_log_odds_equal_forusts_own_prediction_to_the_bit() {
         let (train, y) = synthetic(3000, 5);
@@ -383,12 +387,60 @@ mod tests {
         let (mut test, _) = synthetic(500, 6);
         // A missing value takes each tree's missing branch in both.
         test.values[3] = f64::NAN;
+        assert_eq!(booster.log_odds(&test), forust_log_odds(&booster, &test));
+    }
+
+    #[test]
+    fn rows_at_split_values_score_as_forust_does_through_padded_trees() {
+        let (train, y) = synthetic(3000, 10);
+        // Deep trees with heavy leaves: some branches stop early and are padded.
+        let params = BoosterParams {
+            max_depth: 5,
+            min_leaf_weight: 40.0,
+            ..params()
+        };
+        let booster = Booster::fit(&train, &y, &params).unwrap();
+        let trees = &booster.model.trees;
+        let deepest = trees.iter().map(|t| t.nodes.len()).max().unwrap();
+        assert!(
+            trees.iter().any(|t| t.nodes.len() < deepest),
+            "some trees are shallower than others"
+        );
+        // Every feature at a split value, just below it and just above it: the row goes
+        // right at the value, as forust sends it.
+        let mut test = Rows::new(3);
+        for node in trees.iter().flat_map(|t| &t.nodes).filter(|n| !n.is_leaf) {
+            let v = node.split_value;
+            for x in [v, v.next_down(), v.next_up()] {
+                test.push(&[x, x, x]);
+            }
+        }
+        assert_eq!(booster.log_odds(&test), forust_log_odds(&booster, &test));
+    }
+
+    #[test]
+    fn row_by_row_contributions_equal_forusts_own_to_the_bit() {
+        let (train, y) = synthetic(3000, 8);
+        let booster = Booster::fit(&train, &y, &params()).unwrap();
+        let (mut test, _) = synthetic(500, 9);
+        test.values[4] = f64::NAN;
         let data = test.column_major();
         let matrix = Matrix::new(&data, test.len(), test.cols);
-        assert_eq!(
-            booster.log_odds(&test),
-            booster.model.predict(&matrix, true)
+        let forust: Vec<f64> = booster
+            .model
+            .predict_contributions(&matrix, ContributionsMethod::Average, true)
+            .chunks(test.cols + 1)
+            .flat_map(|row| row[..test.cols].to_vec())
+            .collect();
+        let ours = booster.contributions(&test);
+        assert_eq!(ours.len(), forust.len());
+        assert!(
+            ours.iter()
+                .zip(&forust)
+                .all(|(a, b)| a.to_bits() == b.to_bits()),
+            "the same values to the bit"
         );
+        assert!(ours.iter().any(|c| *c != 0.0));
     }
 
     #[test]

@@ -338,11 +338,13 @@ fn load(db: &Db, live: Vec<i64>, everyone: bool) -> Result<(Vec<History>, Option
     let (subscriptions, events) = subscriptions_and_events?;
     let ((gifts, newest_early), (later_gifts, newest_late)) = (early_gifts?, late_gifts?);
     let newest_gift = newest_early.max(newest_late);
-    let mut histories: Vec<History> = live
-        .into_iter()
-        .zip(gifts.into_iter().zip(later_gifts))
-        .zip(early_email?.into_iter().zip(late_email?))
-        .zip(subscriptions.into_iter().zip(events))
+    // Each history is put together from its six parts and finished on rayon's threads: a
+    // million of them take half a second on one.
+    let histories: Vec<History> = live
+        .into_par_iter()
+        .zip(gifts.into_par_iter().zip(later_gifts))
+        .zip(early_email?.into_par_iter().zip(late_email?))
+        .zip(subscriptions.into_par_iter().zip(events))
         .map(
             |(
                 ((constituent_id, (mut gifts, later)), (mut email, late)),
@@ -351,7 +353,7 @@ fn load(db: &Db, live: Vec<i64>, everyone: bool) -> Result<(Vec<History>, Option
                 append_gifts(&mut gifts, later);
                 let (gifts, plans) = gifts;
                 email.extend(late);
-                History {
+                let mut history = History {
                     constituent_id,
                     gifts,
                     plans,
@@ -359,11 +361,12 @@ fn load(db: &Db, live: Vec<i64>, everyone: bool) -> Result<(Vec<History>, Option
                     email,
                     events,
                     ..History::default()
-                }
+                };
+                history.finish();
+                history
             },
         )
         .collect();
-    histories.par_iter_mut().for_each(History::finish);
     Ok((histories, newest_gift))
 }
 
