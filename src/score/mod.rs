@@ -374,6 +374,7 @@ pub fn run(
         });
         let scored = scorer.score_everyone(&histories, options.batch, &batches, progress);
         let millis_score = t.elapsed().as_millis() as u64;
+        progress.update("score: write", 3, 4);
         if let Ok(tally) = &scored {
             // A writer that stopped has its own error, reported below.
             let _ = batches.send(Batch::Done {
@@ -419,7 +420,6 @@ enum Batch {
 const BATCH: usize = 65_536;
 
 /// Counts over everyone scored.
-#[derive(Default)]
 struct Tally {
     tiers: BTreeMap<String, usize>,
     paths: BTreeMap<String, usize>,
@@ -484,7 +484,7 @@ impl Scorer<'_> {
             let members: Vec<usize> = (0..histories.len())
                 .filter(|&i| labels::in_population(*target, &histories[i], as_of, w))
                 .collect();
-            let mut rows = Rows::new(FEATURES.len());
+            let mut rows = Rows::new(cols);
             for &i in &members {
                 rows.push(&values[i]);
             }

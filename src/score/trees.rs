@@ -45,7 +45,7 @@ struct Complete {
 
 impl Complete {
     fn of(trees: &Trees) -> Option<Complete> {
-        let depth = trees.roots.iter().map(|&root| trees.depth(root)).max()?;
+        let depth = trees.depths().into_iter().max()?;
         if depth > COMPLETE_DEPTH_LIMIT {
             return None;
         }
@@ -170,15 +170,20 @@ impl Trees {
         Ok(trees)
     }
 
-    /// Splits from `at` to its deepest leaf (0 for a leaf). Children follow their parents
-    /// (checked in `of`), so this ends.
-    fn depth(&self, at: u32) -> u32 {
-        let node = &self.nodes[at as usize];
-        if node.feature == LEAF {
-            0
-        } else {
-            1 + self.depth(node.left).max(self.depth(node.right))
+    /// Each tree's depth: splits from its root to its deepest leaf. Children come after
+    /// their parents (checked in `of`), so one pass from the last node back finds every
+    /// node's depth below it, without recursing through a saved tree of any shape.
+    fn depths(&self) -> Vec<u32> {
+        let mut below = vec![0u32; self.nodes.len()];
+        for (i, node) in self.nodes.iter().enumerate().rev() {
+            if node.feature != LEAF {
+                below[i] = 1 + below[node.left as usize].max(below[node.right as usize]);
+            }
         }
+        self.roots
+            .iter()
+            .map(|&root| below[root as usize])
+            .collect()
     }
 
     fn is_missing(&self, v: f64) -> bool {
