@@ -13,6 +13,15 @@ pub struct Feature {
     pub describe: fn(f64) -> String,
 }
 
+/// "1 gift", "3 gifts": a count with its noun.
+fn counted(v: f64, one: &str, many: &str) -> String {
+    if v == 1.0 {
+        format!("1 {one}")
+    } else {
+        format!("{v:.0} {many}")
+    }
+}
+
 fn dollars(v: f64) -> String {
     format!("${:.0}", v)
 }
@@ -39,7 +48,8 @@ macro_rules! f {
 pub const FEATURES: &[Feature] = &[
     f!("days_since_last_gift", |v| days_since("gift")(v)),
     f!("gifts_12m", |v| format!(
-        "{v:.0} gifts in the last 12 months"
+        "{} in the last 12 months",
+        counted(v, "gift", "gifts")
     )),
     f!("giving_12m", |v| format!(
         "{} given in the last 12 months",
@@ -49,10 +59,14 @@ pub const FEATURES: &[Feature] = &[
         "{} given in all",
         dollars(v)
     )),
-    f!("gifts_lifetime", |v| format!("{v:.0} gifts in all")),
+    f!("gifts_lifetime", |v| format!(
+        "{} in all",
+        counted(v, "gift", "gifts")
+    )),
     f!("largest_gift", |v| format!("largest gift {}", dollars(v))),
     f!("one_time_gifts_12m", |v| format!(
-        "{v:.0} one-time gifts in the last 12 months"
+        "{} in the last 12 months",
+        counted(v, "one-time gift", "one-time gifts")
     )),
     f!("years_giving", |v| format!(
         "{v:.1} years since the first gift"
@@ -77,14 +91,20 @@ pub const FEATURES: &[Feature] = &[
         }
     }),
     f!("failed_payments_90d", |v| format!(
-        "{v:.0} failed payments in the last 90 days"
+        "{} in the last 90 days",
+        counted(v, "failed payment", "failed payments")
     )),
     f!("failed_payments_365d", |v| format!(
-        "{v:.0} failed payments in the last year"
+        "{} in the last year",
+        counted(v, "failed payment", "failed payments")
     )),
     f!("failed_in_a_row", |v| {
         if v > 0.0 {
-            format!("the last {v:.0} monthly charges failed")
+            if v == 1.0 {
+                "the last monthly charge failed".into()
+            } else {
+                format!("the last {v:.0} monthly charges failed")
+            }
         } else {
             "the last monthly charge went through".into()
         }
@@ -107,7 +127,8 @@ pub const FEATURES: &[Feature] = &[
         "successful monthly charge"
     )(v)),
     f!("emails_delivered_12m", |v| format!(
-        "{v:.0} emails delivered in the last year"
+        "{} delivered in the last year",
+        counted(v, "email", "emails")
     )),
     f!("email_open_rate_12m", |v| format!(
         "opens {:.0}% of emails",
@@ -147,10 +168,12 @@ pub const FEATURES: &[Feature] = &[
         }
     }),
     f!("events_12m", |v| format!(
-        "{v:.0} events attended in the last year"
+        "{} attended in the last year",
+        counted(v, "event", "events")
     )),
     f!("events_lifetime", |v| format!(
-        "{v:.0} events attended in all"
+        "{} attended in all",
+        counted(v, "event", "events")
     )),
     f!("newspaper_subscriber", |v| if v > 0.0 {
         "subscribes to the newspaper".into()
@@ -450,6 +473,20 @@ mod tests {
             (FEATURES[index_of("failed_payments_90d").unwrap()].describe)(3.0),
             "3 failed payments in the last 90 days"
         );
+        let words = |name: &str, v: f64| (FEATURES[index_of(name).unwrap()].describe)(v);
+        assert_eq!(
+            words("failed_payments_90d", 1.0),
+            "1 failed payment in the last 90 days"
+        );
+        assert_eq!(
+            words("failed_in_a_row", 1.0),
+            "the last monthly charge failed"
+        );
+        assert_eq!(
+            words("failed_in_a_row", 2.0),
+            "the last 2 monthly charges failed"
+        );
+        assert_eq!(words("gifts_12m", 1.0), "1 gift in the last 12 months");
         assert_eq!(
             (FEATURES[index_of("days_since_last_open").unwrap()].describe)(120.0),
             "no email opened in 120 days"
