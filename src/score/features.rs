@@ -469,11 +469,11 @@ mod tests {
             assert!(!(f.describe)(0.0).is_empty(), "{}", f.name);
             assert!(!(f.describe)(3650.0).is_empty(), "{}", f.name);
         }
+        let words = |name: &str, v: f64| (FEATURES[index_of(name).unwrap()].describe)(v);
         assert_eq!(
-            (FEATURES[index_of("failed_payments_90d").unwrap()].describe)(3.0),
+            words("failed_payments_90d", 3.0),
             "3 failed payments in the last 90 days"
         );
-        let words = |name: &str, v: f64| (FEATURES[index_of(name).unwrap()].describe)(v);
         assert_eq!(
             words("failed_payments_90d", 1.0),
             "1 failed payment in the last 90 days"
@@ -488,7 +488,7 @@ mod tests {
         );
         assert_eq!(words("gifts_12m", 1.0), "1 gift in the last 12 months");
         assert_eq!(
-            (FEATURES[index_of("days_since_last_open").unwrap()].describe)(120.0),
+            words("days_since_last_open", 120.0),
             "no email opened in 120 days"
         );
     }
