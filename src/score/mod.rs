@@ -471,18 +471,28 @@ impl Scorer<'_> {
     /// One score row per history (model versions are filled in by the writer).
     fn score(&self, histories: &[History]) -> Result<Vec<ScoreRow>> {
         let (as_of, w) = (self.as_of, self.window);
-        let values: Vec<Vec<f64>> = histories
+        // Each history's features, and which models' populations it is in (bit `m` for
+        // `self.boosters[m]`), in one parallel pass.
+        let (values, populations): (Vec<Vec<f64>>, Vec<u64>) = histories
             .par_iter()
-            .map(|h| features::compute(h, as_of, w.grace))
-            .collect();
+            .map(|h| {
+                let populations = self
+                    .boosters
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (target, _))| labels::in_population(*target, h, as_of, w))
+                    .fold(0u64, |bits, (m, _)| bits | 1 << m);
+                (features::compute(h, as_of, w.grace), populations)
+            })
+            .unzip();
         let mut probabilities: BTreeMap<Target, Vec<Option<f64>>> = BTreeMap::new();
         // Each churn row's place among the churn model's per-feature contributions.
         let mut churn_row: Vec<Option<usize>> = vec![None; histories.len()];
         let mut contributions = Vec::new();
         let cols = FEATURES.len();
-        for (target, booster) in self.boosters {
+        for (m, (target, booster)) in self.boosters.iter().enumerate() {
             let members: Vec<usize> = (0..histories.len())
-                .filter(|&i| labels::in_population(*target, &histories[i], as_of, w))
+                .filter(|&i| populations[i] & (1 << m) != 0)
                 .collect();
             let mut rows = Rows::new(cols);
             for &i in &members {
