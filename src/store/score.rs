@@ -37,8 +37,10 @@ struct Slots {
 impl Slots {
     const NONE: u32 = u32::MAX;
 
-    /// `live` is the golden record ids to load, sorted: every live one (`everyone`) or a few.
-    fn of(conn: &Connection, live: &[i64], everyone: bool) -> Result<Slots> {
+    /// Route each membership row (record, golden record) to its golden record's position
+    /// in `live` (sorted ids: every live one when `everyone`, else a few); `records` is the
+    /// highest record id a full read can meet.
+    fn of(membership: &[(i64, i64)], live: &[i64], everyone: bool, records: usize) -> Slots {
         // Each golden id's position in `live`, looked up by id (ids are dense) for every
         // membership row instead of a binary search through a million ids.
         let highest = live
@@ -51,23 +53,9 @@ impl Slots {
             }
         }
         // Indexed by record id: sized once for a full read (a few records grow it).
-        let records = if everyone {
-            record_capacity(conn)? + 1
-        } else {
-            0
-        };
-        let mut slots = vec![Slots::NONE; records];
+        let mut slots = vec![Slots::NONE; if everyone { records + 1 } else { 0 }];
         let mut members = (!everyone).then(Vec::new);
-        let query = "SELECT source_record_id, constituent_id FROM constituent_member";
-        let query = match everyone {
-            true => query.to_string(),
-            false => {
-                let ids: Vec<String> = live.iter().map(i64::to_string).collect();
-                format!("{query} WHERE constituent_id IN ({})", ids.join(","))
-            }
-        };
-        for_each_row(conn, &query, [], |r| {
-            let (record, golden): (i64, i64) = (r.get(0)?, r.get(1)?);
+        for &(record, golden) in membership {
             let position = usize::try_from(golden)
                 .ok()
                 .and_then(|g| position_of.get(g))
@@ -81,9 +69,8 @@ impl Slots {
                     members.push(record);
                 }
             }
-            Ok(())
-        })?;
-        Ok(Slots { of: slots, members })
+        }
+        Slots { of: slots, members }
     }
 
     /// `query` (ending in a WHERE clause) restricted to the loaded records.
@@ -291,16 +278,52 @@ fn load_email(
 /// gifts, each half of the email, then the rest): reading eleven million fact rows is most
 /// of a scoring run at a million people.
 pub fn load_histories(db: &Db) -> Result<(Vec<History>, Option<Day>)> {
-    // Without an ORDER BY, SQLite reads the ids from the live records' name index rather
-    // than the wide table (0.08 s against 0.27 s at a million); they are sorted here.
-    let mut ids = db
-        .conn
-        .prepare("SELECT id FROM constituent WHERE retired_at IS NULL")?;
+    // The live ids and the membership are read at once, on two connections.
+    let (live, membership) = if db.on_disk() {
+        std::thread::scope(|scope| {
+            let path = db.path();
+            let membership =
+                scope.spawn(move || membership_rows(&Db::open_read_only(path)?.conn, None));
+            (live_ids(&db.conn), joined(membership))
+        })
+    } else {
+        (live_ids(&db.conn), membership_rows(&db.conn, None))
+    };
+    load(db, live?, &membership?, true)
+}
+
+/// Every live golden record's id, in order. Without an ORDER BY, SQLite reads them from
+/// the live records' name index rather than the wide table (0.08 s against 0.27 s at a
+/// million); they are sorted here.
+fn live_ids(conn: &Connection) -> Result<Vec<i64>> {
+    let mut ids = conn.prepare("SELECT id FROM constituent WHERE retired_at IS NULL")?;
     let mut live: Vec<i64> = ids
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     live.par_sort_unstable();
-    load(db, live, true)
+    Ok(live)
+}
+
+/// (record, golden record) membership rows: all of them, or those of `golden` only.
+fn membership_rows(conn: &Connection, golden: Option<&[i64]>) -> Result<Vec<(i64, i64)>> {
+    let query = "SELECT source_record_id, constituent_id FROM constituent_member";
+    let query = match golden {
+        None => query.to_string(),
+        Some(ids) => {
+            let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+            format!("{query} WHERE constituent_id IN ({})", ids.join(","))
+        }
+    };
+    let mut rows = Vec::with_capacity(if golden.is_none() {
+        record_capacity(conn)?
+    } else {
+        0
+    });
+    for_each_row(conn, &query, [], |r| {
+        rows.push((r.get(0)?, r.get(1)?));
+        Ok(())
+    })?;
+    Ok(rows)
 }
 
 /// One live golden record's facts (`--explain`), read through the per-record indexes.
@@ -313,14 +336,20 @@ pub fn load_history(db: &Db, constituent: i64) -> Result<Option<History>> {
     if !live {
         return Ok(None);
     }
-    Ok(load(db, vec![constituent], false)?.0.pop())
+    let membership = membership_rows(&db.conn, Some(&[constituent]))?;
+    Ok(load(db, vec![constituent], &membership, false)?.0.pop())
 }
 
-/// The histories of `live` (sorted ids): of `everyone`, or of a few golden records; and the
-/// newest gift's day among the gift rows read.
-fn load(db: &Db, live: Vec<i64>, everyone: bool) -> Result<(Vec<History>, Option<Day>)> {
+/// The histories of `live` (sorted ids), whose records `membership` names: of `everyone`,
+/// or of a few golden records; and the newest gift's day among the gift rows read.
+fn load(
+    db: &Db,
+    live: Vec<i64>,
+    membership: &[(i64, i64)],
+    everyone: bool,
+) -> Result<(Vec<History>, Option<Day>)> {
     let n = live.len();
-    let slots = Slots::of(&db.conn, &live, everyone)?;
+    let slots = Slots::of(membership, &live, everyone, record_capacity(&db.conn)?);
     let (early_gift_ids, late_gift_ids) = halves(&db.conn, "donation")?;
     let (early_email_ids, late_email_ids) = halves(&db.conn, "email_event")?;
     let path = db.path();
