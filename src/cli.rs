@@ -689,14 +689,11 @@ fn decide_each(
         review::decide_each(db, config, decision, candidates, &actor, note.as_deref());
     let error = decided.error();
     if g.json {
-        match decided.done.as_slice() {
+        match (candidates.len(), decided.done.as_slice()) {
             // One pair asked for: its object, or (when it failed) only its error.
-            done if candidates.len() == 1 => {
-                if let [one] = done {
-                    print_json(one)?
-                }
-            }
-            done => print_json(&done)?,
+            (1, [one]) => print_json(one)?,
+            (1, _) => {}
+            (_, done) => print_json(&done)?,
         }
     } else {
         for result in &decided.done {

@@ -38,9 +38,8 @@ impl Slots {
     const NONE: u32 = u32::MAX;
 
     /// Route each membership row (record, golden record) to its golden record's position
-    /// in `live` (sorted ids: every live one when `everyone`, else a few); `records` is the
-    /// highest record id a full read can meet.
-    fn of(membership: &[(i64, i64)], live: &[i64], everyone: bool, records: usize) -> Slots {
+    /// in `live` (sorted ids: every live one when `everyone`, else a few).
+    fn of(membership: &[(i64, i64)], live: &[i64], everyone: bool) -> Slots {
         // Each golden id's position in `live`, looked up by id (ids are dense) for every
         // membership row instead of a binary search through a million ids.
         let highest = live
@@ -52,8 +51,12 @@ impl Slots {
                 position_of[id] = position as u32;
             }
         }
-        // Indexed by record id: sized once for a full read (a few records grow it).
-        let mut slots = vec![Slots::NONE; if everyone { records + 1 } else { 0 }];
+        // Indexed by record id, up to the highest one the membership names.
+        let highest_record = membership
+            .iter()
+            .filter_map(|(record, _)| usize::try_from(*record).ok())
+            .max();
+        let mut slots = vec![Slots::NONE; highest_record.map_or(0, |r| r + 1)];
         let mut members = (!everyone).then(Vec::new);
         for &(record, golden) in membership {
             let position = usize::try_from(golden)
@@ -61,9 +64,6 @@ impl Slots {
                 .and_then(|g| position_of.get(g))
                 .filter(|p| **p != Slots::NONE);
             if let (Ok(index), Some(&position)) = (usize::try_from(record), position) {
-                if slots.len() <= index {
-                    slots.resize(index + 1, Slots::NONE);
-                }
                 slots[index] = position;
                 if let Some(members) = &mut members {
                     members.push(record);
@@ -349,7 +349,7 @@ fn load(
     everyone: bool,
 ) -> Result<(Vec<History>, Option<Day>)> {
     let n = live.len();
-    let slots = Slots::of(membership, &live, everyone, record_capacity(&db.conn)?);
+    let slots = Slots::of(membership, &live, everyone);
     let (early_gift_ids, late_gift_ids) = halves(&db.conn, "donation")?;
     let (early_email_ids, late_email_ids) = halves(&db.conn, "email_event")?;
     let path = db.path();

@@ -91,9 +91,8 @@ pub fn index_for_search(conn: &Connection, update: &SearchUpdate) -> Result<()> 
     write_search_entries(conn, update, false)
 }
 
-/// Search index rows for `update`'s golden records, or (`rebuild`) for every live one:
-/// name, email, and the phone as its ten digits (what `SearchQuery` looks a typed phone up
-/// by, in any format). The index is contentless: a replaced record's row is deleted by id
+/// Search index rows (`insert_entries`) for `update`'s golden records, or (`rebuild`) for
+/// every live one. The index is contentless: a replaced record's row is deleted by id
 /// first.
 fn write_search_entries(conn: &Connection, update: &SearchUpdate, rebuild: bool) -> Result<()> {
     let (replaced, created) = (&update.replaced, &update.created);
