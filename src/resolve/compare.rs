@@ -12,7 +12,7 @@ use super::normalize::{
     distinct_surnames, given_name_id, is_joint_mailbox, nickname_compatible,
     nickname_compatible_by_id,
 };
-use super::settings::ResolutionConfig;
+use super::settings::{FIELDS, FieldWeight, ResolutionConfig};
 
 /// A source record as matching sees it: normalised fields only.
 #[derive(Debug, Clone, Default)]
@@ -153,17 +153,41 @@ fn email_similarity(a: &Rec, b: &Rec) -> Option<f64> {
     if x == y {
         return (!is_joint_mailbox(x)).then_some(1.0);
     }
-    let local = |e: &str| -> String {
-        let name = e.split('@').next().unwrap_or(e);
-        name.chars()
-            .filter(|c| !matches!(c, '.' | '_' | '-'))
-            .collect()
+    // Compared on the stack: nearly every compared pair has two different emails.
+    let (mut x_buffer, mut y_buffer) = ([0; EMAIL_NAME_MAX], [0; EMAIL_NAME_MAX]);
+    let similarity = match (email_name(x, &mut x_buffer), email_name(y, &mut y_buffer)) {
+        (Some(nx), Some(ny)) if nx == ny => return Some(0.9),
+        (Some(nx), Some(ny)) => edit_similarity_of_bytes(nx, ny),
+        _ => {
+            let name = |e: &str| -> String { email_name_chars(e).collect() };
+            let (nx, ny) = (name(x), name(y));
+            if nx == ny {
+                return Some(0.9);
+            }
+            edit_similarity(&nx, &ny)
+        }
     };
-    let (lx, ly) = (local(x), local(y));
-    if lx == ly {
-        return Some(0.9);
+    Some((similarity - 0.5).max(0.0))
+}
+
+const EMAIL_NAME_MAX: usize = 64;
+
+/// An email's name (before the `@`) without the dots, underscores and hyphens people
+/// vary: "j.o_smith@x.com" -> "josmith".
+fn email_name_chars(email: &str) -> impl Iterator<Item = char> + '_ {
+    let name = email.split('@').next().unwrap_or(email);
+    name.chars().filter(|c| !matches!(c, '.' | '_' | '-'))
+}
+
+/// `email_name_chars` as bytes in `buffer`, when the name is ASCII and fits (where a byte
+/// is a character, as `edit_similarity_of_bytes` needs); `None` otherwise.
+fn email_name<'b>(email: &str, buffer: &'b mut [u8; EMAIL_NAME_MAX]) -> Option<&'b [u8]> {
+    let mut n = 0;
+    for c in email_name_chars(email) {
+        *buffer.get_mut(n)? = u8::try_from(c).ok().filter(u8::is_ascii)?;
+        n += 1;
     }
-    Some((edit_similarity(&lx, &ly) - 0.5).max(0.0))
+    Some(&buffer[..n])
 }
 
 /// Normalised Levenshtein similarity (1 - distance / longer length), as
@@ -362,19 +386,18 @@ fn names_swapped(a: &Rec, b: &Rec) -> bool {
 fn names_only(
     a: &Rec,
     b: &Rec,
-    fields: &[(&str, Option<f64>)],
+    similar: &Similarities,
     score: f64,
     config: &ResolutionConfig,
 ) -> (f64, &'static str, f64) {
-    let similarity = |name: &str| similarity_of(fields, name);
-    let last = similarity("last_name");
+    let last = similar.last_name;
     // A household's shared mailbox names a home; the same given name on it names one
     // person in that home, through a move and a married name (partners sharing a mailbox
     // have different first names, and the guard has already caught those). Across
     // surnames only the same spelling will do: Jimmy Mitchell and Jamie Mooney (both
     // forms of James) on mitchellfamily@ are a couple.
     let same_given_name = if last.is_some_and(|s| s >= 0.9) {
-        similarity("first_name").is_some_and(|s| s >= 0.9)
+        similar.first_name.is_some_and(|s| s >= 0.9)
     } else {
         first_tokens(a, b).is_some_and(|(x, y)| x == y)
     };
@@ -384,7 +407,7 @@ fn names_only(
     }
     let surnames_differ = last.is_some_and(|s| s < 0.9)
         || both(&a.n.last, &b.n.last).is_some_and(|(x, y)| distinct_surnames(x, y));
-    let zip = similarity("zip");
+    let zip = similar.zip;
     let below_review = config.thresholds.review - 0.01;
     if surnames_differ {
         return (
@@ -403,10 +426,10 @@ fn names_only(
     }
     let same_first = first_tokens(a, b).is_some_and(|(x, y)| x == y);
     let names_agree =
-        similarity("first_name").is_some_and(|s| s >= 0.9) && last.is_some_and(|s| s >= 0.95);
-    let contradictions = fields
+        similar.first_name.is_some_and(|s| s >= 0.9) && last.is_some_and(|s| s >= 0.95);
+    let contradictions = [similar.email, similar.phone, similar.address]
         .iter()
-        .filter(|(f, s)| matches!(*f, "email" | "phone" | "address") && s.is_some_and(|s| s < 0.5))
+        .filter(|s| s.is_some_and(|s| s < 0.5))
         .count();
     // With a contradiction, only the same spelling of the first name will do: nickname
     // forms and typos of a rare name are as likely to be a relative or a namesake.
@@ -447,12 +470,32 @@ fn in_family(a: &Rec, b: &Rec) -> bool {
     a.family_first_names.max(b.family_first_names) >= 2
 }
 
-/// A field's similarity for this pair; `None` when it is missing on either side.
-fn similarity_of(fields: &[(&str, Option<f64>)], name: &str) -> Option<f64> {
-    fields
-        .iter()
-        .find(|(f, _)| *f == name)
-        .and_then(|(_, s)| *s)
+/// Each field's similarity for one pair; `None` where either record lacks the field.
+#[derive(Debug, Clone, Copy)]
+struct Similarities {
+    first_name: Option<f64>,
+    last_name: Option<f64>,
+    email: Option<f64>,
+    phone: Option<f64>,
+    address: Option<f64>,
+    zip: Option<f64>,
+    date_of_birth: Option<f64>,
+}
+
+impl Similarities {
+    /// `(field, similarity)` in `FIELDS` order.
+    fn named(&self) -> impl Iterator<Item = (&'static str, Option<f64>)> {
+        let values = [
+            self.first_name,
+            self.last_name,
+            self.email,
+            self.phone,
+            self.address,
+            self.zip,
+            self.date_of_birth,
+        ];
+        FIELDS.into_iter().zip(values)
+    }
 }
 
 /// Move a pair's score to `to` under a rule that is not a field, recording the move as the
@@ -510,138 +553,226 @@ pub fn clearly_two_people(a: &Rec, b: &Rec) -> bool {
 
 /// Score a pair. Returns the score with each field's contribution.
 pub fn compare(a: &Rec, b: &Rec, config: &ResolutionConfig) -> Scored {
-    let b = &*oriented(a, b);
-    let first = first_name_similarity(a, b);
-    let last = last_name_similarity(a, b);
-    let dob = dob_similarity(a, b);
-    let (distinct_first, dob_conflict) = decisive_differences(a, b);
-    // The same date of birth outweighs a badly spelled first name (relatives seldom share
-    // one; twins have different names, which `distinct_first` still catches).
-    let same_dob = dob == Some(1.0);
-    let conflict = (first.is_some_and(|s| s < config.guards.first_name_conflict_below)
-        && !same_dob)
-        || distinct_first
-        || dob_conflict;
-    let fields: [(&str, Option<f64>); 7] = [
-        ("first_name", first),
-        ("last_name", last),
-        ("email", email_similarity(a, b)),
-        ("phone", phone_similarity(a, b)),
-        ("address", address_similarity(a, b)),
-        ("zip", zip_similarity(a, b)),
-        ("date_of_birth", dob),
-    ];
+    Comparer::new(config).compare(a, b)
+}
 
-    // Deterministic: an exact phone is the same person unless the names conflict or the
-    // surnames clearly differ (a household landline). An exact personal email (not a
-    // household's shared mailbox) is too, through a typo or an unlisted nickname in the
-    // first name; across surnames only with the same first name (a married name). Two
-    // real, different first names or dates of birth always stop it.
-    let same_surname = last.is_none_or(|s| s >= 0.85);
-    let email_allowed = !distinct_first && !dob_conflict && (same_surname || first == Some(1.0));
-    // Two personal emails that differ make a shared phone a household's landline.
-    let emails_differ = both(&a.n.email, &b.n.email)
-        .is_some_and(|(x, y)| x != y && !is_joint_mailbox(x) && !is_joint_mailbox(y));
-    let phone_allowed = !conflict && same_surname && !emails_differ;
-    for rule in &config.deterministic {
-        let (exact, allowed) = match rule.as_str() {
-            "email" => (same_personal_email(a, b), email_allowed),
-            "phone" => (
-                both(&a.n.phone, &b.n.phone).is_some_and(|(x, y)| x == y),
-                phone_allowed,
-            ),
-            _ => (false, false),
+/// Compares pairs under one configuration, with the fields' weights looked up once rather
+/// than by name on every pair.
+pub struct Comparer<'c> {
+    config: &'c ResolutionConfig,
+    /// In `FIELDS` order.
+    weights: [FieldWeight; 7],
+}
+
+impl<'c> Comparer<'c> {
+    pub fn new(config: &'c ResolutionConfig) -> Comparer<'c> {
+        Comparer {
+            config,
+            weights: FIELDS.map(|field| config.weight(field)),
+        }
+    }
+
+    /// Score a pair. Returns the score with each field's contribution.
+    pub fn compare(&self, a: &Rec, b: &Rec) -> Scored {
+        let config = self.config;
+        let b = &*oriented(a, b);
+        let first = first_name_similarity(a, b);
+        let last = last_name_similarity(a, b);
+        let dob = dob_similarity(a, b);
+        let (distinct_first, dob_conflict) = decisive_differences(a, b);
+        // The same date of birth outweighs a badly spelled first name (relatives seldom
+        // share one; twins have different names, which `distinct_first` still catches).
+        let same_dob = dob == Some(1.0);
+        let conflict = (first.is_some_and(|s| s < config.guards.first_name_conflict_below)
+            && !same_dob)
+            || distinct_first
+            || dob_conflict;
+        let similar = Similarities {
+            first_name: first,
+            last_name: last,
+            email: email_similarity(a, b),
+            phone: phone_similarity(a, b),
+            address: address_similarity(a, b),
+            zip: zip_similarity(a, b),
+            date_of_birth: dob,
         };
-        if exact && allowed && first.is_some() {
-            let contributions = fields
-                .iter()
+        if let Some(rule) = deterministic_rule(
+            a,
+            b,
+            &similar,
+            distinct_first || dob_conflict,
+            conflict,
+            config,
+        ) {
+            let contributions = similar
+                .named()
                 .filter_map(|(f, s)| s.map(|s| (f, s)))
                 .map(|(f, s)| Contribution {
-                    field: Cow::Borrowed(*f),
+                    field: Cow::Borrowed(f),
                     similarity: s,
-                    contribution: if *f == rule.as_str() { 1.0 } else { 0.0 },
+                    contribution: if f == rule { 1.0 } else { 0.0 },
                 })
                 .collect();
             return Scored {
                 score: 1.0,
-                rule: if rule == "email" { "email" } else { "phone" },
+                rule,
                 contributions,
                 conflict: false,
             };
         }
+        let (mut contributions, mut score) = self.weighted(&similar);
+        self.apply_rules(a, b, &similar, conflict, &mut contributions, &mut score);
+        let identifier_agrees = identifier_agrees(&similar);
+        Scored {
+            score,
+            rule: if identifier_agrees || conflict {
+                "weighted"
+            } else {
+                "names_only"
+            },
+            contributions,
+            conflict,
+        }
     }
 
-    // Weighted: agreement earns a field's full weight, disagreement keeps only part of
-    // it; missing fields do not count. Too little evidence scales the score down.
-    let mut effective = Vec::with_capacity(fields.len());
-    let mut nominal = 0.0;
-    for (field, similarity) in fields {
-        if let Some(s) = similarity {
-            let w = config.weight(field);
-            nominal += w.weight;
-            effective.push((field, s, w.weight * (s + (1.0 - s) * w.disagreement)));
+    /// Weighted: agreement earns a field's full weight, disagreement keeps only part of
+    /// it; missing fields do not count. Too little evidence scales the score down.
+    fn weighted(&self, similar: &Similarities) -> (Vec<Contribution>, f64) {
+        let config = self.config;
+        let mut effective = Vec::with_capacity(FIELDS.len());
+        let mut nominal = 0.0;
+        for ((field, similarity), w) in similar.named().zip(&self.weights) {
+            if let Some(s) = similarity {
+                nominal += w.weight;
+                effective.push((field, s, w.weight * (s + (1.0 - s) * w.disagreement)));
+            }
         }
-    }
-    let total: f64 = effective.iter().map(|(_, _, w)| w).sum();
-    let evidence = if config.min_evidence > 0.0 {
-        (nominal / config.min_evidence).min(1.0)
-    } else {
-        1.0
-    };
-    let mut contributions: Vec<Contribution> = effective
-        .iter()
-        .map(|(field, s, w)| Contribution {
-            field: Cow::Borrowed(field),
-            similarity: *s,
-            contribution: if total > 0.0 {
-                w * s / total * evidence
-            } else {
-                0.0
-            },
-        })
-        .collect();
-    let mut score: f64 = contributions.iter().map(|c| c.contribution).sum();
-    // Weak evidence: when no identifier agrees (email, phone, address, date of birth),
-    // a pair rests on its names, and a common surname is weak evidence of one person.
-    let agrees = |field: &str| similarity_of(&fields, field).is_some_and(|s| s >= 0.9);
-    let identifier_agrees = ["email", "phone", "address", "date_of_birth"]
-        .iter()
-        .any(|f| agrees(f));
-    // An address or a landline is shared by a household: when nothing personal (an email,
-    // a date of birth) agrees and an email or phone contradicts, a relative with the same
-    // name is as likely as one person (a father and son, both Robert). A person decides.
-    let personal_agrees = ["email", "date_of_birth"].iter().any(|f| agrees(f));
-    let contradicts = ["email", "phone"]
-        .iter()
-        .any(|f| similarity_of(&fields, f).is_some_and(|s| s < 0.5));
-    let ceiling = config.thresholds.auto_match - 0.01;
-    let same_first = first_tokens(a, b).is_some_and(|(x, y)| x == y);
-    let relative_possible = !same_first || (a.source == b.source && in_family(a, b));
-    if identifier_agrees && !personal_agrees && contradicts && relative_possible && score > ceiling
-    {
-        let rule = "household_identifiers_only";
-        apply_rule(&mut contributions, &mut score, rule, 0.0, ceiling);
-    }
-    if !identifier_agrees && !conflict {
-        let (adjusted, reason, similarity) = names_only(a, b, &fields, score, config);
-        if adjusted != score {
-            apply_rule(&mut contributions, &mut score, reason, similarity, adjusted);
-        }
-    }
-    if conflict && score > config.guards.cap {
-        let cap = config.guards.cap;
-        apply_rule(&mut contributions, &mut score, "household_guard", 0.0, cap);
-    }
-    Scored {
-        score,
-        rule: if identifier_agrees || conflict {
-            "weighted"
+        let total: f64 = effective.iter().map(|(_, _, w)| w).sum();
+        let evidence = if config.min_evidence > 0.0 {
+            (nominal / config.min_evidence).min(1.0)
         } else {
-            "names_only"
-        },
-        contributions,
-        conflict,
+            1.0
+        };
+        let contributions: Vec<Contribution> = effective
+            .iter()
+            .map(|(field, s, w)| Contribution {
+                field: Cow::Borrowed(field),
+                similarity: *s,
+                contribution: if total > 0.0 {
+                    w * s / total * evidence
+                } else {
+                    0.0
+                },
+            })
+            .collect();
+        let score = contributions.iter().map(|c| c.contribution).sum();
+        (contributions, score)
     }
+
+    /// The rules a weighted score answers to: identifiers a household shares, a pair
+    /// resting on its names, the household guard. Each move is a contribution.
+    fn apply_rules(
+        &self,
+        a: &Rec,
+        b: &Rec,
+        similar: &Similarities,
+        conflict: bool,
+        contributions: &mut Vec<Contribution>,
+        score: &mut f64,
+    ) {
+        let config = self.config;
+        // Weak evidence: when no identifier agrees (email, phone, address, date of birth),
+        // a pair rests on its names, and a common surname is weak evidence of one person.
+        let identifier_agrees = identifier_agrees(similar);
+        // An address or a landline is shared by a household: when nothing personal (an
+        // email, a date of birth) agrees and an email or phone contradicts, a relative with
+        // the same name is as likely as one person (a father and son, both Robert). A
+        // person decides.
+        let personal_agrees = agrees(similar.email) || agrees(similar.date_of_birth);
+        let contradicts = [similar.email, similar.phone]
+            .iter()
+            .any(|s| s.is_some_and(|s| s < 0.5));
+        let ceiling = config.thresholds.auto_match - 0.01;
+        let same_first = first_tokens(a, b).is_some_and(|(x, y)| x == y);
+        let relative_possible = !same_first || (a.source == b.source && in_family(a, b));
+        if identifier_agrees
+            && !personal_agrees
+            && contradicts
+            && relative_possible
+            && *score > ceiling
+        {
+            let rule = "household_identifiers_only";
+            apply_rule(contributions, score, rule, 0.0, ceiling);
+        }
+        if !identifier_agrees && !conflict {
+            let (adjusted, reason, similarity) = names_only(a, b, similar, *score, config);
+            if adjusted != *score {
+                apply_rule(contributions, score, reason, similarity, adjusted);
+            }
+        }
+        if conflict && *score > config.guards.cap {
+            let cap = config.guards.cap;
+            apply_rule(contributions, score, "household_guard", 0.0, cap);
+        }
+    }
+}
+
+/// A similarity that counts as agreement.
+fn agrees(similarity: Option<f64>) -> bool {
+    similarity.is_some_and(|s| s >= 0.9)
+}
+
+/// An identifier (email, phone, address, date of birth) agrees.
+fn identifier_agrees(similar: &Similarities) -> bool {
+    [
+        similar.email,
+        similar.phone,
+        similar.address,
+        similar.date_of_birth,
+    ]
+    .into_iter()
+    .any(agrees)
+}
+
+/// The configured deterministic rule (`email` or `phone`) this pair meets, if any.
+///
+/// An exact phone is the same person unless the names conflict or the surnames clearly
+/// differ (a household landline). An exact personal email (not a household's shared
+/// mailbox) is too, through a typo or an unlisted nickname in the first name; across
+/// surnames only with the same first name (a married name). Two real, different first
+/// names or dates of birth (`decisive`) always stop it.
+fn deterministic_rule(
+    a: &Rec,
+    b: &Rec,
+    similar: &Similarities,
+    decisive: bool,
+    conflict: bool,
+    config: &ResolutionConfig,
+) -> Option<&'static str> {
+    similar.first_name?;
+    let same_surname = similar.last_name.is_none_or(|s| s >= 0.85);
+    let email_rule = || {
+        same_personal_email(a, b) && !decisive && (same_surname || similar.first_name == Some(1.0))
+    };
+    // Two personal emails that differ make a shared phone a household's landline.
+    let emails_differ = || {
+        both(&a.n.email, &b.n.email)
+            .is_some_and(|(x, y)| x != y && !is_joint_mailbox(x) && !is_joint_mailbox(y))
+    };
+    let phone_rule = || {
+        both(&a.n.phone, &b.n.phone).is_some_and(|(x, y)| x == y)
+            && !conflict
+            && same_surname
+            && !emails_differ()
+    };
+    config
+        .deterministic
+        .iter()
+        .find_map(|rule| match rule.as_str() {
+            "email" => email_rule().then_some("email"),
+            "phone" => phone_rule().then_some("phone"),
+            _ => None,
+        })
 }
 
 #[cfg(test)]
@@ -1259,6 +1390,30 @@ mod tests {
                 let ours = edit_similarity(a, b);
                 let theirs = normalized_levenshtein(a, b);
                 proptest::prop_assert!((ours - theirs).abs() < 1e-12, "{a:?} {b:?}: {ours} vs {theirs}");
+            }
+        }
+
+        #[test]
+        fn email_similarity_on_the_stack_is_as_on_strings(
+            // Names around the buffer's 64 bytes, and short ones with separators.
+            x in "[a-c]{60,68}[._-]?[a-c]{0,3}@[a-z]{1,3}\\.com",
+            y in "([a-c]{60,68}|[a-z._-]{0,12})@[a-z]{1,3}\\.com",
+            z in "[a-z\u{e9}._]{0,8}@x\\.com",
+        ) {
+            // The names as plain strings, compared as before the stack buffers.
+            let on_strings = |a: &str, b: &str| {
+                let name = |e: &str| -> String { email_name_chars(e).collect() };
+                let (na, nb) = (name(a), name(b));
+                if a == b { None } else if na == nb { Some(0.9) } else { Some((normalized_levenshtein(&na, &nb) - 0.5).max(0.0)) }
+            };
+            for (a, b) in [(&x, &y), (&x, &z), (&z, &y)] {
+                let (ra, rb) = (rec("", "", a, "", "", ""), rec("", "", b, "", "", ""));
+                let ours = if a == b { None } else { email_similarity(&ra, &rb) };
+                let theirs = on_strings(a, b);
+                proptest::prop_assert!(
+                    ours.zip(theirs).is_none_or(|(o, t)| (o - t).abs() < 1e-12) && ours.is_some() == theirs.is_some(),
+                    "{a:?} {b:?}: {ours:?} vs {theirs:?}"
+                );
             }
         }
     }

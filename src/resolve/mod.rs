@@ -90,6 +90,7 @@ pub struct Scoring {
 /// place) rather than gathered into a second one.
 pub fn score_pairs(records: &[Rec], mut pairs: Vec<Pair>, config: &ResolutionConfig) -> Scoring {
     let sketches: Vec<sketch::Sketch> = records.par_iter().map(sketch::Sketch::of).collect();
+    let comparer = compare::Comparer::new(config);
     let mut is_conflict = vec![false; pairs.len()];
     let candidates: Vec<Candidate> = pairs
         .par_iter()
@@ -104,7 +105,7 @@ pub fn score_pairs(records: &[Rec], mut pairs: Vec<Pair>, config: &ResolutionCon
                 *conflict = true;
                 return None;
             }
-            let scored = compare::compare(ra, rb, config);
+            let scored = comparer.compare(ra, rb);
             if scored.conflict {
                 *conflict = true;
                 return None;
@@ -165,10 +166,11 @@ pub fn flag_ambiguous_namesakes(
 /// Household conflicts among `records`, by index: every pair compared. For a steward's
 /// neighbourhood (a few golden records), not for a whole run.
 pub fn conflicts_among(records: &[Rec], config: &ResolutionConfig) -> Vec<(u32, u32)> {
+    let comparer = compare::Comparer::new(config);
     let mut out = Vec::new();
     for a in 0..records.len() {
         for b in a + 1..records.len() {
-            if compare::compare(&records[a], &records[b], config).conflict {
+            if comparer.compare(&records[a], &records[b]).conflict {
                 out.push((a as u32, b as u32));
             }
         }

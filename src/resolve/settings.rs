@@ -9,7 +9,8 @@ use serde::Deserialize;
 use crate::config::{Project, line_of, parse_yaml};
 use crate::error::{Error, Result};
 
-pub const FIELDS: &[&str] = &[
+/// The compared fields, in the order a pair's contributions list them.
+pub const FIELDS: [&str; 7] = [
     "first_name",
     "last_name",
     "email",
