@@ -132,7 +132,7 @@ pub fn first_name_similarity(a: &Rec, b: &Rec) -> Option<f64> {
     Some(jaro_winkler(x1, y1))
 }
 
-fn last_name_similarity(a: &Rec, b: &Rec) -> Option<f64> {
+pub(crate) fn last_name_similarity(a: &Rec, b: &Rec) -> Option<f64> {
     let (x, y) = both(&a.n.last, &b.n.last)?;
     if x == y {
         return Some(1.0);
@@ -174,7 +174,7 @@ const EMAIL_NAME_MAX: usize = 64;
 
 /// An email's name (before the `@`) without the dots, underscores and hyphens people
 /// vary: "j.o_smith@x.com" -> "josmith".
-fn email_name_chars(email: &str) -> impl Iterator<Item = char> + '_ {
+pub(crate) fn email_name_chars(email: &str) -> impl Iterator<Item = char> + '_ {
     let name = email.split('@').next().unwrap_or(email);
     name.chars().filter(|c| !matches!(c, '.' | '_' | '-'))
 }
@@ -405,11 +405,9 @@ fn names_only(
         let to = score.max(config.thresholds.auto_match + 0.05);
         return (to, "same_name_household_mailbox", 1.0);
     }
-    let surnames_differ = last.is_some_and(|s| s < 0.9)
-        || both(&a.n.last, &b.n.last).is_some_and(|(x, y)| distinct_surnames(x, y));
     let zip = similar.zip;
     let below_review = config.thresholds.review - 0.01;
-    if surnames_differ {
+    if surnames_differ(last, a, b) {
         return (
             score.min(below_review),
             "different_surnames",
@@ -452,6 +450,13 @@ fn names_only(
     let commonness = a.last_name_count.max(b.last_name_count).max(1) as f64;
     let factor = (1.0 - 0.04 * commonness.ln()).clamp(0.75, 1.0);
     ((score * factor).min(ceiling), "common_name", factor)
+}
+
+/// Surnames that differ beyond a typo (`last` is their `last_name_similarity`), or that are
+/// two different real surnames however alike they look.
+pub(crate) fn surnames_differ(last: Option<f64>, a: &Rec, b: &Rec) -> bool {
+    last.is_some_and(|s| s < 0.9)
+        || both(&a.n.last, &b.n.last).is_some_and(|(x, y)| distinct_surnames(x, y))
 }
 
 /// Both records give the same email, and it is a person's own (not a household's).
@@ -781,11 +786,7 @@ mod tests {
     use crate::resolve::Band;
 
     fn config() -> ResolutionConfig {
-        ResolutionConfig::parse(
-            std::path::Path::new("r.yaml"),
-            include_str!("../../config/resolution.yaml"),
-        )
-        .unwrap()
+        ResolutionConfig::shipped()
     }
 
     fn rec(first: &str, last: &str, email: &str, phone: &str, address: &str, zip: &str) -> Rec {

@@ -31,6 +31,7 @@ use crate::store::search_index::{DeferredSearch, PrebuiltSearch};
 use crate::store::summary::{self, RecordFacts, Summary};
 use compare::{Rec, Scored};
 use settings::ResolutionConfig;
+use sketch::OnNames;
 use survivorship::RawFields;
 
 /// The tables a resolution run writes golden records into.
@@ -103,6 +104,19 @@ pub fn score_pairs(records: &[Rec], mut pairs: Vec<Pair>, config: &ResolutionCon
             debug_assert_eq!(two_people, compare::clearly_two_people(ra, rb));
             if two_people {
                 *conflict = true;
+                return None;
+            }
+            if let Some(outcome) = sketch::on_names(sa, sb, ra, rb, config) {
+                debug_assert!({
+                    let scored = comparer.compare(ra, rb);
+                    match outcome {
+                        OnNames::Conflict => scored.conflict,
+                        OnNames::NoMatch => {
+                            !scored.conflict && scored.score < config.thresholds.review
+                        }
+                    }
+                });
+                *conflict = outcome == OnNames::Conflict;
                 return None;
             }
             let scored = comparer.compare(ra, rb);
@@ -665,11 +679,7 @@ mod tests {
 
     #[test]
     fn a_names_only_match_with_a_rival_in_the_same_system_goes_to_review() {
-        let config = ResolutionConfig::parse(
-            std::path::Path::new("r.yaml"),
-            include_str!("../../config/resolution.yaml"),
-        )
-        .unwrap();
+        let config = ResolutionConfig::shipped();
         // One donor record; the email platform knows two people of that name in its ZIP.
         let records = [
             record(1, "wbez"),

@@ -231,6 +231,16 @@ impl ResolutionConfig {
 }
 
 #[cfg(test)]
+impl ResolutionConfig {
+    /// The configuration the project ships (`config/resolution.yaml`), for tests.
+    pub(crate) fn shipped() -> ResolutionConfig {
+        let text = include_str!("../../config/resolution.yaml");
+        ResolutionConfig::parse(Path::new("config/resolution.yaml"), text)
+            .expect("the shipped resolution config is valid")
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

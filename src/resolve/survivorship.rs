@@ -172,11 +172,7 @@ mod tests {
 
     #[test]
     fn each_rule_picks_and_remembers_its_record() {
-        let config = super::super::settings::ResolutionConfig::parse(
-            std::path::Path::new("r.yaml"),
-            include_str!("../../config/resolution.yaml"),
-        )
-        .unwrap();
+        let config = super::super::settings::ResolutionConfig::shipped();
         let a = raw(1, "email_engagement", "Bob", "old@x.com", "2024-01-01");
         let b = raw(2, "wbez_donations", "Robert", "new@x.com", "2026-01-01");
         let c = raw(3, "event_tickets", "Robert", "", "2025-01-01");
