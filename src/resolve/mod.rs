@@ -15,7 +15,7 @@ pub mod sketch;
 pub mod survivorship;
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -144,7 +144,7 @@ pub fn flag_ambiguous_namesakes(
     config: &ResolutionConfig,
 ) {
     let auto = config.thresholds.auto_match;
-    let mut partners: HashMap<(u32, &str), u32> = HashMap::new();
+    let mut partners: HashMap<(u32, &str), u32, BuildHasherDefault<Fnv1a>> = HashMap::default();
     for c in candidates.iter().filter(|c| c.scored.score >= auto) {
         *partners
             .entry((c.a, &*records[c.b as usize].source))

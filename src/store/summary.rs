@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::Result;
@@ -206,9 +207,9 @@ impl Summary {
 /// Each record's last activity (its latest donation), which "most recent" survivorship
 /// goes by.
 pub fn note_last_seen(raws: &mut [RawFields], facts: &HashMap<i64, RecordFacts>) {
-    for raw in raws {
+    raws.par_iter_mut().for_each(|raw| {
         raw.last_seen = facts.get(&raw.id).and_then(|f| f.last_gift_any.clone());
-    }
+    });
 }
 
 /// Every fact of these records, reduced per record. Gifts and email count as
