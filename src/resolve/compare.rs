@@ -122,28 +122,41 @@ fn first_tokens<'a>(a: &'a Rec, b: &'a Rec) -> Option<(&'a str, &'a str)> {
 
 /// First-name similarity: nickname forms and initials count as the same name.
 pub fn first_name_similarity(a: &Rec, b: &Rec) -> Option<f64> {
-    let (x1, y1) = first_tokens(a, b)?;
-    if x1 == y1 || nickname_compatible_by_id(a.first_id(), b.first_id()) {
-        return Some(1.0);
-    }
-    if (x1.len() == 1 && y1.starts_with(x1)) || (y1.len() == 1 && x1.starts_with(y1)) {
-        return Some(0.9);
-    }
-    Some(jaro_winkler(x1, y1))
+    let (x, y) = first_tokens(a, b)?;
+    Some(given_name_similarity((x, a.first_id()), (y, b.first_id())))
 }
 
-pub(crate) fn last_name_similarity(a: &Rec, b: &Rec) -> Option<f64> {
+/// `first_name_similarity` of two first tokens with their ids in the name tables.
+pub(crate) fn given_name_similarity(
+    (x, x_id): (&str, GivenNameId),
+    (y, y_id): (&str, GivenNameId),
+) -> f64 {
+    if x == y || nickname_compatible_by_id(x_id, y_id) {
+        return 1.0;
+    }
+    if (x.len() == 1 && y.starts_with(x)) || (y.len() == 1 && x.starts_with(y)) {
+        return 0.9;
+    }
+    jaro_winkler(x, y)
+}
+
+fn last_name_similarity(a: &Rec, b: &Rec) -> Option<f64> {
     let (x, y) = both(&a.n.last, &b.n.last)?;
+    Some(surname_similarity(x, y))
+}
+
+/// `last_name_similarity` of two surnames.
+pub(crate) fn surname_similarity(x: &str, y: &str) -> f64 {
     if x == y {
-        return Some(1.0);
+        return 1.0;
     }
     // Double-barrelled and hyphenated names: a shared token is strong agreement.
     if x.split(' ')
         .any(|t| t.len() > 2 && y.split(' ').any(|u| u == t))
     {
-        return Some(0.92);
+        return 0.92;
     }
-    Some(jaro_winkler(x, y))
+    jaro_winkler(x, y)
 }
 
 /// `None` also when both share a household's mailbox: it says nothing about which member
@@ -407,7 +420,8 @@ fn names_only(
     }
     let zip = similar.zip;
     let below_review = config.thresholds.review - 0.01;
-    if surnames_differ(last, a, b) {
+    let surnames = both(&a.n.last, &b.n.last).zip(last);
+    if surnames.is_some_and(|((x, y), similarity)| surnames_differ(x, y, similarity)) {
         return (
             score.min(below_review),
             "different_surnames",
@@ -452,11 +466,10 @@ fn names_only(
     ((score * factor).min(ceiling), "common_name", factor)
 }
 
-/// Surnames that differ beyond a typo (`last` is their `last_name_similarity`), or that are
-/// two different real surnames however alike they look.
-pub(crate) fn surnames_differ(last: Option<f64>, a: &Rec, b: &Rec) -> bool {
-    last.is_some_and(|s| s < 0.9)
-        || both(&a.n.last, &b.n.last).is_some_and(|(x, y)| distinct_surnames(x, y))
+/// Surnames that differ beyond a typo (`similarity` is their `surname_similarity`), or that
+/// are two different real surnames however alike they look.
+pub(crate) fn surnames_differ(x: &str, y: &str, similarity: f64) -> bool {
+    similarity < 0.9 || distinct_surnames(x, y)
 }
 
 /// Both records give the same email, and it is a person's own (not a household's).

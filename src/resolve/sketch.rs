@@ -1,5 +1,5 @@
 //! A record's sketch: the few facts the bulk pass checks on every blocked pair, packed into
-//! 32 bytes beside each other. Most blocked pairs are relatives and neighbours of one
+//! one cache line each, beside each other. Most blocked pairs are relatives and neighbours of one
 //! surname whom two different real first names or birth dates tell apart; deciding those
 //! from the sketches alone keeps the pass from chasing each record's strings through
 //! memory (at a million records that, not the arithmetic, was the cost). Anything a sketch
@@ -12,8 +12,50 @@ use super::normalize::{
 };
 use super::settings::ResolutionConfig;
 
+/// Up to `N` bytes of ASCII text kept in place, so comparing reads it beside the rest of
+/// the sketch instead of following the record's pointer to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Inline<const N: usize> {
+    bytes: [u8; N],
+    /// More than `N`: the text did not fit (or was not ASCII) and is read from the record.
+    len: u8,
+}
+
+impl<const N: usize> Default for Inline<N> {
+    fn default() -> Self {
+        Inline {
+            bytes: [0; N],
+            len: u8::MAX,
+        }
+    }
+}
+
+impl<const N: usize> Inline<N> {
+    fn of(text: &str) -> Self {
+        let mut inline = Inline::default();
+        if text.len() <= N && text.is_ascii() {
+            inline.bytes[..text.len()].copy_from_slice(text.as_bytes());
+            inline.len = text.len() as u8;
+        }
+        inline
+    }
+
+    /// The text, or `fallback` (the record's own copy) when it did not fit.
+    fn or<'a>(&'a self, fallback: impl FnOnce() -> &'a str) -> &'a str {
+        self.bytes
+            .get(..usize::from(self.len))
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or_else(fallback)
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[repr(align(64))] // one cache line each
 pub struct Sketch {
+    /// The first name's first token, when short (most are).
+    first_token: Inline<11>,
+    /// The last name, when short.
+    last: Inline<15>,
     /// A hash of the first name's first token (equal hashes are checked on the strings).
     first_token_hash: u32,
     first_id: GivenNameId,
@@ -78,6 +120,7 @@ impl Sketch {
         if let Some(first) = present(&r.n.first) {
             let token = first_token(first);
             sketch.flags |= HAS_FIRST;
+            sketch.first_token = Inline::of(token);
             sketch.first_token_hash = hash32(token);
             sketch.first_token_len = token.len().min(255) as u8;
             sketch.first_id = r.first_id();
@@ -85,6 +128,7 @@ impl Sketch {
         }
         if let Some(last) = present(&r.n.last) {
             sketch.flags |= HAS_LAST;
+            sketch.last = Inline::of(last);
             sketch.last_initial = last.as_bytes()[0];
         }
         if let Some(email) = present(&r.n.email) {
@@ -119,6 +163,17 @@ impl Sketch {
 
     fn has(&self, flag: u8) -> bool {
         self.flags & flag != 0
+    }
+
+    /// The first name's first token (with `HAS_FIRST`).
+    fn first_token<'a>(&'a self, r: &'a Rec) -> &'a str {
+        self.first_token
+            .or(|| first_token(r.n.first.as_deref().unwrap_or("")))
+    }
+
+    /// The last name (with `HAS_LAST`).
+    fn last_name<'a>(&'a self, r: &'a Rec) -> &'a str {
+        self.last.or(|| r.n.last.as_deref().unwrap_or(""))
     }
 
     /// Whether the names could be entered the wrong way round on one side (the test in
@@ -167,7 +222,12 @@ pub fn on_names(
     }
     let both = |flag| sa.has(flag) && sb.has(flag);
     let same_dob = both(HAS_DOB) && sa.dob == sb.dob;
-    let first = compare::first_name_similarity(a, b);
+    let first = both(HAS_FIRST).then(|| {
+        compare::given_name_similarity(
+            (sa.first_token(a), sa.first_id),
+            (sb.first_token(b), sb.first_id),
+        )
+    });
     if first.is_some_and(|s| s < config.guards.first_name_conflict_below) {
         // Only an exact personal email (the deterministic rule) outweighs the guard.
         let same_email = both(HAS_EMAIL) && sa.email_hash == sb.email_hash;
@@ -178,7 +238,10 @@ pub fn on_names(
         || (both(HAS_PHONE) && sa.phone_hash == sb.phone_hash)
         || (both(HAS_ADDRESS) && !house_numbers_differ)
         || same_dob;
-    let surnames_differ = || compare::surnames_differ(compare::last_name_similarity(a, b), a, b);
+    let surnames_differ = || {
+        let (x, y) = (sa.last_name(a), sb.last_name(b));
+        both(HAS_LAST) && compare::surnames_differ(x, y, compare::surname_similarity(x, y))
+    };
     (!identifier_may_agree && surnames_differ()).then_some(OnNames::NoMatch)
 }
 
@@ -187,12 +250,7 @@ fn distinct_first_names(sa: &Sketch, sb: &Sketch, a: &Rec, b: &Rec) -> bool {
     if !sa.has(HAS_FIRST) || !sb.has(HAS_FIRST) {
         return false;
     }
-    let tokens = || {
-        (
-            first_token(a.n.first.as_deref().unwrap_or("")),
-            first_token(b.n.first.as_deref().unwrap_or("")),
-        )
-    };
+    let tokens = || (sa.first_token(a), sb.first_token(b));
     if sa.first_token_hash == sb.first_token_hash {
         let (x, y) = tokens();
         if x == y {
@@ -296,6 +354,19 @@ mod tests {
             at(rec("ann", "lynch", "", ""), "3125550101", "40 w oak st"),
             at(rec("ann", "lee", "", ""), "3125550101", "40 w oak st"),
             at(rec("ann", "leigh", "", "1966-03-06"), "", ""),
+            // Names too long (or not ASCII) to keep in the sketch are read from the record.
+            at(
+                rec("maximilianus", "featherstonehaugh", "", ""),
+                "",
+                "3 elm st",
+            ),
+            at(
+                rec("maximilian", "featherstonhaugh", "", ""),
+                "",
+                "5 elm st",
+            ),
+            at(rec("maximilianus", "lee", "", ""), "", ""),
+            at(rec("zoë", "featherstonehaugh", "", ""), "", ""),
             // A married name on the same email name.
             at(rec("ann", "lee", "ann.lee@x.com", ""), "", ""),
             at(rec("ann", "lopez", "annlee@y.com", ""), "", ""),
@@ -326,6 +397,20 @@ mod tests {
         }
         // Both outcomes occur: the check above is not vacuous.
         assert!(settled.iter().all(|n| *n >= 4), "{settled:?}");
+    }
+
+    #[test]
+    fn short_ascii_text_is_kept_in_place_and_anything_else_read_from_the_record() {
+        let kept = Inline::<4>::of("anna");
+        assert_eq!(kept.or(|| "from the record"), "anna");
+        assert_eq!(Inline::<4>::of("").or(|| "from the record"), "");
+        for other in ["annabel", "zoë"] {
+            assert_eq!(Inline::<4>::of(other).or(|| other), other);
+            assert_eq!(
+                Inline::<4>::of(other).or(|| "from the record"),
+                "from the record"
+            );
+        }
     }
 
     #[test]
