@@ -639,8 +639,9 @@ impl<'c> Comparer<'c> {
             };
         }
         let (mut contributions, mut score) = self.weighted(&similar);
-        self.apply_rules(a, b, &similar, conflict, &mut contributions, &mut score);
         let identifier_agrees = identifier_agrees(&similar);
+        let (agreement, pair) = ((identifier_agrees, conflict), (a, b));
+        self.apply_rules(pair, &similar, agreement, &mut contributions, &mut score);
         Scored {
             score,
             rule: if identifier_agrees || conflict {
@@ -689,19 +690,19 @@ impl<'c> Comparer<'c> {
 
     /// The rules a weighted score answers to: identifiers a household shares, a pair
     /// resting on its names, the household guard. Each move is a contribution.
+    /// `identifier_agrees`: an email, phone, address or date of birth agrees; `conflict`:
+    /// the household guard's.
     fn apply_rules(
         &self,
-        a: &Rec,
-        b: &Rec,
+        (a, b): (&Rec, &Rec),
         similar: &Similarities,
-        conflict: bool,
+        (identifier_agrees, conflict): (bool, bool),
         contributions: &mut Vec<Contribution>,
         score: &mut f64,
     ) {
         let config = self.config;
-        // Weak evidence: when no identifier agrees (email, phone, address, date of birth),
-        // a pair rests on its names, and a common surname is weak evidence of one person.
-        let identifier_agrees = identifier_agrees(similar);
+        // Weak evidence: when no identifier agrees, a pair rests on its names, and a
+        // common surname is weak evidence of one person.
         // An address or a landline is shared by a household: when nothing personal (an
         // email, a date of birth) agrees and an email or phone contradicts, a relative with
         // the same name is as likely as one person (a father and son, both Robert). A

@@ -1,9 +1,10 @@
 //! A record's sketch: the few facts the bulk pass checks on every blocked pair, packed into
-//! one cache line each, beside each other. Most blocked pairs are relatives and neighbours of one
-//! surname whom two different real first names or birth dates tell apart; deciding those
-//! from the sketches alone keeps the pass from chasing each record's strings through
-//! memory (at a million records that, not the arithmetic, was the cost). Anything a sketch
-//! cannot settle goes to `compare::clearly_two_people`, which the sketches agree with.
+//! one cache line per record, the records' lines side by side. Most blocked pairs are
+//! relatives and neighbours of one surname whom two different real first names or birth
+//! dates tell apart, and most of the rest namesakes whose surnames or first names differ;
+//! deciding those from the sketches alone keeps the pass from chasing each record's
+//! strings through memory (at a million records that, not the arithmetic, was the cost).
+//! Anything a sketch cannot settle goes to `compare`, which the sketches agree with.
 
 use super::compare::{self, Rec, first_token};
 use super::normalize::{
