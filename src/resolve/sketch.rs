@@ -400,6 +400,67 @@ mod tests {
         assert!(settled.iter().all(|n| *n >= 4), "{settled:?}");
     }
 
+    /// A person drawn from small pools, so that pairs share and differ in every way: the
+    /// same or nickname first names, typos, married names, shared emails and email names,
+    /// household phones, house numbers, dates of birth a digit apart.
+    fn drawn(choice: [usize; 7]) -> Rec {
+        const FIRSTS: [&str; 8] = ["ann", "anne", "anna", "bob", "robert", "rob", "xqzt", ""];
+        const LASTS: [&str; 7] = ["lee", "leigh", "lopez", "lee lopez", "smith", "smyth", ""];
+        const EMAILS: [&str; 6] = [
+            "ann@x.com",
+            "a.nn@y.com",
+            "bob@x.com",
+            "leefamily@x.com",
+            "annlee@z.com",
+            "",
+        ];
+        const PHONES: [&str; 4] = ["3125550101", "7735550101", "3125550199", ""];
+        const ADDRESSES: [&str; 5] = [
+            "12 n halsted st",
+            "12 n halsted",
+            "14 n halsted st",
+            "n halsted st",
+            "",
+        ];
+        const DOBS: [&str; 5] = ["1966-03-06", "1966-03-07", "1966-06-03", "1980-01-01", ""];
+        const ZIPS: [&str; 2] = ["60614", "60615"];
+        let mut r = at(
+            rec(
+                FIRSTS[choice[0] % FIRSTS.len()],
+                LASTS[choice[1] % LASTS.len()],
+                EMAILS[choice[2] % EMAILS.len()],
+                DOBS[choice[3] % DOBS.len()],
+            ),
+            PHONES[choice[4] % PHONES.len()],
+            ADDRESSES[choice[5] % ADDRESSES.len()],
+        );
+        r.n.zip = Some(ZIPS[choice[6] % ZIPS.len()].into());
+        r
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        #[test]
+        fn sketches_settle_random_pairs_as_the_full_comparison_does(
+            x in proptest::array::uniform7(0usize..8),
+            y in proptest::array::uniform7(0usize..8),
+        ) {
+            let config = ResolutionConfig::shipped();
+            let (a, b) = (drawn(x), drawn(y));
+            let (sa, sb) = (Sketch::of(&a), Sketch::of(&b));
+            let two_people = clearly_two_people(&sa, &sb, &a, &b);
+            proptest::prop_assert_eq!(two_people, compare::clearly_two_people(&a, &b));
+            if let (false, Some(outcome)) = (two_people, on_names(&sa, &sb, &a, &b, &config)) {
+                let scored = compare::compare(&a, &b, &config);
+                let agrees = match outcome {
+                    OnNames::Conflict => scored.conflict,
+                    OnNames::NoMatch => !scored.conflict && scored.score < config.thresholds.review,
+                };
+                proptest::prop_assert!(agrees, "{:?} for {:?} / {:?}: {:?}", outcome, a.n, b.n, scored);
+            }
+        }
+    }
+
     #[test]
     fn short_ascii_text_is_kept_in_place_and_anything_else_read_from_the_record() {
         let kept = Inline::<4>::of("anna");
