@@ -107,15 +107,7 @@ pub fn score_pairs(records: &[Rec], mut pairs: Vec<Pair>, config: &ResolutionCon
                 return None;
             }
             if let Some(outcome) = sketch::on_names(sa, sb, ra, rb, config) {
-                debug_assert!({
-                    let scored = comparer.compare(ra, rb);
-                    match outcome {
-                        OnNames::Conflict => scored.conflict,
-                        OnNames::NoMatch => {
-                            !scored.conflict && scored.score < config.thresholds.review
-                        }
-                    }
-                });
+                debug_assert!(outcome.is_what_compare_found(&comparer.compare(ra, rb), config));
                 *conflict = outcome == OnNames::Conflict;
                 return None;
             }

@@ -208,6 +208,21 @@ pub enum OnNames {
     NoMatch,
 }
 
+impl OnNames {
+    /// Whether `compare`'s result for the pair is this outcome (what the shortcut's checks
+    /// and tests hold it to).
+    pub fn is_what_compare_found(
+        self,
+        scored: &compare::Scored,
+        config: &ResolutionConfig,
+    ) -> bool {
+        match self {
+            OnNames::Conflict => scored.conflict,
+            OnNames::NoMatch => !scored.conflict && scored.score < config.thresholds.review,
+        }
+    }
+}
+
 /// `compare`'s outcome for a pair `clearly_two_people` has passed, when its names settle
 /// it (`None` otherwise). Four in five pairs that would reach a full comparison are such
 /// (namesakes by first name and ZIP, relatives by surname); this reads only their names.
@@ -388,10 +403,7 @@ mod tests {
                     continue;
                 };
                 let scored = compare::compare(a, b, &config);
-                let agrees = match outcome {
-                    OnNames::Conflict => scored.conflict,
-                    OnNames::NoMatch => !scored.conflict && scored.score < config.thresholds.review,
-                };
+                let agrees = outcome.is_what_compare_found(&scored, &config);
                 assert!(agrees, "{outcome:?} for {:?} / {:?}: {scored:?}", a.n, b.n);
                 settled[outcome as usize] += 1;
             }
@@ -452,10 +464,7 @@ mod tests {
             proptest::prop_assert_eq!(two_people, compare::clearly_two_people(&a, &b));
             if let (false, Some(outcome)) = (two_people, on_names(&sa, &sb, &a, &b, &config)) {
                 let scored = compare::compare(&a, &b, &config);
-                let agrees = match outcome {
-                    OnNames::Conflict => scored.conflict,
-                    OnNames::NoMatch => !scored.conflict && scored.score < config.thresholds.review,
-                };
+                let agrees = outcome.is_what_compare_found(&scored, &config);
                 proptest::prop_assert!(agrees, "{:?} for {:?} / {:?}: {:?}", outcome, a.n, b.n, scored);
             }
         }
