@@ -451,14 +451,29 @@ fn write_run(
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     // Decisions are read inside the write transaction: one made while we computed counts.
     let constraints = sql::load_constraints(&tx)?;
-    let t_cluster = Instant::now();
-    let groups = build_groups(ids, &raws, matches, conflicts, &constraints, facts, config);
-    // The golden records hold what was needed of the raw fields.
-    drop(raws);
-    summary.millis_cluster = t_cluster.elapsed().as_millis() as u64;
-    sql::replace_candidates(&tx, rows)?;
-    let previous = sql::membership(&tx, None)?;
-    let first_resolution = table_is_empty(&tx, "constituent")?;
+    // Clustering is computation only: it runs on its own thread (and rayon's) while this
+    // one, the connection's, stores the candidates and reads the current membership.
+    let (groups, stored) = std::thread::scope(|scope| {
+        let clustering = scope.spawn(|| {
+            let t = Instant::now();
+            let groups = build_groups(ids, &raws, matches, conflicts, &constraints, facts, config);
+            // The golden records hold what was needed of the raw fields.
+            drop(raws);
+            (groups, t.elapsed())
+        });
+        let stored = sql::replace_candidates(&tx, rows).and_then(|()| {
+            Ok((
+                sql::membership(&tx, None)?,
+                table_is_empty(&tx, "constituent")?,
+            ))
+        });
+        let (groups, took) = clustering
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        summary.millis_cluster = took.as_millis() as u64;
+        (groups, stored)
+    });
+    let (previous, first_resolution) = stored?;
     // A first resolution's search index is built beside its main transaction
     // (`PrebuiltSearch`); a later run's few entries are written after it.
     let (search, prebuilt) = std::thread::scope(|scope| {

@@ -51,6 +51,20 @@ impl DeferredIndexes {
     }
 
     pub(crate) fn rebuild(self, tx: &Connection) -> Result<()> {
+        // Filled from empty, so the largest rowid is the row count, read without a scan.
+        let rows: i64 = tx.query_row(
+            &format!("SELECT coalesce(max(rowid), 0) FROM {}", self.table),
+            [],
+            |r| r.get(0),
+        )?;
+        if rows < SORT_IN_RUNS_FROM_ROWS {
+            self.build(tx)
+        } else {
+            sorting_in_runs(tx, || self.build(tx))
+        }
+    }
+
+    fn build(&self, tx: &Connection) -> Result<()> {
         for sql in &self.create {
             match tx.execute_batch(sql) {
                 Err(rusqlite::Error::SqliteFailure(e, _))
@@ -72,5 +86,96 @@ impl DeferredIndexes {
             }
         }
         Ok(())
+    }
+}
+
+/// From this many rows an index build sorts its keys in runs (`sorting_in_runs`); below
+/// it one list in memory is as fast (a 274 k-row table's four indexes took longer in runs).
+const SORT_IN_RUNS_FROM_ROWS: i64 = 500_000;
+
+/// Run `work` (index builds) with SQLite's sorter making small runs. The sorter fills a
+/// run up to the page cache's size and hands it to a worker thread (`PRAGMA threads`)
+/// only when another run follows: under the bulk load's 512 MiB cache an index of a
+/// million keys is one list, sorted on this thread alone. With a 4 MiB cache the runs
+/// are sorted by the worker while this thread reads on, then merged: the golden records'
+/// name index (632 k rows) 1.4 → 0.8 s, and a 4.5 M-row gift index 3.0–3.6 → 2.0–2.2 s.
+/// Spilling is off meanwhile, so the smaller cache keeps this transaction's dirty pages
+/// instead of writing them out to the WAL one at a time.
+fn sorting_in_runs<T>(tx: &Connection, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    let cache: i64 = tx.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    // The spill threshold in pages, or 0 when spilling is off.
+    let spill: i64 = tx.query_row("PRAGMA cache_spill", [], |r| r.get(0))?;
+    tx.execute_batch("PRAGMA cache_spill = OFF; PRAGMA cache_size = -4096;")?;
+    let done = work();
+    let restored = tx.execute_batch(&format!(
+        "PRAGMA cache_size = {cache}; PRAGMA cache_spill = {spill};"
+    ));
+    let value = done?;
+    restored?;
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(conn: &Connection) -> (i64, i64) {
+        let get = |pragma: &str| -> i64 {
+            conn.query_row(&format!("PRAGMA {pragma}"), [], |r| r.get(0))
+                .expect("pragma")
+        };
+        (get("cache_size"), get("cache_spill"))
+    }
+
+    #[test]
+    fn sorting_in_runs_builds_the_index_and_restores_the_cache_settings() {
+        let conn = Connection::open_in_memory().expect("open");
+        conn.execute_batch(
+            "PRAGMA cache_size = -65536; PRAGMA threads = 2;
+             CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000)
+             INSERT INTO t (k) SELECT hex(randomblob(12)) FROM n;",
+        )
+        .expect("fill");
+        let before = settings(&conn);
+        let inside = sorting_in_runs(&conn, || {
+            conn.execute_batch("CREATE INDEX t_k ON t(k)")?;
+            Ok(settings(&conn))
+        })
+        .expect("build");
+        assert_eq!(
+            inside,
+            (-4096, 0),
+            "a small cache, no spilling, while building"
+        );
+        assert_eq!(settings(&conn), before);
+        // Every row is in the index, in key order.
+        let (rows, ordered): (i64, bool) = conn
+            .query_row(
+                "SELECT count(*), min(ok) FROM (SELECT k >= lag(k, 1, '') OVER (ORDER BY k) AS ok FROM t INDEXED BY t_k)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("read");
+        assert_eq!((rows, ordered), (50_000, true));
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("check");
+        assert_eq!(check, "ok");
+    }
+
+    #[test]
+    fn sorting_in_runs_restores_the_settings_when_the_work_fails() {
+        let conn = Connection::open_in_memory().expect("open");
+        conn.execute_batch("PRAGMA cache_size = -65536; PRAGMA cache_spill = OFF;")
+            .expect("settings");
+        let before = settings(&conn);
+        let failed = sorting_in_runs(&conn, || -> Result<()> {
+            conn.execute_batch("CREATE INDEX x ON missing(k)")?;
+            Ok(())
+        });
+        assert!(failed.is_err());
+        assert_eq!(settings(&conn), before);
+        assert_eq!(before.1, 0, "spilling stays off as it was");
     }
 }
