@@ -15,7 +15,7 @@ pub mod sketch;
 pub mod survivorship;
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -136,37 +136,39 @@ pub fn flag_ambiguous_namesakes(
     config: &ResolutionConfig,
 ) {
     let auto = config.thresholds.auto_match;
-    let mut partners: HashMap<(u32, &str), u32, BuildHasherDefault<Fnv1a>> = HashMap::default();
-    for c in candidates.iter().filter(|c| c.scored.score >= auto) {
-        *partners
-            .entry((c.a, &*records[c.b as usize].source))
-            .or_default() += 1;
-        *partners
-            .entry((c.b, &*records[c.a as usize].source))
-            .or_default() += 1;
-    }
+    // (record, the other record's system) once per automatic match, sorted: the runs
+    // count each record's matches in each system.
+    let mut partners: Vec<(u32, &str)> = candidates
+        .par_iter()
+        .filter(|c| c.scored.score >= auto)
+        .flat_map_iter(|c| {
+            [
+                (c.a, &*records[c.b as usize].source),
+                (c.b, &*records[c.a as usize].source),
+            ]
+        })
+        .collect();
+    partners.par_sort_unstable();
+    let many = |x: u32, other: u32| {
+        let key = (x, &*records[other as usize].source);
+        let first = partners.partition_point(|p| *p < key);
+        partners.get(first + 1) == Some(&key)
+    };
     let ceiling = auto - 0.01;
-    for c in candidates
-        .iter_mut()
+    candidates
+        .par_iter_mut()
         .filter(|c| c.scored.rule == "names_only" && c.scored.score >= auto)
-    {
-        let many = |x: u32, other: u32| {
-            partners
-                .get(&(x, &*records[other as usize].source))
-                .is_some_and(|n| *n > 1)
-        };
-        if many(c.a, c.b) || many(c.b, c.a) {
+        .filter(|c| many(c.a, c.b) || many(c.b, c.a))
+        .for_each(|c| {
             let scored = &mut c.scored;
-            let rule = "ambiguous_namesake";
             compare::apply_rule(
                 &mut scored.contributions,
                 &mut scored.score,
-                rule,
+                "ambiguous_namesake",
                 0.0,
                 ceiling,
             );
-        }
-    }
+        });
 }
 
 /// Household conflicts among `records`, by index: every pair compared. For a steward's
@@ -639,7 +641,7 @@ fn count_family_first_names(records: &[Rec]) -> Vec<u32> {
             _ => counts.push((key, 1)),
         }
     }
-    keys.iter()
+    keys.par_iter()
         .map(|key| {
             key.and_then(|k| counts.binary_search_by_key(&k, |(k, _)| *k).ok())
                 .map_or(0, |i| counts[i].1)
@@ -693,6 +695,7 @@ mod tests {
             record(2, "email"),
             record(3, "email"),
             record(4, "email"),
+            record(5, "tickets"),
         ];
         let mut candidates = vec![names_only(0, 1, 0.99), names_only(0, 2, 0.98)];
         flag_ambiguous_namesakes(&records, &mut candidates, &config);
@@ -708,6 +711,12 @@ mod tests {
         let mut unique = vec![names_only(0, 3, 0.99)];
         flag_ambiguous_namesakes(&records, &mut unique, &config);
         assert_eq!(Band::of(unique[0].scored.score, &config), Band::Auto);
+        // One match in each of two systems is no rivalry either.
+        let mut two_systems = vec![names_only(0, 3, 0.99), names_only(0, 4, 0.99)];
+        flag_ambiguous_namesakes(&records, &mut two_systems, &config);
+        for c in &two_systems {
+            assert_eq!(Band::of(c.scored.score, &config), Band::Auto);
+        }
     }
 
     #[test]
