@@ -557,7 +557,7 @@ fn commit_golden_records(
         .to_string(),
     )?;
     check(progress)?;
-    tx.commit()?;
+    crate::store::commit_with_wal_writeback(tx)?;
     Ok(search)
 }
 

@@ -14,6 +14,7 @@ pub mod source;
 pub mod summary;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rusqlite::Connection;
 
@@ -164,6 +165,45 @@ fn end_bulk_load(conn: &Connection) -> Result<()> {
          PRAGMA wal_autocheckpoint = 1000;"
     ))?;
     Ok(())
+}
+
+/// Commit a large transaction while another thread pushes the WAL's new pages to disk.
+/// The checkpoint that copies a commit into the database file first syncs the WAL: after
+/// a bulk commit that is hundreds of megabytes written back at once while the run waits
+/// (0.6 s at a million records). Syncing the WAL every few milliseconds while the commit
+/// writes it starts that writeback early, as RocksDB's `wal_bytes_per_sync` does. Only the
+/// WAL file is opened here: SQLite locks the database and shared-memory files, never the
+/// WAL, so closing this second descriptor cannot drop its locks (POSIX locks belong to the
+/// process and go with the close of any descriptor of the file).
+pub fn commit_with_wal_writeback(tx: rusqlite::Transaction) -> Result<()> {
+    let wal = tx
+        .path()
+        .filter(|path| !path.is_empty())
+        .map(|path| PathBuf::from(format!("{path}-wal")));
+    let committing = AtomicBool::new(true);
+    std::thread::scope(|scope| {
+        if let Some(wal) = &wal {
+            scope.spawn(|| sync_while(&committing, wal));
+        }
+        let committed = tx.commit();
+        committing.store(false, Ordering::Relaxed);
+        committed
+    })?;
+    Ok(())
+}
+
+/// Sync `wal`'s data until `committing` turns false. A WAL that cannot be opened or
+/// synced here is left to the checkpoint's own sync, as without this.
+fn sync_while(committing: &AtomicBool, wal: &Path) {
+    let Ok(file) = std::fs::File::open(wal) else {
+        return;
+    };
+    while committing.load(Ordering::Relaxed) {
+        if file.sync_data().is_err() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 }
 
 /// Checkpoints a WAL store in the background: after each committed batch, the batch's
@@ -408,5 +448,34 @@ mod tests {
         let failed: Result<()> = bulk_load(&mut db, |_| Err(Error::Invalid("no".into())));
         assert!(failed.is_err());
         assert_eq!(setting(&db.conn, "temp_store"), 2);
+    }
+
+    #[test]
+    fn a_commit_with_wal_writeback_commits_on_a_file_and_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        for mut db in [Db::open(&path).unwrap(), Db::open_in_memory().unwrap()] {
+            db.conn
+                .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (0)")
+                .unwrap();
+            let tx = db.conn.transaction().unwrap();
+            tx.execute_batch(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+                 INSERT INTO t SELECT randomblob(200) FROM n",
+            )
+            .unwrap();
+            commit_with_wal_writeback(tx).unwrap();
+            let rows: i64 = db
+                .conn
+                .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(rows, 20_001);
+        }
+        // What the file store committed, another connection reads.
+        let other = Connection::open(&path).unwrap();
+        let rows: i64 = other
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 20_001);
     }
 }
