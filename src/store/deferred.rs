@@ -121,8 +121,7 @@ const SORT_IN_RUNS_FROM_ROWS: i64 = 2_000_000;
 /// run up to the page cache's size and hands it to a worker thread (`PRAGMA threads`)
 /// only when another run follows: under the bulk load's 512 MiB cache an index of a
 /// million keys is one list, sorted on this thread alone. With a 4 MiB cache the runs
-/// are sorted by the worker while this thread reads on, then merged: the golden records'
-/// name index (632 k rows) 1.4 → 0.8 s, and a 4.5 M-row gift index 3.0–3.6 → 2.0–2.2 s.
+/// are sorted by the worker while this thread reads on, then merged (figures above).
 /// Spilling is off meanwhile, so the smaller cache keeps this transaction's dirty pages
 /// instead of writing them out to the WAL one at a time.
 fn sorting_in_runs<T>(tx: &Connection, work: impl FnOnce() -> Result<T>) -> Result<T> {
