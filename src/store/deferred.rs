@@ -58,8 +58,9 @@ impl DeferredIndexes {
             |r| r.get(0),
         )?;
         for sql in &self.create {
-            let text = leads_with_text(tx, self.table, sql)?;
-            if rows >= SORT_IN_RUNS_FROM_ROWS || (text && rows >= SORT_TEXT_IN_RUNS_FROM_ROWS) {
+            let in_runs = rows >= SORT_IN_RUNS_FROM_ROWS
+                || (rows >= SORT_TEXT_IN_RUNS_FROM_ROWS && leads_with_text(tx, self.table, sql)?);
+            if in_runs {
                 sorting_in_runs(tx, || self.build(tx, sql))?;
             } else {
                 self.build(tx, sql)?;

@@ -133,9 +133,10 @@ fn configure(conn: &Connection) -> Result<()> {
 ///   has just written, so the check adds nothing, and it forces a statement journal (a copy
 ///   of every page each insert touches) that cost a third of the ingest time;
 /// - a larger page cache, and index builds sorted through temporary files with a
-///   two-thread sorter (with temporary storage in memory SQLite sorts in one list on one
-///   thread; through files it sorts in runs and merges them, ~25 % faster at a million
-///   rows). The files are private to the owner and unlinked as they are opened;
+///   two-thread sorter: with temporary storage in memory SQLite always sorts in one list
+///   on one thread; through files it can sort in runs and merge them (~25 % faster at a
+///   million rows; how large builds get more than one run is `deferred::sorting_in_runs`).
+///   The files are private to the owner and unlinked as they are opened;
 /// - no checkpoint inside the commit: a `Checkpointer` copies committed batches into the
 ///   database file on its own connection while the next file loads.
 pub fn bulk_load<T>(db: &mut Db, work: impl FnOnce(&mut Db) -> Result<T>) -> Result<T> {
