@@ -18,6 +18,7 @@ use crate::resolve::survivorship::{Golden, RawFields};
 use crate::resolve::{GoldenRecord, stable_hash};
 use crate::store::deferred::DeferredIndexes;
 use crate::store::search_index::SearchUpdate;
+use crate::store::summary::Summary;
 
 pub fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -399,6 +400,7 @@ pub fn write_constituents(
     let mut audit = conn.prepare_cached(
         "INSERT INTO audit_event (at, actor, action, constituent_id, reason, details) VALUES (?1, ?2, ?6, ?3, ?4, ?5)",
     )?;
+    let mut insert_summary = conn.prepare_cached(Summary::INSERT)?;
     let mut search = SearchUpdate::default();
     // (record, golden record) for every record whose golden record changes.
     let mut moved: Vec<(i64, i64)> = Vec::new();
@@ -443,7 +445,7 @@ pub fn write_constituents(
                 id
             }
         };
-        group.summary.write(conn, id)?;
+        group.summary.write(&mut insert_summary, id)?;
         moved.extend(
             group
                 .members
@@ -451,21 +453,23 @@ pub fn write_constituents(
                 .filter(|m| previous.get(m) != Some(&id))
                 .map(|m| (*m, id)),
         );
-        let before: HashSet<i64> = old_members.of_golden(id).iter().map(|(_, r)| *r).collect();
-        let after: HashSet<i64> = group.members.iter().copied().collect();
-        if before != after {
+        // Both sorted: the old members come sorted by record within their golden record.
+        let before: Vec<i64> = old_members.of_golden(id).iter().map(|(_, r)| *r).collect();
+        let after = sorted(&group.members);
+        if before != *after {
             stats.changed += 1;
             if after.len() > 1 {
-                let mut added: Vec<i64> = after.difference(&before).copied().collect();
-                let mut removed: Vec<i64> = before.difference(&after).copied().collect();
-                added.sort_unstable();
-                removed.sort_unstable();
+                let change = MembershipChange {
+                    added: &not_in(&after, &before),
+                    members: after.len(),
+                    removed: &not_in(&before, &after),
+                };
                 audit.execute(params![
                     stamp,
                     actor,
                     id,
                     "membership changed",
-                    serde_json::json!({ "added": added, "removed": removed, "members": after.len() }).to_string(),
+                    serde_json::to_string(&change)?,
                     change_action
                 ])?;
             }
@@ -477,9 +481,39 @@ pub fn write_constituents(
     for (member, id) in moved {
         set_member.execute([member, id])?;
     }
-    drop((insert_new, update, set_member, audit));
+    drop((insert_new, update, set_member, audit, insert_summary));
     stats.retired = retire_unkept(conn, groups, &final_ids, &old_members, actor, &stamp)?;
     Ok((stats, search))
+}
+
+/// A membership change's audit details. (The fields are in the order a JSON object's keys
+/// were written in before: alphabetical.)
+#[derive(serde::Serialize)]
+struct MembershipChange<'a> {
+    added: &'a [i64],
+    members: usize,
+    removed: &'a [i64],
+}
+
+/// `ids` in ascending order, borrowed when they already are (a run's groups list their
+/// members in record order).
+fn sorted(ids: &[i64]) -> std::borrow::Cow<'_, [i64]> {
+    if ids.is_sorted() {
+        std::borrow::Cow::Borrowed(ids)
+    } else {
+        let mut owned = ids.to_vec();
+        owned.sort_unstable();
+        std::borrow::Cow::Owned(owned)
+    }
+}
+
+/// The ids of `these` (sorted) not in `those` (sorted).
+fn not_in(these: &[i64], those: &[i64]) -> Vec<i64> {
+    these
+        .iter()
+        .filter(|id| those.binary_search(id).is_err())
+        .copied()
+        .collect()
 }
 
 /// For each group, the old golden id it keeps: the one it shares the most members with

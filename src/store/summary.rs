@@ -180,11 +180,11 @@ impl Summary {
             .optional()?)
     }
 
-    pub fn write(&self, conn: &Connection, constituent: i64) -> Result<()> {
-        let mut stmt = conn.prepare_cached(
-            "INSERT OR REPLACE INTO constituent_summary VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        )?;
-        stmt.execute(params![
+    /// The statement `write` runs, prepared once by the caller for a run's many summaries.
+    pub const INSERT: &'static str = "INSERT OR REPLACE INTO constituent_summary VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+
+    pub fn write(&self, insert: &mut rusqlite::Statement, constituent: i64) -> Result<()> {
+        insert.execute(params![
             constituent,
             self.systems,
             self.system_count,

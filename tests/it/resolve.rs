@@ -119,6 +119,31 @@ fn approve_reject_and_unmerge_are_durable_attributed_and_survive_a_rerun() {
         )
         .unwrap();
     assert_eq!((actor.as_str(), action.as_str()), ("ana", "approve"));
+    // The merge's membership change names the records it brought in, sorted, and the
+    // golden record's new size.
+    let merged = constituent_of(&db, first.a.id);
+    let details: String = db
+        .conn
+        .query_row(
+            "SELECT details FROM audit_event
+             WHERE action = 'membership_change' AND constituent_id = ?1
+             ORDER BY id DESC LIMIT 1",
+            [merged],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(details.starts_with(r#"{"added":["#), "{details}");
+    let change: serde_json::Value = serde_json::from_str(&details).unwrap();
+    let now_members = members(&db, merged);
+    assert_eq!(change["members"], now_members.len());
+    let added: Vec<i64> = serde_json::from_value(change["added"].clone()).unwrap();
+    assert!(!added.is_empty() && added.is_sorted(), "{details}");
+    assert!(added.iter().all(|r| now_members.contains(r)), "{details}");
+    assert!(
+        added.contains(&first.a.id) || added.contains(&first.b.id),
+        "{details}"
+    );
+    assert_eq!(change["removed"], serde_json::json!([]));
 
     // Reject keeps a pair apart.
     let second = &queue[1];
