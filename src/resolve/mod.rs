@@ -28,7 +28,7 @@ use crate::store::deferred::{DeferredIndexes, table_is_empty};
 use crate::store::read::{Records, joined};
 use crate::store::resolve::{self as sql, CandidateRow, WriteStats};
 use crate::store::search_index::{DeferredSearch, PrebuiltSearch};
-use crate::store::summary::{self, RecordFacts, Summary};
+use crate::store::summary::{self, FactsByRecord, Summary};
 use compare::{Rec, Scored};
 use settings::ResolutionConfig;
 use sketch::OnNames;
@@ -240,7 +240,7 @@ pub fn build_groups(
     matches: &[Match],
     conflicts: &[Pair],
     constraints: &sql::Links,
-    facts: HashMap<i64, RecordFacts>,
+    facts: FactsByRecord,
     config: &ResolutionConfig,
 ) -> Vec<GoldenRecord> {
     // Records come in id order (as the store loads them).
@@ -321,7 +321,7 @@ fn resolve_and_write(
     config: &ResolutionConfig,
     actor: &str,
     progress: &dyn Progress,
-    facts: impl FnOnce(&Db) -> Result<HashMap<i64, RecordFacts>>,
+    facts: impl FnOnce(&Db) -> Result<FactsByRecord>,
 ) -> Result<RunSummary> {
     let mut summary = RunSummary::default();
     let t = Instant::now();
@@ -405,11 +405,11 @@ fn drop_elsewhere<T: Send + 'static>(value: T) {
 fn candidate_rows<'c>(
     records: &[Rec],
     candidates: Vec<Candidate>,
-    facts: &HashMap<i64, RecordFacts>,
+    facts: &FactsByRecord,
     config: &ResolutionConfig,
 ) -> Result<Vec<CandidateRow<'c>>> {
     let stake = |i: u32| {
-        let f = facts.get(&records[i as usize].id);
+        let f = facts.get(records[i as usize].id);
         (
             f.map_or(0, |f| f.lifetime_cents),
             f.is_some_and(|f| f.active_recurring),
@@ -437,7 +437,7 @@ fn candidate_rows<'c>(
 }
 
 /// Every record's facts, reduced, as of the data's as-of date.
-fn read_facts(db: &Db) -> Result<HashMap<i64, RecordFacts>> {
+fn read_facts(db: &Db) -> Result<FactsByRecord> {
     let as_of = sql::data_as_of(&db.conn)?;
     summary::record_facts(&db.conn, &as_of, Records::All)
 }
@@ -455,7 +455,7 @@ fn write_run(
     raws: Vec<RawFields>,
     (matches, conflicts): (&[Match], &[Pair]),
     rows: &[CandidateRow],
-    facts: HashMap<i64, RecordFacts>,
+    facts: FactsByRecord,
     summary: &mut RunSummary,
 ) -> Result<()> {
     // A store on disk can take a second connection (an in-memory one cannot).

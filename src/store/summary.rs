@@ -79,6 +79,66 @@ impl RecordFacts {
     }
 }
 
+/// Each source record's facts, found by record id: a table indexed by id when every
+/// record's are read (ids are dense: a million-entry hash map cost twice the memory and
+/// a hash per fact row), a map when a few records' are.
+#[derive(Debug)]
+pub enum FactsByRecord {
+    ById(Vec<Option<RecordFacts>>),
+    Few(HashMap<i64, RecordFacts>),
+}
+
+impl FactsByRecord {
+    pub fn get(&self, record: i64) -> Option<&RecordFacts> {
+        match self {
+            FactsByRecord::ById(facts) => facts.get(usize::try_from(record).ok()?)?.as_ref(),
+            FactsByRecord::Few(facts) => facts.get(&record),
+        }
+    }
+
+    /// The facts of `record`, empty if none are noted yet.
+    fn entry(&mut self, record: i64) -> Result<&mut RecordFacts> {
+        Ok(match self {
+            FactsByRecord::ById(facts) => {
+                let index = usize::try_from(record).map_err(|_| {
+                    crate::error::Error::Invalid(format!(
+                        "a fact names source record {record}, which cannot exist"
+                    ))
+                })?;
+                if index >= facts.len() {
+                    facts.resize(index + 1, None);
+                }
+                facts[index].get_or_insert_with(RecordFacts::default)
+            }
+            FactsByRecord::Few(facts) => facts.entry(record).or_default(),
+        })
+    }
+}
+
+/// Keep the larger of `kept` and `seen` in `kept`, reusing its buffer.
+fn keep_greatest(kept: &mut Option<String>, seen: &str) {
+    match kept {
+        Some(k) if seen > k.as_str() => {
+            k.clear();
+            k.push_str(seen);
+        }
+        Some(_) => {}
+        None => *kept = Some(seen.to_string()),
+    }
+}
+
+/// Keep the smaller of `kept` and `seen` in `kept`, reusing its buffer.
+fn keep_least(kept: &mut Option<String>, seen: &str) {
+    match kept {
+        Some(k) if seen < k.as_str() => {
+            k.clear();
+            k.push_str(seen);
+        }
+        Some(_) => {}
+        None => *kept = Some(seen.to_string()),
+    }
+}
+
 /// The smaller of two optional texts (ISO dates, statuses), ignoring absent ones.
 fn least(a: Option<String>, b: Option<&String>) -> Option<String> {
     match (a, b) {
@@ -116,10 +176,10 @@ pub struct Summary {
 
 impl Summary {
     /// The summary of a golden record with these members.
-    pub fn of(members: &[&RawFields], facts: &HashMap<i64, RecordFacts>) -> Summary {
+    pub fn of(members: &[&RawFields], facts: &FactsByRecord) -> Summary {
         let mut all = RecordFacts::default();
         for m in members {
-            if let Some(f) = facts.get(&m.id) {
+            if let Some(f) = facts.get(m.id) {
                 all.absorb(f);
             }
         }
@@ -206,27 +266,23 @@ impl Summary {
 
 /// Each record's last activity (its latest donation), which "most recent" survivorship
 /// goes by.
-pub fn note_last_seen(raws: &mut [RawFields], facts: &HashMap<i64, RecordFacts>) {
+pub fn note_last_seen(raws: &mut [RawFields], facts: &FactsByRecord) {
     raws.par_iter_mut().for_each(|raw| {
-        raw.last_seen = facts.get(&raw.id).and_then(|f| f.last_gift_any.clone());
+        raw.last_seen = facts.get(raw.id).and_then(|f| f.last_gift_any.clone());
     });
 }
 
 /// Every fact of these records, reduced per record. Gifts and email count as
 /// "trailing 12 months" when dated after 12 months before `as_of` (SQLite's date
 /// arithmetic, as the metrics use).
-pub fn record_facts(
-    conn: &Connection,
-    as_of: &str,
-    records: Records,
-) -> Result<HashMap<i64, RecordFacts>> {
+pub fn record_facts(conn: &Connection, as_of: &str, records: Records) -> Result<FactsByRecord> {
     let year_before: String =
         conn.query_row("SELECT date(?1, '-12 months')", [as_of], |r| r.get(0))?;
-    let expected = match records {
-        Records::All => record_capacity(conn)?,
-        Records::Only(ids) => ids.len(),
+    let mut facts = match records {
+        Records::All => FactsByRecord::ById(vec![None; record_capacity(conn)? + 1]),
+        Records::Only(ids) => FactsByRecord::Few(HashMap::with_capacity(ids.len())),
     };
-    let mut facts: HashMap<i64, RecordFacts> = HashMap::with_capacity(expected);
+    // Texts are borrowed from the row: a copy is made only when one is kept.
     for_each_row(
         conn,
         &records.restrict(
@@ -235,28 +291,35 @@ pub fn record_facts(
         ),
         [],
         |r| {
-            let f = facts.entry(r.get(0)?).or_default();
-            let date: String = r.get(2)?;
+            let f = facts.entry(r.get(0)?).map_err(to_sql_error)?;
+            let date = r.get_ref(2)?.as_str()?;
             let amount: i64 = r.get(3)?;
-            let status: Option<String> = r.get(6)?;
-            f.active_recurring |= status.as_deref() == Some("active");
-            f.last_gift_any = greatest(f.last_gift_any.take(), Some(&date));
+            let status = r.get_ref(6)?.as_str_or_null()?;
+            f.active_recurring |= status == Some("active");
+            keep_greatest(&mut f.last_gift_any, date);
             if r.get(4)? {
-                f.note_recurring(&LatestCharge {
-                    date: date.clone(),
-                    id: r.get(1)?,
-                    status,
-                    amount_cents: amount,
-                });
+                let id: i64 = r.get(1)?;
+                let newer = f
+                    .latest_recurring
+                    .as_ref()
+                    .is_none_or(|l| (date, id) > (l.date.as_str(), l.id));
+                if newer {
+                    f.latest_recurring = Some(LatestCharge {
+                        date: date.to_string(),
+                        id,
+                        status: status.map(str::to_string),
+                        amount_cents: amount,
+                    });
+                }
             }
             if r.get(5)? {
                 f.lifetime_cents += amount;
                 f.gift_count += 1;
-                if date > year_before {
+                if date > year_before.as_str() {
                     f.trailing_12m_cents += amount;
                 }
-                f.first_gift = least(f.first_gift.take(), Some(&date));
-                f.last_gift = greatest(f.last_gift.take(), Some(&date));
+                keep_least(&mut f.first_gift, date);
+                keep_greatest(&mut f.last_gift, date);
             }
             Ok(())
         },
@@ -266,10 +329,11 @@ pub fn record_facts(
         &records.restrict("SELECT source_record_id, status FROM subscription WHERE true"),
         [],
         |r| {
-            let f = facts.entry(r.get(0)?).or_default();
-            let status: Option<String> = r.get(1)?;
-            f.subscription_active |= status.as_deref() == Some("active");
-            f.subscription_status = greatest(f.subscription_status.take(), status.as_ref());
+            let f = facts.entry(r.get(0)?).map_err(to_sql_error)?;
+            if let Some(status) = r.get_ref(1)?.as_str_or_null()? {
+                f.subscription_active |= status == "active";
+                keep_greatest(&mut f.subscription_status, status);
+            }
             Ok(())
         },
     )?;
@@ -278,7 +342,10 @@ pub fn record_facts(
         &records.restrict("SELECT source_record_id FROM event_ticket WHERE status = 'checked_in'"),
         [],
         |r| {
-            facts.entry(r.get(0)?).or_default().events_attended += 1;
+            facts
+                .entry(r.get(0)?)
+                .map_err(to_sql_error)?
+                .events_attended += 1;
             Ok(())
         },
     )?;
@@ -289,13 +356,18 @@ pub fn record_facts(
         ),
         [&year_before],
         |r| {
-            let f = facts.entry(r.get(0)?).or_default();
+            let f = facts.entry(r.get(0)?).map_err(to_sql_error)?;
             f.email_opens_12m += r.get::<_, Option<i64>>(1)?.unwrap_or(0);
             f.email_sent_12m += r.get::<_, Option<i64>>(2)?.unwrap_or(0);
             Ok(())
         },
     )?;
     Ok(facts)
+}
+
+/// Our error, raised inside a row callback, carried out through SQLite's error type.
+fn to_sql_error(e: crate::error::Error) -> rusqlite::Error {
+    rusqlite::Error::UserFunctionError(Box::new(e))
 }
 
 #[cfg(test)]
@@ -364,7 +436,9 @@ mod tests {
         assert_eq!(s.subscription_status.as_deref(), Some("active"));
         assert_eq!(s.events_attended, 1, "a no-show is not attendance");
         assert_eq!((s.email_opens_12m, s.email_sent_12m), (4, 10));
-        assert!(facts[&1].active_recurring && !facts[&2].active_recurring);
+        let active = |record| facts.get(record).unwrap().active_recurring;
+        assert!(active(1) && !active(2));
+        assert!(facts.get(3).is_none() && facts.get(-1).is_none());
     }
 
     #[test]
@@ -372,7 +446,8 @@ mod tests {
         let db = store();
         let all = record_facts(&db.conn, "2025-04-01", Records::All).unwrap();
         let some = record_facts(&db.conn, "2025-04-01", Records::Only(&[2])).unwrap();
-        assert_eq!(some.len(), 1);
-        assert_eq!(some[&2], all[&2]);
+        assert!(matches!(&some, FactsByRecord::Few(few) if few.len() == 1));
+        assert_eq!(some.get(2).unwrap(), all.get(2).unwrap());
+        assert!(some.get(1).is_none());
     }
 }
