@@ -47,14 +47,10 @@ pub fn recent(conn: &Connection, limit: usize) -> Result<Vec<AuditEvent>> {
         .collect::<rusqlite::Result<_>>()?)
 }
 
-/// Events about a golden record or any of its source records, newest first.
-pub fn for_constituent(
-    conn: &Connection,
-    constituent: i64,
-    limit: usize,
-) -> Result<Vec<AuditEvent>> {
-    // Three indexed lookups rather than one OR, which SQLite answers with a full scan.
-    let mut stmt = conn.prepare_cached(&format!(
+/// The events about golden record ?1 or its source records, newest first, ?2 of them: three
+/// indexed lookups rather than one OR, which SQLite answers with a full scan.
+fn history_sql() -> String {
+    format!(
         "SELECT {COLUMNS} FROM audit_event WHERE id IN (
              SELECT id FROM audit_event WHERE constituent_id = ?1
              UNION SELECT ae.id FROM constituent_member cm JOIN audit_event ae ON ae.record_a = cm.source_record_id
@@ -62,8 +58,46 @@ pub fn for_constituent(
              UNION SELECT ae.id FROM constituent_member cm JOIN audit_event ae ON ae.record_b = cm.source_record_id
                  WHERE cm.constituent_id = ?1)
          ORDER BY id DESC LIMIT ?2"
-    ))?;
+    )
+}
+
+/// Events about a golden record or any of its source records, newest first.
+pub fn for_constituent(
+    conn: &Connection,
+    constituent: i64,
+    limit: usize,
+) -> Result<Vec<AuditEvent>> {
+    let mut stmt = conn.prepare_cached(&history_sql())?;
     Ok(stmt
         .query_map(params![constituent, limit as i64], read)?
         .collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Db;
+
+    #[test]
+    fn a_golden_records_history_is_read_through_the_partial_by_record_indexes() {
+        let db = Db::open_in_memory().unwrap();
+        let mut plan = db
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", history_sql()))
+            .unwrap();
+        let steps: Vec<String> = plan
+            .query_map(params![1, 10], |r| r.get(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let plan = steps.join("\n");
+        for index in [
+            "audit_event_constituent",
+            "audit_event_records",
+            "audit_event_record_b",
+        ] {
+            assert!(plan.contains(&format!("INDEX {index} ")), "{plan}");
+        }
+        assert!(!plan.contains("SCAN ae"), "{plan}");
+    }
 }

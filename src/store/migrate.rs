@@ -29,6 +29,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         13,
         include_str!("../../sql/sqlite/0013_no_content_hash_index.sql"),
     ),
+    (
+        14,
+        include_str!("../../sql/sqlite/0014_partial_audit_record_indexes.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {
