@@ -79,39 +79,44 @@ impl RecordFacts {
     }
 }
 
-/// Each source record's facts, found by record id: a table indexed by id when every
-/// record's are read (ids are dense: a million-entry hash map cost twice the memory and
-/// a hash per fact row), a map when a few records' are.
-#[derive(Debug)]
-pub enum FactsByRecord {
-    ById(Vec<Option<RecordFacts>>),
-    Few(HashMap<i64, RecordFacts>),
+/// Each source record's facts, found by record id: in a table indexed by id for the ids it
+/// was sized for (every record's, when all are read: ids are dense, and a million-entry
+/// hash map cost twice the memory and a hash per fact row), in a map for any other id (a
+/// few records read, or one added while the facts were being read).
+#[derive(Debug, Default)]
+pub struct FactsByRecord {
+    by_id: Vec<Option<RecordFacts>>,
+    others: HashMap<i64, RecordFacts>,
 }
 
 impl FactsByRecord {
+    /// Room for the records with ids below `ids` in the table.
+    fn with_table_for(ids: usize) -> FactsByRecord {
+        FactsByRecord {
+            by_id: vec![None; ids],
+            others: HashMap::new(),
+        }
+    }
+
+    fn slot(&self, record: i64) -> Option<usize> {
+        usize::try_from(record)
+            .ok()
+            .filter(|index| *index < self.by_id.len())
+    }
+
     pub fn get(&self, record: i64) -> Option<&RecordFacts> {
-        match self {
-            FactsByRecord::ById(facts) => facts.get(usize::try_from(record).ok()?)?.as_ref(),
-            FactsByRecord::Few(facts) => facts.get(&record),
+        match self.slot(record) {
+            Some(index) => self.by_id[index].as_ref(),
+            None => self.others.get(&record),
         }
     }
 
     /// The facts of `record`, empty if none are noted yet.
-    fn entry(&mut self, record: i64) -> Result<&mut RecordFacts> {
-        Ok(match self {
-            FactsByRecord::ById(facts) => {
-                let index = usize::try_from(record).map_err(|_| {
-                    crate::error::Error::Invalid(format!(
-                        "a fact names source record {record}, which cannot exist"
-                    ))
-                })?;
-                if index >= facts.len() {
-                    facts.resize(index + 1, None);
-                }
-                facts[index].get_or_insert_with(RecordFacts::default)
-            }
-            FactsByRecord::Few(facts) => facts.entry(record).or_default(),
-        })
+    fn entry(&mut self, record: i64) -> &mut RecordFacts {
+        match self.slot(record) {
+            Some(index) => self.by_id[index].get_or_insert_with(RecordFacts::default),
+            None => self.others.entry(record).or_default(),
+        }
     }
 }
 
@@ -279,8 +284,8 @@ pub fn record_facts(conn: &Connection, as_of: &str, records: Records) -> Result<
     let year_before: String =
         conn.query_row("SELECT date(?1, '-12 months')", [as_of], |r| r.get(0))?;
     let mut facts = match records {
-        Records::All => FactsByRecord::ById(vec![None; record_capacity(conn)? + 1]),
-        Records::Only(ids) => FactsByRecord::Few(HashMap::with_capacity(ids.len())),
+        Records::All => FactsByRecord::with_table_for(record_capacity(conn)? + 1),
+        Records::Only(_) => FactsByRecord::default(),
     };
     // Texts are borrowed from the row: a copy is made only when one is kept.
     for_each_row(
@@ -291,7 +296,7 @@ pub fn record_facts(conn: &Connection, as_of: &str, records: Records) -> Result<
         ),
         [],
         |r| {
-            let f = facts.entry(r.get(0)?).map_err(to_sql_error)?;
+            let f = facts.entry(r.get(0)?);
             let date = r.get_ref(2)?.as_str()?;
             let amount: i64 = r.get(3)?;
             let status = r.get_ref(6)?.as_str_or_null()?;
@@ -329,7 +334,7 @@ pub fn record_facts(conn: &Connection, as_of: &str, records: Records) -> Result<
         &records.restrict("SELECT source_record_id, status FROM subscription WHERE true"),
         [],
         |r| {
-            let f = facts.entry(r.get(0)?).map_err(to_sql_error)?;
+            let f = facts.entry(r.get(0)?);
             if let Some(status) = r.get_ref(1)?.as_str_or_null()? {
                 f.subscription_active |= status == "active";
                 keep_greatest(&mut f.subscription_status, status);
@@ -342,10 +347,7 @@ pub fn record_facts(conn: &Connection, as_of: &str, records: Records) -> Result<
         &records.restrict("SELECT source_record_id FROM event_ticket WHERE status = 'checked_in'"),
         [],
         |r| {
-            facts
-                .entry(r.get(0)?)
-                .map_err(to_sql_error)?
-                .events_attended += 1;
+            facts.entry(r.get(0)?).events_attended += 1;
             Ok(())
         },
     )?;
@@ -356,18 +358,13 @@ pub fn record_facts(conn: &Connection, as_of: &str, records: Records) -> Result<
         ),
         [&year_before],
         |r| {
-            let f = facts.entry(r.get(0)?).map_err(to_sql_error)?;
+            let f = facts.entry(r.get(0)?);
             f.email_opens_12m += r.get::<_, Option<i64>>(1)?.unwrap_or(0);
             f.email_sent_12m += r.get::<_, Option<i64>>(2)?.unwrap_or(0);
             Ok(())
         },
     )?;
     Ok(facts)
-}
-
-/// Our error, raised inside a row callback, carried out through SQLite's error type.
-fn to_sql_error(e: crate::error::Error) -> rusqlite::Error {
-    rusqlite::Error::UserFunctionError(Box::new(e))
 }
 
 #[cfg(test)]
@@ -446,8 +443,19 @@ mod tests {
         let db = store();
         let all = record_facts(&db.conn, "2025-04-01", Records::All).unwrap();
         let some = record_facts(&db.conn, "2025-04-01", Records::Only(&[2])).unwrap();
-        assert!(matches!(&some, FactsByRecord::Few(few) if few.len() == 1));
         assert_eq!(some.get(2).unwrap(), all.get(2).unwrap());
         assert!(some.get(1).is_none());
+    }
+
+    #[test]
+    fn facts_of_ids_outside_the_table_are_kept_beside_it() {
+        let mut facts = FactsByRecord::with_table_for(3);
+        facts.entry(2).gift_count = 1;
+        facts.entry(7).gift_count = 2;
+        facts.entry(-4).gift_count = 3;
+        let count = |record| facts.get(record).map(|f| f.gift_count);
+        assert_eq!((count(2), count(7), count(-4)), (Some(1), Some(2), Some(3)));
+        assert_eq!((count(1), count(3), count(8)), (None, None, None));
+        assert_eq!(facts.others.len(), 2, "7 and -4");
     }
 }
