@@ -621,9 +621,13 @@ pub fn write(
         }
         WriteRequest::Undo => {
             let result = review::undo(db, config, actor)?;
+            // The audit trail calls it "undo approve"; the message names the decision.
+            let decision = result
+                .action
+                .strip_prefix("undo ")
+                .unwrap_or(&result.action);
             format!(
-                "Undid your last {} → {}",
-                result.action,
+                "Undid your last {decision} → {}",
                 golden(&result.constituents)
             )
         }

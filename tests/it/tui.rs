@@ -126,6 +126,8 @@ fn approving_removes_the_pair_at_once_saves_it_attributed_and_undo_restores_it()
         ),
         0
     );
+    let screen = c.render().unwrap();
+    assert!(screen.contains("Undid your last approve"), "{screen}");
     assert!(
         c.app.review.items.iter().any(|i| i.candidate_id == first),
         "the pair is back in the queue"
