@@ -51,31 +51,31 @@ impl RecordFacts {
         self.lifetime_cents += o.lifetime_cents;
         self.trailing_12m_cents += o.trailing_12m_cents;
         self.gift_count += o.gift_count;
-        self.first_gift = least(self.first_gift.take(), o.first_gift.as_ref());
-        self.last_gift = greatest(self.last_gift.take(), o.last_gift.as_ref());
-        self.last_gift_any = greatest(self.last_gift_any.take(), o.last_gift_any.as_ref());
-        if let Some(c) = &o.latest_recurring {
-            self.note_recurring(c);
+        keep_least(&mut self.first_gift, o.first_gift.as_deref());
+        keep_greatest(&mut self.last_gift, o.last_gift.as_deref());
+        keep_greatest(&mut self.last_gift_any, o.last_gift_any.as_deref());
+        if let Some(c) = &o.latest_recurring
+            && self.is_newer_charge(&c.date, c.id)
+        {
+            self.latest_recurring = Some(c.clone());
         }
         self.active_recurring |= o.active_recurring;
         self.subscription_active |= o.subscription_active;
-        self.subscription_status = greatest(
-            self.subscription_status.take(),
-            o.subscription_status.as_ref(),
+        keep_greatest(
+            &mut self.subscription_status,
+            o.subscription_status.as_deref(),
         );
         self.events_attended += o.events_attended;
         self.email_opens_12m += o.email_opens_12m;
         self.email_sent_12m += o.email_sent_12m;
     }
 
-    fn note_recurring(&mut self, c: &LatestCharge) {
-        let newer = self
-            .latest_recurring
+    /// Whether a recurring charge (by date, then donation id) is later than the latest
+    /// one noted.
+    fn is_newer_charge(&self, date: &str, id: i64) -> bool {
+        self.latest_recurring
             .as_ref()
-            .is_none_or(|l| (c.date.as_str(), c.id) > (l.date.as_str(), l.id));
-        if newer {
-            self.latest_recurring = Some(c.clone());
-        }
+            .is_none_or(|l| (date, id) > (l.date.as_str(), l.id))
     }
 }
 
@@ -120,8 +120,10 @@ impl FactsByRecord {
     }
 }
 
-/// Keep the larger of `kept` and `seen` in `kept`, reusing its buffer.
-fn keep_greatest(kept: &mut Option<String>, seen: &str) {
+/// Keep the larger of `kept` and `seen` (texts: ISO dates, statuses) in `kept`, reusing its
+/// buffer; an absent one is ignored.
+fn keep_greatest(kept: &mut Option<String>, seen: Option<&str>) {
+    let Some(seen) = seen else { return };
     match kept {
         Some(k) if seen > k.as_str() => {
             k.clear();
@@ -132,8 +134,9 @@ fn keep_greatest(kept: &mut Option<String>, seen: &str) {
     }
 }
 
-/// Keep the smaller of `kept` and `seen` in `kept`, reusing its buffer.
-fn keep_least(kept: &mut Option<String>, seen: &str) {
+/// Keep the smaller of `kept` and `seen` in `kept`, as `keep_greatest` the larger.
+fn keep_least(kept: &mut Option<String>, seen: Option<&str>) {
+    let Some(seen) = seen else { return };
     match kept {
         Some(k) if seen < k.as_str() => {
             k.clear();
@@ -141,23 +144,6 @@ fn keep_least(kept: &mut Option<String>, seen: &str) {
         }
         Some(_) => {}
         None => *kept = Some(seen.to_string()),
-    }
-}
-
-/// The smaller of two optional texts (ISO dates, statuses), ignoring absent ones.
-fn least(a: Option<String>, b: Option<&String>) -> Option<String> {
-    match (a, b) {
-        (Some(a), Some(b)) if *b < a => Some(b.clone()),
-        (None, Some(b)) => Some(b.clone()),
-        (a, _) => a,
-    }
-}
-
-fn greatest(a: Option<String>, b: Option<&String>) -> Option<String> {
-    match (a, b) {
-        (Some(a), Some(b)) if *b > a => Some(b.clone()),
-        (None, Some(b)) => Some(b.clone()),
-        (a, _) => a,
     }
 }
 
@@ -301,14 +287,10 @@ pub fn record_facts(conn: &Connection, as_of: &str, records: Records) -> Result<
             let amount: i64 = r.get(3)?;
             let status = r.get_ref(6)?.as_str_or_null()?;
             f.active_recurring |= status == Some("active");
-            keep_greatest(&mut f.last_gift_any, date);
+            keep_greatest(&mut f.last_gift_any, Some(date));
             if r.get(4)? {
                 let id: i64 = r.get(1)?;
-                let newer = f
-                    .latest_recurring
-                    .as_ref()
-                    .is_none_or(|l| (date, id) > (l.date.as_str(), l.id));
-                if newer {
+                if f.is_newer_charge(date, id) {
                     f.latest_recurring = Some(LatestCharge {
                         date: date.to_string(),
                         id,
@@ -323,8 +305,8 @@ pub fn record_facts(conn: &Connection, as_of: &str, records: Records) -> Result<
                 if date > year_before.as_str() {
                     f.trailing_12m_cents += amount;
                 }
-                keep_least(&mut f.first_gift, date);
-                keep_greatest(&mut f.last_gift, date);
+                keep_least(&mut f.first_gift, Some(date));
+                keep_greatest(&mut f.last_gift, Some(date));
             }
             Ok(())
         },
@@ -335,10 +317,9 @@ pub fn record_facts(conn: &Connection, as_of: &str, records: Records) -> Result<
         [],
         |r| {
             let f = facts.entry(r.get(0)?);
-            if let Some(status) = r.get_ref(1)?.as_str_or_null()? {
-                f.subscription_active |= status == "active";
-                keep_greatest(&mut f.subscription_status, status);
-            }
+            let status = r.get_ref(1)?.as_str_or_null()?;
+            f.subscription_active |= status == Some("active");
+            keep_greatest(&mut f.subscription_status, status);
             Ok(())
         },
     )?;
