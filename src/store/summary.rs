@@ -123,22 +123,19 @@ impl FactsByRecord {
 /// Keep the larger of `kept` and `seen` (texts: ISO dates, statuses) in `kept`, reusing its
 /// buffer; an absent one is ignored.
 fn keep_greatest(kept: &mut Option<String>, seen: Option<&str>) {
-    let Some(seen) = seen else { return };
-    match kept {
-        Some(k) if seen > k.as_str() => {
-            k.clear();
-            k.push_str(seen);
-        }
-        Some(_) => {}
-        None => *kept = Some(seen.to_string()),
-    }
+    keep_if(kept, seen, std::cmp::Ordering::Greater);
 }
 
 /// Keep the smaller of `kept` and `seen` in `kept`, as `keep_greatest` the larger.
 fn keep_least(kept: &mut Option<String>, seen: Option<&str>) {
+    keep_if(kept, seen, std::cmp::Ordering::Less);
+}
+
+/// Replace `kept` with `seen` when `seen` compares to it as `wanted` (or nothing is kept).
+fn keep_if(kept: &mut Option<String>, seen: Option<&str>, wanted: std::cmp::Ordering) {
     let Some(seen) = seen else { return };
     match kept {
-        Some(k) if seen < k.as_str() => {
+        Some(k) if seen.cmp(k.as_str()) == wanted => {
             k.clear();
             k.push_str(seen);
         }
