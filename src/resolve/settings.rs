@@ -33,15 +33,8 @@ pub const BLOCK_KEYS: &[&str] = &[
     "initial_birth",
 ];
 pub const RULES: &[&str] = &["most_recent", "most_frequent", "source_priority", "longest"];
-pub const GOLDEN_FIELDS: &[&str] = &[
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "address",
-    "zip",
-    "date_of_birth",
-];
+/// The golden record's fields survivorship fills: the compared ones.
+pub const GOLDEN_FIELDS: &[&str] = &FIELDS;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -302,9 +302,6 @@ fn register_functions(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Create the database file with mode 0600 before SQLite opens it, so there is never a
-/// moment when it exists with wider permissions. SQLite's -wal and -shm files copy the
-/// main file's permissions.
 /// Columns holding personal data: redacted in stored quality samples and masked in the
 /// warehouse schemas.
 pub const PERSONAL_COLUMNS: &[&str] = &[
@@ -335,28 +332,34 @@ pub fn remove_store_files(path: &Path) {
 /// A new file (truncating an old one) readable and writable by its owner only, for
 /// anything holding personal data.
 pub fn create_private(path: &Path) -> Result<std::fs::File> {
+    owner_only()
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .map_err(|e| Error::io(path, e))
+}
+
+/// Options to open a file for writing that, if created, is readable and writable by its
+/// owner only.
+fn owner_only() -> std::fs::OpenOptions {
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(path).map_err(|e| Error::io(path, e))
+    options
 }
 
+/// Create the database file with mode 0600 before SQLite opens it, so there is never a
+/// moment when it exists with wider permissions. SQLite's -wal and -shm files copy the
+/// main file's permissions.
 fn create_private_file(path: &Path) -> Result<()> {
     if path.exists() {
         return Ok(());
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
+    match owner_only().create_new(true).open(path) {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(Error::io(path, e)),
