@@ -13,7 +13,12 @@ pub fn day(date: NaiveDate) -> Day {
 /// `YYYY-MM-DD` (anything after the date is ignored) as a `Day`. Hand-rolled: scoring
 /// parses tens of millions of dates, and a format-string parser is several times slower.
 pub fn parse_day(text: &str) -> Option<Day> {
-    let b = text.as_bytes();
+    parse_day_bytes(text.as_bytes())
+}
+
+/// [`parse_day`] on the bytes of a text column, which need no UTF-8 check first: a date is
+/// ASCII digits and dashes, and anything else is not a date.
+pub fn parse_day_bytes(b: &[u8]) -> Option<Day> {
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
@@ -22,8 +27,37 @@ pub fn parse_day(text: &str) -> Option<Day> {
             c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
         })
     };
-    let date = NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)?;
-    Some(day(date))
+    day_of_civil(number(0..4)? as i32, number(5..7)?, number(8..10)?)
+}
+
+/// The `Day` of a calendar date, `None` if there is no such date (chrono's
+/// `NaiveDate::from_ymd_opt(..)?.num_days_from_ce()`, which a test holds it to, without
+/// building a date: the arithmetic is H. Hinnant's `days_from_civil`), for the four-digit
+/// years a `YYYY` field can hold.
+fn day_of_civil(year: i32, month: u32, day: u32) -> Option<Day> {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if !(0..=9999).contains(&year) || day == 0 || day > month_days {
+        return None;
+    }
+    // Years counted from March, so that the leap day ends a year.
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * m + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year as i32;
+    // Days from 0000-03-01 to 0001-01-01 are 306; chrono counts 0001-01-01 as day 1.
+    Some(era * 146_097 + day_of_era - 306 + 1)
 }
 
 pub fn date_of(d: Day) -> Option<NaiveDate> {
@@ -198,6 +232,28 @@ mod tests {
         for bad in ["2026-02-30", "2026/06/30", "26-06-30", "", "2026-0a-01"] {
             assert_eq!(parse_day(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn civil_days_are_chronos_for_every_date_and_none_for_impossible_ones() {
+        for year in (0..=40).chain(1580..=2450).chain(9990..=9999) {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    let expected =
+                        NaiveDate::from_ymd_opt(year, month, day).map(|d| d.num_days_from_ce());
+                    assert_eq!(
+                        day_of_civil(year, month, day),
+                        expected,
+                        "{year}-{month}-{day}"
+                    );
+                }
+            }
+        }
+        assert_eq!(day_of_civil(-1, 1, 1), None);
+        assert_eq!(day_of_civil(10_000, 1, 1), None);
+        assert_eq!(parse_day_bytes(b"2024-02-29"), parse_day("2024-02-29"));
+        assert_eq!(parse_day_bytes(b"2023-02-29"), None);
+        assert_eq!(parse_day_bytes(b"2023-\xff2-01"), None);
     }
 
     #[test]
