@@ -168,6 +168,9 @@ pub struct DecisionResult {
     pub audit_id: i64,
     /// The golden record(s) the affected records now belong to.
     pub constituents: Vec<i64>,
+    /// For an undo, the decision it took back (`approve`, `reject`, `unmerge`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undid: Option<String>,
 }
 
 #[allow(clippy::too_many_arguments)] // one column each
@@ -307,6 +310,7 @@ pub fn skip(db: &mut Db, candidate_id: i64, actor: &str) -> Result<DecisionResul
         action: "skip".into(),
         audit_id,
         constituents: vec![],
+        undid: None,
     })
 }
 
@@ -349,6 +353,7 @@ fn decide(
         action: action.into(),
         audit_id,
         constituents,
+        undid: None,
     })
 }
 
@@ -410,6 +415,7 @@ pub fn unmerge(
         action: "unmerge".into(),
         audit_id,
         constituents,
+        undid: None,
     })
 }
 
@@ -472,6 +478,7 @@ pub fn undo(db: &mut Db, config: &ResolutionConfig, actor: &str) -> Result<Decis
         action: format!("undo {decision}"),
         audit_id,
         constituents,
+        undid: Some(decision),
     })
 }
 

@@ -621,11 +621,7 @@ pub fn write(
         }
         WriteRequest::Undo => {
             let result = review::undo(db, config, actor)?;
-            // The audit trail calls it "undo approve"; the message names the decision.
-            let decision = result
-                .action
-                .strip_prefix("undo ")
-                .unwrap_or(&result.action);
+            let decision = result.undid.as_deref().unwrap_or("decision");
             format!(
                 "Undid your last {decision} → {}",
                 golden(&result.constituents)

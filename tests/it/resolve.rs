@@ -191,6 +191,7 @@ fn approve_reject_and_unmerge_are_durable_attributed_and_survive_a_rerun() {
     // Undo of the unmerge restores exactly the members that were there before.
     let undone = review::undo(&mut db, &config, "ana").unwrap();
     assert_eq!(undone.action, "undo unmerge");
+    assert_eq!(undone.undid.as_deref(), Some("unmerge"));
     assert_eq!(
         constituent_of(&db, first.b.id),
         constituent_of(&db, first.a.id)
