@@ -146,10 +146,7 @@ mod tests {
     use super::*;
 
     fn settings(conn: &Connection) -> (i64, i64) {
-        let get = |pragma: &str| -> i64 {
-            conn.query_row(&format!("PRAGMA {pragma}"), [], |r| r.get(0))
-                .expect("pragma")
-        };
+        let get = |name| crate::store::pragma(conn, name);
         (get("cache_size"), get("cache_spill"))
     }
 

@@ -366,6 +366,13 @@ fn create_private_file(path: &Path) -> Result<()> {
     }
 }
 
+/// A pragma's integer value, for tests of the store's settings.
+#[cfg(test)]
+pub(crate) fn pragma(conn: &Connection, name: &str) -> i64 {
+    conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+        .expect("an integer pragma")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,12 +439,8 @@ mod tests {
     fn a_bulk_load_sorts_through_files_and_puts_the_everyday_settings_back() {
         let dir = tempfile::tempdir().unwrap();
         let mut db = Db::open(&dir.path().join("s.db")).unwrap();
-        let setting = |conn: &Connection, name: &str| -> i64 {
-            conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
-                .unwrap()
-        };
         let during = bulk_load(&mut db, |db| {
-            Ok(["temp_store", "threads", "foreign_keys"].map(|n| setting(&db.conn, n)))
+            Ok(["temp_store", "threads", "foreign_keys"].map(|n| pragma(&db.conn, n)))
         })
         .unwrap();
         assert_eq!(
@@ -446,12 +449,12 @@ mod tests {
             "temporary files, two sorter threads, no key checks"
         );
         let after =
-            ["temp_store", "threads", "foreign_keys", "cache_size"].map(|n| setting(&db.conn, n));
+            ["temp_store", "threads", "foreign_keys", "cache_size"].map(|n| pragma(&db.conn, n));
         assert_eq!(after, [2, 0, 1, CACHE_SIZE]);
         // Also when the work fails.
         let failed: Result<()> = bulk_load(&mut db, |_| Err(Error::Invalid("no".into())));
         assert!(failed.is_err());
-        assert_eq!(setting(&db.conn, "temp_store"), 2);
+        assert_eq!(pragma(&db.conn, "temp_store"), 2);
     }
 
     #[test]
