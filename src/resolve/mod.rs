@@ -385,20 +385,9 @@ fn resolve_and_write(
         )
     })?;
     summary.millis_write = t.elapsed().as_millis() as u64 - summary.millis_cluster;
-    drop_elsewhere((rows, matches, conflicts, ids));
+    crate::drop_elsewhere((rows, matches, conflicts, ids));
     progress.update("resolve: done", 5, 5);
     Ok(summary)
-}
-
-/// Free `value` on a thread of its own. A run's last structures hold millions of small
-/// allocations (a million golden records' fields, the candidate rows' strings): freeing
-/// them took half a second of the run's single-threaded end, which the caller need not
-/// wait for. (If no thread can be started, `spawn` drops the closure, and `value` with it,
-/// here.)
-fn drop_elsewhere<T: Send + 'static>(value: T) {
-    let _ = std::thread::Builder::new()
-        .name("free".into())
-        .spawn(move || drop(value));
 }
 
 /// The scored pairs as rows to store, each with what a wrong call on it risks.
@@ -506,7 +495,7 @@ fn write_run(
         );
         (committed, prebuilding.map(joined))
     });
-    drop_elsewhere(groups);
+    crate::drop_elsewhere(groups);
     let search = search?;
     // The search entries are written in a transaction of their own while the committed run
     // is copied from the WAL into the store on a second connection, instead of both in turn.

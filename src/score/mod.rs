@@ -313,7 +313,7 @@ pub fn run(
 ) -> Result<ScoreReport> {
     let t = Instant::now();
     progress.update("score: load", 0, 4);
-    let (histories, newest_gift) = sql::load_histories(db)?;
+    let (mut histories, newest_gift) = sql::load_histories(db)?;
     let as_of = newest_gift
         .ok_or_else(|| Error::Invalid("no gifts in the store: ingest sources first".into()))?;
     if histories.is_empty() {
@@ -321,6 +321,7 @@ pub fn run(
             "no golden records: run `cpm resolve` first".into(),
         ));
     }
+    let golden_records = histories.len();
     let millis_load = t.elapsed().as_millis() as u64;
     check(progress)?;
 
@@ -374,6 +375,8 @@ pub fn run(
         });
         let scored = scorer.score_everyone(&histories, options.batch, &batches, progress);
         let millis_score = t.elapsed().as_millis() as u64;
+        // A million histories' vectors are freed beside the writer's last inserts and commit.
+        crate::drop_elsewhere(std::mem::take(&mut histories));
         progress.update("score: write", 3, 4);
         if let Ok(tally) = &scored {
             // A writer that stopped has its own error, reported below.
@@ -392,7 +395,7 @@ pub fn run(
     progress.update("score: done", 4, 4);
     Ok(ScoreReport {
         as_of: iso(as_of),
-        golden_records: histories.len(),
+        golden_records,
         sustainers_scored: tally.tiers.values().sum(),
         tiers: tally.tiers,
         upgrade_paths: tally.paths,
