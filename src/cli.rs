@@ -950,8 +950,11 @@ fn cmd_score(g: &Global, project: &Project, retrain: bool, explain: Option<Strin
             None => println!("  not scored yet: run `cpm score`"),
         }
         println!("  features:");
+        // One column for the names, as wide as the longest.
+        let width = e.features.iter().map(|(name, ..)| name.len()).max();
+        let width = width.unwrap_or(0);
         for (name, value, words) in &e.features {
-            println!("    {name:<24} {value:>10.2}  {words}");
+            println!("    {name:<width$} {value:>10.2}  {words}");
         }
         return Ok(());
     }

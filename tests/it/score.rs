@@ -212,6 +212,36 @@ fn explain_shows_the_features_the_score_and_its_reasons() {
     assert!(!e.reasons.is_empty());
     assert!(e.scores.unwrap().churn_probability.is_some());
     assert!(score::explain(&db, &config, 999_999_999).is_err());
+
+    // The binary prints one aligned table: every value starts in the same column.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cpm"))
+        .current_dir(p.root())
+        .args(["score", "--explain", &id.to_string()])
+        .output()
+        .expect("run cpm");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let table: Vec<&str> = text
+        .lines()
+        .skip_while(|l| l.trim() != "features:")
+        .skip(1)
+        .take(e.features.len())
+        .collect();
+    assert_eq!(table.len(), e.features.len(), "{text}");
+    let value_ends: std::collections::BTreeSet<usize> = table
+        .iter()
+        .map(|line| {
+            let name = line.split_whitespace().next().unwrap();
+            let after = &line[line.find(name).unwrap() + name.len()..];
+            let value = after.split_whitespace().next().unwrap();
+            line.len() - after.len() + after.find(value).unwrap() + value.len()
+        })
+        .collect();
+    assert_eq!(value_ends.len(), 1, "values end in one column:\n{text}");
 }
 
 #[test]
