@@ -860,21 +860,27 @@ fn cmd_quality(g: &Global, project: &Project) -> Result<ExitCode> {
     if g.json {
         print_json(&report)?;
     } else {
+        let checks: Vec<String> = report
+            .results
+            .iter()
+            .map(|r| format!("{}: {}", r.table_name, r.check_name))
+            .collect();
+        // The check column as wide as its longest name, so the figures stay in line.
+        let width = checks.iter().map(|c| c.chars().count()).max().unwrap_or(0);
         println!(
-            "{:<6} {:<9} {:<52} {:>9} {:>10} {:<10} threshold",
+            "{:<6} {:<9} {:<width$} {:>9} {:>10} {:<10} threshold",
             "status", "severity", "check", "failing", "of", "change"
         );
-        for r in &report.results {
+        for (r, check) in report.results.iter().zip(&checks) {
             let anomaly = if r.anomaly.is_some() {
                 " · outside its usual band"
             } else {
                 ""
             };
             println!(
-                "{:<6} {:<9} {:<52} {:>9} {:>10} {:<10} {}{anomaly}",
+                "{:<6} {:<9} {check:<width$} {:>9} {:>10} {:<10} {}{anomaly}",
                 r.status.to_uppercase(),
                 r.severity,
-                format!("{}: {}", r.table_name, r.check_name),
                 if r.check_type == "row_count"
                     || r.check_type == "freshness"
                     || r.check_type == "reconciliation"

@@ -85,7 +85,21 @@ fn cpm_quality_exits_1_when_a_critical_check_fails_and_suggest_prints_adoptable_
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("run 1 · WARNING"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("run 1 · WARNING"));
+    // Every row's failing count ends under the header's "failing", however long its name.
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let end = header.find("failing").unwrap() + "failing".len();
+    let rows: Vec<&str> = lines.filter(|l| !l.starts_with("run ")).collect();
+    assert!(rows.len() > 10, "{text}");
+    for row in rows {
+        let bytes = row.as_bytes();
+        assert!(
+            bytes[end - 1].is_ascii_digit() && bytes[end] == b' ',
+            "out of line:\n{header}\n{row}"
+        );
+    }
 
     p.write_config(
         "quality_checks.yaml",
