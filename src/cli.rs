@@ -19,6 +19,7 @@ use cpm::resolve::review::{self, Decision};
 use cpm::resolve::{self, settings::ResolutionConfig};
 use cpm::score::{self, settings::ScoringConfig};
 use cpm::store::Db;
+use cpm::store::browse::golden_id;
 use cpm::tui::ConsoleOptions;
 use cpm::tui::app::Role;
 
@@ -646,14 +647,18 @@ fn cmd_review(g: &Global, project: &Project, action: ReviewAction) -> Result<()>
                 return print_json(&events);
             }
             for e in events {
+                let records = match (e.record_a, e.record_b) {
+                    (Some(a), Some(b)) => format!("records {a} ⇄ {b}"),
+                    (Some(one), None) | (None, Some(one)) => format!("record {one}"),
+                    (None, None) => String::new(),
+                };
                 println!(
-                    "{} {:<10} {:<14} constituent {:<8} records {:?}/{:?} {}",
+                    "{} {:<10} {:<17} {:<9} {:<24} {}",
                     e.at,
                     e.actor,
                     e.action,
-                    e.constituent_id.map(|c| c.to_string()).unwrap_or_default(),
-                    e.record_a,
-                    e.record_b,
+                    e.constituent_id.map(golden_id).unwrap_or_default(),
+                    records,
                     e.reason.unwrap_or_default()
                 );
             }
@@ -668,9 +673,15 @@ fn cmd_review(g: &Global, project: &Project, action: ReviewAction) -> Result<()>
 }
 
 fn print_decision(result: &review::DecisionResult, actor: &str) {
+    let golden: Vec<String> = result.constituents.iter().copied().map(golden_id).collect();
+    let golden = match golden.len() {
+        0 => String::new(),
+        1 => format!(": golden record {}", golden[0]),
+        _ => format!(": golden records {}", golden.join(", ")),
+    };
     println!(
-        "{} by {actor}: golden record(s) {:?} (audit #{})",
-        result.action, result.constituents, result.audit_id
+        "{} by {actor}{golden} (audit #{})",
+        result.action, result.audit_id
     );
 }
 
@@ -930,7 +941,7 @@ fn cmd_score(g: &Global, project: &Project, retrain: bool, explain: Option<Strin
         if g.json {
             return print_json(&e);
         }
-        println!("C-{:06} as of {}", e.constituent_id, e.as_of);
+        println!("{} as of {}", golden_id(e.constituent_id), e.as_of);
         match &e.scores {
             Some(s) => {
                 if let (Some(p), Some(tier)) = (s.churn_probability, &s.churn_tier) {

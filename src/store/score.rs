@@ -10,6 +10,7 @@ use crate::score::history::{
     Day, EmailQuarter, Event, Gift, History, Method, Plan, Subscription, parse_day, parse_day_bytes,
 };
 use crate::store::Db;
+use crate::store::browse::golden_id;
 use crate::store::deferred::DeferredIndexes;
 use crate::store::read::{Records, for_each_row, joined, record_capacity};
 
@@ -828,7 +829,7 @@ pub fn export_risk_csv(
     let rows = risk_list(conn, sort, tier, usize::MAX >> 1, 0)?;
     for r in &rows {
         out.write_record([
-            format!("C-{:06}", r.constituent_id),
+            golden_id(r.constituent_id),
             r.name.clone(),
             r.email.clone().unwrap_or_default(),
             r.phone.clone().unwrap_or_default(),

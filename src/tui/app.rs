@@ -17,6 +17,7 @@ use crate::metrics::def::{MetricDef, MetricsFile};
 pub use crate::resolve::review::Decision;
 use crate::resolve::review::{QueueItem, QueueOrder};
 use crate::score::settings::Tier;
+use crate::store::browse::golden_id;
 use crate::store::browse::{ConstituentDetail, ConstituentRow, Count, PageAt, SortBy};
 use crate::store::quality::{ResultRow, RunRow};
 use crate::store::score::{RiskRow, RiskSort, TRIAGE_STATUSES};
@@ -1247,7 +1248,7 @@ impl App {
         self.pending_saves += 1;
         self.flash(
             Level::Info,
-            format!("C-{constituent_id:06} → {status} · saving…"),
+            format!("{} → {status} · saving…", golden_id(constituent_id)),
         );
         vec![Effect::Save(WriteRequest::Triage {
             constituent_id,
@@ -1386,7 +1387,7 @@ impl App {
         let Some(id) = id else {
             return vec![];
         };
-        let text = format!("C-{id:06}");
+        let text = golden_id(id);
         self.flash(Level::Info, format!("{text} copied to the clipboard"));
         vec![Effect::Copy(text)]
     }

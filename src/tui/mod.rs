@@ -28,6 +28,7 @@ use crate::resolve::review;
 use crate::resolve::settings::ResolutionConfig;
 use crate::store::Db;
 use crate::store::browse;
+use crate::store::browse::golden_id;
 use app::{App, AppOptions, Effect, Event, Loaded, Role, WriteRequest};
 use paged::PAGE;
 
@@ -583,7 +584,7 @@ pub fn write(
 ) -> Result<String> {
     let golden = |ids: &[i64]| {
         ids.iter()
-            .map(|id| format!("C-{id:06}"))
+            .map(|id| golden_id(*id))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -639,7 +640,7 @@ pub fn write(
                 note.as_deref(),
                 actor,
             )?;
-            format!("C-{constituent_id:06} → {status}, saved")
+            format!("{} → {status}, saved", golden_id(*constituent_id))
         }
         WriteRequest::Unmerge { record_id, .. } => {
             let result = review::unmerge(db, config, *record_id, actor, None)?;

@@ -11,6 +11,7 @@ use super::app::{App, Confirm, InputKind, Level, Mode, Tab};
 use super::keymap::Scope;
 use super::panes;
 use super::theme::Theme;
+use crate::store::browse::golden_id;
 use crate::store::browse::thousands;
 
 pub const MIN_WIDTH: u16 = 60;
@@ -114,7 +115,7 @@ pub fn breadcrumb(app: &App) -> String {
                 crumbs.push(format!("search '{search}'"));
             }
             if let Some(detail) = &app.constituents.detail {
-                crumbs.push(format!("C-{:06}", detail.id));
+                crumbs.push(golden_id(detail.id));
             }
         }
         _ => {}

@@ -194,6 +194,22 @@ fn review_decides_several_pairs_each_on_its_own_and_names_the_ones_it_could_not(
     );
     let rejected: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rejected["action"], "reject");
+
+    // In words: golden records as people type them, the pair's records, who and why.
+    let out = cpm(&p, &["review", "--as", "dana", "undo"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.starts_with("undo reject by dana") && said.contains("(audit #"),
+        "{said}"
+    );
+    let out = cpm(&p, &["review", "audit", "--limit", "3"]);
+    let audit = String::from_utf8_lossy(&out.stdout);
+    let newest = audit.lines().next().unwrap_or_default();
+    assert!(
+        newest.contains(" dana ") && newest.contains("undo") && newest.contains(" ⇄ "),
+        "{audit}"
+    );
+    assert!(!audit.contains("None"), "{audit}");
 }
 
 #[test]

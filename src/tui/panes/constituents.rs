@@ -7,6 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph, Row, Table};
 
+use crate::store::browse::golden_id;
 use crate::store::browse::{ConstituentDetail, SortBy};
 use crate::tui::app::{App, DetailView};
 use crate::tui::theme::Theme;
@@ -62,7 +63,7 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         .take(height)
         .map(|(i, row)| {
             let mut cells = vec![
-                Cell::from(format!("C-{:06}", row.id)),
+                Cell::from(golden_id(row.id)),
                 Cell::from(row.display_name()),
                 Cell::from(row.email.clone().unwrap_or_default()),
             ];

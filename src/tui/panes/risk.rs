@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph, Row, Table, Wrap};
 
 use crate::score::settings::Tier;
+use crate::store::browse::golden_id;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, empty_block, pane_block, placeholder};
@@ -162,7 +163,7 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         .map(|(i, row)| {
             let tier = Tier::parse(&row.churn_tier).map_or("?", Tier::short);
             Row::new(vec![
-                Cell::from(format!("C-{:06}", row.constituent_id)),
+                Cell::from(golden_id(row.constituent_id)),
                 Cell::from(row.name.clone()),
                 Cell::from(Span::styled(tier, tier_style(theme, &row.churn_tier))),
                 Cell::from(format!("{:>3.0}%", row.churn_probability * 100.0)),
