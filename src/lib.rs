@@ -1,11 +1,12 @@
 //! `cpm`: the constituent stewardship console.
 //!
-//! Code map (dependencies point up this list, never down):
-//! - [`domain`]: the vocabulary, no I/O.
-//! - [`config`]: typed, validated `config/*.yaml`.
-//! - [`store`]: every SQL statement against the local SQLite store.
-//! - pipelines: [`generate`], [`ingest`], [`resolve`]; each takes a [`progress::Progress`].
-//! - the edges: `cli` (in the binary), [`tui`] and [`bench`] (the speed targets).
+//! Code map:
+//! - [`error`], [`config`]: the error type; typed, validated `config/*.yaml`.
+//! - [`store`]: the local SQLite store: opening it, migrations, and most of each
+//!   pipeline's SQL (a module per pipeline, over the pipeline's own types).
+//! - pipelines: [`generate`], [`ingest`], [`resolve`], [`score`], [`quality`], [`metrics`];
+//!   each takes a [`progress::Progress`], and [`jobs`] runs them in the background.
+//! - the edges: `cli` (in the binary), [`tui`] and [`mod@bench`] (the speed targets).
 
 pub mod bench;
 pub mod config;

@@ -21,7 +21,7 @@ pub enum Edge {
 pub struct Paged<T> {
     pub rows: Vec<T>,
     pub selected: usize,
-    /// Nothing before rows[0] / after the last row.
+    /// Nothing before `rows[0]` / after the last row.
     pub at_start: bool,
     pub at_end: bool,
     /// A load is in flight; don't ask again.
