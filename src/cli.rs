@@ -968,8 +968,12 @@ fn cmd_score(g: &Global, project: &Project, retrain: bool, explain: Option<Strin
         }
         println!("  features:");
         // One column for the names, as wide as the longest.
-        let width = e.features.iter().map(|(name, ..)| name.len()).max();
-        let width = width.unwrap_or(0);
+        let width = e
+            .features
+            .iter()
+            .map(|(name, ..)| name.len())
+            .max()
+            .unwrap_or(0);
         for (name, value, words) in &e.features {
             println!("    {name:<width$} {value:>10.2}  {words}");
         }

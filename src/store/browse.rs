@@ -235,14 +235,14 @@ pub fn thousands(n: i64) -> String {
     out
 }
 
-/// What a person typed, as an FTS5 query: every word must match as a prefix. A phone
-/// number typed in any format becomes its digits; `C-123` or `123` looks up that id.
 /// A golden record's id as people see and type it everywhere: `C-` and at least six
 /// digits. [`SearchQuery::parse`] reads it back.
 pub fn golden_id(id: i64) -> String {
     format!("C-{id:06}")
 }
 
+/// What a person typed, as an FTS5 query: every word must match as a prefix. A phone
+/// number typed in any format becomes its digits; `C-123` or `123` looks up that id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SearchQuery {
     Id(i64),

@@ -17,8 +17,7 @@ use crate::metrics::def::{MetricDef, MetricsFile};
 pub use crate::resolve::review::Decision;
 use crate::resolve::review::{QueueItem, QueueOrder};
 use crate::score::settings::Tier;
-use crate::store::browse::golden_id;
-use crate::store::browse::{ConstituentDetail, ConstituentRow, Count, PageAt, SortBy};
+use crate::store::browse::{ConstituentDetail, ConstituentRow, Count, PageAt, SortBy, golden_id};
 use crate::store::quality::{ResultRow, RunRow};
 use crate::store::score::{RiskRow, RiskSort, TRIAGE_STATUSES};
 

@@ -27,8 +27,7 @@ use crate::jobs::{self, JobContext, JobHandle};
 use crate::resolve::review;
 use crate::resolve::settings::ResolutionConfig;
 use crate::store::Db;
-use crate::store::browse;
-use crate::store::browse::golden_id;
+use crate::store::browse::{self, golden_id};
 use app::{App, AppOptions, Effect, Event, Loaded, Role, WriteRequest};
 use paged::PAGE;
 

@@ -11,8 +11,7 @@ use super::app::{App, Confirm, InputKind, Level, Mode, Tab};
 use super::keymap::Scope;
 use super::panes;
 use super::theme::Theme;
-use crate::store::browse::golden_id;
-use crate::store::browse::thousands;
+use crate::store::browse::{golden_id, thousands};
 
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 18;

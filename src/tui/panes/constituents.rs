@@ -7,8 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph, Row, Table};
 
-use crate::store::browse::golden_id;
-use crate::store::browse::{ConstituentDetail, SortBy};
+use crate::store::browse::{ConstituentDetail, SortBy, golden_id};
 use crate::tui::app::{App, DetailView};
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, empty_block, pane_block, placeholder};
