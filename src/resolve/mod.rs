@@ -688,6 +688,29 @@ mod tests {
     }
 
     #[test]
+    fn bands_are_inclusive_at_their_lower_threshold_and_follow_the_config() {
+        let mut config = ResolutionConfig::shipped();
+        let (auto, review) = (config.thresholds.auto_match, config.thresholds.review);
+        assert_eq!((auto, review), (0.85, 0.70), "the issue's defaults");
+        let below = |t: f64| t - 1e-9;
+        for (score, band) in [
+            (1.0, Band::Auto),
+            (auto, Band::Auto),
+            (below(auto), Band::Review),
+            (review, Band::Review),
+            (below(review), Band::NoMatch),
+            (0.0, Band::NoMatch),
+        ] {
+            assert_eq!(Band::of(score, &config), band, "{score}");
+        }
+        config.thresholds.auto_match = 0.9;
+        config.thresholds.review = 0.6;
+        assert_eq!(Band::of(0.88, &config), Band::Review);
+        assert_eq!(Band::of(0.65, &config), Band::Review);
+        assert_eq!(Band::of(0.59, &config), Band::NoMatch);
+    }
+
+    #[test]
     fn a_names_only_match_with_a_rival_in_the_same_system_goes_to_review() {
         let config = ResolutionConfig::shipped();
         // One donor record; the email platform knows two people of that name in its ZIP.

@@ -67,6 +67,77 @@ fn every_record_belongs_to_exactly_one_golden_record_and_ids_are_stable_across_r
 }
 
 #[test]
+fn ids_stay_stable_when_new_records_arrive_and_a_returning_person_joins_their_golden_record() {
+    let (p, mut db) = resolved_store(1500);
+    let before = cpm::store::resolve::membership(&db.conn, None).unwrap();
+    // Someone already known (by name and personal email, from the donor file), and someone new.
+    let (known, first, last, email): (i64, String, String, String) = db
+        .conn
+        .query_row(
+            "SELECT id, first_name, last_name, email FROM source_record
+             WHERE source = 'wbez_donations' AND email LIKE '%@gmail.com' AND first_name IS NOT NULL
+             ORDER BY id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    let file = p.root().join("new_gifts.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "id,first,last,email,phone,zip,gift_id,date,amount\n\
+             N1,{first},{last},{email},,,G1,2025-01-15,25.00\n\
+             N2,Zebulon,Quixwater,zq.unique.person@example.org,,,G2,2025-01-16,40.00\n"
+        ),
+    )
+    .unwrap();
+    p.write_config("sources.yaml", &crate::common::donation_source(&file));
+    cpm::ingest::ingest(
+        &mut db,
+        &p.project(),
+        &cpm::ingest::IngestOptions {
+            only: vec![],
+            source_dir: None,
+        },
+        &Silent,
+    )
+    .unwrap();
+    let summary = resolve::run(&mut db, &config(), "test-run", &Silent).unwrap();
+    assert_eq!(
+        summary.write.created, 1,
+        "only the new person gets a new id"
+    );
+    let after = cpm::store::resolve::membership(&db.conn, None).unwrap();
+    for (record, golden) in &before {
+        assert_eq!(
+            after.get(record),
+            Some(golden),
+            "record {record} kept its golden id"
+        );
+    }
+    let record_of = |key: &str| -> i64 {
+        db.conn
+            .query_row(
+                "SELECT id FROM source_record WHERE source = 'gifts' AND source_key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let returning = after[&record_of("N1")];
+    assert_eq!(
+        returning,
+        constituent_of(&db, known),
+        "joins the known person"
+    );
+    let newcomer = after[&record_of("N2")];
+    assert!(
+        before.iter().all(|(_, golden)| *golden != newcomer),
+        "a new id, never an old one reused"
+    );
+}
+
+#[test]
 fn approve_reject_and_unmerge_are_durable_attributed_and_survive_a_rerun() {
     let (_p, mut db) = resolved_store(3000);
     let config = config();
