@@ -38,6 +38,11 @@ struct Complete {
     values: Vec<f64>,
     /// Per tree, `2^depth` leaf weights, left to right.
     leaves: Vec<f64>,
+    /// Per tree, the feature each split credits in a row's contributions (`LEAF` for a
+    /// padding split, which credits none), and the average leaf weight at each of its
+    /// `2^(depth+1) - 1` heap positions (the splits', then the leaves').
+    credits: Vec<u32>,
+    averages: Vec<f64>,
     /// Rows shorter than this take the node walk (which reads an absent feature as
     /// missing).
     min_row_len: usize,
@@ -55,6 +60,8 @@ impl Complete {
             features: vec![0; splits * trees.roots.len()],
             values: vec![f64::INFINITY; splits * trees.roots.len()],
             leaves: vec![0.0; (splits + 1) * trees.roots.len()],
+            credits: vec![LEAF; splits * trees.roots.len()],
+            averages: vec![0.0; (2 * splits + 1) * trees.roots.len()],
             min_row_len: 1,
         };
         for (t, &root) in trees.roots.iter().enumerate() {
@@ -68,6 +75,7 @@ impl Complete {
     fn fill(&mut self, trees: &Trees, t: usize, at: u32, position: usize) {
         let splits = (1usize << self.depth) - 1;
         let node = &trees.nodes[at as usize];
+        self.averages[t * (2 * splits + 1) + position] = trees.averages[at as usize];
         if position >= splits {
             self.leaves[t * (splits + 1) + position - splits] = node.value;
             return;
@@ -77,6 +85,7 @@ impl Complete {
             (at, at)
         } else {
             self.features[t * splits + position] = node.feature;
+            self.credits[t * splits + position] = node.feature;
             self.values[t * splits + position] = node.value;
             (node.left, node.right)
         };
@@ -101,6 +110,35 @@ impl Complete {
             }
             sum + leaves[i - splits]
         })
+    }
+}
+
+impl Complete {
+    /// `Trees::add_contributions` through the complete trees: the same splits credited in
+    /// the same order (a padding split comes only after the row's last real one, and
+    /// credits nothing), so the sums are the node walk's to the bit.
+    fn add_contributions(&self, row: &[f64], out: &mut [f64]) {
+        let splits = (1usize << self.depth) - 1;
+        let trees = self
+            .features
+            .chunks_exact(splits)
+            .zip(self.values.chunks_exact(splits))
+            .zip(self.credits.chunks_exact(splits))
+            .zip(self.averages.chunks_exact(2 * splits + 1));
+        for (((features, values), credits), averages) in trees {
+            let mut i = 0;
+            for _ in 0..self.depth {
+                let right = row[features[i] as usize] >= values[i];
+                let child = 2 * i + 1 + usize::from(right);
+                // Which splits pad is fixed per tree, not per row: a branch that predicts.
+                if credits[i] != LEAF
+                    && let Some(slot) = out.get_mut(credits[i] as usize)
+                {
+                    *slot += averages[child] - averages[i];
+                }
+                i = child;
+            }
+        }
     }
 }
 
@@ -197,15 +235,18 @@ impl Trees {
     /// The log-odds of one row of features: through the complete trees when the row has
     /// every feature they split on and none is missing, else node by node.
     pub fn log_odds(&self, row: &[f64]) -> f64 {
-        match &self.complete {
-            Some(complete)
-                if row.len() >= complete.min_row_len
-                    && !row.iter().any(|&v| self.is_missing(v)) =>
-            {
-                complete.log_odds(self.base_score, row)
-            }
-            _ => self.walk(row),
+        match self.complete_for(row) {
+            Some(complete) => complete.log_odds(self.base_score, row),
+            None => self.walk(row),
         }
+    }
+
+    /// The complete trees, when `row` can walk them: it has every feature they split on,
+    /// and none is missing.
+    fn complete_for(&self, row: &[f64]) -> Option<&Complete> {
+        self.complete.as_ref().filter(|complete| {
+            row.len() >= complete.min_row_len && !row.iter().any(|&v| self.is_missing(v))
+        })
     }
 
     fn walk(&self, row: &[f64]) -> f64 {
@@ -223,6 +264,9 @@ impl Trees {
     /// order, every split on the row's path credits its feature with the change in average
     /// leaf weight from the split's node to the child the row goes to.
     pub fn add_contributions(&self, row: &[f64], out: &mut [f64]) {
+        if let Some(complete) = self.complete_for(row) {
+            return complete.add_contributions(row, out);
+        }
         for &root in &self.roots {
             let mut at = root as usize;
             let mut node = &self.nodes[at];
