@@ -2,7 +2,7 @@
 //! only. Every feature has a name and a sentence for a person ("3 failed payments in the
 //! last 90 days"), which is how reasons are worded.
 
-use super::history::{Day, History, Method, QUARTER_DAYS};
+use super::history::{Day, EmailQuarter, History, Method, QUARTER_DAYS};
 
 /// "Never" for day counts: ten years.
 const NEVER: f64 = 3650.0;
@@ -199,24 +199,25 @@ pub fn names() -> Vec<&'static str> {
 /// The features of `h` as of `cutoff`. Only facts dated on or before the cutoff are read
 /// (an email quarter only once it has ended); a test proves it.
 pub fn compute(h: &History, cutoff: Day, grace: Day) -> Vec<f64> {
-    let gifts: Vec<_> = h.gifts.iter().filter(|g| g.day <= cutoff).collect();
+    // Gifts and email quarters are sorted (`History::finish`): what is known by the cutoff
+    // is a prefix of each, taken as a slice (a million histories: no vectors to collect).
+    debug_assert!(h.gifts.is_sorted_by_key(|g| g.day) && h.email.is_sorted_by_key(|q| q.start));
+    let gifts = &h.gifts[..h.gifts.partition_point(|g| g.day <= cutoff)];
     let within = |days: Day| move |d: Day| d > cutoff - days && d <= cutoff;
     let last_year = within(365);
-    let succeeded: Vec<_> = gifts.iter().filter(|g| g.succeeded).collect();
+    let succeeded = || gifts.iter().filter(|g| g.succeeded);
     let dollars = |cents: i64| cents as f64 / 100.0;
 
-    let last_gift = succeeded.last().map(|g| g.day);
-    let first_gift = succeeded.first().map(|g| g.day);
-    let gifts_12m = succeeded.iter().filter(|g| last_year(g.day)).count() as f64;
-    let giving_12m: i64 = succeeded
-        .iter()
+    let last_gift = succeeded().last().map(|g| g.day);
+    let first_gift = succeeded().next().map(|g| g.day);
+    let gifts_12m = succeeded().filter(|g| last_year(g.day)).count() as f64;
+    let giving_12m: i64 = succeeded()
         .filter(|g| last_year(g.day))
         .map(|g| g.cents)
         .sum();
-    let giving_lifetime: i64 = succeeded.iter().map(|g| g.cents).sum();
-    let largest = succeeded.iter().map(|g| g.cents).max().unwrap_or(0);
-    let one_time_12m = succeeded
-        .iter()
+    let giving_lifetime: i64 = succeeded().map(|g| g.cents).sum();
+    let largest = succeeded().map(|g| g.cents).max().unwrap_or(0);
+    let one_time_12m = succeeded()
         .filter(|g| g.plan.is_none() && last_year(g.day))
         .count() as f64;
 
@@ -225,12 +226,15 @@ pub fn compute(h: &History, cutoff: Day, grace: Day) -> Vec<f64> {
         .open_plans(cutoff)
         .map(|(i, p)| (i, p.start))
         .min_by_key(|(_, s)| *s);
-    let plan_charges: Vec<_> = match open_plan {
-        Some((i, _)) => succeeded.iter().filter(|g| g.plan == Some(i)).collect(),
-        None => Vec::new(),
+    let (first_charge, last_charge_of_plan) = match open_plan {
+        Some((i, _)) => (
+            succeeded().find(|g| g.plan == Some(i)),
+            succeeded().rev().find(|g| g.plan == Some(i)),
+        ),
+        None => (None, None),
     };
-    let monthly = plan_charges.last().map_or(0, |g| g.cents);
-    let monthly_change = match (plan_charges.first(), plan_charges.last()) {
+    let monthly = last_charge_of_plan.map_or(0, |g| g.cents);
+    let monthly_change = match (first_charge, last_charge_of_plan) {
         (Some(first), Some(last)) => last.cents - first.cents,
         _ => 0,
     };
@@ -252,20 +256,18 @@ pub fn compute(h: &History, cutoff: Day, grace: Day) -> Vec<f64> {
         .count() as f64;
 
     // Email: whole quarters that ended by the cutoff.
-    let quarters: Vec<_> = h
+    let quarters = &h.email[..h
         .email
-        .iter()
-        .filter(|q| q.start + QUARTER_DAYS <= cutoff)
-        .collect();
-    let rate = |from: Day, to: Day, part: fn(&&&super::history::EmailQuarter) -> i64| {
-        let in_range: Vec<_> = quarters
+        .partition_point(|q| q.start + QUARTER_DAYS <= cutoff)];
+    let rate = |from: Day, to: Day, part: fn(&EmailQuarter) -> i64| {
+        let (delivered, hits) = quarters
             .iter()
             .filter(|q| {
                 q.start + QUARTER_DAYS > cutoff - from && q.start + QUARTER_DAYS <= cutoff - to
             })
-            .collect();
-        let delivered: i64 = in_range.iter().map(|q| q.delivered).sum();
-        let hits: i64 = in_range.iter().map(part).sum();
+            .fold((0i64, 0i64), |(delivered, hits), q| {
+                (delivered + q.delivered, hits + part(q))
+            });
         (
             delivered,
             if delivered > 0 {
@@ -287,16 +289,12 @@ pub fn compute(h: &History, cutoff: Day, grace: Day) -> Vec<f64> {
         .filter(|d| *d <= cutoff)
         .max();
 
-    let events: Vec<_> = h
-        .events
-        .iter()
-        .filter(|e| e.day <= cutoff && e.attended)
-        .collect();
-    let subs: Vec<_> = h
-        .subscriptions
-        .iter()
-        .filter(|s| s.start <= cutoff && s.end.is_none_or(|e| e > cutoff))
-        .collect();
+    let attended = || h.events.iter().filter(|e| e.day <= cutoff && e.attended);
+    let subscribed = || {
+        h.subscriptions
+            .iter()
+            .filter(|s| s.start <= cutoff && s.end.is_none_or(|e| e > cutoff))
+    };
     let systems = h
         .first_seen
         .iter()
@@ -309,7 +307,7 @@ pub fn compute(h: &History, cutoff: Day, grace: Day) -> Vec<f64> {
         gifts_12m,
         dollars(giving_12m),
         dollars(giving_lifetime),
-        succeeded.len() as f64,
+        succeeded().count() as f64,
         dollars(largest),
         one_time_12m,
         first_gift.map_or(0.0, |d| (cutoff - d) as f64 / 365.25),
@@ -330,10 +328,10 @@ pub fn compute(h: &History, cutoff: Day, grace: Day) -> Vec<f64> {
         open_recent - open_before,
         f64::from(u8::from(unsubscribed)),
         since(last_open),
-        events.iter().filter(|e| last_year(e.day)).count() as f64,
-        events.len() as f64,
-        f64::from(u8::from(!subs.is_empty())),
-        f64::from(u8::from(subs.iter().any(|s| s.auto_renew))),
+        attended().filter(|e| last_year(e.day)).count() as f64,
+        attended().count() as f64,
+        f64::from(u8::from(subscribed().next().is_some())),
+        f64::from(u8::from(subscribed().any(|s| s.auto_renew))),
         systems as f64,
     ]
 }
