@@ -208,7 +208,7 @@ pub fn compute(h: &History, cutoff: Day, grace: Day) -> Vec<f64> {
     let succeeded = || gifts.iter().filter(|g| g.succeeded);
     let dollars = |cents: i64| cents as f64 / 100.0;
 
-    let last_gift = succeeded().last().map(|g| g.day);
+    let last_gift = succeeded().next_back().map(|g| g.day);
     let first_gift = succeeded().next().map(|g| g.day);
     let gifts_12m = succeeded().filter(|g| last_year(g.day)).count() as f64;
     let giving_12m: i64 = succeeded()
