@@ -111,9 +111,7 @@ impl Complete {
             sum + leaves[i - splits]
         })
     }
-}
 
-impl Complete {
     /// `Trees::add_contributions` through the complete trees: the same splits credited in
     /// the same order (a padding split comes only after the row's last real one, and
     /// credits nothing), so the sums are the node walk's to the bit.
