@@ -124,22 +124,20 @@ fn load_gifts(
                 Some(b"eft" | b"ach" | b"bank") => Method::Eft,
                 _ => Method::Other,
             };
-            let plan = match bytes_at(r, 5)? {
+            // A plan's key is kept as text: checked once per sustainer charge, a dozen bytes.
+            let plan = match bytes_at(r, 5)?.and_then(|key| std::str::from_utf8(key).ok()) {
                 // A person has a plan or two: a linear search beats hashing an owned key.
-                Some(key) => match plans.iter().position(|p| p.key.as_bytes() == key) {
-                    Some(index) => Some(index),
-                    None => match std::str::from_utf8(key) {
-                        Ok(key) => {
-                            plans.push(Plan {
-                                key: key.to_string(),
-                                start: day_at(r, 6)?.unwrap_or(day),
-                                end: day_at(r, 7)?,
-                            });
-                            Some(plans.len() - 1)
-                        }
-                        Err(_) => None,
-                    },
-                },
+                Some(key) => Some(match plans.iter().position(|p| p.key == key) {
+                    Some(index) => index,
+                    None => {
+                        plans.push(Plan {
+                            key: key.to_string(),
+                            start: day_at(r, 6)?.unwrap_or(day),
+                            end: day_at(r, 7)?,
+                        });
+                        plans.len() - 1
+                    }
+                }),
                 None => None,
             };
             gifts.push(Gift {
