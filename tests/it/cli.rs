@@ -1,16 +1,6 @@
 //! The real binary: exit codes, JSON output, messages that name file and line.
 
-use std::process::Command;
-
-use crate::common::TempProject;
-
-fn cpm(p: &TempProject, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cpm"))
-        .current_dir(p.root())
-        .args(args)
-        .output()
-        .expect("run cpm")
-}
+use crate::common::{TempProject, cpm};
 
 #[test]
 fn generate_ingest_status_round_trip_with_json() {

@@ -43,6 +43,15 @@ impl TempProject {
     }
 }
 
+/// The real binary, run in the project `p` with `args`.
+pub fn cpm(p: &TempProject, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_cpm"))
+        .current_dir(p.root())
+        .args(args)
+        .output()
+        .expect("run cpm")
+}
+
 pub fn count(db: &Db, sql: &str) -> i64 {
     db.conn.query_row(sql, [], |r| r.get(0)).expect(sql)
 }

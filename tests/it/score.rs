@@ -213,12 +213,8 @@ fn explain_shows_the_features_the_score_and_its_reasons() {
     assert!(e.scores.unwrap().churn_probability.is_some());
     assert!(score::explain(&db, &config, 999_999_999).is_err());
 
-    // The binary prints one aligned table: every value starts in the same column.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cpm"))
-        .current_dir(p.root())
-        .args(["score", "--explain", &id.to_string()])
-        .output()
-        .expect("run cpm");
+    // The binary prints one aligned table: every value ends in the same column.
+    let out = crate::common::cpm(&p, &["score", "--explain", &id.to_string()]);
     assert!(
         out.status.success(),
         "{}",
@@ -235,10 +231,11 @@ fn explain_shows_the_features_the_score_and_its_reasons() {
     let value_ends: std::collections::BTreeSet<usize> = table
         .iter()
         .map(|line| {
-            let name = line.split_whitespace().next().unwrap();
-            let after = &line[line.find(name).unwrap() + name.len()..];
-            let value = after.split_whitespace().next().unwrap();
-            line.len() - after.len() + after.find(value).unwrap() + value.len()
+            // Past the indent and the name, the value is the next word.
+            let (_, after_name) = line.trim_start().split_once(' ').unwrap();
+            let from_value = after_name.trim_start();
+            let value = from_value.split(' ').next().unwrap();
+            line.len() - from_value.len() + value.len()
         })
         .collect();
     assert_eq!(value_ends.len(), 1, "values end in one column:\n{text}");
