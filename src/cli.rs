@@ -999,10 +999,11 @@ fn cmd_score(g: &Global, project: &Project, retrain: bool, explain: Option<Strin
         report.golden_records, report.as_of, report.sustainers_scored
     );
     println!(
-        "{:<17} {:>7} {:>7} {:>6} {:>15} {:>15} {:>8} {:>7} {:>7} {:>8} {:>7} {:>6}",
+        "{:<17} {:>7} {:>7} {:>5} {:>6} {:>15} {:>15} {:>8} {:>7} {:>7} {:>8} {:>7} {:>6}",
         "model",
         "version",
         "rows",
+        "trees",
         "rate",
         "ROC-AUC (base)",
         "PR-AUC (base)",
@@ -1016,7 +1017,7 @@ fn cmd_score(g: &Global, project: &Project, retrain: bool, explain: Option<Strin
     let opt = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.3}"));
     for m in &report.models {
         println!(
-            "{:<17} {:>7} {:>7} {:>5.1}% {:>7} ({:>5}) {:>7} ({:>5}) {:>8.4} {:>7.4} {:>7} {:>8} {:>7.2} {:>6.2}",
+            "{:<17} {:>7} {:>7} {:>5} {:>5.1}% {:>7} ({:>5}) {:>7} ({:>5}) {:>8.4} {:>7.4} {:>7} {:>8} {:>7.2} {:>6.2}",
             m.target,
             format!(
                 "{}{}",
@@ -1024,6 +1025,7 @@ fn cmd_score(g: &Global, project: &Project, retrain: bool, explain: Option<Strin
                 if m.trained_now { "*" } else { "" }
             ),
             m.train_rows,
+            m.trees,
             m.model.base_rate * 100.0,
             opt(m.model.roc_auc),
             opt(m.baseline.roc_auc),

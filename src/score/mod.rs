@@ -57,7 +57,11 @@ pub struct ModelReport {
     pub trained_now: bool,
     pub train_cutoff: String,
     pub test_cutoff: String,
+    /// Rows in the training snapshots (the held-out people's among them).
     pub train_rows: i64,
+    /// Trees the booster adds up (fewer than `booster.iterations` when it stopped early).
+    #[serde(default)]
+    pub trees: usize,
     /// Building the rows and fitting the booster and the baseline (0 when reloaded).
     pub millis_train: u64,
     /// Of which fitting the booster (0 when reloaded).
@@ -104,31 +108,83 @@ fn iso(d: Day) -> String {
     date_of(d).map_or_else(|| d.to_string(), |d| d.to_string())
 }
 
-/// Feature rows and labels of `target`'s population at `cutoff`.
+/// Feature rows, their labels and whose they are (golden record ids).
+pub struct Examples {
+    pub rows: Rows,
+    pub labels: Vec<f64>,
+    pub people: Vec<i64>,
+}
+
+impl Examples {
+    fn new() -> Examples {
+        Examples {
+            rows: Rows::new(FEATURES.len()),
+            labels: Vec::new(),
+            people: Vec::new(),
+        }
+    }
+
+    fn extend(&mut self, more: Examples) {
+        self.rows.values.extend(more.rows.values);
+        self.labels.extend(more.labels);
+        self.people.extend(more.people);
+    }
+
+    fn push(&mut self, row: &[f64], label: f64, person: i64) {
+        self.rows.push(row);
+        self.labels.push(label);
+        self.people.push(person);
+    }
+
+    /// The rows of people kept for fitting, and those of people held out (every
+    /// `HELD_OUT_EVERY`th golden id: the same people in every snapshot, so nobody's rows
+    /// are on both sides).
+    fn split_held_out(&self) -> (Examples, Examples) {
+        let (mut fit, mut held_out) = (Examples::new(), Examples::new());
+        for (i, (&label, &person)) in self.labels.iter().zip(&self.people).enumerate() {
+            let part = if person % HELD_OUT_EVERY == 0 {
+                &mut held_out
+            } else {
+                &mut fit
+            };
+            part.push(self.rows.row(i), label, person);
+        }
+        (fit, held_out)
+    }
+
+    fn positives(&self) -> usize {
+        self.labels.iter().filter(|y| **y > 0.5).count()
+    }
+}
+
+/// Golden records whose id is a multiple of this are held out of fitting when the booster
+/// stops early: a fifth of the training people.
+const HELD_OUT_EVERY: i64 = 5;
+
+/// The examples of `target`'s population at `cutoff`.
 pub fn dataset(
     histories: &[History],
     target: Target,
     cutoff: Day,
     config: &ScoringConfig,
-) -> (Rows, Vec<f64>) {
+) -> Examples {
     let w = window(config);
-    let picked: Vec<(Vec<f64>, f64)> = histories
+    let picked: Vec<(Vec<f64>, f64, i64)> = histories
         .par_iter()
         .filter(|h| labels::in_population(target, h, cutoff, w))
         .map(|h| {
             (
                 features::compute(h, cutoff, w.grace),
                 f64::from(u8::from(labels::label(target, h, cutoff, w))),
+                h.constituent_id,
             )
         })
         .collect();
-    let mut rows = Rows::new(FEATURES.len());
-    let mut y = Vec::with_capacity(picked.len());
-    for (row, label) in picked {
-        rows.push(&row);
-        y.push(label);
+    let mut examples = Examples::new();
+    for (row, label, person) in picked {
+        examples.push(&row, label, person);
     }
-    (rows, y)
+    examples
 }
 
 /// smartcore's LBFGS takes ~10 s per 100k rows here, so the baseline learns from every
@@ -150,33 +206,46 @@ fn train(
     let train_cutoff = test_cutoff - config.horizon_days;
     // Several training snapshots a month apart: more outcomes to learn from. Every
     // snapshot's label window ends by the test cutoff, so nothing the test scores is seen.
-    let mut train_rows = Rows::new(FEATURES.len());
-    let mut train_y = Vec::new();
+    let mut train = Examples::new();
     for months_back in 0..config.training_snapshots {
-        let (rows, y) = dataset(histories, target, train_cutoff - 30 * months_back, config);
-        train_rows.values.extend(rows.values);
-        train_y.extend(y);
+        train.extend(dataset(
+            histories,
+            target,
+            train_cutoff - 30 * months_back,
+            config,
+        ));
     }
-    let (test_rows, test_y) = dataset(histories, target, test_cutoff, config);
-    let count = |y: &[f64]| y.iter().filter(|y| **y > 0.5).count();
-    let (positives, test_positives) = (count(&train_y), count(&test_y));
+    let test = dataset(histories, target, test_cutoff, config);
+    let (positives, test_positives) = (train.positives(), test.positives());
     let min = config.min_outcomes;
-    if positives.min(test_positives) < min || positives + min > train_y.len() {
+    if positives.min(test_positives) < min || positives + min > train.labels.len() {
         return Err(Error::NotEnoughData(format!(
             "'{}' has {} outcomes in {} training rows and {} in {} test rows; at least {min} of each are needed",
             target.name(),
             positives,
-            train_y.len(),
+            train.labels.len(),
             test_positives,
-            test_y.len()
+            test.labels.len()
         )));
     }
+    // With early stopping, the booster and the baseline both learn from the people kept
+    // for fitting; the held-out ones only tell the booster when to stop.
+    let (fit, held_out) = if config.booster.early_stopping_rounds.is_some() {
+        train.split_held_out()
+    } else {
+        (train, Examples::new())
+    };
     let fit_started = Instant::now();
-    let booster = Booster::fit(&train_rows, &train_y, &config.booster)?;
+    let booster = Booster::fit(
+        &fit.rows,
+        &fit.labels,
+        &config.booster,
+        Some((&held_out.rows, &held_out.labels)),
+    )?;
     let millis_fit = fit_started.elapsed().as_millis() as u64;
-    let baseline = Logistic::fit_sampled(&train_rows, &train_y, BASELINE_ROWS)?;
-    let model_eval = evaluate::evaluate(&test_y, &booster.predict(&test_rows));
-    let baseline_eval = evaluate::evaluate(&test_y, &baseline.predict(&test_rows));
+    let baseline = Logistic::fit_sampled(&fit.rows, &fit.labels, BASELINE_ROWS)?;
+    let model_eval = evaluate::evaluate(&test.labels, &booster.predict(&test.rows));
+    let baseline_eval = evaluate::evaluate(&test.labels, &baseline.predict(&test.rows));
     let row = ModelRow {
         id: 0,
         target: target.name().into(),
@@ -185,7 +254,7 @@ fn train(
         actor: actor.into(),
         train_cutoff: iso(train_cutoff),
         test_cutoff: iso(test_cutoff),
-        train_rows: train_y.len() as i64,
+        train_rows: (fit.labels.len() + held_out.labels.len()) as i64,
         features: serde_json::to_string(&features::names())?,
         params: serde_json::to_string(&config.booster)?,
         evaluation: serde_json::to_string(
@@ -200,6 +269,7 @@ fn train(
         train_cutoff: row.train_cutoff.clone(),
         test_cutoff: row.test_cutoff.clone(),
         train_rows: row.train_rows,
+        trees: booster.trees(),
         millis_train: started.elapsed().as_millis() as u64,
         millis_fit,
         model: model_eval,
@@ -221,8 +291,10 @@ fn reload(row: &ModelRow) -> Result<Option<(Booster, ModelReport)>> {
         return Ok(None);
     }
     let evaluation: StoredEvaluation = serde_json::from_str(&row.evaluation)?;
+    let booster = Booster::from_json(&row.model)?;
+    let trees = booster.trees();
     Ok(Some((
-        Booster::from_json(&row.model)?,
+        booster,
         ModelReport {
             target: row.target.clone(),
             model_version: row.id,
@@ -230,6 +302,7 @@ fn reload(row: &ModelRow) -> Result<Option<(Booster, ModelReport)>> {
             train_cutoff: row.train_cutoff.clone(),
             test_cutoff: row.test_cutoff.clone(),
             train_rows: row.train_rows,
+            trees,
             millis_train: 0,
             millis_fit: 0,
             model: evaluation.model,
@@ -653,6 +726,31 @@ pub fn explain(db: &Db, config: &ScoringConfig, constituent: i64) -> Result<Expl
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn held_out_people_are_a_fifth_and_on_one_side_in_every_snapshot() {
+        let mut examples = Examples::new();
+        // Three snapshots of people 1..=100, each row labelled with its person.
+        for _ in 0..3 {
+            for person in 1..=100 {
+                let row = vec![person as f64; FEATURES.len()];
+                examples.push(&row, f64::from(u8::from(person % 7 == 0)), person);
+            }
+        }
+        let (fit, held_out) = examples.split_held_out();
+        assert_eq!(held_out.labels.len(), 3 * 20);
+        assert_eq!(fit.labels.len() + held_out.labels.len(), 300);
+        for part in [&fit, &held_out] {
+            for (i, person) in part.people.iter().enumerate() {
+                assert_eq!(part.rows.row(i)[0], *person as f64, "rows stay with labels");
+                assert_eq!(part.labels[i], f64::from(u8::from(person % 7 == 0)));
+            }
+        }
+        assert!(
+            fit.people.iter().all(|p| !held_out.people.contains(p)),
+            "nobody is on both sides"
+        );
+    }
 
     #[test]
     fn reasons_are_the_largest_contributions_with_their_sign_and_words() {

@@ -79,7 +79,15 @@ pub struct Booster {
 }
 
 impl Booster {
-    pub fn fit(rows: &Rows, labels: &[f64], params: &BoosterParams) -> Result<Booster> {
+    /// Fit on `rows`; with `params.early_stopping_rounds` and a non-empty `held_out`, trees
+    /// stop being added once that many in a row have not lowered the held-out log loss, and
+    /// the booster keeps the trees up to the best one.
+    pub fn fit(
+        rows: &Rows,
+        labels: &[f64],
+        params: &BoosterParams,
+        held_out: Option<(&Rows, &[f64])>,
+    ) -> Result<Booster> {
         if rows.len() != labels.len() || rows.is_empty() {
             return Err(Error::Invalid(format!(
                 "cannot train on {} rows with {} labels",
@@ -89,18 +97,38 @@ impl Booster {
         }
         let data = rows.column_major();
         let matrix = Matrix::new(&data, rows.len(), rows.cols);
+        let held_out = held_out
+            .filter(|(rows, labels)| !rows.is_empty() && rows.len() == labels.len())
+            .filter(|_| params.early_stopping_rounds.is_some());
+        let held_out_data = held_out.map(|(rows, _)| rows.column_major());
         let mut booster = GradientBooster::default()
             .set_iterations(params.iterations)
             .set_learning_rate(params.learning_rate)
             .set_max_depth(params.max_depth)
             .set_min_leaf_weight(params.min_leaf_weight)
             .set_seed(params.seed)
+            .set_early_stopping_rounds(held_out.and(params.early_stopping_rounds))
             .set_parallel(true);
         let weights = vec![1.0; labels.len()];
+        let held_out_weights = vec![1.0; held_out.map_or(0, |(_, labels)| labels.len())];
+        let evaluation = held_out
+            .zip(held_out_data.as_deref())
+            .map(|((rows, labels), data)| {
+                vec![(
+                    Matrix::new(data, rows.len(), rows.cols),
+                    labels,
+                    held_out_weights.as_slice(),
+                )]
+            });
         booster
-            .fit(&matrix, labels, &weights, None)
+            .fit(&matrix, labels, &weights, evaluation)
             .map_err(|e| Error::Invalid(format!("training the booster: {e}")))?;
         Booster::from_model(booster)
+    }
+
+    /// The trees a prediction adds up (with early stopping, those up to the best one).
+    pub fn trees(&self) -> usize {
+        self.trees.count()
     }
 
     fn from_model(model: GradientBooster) -> Result<Booster> {
@@ -313,6 +341,7 @@ mod tests {
             max_depth: 3,
             min_leaf_weight: 1.0,
             seed: 1,
+            early_stopping_rounds: None,
         }
     }
 
@@ -320,7 +349,7 @@ mod tests {
     fn both_models_learn_the_signal_and_contributions_add_up_to_the_log_odds() {
         let (train, y) = synthetic(4000, 1);
         let (test, y_test) = synthetic(2000, 2);
-        let booster = Booster::fit(&train, &y, &params()).unwrap();
+        let booster = Booster::fit(&train, &y, &params(), None).unwrap();
         let baseline = Logistic::fit(&train, &y).unwrap();
         for model in [&booster as &dyn Classifier, &baseline] {
             let p = model.predict(&test);
@@ -367,7 +396,7 @@ mod tests {
     #[test]
     fn a_saved_booster_reloads_and_reproduces_its_scores_exactly() {
         let (train, y) = synthetic(1000, 3);
-        let booster = Booster::fit(&train, &y, &params()).unwrap();
+        let booster = Booster::fit(&train, &y, &params(), None).unwrap();
         let again = Booster::from_json(&booster.to_json().unwrap()).unwrap();
         assert_eq!(booster.predict(&train), again.predict(&train));
         assert_eq!(booster.contributions(&train), again.contributions(&train));
@@ -383,7 +412,7 @@ mod tests {
     #[test]
     fn row_by_row_log_odds_equal_forusts_own_prediction_to_the_bit() {
         let (train, y) = synthetic(3000, 5);
-        let booster = Booster::fit(&train, &y, &params()).unwrap();
+        let booster = Booster::fit(&train, &y, &params(), None).unwrap();
         let (mut test, _) = synthetic(500, 6);
         // A missing value takes each tree's missing branch in both.
         test.values[3] = f64::NAN;
@@ -415,7 +444,7 @@ mod tests {
             min_leaf_weight: 40.0,
             ..params()
         };
-        let booster = Booster::fit(&train, &y, &params).unwrap();
+        let booster = Booster::fit(&train, &y, &params, None).unwrap();
         let trees = &booster.model.trees;
         let deepest = trees.iter().map(|t| t.nodes.len()).max().unwrap();
         assert!(
@@ -442,7 +471,7 @@ mod tests {
     #[test]
     fn row_by_row_contributions_equal_forusts_own_to_the_bit() {
         let (train, y) = synthetic(3000, 8);
-        let booster = Booster::fit(&train, &y, &params()).unwrap();
+        let booster = Booster::fit(&train, &y, &params(), None).unwrap();
         let (mut test, _) = synthetic(500, 9);
         test.values[4] = f64::NAN;
         let ours = booster.contributions(&test);
@@ -455,9 +484,43 @@ mod tests {
     }
 
     #[test]
+    fn early_stopping_keeps_the_trees_up_to_the_best_held_out_loss() {
+        let (train, y) = synthetic(3000, 11);
+        let (held_out, held_out_y) = synthetic(1000, 12);
+        let params = BoosterParams {
+            iterations: 400,
+            learning_rate: 0.3,
+            early_stopping_rounds: Some(10),
+            ..params()
+        };
+        let stopped = Booster::fit(&train, &y, &params, Some((&held_out, &held_out_y))).unwrap();
+        let best = stopped.model.best_iteration.expect("a best iteration");
+        // A fast learner on a simple signal stops long before the cap, ten trees past its
+        // best, and predicts with the trees up to the best one.
+        assert!(best + 1 + 10 <= 400, "best tree {best}");
+        assert_eq!(stopped.model.trees.len(), best + 1 + 10);
+        assert_eq!(stopped.trees(), best + 1);
+        let (test, _) = synthetic(500, 13);
+        assert_eq!(stopped.log_odds(&test), forust_log_odds(&stopped, &test));
+        assert_eq!(
+            bits(&stopped.contributions(&test)),
+            bits(&forust_contributions(&stopped, &test))
+        );
+        let again = Booster::from_json(&stopped.to_json().unwrap()).unwrap();
+        assert_eq!(again.trees(), best + 1);
+        assert_eq!(stopped.predict(&test), again.predict(&test));
+        // Without held-out rows (or without the setting) every tree is fit.
+        let all = Booster::fit(&train, &y, &params, None).unwrap();
+        assert_eq!(all.trees(), 400);
+        let empty = Rows::new(3);
+        let all = Booster::fit(&train, &y, &params, Some((&empty, &[]))).unwrap();
+        assert_eq!(all.trees(), 400);
+    }
+
+    #[test]
     fn a_saved_booster_with_a_tree_that_loops_is_refused_not_walked() {
         let (train, y) = synthetic(1000, 7);
-        let booster = Booster::fit(&train, &y, &params()).unwrap();
+        let booster = Booster::fit(&train, &y, &params(), None).unwrap();
         let mut json: serde_json::Value =
             serde_json::from_str(&booster.to_json().unwrap()).unwrap();
         let root = &mut json["trees"][0]["nodes"][0];

@@ -18,11 +18,16 @@ pub struct Tiers {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BoosterParams {
+    /// Trees at most (all of them without early stopping).
     pub iterations: usize,
     pub learning_rate: f32,
     pub max_depth: usize,
     pub min_leaf_weight: f32,
     pub seed: u64,
+    /// Stop adding trees once this many in a row have not lowered the log loss of the
+    /// held-out people (`None`: every one of `iterations`, fit on all training rows).
+    #[serde(default)]
+    pub early_stopping_rounds: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -106,6 +111,12 @@ impl ScoringConfig {
             return fail(
                 "booster.max_depth",
                 format!("must be 1..=16, got {}", b.max_depth),
+            );
+        }
+        if b.early_stopping_rounds == Some(0) {
+            return fail(
+                "booster.early_stopping_rounds",
+                "must be at least 1 (leave it out to fit every tree)".into(),
             );
         }
         if self.min_outcomes < 1 {
@@ -222,9 +233,25 @@ mod tests {
         let text = default_text().replace("training_snapshots: 3", "training_snapshots: 0");
         let err = refused("s.yaml", &text);
         assert!(
-            err.contains("training_snapshots") && err.contains(":38:"),
+            err.contains("training_snapshots") && err.contains(":42:"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn early_stopping_is_optional_but_never_zero_rounds() {
+        let c = ScoringConfig::parse(Path::new("s.yaml"), default_text()).unwrap();
+        assert_eq!(c.booster.early_stopping_rounds, Some(30));
+        let text = default_text().replace("early_stopping_rounds: 30", "early_stopping_rounds: 0");
+        let err = refused("s.yaml", &text);
+        assert!(
+            err.contains("booster.early_stopping_rounds") && err.contains(":31:"),
+            "{err}"
+        );
+        // A config written before the setting existed fits every tree, as it did.
+        let text = default_text().replace("early_stopping_rounds: 30", "");
+        let c = ScoringConfig::parse(Path::new("s.yaml"), &text).unwrap();
+        assert_eq!(c.booster.early_stopping_rounds, None);
     }
 
     #[test]

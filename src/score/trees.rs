@@ -206,6 +206,11 @@ impl Trees {
         Ok(trees)
     }
 
+    /// How many trees a row's log-odds add up.
+    pub fn count(&self) -> usize {
+        self.roots.len()
+    }
+
     /// Each tree's depth: splits from its root to its deepest leaf. Children come after
     /// their parents (checked in `of`), so one pass from the last node back finds every
     /// node's depth below it, without recursing through a saved tree of any shape.
