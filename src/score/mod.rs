@@ -700,8 +700,12 @@ pub struct Explanation {
 pub fn explain(db: &Db, config: &ScoringConfig, constituent: i64) -> Result<Explanation> {
     let as_of =
         sql::as_of_day(&db.conn)?.ok_or_else(|| Error::Invalid("no gifts in the store".into()))?;
-    let h = sql::load_history(db, constituent)?
-        .ok_or_else(|| Error::Invalid(format!("no live golden record C-{constituent:06}")))?;
+    let h = sql::load_history(db, constituent)?.ok_or_else(|| {
+        Error::Invalid(format!(
+            "no live golden record {}",
+            crate::store::browse::golden_id(constituent)
+        ))
+    })?;
     let values = features::compute(&h, as_of, config.grace_days);
     let scores = sql::score_of(&db.conn, constituent)?;
     let reasons = scores

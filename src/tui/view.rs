@@ -272,7 +272,8 @@ fn render_confirm(confirm: &Confirm, theme: &Theme, area: Rect, frame: &mut Fram
             label,
             ..
         } => format!(
-            "Unmerge {label} from C-{constituent_id:06}? It becomes its own golden record and is never merged back automatically."
+            "Unmerge {label} from {}? It becomes its own golden record and is never merged back automatically.",
+            golden_id(*constituent_id)
         ),
     };
     let popup = centered(area, 60, 6);

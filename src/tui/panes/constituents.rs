@@ -106,7 +106,7 @@ fn sustainer_mark(status: Option<&str>) -> &'static str {
 }
 
 fn render_detail(detail: &DetailView, theme: &Theme, area: Rect, frame: &mut Frame) {
-    let title = format!(" C-{:06} ", detail.id);
+    let title = format!(" {} ", golden_id(detail.id));
     let Some(data) = &detail.data else {
         let block = pane_block(title, theme, true);
         let text = if detail.loaded {
@@ -136,8 +136,8 @@ fn render_detail(detail: &DetailView, theme: &Theme, area: Rect, frame: &mut Fra
 
 fn render_golden_fields(data: &ConstituentDetail, theme: &Theme, area: Rect, frame: &mut Frame) {
     let title = match data.retired_into {
-        Some(into) => format!(" C-{:06} · merged into C-{into:06} ", data.id),
-        None => format!(" C-{:06} · golden record ", data.id),
+        Some(into) => format!(" {} · merged into {} ", golden_id(data.id), golden_id(into)),
+        None => format!(" {} · golden record ", golden_id(data.id)),
     };
     let rows = data.fields.iter().map(|f| {
         Row::new(vec![

@@ -126,7 +126,7 @@ fn render_person(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         Span::styled("triage: ", theme.header),
         Span::raw(format!("{triage}{note}")),
     ]));
-    let title = format!(" C-{:06} {} ", row.constituent_id, row.name);
+    let title = format!(" {} {} ", golden_id(row.constituent_id), row.name);
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: true })
