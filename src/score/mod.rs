@@ -228,6 +228,7 @@ fn train(
             test.labels.len()
         )));
     }
+    let train_rows = train.labels.len() as i64;
     // With early stopping, the booster and the baseline both learn from the people kept
     // for fitting; the held-out ones only tell the booster when to stop.
     let (fit, held_out) = if config.booster.early_stopping_rounds.is_some() {
@@ -254,7 +255,7 @@ fn train(
         actor: actor.into(),
         train_cutoff: iso(train_cutoff),
         test_cutoff: iso(test_cutoff),
-        train_rows: (fit.labels.len() + held_out.labels.len()) as i64,
+        train_rows,
         features: serde_json::to_string(&features::names())?,
         params: serde_json::to_string(&config.booster)?,
         evaluation: serde_json::to_string(

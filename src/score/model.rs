@@ -100,7 +100,9 @@ impl Booster {
         let held_out = held_out
             .filter(|(rows, labels)| !rows.is_empty() && rows.len() == labels.len())
             .filter(|_| params.early_stopping_rounds.is_some());
-        let held_out_data = held_out.map(|(rows, _)| rows.column_major());
+        // The held-out rows column-major, as forust wants them, with their weights.
+        let held_out_data =
+            held_out.map(|(rows, labels)| (rows.column_major(), vec![1.0; labels.len()]));
         let mut booster = GradientBooster::default()
             .set_iterations(params.iterations)
             .set_learning_rate(params.learning_rate)
@@ -110,16 +112,16 @@ impl Booster {
             .set_early_stopping_rounds(held_out.and(params.early_stopping_rounds))
             .set_parallel(true);
         let weights = vec![1.0; labels.len()];
-        let held_out_weights = vec![1.0; held_out.map_or(0, |(_, labels)| labels.len())];
-        let evaluation = held_out
-            .zip(held_out_data.as_deref())
-            .map(|((rows, labels), data)| {
-                vec![(
-                    Matrix::new(data, rows.len(), rows.cols),
-                    labels,
-                    held_out_weights.as_slice(),
-                )]
-            });
+        let evaluation =
+            held_out
+                .zip(held_out_data.as_ref())
+                .map(|((rows, labels), (data, weights))| {
+                    vec![(
+                        Matrix::new(data, rows.len(), rows.cols),
+                        labels,
+                        weights.as_slice(),
+                    )]
+                });
         booster
             .fit(&matrix, labels, &weights, evaluation)
             .map_err(|e| Error::Invalid(format!("training the booster: {e}")))?;
