@@ -14,6 +14,9 @@ pub const RESOLVE_SECONDS_PER_MILLION: f64 = 20.0;
 /// Scoring's target: a million golden records in 5 s.
 pub const SCORE_SECONDS_PER_MILLION: f64 = 5.0;
 
+/// The seed `cpm bench` generates its people with (and the churn ceiling simulates).
+pub const PIPELINE_SEED: u64 = 1;
+
 /// The store at `path`, upgraded and with everything committed in its file (a copy of the
 /// file alone then holds it all).
 pub fn settled(path: &Path) -> Result<Db> {

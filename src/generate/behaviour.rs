@@ -10,6 +10,7 @@ use chrono::{Datelike, Days, Months, NaiveDate};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use super::ceiling::ChurnOracle;
 use super::people::{Person, normal};
 
 pub const MONTHS: u32 = 60;
@@ -111,16 +112,19 @@ fn drift_timeline(rng: &mut ChaCha8Rng, p: &Person) -> Vec<bool> {
     let mut drifting = rng.random_bool(0.1 * (1.0 - p.engagement));
     (0..MONTHS)
         .map(|_| {
-            if drifting {
-                if rng.random_bool(0.04) {
-                    drifting = false;
-                }
-            } else if rng.random_bool(0.022 * (1.2 - p.engagement)) {
-                drifting = true;
-            }
+            drifting = next_drift(rng, drifting, p.engagement);
             drifting
         })
         .collect()
+}
+
+/// Next month's drift: drifting people come back slowly; the less engaged drift more.
+pub fn next_drift(rng: &mut ChaCha8Rng, drifting: bool, engagement: f64) -> bool {
+    if drifting {
+        !rng.random_bool(0.04)
+    } else {
+        rng.random_bool(0.022 * (1.2 - engagement))
+    }
 }
 
 pub fn choose_systems(rng: &mut ChaCha8Rng, p: &Person) -> Systems {
@@ -162,6 +166,7 @@ pub fn simulate(
     systems: Systems,
     as_of: NaiveDate,
     key: &str,
+    oracle: Option<&mut ChurnOracle>,
 ) -> Behaviour {
     let window_start = as_of
         .checked_sub_months(Months::new(MONTHS))
@@ -169,7 +174,7 @@ pub fn simulate(
     let drift = drift_timeline(rng, p);
     let mut b = Behaviour::default();
     if systems.donor {
-        simulate_giving(rng, p, &drift, window_start, as_of, key, &mut b);
+        simulate_giving(rng, p, &drift, window_start, as_of, key, &mut b, oracle);
     }
     if systems.subscriber {
         simulate_subscriptions(rng, p, window_start, as_of, &mut b);
@@ -192,6 +197,7 @@ fn simulate_giving(
     as_of: NaiveDate,
     key: &str,
     b: &mut Behaviour,
+    mut oracle: Option<&mut ChurnOracle>,
 ) {
     let e = p.engagement;
     let first_month = if rng.random_bool(0.35) {
@@ -268,15 +274,7 @@ fn simulate_giving(
             status: "active",
             end: None,
         });
-        // Card failures come in streaks until the donor updates the card: mostly when a card
-        // expires (the processor's account updater renews some; engaged donors update
-        // the rest ahead of time more often than not), sometimes out of the blue (a lost or
-        // replaced card). Bank transfers rarely fail. Three failures in a row lapse the gift.
-        let card_trouble = 0.004 + 0.006 * normal(rng).abs();
-        let mut card_expires = (!eft).then(|| card_expiry(start, rng.random_range(1..=48)));
-        let mut card_broken = false;
-        let mut consecutive_failures = 0;
-        let mut months_drifting = 0u32;
+        let mut sustaining = Sustaining::new(rng, eft, e, start);
         for m in start_month..MONTHS {
             let charge_date = start
                 .checked_add_months(Months::new(m - start_month))
@@ -303,29 +301,7 @@ fn simulate_giving(
                     card_expires: None,
                 });
             }
-            let failed = if eft {
-                rng.random_bool(0.004)
-            } else {
-                let expired = card_expires.is_some_and(|x| charge_date > x);
-                if card_broken {
-                    // Most donors whose card payment fails never update it (failed-payment
-                    // recovery is low); an engaged donor more often, and sooner.
-                    card_broken = !rng.random_bool(0.05 + 0.2 * e);
-                    if !card_broken {
-                        card_expires = Some(card_expiry(charge_date, rng.random_range(36..=48)));
-                    }
-                } else if expired {
-                    if rng.random_bool(0.2 + 0.3 * e) {
-                        card_expires = Some(card_expiry(charge_date, rng.random_range(36..=48)));
-                    } else {
-                        card_broken = true;
-                    }
-                } else {
-                    card_broken = rng.random_bool(card_trouble);
-                }
-                card_broken || rng.random_bool(0.004)
-            };
-            consecutive_failures = if failed { consecutive_failures + 1 } else { 0 };
+            let failed = sustaining.charge(rng, charge_date);
             b.gifts.push(Gift {
                 date: charge_date,
                 cents: SUSTAINER_LEVELS[level] * 100,
@@ -333,34 +309,19 @@ fn simulate_giving(
                 status: if failed { "failed" } else { "succeeded" },
                 method: if eft { "eft" } else { "card" },
                 campaign: "sustainer",
-                card_expires,
+                card_expires: sustaining.card_expires,
             });
-            if consecutive_failures >= 3 {
+            if sustaining.lapsed() {
                 b.recurring[index].status = "lapsed";
                 b.recurring[index].end = Some(charge_date);
                 break;
             }
-            // Voluntary cancels: a base rate, more for the less engaged; far more in the first
-            // months (new sustainers leave like first-year donors do) and once a person has
-            // drifted away for a quarter (their email opens stop first). Bank-transfer
-            // sustainers stay longest (DOMAIN.md: ~90 % a year against ~60 % overall).
-            months_drifting = if drift[m as usize] {
-                months_drifting + 1
-            } else {
-                0
-            };
-            let new_sustainer = 0.03 * (-f64::from(m - start_month) / 4.0).exp();
-            let drifted = match months_drifting {
-                0 => 0.0,
-                1 | 2 => 0.01,
-                _ => 0.06,
-            };
-            let method = if eft { 0.5 } else { 1.0 };
-            let hazard = (0.003 + 0.006 * (1.0 - e) + new_sustainer + drifted) * method;
-            if rng.random_bool(hazard.min(0.9)) {
-                let cancel = charge_date
-                    .checked_add_days(Days::new(rng.random_range(1..28)))
-                    .unwrap_or(charge_date);
+            if let Some(oracle) = oracle.as_deref_mut() {
+                oracle.observe(&sustaining, charge_date, m - start_month, drift[m as usize]);
+            }
+            if let Some(cancel) =
+                sustaining.cancels(rng, drift[m as usize], m - start_month, charge_date)
+            {
                 if cancel <= as_of {
                     b.recurring[index].status = "cancelled";
                     b.recurring[index].end = Some(cancel);
@@ -370,6 +331,117 @@ fn simulate_giving(
         }
     }
     b.gifts.sort_by_key(|g| g.date);
+}
+
+/// A sustainer's hidden state from one monthly charge to the next: their card, its
+/// failures, how long they have drifted. The generator steps it month by month, and the
+/// churn ceiling (`ceiling.rs`) steps copies of it past a cutoff with the same rules.
+#[derive(Debug, Clone)]
+pub struct Sustaining {
+    pub start: NaiveDate,
+    eft: bool,
+    engagement: f64,
+    /// The monthly chance of a card breaking out of the blue (lost, replaced).
+    card_trouble: f64,
+    card_expires: Option<NaiveDate>,
+    card_broken: bool,
+    consecutive_failures: u32,
+    months_drifting: u32,
+}
+
+impl Sustaining {
+    fn new(rng: &mut ChaCha8Rng, eft: bool, engagement: f64, start: NaiveDate) -> Sustaining {
+        let card_trouble = 0.004 + 0.006 * normal(rng).abs();
+        Sustaining {
+            start,
+            eft,
+            engagement,
+            card_trouble,
+            card_expires: (!eft).then(|| card_expiry(start, rng.random_range(1..=48))),
+            card_broken: false,
+            consecutive_failures: 0,
+            months_drifting: 0,
+        }
+    }
+
+    /// This month's charge on `charge_date`: whether it fails. Card failures come in
+    /// streaks until the donor updates the card: mostly when a card expires (the
+    /// processor's account updater renews some; engaged donors update the rest ahead of
+    /// time more often than not), sometimes out of the blue (a lost or replaced card). Bank
+    /// transfers rarely fail.
+    pub fn charge(&mut self, rng: &mut ChaCha8Rng, charge_date: NaiveDate) -> bool {
+        let e = self.engagement;
+        let failed = if self.eft {
+            rng.random_bool(0.004)
+        } else {
+            let expired = self.card_expires.is_some_and(|x| charge_date > x);
+            if self.card_broken {
+                // Most donors whose card payment fails never update it (failed-payment
+                // recovery is low); an engaged donor more often, and sooner.
+                self.card_broken = !rng.random_bool(0.05 + 0.2 * e);
+                if !self.card_broken {
+                    self.card_expires = Some(card_expiry(charge_date, rng.random_range(36..=48)));
+                }
+            } else if expired {
+                if rng.random_bool(0.2 + 0.3 * e) {
+                    self.card_expires = Some(card_expiry(charge_date, rng.random_range(36..=48)));
+                } else {
+                    self.card_broken = true;
+                }
+            } else {
+                self.card_broken = rng.random_bool(self.card_trouble);
+            }
+            self.card_broken || rng.random_bool(0.004)
+        };
+        self.consecutive_failures = if failed {
+            self.consecutive_failures + 1
+        } else {
+            0
+        };
+        failed
+    }
+
+    /// Three failures in a row lapse the gift.
+    pub fn lapsed(&self) -> bool {
+        self.consecutive_failures >= 3
+    }
+
+    /// After a charge `months_in` months into the gift, whether the donor cancels, and the
+    /// day the cancel takes effect. Voluntary cancels: a base rate, more for the less
+    /// engaged; far more in the first months (new sustainers leave like first-year donors
+    /// do) and once a person has drifted away for a quarter (their email opens stop
+    /// first). Bank-transfer sustainers stay longest (DOMAIN.md: ~90 % a year against
+    /// ~60 % overall).
+    pub fn cancels(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        drifting: bool,
+        months_in: u32,
+        charge_date: NaiveDate,
+    ) -> Option<NaiveDate> {
+        self.months_drifting = if drifting {
+            self.months_drifting + 1
+        } else {
+            0
+        };
+        let new_sustainer = 0.03 * (-f64::from(months_in) / 4.0).exp();
+        let drifted = match self.months_drifting {
+            0 => 0.0,
+            1 | 2 => 0.01,
+            _ => 0.06,
+        };
+        let method = if self.eft { 0.5 } else { 1.0 };
+        let hazard = (0.003 + 0.006 * (1.0 - self.engagement) + new_sustainer + drifted) * method;
+        rng.random_bool(hazard.min(0.9)).then(|| {
+            charge_date
+                .checked_add_days(Days::new(rng.random_range(1..28)))
+                .unwrap_or(charge_date)
+        })
+    }
+
+    pub fn engagement(&self) -> f64 {
+        self.engagement
+    }
 }
 
 /// Above this capacity (dollars a year) a person may give a major gift.

@@ -3,6 +3,7 @@
 //! own random stream, derived from the seed and the household's index.
 
 mod behaviour;
+pub mod ceiling;
 mod corrupt;
 mod people;
 mod tables;
@@ -20,6 +21,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use behaviour::{Behaviour, Systems};
+use ceiling::ChurnOracle;
 use corrupt::{Habits, View};
 use people::Person;
 
@@ -110,7 +112,7 @@ pub fn generate(options: &GenerateOptions, progress: &dyn Progress) -> Result<Ge
     for starts in chunk_starts.chunks(group) {
         let chunks: Vec<Chunk> = starts
             .par_iter()
-            .map(|start| generate_chunk(options, &sizes, *start))
+            .map(|start| generate_chunk(options, &sizes, *start, None))
             .collect();
         for chunk in chunks {
             for (i, (path, w)) in writers.iter_mut().enumerate() {
@@ -150,7 +152,14 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-fn generate_chunk(options: &GenerateOptions, sizes: &[usize], start: usize) -> Chunk {
+/// One chunk's households simulated and written to text; `oracle` (the churn ceiling's)
+/// watches each person's sustaining.
+fn generate_chunk(
+    options: &GenerateOptions,
+    sizes: &[usize],
+    start: usize,
+    mut oracle: Option<&mut ChurnOracle>,
+) -> Chunk {
     let mut chunk = Chunk::default();
     let end = (start + HOUSEHOLDS_PER_CHUNK).min(sizes.len());
     for (h, size) in sizes.iter().enumerate().take(end).skip(start) {
@@ -160,7 +169,7 @@ fn generate_chunk(options: &GenerateOptions, sizes: &[usize], start: usize) -> C
         let members = people::household(&mut rng, *size, h * 8, options.as_of);
         chunk.people += members.len() as u64;
         for person in &members {
-            write_person(&mut chunk, &mut rng, options, person);
+            write_person(&mut chunk, &mut rng, options, person, oracle.as_deref_mut());
         }
     }
     chunk
@@ -176,10 +185,23 @@ fn key(options: &GenerateOptions, prefix: &str, person: u64, copy: u64) -> Strin
     )
 }
 
-fn write_person(chunk: &mut Chunk, rng: &mut ChaCha8Rng, options: &GenerateOptions, p: &Person) {
+fn write_person(
+    chunk: &mut Chunk,
+    rng: &mut ChaCha8Rng,
+    options: &GenerateOptions,
+    p: &Person,
+    mut oracle: Option<&mut ChurnOracle>,
+) {
     let systems: Systems = behaviour::choose_systems(rng, p);
     let donor_key = key(options, "WB", p.id, 0);
-    let b: Behaviour = behaviour::simulate(rng, p, systems, options.as_of, &donor_key);
+    let b: Behaviour = behaviour::simulate(
+        rng,
+        p,
+        systems,
+        options.as_of,
+        &donor_key,
+        oracle.as_deref_mut(),
+    );
     if systems.donor {
         write_donations(chunk, rng, options, p, &b, donor_key);
     }
@@ -191,6 +213,9 @@ fn write_person(chunk: &mut Chunk, rng: &mut ChaCha8Rng, options: &GenerateOptio
     }
     if systems.emailed {
         write_email(chunk, rng, options, p, &b);
+    }
+    if let Some(oracle) = oracle {
+        oracle.finish_person(&b);
     }
 }
 

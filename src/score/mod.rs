@@ -96,7 +96,8 @@ pub struct Reason {
     pub contribution: f64,
 }
 
-fn window(config: &ScoringConfig) -> Window {
+/// The label parameters `config` sets.
+pub fn window(config: &ScoringConfig) -> Window {
     Window {
         horizon: config.horizon_days,
         grace: config.grace_days,

@@ -272,3 +272,34 @@ fn bench_resolve_and_score_time_a_copy_and_leave_the_store_as_it_was() {
         "scored on the copy only"
     );
 }
+
+#[test]
+fn bench_ceiling_simulates_at_the_scorings_test_cutoff_and_writes_no_store() {
+    let p = TempProject::new();
+    let run = |p: &TempProject| {
+        let out = cpm(p, &["--json", "bench", "ceiling", "--people", "4000"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let report = run(&p);
+    assert_eq!(report["cutoff"], "2026-03-29", "{report}");
+    let e = &report["evaluation"];
+    assert!(e["rows"].as_u64().unwrap() > 200, "{e}");
+    assert!(e["roc_auc"].as_f64().unwrap() > 0.7, "{e}");
+    assert!(!p.root().join("data").exists(), "no store, no files");
+
+    // The cutoff follows the project's horizon.
+    let scoring = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/scoring.yaml"),
+    )
+    .unwrap();
+    p.write_config(
+        "scoring.yaml",
+        &scoring.replace("horizon_days: 90", "horizon_days: 60"),
+    );
+    assert_eq!(run(&p)["cutoff"], "2026-04-28");
+}
