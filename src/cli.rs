@@ -1305,28 +1305,35 @@ fn cmd_bench_ceiling(g: &Global, project: &Project, people: u64) -> Result<()> {
     if g.json {
         return print_json(&report);
     }
-    let e = &report.evaluation;
     let figure = |x: Option<f64>| x.map_or_else(|| "n/a".to_string(), |x| format!("{x:.3}"));
     println!(
-        "| people | test cutoff | active sustainers | churned | rate | ROC-AUC | PR-AUC | lift@10 |"
+        "| the oracle knows | test cutoff | active sustainers | churned | rate | ROC-AUC | PR-AUC | lift@10 |"
     );
-    println!("|---:|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    for (knows, e) in [
+        ("the hidden state", &report.knowing_drift),
+        (
+            "all but drift, which it infers from the email file",
+            &report.drift_from_email,
+        ),
+    ] {
+        println!(
+            "| {knows} | {} | {} | {} | {:.1} % | {} | {} | {} |",
+            report.cutoff,
+            e.rows,
+            e.positives,
+            e.base_rate * 100.0,
+            figure(e.roc_auc),
+            figure(e.pr_auc),
+            e.top_decile_lift
+                .map_or_else(|| "n/a".to_string(), |x| format!("{x:.2}x"))
+        );
+    }
     println!(
-        "| {} | {} | {} | {} | {:.1} % | {} | {} | {} |",
-        report.people,
-        report.cutoff,
-        e.rows,
-        e.positives,
-        e.base_rate * 100.0,
-        figure(e.roc_auc),
-        figure(e.pr_auc),
-        e.top_decile_lift
-            .map_or_else(|| "n/a".to_string(), |x| format!("{x:.2}x"))
-    );
-    println!(
-        "(the generator's hidden state, {} forward runs each: no model of the observable facts \
-         ranks better except by chance; compare `cpm score`'s churn line on `cpm bench --people {}`)",
-        report.samples, report.people
+        "({} people, {} forward runs of the generator's rules per sustainer: no model of the \
+         source files ranks better except by chance; compare `cpm score`'s churn line on \
+         `cpm bench --people {}`)",
+        report.people, report.samples, report.people
     );
     Ok(())
 }

@@ -109,7 +109,7 @@ fn day_in_month(rng: &mut ChaCha8Rng, start: NaiveDate) -> NaiveDate {
 
 /// Month by month, whether the person is drifting away (true) or engaged.
 fn drift_timeline(rng: &mut ChaCha8Rng, p: &Person) -> Vec<bool> {
-    let mut drifting = rng.random_bool(0.1 * (1.0 - p.engagement));
+    let mut drifting = rng.random_bool(initial_drift_chance(p.engagement));
     (0..MONTHS)
         .map(|_| {
             drifting = next_drift(rng, drifting, p.engagement);
@@ -118,12 +118,25 @@ fn drift_timeline(rng: &mut ChaCha8Rng, p: &Person) -> Vec<bool> {
         .collect()
 }
 
-/// Next month's drift: drifting people come back slowly; the less engaged drift more.
+/// The chance of drifting in the month before the window opens.
+pub fn initial_drift_chance(engagement: f64) -> f64 {
+    0.1 * (1.0 - engagement)
+}
+
+/// The monthly chance of starting to drift: the less engaged drift more.
+pub fn drift_start_chance(engagement: f64) -> f64 {
+    0.022 * (1.2 - engagement)
+}
+
+/// The monthly chance that a drifting person comes back.
+pub const DRIFT_END_CHANCE: f64 = 0.04;
+
+/// Next month's drift.
 pub fn next_drift(rng: &mut ChaCha8Rng, drifting: bool, engagement: f64) -> bool {
     if drifting {
-        !rng.random_bool(0.04)
+        !rng.random_bool(DRIFT_END_CHANCE)
     } else {
-        rng.random_bool(0.022 * (1.2 - engagement))
+        rng.random_bool(drift_start_chance(engagement))
     }
 }
 
@@ -317,7 +330,12 @@ fn simulate_giving(
                 break;
             }
             if let Some(oracle) = oracle.as_deref_mut() {
-                oracle.observe(&sustaining, charge_date, m - start_month, drift[m as usize]);
+                oracle.observe(
+                    &sustaining,
+                    charge_date,
+                    (m - start_month, m),
+                    drift[m as usize],
+                );
             }
             if let Some(cancel) =
                 sustaining.cancels(rng, drift[m as usize], m - start_month, charge_date)
@@ -350,7 +368,12 @@ pub struct Sustaining {
 }
 
 impl Sustaining {
-    fn new(rng: &mut ChaCha8Rng, eft: bool, engagement: f64, start: NaiveDate) -> Sustaining {
+    pub(super) fn new(
+        rng: &mut ChaCha8Rng,
+        eft: bool,
+        engagement: f64,
+        start: NaiveDate,
+    ) -> Sustaining {
         let card_trouble = 0.004 + 0.006 * normal(rng).abs();
         Sustaining {
             start,
@@ -424,19 +447,30 @@ impl Sustaining {
         } else {
             0
         };
+        let hazard = self.cancel_chance(self.months_drifting, months_in);
+        rng.random_bool(hazard).then(|| {
+            charge_date
+                .checked_add_days(Days::new(rng.random_range(1..28)))
+                .unwrap_or(charge_date)
+        })
+    }
+
+    /// The chance of a voluntary cancel `months_in` months into the gift, after
+    /// `months_drifting` months in a row of drift (this one included).
+    pub fn cancel_chance(&self, months_drifting: u32, months_in: u32) -> f64 {
         let new_sustainer = 0.03 * (-f64::from(months_in) / 4.0).exp();
-        let drifted = match self.months_drifting {
+        let drifted = match months_drifting {
             0 => 0.0,
             1 | 2 => 0.01,
             _ => 0.06,
         };
         let method = if self.eft { 0.5 } else { 1.0 };
-        let hazard = (0.003 + 0.006 * (1.0 - self.engagement) + new_sustainer + drifted) * method;
-        rng.random_bool(hazard.min(0.9)).then(|| {
-            charge_date
-                .checked_add_days(Days::new(rng.random_range(1..28)))
-                .unwrap_or(charge_date)
-        })
+        ((0.003 + 0.006 * (1.0 - self.engagement) + new_sustainer + drifted) * method).min(0.9)
+    }
+
+    /// The state as if the person had drifted the `months` before this one (0: not).
+    pub fn assume_drifted_for(&mut self, months: u32) {
+        self.months_drifting = months;
     }
 
     pub fn engagement(&self) -> f64 {
@@ -551,6 +585,20 @@ fn simulate_events(
 }
 
 /// Email activity per quarter over the last two years (8 quarters).
+/// Email comes in quarters over the last two years: this is the first quarter's month.
+pub const EMAIL_FIRST_MONTH: u32 = MONTHS - 24;
+
+/// The chance an email is opened in a quarter of which `drifting_months` (0-3) are drift.
+pub fn open_chance(engagement: f64, drifting_months: u32) -> f64 {
+    let base_open = (0.08 + 0.55 * engagement).min(0.9);
+    (base_open * (1.0 - 0.25 * f64::from(drifting_months))).clamp(0.0, 1.0)
+}
+
+/// The chance of unsubscribing in a quarter of which `drifting_months` (0-3) are drift.
+pub fn unsubscribe_chance(drifting_months: u32) -> f64 {
+    0.01 + 0.04 * f64::from(drifting_months) / 3.0
+}
+
 fn simulate_email(
     rng: &mut ChaCha8Rng,
     p: &Person,
@@ -560,10 +608,8 @@ fn simulate_email(
     b: &mut Behaviour,
 ) {
     let bad_address = rng.random_bool(0.01);
-    let base_open = (0.08 + 0.55 * p.engagement).min(0.9);
-    let first_quarter_month = MONTHS - 24;
     for q in 0..8u32 {
-        let m0 = first_quarter_month + q * 3;
+        let m0 = EMAIL_FIRST_MONTH + q * 3;
         let start = month_start(window_start, m0);
         if start > as_of {
             break;
@@ -584,10 +630,8 @@ fn simulate_email(
         let drifting = (m0..m0 + 3)
             .filter(|m| drift.get(*m as usize).copied().unwrap_or(false))
             .count();
-        let open_p = base_open * (1.0 - 0.25 * drifting as f64);
-        let opened = (0..sent)
-            .filter(|_| rng.random_bool(open_p.clamp(0.0, 1.0)))
-            .count() as u32;
+        let open_p = open_chance(p.engagement, drifting as u32);
+        let opened = (0..sent).filter(|_| rng.random_bool(open_p)).count() as u32;
         let clicked = (0..opened)
             .filter(|_| rng.random_bool(0.12 + 0.1 * p.engagement))
             .count() as u32;
@@ -600,7 +644,7 @@ fn simulate_email(
             let back = rng.random_range(0..span.min(30 + 60 / u64::from(opened)));
             (quarter_end - Days::new(back)).max(start).min(as_of)
         });
-        let unsubscribed = rng.random_bool(0.01 + 0.04 * drifting as f64 / 3.0);
+        let unsubscribed = rng.random_bool(unsubscribe_chance(drifting as u32));
         b.email.push(EmailPeriod {
             start,
             sent,

@@ -287,9 +287,10 @@ fn bench_ceiling_simulates_at_the_scorings_test_cutoff_and_writes_no_store() {
     };
     let report = run(&p);
     assert_eq!(report["cutoff"], "2026-03-29", "{report}");
-    let e = &report["evaluation"];
-    assert!(e["rows"].as_u64().unwrap() > 200, "{e}");
-    assert!(e["roc_auc"].as_f64().unwrap() > 0.7, "{e}");
+    let (knowing, from_email) = (&report["knowing_drift"], &report["drift_from_email"]);
+    assert!(knowing["rows"].as_u64().unwrap() > 200, "{knowing}");
+    assert_eq!(knowing["rows"], from_email["rows"]);
+    assert!(knowing["roc_auc"].as_f64().unwrap() > 0.7, "{knowing}");
     assert!(!p.root().join("data").exists(), "no store, no files");
 
     // The cutoff follows the project's horizon.
