@@ -6,6 +6,10 @@
 //! the observable facts can beat this ROC-AUC except by chance, so it is the yardstick for
 //! the churn model and its logistic baseline (`cpm bench ceiling`).
 //!
+//! A second estimate knows the same except the drift, which it infers from the email file
+//! as a model would have to (`drift_posterior`): a tighter bound on what a model of the
+//! source files can reach, and still above it, since it knows the engagement exactly.
+//!
 //! The oracle knows what was true at the cutoff, not what was drawn after it: a cancel
 //! decided at the last charge before the cutoff but effective after it is drawn again
 //! (runs that would have cancelled by the cutoff are discarded, since the person was
