@@ -969,6 +969,12 @@ fn cmd_score(g: &Global, project: &Project, retrain: bool, explain: Option<Strin
                         reason.contribution, reason.text
                     );
                 }
+                if s.churn_probability.is_some() {
+                    let reasons = e.reasons.iter();
+                    let ask =
+                        score::retention_ask(reasons.map(|r| (r.feature.as_str(), r.contribution)));
+                    println!("  retention call: {ask}");
+                }
                 if let Some(action) = &s.upgrade_action {
                     println!("  next step: {action}");
                 }

@@ -378,6 +378,38 @@ pub fn action(path: Target, values: &[f64]) -> String {
     }
 }
 
+/// What a retention call to an at-risk sustainer is about, from the model's own reasons:
+/// the feature that raises their risk most decides it (`reasons` are feature names with
+/// their contributions to the log-odds; the ones that lower the risk are ignored).
+pub fn retention_ask<'a>(reasons: impl IntoIterator<Item = (&'a str, f64)>) -> &'static str {
+    let top = reasons
+        .into_iter()
+        .filter(|(_, contribution)| *contribution > 0.0)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(feature, _)| feature);
+    match top {
+        Some(
+            "card_expires_in_days"
+            | "failed_payments_90d"
+            | "failed_payments_365d"
+            | "failed_in_a_row"
+            | "pays_by_card"
+            | "days_since_last_charge"
+            | "days_since_last_gift",
+        ) => "update the card on file, or offer bank transfer",
+        Some(
+            "email_open_rate_12m"
+            | "email_open_rate_last_quarter"
+            | "email_open_rate_change"
+            | "email_click_rate_12m"
+            | "days_since_last_open"
+            | "unsubscribed",
+        ) => "re-engage: thank them, ask what they want to hear about",
+        Some("sustainer_tenure_days") => "welcome call: thank them and say what their gift does",
+        _ => "thank them for sustaining; ask how we are doing",
+    }
+}
+
 /// Score every golden record as of the data's as-of date.
 pub fn run(
     db: &mut Db,
@@ -783,6 +815,43 @@ mod tests {
         for reason in &r {
             let i = features::index_of(&reason.feature).unwrap();
             assert_eq!(reason.contribution.signum(), contributions[i].signum());
+        }
+    }
+
+    #[test]
+    fn a_retention_call_is_about_what_raises_the_risk_most() {
+        let card = [("days_since_last_open", 0.3), ("card_expires_in_days", 0.9)];
+        assert!(retention_ask(card).starts_with("update the card on file"));
+        // A factor that lowers the risk decides nothing, however large.
+        let quiet = [
+            ("card_expires_in_days", -2.0),
+            ("days_since_last_open", 0.2),
+        ];
+        assert!(retention_ask(quiet).starts_with("re-engage"));
+        assert!(retention_ask([("sustainer_tenure_days", 0.5)]).starts_with("welcome call"));
+        assert!(retention_ask([("systems", 0.5)]).starts_with("thank them for sustaining"));
+        assert_eq!(
+            retention_ask([("failed_in_a_row", -0.1)]),
+            retention_ask([])
+        );
+        // Every feature the asks name is one the model has.
+        for name in [
+            "card_expires_in_days",
+            "failed_payments_90d",
+            "failed_payments_365d",
+            "failed_in_a_row",
+            "pays_by_card",
+            "days_since_last_charge",
+            "days_since_last_gift",
+            "email_open_rate_12m",
+            "email_open_rate_last_quarter",
+            "email_open_rate_change",
+            "email_click_rate_12m",
+            "days_since_last_open",
+            "unsubscribed",
+            "sustainer_tenure_days",
+        ] {
+            assert!(features::index_of(name).is_some(), "{name}");
         }
     }
 

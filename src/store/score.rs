@@ -682,6 +682,8 @@ pub struct RiskRow {
     pub churn_probability: f64,
     pub churn_tier: String,
     pub reasons: Vec<String>,
+    /// What a retention call is about, from the reason that raises the risk most.
+    pub retention_ask: String,
     pub monthly_cents: i64,
     pub tenure_days: i64,
     pub upgrade_path: Option<String>,
@@ -693,6 +695,8 @@ pub struct RiskRow {
 
 #[derive(Debug, Clone, Deserialize)]
 struct StoredReason {
+    #[serde(default)]
+    feature: String,
     text: String,
     contribution: f64,
 }
@@ -724,9 +728,16 @@ pub fn risk_list(
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![tier, limit as i64, offset as i64], |r| {
         let reasons: Option<String> = r.get(6)?;
-        let reasons = reasons
+        let stored = reasons
             .and_then(|json| serde_json::from_str::<Vec<StoredReason>>(&json).ok())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let retention_ask = crate::score::retention_ask(
+            stored
+                .iter()
+                .map(|reason| (reason.feature.as_str(), reason.contribution)),
+        )
+        .to_string();
+        let reasons = stored
             .into_iter()
             .filter(|reason| reason.contribution > 0.0)
             .map(|reason| reason.text)
@@ -742,6 +753,7 @@ pub fn risk_list(
             churn_probability: r.get(4)?,
             churn_tier: r.get(5)?,
             reasons,
+            retention_ask,
             monthly_cents: r.get(7)?,
             tenure_days: r.get(8)?,
             upgrade_path: r.get(9)?,
@@ -820,6 +832,7 @@ pub fn export_risk_csv(
         "monthly_amount",
         "tenure_months",
         "reasons",
+        "retention_ask",
         "upgrade_action",
         "triage",
         "triage_note",
@@ -836,6 +849,7 @@ pub fn export_risk_csv(
             format!("{:.2}", r.monthly_cents as f64 / 100.0),
             format!("{:.0}", r.tenure_days as f64 / 30.4),
             r.reasons.join("; "),
+            r.retention_ask.clone(),
             r.upgrade_action.clone().unwrap_or_default(),
             r.triage.clone().unwrap_or_else(|| "new".into()),
             r.triage_note.clone().unwrap_or_default(),

@@ -1118,9 +1118,11 @@ mod tests {
     fn the_readme_key_table_is_this_table() {
         let readme = include_str!("../../README.md");
         let table = markdown_table();
+        // The table, then a blank line: nothing pasted on to its end either.
         assert!(
-            readme.contains(&table),
-            "README.md's key table is out of date; paste this under 'Using the console':\n{table}"
+            readme.contains(&format!("{table}\n")),
+            "README.md's key table is out of date; paste this under 'Using the console', \
+             with a blank line after it:\n{table}"
         );
     }
 

@@ -579,6 +579,30 @@ fn the_risk_tab_ranks_sustainers_takes_triage_and_exports_the_list() {
     );
     assert!(text.starts_with("constituent_id,name,email,phone,churn_tier"));
     assert!(text.contains("left a voicemail"));
+    // Each person's retention call follows from the reason that raises their risk most.
+    let mut rows = csv::Reader::from_path(&file).unwrap();
+    let column = rows
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "retention_ask")
+        .expect("a retention_ask column");
+    for row in rows.records() {
+        let row = row.unwrap();
+        let id: i64 = row[0].trim_start_matches("C-").parse().unwrap();
+        let reasons: String = db
+            .conn
+            .query_row(
+                "SELECT churn_reasons FROM constituent_score WHERE constituent_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let reasons: Vec<cpm::score::Reason> = serde_json::from_str(&reasons).unwrap();
+        let expected =
+            cpm::score::retention_ask(reasons.iter().map(|r| (r.feature.as_str(), r.contribution)));
+        assert_eq!(&row[column], expected, "{id}");
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -32,7 +32,8 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         );
         return;
     }
-    let [top, list] = Layout::vertical([Constraint::Length(8), Constraint::Fill(1)]).areas(area);
+    // The person: a header, three reasons, the call, the next step and the triage.
+    let [top, list] = Layout::vertical([Constraint::Length(9), Constraint::Fill(1)]).areas(area);
     let [chart, person] =
         Layout::horizontal([Constraint::Length(34), Constraint::Fill(1)]).areas(top);
     render_tiers(app, theme, chart, frame);
@@ -86,7 +87,7 @@ fn render_person(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         );
         return;
     };
-    let mut lines = vec![Line::from(vec![
+    let header = Line::from(vec![
         Span::styled(
             format!(
                 "{} {:.0}% ",
@@ -101,18 +102,16 @@ fn render_person(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             row.tenure_days / 30,
             row.phone.as_deref().unwrap_or("no phone")
         )),
+    ]);
+    let mut after = vec![Line::from(vec![
+        Span::styled("call: ", theme.header),
+        Span::raw(row.retention_ask.clone()),
     ])];
-    for reason in row.reasons.iter().take(3) {
-        lines.push(Line::from(vec![
-            Span::styled("▲ ", theme.warn),
-            Span::raw(reason.clone()),
-        ]));
-    }
     if let Some(action) = &row.upgrade_action {
         let p = row
             .upgrade_probability
             .map_or(String::new(), |p| format!(" ({:.0}%)", p * 100.0));
-        lines.push(Line::from(vec![
+        after.push(Line::from(vec![
             Span::styled("next: ", theme.header),
             Span::raw(format!("{action}{p}")),
         ]));
@@ -122,10 +121,32 @@ fn render_person(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         .triage_note
         .as_deref()
         .map_or(String::new(), |n| format!(" · {n}"));
-    lines.push(Line::from(vec![
+    after.push(Line::from(vec![
         Span::styled("triage: ", theme.header),
         Span::raw(format!("{triage}{note}")),
     ]));
+    // Reasons fill what the header, the call, the next step and the triage leave: on a
+    // narrow pane the third reason gives way before the triage does.
+    let width = area.width.saturating_sub(2);
+    let rows = |line: &Line| wrapped_rows(&line.to_string(), width);
+    let mut room = area
+        .height
+        .saturating_sub(2)
+        .saturating_sub(rows(&header) + after.iter().map(rows).sum::<u16>());
+    let mut lines = vec![header];
+    for reason in row.reasons.iter().take(3) {
+        let line = Line::from(vec![
+            Span::styled("▲ ", theme.warn),
+            Span::raw(reason.clone()),
+        ]);
+        let needed = rows(&line);
+        if needed > room {
+            break;
+        }
+        room -= needed;
+        lines.push(line);
+    }
+    lines.extend(after);
     let title = format!(" {} {} ", golden_id(row.constituent_id), row.name);
     frame.render_widget(
         Paragraph::new(lines)
@@ -202,4 +223,40 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     )
     .block(block);
     frame.render_widget(table, area);
+}
+
+/// How many rows `text` takes when word-wrapped to `width` columns (as `Wrap` does, near
+/// enough to budget a pane's lines: words longer than a row are broken).
+fn wrapped_rows(text: &str, width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let (mut rows, mut used) = (1u16, 0usize);
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if used > 0 && used + 1 + len <= width {
+            used += 1 + len;
+            continue;
+        }
+        if used > 0 {
+            rows += 1;
+        }
+        // The word starts a row; one longer than a row is broken across rows.
+        let more = (len.max(1) - 1) / width;
+        rows += more as u16;
+        used = len - more * width;
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped_rows;
+
+    #[test]
+    fn wrapped_rows_counts_word_wrapped_rows() {
+        assert_eq!(wrapped_rows("", 10), 1);
+        assert_eq!(wrapped_rows("call: update the card", 21), 1);
+        assert_eq!(wrapped_rows("call: update the card", 20), 2);
+        assert_eq!(wrapped_rows("aaaa bbbb cccc", 9), 2);
+        assert_eq!(wrapped_rows("abcdefghijkl", 5), 3);
+    }
 }
