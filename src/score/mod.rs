@@ -396,7 +396,7 @@ pub fn retention_ask<'a>(reasons: impl IntoIterator<Item = (&'a str, f64)>) -> &
             | "pays_by_card"
             | "days_since_last_charge"
             | "days_since_last_gift",
-        ) => "update the card on file, or offer bank transfer",
+        ) => "update the card, or offer bank transfer",
         Some(
             "email_open_rate_12m"
             | "email_open_rate_last_quarter"
@@ -404,9 +404,9 @@ pub fn retention_ask<'a>(reasons: impl IntoIterator<Item = (&'a str, f64)>) -> &
             | "email_click_rate_12m"
             | "days_since_last_open"
             | "unsubscribed",
-        ) => "re-engage: thank them, ask what they want to hear about",
-        Some("sustainer_tenure_days") => "welcome call: thank them and say what their gift does",
-        _ => "thank them for sustaining; ask how we are doing",
+        ) => "re-engage: ask what they want to hear",
+        Some("sustainer_tenure_days") => "welcome call: what their gift does",
+        _ => "thank them; ask how we are doing",
     }
 }
 
@@ -821,7 +821,7 @@ mod tests {
     #[test]
     fn a_retention_call_is_about_what_raises_the_risk_most() {
         let card = [("days_since_last_open", 0.3), ("card_expires_in_days", 0.9)];
-        assert!(retention_ask(card).starts_with("update the card on file"));
+        assert!(retention_ask(card).starts_with("update the card"));
         // A factor that lowers the risk decides nothing, however large.
         let quiet = [
             ("card_expires_in_days", -2.0),
@@ -829,7 +829,7 @@ mod tests {
         ];
         assert!(retention_ask(quiet).starts_with("re-engage"));
         assert!(retention_ask([("sustainer_tenure_days", 0.5)]).starts_with("welcome call"));
-        assert!(retention_ask([("systems", 0.5)]).starts_with("thank them for sustaining"));
+        assert!(retention_ask([("systems", 0.5)]).starts_with("thank them;"));
         assert_eq!(
             retention_ask([("failed_in_a_row", -0.1)]),
             retention_ask([])

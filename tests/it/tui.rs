@@ -1031,3 +1031,24 @@ fn tab_completes_a_command_name_and_lists_the_choices_when_several_remain() {
     assert!(matches!(&c.app.mode, Mode::Input { kind: InputKind::Search, text } if text == "ab"));
     assert!(!c.render().unwrap().contains("Tab complete"));
 }
+
+#[test]
+fn a_sustainers_golden_record_shows_the_retention_call_the_risk_list_gives() {
+    let (p, _db) = scored_store(1500);
+    let mut c = console(&p, Role::Membership, 120, 40);
+    c.press(KeyCode::Char('3')).unwrap();
+    let riskiest = c.app.risk.selected_row().unwrap().clone();
+    c.press(KeyCode::Char('2')).unwrap();
+    c.press(KeyCode::Char('/')).unwrap();
+    c.type_keys(&format!("C-{:06}", riskiest.constituent_id))
+        .unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    assert_eq!(shown_detail(&c).id, riskiest.constituent_id);
+    let screen = c.render().unwrap();
+    let call = screen
+        .lines()
+        .find(|l| l.contains("│call "))
+        .unwrap_or_else(|| panic!("no call line:\n{screen}"));
+    assert!(call.contains(&riskiest.retention_ask), "{call}");
+}

@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph, Row, Table, Wrap};
 
 use crate::store::browse::{ConstituentDetail, SortBy, golden_id};
 use crate::tui::app::{App, DetailView};
@@ -210,12 +210,16 @@ fn render_summary(data: &ConstituentDetail, theme: &Theme, area: Rect, frame: &m
     let mut lines = lines;
     lines.extend(score_lines(data, theme));
     frame.render_widget(
-        Paragraph::new(lines).block(pane_block(" 360° ", theme, false)),
+        // Long reasons and asks wrap rather than run off the pane.
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(pane_block(" 360° ", theme, false)),
         area,
     );
 }
 
-/// Churn risk with its reasons, and the recommended next step, from the latest scores.
+/// Churn risk with its reasons and what a retention call is about, and the recommended
+/// next step, from the latest scores.
 fn score_lines<'a>(data: &ConstituentDetail, theme: &Theme) -> Vec<Line<'a>> {
     let label = |text: &str| Span::styled(format!("{text:<13}"), theme.muted);
     let Some(s) = &data.scores else {
@@ -239,13 +243,17 @@ fn score_lines<'a>(data: &ConstituentDetail, theme: &Theme) -> Vec<Line<'a>> {
                 .as_deref()
                 .and_then(|json| serde_json::from_str(json).ok())
                 .unwrap_or_default();
-            for r in reasons {
+            let ask = crate::score::retention_ask(
+                reasons.iter().map(|r| (r.feature.as_str(), r.contribution)),
+            );
+            for r in &reasons {
                 let glyph = if r.contribution > 0.0 { "▲ " } else { "▼ " };
                 lines.push(Line::from(vec![
                     label(""),
                     Span::raw(format!("{glyph}{}", r.text)),
                 ]));
             }
+            lines.push(Line::from(vec![label("call"), Span::raw(ask)]));
         }
         _ => lines.push(Line::from(vec![
             label("churn risk"),
