@@ -970,10 +970,7 @@ fn cmd_score(g: &Global, project: &Project, retrain: bool, explain: Option<Strin
                     );
                 }
                 if s.churn_probability.is_some() {
-                    let reasons = e.reasons.iter();
-                    let ask =
-                        score::retention_ask(reasons.map(|r| (r.feature.as_str(), r.contribution)));
-                    println!("  retention call: {ask}");
+                    println!("  retention call: {}", score::retention_ask(&e.reasons));
                 }
                 if let Some(action) = &s.upgrade_action {
                     println!("  next step: {action}");

@@ -378,15 +378,15 @@ pub fn action(path: Target, values: &[f64]) -> String {
     }
 }
 
-/// What a retention call to an at-risk sustainer is about, from the model's own reasons:
-/// the feature that raises their risk most decides it (`reasons` are feature names with
-/// their contributions to the log-odds; the ones that lower the risk are ignored).
-pub fn retention_ask<'a>(reasons: impl IntoIterator<Item = (&'a str, f64)>) -> &'static str {
+/// What a retention call to an at-risk sustainer is about, from the model's own reasons
+/// for their churn score: the feature that raises the risk most decides it (the ones that
+/// lower it are ignored).
+pub fn retention_ask(reasons: &[Reason]) -> &'static str {
     let top = reasons
-        .into_iter()
-        .filter(|(_, contribution)| *contribution > 0.0)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(feature, _)| feature);
+        .iter()
+        .filter(|r| r.contribution > 0.0)
+        .max_by(|a, b| a.contribution.total_cmp(&b.contribution))
+        .map(|r| r.feature.as_str());
     match top {
         Some(
             "card_expires_in_days"
@@ -820,20 +820,28 @@ mod tests {
 
     #[test]
     fn a_retention_call_is_about_what_raises_the_risk_most() {
+        let ask = |reasons: &[(&str, f64)]| {
+            let reasons: Vec<Reason> = reasons
+                .iter()
+                .map(|(feature, contribution)| Reason {
+                    feature: feature.to_string(),
+                    text: String::new(),
+                    contribution: *contribution,
+                })
+                .collect();
+            retention_ask(&reasons)
+        };
         let card = [("days_since_last_open", 0.3), ("card_expires_in_days", 0.9)];
-        assert!(retention_ask(card).starts_with("update the card"));
+        assert!(ask(&card).starts_with("update the card"));
         // A factor that lowers the risk decides nothing, however large.
         let quiet = [
             ("card_expires_in_days", -2.0),
             ("days_since_last_open", 0.2),
         ];
-        assert!(retention_ask(quiet).starts_with("re-engage"));
-        assert!(retention_ask([("sustainer_tenure_days", 0.5)]).starts_with("welcome call"));
-        assert!(retention_ask([("systems", 0.5)]).starts_with("thank them;"));
-        assert_eq!(
-            retention_ask([("failed_in_a_row", -0.1)]),
-            retention_ask([])
-        );
+        assert!(ask(&quiet).starts_with("re-engage"));
+        assert!(ask(&[("sustainer_tenure_days", 0.5)]).starts_with("welcome call"));
+        assert!(ask(&[("systems", 0.5)]).starts_with("thank them;"));
+        assert_eq!(ask(&[("failed_in_a_row", -0.1)]), ask(&[]));
         // Every feature the asks name is one the model has.
         for name in [
             "card_expires_in_days",

@@ -693,14 +693,6 @@ pub struct RiskRow {
     pub triage_note: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-struct StoredReason {
-    #[serde(default)]
-    feature: String,
-    text: String,
-    contribution: f64,
-}
-
 /// The at-risk list in `sort` order (largest first), optionally one tier only, at most
 /// `limit` rows starting after `offset` rows. The list is bounded by the tiers a person
 /// filters to; the sort columns are indexed.
@@ -729,14 +721,9 @@ pub fn risk_list(
     let rows = stmt.query_map(params![tier, limit as i64, offset as i64], |r| {
         let reasons: Option<String> = r.get(6)?;
         let stored = reasons
-            .and_then(|json| serde_json::from_str::<Vec<StoredReason>>(&json).ok())
+            .and_then(|json| serde_json::from_str::<Vec<crate::score::Reason>>(&json).ok())
             .unwrap_or_default();
-        let retention_ask = crate::score::retention_ask(
-            stored
-                .iter()
-                .map(|reason| (reason.feature.as_str(), reason.contribution)),
-        )
-        .to_string();
+        let retention_ask = crate::score::retention_ask(&stored).to_string();
         let reasons = stored
             .into_iter()
             .filter(|reason| reason.contribution > 0.0)

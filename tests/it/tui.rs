@@ -599,8 +599,7 @@ fn the_risk_tab_ranks_sustainers_takes_triage_and_exports_the_list() {
             )
             .unwrap();
         let reasons: Vec<cpm::score::Reason> = serde_json::from_str(&reasons).unwrap();
-        let expected =
-            cpm::score::retention_ask(reasons.iter().map(|r| (r.feature.as_str(), r.contribution)));
+        let expected = cpm::score::retention_ask(&reasons);
         assert_eq!(&row[column], expected, "{id}");
     }
     #[cfg(unix)]

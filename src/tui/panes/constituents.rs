@@ -243,9 +243,7 @@ fn score_lines<'a>(data: &ConstituentDetail, theme: &Theme) -> Vec<Line<'a>> {
                 .as_deref()
                 .and_then(|json| serde_json::from_str(json).ok())
                 .unwrap_or_default();
-            let ask = crate::score::retention_ask(
-                reasons.iter().map(|r| (r.feature.as_str(), r.contribution)),
-            );
+            let ask = crate::score::retention_ask(&reasons);
             for r in &reasons {
                 let glyph = if r.contribution > 0.0 { "▲ " } else { "▼ " };
                 lines.push(Line::from(vec![
