@@ -82,6 +82,8 @@ pub struct Systems {
     pub emailed: bool,
 }
 
+/// The day `m` months after `window_start` (month `m` of the window; also a monthly gift's
+/// `m`-th charge from its start).
 pub fn month_start(window_start: NaiveDate, m: u32) -> NaiveDate {
     window_start
         .checked_add_months(Months::new(m))
@@ -289,9 +291,7 @@ fn simulate_giving(
         });
         let mut sustaining = Sustaining::new(rng, eft, e, start);
         for m in start_month..MONTHS {
-            let charge_date = start
-                .checked_add_months(Months::new(m - start_month))
-                .unwrap_or(start);
+            let charge_date = month_start(start, m - start_month);
             if charge_date > as_of {
                 break;
             }
@@ -584,7 +584,6 @@ fn simulate_events(
     b.tickets.sort_by_key(|t| t.date);
 }
 
-/// Email activity per quarter over the last two years (8 quarters).
 /// Email comes in quarters over the last two years: this is the first quarter's month.
 pub const EMAIL_FIRST_MONTH: u32 = MONTHS - 24;
 
@@ -599,6 +598,7 @@ pub fn unsubscribe_chance(drifting_months: u32) -> f64 {
     0.01 + 0.04 * f64::from(drifting_months) / 3.0
 }
 
+/// Email activity per quarter over the last two years (8 quarters).
 fn simulate_email(
     rng: &mut ChaCha8Rng,
     p: &Person,

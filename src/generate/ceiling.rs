@@ -15,7 +15,7 @@
 //! (runs that would have cancelled by the cutoff are discarded, since the person was
 //! active then), and drift goes on by its own rules rather than the drawn timeline.
 
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use super::behaviour::{
     Behaviour, DRIFT_END_CHANCE, EMAIL_FIRST_MONTH, EmailPeriod, Sustaining, drift_start_chance,
-    initial_drift_chance, next_drift, open_chance, unsubscribe_chance,
+    initial_drift_chance, month_start, next_drift, open_chance, unsubscribe_chance,
 };
 use super::{GenerateOptions, HOUSEHOLDS_PER_CHUNK, generate_chunk, household_sizes, mix};
 use crate::error::{Error, Result};
@@ -93,7 +93,7 @@ impl ChurnOracle {
         drifting: bool,
     ) {
         let Some(cutoff) = self.cutoff else { return };
-        let next_charge = nth_charge(state.start, months_in + 1);
+        let next_charge = month_start(state.start, months_in + 1);
         if charge_date <= cutoff && next_charge > cutoff {
             self.pending = Some(Snapshot {
                 state: state.clone(),
@@ -185,7 +185,7 @@ impl ChurnOracle {
         let mut drifting = drifting;
         let mut failures = 0;
         for month in months_in + 1.. {
-            let date = nth_charge(s.start, month);
+            let date = month_start(s.start, month);
             if date > end {
                 break;
             }
@@ -286,12 +286,6 @@ fn email_likelihood(q: &EmailPeriod, engagement: f64, k: u32) -> f64 {
         } else {
             1.0 - unsubscribe
         }
-}
-
-fn nth_charge(start: NaiveDate, months: u32) -> NaiveDate {
-    start
-        .checked_add_months(Months::new(months))
-        .unwrap_or(start)
 }
 
 /// The person's gifts and plans as the scoring reads them from the store, so that the
@@ -403,6 +397,7 @@ fn watch(
 mod tests {
     use super::super::default_as_of;
     use super::*;
+    use chrono::Months;
 
     const WINDOW: Window = Window {
         horizon: 90,
@@ -485,21 +480,21 @@ mod tests {
         let window_start = default_as_of() - Months::new(super::super::behaviour::MONTHS);
         let month = super::super::behaviour::MONTHS - 3;
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let start = nth_charge(window_start, month - 10);
+        let start = month_start(window_start, month - 10);
         let state = Sustaining::new(&mut rng, false, 0.7, start);
         let email: Vec<EmailPeriod> = opens
             .iter()
             .enumerate()
             .map(|(i, o)| {
                 quarter(
-                    nth_charge(window_start, EMAIL_FIRST_MONTH + 3 * i as u32),
+                    month_start(window_start, EMAIL_FIRST_MONTH + 3 * i as u32),
                     *o,
                 )
             })
             .collect();
         let at = Snapshot {
             state,
-            charge_date: nth_charge(start, 10),
+            charge_date: month_start(start, 10),
             months_in: 10,
             month,
             drifting: false,
