@@ -378,6 +378,26 @@ pub fn action(path: Target, values: &[f64]) -> String {
     }
 }
 
+/// The features that make a retention call about payment, and about email gone quiet.
+const PAYMENT_FEATURES: [&str; 7] = [
+    "card_expires_in_days",
+    "failed_payments_90d",
+    "failed_payments_365d",
+    "failed_in_a_row",
+    "pays_by_card",
+    "days_since_last_charge",
+    "days_since_last_gift",
+];
+const EMAIL_FEATURES: [&str; 6] = [
+    "email_open_rate_12m",
+    "email_open_rate_last_quarter",
+    "email_open_rate_change",
+    "email_click_rate_12m",
+    "days_since_last_open",
+    "unsubscribed",
+];
+const NEW_SUSTAINER_FEATURE: &str = "sustainer_tenure_days";
+
 /// What a retention call to an at-risk sustainer is about, from the model's own reasons
 /// for their churn score: the feature that raises the risk most decides it (the ones that
 /// lower it are ignored).
@@ -388,24 +408,9 @@ pub fn retention_ask(reasons: &[Reason]) -> &'static str {
         .max_by(|a, b| a.contribution.total_cmp(&b.contribution))
         .map(|r| r.feature.as_str());
     match top {
-        Some(
-            "card_expires_in_days"
-            | "failed_payments_90d"
-            | "failed_payments_365d"
-            | "failed_in_a_row"
-            | "pays_by_card"
-            | "days_since_last_charge"
-            | "days_since_last_gift",
-        ) => "update the card, or offer bank transfer",
-        Some(
-            "email_open_rate_12m"
-            | "email_open_rate_last_quarter"
-            | "email_open_rate_change"
-            | "email_click_rate_12m"
-            | "days_since_last_open"
-            | "unsubscribed",
-        ) => "re-engage: ask what they want to hear",
-        Some("sustainer_tenure_days") => "welcome call: what their gift does",
+        Some(f) if PAYMENT_FEATURES.contains(&f) => "update the card, or offer bank transfer",
+        Some(f) if EMAIL_FEATURES.contains(&f) => "re-engage: ask what they want to hear",
+        Some(f) if f == NEW_SUSTAINER_FEATURE => "welcome call: what their gift does",
         _ => "thank them; ask how we are doing",
     }
 }
@@ -843,22 +848,11 @@ mod tests {
         assert!(ask(&[("systems", 0.5)]).starts_with("thank them;"));
         assert_eq!(ask(&[("failed_in_a_row", -0.1)]), ask(&[]));
         // Every feature the asks name is one the model has.
-        for name in [
-            "card_expires_in_days",
-            "failed_payments_90d",
-            "failed_payments_365d",
-            "failed_in_a_row",
-            "pays_by_card",
-            "days_since_last_charge",
-            "days_since_last_gift",
-            "email_open_rate_12m",
-            "email_open_rate_last_quarter",
-            "email_open_rate_change",
-            "email_click_rate_12m",
-            "days_since_last_open",
-            "unsubscribed",
-            "sustainer_tenure_days",
-        ] {
+        for name in PAYMENT_FEATURES
+            .iter()
+            .chain(&EMAIL_FEATURES)
+            .chain(&[NEW_SUSTAINER_FEATURE])
+        {
             assert!(features::index_of(name).is_some(), "{name}");
         }
     }
