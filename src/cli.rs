@@ -37,12 +37,6 @@ pub struct Cli {
 /// With no subcommand `cpm` opens the console.
 #[derive(Args, Debug, Clone)]
 pub struct ConsoleArgs {
-    /// Open the store for reading only: no decisions, no jobs.
-    #[arg(long)]
-    read_only: bool,
-    /// Which actions the console offers: steward, membership or admin.
-    #[arg(long, default_value = "admin", value_parser = parse_role)]
-    role: Role,
     /// Leave the mouse to the terminal (text selection) instead of scrolling and clicking.
     #[arg(long)]
     no_mouse: bool,
@@ -69,7 +63,21 @@ pub struct Global {
     /// Who the audit trail records for decisions (default: the OS user).
     #[arg(long = "as", global = true)]
     actor: Option<String>,
+    /// Open the store for reading only: a command that would write it is refused and
+    /// nothing is created.
+    #[arg(long, global = true)]
+    read_only: bool,
+    /// Which actions are allowed: steward (review decisions), membership (triage) or admin
+    /// (everything, including the pipelines).
+    #[arg(long, global = true, default_value = "admin", value_parser = parse_role)]
+    role: Role,
+    /// Whether the command may create a missing store (a pipeline does; a read does not).
+    #[arg(skip)]
+    may_create_store: bool,
 }
+
+/// The longest actor name the audit trail takes.
+const ACTOR_MAX_CHARS: usize = 64;
 
 impl Global {
     fn actor(&self) -> String {
@@ -79,6 +87,127 @@ impl Global {
             .or_else(|| std::env::var("USERNAME").ok())
             .or_else(process_account)
             .unwrap_or_else(|| "unknown".into())
+    }
+
+    /// `--as`, checked: the audit trail attributes every change to a name a person can
+    /// read back (not empty, short, no control characters).
+    fn check_actor(&self) -> Result<()> {
+        let Some(name) = &self.actor else {
+            return Ok(());
+        };
+        let trimmed = name.trim();
+        if trimmed.is_empty()
+            || trimmed.chars().count() > ACTOR_MAX_CHARS
+            || trimmed.chars().any(char::is_control)
+        {
+            return Err(cpm::Error::Usage(format!(
+                "--as needs a name of 1 to {ACTOR_MAX_CHARS} printable characters"
+            ))
+            .into());
+        }
+        Ok(())
+    }
+}
+
+/// What a command does to the store, which `--read-only` and `--role` gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Reads only (or writes no store at all).
+    Read,
+    /// A steward's decision on merges.
+    Decide,
+    /// Runs a pipeline that rewrites the store (ingest, resolve, score, quality).
+    Run,
+}
+
+impl Access {
+    fn of(command: &Option<Command>) -> Access {
+        match command {
+            None | Some(Command::Status | Command::Generate { .. } | Command::Bench { .. }) => {
+                Access::Read
+            }
+            Some(Command::Quarantine { .. }) => Access::Read,
+            Some(Command::Review { action }) => match action {
+                ReviewAction::List { .. } | ReviewAction::Audit { .. } => Access::Read,
+                _ => Access::Decide,
+            },
+            Some(Command::Metrics { action }) => match action {
+                MetricsAction::Value { .. } => Access::Run,
+                _ => Access::Read,
+            },
+            Some(Command::Quality { action: Some(_) }) => Access::Read,
+            Some(Command::Resolve {
+                eval_only: true, ..
+            }) => Access::Read,
+            Some(Command::Score {
+                explain: Some(_), ..
+            }) => Access::Read,
+            Some(
+                Command::Ingest { .. }
+                | Command::Resolve { .. }
+                | Command::Score { .. }
+                | Command::Quality { .. },
+            ) => Access::Run,
+        }
+    }
+
+    /// Refuse the command before anything is opened when the flags forbid what it does.
+    fn check(self, g: &Global, command: &str) -> Result<()> {
+        if self == Access::Read {
+            return Ok(());
+        }
+        if g.read_only {
+            return Err(cpm::Error::Invalid(format!(
+                "`cpm {command}` writes the store, and --read-only was given: nothing was changed"
+            ))
+            .into());
+        }
+        let allowed = match self {
+            Access::Read => true,
+            Access::Decide => matches!(g.role, Role::Steward | Role::Admin),
+            Access::Run => g.role == Role::Admin,
+        };
+        if !allowed {
+            return Err(cpm::Error::Invalid(format!(
+                "the {} role cannot run `cpm {command}`: it needs the {} role",
+                g.role.name(),
+                if self == Access::Decide {
+                    "steward or admin"
+                } else {
+                    "admin"
+                }
+            ))
+            .into());
+        }
+        Ok(())
+    }
+}
+
+/// The subcommand's words, for messages ("review approve").
+fn command_words(command: &Option<Command>) -> &'static str {
+    match command {
+        None => "",
+        Some(Command::Generate { .. }) => "generate",
+        Some(Command::Ingest { .. }) => "ingest",
+        Some(Command::Quarantine { .. }) => "quarantine",
+        Some(Command::Status) => "status",
+        Some(Command::Resolve { .. }) => "resolve",
+        Some(Command::Score { .. }) => "score",
+        Some(Command::Quality { .. }) => "quality",
+        Some(Command::Metrics { action }) => match action {
+            MetricsAction::Value { .. } => "metrics value",
+            _ => "metrics",
+        },
+        Some(Command::Review { action }) => match action {
+            ReviewAction::List { .. } => "review list",
+            ReviewAction::Approve { .. } => "review approve",
+            ReviewAction::Reject { .. } => "review reject",
+            ReviewAction::Skip { .. } => "review skip",
+            ReviewAction::Undo => "review undo",
+            ReviewAction::Unmerge { .. } => "review unmerge",
+            ReviewAction::Audit { .. } => "review audit",
+        },
+        Some(Command::Bench { .. }) => "bench",
     }
 }
 
@@ -123,6 +252,15 @@ enum Command {
         /// Read the configured file names from this directory instead.
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Refuse a file with a mostly wrong column (see warn_failure_share) instead of
+        /// loading it with a warning.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Rows that could not be loaded: list, show one, or export them to fix the file.
+    Quarantine {
+        #[command(subcommand)]
+        action: QuarantineAction,
     },
     /// Show what the store holds.
     Status,
@@ -211,6 +349,27 @@ enum MetricsAction {
 }
 
 #[derive(Subcommand, Debug)]
+enum QuarantineAction {
+    /// Quarantined rows of each source's latest batch (and, with --all, earlier ones).
+    List {
+        #[arg(long)]
+        source: Option<String>,
+        /// Also rows of earlier batches, which a later load of the file resolved.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// One quarantined row with its raw text (redacted for roles other than admin).
+    Show { id: i64 },
+    /// Every open quarantined row as CSV (source, file, line, reason, raw) on stdout.
+    Export {
+        #[arg(long)]
+        source: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum QualityAction {
     /// Profile a table and print check YAML to review and adopt.
     Suggest { table: String },
@@ -293,8 +452,30 @@ fn parse_date(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
 
 pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
-    let g = cli.global.clone();
+    let mut g = cli.global.clone();
+    g.may_create_store = Access::of(&cli.command) == Access::Run;
     let project = Project::new(&g.root);
+    let gate = g
+        .check_actor()
+        .and_then(|()| Access::of(&cli.command).check(&g, command_words(&cli.command)));
+    let result = match gate {
+        Err(e) => Err(e),
+        Ok(()) => dispatch(cli, &g, &project),
+    };
+    match result {
+        Ok(code) => Ok(code),
+        Err(e) => match e.downcast_ref::<cpm::Error>() {
+            Some(cpm::Error::Usage(msg)) => {
+                eprintln!("cpm: {}", cpm::text::terminal_safe(msg));
+                Ok(ExitCode::from(2))
+            }
+            _ => Err(e),
+        },
+    }
+}
+
+fn dispatch(cli: Cli, g: &Global, project: &Project) -> Result<ExitCode> {
+    let (g, project) = (g.clone(), project.clone());
     let result = match cli.command {
         None => console(&g, &project, &cli.console),
         Some(Command::Generate {
@@ -311,14 +492,20 @@ pub fn run() -> Result<ExitCode> {
             };
             cmd_generate(&g, &options)
         }
-        Some(Command::Ingest { sources, dir }) => cmd_ingest(
+        Some(Command::Ingest {
+            sources,
+            dir,
+            strict,
+        }) => cmd_ingest(
             &g,
             &project,
             IngestOptions {
                 only: sources,
                 source_dir: dir,
+                strict,
             },
         ),
+        Some(Command::Quarantine { action }) => cmd_quarantine(&g, action),
         Some(Command::Status) => cmd_status(&g),
         Some(Command::Bench {
             target: BenchTarget::Pipeline,
@@ -356,16 +543,7 @@ pub fn run() -> Result<ExitCode> {
             None => return cmd_quality(&g, &project),
         },
     };
-    match result {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(e) => match e.downcast_ref::<cpm::Error>() {
-            Some(cpm::Error::Usage(msg)) => {
-                eprintln!("cpm: {msg}");
-                Ok(ExitCode::from(2))
-            }
-            _ => Err(e),
-        },
-    }
+    result.map(|()| ExitCode::SUCCESS)
 }
 
 /// A progress bar on a terminal; nothing when piped or with --json.
@@ -434,6 +612,23 @@ fn cmd_generate(g: &Global, options: &GenerateOptions) -> Result<()> {
 
 fn open_db(g: &Global) -> Result<Db> {
     let context = || format!("opening the store {}", g.db.display());
+    if g.read_only {
+        if !g.db.exists() {
+            return Err(cpm::Error::Invalid(format!(
+                "there is no store at {} (--read-only creates none)",
+                g.db.display()
+            ))
+            .into());
+        }
+        return Db::open_read_only(&g.db).with_context(context);
+    }
+    if !g.may_create_store && !g.db.exists() {
+        return Err(cpm::Error::Invalid(format!(
+            "there is no store at {}: check --db, or build one with `cpm ingest` (or `cpm` alone for the demo)",
+            g.db.display()
+        ))
+        .into());
+    }
     // A migration can rewrite every row of a large table: say why the command waits. (A
     // store this cannot read is left to `Db::open`, whose error says what is wrong.)
     if let Ok(Some((from, to))) = Db::pending_upgrade(&g.db)
@@ -456,17 +651,18 @@ fn cmd_ingest(g: &Global, project: &Project, options: IngestOptions) -> Result<(
 
 fn print_ingest(report: &IngestReport) {
     println!(
-        "{:<24} {:>9} {:>10} {:>9} {:>11} {:>8} {:>8}",
-        "source", "outcome", "rows read", "loaded", "quarantined", "new", "ms"
+        "{:<24} {:>20} {:>10} {:>9} {:>11} {:>8} {:>8} {:>8}",
+        "source", "outcome", "rows read", "loaded", "quarantined", "blanked", "new", "ms"
     );
     for b in &report.batches {
         println!(
-            "{:<24} {:>9} {:>10} {:>9} {:>11} {:>8} {:>8}",
+            "{:<24} {:>20} {:>10} {:>9} {:>11} {:>8} {:>8} {:>8}",
             b.source,
-            format!("{:?}", b.outcome).to_lowercase(),
+            b.outcome.label(),
             b.rows_read,
             b.rows_loaded,
             b.rows_quarantined,
+            b.fields_blanked,
             b.records_new,
             b.millis
         );
@@ -477,11 +673,99 @@ fn print_ingest(report: &IngestReport) {
         report.rows_loaded(),
         report.rows_quarantined()
     );
-    if report.rows_quarantined() > 0 {
+    if report.fields_blanked() > 0 {
         println!(
-            "quarantined rows keep their file, line and reason in the store's quarantine table"
+            "{} optional fields did not parse and were stored empty (their rows were kept): see the Quality tab",
+            report.fields_blanked()
         );
     }
+    if report.rows_quarantined() > 0 {
+        println!(
+            "quarantined rows: `cpm quarantine list` shows them, `cpm quarantine export` writes them out"
+        );
+    }
+    for warning in report.warnings() {
+        eprintln!(
+            "warning: {warning} (check date_formats in config/sources.yaml; --strict refuses such a file)"
+        );
+    }
+}
+
+fn cmd_quarantine(g: &Global, action: QuarantineAction) -> Result<()> {
+    use cpm::store::source::{QuarantineFilter, quarantined};
+    let db = open_db(g)?;
+    // The raw text is a row of personal data: whole for an admin, its shape for the rest.
+    let unredacted = g.role == Role::Admin;
+    match action {
+        QuarantineAction::List { source, all, limit } => {
+            let filter = QuarantineFilter {
+                source: source.as_deref(),
+                include_resolved: all,
+                id: None,
+            };
+            let rows = quarantined(&db.conn, &filter, unredacted)?;
+            if g.json {
+                return print_json(&rows.iter().take(limit).collect::<Vec<_>>());
+            }
+            println!("{} quarantined rows", rows.len());
+            for r in rows.iter().take(limit) {
+                println!(
+                    "#{:<6} {:<9} {:<22} line {:<7} {}",
+                    r.id,
+                    r.status,
+                    r.source,
+                    r.line,
+                    cpm::text::terminal_safe(&r.reason)
+                );
+            }
+            if rows.len() > limit {
+                println!("… {} more (--limit)", rows.len() - limit);
+            }
+        }
+        QuarantineAction::Show { id } => {
+            let filter = QuarantineFilter {
+                source: None,
+                include_resolved: true,
+                id: Some(id),
+            };
+            let Some(row) = quarantined(&db.conn, &filter, unredacted)?
+                .into_iter()
+                .next()
+            else {
+                return Err(cpm::Error::Usage(format!("no quarantined row #{id}")).into());
+            };
+            if g.json {
+                return print_json(&row);
+            }
+            println!("#{} {} ({})", row.id, row.source, row.status);
+            println!("file   {}", cpm::text::terminal_safe(&row.file));
+            println!("line   {}", row.line);
+            println!("reason {}", cpm::text::terminal_safe(&row.reason));
+            println!("raw    {}", cpm::text::terminal_safe(&row.raw));
+        }
+        QuarantineAction::Export { source } => {
+            let filter = QuarantineFilter {
+                source: source.as_deref(),
+                include_resolved: false,
+                id: None,
+            };
+            let rows = quarantined(&db.conn, &filter, unredacted)?;
+            let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+            out.write_record(["id", "source", "file", "line", "reason", "raw"])?;
+            for r in rows {
+                out.write_record([
+                    r.id.to_string(),
+                    r.source,
+                    cpm::text::spreadsheet_cell(&r.file).into_owned(),
+                    r.line.to_string(),
+                    cpm::text::spreadsheet_cell(&r.reason).into_owned(),
+                    cpm::text::spreadsheet_cell(&r.raw).into_owned(),
+                ])?;
+            }
+            out.flush()?;
+        }
+    }
+    Ok(())
 }
 
 fn cmd_status(g: &Global) -> Result<()> {
@@ -617,11 +901,12 @@ fn cmd_review(g: &Global, project: &Project, action: ReviewAction) -> Result<()>
             println!("{} pending", review::pending_count(&db.conn)?);
             for i in items {
                 let name = |r: &review::RecordView| {
-                    format!(
+                    let name = format!(
                         "{} {}",
-                        r.first_name.clone().unwrap_or_default(),
-                        r.last_name.clone().unwrap_or_default()
-                    )
+                        r.first_name.as_deref().unwrap_or_default(),
+                        r.last_name.as_deref().unwrap_or_default()
+                    );
+                    cpm::text::terminal_safe(&name).into_owned()
                 };
                 println!(
                     "#{:<7} {:.3} ${:>9.2}{} {:<22} [{}] ~ {:<22} [{}]",
@@ -661,14 +946,15 @@ fn cmd_review(g: &Global, project: &Project, action: ReviewAction) -> Result<()>
                     (Some(one), None) | (None, Some(one)) => format!("record {one}"),
                     (None, None) => String::new(),
                 };
+                let safe = cpm::text::terminal_safe;
                 println!(
                     "{} {:<10} {:<17} {:<9} {:<24} {}",
                     e.at,
-                    e.actor,
+                    safe(&e.actor),
                     e.action,
                     e.constituent_id.map(golden_id).unwrap_or_default(),
                     records,
-                    e.reason.unwrap_or_default()
+                    safe(e.reason.as_deref().unwrap_or_default())
                 );
             }
             return Ok(());
@@ -735,8 +1021,8 @@ fn console(g: &Global, project: &Project, args: &ConsoleArgs) -> Result<()> {
             db_path: g.db.clone(),
             project: project.clone(),
             actor: g.actor(),
-            role: args.role,
-            read_only: args.read_only,
+            role: g.role,
+            read_only: g.read_only,
             mouse: !args.no_mouse,
             no_color: args.no_color,
         })?);
@@ -1365,6 +1651,7 @@ fn cmd_bench(g: &Global, people: u64, dir: &std::path::Path) -> Result<()> {
         &IngestOptions {
             only: vec![],
             source_dir: Some(sources),
+            strict: false,
         },
         progress_for(g).as_ref(),
     )?;

@@ -102,7 +102,7 @@ pub struct SourcesFile {
     pub sources: Vec<SourceConfig>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceConfig {
     /// Unique name of the connector (also the ingest batch's source).
@@ -114,6 +114,24 @@ pub struct SourceConfig {
     pub person_key: String,
     #[serde(default = "default_date_formats")]
     pub date_formats: Vec<String>,
+    /// `csv` or `jsonl` (one JSON object per line); by default from the file's extension
+    /// (`.jsonl`, `.ndjson`: JSON lines; anything else: CSV).
+    #[serde(default)]
+    pub format: Option<String>,
+    /// The CSV field separator: `,` (default), `;`, `tab` or `|`.
+    #[serde(default)]
+    pub delimiter: Option<String>,
+    /// The file's text encoding when it is not UTF-8 (`windows-1252`, `latin1`,
+    /// `utf-16le` ...); a UTF-16 file with a byte-order mark is recognised without it.
+    #[serde(default)]
+    pub encoding: Option<String>,
+    /// A mapped field longer than this many characters quarantines its row.
+    #[serde(default = "default_max_field_chars")]
+    pub max_field_chars: usize,
+    /// Warn (and refuse under `--strict`) when more than this share of a parsed column's
+    /// values fail to parse.
+    #[serde(default = "default_warn_failure_share")]
+    pub warn_failure_share: f64,
     /// Canonical person field -> CSV column, or columns joined with a space in the order
     /// given (`address1: [street_number, street_name]`).
     pub person: BTreeMap<String, Columns>,
@@ -121,7 +139,7 @@ pub struct SourceConfig {
     pub facts: Option<FactMapping>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FactMapping {
     pub table: String,
@@ -130,7 +148,7 @@ pub struct FactMapping {
 }
 
 /// One CSV column, or several whose values are joined with a space.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
 #[serde(untagged)]
 pub enum Columns {
     One(String),
@@ -148,6 +166,90 @@ impl Columns {
 
 fn default_date_formats() -> Vec<String> {
     vec!["%Y-%m-%d".into()]
+}
+
+fn default_max_field_chars() -> usize {
+    1000
+}
+
+fn default_warn_failure_share() -> f64 {
+    0.05
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    JsonLines,
+}
+
+impl SourceConfig {
+    /// A hash of everything that decides how the file is read: a batch loaded under
+    /// another mapping is loaded again, even when the file is unchanged.
+    pub fn mapping_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let text = serde_json::to_string(self).unwrap_or_default();
+        let digest = Sha256::digest(text.as_bytes());
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The CSV delimiter as a byte (validated at load).
+    pub fn delimiter_byte(&self) -> u8 {
+        match self.delimiter.as_deref() {
+            Some(";") => b';',
+            Some("tab" | "\t") => b'\t',
+            Some("|") => b'|',
+            _ => b',',
+        }
+    }
+
+    pub fn file_format(&self, path: &Path) -> FileFormat {
+        match self.format.as_deref() {
+            Some("jsonl") => FileFormat::JsonLines,
+            Some(_) => FileFormat::Csv,
+            None => match path.extension().and_then(|e| e.to_str()) {
+                Some("jsonl" | "ndjson") => FileFormat::JsonLines,
+                _ => FileFormat::Csv,
+            },
+        }
+    }
+
+    /// Every column the mapping reads, once each, in a fixed order.
+    pub fn mapped_columns(&self) -> Vec<String> {
+        let mut columns: Vec<String> = std::iter::once(self.person_key.clone())
+            .chain(
+                self.person
+                    .values()
+                    .flat_map(|c| c.names().into_iter().map(str::to_string)),
+            )
+            .chain(self.facts.iter().flat_map(|f| f.columns.values().cloned()))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        columns.retain(|c| seen.insert(c.to_lowercase()));
+        columns
+    }
+}
+
+/// A date format that can write and read back a date: `%Q-%m` cannot, and would leave every
+/// date of a file unread.
+pub fn check_date_format(format: &str) -> std::result::Result<(), String> {
+    use chrono::format::{Item, StrftimeItems};
+    use std::fmt::Write;
+    if StrftimeItems::new(format).any(|item| matches!(item, Item::Error)) {
+        return Err(format!(
+            "'{format}' is not a date format (see chrono's strftime: %Y-%m-%d, %m/%d/%Y ...)"
+        ));
+    }
+    let sample = chrono::NaiveDate::from_ymd_opt(1987, 11, 23).unwrap_or_default();
+    let mut written = String::new();
+    if write!(written, "{}", sample.format(format)).is_err() {
+        return Err(format!("'{format}' cannot write a date"));
+    }
+    match chrono::NaiveDate::parse_from_str(&written, format) {
+        Ok(read) if read == sample => Ok(()),
+        _ => Err(format!(
+            "'{format}' does not read back the date it writes (it needs a year, month and day)"
+        )),
+    }
 }
 
 /// The canonical person fields a source may map.
@@ -203,6 +305,50 @@ fn validate_sources(path: &Path, text: &str, file: &SourcesFile) -> Result<()> {
                     ),
                 ));
             }
+        }
+        let refuse = |key: &str, message: String| {
+            Error::config(
+                path,
+                line_of(text, key, source_line).max(source_line),
+                format!("{}.{key}", source.name),
+                message,
+            )
+        };
+        for format in &source.date_formats {
+            check_date_format(format).map_err(|why| refuse("date_formats", why))?;
+        }
+        if let Some(d) = source.delimiter.as_deref()
+            && ![",", ";", "tab", "\t", "|"].contains(&d)
+        {
+            return Err(refuse(
+                "delimiter",
+                format!("'{d}' is not a delimiter: use ',', ';', 'tab' or '|'"),
+            ));
+        }
+        if let Some(e) = source.encoding.as_deref()
+            && encoding_rs::Encoding::for_label(e.as_bytes()).is_none()
+        {
+            return Err(refuse(
+                "encoding",
+                format!("'{e}' is not an encoding: use utf-8, windows-1252, latin1 or utf-16le"),
+            ));
+        }
+        if let Some(f) = source.format.as_deref()
+            && !["csv", "jsonl"].contains(&f)
+        {
+            return Err(refuse(
+                "format",
+                format!("'{f}' is not a format: use csv or jsonl"),
+            ));
+        }
+        if source.max_field_chars == 0 {
+            return Err(refuse("max_field_chars", "must be at least 1".into()));
+        }
+        if !(0.0..=1.0).contains(&source.warn_failure_share) {
+            return Err(refuse(
+                "warn_failure_share",
+                "must be a share between 0 and 1 (0.05 = 5 %)".into(),
+            ));
         }
         if !source.person.contains_key("last_name") && !source.person.contains_key("email") {
             return Err(Error::config(

@@ -207,6 +207,7 @@ pub fn build_demo_store(
             &IngestOptions {
                 only: vec![],
                 source_dir: Some(sources),
+                strict: false,
             },
             progress,
         )?;

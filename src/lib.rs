@@ -20,6 +20,7 @@ pub mod quality;
 pub mod resolve;
 pub mod score;
 pub mod store;
+pub mod text;
 pub mod tui;
 
 pub use error::{Error, Result};

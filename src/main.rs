@@ -12,6 +12,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     without_transparent_huge_pages();
+    quiet_on_closed_pipe();
     match cli::run() {
         Ok(code) => code,
         Err(err) => {
@@ -25,6 +26,25 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `cpm … | head -1`: once the reader has gone, `println!` panics with "Broken pipe".
+/// That is the reader's choice, not a failure: end quietly with success. Any other panic
+/// is reported as usual.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
 
 /// Ask Linux for ordinary 4 KiB pages only. mimalloc marks its arenas for transparent huge

@@ -34,7 +34,8 @@ for name, parts in [("febrl3", [("febrl3", "dataset3.csv")]),
 PY
 cp "$here/sources.yaml" "$work/config/sources.yaml"
 cp "$repo/config/resolution.yaml" "$work/config/resolution.yaml"
-cpm() { (cd "$repo" && cargo run --quiet --release -- "$@"); }
+# CPM_BIN: a cpm binary to measure instead of this checkout's release build.
+cpm() { (cd "$repo" && if [ -n "${CPM_BIN:-}" ]; then "$CPM_BIN" "$@"; else cargo run --quiet --release -- "$@"; fi); }
 for set in febrl3 febrl4; do
     db="$work/$set.db"
     rm -f "$db" "$db-wal" "$db-shm"

@@ -128,8 +128,8 @@ pub fn fact_schema(table: &str) -> Option<&'static FactSchema> {
     SCHEMAS.iter().find(|s| s.table == table)
 }
 
-/// Parse one non-empty CSV value. The error says what was expected, never echoing
-/// more of the row than the offending value.
+/// Parse one non-empty CSV value. The error says what was expected, never the value
+/// (which the quarantine keeps, redacted where it is personal).
 pub fn parse_value(kind: FieldType, raw: &str, date_formats: &[String]) -> Result<Value, String> {
     let raw = raw.trim();
     match kind {
@@ -138,21 +138,21 @@ pub fn parse_value(kind: FieldType, raw: &str, date_formats: &[String]) -> Resul
             .map(Value::Text)
             .ok_or_else(|| {
                 format!(
-                    "'{raw}' is not a date in the configured formats ({})",
+                    "not a date in the configured formats ({})",
                     date_formats.join(", ")
                 )
             }),
         Money => parse_cents(raw)
             .map(Value::Integer)
-            .ok_or_else(|| format!("'{raw}' is not an amount")),
+            .ok_or_else(|| "not an amount".to_string()),
         Int => raw
             .parse::<i64>()
             .map(Value::Integer)
-            .map_err(|_| format!("'{raw}' is not a whole number")),
+            .map_err(|_| "not a whole number".to_string()),
         Bool => match raw.to_ascii_lowercase().as_str() {
             "1" | "true" | "yes" | "y" | "t" => Ok(Value::Integer(1)),
             "0" | "false" | "no" | "n" | "f" => Ok(Value::Integer(0)),
-            _ => Err(format!("'{raw}' is not true/false")),
+            _ => Err("not true or false".to_string()),
         },
     }
 }

@@ -2,7 +2,9 @@
 //! each file as one batch in one transaction. Rows read = rows loaded + rows quarantined.
 
 pub mod csv_connector;
+pub mod jsonl_connector;
 pub mod mapping;
+pub mod row;
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -87,6 +89,8 @@ pub struct MappedRow {
     pub person_hash: u64,
     /// Values in the order of the fact schema's fields.
     pub fact: Option<Vec<Value>>,
+    /// Optional fields stored empty because they did not parse.
+    pub issues: Vec<row::FieldIssue>,
 }
 
 #[derive(Debug)]
@@ -100,20 +104,78 @@ pub enum RowOutcome {
     },
 }
 
-/// A source of person rows. The CSV connector is the one we ship; a database or API
-/// connector implements the same four methods.
-pub trait Connector {
+/// A source of person rows: CSV and JSON lines ship; a database or API connector
+/// implements the same methods and maps its rows through [`row::RowMapper`], so every
+/// format gets the same checks.
+pub trait Connector: Send {
     fn source(&self) -> &SourceConfig;
     fn path(&self) -> &Path;
     fn next_row(&mut self) -> Option<RowOutcome>;
     fn bytes_read(&self) -> u64;
     fn bytes_total(&self) -> u64;
+    /// The SHA-256 of the file: the whole file's once `next_row` has returned `None`.
+    fn sha256_hex(&self) -> String;
+    /// How each parsed column fared so far.
+    fn column_checks(&self) -> Vec<row::ColumnCheck>;
+}
+
+/// The connector for a source's file, by its configured (or guessed) format.
+pub fn open_connector(source: &SourceConfig, path: &Path) -> Result<Box<dyn Connector>> {
+    Ok(match source.file_format(path) {
+        crate::config::FileFormat::Csv => {
+            Box::new(csv_connector::CsvConnector::open(source, path)?)
+        }
+        crate::config::FileFormat::JsonLines => {
+            Box::new(jsonl_connector::JsonLinesConnector::open(source, path)?)
+        }
+    })
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub enum BatchOutcome {
     Loaded,
+    /// Loaded, but a column is mostly wrong (see the batch's warnings).
+    LoadedWithWarnings,
     Unchanged,
+}
+
+impl BatchOutcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            BatchOutcome::Loaded => "loaded",
+            BatchOutcome::LoadedWithWarnings => "loaded with warnings",
+            BatchOutcome::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// A column whose values failed to parse more often than the source allows.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ColumnWarning {
+    pub source: String,
+    #[serde(flatten)]
+    pub check: row::ColumnCheck,
+}
+
+impl std::fmt::Display for ColumnWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = &self.check;
+        write!(
+            f,
+            "{}: column '{}': {} of {} values ({:.0} %) are not {}; found values like {}",
+            self.source,
+            c.column,
+            c.failures,
+            c.values,
+            100.0 * c.failure_share(),
+            c.expected,
+            c.examples
+                .iter()
+                .map(|e| format!("'{e}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -127,6 +189,9 @@ pub struct BatchReport {
     pub rows_quarantined: u64,
     pub records_new: u64,
     pub records_updated: u64,
+    /// Optional fields stored empty because their values did not parse (rows kept).
+    pub fields_blanked: u64,
+    pub warnings: Vec<ColumnWarning>,
     pub millis: u64,
 }
 
@@ -145,6 +210,12 @@ impl IngestReport {
     pub fn rows_quarantined(&self) -> u64 {
         self.batches.iter().map(|b| b.rows_quarantined).sum()
     }
+    pub fn fields_blanked(&self) -> u64 {
+        self.batches.iter().map(|b| b.fields_blanked).sum()
+    }
+    pub fn warnings(&self) -> impl Iterator<Item = &ColumnWarning> {
+        self.batches.iter().flat_map(|b| &b.warnings)
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -153,6 +224,8 @@ pub struct IngestOptions {
     pub only: Vec<String>,
     /// Read files from this directory instead of the configured one (same file names).
     pub source_dir: Option<PathBuf>,
+    /// Refuse (load nothing of) a file with a mostly wrong column instead of warning.
+    pub strict: bool,
 }
 
 /// Ingest every configured source. A bad file stops the run with an error naming it; the
@@ -179,7 +252,10 @@ pub fn ingest(
     let checkpointer = crate::store::Checkpointer::start(db);
     let mut loaded = Vec::with_capacity(planned.len());
     for (index, source, path) in planned {
-        loaded.push((index, ingest_file(db, source, &path, progress)?));
+        loaded.push((
+            index,
+            ingest_file(db, source, &path, options.strict, progress)?,
+        ));
         checkpointer.batch_committed();
     }
     checkpointer.finish();
@@ -204,17 +280,21 @@ fn source_path(project: &Project, source: &SourceConfig, dir: Option<&Path>) -> 
 }
 
 /// Ingest one file as one batch, in one transaction: a killed process leaves no partial
-/// batch. An unchanged file (same SHA-256 as a loaded batch of this source) does nothing.
+/// batch. An unchanged file (same SHA-256 and same mapping as a loaded batch of this
+/// source) does nothing; a changed mapping loads the file again. `strict`: a mostly wrong
+/// column refuses the file instead of loading it with a warning.
 pub fn ingest_file(
     db: &mut Db,
     source: &SourceConfig,
     path: &Path,
+    strict: bool,
     progress: &dyn Progress,
 ) -> Result<BatchReport> {
     let started = Instant::now();
     let bytes = std::fs::metadata(path)
         .map_err(|e| Error::io(path, e))?
         .len();
+    let mapping = source.mapping_hash();
     let mut report = BatchReport {
         source: source.name.clone(),
         file: path.to_path_buf(),
@@ -225,13 +305,15 @@ pub fn ingest_file(
         rows_quarantined: 0,
         records_new: 0,
         records_updated: 0,
+        fields_blanked: 0,
+        warnings: Vec::new(),
         millis: 0,
     };
     // Only a file with the size of an earlier batch can be unchanged: hash that one first.
     // Any other is new or changed, and is hashed as it is read.
     let known_sha = if crate::store::source::batch_of_size_exists(&db.conn, &source.name, bytes)? {
         let sha = sha256_file(path)?;
-        if crate::store::source::batch_exists(&db.conn, &source.name, &sha)? {
+        if crate::store::source::batch_exists(&db.conn, &source.name, &sha, &mapping)? {
             report.millis = started.elapsed().as_millis() as u64;
             return Ok(report);
         }
@@ -239,11 +321,13 @@ pub fn ingest_file(
     } else {
         None
     };
-    let connector = csv_connector::CsvConnector::open(source, path)?;
+    let connector = open_connector(source, path)?;
     let file = FileFacts {
         path,
         bytes,
         sha: known_sha,
+        mapping,
+        strict,
     };
     crate::store::bulk_load(db, |db| {
         load_batch(db, source, &file, connector, report, started, progress)
@@ -253,11 +337,14 @@ pub fn ingest_file(
 /// Rows parsed per message from the reading thread to the writing one.
 const CHUNK_ROWS: usize = 2048;
 
-/// The file a batch loads: its size, and its SHA-256 when it was computed up front.
+/// The file a batch loads: its size, its SHA-256 when it was computed up front, the hash
+/// of the mapping it is read with, and whether a warning refuses it.
 struct FileFacts<'p> {
     path: &'p Path,
     bytes: u64,
     sha: Option<String>,
+    mapping: String,
+    strict: bool,
 }
 
 /// Reading, parsing, normalising and hashing run on one thread, writing on another, so the
@@ -267,7 +354,7 @@ fn load_batch(
     db: &mut Db,
     source: &SourceConfig,
     file: &FileFacts,
-    mut connector: csv_connector::CsvConnector,
+    mut connector: Box<dyn Connector>,
     mut report: BatchReport,
     started: Instant,
     progress: &dyn Progress,
@@ -278,7 +365,7 @@ fn load_batch(
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let path = file.path;
     let mut writer = BatchWriter::begin(&tx, source, path)?;
-    let sha = std::thread::scope(|scope| -> Result<String> {
+    let (sha, checks) = std::thread::scope(|scope| -> Result<_> {
         let (send, receive) = std::sync::mpsc::sync_channel::<(Vec<RowOutcome>, u64)>(4);
         // Written chunks go back to be freed where they were allocated: glibc frees
         // across threads slowly enough to undo the overlap.
@@ -322,14 +409,38 @@ fn load_batch(
         let connector = reading.join().map_err(|_| {
             Error::Invalid(format!("{}: the reading thread failed", path.display()))
         })?;
-        Ok(file.sha.clone().unwrap_or_else(|| connector.sha256_hex()))
+        let sha = file.sha.clone().unwrap_or_else(|| connector.sha256_hex());
+        Ok((sha, connector.column_checks()))
     })?;
+    report.warnings = checks
+        .into_iter()
+        .filter(|c| c.failures > 0 && c.failure_share() > source.warn_failure_share)
+        .map(|check| ColumnWarning {
+            source: source.name.clone(),
+            check,
+        })
+        .collect();
+    if file.strict && !report.warnings.is_empty() {
+        // Dropping the transaction loads nothing.
+        let list: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
+        return Err(Error::BadFile {
+            file: path.to_path_buf(),
+            message: format!(
+                "refused under --strict: {}. Fix the file or date_formats in config/sources.yaml",
+                list.join("; ")
+            ),
+        });
+    }
     writer.rows_done()?;
     report.millis = started.elapsed().as_millis() as u64;
-    let batch_id = writer.finish(&report, &sha, file.bytes)?;
+    let batch_id = writer.finish(&report, &sha, file.bytes, &file.mapping)?;
     tx.commit()?;
     report.batch_id = Some(batch_id);
-    report.outcome = BatchOutcome::Loaded;
+    report.outcome = if report.warnings.is_empty() {
+        BatchOutcome::Loaded
+    } else {
+        BatchOutcome::LoadedWithWarnings
+    };
     Ok(report)
 }
 
@@ -391,6 +502,10 @@ fn write_row(
         }
     };
     seen.previous = Some((row.person_hash, record_id));
+    for issue in &row.issues {
+        writer.field_issue(row.line, issue)?;
+        report.fields_blanked += 1;
+    }
     if let Some(values) = &row.fact {
         writer.upsert_fact(record_id, values)?;
     }

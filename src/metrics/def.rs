@@ -318,6 +318,27 @@ impl MetricsFile {
         }
         let names: HashMap<&str, &MetricDef> =
             self.metrics.iter().map(|m| (m.name.as_str(), m)).collect();
+        if names.len() < self.metrics.len() {
+            let mut seen = std::collections::HashSet::new();
+            if let Some(twice) = self.metrics.iter().find(|m| !seen.insert(m.name.as_str())) {
+                // The second definition's line: the one a person just added.
+                let first = key_line(text, "name", Some(&twice.name));
+                let second = text
+                    .lines()
+                    .enumerate()
+                    .skip(first)
+                    .find(|(_, l)| {
+                        l.trim_start().trim_start_matches("- ") == format!("name: {}", twice.name)
+                    })
+                    .map_or(first, |(i, _)| i + 1);
+                return Err(Error::config(
+                    path,
+                    second,
+                    format!("metrics[{}].name", twice.name),
+                    "two metrics have this name; names must be unique",
+                ));
+            }
+        }
         for m in &self.metrics {
             let fail = |key: &str, message: String| {
                 Err(Error::config(
@@ -536,4 +557,31 @@ fn key_line(text: &str, key: &str, metric: Option<&str>) -> usize {
                 .starts_with(&format!("{key}:"))
         })
         .map_or(start + 1, |(i, _)| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_metric_name_used_twice_is_refused_at_the_second_definition() {
+        let text = include_str!("../../config/metrics_definitions.yaml");
+        let first = text.find("  - name: active_members").expect("first metric");
+        let end = text[first + 4..]
+            .find("\n  - name:")
+            .expect("second metric")
+            + first
+            + 5;
+        let doubled = format!("{text}\n{}", &text[first..end]);
+        let err = MetricsFile::parse(Path::new("m.yaml"), &doubled)
+            .expect_err("refused")
+            .to_string();
+        let second_line = doubled.lines().count() - text[first..end].lines().count() + 1;
+        assert!(
+            err.starts_with(&format!(
+                "m.yaml:{second_line}: metrics[active_members].name: two metrics"
+            )),
+            "{err}"
+        );
+    }
 }

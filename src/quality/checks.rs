@@ -396,6 +396,11 @@ impl QualityConfig {
                 Kind::AllowedValues { values, .. } if values.is_empty() => {
                     return fail("values", "list the allowed values".into());
                 }
+                Kind::CustomSql { sql } => {
+                    if let Err(why) = single_select(sql) {
+                        return fail("sql", why);
+                    }
+                }
                 _ => {}
             }
             if let (Threshold::Count(w), Threshold::Count(f)) = (check.warn_above, check.fail_above)
@@ -533,5 +538,39 @@ mod tests {
             err.contains("the store has no table 'source_record'"),
             "{err}"
         );
+    }
+}
+
+/// A check's own SQL must be one SELECT: it reads the store, it never changes it.
+fn single_select(sql: &str) -> std::result::Result<(), String> {
+    use sqlparser::ast::Statement;
+    let statements =
+        sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::SQLiteDialect {}, sql)
+            .map_err(|e| format!("not SQL this check can run: {e}"))?;
+    match statements.as_slice() {
+        [Statement::Query(_)] => Ok(()),
+        [_] => {
+            Err("custom_sql must be a SELECT (a check reads the store, it never changes it)".into())
+        }
+        _ => Err("custom_sql must be a single SELECT statement".into()),
+    }
+}
+
+#[cfg(test)]
+mod custom_sql_tests {
+    use super::single_select;
+
+    #[test]
+    fn only_a_single_select_is_a_check() {
+        assert!(single_select("SELECT count(*) FROM donation WHERE amount_cents < 0").is_ok());
+        assert!(single_select("WITH x AS (SELECT 1) SELECT * FROM x").is_ok());
+        for bad in [
+            "DELETE FROM donation",
+            "SELECT 1; DROP TABLE donation",
+            "UPDATE constituent SET email = NULL",
+            "ATTACH DATABASE 'x' AS y",
+        ] {
+            assert!(single_select(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -33,6 +33,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         14,
         include_str!("../../sql/sqlite/0014_partial_audit_record_indexes.sql"),
     ),
+    (15, include_str!("../../sql/sqlite/0015_field_issues.sql")),
 ];
 
 pub fn latest_version() -> i64 {

@@ -825,21 +825,24 @@ pub fn export_risk_csv(
         "triage_note",
     ])?;
     let rows = risk_list(conn, sort, tier, usize::MAX >> 1, 0)?;
+    // Names, emails and notes came from files and people: a spreadsheet must show them,
+    // not run them.
+    let text = |value: &str| crate::text::spreadsheet_cell(value).into_owned();
     for r in &rows {
         out.write_record([
             golden_id(r.constituent_id),
-            r.name.clone(),
-            r.email.clone().unwrap_or_default(),
-            r.phone.clone().unwrap_or_default(),
+            text(&r.name),
+            text(r.email.as_deref().unwrap_or_default()),
+            text(r.phone.as_deref().unwrap_or_default()),
             r.churn_tier.clone(),
             format!("{:.4}", r.churn_probability),
             format!("{:.2}", r.monthly_cents as f64 / 100.0),
             format!("{:.0}", r.tenure_days as f64 / 30.4),
-            r.reasons.join("; "),
-            r.retention_ask.clone(),
-            r.upgrade_action.clone().unwrap_or_default(),
-            r.triage.clone().unwrap_or_else(|| "new".into()),
-            r.triage_note.clone().unwrap_or_default(),
+            text(&r.reasons.join("; ")),
+            text(&r.retention_ask),
+            text(r.upgrade_action.as_deref().unwrap_or_default()),
+            text(r.triage.as_deref().unwrap_or("new")),
+            text(r.triage_note.as_deref().unwrap_or_default()),
         ])?;
     }
     out.flush().map_err(|e| Error::io(path, e))?;

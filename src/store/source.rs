@@ -12,11 +12,12 @@ use crate::store::deferred::{DeferredIndexes, table_is_empty};
 use crate::ingest::{BatchReport, PersonFields};
 use crate::resolve::normalize::NormalizedPerson;
 
-pub fn batch_exists(conn: &Connection, source: &str, sha256: &str) -> Result<bool> {
+/// Whether `source` has a batch of this very file read with this very mapping.
+pub fn batch_exists(conn: &Connection, source: &str, sha256: &str, mapping: &str) -> Result<bool> {
     Ok(conn
         .query_row(
-            "SELECT 1 FROM ingest_batch WHERE source = ?1 AND sha256 = ?2",
-            params![source, sha256],
+            "SELECT 1 FROM ingest_batch WHERE source = ?1 AND sha256 = ?2 AND mapping_hash = ?3",
+            params![source, sha256, mapping],
             |_| Ok(()),
         )
         .optional()?
@@ -123,6 +124,17 @@ impl<'a> BatchWriter<'a> {
         Ok(())
     }
 
+    /// An optional field stored empty: where, why, and what was found (redacted by the
+    /// connector for personal fields).
+    pub fn field_issue(&mut self, line: u64, issue: &crate::ingest::row::FieldIssue) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO ingest_issue (batch_id, source, line, column_name, reason, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![self.batch_id, self.source, line as i64, issue.column, issue.reason, issue.value])?;
+        Ok(())
+    }
+
     /// Insert or update the source record for `key`; returns its id and whether it is new.
     /// `written` is its id when this batch has already written it.
     pub fn upsert_person(
@@ -225,10 +237,18 @@ impl<'a> BatchWriter<'a> {
         Ok(())
     }
 
-    pub fn finish(self, report: &BatchReport, sha256: &str, bytes: u64) -> Result<i64> {
+    pub fn finish(
+        self,
+        report: &BatchReport,
+        sha256: &str,
+        bytes: u64,
+        mapping_hash: &str,
+    ) -> Result<i64> {
+        let warnings = serde_json::to_string(&report.warnings)?;
         self.tx.execute(
             "UPDATE ingest_batch SET finished_at = ?2, rows_read = ?3, rows_loaded = ?4, rows_quarantined = ?5,
-                records_new = ?6, records_updated = ?7, millis = ?8, sha256 = ?9, bytes = ?10 WHERE id = ?1",
+                records_new = ?6, records_updated = ?7, millis = ?8, sha256 = ?9, bytes = ?10,
+                mapping_hash = ?11, fields_blanked = ?12, warnings = ?13 WHERE id = ?1",
             params![
                 self.batch_id,
                 now(),
@@ -239,7 +259,10 @@ impl<'a> BatchWriter<'a> {
                 report.records_updated as i64,
                 report.millis as i64,
                 sha256,
-                bytes as i64
+                bytes as i64,
+                mapping_hash,
+                report.fields_blanked as i64,
+                warnings
             ],
         )?;
         Ok(self.batch_id)
@@ -310,4 +333,100 @@ pub fn counts(conn: &Connection) -> Result<StoreCounts> {
         event_tickets: count("event_ticket")?,
         email_events: count("email_event")?,
     })
+}
+
+/// Which quarantined rows to read.
+#[derive(Debug, Default)]
+pub struct QuarantineFilter<'a> {
+    pub source: Option<&'a str>,
+    /// Also rows of earlier batches (a later load of the source resolved them).
+    pub include_resolved: bool,
+    pub id: Option<i64>,
+}
+
+/// A quarantined row as a person works it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct QuarantinedRow {
+    pub id: i64,
+    pub batch_id: i64,
+    pub source: String,
+    pub file: String,
+    pub line: i64,
+    pub reason: String,
+    /// The row's text, or its shape (digits 9, letters a) when redacted.
+    pub raw: String,
+    /// "open": in the source's latest batch; "resolved": a later load of the source
+    /// replaced the batch it came from.
+    pub status: &'static str,
+}
+
+/// Quarantined rows, open ones first, then by source and line. `unredacted`: the raw text
+/// as it was read (for an admin); otherwise its shape only.
+pub fn quarantined(
+    conn: &Connection,
+    filter: &QuarantineFilter,
+    unredacted: bool,
+) -> Result<Vec<QuarantinedRow>> {
+    let mut statement = conn.prepare(
+        "SELECT q.id, q.batch_id, q.source, q.file, q.line, q.reason, q.raw,
+                q.batch_id = (SELECT max(b.id) FROM ingest_batch b WHERE b.source = q.source) AS open
+         FROM quarantine q
+         WHERE (?1 IS NULL OR q.source = ?1) AND (?2 IS NULL OR q.id = ?2)
+         ORDER BY open DESC, q.source, q.batch_id DESC, q.line",
+    )?;
+    let rows = statement.query_map(params![filter.source, filter.id], |r| {
+        let raw: String = r.get(6)?;
+        let open: bool = r.get(7)?;
+        Ok(QuarantinedRow {
+            id: r.get(0)?,
+            batch_id: r.get(1)?,
+            source: r.get(2)?,
+            file: r.get(3)?,
+            line: r.get(4)?,
+            reason: r.get(5)?,
+            raw: if unredacted {
+                raw
+            } else {
+                crate::ingest::row::shape_all(&raw)
+            },
+            status: if open { "open" } else { "resolved" },
+        })
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let row = row?;
+        if row.status == "open" || filter.include_resolved || filter.id.is_some() {
+            out.push(row);
+        }
+    }
+    Ok(out)
+}
+
+/// Per source's latest batch: fields stored empty and the column warnings, for the
+/// Quality pane and `cpm status`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FieldIssueCount {
+    pub source: String,
+    pub column: String,
+    pub reason: String,
+    pub count: i64,
+}
+
+pub fn field_issue_counts(conn: &Connection) -> Result<Vec<FieldIssueCount>> {
+    let mut statement = conn.prepare(
+        "SELECT i.source, i.column_name, i.reason, count(*)
+         FROM ingest_issue i
+         WHERE i.batch_id = (SELECT max(b.id) FROM ingest_batch b WHERE b.source = i.source)
+         GROUP BY i.source, i.column_name, i.reason
+         ORDER BY count(*) DESC",
+    )?;
+    let rows = statement.query_map([], |r| {
+        Ok(FieldIssueCount {
+            source: r.get(0)?,
+            column: r.get(1)?,
+            reason: r.get(2)?,
+            count: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
 }

@@ -106,6 +106,7 @@ pub fn resolved_store(people: u64) -> (TempProject, Db) {
         &IngestOptions {
             only: vec![],
             source_dir: Some(dir),
+            strict: false,
         },
         &Silent,
     )

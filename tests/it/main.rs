@@ -6,5 +6,6 @@ mod ingest;
 mod metrics;
 mod quality;
 mod resolve;
+mod safety;
 mod score;
 mod tui;

@@ -98,6 +98,7 @@ fn ids_stay_stable_when_new_records_arrive_and_a_returning_person_joins_their_go
         &cpm::ingest::IngestOptions {
             only: vec![],
             source_dir: None,
+            strict: false,
         },
         &Silent,
     )

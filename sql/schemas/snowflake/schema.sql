@@ -20,7 +20,10 @@ CREATE TABLE IF NOT EXISTS raw.ingest_batch (
     records_new BIGINT,
     records_updated BIGINT,
     millis BIGINT,
-    bytes BIGINT
+    bytes BIGINT,
+    mapping_hash VARCHAR,
+    fields_blanked BIGINT,
+    warnings VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS raw.quarantine (

@@ -1,0 +1,478 @@
+//! Mapping one row of any connector (CSV, JSON lines) to a person and a fact, with the
+//! field-level validation every connector shares: a bad required field quarantines the
+//! row; a bad optional field is stored empty and recorded, and the row is kept.
+
+use std::path::Path;
+
+use rusqlite::types::Value;
+
+use super::mapping::{FactSchema, FieldType, fact_schema, parse_value};
+use super::{MappedRow, PersonFields, RowOutcome};
+use crate::config::SourceConfig;
+use crate::error::{Error, Result};
+
+/// A field stored empty because its value did not parse; the row was kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldIssue {
+    /// The column as the file names it.
+    pub column: String,
+    pub reason: String,
+    /// What was found: the value itself, or only its shape for a personal field.
+    pub value: String,
+}
+
+/// How one parsed column fared over a file: the counts behind "more than 5 % of this
+/// column's values are wrong".
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct ColumnCheck {
+    pub column: String,
+    /// What the column should hold ("a date as %Y-%m-%d", "an amount").
+    pub expected: String,
+    pub values: u64,
+    pub failures: u64,
+    /// Up to three of the failing values (shapes only for personal fields).
+    pub examples: Vec<String>,
+}
+
+impl ColumnCheck {
+    pub fn failure_share(&self) -> f64 {
+        if self.values == 0 {
+            0.0
+        } else {
+            self.failures as f64 / self.values as f64
+        }
+    }
+}
+
+/// The columns of a file a source's mapping reads, found in its header, and the checks
+/// each row goes through.
+pub struct RowMapper {
+    source: SourceConfig,
+    header: Vec<String>,
+    key_col: usize,
+    /// Canonical person field and the column(s) it is read from.
+    person_cols: Vec<(&'static str, Vec<usize>)>,
+    fact: Option<(&'static FactSchema, Vec<Option<usize>>)>,
+    /// Every column the mapping reads (checked for size).
+    mapped: Vec<usize>,
+    dob_col: Option<usize>,
+    previous_person_hash: Option<u64>,
+    /// Per header column: values seen and failures, for the columns that are parsed.
+    checks: Vec<Option<ColumnCheck>>,
+}
+
+/// A header name as matched against the mapping: case, surrounding spaces and a
+/// byte-order mark do not matter.
+pub fn header_key(name: &str) -> String {
+    name.trim_start_matches('\u{feff}').trim().to_lowercase()
+}
+
+impl RowMapper {
+    /// Find the mapping's columns in `header`. A missing mapped column or a duplicated
+    /// header name refuses the file; the message names columns, never a row's values.
+    pub fn new(source: &SourceConfig, path: &Path, header: &[String]) -> Result<RowMapper> {
+        let keys: Vec<String> = header.iter().map(|h| header_key(h)).collect();
+        if keys.iter().all(String::is_empty) {
+            return Err(bad_file(
+                path,
+                "the file is empty: expected a header row naming the columns",
+            ));
+        }
+        for (i, key) in keys.iter().enumerate().filter(|(_, k)| !k.is_empty()) {
+            if let Some(j) = keys[i + 1..].iter().position(|k| k == key) {
+                return Err(bad_file(
+                    path,
+                    &format!(
+                        "the header names column '{key}' twice (columns {} and {}): rename one so the mapping can tell them apart",
+                        i + 1,
+                        i + j + 2
+                    ),
+                ));
+            }
+        }
+        let find = |column: &str, mapping_key: &str| -> Result<usize> {
+            let wanted = header_key(column);
+            keys.iter()
+                .position(|k| *k == wanted)
+                .ok_or_else(|| bad_file(path, &missing_column(source, &keys, column, mapping_key)))
+        };
+        let key_col = find(&source.person_key, "person_key")?;
+        let mut person_cols = Vec::new();
+        for field in crate::config::PERSON_FIELDS {
+            if let Some(columns) = source.person.get(*field) {
+                let found = columns
+                    .names()
+                    .into_iter()
+                    .map(|column| find(column, &format!("person.{field}")))
+                    .collect::<Result<Vec<usize>>>()?;
+                person_cols.push((*field, found));
+            }
+        }
+        let fact = match &source.facts {
+            None => None,
+            Some(mapping) => {
+                let schema = fact_schema(&mapping.table).ok_or_else(|| {
+                    bad_file(path, &format!("unknown fact table '{}'", mapping.table))
+                })?;
+                let mut cols = Vec::new();
+                for field in schema.fields {
+                    cols.push(match mapping.columns.get(field.name) {
+                        Some(column) => {
+                            Some(find(column, &format!("facts.columns.{}", field.name))?)
+                        }
+                        None => None,
+                    });
+                }
+                Some((schema, cols))
+            }
+        };
+        let dob_col = person_cols
+            .iter()
+            .find(|(f, _)| *f == "date_of_birth")
+            .and_then(|(_, cols)| cols.first().copied());
+        let mut checks: Vec<Option<ColumnCheck>> = vec![None; header.len()];
+        let formats = source.date_formats.join(" or ");
+        let mut watch = |col: usize, expected: String| {
+            checks[col] = Some(ColumnCheck {
+                column: header[col].trim().to_string(),
+                expected,
+                values: 0,
+                failures: 0,
+                examples: Vec::new(),
+            });
+        };
+        if let Some(col) = dob_col {
+            watch(col, format!("a date as {formats}"));
+        }
+        if let Some((schema, cols)) = &fact {
+            for (field, col) in schema.fields.iter().zip(cols) {
+                if let Some(col) = col {
+                    match field.kind {
+                        FieldType::Text => {}
+                        FieldType::Date => watch(*col, format!("a date as {formats}")),
+                        FieldType::Money => watch(*col, "an amount".into()),
+                        FieldType::Int => watch(*col, "a whole number".into()),
+                        FieldType::Bool => watch(*col, "true or false".into()),
+                    }
+                }
+            }
+        }
+        let mut mapped: Vec<usize> = std::iter::once(key_col)
+            .chain(person_cols.iter().flat_map(|(_, c)| c.iter().copied()))
+            .chain(fact.iter().flat_map(|(_, c)| c.iter().flatten().copied()))
+            .collect();
+        mapped.sort_unstable();
+        mapped.dedup();
+        Ok(RowMapper {
+            source: source.clone(),
+            header: header.iter().map(|h| header_key(h)).collect(),
+            key_col,
+            person_cols,
+            fact,
+            mapped,
+            dob_col,
+            previous_person_hash: None,
+            checks,
+        })
+    }
+
+    pub fn header_len(&self) -> usize {
+        self.header.len()
+    }
+
+    /// The parsed columns' counts so far: the whole file's once it has been read.
+    pub fn column_checks(&self) -> Vec<ColumnCheck> {
+        self.checks.iter().flatten().cloned().collect()
+    }
+
+    /// Map one record (fields in header order) read at `line`.
+    pub fn map(&mut self, record: &csv::ByteRecord, line: u64) -> RowOutcome {
+        match self.map_record(record, line) {
+            Ok(row) => {
+                self.previous_person_hash = Some(row.person_hash);
+                RowOutcome::Row(row)
+            }
+            Err(reason) => RowOutcome::Quarantine {
+                line,
+                reason,
+                raw: raw_text(record),
+            },
+        }
+    }
+
+    fn map_record(
+        &mut self,
+        record: &csv::ByteRecord,
+        line: u64,
+    ) -> std::result::Result<MappedRow, String> {
+        if record.len() != self.header.len() {
+            return Err(format!(
+                "ragged row: {} fields where the header has {}",
+                record.len(),
+                self.header.len()
+            ));
+        }
+        if record.as_slice().contains(&0) {
+            return Err("the row contains a NUL byte (binary data)".into());
+        }
+        let limit = self.source.max_field_chars;
+        for &col in &self.mapped {
+            let bytes = &record[col];
+            if bytes.len() > limit && String::from_utf8_lossy(bytes).chars().count() > limit {
+                return Err(format!(
+                    "column '{}' is longer than {limit} characters (max_field_chars in sources.yaml)",
+                    self.header[col]
+                ));
+            }
+        }
+        let key = self.field_text(record, self.key_col)?;
+        if key.is_empty() {
+            return Err(format!(
+                "empty person key (column '{}')",
+                self.header[self.key_col]
+            ));
+        }
+        // Exports repeat a person's fields on each of their fact rows: when the key and
+        // person bytes equal the previous good row's, skip re-decoding them.
+        let person_hash = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            record[self.key_col].hash(&mut h);
+            for col in self.person_cols.iter().flat_map(|(_, cols)| cols) {
+                record[*col].hash(&mut h);
+            }
+            h.finish()
+        };
+        let mut issues = Vec::new();
+        let person = if self.previous_person_hash == Some(person_hash) {
+            None
+        } else {
+            let person = self.map_person(record, &mut issues)?;
+            let normalized = person.normalize();
+            Some((person, normalized))
+        };
+        let fact = self.map_fact(record, &mut issues)?;
+        Ok(MappedRow {
+            line,
+            key: key.to_string(),
+            person,
+            person_hash,
+            fact,
+            issues,
+        })
+    }
+
+    fn map_fact(
+        &mut self,
+        record: &csv::ByteRecord,
+        issues: &mut Vec<FieldIssue>,
+    ) -> std::result::Result<Option<Vec<Value>>, String> {
+        // Taken out while the row is mapped, so counting can borrow the mapper mutably.
+        let Some(fact) = self.fact.take() else {
+            return Ok(None);
+        };
+        let mapped = self.map_fact_fields(&fact, record, issues);
+        self.fact = Some(fact);
+        mapped.map(Some)
+    }
+
+    fn map_fact_fields(
+        &mut self,
+        (schema, cols): &(&'static FactSchema, Vec<Option<usize>>),
+        record: &csv::ByteRecord,
+        issues: &mut Vec<FieldIssue>,
+    ) -> std::result::Result<Vec<Value>, String> {
+        let mut values = Vec::with_capacity(cols.len());
+        for (field, col) in schema.fields.iter().zip(cols) {
+            let raw = match col {
+                Some(c) => self.field_text(record, *c)?,
+                None => "",
+            };
+            let column = || col.map_or(field.name, |c| self.header[c].as_str());
+            if raw.is_empty() {
+                if let Some(default) = field.default {
+                    values.push(Value::Text(default.to_string()));
+                    continue;
+                }
+                if field.required {
+                    return Err(format!(
+                        "column '{}' ({}) is empty but required",
+                        column(),
+                        field.name
+                    ));
+                }
+                values.push(Value::Null);
+                continue;
+            }
+            let parsed = parse_value(field.kind, raw, &self.source.date_formats);
+            if let Some(c) = col {
+                count(&mut self.checks, *c, parsed.is_err(), raw, false);
+            }
+            match parsed {
+                Ok(value) => values.push(value),
+                Err(why) if field.required => return Err(format!("column '{}': {why}", column())),
+                Err(why) => {
+                    issues.push(FieldIssue {
+                        column: column().to_string(),
+                        reason: why,
+                        value: inert(raw),
+                    });
+                    values.push(Value::Null);
+                }
+            }
+        }
+        Ok(values)
+    }
+
+    fn field_text<'r>(
+        &self,
+        record: &'r csv::ByteRecord,
+        i: usize,
+    ) -> std::result::Result<&'r str, String> {
+        std::str::from_utf8(&record[i])
+            .map(str::trim)
+            .map_err(|_| format!("column '{}' is not valid UTF-8", self.header[i]))
+    }
+
+    fn map_person(
+        &mut self,
+        record: &csv::ByteRecord,
+        issues: &mut Vec<FieldIssue>,
+    ) -> std::result::Result<PersonFields, String> {
+        let mut person = PersonFields::default();
+        for (field, cols) in &self.person_cols {
+            let mut value = String::new();
+            for col in cols {
+                let part = self.field_text(record, *col)?;
+                if !part.is_empty() {
+                    if !value.is_empty() {
+                        value.push(' ');
+                    }
+                    value.push_str(part);
+                }
+            }
+            if !value.is_empty() {
+                person.set(field, &value);
+            }
+        }
+        if let (Some(dob), Some(col)) = (person.date_of_birth.take(), self.dob_col) {
+            let parsed = crate::resolve::normalize::date(&dob, &self.source.date_formats);
+            count(&mut self.checks, col, parsed.is_none(), &dob, true);
+            if parsed.is_none() {
+                // A birth date helps matching; without it the person is still a person.
+                issues.push(FieldIssue {
+                    column: self.header[col].clone(),
+                    reason: "not a date in the configured formats".into(),
+                    value: shape(&dob),
+                });
+            }
+            person.date_of_birth = parsed;
+        }
+        Ok(person)
+    }
+}
+
+/// Tally a parsed column's value; keep a few failing examples for the warning.
+fn count(checks: &mut [Option<ColumnCheck>], col: usize, failed: bool, raw: &str, personal: bool) {
+    if let Some(check) = checks[col].as_mut() {
+        check.values += 1;
+        if failed {
+            check.failures += 1;
+            if check.examples.len() < 3 {
+                check
+                    .examples
+                    .push(if personal { shape(raw) } else { inert(raw) });
+            }
+        }
+    }
+}
+
+fn missing_column(
+    source: &SourceConfig,
+    keys: &[String],
+    column: &str,
+    mapping_key: &str,
+) -> String {
+    let wanted = header_key(column);
+    // A suggestion only when a header name is close: a headerless file's first row holds
+    // a person's values, which an error message must not repeat.
+    let close = keys
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| !k.is_empty())
+        .map(|(i, k)| (i, strsim::jaro_winkler(k, &wanted)))
+        .filter(|(_, s)| *s >= 0.88)
+        .max_by(|x, y| x.1.total_cmp(&y.1));
+    let hint = match close {
+        Some((i, _)) => format!(" Did you mean '{}' (column {})?", keys[i], i + 1),
+        None => String::new(),
+    };
+    format!(
+        "missing required column '{column}' (sources.yaml: source '{}' maps {mapping_key} to it). \
+         The header's first row has {} columns and none is named so.{hint} \
+         Fix the mapping in config/sources.yaml or the file's header (a file without a header row needs one).",
+        source.name,
+        keys.len(),
+    )
+}
+
+/// A value's shape: digits as 9, letters as a, the rest as it is ("1984/7/3" -> "9999/9/9").
+/// Enough to see a wrong format; nothing of the person.
+pub fn shape(value: &str) -> String {
+    let short: String = value.chars().take(40).collect();
+    shape_all(&short)
+}
+
+/// `shape` of a whole row of any length (a redacted quarantine row).
+pub fn shape_all(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| match c {
+            '0'..='9' => '9',
+            c if c.is_alphabetic() => 'a',
+            c if c.is_control() => '?',
+            c => c,
+        })
+        .collect()
+}
+
+/// A value shown back to a person: at most 40 characters, control characters replaced.
+pub fn inert(value: &str) -> String {
+    let mut out: String = crate::text::terminal_safe(value).chars().take(40).collect();
+    if value.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
+fn raw_text(record: &csv::ByteRecord) -> String {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let _ = writer.write_byte_record(record);
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8_lossy(&bytes).trim_end().to_string()
+}
+
+pub(super) fn bad_file(path: &Path, message: &str) -> Error {
+    Error::BadFile {
+        file: path.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shape_keeps_the_format_and_drops_the_person() {
+        assert_eq!(shape("1984/07/03"), "9999/99/99");
+        assert_eq!(shape("July 3rd"), "aaaa 9aa");
+    }
+
+    #[test]
+    fn header_keys_ignore_case_spaces_and_a_bom() {
+        assert_eq!(header_key("\u{feff} First_Name "), "first_name");
+    }
+}
