@@ -107,7 +107,10 @@ pub fn tables() -> &'static Tables {
                 .collect(),
         );
         let mut nicknames_of: HashMap<String, Vec<String>> = HashMap::new();
-        for line in include_str!("../../assets/nicknames.csv").lines().skip(1) {
+        for line in include_str!("../../assets/generator_nicknames.csv")
+            .lines()
+            .skip(1)
+        {
             if let Some((nick, formal)) = line.split_once(',') {
                 nicknames_of
                     .entry(formal.to_string())

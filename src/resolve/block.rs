@@ -64,18 +64,47 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         "initial_birth" => parts(&[r.n.first_canon.as_deref()?.get(..1)?, r.dob.as_deref()?]),
         // Both names in alphabetical order: finds first and last entered the wrong way round.
         "names_zip" => {
-            let first = r.n.first.as_deref()?.split(' ').next()?;
-            let last = r.n.last.as_deref()?;
-            let (x, y) = if first <= last {
-                (first, last)
-            } else {
-                (last, first)
-            };
+            let (x, y) = sorted_names(r)?;
             parts(&[x, y, z?])
         }
+        // The same, with the birth year instead of the ZIP: swapped names and a new or
+        // mistyped ZIP.
+        "swapped_names" => {
+            let (x, y) = sorted_names(r)?;
+            parts(&[x, y, r.dob.as_deref()?.get(..4)?])
+        }
+        // Surname and date of birth anywhere: a replaced or misspelt first name and a move.
+        "last_birth" => parts(&[r.n.last.as_deref()?, r.dob.as_deref()?]),
+        // How the first name sounds and the date of birth: a new surname (marriage) and a
+        // typo in the first name.
+        "first_soundex_birth" => parts(&[
+            &soundex(r.n.first.as_deref()?.split(' ').next()?),
+            r.dob.as_deref()?,
+        ]),
+        // Surname and first initial anywhere (large blocks; capped like every key).
+        "last_first_initial" => {
+            parts(&[r.n.last.as_deref()?, r.n.first_canon.as_deref()?.get(..1)?])
+        }
+        // The same names in the same city: a move to another ZIP in town.
+        "first_last_city" => parts(&[
+            r.n.first_canon.as_deref()?,
+            r.n.last.as_deref()?,
+            r.n.city.as_deref()?,
+        ]),
         _ => return None,
     }
     Some(h.finish())
+}
+
+/// First name (its first word) and surname in alphabetical order.
+fn sorted_names(r: &Rec) -> Option<(&str, &str)> {
+    let first = r.n.first.as_deref()?.split(' ').next()?;
+    let last = r.n.last.as_deref()?;
+    Some(if first <= last {
+        (first, last)
+    } else {
+        (last, first)
+    })
 }
 
 pub fn block(records: &[Rec], keys: &[String], max_block_size: usize) -> Blocks {

@@ -8,10 +8,10 @@ pub mod block;
 pub mod cluster;
 pub mod compare;
 pub mod evaluate;
+pub mod model;
 pub mod normalize;
 pub mod review;
 pub mod settings;
-pub mod sketch;
 pub mod survivorship;
 
 use std::collections::HashMap;
@@ -30,8 +30,8 @@ use crate::store::resolve::{self as sql, CandidateRow, WriteStats};
 use crate::store::search_index::{DeferredSearch, PrebuiltSearch};
 use crate::store::summary::{self, FactsByRecord, Summary};
 use compare::{Rec, Scored};
+use model::MatchModel;
 use settings::ResolutionConfig;
-use sketch::OnNames;
 use survivorship::RawFields;
 
 /// The tables a resolution run writes golden records into.
@@ -86,95 +86,145 @@ pub struct Scoring {
     pub conflicts: Vec<Pair>,
 }
 
-/// Compare every blocked pair in parallel; keep those in a band and the conflicts. The
-/// conflicts are most of the pairs, so they are kept in the pairs' own vector (filtered in
-/// place) rather than gathered into a second one.
-pub fn score_pairs(records: &[Rec], mut pairs: Vec<Pair>, config: &ResolutionConfig) -> Scoring {
-    let sketches: Vec<sketch::Sketch> = records.par_iter().map(sketch::Sketch::of).collect();
-    let comparer = compare::Comparer::new(config);
+/// Compare every blocked pair, learn the match model from what they show (and from the
+/// stewards' decisions in `labels`), then score them: keep the pairs in a band, and the
+/// conflicts (two people this run must keep apart).
+pub fn score_pairs(
+    records: &[Rec],
+    mut pairs: Vec<Pair>,
+    labels: &sql::Links,
+    config: &ResolutionConfig,
+) -> (MatchModel, Scoring) {
+    let vectors: Vec<model::Vector> = pairs
+        .par_iter()
+        .with_min_len(4096)
+        .map(|&(a, b)| compare::comparison(&records[a as usize], &records[b as usize]).vector)
+        .collect();
+    let model = learn(records, &vectors, labels);
+    let comparer = compare::Comparer::new(&model, config, records.len());
     let mut is_conflict = vec![false; pairs.len()];
     let candidates: Vec<Candidate> = pairs
         .par_iter()
+        .zip(vectors.par_iter())
         .zip(is_conflict.par_iter_mut())
         .with_min_len(4096)
-        .filter_map(|(&(a, b), conflict)| {
+        .filter_map(|((&(a, b), v), conflict)| {
             let (ra, rb) = (&records[a as usize], &records[b as usize]);
-            let (sa, sb) = (&sketches[a as usize], &sketches[b as usize]);
-            let two_people = sketch::clearly_two_people(sa, sb, ra, rb);
-            debug_assert_eq!(two_people, compare::clearly_two_people(ra, rb));
-            if two_people {
-                *conflict = true;
+            let (score, _) = comparer.score(ra, rb, v);
+            if score < config.thresholds.review {
+                *conflict = comparer.is_conflict(v, score);
                 return None;
             }
-            if let Some(outcome) = sketch::on_names(sa, sb, ra, rb, config) {
-                debug_assert!(outcome.is_what_compare_found(&comparer.compare(ra, rb), config));
-                *conflict = outcome == OnNames::Conflict;
-                return None;
-            }
-            let scored = comparer.compare(ra, rb);
-            if scored.conflict {
-                *conflict = true;
-                return None;
-            }
-            (scored.score >= config.thresholds.review).then_some(Candidate { a, b, scored })
+            Some(Candidate {
+                a,
+                b,
+                scored: comparer.compare(ra, rb),
+            })
         })
         .collect();
+    drop(vectors);
     let mut flags = is_conflict.into_iter();
     pairs.retain(|_| flags.next().unwrap_or(false));
-    Scoring {
-        candidates,
-        conflicts: pairs,
-    }
+    (
+        model,
+        Scoring {
+            candidates,
+            conflicts: pairs,
+        },
+    )
 }
 
-/// A merge on names alone is only as good as its uniqueness: when either record has more
-/// than one automatic match in the other's system (two Robert Reeves in one ZIP, and the
-/// email platform knows one of them), the names-only matches among them go to review.
-pub fn flag_ambiguous_namesakes(
-    records: &[Rec],
-    candidates: &mut [Candidate],
-    config: &ResolutionConfig,
-) {
-    let auto = config.thresholds.auto_match;
-    // (record, the other record's system) once per automatic match, sorted: the runs
-    // count each record's matches in each system.
-    let mut partners: Vec<(u32, &str)> = candidates
+/// How many random pairs measure `u` before EM (or every pair of a small file).
+const RANDOM_PAIRS: u64 = 200_000;
+
+/// Fit the match model on this run's compared pairs.
+pub fn learn(records: &[Rec], vectors: &[model::Vector], labels: &sql::Links) -> MatchModel {
+    let mut counts = vectors
         .par_iter()
-        .filter(|c| c.scored.score >= auto)
-        .flat_map_iter(|c| {
-            [
-                (c.a, &*records[c.b as usize].source),
-                (c.b, &*records[c.a as usize].source),
-            ]
+        .with_min_len(65_536)
+        .fold(model::VectorCounts::default, |mut counts, v| {
+            counts.add(*v);
+            counts
+        })
+        .reduce(model::VectorCounts::default, model::VectorCounts::merge);
+    // Decisions on records of this run: each a labelled example.
+    let index = |id: &i64| records.binary_search_by_key(id, |r| r.id).ok();
+    for (pairs, into) in [
+        (&labels.0, &mut counts.matches),
+        (&labels.1, &mut counts.non_matches),
+    ] {
+        for (a, b) in pairs {
+            if let (Some(a), Some(b)) = (index(a), index(b)) {
+                let v = compare::comparison(&records[a], &records[b]).vector;
+                *into.entry(v).or_default() += 1;
+            }
+        }
+    }
+    let random = random_vectors(records);
+    let fit = model::FitReport {
+        records: records.len() as u64,
+        compared_pairs: vectors.len() as u64,
+        random_pairs: random.len() as u64,
+        ..model::FitReport::default()
+    };
+    let mut learned = MatchModel::fit(&counts, model::random_u(&random), fit);
+    learned.u_exact_random = exact_name_agreement_by_chance(records);
+    learned
+}
+
+/// Comparison vectors of random pairs (a fixed seed: the same file gives the same model).
+fn random_vectors(records: &[Rec]) -> Vec<model::Vector> {
+    use rand::{Rng, SeedableRng};
+    let n = records.len() as u64;
+    if n < 2 {
+        return Vec::new();
+    }
+    let all_pairs = n * (n - 1) / 2;
+    if all_pairs <= RANDOM_PAIRS {
+        return (0..records.len())
+            .flat_map(|a| (a + 1..records.len()).map(move |b| (a, b)))
+            .map(|(a, b)| compare::comparison(&records[a], &records[b]).vector)
+            .collect();
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x5eed);
+    let picks: Vec<(usize, usize)> = (0..RANDOM_PAIRS)
+        .filter_map(|_| {
+            let a = rng.random_range(0..n) as usize;
+            let b = rng.random_range(0..n) as usize;
+            (a != b).then_some((a, b))
         })
         .collect();
-    partners.par_sort_unstable();
-    let many = |x: u32, other: u32| {
-        let key = (x, &*records[other as usize].source);
-        let first = partners.partition_point(|p| *p < key);
-        partners.get(first + 1) == Some(&key)
+    picks
+        .par_iter()
+        .map(|&(a, b)| compare::comparison(&records[a], &records[b]).vector)
+        .collect()
+}
+
+/// The chance that two random records share a first name, and a surname: the sum over
+/// names of each name's share squared.
+fn exact_name_agreement_by_chance(records: &[Rec]) -> [f64; 2] {
+    let share = |count: fn(&Rec) -> u32| {
+        let known: Vec<f64> = records
+            .iter()
+            .map(count)
+            .filter(|c| *c > 0)
+            .map(f64::from)
+            .collect();
+        let n = records.len().max(1) as f64;
+        // Summed over records, c/n^2 per record of a name seen c times is c^2/n^2 per name.
+        known.iter().sum::<f64>() / (n * n)
     };
-    let ceiling = auto - 0.01;
-    candidates
-        .par_iter_mut()
-        .filter(|c| c.scored.rule == "names_only" && c.scored.score >= auto)
-        .filter(|c| many(c.a, c.b) || many(c.b, c.a))
-        .for_each(|c| {
-            let scored = &mut c.scored;
-            compare::apply_rule(
-                &mut scored.contributions,
-                &mut scored.score,
-                "ambiguous_namesake",
-                0.0,
-                ceiling,
-            );
-        });
+    [share(|r| r.first_name_count), share(|r| r.last_name_count)]
 }
 
 /// Household conflicts among `records`, by index: every pair compared. For a steward's
 /// neighbourhood (a few golden records), not for a whole run.
-pub fn conflicts_among(records: &[Rec], config: &ResolutionConfig) -> Vec<(u32, u32)> {
-    let comparer = compare::Comparer::new(config);
+pub fn conflicts_among(
+    records: &[Rec],
+    model: &MatchModel,
+    config: &ResolutionConfig,
+) -> Vec<(u32, u32)> {
+    let comparer = compare::Comparer::new(model, config, records.len());
     let mut out = Vec::new();
     for a in 0..records.len() {
         for b in a + 1..records.len() {
@@ -283,6 +333,8 @@ pub struct RunSummary {
     pub auto_pairs: u64,
     pub review_pairs: u64,
     pub conflict_pairs: u64,
+    /// What the match model was fitted on (the model itself is stored with the run).
+    pub model: model::FitReport,
     pub capped_blocks: Vec<block::CappedBlock>,
     pub write: WriteStats,
     pub millis_load: u64,
@@ -345,11 +397,15 @@ fn resolve_and_write(
 
     let t = Instant::now();
     progress.update("resolve: compare", 2, 5);
-    let Scoring {
-        mut candidates,
-        conflicts,
-    } = score_pairs(&records, blocks.pairs, config);
-    flag_ambiguous_namesakes(&records, &mut candidates, config);
+    let labels = sql::load_constraints(&db.conn)?;
+    let (
+        model,
+        Scoring {
+            candidates,
+            conflicts,
+        },
+    ) = score_pairs(&records, blocks.pairs, &labels, config);
+    summary.model = model.fit.clone();
     summary.conflict_pairs = conflicts.len() as u64;
     summary.millis_compare = t.elapsed().as_millis() as u64;
     check(progress)?;
@@ -381,6 +437,7 @@ fn resolve_and_write(
             (&matches, &conflicts),
             &rows,
             facts,
+            &model,
             &mut summary,
         )
     })?;
@@ -445,6 +502,7 @@ fn write_run(
     (matches, conflicts): (&[Match], &[Pair]),
     rows: &[CandidateRow],
     facts: FactsByRecord,
+    model: &MatchModel,
     summary: &mut RunSummary,
 ) -> Result<()> {
     // A store on disk can take a second connection (an in-memory one cannot).
@@ -454,6 +512,7 @@ fn write_run(
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     // Decisions are read inside the write transaction: one made while we computed counts.
     let constraints = sql::load_constraints(&tx)?;
+    sql::save_model(&tx, model)?;
     // Clustering is computation only: it runs on its own thread (and rayon's) while this
     // one, the connection's, stores the candidates and reads the current membership.
     let (groups, stored) = std::thread::scope(|scope| {
@@ -562,92 +621,37 @@ fn commit_golden_records(
     Ok(search)
 }
 
-/// How common each record's surname is in this file, and how many namesakes its ZIP is
-/// expected to hold by chance (for the names-only rule in `compare`).
+/// How many records of the file share each record's first name (its first word) and
+/// surname: an exact name weighs by how common it is.
 pub fn count_name_frequencies(records: &mut [Rec]) {
     type Counts<'r> = HashMap<&'r str, u32, std::hash::BuildHasherDefault<Fnv1a>>;
-    // One pass over the records per field, the three on rayon's threads.
-    let tally = |field: fn(&Rec) -> &Option<String>| {
+    let tally = |field: fn(&Rec) -> Option<&str>| {
         let mut counts = Counts::default();
-        for value in records.iter().filter_map(|r| field(r).as_deref()) {
+        for value in records.iter().filter_map(field) {
             *counts.entry(value).or_default() += 1;
         }
         counts
     };
-    let (firsts, (lasts, zips)) = rayon::join(
-        || tally(|r| &r.n.first_canon),
-        || rayon::join(|| tally(|r| &r.n.last), || tally(|r| &r.n.zip)),
-    );
-    let total = records.len().max(1) as f64;
-    let count = |map: &Counts, value: &Option<String>| {
-        value
-            .as_deref()
-            .and_then(|v| map.get(v))
-            .copied()
-            .unwrap_or(0)
-    };
-    let frequencies: Vec<(u32, f64, f64)> = records
+    fn first(r: &Rec) -> Option<&str> {
+        r.n.first.as_deref().map(compare::first_token)
+    }
+    fn last(r: &Rec) -> Option<&str> {
+        r.n.last.as_deref()
+    }
+    let (firsts, lasts) = rayon::join(|| tally(first), || tally(last));
+    let counted: Vec<(u32, u32)> = records
         .par_iter()
         .map(|r| {
-            let last = count(&lasts, &r.n.last);
-            let first = count(&firsts, &r.n.first_canon);
-            // Without a ZIP, the whole file is the place a namesake could be.
-            let place = match count(&zips, &r.n.zip) {
-                0 => total,
-                n => f64::from(n),
+            let count = |map: &Counts, value: Option<&str>| {
+                value.and_then(|v| map.get(v)).copied().unwrap_or(0)
             };
-            let share = (f64::from(first) / total) * (f64::from(last) / total);
-            (last, share * place, share * total)
+            (count(&firsts, first(r)), count(&lasts, last(r)))
         })
         .collect();
-    let families = count_family_first_names(records);
-    for ((r, (last, in_zip, in_file)), family) in records.iter_mut().zip(frequencies).zip(families)
-    {
+    for (r, (first, last)) in records.iter_mut().zip(counted) {
+        r.first_name_count = first;
         r.last_name_count = last;
-        r.name_coincidence = in_zip;
-        r.name_coincidence_in_file = in_file;
-        r.family_first_names = family;
     }
-}
-
-/// For each record, how many different first names the file holds at its address (street
-/// and ZIP) with its surname; 0 for a record without an address or surname. Keys are
-/// hashed and sorted rather than held in a map of strings: at a million records this is
-/// two sorts of 16-byte pairs.
-fn count_family_first_names(records: &[Rec]) -> Vec<u32> {
-    let family_key = |r: &Rec| -> Option<u64> {
-        let (address, zip, last) = (
-            r.n.address.as_deref()?,
-            r.n.zip.as_deref()?,
-            r.n.last.as_deref()?,
-        );
-        Some(stable_hash(&(address, zip, last)) as u64)
-    };
-    let keys: Vec<Option<u64>> = records.par_iter().map(family_key).collect();
-    let mut pairs: Vec<(u64, u64)> = records
-        .par_iter()
-        .zip(&keys)
-        .filter_map(|(r, key)| {
-            let first = r.n.first_canon.as_deref().or(r.n.first.as_deref())?;
-            Some(((*key)?, stable_hash(first) as u64))
-        })
-        .collect();
-    pairs.par_sort_unstable();
-    pairs.dedup();
-    // Distinct first names per family key, as a sorted list to search.
-    let mut counts: Vec<(u64, u32)> = Vec::new();
-    for (key, _) in pairs {
-        match counts.last_mut() {
-            Some((k, n)) if *k == key => *n += 1,
-            _ => counts.push((key, 1)),
-        }
-    }
-    keys.par_iter()
-        .map(|key| {
-            key.and_then(|k| counts.binary_search_by_key(&k, |(k, _)| *k).ok())
-                .map_or(0, |i| counts[i].1)
-        })
-        .collect()
 }
 
 fn check(progress: &dyn Progress) -> Result<()> {
@@ -661,31 +665,6 @@ fn check(progress: &dyn Progress) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn record(id: i64, source: &str) -> Rec {
-        Rec {
-            id,
-            source: source.into(),
-            ..Rec::default()
-        }
-    }
-
-    fn names_only(a: u32, b: u32, score: f64) -> Candidate {
-        Candidate {
-            a,
-            b,
-            scored: Scored {
-                score,
-                rule: "names_only",
-                contributions: vec![compare::Contribution {
-                    field: std::borrow::Cow::Borrowed("last_name"),
-                    similarity: 1.0,
-                    contribution: score,
-                }],
-                conflict: false,
-            },
-        }
-    }
 
     #[test]
     fn bands_are_inclusive_at_their_lower_threshold_and_follow_the_config() {
@@ -711,57 +690,27 @@ mod tests {
     }
 
     #[test]
-    fn a_names_only_match_with_a_rival_in_the_same_system_goes_to_review() {
-        let config = ResolutionConfig::shipped();
-        // One donor record; the email platform knows two people of that name in its ZIP.
-        let records = [
-            record(1, "wbez"),
-            record(2, "email"),
-            record(3, "email"),
-            record(4, "email"),
-            record(5, "tickets"),
-        ];
-        let mut candidates = vec![names_only(0, 1, 0.99), names_only(0, 2, 0.98)];
-        flag_ambiguous_namesakes(&records, &mut candidates, &config);
-        for c in &candidates {
-            assert_eq!(Band::of(c.scored.score, &config), Band::Review);
-            let sum: f64 = c.scored.contributions.iter().map(|x| x.contribution).sum();
-            assert!(
-                (sum - c.scored.score).abs() < 1e-9,
-                "contributions still add up"
-            );
-        }
-        // A unique names-only match stays automatic.
-        let mut unique = vec![names_only(0, 3, 0.99)];
-        flag_ambiguous_namesakes(&records, &mut unique, &config);
-        assert_eq!(Band::of(unique[0].scored.score, &config), Band::Auto);
-        // One match in each of two systems is no rivalry either.
-        let mut two_systems = vec![names_only(0, 3, 0.99), names_only(0, 4, 0.99)];
-        flag_ambiguous_namesakes(&records, &mut two_systems, &config);
-        for c in &two_systems {
-            assert_eq!(Band::of(c.scored.score, &config), Band::Auto);
-        }
-    }
-
-    #[test]
-    fn family_first_names_count_distinct_given_names_at_an_address_with_a_surname() {
-        let person = |first: &str, last: &str, address: Option<&str>| {
-            let mut r = record(0, "wbez");
+    fn names_are_counted_by_first_word_and_surname() {
+        let person = |first: &str, last: &str| {
+            let mut r = Rec::default();
             r.n.first = Some(first.into());
-            r.n.first_canon = Some(first.into());
             r.n.last = Some(last.into());
-            r.n.address = address.map(str::to_string);
-            r.n.zip = Some("60804".into());
             r
         };
-        let home = Some("1830 n harlem ave");
-        let records = [
-            person("betty", "norman", home),
-            person("edith", "norman", home),
-            person("edith", "norman", home),
-            person("robert", "welch", home), // another surname: another family
-            person("edith", "norman", None),
+        let mut records = [
+            person("ann marie", "lee"),
+            person("ann", "lee"),
+            person("bo", "lee"),
+            person("bo", "okonkwo"),
         ];
-        assert_eq!(count_family_first_names(&records), vec![2, 2, 2, 1, 0]);
+        count_name_frequencies(&mut records);
+        let counts: Vec<(u32, u32)> = records
+            .iter()
+            .map(|r| (r.first_name_count, r.last_name_count))
+            .collect();
+        assert_eq!(counts, [(2, 3), (2, 3), (2, 3), (2, 1)]);
+        // Two random records share a surname with chance (3/4)^2 + (1/4)^2.
+        let chance = exact_name_agreement_by_chance(&records);
+        assert!((chance[1] - 0.625).abs() < 1e-12, "{chance:?}");
     }
 }

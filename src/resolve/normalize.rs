@@ -48,29 +48,50 @@ pub fn name(raw: &str) -> String {
     out.trim().to_string()
 }
 
-/// The nickname table from `assets/nicknames.csv`: nickname -> formal names.
+/// The nickname table from `assets/nicknames/names.csv` (a curated public list, see the
+/// README beside it), as the list means it: names related as a name and its nickname, in
+/// either direction (it lists both "robert has_nickname bob" and "bill has_nickname
+/// robert"). Each name -> its related names.
 fn nicknames() -> &'static NameMap<Vec<String>> {
     static TABLE: OnceLock<NameMap<Vec<String>>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut map: NameMap<Vec<String>> = NameMap::default();
-        for line in include_str!("../../assets/nicknames.csv").lines().skip(1) {
-            if let Some((nick, formal)) = line.split_once(',') {
-                map.entry(nick.trim().to_string())
-                    .or_default()
-                    .push(formal.trim().to_string());
+        let mut relate = |x: &str, y: &str| {
+            let related = map.entry(x.to_string()).or_default();
+            if !related.iter().any(|r| r == y) {
+                related.push(y.to_string());
+            }
+        };
+        for line in include_str!("../../assets/nicknames/names.csv")
+            .lines()
+            .skip(1)
+        {
+            let mut fields = line.split(',');
+            if let (Some(x), Some("has_nickname"), Some(y)) =
+                (fields.next(), fields.next(), fields.next())
+            {
+                let (x, y) = (name(x), name(y));
+                if !x.is_empty() && !y.is_empty() && x != y {
+                    relate(&x, &y);
+                    relate(&y, &x);
+                }
             }
         }
         map
     })
 }
 
-/// The formal form of a normalised first name: "bob" -> "robert", "robert" -> "robert".
+/// The formal form of a normalised first name, for blocking: the longest name it is a
+/// nickname of ("bob" -> "robert"), or the name itself when none is longer ("robert").
 pub fn canonical_first(normalised: &str) -> String {
     let first_token = normalised.split(' ').next().unwrap_or("");
-    match nicknames().get(first_token) {
-        Some(formal) => formal[0].clone(),
-        None => first_token.to_string(),
-    }
+    let formal = nicknames().get(first_token).and_then(|related| {
+        related
+            .iter()
+            .filter(|r| r.len() > first_token.len())
+            .max_by(|x, y| x.len().cmp(&y.len()).then_with(|| y.cmp(x)))
+    });
+    formal.map_or_else(|| first_token.to_string(), Clone::clone)
 }
 
 /// Percent of people by normalised name, from census frequency lists (`name,frequency_pct`).
@@ -96,8 +117,10 @@ pub const UNKNOWN_GIVEN_NAME: GivenNameId = 0;
 /// Every given name in the nickname table (both columns) and the census lists, by id.
 struct GivenNames {
     ids: NameMap<GivenNameId>,
-    /// By id: the formal names a nickname stands for.
-    formals: Vec<Vec<GivenNameId>>,
+    /// By id: the names the nickname table relates it to (either way round).
+    related: Vec<Vec<GivenNameId>>,
+    /// By id: the name's length in characters.
+    lengths: Vec<usize>,
     /// By id: percent of people with the name, from the census lists.
     frequency: Vec<Option<f64>>,
 }
@@ -107,24 +130,26 @@ fn given_names() -> &'static GivenNames {
     TABLE.get_or_init(|| {
         let mut names = GivenNames {
             ids: NameMap::default(),
-            formals: vec![Vec::new()],
+            related: vec![Vec::new()],
+            lengths: vec![0],
             frequency: vec![None],
         };
         let id_of = |names: &mut GivenNames, name: &str| -> GivenNameId {
             if let Some(id) = names.ids.get(name) {
                 return *id;
             }
-            let id = names.formals.len() as GivenNameId;
+            let id = names.related.len() as GivenNameId;
             names.ids.insert(name.to_string(), id);
-            names.formals.push(Vec::new());
+            names.related.push(Vec::new());
+            names.lengths.push(name.chars().count());
             names.frequency.push(None);
             id
         };
-        for (nick, formal) in nicknames() {
-            let nick = id_of(&mut names, nick);
-            for f in formal {
-                let f = id_of(&mut names, f);
-                names.formals[nick as usize].push(f);
+        for (name, related) in nicknames() {
+            let id = id_of(&mut names, name);
+            for r in related {
+                let r = id_of(&mut names, r);
+                names.related[id as usize].push(r);
             }
         }
         let census = frequency_table(&[
@@ -208,15 +233,20 @@ pub fn nickname_compatible(a: &str, b: &str) -> bool {
     a == b || nickname_compatible_by_id(given_name_id(a), given_name_id(b))
 }
 
-/// `nickname_compatible` for two different names by id: one is a formal name of the other,
-/// or both stand for one formal name. A name no table knows has no nickname forms.
+/// `nickname_compatible` for two different names by id: the table relates them, or both
+/// are nicknames of one longer name (Liz and Beth through Elizabeth). Two names that only
+/// share a nickname (William and Robert are both Bill; Alexander and Alexandra both Alex)
+/// are two people's names. A name no table knows has no nickname forms.
 pub fn nickname_compatible_by_id(a: GivenNameId, b: GivenNameId) -> bool {
     if a == UNKNOWN_GIVEN_NAME || b == UNKNOWN_GIVEN_NAME {
         return false;
     }
-    let formals = &given_names().formals;
-    let (fa, fb) = (&formals[a as usize], &formals[b as usize]);
-    a == b || fa.contains(&b) || fb.iter().any(|y| *y == a || fa.contains(y))
+    let names = given_names();
+    let (ra, rb) = (&names.related[a as usize], &names.related[b as usize]);
+    let longer_than_both = |m: &GivenNameId| {
+        names.lengths[*m as usize] > names.lengths[a as usize].max(names.lengths[b as usize])
+    };
+    a == b || ra.contains(&b) || ra.iter().any(|m| longer_than_both(m) && rb.contains(m))
 }
 
 /// Trim and lower-case; `None` unless it looks like local@domain.tld.
@@ -398,6 +428,25 @@ mod tests {
         assert_eq!(name("JOSÉ  luis"), "jose luis");
         assert_eq!(name("Smith, Jr."), "smith jr");
         assert_eq!(name(""), "");
+    }
+
+    #[test]
+    fn only_names_the_table_relates_or_that_share_a_longer_name_are_nickname_forms() {
+        assert!(nickname_compatible("nancy", "nan"));
+        assert!(nickname_compatible("veronica", "ronnie"));
+        assert!(nickname_compatible("alex", "alexandra"));
+        assert!(nickname_compatible("alex", "alexander"));
+        assert!(
+            !nickname_compatible("alexander", "alexandra"),
+            "they share only Alex"
+        );
+        assert!(
+            !nickname_compatible("william", "robert"),
+            "they share only Bill"
+        );
+        assert!(!nickname_compatible("mary", "rosemarie"));
+        assert_eq!(canonical_first("bob"), "robert");
+        assert_eq!(canonical_first("robert"), "robert");
     }
 
     #[test]

@@ -508,7 +508,8 @@ fn recluster_around(
         .filter_map(|(a, b, s, _)| Some((index(&a)?, index(&b)?, s)))
         .collect();
     // Household conflicts are not stored: recompute them for this neighbourhood.
-    let conflicts = super::conflicts_among(&recs, config);
+    let model = sql::latest_model(conn)?.unwrap_or_else(super::model::MatchModel::untrained);
+    let conflicts = super::conflicts_among(&recs, &model, config);
     let constraints = sql::load_constraints(conn)?;
     let as_of = sql::data_as_of(conn)?;
     let facts = summary::record_facts(conn, &as_of, Records::Only(&ids))?;

@@ -1,5 +1,6 @@
-//! `config/resolution.yaml`: typed and validated (weights in range and summing to 1,
-//! thresholds ordered, known fields, keys and rules). Errors name file, line and key.
+//! `config/resolution.yaml`: typed and validated (thresholds ordered, known keys, rules and
+//! fields). Errors name file, line and key. The fields' weights are not configured: each
+//! run learns them from its data (`resolve::model`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,8 +10,8 @@ use serde::Deserialize;
 use crate::config::{Project, line_of, parse_yaml};
 use crate::error::{Error, Result};
 
-/// The compared fields, in the order a pair's contributions list them.
-pub const FIELDS: [&str; 7] = [
+/// The golden record's fields, which survivorship fills.
+pub const GOLDEN_FIELDS: &[&str] = &[
     "first_name",
     "last_name",
     "email",
@@ -31,10 +32,13 @@ pub const BLOCK_KEYS: &[&str] = &[
     "first_last_birth_year",
     "birth_zip",
     "initial_birth",
+    "last_birth",
+    "first_soundex_birth",
+    "swapped_names",
+    "last_first_initial",
+    "first_last_city",
 ];
 pub const RULES: &[&str] = &["most_recent", "most_frequent", "source_priority", "longest"];
-/// The golden record's fields survivorship fills: the compared ones.
-pub const GOLDEN_FIELDS: &[&str] = &FIELDS;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,23 +49,9 @@ pub struct Thresholds {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Guards {
-    pub first_name_conflict_below: f64,
-    pub cap: f64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Blocking {
     pub max_block_size: usize,
     pub keys: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FieldWeight {
-    pub weight: f64,
-    pub disagreement: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -75,25 +65,12 @@ pub struct Survivorship {
 #[serde(deny_unknown_fields)]
 pub struct ResolutionConfig {
     pub thresholds: Thresholds,
-    pub min_evidence: f64,
-    /// A names-only pair (no identifier in common) merges when fewer namesakes than this
-    /// are expected by chance in its ZIP.
-    pub rare_name_below: f64,
     pub deterministic: Vec<String>,
-    pub guards: Guards,
     pub blocking: Blocking,
-    pub fields: BTreeMap<String, FieldWeight>,
     pub survivorship: Survivorship,
 }
 
 impl ResolutionConfig {
-    pub fn weight(&self, field: &str) -> FieldWeight {
-        self.fields.get(field).copied().unwrap_or(FieldWeight {
-            weight: 0.0,
-            disagreement: 1.0,
-        })
-    }
-
     pub fn load(project: &Project) -> Result<ResolutionConfig> {
         let (path, text) = project.read_config("resolution.yaml")?;
         Self::parse(&path, &text)
@@ -125,47 +102,6 @@ impl ResolutionConfig {
                 ),
             );
         }
-        if !(0.0..=1.0).contains(&self.rare_name_below) {
-            return err(
-                "rare_name_below",
-                "rare_name_below",
-                format!("must be between 0 and 1, got {}", self.rare_name_below),
-            );
-        }
-        if !(0.0..=1.0).contains(&self.min_evidence) {
-            return err(
-                "min_evidence",
-                "min_evidence",
-                format!("must be between 0 and 1, got {}", self.min_evidence),
-            );
-        }
-        for (name, w) in &self.fields {
-            if !FIELDS.contains(&name.as_str()) {
-                return err(
-                    &format!("fields.{name}"),
-                    name,
-                    format!("unknown field; use one of: {}", FIELDS.join(", ")),
-                );
-            }
-            if !(0.0..=1.0).contains(&w.weight) || !(0.0..=1.0).contains(&w.disagreement) {
-                return err(
-                    &format!("fields.{name}"),
-                    name,
-                    format!(
-                        "weight and disagreement must be between 0 and 1, got {} and {}",
-                        w.weight, w.disagreement
-                    ),
-                );
-            }
-        }
-        let total: f64 = self.fields.values().map(|w| w.weight).sum();
-        if (total - 1.0).abs() > 1e-6 {
-            return err(
-                "fields",
-                "fields",
-                format!("field weights must sum to 1, they sum to {total:.4}"),
-            );
-        }
         for rule in &self.deterministic {
             if rule != "email" && rule != "phone" {
                 return err(
@@ -192,15 +128,6 @@ impl ResolutionConfig {
                 "blocking.max_block_size",
                 "max_block_size",
                 "must be at least 2".into(),
-            );
-        }
-        if !(0.0..=1.0).contains(&self.guards.cap)
-            || !(0.0..=1.0).contains(&self.guards.first_name_conflict_below)
-        {
-            return err(
-                "guards",
-                "guards",
-                "cap and first_name_conflict_below must be between 0 and 1".into(),
             );
         }
         for (field, rule) in &self.survivorship.fields {
@@ -261,37 +188,11 @@ mod tests {
             e.starts_with("config/resolution.yaml:2: thresholds: need 0 < review < auto_match"),
             "{e}"
         );
-        let e = refused(
-            "email:         { weight: 0.25",
-            "email:         { weight: 1.25",
-        );
+        let e = refused("review: 0.70", "reveiw: 0.70");
+        assert!(e.contains("reveiw"), "{e}");
+        let e = refused("keys: [email", "keys: [emial");
         assert!(
-            e.contains(": fields.email: weight and disagreement must be between 0 and 1"),
-            "{e}"
-        );
-        let line = default_text()
-            .lines()
-            .position(|l| l.trim_start().starts_with("email:         {"))
-            .unwrap()
-            + 1;
-        assert!(
-            e.starts_with(&format!("config/resolution.yaml:{line}:")),
-            "{e}"
-        );
-        let e = refused(
-            "email:         { weight: 0.25",
-            "email:         { weight: 0.20",
-        );
-        assert!(
-            e.contains("fields: field weights must sum to 1, they sum to 0.9500"),
-            "{e}"
-        );
-        let e = refused("min_evidence: 0.40", "min_evidnce: 0.40");
-        assert!(e.contains("min_evidnce"), "{e}");
-        let e = refused("rare_name_below: 0.15", "rare_name_below: 2");
-        assert!(
-            e.contains("config/resolution.yaml:")
-                && e.contains("rare_name_below: must be between 0 and 1"),
+            e.contains("blocking.keys: unknown blocking key 'emial'"),
             "{e}"
         );
         let e = refused("first_name: most_frequent", "first_name: most_popular");

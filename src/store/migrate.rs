@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../sql/sqlite/0014_partial_audit_record_indexes.sql"),
     ),
     (15, include_str!("../../sql/sqlite/0015_field_issues.sql")),
+    (16, include_str!("../../sql/sqlite/0016_match_model.sql")),
 ];
 
 pub fn latest_version() -> i64 {

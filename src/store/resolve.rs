@@ -65,10 +65,8 @@ fn read_record(r: &rusqlite::Row, names: &mut Names) -> rusqlite::Result<(Rec, R
             zip: r.get(10)?,
         },
         dob: r.get(11)?,
+        first_name_count: 0,
         last_name_count: 0,
-        name_coincidence: 0.0,
-        name_coincidence_in_file: 0.0,
-        family_first_names: 0,
         first_name_id: None,
     }
     .with_first_name_id();
@@ -136,6 +134,31 @@ pub fn load_records_by_id(conn: &Connection, ids: &[i64]) -> Result<(Vec<Rec>, V
 }
 
 /// Active (not revoked) steward constraints: (must_links, cannot_links) as record id pairs.
+/// Keep the model a run learned; the newest is the one in use.
+pub fn save_model(conn: &Connection, model: &crate::resolve::model::MatchModel) -> Result<()> {
+    conn.execute(
+        "INSERT INTO match_model (created_at, model) VALUES (?1, ?2)",
+        rusqlite::params![now(), serde_json::to_string(model)?],
+    )?;
+    Ok(())
+}
+
+/// The newest learned model, if a run has learned one.
+pub fn latest_model(conn: &Connection) -> Result<Option<crate::resolve::model::MatchModel>> {
+    use rusqlite::OptionalExtension;
+    let text: Option<String> = conn
+        .query_row(
+            "SELECT model FROM match_model ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(match text {
+        Some(text) => Some(serde_json::from_str(&text)?),
+        None => None,
+    })
+}
+
 pub type Links = (Vec<(i64, i64)>, Vec<(i64, i64)>);
 
 pub fn load_constraints(conn: &Connection) -> Result<Links> {

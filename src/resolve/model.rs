@@ -1,0 +1,425 @@
+//! The match model: Fellegi–Sunter weights learned from the file in front of it.
+//!
+//! Each compared pair becomes a comparison vector: per field, the level it falls in
+//! (exact, a nickname, a typo, different, missing ...). The model holds, per level, how
+//! often true matches fall in it (`m`) and how often non-matches do (`u`), and the share of
+//! compared pairs that are matches (`lambda`). They are estimated without labels by
+//! expectation–maximisation over the run's compared pairs (counted by distinct vector, so a
+//! million pairs cost a few thousand rows), starting from `u` measured on random pairs;
+//! stewards' approved and rejected pairs enter as labelled examples. A pair's score is the
+//! posterior probability of a match: the prior odds times each field's Bayes factor `m/u`,
+//! with exact names adjusted for how common the name is in the file (a shared Smith says
+//! less than a shared Okonkwo).
+//!
+//! Disagreement is evidence, never a veto: a different first name or birth date has a
+//! low `m` and so a strong weight against, which enough agreement elsewhere can outweigh.
+//! Households are evidence too: an address, phone or mailbox shared by two records whose
+//! given names are two different names (and whose birth dates do not agree) falls in a
+//! level of its own, "shared by a household", which the data shows to say little about
+//! one person.
+
+use serde::{Deserialize, Serialize};
+
+/// The compared fields, in the order of a comparison vector.
+pub const FIELDS: [&str; 8] = [
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "email",
+    "phone",
+    "address",
+    "city",
+    "zip",
+];
+pub const FIELD_COUNT: usize = FIELDS.len();
+
+/// The index of each field in a vector.
+pub mod field {
+    pub const FIRST: usize = 0;
+    pub const LAST: usize = 1;
+    pub const DOB: usize = 2;
+    pub const EMAIL: usize = 3;
+    pub const PHONE: usize = 4;
+    pub const ADDRESS: usize = 5;
+    pub const CITY: usize = 6;
+    pub const ZIP: usize = 7;
+}
+
+/// Level 0 of every field: one record or both lack it (no evidence either way).
+pub const MISSING: u8 = 0;
+
+/// Each field's levels after `MISSING`, best agreement first.
+pub const LEVELS: [&[&str]; FIELD_COUNT] = [
+    &["exact", "nickname", "typo", "similar", "different"],
+    &["exact", "typo", "similar", "different"],
+    &[
+        "exact",
+        "one digit or day/month swapped",
+        "year or day+month only",
+        "different",
+    ],
+    &[
+        "exact",
+        "same name, other domain",
+        "similar",
+        "different",
+        "shared by a household",
+    ],
+    &[
+        "exact",
+        "same number, other area code",
+        "different",
+        "shared by a household",
+    ],
+    &[
+        "exact",
+        "typo",
+        "similar",
+        "different",
+        "shared by a household",
+    ],
+    &["exact", "typo", "different"],
+    &["exact", "same first three digits", "different"],
+];
+
+/// The most levels any field has, `MISSING` included.
+pub const MAX_LEVELS: usize = 6;
+
+/// A pair's comparison vector: each field's level.
+pub type Vector = [u8; FIELD_COUNT];
+
+/// The level of a field that means "shared by a household", if it has one.
+pub fn household_level(f: usize) -> Option<u8> {
+    LEVELS[f]
+        .iter()
+        .position(|l| *l == "shared by a household")
+        .map(|i| i as u8 + 1)
+}
+
+/// The "different" level of a field.
+pub fn different_level(f: usize) -> u8 {
+    LEVELS[f]
+        .iter()
+        .position(|l| *l == "different")
+        .map_or(0, |i| i as u8 + 1)
+}
+
+/// Prior guesses where the data has not spoken: matches mostly agree, non-matches mostly
+/// differ. Only a starting point; EM moves them.
+fn initial_m(f: usize) -> Vec<f64> {
+    let n = LEVELS[f].len();
+    let different = different_level(f) as usize;
+    (1..=n)
+        .map(|level| match level {
+            1 => 0.80,
+            l if l == different => 0.02,
+            l if Some(l as u8) == household_level(f) => 0.01,
+            _ => 0.17 / (n.saturating_sub(2).max(1)) as f64,
+        })
+        .collect()
+}
+
+/// The learned model: per field and level, `m` and `u`; the prior share of matches.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MatchModel {
+    /// Share of compared (blocked) pairs that are matches.
+    pub lambda: f64,
+    /// `m[field][level - 1]`: P(level | match).
+    pub m: Vec<Vec<f64>>,
+    /// `u[field][level - 1]`: P(level | non-match, among compared pairs).
+    pub u: Vec<Vec<f64>>,
+    /// P(exact agreement | random pair) for first and last name: the baseline that a
+    /// name's own frequency is compared with.
+    pub u_exact_random: [f64; 2],
+    /// What it was fitted on.
+    pub fit: FitReport,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct FitReport {
+    pub records: u64,
+    pub compared_pairs: u64,
+    pub random_pairs: u64,
+    pub distinct_vectors: u64,
+    pub labelled_matches: u64,
+    pub labelled_non_matches: u64,
+    pub iterations: u32,
+    pub converged: bool,
+}
+
+/// Counts of comparison vectors: unlabelled (the run's compared pairs), and those a
+/// steward labelled.
+#[derive(Debug, Default, Clone)]
+pub struct VectorCounts {
+    pub unlabelled: std::collections::HashMap<Vector, u64>,
+    pub matches: std::collections::HashMap<Vector, u64>,
+    pub non_matches: std::collections::HashMap<Vector, u64>,
+}
+
+impl VectorCounts {
+    pub fn add(&mut self, v: Vector) {
+        *self.unlabelled.entry(v).or_default() += 1;
+    }
+    pub fn merge(mut self, other: VectorCounts) -> VectorCounts {
+        for (map, theirs) in [
+            (&mut self.unlabelled, other.unlabelled),
+            (&mut self.matches, other.matches),
+            (&mut self.non_matches, other.non_matches),
+        ] {
+            for (v, n) in theirs {
+                *map.entry(v).or_default() += n;
+            }
+        }
+        self
+    }
+}
+
+/// Pseudo-count per level, so that a level the data never showed is rare, not impossible.
+const SMOOTHING: f64 = 0.5;
+const MAX_ITERATIONS: u32 = 200;
+const TOLERANCE: f64 = 1e-7;
+
+/// Level frequencies of random pairs (`u` before EM), with smoothing.
+pub fn random_u(random: &[Vector]) -> Vec<Vec<f64>> {
+    (0..FIELD_COUNT)
+        .map(|f| {
+            let n = LEVELS[f].len();
+            let mut counts = vec![SMOOTHING; n];
+            for v in random {
+                if v[f] != MISSING {
+                    counts[v[f] as usize - 1] += 1.0;
+                }
+            }
+            normalise(counts)
+        })
+        .collect()
+}
+
+fn normalise(counts: Vec<f64>) -> Vec<f64> {
+    let total: f64 = counts.iter().sum();
+    counts.into_iter().map(|c| c / total).collect()
+}
+
+impl MatchModel {
+    /// The starting guesses, for a store no run has learned a model on yet.
+    pub fn untrained() -> MatchModel {
+        MatchModel {
+            lambda: 0.01,
+            m: (0..FIELD_COUNT).map(initial_m).collect(),
+            u: (0..FIELD_COUNT)
+                .map(|f| {
+                    let n = LEVELS[f].len();
+                    let different = different_level(f) as usize;
+                    normalise(
+                        (1..=n)
+                            .map(|l| if l == different { 0.9 } else { 0.02 })
+                            .collect(),
+                    )
+                })
+                .collect(),
+            u_exact_random: [0.0; 2],
+            fit: FitReport::default(),
+        }
+    }
+
+    /// Estimate `m`, `u` and `lambda` by EM over the compared pairs, starting from `u0`
+    /// (random pairs) and prior `m`; labelled pairs keep their known class throughout.
+    pub fn fit(counts: &VectorCounts, u0: Vec<Vec<f64>>, mut fit: FitReport) -> MatchModel {
+        let mut model = MatchModel {
+            lambda: 0.01,
+            m: (0..FIELD_COUNT).map(initial_m).collect(),
+            u: u0,
+            u_exact_random: [0.0; 2],
+            fit: FitReport::default(),
+        };
+        let unlabelled: Vec<(Vector, f64)> = counts
+            .unlabelled
+            .iter()
+            .map(|(v, n)| (*v, *n as f64))
+            .collect();
+        let total: f64 = unlabelled.iter().map(|(_, n)| n).sum();
+        for iteration in 1..=MAX_ITERATIONS {
+            let mut m_counts: Vec<Vec<f64>> = (0..FIELD_COUNT)
+                .map(|f| vec![SMOOTHING; LEVELS[f].len()])
+                .collect();
+            let mut u_counts = m_counts.clone();
+            let mut expected_matches = 0.0;
+            let mut tally = |v: &Vector, match_weight: f64, non_match_weight: f64| {
+                for f in 0..FIELD_COUNT {
+                    if v[f] != MISSING {
+                        let l = v[f] as usize - 1;
+                        m_counts[f][l] += match_weight;
+                        u_counts[f][l] += non_match_weight;
+                    }
+                }
+            };
+            for (v, n) in &unlabelled {
+                let p = model.posterior(v);
+                expected_matches += p * n;
+                tally(v, p * n, (1.0 - p) * n);
+            }
+            for (v, n) in &counts.matches {
+                tally(v, *n as f64, 0.0);
+            }
+            for (v, n) in &counts.non_matches {
+                tally(v, 0.0, *n as f64);
+            }
+            let lambda = if total > 0.0 {
+                (expected_matches / total).clamp(1e-6, 1.0 - 1e-6)
+            } else {
+                model.lambda
+            };
+            let m: Vec<Vec<f64>> = m_counts.into_iter().map(normalise).collect();
+            let u: Vec<Vec<f64>> = u_counts.into_iter().map(normalise).collect();
+            let change = (lambda - model.lambda).abs().max(max_change(&model.m, &m));
+            model.lambda = lambda;
+            model.m = m;
+            model.u = u;
+            fit.iterations = iteration;
+            if change < TOLERANCE {
+                fit.converged = true;
+                break;
+            }
+        }
+        fit.distinct_vectors = counts.unlabelled.len() as u64;
+        fit.labelled_matches = counts.matches.values().sum();
+        fit.labelled_non_matches = counts.non_matches.values().sum();
+        model.fit = fit;
+        model
+    }
+
+    /// log2 of a level's Bayes factor, m/u.
+    pub fn weight(&self, f: usize, level: u8) -> f64 {
+        if level == MISSING {
+            return 0.0;
+        }
+        let l = level as usize - 1;
+        (self.m[f][l] / self.u[f][l]).log2()
+    }
+
+    /// The prior log2 odds of a match among compared pairs.
+    pub fn prior_weight(&self) -> f64 {
+        (self.lambda / (1.0 - self.lambda)).log2()
+    }
+
+    /// P(match | vector), without frequency adjustments (as EM sees a pair).
+    pub fn posterior(&self, v: &Vector) -> f64 {
+        let total =
+            self.prior_weight() + (0..FIELD_COUNT).map(|f| self.weight(f, v[f])).sum::<f64>();
+        probability(total)
+    }
+}
+
+/// The probability whose log2 odds are `weight`.
+pub fn probability(weight: f64) -> f64 {
+    1.0 / (1.0 + (-weight).exp2())
+}
+
+fn max_change(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
+    a.iter()
+        .flatten()
+        .zip(b.iter().flatten())
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// Vectors drawn from known m and u: EM, told nothing of which is which, gets them back.
+    #[test]
+    fn em_recovers_known_match_and_non_match_probabilities() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let true_m: Vec<Vec<f64>> = (0..FIELD_COUNT)
+            .map(initial_m)
+            .map(|m| {
+                // A different truth from the starting point.
+                let mut m = m;
+                m[0] = (m[0] + 0.12).min(0.95);
+                normalise(m)
+            })
+            .collect();
+        let true_u: Vec<Vec<f64>> = (0..FIELD_COUNT)
+            .map(|f| {
+                let n = LEVELS[f].len();
+                let different = different_level(f) as usize;
+                normalise(
+                    (1..=n)
+                        .map(|l| {
+                            if l == different {
+                                0.8
+                            } else {
+                                0.2 / (n - 1) as f64
+                            }
+                        })
+                        .collect(),
+                )
+            })
+            .collect();
+        let draw = |rng: &mut rand_chacha::ChaCha8Rng, p: &[f64]| -> u8 {
+            let x: f64 = rng.random();
+            let mut acc = 0.0;
+            for (i, q) in p.iter().enumerate() {
+                acc += q;
+                if x < acc {
+                    return i as u8 + 1;
+                }
+            }
+            p.len() as u8
+        };
+        let mut counts = VectorCounts::default();
+        let mut random = Vec::new();
+        for i in 0..200_000 {
+            let is_match = i % 10 == 0; // lambda 0.1
+            let probabilities = if is_match { &true_m } else { &true_u };
+            let mut v = [MISSING; FIELD_COUNT];
+            for f in 0..FIELD_COUNT {
+                v[f] = draw(&mut rng, &probabilities[f]);
+            }
+            counts.add(v);
+            if !is_match {
+                random.push(v);
+            }
+        }
+        let model = MatchModel::fit(&counts, random_u(&random), FitReport::default());
+        assert!(model.fit.converged);
+        assert!(
+            (model.lambda - 0.1).abs() < 0.005,
+            "lambda {}",
+            model.lambda
+        );
+        for f in 0..FIELD_COUNT {
+            for l in 0..LEVELS[f].len() {
+                assert!((model.m[f][l] - true_m[f][l]).abs() < 0.02, "m[{f}][{l}]");
+                assert!((model.u[f][l] - true_u[f][l]).abs() < 0.01, "u[{f}][{l}]");
+            }
+        }
+    }
+
+    #[test]
+    fn a_labelled_rejection_moves_the_estimates() {
+        let mut counts = VectorCounts::default();
+        let agree = [1u8; FIELD_COUNT];
+        let mut differ = [0u8; FIELD_COUNT];
+        for f in 0..FIELD_COUNT {
+            differ[f] = different_level(f);
+        }
+        for _ in 0..50 {
+            counts.add(agree);
+        }
+        for _ in 0..5000 {
+            counts.add(differ);
+        }
+        let u0 = random_u(&[differ]);
+        let before = MatchModel::fit(&counts, u0.clone(), FitReport::default());
+        let mut rejected = agree;
+        rejected[field::FIRST] = different_level(field::FIRST);
+        counts.non_matches.insert(rejected, 1);
+        let after = MatchModel::fit(&counts, u0, FitReport::default());
+        assert_eq!(after.fit.labelled_non_matches, 1);
+        assert!(after.u[field::LAST][0] > before.u[field::LAST][0]);
+        assert!(after.weight(field::LAST, 1) < before.weight(field::LAST, 1));
+    }
+}
