@@ -120,14 +120,25 @@ fn initial_m(f: usize) -> Vec<f64> {
 }
 
 /// The learned model: per field and level, `m` and `u`; the prior share of matches.
+///
+/// Two non-match distributions: `u_random`, measured on random pairs, is how surprising an
+/// agreement is between two people taken at random, and scores every level but one; `u`,
+/// estimated among the compared pairs, is where households are (random pairs almost never
+/// share a home), and scores the "shared by a household" levels. `m` is estimated by EM over
+/// the compared pairs, and the prior is the share of all pairs in the file that match.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct MatchModel {
-    /// Share of compared (blocked) pairs that are matches.
+    /// Share of compared (blocked) pairs that are matches (EM's).
     pub lambda: f64,
+    /// Share of all pairs of records in the file that are matches: the prior a pair is
+    /// scored from (the compared pairs' matches are nearly all of them).
+    pub lambda_random: f64,
     /// `m[field][level - 1]`: P(level | match).
     pub m: Vec<Vec<f64>>,
     /// `u[field][level - 1]`: P(level | non-match, among compared pairs).
     pub u: Vec<Vec<f64>>,
+    /// `u_random[field][level - 1]`: P(level | two records taken at random).
+    pub u_random: Vec<Vec<f64>>,
     /// P(exact agreement | random pair) for first and last name: the baseline that a
     /// name's own frequency is compared with.
     pub u_exact_random: [f64; 2],
@@ -176,6 +187,13 @@ impl VectorCounts {
 
 /// Pseudo-count per level, so that a level the data never showed is rare, not impossible.
 const SMOOTHING: f64 = 0.5;
+/// How many pairs' worth of weight the random pairs' `u` carries in the compared pairs' `u`.
+const U_PRIOR_PAIRS: f64 = 50.0;
+
+/// The fields a household shares (an email, a phone, an address): their agreement is
+/// weighed against the compared pairs' non-matches, where households are, rather than
+/// against random pairs, which almost never share a home.
+pub const HOME_FIELDS: [usize; 3] = [field::EMAIL, field::PHONE, field::ADDRESS];
 const MAX_ITERATIONS: u32 = 200;
 const TOLERANCE: f64 = 1e-7;
 
@@ -203,20 +221,23 @@ fn normalise(counts: Vec<f64>) -> Vec<f64> {
 impl MatchModel {
     /// The starting guesses, for a store no run has learned a model on yet.
     pub fn untrained() -> MatchModel {
+        let u: Vec<Vec<f64>> = (0..FIELD_COUNT)
+            .map(|f| {
+                let n = LEVELS[f].len();
+                let different = different_level(f) as usize;
+                normalise(
+                    (1..=n)
+                        .map(|l| if l == different { 0.9 } else { 0.02 })
+                        .collect(),
+                )
+            })
+            .collect();
         MatchModel {
             lambda: 0.01,
+            lambda_random: 1e-4,
             m: (0..FIELD_COUNT).map(initial_m).collect(),
-            u: (0..FIELD_COUNT)
-                .map(|f| {
-                    let n = LEVELS[f].len();
-                    let different = different_level(f) as usize;
-                    normalise(
-                        (1..=n)
-                            .map(|l| if l == different { 0.9 } else { 0.02 })
-                            .collect(),
-                    )
-                })
-                .collect(),
+            u_random: u.clone(),
+            u,
             u_exact_random: [0.0; 2],
             fit: FitReport::default(),
         }
@@ -227,7 +248,9 @@ impl MatchModel {
     pub fn fit(counts: &VectorCounts, u0: Vec<Vec<f64>>, mut fit: FitReport) -> MatchModel {
         let mut model = MatchModel {
             lambda: 0.01,
+            lambda_random: 0.0,
             m: (0..FIELD_COUNT).map(initial_m).collect(),
+            u_random: u0.clone(),
             u: u0,
             u_exact_random: [0.0; 2],
             fit: FitReport::default(),
@@ -242,7 +265,13 @@ impl MatchModel {
             let mut m_counts: Vec<Vec<f64>> = (0..FIELD_COUNT)
                 .map(|f| vec![SMOOTHING; LEVELS[f].len()])
                 .collect();
-            let mut u_counts = m_counts.clone();
+            // The compared pairs' u starts from the random pairs' as a prior worth
+            // `U_PRIOR_PAIRS` pairs: where few compared pairs are non-matches, it stays near it.
+            let mut u_counts: Vec<Vec<f64>> = model
+                .u_random
+                .iter()
+                .map(|u| u.iter().map(|p| SMOOTHING + U_PRIOR_PAIRS * p).collect())
+                .collect();
             let mut expected_matches = 0.0;
             let mut tally = |v: &Vector, match_weight: f64, non_match_weight: f64| {
                 for f in 0..FIELD_COUNT {
@@ -254,7 +283,7 @@ impl MatchModel {
                 }
             };
             for (v, n) in &unlabelled {
-                let p = model.posterior(v);
+                let p = model.posterior_among_compared(v);
                 expected_matches += p * n;
                 tally(v, p * n, (1.0 - p) * n);
             }
@@ -281,6 +310,13 @@ impl MatchModel {
                 break;
             }
         }
+        // The compared pairs' matches, over every pair in the file.
+        let all_pairs = (fit.records as f64) * (fit.records.saturating_sub(1) as f64) / 2.0;
+        model.lambda_random = if all_pairs > 0.0 {
+            (model.lambda * total / all_pairs).clamp(1e-12, 0.5)
+        } else {
+            model.lambda
+        };
         fit.distinct_vectors = counts.unlabelled.len() as u64;
         fit.labelled_matches = counts.matches.values().sum();
         fit.labelled_non_matches = counts.non_matches.values().sum();
@@ -288,24 +324,35 @@ impl MatchModel {
         model
     }
 
-    /// log2 of a level's Bayes factor, m/u.
+    /// log2 of a level's Bayes factor: m over the random pairs' u for a personal field,
+    /// over the compared pairs' u for a field a household shares.
     pub fn weight(&self, f: usize, level: u8) -> f64 {
         if level == MISSING {
             return 0.0;
         }
         let l = level as usize - 1;
-        (self.m[f][l] / self.u[f][l]).log2()
+        let u = if HOME_FIELDS.contains(&f) {
+            self.u[f][l]
+        } else {
+            self.u_random[f][l]
+        };
+        (self.m[f][l] / u).log2()
     }
 
-    /// The prior log2 odds of a match among compared pairs.
+    /// The prior log2 odds that two records of the file are one person.
     pub fn prior_weight(&self) -> f64 {
-        (self.lambda / (1.0 - self.lambda)).log2()
+        (self.lambda_random / (1.0 - self.lambda_random)).log2()
     }
 
-    /// P(match | vector), without frequency adjustments (as EM sees a pair).
-    pub fn posterior(&self, v: &Vector) -> f64 {
-        let total =
-            self.prior_weight() + (0..FIELD_COUNT).map(|f| self.weight(f, v[f])).sum::<f64>();
+    /// P(match | vector) among the compared pairs, as EM sees a pair.
+    fn posterior_among_compared(&self, v: &Vector) -> f64 {
+        let mut total = (self.lambda / (1.0 - self.lambda)).log2();
+        for f in 0..FIELD_COUNT {
+            if v[f] != MISSING {
+                let l = v[f] as usize - 1;
+                total += (self.m[f][l] / self.u[f][l]).log2();
+            }
+        }
         probability(total)
     }
 }
@@ -383,7 +430,13 @@ mod tests {
                 random.push(v);
             }
         }
-        let model = MatchModel::fit(&counts, random_u(&random), FitReport::default());
+        let fit = FitReport {
+            records: 1000,
+            ..FitReport::default()
+        };
+        let model = MatchModel::fit(&counts, random_u(&random), fit);
+        // 20,000 matches among the 499,500 pairs of 1,000 records.
+        assert!((model.lambda_random - 20_000.0 / 499_500.0).abs() < 0.002);
         assert!(model.fit.converged);
         assert!(
             (model.lambda - 0.1).abs() < 0.005,
@@ -420,6 +473,6 @@ mod tests {
         let after = MatchModel::fit(&counts, u0, FitReport::default());
         assert_eq!(after.fit.labelled_non_matches, 1);
         assert!(after.u[field::LAST][0] > before.u[field::LAST][0]);
-        assert!(after.weight(field::LAST, 1) < before.weight(field::LAST, 1));
+        assert!(after.m[field::FIRST][0] != before.m[field::FIRST][0]);
     }
 }
