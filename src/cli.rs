@@ -138,6 +138,10 @@ impl Access {
             Some(Command::Quality { action: Some(_) }) => Access::Read,
             Some(Command::Resolve {
                 eval_only: true, ..
+            })
+            | Some(Command::Resolve {
+                explain_model: true,
+                ..
             }) => Access::Read,
             Some(Command::Score {
                 explain: Some(_), ..
@@ -272,6 +276,10 @@ enum Command {
         /// Only evaluate the store as it is; do not re-run resolution.
         #[arg(long, requires = "eval")]
         eval_only: bool,
+        /// Print the match model the last run learned (per field and level: how often
+        /// matches and non-matches fall there, and the weight that gives) and run nothing.
+        #[arg(long, conflicts_with_all = ["eval", "eval_only"])]
+        explain_model: bool,
     },
     /// Score churn risk and upgrade propensity (trains the models if none are saved).
     Score {
@@ -532,9 +540,13 @@ fn dispatch(cli: Cli, g: &Global, project: &Project) -> Result<ExitCode> {
             people,
             ..
         }) => cmd_bench_ceiling(&g, &project, people),
-        Some(Command::Resolve { eval, eval_only }) => {
-            cmd_resolve(&g, &project, eval.as_deref(), eval_only)
-        }
+        Some(Command::Resolve {
+            explain_model: true,
+            ..
+        }) => cmd_explain_model(&g),
+        Some(Command::Resolve {
+            eval, eval_only, ..
+        }) => cmd_resolve(&g, &project, eval.as_deref(), eval_only),
         Some(Command::Review { action }) => cmd_review(&g, &project, action),
         Some(Command::Score { retrain, explain }) => cmd_score(&g, &project, retrain, explain),
         Some(Command::Metrics { action }) => cmd_metrics(&g, &project, action),
@@ -792,6 +804,12 @@ fn cmd_resolve(
     eval_only: bool,
 ) -> Result<()> {
     let config = ResolutionConfig::load(project)?;
+    // The truth file is a path like --db's (from the working directory), read before the
+    // run so that a mistyped one costs nothing.
+    let truth = match eval {
+        Some(path) => Some(resolve::evaluate::read_truth(path)?),
+        None => None,
+    };
     let mut db = open_db(g)?;
     let summary = if eval_only {
         None
@@ -803,11 +821,14 @@ fn cmd_resolve(
             progress_for(g).as_ref(),
         )?)
     };
-    let evaluation = match eval {
-        Some(path) => Some(resolve::evaluate::evaluate(
-            &db.conn,
-            &resolve::evaluate::read_truth(&project.resolve(path))?,
-        )?),
+    let evaluation = match &truth {
+        Some(truth) => {
+            let mut e = resolve::evaluate::evaluate(&db.conn, truth)?;
+            let (recall, missed) = resolve::evaluate::blocking_recall(&db.conn, truth, &config)?;
+            e.blocking_recall = Some(recall);
+            e.true_pairs_never_compared = Some(missed);
+            Some(e)
+        }
         None => None,
     };
     if g.json {
@@ -865,21 +886,93 @@ fn cmd_resolve(
             "  true pairs {}  predicted {}  correct {}",
             e.true_pairs, e.predicted_pairs, e.true_positive_pairs
         );
+        let households = if e.has_households {
+            e.household_merges.to_string()
+        } else {
+            "n/a (the truth file has no household_id)".into()
+        };
         println!(
-            "  entities {}  golden records {}  exactly resolved {}  over-merged {}  household merges {}",
-            e.entities,
-            e.constituents,
-            e.entities_exactly_resolved,
-            e.overmerged_constituents,
-            e.household_merges
+            "  entities {}  golden records {}  exactly resolved {}  over-merged {}  household merges {households}",
+            e.entities, e.constituents, e.entities_exactly_resolved, e.overmerged_constituents,
         );
         println!(
-            "  review pairs {} ({:.2}% of records; {} are true matches)",
+            "  review pairs {} ({:.2}% of records; {} are true matches); recall if all approved {:.4}",
             e.review_pairs,
             100.0 * e.review_share_of_records,
-            e.review_pairs_true
+            e.review_pairs_true,
+            e.recall_after_review
         );
+        if let (Some(recall), Some(missed)) = (e.blocking_recall, e.true_pairs_never_compared) {
+            println!(
+                "  blocking recall {recall:.4} ({missed} true pairs share no blocking key and were never compared)"
+            );
+        }
     }
+    Ok(())
+}
+
+/// `cpm resolve --explain-model`: the learned model, field by field.
+fn cmd_explain_model(g: &Global) -> Result<()> {
+    use cpm::resolve::model::{FIELDS, LEVELS};
+    let db = open_db(g)?;
+    let Some(model) = cpm::store::resolve::latest_model(&db.conn)? else {
+        return Err(cpm::Error::Invalid(
+            "no resolution run has learned a match model yet: run `cpm resolve`".into(),
+        )
+        .into());
+    };
+    if g.json {
+        return print_json(&model);
+    }
+    let fit = &model.fit;
+    println!(
+        "match model learned from {} records: {} compared pairs ({} distinct comparison vectors), {} random pairs",
+        fit.records, fit.compared_pairs, fit.distinct_vectors, fit.random_pairs
+    );
+    println!(
+        "steward decisions used as labels: {} approved, {} rejected; EM {} after {} iterations",
+        fit.labelled_matches,
+        fit.labelled_non_matches,
+        if fit.converged {
+            "converged"
+        } else {
+            "stopped"
+        },
+        fit.iterations
+    );
+    println!(
+        "prior: {:.4} of compared pairs are matches; {:.3e} of all pairs (log2 odds {:.2})",
+        model.lambda,
+        model.lambda_random,
+        model.prior_weight()
+    );
+    println!(
+        "{:<14} {:<32} {:>8} {:>10} {:>8}",
+        "field", "level", "m", "u", "weight"
+    );
+    for (f, field) in FIELDS.iter().enumerate() {
+        let home = cpm::resolve::model::HOME_FIELDS.contains(&f);
+        for (l, level) in LEVELS[f].iter().enumerate() {
+            let u = if home {
+                model.u[f][l]
+            } else {
+                model.u_random[f][l]
+            };
+            println!(
+                "{:<14} {:<32} {:>8.4} {:>10.6} {:>+8.2}",
+                if l == 0 { *field } else { "" },
+                level,
+                model.m[f][l],
+                u,
+                model.weight(f, l as u8 + 1)
+            );
+        }
+    }
+    println!(
+        "weight: log2(m/u), added to the prior for each field both records have; u is the random \
+         pairs' for personal fields and the compared pairs' for email, phone and address (a \
+         household's). An exact first or last name also weighs by how common it is in the file."
+    );
     Ok(())
 }
 

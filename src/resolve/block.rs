@@ -85,6 +85,22 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         "last_first_initial" => {
             parts(&[r.n.last.as_deref()?, r.n.first_canon.as_deref()?.get(..1)?])
         }
+        // The house number and ZIP: a street name mistyped or written another way.
+        "house_number_zip" => {
+            let number = r.n.address.as_deref()?.split(' ').next()?;
+            if !number.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            parts(&[number, z?])
+        }
+        // The date of birth in a ZIP's area (its first three digits): names and ZIP both
+        // mistyped or changed.
+        "birth_zip3" => parts(&[r.dob.as_deref()?, z?.get(..3)?]),
+        // How both names sound, anywhere: typos in each.
+        "phonetic_names" => parts(&[
+            &soundex(r.n.first.as_deref()?.split(' ').next()?),
+            &soundex(r.n.last.as_deref()?),
+        ]),
         // The same names in the same city: a move to another ZIP in town.
         "first_last_city" => parts(&[
             r.n.first_canon.as_deref()?,

@@ -31,6 +31,14 @@ pub struct Evaluation {
     pub review_pairs: u64,
     pub review_pairs_true: u64,
     pub review_share_of_records: f64,
+    /// Recall were a steward to approve every pair in the review queue.
+    pub recall_after_review: f64,
+    /// Whether the truth file says who shares a household (else household merges are n/a).
+    pub has_households: bool,
+    /// True pairs that share at least one blocking key (were compared at all), of all true
+    /// pairs among records in the store.
+    pub blocking_recall: Option<f64>,
+    pub true_pairs_never_compared: Option<u64>,
 }
 
 fn pairs(n: u64) -> u64 {
@@ -75,6 +83,8 @@ pub fn read_truth(path: &Path) -> Result<Vec<TruthRow>> {
     Ok(out)
 }
 
+/// Evaluate the store's golden records (and review queue) against `truth`. Every truth
+/// row counts, found in the store or not: a record lost at ingest is a pair missed.
 pub fn evaluate(conn: &Connection, truth: &[TruthRow]) -> Result<Evaluation> {
     let mut find = conn.prepare(
         "SELECT sr.id, cm.constituent_id FROM source_record sr JOIN constituent_member cm ON cm.source_record_id = sr.id
@@ -94,11 +104,16 @@ pub fn evaluate(conn: &Connection, truth: &[TruthRow]) -> Result<Evaluation> {
         }
     }
     ev.records_matched_to_store = rows.len() as u64;
+    ev.has_households = truth
+        .iter()
+        .any(|t| t.household.as_deref().is_some_and(|h| !h.is_empty()));
     let mut by_entity: HashMap<&str, u64> = HashMap::new();
+    for t in truth {
+        *by_entity.entry(&t.entity).or_default() += 1;
+    }
     let mut by_constituent: HashMap<i64, Vec<(&str, Option<&str>)>> = HashMap::new();
     let mut by_both: HashMap<(&str, i64), u64> = HashMap::new();
     for (entity, household, c) in rows.values() {
-        *by_entity.entry(entity).or_default() += 1;
         by_constituent
             .entry(*c)
             .or_default()
@@ -144,19 +159,112 @@ pub fn evaluate(conn: &Connection, truth: &[TruthRow]) -> Result<Evaluation> {
     }
     let mut review =
         conn.prepare("SELECT record_a, record_b FROM match_candidate WHERE band = 'review'")?;
+    let mut approved = Vec::new();
     for pair in review.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
         let (a, b) = pair?;
         ev.review_pairs += 1;
-        if let (Some(x), Some(y)) = (rows.get(&a), rows.get(&b))
-            && x.0 == y.0
-        {
-            ev.review_pairs_true += 1;
+        if let (Some(x), Some(y)) = (rows.get(&a), rows.get(&b)) {
+            approved.push((x.2, y.2));
+            if x.0 == y.0 {
+                ev.review_pairs_true += 1;
+            }
         }
     }
+    ev.recall_after_review = recall_if_merged(&rows, &approved, ev.true_pairs);
     ev.review_share_of_records = if ev.records_matched_to_store > 0 {
         ev.review_pairs as f64 / ev.records_matched_to_store as f64
     } else {
         0.0
     };
     Ok(ev)
+}
+
+/// Recall if every pair of golden records in `merged` became one golden record.
+fn recall_if_merged(
+    rows: &HashMap<i64, (&str, Option<&str>, i64)>,
+    merged: &[(i64, i64)],
+    true_pairs: u64,
+) -> f64 {
+    let mut parent: HashMap<i64, i64> = HashMap::new();
+    fn root(parent: &mut HashMap<i64, i64>, x: i64) -> i64 {
+        let mut r = x;
+        while let Some(&p) = parent.get(&r) {
+            if p == r {
+                break;
+            }
+            r = p;
+        }
+        parent.insert(x, r);
+        r
+    }
+    for &(a, b) in merged {
+        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+        if ra != rb {
+            parent.insert(ra, rb);
+        }
+    }
+    let mut by_both: HashMap<(&str, i64), u64> = HashMap::new();
+    for (entity, _, c) in rows.values() {
+        let c = root(&mut parent, *c);
+        *by_both.entry((entity, c)).or_default() += 1;
+    }
+    let correct: u64 = by_both.values().map(|n| pairs(*n)).sum();
+    if true_pairs > 0 {
+        correct as f64 / true_pairs as f64
+    } else {
+        1.0
+    }
+}
+
+/// How many true pairs among the store's records share no blocking key (and so were never
+/// compared), and the share that do: the most recall the matcher can reach.
+pub fn blocking_recall(
+    conn: &Connection,
+    truth: &[TruthRow],
+    config: &super::settings::ResolutionConfig,
+) -> Result<(f64, u64)> {
+    let (records, _) = crate::store::resolve::load_records(conn)?;
+    let blocks = super::block::block(
+        &records,
+        &config.blocking.keys,
+        config.blocking.max_block_size,
+    );
+    // (source, source key) -> the record's position in `records`.
+    let position: HashMap<i64, u32> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id, i as u32))
+        .collect();
+    let mut keys = conn.prepare("SELECT id, source, source_key FROM source_record")?;
+    let mut index: HashMap<(String, String), u32> = HashMap::new();
+    for row in keys.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))? {
+        let (id, source, key): (i64, String, String) = row?;
+        if let Some(i) = position.get(&id) {
+            index.insert((source, key), *i);
+        }
+    }
+    let mut members: HashMap<&str, Vec<u32>> = HashMap::new();
+    for t in truth {
+        if let Some(i) = index.get(&(t.source.clone(), t.key.clone())) {
+            members.entry(&t.entity).or_default().push(*i);
+        }
+    }
+    let compared: std::collections::HashSet<(u32, u32)> = blocks.pairs.into_iter().collect();
+    let (mut total, mut missed) = (0u64, 0u64);
+    for ids in members.values() {
+        for (x, &a) in ids.iter().enumerate() {
+            for &b in &ids[x + 1..] {
+                total += 1;
+                if !compared.contains(&(a.min(b), a.max(b))) {
+                    missed += 1;
+                }
+            }
+        }
+    }
+    let recall = if total > 0 {
+        (total - missed) as f64 / total as f64
+    } else {
+        1.0
+    };
+    Ok((recall, missed))
 }

@@ -48,10 +48,27 @@ pub fn name(raw: &str) -> String {
     out.trim().to_string()
 }
 
-/// The nickname table from `assets/nicknames/names.csv` (a curated public list, see the
-/// README beside it), as the list means it: names related as a name and its nickname, in
-/// either direction (it lists both "robert has_nickname bob" and "bill has_nickname
-/// robert"). Each name -> its related names.
+/// The rows of the nickname table `assets/nicknames/names.csv` (a curated public list, see
+/// the README beside it): (name, nickname) for each "name has_nickname nickname". The list
+/// relates names both ways round where people use both ("robert has_nickname bill" and
+/// "bill has_nickname robert").
+fn nickname_rows() -> impl Iterator<Item = (String, String)> {
+    include_str!("../../assets/nicknames/names.csv")
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut fields = line.split(',');
+            match (fields.next(), fields.next(), fields.next()) {
+                (Some(x), Some("has_nickname"), Some(y)) => {
+                    let (x, y) = (name(x), name(y));
+                    (!x.is_empty() && !y.is_empty() && x != y).then_some((x, y))
+                }
+                _ => None,
+            }
+        })
+}
+
+/// Each name -> the names the table relates it to, either way round.
 fn nicknames() -> &'static NameMap<Vec<String>> {
     static TABLE: OnceLock<NameMap<Vec<String>>> = OnceLock::new();
     TABLE.get_or_init(|| {
@@ -62,20 +79,9 @@ fn nicknames() -> &'static NameMap<Vec<String>> {
                 related.push(y.to_string());
             }
         };
-        for line in include_str!("../../assets/nicknames/names.csv")
-            .lines()
-            .skip(1)
-        {
-            let mut fields = line.split(',');
-            if let (Some(x), Some("has_nickname"), Some(y)) =
-                (fields.next(), fields.next(), fields.next())
-            {
-                let (x, y) = (name(x), name(y));
-                if !x.is_empty() && !y.is_empty() && x != y {
-                    relate(&x, &y);
-                    relate(&y, &x);
-                }
-            }
+        for (x, y) in nickname_rows() {
+            relate(&x, &y);
+            relate(&y, &x);
         }
         map
     })
@@ -119,6 +125,8 @@ struct GivenNames {
     ids: NameMap<GivenNameId>,
     /// By id: the names the nickname table relates it to (either way round).
     related: Vec<Vec<GivenNameId>>,
+    /// By id: the names the table lists it as a nickname of.
+    formals: Vec<Vec<GivenNameId>>,
     /// By id: the name's length in characters.
     lengths: Vec<usize>,
     /// By id: percent of people with the name, from the census lists.
@@ -131,6 +139,7 @@ fn given_names() -> &'static GivenNames {
         let mut names = GivenNames {
             ids: NameMap::default(),
             related: vec![Vec::new()],
+            formals: vec![Vec::new()],
             lengths: vec![0],
             frequency: vec![None],
         };
@@ -141,6 +150,7 @@ fn given_names() -> &'static GivenNames {
             let id = names.related.len() as GivenNameId;
             names.ids.insert(name.to_string(), id);
             names.related.push(Vec::new());
+            names.formals.push(Vec::new());
             names.lengths.push(name.chars().count());
             names.frequency.push(None);
             id
@@ -151,6 +161,10 @@ fn given_names() -> &'static GivenNames {
                 let r = id_of(&mut names, r);
                 names.related[id as usize].push(r);
             }
+        }
+        for (formal, nick) in nickname_rows() {
+            let (formal, nick) = (id_of(&mut names, &formal), id_of(&mut names, &nick));
+            names.formals[nick as usize].push(formal);
         }
         let census = frequency_table(&[
             include_str!("../../assets/census_female_first_names.csv"),
@@ -234,19 +248,21 @@ pub fn nickname_compatible(a: &str, b: &str) -> bool {
 }
 
 /// `nickname_compatible` for two different names by id: the table relates them, or both
-/// are nicknames of one longer name (Liz and Beth through Elizabeth). Two names that only
-/// share a nickname (William and Robert are both Bill; Alexander and Alexandra both Alex)
-/// are two people's names. A name no table knows has no nickname forms.
+/// are nicknames of one longer name (Liz and Beth of Elizabeth). Two names that only share
+/// a nickname (William and Robert are both Bill, Mary and Paul both Polly, Alexander and
+/// Alexandra both Alex) are two people's names. A name no table knows has no nickname forms.
 pub fn nickname_compatible_by_id(a: GivenNameId, b: GivenNameId) -> bool {
     if a == UNKNOWN_GIVEN_NAME || b == UNKNOWN_GIVEN_NAME {
         return false;
     }
     let names = given_names();
-    let (ra, rb) = (&names.related[a as usize], &names.related[b as usize]);
     let longer_than_both = |m: &GivenNameId| {
         names.lengths[*m as usize] > names.lengths[a as usize].max(names.lengths[b as usize])
     };
-    a == b || ra.contains(&b) || ra.iter().any(|m| longer_than_both(m) && rb.contains(m))
+    let (fa, fb) = (&names.formals[a as usize], &names.formals[b as usize]);
+    a == b
+        || names.related[a as usize].contains(&b)
+        || fa.iter().any(|m| longer_than_both(m) && fb.contains(m))
 }
 
 /// Trim and lower-case; `None` unless it looks like local@domain.tld.
@@ -445,6 +461,10 @@ mod tests {
             "they share only Bill"
         );
         assert!(!nickname_compatible("mary", "rosemarie"));
+        assert!(
+            !nickname_compatible("mary", "paul"),
+            "they share only Polly"
+        );
         assert_eq!(canonical_first("bob"), "robert");
         assert_eq!(canonical_first("robert"), "robert");
     }

@@ -37,6 +37,9 @@ pub const BLOCK_KEYS: &[&str] = &[
     "swapped_names",
     "last_first_initial",
     "first_last_city",
+    "house_number_zip",
+    "birth_zip3",
+    "phonetic_names",
 ];
 pub const RULES: &[&str] = &["most_recent", "most_frequent", "source_priority", "longest"];
 
