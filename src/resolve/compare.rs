@@ -165,18 +165,27 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
             }
         }),
     );
-    // An address, phone or mailbox that two people of one home share says nothing about
-    // which of them a record is: two different real given names (with birth dates that do
-    // not agree), or a household's joint mailbox under two given names that are not one
-    // name, put it in a level of its own.
-    let distinct_people = given_names_distinct(a, b) && !matches!(vector[field::DOB], 1 | 2);
+    // An identifier two people of one home share says nothing about which of them a record
+    // is, and falls in a level of its own, "shared by a household", when the given names
+    // say two people (and no birth date says one):
+    // - an address or a landline: under two given names that are not one name (not the
+    //   same, a nickname form or a near spelling);
+    // - a personal email: only under two different real given names (one mailbox shared
+    //   by a nickname the table lacks is likelier than by two people);
+    // - a household's joint mailbox: under any two given names that are not one name.
+    let dob_agrees = matches!(vector[field::DOB], 1 | 2);
+    let names_differ = vector[field::FIRST] == model::different_level(field::FIRST) && !dob_agrees;
+    let real_names_differ = given_names_distinct(a, b) && !dob_agrees;
     let same_given_name = matches!(vector[field::FIRST], 1 | 2);
     let joint_mailbox =
         both(&a.n.email, &b.n.email).is_some_and(|(x, y)| x == y && is_joint_mailbox(x));
     for f in [field::EMAIL, field::PHONE, field::ADDRESS] {
-        let shared = vector[f] == 1;
-        let household =
-            shared && (distinct_people || (f == field::EMAIL && joint_mailbox && !same_given_name));
+        let household = vector[f] == 1
+            && match f {
+                field::EMAIL if joint_mailbox => !same_given_name,
+                field::EMAIL => real_names_differ,
+                _ => names_differ || real_names_differ,
+            };
         if household && let Some(level) = model::household_level(f) {
             vector[f] = level;
         }
@@ -261,6 +270,9 @@ fn dob_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     })
 }
 
+/// An email is an exact identifier: the same address, the same name at another domain, or
+/// one mistyped character; anything else is another address (even one built from the same
+/// names, as namesakes' often are).
 fn email_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     let (x, y) = both(&a.n.email, &b.n.email)?;
     if x == y {
@@ -268,17 +280,20 @@ fn email_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     }
     // Compared on the stack: nearly every compared pair has two different emails.
     let (mut x_buffer, mut y_buffer) = ([0; EMAIL_NAME_MAX], [0; EMAIL_NAME_MAX]);
-    let s = match (email_name(x, &mut x_buffer), email_name(y, &mut y_buffer)) {
-        (Some(nx), Some(ny)) if nx == ny => 1.0,
-        (Some(nx), Some(ny)) => edit_similarity_of_bytes(nx, ny),
+    let (same_name, s) = match (email_name(x, &mut x_buffer), email_name(y, &mut y_buffer)) {
+        (Some(nx), Some(ny)) => (nx == ny, edit_similarity_of_bytes(nx, ny)),
         _ => {
             let name = |e: &str| -> String { email_name_chars(e).collect() };
-            edit_similarity(&name(x), &name(y))
+            let (nx, ny) = (name(x), name(y));
+            (nx == ny, edit_similarity(&nx, &ny))
         }
     };
-    Some(if s == 1.0 {
+    // One typo leaves the lengths within one and most of the name alike: test only those.
+    let one_typo =
+        x.len().abs_diff(y.len()) <= 1 && s >= 0.75 && strsim::damerau_levenshtein(x, y) == 1;
+    Some(if same_name {
         (2, 0.9)
-    } else if s >= 0.8 {
+    } else if one_typo {
         (3, s)
     } else {
         (4, s)

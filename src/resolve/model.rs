@@ -61,7 +61,7 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
     &[
         "exact",
         "same name, other domain",
-        "similar",
+        "one typo",
         "different",
         "shared by a household",
     ],
