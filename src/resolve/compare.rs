@@ -154,6 +154,14 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
         }),
     );
     set(
+        field::SOURCE,
+        Some(if a.source == b.source {
+            (2, 1.0)
+        } else {
+            (1, 0.0)
+        }),
+    );
+    set(
         field::ZIP,
         both(&a.n.zip, &b.n.zip).map(|(x, y)| {
             if x == y {

@@ -21,7 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The compared fields, in the order of a comparison vector.
-pub const FIELDS: [&str; 8] = [
+pub const FIELDS: [&str; 9] = [
     "first_name",
     "last_name",
     "date_of_birth",
@@ -30,6 +30,7 @@ pub const FIELDS: [&str; 8] = [
     "address",
     "city",
     "zip",
+    "source",
 ];
 pub const FIELD_COUNT: usize = FIELDS.len();
 
@@ -43,6 +44,9 @@ pub mod field {
     pub const ADDRESS: usize = 5;
     pub const CITY: usize = 6;
     pub const ZIP: usize = 7;
+    /// Whether the two records come from one source (a file that seldom holds one person
+    /// twice) or from two: learned per file like any other field.
+    pub const SOURCE: usize = 8;
 }
 
 /// Level 0 of every field: one record or both lack it (no evidence either way).
@@ -80,6 +84,7 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
     ],
     &["exact", "typo", "different"],
     &["exact", "same first three digits", "different"],
+    &["other sources", "one source"],
 ];
 
 /// The most levels any field has, `MISSING` included.
