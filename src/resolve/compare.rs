@@ -205,8 +205,15 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
 /// another): two people, unless something as personal as a birth date says otherwise.
 fn given_names_distinct(a: &Rec, b: &Rec) -> bool {
     both(&a.n.first, &b.n.first).is_some_and(|(x, y)| {
+        // Here a typo that spells another common name (Jon, Joan) counts as that name: at
+        // one home it is likelier a relative than a slip of the keyboard.
         distinct_given_names_by_id(first_token(x), first_token(y), a.first_id(), b.first_id())
     })
+}
+
+/// One character added, dropped, changed or two swapped: a typo, whatever it spells.
+fn one_edit_apart(x: &str, y: &str) -> bool {
+    x.len().abs_diff(y.len()) <= 1 && strsim::damerau_levenshtein(x, y) == 1
 }
 
 fn first_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
@@ -220,17 +227,24 @@ fn first_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
         return Some((2, 1.0));
     }
     let s = jaro_winkler(x, y);
-    // Two real given names, however alike (Marc and Martha), are two names.
-    if distinct_given_names_by_id(x, y, ix, iy) {
-        return Some((5, s));
+    // Two real given names one letter apart (Micheal and Michael, Jon and Joan) are a
+    // level of their own: a typo in one file, two relatives in another; the model learns
+    // which from the data. Two real given names further apart, however alike they look
+    // (Marc and Martha), are two names.
+    let distinct = distinct_given_names_by_id(x, y, ix, iy);
+    if one_edit_apart(x, y) {
+        return Some((if distinct { 4 } else { 3 }, s));
+    }
+    if distinct {
+        return Some((6, s));
     }
     let initial = (x.len() == 1 && y.starts_with(x)) || (y.len() == 1 && x.starts_with(y));
     Some(if s >= 0.92 {
         (3, s)
     } else if s >= 0.80 || initial {
-        (4, s)
-    } else {
         (5, s)
+    } else {
+        (6, s)
     })
 }
 
@@ -377,8 +391,9 @@ impl<'c> Comparer<'c> {
     }
 
     /// The configured deterministic rule this pair meets: an exact personal email or phone
-    /// (not a household's), with nothing meaningful disagreeing.
-    pub fn deterministic_rule(&self, v: &Vector) -> Option<&'static str> {
+    /// (not a household's), with nothing meaningful disagreeing. A joint mailbox never
+    /// merges by itself.
+    pub fn deterministic_rule(&self, a: &Rec, v: &Vector) -> Option<&'static str> {
         let first = v[field::FIRST];
         let names_agree = matches!(first, 1..=3)
             && (v[field::LAST] != model::different_level(field::LAST) || first == 1);
@@ -390,7 +405,12 @@ impl<'c> Comparer<'c> {
             .deterministic
             .iter()
             .find_map(|rule| match rule.as_str() {
-                "email" if v[field::EMAIL] == 1 => Some("email"),
+                "email"
+                    if v[field::EMAIL] == 1
+                        && !a.n.email.as_deref().is_some_and(is_joint_mailbox) =>
+                {
+                    Some("email")
+                }
                 // Two personal emails that differ make a shared phone a household's landline.
                 "phone"
                     if v[field::PHONE] == 1
@@ -404,7 +424,7 @@ impl<'c> Comparer<'c> {
 
     /// A pair's score and rule from its vector (the bulk pass: no contributions).
     pub fn score(&self, a: &Rec, b: &Rec, v: &Vector) -> (f64, &'static str) {
-        if let Some(rule) = self.deterministic_rule(v) {
+        if let Some(rule) = self.deterministic_rule(a, v) {
             return (1.0, rule);
         }
         let total = self.model.prior_weight() + self.weights(a, b, v).iter().sum::<f64>();
@@ -637,5 +657,319 @@ fn oriented<'a>(a: &Rec, b: &'a Rec) -> Cow<'a, Rec> {
         Cow::Owned(swapped)
     } else {
         Cow::Borrowed(b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resolve::Band;
+
+    fn config() -> ResolutionConfig {
+        ResolutionConfig::shipped()
+    }
+
+    /// A record from `source` with these normalised fields ("" = absent).
+    fn rec(first: &str, last: &str, email: &str, phone: &str, address: &str, dob: &str) -> Rec {
+        let s = |v: &str| (!v.is_empty()).then(|| v.to_string());
+        Rec {
+            id: 0,
+            source: "a".into(),
+            n: NormalizedPerson {
+                first: s(first),
+                first_canon: s(&super::super::normalize::canonical_first(first)),
+                last: s(last),
+                email: s(email),
+                phone: s(phone),
+                address: s(address),
+                city: s("chicago"),
+                zip: s("60614"),
+                ..NormalizedPerson::default()
+            },
+            dob: s(dob),
+            ..Rec::default()
+        }
+    }
+
+    fn from(mut r: Rec, source: &str) -> Rec {
+        r.source = source.into();
+        r
+    }
+
+    /// The model before any data has spoken (agreement for, disagreement against).
+    fn score(a: &Rec, b: &Rec) -> Scored {
+        let model = MatchModel::untrained();
+        let config = config();
+        Comparer::new(&model, &config, 1000).compare(a, b)
+    }
+
+    #[test]
+    fn contributions_add_up_to_the_score_and_keep_their_signs() {
+        let pairs = [
+            (
+                rec(
+                    "robert",
+                    "smith",
+                    "",
+                    "3125550101",
+                    "12 n halsted st",
+                    "1970-03-07",
+                ),
+                rec(
+                    "bob",
+                    "smyth",
+                    "bob@x.com",
+                    "",
+                    "12 n halsted st",
+                    "1970-03-07",
+                ),
+            ),
+            (
+                rec("mary", "jones", "mj@x.com", "", "", ""),
+                rec("mary", "jones", "mjones@y.com", "", "", ""),
+            ),
+            (
+                rec("ann", "lee", "", "3125550101", "5 w elm st", "1980-01-01"),
+                rec("tom", "lee", "", "3125550101", "5 w elm st", "1950-06-30"),
+            ),
+        ];
+        for (a, b) in pairs {
+            let s = score(&a, &from(b, "b"));
+            let sum: f64 = s.contributions.iter().map(|c| c.contribution).sum();
+            assert!((sum - s.score).abs() < 1e-9, "{sum} vs {}", s.score);
+            let email = s.contributions.iter().find(|c| c.field == "email");
+            if let Some(email) = email.filter(|c| c.similarity < 0.5) {
+                assert!(
+                    email.contribution <= 0.0,
+                    "a different email counts against"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_pair_that_agrees_on_everything_but_a_mistyped_birth_date_merges() {
+        let a = rec(
+            "maria",
+            "garcia",
+            "mg@x.com",
+            "3125550101",
+            "1 n clark st",
+            "1984-07-03",
+        );
+        let b = from(
+            rec(
+                "maria",
+                "garcia",
+                "mgarcia@y.com",
+                "3125550101",
+                "1 n clark st",
+                "1984-07-08",
+            ),
+            "b",
+        );
+        let s = score(&a, &b);
+        assert_eq!(Band::of(s.score, &config()), Band::Auto, "{s:?}");
+        // Day and month the wrong way round too.
+        let c = from(
+            rec("maria", "garcia", "", "", "1 n clark st", "1984-03-07"),
+            "c",
+        );
+        assert_eq!(comparison(&a, &c).vector[field::DOB], 2);
+    }
+
+    #[test]
+    fn a_different_birth_date_is_evidence_not_a_veto() {
+        // Everything else agrees: still the same person.
+        let a = rec(
+            "maria",
+            "garcia",
+            "mg@x.com",
+            "3125550101",
+            "1 n clark st",
+            "1984-07-03",
+        );
+        let b = from(
+            rec(
+                "maria",
+                "garcia",
+                "mg@x.com",
+                "3125550101",
+                "1 n clark st",
+                "1951-11-23",
+            ),
+            "b",
+        );
+        let s = score(&a, &b);
+        assert_eq!(
+            s.rule, "model",
+            "a different birth date stops the deterministic rule"
+        );
+        assert_eq!(Band::of(s.score, &config()), Band::Auto, "{s:?}");
+        // A different first name as well: two people.
+        let c = from(
+            rec(
+                "thomas",
+                "garcia",
+                "",
+                "3125550101",
+                "1 n clark st",
+                "1951-11-23",
+            ),
+            "b",
+        );
+        assert_eq!(Band::of(score(&a, &c).score, &config()), Band::NoMatch);
+    }
+
+    #[test]
+    fn household_members_on_one_landline_and_one_mailbox_do_not_merge() {
+        let a = rec(
+            "ann",
+            "lee",
+            "leefamily@x.com",
+            "3125550101",
+            "5 w elm st",
+            "",
+        );
+        let b = from(
+            rec(
+                "thomas",
+                "lee",
+                "leefamily@x.com",
+                "3125550101",
+                "5 w elm st",
+                "",
+            ),
+            "b",
+        );
+        let v = comparison(&a, &b).vector;
+        for f in [field::EMAIL, field::PHONE, field::ADDRESS] {
+            assert_eq!(
+                Some(v[f]),
+                model::household_level(f),
+                "{}",
+                model::FIELDS[f]
+            );
+        }
+        let s = score(&a, &b);
+        assert_eq!(Band::of(s.score, &config()), Band::NoMatch, "{s:?}");
+        assert!(s.conflict, "kept apart through any chain of other matches");
+        // A joint mailbox is a home, not a person: under one given name it is one person.
+        let c = from(rec("ann", "lee", "leefamily@x.com", "", "", ""), "b");
+        assert_eq!(comparison(&a, &c).vector[field::EMAIL], 1);
+        assert_eq!(
+            score(&a, &c).rule,
+            "model",
+            "a joint mailbox is no deterministic match"
+        );
+    }
+
+    #[test]
+    fn an_exact_personal_email_with_a_nickname_is_a_deterministic_match() {
+        let a = rec("elizabeth", "brown", "lizb@x.com", "", "", "");
+        let b = from(rec("liz", "brown", "lizb@x.com", "", "", ""), "b");
+        let s = score(&a, &b);
+        assert_eq!((s.score, s.rule), (1.0, "email"));
+        assert_eq!(comparison(&a, &b).vector[field::FIRST], 2, "nickname level");
+        // Two different personal emails make a shared phone a household's landline.
+        let c = rec(
+            "robert",
+            "adams",
+            "robert.adams@x.com",
+            "3125550101",
+            "",
+            "",
+        );
+        let d = from(
+            rec("rob", "adams", "radams77@y.com", "3125550101", "", ""),
+            "b",
+        );
+        assert_eq!(score(&c, &d).rule, "model");
+    }
+
+    #[test]
+    fn swapped_first_and_last_names_are_turned_back() {
+        let a = rec("garcia", "maria", "", "3125550101", "1 n clark st", "");
+        let b = from(
+            rec("maria", "garcia", "", "3125550101", "1 n clark st", ""),
+            "b",
+        );
+        let v = comparison(&a, &b).vector;
+        assert_eq!((v[field::FIRST], v[field::LAST]), (1, 1));
+    }
+
+    #[test]
+    fn two_real_given_names_that_look_alike_are_different_names() {
+        for (x, y) in [("marc", "martha"), ("michelle", "michael")] {
+            let v = comparison(
+                &rec(x, "hopson", "", "", "", ""),
+                &rec(y, "hopson", "", "", "", ""),
+            )
+            .vector;
+            assert_eq!(
+                v[field::FIRST],
+                model::different_level(field::FIRST),
+                "{x}/{y}"
+            );
+        }
+        for (x, y, level) in [
+            ("micheal", "michael", 4),
+            ("nan", "nancy", 2),
+            ("ronnie", "veronica", 2),
+        ] {
+            let v = comparison(
+                &rec(x, "hopson", "", "", "", ""),
+                &rec(y, "hopson", "", "", "", ""),
+            )
+            .vector;
+            assert_eq!(v[field::FIRST], level, "{x}/{y}");
+        }
+    }
+
+    #[test]
+    fn emails_are_the_same_another_domain_one_typo_or_different() {
+        let level = |x: &str, y: &str| {
+            comparison(&rec("a", "b", x, "", "", ""), &rec("a", "b", y, "", "", "")).vector
+                [field::EMAIL]
+        };
+        assert_eq!(level("ann.lee@x.com", "ann.lee@x.com"), 1);
+        assert_eq!(level("ann.lee@x.com", "annlee@y.com"), 2);
+        assert_eq!(level("ann.lee@x.com", "ann.lea@x.com"), 3);
+        assert_eq!(level("john.r.jones51@x.com", "john.u.jones56@y.com"), 4);
+    }
+
+    #[test]
+    fn a_common_name_in_a_zip_weighs_less_than_a_rare_one() {
+        let model = MatchModel {
+            u_exact_random: [0.01, 0.01],
+            ..MatchModel::untrained()
+        };
+        let config = config();
+        let comparer = Comparer::new(&model, &config, 10_000);
+        let pair = |count: u32| {
+            let mut a = rec("john", "smith", "", "", "", "");
+            let mut b = from(rec("john", "smith", "", "", "", ""), "b");
+            for r in [&mut a, &mut b] {
+                r.first_name_count = count;
+                r.last_name_count = count;
+            }
+            comparer.compare(&a, &b).score
+        };
+        assert!(pair(500) < pair(2), "Smith agreeing says less than Okonkwo");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn edit_similarity_is_strsims_normalised_levenshtein(
+            x in "[a-z0-9 .]{0,70}",
+            y in "[a-z0-9 .]{0,70}",
+            z in "\\PC{0,8}",
+        ) {
+            for (a, b) in [(x.as_str(), y.as_str()), (x.as_str(), z.as_str())] {
+                let ours = edit_similarity(a, b);
+                let theirs = normalized_levenshtein(a, b);
+                proptest::prop_assert!((ours - theirs).abs() < 1e-12, "{a:?} {b:?}: {ours} vs {theirs}");
+            }
+        }
     }
 }

@@ -187,8 +187,15 @@ mod tests {
     #[test]
     fn bad_configs_name_file_line_and_key() {
         let e = refused("auto_match: 0.85", "auto_match: 0.60");
+        let line = default_text()
+            .lines()
+            .position(|l| l.starts_with("thresholds:"))
+            .unwrap()
+            + 1;
         assert!(
-            e.starts_with("config/resolution.yaml:2: thresholds: need 0 < review < auto_match"),
+            e.starts_with(&format!(
+                "config/resolution.yaml:{line}: thresholds: need 0 < review < auto_match"
+            )),
             "{e}"
         );
         let e = refused("review: 0.70", "reveiw: 0.70");
