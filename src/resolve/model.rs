@@ -356,9 +356,9 @@ impl MatchModel {
     /// P(match | vector) among the compared pairs, as EM sees a pair.
     fn posterior_among_compared(&self, v: &Vector) -> f64 {
         let mut total = (self.lambda / (1.0 - self.lambda)).log2();
-        for f in 0..FIELD_COUNT {
-            if v[f] != MISSING {
-                let l = v[f] as usize - 1;
+        for (f, &level) in v.iter().enumerate() {
+            if level != MISSING {
+                let l = level as usize - 1;
                 total += (self.m[f][l] / self.u[f][l]).log2();
             }
         }
@@ -464,10 +464,7 @@ mod tests {
     fn a_labelled_rejection_moves_the_estimates() {
         let mut counts = VectorCounts::default();
         let agree = [1u8; FIELD_COUNT];
-        let mut differ = [0u8; FIELD_COUNT];
-        for f in 0..FIELD_COUNT {
-            differ[f] = different_level(f);
-        }
+        let differ: Vector = std::array::from_fn(different_level);
         for _ in 0..50 {
             counts.add(agree);
         }

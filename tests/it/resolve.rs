@@ -1,15 +1,15 @@
 //! Identity resolution through the library API on generated data: decisions are durable,
 //! attributed and survive re-runs; unmerge and undo restore; ids are stable.
 
-use cpm::config::Project;
 use cpm::progress::Silent;
 use cpm::resolve::{self, review, settings::ResolutionConfig};
 use cpm::store::Db;
 
-use crate::common::{count, resolved_store};
+use crate::common::{TempProject, count, resolved_store};
 
-fn config() -> ResolutionConfig {
-    ResolutionConfig::load(&Project::new(env!("CARGO_MANIFEST_DIR"))).unwrap()
+/// The configuration the test store was resolved with.
+fn config(p: &TempProject) -> ResolutionConfig {
+    ResolutionConfig::load(&p.project()).unwrap()
 }
 
 fn constituent_of(db: &Db, record: i64) -> i64 {
@@ -37,13 +37,13 @@ fn members(db: &Db, constituent: i64) -> Vec<i64> {
 
 #[test]
 fn every_record_belongs_to_exactly_one_golden_record_and_ids_are_stable_across_runs() {
-    let (_p, mut db) = resolved_store(1500);
+    let (p, mut db) = resolved_store(1500);
     assert_eq!(
         count(&db, "SELECT count(*) FROM source_record"),
         count(&db, "SELECT count(*) FROM constituent_member")
     );
     let before = cpm::store::resolve::membership(&db.conn, None).unwrap();
-    let summary = resolve::run(&mut db, &config(), "test-run", &Silent).unwrap();
+    let summary = resolve::run(&mut db, &config(&p), "test-run", &Silent).unwrap();
     assert_eq!(
         summary.write.created, 0,
         "a re-run on the same data creates no new ids"
@@ -103,7 +103,7 @@ fn ids_stay_stable_when_new_records_arrive_and_a_returning_person_joins_their_go
         &Silent,
     )
     .unwrap();
-    let summary = resolve::run(&mut db, &config(), "test-run", &Silent).unwrap();
+    let summary = resolve::run(&mut db, &config(&p), "test-run", &Silent).unwrap();
     assert_eq!(
         summary.write.created, 1,
         "only the new person gets a new id"
@@ -140,8 +140,8 @@ fn ids_stay_stable_when_new_records_arrive_and_a_returning_person_joins_their_go
 
 #[test]
 fn approve_reject_and_unmerge_are_durable_attributed_and_survive_a_rerun() {
-    let (_p, mut db) = resolved_store(3000);
-    let config = config();
+    let (p, mut db) = resolved_store(3000);
+    let config = config(&p);
     search_index_matches_the_live_golden_records(&db);
     let queue = review::queue(&db.conn, review::QueueOrder::Stake, 10, 0).unwrap();
     assert!(
@@ -308,8 +308,8 @@ fn search_index_matches_the_live_golden_records(db: &Db) {
 
 #[test]
 fn undo_of_an_approval_restores_both_golden_records_with_their_ids() {
-    let (_p, mut db) = resolved_store(3000);
-    let config = config();
+    let (p, mut db) = resolved_store(3000);
+    let config = config(&p);
     let item = review::queue(&db.conn, review::QueueOrder::Score, 1, 0)
         .unwrap()
         .remove(0);
@@ -353,7 +353,7 @@ fn undo_of_an_approval_restores_both_golden_records_with_their_ids() {
 
 #[test]
 fn a_rerun_writes_only_golden_records_whose_facts_changed_and_summaries_add_up() {
-    let (_p, mut db) = resolved_store(1500);
+    let (p, mut db) = resolved_store(1500);
     // The first run built the golden-record tables' indexes after filling them: all there.
     let indexes = |db: &Db| -> Vec<String> {
         let mut stmt = db
@@ -370,7 +370,7 @@ fn a_rerun_writes_only_golden_records_whose_facts_changed_and_summaries_add_up()
         &db,
         "SELECT count(*) FROM constituent WHERE retired_at IS NULL",
     );
-    let again = resolve::run(&mut db, &config(), "test-run", &Silent).unwrap();
+    let again = resolve::run(&mut db, &config(&p), "test-run", &Silent).unwrap();
     assert_eq!(
         again.write.unchanged as i64, live,
         "nothing changed, nothing written"
@@ -403,7 +403,7 @@ fn a_rerun_writes_only_golden_records_whose_facts_changed_and_summaries_add_up()
             rusqlite::params![record, date],
         )
         .unwrap();
-    let third = resolve::run(&mut db, &config(), "test-run", &Silent).unwrap();
+    let third = resolve::run(&mut db, &config(&p), "test-run", &Silent).unwrap();
     assert_eq!(third.write.unchanged as i64, live - 1);
     assert_eq!(
         count(&db, "SELECT count(*) FROM match_candidate") as u64,
@@ -455,8 +455,8 @@ fn search_pending(db: &Db) -> i64 {
 
 #[test]
 fn search_entries_a_run_left_unwritten_are_rebuilt_by_the_next_write() {
-    let (_p, mut db) = resolved_store(1500);
-    let config = config();
+    let (p, mut db) = resolved_store(1500);
+    let config = config(&p);
     assert_eq!(search_pending(&db), 0, "a finished run clears its mark");
     search_index_matches_the_live_golden_records(&db);
 
