@@ -101,6 +101,18 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
             &soundex(r.n.first.as_deref()?.split(' ').next()?),
             &soundex(r.n.last.as_deref()?),
         ]),
+        // The same, in a ZIP's area (its first three digits).
+        "phonetic_names_zip3" => parts(&[
+            &soundex(r.n.first.as_deref()?.split(' ').next()?),
+            &soundex(r.n.last.as_deref()?),
+            z?.get(..3)?,
+        ]),
+        // The same, with the birth year.
+        "phonetic_names_birth_year" => parts(&[
+            &soundex(r.n.first.as_deref()?.split(' ').next()?),
+            &soundex(r.n.last.as_deref()?),
+            r.dob.as_deref()?.get(..4)?,
+        ]),
         // The same names in the same city: a move to another ZIP in town.
         "first_last_city" => parts(&[
             r.n.first_canon.as_deref()?,

@@ -40,6 +40,8 @@ pub const BLOCK_KEYS: &[&str] = &[
     "house_number_zip",
     "birth_zip3",
     "phonetic_names",
+    "phonetic_names_zip3",
+    "phonetic_names_birth_year",
 ];
 pub const RULES: &[&str] = &["most_recent", "most_frequent", "source_priority", "longest"];
 
