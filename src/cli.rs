@@ -276,6 +276,10 @@ enum Command {
         /// Only evaluate the store as it is; do not re-run resolution.
         #[arg(long, requires = "eval")]
         eval_only: bool,
+        /// Fit the match model anew, even where the stored one still fits the data (no new
+        /// steward decisions, and the file within a tenth of its size when it was fitted).
+        #[arg(long)]
+        relearn: bool,
         /// Print the match model the last run learned (per field and level: how often
         /// matches and non-matches fall there, and the weight that gives) and run nothing.
         #[arg(long, conflicts_with_all = ["eval", "eval_only"])]
@@ -545,8 +549,11 @@ fn dispatch(cli: Cli, g: &Global, project: &Project) -> Result<ExitCode> {
             ..
         }) => cmd_explain_model(&g),
         Some(Command::Resolve {
-            eval, eval_only, ..
-        }) => cmd_resolve(&g, &project, eval.as_deref(), eval_only),
+            eval,
+            eval_only,
+            relearn,
+            ..
+        }) => cmd_resolve(&g, &project, eval.as_deref(), eval_only, relearn),
         Some(Command::Review { action }) => cmd_review(&g, &project, action),
         Some(Command::Score { retrain, explain }) => cmd_score(&g, &project, retrain, explain),
         Some(Command::Metrics { action }) => cmd_metrics(&g, &project, action),
@@ -802,6 +809,7 @@ fn cmd_resolve(
     project: &Project,
     eval: Option<&std::path::Path>,
     eval_only: bool,
+    relearn: bool,
 ) -> Result<()> {
     let config = ResolutionConfig::load(project)?;
     // The truth file is a path like --db's (from the working directory), read before the
@@ -814,11 +822,12 @@ fn cmd_resolve(
     let summary = if eval_only {
         None
     } else {
-        Some(resolve::run(
+        Some(resolve::run_with(
             &mut db,
             &config,
             &g.actor(),
             progress_for(g).as_ref(),
+            resolve::RunOptions { relearn },
         )?)
     };
     let evaluation = match &truth {
@@ -841,6 +850,20 @@ fn cmd_resolve(
             "records {}  candidate pairs {}  auto {}  review {}  household conflicts {}",
             s.records, s.candidate_pairs, s.auto_pairs, s.review_pairs, s.conflict_pairs
         );
+        let m = &s.model;
+        if s.model_reused {
+            println!(
+                "match model: the stored one still fits ({} records, {} decisions when fitted; --relearn fits anew)",
+                m.records, m.decisions
+            );
+        } else {
+            println!(
+                "match model: learned from {} of {} compared pairs and {} steward decisions (cpm resolve --explain-model)",
+                m.fitted_pairs,
+                m.compared_pairs,
+                m.labelled_matches + m.labelled_non_matches
+            );
+        }
         println!(
             "golden records {} (kept ids {}, new {}, retired {}, members changed {}, already up to date {})",
             s.write.constituents,

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::Fnv1a;
 use super::compare::Rec;
 use super::normalize::soundex;
+use super::settings::Blocking;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CappedBlock {
@@ -135,11 +136,18 @@ fn sorted_names(r: &Rec) -> Option<(&str, &str)> {
     })
 }
 
-pub fn block(records: &[Rec], keys: &[String], max_block_size: usize) -> Blocks {
+/// Pair every two records that share a key. A block larger than `max_block_size` is
+/// skipped, and each key adds at most `max_pairs_per_record` pairs per record: its blocks
+/// are taken smallest first (the most selective) until that budget is spent, so no key's
+/// cost grows faster than the file. Skipped blocks are reported.
+pub fn block(records: &[Rec], keys: &[String], limits: &Blocking) -> Blocks {
     // (a, b) sorts as the 64-bit a << 32 | b would: the list is sorted and deduplicated
     // in place and handed on as it is.
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut capped = Vec::new();
+    let budget = limits
+        .max_pairs_per_record
+        .saturating_mul(records.len() as u64);
     for kind in keys {
         let mut keyed: Vec<(u64, u32)> = records
             .par_iter()
@@ -147,8 +155,13 @@ pub fn block(records: &[Rec], keys: &[String], max_block_size: usize) -> Blocks 
             .filter_map(|(i, r)| Some((key_of(kind, r)?, i as u32)))
             .collect();
         keyed.par_sort_unstable();
-        for block in keyed.chunk_by(|x, y| x.0 == y.0) {
-            if block.len() > max_block_size {
+        let mut blocks: Vec<&[(u64, u32)]> = keyed.chunk_by(|x, y| x.0 == y.0).collect();
+        blocks.sort_by_key(|b| b.len());
+        let mut spent = 0u64;
+        for block in blocks {
+            let n = block.len() as u64;
+            let cost = n * n.saturating_sub(1) / 2;
+            if block.len() > limits.max_block_size || spent + cost > budget {
                 // The key itself may be personal (an email); report its kind and size only.
                 capped.push(CappedBlock {
                     key: kind.clone(),
@@ -156,6 +169,7 @@ pub fn block(records: &[Rec], keys: &[String], max_block_size: usize) -> Blocks 
                 });
                 continue;
             }
+            spent += cost;
             for (x, &(_, a)) in block.iter().enumerate() {
                 for &(_, b) in &block[x + 1..] {
                     pairs.push((a, b));
@@ -172,6 +186,15 @@ pub fn block(records: &[Rec], keys: &[String], max_block_size: usize) -> Blocks 
 mod tests {
     use super::*;
     use crate::resolve::normalize::NormalizedPerson;
+
+    /// A block size cap and no pair budget to speak of.
+    fn limits(max_block_size: usize) -> Blocking {
+        Blocking {
+            max_block_size,
+            max_pairs_per_record: 1000,
+            keys: Vec::new(),
+        }
+    }
 
     fn rec(last: &str, zip: &str, email: &str) -> Rec {
         Rec {
@@ -193,7 +216,11 @@ mod tests {
             rec("smyth", "60614", "a@x.com"),
             rec("jones", "60201", ""),
         ];
-        let b = block(&records, &["email".into(), "last_soundex_zip".into()], 10);
+        let b = block(
+            &records,
+            &["email".into(), "last_soundex_zip".into()],
+            &limits(10),
+        );
         assert_eq!(b.pairs, vec![(0, 1)]);
     }
 
@@ -202,7 +229,7 @@ mod tests {
         let records: Vec<Rec> = (0..5)
             .map(|_| rec("lee", "60614", "shared@x.com"))
             .collect();
-        let b = block(&records, &["email".into()], 3);
+        let b = block(&records, &["email".into()], &limits(3));
         assert!(b.pairs.is_empty());
         assert_eq!(
             b.capped,
@@ -214,6 +241,33 @@ mod tests {
     }
 
     #[test]
+    fn a_key_adds_its_smallest_blocks_first_up_to_its_pair_budget() {
+        // Three blocks of 2, 3 and 4 records under one key: 1, 3 and 6 pairs.
+        let mut records = Vec::new();
+        for (surname, n) in [("ng", 2), ("lee", 3), ("kim", 4)] {
+            records.extend((0..n).map(|_| rec(surname, "60614", "")));
+        }
+        let budget = |per_record: u64| Blocking {
+            max_pairs_per_record: per_record,
+            ..limits(60)
+        };
+        // One pair per record is 9 pairs: the blocks of 1 and 3 pairs fit, the block of 6
+        // would overspend and is reported.
+        let b = block(&records, &["last_soundex_zip".into()], &budget(1));
+        assert_eq!(b.pairs.len(), 4);
+        assert_eq!(
+            b.capped,
+            vec![CappedBlock {
+                key: "last_soundex_zip".into(),
+                size: 4
+            }]
+        );
+        let b = block(&records, &["last_soundex_zip".into()], &budget(2));
+        assert_eq!(b.pairs.len(), 10);
+        assert!(b.capped.is_empty());
+    }
+
+    #[test]
     fn movers_meet_on_names_and_birth_year_and_namesakes_need_a_surname_initial() {
         let mut mover = rec("okafor", "60614", "");
         let mut moved = rec("okafor", "60201", "");
@@ -222,7 +276,7 @@ mod tests {
         let mut namesake = rec("okafor", "60201", "");
         namesake.dob = Some("1985-02-03".into());
         let records = vec![mover, moved, namesake];
-        let b = block(&records, &["first_last_birth_year".into()], 10);
+        let b = block(&records, &["first_last_birth_year".into()], &limits(10));
         assert_eq!(b.pairs, vec![(0, 1)]);
 
         // Ann Smith and Ann Smyth in one ZIP meet; Ann Jones there does not.
@@ -231,7 +285,7 @@ mod tests {
             rec("smyth", "60614", ""),
             rec("jones", "60614", ""),
         ];
-        let b = block(&records, &["first_zip_initial".into()], 10);
+        let b = block(&records, &["first_zip_initial".into()], &limits(10));
         assert_eq!(b.pairs, vec![(0, 1)]);
     }
 
@@ -252,9 +306,9 @@ mod tests {
             born("doosey", "4680", "lidia", "1975-12-20"), // moved, first name mistyped
             born("mccarthy", "4607", "mary", "1975-12-20"), // born the same day elsewhere
         ];
-        let b = block(&records, &["birth_zip".into()], 10);
+        let b = block(&records, &["birth_zip".into()], &limits(10));
         assert_eq!(b.pairs, vec![(0, 1), (2, 6)]);
-        let b = block(&records, &["initial_birth".into()], 10);
+        let b = block(&records, &["initial_birth".into()], &limits(10));
         assert_eq!(
             b.pairs,
             vec![(0, 1), (0, 2), (0, 5), (1, 2), (1, 5), (2, 5)]

@@ -64,11 +64,27 @@ pub struct Contribution {
 
 /// A candidate's contributions as the store keeps them: a JSON array of
 /// `[field, similarity, contribution]` triples. Still JSON, so `json_each` reads it in SQL.
+///
+/// Numbers are rounded (similarities to 3 places, contributions to 6: a million candidates
+/// with ten rows each are some hundreds of megabytes less to write and hold), and the first
+/// row takes up the rounding so that the stored rows still add up to the score.
 pub fn encode_contributions(contributions: &[Contribution]) -> Result<String, serde_json::Error> {
-    let triples: Vec<(&str, f64, f64)> = contributions
+    let round = |x: f64, places: i32| {
+        let scale = 10f64.powi(places);
+        (x * scale).round() / scale
+    };
+    let mut triples: Vec<(&str, f64, f64)> = contributions
         .iter()
-        .map(|c| (&*c.field, c.similarity, c.contribution))
+        .map(|c| (&*c.field, round(c.similarity, 3), round(c.contribution, 6)))
         .collect();
+    if let Some(first) = triples.first_mut() {
+        let total: f64 = contributions.iter().map(|c| c.contribution).sum();
+        let rest: f64 = contributions[1..]
+            .iter()
+            .map(|c| round(c.contribution, 6))
+            .sum();
+        first.2 = total - rest;
+    }
     serde_json::to_string(&triples)
 }
 
@@ -455,51 +471,59 @@ impl<'c> Comparer<'c> {
 
     /// Score a pair with each field's part of the score.
     pub fn compare(&self, a: &Rec, b: &Rec) -> Scored {
-        let Comparison { vector, similarity } = comparison(a, b);
-        let (score, rule) = self.score(a, b, &vector);
-        let present = |f: usize| vector[f] != MISSING;
-        let contributions = if rule == "model" {
-            let weights = self.weights(a, b, &vector);
-            let prior = model::probability(self.model.prior_weight());
-            let evidence: f64 = weights.iter().sum();
-            // Each field's share of the move from the prior, in proportion to its weight
-            // of evidence: the rows add up to the score and keep their weights' signs.
-            let per_weight = if evidence.abs() > 1e-12 {
-                (score - prior) / evidence
-            } else {
-                0.0
-            };
-            std::iter::once(Contribution {
-                field: Cow::Borrowed(PRIOR),
-                similarity: prior,
-                contribution: prior,
-            })
-            .chain(
-                (0..FIELD_COUNT)
-                    .filter(|f| present(*f))
-                    .map(|f| Contribution {
-                        field: Cow::Borrowed(model::FIELDS[f]),
-                        similarity: f64::from(similarity[f]),
-                        contribution: weights[f] * per_weight,
-                    }),
-            )
-            .collect()
-        } else {
-            (0..FIELD_COUNT)
-                .filter(|f| present(*f))
-                .map(|f| Contribution {
-                    field: Cow::Borrowed(model::FIELDS[f]),
-                    similarity: f64::from(similarity[f]),
-                    contribution: if model::FIELDS[f] == rule { 1.0 } else { 0.0 },
-                })
-                .collect()
-        };
+        let compared = comparison(a, b);
+        let (score, rule) = self.score(a, b, &compared.vector);
         Scored {
             score,
             rule,
-            contributions,
-            conflict: self.is_conflict(&vector, score),
+            contributions: self.contributions(a, b, &compared, score, rule),
+            conflict: self.is_conflict(&compared.vector, score),
         }
+    }
+
+    /// Each field's part of a pair's `score` (and the prior's): the rows add up to it.
+    pub fn contributions(
+        &self,
+        a: &Rec,
+        b: &Rec,
+        Comparison { vector, similarity }: &Comparison,
+        score: f64,
+        rule: &'static str,
+    ) -> Vec<Contribution> {
+        let present = |f: &usize| vector[*f] != MISSING;
+        let row = |f: usize, contribution: f64| Contribution {
+            field: Cow::Borrowed(model::FIELDS[f]),
+            similarity: f64::from(similarity[f]),
+            contribution,
+        };
+        if rule != "model" {
+            // A deterministic rule: its field is the whole score.
+            return (0..FIELD_COUNT)
+                .filter(present)
+                .map(|f| row(f, if model::FIELDS[f] == rule { score } else { 0.0 }))
+                .collect();
+        }
+        let weights = self.weights(a, b, vector);
+        let prior = model::probability(self.prior);
+        let evidence: f64 = weights.iter().sum();
+        // Each field's share of the move from the prior, in proportion to its weight of
+        // evidence: the rows add up to the score and keep their weights' signs.
+        let per_weight = if evidence.abs() > 1e-12 {
+            (score - prior) / evidence
+        } else {
+            0.0
+        };
+        std::iter::once(Contribution {
+            field: Cow::Borrowed(PRIOR),
+            similarity: prior,
+            contribution: prior,
+        })
+        .chain(
+            (0..FIELD_COUNT)
+                .filter(present)
+                .map(|f| row(f, weights[f] * per_weight)),
+        )
+        .collect()
     }
 }
 
@@ -686,6 +710,45 @@ mod tests {
         let model = MatchModel::untrained();
         let config = config();
         Comparer::new(&model, &config, 1000).compare(a, b)
+    }
+
+    #[test]
+    fn stored_contributions_are_short_and_still_add_up() {
+        let a = rec(
+            "robert",
+            "smith",
+            "",
+            "3125550101",
+            "12 n halsted st",
+            "1970-03-07",
+        );
+        let b = from(
+            rec(
+                "bob",
+                "smyth",
+                "bob@x.com",
+                "",
+                "12 n halsted st",
+                "1970-03-07",
+            ),
+            "b",
+        );
+        let scored = score(&a, &b);
+        let stored = encode_contributions(&scored.contributions).unwrap();
+        assert!(stored.starts_with("[[\"prior\","), "{stored}");
+        let read = decode_contributions(&stored).unwrap();
+        let sum: f64 = read.iter().map(|c| c.contribution).sum();
+        assert!(
+            (sum - scored.score).abs() < 1e-12,
+            "{sum} vs {}",
+            scored.score
+        );
+        assert!(
+            read[1..]
+                .iter()
+                .all(|c| c.contribution.to_string().len() <= 9),
+            "{stored}"
+        );
     }
 
     #[test]

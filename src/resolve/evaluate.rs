@@ -224,11 +224,7 @@ pub fn blocking_recall(
     config: &super::settings::ResolutionConfig,
 ) -> Result<(f64, u64)> {
     let (records, _) = crate::store::resolve::load_records(conn)?;
-    let blocks = super::block::block(
-        &records,
-        &config.blocking.keys,
-        config.blocking.max_block_size,
-    );
+    let blocks = super::block::block(&records, &config.blocking.keys, &config.blocking);
     // (source, source key) -> the record's position in `records`.
     let position: HashMap<i64, u32> = records
         .iter()

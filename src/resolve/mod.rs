@@ -29,7 +29,7 @@ use crate::store::read::{Records, joined};
 use crate::store::resolve::{self as sql, CandidateRow, WriteStats};
 use crate::store::search_index::{DeferredSearch, PrebuiltSearch};
 use crate::store::summary::{self, FactsByRecord, Summary};
-use compare::{Rec, Scored};
+use compare::Rec;
 use model::MatchModel;
 use settings::ResolutionConfig;
 use survivorship::RawFields;
@@ -42,12 +42,15 @@ const GOLDEN_TABLES: [&str; 4] = [
     "audit_event",
 ];
 
-/// A compared pair in a band (auto or review).
+/// A compared pair in a band (auto or review), kept small: a large run holds millions.
+/// Its contributions are worked out from the comparison when it is stored.
 #[derive(Debug, Clone)]
 pub struct Candidate {
     pub a: u32,
     pub b: u32,
-    pub scored: Scored,
+    pub score: f64,
+    pub rule: &'static str,
+    pub comparison: compare::Comparison,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -94,35 +97,32 @@ pub fn score_pairs(
     mut pairs: Vec<Pair>,
     labels: &sql::Links,
     config: &ResolutionConfig,
+    stored: Option<MatchModel>,
 ) -> (MatchModel, Scoring) {
-    let vectors: Vec<model::Vector> = pairs
-        .par_iter()
-        .with_min_len(4096)
-        .map(|&(a, b)| compare::comparison(&records[a as usize], &records[b as usize]).vector)
-        .collect();
-    let model = learn(records, &vectors, labels);
+    let model = stored.unwrap_or_else(|| learn(records, &pairs, labels));
     let comparer = compare::Comparer::new(&model, config, records.len());
     let mut is_conflict = vec![false; pairs.len()];
     let candidates: Vec<Candidate> = pairs
         .par_iter()
-        .zip(vectors.par_iter())
         .zip(is_conflict.par_iter_mut())
         .with_min_len(4096)
-        .filter_map(|((&(a, b), v), conflict)| {
+        .filter_map(|(&(a, b), conflict)| {
             let (ra, rb) = (&records[a as usize], &records[b as usize]);
-            let (score, _) = comparer.score(ra, rb, v);
+            let comparison = compare::comparison(ra, rb);
+            let (score, rule) = comparer.score(ra, rb, &comparison.vector);
             if score < config.thresholds.review {
-                *conflict = comparer.is_conflict(v, score);
+                *conflict = comparer.is_conflict(&comparison.vector, score);
                 return None;
             }
             Some(Candidate {
                 a,
                 b,
-                scored: comparer.compare(ra, rb),
+                score,
+                rule,
+                comparison,
             })
         })
         .collect();
-    drop(vectors);
     let mut flags = is_conflict.into_iter();
     pairs.retain(|_| flags.next().unwrap_or(false));
     (
@@ -134,16 +134,28 @@ pub fn score_pairs(
     )
 }
 
+/// EM is fitted on at most this many compared pairs, evenly spread over them: a few
+/// million estimate a few dozen probabilities as well as all of a large run's pairs would,
+/// without holding every pair's vector.
+const FIT_PAIRS: usize = 2_000_000;
+
 /// How many random pairs measure `u` before EM (or every pair of a small file).
 const RANDOM_PAIRS: u64 = 200_000;
 
-/// Fit the match model on this run's compared pairs.
-pub fn learn(records: &[Rec], vectors: &[model::Vector], labels: &sql::Links) -> MatchModel {
-    let mut counts = vectors
+/// Fit the match model on this run's compared pairs (an even sample of them when there
+/// are more than `FIT_PAIRS`).
+pub fn learn(records: &[Rec], pairs: &[Pair], labels: &sql::Links) -> MatchModel {
+    // The sample is chosen by the pairs' ids, so a re-run with a few more records fits on
+    // nearly the same pairs.
+    let step = pairs.len().div_ceil(FIT_PAIRS).max(1) as u64;
+    let mut counts = pairs
         .par_iter()
         .with_min_len(65_536)
-        .fold(model::VectorCounts::default, |mut counts, v| {
-            counts.add(*v);
+        .fold(model::VectorCounts::default, |mut counts, &(a, b)| {
+            let (ra, rb) = (&records[a as usize], &records[b as usize]);
+            if step == 1 || (stable_hash(&(ra.id, rb.id)) as u64).is_multiple_of(step) {
+                counts.add(compare::comparison(ra, rb).vector);
+            }
             counts
         })
         .reduce(model::VectorCounts::default, model::VectorCounts::merge);
@@ -163,7 +175,7 @@ pub fn learn(records: &[Rec], vectors: &[model::Vector], labels: &sql::Links) ->
     let random = random_vectors(records);
     let fit = model::FitReport {
         records: records.len() as u64,
-        compared_pairs: vectors.len() as u64,
+        compared_pairs: pairs.len() as u64,
         random_pairs: random.len() as u64,
         ..model::FitReport::default()
     };
@@ -174,29 +186,36 @@ pub fn learn(records: &[Rec], vectors: &[model::Vector], labels: &sql::Links) ->
 
 /// Comparison vectors of random pairs (a fixed seed: the same file gives the same model).
 fn random_vectors(records: &[Rec]) -> Vec<model::Vector> {
-    use rand::{Rng, SeedableRng};
-    let n = records.len() as u64;
+    let n = records.len();
     if n < 2 {
         return Vec::new();
     }
-    let all_pairs = n * (n - 1) / 2;
+    let all_pairs = (n as u64) * (n as u64 - 1) / 2;
     if all_pairs <= RANDOM_PAIRS {
-        return (0..records.len())
-            .flat_map(|a| (a + 1..records.len()).map(move |b| (a, b)))
+        return (0..n)
+            .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
             .map(|(a, b)| compare::comparison(&records[a], &records[b]).vector)
             .collect();
     }
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x5eed);
-    let picks: Vec<(usize, usize)> = (0..RANDOM_PAIRS)
-        .filter_map(|_| {
-            let a = rng.random_range(0..n) as usize;
-            let b = rng.random_range(0..n) as usize;
-            (a != b).then_some((a, b))
-        })
-        .collect();
-    picks
+    // Each record's partners are chosen by its id, not by its position or a random stream:
+    // the next run, with a few records more, samples nearly the same pairs and so learns
+    // nearly the same model (golden records stay as they were).
+    let partners = (RANDOM_PAIRS as usize).div_ceil(n);
+    let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
+    let span = ids
+        .last()
+        .map_or(1, |last| (*last as u64 + 1).next_power_of_two());
+    records
         .par_iter()
-        .map(|&(a, b)| compare::comparison(&records[a], &records[b]).vector)
+        .enumerate()
+        .flat_map_iter(|(a, r)| {
+            let ids = &ids;
+            (0..partners as u64).filter_map(move |k| {
+                let target = (stable_hash(&(r.id, k)) as u64 % span) as i64;
+                let b = ids.partition_point(|id| *id < target) % ids.len();
+                (a != b).then(|| compare::comparison(r, &records[b]).vector)
+            })
+        })
         .collect()
 }
 
@@ -335,6 +354,9 @@ pub struct RunSummary {
     pub conflict_pairs: u64,
     /// What the match model was fitted on (the model itself is stored with the run).
     pub model: model::FitReport,
+    /// The stored model still fitted the data and scored this run (see
+    /// `MatchModel::still_fits`); otherwise the run learned a new one.
+    pub model_reused: bool,
     pub capped_blocks: Vec<block::CappedBlock>,
     pub write: WriteStats,
     pub millis_load: u64,
@@ -344,12 +366,30 @@ pub struct RunSummary {
     pub millis_write: u64,
 }
 
+/// How a run goes about its model.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Fit the match model anew even if the stored one still fits the data.
+    pub relearn: bool,
+}
+
 /// Resolve every source record in the store into golden records.
 pub fn run(
     db: &mut Db,
     config: &ResolutionConfig,
     actor: &str,
     progress: &dyn Progress,
+) -> Result<RunSummary> {
+    run_with(db, config, actor, progress, RunOptions::default())
+}
+
+/// `run`, with options.
+pub fn run_with(
+    db: &mut Db,
+    config: &ResolutionConfig,
+    actor: &str,
+    progress: &dyn Progress,
+    options: RunOptions,
 ) -> Result<RunSummary> {
     std::thread::scope(|scope| {
         // Every record's facts are needed only when the run writes: a store on disk has
@@ -363,7 +403,7 @@ pub fn run(
             Some(reader) => joined(reader),
             None => read_facts(db),
         };
-        resolve_and_write(db, config, actor, progress, facts)
+        resolve_and_write(db, config, actor, progress, options, facts)
     })
 }
 
@@ -373,6 +413,7 @@ fn resolve_and_write(
     config: &ResolutionConfig,
     actor: &str,
     progress: &dyn Progress,
+    options: RunOptions,
     facts: impl FnOnce(&Db) -> Result<FactsByRecord>,
 ) -> Result<RunSummary> {
     let mut summary = RunSummary::default();
@@ -385,11 +426,7 @@ fn resolve_and_write(
 
     let t = Instant::now();
     progress.update("resolve: block", 1, 5);
-    let blocks = block::block(
-        &records,
-        &config.blocking.keys,
-        config.blocking.max_block_size,
-    );
+    let blocks = block::block(&records, &config.blocking.keys, &config.blocking);
     summary.candidate_pairs = blocks.pairs.len() as u64;
     summary.capped_blocks = blocks.capped;
     summary.millis_block = t.elapsed().as_millis() as u64;
@@ -398,13 +435,20 @@ fn resolve_and_write(
     let t = Instant::now();
     progress.update("resolve: compare", 2, 5);
     let labels = sql::load_constraints(&db.conn)?;
+    let decisions = (labels.0.len() + labels.1.len()) as u64;
+    let stored = match options.relearn {
+        true => None,
+        false => sql::latest_model(&db.conn)?.filter(|m| m.still_fits(records.len(), decisions)),
+    };
+    summary.model_reused = stored.is_some();
     let (
-        model,
+        mut model,
         Scoring {
             candidates,
             conflicts,
         },
-    ) = score_pairs(&records, blocks.pairs, &labels, config);
+    ) = score_pairs(&records, blocks.pairs, &labels, config, stored);
+    model.fit.decisions = decisions;
     summary.model = model.fit.clone();
     summary.conflict_pairs = conflicts.len() as u64;
     summary.millis_compare = t.elapsed().as_millis() as u64;
@@ -414,12 +458,9 @@ fn resolve_and_write(
     let t = Instant::now();
     let facts = facts(db)?;
     summary::note_last_seen(&mut raws, &facts);
-    let matches: Vec<Match> = candidates
-        .iter()
-        .map(|c| (c.a, c.b, c.scored.score))
-        .collect();
+    let matches: Vec<Match> = candidates.iter().map(|c| (c.a, c.b, c.score)).collect();
     // Consumed here: the scored pairs live on only as stored rows and clustering edges.
-    let rows = candidate_rows(&records, candidates, &facts, config)?;
+    let rows = candidate_rows(&records, candidates, &facts, &model, config)?;
     // From here on only the records' ids are needed: their normalised fields go.
     let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
     drop(records);
@@ -452,8 +493,10 @@ fn candidate_rows<'c>(
     records: &[Rec],
     candidates: Vec<Candidate>,
     facts: &FactsByRecord,
+    model: &MatchModel,
     config: &ResolutionConfig,
 ) -> Result<Vec<CandidateRow<'c>>> {
+    let comparer = compare::Comparer::new(model, config, records.len());
     let stake = |i: u32| {
         let f = facts.get(records[i as usize].id);
         (
@@ -465,16 +508,18 @@ fn candidate_rows<'c>(
         .into_par_iter()
         .map(|c| {
             let ((cents_a, sustainer_a), (cents_b, sustainer_b)) = (stake(c.a), stake(c.b));
+            let (ra, rb) = (&records[c.a as usize], &records[c.b as usize]);
+            let contributions = comparer.contributions(ra, rb, &c.comparison, c.score, c.rule);
             Ok(CandidateRow {
-                a: records[c.a as usize].id,
-                b: records[c.b as usize].id,
-                score: c.scored.score,
-                band: match Band::of(c.scored.score, config) {
+                a: ra.id,
+                b: rb.id,
+                score: c.score,
+                band: match Band::of(c.score, config) {
                     Band::Auto => "auto",
                     _ => "review",
                 },
-                rule: c.scored.rule,
-                contributions: compare::encode_contributions(&c.scored.contributions)?,
+                rule: c.rule,
+                contributions: compare::encode_contributions(&contributions)?,
                 stake_cents: cents_a + cents_b,
                 sustainer: sustainer_a || sustainer_b,
             })
@@ -512,7 +557,9 @@ fn write_run(
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     // Decisions are read inside the write transaction: one made while we computed counts.
     let constraints = sql::load_constraints(&tx)?;
-    sql::save_model(&tx, model)?;
+    if !summary.model_reused {
+        sql::save_model(&tx, model)?;
+    }
     // Clustering is computation only: it runs on its own thread (and rayon's) while this
     // one, the connection's, stores the candidates and reads the current membership.
     let (groups, stored) = std::thread::scope(|scope| {

@@ -158,14 +158,24 @@ pub struct MatchModel {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct FitReport {
     pub records: u64,
+    /// Every pair blocking compared.
     pub compared_pairs: u64,
+    /// The compared pairs EM was fitted on (all of them, or an even sample of a large run).
+    #[serde(default)]
+    pub fitted_pairs: u64,
     pub random_pairs: u64,
     pub distinct_vectors: u64,
     pub labelled_matches: u64,
     pub labelled_non_matches: u64,
+    /// Steward decisions in the store when the model was fitted (its own and others').
+    #[serde(default)]
+    pub decisions: u64,
     pub iterations: u32,
     pub converged: bool,
 }
+
+/// How much the number of records may change before a stored model is fitted anew.
+const REFIT_AFTER_GROWTH: f64 = 0.10;
 
 /// Counts of comparison vectors: unlabelled (the run's compared pairs), and those a
 /// steward labelled.
@@ -228,6 +238,16 @@ fn normalise(counts: Vec<f64>) -> Vec<f64> {
 }
 
 impl MatchModel {
+    /// Whether this stored model still describes the data: no steward decision since it
+    /// was fitted (each one teaches it), and the file within a tenth of its size then. A
+    /// re-run that reuses it scores as the last run did, so nothing moves for no reason.
+    pub fn still_fits(&self, records: usize, decisions: u64) -> bool {
+        let fitted = self.fit.records as f64;
+        fitted > 0.0
+            && self.fit.decisions == decisions
+            && ((records as f64 - fitted).abs() / fitted) <= REFIT_AFTER_GROWTH
+    }
+
     /// The starting guesses, for a store no run has learned a model on yet.
     pub fn untrained() -> MatchModel {
         let u: Vec<Vec<f64>> = (0..FIELD_COUNT)
@@ -321,8 +341,10 @@ impl MatchModel {
         }
         // The compared pairs' matches, over every pair in the file.
         let all_pairs = (fit.records as f64) * (fit.records.saturating_sub(1) as f64) / 2.0;
+        let compared = (fit.compared_pairs as f64).max(total);
+        fit.fitted_pairs = total as u64;
         model.lambda_random = if all_pairs > 0.0 {
-            (model.lambda * total / all_pairs).clamp(1e-12, 0.5)
+            (model.lambda * compared / all_pairs).clamp(1e-12, 0.5)
         } else {
             model.lambda
         };

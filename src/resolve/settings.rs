@@ -56,7 +56,14 @@ pub struct Thresholds {
 #[serde(deny_unknown_fields)]
 pub struct Blocking {
     pub max_block_size: usize,
+    /// Each key adds at most this many pairs per record (its smallest blocks first).
+    #[serde(default = "default_max_pairs_per_record")]
+    pub max_pairs_per_record: u64,
     pub keys: Vec<String>,
+}
+
+fn default_max_pairs_per_record() -> u64 {
+    4
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -482,3 +482,38 @@ fn search_entries_a_run_left_unwritten_are_rebuilt_by_the_next_write() {
     assert_eq!(search_pending(&db), 0);
     search_index_matches_the_live_golden_records(&db);
 }
+
+#[test]
+fn a_rerun_reuses_the_model_until_a_steward_decides_then_learns_from_the_decision() {
+    let (p, mut db) = resolved_store(1500);
+    let config = config(&p);
+    let learned = cpm::store::resolve::latest_model(&db.conn)
+        .unwrap()
+        .unwrap();
+    assert_eq!(learned.fit.labelled_non_matches, 0);
+    let again = resolve::run(&mut db, &config, "test-run", &Silent).unwrap();
+    assert!(
+        again.model_reused,
+        "nothing changed: the stored model still fits"
+    );
+    // A steward rejects a pair: the next run fits anew, with the rejection as a label.
+    let pair = review::queue(&db.conn, review::QueueOrder::Score, 1, 0).unwrap()[0].candidate_id;
+    review::reject(&mut db, &config, pair, "ana", None).unwrap();
+    let after = resolve::run(&mut db, &config, "test-run", &Silent).unwrap();
+    assert!(!after.model_reused);
+    assert_eq!(after.model.labelled_non_matches, 1);
+    let relearned = cpm::store::resolve::latest_model(&db.conn)
+        .unwrap()
+        .unwrap();
+    assert_ne!(relearned.m, learned.m, "the rejection moved the estimates");
+    // --relearn fits anew even when nothing changed.
+    let forced = resolve::run_with(
+        &mut db,
+        &config,
+        "test-run",
+        &Silent,
+        resolve::RunOptions { relearn: true },
+    )
+    .unwrap();
+    assert!(!forced.model_reused);
+}
