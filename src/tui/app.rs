@@ -186,6 +186,7 @@ pub enum Loaded {
         run: Option<RunRow>,
         results: Vec<ResultRow>,
         trends: Vec<Vec<f64>>,
+        ingest: IngestHealth,
     },
     /// A load failed: say so, keep what is shown.
     Failed(String),
@@ -360,6 +361,9 @@ impl RiskPane {
 
 #[derive(Debug, Default)]
 pub struct QualityPane {
+    /// What the latest ingest of each source could not use: quarantined rows, fields
+    /// stored empty.
+    pub ingest: IngestHealth,
     pub run: Option<RunRow>,
     /// Worst first.
     pub results: Vec<ResultRow>,
@@ -369,6 +373,15 @@ pub struct QualityPane {
     pub loaded: bool,
     pub offset: std::cell::Cell<usize>,
     pub area: std::cell::Cell<ratatui::layout::Rect>,
+}
+
+/// The quarantine as a person works it: open rows (each source's latest batch) first,
+/// then rows a later load of their source resolved; raw text whole for an admin, its shape
+/// for anyone else.
+#[derive(Debug, Clone, Default)]
+pub struct IngestHealth {
+    pub quarantined: Vec<crate::store::source::QuarantinedRow>,
+    pub field_issues: Vec<crate::store::source::FieldIssueCount>,
 }
 
 #[derive(Debug, Default)]
@@ -1610,6 +1623,7 @@ impl App {
                 run,
                 results,
                 trends,
+                ingest,
             } => {
                 let keep = self
                     .quality
@@ -1617,6 +1631,7 @@ impl App {
                     .get(self.quality.selected)
                     .map(|r| r.check_name.clone());
                 let q = &mut self.quality;
+                q.ingest = ingest;
                 q.run = run;
                 q.results = results;
                 q.trends = trends;

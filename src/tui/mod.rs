@@ -319,6 +319,22 @@ impl Runtime {
 }
 
 /// What a read needs to know about the model.
+/// The quarantine and the fields stored empty, for the Quality tab (at most 200 rows: the
+/// CLI's `cpm quarantine` lists and exports them all).
+fn ingest_health(conn: &rusqlite::Connection, unredacted: bool) -> Result<app::IngestHealth> {
+    use crate::store::source::{QuarantineFilter, field_issue_counts, quarantined};
+    let filter = QuarantineFilter {
+        include_resolved: true,
+        ..QuarantineFilter::default()
+    };
+    let mut rows = quarantined(conn, &filter, unredacted)?;
+    rows.truncate(200);
+    Ok(app::IngestHealth {
+        quarantined: rows,
+        field_issues: field_issue_counts(conn)?,
+    })
+}
+
 #[derive(Debug, Clone)]
 pub struct LoadContext {
     pub order: review::QueueOrder,
@@ -330,6 +346,8 @@ pub struct LoadContext {
     pub metrics: Option<std::sync::Arc<crate::metrics::def::MetricsFile>>,
     pub project: Option<Project>,
     pub actor: String,
+    /// Quarantined rows' raw text is shown whole (an admin) or as its shape.
+    pub unredacted: bool,
 }
 
 impl LoadContext {
@@ -343,6 +361,7 @@ impl LoadContext {
             metrics: app.metrics.file.clone(),
             project: None,
             actor: app.actor.clone(),
+            unredacted: app.role == Role::Admin,
         }
     }
 
@@ -447,6 +466,7 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
                 run,
                 results,
                 trends,
+                ingest: ingest_health(conn, context.unredacted)?,
             }
         }
         Effect::LoadMetrics => {

@@ -1053,3 +1053,42 @@ fn a_sustainers_golden_record_shows_the_retention_call_the_risk_list_gives() {
         .unwrap_or_else(|| panic!("no call line:\n{screen}"));
     assert!(call.contains(&riskiest.retention_ask), "{call}");
 }
+
+#[test]
+fn the_quality_tab_shows_the_quarantine_with_raw_text_for_an_admin_only() {
+    let p = TempProject::new();
+    p.write_config(
+        "sources.yaml",
+        &crate::common::donation_source(&crate::common::fixture("ingest/bad_rows.csv")),
+    );
+    let mut db = p.db();
+    cpm::ingest::ingest(
+        &mut db,
+        &p.project(),
+        &cpm::ingest::IngestOptions::default(),
+        &cpm::progress::Silent,
+    )
+    .unwrap();
+    drop(db);
+    let screen_as = |role: Role| {
+        let mut c = console(&p, role, 120, 40);
+        c.press(KeyCode::Char('4')).unwrap();
+        c.render().unwrap()
+    };
+    let admin = screen_as(Role::Admin);
+    assert!(admin.contains("5 rows quarantined"), "{admin}");
+    assert!(
+        admin.contains("bad_rows.csv:7 column 'amount': not an amount"),
+        "{admin}"
+    );
+    assert!(
+        admin.contains("P6,Sal,Ode"),
+        "the admin sees the row: {admin}"
+    );
+    let steward = screen_as(Role::Steward);
+    assert!(!steward.contains("P6,Sal,Ode"), "{steward}");
+    assert!(
+        steward.contains("a9,aaa,aaa"),
+        "others see its shape: {steward}"
+    );
+}

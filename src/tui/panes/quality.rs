@@ -53,6 +53,12 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         placeholder("loading the latest quality run…", theme, area, frame);
         return;
     }
+    let [area, ingest] = if q.ingest.quarantined.is_empty() && q.ingest.field_issues.is_empty() {
+        [area, Rect::default()]
+    } else {
+        Layout::vertical([Constraint::Fill(3), Constraint::Length(8)]).areas(area)
+    };
+    render_ingest(app, theme, ingest, frame);
     let Some(run) = &q.run else {
         empty_block(
             pane_block(" Quality ", theme, true),
@@ -97,6 +103,64 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         let trend = q.trends.get(q.selected).map(Vec::as_slice).unwrap_or(&[]);
         render_detail(result, trend, theme, detail, frame);
     }
+}
+
+/// What the latest ingest could not use: fields stored empty by column, then the
+/// quarantined rows (open ones first) with file, line, reason and raw text (its shape
+/// for roles other than admin).
+fn render_ingest(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
+    if area.height == 0 {
+        return;
+    }
+    let health = &app.quality.ingest;
+    let open = health
+        .quarantined
+        .iter()
+        .filter(|r| r.status == "open")
+        .count();
+    let resolved = health.quarantined.len() - open;
+    let blanked: i64 = health.field_issues.iter().map(|f| f.count).sum();
+    let title = format!(
+        " Ingest · {open} rows quarantined · {resolved} resolved by a later load · {blanked} fields stored empty "
+    );
+    let safe = |t: &str| crate::text::terminal_safe(t).into_owned();
+    let mut lines: Vec<Line> = health
+        .field_issues
+        .iter()
+        .map(|f| {
+            Line::raw(format!(
+                "{} · {}: {} ({} rows kept)",
+                f.source,
+                safe(&f.column),
+                safe(&f.reason),
+                f.count
+            ))
+        })
+        .collect();
+    for r in &health.quarantined {
+        let style = if r.status == "open" {
+            theme.warn
+        } else {
+            theme.muted
+        };
+        let file = std::path::Path::new(&r.file)
+            .file_name()
+            .map_or_else(|| r.file.clone(), |f| f.to_string_lossy().into_owned());
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<8} ", r.status), style),
+            Span::raw(format!(
+                "{}:{} {} · {}",
+                safe(&file),
+                r.line,
+                safe(&r.reason),
+                safe(&r.raw)
+            )),
+        ]));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(pane_block(title, theme, false)),
+        area,
+    );
 }
 
 fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
