@@ -195,18 +195,41 @@ fn differs(left: &str, right: &str) -> bool {
 
 fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Frame) {
     let mut rows = Vec::new();
+    // The model's terms (see `resolve::model`): the prior every pair starts from, then
+    // one row per field; whether the records come from one source or two is a field too.
+    let term = |field: &str| item.contributions.iter().find(|c| c.field == field);
+    let numbers = |c: Option<&crate::resolve::compare::Contribution>| {
+        (
+            c.map_or(String::new(), |c| format!("{:.2}", c.similarity)),
+            c.map_or(String::new(), |c| format!("{:+.3}", c.contribution)),
+        )
+    };
+    if let Some(prior) = term(crate::resolve::compare::PRIOR) {
+        rows.push(
+            Row::new(vec![
+                Cell::from(""),
+                Cell::from("prior"),
+                Cell::from("where every pair starts"),
+                Cell::from(""),
+                Cell::from(""),
+                Cell::from(format!("{:+.3}", prior.contribution)),
+            ])
+            .style(theme.muted),
+        );
+    }
+    let (similarity, adds) = numbers(term("source"));
     rows.push(
         Row::new(vec![
             Cell::from(""),
             Cell::from("source"),
             Cell::from(format!("{} {}", item.a.source, item.a.source_key)),
             Cell::from(format!("{} {}", item.b.source, item.b.source_key)),
-            Cell::from(""),
-            Cell::from(""),
+            Cell::from(similarity),
+            Cell::from(adds),
         ])
         .style(theme.muted),
     );
-    let mut shown = Vec::new();
+    let mut shown = vec![crate::resolve::compare::PRIOR, "source"];
     for (field, label, left, right) in fields(item) {
         let contribution = item.contributions.iter().find(|c| c.field == field);
         shown.push(field);
@@ -227,7 +250,7 @@ fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Fr
             Cell::from(contribution.map_or(String::new(), |c| format!("{:+.3}", c.contribution))),
         ]));
     }
-    // Rules that are not a field (see `resolve::compare`), in a word that fits the column.
+    // Anything else a stored pair carries (a rule of an older store's run).
     for c in item
         .contributions
         .iter()
@@ -235,17 +258,7 @@ fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Fr
     {
         rows.push(Row::new(vec![
             Cell::from(Span::styled("!", theme.warn)),
-            Cell::from(match c.field.as_ref() {
-                "household_guard" => "household".to_string(),
-                "household_identifiers_only" => "home only".to_string(),
-                "common_name" => "common".to_string(),
-                "rare_name" => "rare name".to_string(),
-                "ambiguous_namesake" => "namesake".to_string(),
-                "same_name_household_mailbox" => "home mailbox".to_string(),
-                "different_surnames" => "surnames".to_string(),
-                "different_zip" => "zip".to_string(),
-                other => other.replace('_', " "),
-            }),
+            Cell::from(c.field.replace('_', " ")),
             Cell::from(""),
             Cell::from(""),
             Cell::from(format!("{:.2}", c.similarity)),
