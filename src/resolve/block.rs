@@ -94,6 +94,24 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
             }
             parts(&[number, z?])
         }
+        // The house number and city: a street mistyped and the ZIP too.
+        "house_number_city" => {
+            let number = r.n.address.as_deref()?.split(' ').next()?;
+            if !number.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            parts(&[number, r.n.city.as_deref()?])
+        }
+        // The street's name (the address without its house number) and the city: a
+        // mistyped house number with a changed or mistyped ZIP.
+        "street_city" => {
+            let address = r.n.address.as_deref()?;
+            let street = match address.split_once(' ') {
+                Some((number, rest)) if number.bytes().all(|b| b.is_ascii_digit()) => rest,
+                _ => address,
+            };
+            parts(&[street, r.n.city.as_deref()?])
+        }
         // The date of birth in a ZIP's area (its first three digits): names and ZIP both
         // mistyped or changed.
         "birth_zip3" => parts(&[r.dob.as_deref()?, z?.get(..3)?]),

@@ -38,6 +38,8 @@ pub const BLOCK_KEYS: &[&str] = &[
     "last_first_initial",
     "first_last_city",
     "house_number_zip",
+    "house_number_city",
+    "street_city",
     "birth_zip3",
     "phonetic_names",
     "phonetic_names_zip3",
