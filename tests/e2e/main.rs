@@ -30,6 +30,13 @@ fn store(dir: &Path) -> PathBuf {
         c.arg("--db").arg(&db).arg("--root").arg(dir);
         c
     };
+    // A wide review band, so that a store this small has a queue to decide from.
+    let config = dir.join("config");
+    std::fs::create_dir_all(&config).expect("config dir");
+    let resolution = include_str!("../../config/resolution.yaml")
+        .replace("auto_match: 0.85", "auto_match: 0.999")
+        .replace("review: 0.70", "review: 0.30");
+    std::fs::write(config.join("resolution.yaml"), resolution).expect("resolution.yaml");
     run(cpm()
         .args(["generate", "--people", "500", "--seed", "7", "--out"])
         .arg(&sources));
