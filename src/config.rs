@@ -114,8 +114,8 @@ pub struct SourceConfig {
     pub person_key: String,
     #[serde(default = "default_date_formats")]
     pub date_formats: Vec<String>,
-    /// `csv` or `jsonl` (one JSON object per line); by default from the file's extension
-    /// (`.jsonl`, `.ndjson`: JSON lines; anything else: CSV).
+    /// `csv`, `jsonl` (one JSON object per line) or `parquet`; by default from the file's
+    /// extension (`.jsonl`, `.ndjson`: JSON lines; `.parquet`: Parquet; anything else: CSV).
     #[serde(default)]
     pub format: Option<String>,
     /// The CSV field separator: `,` (default), `;`, `tab` or `|`.
@@ -180,6 +180,7 @@ fn default_warn_failure_share() -> f64 {
 pub enum FileFormat {
     Csv,
     JsonLines,
+    Parquet,
 }
 
 impl SourceConfig {
@@ -205,9 +206,11 @@ impl SourceConfig {
     pub fn file_format(&self, path: &Path) -> FileFormat {
         match self.format.as_deref() {
             Some("jsonl") => FileFormat::JsonLines,
+            Some("parquet") => FileFormat::Parquet,
             Some(_) => FileFormat::Csv,
             None => match path.extension().and_then(|e| e.to_str()) {
                 Some("jsonl" | "ndjson") => FileFormat::JsonLines,
+                Some("parquet") => FileFormat::Parquet,
                 _ => FileFormat::Csv,
             },
         }

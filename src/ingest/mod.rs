@@ -4,6 +4,7 @@
 pub mod csv_connector;
 pub mod jsonl_connector;
 pub mod mapping;
+pub mod parquet_connector;
 pub mod row;
 
 use std::collections::HashMap;
@@ -104,7 +105,7 @@ pub enum RowOutcome {
     },
 }
 
-/// A source of person rows: CSV and JSON lines ship; a database or API connector
+/// A source of person rows: CSV, JSON lines and Parquet ship; a database or API connector
 /// implements the same methods and maps its rows through [`row::RowMapper`], so every
 /// format gets the same checks.
 pub trait Connector: Send {
@@ -127,6 +128,9 @@ pub fn open_connector(source: &SourceConfig, path: &Path) -> Result<Box<dyn Conn
         }
         crate::config::FileFormat::JsonLines => {
             Box::new(jsonl_connector::JsonLinesConnector::open(source, path)?)
+        }
+        crate::config::FileFormat::Parquet => {
+            Box::new(parquet_connector::ParquetConnector::open(source, path)?)
         }
     })
 }

@@ -661,3 +661,42 @@ fn json_lines_load_through_the_same_checks() {
     let db = p.db();
     assert_eq!(count(&db, "SELECT sum(amount_cents) FROM donation"), 3250);
 }
+
+#[test]
+fn parquet_loads_through_the_same_checks() {
+    // Written by pyarrow (snappy): strings, a nullable key, an int64 ZIP, a date32 and a
+    // decimal(10, 2) amount.
+    let (p, report) = ingest_fixture("gifts.parquet");
+    let report = report.unwrap();
+    assert_eq!(
+        (
+            report.rows_read(),
+            report.rows_loaded(),
+            report.rows_quarantined()
+        ),
+        (4, 3, 1)
+    );
+    assert_eq!(first_names(&p), ["Ann", "Bo", "Cy"]);
+    assert_eq!(quarantine_rows(&p)[0].1, "empty person key (column 'id')");
+    let db = p.db();
+    assert_eq!(
+        count(&db, "SELECT sum(amount_cents) FROM donation"),
+        2500 + 100050 + 500
+    );
+    let date: String = db
+        .conn
+        .query_row(
+            "SELECT gift_date FROM donation WHERE gift_key = 'G2'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(date, "2025-02-03");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM source_record WHERE n_zip = '60657'"
+        ),
+        1
+    );
+}
