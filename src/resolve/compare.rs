@@ -32,7 +32,22 @@ pub struct Rec {
     pub first_name_id: Option<GivenNameId>,
 }
 
+/// How many records of the file share a record's first name and surname: all that
+/// scoring needs of a record once its pair has been compared.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NameCounts {
+    pub first: u32,
+    pub last: u32,
+}
+
 impl Rec {
+    pub fn name_counts(&self) -> NameCounts {
+        NameCounts {
+            first: self.first_name_count,
+            last: self.last_name_count,
+        }
+    }
+
     /// Look up the first name's id once, so comparing never hashes it again.
     pub fn with_first_name_id(mut self) -> Rec {
         self.first_name_id = self
@@ -400,14 +415,14 @@ impl<'c> Comparer<'c> {
 
     /// Each field's weight (log2 Bayes factor) for this pair, exact names adjusted for how
     /// common the name is in the file.
-    pub fn weights(&self, a: &Rec, b: &Rec, v: &Vector) -> [f64; FIELD_COUNT] {
+    pub fn weights(&self, a: NameCounts, b: NameCounts, v: &Vector) -> [f64; FIELD_COUNT] {
         let mut weights = [0.0; FIELD_COUNT];
         for (f, w) in weights.iter_mut().enumerate() {
             *w = self.table[f][v[f] as usize];
         }
         for (f, slot, count) in [
-            (field::FIRST, 0, a.first_name_count.max(b.first_name_count)),
-            (field::LAST, 1, a.last_name_count.max(b.last_name_count)),
+            (field::FIRST, 0, a.first.max(b.first)),
+            (field::LAST, 1, a.last.max(b.last)),
         ] {
             let baseline = self.model.u_exact_random[slot];
             if v[f] == 1 && count > 0 && baseline > 0.0 {
@@ -455,7 +470,11 @@ impl<'c> Comparer<'c> {
         if let Some(rule) = self.deterministic_rule(a, v) {
             return (1.0, rule);
         }
-        let total = self.prior + self.weights(a, b, v).iter().sum::<f64>();
+        let total = self.prior
+            + self
+                .weights(a.name_counts(), b.name_counts(), v)
+                .iter()
+                .sum::<f64>();
         (model::probability(total), "model")
     }
 
@@ -476,7 +495,13 @@ impl<'c> Comparer<'c> {
         Scored {
             score,
             rule,
-            contributions: self.contributions(a, b, &compared, score, rule),
+            contributions: self.contributions(
+                a.name_counts(),
+                b.name_counts(),
+                &compared,
+                score,
+                rule,
+            ),
             conflict: self.is_conflict(&compared.vector, score),
         }
     }
@@ -484,8 +509,8 @@ impl<'c> Comparer<'c> {
     /// Each field's part of a pair's `score` (and the prior's): the rows add up to it.
     pub fn contributions(
         &self,
-        a: &Rec,
-        b: &Rec,
+        a: NameCounts,
+        b: NameCounts,
         Comparison { vector, similarity }: &Comparison,
         score: f64,
         rule: &'static str,

@@ -456,14 +456,19 @@ fn resolve_and_write(
 
     progress.update("resolve: write", 3, 5);
     let t = Instant::now();
+    // From here on only the records' ids and name counts are needed: their normalised
+    // fields go before the facts arrive (at a million records, hundreds of megabytes).
+    let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
+    let counts: Vec<compare::NameCounts> = records.iter().map(Rec::name_counts).collect();
+    let record_count = records.len();
+    crate::drop_elsewhere(records);
     let facts = facts(db)?;
     summary::note_last_seen(&mut raws, &facts);
     let matches: Vec<Match> = candidates.iter().map(|c| (c.a, c.b, c.score)).collect();
     // Consumed here: the scored pairs live on only as stored rows and clustering edges.
-    let rows = candidate_rows(&records, candidates, &facts, &model, config)?;
-    // From here on only the records' ids are needed: their normalised fields go.
-    let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
-    drop(records);
+    let comparer = compare::Comparer::new(&model, config, record_count);
+    let rows = candidate_rows((&ids, &counts), candidates, &facts, &comparer, config)?;
+    drop(counts);
     summary.auto_pairs = rows.iter().filter(|r| r.band == "auto").count() as u64;
     summary.review_pairs = rows.len() as u64 - summary.auto_pairs;
 
@@ -490,15 +495,14 @@ fn resolve_and_write(
 
 /// The scored pairs as rows to store, each with what a wrong call on it risks.
 fn candidate_rows<'c>(
-    records: &[Rec],
+    (ids, counts): (&[i64], &[compare::NameCounts]),
     candidates: Vec<Candidate>,
     facts: &FactsByRecord,
-    model: &MatchModel,
+    comparer: &compare::Comparer,
     config: &ResolutionConfig,
 ) -> Result<Vec<CandidateRow<'c>>> {
-    let comparer = compare::Comparer::new(model, config, records.len());
     let stake = |i: u32| {
-        let f = facts.get(records[i as usize].id);
+        let f = facts.get(ids[i as usize]);
         (
             f.map_or(0, |f| f.lifetime_cents),
             f.is_some_and(|f| f.active_recurring),
@@ -508,11 +512,12 @@ fn candidate_rows<'c>(
         .into_par_iter()
         .map(|c| {
             let ((cents_a, sustainer_a), (cents_b, sustainer_b)) = (stake(c.a), stake(c.b));
-            let (ra, rb) = (&records[c.a as usize], &records[c.b as usize]);
-            let contributions = comparer.contributions(ra, rb, &c.comparison, c.score, c.rule);
+            let (a, b) = (c.a as usize, c.b as usize);
+            let contributions =
+                comparer.contributions(counts[a], counts[b], &c.comparison, c.score, c.rule);
             Ok(CandidateRow {
-                a: ra.id,
-                b: rb.id,
+                a: ids[a],
+                b: ids[b],
                 score: c.score,
                 band: match Band::of(c.score, config) {
                     Band::Auto => "auto",
