@@ -91,6 +91,25 @@ impl ResolutionConfig {
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<ResolutionConfig> {
+        // Keys of the hand-weighted matcher, which a store's older config may still have:
+        // say what became of them rather than only that they are unknown.
+        for retired in ["fields", "guards", "min_evidence", "rare_name_below"] {
+            let line = line_of(text, retired, 0);
+            if line > 0
+                && text
+                    .lines()
+                    .nth(line - 1)
+                    .is_some_and(|l| !l.starts_with(' '))
+            {
+                return Err(Error::config(
+                    path,
+                    line,
+                    retired,
+                    "no longer a setting: each run learns the fields' weights from the data \
+                     (see `cpm resolve --explain-model`); remove this key",
+                ));
+            }
+        }
         let config: ResolutionConfig = parse_yaml(path, text)?;
         config.validate(path, text)?;
         Ok(config)
@@ -207,6 +226,11 @@ mod tests {
             e.starts_with(&format!(
                 "config/resolution.yaml:{line}: thresholds: need 0 < review < auto_match"
             )),
+            "{e}"
+        );
+        let e = refused("deterministic:", "min_evidence: 0.4\ndeterministic:");
+        assert!(
+            e.contains("min_evidence: no longer a setting: each run learns the fields' weights"),
             "{e}"
         );
         let e = refused("review: 0.70", "reveiw: 0.70");
