@@ -1185,20 +1185,29 @@ fn cmd_metrics(g: &Global, project: &Project, action: MetricsAction) -> Result<(
         } => {
             let dialect = Dialect::parse(&platform)
                 .ok_or_else(|| cpm::Error::Usage(format!("unknown platform '{platform}'")))?;
+            // The data's as-of date when a store exists (opened read-only: rendering SQL
+            // never creates or changes one), else a fixed date.
             let as_of = match as_of {
                 Some(d) => d,
-                None => match Db::open(&g.db)
-                    .ok()
+                None => match g
+                    .db
+                    .exists()
+                    .then(|| Db::open_read_only(&g.db).ok())
+                    .flatten()
                     .and_then(|db| metrics::data_as_of(&db.conn).ok())
                 {
                     Some(d) => d,
                     None => chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default(),
                 },
             };
-            println!(
-                "{}",
-                metrics::render::render(&file, &name, dialect, as_of, by.as_deref())?
-            );
+            let sql = metrics::render::render(&file, &name, dialect, as_of, by.as_deref())?;
+            if g.json {
+                return print_json(&serde_json::json!({
+                    "metric": name, "platform": dialect.name(), "as_of": as_of.to_string(),
+                    "by": by, "sql": sql,
+                }));
+            }
+            println!("{sql}");
         }
         MetricsAction::Value { name, by, as_of } => {
             let db = open_db(g)?;

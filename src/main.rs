@@ -22,7 +22,13 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("cpm: error: {err:#}");
+            // A script that asked for --json gets its error as JSON too.
+            if std::env::args().any(|a| a == "--json") {
+                let message = serde_json::json!({ "error": format!("{err:#}") });
+                eprintln!("{message}");
+            } else {
+                eprintln!("cpm: error: {err:#}");
+            }
             ExitCode::from(1)
         }
     }

@@ -304,3 +304,41 @@ fn bench_ceiling_simulates_at_the_scorings_test_cutoff_and_writes_no_store() {
     );
     assert_eq!(run(&p)["cutoff"], "2026-04-28");
 }
+
+#[test]
+fn json_asked_for_is_json_on_success_and_on_error_and_rendering_sql_creates_no_store() {
+    let p = TempProject::new();
+    let out = cpm(
+        &p,
+        &[
+            "metrics",
+            "sql",
+            "active_members",
+            "--platform",
+            "databricks",
+            "--json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sql: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sql["platform"], "databricks");
+    assert!(sql["sql"].as_str().unwrap().starts_with("SELECT"), "{sql}");
+    assert!(
+        !p.root().join("data/cpm.db").exists(),
+        "no store was created"
+    );
+    let out = cpm(&p, &["--db", "missing.db", "status", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let error: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap()
+            .contains("there is no store at missing.db"),
+        "{error}"
+    );
+}
