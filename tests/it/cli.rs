@@ -342,3 +342,39 @@ fn json_asked_for_is_json_on_success_and_on_error_and_rendering_sql_creates_no_s
         "{error}"
     );
 }
+
+#[test]
+fn search_and_show_answer_from_the_command_line_with_golden_ids() {
+    let (p, db) = crate::common::resolved_store(400);
+    let (id, last): (i64, String) = db
+        .conn
+        .query_row(
+            "SELECT id, last_name FROM constituent WHERE retired_at IS NULL AND last_name IS NOT NULL ORDER BY id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    drop(db);
+    let golden = cpm::store::browse::golden_id(id);
+    let out = cpm(&p, &["search", &last, "--limit", "500", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == golden.as_str()),
+        "searching {last} finds {golden}: {found}"
+    );
+    let out = cpm(&p, &["show", &golden, "--json"]);
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["id"], golden.as_str());
+    assert!(!shown["records"].as_array().unwrap().is_empty());
+    let out = cpm(&p, &["show", "C-999999"]);
+    assert_eq!(out.status.code(), Some(1));
+}
