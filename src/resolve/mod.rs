@@ -465,12 +465,14 @@ fn resolve_and_write(
     let facts = facts(db)?;
     summary::note_last_seen(&mut raws, &facts);
     let matches: Vec<Match> = candidates.iter().map(|c| (c.a, c.b, c.score)).collect();
-    // Consumed here: the scored pairs live on only as stored rows and clustering edges.
     let comparer = compare::Comparer::new(&model, config, record_count);
-    let rows = candidate_rows((&ids, &counts), candidates, &facts, &comparer, config)?;
-    drop(counts);
-    summary.auto_pairs = rows.iter().filter(|r| r.band == "auto").count() as u64;
-    summary.review_pairs = rows.len() as u64 - summary.auto_pairs;
+    let rows = CandidateRows::new(candidates, (&ids, &counts), &facts, &comparer, config);
+    summary.auto_pairs = rows
+        .candidates
+        .iter()
+        .filter(|c| Band::of(c.score, config) == Band::Auto)
+        .count() as u64;
+    summary.review_pairs = rows.candidates.len() as u64 - summary.auto_pairs;
 
     crate::store::bulk_load(db, |db| {
         write_run(
@@ -488,48 +490,123 @@ fn resolve_and_write(
         )
     })?;
     summary.millis_write = t.elapsed().as_millis() as u64 - summary.millis_cluster;
-    crate::drop_elsewhere((rows, matches, conflicts, ids));
+    crate::drop_elsewhere((rows.candidates, matches, conflicts, ids, counts));
     progress.update("resolve: done", 5, 5);
     Ok(summary)
 }
 
-/// The scored pairs as rows to store, each with what a wrong call on it risks.
-fn candidate_rows<'c>(
-    (ids, counts): (&[i64], &[compare::NameCounts]),
+/// The scored pairs to store, each with what a wrong call on it risks. Their rows (with
+/// the explanation as JSON) are made in chunks as they are written.
+struct CandidateRows<'r> {
     candidates: Vec<Candidate>,
-    facts: &FactsByRecord,
-    comparer: &compare::Comparer,
-    config: &ResolutionConfig,
-) -> Result<Vec<CandidateRow<'c>>> {
-    let stake = |i: u32| {
-        let f = facts.get(ids[i as usize]);
-        (
-            f.map_or(0, |f| f.lifetime_cents),
-            f.is_some_and(|f| f.active_recurring),
-        )
-    };
-    candidates
-        .into_par_iter()
-        .map(|c| {
-            let ((cents_a, sustainer_a), (cents_b, sustainer_b)) = (stake(c.a), stake(c.b));
-            let (a, b) = (c.a as usize, c.b as usize);
-            let contributions =
-                comparer.contributions(counts[a], counts[b], &c.comparison, c.score, c.rule);
-            Ok(CandidateRow {
-                a: ids[a],
-                b: ids[b],
-                score: c.score,
-                band: match Band::of(c.score, config) {
-                    Band::Auto => "auto",
-                    _ => "review",
-                },
-                rule: c.rule,
-                contributions: compare::encode_contributions(&contributions)?,
-                stake_cents: cents_a + cents_b,
-                sustainer: sustainer_a || sustainer_b,
+    /// Per candidate: both records' lifetime giving, and whether a sustainer is involved.
+    stakes: Vec<(i64, bool)>,
+    ids: &'r [i64],
+    counts: &'r [compare::NameCounts],
+    comparer: &'r compare::Comparer<'r>,
+    config: &'r ResolutionConfig,
+}
+
+/// Candidates made into rows at a time.
+const ROW_CHUNK: usize = 65_536;
+
+impl<'r> CandidateRows<'r> {
+    fn new(
+        candidates: Vec<Candidate>,
+        (ids, counts): (&'r [i64], &'r [compare::NameCounts]),
+        facts: &FactsByRecord,
+        comparer: &'r compare::Comparer<'r>,
+        config: &'r ResolutionConfig,
+    ) -> CandidateRows<'r> {
+        let stake = |i: u32| {
+            let f = facts.get(ids[i as usize]);
+            (
+                f.map_or(0, |f| f.lifetime_cents),
+                f.is_some_and(|f| f.active_recurring),
+            )
+        };
+        let stakes = candidates
+            .par_iter()
+            .map(|c| {
+                let ((cents_a, sustainer_a), (cents_b, sustainer_b)) = (stake(c.a), stake(c.b));
+                (cents_a + cents_b, sustainer_a || sustainer_b)
             })
+            .collect();
+        CandidateRows {
+            candidates,
+            stakes,
+            ids,
+            counts,
+            comparer,
+            config,
+        }
+    }
+
+    /// A hash of everything the rows are made from: the same as the last run's means the
+    /// stored rows are this run's already.
+    fn digest(&self) -> i64 {
+        let model = serde_json::to_string(self.comparer.model).unwrap_or_default();
+        let mut h = Fnv1a::default();
+        model.hash(&mut h);
+        for (c, stake) in self.candidates.iter().zip(&self.stakes) {
+            (
+                self.ids[c.a as usize],
+                self.ids[c.b as usize],
+                c.score.to_bits(),
+                c.rule,
+            )
+                .hash(&mut h);
+            (
+                c.comparison.vector,
+                c.comparison.similarity.map(f32::to_bits),
+                stake,
+            )
+                .hash(&mut h);
+        }
+        h.finish() as i64
+    }
+
+    fn rows(&self) -> impl Iterator<Item = Result<Vec<CandidateRow<'static>>>> + '_ {
+        self.candidates
+            .chunks(ROW_CHUNK)
+            .zip(self.stakes.chunks(ROW_CHUNK))
+            .map(|(candidates, stakes)| {
+                candidates
+                    .par_iter()
+                    .zip(stakes)
+                    .map(|(c, &(stake_cents, sustainer))| self.row(c, stake_cents, sustainer))
+                    .collect()
+            })
+    }
+
+    fn row(
+        &self,
+        c: &Candidate,
+        stake_cents: i64,
+        sustainer: bool,
+    ) -> Result<CandidateRow<'static>> {
+        let (a, b) = (c.a as usize, c.b as usize);
+        let contributions = self.comparer.contributions(
+            self.counts[a],
+            self.counts[b],
+            &c.comparison,
+            c.score,
+            c.rule,
+        );
+        Ok(CandidateRow {
+            a: self.ids[a],
+            b: self.ids[b],
+            score: c.score,
+            band: match Band::of(c.score, self.config) {
+                Band::Auto => "auto",
+                _ => "review",
+            },
+            rule: c.rule,
+            contributions: compare::encode_contributions(&contributions)?,
+            stake_cents,
+            sustainer,
         })
-        .collect()
+    }
 }
 
 /// Every record's facts, reduced, as of the data's as-of date.
@@ -550,7 +627,7 @@ fn write_run(
     ids: &[i64],
     raws: Vec<RawFields>,
     (matches, conflicts): (&[Match], &[Pair]),
-    rows: &[CandidateRow],
+    rows: &CandidateRows,
     facts: FactsByRecord,
     model: &MatchModel,
     summary: &mut RunSummary,
@@ -575,7 +652,7 @@ fn write_run(
             drop(raws);
             (groups, t.elapsed())
         });
-        let stored = sql::replace_candidates(&tx, rows).and_then(|()| {
+        let stored = sql::replace_candidates(&tx, rows.digest(), rows.rows()).and_then(|()| {
             Ok((
                 sql::membership(&tx, None)?,
                 table_is_empty(&tx, "constituent")?,

@@ -2,7 +2,6 @@
 //! with stable ids, constraints, the audit trail and the 360-degree summaries.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -12,10 +11,10 @@ use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use crate::config::PERSON_FIELDS;
 use crate::error::Result;
 use crate::ingest::PersonFields;
+use crate::resolve::GoldenRecord;
 use crate::resolve::compare::Rec;
 use crate::resolve::normalize::NormalizedPerson;
 use crate::resolve::survivorship::{Golden, RawFields};
-use crate::resolve::{GoldenRecord, stable_hash};
 use crate::store::deferred::DeferredIndexes;
 use crate::store::search_index::SearchUpdate;
 use crate::store::summary::Summary;
@@ -199,17 +198,15 @@ pub struct CandidateRow<'a> {
     pub sustainer: bool,
 }
 
-impl Hash for CandidateRow<'_> {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        (self.a, self.b, self.score.to_bits(), self.band, self.rule).hash(h);
-        (&self.contributions, self.stake_cents, self.sustainer).hash(h);
-    }
-}
-
-/// Store this run's candidates in place of the last run's. Only resolution writes them, so
-/// when they hash as the last run's did, the table already holds them.
-pub fn replace_candidates(conn: &Connection, rows: &[CandidateRow]) -> Result<()> {
-    let digest = stable_hash(rows);
+/// Store this run's candidates in place of the last run's, as `rows` yields them in
+/// chunks (made as they are written: a million candidates' explanations are never all in
+/// memory at once). Only resolution writes them, so when `digest` (a hash of everything
+/// the rows are made from) is the last run's, the table already holds them.
+pub fn replace_candidates<'r>(
+    conn: &Connection,
+    digest: i64,
+    rows: impl Iterator<Item = Result<Vec<CandidateRow<'r>>>>,
+) -> Result<()> {
     let stored: Option<i64> = conn
         .query_row(
             "SELECT value FROM resolution_state WHERE name = 'candidates'",
@@ -227,17 +224,19 @@ pub fn replace_candidates(conn: &Connection, rows: &[CandidateRow]) -> Result<()
         "INSERT INTO match_candidate (record_a, record_b, score, band, rule, contributions, stake_cents, sustainer)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
-    for r in rows {
-        stmt.execute(params![
-            r.a,
-            r.b,
-            r.score,
-            r.band,
-            r.rule,
-            r.contributions,
-            r.stake_cents,
-            r.sustainer
-        ])?;
+    for chunk in rows {
+        for r in chunk? {
+            stmt.execute(params![
+                r.a,
+                r.b,
+                r.score,
+                r.band,
+                r.rule,
+                r.contributions,
+                r.stake_cents,
+                r.sustainer
+            ])?;
+        }
     }
     deferred.rebuild(conn)?;
     conn.execute(
