@@ -114,7 +114,7 @@ impl Global {
 enum Access {
     /// Reads only (or writes no store at all).
     Read,
-    /// A steward's decision on merges.
+    /// A steward's work on merges: decisions, and re-running resolution.
     Decide,
     /// Runs a pipeline that rewrites the store (ingest, resolve, score, quality).
     Run,
@@ -151,12 +151,11 @@ impl Access {
             Some(Command::Score {
                 explain: Some(_), ..
             }) => Access::Read,
-            Some(
-                Command::Ingest { .. }
-                | Command::Resolve { .. }
-                | Command::Score { .. }
-                | Command::Quality { .. },
-            ) => Access::Run,
+            // Re-running resolution is a steward's as well as an admin's, as in the console.
+            Some(Command::Resolve { .. }) => Access::Decide,
+            Some(Command::Ingest { .. } | Command::Score { .. } | Command::Quality { .. }) => {
+                Access::Run
+            }
         }
     }
 

@@ -88,11 +88,17 @@ fn a_role_gates_the_cli_as_it_gates_the_console() {
         stderr.contains("the membership role cannot run `cpm review approve`"),
         "{stderr}"
     );
-    let out = cpm(&p, &["--role", "steward", "resolve"]);
+    let out = cpm(&p, &["--role", "steward", "ingest"]);
     assert_eq!(
         out.status.code(),
         Some(1),
-        "a steward does not run pipelines"
+        "a steward does not load sources"
+    );
+    let out = cpm(&p, &["--role", "membership", "resolve"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "nor does membership re-run resolution"
     );
     assert_eq!(store_bytes(&p), before);
     let out = cpm(
