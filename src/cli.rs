@@ -1729,7 +1729,11 @@ fn cmd_bench_resolve(g: &Global, rounds: usize) -> Result<()> {
         .and_then(|r| r["first"]["report"]["run"]["records"].as_u64())
         .unwrap_or(0);
     for (name, key, per_million) in [
-        ("first run", "first", cpm::bench::RESOLVE_SECONDS_PER_MILLION),
+        (
+            "first run",
+            "first",
+            cpm::bench::RESOLVE_SECONDS_PER_MILLION,
+        ),
         ("re-run", "rerun", cpm::bench::RERUN_SECONDS_PER_MILLION),
     ] {
         let walls = report.iter().filter_map(|r| r[key]["wall_s"].as_f64());

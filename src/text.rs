@@ -45,6 +45,35 @@ pub fn spreadsheet_cell(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// A value's shape: digits as 9, letters as a, the rest as it is ("1984/7/3" -> "9999/9/9").
+/// Enough to see a wrong format; nothing of the person.
+pub fn shape(value: &str) -> String {
+    let short: String = value.chars().take(40).collect();
+    shape_all(&short)
+}
+
+/// `shape` of a whole row of any length (a redacted quarantine row).
+pub fn shape_all(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| match c {
+            '0'..='9' => '9',
+            c if c.is_alphabetic() => 'a',
+            c if c.is_control() => '?',
+            c => c,
+        })
+        .collect()
+}
+
+/// A value shown back to a person: at most 40 characters, control characters replaced.
+pub fn inert(value: &str) -> String {
+    let mut out: String = terminal_safe(value).chars().take(40).collect();
+    if value.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

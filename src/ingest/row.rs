@@ -10,6 +10,7 @@ use super::mapping::{FactSchema, FieldType, fact_schema, parse_value};
 use super::{MappedRow, PersonFields, RowOutcome};
 use crate::config::SourceConfig;
 use crate::error::{Error, Result};
+pub use crate::text::{inert, shape, shape_all};
 
 /// A field stored empty because its value did not parse; the row was kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -414,35 +415,6 @@ fn missing_column(
         source.name,
         keys.len(),
     )
-}
-
-/// A value's shape: digits as 9, letters as a, the rest as it is ("1984/7/3" -> "9999/9/9").
-/// Enough to see a wrong format; nothing of the person.
-pub fn shape(value: &str) -> String {
-    let short: String = value.chars().take(40).collect();
-    shape_all(&short)
-}
-
-/// `shape` of a whole row of any length (a redacted quarantine row).
-pub fn shape_all(value: &str) -> String {
-    value
-        .chars()
-        .map(|c| match c {
-            '0'..='9' => '9',
-            c if c.is_alphabetic() => 'a',
-            c if c.is_control() => '?',
-            c => c,
-        })
-        .collect()
-}
-
-/// A value shown back to a person: at most 40 characters, control characters replaced.
-pub fn inert(value: &str) -> String {
-    let mut out: String = crate::text::terminal_safe(value).chars().take(40).collect();
-    if value.chars().count() > 40 {
-        out.push('…');
-    }
-    out
 }
 
 fn raw_text(record: &csv::ByteRecord) -> String {

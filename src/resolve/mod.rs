@@ -9,8 +9,9 @@ pub mod cluster;
 pub mod compare;
 pub mod evaluate;
 pub mod model;
-pub mod normalize;
+pub use crate::normalize;
 pub mod review;
+pub(crate) use crate::stable_hash::{Fnv1a, stable_hash};
 pub mod settings;
 pub mod survivorship;
 
@@ -269,33 +270,6 @@ impl GoldenRecord {
     /// standard library's hasher, so an upgrade does not rewrite every record.)
     pub fn content_hash(&self) -> i64 {
         stable_hash(self)
-    }
-}
-
-/// `value` hashed with FNV-1a, as SQLite stores it (a signed 64-bit integer).
-pub(crate) fn stable_hash<T: Hash + ?Sized>(value: &T) -> i64 {
-    let mut h = Fnv1a::default();
-    value.hash(&mut h);
-    h.finish() as i64
-}
-
-/// FNV-1a: a small, stable hash (the same on every build and platform of one endianness).
-pub(crate) struct Fnv1a(u64);
-
-impl Default for Fnv1a {
-    fn default() -> Self {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv1a {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 

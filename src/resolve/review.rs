@@ -24,21 +24,7 @@ pub enum QueueOrder {
     Score,
 }
 
-/// One side of a pair, as a steward sees it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct RecordView {
-    pub id: i64,
-    pub source: String,
-    pub source_key: String,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub address: Option<String>,
-    pub city: Option<String>,
-    pub zip: Option<String>,
-    pub date_of_birth: Option<String>,
-}
+pub use crate::store::browse::{RecordView, record_view};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct QueueItem {
@@ -123,29 +109,6 @@ pub fn queue(
             })
         })
         .collect()
-}
-
-pub fn record_view(conn: &Connection, id: i64) -> Result<RecordView> {
-    Ok(conn.prepare_cached(
-        "SELECT id, source, source_key, first_name, last_name, email, phone,
-                trim(coalesce(address1, '') || ' ' || coalesce(address2, '')), city, zip, date_of_birth
-         FROM source_record WHERE id = ?1",
-    )?
-    .query_row([id], |r| {
-        Ok(RecordView {
-            id: r.get(0)?,
-            source: r.get(1)?,
-            source_key: r.get(2)?,
-            first_name: r.get(3)?,
-            last_name: r.get(4)?,
-            email: r.get(5)?,
-            phone: r.get(6)?,
-            address: r.get::<_, Option<String>>(7)?.filter(|s| !s.is_empty()),
-            city: r.get(8)?,
-            zip: r.get(9)?,
-            date_of_birth: r.get(10)?,
-        })
-    })?)
 }
 
 fn candidate_pair(conn: &Connection, candidate_id: i64) -> Result<(i64, i64, f64)> {

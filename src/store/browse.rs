@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use super::audit::{self, AuditEvent};
 use crate::error::Result;
-use crate::resolve::review::{RecordView, record_view};
 
 /// The orders the constituent list can be paged in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
@@ -315,6 +314,46 @@ pub fn search(conn: &Connection, typed: &str, limit: usize) -> Result<Vec<Consti
     Ok(rows)
 }
 
+/// One side of a pair, as a steward sees it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RecordView {
+    pub id: i64,
+    pub source: String,
+    pub source_key: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub zip: Option<String>,
+    pub date_of_birth: Option<String>,
+}
+
+/// One source record as a steward sees it.
+pub fn record_view(conn: &Connection, id: i64) -> Result<RecordView> {
+    Ok(conn.prepare_cached(
+        "SELECT id, source, source_key, first_name, last_name, email, phone,
+                trim(coalesce(address1, '') || ' ' || coalesce(address2, '')), city, zip, date_of_birth
+         FROM source_record WHERE id = ?1",
+    )?
+    .query_row([id], |r| {
+        Ok(RecordView {
+            id: r.get(0)?,
+            source: r.get(1)?,
+            source_key: r.get(2)?,
+            first_name: r.get(3)?,
+            last_name: r.get(4)?,
+            email: r.get(5)?,
+            phone: r.get(6)?,
+            address: r.get::<_, Option<String>>(7)?.filter(|s| !s.is_empty()),
+            city: r.get(8)?,
+            zip: r.get(9)?,
+            date_of_birth: r.get(10)?,
+        })
+    })?)
+}
+
 /// A golden field, its value and the source record it survived from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GoldenField {
@@ -379,7 +418,7 @@ pub fn constituent_detail(conn: &Connection, id: i64) -> Result<Option<Constitue
                     label,
                     // The golden phone in one form, whichever source's spelling survived.
                     value: match *column {
-                        "phone" => value.map(|p| crate::resolve::normalize::display_phone(&p)),
+                        "phone" => value.map(|p| crate::normalize::display_phone(&p)),
                         _ => value,
                     },
                     from: r.get(2 + 2 * i)?,

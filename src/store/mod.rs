@@ -276,7 +276,7 @@ fn register_functions(conn: &Connection) -> Result<()> {
             Ok(match ctx.get_raw(0) {
                 rusqlite::types::ValueRef::Text(bytes) => std::str::from_utf8(bytes)
                     .ok()
-                    .and_then(crate::resolve::normalize::phone),
+                    .and_then(crate::normalize::phone),
                 _ => None,
             })
         },

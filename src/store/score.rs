@@ -736,7 +736,7 @@ pub fn risk_list(
             // A call list shows every phone in one form, whatever its source wrote.
             phone: r
                 .get::<_, Option<String>>(3)?
-                .map(|p| crate::resolve::normalize::display_phone(&p)),
+                .map(|p| crate::normalize::display_phone(&p)),
             churn_probability: r.get(4)?,
             churn_tier: r.get(5)?,
             reasons,

@@ -10,7 +10,7 @@ use crate::ingest::mapping::{FactSchema, fact_schema};
 use crate::store::deferred::{DeferredIndexes, table_is_empty};
 
 use crate::ingest::{BatchReport, PersonFields};
-use crate::resolve::normalize::NormalizedPerson;
+use crate::normalize::NormalizedPerson;
 
 /// Whether `source` has a batch of this very file read with this very mapping.
 pub fn batch_exists(conn: &Connection, source: &str, sha256: &str, mapping: &str) -> Result<bool> {
@@ -387,7 +387,7 @@ pub fn quarantined(
             raw: if unredacted {
                 raw
             } else {
-                crate::ingest::row::shape_all(&raw)
+                crate::text::shape_all(&raw)
             },
             status: if open { "open" } else { "resolved" },
         })

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 
-use super::Fnv1a;
+use crate::stable_hash::Fnv1a;
 
 /// The name tables are looked up several times per compared pair: a fast hash for short
 /// keys (they are our own assets, not hostile input).
@@ -53,7 +53,7 @@ pub fn name(raw: &str) -> String {
 /// relates names both ways round where people use both ("robert has_nickname bill" and
 /// "bill has_nickname robert").
 fn nickname_rows() -> impl Iterator<Item = (String, String)> {
-    include_str!("../../assets/nicknames/names.csv")
+    include_str!("../assets/nicknames/names.csv")
         .lines()
         .skip(1)
         .filter_map(|line| {
@@ -167,8 +167,8 @@ fn given_names() -> &'static GivenNames {
             names.formals[nick as usize].push(formal);
         }
         let census = frequency_table(&[
-            include_str!("../../assets/census_female_first_names.csv"),
-            include_str!("../../assets/census_male_first_names.csv"),
+            include_str!("../assets/census_female_first_names.csv"),
+            include_str!("../assets/census_male_first_names.csv"),
         ]);
         for (name, pct) in census {
             let id = id_of(&mut names, &name);
@@ -198,7 +198,7 @@ pub fn given_name_frequencies(a: GivenNameId, b: GivenNameId) -> (Option<f64>, O
 pub fn surname_frequency(normalised: &str) -> Option<f64> {
     static TABLE: OnceLock<NameMap<f64>> = OnceLock::new();
     TABLE
-        .get_or_init(|| frequency_table(&[include_str!("../../assets/census_last_names.csv")]))
+        .get_or_init(|| frequency_table(&[include_str!("../assets/census_last_names.csv")]))
         .get(normalised)
         .copied()
 }
