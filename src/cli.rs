@@ -1046,7 +1046,7 @@ fn cmd_resolve(
 fn cmd_explain_model(g: &Global) -> Result<()> {
     use cpm::resolve::model::{FIELDS, LEVELS};
     let db = open_db(g)?;
-    let Some(model) = cpm::store::resolve::latest_model(&db.conn)? else {
+    let Some(model) = cpm::resolve::model::MatchModel::latest(&db.conn)? else {
         return Err(cpm::Error::Invalid(
             "no resolution run has learned a match model yet: run `cpm resolve`".into(),
         )

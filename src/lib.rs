@@ -24,6 +24,7 @@ pub mod stable_hash;
 pub mod store;
 pub mod text;
 pub mod tui;
+pub mod vocab;
 
 pub use error::{Error, Result};
 

@@ -3,7 +3,7 @@
 
 pub mod csv_connector;
 pub mod jsonl_connector;
-pub mod mapping;
+pub use crate::vocab::facts as mapping;
 pub mod parquet_connector;
 pub mod row;
 
@@ -22,62 +22,8 @@ use crate::progress::Progress;
 use crate::resolve::normalize::NormalizedPerson;
 use crate::store::Db;
 use crate::store::source::BatchWriter;
-
-/// The canonical person fields a row may carry. Raw values, trimmed, empty = absent.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
-pub struct PersonFields {
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub address1: Option<String>,
-    pub address2: Option<String>,
-    pub city: Option<String>,
-    pub state: Option<String>,
-    pub zip: Option<String>,
-    pub date_of_birth: Option<String>,
-}
-
-impl PersonFields {
-    pub fn set(&mut self, field: &str, value: &str) {
-        let slot = match field {
-            "first_name" => &mut self.first_name,
-            "last_name" => &mut self.last_name,
-            "email" => &mut self.email,
-            "phone" => &mut self.phone,
-            "address1" => &mut self.address1,
-            "address2" => &mut self.address2,
-            "city" => &mut self.city,
-            "state" => &mut self.state,
-            "zip" => &mut self.zip,
-            "date_of_birth" => &mut self.date_of_birth,
-            _ => return,
-        };
-        *slot = Some(value.to_string());
-    }
-
-    /// The forms identity resolution compares, computed once at ingest.
-    pub fn normalize(&self) -> NormalizedPerson {
-        use crate::resolve::normalize as n;
-        let opt = |s: String| (!s.is_empty()).then_some(s);
-        let first = self.first_name.as_deref().map(n::name).and_then(opt);
-        let (address, unit) = n::address(
-            self.address1.as_deref().unwrap_or(""),
-            self.address2.as_deref().unwrap_or(""),
-        );
-        NormalizedPerson {
-            first_canon: first.as_deref().map(n::canonical_first),
-            first,
-            last: self.last_name.as_deref().map(n::name).and_then(opt),
-            email: self.email.as_deref().and_then(n::email),
-            phone: self.phone.as_deref().and_then(n::phone),
-            address,
-            unit,
-            city: self.city.as_deref().map(n::name).and_then(opt),
-            zip: self.zip.as_deref().and_then(n::zip),
-        }
-    }
-}
+pub use crate::vocab::batch::{BatchOutcome, BatchReport, ColumnWarning};
+pub use crate::vocab::person::PersonFields;
 
 #[derive(Debug)]
 pub struct MappedRow {
@@ -133,70 +79,6 @@ pub fn open_connector(source: &SourceConfig, path: &Path) -> Result<Box<dyn Conn
             Box::new(parquet_connector::ParquetConnector::open(source, path)?)
         }
     })
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub enum BatchOutcome {
-    Loaded,
-    /// Loaded, but a column is mostly wrong (see the batch's warnings).
-    LoadedWithWarnings,
-    Unchanged,
-}
-
-impl BatchOutcome {
-    pub fn label(&self) -> &'static str {
-        match self {
-            BatchOutcome::Loaded => "loaded",
-            BatchOutcome::LoadedWithWarnings => "loaded with warnings",
-            BatchOutcome::Unchanged => "unchanged",
-        }
-    }
-}
-
-/// A column whose values failed to parse more often than the source allows.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ColumnWarning {
-    pub source: String,
-    #[serde(flatten)]
-    pub check: row::ColumnCheck,
-}
-
-impl std::fmt::Display for ColumnWarning {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let c = &self.check;
-        write!(
-            f,
-            "{}: column '{}': {} of {} values ({:.0} %) are not {}; found values like {}",
-            self.source,
-            c.column,
-            c.failures,
-            c.values,
-            100.0 * c.failure_share(),
-            c.expected,
-            c.examples
-                .iter()
-                .map(|e| format!("'{e}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct BatchReport {
-    pub source: String,
-    pub file: PathBuf,
-    pub outcome: BatchOutcome,
-    pub batch_id: Option<i64>,
-    pub rows_read: u64,
-    pub rows_loaded: u64,
-    pub rows_quarantined: u64,
-    pub records_new: u64,
-    pub records_updated: u64,
-    /// Optional fields stored empty because their values did not parse (rows kept).
-    pub fields_blanked: u64,
-    pub warnings: Vec<ColumnWarning>,
-    pub millis: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]

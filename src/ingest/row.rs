@@ -11,39 +11,7 @@ use super::{MappedRow, PersonFields, RowOutcome};
 use crate::config::SourceConfig;
 use crate::error::{Error, Result};
 pub use crate::text::{inert, shape, shape_all};
-
-/// A field stored empty because its value did not parse; the row was kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldIssue {
-    /// The column as the file names it.
-    pub column: String,
-    pub reason: String,
-    /// What was found: the value itself, or only its shape for a personal field.
-    pub value: String,
-}
-
-/// How one parsed column fared over a file: the counts behind "more than 5 % of this
-/// column's values are wrong".
-#[derive(Debug, Clone, serde::Serialize, PartialEq)]
-pub struct ColumnCheck {
-    pub column: String,
-    /// What the column should hold ("a date as %Y-%m-%d", "an amount").
-    pub expected: String,
-    pub values: u64,
-    pub failures: u64,
-    /// Up to three of the failing values (shapes only for personal fields).
-    pub examples: Vec<String>,
-}
-
-impl ColumnCheck {
-    pub fn failure_share(&self) -> f64 {
-        if self.values == 0 {
-            0.0
-        } else {
-            self.failures as f64 / self.values as f64
-        }
-    }
-}
+pub use crate::vocab::batch::{ColumnCheck, FieldIssue};
 
 /// The columns of a file a source's mapping reads, found in its header, and the checks
 /// each row goes through.

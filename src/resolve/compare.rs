@@ -3,69 +3,16 @@
 //! score (they add up to it). Pure.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::model::{self, FIELD_COUNT, MISSING, MatchModel, Vector, field};
 use super::normalize::{
-    GivenNameId, NormalizedPerson, UNKNOWN_GIVEN_NAME, distinct_given_names_by_id,
-    distinct_surnames, given_name_id, is_joint_mailbox, nickname_compatible,
+    distinct_given_names_by_id, distinct_surnames, is_joint_mailbox, nickname_compatible,
     nickname_compatible_by_id, one_edit_apart,
 };
 use super::settings::ResolutionConfig;
-
-/// A source record as matching sees it: normalised fields only.
-#[derive(Debug, Clone, Default)]
-pub struct Rec {
-    pub id: i64,
-    /// Shared by every record of the source (interned at load).
-    pub source: Arc<str>,
-    /// The normalised fields ingest stored.
-    pub n: NormalizedPerson,
-    pub dob: Option<String>,
-    /// How many records in the file share this first name (its first word) and this
-    /// surname (0 = unknown): for weighing an exact name by how common it is.
-    pub first_name_count: u32,
-    pub last_name_count: u32,
-    /// The first name's id in the name tables, looked up once at load (`None`: not yet).
-    pub first_name_id: Option<GivenNameId>,
-}
-
-/// How many records of the file share a record's first name and surname: all that
-/// scoring needs of a record once its pair has been compared.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct NameCounts {
-    pub first: u32,
-    pub last: u32,
-}
-
-impl Rec {
-    pub fn name_counts(&self) -> NameCounts {
-        NameCounts {
-            first: self.first_name_count,
-            last: self.last_name_count,
-        }
-    }
-
-    /// Look up the first name's id once, so comparing never hashes it again.
-    pub fn with_first_name_id(mut self) -> Rec {
-        self.first_name_id = self
-            .n
-            .first
-            .as_deref()
-            .map(|f| given_name_id(first_token(f)));
-        self
-    }
-
-    pub(crate) fn first_id(&self) -> GivenNameId {
-        match (self.first_name_id, &self.n.first) {
-            (Some(id), _) => id,
-            (None, Some(f)) => given_name_id(first_token(f)),
-            (None, None) => UNKNOWN_GIVEN_NAME,
-        }
-    }
-}
+pub use crate::vocab::record::{NameCounts, Rec, first_token};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
@@ -136,10 +83,6 @@ fn both<'a>(a: &'a Option<String>, b: &'a Option<String>) -> Option<(&'a str, &'
         (Some(x), Some(y)) if !x.is_empty() && !y.is_empty() => Some((x, y)),
         _ => None,
     }
-}
-
-pub(crate) fn first_token(name: &str) -> &str {
-    name.split(' ').next().unwrap_or(name)
 }
 
 /// A pair's comparison vector and, per field, the similarity shown for it.
@@ -697,6 +640,7 @@ fn oriented<'a>(a: &Rec, b: &'a Rec) -> Cow<'a, Rec> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::NormalizedPerson;
     use crate::resolve::Band;
 
     fn config() -> ResolutionConfig {

@@ -256,22 +256,7 @@ pub fn conflicts_among(
     out
 }
 
-/// A cluster of source records and what it becomes: a golden record and its summary.
-#[derive(Debug, Clone, Hash)]
-pub struct GoldenRecord {
-    pub members: Vec<i64>,
-    pub golden: survivorship::Golden,
-    pub summary: Summary,
-}
-
-impl GoldenRecord {
-    /// A hash of everything written for this golden record: a re-run that computes the
-    /// same one leaves the stored row alone. (FNV-1a: stable across builds, unlike the
-    /// standard library's hasher, so an upgrade does not rewrite every record.)
-    pub fn content_hash(&self) -> i64 {
-        stable_hash(self)
-    }
-}
+pub use crate::store::resolve::GoldenRecord;
 
 /// Cluster records (by index) and build their golden records and summaries from the
 /// members' facts. The facts are consumed: every summary is made first and the facts
@@ -412,7 +397,7 @@ fn resolve_and_write(
     let decisions = (labels.0.len() + labels.1.len()) as u64;
     let stored = match options.relearn {
         true => None,
-        false => sql::latest_model(&db.conn)?.filter(|m| m.still_fits(records.len(), decisions)),
+        false => MatchModel::latest(&db.conn)?.filter(|m| m.still_fits(records.len(), decisions)),
     };
     summary.model_reused = stored.is_some();
     let (
@@ -614,7 +599,7 @@ fn write_run(
     // Decisions are read inside the write transaction: one made while we computed counts.
     let constraints = sql::load_constraints(&tx)?;
     if !summary.model_reused {
-        sql::save_model(&tx, model)?;
+        model.save(&tx)?;
     }
     // Clustering is computation only: it runs on its own thread (and rayon's) while this
     // one, the connection's, stores the candidates and reads the current membership.

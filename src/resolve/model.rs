@@ -238,6 +238,19 @@ fn normalise(counts: Vec<f64>) -> Vec<f64> {
 }
 
 impl MatchModel {
+    /// Keep this model in the store, as the run's.
+    pub fn save(&self, conn: &rusqlite::Connection) -> crate::error::Result<()> {
+        crate::store::resolve::save_model(conn, &serde_json::to_string(self)?)
+    }
+
+    /// The newest model a run stored, if any.
+    pub fn latest(conn: &rusqlite::Connection) -> crate::error::Result<Option<MatchModel>> {
+        Ok(match crate::store::resolve::latest_model_json(conn)? {
+            Some(json) => Some(serde_json::from_str(&json)?),
+            None => None,
+        })
+    }
+
     /// Whether this stored model still describes the data: no steward decision since it
     /// was fitted (each one teaches it), and the file within a tenth of its size then. A
     /// re-run that reuses it scores as the last run did, so nothing moves for no reason.

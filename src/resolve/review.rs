@@ -471,7 +471,8 @@ fn recluster_around(
         .filter_map(|(a, b, s, _)| Some((index(&a)?, index(&b)?, s)))
         .collect();
     // Household conflicts are not stored: recompute them for this neighbourhood.
-    let model = sql::latest_model(conn)?.unwrap_or_else(super::model::MatchModel::untrained);
+    let model =
+        super::model::MatchModel::latest(conn)?.unwrap_or_else(super::model::MatchModel::untrained);
     let conflicts = super::conflicts_among(&recs, &model, config);
     let constraints = sql::load_constraints(conn)?;
     let as_of = sql::data_as_of(conn)?;

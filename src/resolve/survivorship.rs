@@ -2,40 +2,9 @@
 //! from config. Every golden field remembers the record it came from.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use super::settings::ResolutionConfig;
-use crate::ingest::PersonFields;
-
-/// A source record as survivorship sees it: its raw (as-spelled) person fields.
-#[derive(Debug, Clone, Default)]
-pub struct RawFields {
-    pub id: i64,
-    pub source: Arc<str>,
-    /// The system the source belongs to (donations, subscriptions, ...).
-    pub system: Arc<str>,
-    pub person: PersonFields,
-    /// The record's latest activity (fact date), for "most recent".
-    pub last_seen: Option<String>,
-}
-
-/// A golden field's value and the source record it came from.
-pub type Picked = Option<(String, i64)>;
-
-#[derive(Debug, Clone, Default, PartialEq, Hash)]
-pub struct Golden {
-    pub first_name: Picked,
-    pub last_name: Picked,
-    pub email: Picked,
-    pub phone: Picked,
-    /// address1, address2, city, state travel together from one record.
-    pub address1: Picked,
-    pub address2: Picked,
-    pub city: Picked,
-    pub state: Picked,
-    pub zip: Picked,
-    pub date_of_birth: Picked,
-}
+pub use crate::vocab::golden::{Golden, Picked, RawFields};
 
 fn get<'a>(r: &'a RawFields, field: &str) -> Option<&'a str> {
     let p = &r.person;
@@ -134,27 +103,10 @@ pub fn golden(members: &[&RawFields], config: &ResolutionConfig) -> Golden {
     }
 }
 
-impl Golden {
-    /// Every field, in the order of `config::PERSON_FIELDS` (the golden columns).
-    pub fn fields(&self) -> [&Picked; 10] {
-        [
-            &self.first_name,
-            &self.last_name,
-            &self.email,
-            &self.phone,
-            &self.address1,
-            &self.address2,
-            &self.city,
-            &self.state,
-            &self.zip,
-            &self.date_of_birth,
-        ]
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocab::person::PersonFields;
 
     fn raw(id: i64, source: &str, first: &str, email: &str, seen: &str) -> RawFields {
         RawFields {

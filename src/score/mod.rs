@@ -9,8 +9,11 @@
 
 pub mod evaluate;
 pub mod features;
-pub mod history;
+pub use crate::vocab::history;
 pub mod labels;
+pub use crate::vocab::reasons::{
+    EMAIL_FEATURES, NEW_SUSTAINER_FEATURE, PAYMENT_FEATURES, Reason, retention_ask,
+};
 pub mod model;
 pub mod settings;
 pub mod trees;
@@ -85,15 +88,6 @@ pub struct ScoreReport {
     pub millis_train: u64,
     pub millis_score: u64,
     pub millis_write: u64,
-}
-
-/// A reason behind one person's score: a feature, its value in words, and how much it
-/// moved the log-odds (positive raises the probability).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Reason {
-    pub feature: String,
-    pub text: String,
-    pub contribution: f64,
 }
 
 /// The label parameters `config` sets.
@@ -375,43 +369,6 @@ pub fn action(path: Target, values: &[f64]) -> String {
             v("giving_12m")
         ),
         Target::Churn => "call to thank and ask how we are doing".into(),
-    }
-}
-
-/// The features that make a retention call about payment, and about email gone quiet.
-const PAYMENT_FEATURES: [&str; 7] = [
-    "card_expires_in_days",
-    "failed_payments_90d",
-    "failed_payments_365d",
-    "failed_in_a_row",
-    "pays_by_card",
-    "days_since_last_charge",
-    "days_since_last_gift",
-];
-const EMAIL_FEATURES: [&str; 6] = [
-    "email_open_rate_12m",
-    "email_open_rate_last_quarter",
-    "email_open_rate_change",
-    "email_click_rate_12m",
-    "days_since_last_open",
-    "unsubscribed",
-];
-const NEW_SUSTAINER_FEATURE: &str = "sustainer_tenure_days";
-
-/// What a retention call to an at-risk sustainer is about, from the model's own reasons
-/// for their churn score: the feature that raises the risk most decides it (the ones that
-/// lower it are ignored).
-pub fn retention_ask(reasons: &[Reason]) -> &'static str {
-    let top = reasons
-        .iter()
-        .filter(|r| r.contribution > 0.0)
-        .max_by(|a, b| a.contribution.total_cmp(&b.contribution))
-        .map(|r| r.feature.as_str());
-    match top {
-        Some(f) if PAYMENT_FEATURES.contains(&f) => "update the card, or offer bank transfer",
-        Some(f) if EMAIL_FEATURES.contains(&f) => "re-engage: ask what they want to hear",
-        Some(f) if f == NEW_SUSTAINER_FEATURE => "welcome call: what their gift does",
-        _ => "thank them; ask how we are doing",
     }
 }
 

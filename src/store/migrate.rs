@@ -124,12 +124,15 @@ mod tests {
             )
             .unwrap()
         };
-        let parts = crate::resolve::compare::decode_contributions(&stored(1)).unwrap();
-        let read: Vec<(&str, f64, f64)> = parts
-            .iter()
-            .map(|c| (&*c.field, c.similarity, c.contribution))
-            .collect();
-        assert_eq!(read, [("last_name", 1.0, 0.5), ("email", 0.25, 0.3)]);
+        // [field, similarity, contribution] triples, as `resolve::compare` reads them.
+        let read: Vec<(String, f64, f64)> = serde_json::from_str(&stored(1)).unwrap();
+        assert_eq!(
+            read,
+            [
+                ("last_name".to_string(), 1.0, 0.5),
+                ("email".to_string(), 0.25, 0.3)
+            ]
+        );
         assert_eq!(stored(2), "[]");
     }
 }

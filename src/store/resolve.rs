@@ -10,14 +10,13 @@ use rusqlite::{Connection, OptionalExtension, ToSql, params};
 
 use crate::config::PERSON_FIELDS;
 use crate::error::Result;
-use crate::ingest::PersonFields;
 use crate::normalize::NormalizedPerson;
-use crate::resolve::GoldenRecord;
-use crate::resolve::compare::Rec;
-use crate::resolve::survivorship::{Golden, RawFields};
 use crate::store::deferred::DeferredIndexes;
 use crate::store::search_index::SearchUpdate;
 use crate::store::summary::Summary;
+use crate::vocab::golden::{Golden, RawFields};
+use crate::vocab::person::PersonFields;
+use crate::vocab::record::Rec;
 
 pub fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -133,29 +132,42 @@ pub fn load_records_by_id(conn: &Connection, ids: &[i64]) -> Result<(Vec<Rec>, V
 }
 
 /// Active (not revoked) steward constraints: (must_links, cannot_links) as record id pairs.
-/// Keep the model a run learned; the newest is the one in use.
-pub fn save_model(conn: &Connection, model: &crate::resolve::model::MatchModel) -> Result<()> {
+/// A cluster of source records and what it becomes: a golden record and its summary.
+#[derive(Debug, Clone, Hash)]
+pub struct GoldenRecord {
+    pub members: Vec<i64>,
+    pub golden: Golden,
+    pub summary: Summary,
+}
+
+impl GoldenRecord {
+    /// A hash of everything written for this golden record: a re-run that computes the
+    /// same one leaves the stored row alone. (FNV-1a: stable across builds, unlike the
+    /// standard library's hasher, so an upgrade does not rewrite every record.)
+    pub fn content_hash(&self) -> i64 {
+        crate::stable_hash::stable_hash(self)
+    }
+}
+
+/// Keep the model a run learned (as its JSON); the newest is the one in use.
+pub fn save_model(conn: &Connection, model_json: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO match_model (created_at, model) VALUES (?1, ?2)",
-        rusqlite::params![now(), serde_json::to_string(model)?],
+        rusqlite::params![now(), model_json],
     )?;
     Ok(())
 }
 
-/// The newest learned model, if a run has learned one.
-pub fn latest_model(conn: &Connection) -> Result<Option<crate::resolve::model::MatchModel>> {
+/// The newest learned model's JSON, if a run has learned one.
+pub fn latest_model_json(conn: &Connection) -> Result<Option<String>> {
     use rusqlite::OptionalExtension;
-    let text: Option<String> = conn
+    Ok(conn
         .query_row(
             "SELECT model FROM match_model ORDER BY id DESC LIMIT 1",
             [],
             |r| r.get(0),
         )
-        .optional()?;
-    Ok(match text {
-        Some(text) => Some(serde_json::from_str(&text)?),
-        None => None,
-    })
+        .optional()?)
 }
 
 pub type Links = (Vec<(i64, i64)>, Vec<(i64, i64)>);

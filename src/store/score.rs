@@ -6,13 +6,13 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::score::history::{
-    Day, EmailQuarter, Event, Gift, History, Method, Plan, Subscription, parse_day, parse_day_bytes,
-};
 use crate::store::Db;
 use crate::store::browse::golden_id;
 use crate::store::deferred::DeferredIndexes;
 use crate::store::read::{Records, for_each_row, joined, record_capacity};
+use crate::vocab::history::{
+    Day, EmailQuarter, Event, Gift, History, Method, Plan, Subscription, parse_day, parse_day_bytes,
+};
 
 /// A text column's bytes, borrowed from the row. Compared with ASCII constants or parsed
 /// as dates, they need no UTF-8 check (a per-column cost at eleven million rows).
@@ -721,9 +721,9 @@ pub fn risk_list(
     let rows = stmt.query_map(params![tier, limit as i64, offset as i64], |r| {
         let reasons: Option<String> = r.get(6)?;
         let stored = reasons
-            .and_then(|json| serde_json::from_str::<Vec<crate::score::Reason>>(&json).ok())
+            .and_then(|json| serde_json::from_str::<Vec<crate::vocab::reasons::Reason>>(&json).ok())
             .unwrap_or_default();
-        let retention_ask = crate::score::retention_ask(&stored).to_string();
+        let retention_ask = crate::vocab::reasons::retention_ask(&stored).to_string();
         let reasons = stored
             .into_iter()
             .filter(|reason| reason.contribution > 0.0)

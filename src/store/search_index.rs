@@ -7,9 +7,9 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Error, Result};
-use crate::resolve::GoldenRecord;
-use crate::resolve::survivorship::Picked;
 use crate::store::Db;
+use crate::store::resolve::GoldenRecord;
+use crate::vocab::golden::Picked;
 
 /// Golden records whose search entries a write leaves to be written: kept ones rewritten
 /// (their entries are replaced) and new ones.
@@ -251,8 +251,8 @@ impl PrebuiltSearch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resolve::survivorship::Golden;
     use crate::store::summary::Summary;
+    use crate::vocab::golden::Golden;
 
     fn mark(conn: &Connection) -> Option<i64> {
         search_mark(conn).unwrap()

@@ -6,11 +6,12 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::config::SourceConfig;
 use crate::error::Result;
-use crate::ingest::mapping::{FactSchema, fact_schema};
 use crate::store::deferred::{DeferredIndexes, table_is_empty};
+use crate::vocab::facts::{FactSchema, fact_schema};
 
-use crate::ingest::{BatchReport, PersonFields};
 use crate::normalize::NormalizedPerson;
+use crate::vocab::batch::BatchReport;
+use crate::vocab::person::PersonFields;
 
 /// Whether `source` has a batch of this very file read with this very mapping.
 pub fn batch_exists(conn: &Connection, source: &str, sha256: &str, mapping: &str) -> Result<bool> {
@@ -126,7 +127,11 @@ impl<'a> BatchWriter<'a> {
 
     /// An optional field stored empty: where, why, and what was found (redacted by the
     /// connector for personal fields).
-    pub fn field_issue(&mut self, line: u64, issue: &crate::ingest::row::FieldIssue) -> Result<()> {
+    pub fn field_issue(
+        &mut self,
+        line: u64,
+        issue: &crate::vocab::batch::FieldIssue,
+    ) -> Result<()> {
         self.tx
             .prepare_cached(
                 "INSERT INTO ingest_issue (batch_id, source, line, column_name, reason, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -12,8 +12,8 @@ use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::Result;
-use crate::resolve::survivorship::RawFields;
 use crate::store::read::{Records, for_each_row, record_capacity};
+use crate::vocab::golden::RawFields;
 
 /// One source record's facts, reduced to what a summary adds up.
 #[derive(Debug, Default, Clone, PartialEq)]

@@ -487,7 +487,7 @@ fn search_entries_a_run_left_unwritten_are_rebuilt_by_the_next_write() {
 fn a_rerun_reuses_the_model_until_a_steward_decides_then_learns_from_the_decision() {
     let (p, mut db) = resolved_store(1500);
     let config = config(&p);
-    let learned = cpm::store::resolve::latest_model(&db.conn)
+    let learned = cpm::resolve::model::MatchModel::latest(&db.conn)
         .unwrap()
         .unwrap();
     assert_eq!(learned.fit.labelled_non_matches, 0);
@@ -502,7 +502,7 @@ fn a_rerun_reuses_the_model_until_a_steward_decides_then_learns_from_the_decisio
     let after = resolve::run(&mut db, &config, "test-run", &Silent).unwrap();
     assert!(!after.model_reused);
     assert_eq!(after.model.labelled_non_matches, 1);
-    let relearned = cpm::store::resolve::latest_model(&db.conn)
+    let relearned = cpm::resolve::model::MatchModel::latest(&db.conn)
         .unwrap()
         .unwrap();
     assert_ne!(relearned.m, learned.m, "the rejection moved the estimates");

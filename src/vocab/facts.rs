@@ -134,7 +134,7 @@ pub fn parse_value(kind: FieldType, raw: &str, date_formats: &[String]) -> Resul
     let raw = raw.trim();
     match kind {
         Text => Ok(Value::Text(raw.to_string())),
-        Date => crate::resolve::normalize::date(raw, date_formats)
+        Date => crate::normalize::date(raw, date_formats)
             .map(Value::Text)
             .ok_or_else(|| {
                 format!(

@@ -1,0 +1,59 @@
+//! A person's fields as a source gives them, and the forms matching compares.
+
+use crate::normalize::NormalizedPerson;
+
+/// The canonical person fields a row may carry. Raw values, trimmed, empty = absent.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
+pub struct PersonFields {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address1: Option<String>,
+    pub address2: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip: Option<String>,
+    pub date_of_birth: Option<String>,
+}
+
+impl PersonFields {
+    pub fn set(&mut self, field: &str, value: &str) {
+        let slot = match field {
+            "first_name" => &mut self.first_name,
+            "last_name" => &mut self.last_name,
+            "email" => &mut self.email,
+            "phone" => &mut self.phone,
+            "address1" => &mut self.address1,
+            "address2" => &mut self.address2,
+            "city" => &mut self.city,
+            "state" => &mut self.state,
+            "zip" => &mut self.zip,
+            "date_of_birth" => &mut self.date_of_birth,
+            _ => return,
+        };
+        *slot = Some(value.to_string());
+    }
+
+    /// The forms identity resolution compares, computed once at ingest.
+    pub fn normalize(&self) -> NormalizedPerson {
+        use crate::normalize as n;
+        let opt = |s: String| (!s.is_empty()).then_some(s);
+        let first = self.first_name.as_deref().map(n::name).and_then(opt);
+        let (address, unit) = n::address(
+            self.address1.as_deref().unwrap_or(""),
+            self.address2.as_deref().unwrap_or(""),
+        );
+        NormalizedPerson {
+            first_canon: first.as_deref().map(n::canonical_first),
+            first,
+            last: self.last_name.as_deref().map(n::name).and_then(opt),
+            email: self.email.as_deref().and_then(n::email),
+            phone: self.phone.as_deref().and_then(n::phone),
+            address,
+            unit,
+            city: self.city.as_deref().map(n::name).and_then(opt),
+            zip: self.zip.as_deref().and_then(n::zip),
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! Why a person scored as they did: a model's reasons, and what a retention call about
+//! them should be about.
+
+use serde::{Deserialize, Serialize};
+
+/// A reason behind one person's score: a feature, its value in words, and how much it
+/// moved the log-odds (positive raises the probability).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Reason {
+    pub feature: String,
+    pub text: String,
+    pub contribution: f64,
+}
+
+/// The features that make a retention call about payment, and about email gone quiet.
+pub const PAYMENT_FEATURES: [&str; 7] = [
+    "card_expires_in_days",
+    "failed_payments_90d",
+    "failed_payments_365d",
+    "failed_in_a_row",
+    "pays_by_card",
+    "days_since_last_charge",
+    "days_since_last_gift",
+];
+pub const EMAIL_FEATURES: [&str; 6] = [
+    "email_open_rate_12m",
+    "email_open_rate_last_quarter",
+    "email_open_rate_change",
+    "email_click_rate_12m",
+    "days_since_last_open",
+    "unsubscribed",
+];
+pub const NEW_SUSTAINER_FEATURE: &str = "sustainer_tenure_days";
+
+/// What a retention call to an at-risk sustainer is about, from the model's own reasons
+/// for their churn score: the feature that raises the risk most decides it (the ones that
+/// lower it are ignored).
+pub fn retention_ask(reasons: &[Reason]) -> &'static str {
+    let top = reasons
+        .iter()
+        .filter(|r| r.contribution > 0.0)
+        .max_by(|a, b| a.contribution.total_cmp(&b.contribution))
+        .map(|r| r.feature.as_str());
+    match top {
+        Some(f) if PAYMENT_FEATURES.contains(&f) => "update the card, or offer bank transfer",
+        Some(f) if EMAIL_FEATURES.contains(&f) => "re-engage: ask what they want to hear",
+        Some(f) if f == NEW_SUSTAINER_FEATURE => "welcome call: what their gift does",
+        _ => "thank them; ask how we are doing",
+    }
+}
