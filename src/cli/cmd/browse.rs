@@ -1,0 +1,110 @@
+//! `cpm search`, `cpm show` and `cpm status`: reading the store.
+
+use crate::cli::*;
+
+pub(crate) fn cmd_search(g: &Global, query: &str, limit: usize) -> Result<()> {
+    let db = open_db(g)?;
+    let rows = cpm::store::browse::search(&db.conn, query, limit)?;
+    if g.json {
+        let rows: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": golden_id(r.id), "first_name": r.first_name, "last_name": r.last_name,
+                    "email": r.email, "city": r.city, "zip": r.zip,
+                    "lifetime_cents": r.lifetime_cents, "sustainer_status": r.sustainer_status,
+                    "systems": r.system_count,
+                })
+            })
+            .collect();
+        return print_json(&rows);
+    }
+    let safe =
+        |v: &Option<String>| cpm::text::terminal_safe(v.as_deref().unwrap_or("")).into_owned();
+    println!("{} found", rows.len());
+    for r in &rows {
+        println!(
+            "{:<9} {:<28} {:<34} {:<16} ${:>10.2}",
+            golden_id(r.id),
+            cpm::text::terminal_safe(&r.display_name()),
+            safe(&r.email),
+            safe(&r.city),
+            r.lifetime_cents as f64 / 100.0
+        );
+    }
+    Ok(())
+}
+
+pub(crate) fn cmd_show(g: &Global, id: &str) -> Result<()> {
+    let db = open_db(g)?;
+    let id = parse_constituent_id(id)?;
+    let Some(detail) = cpm::store::browse::constituent_detail(&db.conn, id)? else {
+        return Err(
+            cpm::Error::Invalid(format!("there is no golden record {}", golden_id(id))).into(),
+        );
+    };
+    if g.json {
+        let mut value = serde_json::to_value(&detail)?;
+        value["id"] = serde_json::json!(golden_id(detail.id));
+        value["retired_into"] = serde_json::json!(detail.retired_into.map(golden_id));
+        return print_json(&value);
+    }
+    let safe = |v: &str| cpm::text::terminal_safe(v).into_owned();
+    match detail.retired_into {
+        Some(into) => println!("{} (merged into {})", golden_id(detail.id), golden_id(into)),
+        None => println!("{}", golden_id(detail.id)),
+    }
+    for f in &detail.fields {
+        if let Some(value) = &f.value {
+            println!(
+                "  {:<11} {:<36} {}",
+                f.label,
+                safe(value),
+                safe(f.from.as_deref().unwrap_or(""))
+            );
+        }
+    }
+    let s = &detail.summary;
+    println!(
+        "  giving: ${:.2} lifetime, ${:.2} in 12 months, {} gifts, last {}; sustainer {}",
+        s.lifetime_cents as f64 / 100.0,
+        s.trailing_12m_cents as f64 / 100.0,
+        s.gift_count,
+        s.last_gift_date.as_deref().unwrap_or("never"),
+        s.sustainer_status.as_deref().unwrap_or("no")
+    );
+    println!("  source records ({}):", detail.records.len());
+    for r in &detail.records {
+        let name = format!(
+            "{} {}",
+            r.first_name.as_deref().unwrap_or(""),
+            r.last_name.as_deref().unwrap_or("")
+        );
+        println!(
+            "    #{:<8} {:<22} {:<16} {:<24} {}",
+            r.id,
+            r.source,
+            safe(&r.source_key),
+            safe(name.trim()),
+            safe(r.email.as_deref().unwrap_or(""))
+        );
+    }
+    Ok(())
+}
+
+pub(crate) fn cmd_status(g: &Global) -> Result<()> {
+    let db = open_db(g)?;
+    let counts = cpm::store::source::counts(&db.conn)?;
+    if g.json {
+        return print_json(&counts);
+    }
+    println!("store {}", g.db.display());
+    println!("  ingest batches   {:>10}", counts.batches);
+    println!("  source records   {:>10}", counts.source_records);
+    println!("  quarantined rows {:>10}", counts.quarantined);
+    println!("  donations        {:>10}", counts.donations);
+    println!("  subscriptions    {:>10}", counts.subscriptions);
+    println!("  event tickets    {:>10}", counts.event_tickets);
+    println!("  email periods    {:>10}", counts.email_events);
+    Ok(())
+}

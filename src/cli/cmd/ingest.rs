@@ -1,0 +1,132 @@
+//! `cpm ingest` and `cpm quarantine`: loading sources, and the rows that could not be loaded.
+
+use crate::cli::*;
+
+pub(crate) fn cmd_ingest(g: &Global, project: &Project, options: IngestOptions) -> Result<()> {
+    let mut db = open_db(g)?;
+    let report = ingest::ingest(&mut db, project, &options, progress_for(g).as_ref())?;
+    if g.json {
+        return print_json(&report);
+    }
+    print_ingest(&report);
+    Ok(())
+}
+
+pub(crate) fn print_ingest(report: &IngestReport) {
+    println!(
+        "{:<24} {:>20} {:>10} {:>9} {:>11} {:>8} {:>8} {:>8}",
+        "source", "outcome", "rows read", "loaded", "quarantined", "blanked", "new", "ms"
+    );
+    for b in &report.batches {
+        println!(
+            "{:<24} {:>20} {:>10} {:>9} {:>11} {:>8} {:>8} {:>8}",
+            b.source,
+            b.outcome.label(),
+            b.rows_read,
+            b.rows_loaded,
+            b.rows_quarantined,
+            b.fields_blanked,
+            b.records_new,
+            b.millis
+        );
+    }
+    println!(
+        "rows read {} = loaded {} + quarantined {}",
+        report.rows_read(),
+        report.rows_loaded(),
+        report.rows_quarantined()
+    );
+    if report.fields_blanked() > 0 {
+        println!(
+            "{} optional fields did not parse and were stored empty (their rows were kept): see the Quality tab",
+            report.fields_blanked()
+        );
+    }
+    if report.rows_quarantined() > 0 {
+        println!(
+            "quarantined rows: `cpm quarantine list` shows them, `cpm quarantine export` writes them out"
+        );
+    }
+    for warning in report.warnings() {
+        eprintln!(
+            "warning: {warning} (check date_formats in config/sources.yaml; --strict refuses such a file)"
+        );
+    }
+}
+
+pub(crate) fn cmd_quarantine(g: &Global, action: QuarantineAction) -> Result<()> {
+    use cpm::store::source::{QuarantineFilter, quarantined};
+    let db = open_db(g)?;
+    // The raw text is a row of personal data: whole for an admin, its shape for the rest.
+    let unredacted = g.role == Role::Admin;
+    match action {
+        QuarantineAction::List { source, all, limit } => {
+            let filter = QuarantineFilter {
+                source: source.as_deref(),
+                include_resolved: all,
+                id: None,
+            };
+            let rows = quarantined(&db.conn, &filter, unredacted)?;
+            if g.json {
+                return print_json(&rows.iter().take(limit).collect::<Vec<_>>());
+            }
+            println!("{} quarantined rows", rows.len());
+            for r in rows.iter().take(limit) {
+                println!(
+                    "#{:<6} {:<9} {:<22} line {:<7} {}",
+                    r.id,
+                    r.status,
+                    r.source,
+                    r.line,
+                    cpm::text::terminal_safe(&r.reason)
+                );
+            }
+            if rows.len() > limit {
+                println!("… {} more (--limit)", rows.len() - limit);
+            }
+        }
+        QuarantineAction::Show { id } => {
+            let filter = QuarantineFilter {
+                source: None,
+                include_resolved: true,
+                id: Some(id),
+            };
+            let Some(row) = quarantined(&db.conn, &filter, unredacted)?
+                .into_iter()
+                .next()
+            else {
+                return Err(cpm::Error::Usage(format!("no quarantined row #{id}")).into());
+            };
+            if g.json {
+                return print_json(&row);
+            }
+            println!("#{} {} ({})", row.id, row.source, row.status);
+            println!("file   {}", cpm::text::terminal_safe(&row.file));
+            println!("line   {}", row.line);
+            println!("reason {}", cpm::text::terminal_safe(&row.reason));
+            println!("raw    {}", cpm::text::terminal_safe(&row.raw));
+        }
+        QuarantineAction::Export { source } => {
+            let filter = QuarantineFilter {
+                source: source.as_deref(),
+                include_resolved: false,
+                id: None,
+            };
+            let rows = quarantined(&db.conn, &filter, unredacted)?;
+            let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+            out.write_record(["id", "source", "file", "line", "reason", "raw"])?;
+            for r in rows {
+                out.write_record([
+                    r.id.to_string(),
+                    r.source,
+                    cpm::text::spreadsheet_cell(&r.file).into_owned(),
+                    r.line.to_string(),
+                    cpm::text::spreadsheet_cell(&r.reason).into_owned(),
+                    cpm::text::spreadsheet_cell(&r.raw).into_owned(),
+                ])?;
+            }
+            out.flush()?;
+        }
+    }
+    Ok(())
+}

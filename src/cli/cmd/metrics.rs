@@ -1,0 +1,118 @@
+//! `cpm metrics`: definitions, SQL per platform, values, the dictionary and schemas.
+
+use crate::cli::*;
+
+pub(crate) fn cmd_metrics(g: &Global, project: &Project, action: MetricsAction) -> Result<()> {
+    use cpm::metrics::{self, def::MetricsFile, render::Dialect};
+    let file = MetricsFile::load(project)?;
+    match action {
+        MetricsAction::List => {
+            if g.json {
+                return print_json(&file.metrics);
+            }
+            println!(
+                "{:<36} {:<14} {:<8} {:>3}  display name",
+                "metric", "category", "type", "v"
+            );
+            for m in &file.metrics {
+                println!(
+                    "{:<36} {:<14} {:<8} {:>3}  {}",
+                    m.name,
+                    m.category,
+                    format!("{:?}", m.kind).to_lowercase(),
+                    m.version(),
+                    m.display_name
+                );
+            }
+        }
+        MetricsAction::Sql {
+            name,
+            platform,
+            as_of,
+            by,
+        } => {
+            let dialect = Dialect::parse(&platform)
+                .ok_or_else(|| cpm::Error::Usage(format!("unknown platform '{platform}'")))?;
+            // The data's as-of date when a store exists (opened read-only: rendering SQL
+            // never creates or changes one), else a fixed date.
+            let as_of = match as_of {
+                Some(d) => d,
+                None => match g
+                    .db
+                    .exists()
+                    .then(|| Db::open_read_only(&g.db).ok())
+                    .flatten()
+                    .and_then(|db| metrics::data_as_of(&db.conn).ok())
+                {
+                    Some(d) => d,
+                    None => chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default(),
+                },
+            };
+            let sql = metrics::render::render(&file, &name, dialect, as_of, by.as_deref())?;
+            if g.json {
+                return print_json(&serde_json::json!({
+                    "metric": name, "platform": dialect.name(), "as_of": as_of.to_string(),
+                    "by": by, "sql": sql,
+                }));
+            }
+            println!("{sql}");
+        }
+        MetricsAction::Value { name, by, as_of } => {
+            let db = open_db(g)?;
+            let as_of = match as_of {
+                Some(d) => d,
+                None => metrics::data_as_of(&db.conn)?,
+            };
+            let v = metrics::value(&db.conn, &file, &name, as_of, by.as_deref(), &g.actor())?;
+            if g.json {
+                return print_json(&v);
+            }
+            let show = |x: Option<f64>| {
+                x.map_or("–".to_string(), |x| {
+                    format!("{x:.4}")
+                        .trim_end_matches('0')
+                        .trim_end_matches('.')
+                        .to_string()
+                })
+            };
+            println!(
+                "{} = {} (as of {}, definition v{})",
+                v.metric,
+                show(v.value),
+                v.as_of,
+                v.version
+            );
+            for (dim, value) in &v.breakdown {
+                println!(
+                    "  {:<28} {}",
+                    dim.as_deref().unwrap_or("(none)"),
+                    show(*value)
+                );
+            }
+        }
+        MetricsAction::Dictionary { write } => {
+            let text = metrics::dictionary(&file)?;
+            if write {
+                let path = project.resolve(std::path::Path::new("sql/metrics_dictionary.md"));
+                std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!("wrote {}", path.display());
+            } else {
+                print!("{text}");
+            }
+        }
+        MetricsAction::Schemas => {
+            let db = Db::open_in_memory()?;
+            for dialect in [Dialect::Standard, Dialect::Snowflake, Dialect::Databricks] {
+                let dir = project
+                    .resolve(std::path::Path::new("sql/schemas"))
+                    .join(dialect.name());
+                std::fs::create_dir_all(&dir)?;
+                let path = dir.join("schema.sql");
+                std::fs::write(&path, metrics::schemas::render(&db.conn, dialect)?)?;
+                println!("wrote {}", path.display());
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! One file per subcommand (as ripgrep and xsv keep theirs): its handler and its
+//! printing. Arguments, the gates and shared printing (`print_json`, the progress bar)
+//! live in `cli/mod.rs`.
+
+mod bench;
+mod browse;
+mod generate;
+mod ingest;
+mod metrics;
+mod quality;
+mod resolve;
+mod review;
+mod score;
+
+pub(crate) use self::{
+    bench::*, browse::*, generate::*, ingest::*, metrics::*, quality::*, resolve::*, review::*,
+    score::*,
+};

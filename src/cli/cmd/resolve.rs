@@ -1,0 +1,198 @@
+//! `cpm resolve`: a resolution run, its evaluation, and the learned model.
+
+use crate::cli::*;
+
+pub(crate) fn cmd_resolve(
+    g: &Global,
+    project: &Project,
+    eval: Option<&std::path::Path>,
+    eval_only: bool,
+    relearn: bool,
+) -> Result<()> {
+    let config = ResolutionConfig::load(project)?;
+    // The truth file is a path like --db's (from the working directory), read before the
+    // run so that a mistyped one costs nothing.
+    let truth = match eval {
+        Some(path) => Some(resolve::evaluate::read_truth(path)?),
+        None => None,
+    };
+    let mut db = open_db(g)?;
+    let summary = if eval_only {
+        None
+    } else {
+        Some(resolve::run_with(
+            &mut db,
+            &config,
+            &g.actor(),
+            progress_for(g).as_ref(),
+            resolve::RunOptions { relearn },
+        )?)
+    };
+    let evaluation = match &truth {
+        Some(truth) => {
+            let mut e = resolve::evaluate::evaluate(&db.conn, truth)?;
+            let (recall, missed) = resolve::evaluate::blocking_recall(&db.conn, truth, &config)?;
+            e.blocking_recall = Some(recall);
+            e.true_pairs_never_compared = Some(missed);
+            Some(e)
+        }
+        None => None,
+    };
+    if g.json {
+        return print_json(&serde_json::json!({
+            "run": summary, "evaluation": evaluation, "peak_rss_mib": cpm::bench::peak_rss_mib(),
+        }));
+    }
+    if let Some(s) = &summary {
+        println!(
+            "records {}  candidate pairs {}  auto {}  review {}  household conflicts {}",
+            s.records, s.candidate_pairs, s.auto_pairs, s.review_pairs, s.conflict_pairs
+        );
+        let m = &s.model;
+        if s.model_reused {
+            println!(
+                "match model: the stored one still fits ({} records, {} decisions when fitted; --relearn fits anew)",
+                m.records, m.decisions
+            );
+        } else {
+            println!(
+                "match model: learned from {} of {} compared pairs and {} steward decisions (cpm resolve --explain-model)",
+                m.fitted_pairs,
+                m.compared_pairs,
+                m.labelled_matches + m.labelled_non_matches
+            );
+        }
+        println!(
+            "golden records {} (kept ids {}, new {}, retired {}, members changed {}, already up to date {})",
+            s.write.constituents,
+            s.write.kept,
+            s.write.created,
+            s.write.retired,
+            s.write.changed,
+            s.write.unchanged
+        );
+        // The largest few, and how many there are by key (all of them with --json).
+        let mut capped: Vec<_> = s.capped_blocks.iter().collect();
+        capped.sort_by_key(|c| std::cmp::Reverse(c.size));
+        if !capped.is_empty() {
+            let mut by_key: std::collections::BTreeMap<&str, usize> = Default::default();
+            for c in &capped {
+                *by_key.entry(c.key.as_str()).or_default() += 1;
+            }
+            let counts: Vec<String> = by_key.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            println!(
+                "capped blocks (compared on their other keys only): {} — {}",
+                capped.len(),
+                counts.join(", ")
+            );
+            for c in capped.iter().take(5) {
+                println!("  largest: {} key shared by {} records", c.key, c.size);
+            }
+        }
+        println!(
+            "time ms: load {} block {} compare {} cluster {} write {}",
+            s.millis_load, s.millis_block, s.millis_compare, s.millis_cluster, s.millis_write
+        );
+    }
+    if let Some(e) = &evaluation {
+        println!(
+            "evaluation against {} truth rows ({} found in the store)",
+            e.records_in_truth, e.records_matched_to_store
+        );
+        println!(
+            "  pairwise precision {:.4}  recall {:.4}  F1 {:.4}",
+            e.precision, e.recall, e.f1
+        );
+        println!(
+            "  true pairs {}  predicted {}  correct {}",
+            e.true_pairs, e.predicted_pairs, e.true_positive_pairs
+        );
+        let households = if e.has_households {
+            e.household_merges.to_string()
+        } else {
+            "n/a (the truth file has no household_id)".into()
+        };
+        println!(
+            "  entities {}  golden records {}  exactly resolved {}  over-merged {}  household merges {households}",
+            e.entities, e.constituents, e.entities_exactly_resolved, e.overmerged_constituents,
+        );
+        println!(
+            "  review pairs {} ({:.2}% of records; {} are true matches); recall if all approved {:.4}",
+            e.review_pairs,
+            100.0 * e.review_share_of_records,
+            e.review_pairs_true,
+            e.recall_after_review
+        );
+        if let (Some(recall), Some(missed)) = (e.blocking_recall, e.true_pairs_never_compared) {
+            println!(
+                "  blocking recall {recall:.4} ({missed} true pairs share no blocking key and were never compared)"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `cpm resolve --explain-model`: the learned model, field by field.
+pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
+    use cpm::resolve::model::{FIELDS, LEVELS};
+    let db = open_db(g)?;
+    let Some(model) = cpm::resolve::model::MatchModel::latest(&db.conn)? else {
+        return Err(cpm::Error::Invalid(
+            "no resolution run has learned a match model yet: run `cpm resolve`".into(),
+        )
+        .into());
+    };
+    if g.json {
+        return print_json(&model);
+    }
+    let fit = &model.fit;
+    println!(
+        "match model learned from {} records: {} compared pairs ({} distinct comparison vectors), {} random pairs",
+        fit.records, fit.compared_pairs, fit.distinct_vectors, fit.random_pairs
+    );
+    println!(
+        "steward decisions used as labels: {} approved, {} rejected; EM {} after {} iterations",
+        fit.labelled_matches,
+        fit.labelled_non_matches,
+        if fit.converged {
+            "converged"
+        } else {
+            "stopped"
+        },
+        fit.iterations
+    );
+    println!(
+        "prior: {:.4} of compared pairs are matches; {:.3e} of all pairs (log2 odds {:.2})",
+        model.lambda,
+        model.lambda_random,
+        model.prior_weight()
+    );
+    println!(
+        "{:<14} {:<32} {:>8} {:>10} {:>8}",
+        "field", "level", "m", "u", "weight"
+    );
+    for (f, field) in FIELDS.iter().enumerate() {
+        let home = cpm::resolve::model::HOME_FIELDS.contains(&f);
+        for (l, level) in LEVELS[f].iter().enumerate() {
+            let u = if home {
+                model.u[f][l]
+            } else {
+                model.u_random[f][l]
+            };
+            println!(
+                "{:<14} {:<32} {:>8.4} {:>10.6} {:>+8.2}",
+                if l == 0 { *field } else { "" },
+                level,
+                model.m[f][l],
+                u,
+                model.weight(f, l as u8 + 1)
+            );
+        }
+    }
+    println!(
+        "weight: log2(m/u), added to the prior for each field both records have; u is the random \
+         pairs' for personal fields and the compared pairs' for email, phone and address (a \
+         household's). An exact first or last name also weighs by how common it is in the file."
+    );
+    Ok(())
+}

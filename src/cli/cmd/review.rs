@@ -1,0 +1,132 @@
+//! `cpm review`: the stewards' queue, decisions, undo, unmerge and the audit trail.
+
+use crate::cli::*;
+
+pub(crate) fn cmd_review(g: &Global, project: &Project, action: ReviewAction) -> Result<()> {
+    let config = ResolutionConfig::load(project)?;
+    let mut db = open_db(g)?;
+    let actor = g.actor();
+    let result = match action {
+        ReviewAction::List { limit, by_score } => {
+            let order = if by_score {
+                review::QueueOrder::Score
+            } else {
+                review::QueueOrder::Stake
+            };
+            let items = review::queue(&db.conn, order, limit, 0)?;
+            if g.json {
+                return print_json(&items);
+            }
+            println!("{} pending", review::pending_count(&db.conn)?);
+            for i in items {
+                let name = |r: &review::RecordView| {
+                    let name = format!(
+                        "{} {}",
+                        r.first_name.as_deref().unwrap_or_default(),
+                        r.last_name.as_deref().unwrap_or_default()
+                    );
+                    cpm::text::terminal_safe(&name).into_owned()
+                };
+                println!(
+                    "#{:<7} {:.3} ${:>9.2}{} {:<22} [{}] ~ {:<22} [{}]",
+                    i.candidate_id,
+                    i.score,
+                    i.stake_cents as f64 / 100.0,
+                    if i.sustainer { " S" } else { "  " },
+                    name(&i.a),
+                    i.a.source,
+                    name(&i.b),
+                    i.b.source
+                );
+            }
+            return Ok(());
+        }
+        ReviewAction::Approve { candidates, note } => {
+            return decide_each(g, &mut db, &config, Decision::Approve, &candidates, note);
+        }
+        ReviewAction::Reject { candidates, note } => {
+            return decide_each(g, &mut db, &config, Decision::Reject, &candidates, note);
+        }
+        ReviewAction::Skip { candidates } => {
+            return decide_each(g, &mut db, &config, Decision::Skip, &candidates, None);
+        }
+        ReviewAction::Undo => review::undo(&mut db, &config, &actor)?,
+        ReviewAction::Unmerge { record, note } => {
+            review::unmerge(&mut db, &config, record, &actor, note.as_deref())?
+        }
+        ReviewAction::Audit { limit } => {
+            let events = cpm::store::audit::recent(&db.conn, limit)?;
+            if g.json {
+                return print_json(&events);
+            }
+            for e in events {
+                let records = match (e.record_a, e.record_b) {
+                    (Some(a), Some(b)) => format!("records {a} ⇄ {b}"),
+                    (Some(one), None) | (None, Some(one)) => format!("record {one}"),
+                    (None, None) => String::new(),
+                };
+                let safe = cpm::text::terminal_safe;
+                println!(
+                    "{} {:<10} {:<17} {:<9} {:<24} {}",
+                    e.at,
+                    safe(&e.actor),
+                    e.action,
+                    e.constituent_id.map(golden_id).unwrap_or_default(),
+                    records,
+                    safe(e.reason.as_deref().unwrap_or_default())
+                );
+            }
+            return Ok(());
+        }
+    };
+    if g.json {
+        return print_json(&result);
+    }
+    print_decision(&result, &actor);
+    Ok(())
+}
+
+pub(crate) fn print_decision(result: &review::DecisionResult, actor: &str) {
+    let golden: Vec<String> = result.constituents.iter().copied().map(golden_id).collect();
+    let golden = match golden.len() {
+        0 => String::new(),
+        1 => format!(": golden record {}", golden[0]),
+        _ => format!(": golden records {}", golden.join(", ")),
+    };
+    println!(
+        "{} by {actor}{golden} (audit #{})",
+        result.action, result.audit_id
+    );
+}
+
+/// `cpm review approve|reject|skip N...`: every pair decided on its own; the ones that
+/// could not be are listed with their reasons, and then the command fails.
+pub(crate) fn decide_each(
+    g: &Global,
+    db: &mut Db,
+    config: &ResolutionConfig,
+    decision: Decision,
+    candidates: &[i64],
+    note: Option<String>,
+) -> Result<()> {
+    let actor = g.actor();
+    let mut decided =
+        review::decide_each(db, config, decision, candidates, &actor, note.as_deref());
+    let error = decided.error();
+    if g.json {
+        match (candidates.len(), decided.done.as_slice()) {
+            // One pair asked for: its object, or (when it failed) only its error.
+            (1, [one]) => print_json(one)?,
+            (1, _) => {}
+            (_, done) => print_json(&done)?,
+        }
+    } else {
+        for result in &decided.done {
+            print_decision(result, &actor);
+        }
+    }
+    match error {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
