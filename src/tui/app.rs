@@ -10,10 +10,10 @@ use ratatui::crossterm::event::{
 };
 
 use super::keymap::{self, Action, Scope};
-use super::paged::{Edge, Need, Paged};
+use super::paged::{Edge, Need};
 use crate::jobs::{JobEvent, JobKind};
 use crate::metrics::MetricValue;
-use crate::metrics::def::{MetricDef, MetricsFile};
+use crate::metrics::def::MetricsFile;
 pub use crate::resolve::review::Decision;
 use crate::resolve::review::{QueueItem, QueueOrder};
 use crate::score::settings::Tier;
@@ -258,167 +258,13 @@ pub struct Flash {
 
 const FLASH_FOR: Duration = Duration::from_secs(5);
 
-#[derive(Debug, Default)]
-pub struct ReviewPane {
-    pub items: Vec<QueueItem>,
-    pub selected: usize,
-    pub order: Option<QueueOrder>,
-    pub pending: Option<Count>,
-    pub decided_today: i64,
-    pub loaded: bool,
-    pub note: Option<String>,
-    /// Pairs marked for one decision on them all (candidate ids): `a` or `r` then decides
-    /// every marked pair still in the queue.
-    pub marked: std::collections::BTreeSet<i64>,
-    /// The pair marked last, where `V` marks a range from.
-    pub mark_anchor: Option<i64>,
-    pub offset: std::cell::Cell<usize>,
-    /// Where the queue table was last drawn (for mouse clicks).
-    pub area: std::cell::Cell<ratatui::layout::Rect>,
-}
-
-impl ReviewPane {
-    pub fn order(&self) -> QueueOrder {
-        self.order.unwrap_or(QueueOrder::Stake)
-    }
-
-    pub fn selected_item(&self) -> Option<&QueueItem> {
-        self.items.get(self.selected)
-    }
-}
-
-#[derive(Debug)]
-pub struct DetailView {
-    pub id: i64,
-    pub data: Option<Box<ConstituentDetail>>,
-    pub loaded: bool,
-    pub selected_record: usize,
-}
-
-#[derive(Debug, Default)]
-pub struct ConstituentsPane {
-    pub list: Paged<ConstituentRow>,
-    pub sort: SortBy,
-    pub total: Option<Count>,
-    /// The search whose results are shown instead of the full list.
-    pub search: Option<String>,
-    pub detail: Option<DetailView>,
-    /// Where the list table was last drawn (for mouse clicks).
-    pub area: std::cell::Cell<ratatui::layout::Rect>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum JobState {
-    Running,
-    Cancelling,
-    Finished(String),
-    Cancelled,
-    Failed(String),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct JobRow {
-    pub id: u64,
-    pub kind: JobKind,
-    pub state: JobState,
-    pub stage: String,
-    pub done: u64,
-    pub total: u64,
-    pub elapsed: Duration,
-}
-
-impl JobRow {
-    pub fn is_active(&self) -> bool {
-        matches!(self.state, JobState::Running | JobState::Cancelling)
-    }
-
-    pub fn ratio(&self) -> f64 {
-        if self.total == 0 {
-            0.0
-        } else {
-            (self.done as f64 / self.total as f64).clamp(0.0, 1.0)
-        }
-    }
-}
-
-#[derive(Debug, Default)]
-pub struct RiskPane {
-    pub rows: Vec<RiskRow>,
-    pub tiers: Vec<(String, i64)>,
-    pub selected: usize,
-    pub sort: RiskSort,
-    pub tier: Option<Tier>,
-    pub loaded: bool,
-    pub offset: std::cell::Cell<usize>,
-    pub area: std::cell::Cell<ratatui::layout::Rect>,
-}
-
-impl RiskPane {
-    pub fn selected_row(&self) -> Option<&RiskRow> {
-        self.rows.get(self.selected)
-    }
-}
-
-#[derive(Debug, Default)]
-pub struct QualityPane {
-    /// What the latest ingest of each source could not use: quarantined rows, fields
-    /// stored empty.
-    pub ingest: IngestHealth,
-    pub run: Option<RunRow>,
-    /// Worst first.
-    pub results: Vec<ResultRow>,
-    /// Each result's measured values over earlier runs and this one, oldest first.
-    pub trends: Vec<Vec<f64>>,
-    pub selected: usize,
-    pub loaded: bool,
-    pub offset: std::cell::Cell<usize>,
-    pub area: std::cell::Cell<ratatui::layout::Rect>,
-}
-
-/// The quarantine as a person works it: open rows (each source's latest batch) first,
-/// then rows a later load of their source resolved; raw text whole for an admin, its shape
-/// for anyone else.
-#[derive(Debug, Clone, Default)]
-pub struct IngestHealth {
-    pub quarantined: Vec<crate::store::source::QuarantinedRow>,
-    pub field_issues: Vec<crate::store::source::FieldIssueCount>,
-}
-
-#[derive(Debug, Default)]
-pub struct MetricsPane {
-    pub file: Option<std::sync::Arc<MetricsFile>>,
-    pub as_of: Option<chrono::NaiveDate>,
-    /// Why the definitions could not be loaded.
-    pub error: Option<String>,
-    pub selected: usize,
-    pub by: Option<String>,
-    pub platform: usize,
-    pub value: Option<MetricValue>,
-    pub loaded: bool,
-    pub offset: std::cell::Cell<usize>,
-}
-
-impl MetricsPane {
-    /// Metrics in display order: by category, then as defined.
-    pub fn ordered(&self) -> Vec<&MetricDef> {
-        let Some(file) = &self.file else {
-            return Vec::new();
-        };
-        let mut metrics: Vec<&MetricDef> = file.metrics.iter().collect();
-        metrics.sort_by(|a, b| a.category.cmp(&b.category));
-        metrics
-    }
-
-    pub fn selected_metric(&self) -> Option<&MetricDef> {
-        self.ordered().get(self.selected).copied()
-    }
-}
-
-#[derive(Debug, Default)]
-pub struct JobsPane {
-    pub jobs: Vec<JobRow>,
-    pub selected: usize,
-}
+// Each pane's state lives with its drawing in `tui/panes/`; the model holds one of each.
+pub use super::panes::constituents::{ConstituentsPane, DetailView};
+pub use super::panes::jobs::{JobRow, JobState, JobsPane};
+pub use super::panes::metrics::MetricsPane;
+pub use super::panes::quality::{IngestHealth, QualityPane};
+pub use super::panes::review::ReviewPane;
+pub use super::panes::risk::RiskPane;
 
 #[derive(Debug, Clone)]
 pub struct AppOptions {

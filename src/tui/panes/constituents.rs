@@ -8,9 +8,31 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph, Row, Table, Wrap};
 
 use crate::store::browse::{ConstituentDetail, SortBy, golden_id};
-use crate::tui::app::{App, DetailView};
+use crate::store::browse::{ConstituentRow, Count};
+use crate::tui::app::App;
+use crate::tui::paged::Paged;
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, empty_block, pane_block, placeholder};
+
+#[derive(Debug)]
+pub struct DetailView {
+    pub id: i64,
+    pub data: Option<Box<ConstituentDetail>>,
+    pub loaded: bool,
+    pub selected_record: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct ConstituentsPane {
+    pub list: Paged<ConstituentRow>,
+    pub sort: SortBy,
+    pub total: Option<Count>,
+    /// The search whose results are shown instead of the full list.
+    pub search: Option<String>,
+    pub detail: Option<DetailView>,
+    /// Where the list table was last drawn (for mouse clicks).
+    pub area: std::cell::Cell<ratatui::layout::Rect>,
+}
 
 pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     if !app.store_ready {

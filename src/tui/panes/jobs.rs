@@ -1,14 +1,58 @@
 //! Jobs: what can be started, and every job of this session with its stage, a gauge,
 //! elapsed time and outcome.
 
+use std::time::Duration;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Gauge, Paragraph, Row, Table, Wrap};
 
-use crate::tui::app::{App, JobRow, JobState};
+use crate::tui::app::App;
 use crate::tui::theme::Theme;
 use crate::tui::view::{empty_block, pane_block};
+
+use crate::jobs::JobKind;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobState {
+    Running,
+    Cancelling,
+    Finished(String),
+    Cancelled,
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRow {
+    pub id: u64,
+    pub kind: JobKind,
+    pub state: JobState,
+    pub stage: String,
+    pub done: u64,
+    pub total: u64,
+    pub elapsed: Duration,
+}
+
+impl JobRow {
+    pub fn is_active(&self) -> bool {
+        matches!(self.state, JobState::Running | JobState::Cancelling)
+    }
+
+    pub fn ratio(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            (self.done as f64 / self.total as f64).clamp(0.0, 1.0)
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct JobsPane {
+    pub jobs: Vec<JobRow>,
+    pub selected: usize,
+}
 
 pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let [start, list, detail] = Layout::vertical([

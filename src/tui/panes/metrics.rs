@@ -7,12 +7,44 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
+use crate::metrics::MetricValue;
 use crate::metrics::def::MetricDef;
+use crate::metrics::def::MetricsFile;
 use crate::metrics::render::{Dialect, render as render_sql};
 use crate::tui::app::App;
 use crate::tui::paged::scroll;
 use crate::tui::theme::Theme;
 use crate::tui::view::{empty_block, pane_block, placeholder, rendered_rows};
+
+#[derive(Debug, Default)]
+pub struct MetricsPane {
+    pub file: Option<std::sync::Arc<MetricsFile>>,
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Why the definitions could not be loaded.
+    pub error: Option<String>,
+    pub selected: usize,
+    pub by: Option<String>,
+    pub platform: usize,
+    pub value: Option<MetricValue>,
+    pub loaded: bool,
+    pub offset: std::cell::Cell<usize>,
+}
+
+impl MetricsPane {
+    /// Metrics in display order: by category, then as defined.
+    pub fn ordered(&self) -> Vec<&MetricDef> {
+        let Some(file) = &self.file else {
+            return Vec::new();
+        };
+        let mut metrics: Vec<&MetricDef> = file.metrics.iter().collect();
+        metrics.sort_by(|a, b| a.category.cmp(&b.category));
+        metrics
+    }
+
+    pub fn selected_metric(&self) -> Option<&MetricDef> {
+        self.ordered().get(self.selected).copied()
+    }
+}
 
 /// From these widths two, then all four platforms' SQL show side by side.
 const TWO_PLATFORMS_FROM: u16 = 80;

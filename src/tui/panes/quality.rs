@@ -8,10 +8,36 @@ use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table, Wrap};
 
 use crate::quality::anomaly::Band;
 use crate::store::quality::ResultRow;
+use crate::store::quality::RunRow;
 use crate::tui::app::App;
 use crate::tui::paged::scroll;
 use crate::tui::theme::Theme;
 use crate::tui::view::{empty_block, pane_block, placeholder};
+
+#[derive(Debug, Default)]
+pub struct QualityPane {
+    /// What the latest ingest of each source could not use: quarantined rows, fields
+    /// stored empty.
+    pub ingest: IngestHealth,
+    pub run: Option<RunRow>,
+    /// Worst first.
+    pub results: Vec<ResultRow>,
+    /// Each result's measured values over earlier runs and this one, oldest first.
+    pub trends: Vec<Vec<f64>>,
+    pub selected: usize,
+    pub loaded: bool,
+    pub offset: std::cell::Cell<usize>,
+    pub area: std::cell::Cell<ratatui::layout::Rect>,
+}
+
+/// The quarantine as a person works it: open rows (each source's latest batch) first,
+/// then rows a later load of their source resolved; raw text whole for an admin, its shape
+/// for anyone else.
+#[derive(Debug, Clone, Default)]
+pub struct IngestHealth {
+    pub quarantined: Vec<crate::store::source::QuarantinedRow>,
+    pub field_issues: Vec<crate::store::source::FieldIssueCount>,
+}
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 

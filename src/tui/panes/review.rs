@@ -7,9 +7,39 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use crate::resolve::review::{QueueItem, QueueOrder, RecordView};
+use crate::store::browse::Count;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, pane_block, placeholder};
+
+#[derive(Debug, Default)]
+pub struct ReviewPane {
+    pub items: Vec<QueueItem>,
+    pub selected: usize,
+    pub order: Option<QueueOrder>,
+    pub pending: Option<Count>,
+    pub decided_today: i64,
+    pub loaded: bool,
+    pub note: Option<String>,
+    /// Pairs marked for one decision on them all (candidate ids): `a` or `r` then decides
+    /// every marked pair still in the queue.
+    pub marked: std::collections::BTreeSet<i64>,
+    /// The pair marked last, where `V` marks a range from.
+    pub mark_anchor: Option<i64>,
+    pub offset: std::cell::Cell<usize>,
+    /// Where the queue table was last drawn (for mouse clicks).
+    pub area: std::cell::Cell<ratatui::layout::Rect>,
+}
+
+impl ReviewPane {
+    pub fn order(&self) -> QueueOrder {
+        self.order.unwrap_or(QueueOrder::Stake)
+    }
+
+    pub fn selected_item(&self) -> Option<&QueueItem> {
+        self.items.get(self.selected)
+    }
+}
 
 /// Below this width the queue sits above the comparison instead of beside it.
 const SIDE_BY_SIDE_FROM: u16 = 100;

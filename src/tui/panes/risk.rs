@@ -8,9 +8,28 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph, Row, Table, Wra
 
 use crate::score::settings::Tier;
 use crate::store::browse::golden_id;
+use crate::store::score::{RiskRow, RiskSort};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, empty_block, pane_block, placeholder};
+
+#[derive(Debug, Default)]
+pub struct RiskPane {
+    pub rows: Vec<RiskRow>,
+    pub tiers: Vec<(String, i64)>,
+    pub selected: usize,
+    pub sort: RiskSort,
+    pub tier: Option<Tier>,
+    pub loaded: bool,
+    pub offset: std::cell::Cell<usize>,
+    pub area: std::cell::Cell<ratatui::layout::Rect>,
+}
+
+impl RiskPane {
+    pub fn selected_row(&self) -> Option<&RiskRow> {
+        self.rows.get(self.selected)
+    }
+}
 
 pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let r = &app.risk;
