@@ -495,15 +495,6 @@ impl<'c> Comparer<'c> {
     }
 }
 
-/// The level a stored pair's field fell in, by name, for explaining a contribution.
-pub fn level_name(f: usize, level: u8) -> &'static str {
-    if level == MISSING {
-        "missing"
-    } else {
-        model::LEVELS[f][level as usize - 1]
-    }
-}
-
 /// Jaro–Winkler similarity, as `strsim::jaro_winkler` computes it, with its match flags on
 /// the stack for ASCII text of up to 64 bytes (every name): names are compared several
 /// times per pair, tens of millions of times a run. Anything else goes to strsim.
@@ -681,17 +672,18 @@ mod tests {
         Comparer::new(&model, &config, 1000).compare(a, b)
     }
 
-    #[test]
-    fn stored_contributions_are_short_and_still_add_up() {
-        let a = rec(
-            "robert",
-            "smith",
-            "",
-            "3125550101",
-            "12 n halsted st",
-            "1970-03-07",
-        );
-        let b = from(
+    /// Robert Smith with a phone and Bob Smyth with an email, at one address, born the
+    /// same day: a pair that uses most fields.
+    fn robert_and_bob() -> (Rec, Rec) {
+        (
+            rec(
+                "robert",
+                "smith",
+                "",
+                "3125550101",
+                "12 n halsted st",
+                "1970-03-07",
+            ),
             rec(
                 "bob",
                 "smyth",
@@ -700,8 +692,13 @@ mod tests {
                 "12 n halsted st",
                 "1970-03-07",
             ),
-            "b",
-        );
+        )
+    }
+
+    #[test]
+    fn stored_contributions_are_short_and_still_add_up() {
+        let (a, b) = robert_and_bob();
+        let b = from(b, "b");
         let scored = score(&a, &b);
         let stored = encode_contributions(&scored.contributions).unwrap();
         assert!(stored.starts_with("[[\"prior\","), "{stored}");
@@ -723,24 +720,7 @@ mod tests {
     #[test]
     fn contributions_add_up_to_the_score_and_keep_their_signs() {
         let pairs = [
-            (
-                rec(
-                    "robert",
-                    "smith",
-                    "",
-                    "3125550101",
-                    "12 n halsted st",
-                    "1970-03-07",
-                ),
-                rec(
-                    "bob",
-                    "smyth",
-                    "bob@x.com",
-                    "",
-                    "12 n halsted st",
-                    "1970-03-07",
-                ),
-            ),
+            robert_and_bob(),
             (
                 rec("mary", "jones", "mj@x.com", "", "", ""),
                 rec("mary", "jones", "mjones@y.com", "", "", ""),
