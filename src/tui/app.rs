@@ -154,6 +154,8 @@ pub enum Loaded {
         items: Vec<QueueItem>,
         pending: Count,
         decided_today: i64,
+        /// The data's as-of date (the newest gift): what "days ago" counts from.
+        as_of: Option<String>,
     },
     Page {
         edge: Edge,
@@ -284,6 +286,9 @@ pub struct App {
     pub read_only: bool,
     pub actor: String,
     pub store_ready: bool,
+    /// The data's as-of date (the newest gift), shown in the status bar: every "days ago"
+    /// and "expires in" on screen counts from it, not from today.
+    pub as_of: Option<String>,
     pub review: ReviewPane,
     pub constituents: ConstituentsPane,
     pub risk: RiskPane,
@@ -319,6 +324,7 @@ impl App {
             read_only: options.read_only,
             actor: options.actor,
             store_ready: options.store_ready,
+            as_of: None,
             review: ReviewPane::default(),
             constituents: ConstituentsPane::default(),
             risk: RiskPane::default(),
@@ -1385,7 +1391,9 @@ impl App {
                 items,
                 pending,
                 decided_today,
+                as_of,
             } => {
+                self.as_of = as_of;
                 let keep = self.review.selected_item().map(|i| i.candidate_id);
                 let r = &mut self.review;
                 r.items = items;

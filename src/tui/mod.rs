@@ -418,6 +418,7 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
             items: review::queue(conn, context.order, REVIEW_WINDOW, 0)?,
             pending: review::pending_count_capped(conn, COUNT_CAP)?,
             decided_today: browse::decisions_since(conn, &crate::store::resolve::today())?,
+            as_of: crate::store::resolve::newest_gift(conn)?,
         },
         Effect::LoadPage {
             at,

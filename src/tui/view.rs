@@ -140,6 +140,12 @@ fn render_status(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     if app.read_only {
         right.push_str("READ-ONLY · ");
     }
+    // A message needs the room more than the date does on a narrow terminal.
+    if let Some(as_of) = &app.as_of
+        && (app.flash.is_none() || area.width >= 120)
+    {
+        right.push_str(&format!("data as of {as_of} · "));
+    }
     right.push_str(&format!(
         "{} {} · {}",
         app.actor,
