@@ -26,7 +26,7 @@ pub enum QueueOrder {
 
 pub use crate::store::browse::{RecordView, record_view};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct QueueItem {
     pub candidate_id: i64,
     pub score: f64,

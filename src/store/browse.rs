@@ -315,7 +315,7 @@ pub fn search(conn: &Connection, typed: &str, limit: usize) -> Result<Vec<Consti
 }
 
 /// One side of a pair, as a steward sees it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct RecordView {
     pub id: i64,
     pub source: String,

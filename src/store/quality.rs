@@ -53,7 +53,7 @@ pub fn count_and_sample(
     Ok((count, samples))
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct ResultRow {
     pub check_name: String,
     pub table_name: String,

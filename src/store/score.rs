@@ -673,7 +673,7 @@ impl RiskSort {
 }
 
 /// One line of the at-risk list.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct RiskRow {
     pub constituent_id: i64,
     pub name: String,

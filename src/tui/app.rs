@@ -10,16 +10,15 @@ use ratatui::crossterm::event::{
 };
 
 use super::keymap::{self, Action, Scope};
-use super::paged::{Edge, Need};
+use super::paged::Edge;
 use crate::jobs::{JobEvent, JobKind};
 use crate::metrics::MetricValue;
 use crate::metrics::def::MetricsFile;
 pub use crate::resolve::review::Decision;
-use crate::resolve::review::{QueueItem, QueueOrder};
-use crate::score::settings::Tier;
-use crate::store::browse::{ConstituentDetail, ConstituentRow, Count, PageAt, SortBy, golden_id};
+use crate::resolve::review::QueueItem;
+use crate::store::browse::{ConstituentDetail, ConstituentRow, Count, PageAt, golden_id};
 use crate::store::quality::{ResultRow, RunRow};
-use crate::store::score::{RiskRow, RiskSort, TRIAGE_STATUSES};
+use crate::store::score::RiskRow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -262,7 +261,7 @@ const FLASH_FOR: Duration = Duration::from_secs(5);
 
 // Each pane's state lives with its drawing in `tui/panes/`; the model holds one of each.
 pub use super::panes::constituents::{ConstituentsPane, DetailView};
-pub use super::panes::jobs::{JobRow, JobState, JobsPane};
+pub use super::panes::jobs::{JobOutcome, JobRow, JobState, JobsPane};
 pub use super::panes::metrics::MetricsPane;
 pub use super::panes::quality::{IngestHealth, QualityPane};
 pub use super::panes::review::ReviewPane;
@@ -277,14 +276,85 @@ pub struct AppOptions {
     pub store_ready: bool,
 }
 
+/// What every pane may read and change besides its own state: who is at the keyboard, the
+/// mode (a prompt or a confirmation over the pane), the message line and the saves under way.
+#[derive(Debug)]
+pub struct Session {
+    pub role: Role,
+    pub read_only: bool,
+    pub actor: String,
+    pub mode: Mode,
+    pub flash: Option<Flash>,
+    pub pending_saves: usize,
+}
+
+impl Session {
+    pub fn new(role: Role, read_only: bool, actor: String) -> Session {
+        Session {
+            role,
+            read_only,
+            actor,
+            mode: Mode::Normal,
+            flash: None,
+            pending_saves: 0,
+        }
+    }
+
+    pub fn flash(&mut self, level: Level, text: impl Into<String>) {
+        self.flash = Some(Flash {
+            text: text.into(),
+            level,
+            left: FLASH_FOR,
+        });
+    }
+
+    /// Ask for text of `kind` on the bottom line, starting from `text`.
+    pub fn prompt(&mut self, kind: InputKind, text: String) {
+        self.mode = Mode::Input { kind, text };
+    }
+
+    /// Hand a change to the writer, counting it until it is saved.
+    pub fn save(&mut self, request: WriteRequest) -> Effect {
+        self.pending_saves += 1;
+        Effect::Save(request)
+    }
+
+    /// Put a golden record's id, as people write it, on the clipboard.
+    pub fn copy_id(&mut self, constituent_id: i64) -> Vec<Effect> {
+        let text = golden_id(constituent_id);
+        self.flash(Level::Info, format!("{text} copied to the clipboard"));
+        vec![Effect::Copy(text)]
+    }
+
+    /// Refuse a write in a read-only console, saying why; true when refused.
+    pub fn refuse_read_only(&mut self, what: &str) -> bool {
+        if self.read_only {
+            self.flash(Level::Warn, format!("Read-only: cannot {what}"));
+        }
+        self.read_only
+    }
+
+    /// Refuse a change to how records are merged, saying why; true when refused.
+    pub fn refuse_merge_change(&mut self, what: &str) -> bool {
+        if self.refuse_read_only(what) {
+            return true;
+        }
+        if !self.role.may_change_merges() {
+            self.flash(
+                Level::Warn,
+                format!("The {} role cannot {what}", self.role.name()),
+            );
+            return true;
+        }
+        false
+    }
+}
+
 pub struct App {
     /// The key table: the defaults with the project's `config/keymap.yaml` changes.
     pub keymap: keymap::Keymap,
     pub tab: Tab,
-    pub mode: Mode,
-    pub role: Role,
-    pub read_only: bool,
-    pub actor: String,
+    pub session: Session,
     pub store_ready: bool,
     /// The data's as-of date (the newest gift), shown in the status bar: every "days ago"
     /// and "expires in" on screen counts from it, not from today.
@@ -295,34 +365,21 @@ pub struct App {
     pub quality: QualityPane,
     pub metrics: MetricsPane,
     pub jobs: JobsPane,
-    pub flash: Option<Flash>,
-    pub pending_saves: usize,
     pub spinner: usize,
     pub quit: bool,
     /// The terminal's width, for mouse hits on the tab bar.
     pub width: u16,
     pub help_scroll: usize,
-    next_job_id: u64,
 }
 
 type Effects = Vec<Effect>;
-
-/// Move a selection by `delta` within a list of `len` rows, stopping at either end.
-fn step(selected: &mut usize, delta: isize, len: usize) {
-    *selected = selected
-        .saturating_add_signed(delta)
-        .min(len.saturating_sub(1));
-}
 
 impl App {
     pub fn new(options: AppOptions) -> App {
         App {
             keymap: keymap::Keymap::default(),
             tab: Tab::Review,
-            mode: Mode::Normal,
-            role: options.role,
-            read_only: options.read_only,
-            actor: options.actor,
+            session: Session::new(options.role, options.read_only, options.actor),
             store_ready: options.store_ready,
             as_of: None,
             review: ReviewPane::default(),
@@ -331,13 +388,10 @@ impl App {
             quality: QualityPane::default(),
             metrics: MetricsPane::default(),
             jobs: JobsPane::default(),
-            flash: None,
-            pending_saves: 0,
             spinner: 0,
             quit: false,
             width: 80,
             help_scroll: 0,
-            next_job_id: 1,
         }
     }
 
@@ -350,7 +404,7 @@ impl App {
                 Level::Info,
                 "No store yet: building the demo store (see Jobs)",
             );
-            self.start_job(JobKind::BuildDemo)
+            self.jobs.start(JobKind::BuildDemo, &mut self.session)
         }
     }
 
@@ -362,53 +416,24 @@ impl App {
             Effect::LoadQuality,
             Effect::LoadMetrics,
         ];
-        effects.push(self.reload_list());
+        effects.push(self.constituents.reload());
         if let Some(detail) = &self.constituents.detail {
             effects.push(Effect::LoadDetail(detail.id));
         }
         effects
     }
 
-    /// Reload the constituent list where it is, keeping the selected row.
-    fn reload_list(&mut self) -> Effect {
-        let c = &mut self.constituents;
-        c.list.loading = true;
-        if let Some(typed) = &c.search {
-            return Effect::Search(typed.clone());
-        }
-        match c.list.selected_row() {
-            Some(row) => Effect::LoadPage {
-                at: PageAt::From(row.key.clone()),
-                edge: Edge::Reset,
-                select_last: false,
-            },
-            None => Effect::LoadPage {
-                at: PageAt::First,
-                edge: Edge::Reset,
-                select_last: false,
-            },
-        }
-    }
-
-    pub fn jobs_running(&self) -> usize {
-        self.jobs.jobs.iter().filter(|j| j.is_active()).count()
-    }
-
     pub fn active_job(&self) -> Option<&JobRow> {
-        self.jobs.jobs.iter().find(|j| j.is_active())
+        self.jobs.active()
     }
 
     pub fn flash(&mut self, level: Level, text: impl Into<String>) {
-        self.flash = Some(Flash {
-            text: text.into(),
-            level,
-            left: FLASH_FOR,
-        });
+        self.session.flash(level, text);
     }
 
     /// The key scopes in effect, most specific first.
     pub fn scopes(&self) -> Vec<Scope> {
-        match &self.mode {
+        match &self.session.mode {
             Mode::Input { .. } => vec![Scope::Input],
             Mode::Confirm(_) => vec![Scope::Confirm],
             Mode::Help | Mode::Normal => self.pane_scopes(),
@@ -445,12 +470,12 @@ impl App {
             }
             Event::Job(job) => self.on_job(job),
             Event::Saved { request, message } => {
-                self.pending_saves = self.pending_saves.saturating_sub(1);
+                self.session.pending_saves = self.session.pending_saves.saturating_sub(1);
                 self.flash(Level::Info, message);
                 self.after_write(&request)
             }
             Event::SaveFailed { request, message } => {
-                self.pending_saves = self.pending_saves.saturating_sub(1);
+                self.session.pending_saves = self.session.pending_saves.saturating_sub(1);
                 self.flash(Level::Error, format!("Not saved: {message}"));
                 self.after_write(&request)
             }
@@ -479,15 +504,13 @@ impl App {
 
     fn on_tick(&mut self, elapsed: Duration) {
         self.spinner = self.spinner.wrapping_add(1);
-        if let Some(flash) = &mut self.flash {
+        if let Some(flash) = &mut self.session.flash {
             flash.left = flash.left.saturating_sub(elapsed);
             if flash.left.is_zero() {
-                self.flash = None;
+                self.session.flash = None;
             }
         }
-        for job in self.jobs.jobs.iter_mut().filter(|j| j.is_active()) {
-            job.elapsed += elapsed;
-        }
+        self.jobs.tick(elapsed);
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Effects {
@@ -496,54 +519,16 @@ impl App {
         if ctrl_c {
             return self.act(Action::ForceQuit);
         }
-        match self.mode.clone() {
-            Mode::Help => {
-                match self.keymap.lookup(&[Scope::Lists, Scope::Global], &key) {
-                    Some(Action::Quit) => return self.act(Action::Quit),
-                    Some(Action::Down) => self.help_scroll += 1,
-                    Some(Action::Up) => self.help_scroll = self.help_scroll.saturating_sub(1),
-                    Some(Action::PageDown | Action::HalfPageDown) => self.help_scroll += 10,
-                    Some(Action::PageUp | Action::HalfPageUp) => {
-                        self.help_scroll = self.help_scroll.saturating_sub(10)
-                    }
-                    Some(Action::Top) => self.help_scroll = 0,
-                    Some(Action::Help) => self.mode = Mode::Normal,
-                    _ if key.code == KeyCode::Esc => self.mode = Mode::Normal,
-                    _ => {}
-                }
-                vec![]
-            }
-            Mode::Input { kind, mut text } => match self.keymap.lookup(&[Scope::Input], &key) {
-                Some(Action::Submit) => self.submit_input(kind, text),
-                Some(Action::Cancel) => self.cancel_input(kind),
-                Some(Action::Complete) if kind == InputKind::Command => {
-                    self.complete_command(&mut text);
-                    self.mode = Mode::Input { kind, text };
-                    vec![]
-                }
-                _ => {
-                    match key.code {
-                        KeyCode::Char(c) => text.push(c),
-                        KeyCode::Backspace => {
-                            text.pop();
-                        }
-                        _ => return vec![],
-                    }
-                    let effects = match kind {
-                        InputKind::Search => self.live_search(&text),
-                        InputKind::Note | InputKind::TriageNote | InputKind::Command => vec![],
-                    };
-                    self.mode = Mode::Input { kind, text };
-                    effects
-                }
-            },
+        match self.session.mode.clone() {
+            Mode::Help => self.on_help_key(key),
+            Mode::Input { kind, text } => self.on_input_key(key, kind, text),
             Mode::Confirm(confirm) => match self.keymap.lookup(&[Scope::Confirm], &key) {
                 Some(Action::Yes) => {
-                    self.mode = Mode::Normal;
+                    self.session.mode = Mode::Normal;
                     self.confirmed(confirm)
                 }
                 Some(Action::No) => {
-                    self.mode = Mode::Normal;
+                    self.session.mode = Mode::Normal;
                     vec![]
                 }
                 _ => vec![],
@@ -552,6 +537,50 @@ impl App {
                 Some(action) => self.act(action),
                 None => vec![],
             },
+        }
+    }
+
+    fn on_help_key(&mut self, key: KeyEvent) -> Effects {
+        match self.keymap.lookup(&[Scope::Lists, Scope::Global], &key) {
+            Some(Action::Quit) => return self.act(Action::Quit),
+            Some(Action::Down) => self.help_scroll += 1,
+            Some(Action::Up) => self.help_scroll = self.help_scroll.saturating_sub(1),
+            Some(Action::PageDown | Action::HalfPageDown) => self.help_scroll += 10,
+            Some(Action::PageUp | Action::HalfPageUp) => {
+                self.help_scroll = self.help_scroll.saturating_sub(10)
+            }
+            Some(Action::Top) => self.help_scroll = 0,
+            Some(Action::Help) => self.session.mode = Mode::Normal,
+            _ if key.code == KeyCode::Esc => self.session.mode = Mode::Normal,
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn on_input_key(&mut self, key: KeyEvent, kind: InputKind, mut text: String) -> Effects {
+        match self.keymap.lookup(&[Scope::Input], &key) {
+            Some(Action::Submit) => self.submit_input(kind, text),
+            Some(Action::Cancel) => self.cancel_input(kind),
+            Some(Action::Complete) if kind == InputKind::Command => {
+                self.complete_command(&mut text);
+                self.session.prompt(kind, text);
+                vec![]
+            }
+            _ => {
+                match key.code {
+                    KeyCode::Char(c) => text.push(c),
+                    KeyCode::Backspace => {
+                        text.pop();
+                    }
+                    _ => return vec![],
+                }
+                let effects = match kind {
+                    InputKind::Search => self.constituents.live_search(&text),
+                    InputKind::Note | InputKind::TriageNote | InputKind::Command => vec![],
+                };
+                self.session.prompt(kind, text);
+                effects
+            }
         }
     }
 
@@ -570,45 +599,23 @@ impl App {
         }
     }
 
-    /// A click on a table row selects it (tables have a border and a header row).
+    /// A click below the tab bar selects the table row under it.
     fn click_row(&mut self, column: u16, row: u16) -> Effects {
-        let (area, offset, selected) = match self.tab {
-            Tab::Review => (
-                self.review.area.get(),
-                self.review.offset.get(),
-                self.review.selected,
-            ),
-            Tab::Constituents if self.constituents.detail.is_none() => {
-                let list = &self.constituents.list;
-                (
-                    self.constituents.area.get(),
-                    list.offset.get(),
-                    list.selected,
-                )
-            }
-            _ => return vec![],
-        };
-        let first_row = area.y + 2;
-        let inside = column >= area.x
-            && column < area.right()
-            && row >= first_row
-            && row < area.bottom().saturating_sub(1);
-        if !inside {
-            return vec![];
+        match self.tab {
+            Tab::Review => self.review.click(column, row),
+            Tab::Constituents => self.constituents.click(column, row),
+            _ => vec![],
         }
-        let target = offset + usize::from(row - first_row);
-        self.move_by(target as isize - selected as isize)
     }
 
+    /// Carry out an action: what is global here, the rest by the pane in view.
     pub fn act(&mut self, action: Action) -> Effects {
         match action {
             Action::Quit => {
-                let jobs = self.jobs_running();
-                if jobs > 0 || self.pending_saves > 0 {
-                    self.mode = Mode::Confirm(Confirm::Quit {
-                        jobs,
-                        saves: self.pending_saves,
-                    });
+                let jobs = self.jobs.running();
+                let saves = self.session.pending_saves;
+                if jobs > 0 || saves > 0 {
+                    self.session.mode = Mode::Confirm(Confirm::Quit { jobs, saves });
                     vec![]
                 } else {
                     self.quit = true;
@@ -628,15 +635,12 @@ impl App {
                 effects
             }
             Action::Help => {
-                self.mode = Mode::Help;
+                self.session.mode = Mode::Help;
                 self.help_scroll = 0;
                 vec![]
             }
             Action::Command => {
-                self.mode = Mode::Input {
-                    kind: InputKind::Command,
-                    text: String::new(),
-                };
+                self.session.prompt(InputKind::Command, String::new());
                 vec![]
             }
             Action::NextTab => self.go_tab((self.tab.index() + 1) % Tab::ALL.len()),
@@ -646,133 +650,38 @@ impl App {
             Action::GoTab(i) => self.go_tab(i),
             Action::Refresh if self.store_ready => self.reload_all(),
             Action::Refresh => vec![],
-            Action::Up => self.move_by(-1),
-            Action::Down => self.move_by(1),
-            Action::PageUp => self.move_by(-20),
-            Action::PageDown => self.move_by(20),
-            Action::HalfPageUp => self.move_by(-10),
-            Action::HalfPageDown => self.move_by(10),
-            Action::Top => self.jump(false),
-            Action::Bottom => self.jump(true),
-            Action::Open => self.open_detail(),
-            Action::Back => self.back(),
-            Action::Search => {
-                self.mode = Mode::Input {
-                    kind: InputKind::Search,
-                    text: self.constituents.search.clone().unwrap_or_default(),
-                };
-                vec![]
-            }
-            Action::CycleSort => self.cycle_sort(),
-            Action::Approve => self.decide(Decision::Approve),
-            Action::Reject => self.decide(Decision::Reject),
-            Action::Skip => self.decide(Decision::Skip),
-            Action::Undo => self.undo(),
-            Action::Mark => self.toggle_mark(),
-            Action::MarkRange => self.mark_range(),
-            Action::NextRecord => self.open_neighbour(1),
-            Action::PrevRecord => self.open_neighbour(-1),
-            Action::Note => {
-                if self.refuse_merge_change("write review notes") {
-                    return vec![];
-                }
-                self.mode = Mode::Input {
-                    kind: InputKind::Note,
-                    text: self.review.note.clone().unwrap_or_default(),
-                };
-                vec![]
-            }
-            Action::Unmerge => self.ask_unmerge(),
-            Action::CopyId => self.copy_id(),
             Action::StartResolve => {
-                if self.refuse_merge_change("run identity resolution") {
+                if self.session.refuse_merge_change("run identity resolution") {
                     return vec![];
                 }
-                self.start_job(JobKind::Resolve)
+                self.jobs.start(JobKind::Resolve, &mut self.session)
             }
             Action::StartScore => {
-                if self.read_only {
-                    self.flash(Level::Warn, "Read-only: cannot score");
+                if self.session.refuse_read_only("score") {
                     return vec![];
                 }
-                self.start_job(JobKind::Score)
+                self.jobs.start(JobKind::Score, &mut self.session)
             }
             Action::StartQuality => {
-                if self.read_only {
-                    self.flash(Level::Warn, "Read-only: cannot record a quality run");
+                if self.session.refuse_read_only("record a quality run") {
                     return vec![];
                 }
-                self.start_job(JobKind::Quality)
+                self.jobs.start(JobKind::Quality, &mut self.session)
             }
-            Action::CancelJob => self.cancel_selected_job(),
-            Action::CycleTier => {
-                let next = match self.risk.tier {
-                    None => Some(Tier::Critical),
-                    Some(Tier::Critical) => Some(Tier::High),
-                    Some(Tier::High) => Some(Tier::Medium),
-                    Some(Tier::Medium) => Some(Tier::Low),
-                    Some(Tier::Low) => None,
-                };
-                self.risk.tier = next;
-                self.risk.selected = 0;
-                vec![Effect::LoadRisk]
-            }
-            Action::CycleTriage => self.cycle_triage(),
-            Action::ComputeMetric => match self.metrics.selected_metric() {
-                Some(m) => {
-                    let name = m.name.clone();
-                    self.flash(Level::Info, format!("Computing {name}…"));
-                    vec![Effect::ComputeMetric {
-                        name,
-                        by: self.metrics.by.clone(),
-                    }]
-                }
-                None => vec![],
-            },
-            Action::CycleDimension => {
-                let Some(m) = self.metrics.selected_metric() else {
-                    return vec![];
-                };
-                let dims = m.dimensions.clone();
-                let name = m.name.clone();
-                let next = match &self.metrics.by {
-                    None => dims.first().cloned(),
-                    Some(d) => dims
-                        .iter()
-                        .position(|x| x == d)
-                        .and_then(|i| dims.get(i + 1).cloned()),
-                };
-                if dims.is_empty() {
-                    self.flash(Level::Info, format!("{name} has no dimensions"));
-                    return vec![];
-                }
-                self.metrics.by = next.clone();
-                vec![Effect::ComputeMetric { name, by: next }]
-            }
-            Action::CyclePlatform => {
-                self.metrics.platform = (self.metrics.platform + 1) % 3;
-                vec![]
-            }
-            Action::TriageNote => {
-                if self.refuse_triage() || self.risk.selected_row().is_none() {
-                    return vec![];
-                }
-                self.mode = Mode::Input {
-                    kind: InputKind::TriageNote,
-                    text: String::new(),
-                };
-                vec![]
-            }
-            Action::Export => {
-                if self.risk.rows.is_empty() {
-                    self.flash(Level::Info, "Nothing to export");
-                    return vec![];
-                }
-                vec![Effect::ExportRisk]
-            }
-            Action::Submit | Action::Complete | Action::Cancel | Action::Yes | Action::No => {
-                vec![]
-            }
+            action => self.pane_act(action),
+        }
+    }
+
+    /// The pane in view carries out an action of its own.
+    fn pane_act(&mut self, action: Action) -> Effects {
+        let session = &mut self.session;
+        match self.tab {
+            Tab::Review => self.review.handle(action, session),
+            Tab::Constituents => self.constituents.handle(action, session),
+            Tab::Risk => self.risk.handle(action, session),
+            Tab::Quality => self.quality.handle(action),
+            Tab::Metrics => self.metrics.handle(action, session),
+            Tab::Jobs => self.jobs.handle(action, session),
         }
     }
 
@@ -781,234 +690,28 @@ impl App {
         vec![]
     }
 
-    fn move_by(&mut self, delta: isize) -> Effects {
-        match self.tab {
-            Tab::Review => step(&mut self.review.selected, delta, self.review.items.len()),
-            Tab::Constituents => match &mut self.constituents.detail {
-                Some(detail) => {
-                    let n = detail.data.as_ref().map_or(0, |d| d.records.len());
-                    step(&mut detail.selected_record, delta, n);
-                }
-                None => {
-                    let need = self.constituents.list.move_by(delta);
-                    return self.load_more(need);
-                }
-            },
-            Tab::Jobs => step(&mut self.jobs.selected, delta, self.jobs.jobs.len()),
-            Tab::Risk => step(&mut self.risk.selected, delta, self.risk.rows.len()),
-            Tab::Quality => step(
-                &mut self.quality.selected,
-                delta,
-                self.quality.results.len(),
-            ),
-            Tab::Metrics => {
-                let len = self.metrics.ordered().len();
-                let m = &mut self.metrics;
-                let before = m.selected;
-                step(&mut m.selected, delta, len);
-                if m.selected != before {
-                    m.value = None;
-                    m.by = None;
-                }
-            }
-        }
-        vec![]
-    }
-
-    fn load_more(&mut self, need: Need) -> Effects {
-        let list = &mut self.constituents.list;
-        let (at, edge) = match need {
-            Need::Nothing => return vec![],
-            Need::After => match list.rows.last() {
-                Some(row) => (PageAt::After(row.key.clone()), Edge::Forward),
-                None => return vec![],
-            },
-            Need::Before => match list.rows.first() {
-                Some(row) => (PageAt::Before(row.key.clone()), Edge::Backward),
-                None => return vec![],
-            },
-        };
-        list.loading = true;
-        vec![Effect::LoadPage {
-            at,
-            edge,
-            select_last: false,
-        }]
-    }
-
-    fn jump(&mut self, to_end: bool) -> Effects {
-        match self.tab {
-            Tab::Review => {
-                self.review.selected = if to_end {
-                    self.review.items.len().saturating_sub(1)
-                } else {
-                    0
-                };
-                vec![]
-            }
-            Tab::Constituents if self.constituents.detail.is_none() => {
-                let c = &mut self.constituents;
-                let loaded_edge = if to_end {
-                    c.list.at_end
-                } else {
-                    c.list.at_start
-                };
-                if c.search.is_some() || loaded_edge {
-                    let target = if to_end { c.list.rows.len() } else { 0 };
-                    let delta = target as isize - c.list.selected as isize;
-                    let need = c.list.move_by(delta);
-                    return self.load_more(need);
-                }
-                c.list.loading = true;
-                vec![Effect::LoadPage {
-                    at: if to_end { PageAt::Last } else { PageAt::First },
-                    edge: Edge::Reset,
-                    select_last: to_end,
-                }]
-            }
-            _ => self.move_by(if to_end {
-                isize::MAX / 2
-            } else {
-                isize::MIN / 2
-            }),
-        }
-    }
-
-    fn open_detail(&mut self) -> Effects {
-        let Some(row) = self.constituents.list.selected_row() else {
-            return vec![];
-        };
-        let id = row.id;
-        self.constituents.detail = Some(DetailView {
-            id,
-            data: None,
-            loaded: false,
-            selected_record: 0,
-        });
-        vec![Effect::LoadDetail(id)]
-    }
-
-    /// From a golden record, the next (or previous) one of the list it was opened from —
-    /// the search's results when searching — without going back to the list.
-    fn open_neighbour(&mut self, delta: isize) -> Effects {
-        let before = self.constituents.list.selected;
-        let need = self.constituents.list.move_by(delta);
-        let mut effects = self.load_more(need);
-        if self.constituents.list.selected == before {
-            let message = match (self.constituents.list.loading, delta > 0) {
-                (true, _) => "Loading more of the list…",
-                (false, true) => "This is the last record in the list",
-                (false, false) => "This is the first record in the list",
-            };
-            self.flash(Level::Info, message);
-        } else {
-            effects.extend(self.open_detail());
-        }
-        effects
-    }
-
-    fn back(&mut self) -> Effects {
-        if self.constituents.detail.take().is_some() {
-            return vec![];
-        }
-        if self.constituents.search.take().is_some() {
-            return vec![self.reload_list(), Effect::LoadCount];
-        }
-        vec![]
-    }
-
-    fn cycle_sort(&mut self) -> Effects {
-        match self.tab {
-            Tab::Review => {
-                self.review.order = Some(match self.review.order() {
-                    QueueOrder::Stake => QueueOrder::Score,
-                    QueueOrder::Score => QueueOrder::Stake,
-                });
-                self.review.selected = 0;
-                vec![Effect::LoadReview]
-            }
-            Tab::Risk => {
-                let i = RiskSort::ALL
-                    .iter()
-                    .position(|s| *s == self.risk.sort)
-                    .unwrap_or(0);
-                self.risk.sort = RiskSort::ALL[(i + 1) % RiskSort::ALL.len()];
-                self.risk.selected = 0;
-                vec![Effect::LoadRisk]
-            }
-            Tab::Constituents => {
-                let c = &mut self.constituents;
-                let i = SortBy::ALL.iter().position(|s| *s == c.sort).unwrap_or(0);
-                c.sort = SortBy::ALL[(i + 1) % SortBy::ALL.len()];
-                c.search = None;
-                c.list.loading = true;
-                vec![Effect::LoadPage {
-                    at: PageAt::First,
-                    edge: Edge::Reset,
-                    select_last: false,
-                }]
-            }
-            _ => vec![],
-        }
-    }
-
-    fn live_search(&mut self, text: &str) -> Effects {
-        if text.trim().chars().count() < 2 && text.trim().parse::<i64>().is_err() {
-            return vec![];
-        }
-        vec![Effect::Search(text.to_string())]
-    }
-
     fn submit_input(&mut self, kind: InputKind, text: String) -> Effects {
-        self.mode = Mode::Normal;
+        self.session.mode = Mode::Normal;
         match kind {
-            InputKind::Search => {
-                if text.trim().is_empty() {
-                    return self.cancel_input(InputKind::Search);
-                }
-                self.constituents.search = Some(text.clone());
-                vec![Effect::Search(text)]
-            }
-            InputKind::TriageNote => {
-                let note = text.trim().to_string();
-                let Some(row) = self.risk.selected_row() else {
-                    return vec![];
-                };
-                let status = row.triage.clone().unwrap_or_else(|| "new".into());
-                self.triage(status, (!note.is_empty()).then_some(note))
-            }
+            InputKind::Search => self.constituents.submit_search(text),
+            InputKind::TriageNote => self.risk.save_note(&text, &mut self.session),
             InputKind::Command => {
-                self.flash = None; // the completion's choices, if shown
+                self.session.flash = None; // the completion's choices, if shown
                 self.run_command(text.trim())
             }
             InputKind::Note => {
-                let note = text.trim().to_string();
-                self.review.note = (!note.is_empty()).then_some(note);
-                if self.review.note.is_some() {
-                    self.flash(Level::Info, "Note kept for your next decision");
-                }
+                self.review.keep_note(&text, &mut self.session);
                 vec![]
             }
         }
     }
 
     fn cancel_input(&mut self, kind: InputKind) -> Effects {
-        self.mode = Mode::Normal;
+        self.session.mode = Mode::Normal;
         match kind {
-            InputKind::Search => {
-                self.constituents.search = None;
-                self.constituents.list.loading = true;
-                vec![
-                    Effect::LoadPage {
-                        at: PageAt::First,
-                        edge: Edge::Reset,
-                        select_last: false,
-                    },
-                    Effect::LoadCount,
-                ]
-            }
+            InputKind::Search => self.constituents.cancel_search(),
             InputKind::Command => {
-                self.flash = None;
+                self.session.flash = None;
                 vec![]
             }
             InputKind::Note | InputKind::TriageNote => vec![],
@@ -1054,233 +757,6 @@ impl App {
         }
     }
 
-    /// Refuse a change to how records are merged, saying why; true when refused.
-    fn refuse_merge_change(&mut self, what: &str) -> bool {
-        if self.read_only {
-            self.flash(Level::Warn, format!("Read-only: cannot {what}"));
-            true
-        } else if !self.role.may_change_merges() {
-            self.flash(
-                Level::Warn,
-                format!("The {} role cannot {what}", self.role.name()),
-            );
-            true
-        } else {
-            false
-        }
-    }
-
-    /// Triage is membership's work (admins too); refuse others, saying why.
-    fn refuse_triage(&mut self) -> bool {
-        if self.read_only {
-            self.flash(Level::Warn, "Read-only: cannot change triage");
-            true
-        } else if self.role == Role::Steward {
-            self.flash(Level::Warn, "The steward role cannot change triage");
-            true
-        } else {
-            false
-        }
-    }
-
-    fn cycle_triage(&mut self) -> Effects {
-        if self.refuse_triage() {
-            return vec![];
-        }
-        let Some(row) = self.risk.selected_row() else {
-            return vec![];
-        };
-        let current = row.triage.as_deref().unwrap_or("new");
-        let i = TRIAGE_STATUSES
-            .iter()
-            .position(|s| *s == current)
-            .unwrap_or(0);
-        let next = TRIAGE_STATUSES[(i + 1) % TRIAGE_STATUSES.len()].to_string();
-        self.triage(next, None)
-    }
-
-    /// Show the new status at once; the writer saves it.
-    fn triage(&mut self, status: String, note: Option<String>) -> Effects {
-        let Some(row) = self.risk.rows.get_mut(self.risk.selected) else {
-            return vec![];
-        };
-        row.triage = Some(status.clone());
-        if note.is_some() {
-            row.triage_note.clone_from(&note);
-        }
-        let constituent_id = row.constituent_id;
-        self.pending_saves += 1;
-        self.flash(
-            Level::Info,
-            format!("{} → {status} · saving…", golden_id(constituent_id)),
-        );
-        vec![Effect::Save(WriteRequest::Triage {
-            constituent_id,
-            status,
-            note,
-        })]
-    }
-
-    fn toggle_mark(&mut self) -> Effects {
-        if self.refuse_merge_change("decide review pairs") {
-            return vec![];
-        }
-        let Some(item) = self.review.selected_item() else {
-            return vec![];
-        };
-        let id = item.candidate_id;
-        let r = &mut self.review;
-        if r.marked.remove(&id) {
-            // A range no longer starts from a pair that is not marked.
-            r.mark_anchor = r.mark_anchor.filter(|anchor| *anchor != id);
-        } else {
-            r.marked.insert(id);
-            r.mark_anchor = Some(id);
-        }
-        // On to the next pair, as a decision moves on.
-        step(&mut self.review.selected, 1, self.review.items.len());
-        vec![]
-    }
-
-    /// Mark every pair from the last one marked to the selected one, both included (the
-    /// selected one alone when nothing marked is in view).
-    fn mark_range(&mut self) -> Effects {
-        if self.refuse_merge_change("decide review pairs") {
-            return vec![];
-        }
-        let r = &mut self.review;
-        if r.selected_item().is_none() {
-            return vec![];
-        }
-        let here = r.selected;
-        let from = r
-            .mark_anchor
-            .and_then(|id| r.items.iter().position(|i| i.candidate_id == id))
-            .unwrap_or(here);
-        let (low, high) = (from.min(here), from.max(here));
-        r.marked
-            .extend(r.items[low..=high].iter().map(|i| i.candidate_id));
-        r.mark_anchor = Some(r.items[here].candidate_id);
-        vec![]
-    }
-
-    /// The pairs a decision applies to: the marked ones still in the queue (in queue
-    /// order), or else the selected one.
-    fn decided_pairs(&self, decision: Decision) -> Vec<i64> {
-        let marked: Vec<i64> = self
-            .review
-            .items
-            .iter()
-            .map(|i| i.candidate_id)
-            .filter(|id| self.review.marked.contains(id))
-            .collect();
-        if decision != Decision::Skip && !marked.is_empty() {
-            return marked;
-        }
-        self.review
-            .selected_item()
-            .map(|i| vec![i.candidate_id])
-            .unwrap_or_default()
-    }
-
-    fn decide(&mut self, decision: Decision) -> Effects {
-        if self.refuse_merge_change("decide review pairs") {
-            return vec![];
-        }
-        let candidate_ids = self.decided_pairs(decision);
-        if candidate_ids.is_empty() {
-            self.flash(Level::Info, "Nothing to review");
-            return vec![];
-        }
-        let note = self.review.note.take();
-        let r = &mut self.review;
-        match decision {
-            // A skipped pair stays in the queue; move past it.
-            Decision::Skip => step(&mut r.selected, 1, r.items.len()),
-            // Shown at once: the pairs leave the queue, the next one moves up.
-            Decision::Approve | Decision::Reject => {
-                let before = r.items.len();
-                let above = r.items[..r.selected.min(before)]
-                    .iter()
-                    .filter(|i| candidate_ids.contains(&i.candidate_id))
-                    .count();
-                r.items.retain(|i| !candidate_ids.contains(&i.candidate_id));
-                r.selected = r
-                    .selected
-                    .saturating_sub(above)
-                    .min(r.items.len().saturating_sub(1));
-                let removed = (before - r.items.len()) as i64;
-                r.pending = r.pending.map(|p| p.minus(removed));
-                r.marked.clear();
-            }
-        }
-        r.decided_today += candidate_ids.len() as i64;
-        self.pending_saves += 1;
-        let what = match candidate_ids.as_slice() {
-            [one] => format!("pair #{one}"),
-            many => format!("{} marked pairs", many.len()),
-        };
-        self.flash(Level::Info, format!("{} {what} · saving…", decision.past()));
-        vec![Effect::Save(WriteRequest::Decide {
-            candidate_ids,
-            decision,
-            note,
-        })]
-    }
-
-    fn undo(&mut self) -> Effects {
-        if self.refuse_merge_change("undo decisions") {
-            return vec![];
-        }
-        self.pending_saves += 1;
-        self.flash(Level::Info, "Undoing your last decision…");
-        vec![Effect::Save(WriteRequest::Undo)]
-    }
-
-    /// The golden record id in view (the open record, the selected row), as people write
-    /// it, to the clipboard.
-    fn copy_id(&mut self) -> Effects {
-        let id = match self.tab {
-            Tab::Constituents => match &self.constituents.detail {
-                Some(detail) => Some(detail.id),
-                None => self.constituents.list.selected_row().map(|r| r.id),
-            },
-            Tab::Risk => self.risk.selected_row().map(|r| r.constituent_id),
-            _ => None,
-        };
-        let Some(id) = id else {
-            return vec![];
-        };
-        let text = golden_id(id);
-        self.flash(Level::Info, format!("{text} copied to the clipboard"));
-        vec![Effect::Copy(text)]
-    }
-
-    fn ask_unmerge(&mut self) -> Effects {
-        if self.refuse_merge_change("unmerge records") {
-            return vec![];
-        }
-        let Some(detail) = &self.constituents.detail else {
-            return vec![];
-        };
-        let Some(data) = &detail.data else {
-            return vec![];
-        };
-        if data.records.len() < 2 {
-            self.flash(Level::Info, "Only one source record: nothing to unmerge");
-            return vec![];
-        }
-        let Some(record) = data.records.get(detail.selected_record) else {
-            return vec![];
-        };
-        self.mode = Mode::Confirm(Confirm::Unmerge {
-            record_id: record.id,
-            constituent_id: data.id,
-            label: format!("{} {}", record.source, record.source_key),
-        });
-        vec![]
-    }
-
     fn confirmed(&mut self, confirm: Confirm) -> Effects {
         match confirm {
             Confirm::Quit { .. } => self.act(Action::ForceQuit),
@@ -1289,9 +765,8 @@ impl App {
                 constituent_id,
                 label,
             } => {
-                self.pending_saves += 1;
                 self.flash(Level::Info, format!("Unmerging {label} · saving…"));
-                vec![Effect::Save(WriteRequest::Unmerge {
+                vec![self.session.save(WriteRequest::Unmerge {
                     record_id,
                     constituent_id,
                 })]
@@ -1299,92 +774,20 @@ impl App {
         }
     }
 
-    fn start_job(&mut self, kind: JobKind) -> Effects {
-        if let Some(job) = self.active_job() {
-            let label = job.kind.label();
-            self.flash(Level::Warn, format!("Wait for '{label}' to finish first"));
-            return vec![];
-        }
-        let id = self.next_job_id;
-        self.next_job_id += 1;
-        self.jobs.jobs.insert(
-            0,
-            JobRow {
-                id,
-                kind,
-                state: JobState::Running,
-                stage: "starting".into(),
-                done: 0,
-                total: 0,
-                elapsed: Duration::ZERO,
-            },
-        );
-        self.jobs.selected = 0;
-        vec![Effect::StartJob { id, kind }]
-    }
-
-    fn cancel_selected_job(&mut self) -> Effects {
-        let Some(job) = self.jobs.jobs.get_mut(self.jobs.selected) else {
-            return vec![];
-        };
-        if job.state != JobState::Running {
-            self.flash(Level::Info, "That job is not running");
-            return vec![];
-        }
-        job.state = JobState::Cancelling;
-        let id = job.id;
-        vec![Effect::CancelJob(id)]
-    }
-
     fn on_job(&mut self, event: JobEvent) -> Effects {
-        let id = match &event {
-            JobEvent::Progress { id, .. }
-            | JobEvent::Finished { id, .. }
-            | JobEvent::Cancelled { id }
-            | JobEvent::Failed { id, .. } => *id,
-        };
-        let Some(job) = self.jobs.jobs.iter_mut().find(|j| j.id == id) else {
-            return vec![];
-        };
-        let kind = job.kind;
-        match event {
-            JobEvent::Progress {
-                stage, done, total, ..
-            } => {
-                job.stage = stage;
-                job.done = done;
-                job.total = total;
-                vec![]
+        match self.jobs.on_event(event, &mut self.session) {
+            JobOutcome::Nothing => vec![],
+            JobOutcome::Finished(JobKind::BuildDemo) => {
+                self.store_ready = true;
+                let mut effects = vec![Effect::OpenStore];
+                effects.extend(self.reload_all());
+                effects
             }
-            JobEvent::Finished { summary, .. } => {
-                job.state = JobState::Finished(summary.clone());
-                job.done = job.total;
-                self.flash(Level::Info, format!("{} finished: {summary}", kind.label()));
-                if kind == JobKind::BuildDemo {
-                    self.store_ready = true;
-                    let mut effects = vec![Effect::OpenStore];
-                    effects.extend(self.reload_all());
-                    return effects;
-                }
-                self.reload_all()
-            }
-            JobEvent::Cancelled { .. } => {
-                job.state = JobState::Cancelled;
-                self.flash(
-                    Level::Warn,
-                    format!("{} cancelled; nothing was changed", kind.label()),
-                );
-                vec![]
-            }
-            JobEvent::Failed { message, .. } => {
-                job.state = JobState::Failed(message.clone());
-                self.flash(Level::Error, format!("{} failed: {message}", kind.label()));
-                vec![]
-            }
+            JobOutcome::Finished(_) => self.reload_all(),
         }
     }
 
-    /// Take data the runtime loaded.
+    /// Take data the runtime loaded: each pane takes its own.
     pub fn on_loaded(&mut self, loaded: Loaded) -> Effects {
         match loaded {
             Loaded::Review {
@@ -1394,24 +797,7 @@ impl App {
                 as_of,
             } => {
                 self.as_of = as_of;
-                let keep = self.review.selected_item().map(|i| i.candidate_id);
-                let r = &mut self.review;
-                r.items = items;
-                r.pending = Some(pending);
-                r.decided_today = decided_today;
-                r.loaded = true;
-                // A mark is on a pair in the queue as loaded: one that has left it (decided
-                // elsewhere, or by a run) is not counted or decided.
-                let queued: std::collections::HashSet<i64> =
-                    r.items.iter().map(|i| i.candidate_id).collect();
-                r.marked.retain(|id| queued.contains(id));
-                // Keep the selection on the same pair, else at the same position.
-                if let Some(i) =
-                    keep.and_then(|id| r.items.iter().position(|i| i.candidate_id == id))
-                {
-                    r.selected = i;
-                }
-                r.selected = r.selected.min(r.items.len().saturating_sub(1));
+                self.review.loaded(items, pending, decided_today);
                 vec![]
             }
             Loaded::Page {
@@ -1420,57 +806,33 @@ impl App {
                 rows,
                 full,
                 from_row,
-            } => {
-                let list = &mut self.constituents.list;
-                list.apply(edge, rows, full, select_last);
-                if from_row {
-                    list.mark_more_before();
-                }
-                let need = list.need();
-                self.load_more(need)
-            }
+            } => self
+                .constituents
+                .page_loaded(edge, rows, full, select_last, from_row),
             Loaded::Count(count) => {
                 self.constituents.total = Some(count);
                 vec![]
             }
             Loaded::Search { typed, rows } => {
-                // Only the newest search counts.
-                let current = match &self.mode {
+                // Only the newest search counts: the one being typed, else the one shown.
+                let current = match &self.session.mode {
                     Mode::Input {
                         kind: InputKind::Search,
                         text,
-                    } => Some(text),
-                    _ => self.constituents.search.as_ref(),
-                };
-                if current != Some(&typed) {
-                    return vec![];
+                    } => Some(text.as_str()),
+                    _ => self.constituents.search.as_deref(),
                 }
-                self.constituents.total = Some(Count::Exact(rows.len() as i64));
-                let list = &mut self.constituents.list;
-                list.apply(Edge::Reset, rows, false, false);
+                .map(str::to_string);
+                self.constituents
+                    .search_loaded(current.as_deref(), &typed, rows);
                 vec![]
             }
             Loaded::Detail(id, data) => {
-                if let Some(detail) = self.constituents.detail.as_mut().filter(|d| d.id == id) {
-                    let n = data.as_ref().map_or(0, |d| d.records.len());
-                    detail.data = data;
-                    detail.loaded = true;
-                    detail.selected_record = detail.selected_record.min(n.saturating_sub(1));
-                }
+                self.constituents.detail_loaded(id, data);
                 vec![]
             }
             Loaded::Risk { rows, tiers } => {
-                let keep = self.risk.selected_row().map(|r| r.constituent_id);
-                let r = &mut self.risk;
-                r.rows = rows;
-                r.tiers = tiers;
-                r.loaded = true;
-                if let Some(i) =
-                    keep.and_then(|id| r.rows.iter().position(|x| x.constituent_id == id))
-                {
-                    r.selected = i;
-                }
-                r.selected = r.selected.min(r.rows.len().saturating_sub(1));
+                self.risk.loaded(rows, tiers);
                 vec![]
             }
             Loaded::Quality {
@@ -1479,43 +841,16 @@ impl App {
                 trends,
                 ingest,
             } => {
-                let keep = self
-                    .quality
-                    .results
-                    .get(self.quality.selected)
-                    .map(|r| r.check_name.clone());
-                let q = &mut self.quality;
-                q.ingest = ingest;
-                q.run = run;
-                q.results = results;
-                q.trends = trends;
-                q.loaded = true;
-                if let Some(i) =
-                    keep.and_then(|name| q.results.iter().position(|r| r.check_name == name))
-                {
-                    q.selected = i;
-                }
-                q.selected = q.selected.min(q.results.len().saturating_sub(1));
+                self.quality.loaded(run, results, trends, ingest);
                 vec![]
             }
             Loaded::Metrics { file, as_of, error } => {
-                let m = &mut self.metrics;
-                m.file = file;
-                m.as_of = as_of;
-                m.error = error;
-                m.loaded = true;
-                m.selected = m.selected.min(m.ordered().len().saturating_sub(1));
+                self.metrics.loaded(file, as_of, error);
                 vec![]
             }
             Loaded::MetricValue(value) => {
-                self.flash = None;
-                if self
-                    .metrics
-                    .selected_metric()
-                    .is_some_and(|m| m.name == value.metric)
-                {
-                    self.metrics.value = Some(value);
-                }
+                self.session.flash = None;
+                self.metrics.value_loaded(value);
                 vec![]
             }
             Loaded::Exported { path, rows } => {

@@ -128,7 +128,9 @@ fn event_loop(
     let mut last_tick = Instant::now();
     while !app.quit {
         draw(terminal, app)?;
-        let ticking = app.active_job().is_some() || app.flash.is_some() || app.pending_saves > 0;
+        let ticking = app.active_job().is_some()
+            || app.session.flash.is_some()
+            || app.session.pending_saves > 0;
         let first = if ticking {
             match rx.recv_timeout(TICK.saturating_sub(last_tick.elapsed())) {
                 Ok(event) => Some(event),
@@ -360,8 +362,8 @@ impl LoadContext {
             export_dir: None,
             metrics: app.metrics.file.clone(),
             project: None,
-            actor: app.actor.clone(),
-            unredacted: app.role == Role::Admin,
+            actor: app.session.actor.clone(),
+            unredacted: app.session.role == Role::Admin,
         }
     }
 

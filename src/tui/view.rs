@@ -42,7 +42,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
     }
     render_status(app, theme, status, frame);
     render_hints(app, theme, hints, frame);
-    match &app.mode {
+    match &app.session.mode {
         Mode::Help => render_help(app, theme, body, frame),
         Mode::Confirm(confirm) => render_confirm(confirm, theme, body, frame),
         Mode::Input { .. } | Mode::Normal => {}
@@ -130,33 +130,35 @@ fn activity(app: &App) -> String {
             job.kind.label(),
             job.ratio() * 100.0
         ),
-        None if app.pending_saves > 0 => format!("{} saving", SPINNER[app.spinner % SPINNER.len()]),
+        None if app.session.pending_saves > 0 => {
+            format!("{} saving", SPINNER[app.spinner % SPINNER.len()])
+        }
         None => "● idle".into(),
     }
 }
 
 fn render_status(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let mut right = String::new();
-    if app.read_only {
+    if app.session.read_only {
         right.push_str("READ-ONLY · ");
     }
     // A message needs the room more than the date does on a narrow terminal.
     if let Some(as_of) = &app.as_of
-        && (app.flash.is_none() || area.width >= 120)
+        && (app.session.flash.is_none() || area.width >= 120)
     {
         right.push_str(&format!("data as of {as_of} · "));
     }
     right.push_str(&format!(
         "{} {} · {}",
-        app.actor,
-        app.role.name(),
+        app.session.actor,
+        app.session.role.name(),
         activity(app)
     ));
     let right_width = right.chars().count() as u16 + 1;
     let [left_area, right_area] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width)]).areas(area);
     let mut left = vec![Span::raw(format!(" {} ", breadcrumb(app)))];
-    if let Some(flash) = &app.flash {
+    if let Some(flash) = &app.session.flash {
         let style = match flash.level {
             Level::Info => theme.status_bar,
             Level::Warn => theme.status_bar.patch(theme.warn),
@@ -178,7 +180,7 @@ fn render_status(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
 }
 
 fn render_hints(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
-    if let Mode::Input { kind, text } = &app.mode {
+    if let Mode::Input { kind, text } = &app.session.mode {
         let prompt = match kind {
             InputKind::Search => "search (name, email, phone, id): ",
             InputKind::Note => "note for the next decision: ",

@@ -389,9 +389,12 @@ fn unmerge_asks_first_then_splits_the_record_and_shows_it_in_the_history() {
     assert_eq!(records as i64, members);
     c.press(KeyCode::Char('j')).unwrap();
     c.press(KeyCode::Char('U')).unwrap();
-    assert!(matches!(c.app.mode, Mode::Confirm(Confirm::Unmerge { .. })));
+    assert!(matches!(
+        c.app.session.mode,
+        Mode::Confirm(Confirm::Unmerge { .. })
+    ));
     c.press(KeyCode::Char('n')).unwrap();
-    assert_eq!(c.app.mode, Mode::Normal);
+    assert_eq!(c.app.session.mode, Mode::Normal);
     assert!(
         !c.effects.iter().any(|e| matches!(e, Effect::Save(_))),
         "no means no"
@@ -475,7 +478,7 @@ fn quitting_asks_first_while_a_job_runs_and_esc_never_quits() {
     let effects = app.handle(cpm::tui::app::Event::Key(KeyCode::Char('q').into()));
     assert!(effects.is_empty());
     assert!(matches!(
-        app.mode,
+        app.session.mode,
         Mode::Confirm(Confirm::Quit { jobs: 1, .. })
     ));
     let effects = app.handle(cpm::tui::app::Event::Key(KeyCode::Char('y').into()));
@@ -871,7 +874,7 @@ fn the_command_line_runs_an_action_by_its_name_where_the_user_is() {
         screen.contains("No command 'approve' here"),
         "approve is a Review action:\n{screen}"
     );
-    assert_eq!(c.app.mode, Mode::Normal);
+    assert_eq!(c.app.session.mode, Mode::Normal);
 }
 
 #[test]
@@ -979,7 +982,7 @@ fn n_and_shift_n_open_the_next_and_previous_search_result_from_a_golden_record()
 fn tab_completes_a_command_name_and_lists_the_choices_when_several_remain() {
     let (p, _db) = resolved_store(PEOPLE);
     let mut c = console(&p, Role::Steward, 120, 30);
-    let typing = |c: &Headless| match &c.app.mode {
+    let typing = |c: &Headless| match &c.app.session.mode {
         Mode::Input {
             kind: InputKind::Command,
             text,
@@ -1029,7 +1032,9 @@ fn tab_completes_a_command_name_and_lists_the_choices_when_several_remain() {
     c.press(KeyCode::Char('/')).unwrap();
     c.type_keys("ab").unwrap();
     c.press(KeyCode::Tab).unwrap();
-    assert!(matches!(&c.app.mode, Mode::Input { kind: InputKind::Search, text } if text == "ab"));
+    assert!(
+        matches!(&c.app.session.mode, Mode::Input { kind: InputKind::Search, text } if text == "ab")
+    );
     assert!(!c.render().unwrap().contains("Tab complete"));
 }
 

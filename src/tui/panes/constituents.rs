@@ -7,10 +7,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph, Row, Table, Wrap};
 
-use crate::store::browse::{ConstituentDetail, SortBy, golden_id};
+use crate::store::browse::{ConstituentDetail, PageAt, SortBy, golden_id};
 use crate::store::browse::{ConstituentRow, Count};
-use crate::tui::app::App;
-use crate::tui::paged::Paged;
+use crate::tui::app::{App, Confirm, Effect, InputKind, Level, Mode, Session};
+use crate::tui::keymap::Action;
+use crate::tui::paged::{Edge, Need, Paged};
+use crate::tui::panes::{Move, clicked_row};
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, empty_block, pane_block, placeholder};
 
@@ -32,6 +34,260 @@ pub struct ConstituentsPane {
     pub detail: Option<DetailView>,
     /// Where the list table was last drawn (for mouse clicks).
     pub area: std::cell::Cell<ratatui::layout::Rect>,
+}
+
+impl ConstituentsPane {
+    pub fn handle(&mut self, action: Action, session: &mut Session) -> Vec<Effect> {
+        if let Some(step) = Move::of(action) {
+            return self.move_selection(step);
+        }
+        match action {
+            Action::Open => self.open_detail(),
+            Action::Back => self.back(),
+            Action::NextRecord => self.open_neighbour(1, session),
+            Action::PrevRecord => self.open_neighbour(-1, session),
+            Action::Search => {
+                session.prompt(InputKind::Search, self.search.clone().unwrap_or_default());
+                vec![]
+            }
+            Action::CycleSort => {
+                let i = SortBy::ALL
+                    .iter()
+                    .position(|s| *s == self.sort)
+                    .unwrap_or(0);
+                self.sort = SortBy::ALL[(i + 1) % SortBy::ALL.len()];
+                self.search = None;
+                self.first_page()
+            }
+            Action::CopyId => {
+                let id = match &self.detail {
+                    Some(detail) => Some(detail.id),
+                    None => self.list.selected_row().map(|r| r.id),
+                };
+                id.map(|id| session.copy_id(id)).unwrap_or_default()
+            }
+            Action::Unmerge => {
+                self.ask_unmerge(session);
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+
+    pub fn click(&mut self, column: u16, row: u16) -> Vec<Effect> {
+        if self.detail.is_some() {
+            return vec![];
+        }
+        let (table, offset) = (self.area.get(), self.list.offset.get());
+        match clicked_row(table, offset, self.list.selected, column, row) {
+            Some(step) => self.move_selection(step),
+            None => vec![],
+        }
+    }
+
+    /// Move in the open record's source records, or in the list (loading more of it when
+    /// the move reaches past what is loaded).
+    pub fn move_selection(&mut self, step: Move) -> Vec<Effect> {
+        if let Some(detail) = &mut self.detail {
+            let n = detail.data.as_ref().map_or(0, |d| d.records.len());
+            step.apply(&mut detail.selected_record, n);
+            return vec![];
+        }
+        let list = &self.list;
+        let loaded_edge = match step {
+            Move::By(_) => true,
+            Move::Top => list.at_start,
+            Move::Bottom => list.at_end,
+        };
+        // The search's results are all loaded; so is a list whose far end is.
+        if self.search.is_some() || loaded_edge {
+            let delta = step.delta(list.selected, list.rows.len());
+            let need = self.list.move_by(delta);
+            return self.load_more(need);
+        }
+        self.list.loading = true;
+        let to_end = step == Move::Bottom;
+        vec![Effect::LoadPage {
+            at: if to_end { PageAt::Last } else { PageAt::First },
+            edge: Edge::Reset,
+            select_last: to_end,
+        }]
+    }
+
+    /// Reload the list where it is, keeping the selected row.
+    pub fn reload(&mut self) -> Effect {
+        self.list.loading = true;
+        if let Some(typed) = &self.search {
+            return Effect::Search(typed.clone());
+        }
+        let at = match self.list.selected_row() {
+            Some(row) => PageAt::From(row.key.clone()),
+            None => PageAt::First,
+        };
+        Effect::LoadPage {
+            at,
+            edge: Edge::Reset,
+            select_last: false,
+        }
+    }
+
+    /// The list from its first row, in the current order.
+    fn first_page(&mut self) -> Vec<Effect> {
+        self.list.loading = true;
+        vec![Effect::LoadPage {
+            at: PageAt::First,
+            edge: Edge::Reset,
+            select_last: false,
+        }]
+    }
+
+    fn load_more(&mut self, need: Need) -> Vec<Effect> {
+        let list = &mut self.list;
+        let (at, edge) = match need {
+            Need::Nothing => return vec![],
+            Need::After => match list.rows.last() {
+                Some(row) => (PageAt::After(row.key.clone()), Edge::Forward),
+                None => return vec![],
+            },
+            Need::Before => match list.rows.first() {
+                Some(row) => (PageAt::Before(row.key.clone()), Edge::Backward),
+                None => return vec![],
+            },
+        };
+        list.loading = true;
+        vec![Effect::LoadPage {
+            at,
+            edge,
+            select_last: false,
+        }]
+    }
+
+    fn open_detail(&mut self) -> Vec<Effect> {
+        let Some(row) = self.list.selected_row() else {
+            return vec![];
+        };
+        let id = row.id;
+        self.detail = Some(DetailView {
+            id,
+            data: None,
+            loaded: false,
+            selected_record: 0,
+        });
+        vec![Effect::LoadDetail(id)]
+    }
+
+    /// From a golden record, the next (or previous) one of the list it was opened from —
+    /// the search's results when searching — without going back to the list.
+    fn open_neighbour(&mut self, delta: isize, session: &mut Session) -> Vec<Effect> {
+        let before = self.list.selected;
+        let need = self.list.move_by(delta);
+        let mut effects = self.load_more(need);
+        if self.list.selected == before {
+            let message = match (self.list.loading, delta > 0) {
+                (true, _) => "Loading more of the list…",
+                (false, true) => "This is the last record in the list",
+                (false, false) => "This is the first record in the list",
+            };
+            session.flash(Level::Info, message);
+        } else {
+            effects.extend(self.open_detail());
+        }
+        effects
+    }
+
+    fn back(&mut self) -> Vec<Effect> {
+        if self.detail.take().is_some() {
+            return vec![];
+        }
+        if self.search.take().is_some() {
+            return vec![self.reload(), Effect::LoadCount];
+        }
+        vec![]
+    }
+
+    fn ask_unmerge(&mut self, session: &mut Session) {
+        if session.refuse_merge_change("unmerge records") {
+            return;
+        }
+        let Some(detail) = &self.detail else {
+            return;
+        };
+        let Some(data) = &detail.data else {
+            return;
+        };
+        if data.records.len() < 2 {
+            session.flash(Level::Info, "Only one source record: nothing to unmerge");
+            return;
+        }
+        let Some(record) = data.records.get(detail.selected_record) else {
+            return;
+        };
+        session.mode = Mode::Confirm(Confirm::Unmerge {
+            record_id: record.id,
+            constituent_id: data.id,
+            label: format!("{} {}", record.source, record.source_key),
+        });
+    }
+
+    /// A search as it is typed (two characters or a number before it runs).
+    pub fn live_search(&self, text: &str) -> Vec<Effect> {
+        if text.trim().chars().count() < 2 && text.trim().parse::<i64>().is_err() {
+            return vec![];
+        }
+        vec![Effect::Search(text.to_string())]
+    }
+
+    pub fn submit_search(&mut self, text: String) -> Vec<Effect> {
+        if text.trim().is_empty() {
+            return self.cancel_search();
+        }
+        self.search = Some(text.clone());
+        vec![Effect::Search(text)]
+    }
+
+    /// Back to the whole list, from its first row.
+    pub fn cancel_search(&mut self) -> Vec<Effect> {
+        self.search = None;
+        let mut effects = self.first_page();
+        effects.push(Effect::LoadCount);
+        effects
+    }
+
+    /// A page of the list arrived: show it, and ask for more if the selection needs it.
+    pub fn page_loaded(
+        &mut self,
+        edge: Edge,
+        rows: Vec<ConstituentRow>,
+        full: bool,
+        select_last: bool,
+        from_row: bool,
+    ) -> Vec<Effect> {
+        self.list.apply(edge, rows, full, select_last);
+        if from_row {
+            self.list.mark_more_before();
+        }
+        let need = self.list.need();
+        self.load_more(need)
+    }
+
+    /// A search's results arrived; `current` is the search now typed or shown, and only
+    /// results for it count.
+    pub fn search_loaded(&mut self, current: Option<&str>, typed: &str, rows: Vec<ConstituentRow>) {
+        if current != Some(typed) {
+            return;
+        }
+        self.total = Some(Count::Exact(rows.len() as i64));
+        self.list.apply(Edge::Reset, rows, false, false);
+    }
+
+    pub fn detail_loaded(&mut self, id: i64, data: Option<Box<ConstituentDetail>>) {
+        if let Some(detail) = self.detail.as_mut().filter(|d| d.id == id) {
+            let n = data.as_ref().map_or(0, |d| d.records.len());
+            detail.data = data;
+            detail.loaded = true;
+            detail.selected_record = detail.selected_record.min(n.saturating_sub(1));
+        }
+    }
 }
 
 pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
@@ -390,4 +646,91 @@ fn render_history(data: &ConstituentDetail, theme: &Theme, area: Rect, frame: &m
         return;
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::browse::SortKey;
+    use crate::tui::app::Role;
+
+    fn row(id: i64) -> ConstituentRow {
+        ConstituentRow {
+            id,
+            first_name: None,
+            last_name: None,
+            email: None,
+            city: None,
+            zip: None,
+            lifetime_cents: 0,
+            sustainer_status: None,
+            system_count: 1,
+            key: SortKey::Id(id),
+        }
+    }
+
+    fn admin() -> Session {
+        Session::new(Role::Admin, false, "x".into())
+    }
+
+    #[test]
+    fn the_end_of_a_list_not_loaded_to_its_end_is_fetched_as_the_last_page() {
+        let mut pane = ConstituentsPane::default();
+        pane.page_loaded(Edge::Reset, (1..=5).map(row).collect(), true, false, false);
+        assert!(!pane.list.at_end, "a full page may have more after it");
+        let effects = pane.handle(Action::Bottom, &mut admin());
+        assert_eq!(
+            effects,
+            vec![Effect::LoadPage {
+                at: PageAt::Last,
+                edge: Edge::Reset,
+                select_last: true,
+            }]
+        );
+    }
+
+    #[test]
+    fn search_runs_from_two_characters_or_a_number_and_only_the_newest_counts() {
+        let pane = ConstituentsPane::default();
+        assert!(pane.live_search("s").is_empty());
+        assert_eq!(pane.live_search("sm"), vec![Effect::Search("sm".into())]);
+        assert_eq!(pane.live_search("7"), vec![Effect::Search("7".into())]);
+        let mut pane = ConstituentsPane::default();
+        pane.submit_search("smith".into());
+        pane.search_loaded(Some("smith"), "smit", vec![row(1)]);
+        assert!(
+            pane.list.rows.is_empty(),
+            "results of an older search are dropped"
+        );
+        pane.search_loaded(Some("smith"), "smith", vec![row(1), row(2)]);
+        assert_eq!(pane.total, Some(Count::Exact(2)));
+        assert_eq!(pane.list.rows.len(), 2);
+    }
+
+    #[test]
+    fn opening_a_record_then_the_next_one_walks_the_list() {
+        let mut pane = ConstituentsPane::default();
+        let mut session = admin();
+        pane.page_loaded(Edge::Reset, (1..=3).map(row).collect(), false, false, false);
+        assert_eq!(
+            pane.handle(Action::Open, &mut session),
+            vec![Effect::LoadDetail(1)]
+        );
+        assert_eq!(
+            pane.handle(Action::NextRecord, &mut session),
+            vec![Effect::LoadDetail(2)]
+        );
+        pane.handle(Action::Bottom, &mut session); // moves in the open record, not the list
+        assert_eq!(pane.list.selected, 1);
+        pane.handle(Action::NextRecord, &mut session);
+        assert!(pane.handle(Action::NextRecord, &mut session).is_empty());
+        assert!(
+            session
+                .flash
+                .take()
+                .is_some_and(|f| f.text.contains("last record"))
+        );
+        pane.handle(Action::Back, &mut session);
+        assert!(pane.detail.is_none());
+    }
 }

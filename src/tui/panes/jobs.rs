@@ -8,7 +8,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Gauge, Paragraph, Row, Table, Wrap};
 
-use crate::tui::app::App;
+use crate::jobs::JobEvent;
+use crate::tui::app::{App, Effect, Level, Session};
+use crate::tui::keymap::Action;
+use crate::tui::panes::Move;
 use crate::tui::theme::Theme;
 use crate::tui::view::{empty_block, pane_block};
 
@@ -50,8 +53,126 @@ impl JobRow {
 
 #[derive(Debug, Default)]
 pub struct JobsPane {
+    /// Newest first.
     pub jobs: Vec<JobRow>,
     pub selected: usize,
+    /// The id of the last job started (the next gets one more).
+    last_id: u64,
+}
+
+/// What a job's event means for the rest of the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobOutcome {
+    /// Still running, or stopped without changing anything.
+    Nothing,
+    /// Finished: the store changed, what is shown should be reloaded.
+    Finished(JobKind),
+}
+
+impl JobsPane {
+    pub fn handle(&mut self, action: Action, session: &mut Session) -> Vec<Effect> {
+        if let Some(step) = Move::of(action) {
+            step.apply(&mut self.selected, self.jobs.len());
+            return vec![];
+        }
+        match action {
+            Action::CancelJob => self.cancel_selected(session),
+            _ => vec![],
+        }
+    }
+
+    pub fn running(&self) -> usize {
+        self.jobs.iter().filter(|j| j.is_active()).count()
+    }
+
+    pub fn active(&self) -> Option<&JobRow> {
+        self.jobs.iter().find(|j| j.is_active())
+    }
+
+    /// Start a job of `kind`, one at a time.
+    pub fn start(&mut self, kind: JobKind, session: &mut Session) -> Vec<Effect> {
+        if let Some(job) = self.active() {
+            let label = job.kind.label();
+            session.flash(Level::Warn, format!("Wait for '{label}' to finish first"));
+            return vec![];
+        }
+        self.last_id += 1;
+        let id = self.last_id;
+        self.jobs.insert(
+            0,
+            JobRow {
+                id,
+                kind,
+                state: JobState::Running,
+                stage: "starting".into(),
+                done: 0,
+                total: 0,
+                elapsed: Duration::ZERO,
+            },
+        );
+        self.selected = 0;
+        vec![Effect::StartJob { id, kind }]
+    }
+
+    fn cancel_selected(&mut self, session: &mut Session) -> Vec<Effect> {
+        let Some(job) = self.jobs.get_mut(self.selected) else {
+            return vec![];
+        };
+        if job.state != JobState::Running {
+            session.flash(Level::Info, "That job is not running");
+            return vec![];
+        }
+        job.state = JobState::Cancelling;
+        vec![Effect::CancelJob(job.id)]
+    }
+
+    /// Time passed: running jobs' clocks advance.
+    pub fn tick(&mut self, elapsed: Duration) {
+        for job in self.jobs.iter_mut().filter(|j| j.is_active()) {
+            job.elapsed += elapsed;
+        }
+    }
+
+    /// A job reported progress or ended.
+    pub fn on_event(&mut self, event: JobEvent, session: &mut Session) -> JobOutcome {
+        let id = match &event {
+            JobEvent::Progress { id, .. }
+            | JobEvent::Finished { id, .. }
+            | JobEvent::Cancelled { id }
+            | JobEvent::Failed { id, .. } => *id,
+        };
+        let Some(job) = self.jobs.iter_mut().find(|j| j.id == id) else {
+            return JobOutcome::Nothing;
+        };
+        let label = job.kind.label();
+        match event {
+            JobEvent::Progress {
+                stage, done, total, ..
+            } => {
+                job.stage = stage;
+                job.done = done;
+                job.total = total;
+            }
+            JobEvent::Finished { summary, .. } => {
+                session.flash(Level::Info, format!("{label} finished: {summary}"));
+                job.state = JobState::Finished(summary);
+                job.done = job.total;
+                return JobOutcome::Finished(job.kind);
+            }
+            JobEvent::Cancelled { .. } => {
+                job.state = JobState::Cancelled;
+                session.flash(
+                    Level::Warn,
+                    format!("{label} cancelled; nothing was changed"),
+                );
+            }
+            JobEvent::Failed { message, .. } => {
+                session.flash(Level::Error, format!("{label} failed: {message}"));
+                job.state = JobState::Failed(message);
+            }
+        }
+        JobOutcome::Nothing
+    }
 }
 
 pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
@@ -153,4 +274,65 @@ fn render_selected(job: &JobRow, theme: &Theme, area: Rect, frame: &mut Frame) {
         JobState::Running => Line::raw("Results appear in every tab when the job commits."),
     };
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), text_area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::app::Role;
+
+    #[test]
+    fn one_job_at_a_time_and_a_finished_job_asks_for_a_reload() {
+        let mut pane = JobsPane::default();
+        let mut session = Session::new(Role::Admin, false, "x".into());
+        let effects = pane.start(JobKind::Score, &mut session);
+        assert_eq!(
+            effects,
+            vec![Effect::StartJob {
+                id: 1,
+                kind: JobKind::Score
+            }]
+        );
+        assert!(pane.start(JobKind::Resolve, &mut session).is_empty());
+        assert!(
+            session
+                .flash
+                .as_ref()
+                .is_some_and(|f| f.text.contains("Wait for"))
+        );
+        let progress = JobEvent::Progress {
+            id: 1,
+            stage: "scoring".into(),
+            done: 5,
+            total: 10,
+        };
+        assert_eq!(pane.on_event(progress, &mut session), JobOutcome::Nothing);
+        assert_eq!(pane.jobs[0].ratio(), 0.5);
+        let finished = JobEvent::Finished {
+            id: 1,
+            summary: "done".into(),
+        };
+        assert_eq!(
+            pane.on_event(finished, &mut session),
+            JobOutcome::Finished(JobKind::Score)
+        );
+        assert_eq!(pane.running(), 0);
+        assert_eq!(pane.start(JobKind::Resolve, &mut session).len(), 1);
+        assert_eq!(pane.jobs[0].id, 2);
+    }
+
+    #[test]
+    fn only_a_running_job_can_be_cancelled() {
+        let mut pane = JobsPane::default();
+        let mut session = Session::new(Role::Admin, false, "x".into());
+        pane.start(JobKind::Quality, &mut session);
+        assert_eq!(
+            pane.handle(Action::CancelJob, &mut session),
+            vec![Effect::CancelJob(1)]
+        );
+        assert_eq!(pane.jobs[0].state, JobState::Cancelling);
+        assert!(pane.handle(Action::CancelJob, &mut session).is_empty());
+        pane.on_event(JobEvent::Cancelled { id: 1 }, &mut session);
+        assert_eq!(pane.jobs[0].state, JobState::Cancelled);
+    }
 }

@@ -11,8 +11,10 @@ use crate::metrics::MetricValue;
 use crate::metrics::def::MetricDef;
 use crate::metrics::def::MetricsFile;
 use crate::metrics::render::{Dialect, render as render_sql};
-use crate::tui::app::App;
+use crate::tui::app::{App, Effect, Level, Session};
+use crate::tui::keymap::Action;
 use crate::tui::paged::scroll;
+use crate::tui::panes::Move;
 use crate::tui::theme::Theme;
 use crate::tui::view::{empty_block, pane_block, placeholder, rendered_rows};
 
@@ -43,6 +45,82 @@ impl MetricsPane {
 
     pub fn selected_metric(&self) -> Option<&MetricDef> {
         self.ordered().get(self.selected).copied()
+    }
+
+    pub fn handle(&mut self, action: Action, session: &mut Session) -> Vec<Effect> {
+        if let Some(step) = Move::of(action) {
+            let (before, len) = (self.selected, self.ordered().len());
+            step.apply(&mut self.selected, len);
+            if self.selected != before {
+                self.value = None;
+                self.by = None;
+            }
+            return vec![];
+        }
+        match action {
+            Action::ComputeMetric => match self.selected_metric() {
+                Some(m) => {
+                    let name = m.name.clone();
+                    session.flash(Level::Info, format!("Computing {name}…"));
+                    vec![Effect::ComputeMetric {
+                        name,
+                        by: self.by.clone(),
+                    }]
+                }
+                None => vec![],
+            },
+            Action::CycleDimension => self.cycle_dimension(session),
+            Action::CyclePlatform => {
+                self.platform = (self.platform + 1) % 3;
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+
+    /// Break the value down by the metric's next dimension (after the last: no breakdown).
+    fn cycle_dimension(&mut self, session: &mut Session) -> Vec<Effect> {
+        let Some(m) = self.selected_metric() else {
+            return vec![];
+        };
+        let dims = m.dimensions.clone();
+        let name = m.name.clone();
+        if dims.is_empty() {
+            session.flash(Level::Info, format!("{name} has no dimensions"));
+            return vec![];
+        }
+        let next = match &self.by {
+            None => dims.first().cloned(),
+            Some(d) => dims
+                .iter()
+                .position(|x| x == d)
+                .and_then(|i| dims.get(i + 1).cloned()),
+        };
+        self.by = next.clone();
+        vec![Effect::ComputeMetric { name, by: next }]
+    }
+
+    pub fn loaded(
+        &mut self,
+        file: Option<std::sync::Arc<MetricsFile>>,
+        as_of: Option<chrono::NaiveDate>,
+        error: Option<String>,
+    ) {
+        self.file = file;
+        self.as_of = as_of;
+        self.error = error;
+        self.loaded = true;
+        self.selected = self.selected.min(self.ordered().len().saturating_sub(1));
+    }
+
+    /// A computed value, kept if its metric is still the one selected.
+    pub fn value_loaded(&mut self, value: MetricValue) {
+        if self
+            .selected_metric()
+            .is_some_and(|m| m.name == value.metric)
+        {
+            self.value = Some(value);
+        }
     }
 }
 
@@ -223,5 +301,61 @@ fn render_sql_panes(app: &App, def: &MetricDef, theme: &Theme, area: Rect, frame
         show(chosen, right, frame);
     } else {
         show(chosen, area, frame);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::app::Role;
+
+    fn pane() -> MetricsPane {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("config/metrics_definitions.yaml");
+        let text = std::fs::read_to_string(&path).expect("the shipped metric definitions");
+        let file = MetricsFile::parse(&path, &text).expect("they parse");
+        let mut pane = MetricsPane::default();
+        pane.loaded(Some(std::sync::Arc::new(file)), None, None);
+        pane
+    }
+
+    #[test]
+    fn the_breakdown_steps_through_each_dimension_then_back_to_none() {
+        let mut pane = pane();
+        let mut session = Session::new(Role::Admin, false, "x".into());
+        let with_dims = pane
+            .ordered()
+            .iter()
+            .position(|m| !m.dimensions.is_empty())
+            .expect("a metric with dimensions ships");
+        pane.selected = with_dims;
+        let dims = pane.ordered()[with_dims].dimensions.clone();
+        let mut seen = Vec::new();
+        for _ in 0..=dims.len() {
+            let effects = pane.handle(Action::CycleDimension, &mut session);
+            let [Effect::ComputeMetric { by, .. }] = effects.as_slice() else {
+                panic!("a computation expected, got {effects:?}");
+            };
+            assert_eq!(by, &pane.by);
+            seen.push(by.clone());
+        }
+        let mut expected: Vec<Option<String>> = dims.into_iter().map(Some).collect();
+        expected.push(None);
+        assert_eq!(seen, expected);
+    }
+
+    #[test]
+    fn moving_to_another_metric_forgets_the_value_and_breakdown() {
+        let mut pane = pane();
+        let mut session = Session::new(Role::Admin, false, "x".into());
+        pane.by = Some("anything".into());
+        pane.handle(Action::Down, &mut session);
+        assert_eq!(pane.selected, 1);
+        assert_eq!(pane.by, None);
+        pane.by = Some("anything".into());
+        pane.handle(Action::Top, &mut session);
+        pane.handle(Action::Up, &mut session); // already at the top: nothing moves
+        assert_eq!(pane.selected, 0);
+        assert_eq!(pane.by, None);
     }
 }

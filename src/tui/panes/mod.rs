@@ -1,4 +1,7 @@
-//! One module per tab: each renders its part of the model.
+//! One module per tab. Each holds its pane's state, turns the keymap's actions into state
+//! changes and [`Effect`](crate::tui::app::Effect)s (`handle`), takes the data loaded for it,
+//! and draws itself; `App` keeps only what every pane shares (the tab, the mode, the message
+//! line, the jobs) and dispatches.
 
 pub mod constituents;
 pub mod jobs;
@@ -6,3 +9,99 @@ pub mod metrics;
 pub mod quality;
 pub mod review;
 pub mod risk;
+
+use ratatui::layout::Rect;
+
+use super::keymap::Action;
+
+/// A move of a list's selection, from a key or a click.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    By(isize),
+    Top,
+    Bottom,
+}
+
+impl Move {
+    /// The move an action asks for, if it is one.
+    pub fn of(action: Action) -> Option<Move> {
+        Some(match action {
+            Action::Up => Move::By(-1),
+            Action::Down => Move::By(1),
+            Action::PageUp => Move::By(-20),
+            Action::PageDown => Move::By(20),
+            Action::HalfPageUp => Move::By(-10),
+            Action::HalfPageDown => Move::By(10),
+            Action::Top => Move::Top,
+            Action::Bottom => Move::Bottom,
+            _ => return None,
+        })
+    }
+
+    /// How far the selection moves from `selected` (ends stop it later).
+    pub fn delta(self, selected: usize, len: usize) -> isize {
+        match self {
+            Move::By(delta) => delta,
+            Move::Top => -(selected as isize),
+            Move::Bottom => len as isize - selected as isize,
+        }
+    }
+
+    /// Move a selection within a list of `len` rows, stopping at either end.
+    pub fn apply(self, selected: &mut usize, len: usize) {
+        *selected = selected
+            .saturating_add_signed(self.delta(*selected, len))
+            .min(len.saturating_sub(1));
+    }
+}
+
+/// The row of a table a click lands on, as a move from `selected`: tables have a border
+/// and a header row, and `offset` is the first row drawn.
+pub fn clicked_row(
+    table: Rect,
+    offset: usize,
+    selected: usize,
+    column: u16,
+    row: u16,
+) -> Option<Move> {
+    let first_row = table.y + 2;
+    let inside = column >= table.x
+        && column < table.right()
+        && row >= first_row
+        && row < table.bottom().saturating_sub(1);
+    let target = offset + usize::from(row.checked_sub(first_row)?);
+    inside.then_some(Move::By(target as isize - selected as isize))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moves_stop_at_both_ends_of_a_list() {
+        let mut selected = 3;
+        Move::By(-10).apply(&mut selected, 5);
+        assert_eq!(selected, 0);
+        Move::By(20).apply(&mut selected, 5);
+        assert_eq!(selected, 4);
+        Move::Top.apply(&mut selected, 5);
+        assert_eq!(selected, 0);
+        Move::Bottom.apply(&mut selected, 5);
+        assert_eq!(selected, 4);
+        let mut empty = 0;
+        Move::Bottom.apply(&mut empty, 0);
+        assert_eq!(empty, 0);
+        assert_eq!(Move::of(Action::PageDown), Some(Move::By(20)));
+        assert_eq!(Move::of(Action::Approve), None);
+    }
+
+    #[test]
+    fn a_click_selects_the_row_under_it_and_nothing_outside_the_rows() {
+        let table = Rect::new(0, 3, 40, 10); // rows drawn on lines 5..=11
+        assert_eq!(clicked_row(table, 0, 0, 4, 5), Some(Move::By(0)));
+        assert_eq!(clicked_row(table, 20, 21, 4, 7), Some(Move::By(1)));
+        assert_eq!(clicked_row(table, 0, 0, 4, 4), None, "the header");
+        assert_eq!(clicked_row(table, 0, 0, 4, 12), None, "the bottom border");
+        assert_eq!(clicked_row(table, 0, 0, 45, 6), None, "beside the table");
+    }
+}

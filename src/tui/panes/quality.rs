@@ -9,8 +9,10 @@ use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table, Wrap};
 use crate::quality::anomaly::Band;
 use crate::store::quality::ResultRow;
 use crate::store::quality::RunRow;
-use crate::tui::app::App;
+use crate::tui::app::{App, Effect};
+use crate::tui::keymap::Action;
 use crate::tui::paged::scroll;
+use crate::tui::panes::Move;
 use crate::tui::theme::Theme;
 use crate::tui::view::{empty_block, pane_block, placeholder};
 
@@ -28,6 +30,40 @@ pub struct QualityPane {
     pub loaded: bool,
     pub offset: std::cell::Cell<usize>,
     pub area: std::cell::Cell<ratatui::layout::Rect>,
+}
+
+impl QualityPane {
+    pub fn handle(&mut self, action: Action) -> Vec<Effect> {
+        if let Some(step) = Move::of(action) {
+            step.apply(&mut self.selected, self.results.len());
+        }
+        vec![]
+    }
+
+    /// Take a freshly loaded quality report, keeping the selection on the same check.
+    pub fn loaded(
+        &mut self,
+        run: Option<RunRow>,
+        results: Vec<ResultRow>,
+        trends: Vec<Vec<f64>>,
+        ingest: IngestHealth,
+    ) {
+        let keep = self
+            .results
+            .get(self.selected)
+            .map(|r| r.check_name.clone());
+        self.ingest = ingest;
+        self.run = run;
+        self.results = results;
+        self.trends = trends;
+        self.loaded = true;
+        if let Some(i) =
+            keep.and_then(|name| self.results.iter().position(|r| r.check_name == name))
+        {
+            self.selected = i;
+        }
+        self.selected = self.selected.min(self.results.len().saturating_sub(1));
+    }
 }
 
 /// The quarantine as a person works it: open rows (each source's latest batch) first,
@@ -293,6 +329,24 @@ fn render_detail(r: &ResultRow, trend: &[f64], theme: &Theme, area: Rect, frame:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reload_keeps_the_selection_on_the_same_check() {
+        let result = |name: &str| ResultRow {
+            check_name: name.into(),
+            ..ResultRow::default()
+        };
+        let mut pane = QualityPane::default();
+        let first = vec![result("a"), result("b"), result("c")];
+        pane.loaded(None, first, vec![], IngestHealth::default());
+        pane.handle(Action::Bottom);
+        assert_eq!(pane.selected, 2);
+        let reordered = vec![result("c"), result("a")];
+        pane.loaded(None, reordered, vec![], IngestHealth::default());
+        assert_eq!(pane.selected, 0, "still on check c");
+        pane.loaded(None, vec![result("a")], vec![], IngestHealth::default());
+        assert_eq!(pane.selected, 0, "c is gone: the nearest row");
+    }
 
     #[test]
     fn text_sparklines_scale_between_the_lowest_and_highest_value() {

@@ -8,7 +8,9 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use crate::resolve::review::{QueueItem, QueueOrder, RecordView};
 use crate::store::browse::Count;
-use crate::tui::app::App;
+use crate::tui::app::{App, Decision, Effect, InputKind, Level, Session, WriteRequest};
+use crate::tui::keymap::Action;
+use crate::tui::panes::{Move, clicked_row};
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, pane_block, placeholder};
 
@@ -38,6 +40,176 @@ impl ReviewPane {
 
     pub fn selected_item(&self) -> Option<&QueueItem> {
         self.items.get(self.selected)
+    }
+
+    pub fn handle(&mut self, action: Action, session: &mut Session) -> Vec<Effect> {
+        if let Some(step) = Move::of(action) {
+            step.apply(&mut self.selected, self.items.len());
+            return vec![];
+        }
+        match action {
+            Action::CycleSort => {
+                self.order = Some(match self.order() {
+                    QueueOrder::Stake => QueueOrder::Score,
+                    QueueOrder::Score => QueueOrder::Stake,
+                });
+                self.selected = 0;
+                vec![Effect::LoadReview]
+            }
+            Action::Approve => self.decide(Decision::Approve, session),
+            Action::Reject => self.decide(Decision::Reject, session),
+            Action::Skip => self.decide(Decision::Skip, session),
+            Action::Undo => {
+                if session.refuse_merge_change("undo decisions") {
+                    return vec![];
+                }
+                session.flash(Level::Info, "Undoing your last decision…");
+                vec![session.save(WriteRequest::Undo)]
+            }
+            Action::Mark => self.toggle_mark(session),
+            Action::MarkRange => self.mark_range(session),
+            Action::Note => {
+                if !session.refuse_merge_change("write review notes") {
+                    session.prompt(InputKind::Note, self.note.clone().unwrap_or_default());
+                }
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+
+    pub fn click(&mut self, column: u16, row: u16) -> Vec<Effect> {
+        let (table, offset) = (self.area.get(), self.offset.get());
+        if let Some(step) = clicked_row(table, offset, self.selected, column, row) {
+            step.apply(&mut self.selected, self.items.len());
+        }
+        vec![]
+    }
+
+    /// The note typed at `n`, kept for the next decision.
+    pub fn keep_note(&mut self, text: &str, session: &mut Session) {
+        let note = text.trim().to_string();
+        self.note = (!note.is_empty()).then_some(note);
+        if self.note.is_some() {
+            session.flash(Level::Info, "Note kept for your next decision");
+        }
+    }
+
+    /// Take a freshly loaded queue, keeping the selection on the same pair.
+    pub fn loaded(&mut self, items: Vec<QueueItem>, pending: Count, decided_today: i64) {
+        let keep = self.selected_item().map(|i| i.candidate_id);
+        self.items = items;
+        self.pending = Some(pending);
+        self.decided_today = decided_today;
+        self.loaded = true;
+        // A mark is on a pair in the queue as loaded: one that has left it (decided
+        // elsewhere, or by a run) is not counted or decided.
+        let queued: std::collections::HashSet<i64> =
+            self.items.iter().map(|i| i.candidate_id).collect();
+        self.marked.retain(|id| queued.contains(id));
+        // Keep the selection on the same pair, else at the same position.
+        if let Some(i) = keep.and_then(|id| self.items.iter().position(|i| i.candidate_id == id)) {
+            self.selected = i;
+        }
+        self.selected = self.selected.min(self.items.len().saturating_sub(1));
+    }
+
+    fn toggle_mark(&mut self, session: &mut Session) -> Vec<Effect> {
+        if session.refuse_merge_change("decide review pairs") {
+            return vec![];
+        }
+        let Some(id) = self.selected_item().map(|i| i.candidate_id) else {
+            return vec![];
+        };
+        if self.marked.remove(&id) {
+            // A range no longer starts from a pair that is not marked.
+            self.mark_anchor = self.mark_anchor.filter(|anchor| *anchor != id);
+        } else {
+            self.marked.insert(id);
+            self.mark_anchor = Some(id);
+        }
+        // On to the next pair, as a decision moves on.
+        Move::By(1).apply(&mut self.selected, self.items.len());
+        vec![]
+    }
+
+    /// Mark every pair from the last one marked to the selected one, both included (the
+    /// selected one alone when nothing marked is in view).
+    fn mark_range(&mut self, session: &mut Session) -> Vec<Effect> {
+        if session.refuse_merge_change("decide review pairs") || self.selected_item().is_none() {
+            return vec![];
+        }
+        let here = self.selected;
+        let from = self
+            .mark_anchor
+            .and_then(|id| self.items.iter().position(|i| i.candidate_id == id))
+            .unwrap_or(here);
+        let (low, high) = (from.min(here), from.max(here));
+        self.marked
+            .extend(self.items[low..=high].iter().map(|i| i.candidate_id));
+        self.mark_anchor = Some(self.items[here].candidate_id);
+        vec![]
+    }
+
+    /// The pairs a decision applies to: the marked ones still in the queue (in queue
+    /// order), or else the selected one.
+    fn decided_pairs(&self, decision: Decision) -> Vec<i64> {
+        let marked: Vec<i64> = self
+            .items
+            .iter()
+            .map(|i| i.candidate_id)
+            .filter(|id| self.marked.contains(id))
+            .collect();
+        if decision != Decision::Skip && !marked.is_empty() {
+            return marked;
+        }
+        self.selected_item()
+            .map(|i| vec![i.candidate_id])
+            .unwrap_or_default()
+    }
+
+    fn decide(&mut self, decision: Decision, session: &mut Session) -> Vec<Effect> {
+        if session.refuse_merge_change("decide review pairs") {
+            return vec![];
+        }
+        let candidate_ids = self.decided_pairs(decision);
+        if candidate_ids.is_empty() {
+            session.flash(Level::Info, "Nothing to review");
+            return vec![];
+        }
+        let note = self.note.take();
+        match decision {
+            // A skipped pair stays in the queue; move past it.
+            Decision::Skip => Move::By(1).apply(&mut self.selected, self.items.len()),
+            // Shown at once: the pairs leave the queue, the next one moves up.
+            Decision::Approve | Decision::Reject => {
+                let before = self.items.len();
+                let above = self.items[..self.selected.min(before)]
+                    .iter()
+                    .filter(|i| candidate_ids.contains(&i.candidate_id))
+                    .count();
+                self.items
+                    .retain(|i| !candidate_ids.contains(&i.candidate_id));
+                self.selected = self
+                    .selected
+                    .saturating_sub(above)
+                    .min(self.items.len().saturating_sub(1));
+                let removed = (before - self.items.len()) as i64;
+                self.pending = self.pending.map(|p| p.minus(removed));
+                self.marked.clear();
+            }
+        }
+        self.decided_today += candidate_ids.len() as i64;
+        let what = match candidate_ids.as_slice() {
+            [one] => format!("pair #{one}"),
+            many => format!("{} marked pairs", many.len()),
+        };
+        session.flash(Level::Info, format!("{} {what} · saving…", decision.past()));
+        vec![session.save(WriteRequest::Decide {
+            candidate_ids,
+            decision,
+            note,
+        })]
     }
 }
 
@@ -336,6 +508,104 @@ fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Fr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::tui::app::{Mode, Role};
+
+    fn queue(ids: &[i64]) -> ReviewPane {
+        let mut pane = ReviewPane::default();
+        let items = ids
+            .iter()
+            .map(|&candidate_id| QueueItem {
+                candidate_id,
+                ..QueueItem::default()
+            })
+            .collect();
+        pane.loaded(items, Count::Exact(ids.len() as i64), 0);
+        pane
+    }
+
+    fn steward() -> Session {
+        Session::new(Role::Steward, false, "ana".into())
+    }
+
+    #[test]
+    fn approving_marked_pairs_decides_them_all_in_queue_order_and_moves_up() {
+        let mut pane = queue(&[10, 11, 12, 13]);
+        let mut session = steward();
+        pane.handle(Action::Down, &mut session);
+        pane.handle(Action::Down, &mut session);
+        pane.handle(Action::Mark, &mut session); // 12, then on to 13
+        pane.handle(Action::Up, &mut session);
+        pane.handle(Action::Up, &mut session);
+        pane.handle(Action::MarkRange, &mut session); // 11..=12
+        let effects = pane.handle(Action::Approve, &mut session);
+        let [Effect::Save(WriteRequest::Decide { candidate_ids, .. })] = effects.as_slice() else {
+            panic!("one save expected, got {effects:?}");
+        };
+        assert_eq!(candidate_ids, &vec![11, 12]);
+        let left: Vec<i64> = pane.items.iter().map(|i| i.candidate_id).collect();
+        assert_eq!(left, vec![10, 13]);
+        assert_eq!(pane.pending, Some(Count::Exact(2)));
+        assert!(pane.marked.is_empty());
+        assert_eq!(session.pending_saves, 1);
+    }
+
+    #[test]
+    fn a_note_goes_with_the_next_decision_only() {
+        let mut pane = queue(&[1, 2]);
+        let mut session = steward();
+        pane.handle(Action::Note, &mut session);
+        assert!(matches!(
+            session.mode,
+            Mode::Input {
+                kind: InputKind::Note,
+                ..
+            }
+        ));
+        pane.keep_note("  same phone, moved  ", &mut session);
+        let first = pane.handle(Action::Reject, &mut session);
+        let second = pane.handle(Action::Reject, &mut session);
+        let note = |effects: &[Effect]| match effects {
+            [Effect::Save(WriteRequest::Decide { note, .. })] => note.clone(),
+            other => panic!("unexpected {other:?}"),
+        };
+        assert_eq!(note(&first).as_deref(), Some("same phone, moved"));
+        assert_eq!(note(&second), None);
+    }
+
+    #[test]
+    fn membership_and_read_only_cannot_decide_and_are_told_why() {
+        for mut session in [
+            Session::new(Role::Membership, false, "bo".into()),
+            Session::new(Role::Admin, true, "bo".into()),
+        ] {
+            let mut pane = queue(&[1]);
+            assert!(pane.handle(Action::Approve, &mut session).is_empty());
+            assert_eq!(pane.items.len(), 1);
+            let flash = session.flash.expect("a reason is shown");
+            assert!(
+                flash.text.contains("cannot decide review pairs"),
+                "{}",
+                flash.text
+            );
+        }
+    }
+
+    #[test]
+    fn a_reload_keeps_the_selected_pair_and_drops_marks_on_pairs_gone() {
+        let mut pane = queue(&[1, 2, 3]);
+        let mut session = steward();
+        pane.handle(Action::Mark, &mut session); // 1, selection on 2
+        let items = [2, 3]
+            .map(|candidate_id| QueueItem {
+                candidate_id,
+                ..QueueItem::default()
+            })
+            .to_vec();
+        pane.loaded(items, Count::Exact(2), 1);
+        assert_eq!(pane.selected_item().map(|i| i.candidate_id), Some(2));
+        assert!(pane.marked.is_empty());
+    }
 
     #[test]
     fn differences_ignore_case_and_spacing_but_not_missing_values() {

@@ -8,8 +8,10 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph, Row, Table, Wra
 
 use crate::score::settings::Tier;
 use crate::store::browse::golden_id;
-use crate::store::score::{RiskRow, RiskSort};
-use crate::tui::app::App;
+use crate::store::score::{RiskRow, RiskSort, TRIAGE_STATUSES};
+use crate::tui::app::{App, Effect, InputKind, Level, Role, Session, WriteRequest};
+use crate::tui::keymap::Action;
+use crate::tui::panes::Move;
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, empty_block, pane_block, placeholder};
 
@@ -28,6 +30,129 @@ pub struct RiskPane {
 impl RiskPane {
     pub fn selected_row(&self) -> Option<&RiskRow> {
         self.rows.get(self.selected)
+    }
+
+    pub fn handle(&mut self, action: Action, session: &mut Session) -> Vec<Effect> {
+        if let Some(step) = Move::of(action) {
+            step.apply(&mut self.selected, self.rows.len());
+            return vec![];
+        }
+        match action {
+            Action::CycleSort => {
+                let i = RiskSort::ALL
+                    .iter()
+                    .position(|s| *s == self.sort)
+                    .unwrap_or(0);
+                self.sort = RiskSort::ALL[(i + 1) % RiskSort::ALL.len()];
+                self.selected = 0;
+                vec![Effect::LoadRisk]
+            }
+            Action::CycleTier => {
+                self.tier = match self.tier {
+                    None => Some(Tier::Critical),
+                    Some(Tier::Critical) => Some(Tier::High),
+                    Some(Tier::High) => Some(Tier::Medium),
+                    Some(Tier::Medium) => Some(Tier::Low),
+                    Some(Tier::Low) => None,
+                };
+                self.selected = 0;
+                vec![Effect::LoadRisk]
+            }
+            Action::CycleTriage => self.cycle_triage(session),
+            Action::TriageNote => {
+                if !refuse_triage(session) && self.selected_row().is_some() {
+                    session.prompt(InputKind::TriageNote, String::new());
+                }
+                vec![]
+            }
+            Action::Export if self.rows.is_empty() => {
+                session.flash(Level::Info, "Nothing to export");
+                vec![]
+            }
+            Action::Export => vec![Effect::ExportRisk],
+            Action::CopyId => match self.selected_row() {
+                Some(row) => session.copy_id(row.constituent_id),
+                None => vec![],
+            },
+            _ => vec![],
+        }
+    }
+
+    /// The note typed at `n` saved with the row's current status.
+    pub fn save_note(&mut self, text: &str, session: &mut Session) -> Vec<Effect> {
+        let note = text.trim().to_string();
+        let Some(row) = self.selected_row() else {
+            return vec![];
+        };
+        let status = row.triage.clone().unwrap_or_else(|| "new".into());
+        self.triage(status, (!note.is_empty()).then_some(note), session)
+    }
+
+    /// Take a freshly loaded list, keeping the selection on the same person.
+    pub fn loaded(&mut self, rows: Vec<RiskRow>, tiers: Vec<(String, i64)>) {
+        let keep = self.selected_row().map(|r| r.constituent_id);
+        self.rows = rows;
+        self.tiers = tiers;
+        self.loaded = true;
+        if let Some(i) = keep.and_then(|id| self.rows.iter().position(|x| x.constituent_id == id)) {
+            self.selected = i;
+        }
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    fn cycle_triage(&mut self, session: &mut Session) -> Vec<Effect> {
+        if refuse_triage(session) {
+            return vec![];
+        }
+        let Some(row) = self.selected_row() else {
+            return vec![];
+        };
+        let current = row.triage.as_deref().unwrap_or("new");
+        let i = TRIAGE_STATUSES
+            .iter()
+            .position(|s| *s == current)
+            .unwrap_or(0);
+        let next = TRIAGE_STATUSES[(i + 1) % TRIAGE_STATUSES.len()].to_string();
+        self.triage(next, None, session)
+    }
+
+    /// Show the new status at once; the writer saves it.
+    fn triage(
+        &mut self,
+        status: String,
+        note: Option<String>,
+        session: &mut Session,
+    ) -> Vec<Effect> {
+        let Some(row) = self.rows.get_mut(self.selected) else {
+            return vec![];
+        };
+        row.triage = Some(status.clone());
+        if note.is_some() {
+            row.triage_note.clone_from(&note);
+        }
+        let constituent_id = row.constituent_id;
+        session.flash(
+            Level::Info,
+            format!("{} → {status} · saving…", golden_id(constituent_id)),
+        );
+        vec![session.save(WriteRequest::Triage {
+            constituent_id,
+            status,
+            note,
+        })]
+    }
+}
+
+/// Triage is membership's work (admins too); refuse others, saying why.
+fn refuse_triage(session: &mut Session) -> bool {
+    if session.read_only {
+        session.flash(Level::Warn, "Read-only: cannot change triage");
+        true
+    } else if session.role == Role::Steward {
+        session.flash(Level::Warn, "The steward role cannot change triage");
+        true
+    } else {
+        false
     }
 }
 
@@ -268,7 +393,8 @@ fn wrapped_rows(text: &str, width: u16) -> u16 {
 
 #[cfg(test)]
 mod tests {
-    use super::wrapped_rows;
+    use super::*;
+    use crate::tui::app::Mode;
 
     #[test]
     fn wrapped_rows_counts_word_wrapped_rows() {
@@ -277,5 +403,82 @@ mod tests {
         assert_eq!(wrapped_rows("call: update the card", 20), 2);
         assert_eq!(wrapped_rows("aaaa bbbb cccc", 9), 2);
         assert_eq!(wrapped_rows("abcdefghijkl", 5), 3);
+    }
+
+    fn list() -> RiskPane {
+        let mut pane = RiskPane::default();
+        let rows = [7, 8]
+            .map(|constituent_id| RiskRow {
+                constituent_id,
+                ..RiskRow::default()
+            })
+            .to_vec();
+        pane.loaded(rows, vec![("critical".into(), 2)]);
+        pane
+    }
+
+    #[test]
+    fn triage_shows_the_next_status_at_once_and_saves_it() {
+        let mut pane = list();
+        let mut session = Session::new(Role::Membership, false, "bo".into());
+        pane.handle(Action::Down, &mut session);
+        let effects = pane.handle(Action::CycleTriage, &mut session);
+        assert_eq!(pane.rows[1].triage.as_deref(), Some(TRIAGE_STATUSES[1]));
+        assert_eq!(
+            effects,
+            vec![Effect::Save(WriteRequest::Triage {
+                constituent_id: 8,
+                status: TRIAGE_STATUSES[1].into(),
+                note: None,
+            })]
+        );
+        pane.handle(Action::TriageNote, &mut session);
+        assert!(matches!(
+            session.mode,
+            Mode::Input {
+                kind: InputKind::TriageNote,
+                ..
+            }
+        ));
+        let effects = pane.save_note("left a voicemail", &mut session);
+        assert!(matches!(
+            effects.as_slice(),
+            [Effect::Save(WriteRequest::Triage { status, note: Some(note), .. })]
+                if status == TRIAGE_STATUSES[1] && note == "left a voicemail"
+        ));
+        assert_eq!(session.pending_saves, 2);
+    }
+
+    #[test]
+    fn a_steward_cannot_triage() {
+        let mut pane = list();
+        let mut session = Session::new(Role::Steward, false, "ana".into());
+        assert!(pane.handle(Action::CycleTriage, &mut session).is_empty());
+        assert_eq!(pane.rows[0].triage, None);
+        assert!(session.flash.is_some_and(|f| f.text.contains("steward")));
+    }
+
+    #[test]
+    fn the_tier_filter_cycles_from_critical_down_and_back_to_all() {
+        let mut pane = list();
+        let mut session = Session::new(Role::Admin, false, "x".into());
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            assert_eq!(
+                pane.handle(Action::CycleTier, &mut session),
+                vec![Effect::LoadRisk]
+            );
+            seen.push(pane.tier);
+        }
+        assert_eq!(
+            seen,
+            vec![
+                Some(Tier::Critical),
+                Some(Tier::High),
+                Some(Tier::Medium),
+                Some(Tier::Low),
+                None
+            ]
+        );
     }
 }
