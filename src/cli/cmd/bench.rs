@@ -2,6 +2,22 @@
 
 use crate::cli::*;
 
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BenchTarget {
+    /// Generate + ingest `--people` people.
+    Pipeline,
+    /// Key-to-frame, first-frame and search times of the console on `--db`.
+    Tui,
+    /// A first resolution and a re-run on a copy of `--db` (ingested, not yet resolved).
+    Resolve,
+    /// A scoring run on a copy of `--db` (resolved, with saved models).
+    Score,
+    /// The best churn ranking any model could reach on the pipeline's `--people`: each
+    /// sustainer's churn probability from the generator's hidden state, against what
+    /// happened (no store is read or written).
+    Ceiling,
+}
+
 pub(crate) fn cmd_bench_tui(g: &Global, project: &Project) -> Result<()> {
     let report = cpm::tui::bench::run(&g.db, project)?;
     if g.json {

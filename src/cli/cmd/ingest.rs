@@ -2,6 +2,27 @@
 
 use crate::cli::*;
 
+#[derive(Subcommand, Debug)]
+pub(crate) enum QuarantineAction {
+    /// Quarantined rows of each source's latest batch (and, with --all, earlier ones).
+    List {
+        #[arg(long)]
+        source: Option<String>,
+        /// Also rows of earlier batches, which a later load of the file resolved.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// One quarantined row with its raw text (redacted for roles other than admin).
+    Show { id: i64 },
+    /// Every open quarantined row as CSV (source, file, line, reason, raw) on stdout.
+    Export {
+        #[arg(long)]
+        source: Option<String>,
+    },
+}
+
 pub(crate) fn cmd_ingest(g: &Global, project: &Project, options: IngestOptions) -> Result<()> {
     let mut db = open_db(g)?;
     let report = ingest::ingest(&mut db, project, &options, progress_for(g).as_ref())?;

@@ -2,6 +2,40 @@
 
 use crate::cli::*;
 
+#[derive(Subcommand, Debug)]
+pub(crate) enum MetricsAction {
+    /// Every metric with its category, type and version.
+    List,
+    /// The SQL for one metric on one platform.
+    Sql {
+        name: String,
+        #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "standard", "snowflake", "databricks"])]
+        platform: String,
+        /// As of this date (default: the data's as-of date, or 2026-06-30 without a store).
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Compute a metric on the local store (kept with its definition version).
+    Value {
+        name: String,
+        /// Break down by one of the metric's dimensions.
+        #[arg(long)]
+        by: Option<String>,
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// The Markdown data dictionary (owners, definitions, SQL per platform, versions).
+    Dictionary {
+        /// Write the committed copy, sql/metrics_dictionary.md, instead of printing.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Write the warehouse schemas to sql/schemas/{standard,snowflake,databricks}/schema.sql.
+    Schemas,
+}
+
 pub(crate) fn cmd_metrics(g: &Global, project: &Project, action: MetricsAction) -> Result<()> {
     use cpm::metrics::{self, def::MetricsFile, render::Dialect};
     let file = MetricsFile::load(project)?;

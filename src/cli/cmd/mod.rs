@@ -1,6 +1,6 @@
-//! One file per subcommand (as ripgrep and xsv keep theirs): its handler and its
-//! printing. Arguments, the gates and shared printing (`print_json`, the progress bar)
-//! live in `cli/mod.rs`.
+//! One file per subcommand (as ripgrep and xsv keep theirs): its actions' arguments, its
+//! handler and its printing. The top-level command list, the gates and shared printing
+//! (`print_json`, the progress bar) live in `cli/mod.rs`.
 
 mod bench;
 mod browse;

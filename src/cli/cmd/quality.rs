@@ -2,6 +2,12 @@
 
 use crate::cli::*;
 
+#[derive(Subcommand, Debug)]
+pub(crate) enum QualityAction {
+    /// Profile a table and print check YAML to review and adopt.
+    Suggest { table: String },
+}
+
 pub(crate) fn cmd_quality_suggest(g: &Global, table: &str) -> Result<()> {
     let db = open_db(g)?;
     print!("{}", quality::suggest(&db, table)?);

@@ -2,6 +2,60 @@
 
 use crate::cli::*;
 
+#[derive(Subcommand, Debug)]
+pub(crate) enum ReviewAction {
+    /// List pending pairs (most at stake first).
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Order by score instead of what is at stake.
+        #[arg(long)]
+        by_score: bool,
+    },
+    /// Approve pairs: each pair's two golden records merge.
+    Approve {
+        /// The pairs' numbers, as `cpm review list` shows them; each is decided, saved and
+        /// audited on its own.
+        #[arg(required = true)]
+        candidates: Vec<i64>,
+        /// Why: saved with each decision in the audit trail.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Reject pairs: never merge each pair's two records.
+    Reject {
+        /// The pairs' numbers, as `cpm review list` shows them; each is decided, saved and
+        /// audited on its own.
+        #[arg(required = true)]
+        candidates: Vec<i64>,
+        /// Why: saved with each decision in the audit trail.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Skip pairs for now.
+    Skip {
+        /// The pairs' numbers, as `cpm review list` shows them.
+        #[arg(required = true)]
+        candidates: Vec<i64>,
+    },
+    /// Undo your latest decision.
+    Undo,
+    /// Take a source record out of its golden record.
+    Unmerge {
+        /// The source record's id in the store (`cpm review list --json` and `cpm review audit`
+        /// show it).
+        record: i64,
+        /// Why: saved with the decision in the audit trail.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Show the audit trail (latest first).
+    Audit {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+}
+
 pub(crate) fn cmd_review(g: &Global, project: &Project, action: ReviewAction) -> Result<()> {
     let config = ResolutionConfig::load(project)?;
     let mut db = open_db(g)?;
