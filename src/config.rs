@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::vocab::consent::{Channel, ConsentColumn};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -137,6 +138,37 @@ pub struct SourceConfig {
     pub person: BTreeMap<String, Columns>,
     #[serde(default)]
     pub facts: Option<FactMapping>,
+    /// Where the rows say a person may not be contacted, per channel.
+    #[serde(default)]
+    pub consent: Option<ConsentMapping>,
+}
+
+/// A source's consent columns: per channel (`email`, `phone`, `mail`) a yes/no column or a
+/// column of codes with the opt-out codes listed; `date` the column saying when.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentMapping {
+    #[serde(default)]
+    pub email: Option<ConsentColumn>,
+    #[serde(default)]
+    pub phone: Option<ConsentColumn>,
+    #[serde(default)]
+    pub mail: Option<ConsentColumn>,
+    #[serde(default)]
+    pub date: Option<String>,
+}
+
+impl ConsentMapping {
+    pub fn channels(&self) -> Vec<(Channel, &ConsentColumn)> {
+        [
+            (Channel::Email, &self.email),
+            (Channel::Phone, &self.phone),
+            (Channel::Mail, &self.mail),
+        ]
+        .into_iter()
+        .filter_map(|(channel, column)| column.as_ref().map(|c| (channel, c)))
+        .collect()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
@@ -225,6 +257,13 @@ impl SourceConfig {
                     .flat_map(|c| c.names().into_iter().map(str::to_string)),
             )
             .chain(self.facts.iter().flat_map(|f| f.columns.values().cloned()))
+            .chain(self.consent.iter().flat_map(|c| {
+                c.channels()
+                    .into_iter()
+                    .map(|(_, column)| column.column().to_string())
+                    .chain(c.date.clone())
+                    .collect::<Vec<_>>()
+            }))
             .collect();
         let mut seen = std::collections::HashSet::new();
         columns.retain(|c| seen.insert(c.to_lowercase()));

@@ -53,8 +53,8 @@ pub const FILES: [&str; 4] = [
 ];
 
 const HEADERS: [&str; 5] = [
-    "donor_id,first_name,last_name,email,phone,street_address,address_line_2,city,state,zip,gift_id,gift_date,amount,gift_type,payment_status,payment_method,recurring_id,recurring_start,recurring_status,recurring_end,campaign,card_expires",
-    "subscriber_id,first,last,email_address,phone_number,address,city,state,postal_code,subscription_id,plan,start_date,end_date,auto_renew,status,monthly_price",
+    "donor_id,first_name,last_name,email,phone,street_address,address_line_2,city,state,zip,gift_id,gift_date,amount,gift_type,payment_status,payment_method,recurring_id,recurring_start,recurring_status,recurring_end,campaign,card_expires,solicit_codes,solicit_updated",
+    "subscriber_id,first,last,email_address,phone_number,address,city,state,postal_code,subscription_id,plan,start_date,end_date,auto_renew,status,monthly_price,marketing_opt_out",
     "attendee_id,attendee_first_name,attendee_last_name,attendee_email,attendee_phone,billing_zip,ticket_id,event_name,event_date,ticket_price,ticket_status",
     "contact_id,first_name,last_name,email,zip,activity_id,period_start,sent,bounced,opened,clicked,unsubscribed,last_open_date",
     "source,source_key,person_id,household_id",
@@ -185,6 +185,49 @@ fn key(options: &GenerateOptions, prefix: &str, person: u64, copy: u64) -> Strin
     )
 }
 
+/// What a person told each system about being contacted. Drawn from a stream of its own
+/// (by seed and person), so adding it changed none of the other columns.
+struct Consent {
+    /// The donor system's solicit codes: `DNC` (no calls), `DNM` (no mail), `NO EMAIL`,
+    /// `NO SOLICIT` (no contact at all), and when they were set.
+    solicit_codes: String,
+    solicit_updated: String,
+    /// The newspaper's marketing opt-out (email).
+    marketing_opt_out: bool,
+}
+
+fn consent(options: &GenerateOptions, p: &Person) -> Consent {
+    use rand::Rng;
+    let mut rng = ChaCha8Rng::seed_from_u64(mix(options.seed ^ mix(p.id ^ 0xC0_45E7)));
+    let mut codes = Vec::new();
+    // About 1 % ask not to be called, fewer not to be mailed or emailed by the station,
+    // and a handful not to be solicited at all.
+    if rng.random_bool(0.002) {
+        codes.push("NO SOLICIT");
+    } else {
+        if rng.random_bool(0.01) {
+            codes.push("DNC");
+        }
+        if rng.random_bool(0.004) {
+            codes.push("DNM");
+        }
+        if rng.random_bool(0.006) {
+            codes.push("NO EMAIL");
+        }
+    }
+    let updated = if codes.is_empty() {
+        String::new()
+    } else {
+        let days = rng.random_range(0..1500);
+        date(options.as_of - chrono::Days::new(days))
+    };
+    Consent {
+        solicit_codes: codes.join(";"),
+        solicit_updated: updated,
+        marketing_opt_out: rng.random_bool(0.03),
+    }
+}
+
 fn write_person(
     chunk: &mut Chunk,
     rng: &mut ChaCha8Rng,
@@ -274,6 +317,7 @@ fn write_donations(
         )
     });
     let primary_view = corrupt::view(rng, p, &habits);
+    let said = consent(options, p);
     let (mut wrote_primary, mut wrote_dup) = (false, false);
     for (n, gift) in b.gifts.iter().enumerate() {
         let (donor_key, view): (&str, &View) = match &duplicate {
@@ -322,6 +366,8 @@ fn write_donations(
                 &recurring.and_then(|r| r.end).map(date).unwrap_or_default(),
                 gift.campaign,
                 &gift.card_expires.map(date).unwrap_or_default(),
+                &said.solicit_codes,
+                &said.solicit_updated,
             ],
         );
         chunk.rows[0] += 1;
@@ -347,6 +393,7 @@ fn write_subscriptions(
         unit_on_line1: true,
     };
     let us_date = |d: chrono::NaiveDate| d.format("%m/%d/%Y").to_string();
+    let said = consent(options, p);
     for (n, s) in b.subscriptions.iter().enumerate() {
         // A second subscription is sometimes booked under a new subscriber id.
         let copy = if n > 0 && rand::Rng::random_bool(rng, 0.5) {
@@ -375,6 +422,7 @@ fn write_subscriptions(
                 if s.auto_renew { "Y" } else { "N" },
                 s.status,
                 &dollars(s.price_cents),
+                if said.marketing_opt_out { "Y" } else { "N" },
             ],
         );
         chunk.rows[1] += 1;

@@ -36,6 +36,8 @@ pub struct MappedRow {
     pub person_hash: u64,
     /// Values in the order of the fact schema's fields.
     pub fact: Option<Vec<Value>>,
+    /// What the row says of consent, per mapped channel with a value.
+    pub consent: Vec<crate::vocab::consent::RecordConsent>,
     /// Optional fields stored empty because they did not parse.
     pub issues: Vec<row::FieldIssue>,
 }
@@ -338,6 +340,8 @@ struct SeenPeople {
     by_key: HashMap<String, (i64, u64)>,
     /// (person hash, record id) of the previous good row.
     previous: Option<(u64, i64)>,
+    /// Consent answers written in this batch (record, channel, opted out).
+    consent: std::collections::HashSet<(i64, crate::vocab::consent::Channel, bool)>,
 }
 
 fn write_row(
@@ -394,6 +398,15 @@ fn write_row(
     }
     if let Some(values) = &row.fact {
         writer.upsert_fact(record_id, values)?;
+    }
+    for consent in &row.consent {
+        // A person's rows mostly repeat their consent: write each answer once.
+        if seen
+            .consent
+            .insert((record_id, consent.channel, consent.opted_out))
+        {
+            writer.consent(record_id, consent)?;
+        }
     }
     report.rows_loaded += 1;
     Ok(())

@@ -12,6 +12,7 @@ use crate::config::SourceConfig;
 use crate::error::{Error, Result};
 pub use crate::text::{inert, shape, shape_all};
 pub use crate::vocab::batch::{ColumnCheck, FieldIssue};
+use crate::vocab::consent::{Channel, ConsentColumn, RecordConsent};
 
 /// The columns of a file a source's mapping reads, found in its header, and the checks
 /// each row goes through.
@@ -25,6 +26,9 @@ pub struct RowMapper {
     /// Every column the mapping reads (checked for size).
     mapped: Vec<usize>,
     dob_col: Option<usize>,
+    /// Per mapped channel: how to read it and its column; and the consent date's column.
+    consent_cols: Vec<(Channel, ConsentColumn, usize)>,
+    consent_date_col: Option<usize>,
     previous_person_hash: Option<u64>,
     /// Per header column: values seen and failures, for the columns that are parsed.
     checks: Vec<Option<ColumnCheck>>,
@@ -95,6 +99,17 @@ impl RowMapper {
                 Some((schema, cols))
             }
         };
+        let mut consent_cols = Vec::new();
+        let mut consent_date_col = None;
+        if let Some(consent) = &source.consent {
+            for (channel, column) in consent.channels() {
+                let col = find(column.column(), &format!("consent.{}", channel.name()))?;
+                consent_cols.push((channel, column.clone(), col));
+            }
+            if let Some(date) = &consent.date {
+                consent_date_col = Some(find(date, "consent.date")?);
+            }
+        }
         let dob_col = person_cols
             .iter()
             .find(|(f, _)| *f == "date_of_birth")
@@ -113,6 +128,14 @@ impl RowMapper {
         if let Some(col) = dob_col {
             watch(col, format!("a date as {formats}"));
         }
+        for (_, column, col) in &consent_cols {
+            if let ConsentColumn::Flag(_) = column {
+                watch(*col, "yes or no".into());
+            }
+        }
+        if let Some(col) = consent_date_col {
+            watch(col, format!("a date as {formats}"));
+        }
         if let Some((schema, cols)) = &fact {
             for (field, col) in schema.fields.iter().zip(cols) {
                 if let Some(col) = col {
@@ -129,6 +152,8 @@ impl RowMapper {
         let mut mapped: Vec<usize> = std::iter::once(key_col)
             .chain(person_cols.iter().flat_map(|(_, c)| c.iter().copied()))
             .chain(fact.iter().flat_map(|(_, c)| c.iter().flatten().copied()))
+            .chain(consent_cols.iter().map(|(_, _, col)| *col))
+            .chain(consent_date_col)
             .collect();
         mapped.sort_unstable();
         mapped.dedup();
@@ -140,6 +165,8 @@ impl RowMapper {
             fact,
             mapped,
             dob_col,
+            consent_cols,
+            consent_date_col,
             previous_person_hash: None,
             checks,
         })
@@ -221,14 +248,76 @@ impl RowMapper {
             Some((person, normalized))
         };
         let fact = self.map_fact(record, &mut issues)?;
+        let consent = self.map_consent(record, &mut issues)?;
         Ok(MappedRow {
             line,
             key: key.to_string(),
             person,
             person_hash,
             fact,
+            consent,
             issues,
         })
+    }
+
+    /// Each mapped channel's consent on this row; an empty value says nothing, a value
+    /// that is not yes/no is recorded as a field issue and says nothing either.
+    fn map_consent(
+        &mut self,
+        record: &csv::ByteRecord,
+        issues: &mut Vec<FieldIssue>,
+    ) -> std::result::Result<Vec<RecordConsent>, String> {
+        if self.consent_cols.is_empty() {
+            return Ok(Vec::new());
+        }
+        let recorded_on = match self.consent_date_col {
+            None => None,
+            Some(col) => {
+                let raw = self.field_text(record, col)?;
+                let parsed = (!raw.is_empty())
+                    .then(|| crate::resolve::normalize::date(raw, &self.source.date_formats))
+                    .flatten();
+                if !raw.is_empty() {
+                    count(&mut self.checks, col, parsed.is_none(), raw, false);
+                }
+                if !raw.is_empty() && parsed.is_none() {
+                    issues.push(FieldIssue {
+                        column: self.header[col].clone(),
+                        reason: "not a date in the configured formats".into(),
+                        value: inert(raw),
+                    });
+                }
+                parsed
+            }
+        };
+        let mut consent = Vec::new();
+        for i in 0..self.consent_cols.len() {
+            let (channel, column, col) = &self.consent_cols[i];
+            let (channel, col) = (*channel, *col);
+            let raw = self.field_text(record, col)?;
+            if raw.is_empty() {
+                continue;
+            }
+            let read = column.opted_out(raw);
+            let flag = matches!(column, ConsentColumn::Flag(_));
+            if flag {
+                count(&mut self.checks, col, read.is_err(), raw, false);
+            }
+            match read {
+                Ok(opted_out) => consent.push(RecordConsent {
+                    channel,
+                    opted_out,
+                    code: raw.to_string(),
+                    recorded_on: recorded_on.clone(),
+                }),
+                Err(why) => issues.push(FieldIssue {
+                    column: self.header[col].clone(),
+                    reason: why,
+                    value: inert(raw),
+                }),
+            }
+        }
+        Ok(consent)
     }
 
     fn map_fact(

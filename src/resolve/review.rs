@@ -35,6 +35,9 @@ pub struct QueueItem {
     pub contributions: Vec<Contribution>,
     pub a: RecordView,
     pub b: RecordView,
+    /// What approving would leave the merged golden record: per channel the most
+    /// restrictive answer of both sides' records.
+    pub consent_if_merged: Vec<crate::store::consent::GoldenConsent>,
 }
 
 const PENDING: &str = "mc.band = 'review'
@@ -106,6 +109,7 @@ pub fn queue(
                 contributions: decode_contributions(&contributions)?,
                 a: record_view(conn, a)?,
                 b: record_view(conn, b)?,
+                consent_if_merged: crate::store::consent::merged_consent(conn, a, b)?,
             })
         })
         .collect()

@@ -378,6 +378,8 @@ pub struct ConstituentDetail {
     pub history: Vec<AuditEvent>,
     /// The latest scores, if scoring has run.
     pub scores: Option<super::score::ScoreRow>,
+    /// Per channel a record speaks to: the most restrictive answer, and whose it is.
+    pub consent: Vec<super::consent::GoldenConsent>,
 }
 
 const GOLDEN: [(&str, &str); 10] = [
@@ -458,6 +460,7 @@ pub fn constituent_detail(conn: &Connection, id: i64) -> Result<Option<Constitue
         giving_by_year,
         history: audit::for_constituent(conn, id, 50)?,
         scores: super::score::score_of(conn, id)?,
+        consent: super::consent::golden_consent(conn, id)?,
     }))
 }
 

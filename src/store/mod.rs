@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod browse;
+pub mod consent;
 pub(crate) mod deferred;
 mod migrate;
 pub mod quality;

@@ -1,6 +1,7 @@
 //! Scoring's SQL: every golden record's dated facts, model versions, score rows, runs,
 //! the risk list, and triage.
 
+use crate::vocab::consent::Channel;
 use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -691,6 +692,9 @@ pub struct RiskRow {
     pub upgrade_action: Option<String>,
     pub triage: Option<String>,
     pub triage_note: Option<String>,
+    /// The channels this person may not be contacted on (the most restrictive of their
+    /// records).
+    pub no_contact: Vec<Channel>,
 }
 
 /// The at-risk list in `sort` order (largest first), optionally one tier only, at most
@@ -711,7 +715,9 @@ pub fn risk_list(
                      WHEN 'raise_monthly' THEN s.raise_monthly_p WHEN 'major_gift' THEN s.major_gift_p END,
                 s.upgrade_action,
                 (SELECT status FROM triage t WHERE t.constituent_id = s.constituent_id ORDER BY t.id DESC LIMIT 1),
-                (SELECT note FROM triage t WHERE t.constituent_id = s.constituent_id ORDER BY t.id DESC LIMIT 1)
+                (SELECT note FROM triage t WHERE t.constituent_id = s.constituent_id ORDER BY t.id DESC LIMIT 1),
+                (SELECT group_concat(cc.channel) FROM constituent_consent cc
+                 WHERE cc.constituent_id = s.constituent_id AND cc.opted_out = 1)
          FROM constituent_score s JOIN constituent c ON c.id = s.constituent_id
          WHERE s.churn_probability IS NOT NULL AND (?1 IS NULL OR s.churn_tier = ?1)
          ORDER BY {col} DESC, s.constituent_id DESC LIMIT ?2 OFFSET ?3",
@@ -748,6 +754,12 @@ pub fn risk_list(
             upgrade_action: r.get(11)?,
             triage: r.get(12)?,
             triage_note: r.get(13)?,
+            no_contact: r
+                .get::<_, Option<String>>(14)?
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(Channel::parse)
+                .collect(),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -795,19 +807,78 @@ pub fn as_of_day(conn: &Connection) -> Result<Option<Day>> {
         .and_then(parse_day))
 }
 
+/// What a call-list export wrote, and whom it left out because they may not be called.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallListExport {
+    pub rows: usize,
+    /// (the source's code and system, people left out for it), most first.
+    pub left_out: Vec<(String, usize)>,
+}
+
+impl CallListExport {
+    pub fn left_out_total(&self) -> usize {
+        self.left_out.iter().map(|(_, n)| n).sum()
+    }
+
+    /// "left out 12 who may not be called: 9 DNC (wbez_donations), 3 NO SOLICIT (...)".
+    pub fn left_out_note(&self) -> Option<String> {
+        if self.left_out.is_empty() {
+            return None;
+        }
+        let why: Vec<String> = self
+            .left_out
+            .iter()
+            .map(|(reason, n)| format!("{n} {reason}"))
+            .collect();
+        Some(format!(
+            "left out {} who may not be called: {}",
+            self.left_out_total(),
+            why.join(", ")
+        ))
+    }
+}
+
 /// Write the whole risk list (`tier` or all) in `sort` order to a CSV file for a call
-/// campaign, readable by its owner only: it holds names, emails and phones.
+/// campaign, readable by its owner only: it holds names, emails and phones. Nobody who
+/// may not be called is on it: the first line says how many were left out, and why.
 pub fn export_risk_csv(
     conn: &Connection,
     sort: RiskSort,
     tier: Option<&str>,
     path: &std::path::Path,
-) -> Result<usize> {
+) -> Result<CallListExport> {
     use crate::error::Error;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    let file = super::create_private(path)?;
+    let all = risk_list(conn, sort, tier, usize::MAX >> 1, 0)?;
+    let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut rows = Vec::with_capacity(all.len());
+    for row in all {
+        if !row.no_contact.contains(&Channel::Phone) {
+            rows.push(row);
+            continue;
+        }
+        let why = super::consent::golden_consent(conn, row.constituent_id)?
+            .into_iter()
+            .find(|c| c.channel == Channel::Phone && c.opted_out)
+            .map_or_else(
+                || "do not call".to_string(),
+                |c| format!("{} ({})", c.code, c.source),
+            );
+        *reasons.entry(why).or_default() += 1;
+    }
+    let mut left_out: Vec<(String, usize)> = reasons.into_iter().collect();
+    left_out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let summary = CallListExport {
+        rows: rows.len(),
+        left_out,
+    };
+    let mut file = super::create_private(path)?;
+    if let Some(note) = summary.left_out_note() {
+        use std::io::Write;
+        writeln!(file, "# {note}").map_err(|e| Error::io(path, e))?;
+    }
     let mut out = csv::Writer::from_writer(file);
     out.write_record([
         "constituent_id",
@@ -823,12 +894,13 @@ pub fn export_risk_csv(
         "upgrade_action",
         "triage",
         "triage_note",
+        "no_contact",
     ])?;
-    let rows = risk_list(conn, sort, tier, usize::MAX >> 1, 0)?;
     // Names, emails and notes came from files and people: a spreadsheet must show them,
     // not run them.
     let text = |value: &str| crate::text::spreadsheet_cell(value).into_owned();
     for r in &rows {
+        let no_contact: Vec<&str> = r.no_contact.iter().map(|c| c.refusal()).collect();
         out.write_record([
             golden_id(r.constituent_id),
             text(&r.name),
@@ -843,10 +915,11 @@ pub fn export_risk_csv(
             text(r.upgrade_action.as_deref().unwrap_or_default()),
             text(r.triage.as_deref().unwrap_or("new")),
             text(r.triage_note.as_deref().unwrap_or_default()),
+            no_contact.join("; "),
         ])?;
     }
     out.flush().map_err(|e| Error::io(path, e))?;
-    Ok(rows.len())
+    Ok(summary)
 }
 
 #[cfg(test)]

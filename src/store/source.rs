@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::vocab::consent::RecordConsent;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::config::SourceConfig;
@@ -234,6 +235,30 @@ impl<'a> BatchWriter<'a> {
     }
 
     /// After the last row: build the indexes a first load deferred.
+    /// One channel's consent for a record: a later batch replaces what an earlier one said;
+    /// within this batch an opt-out on any row stands.
+    pub fn consent(&mut self, source_record_id: i64, consent: &RecordConsent) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO record_consent (source_record_id, channel, opted_out, code, recorded_on, batch_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (source_record_id, channel) DO UPDATE SET
+                     opted_out = excluded.opted_out, code = excluded.code,
+                     recorded_on = excluded.recorded_on, batch_id = excluded.batch_id
+                 WHERE record_consent.batch_id <> excluded.batch_id
+                    OR excluded.opted_out > record_consent.opted_out",
+            )?
+            .execute(params![
+                source_record_id,
+                consent.channel.name(),
+                consent.opted_out,
+                consent.code,
+                consent.recorded_on,
+                self.batch_id
+            ])?;
+        Ok(())
+    }
+
     pub fn rows_done(&mut self) -> Result<()> {
         self.fact = None;
         for deferred in std::mem::take(&mut self.deferred) {

@@ -176,6 +176,8 @@ pub enum Loaded {
     Exported {
         path: std::path::PathBuf,
         rows: usize,
+        /// Who the call list left out, and why (consent).
+        left_out: Option<String>,
     },
     Metrics {
         file: Option<std::sync::Arc<MetricsFile>>,
@@ -853,10 +855,15 @@ impl App {
                 self.metrics.value_loaded(value);
                 vec![]
             }
-            Loaded::Exported { path, rows } => {
+            Loaded::Exported {
+                path,
+                rows,
+                left_out,
+            } => {
+                let left_out = left_out.map(|note| format!("; {note}")).unwrap_or_default();
                 self.flash(
                     Level::Info,
-                    format!("Exported {rows} rows to {}", path.display()),
+                    format!("Exported {rows} rows to {}{left_out}", path.display()),
                 );
                 vec![]
             }

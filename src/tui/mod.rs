@@ -510,13 +510,17 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
             let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
             let tier = context.tier.map_or("all", |t| t.name());
             let path = dir.join(format!("risk-{tier}-{stamp}.csv"));
-            let rows = crate::store::score::export_risk_csv(
+            let export = crate::store::score::export_risk_csv(
                 conn,
                 context.risk_sort,
                 context.tier.map(|t| t.name()),
                 &path,
             )?;
-            Loaded::Exported { path, rows }
+            Loaded::Exported {
+                path,
+                rows: export.rows,
+                left_out: export.left_out_note(),
+            }
         }
         other => return Err(Error::Invalid(format!("{other:?} is not a read"))),
     })

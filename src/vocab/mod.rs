@@ -3,6 +3,7 @@
 //! only; the store persists them, the pipelines make them.
 
 pub mod batch;
+pub mod consent;
 pub mod facts;
 pub mod golden;
 pub mod history;

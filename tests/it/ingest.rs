@@ -700,3 +700,63 @@ fn parquet_loads_through_the_same_checks() {
         1
     );
 }
+
+#[test]
+fn consent_is_read_per_channel_from_flags_and_codes_and_a_bad_value_is_kept_out_and_recorded() {
+    let p = TempProject::new();
+    let sources = donation_source(&fixture("ingest/consent.csv")).replace(
+        "        amount: amount\n",
+        "        amount: amount
+    consent:
+      phone: {column: solicit_codes, opt_out: [DNC, NO SOLICIT]}
+      mail: {column: solicit_codes, opt_out: [DNM, NO SOLICIT]}
+      email: email_opt_out
+      date: solicit_updated
+",
+    );
+    p.write_config("sources.yaml", &sources);
+    let mut db = p.db();
+    let report = ingest::ingest(&mut db, &p.project(), &IngestOptions::default(), &Silent).unwrap();
+    assert_eq!(report.rows_loaded(), 4, "no row is lost to a consent value");
+    let consent = |key: &str, channel: &str| -> Option<(bool, String, Option<String>)> {
+        db.conn
+            .query_row(
+                "SELECT rc.opted_out, rc.code, rc.recorded_on FROM record_consent rc
+                 JOIN source_record sr ON sr.id = rc.source_record_id
+                 WHERE sr.source_key = ?1 AND rc.channel = ?2",
+                [key, channel],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .ok()
+    };
+    let date = Some("2025-11-30".to_string());
+    assert_eq!(
+        consent("P1", "phone"),
+        Some((true, "DNC;DNM".into(), date.clone()))
+    );
+    assert_eq!(
+        consent("P1", "mail"),
+        Some((true, "DNC;DNM".into(), date.clone()))
+    );
+    // One of the person's rows says Y: the opt-out stands over the other row's N.
+    assert_eq!(consent("P1", "email"), Some((true, "Y".into(), date)));
+    // An empty code column says nothing; "maybe" is not yes or no.
+    assert_eq!(consent("P2", "phone"), None);
+    assert_eq!(consent("P2", "email"), None);
+    assert_eq!(consent("P3", "phone").map(|c| c.0), Some(true));
+    assert_eq!(consent("P3", "email").map(|c| c.0), Some(false));
+    let issues: Vec<(String, String)> = db
+        .conn
+        .prepare("SELECT column_name, reason FROM ingest_issue ORDER BY line")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(issues.len(), 2, "{issues:?}");
+    assert!(
+        issues[0].0 == "email_opt_out" && issues[0].1.contains("yes/no"),
+        "{issues:?}"
+    );
+    assert!(issues[1].0 == "solicit_updated" && issues[1].1.contains("date"));
+}

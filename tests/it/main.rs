@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod consent;
 mod docs;
 mod ingest;
 mod metrics;

@@ -187,7 +187,10 @@ fn hostile_text_comes_out_inert_in_the_export_the_audit_and_the_console() {
         !exported.chars().any(|c| c.is_control() && c != '\n'),
         "{exported:?}"
     );
-    let mut reader = csv::Reader::from_path(&file).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_path(&file)
+        .unwrap();
     let names: Vec<String> = reader
         .records()
         .map(|r| r.unwrap()[1].to_string())

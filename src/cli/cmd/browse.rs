@@ -73,6 +73,9 @@ pub(crate) fn cmd_show(g: &Global, id: &str) -> Result<()> {
         s.last_gift_date.as_deref().unwrap_or("never"),
         s.sustainer_status.as_deref().unwrap_or("no")
     );
+    for c in &detail.consent {
+        println!("  consent: {}", safe(&c.describe()));
+    }
     println!("  source records ({}):", detail.records.len());
     for r in &detail.records {
         let name = format!(

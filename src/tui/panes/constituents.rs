@@ -9,6 +9,7 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph, Row, Table, Wra
 
 use crate::store::browse::{ConstituentDetail, PageAt, SortBy, golden_id};
 use crate::store::browse::{ConstituentRow, Count};
+use crate::store::consent::GoldenConsent;
 use crate::tui::app::{App, Confirm, Effect, InputKind, Level, Mode, Session};
 use crate::tui::keymap::Action;
 use crate::tui::paged::{Edge, Need, Paged};
@@ -486,6 +487,7 @@ fn render_summary(data: &ConstituentDetail, theme: &Theme, area: Rect, frame: &m
         line("systems", s.systems.replace(',', ", ")),
     ];
     let mut lines = lines;
+    lines.extend(consent_lines(&data.consent, theme));
     lines.extend(score_lines(data, theme));
     frame.render_widget(
         // Long reasons and asks wrap rather than run off the pane.
@@ -494,6 +496,37 @@ fn render_summary(data: &ConstituentDetail, theme: &Theme, area: Rect, frame: &m
             .block(pane_block(" 360° ", theme, false)),
         area,
     );
+}
+
+/// Whether the person may be contacted: each refused channel with the record that says so
+/// (the most restrictive record wins), and channels whose systems disagree.
+pub fn consent_lines<'a>(consent: &[GoldenConsent], theme: &Theme) -> Vec<Line<'a>> {
+    let label = Span::styled(format!("{:<13}", "consent"), theme.muted);
+    let refused: Vec<&GoldenConsent> = consent
+        .iter()
+        .filter(|c| c.opted_out || c.conflicting)
+        .collect();
+    if refused.is_empty() {
+        let said = if consent.is_empty() {
+            "no choice recorded: may be contacted"
+        } else {
+            "ok on every channel recorded"
+        };
+        return vec![Line::from(vec![label, Span::raw(said)])];
+    }
+    refused
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let label = if i == 0 {
+                label.clone()
+            } else {
+                Span::raw(" ".repeat(13))
+            };
+            let style = if c.opted_out { theme.warn } else { theme.base };
+            Line::from(vec![label, Span::styled(c.describe(), style)])
+        })
+        .collect()
 }
 
 /// Churn risk with its reasons and what a retention call is about, and the recommended

@@ -501,8 +501,23 @@ fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Fr
         ],
     )
     .header(Row::new(["", "field", "record A", "record B", "sim", "adds"]).style(theme.header))
-    .block(pane_block(title, theme, false));
+    .block(pane_block(title, theme, false).title_bottom(consent_if_merged(item, theme)));
     frame.render_widget(table, area);
+}
+
+/// Approving merges consent too: the most restrictive answer of either side wins, and the
+/// steward sees which before deciding.
+fn consent_if_merged(item: &QueueItem, theme: &Theme) -> Line<'static> {
+    let refused: Vec<String> = item
+        .consent_if_merged
+        .iter()
+        .filter(|c| c.opted_out)
+        .map(|c| format!("{} ({} {})", c.channel.refusal(), c.source, c.code))
+        .collect();
+    if refused.is_empty() {
+        return Line::default();
+    }
+    Line::styled(format!(" if merged: {} ", refused.join(" · ")), theme.warn)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph, Row, Table, Wra
 
 use crate::score::settings::Tier;
 use crate::store::browse::golden_id;
+use crate::store::consent::Channel;
 use crate::store::score::{RiskRow, RiskSort, TRIAGE_STATUSES};
 use crate::tui::app::{App, Effect, InputKind, Level, Role, Session, WriteRequest};
 use crate::tui::keymap::Action;
@@ -247,10 +248,25 @@ fn render_person(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             row.phone.as_deref().unwrap_or("no phone")
         )),
     ]);
-    let mut after = vec![Line::from(vec![
-        Span::styled("call: ", theme.header),
-        Span::raw(row.retention_ask.clone()),
-    ])];
+    // Someone who may not be called gets no call: the badge says so where the ask would be.
+    let call = if row.no_contact.contains(&Channel::Phone) {
+        Span::styled("DO NOT CALL (their consent)", theme.error)
+    } else {
+        Span::raw(row.retention_ask.clone())
+    };
+    let mut after = vec![Line::from(vec![Span::styled("call: ", theme.header), call])];
+    let refused: Vec<&str> = row
+        .no_contact
+        .iter()
+        .filter(|c| **c != Channel::Phone)
+        .map(|c| c.refusal())
+        .collect();
+    if !refused.is_empty() {
+        after.push(Line::from(vec![
+            Span::styled("consent: ", theme.header),
+            Span::styled(refused.join(" · "), theme.warn),
+        ]));
+    }
     if let Some(action) = &row.upgrade_action {
         let p = row
             .upgrade_probability
@@ -329,7 +345,14 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             let tier = Tier::parse(&row.churn_tier).map_or("?", Tier::short);
             Row::new(vec![
                 Cell::from(golden_id(row.constituent_id)),
-                Cell::from(row.name.clone()),
+                Cell::from(match row.no_contact.contains(&Channel::Phone) {
+                    // Not to be called: marked where the eye runs down the list.
+                    true => Line::from(vec![
+                        Span::styled("⊘ ", theme.error),
+                        Span::raw(row.name.clone()),
+                    ]),
+                    false => Line::from(row.name.clone()),
+                }),
                 Cell::from(Span::styled(tier, tier_style(theme, &row.churn_tier))),
                 Cell::from(format!("{:>3.0}%", row.churn_probability * 100.0)),
                 Cell::from(dollars(row.monthly_cents)),
