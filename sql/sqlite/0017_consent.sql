@@ -11,18 +11,22 @@ CREATE TABLE record_consent (
 ) WITHOUT ROWID;
 
 -- A golden record's consent per channel: the most restrictive of its source records, with
--- the record that says so (SQLite takes the bare columns from the row holding the max).
--- Computed from membership, so it follows every merge, unmerge and re-run by itself.
+-- the record that says so (the latest opt-out when several do), and whether its records
+-- disagree. Computed from membership, so it follows every merge, unmerge and re-run by
+-- itself. Portable SQL: the warehouse schema defines the same view over its layers.
 CREATE VIEW constituent_consent AS
-SELECT cm.constituent_id AS constituent_id,
-       rc.channel AS channel,
-       max(rc.opted_out) AS opted_out,
-       sr.source AS source,
-       sr.source_key AS source_key,
-       rc.code AS code,
-       rc.recorded_on AS recorded_on,
-       count(DISTINCT rc.opted_out) > 1 AS conflicting
-FROM constituent_member cm
-JOIN record_consent rc ON rc.source_record_id = cm.source_record_id
-JOIN source_record sr ON sr.id = rc.source_record_id
-GROUP BY cm.constituent_id, rc.channel;
+SELECT constituent_id, channel, opted_out, source, source_key, code, recorded_on, conflicting
+FROM (
+    SELECT cm.constituent_id AS constituent_id, rc.channel AS channel, rc.opted_out AS opted_out,
+           sr.source AS source, sr.source_key AS source_key, rc.code AS code,
+           rc.recorded_on AS recorded_on,
+           ROW_NUMBER() OVER (PARTITION BY cm.constituent_id, rc.channel
+                              ORDER BY rc.opted_out DESC, rc.recorded_on DESC, rc.source_record_id) AS rank_in_channel,
+           CASE WHEN MIN(rc.opted_out) OVER (PARTITION BY cm.constituent_id, rc.channel)
+                   <> MAX(rc.opted_out) OVER (PARTITION BY cm.constituent_id, rc.channel)
+                THEN 1 ELSE 0 END AS conflicting
+    FROM constituent_member cm
+    JOIN record_consent rc ON rc.source_record_id = cm.source_record_id
+    JOIN source_record sr ON sr.id = rc.source_record_id
+) ranked
+WHERE rank_in_channel = 1;

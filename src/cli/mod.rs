@@ -215,6 +215,7 @@ fn command_words(command: &Option<Command>) -> &'static str {
             ReviewAction::List { .. } => "review list",
             ReviewAction::Approve { .. } => "review approve",
             ReviewAction::Reject { .. } => "review reject",
+            ReviewAction::Household { .. } => "review household",
             ReviewAction::Skip { .. } => "review skip",
             ReviewAction::Undo => "review undo",
             ReviewAction::Unmerge { .. } => "review unmerge",

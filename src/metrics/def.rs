@@ -46,11 +46,15 @@ pub const ENTITIES: &[Entity] = &[
             ("recurring_end", Date),
             ("recurring_status", Text),
             ("campaign", Text),
+            ("household_id", Id),
         ],
+        // A person with no known home is a household of their own (a negative id).
         sqlite: "(SELECT cm.constituent_id, d.gift_date, d.amount_cents / 100.0 AS amount, d.status,
                 d.gift_type, d.source AS source_system, d.payment_method, d.recurring_end,
-                d.recurring_status, d.campaign
-            FROM donation d JOIN constituent_member cm ON cm.source_record_id = d.source_record_id)",
+                d.recurring_status, d.campaign,
+                coalesce(hm.household_id, -cm.constituent_id) AS household_id
+            FROM donation d JOIN constituent_member cm ON cm.source_record_id = d.source_record_id
+            LEFT JOIN household_member hm ON hm.constituent_id = cm.constituent_id)",
         warehouse: "analytics.fct_gift",
     },
     Entity {

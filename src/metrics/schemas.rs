@@ -22,15 +22,21 @@ pub const LAYERS: &[(&str, &[&str])] = &[
             "subscription",
             "event_ticket",
             "email_event",
+            "record_consent",
         ],
     ),
-    ("staging", &["match_candidate", "link_constraint"]),
+    (
+        "staging",
+        &["match_candidate", "link_constraint", "household_link"],
+    ),
     (
         "golden",
         &[
             "constituent",
             "constituent_member",
             "constituent_summary",
+            "household",
+            "household_member",
             "audit_event",
             "model_version",
             "score_run",
@@ -42,6 +48,10 @@ pub const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
 ];
+
+/// The store's views that the warehouse keeps too, by layer: defined once in the store's
+/// migrations in portable SQL, carried over with their tables qualified by layer.
+pub const VIEWS: &[(&str, &str)] = &[("golden", "constituent_consent")];
 
 /// Statements sqlparser 0.64 cannot parse although the platform accepts them; they are
 /// checked against the committed, reviewed file instead.
@@ -103,9 +113,48 @@ pub fn render(conn: &Connection, dialect: Dialect) -> Result<String> {
             cols.join(",\n")
         ));
     }
+    out.push_str(&store_views(conn)?);
     out.push_str(&analytics_views());
     out.push_str(&grants(dialect));
     out.push_str(&masking(conn, dialect)?);
+    Ok(out)
+}
+
+/// `sql` with every store table it reads named with its warehouse layer.
+fn qualify(sql: &str) -> String {
+    let mut out = sql.to_string();
+    for (layer, tables) in LAYERS {
+        for table in *tables {
+            let pattern = format!(r"\b(FROM|JOIN)(\s+){table}\b");
+            if let Ok(re) = regex::Regex::new(&pattern) {
+                out = re
+                    .replace_all(&out, format!("${{1}}${{2}}{layer}.{table}"))
+                    .into_owned();
+            }
+        }
+    }
+    out
+}
+
+/// The store's own views (`VIEWS`), as the store defines them, over the warehouse layers.
+fn store_views(conn: &Connection) -> Result<String> {
+    let mut out = String::new();
+    for (layer, view) in VIEWS {
+        let sql: String = conn.query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?1",
+            [view],
+            |r| r.get(0),
+        )?;
+        let body = sql
+            .split_once(" AS\n")
+            .map_or(sql.as_str(), |(_, body)| body)
+            .trim()
+            .trim_end_matches(';');
+        out.push_str(&format!(
+            "CREATE OR REPLACE VIEW {layer}.{view} AS\n{};\n\n",
+            qualify(body)
+        ));
+    }
     Ok(out)
 }
 
@@ -118,22 +167,11 @@ fn analytics_views() -> String {
             .sqlite
             .trim()
             .trim_start_matches('(')
-            .trim_end_matches(')')
-            .replace("FROM donation", "FROM raw.donation")
-            .replace("FROM email_event", "FROM raw.email_event")
-            .replace("FROM event_ticket", "FROM raw.event_ticket")
-            .replace("FROM subscription s", "FROM raw.subscription s")
-            .replace("JOIN constituent_member", "JOIN golden.constituent_member")
-            .replace("FROM constituent c", "FROM golden.constituent c")
-            .replace(
-                "JOIN constituent_summary",
-                "JOIN golden.constituent_summary",
-            )
-            .replace("JOIN constituent_score", "JOIN golden.constituent_score");
+            .trim_end_matches(')');
         out.push_str(&format!(
             "CREATE OR REPLACE VIEW {} AS\n{};\n\n",
             e.warehouse,
-            body.trim()
+            qualify(body).trim()
         ));
     }
     out
@@ -169,6 +207,7 @@ fn grants(dialect: Dialect) -> String {
     // Stewards record decisions and triage; every change is attributed in the audit trail.
     for table in [
         "staging.link_constraint",
+        "staging.household_link",
         "golden.triage",
         "golden.audit_event",
     ] {

@@ -8,6 +8,7 @@ pub mod block;
 pub mod cluster;
 pub mod compare;
 pub mod evaluate;
+pub mod household;
 pub mod model;
 pub use crate::normalize;
 pub mod review;
@@ -318,6 +319,8 @@ pub struct RunSummary {
     pub model_reused: bool,
     pub capped_blocks: Vec<block::CappedBlock>,
     pub write: WriteStats,
+    /// The households rebuilt from the golden records.
+    pub households: crate::store::household::HouseholdStats,
     pub millis_load: u64,
     pub millis_block: u64,
     pub millis_compare: u64,
@@ -690,6 +693,7 @@ fn commit_golden_records(
     for indexes in deferred {
         indexes.rebuild(&tx)?;
     }
+    summary.households = household::rebuild_all(&tx, &crate::store::resolve::now())?;
     sql::audit(
         &tx,
         actor,

@@ -180,11 +180,25 @@ pub fn reject(
     decide(db, config, candidate_id, actor, note, "reject")
 }
 
+/// Same household, different people: a cannot-link (never merged) and a household link
+/// (their golden records are one household).
+pub fn same_household(
+    db: &mut Db,
+    config: &ResolutionConfig,
+    candidate_id: i64,
+    actor: &str,
+    note: Option<&str>,
+) -> Result<DecisionResult> {
+    decide(db, config, candidate_id, actor, note, "household")
+}
+
 /// What a steward decides about a review pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     Approve,
     Reject,
+    /// Same household, different people: kept apart, their golden records one household.
+    Household,
     Skip,
 }
 
@@ -193,6 +207,7 @@ impl Decision {
         match self {
             Decision::Approve => "Approved",
             Decision::Reject => "Rejected",
+            Decision::Household => "Kept apart as one household:",
             Decision::Skip => "Skipped",
         }
     }
@@ -250,6 +265,7 @@ pub fn decide_each(
         let result = match decision {
             Decision::Approve => approve(db, config, candidate, actor, note),
             Decision::Reject => reject(db, config, candidate, actor, note),
+            Decision::Household => same_household(db, config, candidate, actor, note),
             Decision::Skip => skip(db, candidate, actor),
         };
         match result {
@@ -300,6 +316,9 @@ fn decide(
         "cannot_link"
     };
     add_constraint(&tx, a, b, kind, action, actor, note, &at)?;
+    if action == "household" {
+        crate::store::household::link(&tx, a, b, actor, &at)?;
+    }
     let constituents = recluster_around(&tx, config, &[a, b], actor)?;
     let audit_id = sql::audit(
         &tx,
@@ -308,10 +327,10 @@ fn decide(
         constituents.first().copied(),
         (Some(a), Some(b)),
         Some(score),
-        note.unwrap_or(if action == "approve" {
-            "approved in review"
-        } else {
-            "rejected in review"
+        note.unwrap_or(match action {
+            "approve" => "approved in review",
+            "household" => "same household, different people",
+            _ => "rejected in review",
         }),
         &serde_json::json!({ "candidate": candidate_id, "constituents": constituents }).to_string(),
     )?;
@@ -386,7 +405,7 @@ pub fn unmerge(
     })
 }
 
-/// Undo the actor's latest approve, reject or unmerge: its constraints are revoked (never
+/// Undo the actor's latest approve, reject, household decision or unmerge: its constraints are revoked (never
 /// deleted) and the records re-clustered as if it had not been made.
 pub fn undo(db: &mut Db, config: &ResolutionConfig, actor: &str) -> Result<DecisionResult> {
     let tx = db
@@ -427,6 +446,13 @@ pub fn undo(db: &mut Db, config: &ResolutionConfig, actor: &str) -> Result<Decis
             "UPDATE link_constraint SET revoked_at = ?2, revoked_by = ?3 WHERE id = ?1",
             params![id, at, actor],
         )?;
+        if decision == "household" {
+            tx.execute(
+                "UPDATE household_link SET revoked_at = ?3
+                 WHERE record_a = ?1 AND record_b = ?2 AND revoked_at IS NULL",
+                params![a, b, at],
+            )?;
+        }
         records.extend([*a, *b]);
     }
     let constituents = recluster_around(&tx, config, &records, actor)?;
@@ -495,6 +521,12 @@ fn recluster_around(
     let (_, search) =
         sql::write_constituents(conn, &groups, &previous, actor, true, "membership_change")?;
     crate::store::search_index::index_for_search(conn, &search)?;
+    // The households at these people's homes, before and after.
+    let mut touched: Vec<i64> = owners;
+    touched.extend(sql::membership(conn, Some(&ids))?.into_values());
+    touched.sort_unstable();
+    touched.dedup();
+    super::household::rebuild_near(conn, &touched, &now())?;
     let wanted: HashSet<i64> = records.iter().copied().collect();
     let mut out: Vec<i64> = sql::membership(conn, Some(records))?
         .into_iter()

@@ -380,6 +380,8 @@ pub struct ConstituentDetail {
     pub scores: Option<super::score::ScoreRow>,
     /// Per channel a record speaks to: the most restrictive answer, and whose it is.
     pub consent: Vec<super::consent::GoldenConsent>,
+    /// The household this golden record lives in, with its other members.
+    pub household: Option<super::household::HouseholdView>,
 }
 
 const GOLDEN: [(&str, &str); 10] = [
@@ -461,6 +463,7 @@ pub fn constituent_detail(conn: &Connection, id: i64) -> Result<Option<Constitue
         history: audit::for_constituent(conn, id, 50)?,
         scores: super::score::score_of(conn, id)?,
         consent: super::consent::golden_consent(conn, id)?,
+        household: super::household::household_of(conn, id)?,
     }))
 }
 

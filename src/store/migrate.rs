@@ -36,6 +36,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../../sql/sqlite/0015_field_issues.sql")),
     (16, include_str!("../../sql/sqlite/0016_match_model.sql")),
     (17, include_str!("../../sql/sqlite/0017_consent.sql")),
+    (18, include_str!("../../sql/sqlite/0018_households.sql")),
 ];
 
 pub fn latest_version() -> i64 {

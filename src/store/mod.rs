@@ -5,6 +5,7 @@ pub mod audit;
 pub mod browse;
 pub mod consent;
 pub(crate) mod deferred;
+pub mod household;
 mod migrate;
 pub mod quality;
 pub mod read;
@@ -321,6 +322,7 @@ pub const PERSONAL_COLUMNS: &[&str] = &[
     "n_address",
     "n_unit",
     "name",
+    "address",
 ];
 
 /// Delete a store file with its WAL and shared-memory files, if they exist.

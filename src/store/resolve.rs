@@ -420,7 +420,8 @@ pub fn write_constituents(
 ) -> Result<(WriteStats, SearchUpdate)> {
     let stamp = now();
     let mut stats = WriteStats::default();
-    let id_of = keep_ids(groups, previous);
+    let members: Vec<&[i64]> = groups.iter().map(|g| g.members.as_slice()).collect();
+    let id_of = keep_ids(&members, previous);
     let mut taken: HashSet<i64> = id_of.iter().flatten().copied().collect();
     let old_members = OldMembers::of(previous);
     let kept_ids: Vec<i64> = taken.iter().copied().collect();
@@ -550,14 +551,15 @@ fn not_in(these: &[i64], those: &[i64]) -> Vec<i64> {
         .collect()
 }
 
-/// For each group, the old golden id it keeps: the one it shares the most members with
-/// (ties to the lower id), each old id kept by one group at most.
-fn keep_ids(groups: &[GoldenRecord], previous: &HashMap<i64, i64>) -> Vec<Option<i64>> {
+/// For each group of members, the old id it keeps: the one it shares the most members with
+/// (ties to the lower id), each old id kept by one group at most. `previous` maps a member
+/// to its old group's id. (Golden records keep their ids so; households too.)
+pub(crate) fn keep_ids(groups: &[&[i64]], previous: &HashMap<i64, i64>) -> Vec<Option<i64>> {
     let mut options: Vec<(usize, usize, i64)> = Vec::new(); // (overlap, group, old id)
     let mut olds: Vec<i64> = Vec::new();
     for (g, group) in groups.iter().enumerate() {
         olds.clear();
-        olds.extend(group.members.iter().filter_map(|m| previous.get(m)));
+        olds.extend(group.iter().filter_map(|m| previous.get(m)));
         olds.sort_unstable();
         options.extend(
             olds.chunk_by(|x, y| x == y)

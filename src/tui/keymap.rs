@@ -104,6 +104,8 @@ pub enum Action {
     CycleSort,
     Approve,
     Reject,
+    /// Same household, different people.
+    Household,
     Skip,
     Undo,
     Note,
@@ -322,6 +324,13 @@ pub const BINDINGS: &[Binding] = &[
         &[k('r')],
         A::Reject,
         "reject: never merge these two",
+        true,
+    ),
+    b(
+        S::Review,
+        &[k('h')],
+        A::Household,
+        "household: same household, different people (kept apart, linked as one household)",
         true,
     ),
     b(S::Review, &[k('s')], A::Skip, "skip: decide later", true),

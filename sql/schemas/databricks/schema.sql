@@ -120,6 +120,15 @@ CREATE TABLE IF NOT EXISTS raw.email_event (
     last_open_date STRING
 );
 
+CREATE TABLE IF NOT EXISTS raw.record_consent (
+    source_record_id BIGINT,
+    channel STRING,
+    opted_out BIGINT,
+    code STRING,
+    recorded_on STRING,
+    batch_id BIGINT
+);
+
 CREATE TABLE IF NOT EXISTS staging.match_candidate (
     id BIGINT,
     record_a BIGINT,
@@ -143,6 +152,15 @@ CREATE TABLE IF NOT EXISTS staging.link_constraint (
     created_at STRING,
     revoked_at STRING,
     revoked_by STRING
+);
+
+CREATE TABLE IF NOT EXISTS staging.household_link (
+    id BIGINT,
+    record_a BIGINT,
+    record_b BIGINT,
+    actor STRING,
+    at STRING,
+    revoked_at STRING
 );
 
 CREATE TABLE IF NOT EXISTS golden.constituent (
@@ -195,6 +213,19 @@ CREATE TABLE IF NOT EXISTS golden.constituent_summary (
     events_attended BIGINT,
     email_opens_12m BIGINT,
     email_sent_12m BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS golden.household (
+    id BIGINT,
+    address STRING,
+    zip STRING,
+    member_count BIGINT,
+    updated_at STRING
+);
+
+CREATE TABLE IF NOT EXISTS golden.household_member (
+    constituent_id BIGINT,
+    household_id BIGINT
 );
 
 CREATE TABLE IF NOT EXISTS golden.audit_event (
@@ -305,11 +336,30 @@ CREATE TABLE IF NOT EXISTS golden.metric_value (
     actor STRING
 );
 
+CREATE OR REPLACE VIEW golden.constituent_consent AS
+SELECT constituent_id, channel, opted_out, source, source_key, code, recorded_on, conflicting
+FROM (
+    SELECT cm.constituent_id AS constituent_id, rc.channel AS channel, rc.opted_out AS opted_out,
+           sr.source AS source, sr.source_key AS source_key, rc.code AS code,
+           rc.recorded_on AS recorded_on,
+           ROW_NUMBER() OVER (PARTITION BY cm.constituent_id, rc.channel
+                              ORDER BY rc.opted_out DESC, rc.recorded_on DESC, rc.source_record_id) AS rank_in_channel,
+           CASE WHEN MIN(rc.opted_out) OVER (PARTITION BY cm.constituent_id, rc.channel)
+                   <> MAX(rc.opted_out) OVER (PARTITION BY cm.constituent_id, rc.channel)
+                THEN 1 ELSE 0 END AS conflicting
+    FROM golden.constituent_member cm
+    JOIN raw.record_consent rc ON rc.source_record_id = cm.source_record_id
+    JOIN raw.source_record sr ON sr.id = rc.source_record_id
+) ranked
+WHERE rank_in_channel = 1;
+
 CREATE OR REPLACE VIEW analytics.fct_gift AS
 SELECT cm.constituent_id, d.gift_date, d.amount_cents / 100.0 AS amount, d.status,
                 d.gift_type, d.source AS source_system, d.payment_method, d.recurring_end,
-                d.recurring_status, d.campaign
-            FROM raw.donation d JOIN golden.constituent_member cm ON cm.source_record_id = d.source_record_id;
+                d.recurring_status, d.campaign,
+                coalesce(hm.household_id, -cm.constituent_id) AS household_id
+            FROM raw.donation d JOIN golden.constituent_member cm ON cm.source_record_id = d.source_record_id
+            LEFT JOIN golden.household_member hm ON hm.constituent_id = cm.constituent_id;
 
 CREATE OR REPLACE VIEW analytics.fct_email_activity AS
 SELECT cm.constituent_id, e.period_start, e.sent - e.bounced AS delivered,
@@ -366,6 +416,8 @@ GRANT SELECT ON SCHEMA analytics TO `cpm_admin`;
 -- reviewed: sqlparser cannot parse the next statement
 GRANT MODIFY ON TABLE staging.link_constraint TO `cpm_steward`;
 -- reviewed: sqlparser cannot parse the next statement
+GRANT MODIFY ON TABLE staging.household_link TO `cpm_steward`;
+-- reviewed: sqlparser cannot parse the next statement
 GRANT MODIFY ON TABLE golden.triage TO `cpm_steward`;
 -- reviewed: sqlparser cannot parse the next statement
 GRANT MODIFY ON TABLE golden.audit_event TO `cpm_steward`;
@@ -416,3 +468,5 @@ ALTER TABLE golden.constituent ALTER COLUMN address1 SET MASK golden.pii_mask;
 ALTER TABLE golden.constituent ALTER COLUMN address2 SET MASK golden.pii_mask;
 -- reviewed: sqlparser cannot parse the next statement
 ALTER TABLE golden.constituent ALTER COLUMN date_of_birth SET MASK golden.pii_mask;
+-- reviewed: sqlparser cannot parse the next statement
+ALTER TABLE golden.household ALTER COLUMN address SET MASK golden.pii_mask;

@@ -76,6 +76,21 @@ pub(crate) fn cmd_show(g: &Global, id: &str) -> Result<()> {
     for c in &detail.consent {
         println!("  consent: {}", safe(&c.describe()));
     }
+    if let Some(h) = &detail.household {
+        let members: Vec<String> = h
+            .members
+            .iter()
+            .map(|(id, name, _)| format!("{} {id}", safe(name)))
+            .collect();
+        println!(
+            "  household {} ({}, {}): {}; ${:.2} given together",
+            h.id,
+            safe(&h.address),
+            h.zip,
+            members.join(", "),
+            h.lifetime_cents as f64 / 100.0
+        );
+    }
     println!("  source records ({}):", detail.records.len());
     for r in &detail.records {
         let name = format!(

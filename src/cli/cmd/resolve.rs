@@ -71,6 +71,11 @@ pub(crate) fn cmd_resolve(
             s.write.changed,
             s.write.unchanged
         );
+        let h = &s.households;
+        println!(
+            "households {} ({} of two or more golden records; new {}, gone {})",
+            h.households, h.shared, h.created, h.retired
+        );
         // The largest few, and how many there are by key (all of them with --json).
         let mut capped: Vec<_> = s.capped_blocks.iter().collect();
         capped.sort_by_key(|c| std::cmp::Reverse(c.size));

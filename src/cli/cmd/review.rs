@@ -32,6 +32,17 @@ pub(crate) enum ReviewAction {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Same household, different people: never merge each pair, and make their golden
+    /// records one household.
+    Household {
+        /// The pairs' numbers, as `cpm review list` shows them; each is decided, saved and
+        /// audited on its own.
+        #[arg(required = true)]
+        candidates: Vec<i64>,
+        /// Why: saved with each decision in the audit trail.
+        #[arg(long)]
+        note: Option<String>,
+    },
     /// Skip pairs for now.
     Skip {
         /// The pairs' numbers, as `cpm review list` shows them.
@@ -100,6 +111,9 @@ pub(crate) fn cmd_review(g: &Global, project: &Project, action: ReviewAction) ->
         }
         ReviewAction::Reject { candidates, note } => {
             return decide_each(g, &mut db, &config, Decision::Reject, &candidates, note);
+        }
+        ReviewAction::Household { candidates, note } => {
+            return decide_each(g, &mut db, &config, Decision::Household, &candidates, note);
         }
         ReviewAction::Skip { candidates } => {
             return decide_each(g, &mut db, &config, Decision::Skip, &candidates, None);

@@ -488,6 +488,7 @@ fn render_summary(data: &ConstituentDetail, theme: &Theme, area: Rect, frame: &m
     ];
     let mut lines = lines;
     lines.extend(consent_lines(&data.consent, theme));
+    lines.push(household_line(data, theme));
     lines.extend(score_lines(data, theme));
     frame.render_widget(
         // Long reasons and asks wrap rather than run off the pane.
@@ -496,6 +497,32 @@ fn render_summary(data: &ConstituentDetail, theme: &Theme, area: Rect, frame: &m
             .block(pane_block(" 360° ", theme, false)),
         area,
     );
+}
+
+/// The household: its id, who else lives there, and what they gave together.
+fn household_line<'a>(data: &ConstituentDetail, theme: &Theme) -> Line<'a> {
+    let value = match &data.household {
+        None => "none (no address)".to_string(),
+        Some(h) if h.members.len() == 1 => format!("{} · lives alone here", h.id),
+        Some(h) => {
+            let others: Vec<String> = h
+                .members
+                .iter()
+                .filter(|m| m.0 != golden_id(data.id))
+                .map(|(id, name, _)| format!("{name} {id}"))
+                .collect();
+            format!(
+                "{} · with {} · {} together",
+                h.id,
+                others.join(", "),
+                dollars(h.lifetime_cents)
+            )
+        }
+    };
+    Line::from(vec![
+        Span::styled(format!("{:<13}", "household"), theme.muted),
+        Span::raw(value),
+    ])
 }
 
 /// Whether the person may be contacted: each refused channel with the record that says so

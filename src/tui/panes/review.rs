@@ -58,6 +58,7 @@ impl ReviewPane {
             }
             Action::Approve => self.decide(Decision::Approve, session),
             Action::Reject => self.decide(Decision::Reject, session),
+            Action::Household => self.decide(Decision::Household, session),
             Action::Skip => self.decide(Decision::Skip, session),
             Action::Undo => {
                 if session.refuse_merge_change("undo decisions") {
@@ -182,7 +183,7 @@ impl ReviewPane {
             // A skipped pair stays in the queue; move past it.
             Decision::Skip => Move::By(1).apply(&mut self.selected, self.items.len()),
             // Shown at once: the pairs leave the queue, the next one moves up.
-            Decision::Approve | Decision::Reject => {
+            Decision::Approve | Decision::Reject | Decision::Household => {
                 let before = self.items.len();
                 let above = self.items[..self.selected.min(before)]
                     .iter()
