@@ -60,6 +60,7 @@ fn embedded(name: &str) -> Option<&'static str> {
         "scoring.yaml" => Some(include_str!("../config/scoring.yaml")),
         "quality_checks.yaml" => Some(include_str!("../config/quality_checks.yaml")),
         "metrics_definitions.yaml" => Some(include_str!("../config/metrics_definitions.yaml")),
+        "segments.yaml" => Some(include_str!("../config/segments.yaml")),
         _ => None,
     }
 }

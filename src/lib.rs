@@ -20,6 +20,7 @@ pub mod progress;
 pub mod quality;
 pub mod resolve;
 pub mod score;
+pub mod segments;
 pub mod stable_hash;
 pub mod store;
 pub mod text;

@@ -121,6 +121,9 @@ enum Access {
     Decide,
     /// Runs a pipeline that rewrites the store (ingest, resolve, score, quality).
     Run,
+    /// Contacts people (a campaign export, recorded in their contact history):
+    /// membership's work, and an admin's.
+    Contact,
 }
 
 impl Access {
@@ -135,6 +138,10 @@ impl Access {
                 | Command::Bench { .. },
             ) => Access::Read,
             Some(Command::Quarantine { .. }) => Access::Read,
+            Some(Command::Segment { action }) => match action {
+                SegmentAction::Export { .. } => Access::Contact,
+                _ => Access::Read,
+            },
             Some(Command::Review { action }) => match action {
                 ReviewAction::List { .. } | ReviewAction::Audit { .. } => Access::Read,
                 _ => Access::Decide,
@@ -177,15 +184,16 @@ impl Access {
             Access::Read => true,
             Access::Decide => matches!(g.role, Role::Steward | Role::Admin),
             Access::Run => g.role == Role::Admin,
+            Access::Contact => matches!(g.role, Role::Membership | Role::Admin),
         };
         if !allowed {
             return Err(cpm::Error::Invalid(format!(
                 "the {} role cannot run `cpm {command}`: it needs the {} role",
                 g.role.name(),
-                if self == Access::Decide {
-                    "steward or admin"
-                } else {
-                    "admin"
+                match self {
+                    Access::Decide => "steward or admin",
+                    Access::Contact => "membership or admin",
+                    _ => "admin",
                 }
             ))
             .into());
@@ -201,6 +209,10 @@ fn command_words(command: &Option<Command>) -> &'static str {
         Some(Command::Generate { .. }) => "generate",
         Some(Command::Ingest { .. }) => "ingest",
         Some(Command::Quarantine { .. }) => "quarantine",
+        Some(Command::Segment { action }) => match action {
+            SegmentAction::Export { .. } => "segment export",
+            _ => "segment",
+        },
         Some(Command::Status) => "status",
         Some(Command::Search { .. }) => "search",
         Some(Command::Show { .. }) => "show",
@@ -275,6 +287,12 @@ enum Command {
     Quarantine {
         #[command(subcommand)]
         action: QuarantineAction,
+    },
+    /// Audience segments from config/segments.yaml: counts, members, and a campaign export
+    /// that leaves out who may not be contacted on the segment's channel.
+    Segment {
+        #[command(subcommand)]
+        action: SegmentAction,
     },
     /// Show what the store holds.
     Status,
@@ -407,6 +425,7 @@ fn dispatch(cli: Cli, g: &Global, project: &Project) -> Result<ExitCode> {
             },
         ),
         Some(Command::Quarantine { action }) => cmd_quarantine(&g, action),
+        Some(Command::Segment { action }) => cmd_segment(&g, &project, action),
         Some(Command::Status) => cmd_status(&g),
         Some(Command::Search { query, limit }) => cmd_search(&g, &query, limit),
         Some(Command::Show { id }) => cmd_show(&g, &id),

@@ -693,7 +693,16 @@ fn commit_golden_records(
     for indexes in deferred {
         indexes.rebuild(&tx)?;
     }
-    summary.households = household::rebuild_all(&tx, &crate::store::resolve::now())?;
+    // Households follow golden records: a run that changed none of them (a re-run over
+    // the same data) leaves them as they are; stewards' decisions rebuild their own.
+    let w = &summary.write;
+    let untouched = w.created == 0 && w.retired == 0 && w.unchanged == w.constituents;
+    let standing = crate::store::household::stats(&tx)?;
+    summary.households = if untouched && !first_resolution && standing.households > 0 {
+        standing
+    } else {
+        household::rebuild_all(&tx, &crate::store::resolve::now())?
+    };
     sql::audit(
         &tx,
         actor,

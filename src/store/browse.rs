@@ -382,6 +382,52 @@ pub struct ConstituentDetail {
     pub consent: Vec<super::consent::GoldenConsent>,
     /// The household this golden record lives in, with its other members.
     pub household: Option<super::household::HouseholdView>,
+    /// Engagement (0-100) and its parts, as of the data's as-of date.
+    pub engagement: Option<Engagement>,
+    /// The latest contacts: calls, campaign exports.
+    pub contacts: Vec<super::contact::ContactEvent>,
+}
+
+/// A 0-100 engagement score and the parts it adds up from (`constituent_profile`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Engagement {
+    pub score: i64,
+    pub parts: Vec<(&'static str, i64)>,
+}
+
+impl Engagement {
+    /// "72: giving recency 30, giving 20, email 12, events 0, newspaper 10".
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = self
+            .parts
+            .iter()
+            .map(|(name, points)| format!("{name} {points}"))
+            .collect();
+        format!("{}: {}", self.score, parts.join(", "))
+    }
+}
+
+/// A golden record's engagement, if it is a live golden record.
+pub fn engagement(conn: &Connection, id: i64) -> Result<Option<Engagement>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT engagement, engagement_recency, engagement_giving, engagement_email,
+                    engagement_events, engagement_newspaper
+             FROM constituent_profile WHERE constituent_id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(Engagement {
+                score: r.get(0)?,
+                parts: vec![
+                    ("giving recency", r.get(1)?),
+                    ("giving", r.get(2)?),
+                    ("email", r.get(3)?),
+                    ("events", r.get(4)?),
+                    ("newspaper", r.get(5)?),
+                ],
+            })
+        })
+        .optional()?)
 }
 
 const GOLDEN: [(&str, &str); 10] = [
@@ -464,6 +510,8 @@ pub fn constituent_detail(conn: &Connection, id: i64) -> Result<Option<Constitue
         scores: super::score::score_of(conn, id)?,
         consent: super::consent::golden_consent(conn, id)?,
         household: super::household::household_of(conn, id)?,
+        engagement: engagement(conn, id)?,
+        contacts: super::contact::history(conn, id, 5)?,
     }))
 }
 

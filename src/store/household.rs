@@ -215,6 +215,21 @@ pub fn write(
     Ok(stats)
 }
 
+/// How many households there are (nothing created or retired: nothing was rebuilt).
+pub fn stats(conn: &Connection) -> Result<HouseholdStats> {
+    let (households, shared): (i64, Option<i64>) = conn.query_row(
+        "SELECT count(*), sum(member_count > 1) FROM household",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(HouseholdStats {
+        households: households as u64,
+        shared: shared.unwrap_or(0) as u64,
+        created: 0,
+        retired: 0,
+    })
+}
+
 /// A household as the 360° view shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HouseholdView {

@@ -37,6 +37,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("../../sql/sqlite/0016_match_model.sql")),
     (17, include_str!("../../sql/sqlite/0017_consent.sql")),
     (18, include_str!("../../sql/sqlite/0018_households.sql")),
+    (
+        19,
+        include_str!("../../sql/sqlite/0019_engagement_segments.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod browse;
 pub mod consent;
+pub mod contact;
 pub(crate) mod deferred;
 pub mod household;
 mod migrate;

@@ -1,7 +1,6 @@
 //! Scoring's SQL: every golden record's dated facts, model versions, score rows, runs,
 //! the risk list, and triage.
 
-use crate::vocab::consent::Channel;
 use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -11,6 +10,7 @@ use crate::store::Db;
 use crate::store::browse::golden_id;
 use crate::store::deferred::DeferredIndexes;
 use crate::store::read::{Records, for_each_row, joined, record_capacity};
+use crate::vocab::consent::Channel;
 use crate::vocab::history::{
     Day, EmailQuarter, Event, Gift, History, Method, Plan, Subscription, parse_day, parse_day_bytes,
 };
@@ -786,6 +786,18 @@ pub fn set_triage(
         "INSERT INTO triage (constituent_id, status, note, actor, at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![constituent, status, note, actor, at],
     )?;
+    // Past "new", a triage status is the outcome of a call: part of the contact history.
+    if status != "new" {
+        super::contact::record(
+            &tx,
+            constituent,
+            Channel::Phone,
+            "triage call",
+            Some(status),
+            note,
+            actor,
+        )?;
+    }
     super::resolve::audit(
         &tx,
         actor,

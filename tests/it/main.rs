@@ -11,4 +11,5 @@ mod quality;
 mod resolve;
 mod safety;
 mod score;
+mod segments;
 mod tui;

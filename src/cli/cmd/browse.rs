@@ -76,6 +76,26 @@ pub(crate) fn cmd_show(g: &Global, id: &str) -> Result<()> {
     for c in &detail.consent {
         println!("  consent: {}", safe(&c.describe()));
     }
+    if let Some(e) = &detail.engagement {
+        println!("  engagement {}", e.describe());
+    }
+    for c in &detail.contacts {
+        println!(
+            "  contact {} {} {}{} by {}{}",
+            c.at,
+            c.channel,
+            c.kind,
+            c.outcome
+                .as_deref()
+                .map(|o| format!(" ({o})"))
+                .unwrap_or_default(),
+            safe(&c.actor),
+            c.detail
+                .as_deref()
+                .map(|d| format!(": {}", safe(d)))
+                .unwrap_or_default()
+        );
+    }
     if let Some(h) = &detail.household {
         let members: Vec<String> = h
             .members

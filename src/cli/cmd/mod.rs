@@ -11,8 +11,9 @@ mod quality;
 mod resolve;
 mod review;
 mod score;
+mod segment;
 
 pub(crate) use self::{
     bench::*, browse::*, generate::*, ingest::*, metrics::*, quality::*, resolve::*, review::*,
-    score::*,
+    score::*, segment::*,
 };

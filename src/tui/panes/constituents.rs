@@ -489,6 +489,24 @@ fn render_summary(data: &ConstituentDetail, theme: &Theme, area: Rect, frame: &m
     let mut lines = lines;
     lines.extend(consent_lines(&data.consent, theme));
     lines.push(household_line(data, theme));
+    if let Some(e) = &data.engagement {
+        lines.push(line("engagement", e.describe()));
+    }
+    let contact = match data.contacts.first() {
+        Some(c) => format!(
+            "{} {} {}{} by {}",
+            c.at.get(..10).unwrap_or(&c.at),
+            c.channel,
+            c.kind,
+            c.outcome
+                .as_deref()
+                .map(|o| format!(" ({o})"))
+                .unwrap_or_default(),
+            c.actor
+        ),
+        None => "never contacted".into(),
+    };
+    lines.push(line("last contact", contact));
     lines.extend(score_lines(data, theme));
     frame.render_widget(
         // Long reasons and asks wrap rather than run off the pane.
