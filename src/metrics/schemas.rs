@@ -37,6 +37,7 @@ pub const LAYERS: &[(&str, &[&str])] = &[
             "constituent_summary",
             "household",
             "household_member",
+            "contact_event",
             "audit_event",
             "model_version",
             "score_run",
@@ -209,6 +210,7 @@ fn grants(dialect: Dialect) -> String {
         "staging.link_constraint",
         "staging.household_link",
         "golden.triage",
+        "golden.contact_event",
         "golden.audit_event",
     ] {
         out.push_str(&match dialect {

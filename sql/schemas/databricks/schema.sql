@@ -228,6 +228,17 @@ CREATE TABLE IF NOT EXISTS golden.household_member (
     household_id BIGINT
 );
 
+CREATE TABLE IF NOT EXISTS golden.contact_event (
+    id BIGINT,
+    constituent_id BIGINT,
+    at STRING,
+    actor STRING,
+    channel STRING,
+    kind STRING,
+    outcome STRING,
+    detail STRING
+);
+
 CREATE TABLE IF NOT EXISTS golden.audit_event (
     id BIGINT,
     at STRING,
@@ -419,6 +430,8 @@ GRANT MODIFY ON TABLE staging.link_constraint TO `cpm_steward`;
 GRANT MODIFY ON TABLE staging.household_link TO `cpm_steward`;
 -- reviewed: sqlparser cannot parse the next statement
 GRANT MODIFY ON TABLE golden.triage TO `cpm_steward`;
+-- reviewed: sqlparser cannot parse the next statement
+GRANT MODIFY ON TABLE golden.contact_event TO `cpm_steward`;
 -- reviewed: sqlparser cannot parse the next statement
 GRANT MODIFY ON TABLE golden.audit_event TO `cpm_steward`;
 

@@ -228,6 +228,17 @@ CREATE TABLE IF NOT EXISTS golden.household_member (
     household_id BIGINT
 );
 
+CREATE TABLE IF NOT EXISTS golden.contact_event (
+    id BIGINT,
+    constituent_id BIGINT,
+    at VARCHAR,
+    actor VARCHAR,
+    channel VARCHAR,
+    kind VARCHAR,
+    outcome VARCHAR,
+    detail VARCHAR
+);
+
 CREATE TABLE IF NOT EXISTS golden.audit_event (
     id BIGINT,
     at VARCHAR,
@@ -403,6 +414,7 @@ GRANT SELECT ON ALL TABLES IN SCHEMA analytics TO ROLE cpm_admin;
 GRANT INSERT, UPDATE ON TABLE staging.link_constraint TO ROLE cpm_steward;
 GRANT INSERT, UPDATE ON TABLE staging.household_link TO ROLE cpm_steward;
 GRANT INSERT, UPDATE ON TABLE golden.triage TO ROLE cpm_steward;
+GRANT INSERT, UPDATE ON TABLE golden.contact_event TO ROLE cpm_steward;
 GRANT INSERT, UPDATE ON TABLE golden.audit_event TO ROLE cpm_steward;
 
 -- reviewed: sqlparser cannot parse the next statement

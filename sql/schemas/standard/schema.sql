@@ -228,6 +228,17 @@ CREATE TABLE IF NOT EXISTS golden.household_member (
     household_id BIGINT
 );
 
+CREATE TABLE IF NOT EXISTS golden.contact_event (
+    id BIGINT,
+    constituent_id BIGINT,
+    at VARCHAR,
+    actor VARCHAR,
+    channel VARCHAR,
+    kind VARCHAR,
+    outcome VARCHAR,
+    detail VARCHAR
+);
+
 CREATE TABLE IF NOT EXISTS golden.audit_event (
     id BIGINT,
     at VARCHAR,
@@ -403,6 +414,7 @@ GRANT SELECT ON ALL TABLES IN SCHEMA analytics TO cpm_admin;
 GRANT INSERT, UPDATE ON staging.link_constraint TO cpm_steward;
 GRANT INSERT, UPDATE ON staging.household_link TO cpm_steward;
 GRANT INSERT, UPDATE ON golden.triage TO cpm_steward;
+GRANT INSERT, UPDATE ON golden.contact_event TO cpm_steward;
 GRANT INSERT, UPDATE ON golden.audit_event TO cpm_steward;
 
 -- Standard SQL has no column masking: analysts are granted the analytics schema only,
