@@ -11,6 +11,7 @@
 pub mod bench;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod generate;
 pub mod ingest;
 pub mod jobs;

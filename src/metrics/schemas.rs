@@ -58,7 +58,10 @@ pub const VIEWS: &[(&str, &str)] = &[("golden", "constituent_consent")];
 /// checked against the committed, reviewed file instead.
 pub const NOT_PARSED_MARK: &str = "-- reviewed: sqlparser cannot parse the next statement";
 
-fn column_type(dialect: Dialect, sqlite: &str) -> &'static str {
+fn column_type(dialect: Dialect, table: &str, column: &str, sqlite: &str) -> &'static str {
+    if crate::store::export::is_date(table, column) {
+        return "DATE";
+    }
     let t = sqlite.to_uppercase();
     match dialect {
         Dialect::Databricks if t.contains("INT") => "BIGINT",
@@ -90,7 +93,7 @@ pub fn store_tables(conn: &Connection) -> Result<Vec<StoreTable>> {
 }
 
 /// The generated columns SQLite keeps for its own indexes, not part of the data.
-const STORE_ONLY: &[&str] = &["sort_name"];
+pub const STORE_ONLY: &[&str] = &["sort_name"];
 
 pub fn render(conn: &Connection, dialect: Dialect) -> Result<String> {
     let mut out = format!(
@@ -107,15 +110,14 @@ pub fn render(conn: &Connection, dialect: Dialect) -> Result<String> {
         let cols: Vec<String> = columns
             .iter()
             .filter(|(c, _)| !STORE_ONLY.contains(&c.as_str()))
-            .map(|(c, t)| format!("    {c} {}", column_type(dialect, t)))
+            .map(|(c, t)| format!("    {c} {}", column_type(dialect, table, c, t)))
             .collect();
         out.push_str(&format!(
             "CREATE TABLE IF NOT EXISTS {layer}.{table} (\n{}\n);\n\n",
             cols.join(",\n")
         ));
     }
-    out.push_str(&store_views(conn)?);
-    out.push_str(&analytics_views());
+    out.push_str(&views(conn)?);
     out.push_str(&grants(dialect));
     out.push_str(&masking(conn, dialect)?);
     Ok(out)
@@ -135,6 +137,12 @@ fn qualify(sql: &str) -> String {
         }
     }
     out
+}
+
+/// Every view the warehouse defines over its tables: the store's own, then the analytics
+/// views the metrics read.
+pub fn views(conn: &Connection) -> Result<String> {
+    Ok(store_views(conn)? + &analytics_views())
 }
 
 /// The store's own views (`VIEWS`), as the store defines them, over the warehouse layers.

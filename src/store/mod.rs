@@ -6,6 +6,7 @@ pub mod browse;
 pub mod consent;
 pub mod contact;
 pub(crate) mod deferred;
+pub mod export;
 pub mod household;
 mod migrate;
 pub mod quality;

@@ -13,3 +13,4 @@ mod safety;
 mod score;
 mod segments;
 mod tui;
+mod warehouse;

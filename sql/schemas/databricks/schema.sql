@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS raw.source_record (
     city STRING,
     state STRING,
     zip STRING,
-    date_of_birth STRING,
+    date_of_birth DATE,
     n_first STRING,
     n_first_canon STRING,
     n_last STRING,
@@ -69,17 +69,17 @@ CREATE TABLE IF NOT EXISTS raw.donation (
     source_record_id BIGINT,
     source STRING,
     gift_key STRING,
-    gift_date STRING,
+    gift_date DATE,
     amount_cents BIGINT,
     gift_type STRING,
     status STRING,
     payment_method STRING,
     recurring_id STRING,
-    recurring_start STRING,
+    recurring_start DATE,
     recurring_status STRING,
-    recurring_end STRING,
+    recurring_end DATE,
     campaign STRING,
-    card_expires STRING
+    card_expires DATE
 );
 
 CREATE TABLE IF NOT EXISTS raw.subscription (
@@ -88,8 +88,8 @@ CREATE TABLE IF NOT EXISTS raw.subscription (
     source STRING,
     subscription_key STRING,
     plan STRING,
-    start_date STRING,
-    end_date STRING,
+    start_date DATE,
+    end_date DATE,
     auto_renew BIGINT,
     status STRING,
     monthly_price_cents BIGINT
@@ -101,7 +101,7 @@ CREATE TABLE IF NOT EXISTS raw.event_ticket (
     source STRING,
     ticket_key STRING,
     event_name STRING,
-    event_date STRING,
+    event_date DATE,
     price_cents BIGINT,
     status STRING
 );
@@ -111,13 +111,13 @@ CREATE TABLE IF NOT EXISTS raw.email_event (
     source_record_id BIGINT,
     source STRING,
     activity_key STRING,
-    period_start STRING,
+    period_start DATE,
     sent BIGINT,
     bounced BIGINT,
     opened BIGINT,
     clicked BIGINT,
     unsubscribed BIGINT,
-    last_open_date STRING
+    last_open_date DATE
 );
 
 CREATE TABLE IF NOT EXISTS raw.record_consent (
@@ -125,7 +125,7 @@ CREATE TABLE IF NOT EXISTS raw.record_consent (
     channel STRING,
     opted_out BIGINT,
     code STRING,
-    recorded_on STRING,
+    recorded_on DATE,
     batch_id BIGINT
 );
 
@@ -183,7 +183,7 @@ CREATE TABLE IF NOT EXISTS golden.constituent (
     state_src BIGINT,
     zip STRING,
     zip_src BIGINT,
-    date_of_birth STRING,
+    date_of_birth DATE,
     date_of_birth_src BIGINT,
     member_count BIGINT,
     created_at STRING,
@@ -205,8 +205,8 @@ CREATE TABLE IF NOT EXISTS golden.constituent_summary (
     lifetime_cents BIGINT,
     trailing_12m_cents BIGINT,
     gift_count BIGINT,
-    first_gift_date STRING,
-    last_gift_date STRING,
+    first_gift_date DATE,
+    last_gift_date DATE,
     sustainer_status STRING,
     sustainer_monthly_cents BIGINT,
     subscription_status STRING,
@@ -271,7 +271,7 @@ CREATE TABLE IF NOT EXISTS golden.score_run (
     id BIGINT,
     at STRING,
     actor STRING,
-    as_of STRING,
+    as_of DATE,
     scored BIGINT,
     tiers STRING,
     millis BIGINT
@@ -280,7 +280,7 @@ CREATE TABLE IF NOT EXISTS golden.score_run (
 CREATE TABLE IF NOT EXISTS golden.constituent_score (
     constituent_id BIGINT,
     run_id BIGINT,
-    as_of STRING,
+    as_of DATE,
     churn_probability DOUBLE,
     churn_tier STRING,
     churn_reasons STRING,
@@ -339,7 +339,7 @@ CREATE TABLE IF NOT EXISTS golden.metric_value (
     id BIGINT,
     metric STRING,
     version BIGINT,
-    as_of STRING,
+    as_of DATE,
     dimension STRING,
     dimension_value STRING,
     value DOUBLE,

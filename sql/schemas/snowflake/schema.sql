@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS raw.source_record (
     city VARCHAR,
     state VARCHAR,
     zip VARCHAR,
-    date_of_birth VARCHAR,
+    date_of_birth DATE,
     n_first VARCHAR,
     n_first_canon VARCHAR,
     n_last VARCHAR,
@@ -69,17 +69,17 @@ CREATE TABLE IF NOT EXISTS raw.donation (
     source_record_id BIGINT,
     source VARCHAR,
     gift_key VARCHAR,
-    gift_date VARCHAR,
+    gift_date DATE,
     amount_cents BIGINT,
     gift_type VARCHAR,
     status VARCHAR,
     payment_method VARCHAR,
     recurring_id VARCHAR,
-    recurring_start VARCHAR,
+    recurring_start DATE,
     recurring_status VARCHAR,
-    recurring_end VARCHAR,
+    recurring_end DATE,
     campaign VARCHAR,
-    card_expires VARCHAR
+    card_expires DATE
 );
 
 CREATE TABLE IF NOT EXISTS raw.subscription (
@@ -88,8 +88,8 @@ CREATE TABLE IF NOT EXISTS raw.subscription (
     source VARCHAR,
     subscription_key VARCHAR,
     plan VARCHAR,
-    start_date VARCHAR,
-    end_date VARCHAR,
+    start_date DATE,
+    end_date DATE,
     auto_renew BIGINT,
     status VARCHAR,
     monthly_price_cents BIGINT
@@ -101,7 +101,7 @@ CREATE TABLE IF NOT EXISTS raw.event_ticket (
     source VARCHAR,
     ticket_key VARCHAR,
     event_name VARCHAR,
-    event_date VARCHAR,
+    event_date DATE,
     price_cents BIGINT,
     status VARCHAR
 );
@@ -111,13 +111,13 @@ CREATE TABLE IF NOT EXISTS raw.email_event (
     source_record_id BIGINT,
     source VARCHAR,
     activity_key VARCHAR,
-    period_start VARCHAR,
+    period_start DATE,
     sent BIGINT,
     bounced BIGINT,
     opened BIGINT,
     clicked BIGINT,
     unsubscribed BIGINT,
-    last_open_date VARCHAR
+    last_open_date DATE
 );
 
 CREATE TABLE IF NOT EXISTS raw.record_consent (
@@ -125,7 +125,7 @@ CREATE TABLE IF NOT EXISTS raw.record_consent (
     channel VARCHAR,
     opted_out BIGINT,
     code VARCHAR,
-    recorded_on VARCHAR,
+    recorded_on DATE,
     batch_id BIGINT
 );
 
@@ -183,7 +183,7 @@ CREATE TABLE IF NOT EXISTS golden.constituent (
     state_src BIGINT,
     zip VARCHAR,
     zip_src BIGINT,
-    date_of_birth VARCHAR,
+    date_of_birth DATE,
     date_of_birth_src BIGINT,
     member_count BIGINT,
     created_at VARCHAR,
@@ -205,8 +205,8 @@ CREATE TABLE IF NOT EXISTS golden.constituent_summary (
     lifetime_cents BIGINT,
     trailing_12m_cents BIGINT,
     gift_count BIGINT,
-    first_gift_date VARCHAR,
-    last_gift_date VARCHAR,
+    first_gift_date DATE,
+    last_gift_date DATE,
     sustainer_status VARCHAR,
     sustainer_monthly_cents BIGINT,
     subscription_status VARCHAR,
@@ -271,7 +271,7 @@ CREATE TABLE IF NOT EXISTS golden.score_run (
     id BIGINT,
     at VARCHAR,
     actor VARCHAR,
-    as_of VARCHAR,
+    as_of DATE,
     scored BIGINT,
     tiers VARCHAR,
     millis BIGINT
@@ -280,7 +280,7 @@ CREATE TABLE IF NOT EXISTS golden.score_run (
 CREATE TABLE IF NOT EXISTS golden.constituent_score (
     constituent_id BIGINT,
     run_id BIGINT,
-    as_of VARCHAR,
+    as_of DATE,
     churn_probability DOUBLE,
     churn_tier VARCHAR,
     churn_reasons VARCHAR,
@@ -339,7 +339,7 @@ CREATE TABLE IF NOT EXISTS golden.metric_value (
     id BIGINT,
     metric VARCHAR,
     version BIGINT,
-    as_of VARCHAR,
+    as_of DATE,
     dimension VARCHAR,
     dimension_value VARCHAR,
     value DOUBLE,

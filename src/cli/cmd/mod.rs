@@ -4,6 +4,7 @@
 
 mod bench;
 mod browse;
+mod export;
 mod generate;
 mod ingest;
 mod metrics;
@@ -14,6 +15,6 @@ mod score;
 mod segment;
 
 pub(crate) use self::{
-    bench::*, browse::*, generate::*, ingest::*, metrics::*, quality::*, resolve::*, review::*,
-    score::*, segment::*,
+    bench::*, browse::*, export::*, generate::*, ingest::*, metrics::*, quality::*, resolve::*,
+    review::*, score::*, segment::*,
 };

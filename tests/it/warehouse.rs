@@ -1,0 +1,268 @@
+//! The warehouse export, proven by execution: a generated store exported as Parquet,
+//! loaded into DuckDB and into Apache Spark (local mode) by the SQL `cpm export
+//! --load-sql` prints, the warehouse schema's views created over it, and every metric's
+//! standard SQL (on DuckDB) and Databricks SQL (on Spark), with each breakdown, giving the
+//! value the local store gives. The engines come from PyPI into a virtual environment
+//! under target/ (made on first use).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use cpm::metrics::render::{Dialect, render};
+use serde_json::{Value, json};
+
+use crate::common::scored_store;
+
+const PEOPLE: u64 = 2000;
+
+/// The Python with DuckDB and PySpark, installed on first use.
+fn warehouse_python() -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/warehouse-venv");
+    let python = venv.join("bin/python");
+    let ready = venv.join(".cpm-ready");
+    if !ready.exists() {
+        let run = |program: &Path, args: &[&str]| {
+            let status = Command::new(program)
+                .args(args)
+                .status()
+                .expect("run python");
+            assert!(status.success(), "{} {args:?} failed", program.display());
+        };
+        run(
+            Path::new("python3"),
+            &["-m", "venv", &venv.display().to_string()],
+        );
+        run(
+            &python,
+            &[
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "duckdb==1.1.3",
+                "pyspark==3.5.3",
+            ],
+        );
+        std::fs::write(&ready, "duckdb 1.1.3, pyspark 3.5.3\n").unwrap();
+    }
+    python
+}
+
+/// A value as the engines and the store both give it: counts exactly, money to the cent,
+/// shares to a millionth.
+fn same(local: Option<f64>, remote: &Value) -> bool {
+    match (local, remote.as_f64()) {
+        (None, None) => remote.is_null() || remote.as_f64().is_none(),
+        (Some(a), Some(b)) => (a - b).abs() <= 0.005_f64.max(a.abs() * 1e-9),
+        (Some(a), None) => remote.is_null() && a == 0.0,
+        _ => false,
+    }
+}
+
+#[test]
+fn every_metric_gives_the_local_value_on_duckdb_and_spark_over_the_parquet_export() {
+    let (p, db) = scored_store(PEOPLE);
+    let file = cpm::metrics::def::MetricsFile::load(&p.project()).unwrap();
+    let as_of = cpm::metrics::data_as_of(&db.conn).unwrap();
+    let to = p.root().join("export");
+    let report = cpm::export::export(
+        &p.db_path(),
+        &to,
+        &cpm::export::ExportOptions::default(),
+        &cpm::progress::Silent,
+    )
+    .unwrap();
+    assert!(
+        report
+            .tables
+            .iter()
+            .any(|t| t.table == "donation" && t.rows > 0)
+    );
+    let views = cpm::metrics::schemas::views(&db.conn).unwrap();
+    for (name, dialect) in [
+        ("standard", Dialect::Standard),
+        ("databricks", Dialect::Databricks),
+    ] {
+        let sql = cpm::export::load_sql(&report.tables, &to, dialect, &views);
+        std::fs::write(p.root().join(format!("{name}_load.sql")), sql).unwrap();
+    }
+
+    // Every metric, whole and by each of its dimensions, with what the store says.
+    let mut queries = Vec::new();
+    let mut expected: BTreeMap<String, cpm::metrics::MetricValue> = BTreeMap::new();
+    for m in &file.metrics {
+        let ways = std::iter::once(None).chain(m.dimensions.iter().map(Some));
+        for by in ways {
+            let by = by.map(String::as_str);
+            let id = format!(
+                "{}{}",
+                m.name,
+                by.map(|b| format!(" by {b}")).unwrap_or_default()
+            );
+            let local = cpm::metrics::value(&db.conn, &file, &m.name, as_of, by, "test").unwrap();
+            queries.push(json!({
+                "id": id,
+                "standard": render(&file, &m.name, Dialect::Standard, as_of, by).unwrap(),
+                "databricks": render(&file, &m.name, Dialect::Databricks, as_of, by).unwrap(),
+            }));
+            expected.insert(id, local);
+        }
+    }
+    // A mutant: one metric's SQL counting wrong must not pass.
+    let mutant = |sql: String| {
+        sql.replacen(
+            "COUNT(DISTINCT t.constituent_id)",
+            "COUNT(t.constituent_id)",
+            1,
+        )
+    };
+    queries.push(json!({
+        "id": "mutant",
+        "standard": mutant(render(&file, "active_members", Dialect::Standard, as_of, None).unwrap()),
+        "databricks": mutant(render(&file, "active_members", Dialect::Databricks, as_of, None).unwrap()),
+    }));
+    let spec = json!({
+        "standard_load": p.root().join("standard_load.sql"),
+        "databricks_load": p.root().join("databricks_load.sql"),
+        "queries": queries,
+    });
+    let spec_path = p.root().join("queries.json");
+    let out_path = p.root().join("results.json");
+    std::fs::write(&spec_path, spec.to_string()).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/warehouse/check.py");
+    let output = Command::new(warehouse_python())
+        .arg(&script)
+        .arg(&spec_path)
+        .arg(&out_path)
+        .output()
+        .expect("run the warehouse check");
+    assert!(
+        output.status.success(),
+        "the engines failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+
+    let mut wrong = Vec::new();
+    for engine in ["duckdb", "spark"] {
+        let rows_of = |id: &str| results[engine][id].as_array().cloned().unwrap_or_default();
+        for (id, local) in &expected {
+            let (value, breakdown) = (&local.value, &local.breakdown);
+            let rows = rows_of(id);
+            if breakdown.is_empty() {
+                let remote = rows
+                    .first()
+                    .and_then(|r| r.get(0))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                if !same(*value, &remote) {
+                    wrong.push(format!("{engine}: {id}: local {value:?}, engine {remote}"));
+                }
+                continue;
+            }
+            let remote: BTreeMap<String, Value> = rows
+                .iter()
+                .map(|r| {
+                    (
+                        r[0].as_str().map_or("null".into(), str::to_string),
+                        r[1].clone(),
+                    )
+                })
+                .collect();
+            for (dimension, v) in breakdown {
+                let key = dimension.clone().unwrap_or_else(|| "null".into());
+                let got = remote.get(&key).cloned().unwrap_or(Value::Null);
+                if !same(*v, &got) {
+                    wrong.push(format!("{engine}: {id} [{key}]: local {v:?}, engine {got}"));
+                }
+            }
+            if remote.len() != breakdown.len() {
+                wrong.push(format!(
+                    "{engine}: {id}: {} groups locally, {} on the engine",
+                    breakdown.len(),
+                    remote.len()
+                ));
+            }
+        }
+        let active = expected["active_members"].value;
+        let mutant = rows_of("mutant")
+            .first()
+            .and_then(|r| r.get(0))
+            .cloned()
+            .unwrap_or(Value::Null);
+        assert!(
+            !same(active, &mutant),
+            "{engine}: a metric counting wrong would have passed"
+        );
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} differences:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn an_export_replaces_each_table_whole_and_can_pseudonymise_personal_fields() {
+    let (p, db) = crate::common::resolved_store(300);
+    let to = p.root().join("export");
+    // A stale table from an earlier export is replaced, not added to.
+    let stale = to.join("raw/source_record/part-00099.parquet");
+    std::fs::create_dir_all(stale.parent().unwrap()).unwrap();
+    std::fs::write(&stale, b"old").unwrap();
+    let options = cpm::export::ExportOptions { pseudonymise: true };
+    let report = cpm::export::export(&p.db_path(), &to, &options, &cpm::progress::Silent).unwrap();
+    assert!(!stale.exists());
+    let records = report
+        .tables
+        .iter()
+        .find(|t| t.table == "source_record")
+        .unwrap();
+    let stored: i64 = db
+        .conn
+        .query_row("SELECT count(*) FROM source_record", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(records.rows as i64, stored);
+    let file = to.join("raw/source_record/part-00000.parquet");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    // No name or email of the store appears in the pseudonymised file.
+    let bytes = std::fs::read(&file).unwrap();
+    let email: String = db
+        .conn
+        .query_row(
+            "SELECT email FROM source_record WHERE length(email) > 12 LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(!text.contains(&email), "an email left in clear");
+    // (Without the option the same file holds it as it is.)
+    let clear = p.root().join("clear");
+    cpm::export::export(
+        &p.db_path(),
+        &clear,
+        &Default::default(),
+        &cpm::progress::Silent,
+    )
+    .unwrap();
+    let bytes = std::fs::read(clear.join("raw/source_record/part-00000.parquet")).unwrap();
+    assert!(String::from_utf8_lossy(&bytes).contains(&email));
+    assert!(to.join("manifest.json").exists());
+    assert!(
+        !std::fs::read_dir(&to).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".cpm-export")),
+        "no staging folder is left behind"
+    );
+}
