@@ -235,14 +235,28 @@ pub fn build_demo_store(
 
 fn score_summary(r: &ScoreReport) -> String {
     let tier = |t: &str| r.tiers.get(t).copied().unwrap_or(0);
-    format!(
+    let baselines: Vec<&str> = r
+        .models
+        .iter()
+        .filter(|m| m.in_use == "baseline")
+        .map(|m| m.target.as_str())
+        .collect();
+    let mut summary = format!(
         "{} sustainers scored: {} critical, {} high, {} medium, {} low",
         r.sustainers_scored,
         tier("critical"),
         tier("high"),
         tier("medium"),
         tier("low")
-    )
+    );
+    if !baselines.is_empty() {
+        summary.push_str(&format!("; baseline in use for {}", baselines.join(", ")));
+    }
+    // A target without enough outcomes to evaluate is not scored, and the person is told.
+    for why in &r.skipped {
+        summary.push_str(&format!("; not scored: {why}"));
+    }
+    summary
 }
 
 /// Progress forwarded to a callback at most ten times a second (stage changes always go

@@ -72,6 +72,58 @@ pub struct ModelReport {
     pub millis_fit: u64,
     pub model: Evaluation,
     pub baseline: Evaluation,
+    /// Which of the two scores this target: `model` (the booster) or `baseline` (the
+    /// logistic regression, when it ranked the held-out cutoff better).
+    #[serde(default = "booster_in_use")]
+    pub in_use: String,
+}
+
+fn booster_in_use() -> String {
+    "model".into()
+}
+
+/// The model a target scores with: the booster, unless its logistic baseline ranked the
+/// held-out cutoff better (champion and challenger, decided at every training).
+pub enum Champion {
+    Booster(Box<Booster>),
+    Baseline(Logistic),
+}
+
+impl Champion {
+    fn classifier(&self) -> &dyn Classifier {
+        match self {
+            Champion::Booster(b) => b.as_ref(),
+            Champion::Baseline(l) => l,
+        }
+    }
+
+    /// `model` or `baseline`, as reports and screens name it.
+    pub fn in_use(&self) -> &'static str {
+        match self {
+            Champion::Booster(_) => "model",
+            Champion::Baseline(_) => "baseline",
+        }
+    }
+
+    /// The kind stored with the model version.
+    fn kind(&self) -> &'static str {
+        match self {
+            Champion::Booster(_) => "booster",
+            Champion::Baseline(_) => "baseline",
+        }
+    }
+
+    fn to_json(&self) -> Result<String> {
+        match self {
+            Champion::Booster(b) => b.to_json(),
+            Champion::Baseline(l) => Ok(serde_json::to_string(l)?),
+        }
+    }
+}
+
+/// The baseline wins only by ranking the held-out people strictly better.
+fn baseline_wins(model: &Evaluation, baseline: &Evaluation) -> bool {
+    matches!((baseline.roc_auc, model.roc_auc), (Some(b), Some(m)) if b > m)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -195,7 +247,7 @@ fn train(
     as_of: Day,
     config: &ScoringConfig,
     actor: &str,
-) -> Result<(ModelRow, Booster, ModelReport)> {
+) -> Result<(ModelRow, Champion, ModelReport)> {
     let started = Instant::now();
     let test_cutoff = as_of - config.horizon_days;
     let train_cutoff = test_cutoff - config.horizon_days;
@@ -242,10 +294,16 @@ fn train(
     let baseline = Logistic::fit_sampled(&fit.rows, &fit.labels, BASELINE_ROWS)?;
     let model_eval = evaluate::evaluate(&test.labels, &booster.predict(&test.rows));
     let baseline_eval = evaluate::evaluate(&test.labels, &baseline.predict(&test.rows));
+    let trees = booster.trees();
+    let champion = if baseline_wins(&model_eval, &baseline_eval) {
+        Champion::Baseline(baseline)
+    } else {
+        Champion::Booster(Box::new(booster))
+    };
     let row = ModelRow {
         id: 0,
         target: target.name().into(),
-        kind: "booster".into(),
+        kind: champion.kind().into(),
         created_at: crate::store::resolve::now(),
         actor: actor.into(),
         train_cutoff: iso(train_cutoff),
@@ -256,7 +314,7 @@ fn train(
         evaluation: serde_json::to_string(
             &serde_json::json!({ "model": model_eval, "baseline": baseline_eval }),
         )?,
-        model: booster.to_json()?,
+        model: champion.to_json()?,
     };
     let report = ModelReport {
         target: target.name().into(),
@@ -265,13 +323,14 @@ fn train(
         train_cutoff: row.train_cutoff.clone(),
         test_cutoff: row.test_cutoff.clone(),
         train_rows: row.train_rows,
-        trees: booster.trees(),
+        trees,
         millis_train: started.elapsed().as_millis() as u64,
         millis_fit,
         model: model_eval,
         baseline: baseline_eval,
+        in_use: champion.in_use().into(),
     };
-    Ok((row, booster, report))
+    Ok((row, champion, report))
 }
 
 #[derive(Deserialize)]
@@ -281,16 +340,23 @@ struct StoredEvaluation {
 }
 
 /// A saved model, if its features are the ones this build computes.
-fn reload(row: &ModelRow) -> Result<Option<(Booster, ModelReport)>> {
+fn reload(row: &ModelRow) -> Result<Option<(Champion, ModelReport)>> {
     let names: Vec<String> = serde_json::from_str(&row.features)?;
     if names != features::names() {
         return Ok(None);
     }
     let evaluation: StoredEvaluation = serde_json::from_str(&row.evaluation)?;
-    let booster = Booster::from_json(&row.model)?;
-    let trees = booster.trees();
+    let champion = match row.kind.as_str() {
+        "baseline" => Champion::Baseline(serde_json::from_str(&row.model)?),
+        _ => Champion::Booster(Box::new(Booster::from_json(&row.model)?)),
+    };
+    let trees = match &champion {
+        Champion::Booster(b) => b.trees(),
+        Champion::Baseline(_) => 0,
+    };
+    let in_use = champion.in_use().to_string();
     Ok(Some((
-        booster,
+        champion,
         ModelReport {
             target: row.target.clone(),
             model_version: row.id,
@@ -303,6 +369,7 @@ fn reload(row: &ModelRow) -> Result<Option<(Booster, ModelReport)>> {
             millis_fit: 0,
             model: evaluation.model,
             baseline: evaluation.baseline,
+            in_use,
         },
     )))
 }
@@ -395,7 +462,7 @@ pub fn run(
     check(progress)?;
 
     let t = Instant::now();
-    let mut models: Vec<(Target, Booster, ModelReport, Option<ModelRow>)> = Vec::new();
+    let mut models: Vec<(Target, Champion, ModelReport, Option<ModelRow>)> = Vec::new();
     let mut skipped = Vec::new();
     for (i, target) in Target::ALL.into_iter().enumerate() {
         progress.update(&format!("score: model {}", target.name()), i as u64, 4);
@@ -499,7 +566,7 @@ struct Tally {
 
 /// Scores people as of the data's as-of date with the run's models.
 struct Scorer<'a> {
-    boosters: &'a [(Target, Booster)],
+    boosters: &'a [(Target, Champion)],
     config: &'a ScoringConfig,
     as_of: Day,
     window: Window,
@@ -570,13 +637,13 @@ impl Scorer<'_> {
             for &i in &members {
                 rows.push(&values[i]);
             }
-            let p = booster.predict(&rows);
+            let p = booster.classifier().predict(&rows);
             let mut column = vec![None; histories.len()];
             for (k, &i) in members.iter().enumerate() {
                 column[i] = Some(p[k]);
             }
             if *target == Target::Churn {
-                contributions = booster.contributions(&rows);
+                contributions = booster.classifier().contributions(&rows);
                 for (k, &i) in members.iter().enumerate() {
                     churn_row[i] = Some(k);
                 }
@@ -726,6 +793,18 @@ pub fn explain(db: &Db, config: &ScoringConfig, constituent: i64) -> Result<Expl
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_baseline_scores_only_when_it_ranks_strictly_better() {
+        let with_auc = |auc: Option<f64>| Evaluation {
+            roc_auc: auc,
+            ..evaluate::evaluate(&[0.0, 1.0], &[0.2, 0.8])
+        };
+        assert!(baseline_wins(&with_auc(Some(0.60)), &with_auc(Some(0.70))));
+        assert!(!baseline_wins(&with_auc(Some(0.70)), &with_auc(Some(0.70))));
+        assert!(!baseline_wins(&with_auc(Some(0.75)), &with_auc(Some(0.70))));
+        assert!(!baseline_wins(&with_auc(Some(0.75)), &with_auc(None)));
+    }
 
     #[test]
     fn held_out_people_are_a_fifth_and_on_one_side_in_every_snapshot() {

@@ -384,6 +384,8 @@ pub struct ConstituentDetail {
     pub household: Option<super::household::HouseholdView>,
     /// Engagement (0-100) and its parts, as of the data's as-of date.
     pub engagement: Option<Engagement>,
+    /// The models behind the scores ("churn: booster v3").
+    pub score_models: Vec<String>,
     /// The latest contacts: calls, campaign exports.
     pub contacts: Vec<super::contact::ContactEvent>,
 }
@@ -499,6 +501,7 @@ pub fn constituent_detail(conn: &Connection, id: i64) -> Result<Option<Constitue
         )?
         .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
+    let scores = super::score::score_of(conn, id)?;
     Ok(Some(ConstituentDetail {
         id,
         retired_into,
@@ -507,7 +510,11 @@ pub fn constituent_detail(conn: &Connection, id: i64) -> Result<Option<Constitue
         records,
         giving_by_year,
         history: audit::for_constituent(conn, id, 50)?,
-        scores: super::score::score_of(conn, id)?,
+        score_models: match &scores {
+            Some(s) => super::score::models_behind(conn, s)?,
+            None => Vec::new(),
+        },
+        scores,
         consent: super::consent::golden_consent(conn, id)?,
         household: super::household::household_of(conn, id)?,
         engagement: engagement(conn, id)?,

@@ -600,6 +600,27 @@ impl<'c> ScoreWriter<'c> {
 }
 
 /// The scores of one golden record, if it was scored.
+/// The models behind a person's scores, as "churn: booster v3", for the 360° view.
+pub fn models_behind(conn: &Connection, score: &ScoreRow) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for (target, id) in [
+        ("churn", score.churn_model),
+        ("become sustainer", score.become_sustainer_model),
+        ("raise monthly", score.raise_monthly_model),
+        ("major gift", score.major_gift_model),
+    ] {
+        let Some(id) = id else { continue };
+        let kind: Option<String> = conn
+            .prepare_cached("SELECT kind FROM model_version WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        if let Some(kind) = kind {
+            out.push(format!("{target}: {kind} v{id}"));
+        }
+    }
+    Ok(out)
+}
+
 pub fn score_of(conn: &Connection, constituent: i64) -> Result<Option<ScoreRow>> {
     Ok(conn
         .query_row(
@@ -695,6 +716,8 @@ pub struct RiskRow {
     /// The channels this person may not be contacted on (the most restrictive of their
     /// records).
     pub no_contact: Vec<Channel>,
+    /// The model behind the churn score: "booster v3" or "baseline v5".
+    pub model: Option<String>,
 }
 
 /// The at-risk list in `sort` order (largest first), optionally one tier only, at most
@@ -717,7 +740,8 @@ pub fn risk_list(
                 (SELECT status FROM triage t WHERE t.constituent_id = s.constituent_id ORDER BY t.id DESC LIMIT 1),
                 (SELECT note FROM triage t WHERE t.constituent_id = s.constituent_id ORDER BY t.id DESC LIMIT 1),
                 (SELECT group_concat(cc.channel) FROM constituent_consent cc
-                 WHERE cc.constituent_id = s.constituent_id AND cc.opted_out = 1)
+                 WHERE cc.constituent_id = s.constituent_id AND cc.opted_out = 1),
+                (SELECT mv.kind || ' v' || mv.id FROM model_version mv WHERE mv.id = s.churn_model)
          FROM constituent_score s JOIN constituent c ON c.id = s.constituent_id
          WHERE s.churn_probability IS NOT NULL AND (?1 IS NULL OR s.churn_tier = ?1)
          ORDER BY {col} DESC, s.constituent_id DESC LIMIT ?2 OFFSET ?3",
@@ -760,6 +784,7 @@ pub fn risk_list(
                 .split(',')
                 .filter_map(Channel::parse)
                 .collect(),
+            model: r.get(15)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -99,6 +99,47 @@ fn scores_name_their_model_and_a_reloaded_model_reproduces_them_exactly() {
     .unwrap();
     assert!(report.models.iter().all(|m| m.trained_now));
     assert!(count(&db, "SELECT count(*) FROM model_version") > models);
+    // Champion and challenger: each target scores with whichever of the booster and its
+    // baseline ranked the held-out cutoff better, and the stored version says which.
+    for m in &report.models {
+        let (better_baseline, kind) = match (m.baseline.roc_auc, m.model.roc_auc) {
+            (Some(b), Some(booster)) if b > booster => (true, "baseline"),
+            _ => (false, "booster"),
+        };
+        assert_eq!(m.in_use == "baseline", better_baseline, "{}", m.target);
+        let stored: String = db
+            .conn
+            .query_row(
+                "SELECT kind FROM model_version WHERE id = ?1",
+                [m.model_version],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(stored, kind, "{}", m.target);
+    }
+    // The Risk list names the model behind each churn score.
+    let rows = cpm::store::score::risk_list(
+        &db.conn,
+        cpm::store::score::RiskSort::Probability,
+        None,
+        5,
+        0,
+    )
+    .unwrap();
+    let churn = report.models.iter().find(|m| m.target == "churn").unwrap();
+    let expected = format!(
+        "{} v{}",
+        if churn.in_use == "baseline" {
+            "baseline"
+        } else {
+            "booster"
+        },
+        churn.model_version
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r.model.as_deref() == Some(expected.as_str()))
+    );
 }
 
 /// Every stored column of every score row but the run's id, in id order.

@@ -141,8 +141,19 @@ pub(crate) fn cmd_score(
             .map_or("", |m| m.train_cutoff.as_str()),
         report.models.first().map_or("", |m| m.test_cutoff.as_str())
     );
+    for m in &report.models {
+        println!(
+            "  {} scores with the {}",
+            m.target,
+            if m.in_use == "baseline" {
+                "logistic baseline (it ranked the held-out people better)"
+            } else {
+                "booster"
+            }
+        );
+    }
     for why in &report.skipped {
-        println!("  no model: {why}");
+        println!("  not scored: {why}");
     }
     let tiers: Vec<String> = ["low", "medium", "high", "critical"]
         .iter()

@@ -620,6 +620,12 @@ fn score_lines<'a>(data: &ConstituentDetail, theme: &Theme) -> Vec<Line<'a>> {
             Span::raw(action.clone()),
         ]));
     }
+    if !data.score_models.is_empty() {
+        lines.push(Line::from(vec![
+            label("scored by"),
+            Span::styled(data.score_models.join(", "), theme.muted),
+        ]));
+    }
     lines
 }
 

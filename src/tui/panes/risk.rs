@@ -247,6 +247,13 @@ fn render_person(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             row.tenure_days / 30,
             row.phone.as_deref().unwrap_or("no phone")
         )),
+        Span::styled(
+            row.model
+                .as_deref()
+                .map(|m| format!(" · {m}"))
+                .unwrap_or_default(),
+            theme.muted,
+        ),
     ]);
     // Someone who may not be called gets no call: the badge says so where the ask would be.
     let call = if row.no_contact.contains(&Channel::Phone) {
