@@ -16,16 +16,24 @@ pub enum SortBy {
     Id,
     /// Lifetime giving, largest first.
     Lifetime,
+    /// Household by household (golden records with a home), members together.
+    Household,
 }
 
 impl SortBy {
-    pub const ALL: [SortBy; 3] = [SortBy::Name, SortBy::Id, SortBy::Lifetime];
+    pub const ALL: [SortBy; 4] = [
+        SortBy::Name,
+        SortBy::Id,
+        SortBy::Lifetime,
+        SortBy::Household,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             SortBy::Name => "name",
             SortBy::Id => "id",
             SortBy::Lifetime => "lifetime giving",
+            SortBy::Household => "household",
         }
     }
 }
@@ -37,6 +45,7 @@ pub enum SortKey {
     Name(String, i64),
     Id(i64),
     Lifetime(i64, i64),
+    Household(i64, i64),
 }
 
 /// Which page to read relative to a key.
@@ -62,6 +71,8 @@ pub struct ConstituentRow {
     pub lifetime_cents: i64,
     pub sustainer_status: Option<String>,
     pub system_count: i64,
+    /// The household's id, when the golden record has a home.
+    pub household: Option<i64>,
     pub key: SortKey,
 }
 
@@ -80,15 +91,17 @@ impl ConstituentRow {
 
 const ROW_COLUMNS: &str = "c.id, c.first_name, c.last_name, c.email, c.city, c.zip,
     coalesce(s.lifetime_cents, 0), s.sustainer_status, coalesce(s.system_count, 0),
-    c.sort_name";
+    c.sort_name, (SELECT household_id FROM household_member h WHERE h.constituent_id = c.id)";
 
 fn read_row(r: &rusqlite::Row, sort: SortBy) -> rusqlite::Result<ConstituentRow> {
     let id: i64 = r.get(0)?;
     let lifetime: i64 = r.get(6)?;
+    let household: Option<i64> = r.get(10)?;
     let key = match sort {
         SortBy::Name => SortKey::Name(r.get(9)?, id),
         SortBy::Id => SortKey::Id(id),
         SortBy::Lifetime => SortKey::Lifetime(lifetime, id),
+        SortBy::Household => SortKey::Household(household.unwrap_or_default(), id),
     };
     Ok(ConstituentRow {
         id,
@@ -100,6 +113,7 @@ fn read_row(r: &rusqlite::Row, sort: SortBy) -> rusqlite::Result<ConstituentRow>
         lifetime_cents: lifetime,
         sustainer_status: r.get(7)?,
         system_count: r.get(8)?,
+        household,
         key,
     })
 }
@@ -117,6 +131,7 @@ pub fn constituent_page(
         SortBy::Name => ("(c.sort_name, c.id)", false),
         SortBy::Id => ("(c.id)", false),
         SortBy::Lifetime => ("(s.lifetime_cents, s.constituent_id)", true),
+        SortBy::Household => ("(hm.household_id, hm.constituent_id)", false),
     };
     let backwards = matches!(at, PageAt::Last | PageAt::Before(_));
     let desc = forward_desc != backwards;
@@ -128,10 +143,15 @@ pub fn constituent_page(
         SortBy::Name => format!("c.sort_name {dir}, c.id {dir}"),
         SortBy::Id => format!("c.id {dir}"),
         SortBy::Lifetime => format!("s.lifetime_cents {dir}, s.constituent_id {dir}"),
+        SortBy::Household => format!("hm.household_id {dir}, hm.constituent_id {dir}"),
     };
     let from = match sort {
         SortBy::Lifetime => {
             "constituent_summary s JOIN constituent c ON c.id = s.constituent_id AND c.retired_at IS NULL"
+        }
+        SortBy::Household => {
+            "household_member hm JOIN constituent c ON c.id = hm.constituent_id
+             LEFT JOIN constituent_summary s ON s.constituent_id = c.id"
         }
         _ => "constituent c LEFT JOIN constituent_summary s ON s.constituent_id = c.id",
     };
@@ -141,7 +161,7 @@ pub fn constituent_page(
     };
     let placeholders = match key {
         Some(SortKey::Id(_)) => "(?1)",
-        Some(SortKey::Name(..) | SortKey::Lifetime(..)) => "(?1, ?2)",
+        Some(SortKey::Name(..) | SortKey::Lifetime(..) | SortKey::Household(..)) => "(?1, ?2)",
         None => "",
     };
     let condition = if key.is_some() {
@@ -159,6 +179,7 @@ pub fn constituent_page(
         Some(SortKey::Name(name, id)) => vec![name.clone().into(), (*id).into()],
         Some(SortKey::Id(id)) => vec![(*id).into()],
         Some(SortKey::Lifetime(cents, id)) => vec![(*cents).into(), (*id).into()],
+        Some(SortKey::Household(household, id)) => vec![(*household).into(), (*id).into()],
         None => vec![],
     };
     let rows = stmt.query_map(rusqlite::params_from_iter(bound), |r| read_row(r, sort))?;

@@ -1112,3 +1112,28 @@ fn the_quality_tab_shows_the_quarantine_with_raw_text_for_an_admin_only() {
         "others see its shape: {steward}"
     );
 }
+
+#[test]
+fn the_constituents_list_groups_people_by_household_page_after_page() {
+    let (p, db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Admin, 120, 30);
+    c.press(KeyCode::Char('2')).unwrap();
+    while c.app.constituents.sort != SortBy::Household {
+        c.press(KeyCode::Char('o')).unwrap();
+    }
+    let screen = c.render().unwrap();
+    assert!(screen.contains("by household"), "{screen}");
+    assert!(screen.contains("H-0"), "{screen}");
+    // Walk the whole list: households come in order, each one's members together.
+    for _ in 0..40 {
+        c.press(KeyCode::PageDown).unwrap();
+    }
+    c.press(KeyCode::Char('G')).unwrap();
+    let rows = &c.app.constituents.list.rows;
+    let households: Vec<i64> = rows.iter().map(|r| r.household.unwrap()).collect();
+    assert!(households.windows(2).all(|w| w[0] <= w[1]));
+    let last = constituent_page(&db.conn, SortBy::Household, &PageAt::Last, 1).unwrap();
+    assert_eq!(rows.last().map(|r| r.id), last.first().map(|r| r.id));
+    let with_home = count(&db, "SELECT count(*) FROM household_member");
+    assert!(with_home > 0);
+}

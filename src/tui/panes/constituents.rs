@@ -332,6 +332,7 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let height = area.height.saturating_sub(3) as usize;
     let offset = c.list.scroll_for(height);
     let wide = area.width >= 100;
+    let by_household = c.sort == SortBy::Household && c.search.is_none();
     let rows = c
         .list
         .rows
@@ -340,11 +341,20 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         .skip(offset)
         .take(height)
         .map(|(i, row)| {
-            let mut cells = vec![
+            // Grouped by household, the household's id leads each row.
+            let mut cells = match by_household {
+                true => vec![Cell::from(
+                    row.household
+                        .map(crate::store::household::household_id)
+                        .unwrap_or_default(),
+                )],
+                false => vec![],
+            };
+            cells.extend([
                 Cell::from(golden_id(row.id)),
                 Cell::from(row.display_name()),
                 Cell::from(row.email.clone().unwrap_or_default()),
-            ];
+            ]);
             if wide {
                 cells.push(Cell::from(row.city.clone().unwrap_or_default()));
             }
@@ -353,12 +363,18 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             cells.push(Cell::from(row.system_count.to_string()));
             Row::new(cells).style(theme.row(i == c.list.selected))
         });
-    let mut widths = vec![
+    let mut widths = Vec::new();
+    let mut header = Vec::new();
+    if by_household {
+        widths.push(Constraint::Length(8));
+        header.push("household");
+    }
+    widths.extend([
         Constraint::Length(8),
         Constraint::Fill(2),
         Constraint::Fill(2),
-    ];
-    let mut header = vec!["id", "name", "email"];
+    ]);
+    header.extend(["id", "name", "email"]);
     if wide {
         widths.push(Constraint::Fill(1));
         header.push("city");
@@ -749,6 +765,7 @@ mod tests {
             lifetime_cents: 0,
             sustainer_status: None,
             system_count: 1,
+            household: None,
             key: SortKey::Id(id),
         }
     }
