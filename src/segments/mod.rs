@@ -211,6 +211,26 @@ impl Condition {
 }
 
 impl Segment {
+    /// The rule in words: "sustainer_status in [cancelled, lapsed] and email_opens_12m > 0".
+    pub fn describe(&self) -> String {
+        let conditions: Vec<String> = self
+            .rule
+            .iter()
+            .map(|c| {
+                let value = match &c.value {
+                    None => String::new(),
+                    Some(serde_yaml::Value::Sequence(items)) => {
+                        let items: Vec<String> = items.iter().map(yaml_text).collect();
+                        format!(" [{}]", items.join(", "))
+                    }
+                    Some(v) => format!(" {}", yaml_text(v)),
+                };
+                format!("{} {}{value}", c.field, c.op)
+            })
+            .collect();
+        conditions.join(" and ")
+    }
+
     /// The WHERE clause and parameters selecting the segment's members.
     fn filter(&self) -> Result<(String, Vec<Value>)> {
         let mut clauses = Vec::new();
@@ -231,6 +251,15 @@ impl Segment {
             Channel::Phone => "may_call",
             Channel::Mail => "may_mail",
         }
+    }
+}
+
+fn yaml_text(value: &serde_yaml::Value) -> String {
+    match value {
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Number(n) => n.to_string(),
+        serde_yaml::Value::Bool(b) => b.to_string(),
+        other => format!("{other:?}"),
     }
 }
 

@@ -28,16 +28,18 @@ pub enum Tab {
     Quality,
     Metrics,
     Jobs,
+    Segments,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Review,
         Tab::Constituents,
         Tab::Risk,
         Tab::Quality,
         Tab::Metrics,
         Tab::Jobs,
+        Tab::Segments,
     ];
 
     pub fn title(self) -> &'static str {
@@ -48,6 +50,7 @@ impl Tab {
             Tab::Quality => "Quality",
             Tab::Metrics => "Metrics",
             Tab::Jobs => "Jobs",
+            Tab::Segments => "Segments",
         }
     }
 
@@ -127,6 +130,7 @@ pub enum Effect {
     LoadRisk,
     LoadQuality,
     LoadMetrics,
+    LoadSegments,
     ComputeMetric {
         name: String,
         by: Option<String>,
@@ -185,6 +189,10 @@ pub enum Loaded {
         error: Option<String>,
     },
     MetricValue(MetricValue),
+    Segments {
+        segments: Vec<SegmentView>,
+        error: Option<String>,
+    },
     Quality {
         run: Option<RunRow>,
         results: Vec<ResultRow>,
@@ -268,6 +276,7 @@ pub use super::panes::metrics::MetricsPane;
 pub use super::panes::quality::{IngestHealth, QualityPane};
 pub use super::panes::review::ReviewPane;
 pub use super::panes::risk::RiskPane;
+pub use super::panes::segments::{SegmentView, SegmentsPane};
 
 #[derive(Debug, Clone)]
 pub struct AppOptions {
@@ -367,6 +376,7 @@ pub struct App {
     pub quality: QualityPane,
     pub metrics: MetricsPane,
     pub jobs: JobsPane,
+    pub segments: SegmentsPane,
     pub spinner: usize,
     pub quit: bool,
     /// The terminal's width, for mouse hits on the tab bar.
@@ -390,6 +400,7 @@ impl App {
             quality: QualityPane::default(),
             metrics: MetricsPane::default(),
             jobs: JobsPane::default(),
+            segments: SegmentsPane::default(),
             spinner: 0,
             quit: false,
             width: 80,
@@ -417,6 +428,7 @@ impl App {
             Effect::LoadRisk,
             Effect::LoadQuality,
             Effect::LoadMetrics,
+            Effect::LoadSegments,
         ];
         effects.push(self.constituents.reload());
         if let Some(detail) = &self.constituents.detail {
@@ -452,6 +464,7 @@ impl App {
             Tab::Risk => Scope::Risk,
             Tab::Quality => Scope::Quality,
             Tab::Metrics => Scope::Metrics,
+            Tab::Segments => Scope::Segments,
         };
         pane.pane_lookup()
     }
@@ -591,7 +604,7 @@ impl App {
             MouseEventKind::ScrollDown => self.act(Action::Down),
             MouseEventKind::ScrollUp => self.act(Action::Up),
             MouseEventKind::Down(MouseButton::Left) if mouse.row == 0 => {
-                match super::view::tab_at(mouse.column, self.width) {
+                match super::view::tab_at(mouse.column, self.width, self.tab) {
                     Some(tab) => self.act(Action::GoTab(tab.index())),
                     None => vec![],
                 }
@@ -684,6 +697,7 @@ impl App {
             Tab::Quality => self.quality.handle(action),
             Tab::Metrics => self.metrics.handle(action, session),
             Tab::Jobs => self.jobs.handle(action, session),
+            Tab::Segments => self.segments.handle(action),
         }
     }
 
@@ -848,6 +862,10 @@ impl App {
             }
             Loaded::Metrics { file, as_of, error } => {
                 self.metrics.loaded(file, as_of, error);
+                vec![]
+            }
+            Loaded::Segments { segments, error } => {
+                self.segments.loaded(segments, error);
                 vec![]
             }
             Loaded::MetricValue(value) => {

@@ -23,6 +23,7 @@ pub enum Scope {
     Risk,
     Quality,
     Metrics,
+    Segments,
     Jobs,
     /// Typing a search or a note.
     Input,
@@ -31,7 +32,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    const ALL: [Scope; 11] = [
+    const ALL: [Scope; 12] = [
         Scope::Global,
         Scope::Lists,
         Scope::Review,
@@ -41,6 +42,7 @@ impl Scope {
         Scope::Quality,
         Scope::Metrics,
         Scope::Jobs,
+        Scope::Segments,
         Scope::Input,
         Scope::Confirm,
     ];
@@ -57,6 +59,7 @@ impl Scope {
             Scope::Quality => "quality",
             Scope::Metrics => "metrics",
             Scope::Jobs => "jobs",
+            Scope::Segments => "segments",
             Scope::Input => "input",
             Scope::Confirm => "confirm",
         }
@@ -73,6 +76,7 @@ impl Scope {
             Scope::Quality => "Quality",
             Scope::Metrics => "Metrics",
             Scope::Jobs => "Jobs",
+            Scope::Segments => "Segments",
             Scope::Input => "Typing (search, note, command)",
             Scope::Confirm => "Confirmation",
         }
@@ -255,6 +259,7 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Global, &[k('4')], A::GoTab(3), "Quality tab", false),
     b(S::Global, &[k('5')], A::GoTab(4), "Metrics tab", false),
     b(S::Global, &[k('6')], A::GoTab(5), "Jobs tab", false),
+    b(S::Global, &[k('7')], A::GoTab(6), "Segments tab", false),
     b(
         S::Global,
         &[k('R'), ctrl('r')],
@@ -651,7 +656,7 @@ impl Binding {
 
 impl Scope {
     /// The places a pane can be: each looks a key up in `pane_lookup`'s order.
-    const PANES: [Scope; 7] = [
+    const PANES: [Scope; 8] = [
         Scope::Review,
         Scope::Constituents,
         Scope::Detail,
@@ -659,6 +664,7 @@ impl Scope {
         Scope::Risk,
         Scope::Quality,
         Scope::Metrics,
+        Scope::Segments,
     ];
 
     /// Where a key pressed in this pane is looked up, most specific first: the pane's own

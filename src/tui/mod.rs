@@ -50,6 +50,8 @@ pub const COUNT_CAP: i64 = 10_000;
 const SEARCH_LIMIT: usize = 200;
 /// Rows of the risk list held at once (the export writes the whole filtered list).
 pub const RISK_WINDOW: usize = 500;
+/// Members shown for the selected segment (the export has them all).
+const SEGMENT_MEMBERS: usize = 50;
 const TICK: Duration = Duration::from_millis(250);
 
 /// Open the console and run it until the user quits.
@@ -267,6 +269,7 @@ impl Runtime {
             | Effect::LoadRisk
             | Effect::LoadQuality
             | Effect::LoadMetrics
+            | Effect::LoadSegments
             | Effect::ComputeMetric { .. }
             | Effect::ExportRisk) => {
                 let loader = self.loader.as_ref()?;
@@ -483,6 +486,29 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
                 Err(e) => Loaded::Metrics {
                     file: None,
                     as_of: None,
+                    error: Some(e.to_string()),
+                },
+            }
+        }
+        Effect::LoadSegments => {
+            let project = context.project.clone().unwrap_or_else(|| Project::new("."));
+            match crate::segments::SegmentsFile::load(&project) {
+                Ok(file) => Loaded::Segments {
+                    segments: file
+                        .segments
+                        .iter()
+                        .map(|segment| {
+                            Ok(app::SegmentView {
+                                count: crate::segments::count(conn, segment)?,
+                                rule: segment.describe(),
+                                members: crate::segments::members(conn, segment, SEGMENT_MEMBERS)?,
+                            })
+                        })
+                        .collect::<Result<_>>()?,
+                    error: None,
+                },
+                Err(e) => Loaded::Segments {
+                    segments: Vec::new(),
                     error: Some(e.to_string()),
                 },
             }

@@ -39,6 +39,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         Tab::Quality => panes::quality::render(app, theme, body, frame),
         Tab::Metrics => panes::metrics::render(app, theme, body, frame),
         Tab::Jobs => panes::jobs::render(app, theme, body, frame),
+        Tab::Segments => panes::segments::render(app, theme, body, frame),
     }
     render_status(app, theme, status, frame);
     render_hints(app, theme, hints, frame);
@@ -62,22 +63,28 @@ fn render_too_small(area: Rect, frame: &mut Frame) {
     );
 }
 
-/// Below this width the tab labels lose their padding so all six still fit.
-const ROOMY_TABS_FROM: u16 = 70;
+/// From this width tab labels are padded; below it they are not, and below
+/// `TAB_NAMES_FROM` only the tab in view is named (the others show their number) so all seven
+/// fit a 60-column terminal.
+const ROOMY_TABS_FROM: u16 = 100;
+const TAB_NAMES_FROM: u16 = 72;
 
-fn tab_label(index: usize, tab: Tab, width: u16) -> String {
+fn tab_label(index: usize, tab: Tab, active: Tab, width: u16) -> String {
     if width >= ROOMY_TABS_FROM {
         format!(" {} {} ", index + 1, tab.title())
-    } else {
+    } else if width >= TAB_NAMES_FROM || tab == active {
         format!("{} {}", index + 1, tab.title())
+    } else {
+        format!("{}", index + 1)
     }
 }
 
-/// The tab under column `x` of a tab bar `width` cells wide (for mouse clicks).
-pub fn tab_at(x: u16, width: u16) -> Option<Tab> {
+/// The tab under column `x` of a tab bar `width` cells wide, `active` in view (for mouse
+/// clicks).
+pub fn tab_at(x: u16, width: u16, active: Tab) -> Option<Tab> {
     let mut start = 0u16;
     for (i, tab) in Tab::ALL.iter().enumerate() {
-        let width = tab_label(i, *tab, width).chars().count() as u16;
+        let width = tab_label(i, *tab, active, width).chars().count() as u16;
         if x >= start && x < start + width {
             return Some(*tab);
         }
@@ -94,7 +101,7 @@ fn render_tabs(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         } else {
             theme.base
         };
-        spans.push(Span::styled(tab_label(i, *tab, area.width), style));
+        spans.push(Span::styled(tab_label(i, *tab, app.tab, area.width), style));
         spans.push(Span::styled("│", theme.muted));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -388,9 +395,12 @@ mod tests {
 
     #[test]
     fn clicks_on_the_tab_bar_find_their_tab() {
-        assert_eq!(tab_at(0, 100), Some(Tab::Review));
-        assert_eq!(tab_at(11, 100), Some(Tab::Constituents));
-        assert_eq!(tab_at(9, 60), Some(Tab::Constituents));
-        assert_eq!(tab_at(500, 100), None);
+        assert_eq!(tab_at(0, 100, Tab::Review), Some(Tab::Review));
+        assert_eq!(tab_at(11, 100, Tab::Review), Some(Tab::Constituents));
+        assert_eq!(tab_at(9, 60, Tab::Review), Some(Tab::Constituents));
+        // Narrow, only the tab in view is named: "1│2│3 Risk│4…".
+        assert_eq!(tab_at(4, 60, Tab::Risk), Some(Tab::Risk));
+        assert_eq!(tab_at(11, 60, Tab::Risk), Some(Tab::Quality));
+        assert_eq!(tab_at(500, 100, Tab::Review), None);
     }
 }

@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod quality;
 pub mod review;
 pub mod risk;
+pub mod segments;
 
 use ratatui::layout::Rect;
 

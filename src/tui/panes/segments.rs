@@ -1,0 +1,158 @@
+//! Segments: the audiences of `config/segments.yaml` with how many people each holds and
+//! how many may be contacted on its channel, and the selected one's most engaged members.
+//! (A campaign export is `cpm segment export`: it records each person as contacted.)
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
+
+use crate::segments::{Member, SegmentCount};
+use crate::tui::app::{App, Effect};
+use crate::tui::keymap::Action;
+use crate::tui::panes::Move;
+use crate::tui::theme::Theme;
+use crate::tui::view::{empty_block, pane_block, placeholder};
+
+/// A segment as the pane shows it: its counts, its rule in words, its top members.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentView {
+    pub count: SegmentCount,
+    pub rule: String,
+    pub members: Vec<Member>,
+}
+
+#[derive(Debug, Default)]
+pub struct SegmentsPane {
+    pub segments: Vec<SegmentView>,
+    /// Why the definitions could not be read.
+    pub error: Option<String>,
+    pub selected: usize,
+    pub loaded: bool,
+}
+
+impl SegmentsPane {
+    pub fn handle(&mut self, action: Action) -> Vec<Effect> {
+        if let Some(step) = Move::of(action) {
+            step.apply(&mut self.selected, self.segments.len());
+        }
+        vec![]
+    }
+
+    pub fn loaded(&mut self, segments: Vec<SegmentView>, error: Option<String>) {
+        self.segments = segments;
+        self.error = error;
+        self.loaded = true;
+        self.selected = self.selected.min(self.segments.len().saturating_sub(1));
+    }
+}
+
+pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let s = &app.segments;
+    if !app.store_ready || !s.loaded {
+        placeholder("loading the segments…", theme, area, frame);
+        return;
+    }
+    if let Some(error) = &s.error {
+        empty_block(
+            pane_block(" Segments ", theme, true),
+            error,
+            theme,
+            area,
+            frame,
+        );
+        return;
+    }
+    if s.segments.is_empty() {
+        empty_block(
+            pane_block(" Segments ", theme, true),
+            "No segments: define them in config/segments.yaml.",
+            theme,
+            area,
+            frame,
+        );
+        return;
+    }
+    let [list, detail] = Layout::vertical([
+        Constraint::Length(s.segments.len() as u16 + 3),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let rows = s.segments.iter().enumerate().map(|(i, v)| {
+        let c = &v.count;
+        Row::new(vec![
+            Cell::from(c.display_name.clone()),
+            Cell::from(c.channel.name()),
+            Cell::from(format!("{:>8}", c.members)),
+            Cell::from(format!("{:>8}", c.may_be_contacted)),
+            Cell::from(c.owner.clone()),
+        ])
+        .style(theme.row(i == s.selected))
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Fill(3),
+            Constraint::Length(5),
+            Constraint::Length(8),
+            Constraint::Length(8),
+            Constraint::Fill(2),
+        ],
+    )
+    .header(Row::new(["segment", "via", "members", "may"]).style(theme.header))
+    .block(pane_block(" Segments ", theme, true));
+    frame.render_widget(table, list);
+    if let Some(v) = s.segments.get(s.selected) {
+        render_members(v, theme, detail, frame);
+    }
+}
+
+fn render_members(v: &SegmentView, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let [about, members] =
+        Layout::vertical([Constraint::Length(3), Constraint::Fill(1)]).areas(area);
+    let left_out = v.count.members - v.count.may_be_contacted;
+    let text = vec![
+        Line::from(vec![
+            Span::styled("rule  ", theme.muted),
+            Span::raw(v.rule.clone()),
+        ]),
+        Line::from(vec![
+            Span::styled("export ", theme.muted),
+            Span::raw(format!(
+                "cpm segment export {} --out FILE  ({left_out} left out: no {} consent)",
+                v.count.name,
+                v.count.channel.name()
+            )),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), about);
+    let rows = v.members.iter().map(|m| {
+        let consent = if m.may_contact {
+            Span::raw("")
+        } else {
+            Span::styled("⊘ no consent", theme.warn)
+        };
+        Row::new(vec![
+            Cell::from(m.id.clone()),
+            Cell::from(m.name.clone()),
+            Cell::from(format!("{:>3}", m.engagement)),
+            Cell::from(format!("${:.0}", m.lifetime)),
+            Cell::from(m.household.clone().unwrap_or_default()),
+            Cell::from(consent),
+        ])
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(8),
+            Constraint::Fill(2),
+            Constraint::Length(4),
+            Constraint::Length(9),
+            Constraint::Length(8),
+            Constraint::Fill(1),
+        ],
+    )
+    .header(Row::new(["id", "name", "eng", "lifetime", "household", ""]).style(theme.header))
+    .block(pane_block(" Most engaged members ", theme, false));
+    frame.render_widget(table, members);
+}
