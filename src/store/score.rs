@@ -718,6 +718,8 @@ pub struct RiskRow {
     pub no_contact: Vec<Channel>,
     /// The model behind the churn score: "booster v3" or "baseline v5".
     pub model: Option<String>,
+    /// When the organisation last reached this person (a call, a campaign), if ever.
+    pub last_contact: Option<String>,
 }
 
 /// The at-risk list in `sort` order (largest first), optionally one tier only, at most
@@ -741,7 +743,8 @@ pub fn risk_list(
                 (SELECT note FROM triage t WHERE t.constituent_id = s.constituent_id ORDER BY t.id DESC LIMIT 1),
                 (SELECT group_concat(cc.channel) FROM constituent_consent cc
                  WHERE cc.constituent_id = s.constituent_id AND cc.opted_out = 1),
-                (SELECT mv.kind || ' v' || mv.id FROM model_version mv WHERE mv.id = s.churn_model)
+                (SELECT mv.kind || ' v' || mv.id FROM model_version mv WHERE mv.id = s.churn_model),
+                (SELECT max(ce.at) FROM contact_event ce WHERE ce.constituent_id = s.constituent_id)
          FROM constituent_score s JOIN constituent c ON c.id = s.constituent_id
          WHERE s.churn_probability IS NOT NULL AND (?1 IS NULL OR s.churn_tier = ?1)
          ORDER BY {col} DESC, s.constituent_id DESC LIMIT ?2 OFFSET ?3",
@@ -785,6 +788,7 @@ pub fn risk_list(
                 .filter_map(Channel::parse)
                 .collect(),
             model: r.get(15)?,
+            last_contact: r.get(16)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

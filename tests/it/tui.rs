@@ -547,6 +547,18 @@ fn the_risk_tab_ranks_sustainers_takes_triage_and_exports_the_list() {
         ),
         2
     );
+    // A triage call is a contact in the person's history, and the Risk list says when.
+    assert_eq!(
+        count(
+            &db,
+            &format!(
+                "SELECT count(*) FROM contact_event WHERE constituent_id = {first} AND channel = 'phone'
+                 AND kind = 'triage call' AND actor = 'sam'"
+            )
+        ),
+        2
+    );
+    assert!(c.render().unwrap().contains("last contact 20"));
 
     // Sorting and filtering reload the list.
     c.press(KeyCode::Char('o')).unwrap();

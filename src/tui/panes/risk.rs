@@ -283,6 +283,12 @@ fn render_person(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             Span::raw(format!("{action}{p}")),
         ]));
     }
+    let contacted = row
+        .last_contact
+        .as_deref()
+        .map_or("never contacted".to_string(), |at| {
+            format!("last contact {}", at.get(..10).unwrap_or(at))
+        });
     let triage = row.triage.as_deref().unwrap_or("new");
     let note = row
         .triage_note
@@ -291,6 +297,7 @@ fn render_person(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     after.push(Line::from(vec![
         Span::styled("triage: ", theme.header),
         Span::raw(format!("{triage}{note}")),
+        Span::styled(format!(" · {contacted}"), theme.muted),
     ]));
     // Reasons fill what the header, the call, the next step and the triage leave: on a
     // narrow pane the third reason gives way before the triage does.
