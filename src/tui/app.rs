@@ -128,6 +128,11 @@ pub enum Effect {
     Search(String),
     LoadDetail(i64),
     LoadRisk,
+    /// More of the risk list after the `offset` rows shown: a window, or everything left.
+    LoadRiskMore {
+        offset: usize,
+        to_end: bool,
+    },
     LoadQuality,
     LoadMetrics,
     LoadSegments,
@@ -176,6 +181,14 @@ pub enum Loaded {
     Risk {
         rows: Vec<RiskRow>,
         tiers: Vec<(String, i64)>,
+        /// Every row of the list is in `rows`.
+        complete: bool,
+    },
+    RiskMore {
+        offset: usize,
+        rows: Vec<RiskRow>,
+        complete: bool,
+        select_last: bool,
     },
     Exported {
         path: std::path::PathBuf,
@@ -847,8 +860,21 @@ impl App {
                 self.constituents.detail_loaded(id, data);
                 vec![]
             }
-            Loaded::Risk { rows, tiers } => {
-                self.risk.loaded(rows, tiers);
+            Loaded::Risk {
+                rows,
+                tiers,
+                complete,
+            } => {
+                self.risk.loaded(rows, tiers, complete);
+                vec![]
+            }
+            Loaded::RiskMore {
+                offset,
+                rows,
+                complete,
+                select_last,
+            } => {
+                self.risk.more_loaded(offset, rows, complete, select_last);
                 vec![]
             }
             Loaded::Quality {

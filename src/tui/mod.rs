@@ -267,6 +267,7 @@ impl Runtime {
             slow @ (Effect::LoadReview
             | Effect::LoadCount
             | Effect::LoadRisk
+            | Effect::LoadRiskMore { .. }
             | Effect::LoadQuality
             | Effect::LoadMetrics
             | Effect::LoadSegments
@@ -346,6 +347,9 @@ pub struct LoadContext {
     pub sort: browse::SortBy,
     pub risk_sort: crate::store::score::RiskSort,
     pub tier: Option<crate::score::settings::Tier>,
+    /// Risk rows the pane holds: a reload brings at least as many back, so the selection
+    /// stays where it was however far down the list it is.
+    pub risk_rows: usize,
     /// Where exports are written: `exports/` next to the store.
     pub export_dir: Option<PathBuf>,
     pub metrics: Option<std::sync::Arc<crate::metrics::def::MetricsFile>>,
@@ -362,6 +366,7 @@ impl LoadContext {
             sort: app.constituents.sort,
             risk_sort: app.risk.sort,
             tier: app.risk.tier,
+            risk_rows: app.risk.rows.len(),
             export_dir: None,
             metrics: app.metrics.file.clone(),
             project: None,
@@ -447,16 +452,37 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
         Effect::LoadDetail(id) => {
             Loaded::Detail(id, browse::constituent_detail(conn, id)?.map(Box::new))
         }
-        Effect::LoadRisk => Loaded::Risk {
-            rows: crate::store::score::risk_list(
+        Effect::LoadRisk => {
+            let window = RISK_WINDOW.max(context.risk_rows);
+            let rows = crate::store::score::risk_list(
                 conn,
                 context.risk_sort,
                 context.tier.map(|t| t.name()),
-                RISK_WINDOW,
+                window,
                 0,
-            )?,
-            tiers: crate::store::score::tier_counts(conn)?,
-        },
+            )?;
+            Loaded::Risk {
+                complete: rows.len() < window,
+                rows,
+                tiers: crate::store::score::tier_counts(conn)?,
+            }
+        }
+        Effect::LoadRiskMore { offset, to_end } => {
+            let limit = if to_end { usize::MAX >> 1 } else { RISK_WINDOW };
+            let rows = crate::store::score::risk_list(
+                conn,
+                context.risk_sort,
+                context.tier.map(|t| t.name()),
+                limit,
+                offset,
+            )?;
+            Loaded::RiskMore {
+                offset,
+                complete: to_end || rows.len() < limit,
+                select_last: to_end,
+                rows,
+            }
+        }
         Effect::LoadQuality => {
             use crate::store::quality as q;
             let run = q::latest_run(conn)?;

@@ -1172,3 +1172,56 @@ fn the_segments_tab_counts_each_audience_and_lists_its_most_engaged_members() {
     let screen = c.render().unwrap();
     assert!(screen.contains(&shown[1].rule), "{screen}");
 }
+
+#[test]
+fn the_risk_list_reaches_its_last_sustainer_and_its_title_counts_them_all() {
+    let (p, db) = scored_store(8000);
+    let sustainers = count(
+        &db,
+        "SELECT count(*) FROM constituent_score WHERE churn_probability IS NOT NULL",
+    ) as usize;
+    assert!(
+        sustainers > cpm::tui::RISK_WINDOW,
+        "{sustainers}: more than one window"
+    );
+    let mut c = console(&p, Role::Membership, 120, 30);
+    c.press(KeyCode::Char('3')).unwrap();
+    assert_eq!(c.app.risk.rows.len(), cpm::tui::RISK_WINDOW);
+    assert!(c.render().unwrap().contains(&format!("1 of {sustainers}")));
+    c.press(KeyCode::Char('G')).unwrap();
+    assert_eq!(c.app.risk.rows.len(), sustainers);
+    assert_eq!(c.app.risk.selected, sustainers - 1);
+    let last = cpm::store::score::risk_list(
+        &db.conn,
+        cpm::store::score::RiskSort::Probability,
+        None,
+        sustainers,
+        0,
+    )
+    .unwrap()
+    .pop()
+    .unwrap();
+    assert_eq!(
+        c.app.risk.selected_row().map(|r| r.constituent_id),
+        Some(last.constituent_id)
+    );
+    assert!(
+        c.render()
+            .unwrap()
+            .contains(&format!("{sustainers} of {sustainers}"))
+    );
+    // Walking down from the top loads more before the end of a window is reached.
+    c.press(KeyCode::Char('g')).unwrap();
+    c.press(KeyCode::Char('t')).unwrap(); // critical only: a fresh first window
+    c.press(KeyCode::Char('t')).unwrap();
+    c.press(KeyCode::Char('t')).unwrap();
+    c.press(KeyCode::Char('t')).unwrap();
+    c.press(KeyCode::Char('t')).unwrap(); // all tiers again
+    for _ in 0..(cpm::tui::RISK_WINDOW / 20) {
+        c.press(KeyCode::PageDown).unwrap();
+    }
+    assert!(c.app.risk.rows.len() > cpm::tui::RISK_WINDOW);
+    let ids: std::collections::HashSet<i64> =
+        c.app.risk.rows.iter().map(|r| r.constituent_id).collect();
+    assert_eq!(ids.len(), c.app.risk.rows.len(), "no one twice");
+}

@@ -24,6 +24,11 @@ pub struct RiskPane {
     pub sort: RiskSort,
     pub tier: Option<Tier>,
     pub loaded: bool,
+    /// Every row of the list (tier, order) is loaded; otherwise more come as the
+    /// selection nears the end, and `G` loads the rest.
+    pub complete: bool,
+    /// A load of more rows is on its way.
+    pub loading_more: bool,
     pub offset: std::cell::Cell<usize>,
     pub area: std::cell::Cell<ratatui::layout::Rect>,
 }
@@ -35,8 +40,7 @@ impl RiskPane {
 
     pub fn handle(&mut self, action: Action, session: &mut Session) -> Vec<Effect> {
         if let Some(step) = Move::of(action) {
-            step.apply(&mut self.selected, self.rows.len());
-            return vec![];
+            return self.move_selection(step);
         }
         match action {
             Action::CycleSort => {
@@ -79,6 +83,56 @@ impl RiskPane {
         }
     }
 
+    /// Move in the list; near its loaded end, load more; `G` loads the rest first.
+    fn move_selection(&mut self, step: Move) -> Vec<Effect> {
+        let more = !self.complete && !self.loading_more;
+        if step == Move::Bottom && more {
+            self.loading_more = true;
+            return vec![Effect::LoadRiskMore {
+                offset: self.rows.len(),
+                to_end: true,
+            }];
+        }
+        step.apply(&mut self.selected, self.rows.len());
+        if more && self.selected + AHEAD >= self.rows.len() {
+            self.loading_more = true;
+            return vec![Effect::LoadRiskMore {
+                offset: self.rows.len(),
+                to_end: false,
+            }];
+        }
+        vec![]
+    }
+
+    /// The people in the list as filtered, whether loaded or not.
+    pub fn total(&self) -> i64 {
+        self.tiers
+            .iter()
+            .filter(|(t, _)| self.tier.is_none_or(|wanted| wanted.name() == t))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// More rows arrived: appended if they follow what is shown (else a reload overtook
+    /// them).
+    pub fn more_loaded(
+        &mut self,
+        offset: usize,
+        rows: Vec<RiskRow>,
+        complete: bool,
+        select_last: bool,
+    ) {
+        self.loading_more = false;
+        if offset != self.rows.len() {
+            return;
+        }
+        self.rows.extend(rows);
+        self.complete = complete;
+        if select_last {
+            self.selected = self.rows.len().saturating_sub(1);
+        }
+    }
+
     /// The note typed at `n` saved with the row's current status.
     pub fn save_note(&mut self, text: &str, session: &mut Session) -> Vec<Effect> {
         let note = text.trim().to_string();
@@ -90,11 +144,13 @@ impl RiskPane {
     }
 
     /// Take a freshly loaded list, keeping the selection on the same person.
-    pub fn loaded(&mut self, rows: Vec<RiskRow>, tiers: Vec<(String, i64)>) {
+    pub fn loaded(&mut self, rows: Vec<RiskRow>, tiers: Vec<(String, i64)>, complete: bool) {
         let keep = self.selected_row().map(|r| r.constituent_id);
         self.rows = rows;
         self.tiers = tiers;
         self.loaded = true;
+        self.complete = complete;
+        self.loading_more = false;
         if let Some(i) = keep.and_then(|id| self.rows.iter().position(|x| x.constituent_id == id)) {
             self.selected = i;
         }
@@ -143,6 +199,9 @@ impl RiskPane {
         })]
     }
 }
+
+/// How close to the end of the loaded rows the selection gets before more are loaded.
+const AHEAD: usize = 100;
 
 /// Triage is membership's work (admins too); refuse others, saying why.
 fn refuse_triage(session: &mut Session) -> bool {
@@ -336,11 +395,13 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let tier = r
         .tier
         .map_or("all tiers".to_string(), |t| format!("{} only", t.name()));
+    // The position among everyone in the list, loaded or not.
     let title = format!(
-        " At risk · {} · by {} ▼ · {} shown ",
+        " At risk · {} · by {} ▼ · {} of {} ",
         tier,
         r.sort.label(),
-        r.rows.len()
+        (r.selected + 1).min(r.rows.len()),
+        r.total()
     );
     let block = pane_block(title, theme, true);
     if r.rows.is_empty() {
@@ -450,7 +511,7 @@ mod tests {
                 ..RiskRow::default()
             })
             .to_vec();
-        pane.loaded(rows, vec![("critical".into(), 2)]);
+        pane.loaded(rows, vec![("critical".into(), 2)], true);
         pane
     }
 
