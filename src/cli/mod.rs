@@ -127,6 +127,9 @@ enum Access {
     /// Reads the whole store out to files (the warehouse export): an admin's, also on a
     /// read-only store.
     Export,
+    /// Writes the call list (names and phones) to a file: membership's and an admin's,
+    /// also on a read-only store.
+    CallList,
 }
 
 impl Access {
@@ -142,6 +145,10 @@ impl Access {
             ) => Access::Read,
             Some(Command::Quarantine { .. }) => Access::Read,
             Some(Command::Export { .. }) => Access::Export,
+            Some(Command::Risk { action }) => match action {
+                RiskAction::Export { .. } => Access::CallList,
+                RiskAction::List { .. } => Access::Read,
+            },
             Some(Command::Segment { action }) => match action {
                 SegmentAction::Export { .. } => Access::Contact,
                 _ => Access::Read,
@@ -178,7 +185,7 @@ impl Access {
         if self == Access::Read {
             return Ok(());
         }
-        if g.read_only && self != Access::Export {
+        if g.read_only && !matches!(self, Access::Export | Access::CallList) {
             return Err(cpm::Error::Invalid(format!(
                 "`cpm {command}` writes the store, and --read-only was given: nothing was changed"
             ))
@@ -190,6 +197,7 @@ impl Access {
             Access::Run => g.role == Role::Admin,
             Access::Contact => matches!(g.role, Role::Membership | Role::Admin),
             Access::Export => g.role == Role::Admin,
+            Access::CallList => matches!(g.role, Role::Membership | Role::Admin),
         };
         if !allowed {
             return Err(cpm::Error::Invalid(format!(
@@ -197,7 +205,7 @@ impl Access {
                 g.role.name(),
                 match self {
                     Access::Decide => "steward or admin",
-                    Access::Contact => "membership or admin",
+                    Access::Contact | Access::CallList => "membership or admin",
                     _ => "admin",
                 }
             ))
@@ -215,6 +223,10 @@ fn command_words(command: &Option<Command>) -> &'static str {
         Some(Command::Ingest { .. }) => "ingest",
         Some(Command::Quarantine { .. }) => "quarantine",
         Some(Command::Export { .. }) => "export",
+        Some(Command::Risk { action }) => match action {
+            RiskAction::Export { .. } => "risk export",
+            RiskAction::List { .. } => "risk list",
+        },
         Some(Command::Segment { action }) => match action {
             SegmentAction::Export { .. } => "segment export",
             _ => "segment",
@@ -312,6 +324,11 @@ enum Command {
         /// After exporting, print the statements that load the export on this platform.
         #[arg(long, value_parser = ["standard", "snowflake", "databricks"])]
         load_sql: Option<String>,
+    },
+    /// At-risk sustainers as the Risk tab lists them (every row), and the call list.
+    Risk {
+        #[command(subcommand)]
+        action: RiskAction,
     },
     /// Show what the store holds.
     Status,
@@ -449,6 +466,7 @@ fn dispatch(cli: Cli, g: &Global, project: &Project) -> Result<ExitCode> {
             pseudonymise,
             load_sql,
         }) => cmd_export(&g, &to, pseudonymise, load_sql.as_deref()),
+        Some(Command::Risk { action }) => cmd_risk(&g, action),
         Some(Command::Segment { action }) => cmd_segment(&g, &project, action),
         Some(Command::Status) => cmd_status(&g),
         Some(Command::Search { query, limit }) => cmd_search(&g, &query, limit),

@@ -849,11 +849,13 @@ pub fn as_of_day(conn: &Connection) -> Result<Option<Day>> {
 }
 
 /// What a call-list export wrote, and whom it left out because they may not be called.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CallListExport {
     pub rows: usize,
     /// (the source's code and system, people left out for it), most first.
     pub left_out: Vec<(String, usize)>,
+    /// People left out because their triage is closed (retained or lost).
+    pub closed: usize,
 }
 
 impl CallListExport {
@@ -864,15 +866,24 @@ impl CallListExport {
     /// "left out 12 who may not be called: 9 DNC (wbez_donations), 3 NO SOLICIT (...)".
     pub fn left_out_note(&self) -> Option<String> {
         if self.left_out.is_empty() {
-            return None;
+            return (self.closed > 0).then(|| {
+                format!(
+                    "left out {} whose triage is closed (retained or lost)",
+                    self.closed
+                )
+            });
         }
         let why: Vec<String> = self
             .left_out
             .iter()
             .map(|(reason, n)| format!("{n} {reason}"))
             .collect();
+        let closed = match self.closed {
+            0 => String::new(),
+            n => format!("; and {n} whose triage is closed (retained or lost)"),
+        };
         Some(format!(
-            "left out {} who may not be called: {}",
+            "left out {} who may not be called: {}{closed}",
             self.left_out_total(),
             why.join(", ")
         ))
@@ -888,6 +899,21 @@ pub fn export_risk_csv(
     tier: Option<&str>,
     path: &std::path::Path,
 ) -> Result<CallListExport> {
+    export_call_list(conn, sort, tier, false, path)
+}
+
+/// Triage statuses that close a case: the person is no longer called unless asked.
+pub const CLOSED_STATUSES: [&str; 2] = ["retained", "lost"];
+
+/// The call list: `export_risk_csv`, and with `include_closed` also the people whose
+/// triage is closed (retained or lost).
+pub fn export_call_list(
+    conn: &Connection,
+    sort: RiskSort,
+    tier: Option<&str>,
+    include_closed: bool,
+    path: &std::path::Path,
+) -> Result<CallListExport> {
     use crate::error::Error;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -895,7 +921,16 @@ pub fn export_risk_csv(
     let all = risk_list(conn, sort, tier, usize::MAX >> 1, 0)?;
     let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
     let mut rows = Vec::with_capacity(all.len());
+    let mut closed = 0;
     for row in all {
+        let is_closed = row
+            .triage
+            .as_deref()
+            .is_some_and(|t| CLOSED_STATUSES.contains(&t));
+        if is_closed && !include_closed {
+            closed += 1;
+            continue;
+        }
         if !row.no_contact.contains(&Channel::Phone) {
             rows.push(row);
             continue;
@@ -914,6 +949,7 @@ pub fn export_risk_csv(
     let summary = CallListExport {
         rows: rows.len(),
         left_out,
+        closed,
     };
     let mut file = super::create_private(path)?;
     if let Some(note) = summary.left_out_note() {

@@ -378,3 +378,83 @@ fn search_and_show_answer_from_the_command_line_with_golden_ids() {
     let out = cpm(&p, &["show", "C-999999"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn risk_list_answers_every_row_and_the_call_list_leaves_out_closed_cases() {
+    let (p, mut db) = crate::common::scored_store(1500);
+    let sustainers = crate::common::count(
+        &db,
+        "SELECT count(*) FROM constituent_score WHERE churn_probability IS NOT NULL",
+    );
+    assert!(sustainers > 10, "{sustainers}");
+    let out = crate::common::cpm(&p, &["risk", "list", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len() as i64, sustainers);
+    assert!(
+        rows[0]["constituent_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("C-")
+    );
+    // Close one case: it leaves the call list unless asked for.
+    let first: i64 = rows[0]["constituent_id"].as_str().unwrap()[2..]
+        .parse()
+        .unwrap();
+    cpm::store::score::set_triage(&mut db.conn, first, "retained", None, "bo").unwrap();
+    let retained = crate::common::cpm(&p, &["risk", "list", "--status", "retained", "--json"]);
+    let retained: Vec<serde_json::Value> = serde_json::from_slice(&retained.stdout).unwrap();
+    assert_eq!(retained.len(), 1);
+    let file = p.root().join("calls.csv");
+    let file_arg = file.display().to_string();
+    let export = crate::common::cpm(
+        &p,
+        &[
+            "--role",
+            "membership",
+            "--read-only",
+            "risk",
+            "export",
+            "--out",
+            &file_arg,
+            "--json",
+        ],
+    );
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&export.stdout).unwrap();
+    assert_eq!(summary["closed"], 1);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains(&cpm::store::browse::golden_id(first)));
+    let all = crate::common::cpm(
+        &p,
+        &[
+            "risk",
+            "export",
+            "--out",
+            &file_arg,
+            "--include-closed",
+            "--json",
+        ],
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    assert_eq!(summary["closed"], 0);
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains(&cpm::store::browse::golden_id(first))
+    );
+    // A steward does not run the call list.
+    let refused = crate::common::cpm(
+        &p,
+        &["--role", "steward", "risk", "export", "--out", &file_arg],
+    );
+    assert!(!refused.status.success());
+}

@@ -11,10 +11,11 @@ mod metrics;
 mod quality;
 mod resolve;
 mod review;
+mod risk;
 mod score;
 mod segment;
 
 pub(crate) use self::{
     bench::*, browse::*, export::*, generate::*, ingest::*, metrics::*, quality::*, resolve::*,
-    review::*, score::*, segment::*,
+    review::*, risk::*, score::*, segment::*,
 };

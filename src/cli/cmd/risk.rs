@@ -1,0 +1,116 @@
+//! `cpm risk`: the at-risk sustainers as the console's Risk tab lists them, and the call list.
+
+use crate::cli::*;
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum RiskAction {
+    /// Every scored sustainer (or one tier's, or one triage status's), riskiest first.
+    List {
+        /// low, medium, high or critical.
+        #[arg(long, value_parser = ["low", "medium", "high", "critical"])]
+        tier: Option<String>,
+        /// new, contacted, retained or lost.
+        #[arg(long, value_parser = ["new", "contacted", "retained", "lost"])]
+        status: Option<String>,
+        /// Order by probability (default), monthly amount or tenure.
+        #[arg(long, default_value = "probability", value_parser = ["probability", "monthly", "tenure"])]
+        sort: String,
+    },
+    /// The call list as CSV (readable by its owner only): everyone who may be called,
+    /// leaving out do-not-call and, unless asked, closed triage (retained, lost).
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_parser = ["low", "medium", "high", "critical"])]
+        tier: Option<String>,
+        /// Keep people whose triage is retained or lost.
+        #[arg(long)]
+        include_closed: bool,
+    },
+}
+
+fn sort_of(name: &str) -> cpm::store::score::RiskSort {
+    use cpm::store::score::RiskSort;
+    match name {
+        "monthly" => RiskSort::Monthly,
+        "tenure" => RiskSort::Tenure,
+        _ => RiskSort::Probability,
+    }
+}
+
+pub(crate) fn cmd_risk(g: &Global, action: RiskAction) -> Result<()> {
+    use cpm::store::score::{self, RiskSort};
+    let db = open_db(g)?;
+    match action {
+        RiskAction::List { tier, status, sort } => {
+            let rows: Vec<score::RiskRow> = score::risk_list(
+                &db.conn,
+                sort_of(&sort),
+                tier.as_deref(),
+                usize::MAX >> 1,
+                0,
+            )?
+            .into_iter()
+            .filter(|r| {
+                status
+                    .as_deref()
+                    .is_none_or(|s| r.triage.as_deref().unwrap_or("new") == s)
+            })
+            .collect();
+            if g.json {
+                let rows: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|r| {
+                        let mut value = serde_json::to_value(r).unwrap_or_default();
+                        value["constituent_id"] = serde_json::json!(golden_id(r.constituent_id));
+                        value
+                    })
+                    .collect();
+                return print_json(&rows);
+            }
+            let safe = |v: &str| cpm::text::terminal_safe(v).into_owned();
+            println!(
+                "{:<9} {:<26} {:<8} {:>5} {:>8} {:<10} call",
+                "id", "name", "tier", "risk", "monthly", "triage"
+            );
+            for r in &rows {
+                println!(
+                    "{:<9} {:<26} {:<8} {:>4.0}% {:>8.2} {:<10} {}",
+                    golden_id(r.constituent_id),
+                    safe(&r.name),
+                    r.churn_tier,
+                    r.churn_probability * 100.0,
+                    r.monthly_cents as f64 / 100.0,
+                    r.triage.as_deref().unwrap_or("new"),
+                    if r.no_contact.contains(&cpm::store::consent::Channel::Phone) {
+                        "DO NOT CALL".to_string()
+                    } else {
+                        r.retention_ask.clone()
+                    }
+                );
+            }
+            eprintln!("{} sustainers", rows.len());
+        }
+        RiskAction::Export {
+            out,
+            tier,
+            include_closed,
+        } => {
+            let summary = score::export_call_list(
+                &db.conn,
+                RiskSort::Probability,
+                tier.as_deref(),
+                include_closed,
+                &out,
+            )?;
+            if g.json {
+                return print_json(&summary);
+            }
+            println!("wrote {} people to {}", summary.rows, out.display());
+            if let Some(note) = summary.left_out_note() {
+                println!("{note}");
+            }
+        }
+    }
+    Ok(())
+}
