@@ -73,6 +73,9 @@ pub struct ConstituentRow {
     pub system_count: i64,
     /// The household's id, when the golden record has a home.
     pub household: Option<i64>,
+    /// For a search that found the person by one of their source records: which record,
+    /// and what of it matched ("email_engagement EM12: email").
+    pub matched: Option<String>,
     pub key: SortKey,
 }
 
@@ -114,6 +117,7 @@ fn read_row(r: &rusqlite::Row, sort: SortBy) -> rusqlite::Result<ConstituentRow>
         sustainer_status: r.get(7)?,
         system_count: r.get(8)?,
         household,
+        matched: None,
         key,
     })
 }
@@ -332,7 +336,81 @@ pub fn search(conn: &Connection, typed: &str, limit: usize) -> Result<Vec<Consti
             .query_map(params![fts, limit as i64], |r| read_row(r, sort))?
             .collect::<rusqlite::Result<_>>()?,
     };
+    // Then whoever one of their source records names: another email or phone than the
+    // golden record's, a source key. Each says which record matched.
+    let mut rows: Vec<ConstituentRow> = rows;
+    for (id, matched) in record_matches(conn, typed, limit)? {
+        if rows.len() >= limit {
+            break;
+        }
+        if let Some(row) = rows.iter_mut().find(|r| r.id == id) {
+            row.matched.get_or_insert(matched);
+            continue;
+        }
+        let found = conn
+            .prepare_cached(&format!(
+                "SELECT {ROW_COLUMNS} FROM constituent c LEFT JOIN constituent_summary s ON s.constituent_id = c.id
+                 WHERE c.id = ?1 AND c.retired_at IS NULL"
+            ))?
+            .query_row([id], |r| read_row(r, sort))
+            .optional()?;
+        if let Some(mut row) = found {
+            row.matched = Some(matched);
+            rows.push(row);
+        }
+    }
     Ok(rows)
+}
+
+/// Golden records one of whose source records carries `typed` as its email, its phone
+/// (all ten digits, or the local seven) or its source key, with what matched.
+fn record_matches(conn: &Connection, typed: &str, limit: usize) -> Result<Vec<(i64, String)>> {
+    let typed = typed.trim();
+    let digits: String = typed.chars().filter(char::is_ascii_digit).collect();
+    let phone_like = typed
+        .chars()
+        .all(|c| c.is_ascii_digit() || " ()-.+".contains(c));
+    let mut lookups: Vec<(&str, String, &str)> = Vec::new();
+    if typed.contains('@')
+        && let Some(email) = crate::normalize::email(typed)
+    {
+        lookups.push(("sr.n_email = ?1", email, "email"));
+    }
+    if phone_like && digits.len() >= 7 {
+        let local = digits[digits.len() - 7..].to_string();
+        let clause = if digits.len() >= 10 {
+            "substr(sr.n_phone, -7) = ?1 AND sr.n_phone = substr(?2, -10)"
+        } else {
+            "substr(sr.n_phone, -7) = ?1"
+        };
+        lookups.push((clause, local, "phone"));
+    }
+    if !typed.contains(char::is_whitespace) && typed.chars().count() >= 3 {
+        lookups.push(("sr.source_key = ?1", typed.to_string(), "source key"));
+    }
+    let mut out = Vec::new();
+    for (clause, value, what) in lookups {
+        let sql = format!(
+            "SELECT cm.constituent_id, sr.source, sr.source_key FROM source_record sr
+             JOIN constituent_member cm ON cm.source_record_id = sr.id
+             WHERE {clause} LIMIT ?3"
+        );
+        let mut statement = conn.prepare_cached(&sql)?;
+        let rows = statement.query_map(params![value, digits, limit as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                format!(
+                    "{} {}: {what}",
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?
+                ),
+            ))
+        })?;
+        for row in rows {
+            out.push(row?);
+        }
+    }
+    Ok(out)
 }
 
 /// One side of a pair, as a steward sees it.

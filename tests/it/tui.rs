@@ -1225,3 +1225,50 @@ fn the_risk_list_reaches_its_last_sustainer_and_its_title_counts_them_all() {
         c.app.risk.rows.iter().map(|r| r.constituent_id).collect();
     assert_eq!(ids.len(), c.app.risk.rows.len(), "no one twice");
 }
+
+#[test]
+fn search_finds_a_person_by_any_of_their_records_and_says_which_matched() {
+    let (p, db) = resolved_store(PEOPLE);
+    // A person with a record whose email is not the golden record's.
+    let (golden, email, key, phone): (i64, String, String, String) = db
+        .conn
+        .query_row(
+            "SELECT c.id, sr.email, sr.source_key, coalesce(
+                 (SELECT r.phone FROM source_record r JOIN constituent_member m ON m.source_record_id = r.id
+                  WHERE m.constituent_id = c.id AND r.n_phone IS NOT NULL LIMIT 1), '')
+             FROM constituent c JOIN constituent_member cm ON cm.constituent_id = c.id
+             JOIN source_record sr ON sr.id = cm.source_record_id
+             WHERE sr.n_email IS NOT NULL AND sr.n_email <> coalesce(lower(c.email), '')
+               AND c.retired_at IS NULL
+             ORDER BY c.id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .expect("a person with a second email");
+    let found = |typed: &str| {
+        cpm::store::browse::search(&db.conn, typed, 50)
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == golden)
+    };
+    let by_email = found(&email).expect("the secondary email finds them");
+    assert!(by_email.matched.is_some_and(|m| m.ends_with(": email")));
+    let by_key = found(&key).expect("the source key finds them");
+    assert!(by_key.matched.is_some_and(|m| m.contains(&key)));
+    if !phone.is_empty() {
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        let local = &digits[digits.len() - 7..];
+        let typed = format!("{}-{}", &local[..3], &local[3..]);
+        assert!(
+            found(&typed).is_some(),
+            "the local seven digits {typed} find them"
+        );
+    }
+    // The console shows which record matched.
+    let mut c = console(&p, Role::Admin, 120, 30);
+    c.press(KeyCode::Char('2')).unwrap();
+    c.press(KeyCode::Char('/')).unwrap();
+    c.type_keys(&key).unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    assert!(c.render().unwrap().contains("≈ "));
+}

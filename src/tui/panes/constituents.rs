@@ -350,10 +350,15 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
                 )],
                 false => vec![],
             };
+            // A person found by another of their records says which one.
+            let email = match &row.matched {
+                Some(matched) => format!("≈ {matched}"),
+                None => row.email.clone().unwrap_or_default(),
+            };
             cells.extend([
                 Cell::from(golden_id(row.id)),
                 Cell::from(row.display_name()),
-                Cell::from(row.email.clone().unwrap_or_default()),
+                Cell::from(email),
             ]);
             if wide {
                 cells.push(Cell::from(row.city.clone().unwrap_or_default()));
@@ -766,6 +771,7 @@ mod tests {
             sustainer_status: None,
             system_count: 1,
             household: None,
+            matched: None,
             key: SortKey::Id(id),
         }
     }
