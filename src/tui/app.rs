@@ -236,7 +236,7 @@ pub enum Event {
     Tick(Duration),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum InputKind {
     Search,
     Note,
@@ -262,7 +262,12 @@ pub enum Confirm {
 pub enum Mode {
     Normal,
     Help,
-    Input { kind: InputKind, text: String },
+    /// Text being typed, with the cursor's position in characters.
+    Input {
+        kind: InputKind,
+        text: String,
+        cursor: usize,
+    },
     Confirm(Confirm),
 }
 
@@ -310,6 +315,10 @@ pub struct Session {
     pub mode: Mode,
     pub flash: Option<Flash>,
     pub pending_saves: usize,
+    /// What was submitted at each prompt, oldest first (Up and Down recall it).
+    pub history: std::collections::HashMap<InputKind, Vec<String>>,
+    /// How far back Up has gone in the prompt's history (0: the text being typed).
+    pub recall: usize,
 }
 
 impl Session {
@@ -321,6 +330,8 @@ impl Session {
             mode: Mode::Normal,
             flash: None,
             pending_saves: 0,
+            history: std::collections::HashMap::new(),
+            recall: 0,
         }
     }
 
@@ -334,7 +345,17 @@ impl Session {
 
     /// Ask for text of `kind` on the bottom line, starting from `text`.
     pub fn prompt(&mut self, kind: InputKind, text: String) {
-        self.mode = Mode::Input { kind, text };
+        self.recall = 0;
+        let cursor = text.chars().count();
+        self.mode = Mode::Input { kind, text, cursor };
+    }
+
+    /// Keep a submitted text in its prompt's history (not twice in a row).
+    fn remember(&mut self, kind: InputKind, text: &str) {
+        let past = self.history.entry(kind).or_default();
+        if !text.trim().is_empty() && past.last().map(String::as_str) != Some(text) {
+            past.push(text.to_string());
+        }
     }
 
     /// Hand a change to the writer, counting it until it is saved.
@@ -398,6 +419,37 @@ pub struct App {
 }
 
 type Effects = Vec<Effect>;
+
+/// The edit a key makes to typed text, as readline and most shells have it.
+fn edit_request(key: &KeyEvent) -> Option<tui_input::InputRequest> {
+    use tui_input::InputRequest as R;
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = key.modifiers.contains(KeyModifiers::ALT);
+    Some(match key.code {
+        KeyCode::Char('a') if ctrl => R::GoToStart,
+        KeyCode::Char('e') if ctrl => R::GoToEnd,
+        KeyCode::Char('b') if ctrl => R::GoToPrevChar,
+        KeyCode::Char('f') if ctrl => R::GoToNextChar,
+        KeyCode::Char('u') if ctrl => R::DeleteFromStart,
+        KeyCode::Char('k') if ctrl => R::DeleteTillEnd,
+        KeyCode::Char('w') if ctrl => R::DeletePrevWord,
+        KeyCode::Char('y') if ctrl => R::Yank,
+        KeyCode::Char('h') if ctrl => R::DeletePrevChar,
+        KeyCode::Char('b') if alt => R::GoToPrevWord,
+        KeyCode::Char('f') if alt => R::GoToNextWord,
+        KeyCode::Char(_) if ctrl || alt => return None,
+        KeyCode::Char(c) => R::InsertChar(c),
+        KeyCode::Backspace => R::DeletePrevChar,
+        KeyCode::Delete => R::DeleteNextChar,
+        KeyCode::Left if ctrl => R::GoToPrevWord,
+        KeyCode::Right if ctrl => R::GoToNextWord,
+        KeyCode::Left => R::GoToPrevChar,
+        KeyCode::Right => R::GoToNextChar,
+        KeyCode::Home => R::GoToStart,
+        KeyCode::End => R::GoToEnd,
+        _ => return None,
+    })
+}
 
 impl App {
     pub fn new(options: AppOptions) -> App {
@@ -549,7 +601,7 @@ impl App {
         }
         match self.session.mode.clone() {
             Mode::Help => self.on_help_key(key),
-            Mode::Input { kind, text } => self.on_input_key(key, kind, text),
+            Mode::Input { kind, text, cursor } => self.on_input_key(key, kind, text, cursor),
             Mode::Confirm(confirm) => match self.keymap.lookup(&[Scope::Confirm], &key) {
                 Some(Action::Yes) => {
                     self.session.mode = Mode::Normal;
@@ -585,30 +637,68 @@ impl App {
         vec![]
     }
 
-    fn on_input_key(&mut self, key: KeyEvent, kind: InputKind, mut text: String) -> Effects {
+    fn on_input_key(
+        &mut self,
+        key: KeyEvent,
+        kind: InputKind,
+        mut text: String,
+        cursor: usize,
+    ) -> Effects {
         match self.keymap.lookup(&[Scope::Input], &key) {
-            Some(Action::Submit) => self.submit_input(kind, text),
+            Some(Action::Submit) => {
+                self.session.remember(kind, &text);
+                self.submit_input(kind, text)
+            }
             Some(Action::Cancel) => self.cancel_input(kind),
             Some(Action::Complete) if kind == InputKind::Command => {
                 self.complete_command(&mut text);
                 self.session.prompt(kind, text);
                 vec![]
             }
-            _ => {
-                match key.code {
-                    KeyCode::Char(c) => text.push(c),
-                    KeyCode::Backspace => {
-                        text.pop();
-                    }
-                    _ => return vec![],
-                }
-                let effects = match kind {
-                    InputKind::Search => self.constituents.live_search(&text),
-                    InputKind::Note | InputKind::TriageNote | InputKind::Command => vec![],
-                };
-                self.session.prompt(kind, text);
-                effects
+            _ if matches!(key.code, KeyCode::Up | KeyCode::Down) => {
+                self.recall(kind, key.code == KeyCode::Up);
+                self.typed(kind)
             }
+            _ => {
+                let Some(request) = edit_request(&key) else {
+                    return vec![];
+                };
+                let mut input = tui_input::Input::new(text).with_cursor(cursor);
+                let changed = input.handle(request).is_some_and(|c| c.value);
+                let cursor = input.cursor();
+                self.session.mode = Mode::Input {
+                    kind,
+                    text: input.value().to_string(),
+                    cursor,
+                };
+                if changed { self.typed(kind) } else { vec![] }
+            }
+        }
+    }
+
+    /// Up (`older`) or Down through what was submitted at this prompt before.
+    fn recall(&mut self, kind: InputKind, older: bool) {
+        let past = self.session.history.get(&kind).cloned().unwrap_or_default();
+        let at = match older {
+            true => (self.session.recall + 1).min(past.len()),
+            false => self.session.recall.saturating_sub(1),
+        };
+        if at == self.session.recall {
+            return;
+        }
+        let text = match at {
+            0 => String::new(),
+            n => past[past.len() - n].clone(),
+        };
+        self.session.prompt(kind, text);
+        self.session.recall = at;
+    }
+
+    /// What typing changes: a search runs as it is typed.
+    fn typed(&mut self, kind: InputKind) -> Effects {
+        match (&self.session.mode, kind) {
+            (Mode::Input { text, .. }, InputKind::Search) => self.constituents.live_search(text),
+            _ => vec![],
         }
     }
 
@@ -848,6 +938,7 @@ impl App {
                     Mode::Input {
                         kind: InputKind::Search,
                         text,
+                        ..
                     } => Some(text.as_str()),
                     _ => self.constituents.search.as_deref(),
                 }

@@ -187,7 +187,7 @@ fn render_status(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
 }
 
 fn render_hints(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
-    if let Mode::Input { kind, text } = &app.session.mode {
+    if let Mode::Input { kind, text, cursor } = &app.session.mode {
         let prompt = match kind {
             InputKind::Search => "search (name, email, phone, id): ",
             InputKind::Note => "note for the next decision: ",
@@ -200,10 +200,16 @@ fn render_hints(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             .into_iter()
             .map(|(key, what)| format!("{key} {what}"))
             .collect();
+        // The cursor between the characters it sits between.
+        let at = text
+            .char_indices()
+            .nth(*cursor)
+            .map_or(text.len(), |(i, _)| i);
         let line = Line::from(vec![
             Span::styled(prompt, theme.header),
-            Span::raw(text.clone()),
+            Span::raw(text[..at].to_string()),
             Span::styled("▏", theme.base),
+            Span::raw(text[at..].to_string()),
             Span::styled(format!("   {}", keys.join(" · ")), theme.muted),
         ]);
         frame.render_widget(Paragraph::new(line), area);

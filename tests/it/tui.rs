@@ -1015,6 +1015,7 @@ fn tab_completes_a_command_name_and_lists_the_choices_when_several_remain() {
         Mode::Input {
             kind: InputKind::Command,
             text,
+            ..
         } => Some(text.clone()),
         _ => None,
     };
@@ -1062,7 +1063,7 @@ fn tab_completes_a_command_name_and_lists_the_choices_when_several_remain() {
     c.type_keys("ab").unwrap();
     c.press(KeyCode::Tab).unwrap();
     assert!(
-        matches!(&c.app.session.mode, Mode::Input { kind: InputKind::Search, text } if text == "ab")
+        matches!(&c.app.session.mode, Mode::Input { kind: InputKind::Search, text, .. } if text == "ab")
     );
     assert!(!c.render().unwrap().contains("Tab complete"));
 }
@@ -1271,4 +1272,48 @@ fn search_finds_a_person_by_any_of_their_records_and_says_which_matched() {
     c.type_keys(&key).unwrap();
     c.press(KeyCode::Enter).unwrap();
     assert!(c.render().unwrap().contains("≈ "));
+}
+
+#[test]
+fn typed_text_can_be_edited_and_recalled() {
+    use ratatui::crossterm::event::KeyModifiers;
+    let (p, _db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Admin, 120, 30);
+    let typed = |c: &Headless| match &c.app.session.mode {
+        Mode::Input { text, .. } => text.clone(),
+        _ => "(not typing)".into(),
+    };
+    c.press(KeyCode::Char('2')).unwrap();
+    c.press(KeyCode::Char('/')).unwrap();
+    c.type_keys("jon smith").unwrap();
+    c.press_with(KeyCode::Char('w'), KeyModifiers::CONTROL)
+        .unwrap();
+    assert_eq!(typed(&c), "jon ");
+    c.press_with(KeyCode::Char('a'), KeyModifiers::CONTROL)
+        .unwrap();
+    c.type_keys("x").unwrap();
+    assert_eq!(typed(&c), "xjon ");
+    c.press(KeyCode::End).unwrap();
+    c.press(KeyCode::Left).unwrap();
+    c.press(KeyCode::Left).unwrap();
+    c.type_keys("h").unwrap();
+    assert_eq!(typed(&c), "xjohn ");
+    assert!(
+        c.render().unwrap().contains("xjoh▏n"),
+        "the cursor is drawn where it is"
+    );
+    c.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL)
+        .unwrap();
+    assert_eq!(typed(&c), "n ");
+    c.press(KeyCode::Esc).unwrap();
+    // A command line remembers what was run: Up brings it back.
+    c.press(KeyCode::Char(':')).unwrap();
+    c.type_keys("tab_3").unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    assert_eq!(c.app.tab, Tab::Risk);
+    c.press(KeyCode::Char(':')).unwrap();
+    c.press(KeyCode::Up).unwrap();
+    assert_eq!(typed(&c), "tab_3");
+    c.press(KeyCode::Down).unwrap();
+    assert_eq!(typed(&c), "");
 }
