@@ -455,7 +455,11 @@ impl App {
     pub fn new(options: AppOptions) -> App {
         App {
             keymap: keymap::Keymap::default(),
-            tab: Tab::Review,
+            // Each role opens where its day's work is.
+            tab: match options.role {
+                Role::Membership => Tab::Risk,
+                Role::Steward | Role::Admin => Tab::Review,
+            },
             session: Session::new(options.role, options.read_only, options.actor),
             store_ready: options.store_ready,
             as_of: None,
@@ -773,6 +777,14 @@ impl App {
                     return vec![];
                 }
                 self.jobs.start(JobKind::Resolve, &mut self.session)
+            }
+            // From the Risk list, the person's 360° view on the Constituents tab.
+            Action::Open if self.tab == Tab::Risk => {
+                let Some(id) = self.risk.selected_row().map(|r| r.constituent_id) else {
+                    return vec![];
+                };
+                self.tab = Tab::Constituents;
+                self.constituents.open_record(id)
             }
             Action::StartScore => {
                 if self.session.refuse_read_only("score") {

@@ -389,6 +389,13 @@ pub const BINDINGS: &[Binding] = &[
         true,
     ),
     b(
+        S::Risk,
+        &[code(KeyCode::Enter)],
+        A::Open,
+        "open: the person's 360° view",
+        true,
+    ),
+    b(
         S::Constituents,
         &[k('o')],
         A::CycleSort,

@@ -1317,3 +1317,31 @@ fn typed_text_can_be_edited_and_recalled() {
     c.press(KeyCode::Down).unwrap();
     assert_eq!(typed(&c), "");
 }
+
+#[test]
+fn membership_opens_on_risk_and_enter_opens_the_persons_record() {
+    let (p, _db) = scored_store(PEOPLE);
+    let mut c = console(&p, Role::Membership, 120, 30);
+    assert_eq!(c.app.tab, Tab::Risk, "membership's work is the risk list");
+    let id = c
+        .app
+        .risk
+        .selected_row()
+        .expect("a sustainer")
+        .constituent_id;
+    c.press(KeyCode::Enter).unwrap();
+    assert_eq!(c.app.tab, Tab::Constituents);
+    let detail = c
+        .app
+        .constituents
+        .detail
+        .as_ref()
+        .expect("the record is open");
+    assert_eq!(detail.id, id);
+    assert!(detail.data.is_some());
+    assert!(
+        c.render()
+            .unwrap()
+            .contains(&cpm::store::browse::golden_id(id))
+    );
+}

@@ -167,7 +167,11 @@ impl ConstituentsPane {
         let Some(row) = self.list.selected_row() else {
             return vec![];
         };
-        let id = row.id;
+        self.open_record(row.id)
+    }
+
+    /// Open golden record `id`'s 360° view (from the list, or from another tab).
+    pub fn open_record(&mut self, id: i64) -> Vec<Effect> {
         self.detail = Some(DetailView {
             id,
             data: None,
