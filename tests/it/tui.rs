@@ -1320,7 +1320,7 @@ fn typed_text_can_be_edited_and_recalled() {
 
 #[test]
 fn membership_opens_on_risk_and_enter_opens_the_persons_record() {
-    let (p, _db) = scored_store(PEOPLE);
+    let (p, _db) = scored_store(1500);
     let mut c = console(&p, Role::Membership, 120, 30);
     assert_eq!(c.app.tab, Tab::Risk, "membership's work is the risk list");
     let id = c
