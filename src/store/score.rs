@@ -720,6 +720,18 @@ pub struct RiskRow {
     pub model: Option<String>,
     /// When the organisation last reached this person (a call, a campaign), if ever.
     pub last_contact: Option<String>,
+    /// What a call campaign's file needs beyond the list: the name in parts, the postal
+    /// address, the card's expiry, the last gift, who triaged last and when.
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip: Option<String>,
+    pub card_expires: Option<String>,
+    pub last_gift_date: Option<String>,
+    pub triage_by: Option<String>,
+    pub triage_at: Option<String>,
 }
 
 /// The at-risk list in `sort` order (largest first), optionally one tier only, at most
@@ -744,7 +756,14 @@ pub fn risk_list(
                 (SELECT group_concat(cc.channel) FROM constituent_consent cc
                  WHERE cc.constituent_id = s.constituent_id AND cc.opted_out = 1),
                 (SELECT mv.kind || ' v' || mv.id FROM model_version mv WHERE mv.id = s.churn_model),
-                (SELECT max(ce.at) FROM contact_event ce WHERE ce.constituent_id = s.constituent_id)
+                (SELECT max(ce.at) FROM contact_event ce WHERE ce.constituent_id = s.constituent_id),
+                c.first_name, c.last_name,
+                trim(coalesce(c.address1, '') || ' ' || coalesce(c.address2, '')), c.city, c.state, c.zip,
+                (SELECT max(d.card_expires) FROM constituent_member cm JOIN donation d ON d.source_record_id = cm.source_record_id
+                 WHERE cm.constituent_id = s.constituent_id AND d.card_expires IS NOT NULL),
+                (SELECT cs.last_gift_date FROM constituent_summary cs WHERE cs.constituent_id = s.constituent_id),
+                (SELECT actor FROM triage t WHERE t.constituent_id = s.constituent_id ORDER BY t.id DESC LIMIT 1),
+                (SELECT at FROM triage t WHERE t.constituent_id = s.constituent_id ORDER BY t.id DESC LIMIT 1)
          FROM constituent_score s JOIN constituent c ON c.id = s.constituent_id
          WHERE s.churn_probability IS NOT NULL AND (?1 IS NULL OR s.churn_tier = ?1)
          ORDER BY {col} DESC, s.constituent_id DESC LIMIT ?2 OFFSET ?3",
@@ -789,6 +808,16 @@ pub fn risk_list(
                 .collect(),
             model: r.get(15)?,
             last_contact: r.get(16)?,
+            first_name: r.get(17)?,
+            last_name: r.get(18)?,
+            address: r.get::<_, Option<String>>(19)?.filter(|a| !a.is_empty()),
+            city: r.get(20)?,
+            state: r.get(21)?,
+            zip: r.get(22)?,
+            card_expires: r.get(23)?,
+            last_gift_date: r.get(24)?,
+            triage_by: r.get(25)?,
+            triage_at: r.get(26)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -960,17 +989,29 @@ pub fn export_call_list(
     out.write_record([
         "constituent_id",
         "name",
+        "first_name",
+        "last_name",
         "email",
         "phone",
+        "phone_e164",
+        "address",
+        "city",
+        "state",
+        "zip",
         "churn_tier",
         "churn_probability",
         "monthly_amount",
         "tenure_months",
+        "card_expires",
+        "last_gift_date",
         "reasons",
         "retention_ask",
         "upgrade_action",
         "triage",
+        "triage_by",
+        "triage_at",
         "triage_note",
+        "last_contact",
         "no_contact",
     ])?;
     // Names, emails and notes came from files and people: a spreadsheet must show them,
@@ -978,20 +1019,40 @@ pub fn export_call_list(
     let text = |value: &str| crate::text::spreadsheet_cell(value).into_owned();
     for r in &rows {
         let no_contact: Vec<&str> = r.no_contact.iter().map(|c| c.refusal()).collect();
+        let field = |v: &Option<String>| text(v.as_deref().unwrap_or_default());
+        // E.164 for a dialler: +1 and the ten digits.
+        let e164 = r
+            .phone
+            .as_deref()
+            .and_then(crate::normalize::phone)
+            .map(|ten| format!("+1{ten}"))
+            .unwrap_or_default();
         out.write_record([
             golden_id(r.constituent_id),
             text(&r.name),
-            text(r.email.as_deref().unwrap_or_default()),
-            text(r.phone.as_deref().unwrap_or_default()),
+            field(&r.first_name),
+            field(&r.last_name),
+            field(&r.email),
+            field(&r.phone),
+            e164,
+            field(&r.address),
+            field(&r.city),
+            field(&r.state),
+            field(&r.zip),
             r.churn_tier.clone(),
             format!("{:.4}", r.churn_probability),
             format!("{:.2}", r.monthly_cents as f64 / 100.0),
             format!("{:.0}", r.tenure_days as f64 / 30.4),
+            field(&r.card_expires),
+            field(&r.last_gift_date),
             text(&r.reasons.join("; ")),
             text(&r.retention_ask),
-            text(r.upgrade_action.as_deref().unwrap_or_default()),
+            field(&r.upgrade_action),
             text(r.triage.as_deref().unwrap_or("new")),
-            text(r.triage_note.as_deref().unwrap_or_default()),
+            field(&r.triage_by),
+            field(&r.triage_at),
+            field(&r.triage_note),
+            field(&r.last_contact),
             no_contact.join("; "),
         ])?;
     }

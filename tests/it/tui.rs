@@ -603,10 +603,28 @@ fn the_risk_tab_ranks_sustainers_takes_triage_and_exports_the_list() {
         note_lines + 1 + sustainers - may_not_call,
         "a header and every sustainer who may be called"
     );
-    assert!(
-        text.contains("\nconstituent_id,name,email,phone,churn_tier")
-            || text.starts_with("constituent_id,name,email,phone,churn_tier")
-    );
+    let header = "constituent_id,name,first_name,last_name,email,phone,phone_e164,address,city,state,zip,churn_tier";
+    assert!(text.contains(&format!("\n{header}")) || text.starts_with(header));
+    // Phones for a dialler are +1 and ten digits; dates are dates, not phrases.
+    let mut reader = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_path(&file)
+        .unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (e164, expires) = (column("phone_e164"), column("card_expires"));
+    for row in reader.records().map(Result::unwrap) {
+        let phone = &row[e164];
+        assert!(
+            phone.is_empty() || (phone.starts_with("+1") && phone.len() == 12),
+            "{phone}"
+        );
+        let day = &row[expires];
+        assert!(
+            day.is_empty() || chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_ok(),
+            "{day}"
+        );
+    }
     assert!(text.contains("left a voicemail"));
     // Each person's retention call follows from the reason that raises their risk most.
     let mut rows = csv::ReaderBuilder::new()
