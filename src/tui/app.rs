@@ -128,6 +128,11 @@ pub enum Effect {
     Search(String),
     LoadDetail(i64),
     LoadRisk,
+    /// More of the review queue after the `offset` pairs shown: a window, or all the rest.
+    LoadReviewMore {
+        offset: usize,
+        to_end: bool,
+    },
     /// More of the risk list after the `offset` rows shown: a window, or everything left.
     LoadRiskMore {
         offset: usize,
@@ -183,6 +188,12 @@ pub enum Loaded {
         tiers: Vec<(String, i64)>,
         /// Every row of the list is in `rows`.
         complete: bool,
+    },
+    ReviewMore {
+        offset: usize,
+        items: Vec<QueueItem>,
+        complete: bool,
+        select_last: bool,
     },
     RiskMore {
         offset: usize,
@@ -969,6 +980,16 @@ impl App {
                 complete,
             } => {
                 self.risk.loaded(rows, tiers, complete);
+                vec![]
+            }
+            Loaded::ReviewMore {
+                offset,
+                items,
+                complete,
+                select_last,
+            } => {
+                self.review
+                    .more_loaded(offset, items, complete, select_last);
                 vec![]
             }
             Loaded::RiskMore {

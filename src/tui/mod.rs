@@ -268,6 +268,7 @@ impl Runtime {
             | Effect::LoadCount
             | Effect::LoadRisk
             | Effect::LoadRiskMore { .. }
+            | Effect::LoadReviewMore { .. }
             | Effect::LoadQuality
             | Effect::LoadMetrics
             | Effect::LoadSegments
@@ -350,6 +351,8 @@ pub struct LoadContext {
     /// Risk rows the pane holds: a reload brings at least as many back, so the selection
     /// stays where it was however far down the list it is.
     pub risk_rows: usize,
+    /// Likewise the review pairs the queue holds.
+    pub review_items: usize,
     /// Where exports are written: `exports/` next to the store.
     pub export_dir: Option<PathBuf>,
     pub metrics: Option<std::sync::Arc<crate::metrics::def::MetricsFile>>,
@@ -367,6 +370,7 @@ impl LoadContext {
             risk_sort: app.risk.sort,
             tier: app.risk.tier,
             risk_rows: app.risk.rows.len(),
+            review_items: app.review.items.len(),
             export_dir: None,
             metrics: app.metrics.file.clone(),
             project: None,
@@ -425,7 +429,12 @@ fn spawn_loader(
 pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) -> Result<Loaded> {
     Ok(match effect {
         Effect::LoadReview => Loaded::Review {
-            items: review::queue(conn, context.order, REVIEW_WINDOW, 0)?,
+            items: review::queue(
+                conn,
+                context.order,
+                REVIEW_WINDOW.max(context.review_items),
+                0,
+            )?,
             pending: review::pending_count_capped(conn, COUNT_CAP)?,
             decided_today: browse::decisions_since(conn, &crate::store::resolve::today())?,
             as_of: crate::store::resolve::newest_gift(conn)?,
@@ -465,6 +474,20 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
                 complete: rows.len() < window,
                 rows,
                 tiers: crate::store::score::tier_counts(conn)?,
+            }
+        }
+        Effect::LoadReviewMore { offset, to_end } => {
+            let limit = if to_end {
+                usize::MAX >> 1
+            } else {
+                REVIEW_WINDOW
+            };
+            let items = review::queue(conn, context.order, limit, offset)?;
+            Loaded::ReviewMore {
+                offset,
+                complete: to_end || items.len() < limit,
+                select_last: to_end,
+                items,
             }
         }
         Effect::LoadRiskMore { offset, to_end } => {

@@ -1363,3 +1363,41 @@ fn membership_opens_on_risk_and_enter_opens_the_persons_record() {
             .contains(&cpm::store::browse::golden_id(id))
     );
 }
+
+#[test]
+fn the_review_queue_reaches_its_last_pending_pair() {
+    let (p, db) = resolved_store(1500);
+    let pending = cpm::resolve::review::pending_count(&db.conn).unwrap() as usize;
+    assert!(
+        pending > cpm::tui::REVIEW_WINDOW,
+        "{pending}: more than one window"
+    );
+    let mut c = console(&p, Role::Steward, 120, 30);
+    assert_eq!(c.app.review.items.len(), cpm::tui::REVIEW_WINDOW);
+    assert!(
+        c.render()
+            .unwrap()
+            .contains(&format!("Queue 1 of {pending}"))
+    );
+    c.press(KeyCode::Char('G')).unwrap();
+    assert_eq!(c.app.review.items.len(), pending);
+    assert_eq!(c.app.review.selected, pending - 1);
+    let last = cpm::resolve::review::queue(
+        &db.conn,
+        cpm::resolve::review::QueueOrder::Stake,
+        pending,
+        0,
+    )
+    .unwrap()
+    .pop()
+    .unwrap();
+    assert_eq!(
+        c.app.review.selected_item().map(|i| i.candidate_id),
+        Some(last.candidate_id)
+    );
+    assert!(
+        c.render()
+            .unwrap()
+            .contains(&format!("Queue {pending} of {pending}"))
+    );
+}

@@ -28,6 +28,9 @@ pub struct ReviewPane {
     pub marked: std::collections::BTreeSet<i64>,
     /// The pair marked last, where `V` marks a range from.
     pub mark_anchor: Option<i64>,
+    /// Every pending pair is loaded; otherwise more come as the selection nears the end.
+    pub complete: bool,
+    pub loading_more: bool,
     pub offset: std::cell::Cell<usize>,
     /// Where the queue table was last drawn (for mouse clicks).
     pub area: std::cell::Cell<ratatui::layout::Rect>,
@@ -44,8 +47,7 @@ impl ReviewPane {
 
     pub fn handle(&mut self, action: Action, session: &mut Session) -> Vec<Effect> {
         if let Some(step) = Move::of(action) {
-            step.apply(&mut self.selected, self.items.len());
-            return vec![];
+            return self.move_selection(step);
         }
         match action {
             Action::CycleSort => {
@@ -87,6 +89,52 @@ impl ReviewPane {
         vec![]
     }
 
+    /// Move in the queue; near the end of what is loaded, load more; `G` loads the rest.
+    fn move_selection(&mut self, step: Move) -> Vec<Effect> {
+        let more = !self.complete && !self.loading_more;
+        if step == Move::Bottom && more {
+            self.loading_more = true;
+            return vec![Effect::LoadReviewMore {
+                offset: self.items.len(),
+                to_end: true,
+            }];
+        }
+        step.apply(&mut self.selected, self.items.len());
+        if more && self.selected + 50 >= self.items.len() {
+            self.loading_more = true;
+            return vec![Effect::LoadReviewMore {
+                offset: self.items.len(),
+                to_end: false,
+            }];
+        }
+        vec![]
+    }
+
+    /// More pairs arrived: appended if they follow what is shown.
+    pub fn more_loaded(
+        &mut self,
+        offset: usize,
+        items: Vec<QueueItem>,
+        complete: bool,
+        select_last: bool,
+    ) {
+        self.loading_more = false;
+        if offset != self.items.len() {
+            return;
+        }
+        let known: std::collections::HashSet<i64> =
+            self.items.iter().map(|i| i.candidate_id).collect();
+        self.items.extend(
+            items
+                .into_iter()
+                .filter(|i| !known.contains(&i.candidate_id)),
+        );
+        self.complete = complete;
+        if select_last {
+            self.selected = self.items.len().saturating_sub(1);
+        }
+    }
+
     /// The note typed at `n`, kept for the next decision.
     pub fn keep_note(&mut self, text: &str, session: &mut Session) {
         let note = text.trim().to_string();
@@ -99,6 +147,9 @@ impl ReviewPane {
     /// Take a freshly loaded queue, keeping the selection on the same pair.
     pub fn loaded(&mut self, items: Vec<QueueItem>, pending: Count, decided_today: i64) {
         let keep = self.selected_item().map(|i| i.candidate_id);
+        // The whole queue is here when it holds as many pairs as are pending.
+        self.complete = matches!(pending, Count::Exact(n) if items.len() as i64 >= n);
+        self.loading_more = false;
         self.items = items;
         self.pending = Some(pending);
         self.decided_today = decided_today;
@@ -340,10 +391,12 @@ fn render_queue(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(theme.header))
         .block(pane_block(
+            // The position among every pending pair, loaded or not.
             format!(
-                " Queue {}/{} ",
+                " Queue {} of {} ",
                 (r.selected + 1).min(r.items.len()),
-                r.items.len()
+                r.pending
+                    .map_or(r.items.len().to_string(), |p| p.to_string())
             ),
             theme,
             true,
