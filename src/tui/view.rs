@@ -247,18 +247,25 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 fn render_help(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
+    // The pane's own keys first, then lists' and global ones, then the modes'.
     let mut scopes = app.scopes();
-    // Global keys first, then the pane's, then the modes'.
-    scopes.reverse();
     scopes.extend([Scope::Input, Scope::Confirm]);
     let mut lines = Vec::new();
-    for scope in scopes {
+    for (n, scope) in scopes.into_iter().enumerate() {
         lines.push(Line::styled(scope.title(), theme.header));
         for binding in app.keymap.bindings().iter().filter(|b| b.scope == scope) {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {:<14}", binding.key_names()), theme.base),
                 Span::styled(binding.help, theme.muted),
             ]));
+        }
+        if n == 0 && app.tab == Tab::Review {
+            lines.extend(PAIR_LEGEND.iter().map(|(row, means)| {
+                Line::from(vec![
+                    Span::styled(format!("  {row:<14}"), theme.base),
+                    Span::styled(*means, theme.muted),
+                ])
+            }));
         }
     }
     let popup = centered(area, 72, area.height.saturating_sub(2).max(10));
@@ -275,6 +282,32 @@ fn render_help(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         popup,
     );
 }
+
+/// What each part of a Review pair means, under the pane's keys in the help.
+const PAIR_LEGEND: [(&str, &str); 7] = [
+    ("Reading a pair", ""),
+    (
+        "prior",
+        "where every pair starts: how likely any compared pair is one person",
+    ),
+    (
+        "source",
+        "whether the two records come from one system or two",
+    ),
+    (
+        "= / ≠",
+        "the two values agree / differ (compared as normalised: phone formats are equal)",
+    ),
+    ("sim", "how alike the values are, 0 to 1"),
+    (
+        "adds",
+        "what the field adds to the score (+ towards one person, - away); the rows sum to it",
+    ),
+    (
+        "if merged:",
+        "the consent a merge would keep: the most restrictive of both sides",
+    ),
+];
 
 fn render_confirm(confirm: &Confirm, theme: &Theme, area: Rect, frame: &mut Frame) {
     let question = match confirm {

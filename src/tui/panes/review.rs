@@ -438,13 +438,17 @@ fn fields(item: &QueueItem) -> Vec<(&'static str, &'static str, String, String)>
     ]
 }
 
-/// Two values "differ" when both are present and not equal ignoring case and spacing.
-fn differs(left: &str, right: &str) -> bool {
-    let norm = |s: &str| {
-        s.split_whitespace()
+/// Two values "differ" when both are present and not equal as matching compares them:
+/// ignoring case and spacing, and a phone by its digits whatever its format.
+fn differs(field: &str, left: &str, right: &str) -> bool {
+    let norm = |s: &str| match field {
+        "phone" => crate::normalize::phone(s).unwrap_or_else(|| s.to_string()),
+        "email" => crate::normalize::email(s).unwrap_or_else(|| s.to_lowercase()),
+        _ => s
+            .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")
-            .to_lowercase()
+            .to_lowercase(),
     };
     !left.is_empty() && !right.is_empty() && norm(left) != norm(right)
 }
@@ -489,7 +493,7 @@ fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Fr
     for (field, label, left, right) in fields(item) {
         let contribution = item.contributions.iter().find(|c| c.field == field);
         shown.push(field);
-        let differ = differs(&left, &right);
+        let differ = differs(field, &left, &right);
         let (glyph, style) = if differ {
             ("≠", theme.diff_changed)
         } else if !left.is_empty() && !right.is_empty() {
@@ -678,8 +682,10 @@ mod tests {
 
     #[test]
     fn differences_ignore_case_and_spacing_but_not_missing_values() {
-        assert!(!differs("Mary  Ann", "mary ann"));
-        assert!(differs("Mary", "Marie"));
-        assert!(!differs("", "Marie"));
+        assert!(!differs("first_name", "Mary  Ann", "mary ann"));
+        assert!(differs("first_name", "Mary", "Marie"));
+        assert!(!differs("first_name", "", "Marie"));
+        assert!(!differs("phone", "2244513099", "224-451-3099"));
+        assert!(differs("phone", "2244513099", "224-451-3098"));
     }
 }
