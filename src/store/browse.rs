@@ -378,10 +378,11 @@ fn record_matches(conn: &Connection, typed: &str, limit: usize) -> Result<Vec<(i
     }
     if phone_like && digits.len() >= 7 {
         let local = digits[digits.len() - 7..].to_string();
+        // `n_phone IS NOT NULL` lets SQLite use the partial index on the local digits.
         let clause = if digits.len() >= 10 {
-            "substr(sr.n_phone, -7) = ?1 AND sr.n_phone = substr(?2, -10)"
+            "sr.n_phone IS NOT NULL AND substr(sr.n_phone, -7) = ?1 AND sr.n_phone = substr(?2, -10)"
         } else {
-            "substr(sr.n_phone, -7) = ?1"
+            "sr.n_phone IS NOT NULL AND substr(sr.n_phone, -7) = ?1"
         };
         lookups.push((clause, local, "phone"));
     }

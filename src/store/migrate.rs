@@ -41,6 +41,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         19,
         include_str!("../../sql/sqlite/0019_engagement_segments.sql"),
     ),
+    (20, include_str!("../../sql/sqlite/0020_record_search.sql")),
 ];
 
 pub fn latest_version() -> i64 {
@@ -75,6 +76,27 @@ pub(super) fn apply_up_to(conn: &Connection, target: i64) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_migration_file_is_applied_in_its_numbered_order() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/sqlite");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), MIGRATIONS.len(), "{files:?}");
+        for (i, ((version, sql), file)) in MIGRATIONS.iter().zip(&files).enumerate() {
+            assert_eq!(*version, i as i64 + 1);
+            assert!(file.starts_with(&format!("{version:04}_")), "{file}");
+            assert_eq!(
+                *sql,
+                std::fs::read_to_string(dir.join(file)).unwrap(),
+                "{file}"
+            );
+        }
+    }
 
     #[test]
     fn upgrade_model_versions_move_from_the_json_column_to_their_own() {

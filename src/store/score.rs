@@ -753,8 +753,11 @@ pub fn risk_list(
                 s.upgrade_action,
                 (SELECT status FROM triage t WHERE t.constituent_id = s.constituent_id ORDER BY t.id DESC LIMIT 1),
                 (SELECT note FROM triage t WHERE t.constituent_id = s.constituent_id ORDER BY t.id DESC LIMIT 1),
-                (SELECT group_concat(cc.channel) FROM constituent_consent cc
-                 WHERE cc.constituent_id = s.constituent_id AND cc.opted_out = 1),
+                -- Any of the person's records opting out refuses the channel (as the
+                -- constituent_consent view concludes, read here straight from the records).
+                (SELECT group_concat(DISTINCT rc.channel) FROM constituent_member cm
+                 JOIN record_consent rc ON rc.source_record_id = cm.source_record_id
+                 WHERE cm.constituent_id = s.constituent_id AND rc.opted_out = 1),
                 (SELECT mv.kind || ' v' || mv.id FROM model_version mv WHERE mv.id = s.churn_model),
                 (SELECT max(ce.at) FROM contact_event ce WHERE ce.constituent_id = s.constituent_id),
                 c.first_name, c.last_name,

@@ -508,8 +508,12 @@ impl App {
             Effect::LoadRisk,
             Effect::LoadQuality,
             Effect::LoadMetrics,
-            Effect::LoadSegments,
         ];
+        // Segments count every golden record several times over: loaded once they are
+        // looked at, and then kept current.
+        if self.segments.loaded || self.tab == Tab::Segments {
+            effects.push(Effect::LoadSegments);
+        }
         effects.push(self.constituents.reload());
         if let Some(detail) = &self.constituents.detail {
             effects.push(Effect::LoadDetail(detail.id));
@@ -829,6 +833,9 @@ impl App {
 
     fn go_tab(&mut self, index: usize) -> Effects {
         self.tab = Tab::ALL[index.min(Tab::ALL.len() - 1)];
+        if self.tab == Tab::Segments && !self.segments.loaded && self.store_ready {
+            return vec![Effect::LoadSegments];
+        }
         vec![]
     }
 
