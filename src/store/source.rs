@@ -54,6 +54,8 @@ pub struct BatchWriter<'a> {
     fact: Option<rusqlite::Statement<'a>>,
     deferred: Vec<DeferredIndexes>,
     find_person: rusqlite::Statement<'a>,
+    /// The consent upsert, when the source maps consent (held: one per person and channel).
+    consent: Option<rusqlite::Statement<'a>>,
     /// No record of this source was in the store when the batch began: a key not yet
     /// written in this batch is new without asking the store.
     source_is_new: bool,
@@ -106,6 +108,7 @@ impl<'a> BatchWriter<'a> {
             source_is_new,
             find_person: tx
                 .prepare("SELECT id FROM source_record WHERE source = ?1 AND source_key = ?2")?,
+            consent: None,
             tx,
             batch_id,
             source: source.name.clone(),
@@ -238,8 +241,8 @@ impl<'a> BatchWriter<'a> {
     /// One channel's consent for a record: a later batch replaces what an earlier one said;
     /// within this batch an opt-out on any row stands.
     pub fn consent(&mut self, source_record_id: i64, consent: &RecordConsent) -> Result<()> {
-        self.tx
-            .prepare_cached(
+        if self.consent.is_none() {
+            self.consent = Some(self.tx.prepare(
                 "INSERT INTO record_consent (source_record_id, channel, opted_out, code, recorded_on, batch_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (source_record_id, channel) DO UPDATE SET
@@ -247,15 +250,19 @@ impl<'a> BatchWriter<'a> {
                      recorded_on = excluded.recorded_on, batch_id = excluded.batch_id
                  WHERE record_consent.batch_id <> excluded.batch_id
                     OR excluded.opted_out > record_consent.opted_out",
-            )?
-            .execute(params![
-                source_record_id,
-                consent.channel.name(),
-                consent.opted_out,
-                consent.code,
-                consent.recorded_on,
-                self.batch_id
-            ])?;
+            )?);
+        }
+        let Some(statement) = self.consent.as_mut() else {
+            return Ok(());
+        };
+        statement.execute(params![
+            source_record_id,
+            consent.channel.name(),
+            consent.opted_out,
+            consent.code,
+            consent.recorded_on,
+            self.batch_id
+        ])?;
         Ok(())
     }
 
