@@ -115,6 +115,109 @@ pub fn queue(
         .collect()
 }
 
+/// One source record of a pair's people, as the steward weighs it.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct RecordLine {
+    pub source: String,
+    pub source_key: String,
+    pub name: String,
+    pub lifetime_cents: i64,
+    pub last_gift: Option<String>,
+    /// The latest gift, event or email opened.
+    pub last_activity: Option<String>,
+    /// This record is one of the pair's two.
+    pub in_pair: bool,
+}
+
+/// One side of a pair: the golden record its record belongs to, with all its records.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct PairSide {
+    pub golden_id: Option<i64>,
+    pub records: Vec<RecordLine>,
+}
+
+/// The whole picture around a pair: both people with every record, and the other pending
+/// pairs that touch them (decide them together when they are one person).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct PairContext {
+    pub candidate_id: i64,
+    pub sides: Vec<PairSide>,
+    /// (candidate id, score) of the other pending pairs touching these records.
+    pub related: Vec<(i64, f64)>,
+}
+
+/// The context of pending pair `candidate_id`.
+pub fn pair_context(conn: &Connection, candidate_id: i64) -> Result<PairContext> {
+    let (a, b, _) = candidate_pair(conn, candidate_id)?;
+    let mut sides = Vec::new();
+    let mut everyone = Vec::new();
+    for record in [a, b] {
+        let golden: Option<i64> = conn
+            .prepare_cached(
+                "SELECT constituent_id FROM constituent_member WHERE source_record_id = ?1",
+            )?
+            .query_row([record], |r| r.get(0))
+            .optional()?;
+        let members: Vec<i64> = match golden {
+            Some(g) => sql::members_of(conn, &[g])?,
+            None => vec![record],
+        };
+        let mut records = Vec::new();
+        for &id in &members {
+            let mut line = conn
+                .prepare_cached(
+                    "SELECT sr.source, sr.source_key,
+                            trim(coalesce(sr.first_name, '') || ' ' || coalesce(sr.last_name, '')),
+                            coalesce((SELECT sum(amount_cents) FROM donation d WHERE d.source_record_id = sr.id AND d.status = 'succeeded'), 0),
+                            (SELECT max(gift_date) FROM donation d WHERE d.source_record_id = sr.id AND d.status = 'succeeded'),
+                            max(coalesce((SELECT max(gift_date) FROM donation d WHERE d.source_record_id = sr.id), ''),
+                                coalesce((SELECT max(event_date) FROM event_ticket e WHERE e.source_record_id = sr.id), ''),
+                                coalesce((SELECT max(last_open_date) FROM email_event m WHERE m.source_record_id = sr.id), ''))
+                     FROM source_record sr WHERE sr.id = ?1",
+                )?
+                .query_row([id], |r| {
+                    Ok(RecordLine {
+                        source: r.get(0)?,
+                        source_key: r.get(1)?,
+                        name: r.get(2)?,
+                        lifetime_cents: r.get(3)?,
+                        last_gift: r.get(4)?,
+                        last_activity: r.get::<_, Option<String>>(5)?.filter(|d| !d.is_empty()),
+                        in_pair: false,
+                    })
+                })?;
+            line.in_pair = id == a || id == b;
+            records.push(line);
+        }
+        everyone.extend(members);
+        sides.push(PairSide {
+            golden_id: golden,
+            records,
+        });
+    }
+    everyone.sort_unstable();
+    everyone.dedup();
+    let marks = vec!["?"; everyone.len()].join(", ");
+    let sql = format!(
+        "SELECT mc.id, mc.score FROM match_candidate mc
+         WHERE {PENDING} AND mc.id <> {candidate_id}
+           AND (mc.record_a IN ({marks}) OR mc.record_b IN ({marks}))
+         ORDER BY mc.score DESC LIMIT 20"
+    );
+    let values: Vec<i64> = everyone.iter().chain(&everyone).copied().collect();
+    let related = conn
+        .prepare(&sql)?
+        .query_map(rusqlite::params_from_iter(values), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(PairContext {
+        candidate_id,
+        sides,
+        related,
+    })
+}
+
 fn candidate_pair(conn: &Connection, candidate_id: i64) -> Result<(i64, i64, f64)> {
     conn.query_row(
         "SELECT record_a, record_b, score FROM match_candidate WHERE id = ?1",

@@ -127,6 +127,8 @@ pub enum Effect {
     LoadCount,
     Search(String),
     LoadDetail(i64),
+    /// The people around a review pair: every record of both, other pairs touching them.
+    LoadPairContext(i64),
     LoadRisk,
     /// More of the review queue after the `offset` pairs shown: a window, or all the rest.
     LoadReviewMore {
@@ -183,6 +185,7 @@ pub enum Loaded {
         rows: Vec<ConstituentRow>,
     },
     Detail(i64, Option<Box<ConstituentDetail>>),
+    PairContext(Box<crate::resolve::review::PairContext>),
     Risk {
         rows: Vec<RiskRow>,
         tiers: Vec<(String, i64)>,
@@ -821,7 +824,11 @@ impl App {
     fn pane_act(&mut self, action: Action) -> Effects {
         let session = &mut self.session;
         match self.tab {
-            Tab::Review => self.review.handle(action, session),
+            Tab::Review => {
+                let mut effects = self.review.handle(action, session);
+                effects.extend(self.review.want_context());
+                effects
+            }
             Tab::Constituents => self.constituents.handle(action, session),
             Tab::Risk => self.risk.handle(action, session),
             Tab::Quality => self.quality.handle(action),
@@ -947,7 +954,7 @@ impl App {
             } => {
                 self.as_of = as_of;
                 self.review.loaded(items, pending, decided_today);
-                vec![]
+                self.review.want_context().into_iter().collect()
             }
             Loaded::Page {
                 edge,
@@ -975,6 +982,10 @@ impl App {
                 .map(str::to_string);
                 self.constituents
                     .search_loaded(current.as_deref(), &typed, rows);
+                vec![]
+            }
+            Loaded::PairContext(context) => {
+                self.review.context = Some(*context);
                 vec![]
             }
             Loaded::Detail(id, data) => {

@@ -458,6 +458,9 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
             rows: browse::search(conn, &typed, SEARCH_LIMIT)?,
             typed,
         },
+        Effect::LoadPairContext(id) => {
+            Loaded::PairContext(Box::new(review::pair_context(conn, id)?))
+        }
         Effect::LoadDetail(id) => {
             Loaded::Detail(id, browse::constituent_detail(conn, id)?.map(Box::new))
         }

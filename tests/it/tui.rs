@@ -1401,3 +1401,58 @@ fn the_review_queue_reaches_its_last_pending_pair() {
             .contains(&format!("Queue {pending} of {pending}"))
     );
 }
+
+#[test]
+fn review_shows_both_people_with_every_record_and_the_other_pairs_that_touch_them() {
+    let (p, db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Steward, 120, 40);
+    let item = c
+        .app
+        .review
+        .selected_item()
+        .expect("a pending pair")
+        .clone();
+    let context = c.app.review.context.clone().expect("loaded with the pair");
+    assert_eq!(context.candidate_id, item.candidate_id);
+    assert_eq!(context.sides.len(), 2);
+    for (side, record) in context.sides.iter().zip([&item.a, &item.b]) {
+        assert_eq!(
+            side.records.iter().filter(|r| r.in_pair).count(),
+            1,
+            "the pair's own record is marked"
+        );
+        assert!(
+            side.records
+                .iter()
+                .any(|r| r.source_key == record.source_key)
+        );
+        if let Some(golden) = side.golden_id {
+            let members = count(
+                &db,
+                &format!("SELECT count(*) FROM constituent_member WHERE constituent_id = {golden}"),
+            );
+            assert_eq!(side.records.len() as i64, members);
+        }
+    }
+    // Every pair listed as related is pending and touches one of these records.
+    for (related, _) in &context.related {
+        assert!(
+            c.app
+                .review
+                .items
+                .iter()
+                .any(|i| i.candidate_id == *related),
+            "#{related} is in the queue"
+        );
+    }
+    let screen = c.render().unwrap();
+    assert!(screen.contains("The people"), "{screen}");
+    assert!(screen.contains("●"), "{screen}");
+    // Moving on loads the next pair's people.
+    c.press(KeyCode::Char('j')).unwrap();
+    let next = c.app.review.selected_item().unwrap().candidate_id;
+    assert_eq!(
+        c.app.review.context.as_ref().map(|c| c.candidate_id),
+        Some(next)
+    );
+}

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
-use crate::resolve::review::{QueueItem, QueueOrder, RecordView};
+use crate::resolve::review::{PairContext, QueueItem, QueueOrder, RecordView};
 use crate::store::browse::Count;
 use crate::tui::app::{App, Decision, Effect, InputKind, Level, Session, WriteRequest};
 use crate::tui::keymap::Action;
@@ -28,6 +28,8 @@ pub struct ReviewPane {
     pub marked: std::collections::BTreeSet<i64>,
     /// The pair marked last, where `V` marks a range from.
     pub mark_anchor: Option<i64>,
+    /// The people around the selected pair (loaded for it as it is selected).
+    pub context: Option<PairContext>,
     /// Every pending pair is loaded; otherwise more come as the selection nears the end.
     pub complete: bool,
     pub loading_more: bool,
@@ -87,6 +89,13 @@ impl ReviewPane {
             step.apply(&mut self.selected, self.items.len());
         }
         vec![]
+    }
+
+    /// The context to load for the selected pair, if the one shown is another pair's.
+    pub fn want_context(&self) -> Option<Effect> {
+        let id = self.selected_item()?.candidate_id;
+        let shown = self.context.as_ref().map(|c| c.candidate_id);
+        (shown != Some(id)).then_some(Effect::LoadPairContext(id))
     }
 
     /// Move in the queue; near the end of what is loaded, load more; `G` loads the rest.
@@ -331,9 +340,84 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         (a, b)
     };
     render_queue(app, theme, queue_area, frame);
-    if let Some(item) = r.selected_item() {
-        render_comparison(item, theme, compare_area, frame);
+    let Some(item) = r.selected_item() else {
+        return;
+    };
+    // The people around the pair go below the comparison when there is room for them.
+    let comparison_rows = 15;
+    match r
+        .context
+        .as_ref()
+        .filter(|c| c.candidate_id == item.candidate_id)
+    {
+        Some(context) if compare_area.height >= comparison_rows + 6 => {
+            let [pair, people] =
+                Layout::vertical([Constraint::Length(comparison_rows), Constraint::Fill(1)])
+                    .areas(compare_area);
+            render_comparison(item, theme, pair, frame);
+            render_people(context, theme, people, frame);
+        }
+        _ => render_comparison(item, theme, compare_area, frame),
     }
+}
+
+/// Both people with every record (● the pair's own), and the other pending pairs that
+/// touch them.
+fn render_people(context: &PairContext, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let mut rows = Vec::new();
+    for (label, side) in ["A", "B"].iter().zip(&context.sides) {
+        let golden = side.golden_id.map_or(
+            "no golden record yet".into(),
+            crate::store::browse::golden_id,
+        );
+        rows.push(
+            Row::new(vec![
+                Cell::from(format!("{label} {golden}")),
+                Cell::from(match side.records.len() {
+                    1 => "1 record".to_string(),
+                    n => format!("{n} records"),
+                }),
+            ])
+            .style(theme.header),
+        );
+        for line in &side.records {
+            rows.push(Row::new(vec![
+                Cell::from(format!(
+                    "{} {} {}",
+                    if line.in_pair { "●" } else { " " },
+                    line.source,
+                    line.source_key
+                )),
+                Cell::from(line.name.clone()),
+                Cell::from(dollars(line.lifetime_cents)),
+                Cell::from(line.last_gift.clone().unwrap_or_else(|| "–".into())),
+                Cell::from(line.last_activity.clone().unwrap_or_else(|| "–".into())),
+            ]));
+        }
+    }
+    let related = match context.related.as_slice() {
+        [] => "no other pending pair touches these people".to_string(),
+        pairs => {
+            let ids: Vec<String> = pairs.iter().map(|(id, _)| format!("#{id}")).collect();
+            format!("also pending for these people: {}", ids.join(" "))
+        }
+    };
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Fill(3),
+            Constraint::Fill(2),
+            Constraint::Length(9),
+            Constraint::Length(10),
+            Constraint::Length(10),
+        ],
+    )
+    .header(Row::new(["record", "name", "lifetime", "last gift", "last seen"]).style(theme.muted))
+    .block(
+        pane_block(" The people ", theme, false)
+            .title_bottom(Line::styled(format!(" {related} "), theme.muted)),
+    );
+    frame.render_widget(table, area);
 }
 
 fn short_name(v: &RecordView) -> String {
