@@ -115,7 +115,8 @@ fn run_check(
             total,
             params,
         } => {
-            let (failing_rows, samples) = sql::count_and_sample(conn, &failing, &params, samples)?;
+            let (failing_rows, samples) =
+                sql::count_and_sample(conn, &check.table, &failing, &params, samples)?;
             let total_rows = context.total(conn, &total)?;
             let status = judge_rows(check, failing_rows, total_rows);
             Ok(Outcome {

@@ -32,6 +32,7 @@ pub type Sample = Vec<(String, Value)>;
 /// How many rows `sql` returns, and the first `limit` of them, in one pass.
 pub fn count_and_sample(
     conn: &Connection,
+    table: &str,
     sql: &str,
     params: &[Value],
     limit: usize,
@@ -50,7 +51,57 @@ pub fn count_and_sample(
             );
         }
     }
+    drop(rows);
+    drop(stmt);
+    for sample in &mut samples {
+        locate(conn, table, sample)?;
+    }
     Ok((count, samples))
+}
+
+/// A sample that names a row of `table` (`record_id`: a source record, or a fact of one)
+/// also names where a person finds it: its system and key, and the golden record holding it.
+fn locate(conn: &Connection, table: &str, sample: &mut Sample) -> Result<()> {
+    let row = sample
+        .iter()
+        .find_map(|(name, value)| match (name.as_str(), value) {
+            ("record_id", Value::Integer(id)) => Some(*id),
+            _ => None,
+        });
+    let Some(row) = row else {
+        return Ok(());
+    };
+    let record = match table {
+        "source_record" => Some(row),
+        fact if crate::vocab::facts::FACT_TABLES.contains(&fact) => conn
+            .prepare_cached(&format!(
+                "SELECT source_record_id FROM {fact} WHERE id = ?1"
+            ))?
+            .query_row([row], |r| r.get(0))
+            .optional()?,
+        _ => None,
+    };
+    let Some(record) = record else {
+        return Ok(());
+    };
+    let found: Option<(String, String, Option<i64>)> = conn
+        .prepare_cached(
+            "SELECT sr.source, sr.source_key, cm.constituent_id FROM source_record sr
+             LEFT JOIN constituent_member cm ON cm.source_record_id = sr.id WHERE sr.id = ?1",
+        )?
+        .query_row([record], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    if let Some((source, key, golden)) = found {
+        sample.push(("source".into(), Value::Text(source)));
+        sample.push(("source_key".into(), Value::Text(key)));
+        if let Some(golden) = golden {
+            sample.push((
+                "golden".into(),
+                Value::Text(crate::store::browse::golden_id(golden)),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -712,6 +712,26 @@ fn the_quality_tab_runs_the_checks_and_shows_the_worst_first_with_redacted_sampl
             .replace(&format!("{} ms", run.millis), "[ms]"),
     );
     assert_eq!(count(&db, "SELECT count(*) FROM quality_run"), 1);
+    // A failing record's sample says where to find it: its system, key and golden record,
+    // and the key finds that person in search.
+    let samples: Vec<serde_json::Value> = c
+        .app
+        .quality
+        .results
+        .iter()
+        .filter(|r| r.table_name == "source_record")
+        .flat_map(|r| {
+            serde_json::from_str::<Vec<serde_json::Value>>(&r.samples).unwrap_or_default()
+        })
+        .collect();
+    let sample = samples
+        .iter()
+        .find(|s| s.get("golden").is_some())
+        .expect("a located sample");
+    let key = sample["source_key"].as_str().unwrap();
+    let golden: i64 = sample["golden"].as_str().unwrap()[2..].parse().unwrap();
+    let found = cpm::store::browse::search(&db.conn, key, 10).unwrap();
+    assert!(found.iter().any(|r| r.id == golden));
 }
 
 /// The Metrics tab with `name` selected.

@@ -255,7 +255,7 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
                 Cell::from(format!("{}: {}", r.table_name, r.check_name)),
                 Cell::from(format!(
                     "{:.0}",
-                    if matches!(r.check_type.as_str(), "row_count" | "metric") {
+                    if measures_a_value(&r.check_type) {
                         r.measured
                     } else {
                         r.failing as f64
@@ -280,9 +280,17 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             Constraint::Fill(1),
         ],
     )
-    .header(Row::new(["", "severity", "check", "failing", "vs", "trend"]).style(theme.header))
+    .header(Row::new(["", "severity", "check", "result", "vs", "trend"]).style(theme.header))
     .block(pane_block(" Checks, worst first ", theme, true));
     frame.render_widget(table, area);
+}
+
+/// Checks judged on one measured value rather than on failing rows.
+fn measures_a_value(check_type: &str) -> bool {
+    matches!(
+        check_type,
+        "row_count" | "metric" | "freshness" | "reconciliation"
+    )
 }
 
 fn render_detail(r: &ResultRow, trend: &[f64], theme: &Theme, area: Rect, frame: &mut Frame) {
@@ -291,9 +299,16 @@ fn render_detail(r: &ResultRow, trend: &[f64], theme: &Theme, area: Rect, frame:
     frame.render_widget(block, area);
     let [text_area, spark_area] =
         Layout::horizontal([Constraint::Fill(2), Constraint::Fill(1)]).areas(inner);
+    // A check that measures a value (a count of rows, a metric, an age in days, a
+    // difference) says the value; a check of rows says how many of them fail.
+    let outcome = if measures_a_value(&r.check_type) {
+        format!("value {:.2}", r.measured)
+    } else {
+        format!("{} failing of {}", r.failing, r.total)
+    };
     let mut lines = vec![Line::from(format!(
-        "{} · {} · {} failing of {} · judged: {}",
-        r.check_type, r.severity, r.failing, r.total, r.threshold
+        "{} · {} · {outcome} · judged: {}",
+        r.check_type, r.severity, r.threshold
     ))];
     if let Some(band) = r
         .anomaly
@@ -311,7 +326,7 @@ fn render_detail(r: &ResultRow, trend: &[f64], theme: &Theme, area: Rect, frame:
     let samples: Vec<serde_json::Value> = serde_json::from_str(&r.samples).unwrap_or_default();
     if !samples.is_empty() {
         lines.push(Line::styled(
-            "failing rows (personal fields redacted):",
+            "failing rows (personal fields redacted; a record's source key finds it with /):",
             theme.header,
         ));
     }
