@@ -744,6 +744,18 @@ pub fn risk_list(
     limit: usize,
     offset: usize,
 ) -> Result<Vec<RiskRow>> {
+    risk_list_with_status(conn, sort, tier, None, limit, offset)
+}
+
+/// `risk_list`, only the people whose triage is `status` (`new` for the untouched).
+pub fn risk_list_with_status(
+    conn: &Connection,
+    sort: RiskSort,
+    tier: Option<&str>,
+    status: Option<&str>,
+    limit: usize,
+    offset: usize,
+) -> Result<Vec<RiskRow>> {
     let sql = format!(
         "SELECT s.constituent_id, trim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')),
                 c.email, c.phone, s.churn_probability, s.churn_tier, s.churn_reasons,
@@ -769,11 +781,13 @@ pub fn risk_list(
                 (SELECT at FROM triage t WHERE t.constituent_id = s.constituent_id ORDER BY t.id DESC LIMIT 1)
          FROM constituent_score s JOIN constituent c ON c.id = s.constituent_id
          WHERE s.churn_probability IS NOT NULL AND (?1 IS NULL OR s.churn_tier = ?1)
+           AND (?4 IS NULL OR coalesce((SELECT status FROM triage t WHERE t.constituent_id = s.constituent_id
+                                        ORDER BY t.id DESC LIMIT 1), 'new') = ?4)
          ORDER BY {col} DESC, s.constituent_id DESC LIMIT ?2 OFFSET ?3",
         col = sort.column()
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![tier, limit as i64, offset as i64], |r| {
+    let rows = stmt.query_map(params![tier, limit as i64, offset as i64, status], |r| {
         let reasons: Option<String> = r.get(6)?;
         let stored = reasons
             .and_then(|json| serde_json::from_str::<Vec<crate::vocab::reasons::Reason>>(&json).ok())

@@ -128,6 +128,7 @@ pub enum Action {
     CycleDimension,
     CyclePlatform,
     CycleTriage,
+    CycleStatusFilter,
     TriageNote,
     Export,
     Submit,
@@ -478,6 +479,13 @@ pub const BINDINGS: &[Binding] = &[
         A::CycleTriage,
         "status: new → contacted → retained → lost (saved)",
         true,
+    ),
+    b(
+        S::Risk,
+        &[k('f')],
+        A::CycleStatusFilter,
+        "filter: only new, contacted, retained or lost (then everyone)",
+        false,
     ),
     b(
         S::Risk,

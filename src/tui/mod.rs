@@ -351,6 +351,8 @@ pub struct LoadContext {
     /// Risk rows the pane holds: a reload brings at least as many back, so the selection
     /// stays where it was however far down the list it is.
     pub risk_rows: usize,
+    /// Only the people whose triage is this.
+    pub risk_status: Option<&'static str>,
     /// Likewise the review pairs the queue holds.
     pub review_items: usize,
     /// Where exports are written: `exports/` next to the store.
@@ -370,6 +372,7 @@ impl LoadContext {
             risk_sort: app.risk.sort,
             tier: app.risk.tier,
             risk_rows: app.risk.rows.len(),
+            risk_status: app.risk.status,
             review_items: app.review.items.len(),
             export_dir: None,
             metrics: app.metrics.file.clone(),
@@ -466,10 +469,11 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
         }
         Effect::LoadRisk => {
             let window = RISK_WINDOW.max(context.risk_rows);
-            let rows = crate::store::score::risk_list(
+            let rows = crate::store::score::risk_list_with_status(
                 conn,
                 context.risk_sort,
                 context.tier.map(|t| t.name()),
+                context.risk_status,
                 window,
                 0,
             )?;
@@ -495,10 +499,11 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
         }
         Effect::LoadRiskMore { offset, to_end } => {
             let limit = if to_end { usize::MAX >> 1 } else { RISK_WINDOW };
-            let rows = crate::store::score::risk_list(
+            let rows = crate::store::score::risk_list_with_status(
                 conn,
                 context.risk_sort,
                 context.tier.map(|t| t.name()),
+                context.risk_status,
                 limit,
                 offset,
             )?;

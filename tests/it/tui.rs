@@ -1476,3 +1476,48 @@ fn review_shows_both_people_with_every_record_and_the_other_pairs_that_touch_the
         Some(next)
     );
 }
+
+#[test]
+fn risk_filters_by_triage_status_and_the_record_keeps_every_note() {
+    let (p, db) = scored_store(1500);
+    let mut c = console(&p, Role::Membership, 120, 40);
+    let first = c.app.risk.selected_row().unwrap().constituent_id;
+    // Two notes on one person: both are kept, with who and when.
+    for note in ["no answer", "called back, keeps giving"] {
+        c.press(KeyCode::Char('n')).unwrap();
+        c.type_keys(note).unwrap();
+        c.press(KeyCode::Enter).unwrap();
+    }
+    c.press(KeyCode::Char('s')).unwrap(); // new → contacted
+    let contacted = c.app.risk.selected_row().unwrap().constituent_id;
+    assert_eq!(contacted, first);
+    // Only the contacted: this person alone.
+    c.press(KeyCode::Char('f')).unwrap(); // new
+    assert!(
+        c.app
+            .risk
+            .rows
+            .iter()
+            .all(|r| r.triage.as_deref().unwrap_or("new") == "new")
+    );
+    c.press(KeyCode::Char('f')).unwrap(); // contacted
+    let ids: Vec<i64> = c.app.risk.rows.iter().map(|r| r.constituent_id).collect();
+    assert_eq!(ids, vec![first]);
+    assert!(c.render().unwrap().contains("triage contacted"));
+    for _ in 0..3 {
+        c.press(KeyCode::Char('f')).unwrap(); // retained, lost, everyone
+    }
+    assert_eq!(c.app.risk.status, None);
+    assert!(c.app.risk.rows.len() > 1);
+    // The 360° view's history holds both notes.
+    let history = cpm::store::audit::for_constituent(&db.conn, first, 50).unwrap();
+    let notes: Vec<&str> = history
+        .iter()
+        .filter(|e| e.action == "triage")
+        .filter_map(|e| e.reason.as_deref())
+        .collect();
+    assert!(
+        notes.contains(&"no answer") && notes.contains(&"called back, keeps giving"),
+        "{notes:?}"
+    );
+}

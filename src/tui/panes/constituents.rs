@@ -749,7 +749,7 @@ fn render_history(data: &ConstituentDetail, theme: &Theme, area: Rect, frame: &m
             ])
         })
         .collect();
-    let block = pane_block(" Match history ", theme, false);
+    let block = pane_block(" History: matches, triage, campaigns ", theme, false);
     if lines.is_empty() {
         empty_block(block, "no events", theme, area, frame);
         return;

@@ -23,6 +23,8 @@ pub struct RiskPane {
     pub selected: usize,
     pub sort: RiskSort,
     pub tier: Option<Tier>,
+    /// Only the people whose triage is this (`f` cycles it).
+    pub status: Option<&'static str>,
     pub loaded: bool,
     /// Every row of the list (tier, order) is loaded; otherwise more come as the
     /// selection nears the end, and `G` loads the rest.
@@ -64,6 +66,18 @@ impl RiskPane {
                 vec![Effect::LoadRisk]
             }
             Action::CycleTriage => self.cycle_triage(session),
+            Action::CycleStatusFilter => {
+                self.status = match self.status {
+                    None => Some(TRIAGE_STATUSES[0]),
+                    Some(current) => TRIAGE_STATUSES
+                        .iter()
+                        .position(|s| *s == current)
+                        .and_then(|i| TRIAGE_STATUSES.get(i + 1))
+                        .copied(),
+                };
+                self.selected = 0;
+                vec![Effect::LoadRisk]
+            }
             Action::TriageNote => {
                 if !refuse_triage(session) && self.selected_row().is_some() {
                     session.prompt(InputKind::TriageNote, String::new());
@@ -104,8 +118,12 @@ impl RiskPane {
         vec![]
     }
 
-    /// The people in the list as filtered, whether loaded or not.
+    /// The people in the list as filtered, whether loaded or not (by triage status: as
+    /// far as loaded, until all are).
     pub fn total(&self) -> i64 {
+        if self.status.is_some() {
+            return self.rows.len() as i64;
+        }
         self.tiers
             .iter()
             .filter(|(t, _)| self.tier.is_none_or(|wanted| wanted.name() == t))
@@ -395,6 +413,10 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let tier = r
         .tier
         .map_or("all tiers".to_string(), |t| format!("{} only", t.name()));
+    let tier = match r.status {
+        Some(status) => format!("{tier} · triage {status}"),
+        None => tier,
+    };
     // The position among everyone in the list, loaded or not.
     let title = format!(
         " At risk · {} · by {} ▼ · {} of {} ",
