@@ -486,6 +486,9 @@ pub struct ConstituentDetail {
     pub engagement: Option<Engagement>,
     /// The models behind the scores ("churn: booster v3").
     pub score_models: Vec<String>,
+    /// The golden record changed (a merge, an unmerge) after it was scored: its scores are
+    /// from before, until the next scoring run.
+    pub scores_stale: bool,
     /// The latest contacts: calls, campaign exports.
     pub contacts: Vec<super::contact::ContactEvent>,
 }
@@ -610,6 +613,15 @@ pub fn constituent_detail(conn: &Connection, id: i64) -> Result<Option<Constitue
         records,
         giving_by_year,
         history: audit::for_constituent(conn, id, 50)?,
+        scores_stale: conn
+            .prepare_cached(
+                "SELECT c.updated_at > r.at FROM constituent c
+                 JOIN constituent_score s ON s.constituent_id = c.id
+                 JOIN score_run r ON r.id = s.run_id WHERE c.id = ?1",
+            )?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .unwrap_or(false),
         score_models: match &scores {
             Some(s) => super::score::models_behind(conn, s)?,
             None => Vec::new(),

@@ -303,3 +303,41 @@ fn one_golden_record_loads_the_same_history_as_everyone_does_and_the_as_of_date_
     }
     assert_eq!(cpm::store::score::load_history(&db, -1).unwrap(), None);
 }
+
+#[test]
+fn an_unmerge_after_scoring_marks_the_scores_stale_until_the_next_run() {
+    let (p, mut db) = scored_store(PEOPLE);
+    // Resolved long ago, scored an hour after.
+    db.conn
+        .execute_batch(
+            "UPDATE constituent SET updated_at = '2000-01-01T00:00:00Z';
+             UPDATE score_run SET at = '2000-01-01T01:00:00Z';",
+        )
+        .unwrap();
+    let (golden, record): (i64, i64) = db
+        .conn
+        .query_row(
+            "SELECT cm.constituent_id, max(cm.source_record_id) FROM constituent_member cm
+             JOIN constituent_score s ON s.constituent_id = cm.constituent_id
+             GROUP BY cm.constituent_id HAVING count(*) > 1 ORDER BY cm.constituent_id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let detail = cpm::store::browse::constituent_detail(&db.conn, golden)
+        .unwrap()
+        .unwrap();
+    assert!(!detail.scores_stale);
+    let config = cpm::resolve::settings::ResolutionConfig::load(&p.project()).unwrap();
+    cpm::resolve::review::unmerge(&mut db, &config, record, "ana", None).unwrap();
+    let detail = cpm::store::browse::constituent_detail(&db.conn, golden)
+        .unwrap()
+        .unwrap();
+    assert!(detail.scores_stale, "scored before the unmerge");
+    let config = ScoringConfig::load(&p.project()).unwrap();
+    score::run(&mut db, &config, "again", &ScoreOptions::default(), &Silent).unwrap();
+    let detail = cpm::store::browse::constituent_detail(&db.conn, golden)
+        .unwrap()
+        .unwrap();
+    assert!(!detail.scores_stale, "rescored");
+}

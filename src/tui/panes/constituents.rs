@@ -645,6 +645,15 @@ fn score_lines<'a>(data: &ConstituentDetail, theme: &Theme) -> Vec<Line<'a>> {
             Span::raw(action.clone()),
         ]));
     }
+    if data.scores_stale {
+        lines.push(Line::from(vec![
+            label("stale"),
+            Span::styled(
+                "scored before the last merge or unmerge: the next scoring run refreshes it",
+                theme.warn,
+            ),
+        ]));
+    }
     if !data.score_models.is_empty() {
         lines.push(Line::from(vec![
             label("scored by"),
