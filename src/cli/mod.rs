@@ -324,6 +324,10 @@ enum Command {
         /// After exporting, print the statements that load the export on this platform.
         #[arg(long, value_parser = ["standard", "snowflake", "databricks"])]
         load_sql: Option<String>,
+        /// Only what changed since the last export to the same folder (a change set under
+        /// changes/; with --load-sql, the statements that apply it).
+        #[arg(long)]
+        changes: bool,
     },
     /// At-risk sustainers as the Risk tab lists them (every row), and the call list.
     Risk {
@@ -465,7 +469,8 @@ fn dispatch(cli: Cli, g: &Global, project: &Project) -> Result<ExitCode> {
             to,
             pseudonymise,
             load_sql,
-        }) => cmd_export(&g, &to, pseudonymise, load_sql.as_deref()),
+            changes,
+        }) => cmd_export(&g, &to, pseudonymise, load_sql.as_deref(), changes),
         Some(Command::Risk { action }) => cmd_risk(&g, action),
         Some(Command::Segment { action }) => cmd_segment(&g, &project, action),
         Some(Command::Status) => cmd_status(&g),

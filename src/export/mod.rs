@@ -97,7 +97,15 @@ pub fn export(
             return Err(e);
         }
     };
-    // Every table is complete: move each into place.
+    // Every table is complete: move each into place, with the key hashes the next
+    // incremental export compares with; earlier change sets are superseded.
+    let _ = std::fs::remove_dir_all(to.join("changes"));
+    let state_dir = staging.join(".cpm-state");
+    if state_dir.exists() {
+        let into = to.join(".cpm-state");
+        let _ = std::fs::remove_dir_all(&into);
+        std::fs::rename(&state_dir, &into).map_err(|e| Error::io(&into, e))?;
+    }
     for t in &written {
         let from = staging.join(&t.folder);
         let into = to.join(&t.folder);
@@ -141,7 +149,16 @@ fn export_table(
             *kind == ColumnKind::Text && crate::store::PERSONAL_COLUMNS.contains(&c.as_str())
         })
         .collect();
+    // Each key's rows hashed on the way, for the next incremental export to compare with.
+    let key_at = match crate::store::export::key_column(&db.conn, table)? {
+        Some(name) => columns.iter().position(|(c, _)| *c == name),
+        None => None,
+    };
+    let mut state = KeyHashes::new();
     let rows = read_batches(&db.conn, table, &columns, BATCH, |mut batch| {
+        if let Some(k) = key_at {
+            add_key_hashes(&batch, k, &mut state);
+        }
         if let Some(key) = key {
             for (data, personal) in batch.iter_mut().zip(&personal) {
                 if let (ColumnData::Text(values), true) = (data, personal) {
@@ -154,6 +171,9 @@ fn export_table(
         writer.write(&batch)
     })?;
     writer.finish()?;
+    if key_at.is_some() {
+        write_state(&state_path(staging, layer, table), &state)?;
+    }
     Ok(TableExport {
         layer: layer.to_string(),
         table: table.to_string(),
@@ -230,5 +250,255 @@ pub fn load_sql(report_tables: &[TableExport], to: &Path, dialect: Dialect, view
     }
     out.push('\n');
     out.push_str(views);
+    out
+}
+
+/// Each key's hash of its rows, as of the last export (what an incremental export compares).
+type KeyHashes = std::collections::HashMap<i64, u64>;
+
+fn state_path(to: &Path, layer: &str, table: &str) -> PathBuf {
+    to.join(".cpm-state").join(format!("{layer}.{table}.keys"))
+}
+
+fn read_state(path: &Path) -> Option<KeyHashes> {
+    let bytes = std::fs::read(path).ok()?;
+    Some(
+        bytes
+            .chunks_exact(16)
+            .map(|c| {
+                let key = i64::from_le_bytes(c[..8].try_into().unwrap_or_default());
+                let hash = u64::from_le_bytes(c[8..].try_into().unwrap_or_default());
+                (key, hash)
+            })
+            .collect(),
+    )
+}
+
+fn write_state(path: &Path, state: &KeyHashes) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    let mut keys: Vec<(&i64, &u64)> = state.iter().collect();
+    keys.sort_unstable();
+    let mut bytes = Vec::with_capacity(keys.len() * 16);
+    for (key, hash) in keys {
+        bytes.extend_from_slice(&key.to_le_bytes());
+        bytes.extend_from_slice(&hash.to_le_bytes());
+    }
+    std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+}
+
+/// Add a batch's rows to each key's hash (the rows sharing a key add up).
+fn add_key_hashes(batch: &[ColumnData], key: usize, state: &mut KeyHashes) {
+    for i in 0..batch[key].len() {
+        let Some(k) = batch[key].integer(i) else {
+            continue;
+        };
+        let mut h = crate::stable_hash::Fnv1a::default();
+        for data in batch {
+            data.hash_cell(i, &mut h);
+        }
+        let entry = state.entry(k).or_default();
+        *entry = entry.wrapping_add(std::hash::Hasher::finish(&h));
+    }
+}
+
+/// Every key of `table` with a hash of its rows.
+fn key_hashes(
+    db: &Db,
+    table: &str,
+    columns: &[(String, ColumnKind)],
+    key: usize,
+) -> Result<KeyHashes> {
+    let mut state = KeyHashes::new();
+    read_batches(&db.conn, table, columns, BATCH, |batch| {
+        add_key_hashes(&batch, key, &mut state);
+        Ok(())
+    })?;
+    Ok(state)
+}
+
+/// What an incremental export changed in one table.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TableChanges {
+    pub layer: String,
+    pub table: String,
+    pub key: String,
+    /// Rows written (every row of a key that is new or changed).
+    pub rows: u64,
+    /// Keys gone since the last export.
+    pub deleted: u64,
+    pub folder: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeReport {
+    pub to: PathBuf,
+    pub exported_at: String,
+    /// This change set's folder under `to`: changes/NNNN.
+    pub folder: String,
+    pub tables: Vec<TableChanges>,
+    pub millis: u64,
+}
+
+/// Export only what changed since the last export into `to`: for every table, the rows of
+/// keys that are new or changed and the keys that are gone, as changes/NNNN/<layer>/<table>/
+/// (`part-00000.parquet`, `deletes.parquet`). Needs a full export first.
+pub fn export_changes(db_path: &Path, to: &Path, options: &ExportOptions) -> Result<ChangeReport> {
+    let started = Instant::now();
+    let db = Db::open_read_only(db_path)?;
+    let key = options
+        .pseudonymise
+        .then(|| pseudonym_key(db_path))
+        .transpose()?;
+    let changes = to.join("changes");
+    let seq = std::fs::read_dir(&changes).map_or(0, |d| d.count()) + 1;
+    let folder = format!("changes/{seq:04}");
+    let staging = to.join(format!(".cpm-changes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    let mut tables = Vec::new();
+    let mut states = Vec::new();
+    for (layer, names) in LAYERS {
+        for table in *names {
+            let columns = columns(&db.conn, table, STORE_ONLY)?;
+            let Some(key_name) = crate::store::export::key_column(&db.conn, table)? else {
+                continue;
+            };
+            let Some(k) = columns.iter().position(|(c, _)| *c == key_name) else {
+                continue;
+            };
+            let path = state_path(to, layer, table);
+            let Some(before) = read_state(&path) else {
+                return Err(Error::Invalid(format!(
+                    "{}: no earlier export to compare with: run `cpm export --to {}` first",
+                    to.display(),
+                    to.display()
+                )));
+            };
+            let now = key_hashes(&db, table, &columns, k)?;
+            let changed: std::collections::HashSet<i64> = now
+                .iter()
+                .filter(|(key, hash)| before.get(key) != Some(hash))
+                .map(|(key, _)| *key)
+                .collect();
+            let mut gone: Vec<i64> = before
+                .keys()
+                .filter(|k| !now.contains_key(k))
+                .copied()
+                .collect();
+            gone.sort_unstable();
+            states.push((path, now));
+            if changed.is_empty() && gone.is_empty() {
+                continue;
+            }
+            let dir = staging.join(layer).join(table);
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            let personal: Vec<bool> = columns
+                .iter()
+                .map(|(c, kind)| {
+                    *kind == ColumnKind::Text
+                        && crate::store::PERSONAL_COLUMNS.contains(&c.as_str())
+                })
+                .collect();
+            let mut writer =
+                parquet::TableWriter::create(&dir.join("part-00000.parquet"), &columns)?;
+            let mut rows = 0u64;
+            read_batches(&db.conn, table, &columns, BATCH, |batch| {
+                let picked: Vec<usize> = (0..batch[k].len())
+                    .filter(|&i| {
+                        batch[k]
+                            .integer(i)
+                            .is_some_and(|key| changed.contains(&key))
+                    })
+                    .collect();
+                if picked.is_empty() {
+                    return Ok(());
+                }
+                rows += picked.len() as u64;
+                let mut selected: Vec<ColumnData> =
+                    batch.iter().map(|d| d.select(&picked)).collect();
+                if let Some(secret) = key.as_deref() {
+                    for (data, personal) in selected.iter_mut().zip(&personal) {
+                        if let (ColumnData::Text(values), true) = (data, personal) {
+                            for value in values.iter_mut().flatten() {
+                                *value = pseudonym(secret, value);
+                            }
+                        }
+                    }
+                }
+                writer.write(&selected)
+            })?;
+            writer.finish()?;
+            let key_columns = vec![(key_name.clone(), ColumnKind::Integer)];
+            let mut deletes =
+                parquet::TableWriter::create(&dir.join("deletes.parquet"), &key_columns)?;
+            deletes.write(&[ColumnData::Integer(gone.iter().map(|k| Some(*k)).collect())])?;
+            deletes.finish()?;
+            tables.push(TableChanges {
+                layer: layer.to_string(),
+                table: table.to_string(),
+                key: key_name,
+                rows,
+                deleted: gone.len() as u64,
+                folder: format!("{folder}/{layer}/{table}"),
+            });
+        }
+    }
+    // Complete: the change set moves into place, and the state moves on with it.
+    let into = to.join(&folder);
+    std::fs::create_dir_all(&changes).map_err(|e| Error::io(&changes, e))?;
+    if staging.exists() {
+        std::fs::rename(&staging, &into).map_err(|e| Error::io(&into, e))?;
+    } else {
+        std::fs::create_dir_all(&into).map_err(|e| Error::io(&into, e))?;
+    }
+    for (path, state) in &states {
+        write_state(path, state)?;
+    }
+    let report = ChangeReport {
+        to: to.to_path_buf(),
+        exported_at: crate::store::resolve::now(),
+        folder,
+        tables,
+        millis: started.elapsed().as_millis() as u64,
+    };
+    let manifest = into.join("manifest.json");
+    let text = serde_json::to_string_pretty(&report).map_err(|e| Error::Invalid(e.to_string()))?;
+    std::fs::write(&manifest, text).map_err(|e| Error::io(&manifest, e))?;
+    Ok(report)
+}
+
+/// The statements that apply a change set to tables loaded from earlier exports: per
+/// table, the keys gone and the keys changed are deleted, then the changed rows inserted
+/// (a merge by key; Databricks and Snowflake as their `MERGE`-capable tables take it).
+pub fn change_sql(report: &ChangeReport, dialect: Dialect) -> String {
+    let root = report.to.display().to_string();
+    let mut out = format!("-- Apply {} ({}).\n", report.folder, dialect.name());
+    for t in &report.tables {
+        let name = format!("{}.{}", t.layer, t.table);
+        let dir = format!("{root}/{}", t.folder);
+        let k = &t.key;
+        out.push_str(&match dialect {
+            Dialect::Databricks => format!(
+                "DELETE FROM {name} WHERE {k} IN (SELECT {k} FROM parquet.`{dir}/deletes.parquet`);\n\
+                 MERGE INTO {name} t USING (SELECT DISTINCT {k} FROM parquet.`{dir}/part-00000.parquet`) c ON t.{k} = c.{k} WHEN MATCHED THEN DELETE;\n\
+                 INSERT INTO {name} SELECT * FROM parquet.`{dir}/part-00000.parquet`;\n"
+            ),
+            Dialect::Snowflake => format!(
+                "CREATE OR REPLACE TEMPORARY TABLE cpm_changes LIKE {name};\n\
+                 COPY INTO cpm_changes FROM @golden.cpm_export/{0}/part-00000.parquet FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE;\n\
+                 CREATE OR REPLACE TEMPORARY TABLE cpm_gone ({k} BIGINT);\n\
+                 COPY INTO cpm_gone FROM @golden.cpm_export/{0}/deletes.parquet FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE;\n\
+                 DELETE FROM {name} USING (SELECT {k} FROM cpm_gone UNION SELECT {k} FROM cpm_changes) c WHERE {name}.{k} = c.{k};\n\
+                 INSERT INTO {name} SELECT * FROM cpm_changes;\n",
+                t.folder
+            ),
+            _ => format!(
+                "DELETE FROM {name} WHERE {k} IN (SELECT {k} FROM read_parquet('{dir}/deletes.parquet'));\n\
+                 DELETE FROM {name} WHERE {k} IN (SELECT {k} FROM read_parquet('{dir}/part-00000.parquet'));\n\
+                 INSERT INTO {name} SELECT * FROM read_parquet('{dir}/part-00000.parquet');\n"
+            ),
+        });
+    }
     out
 }

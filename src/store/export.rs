@@ -122,6 +122,50 @@ fn days_since_epoch(text: &str) -> Option<i32> {
     i32::try_from((day - epoch).num_days()).ok()
 }
 
+impl ColumnData {
+    /// Mix row `i`'s value into `hasher` (the same value hashes the same on every build).
+    pub fn hash_cell(&self, i: usize, hasher: &mut impl std::hash::Hasher) {
+        use std::hash::Hash;
+        match self {
+            ColumnData::Integer(v) => v[i].hash(hasher),
+            ColumnData::Real(v) => v[i].map(f64::to_bits).hash(hasher),
+            ColumnData::Text(v) => v[i].hash(hasher),
+            ColumnData::Date(v) => v[i].hash(hasher),
+        }
+    }
+
+    /// Row `i` as an integer, for a key column.
+    pub fn integer(&self, i: usize) -> Option<i64> {
+        match self {
+            ColumnData::Integer(v) => v[i],
+            _ => None,
+        }
+    }
+
+    /// Only the rows at `rows`, in that order.
+    pub fn select(&self, rows: &[usize]) -> ColumnData {
+        match self {
+            ColumnData::Integer(v) => ColumnData::Integer(rows.iter().map(|&i| v[i]).collect()),
+            ColumnData::Real(v) => ColumnData::Real(rows.iter().map(|&i| v[i]).collect()),
+            ColumnData::Text(v) => ColumnData::Text(rows.iter().map(|&i| v[i].clone()).collect()),
+            ColumnData::Date(v) => ColumnData::Date(rows.iter().map(|&i| v[i]).collect()),
+        }
+    }
+}
+
+/// The first column of `table`'s primary key: what an incremental export keys rows by (a
+/// key with more columns sends all the rows sharing its first one together).
+pub fn key_column(conn: &Connection, table: &str) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT name FROM pragma_table_info(?1) WHERE pk = 1",
+            [table],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 /// A table's exported columns: (name, kind), store-only columns left out.
 pub fn columns(
     conn: &Connection,

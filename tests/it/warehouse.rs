@@ -266,3 +266,81 @@ fn an_export_replaces_each_table_whole_and_can_pseudonymise_personal_fields() {
         "no staging folder is left behind"
     );
 }
+
+#[test]
+fn an_incremental_export_applied_on_duckdb_gives_the_tables_a_full_export_gives() {
+    let (p, mut db) = scored_store(PEOPLE);
+    let base = p.root().join("base");
+    let options = cpm::export::ExportOptions::default();
+    let first = cpm::export::export(&p.db_path(), &base, &options, &cpm::progress::Silent).unwrap();
+    let views = cpm::metrics::schemas::views(&db.conn).unwrap();
+    let base_sql = cpm::export::load_sql(&first.tables, &base, Dialect::Standard, &views);
+    // A steward's decision and a triage call change a few rows of a few tables.
+    let config = cpm::resolve::settings::ResolutionConfig::load(&p.project()).unwrap();
+    let pair = cpm::resolve::review::queue(&db.conn, cpm::resolve::review::QueueOrder::Stake, 1, 0)
+        .unwrap()
+        .remove(0);
+    cpm::resolve::review::approve(&mut db, &config, pair.candidate_id, "ana", None).unwrap();
+    let sustainer: i64 = db
+        .conn
+        .query_row(
+            "SELECT constituent_id FROM constituent_score WHERE churn_probability IS NOT NULL LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    cpm::store::score::set_triage(
+        &mut db.conn,
+        sustainer,
+        "contacted",
+        Some("voicemail"),
+        "bo",
+    )
+    .unwrap();
+    let changes = cpm::export::export_changes(&p.db_path(), &base, &options).unwrap();
+    let changed: u64 = changes.tables.iter().map(|t| t.rows).sum();
+    assert!(
+        changed > 0 && changed < first.rows() / 100,
+        "only the changed rows: {changed}"
+    );
+    assert!(changes.tables.iter().any(|t| t.table == "triage"));
+    assert!(
+        changes
+            .tables
+            .iter()
+            .any(|t| t.table == "constituent_member")
+    );
+    let fresh = p.root().join("fresh");
+    let full = cpm::export::export(&p.db_path(), &fresh, &options, &cpm::progress::Silent).unwrap();
+    let fresh_sql = cpm::export::load_sql(&full.tables, &fresh, Dialect::Standard, &views);
+    let files = [
+        ("base.sql", base_sql),
+        (
+            "changes.sql",
+            cpm::export::change_sql(&changes, Dialect::Standard),
+        ),
+        ("fresh.sql", fresh_sql),
+    ];
+    for (name, sql) in &files {
+        std::fs::write(p.root().join(name), sql).unwrap();
+    }
+    let out = p.root().join("compared.json");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/warehouse/apply_changes.py");
+    let output = Command::new(warehouse_python())
+        .current_dir(script.parent().unwrap())
+        .arg(&script)
+        .args(files.iter().map(|(name, _)| p.root().join(name)))
+        .arg(&out)
+        .output()
+        .expect("run the incremental check");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let compared: BTreeMap<String, (u64, u64)> =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(compared.len(), full.tables.len());
+    let differing: Vec<_> = compared.iter().filter(|(_, d)| **d != (0, 0)).collect();
+    assert!(differing.is_empty(), "{differing:?}");
+}

@@ -7,18 +7,41 @@ pub(crate) fn cmd_export(
     to: &std::path::Path,
     pseudonymise: bool,
     load_sql: Option<&str>,
+    changes: bool,
 ) -> Result<()> {
     use cpm::metrics::render::Dialect;
     // Fails clearly (and creates nothing) when the store is missing.
     let db = open_db(g)?;
     let options = cpm::export::ExportOptions { pseudonymise };
+    let dialect = match load_sql {
+        Some("snowflake") => Dialect::Snowflake,
+        Some("databricks") => Dialect::Databricks,
+        _ => Dialect::Standard,
+    };
+    if changes {
+        let report = cpm::export::export_changes(&g.db, to, &options)?;
+        if load_sql.is_some() {
+            print!("{}", cpm::export::change_sql(&report, dialect));
+        } else if g.json {
+            return print_json(&report);
+        } else {
+            for t in &report.tables {
+                println!(
+                    "{:<8} {:<22} {:>8} rows {:>6} gone",
+                    t.layer, t.table, t.rows, t.deleted
+                );
+            }
+            println!(
+                "wrote {} in {:.1} s ({} tables changed)",
+                report.folder,
+                report.millis as f64 / 1000.0,
+                report.tables.len()
+            );
+        }
+        return Ok(());
+    }
     let report = cpm::export::export(&g.db, to, &options, progress_for(g).as_ref())?;
-    if let Some(platform) = load_sql {
-        let dialect = match platform {
-            "snowflake" => Dialect::Snowflake,
-            "databricks" => Dialect::Databricks,
-            _ => Dialect::Standard,
-        };
+    if load_sql.is_some() {
         let views = cpm::metrics::schemas::views(&db.conn)?;
         print!(
             "{}",
