@@ -154,7 +154,11 @@ fn export_table(
         Some(name) => columns.iter().position(|(c, _)| *c == name),
         None => None,
     };
-    let mut state = KeyHashes::new();
+    let mut state: KeyHashes = Vec::with_capacity(if key_at.is_some() {
+        crate::store::export::row_estimate(&db.conn, table)?
+    } else {
+        0
+    });
     let rows = read_batches(&db.conn, table, &columns, BATCH, |mut batch| {
         if let Some(k) = key_at {
             add_key_hashes(&batch, k, &mut state);
@@ -172,6 +176,7 @@ fn export_table(
     })?;
     writer.finish()?;
     if key_at.is_some() {
+        settle(&mut state);
         write_state(&state_path(staging, layer, table), &state)?;
     }
     Ok(TableExport {
@@ -253,8 +258,9 @@ pub fn load_sql(report_tables: &[TableExport], to: &Path, dialect: Dialect, view
     out
 }
 
-/// Each key's hash of its rows, as of the last export (what an incremental export compares).
-type KeyHashes = std::collections::HashMap<i64, u64>;
+/// Each key's hash of its rows, in key order, as of the last export (what an incremental
+/// export compares). Tables are read in key order, so this is built by appending.
+type KeyHashes = Vec<(i64, u64)>;
 
 fn state_path(to: &Path, layer: &str, table: &str) -> PathBuf {
     to.join(".cpm-state").join(format!("{layer}.{table}.keys"))
@@ -274,14 +280,26 @@ fn read_state(path: &Path) -> Option<KeyHashes> {
     )
 }
 
+/// Keys in order, each once (rows of one key added up), whatever order they came in.
+fn settle(state: &mut KeyHashes) {
+    if !state.is_sorted_by_key(|(k, _)| *k) {
+        state.sort_unstable_by_key(|(k, _)| *k);
+    }
+    state.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        if same {
+            kept.1 = kept.1.wrapping_add(later.1);
+        }
+        same
+    });
+}
+
 fn write_state(path: &Path, state: &KeyHashes) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    let mut keys: Vec<(&i64, &u64)> = state.iter().collect();
-    keys.sort_unstable();
-    let mut bytes = Vec::with_capacity(keys.len() * 16);
-    for (key, hash) in keys {
+    let mut bytes = Vec::with_capacity(state.len() * 16);
+    for (key, hash) in state {
         bytes.extend_from_slice(&key.to_le_bytes());
         bytes.extend_from_slice(&hash.to_le_bytes());
     }
@@ -294,13 +312,53 @@ fn add_key_hashes(batch: &[ColumnData], key: usize, state: &mut KeyHashes) {
         let Some(k) = batch[key].integer(i) else {
             continue;
         };
-        let mut h = crate::stable_hash::Fnv1a::default();
+        // SipHash with fixed keys: fast on text, the same from run to run (a toolchain that
+        // changed it would only make one change set hold everything, which is still right).
+        let mut h = std::hash::DefaultHasher::new();
         for data in batch {
             data.hash_cell(i, &mut h);
         }
-        let entry = state.entry(k).or_default();
-        *entry = entry.wrapping_add(std::hash::Hasher::finish(&h));
+        let hash = std::hash::Hasher::finish(&h);
+        // The rows of one key come together: add this one to the key's sum.
+        match state.last_mut() {
+            Some((last, sum)) if *last == k => *sum = sum.wrapping_add(hash),
+            _ => state.push((k, hash)),
+        }
     }
+}
+
+/// Keys new or changed in `now`, and keys of `before` that are gone (both in key order).
+fn compare_states(
+    before: &KeyHashes,
+    now: &KeyHashes,
+) -> (std::collections::HashSet<i64>, Vec<i64>) {
+    let (mut changed, mut gone) = (std::collections::HashSet::new(), Vec::new());
+    let (mut i, mut j) = (0, 0);
+    loop {
+        match (before.get(i), now.get(j)) {
+            (Some(b), Some(n)) if b.0 == n.0 => {
+                if b.1 != n.1 {
+                    changed.insert(n.0);
+                }
+                i += 1;
+                j += 1;
+            }
+            (Some(b), Some(n)) if b.0 < n.0 => {
+                gone.push(b.0);
+                i += 1;
+            }
+            (_, Some(n)) => {
+                changed.insert(n.0);
+                j += 1;
+            }
+            (Some(b), None) => {
+                gone.push(b.0);
+                i += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    (changed, gone)
 }
 
 /// Every key of `table` with a hash of its rows.
@@ -315,10 +373,30 @@ fn key_hashes(
         add_key_hashes(&batch, key, &mut state);
         Ok(())
     })?;
+    settle(&mut state);
     Ok(state)
 }
 
 /// What an incremental export changed in one table.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_compare_by_key_into_changed_and_gone() {
+        let before = vec![(1, 10), (2, 20), (4, 40)];
+        let now = vec![(1, 10), (2, 21), (3, 30)];
+        let (changed, gone) = compare_states(&before, &now);
+        let mut changed: Vec<i64> = changed.into_iter().collect();
+        changed.sort_unstable();
+        assert_eq!(changed, vec![2, 3]);
+        assert_eq!(gone, vec![4]);
+        let mut out_of_order = vec![(3, 1), (1, 2), (3, 4)];
+        settle(&mut out_of_order);
+        assert_eq!(out_of_order, vec![(1, 2), (3, 5)]);
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TableChanges {
     pub layer: String,
@@ -376,17 +454,7 @@ pub fn export_changes(db_path: &Path, to: &Path, options: &ExportOptions) -> Res
                 )));
             };
             let now = key_hashes(&db, table, &columns, k)?;
-            let changed: std::collections::HashSet<i64> = now
-                .iter()
-                .filter(|(key, hash)| before.get(key) != Some(hash))
-                .map(|(key, _)| *key)
-                .collect();
-            let mut gone: Vec<i64> = before
-                .keys()
-                .filter(|k| !now.contains_key(k))
-                .copied()
-                .collect();
-            gone.sort_unstable();
+            let (changed, gone) = compare_states(&before, &now);
             states.push((path, now));
             if changed.is_empty() && gone.is_empty() {
                 continue;

@@ -166,6 +166,16 @@ pub fn key_column(conn: &Connection, table: &str) -> Result<Option<String>> {
         .optional()?)
 }
 
+/// About how many rows `table` holds, without counting them (its largest rowid).
+pub fn row_estimate(conn: &Connection, table: &str) -> Result<usize> {
+    let n: Option<i64> = conn
+        .query_row(&format!("SELECT max(rowid) FROM \"{table}\""), [], |r| {
+            r.get(0)
+        })
+        .unwrap_or(None);
+    Ok(n.unwrap_or(0).clamp(0, 50_000_000) as usize)
+}
+
 /// A table's exported columns: (name, kind), store-only columns left out.
 pub fn columns(
     conn: &Connection,
