@@ -420,6 +420,73 @@ pub fn export(
     Ok(summary)
 }
 
+/// The fields the store adds for contacting people, as a data dictionary section: what
+/// consent, households, contact history and engagement hold, and every segment's rule.
+pub fn dictionary(file: &SegmentsFile) -> String {
+    const FIELDS: &[(&str, &str, &str)] = &[
+        (
+            "raw.record_consent",
+            "source_record_id, channel",
+            "One source record's answer on one channel (email, phone, mail): opted_out 1/0, the source's own code, recorded_on when it says; a later load of the source replaces it.",
+        ),
+        (
+            "golden.constituent_consent",
+            "constituent_id, channel",
+            "A golden record's consent: the most restrictive of its records (the latest opt-out names the record), conflicting when its records disagree. A view: merges and unmerges carry it.",
+        ),
+        (
+            "golden.household",
+            "id",
+            "Golden records at one home (address, unit, ZIP; at a home with more than four, those sharing a surname, phone or mailbox); the id is kept while most members stay.",
+        ),
+        (
+            "golden.household_member",
+            "constituent_id",
+            "Which household a golden record lives in.",
+        ),
+        (
+            "staging.household_link",
+            "id",
+            "A steward's \"same household, different people\" on two source records (revoked_at when undone).",
+        ),
+        (
+            "golden.contact_event",
+            "id",
+            "Each time a person was reached: when, by whom, channel, kind (triage call, campaign export), outcome, detail (the segment).",
+        ),
+        (
+            "analytics.fct_gift.household_id",
+            "",
+            "The giver's household (a negative golden id when the giver has no known home): households_giving_12m counts these.",
+        ),
+        (
+            "constituent_profile (local store)",
+            "constituent_id",
+            "What segments select on: giving, membership, engagement (0-100: recency 30, giving 20, email 25, events 15, newspaper 10), scores, may_email / may_call / may_mail, days_since_contact.",
+        ),
+    ];
+    let mut out = String::from(
+        "\n# Contact data: consent, households, contact history, segments\n\n\
+         Generated with the metrics above (`cpm metrics dictionary`) from the store's schema and \
+         `config/segments.yaml`.\n\n| table or field | key | holds |\n|---|---|---|\n",
+    );
+    for (table, key, holds) in FIELDS {
+        out.push_str(&format!("| `{table}` | {key} | {holds} |\n"));
+    }
+    out.push_str("\n## Segments\n\n| segment | owner | channel | rule |\n|---|---|---|---|\n");
+    for segment in &file.segments {
+        out.push_str(&format!(
+            "| {} (`{}`) | {} | {} | {} |\n",
+            segment.display_name,
+            segment.name,
+            segment.owner,
+            segment.channel.name(),
+            segment.describe()
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

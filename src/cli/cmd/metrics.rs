@@ -125,7 +125,9 @@ pub(crate) fn cmd_metrics(g: &Global, project: &Project, action: MetricsAction) 
             }
         }
         MetricsAction::Dictionary { write } => {
-            let text = metrics::dictionary(&file)?;
+            // The metrics, then the contact data (consent, households, segments).
+            let segments = cpm::segments::SegmentsFile::load(project)?;
+            let text = metrics::dictionary(&file)? + &cpm::segments::dictionary(&segments);
             if write {
                 let path = project.resolve(std::path::Path::new("sql/metrics_dictionary.md"));
                 std::fs::write(&path, text)
