@@ -147,6 +147,7 @@ impl Access {
             Some(Command::Export { .. }) => Access::Export,
             Some(Command::Risk { action }) => match action {
                 RiskAction::Export { .. } => Access::CallList,
+                RiskAction::Assign { .. } => Access::Contact,
                 RiskAction::List { .. } => Access::Read,
             },
             Some(Command::Segment { action }) => match action {
@@ -225,6 +226,7 @@ fn command_words(command: &Option<Command>) -> &'static str {
         Some(Command::Export { .. }) => "export",
         Some(Command::Risk { action }) => match action {
             RiskAction::Export { .. } => "risk export",
+            RiskAction::Assign { .. } => "risk assign",
             RiskAction::List { .. } => "risk list",
         },
         Some(Command::Segment { action }) => match action {

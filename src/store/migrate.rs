@@ -42,6 +42,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../sql/sqlite/0019_engagement_segments.sql"),
     ),
     (20, include_str!("../../sql/sqlite/0020_record_search.sql")),
+    (21, include_str!("../../sql/sqlite/0021_assignment.sql")),
 ];
 
 pub fn latest_version() -> i64 {

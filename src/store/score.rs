@@ -732,6 +732,9 @@ pub struct RiskRow {
     pub last_gift_date: Option<String>,
     pub triage_by: Option<String>,
     pub triage_at: Option<String>,
+    /// Who owns the case, and when to follow up.
+    pub assignee: Option<String>,
+    pub follow_up: Option<String>,
 }
 
 /// The at-risk list in `sort` order (largest first), optionally one tier only, at most
@@ -778,7 +781,9 @@ pub fn risk_list_with_status(
                  WHERE cm.constituent_id = s.constituent_id AND d.card_expires IS NOT NULL),
                 (SELECT cs.last_gift_date FROM constituent_summary cs WHERE cs.constituent_id = s.constituent_id),
                 (SELECT actor FROM triage t WHERE t.constituent_id = s.constituent_id ORDER BY t.id DESC LIMIT 1),
-                (SELECT at FROM triage t WHERE t.constituent_id = s.constituent_id ORDER BY t.id DESC LIMIT 1)
+                (SELECT at FROM triage t WHERE t.constituent_id = s.constituent_id ORDER BY t.id DESC LIMIT 1),
+                (SELECT assignee FROM triage_assignment a WHERE a.constituent_id = s.constituent_id),
+                (SELECT follow_up FROM triage_assignment a WHERE a.constituent_id = s.constituent_id)
          FROM constituent_score s JOIN constituent c ON c.id = s.constituent_id
          WHERE s.churn_probability IS NOT NULL AND (?1 IS NULL OR s.churn_tier = ?1)
            AND (?4 IS NULL OR coalesce((SELECT status FROM triage t WHERE t.constituent_id = s.constituent_id
@@ -835,6 +840,8 @@ pub fn risk_list_with_status(
             last_gift_date: r.get(24)?,
             triage_by: r.get(25)?,
             triage_at: r.get(26)?,
+            assignee: r.get(27)?,
+            follow_up: r.get(28)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -882,6 +889,62 @@ pub fn set_triage(
         None,
         note.unwrap_or(status),
         &serde_json::json!({ "status": status }).to_string(),
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// A case's follow-up date, if it has one.
+pub fn follow_up_of(conn: &Connection, constituent: i64) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT follow_up FROM triage_assignment WHERE constituent_id = ?1",
+            [constituent],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+/// Give a person's case to `assignee` with a follow-up date (either may be cleared), with
+/// an audit event naming who did it.
+pub fn assign(
+    conn: &mut Connection,
+    constituent: i64,
+    assignee: Option<&str>,
+    follow_up: Option<&str>,
+    actor: &str,
+) -> Result<()> {
+    if let Some(day) = follow_up
+        && chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_err()
+    {
+        return Err(crate::Error::Invalid(format!(
+            "'{day}' is not a follow-up date (YYYY-MM-DD)"
+        )));
+    }
+    let at = super::resolve::now();
+    let tx = conn.transaction()?;
+    tx.execute(
+        "INSERT INTO triage_assignment (constituent_id, assignee, follow_up, actor, at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (constituent_id) DO UPDATE SET assignee = excluded.assignee,
+             follow_up = excluded.follow_up, actor = excluded.actor, at = excluded.at",
+        params![constituent, assignee, follow_up, actor, at],
+    )?;
+    super::resolve::audit(
+        &tx,
+        actor,
+        "assign",
+        Some(constituent),
+        (None, None),
+        None,
+        &format!(
+            "assigned to {}{}",
+            assignee.unwrap_or("nobody"),
+            follow_up
+                .map(|d| format!(", follow up {d}"))
+                .unwrap_or_default()
+        ),
+        &serde_json::json!({ "assignee": assignee, "follow_up": follow_up }).to_string(),
     )?;
     tx.commit()?;
     Ok(())
@@ -1028,6 +1091,8 @@ pub fn export_call_list(
         "triage_by",
         "triage_at",
         "triage_note",
+        "assignee",
+        "follow_up",
         "last_contact",
         "no_contact",
     ])?;
@@ -1069,6 +1134,8 @@ pub fn export_call_list(
             field(&r.triage_by),
             field(&r.triage_at),
             field(&r.triage_note),
+            field(&r.assignee),
+            field(&r.follow_up),
             field(&r.last_contact),
             no_contact.join("; "),
         ])?;

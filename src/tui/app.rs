@@ -113,6 +113,13 @@ pub enum WriteRequest {
         status: String,
         note: Option<String>,
     },
+    /// Who owns the case, and its follow-up: kept (`None`), cleared (`Some(None)`) or
+    /// this many days from the day it is saved.
+    Assign {
+        constituent_id: i64,
+        assignee: Option<String>,
+        follow_up_days: Option<Option<u32>>,
+    },
 }
 
 /// What the runtime should do after an update.
@@ -593,7 +600,7 @@ impl App {
                 }
                 effects
             }
-            WriteRequest::Triage { .. } => vec![Effect::LoadRisk],
+            WriteRequest::Triage { .. } | WriteRequest::Assign { .. } => vec![Effect::LoadRisk],
             WriteRequest::Unmerge { constituent_id, .. } => {
                 vec![
                     Effect::LoadDetail(*constituent_id),

@@ -737,6 +737,35 @@ pub fn write(
                 golden(&result.constituents)
             )
         }
+        WriteRequest::Assign {
+            constituent_id,
+            assignee,
+            follow_up_days,
+        } => {
+            let follow_up = match follow_up_days {
+                None => crate::store::score::follow_up_of(&db.conn, *constituent_id)?,
+                Some(None) => None,
+                Some(Some(days)) => Some(
+                    (chrono::Local::now().date_naive() + chrono::Days::new(u64::from(*days)))
+                        .to_string(),
+                ),
+            };
+            crate::store::score::assign(
+                &mut db.conn,
+                *constituent_id,
+                assignee.as_deref(),
+                follow_up.as_deref(),
+                actor,
+            )?;
+            format!(
+                "{} assigned to {}{}, saved",
+                golden_id(*constituent_id),
+                assignee.as_deref().unwrap_or("nobody"),
+                follow_up
+                    .map(|d| format!(", follow up {d}"))
+                    .unwrap_or_default()
+            )
+        }
         WriteRequest::Triage {
             constituent_id,
             status,

@@ -1521,3 +1521,96 @@ fn risk_filters_by_triage_status_and_the_record_keeps_every_note() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn a_case_is_assigned_with_a_follow_up_and_both_reach_the_call_list() {
+    let (p, db) = scored_store(1500);
+    let mut c = console(&p, Role::Membership, 120, 40);
+    let id = c.app.risk.selected_row().unwrap().constituent_id;
+    c.press(KeyCode::Char('A')).unwrap();
+    c.press(KeyCode::Char('F')).unwrap();
+    let row = c
+        .app
+        .risk
+        .rows
+        .iter()
+        .find(|r| r.constituent_id == id)
+        .unwrap();
+    assert_eq!(row.assignee.as_deref(), Some("sam"));
+    let follow_up = row.follow_up.clone().expect("a follow-up date");
+    let day = chrono::NaiveDate::parse_from_str(&follow_up, "%Y-%m-%d").expect("a date");
+    assert_eq!((day - chrono::Local::now().date_naive()).num_days(), 7);
+    assert!(
+        c.render()
+            .unwrap()
+            .contains(&format!("with sam, follow up {follow_up}"))
+    );
+    assert_eq!(
+        count(
+            &db,
+            &format!(
+                "SELECT count(*) FROM audit_event WHERE action = 'assign' AND constituent_id = {id} AND actor = 'sam'"
+            )
+        ),
+        2
+    );
+    let file = p.root().join("calls.csv");
+    cpm::store::score::export_risk_csv(
+        &db.conn,
+        cpm::store::score::RiskSort::Probability,
+        None,
+        &file,
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains(&format!(",sam,{follow_up},")),
+        "the call list carries both"
+    );
+    // Pressed again: the case goes back to nobody, the follow-up is cleared.
+    c.press(KeyCode::Char('A')).unwrap();
+    c.press(KeyCode::Char('F')).unwrap();
+    let row = c
+        .app
+        .risk
+        .rows
+        .iter()
+        .find(|r| r.constituent_id == id)
+        .unwrap();
+    assert_eq!(
+        (row.assignee.as_deref(), row.follow_up.as_deref()),
+        (None, None)
+    );
+    // The command line does the same, and a steward may not.
+    let id_text = cpm::store::browse::golden_id(id);
+    let out = crate::common::cpm(
+        &p,
+        &[
+            "--as",
+            "bo",
+            "risk",
+            "assign",
+            &id_text,
+            "--to",
+            "bo",
+            "--follow-up",
+            "2027-01-15",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        cpm::store::score::follow_up_of(&db.conn, id)
+            .unwrap()
+            .as_deref(),
+        Some("2027-01-15")
+    );
+    let refused = crate::common::cpm(
+        &p,
+        &["--role", "steward", "risk", "assign", &id_text, "--to", "x"],
+    );
+    assert!(!refused.status.success());
+}

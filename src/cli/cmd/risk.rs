@@ -16,6 +16,16 @@ pub(crate) enum RiskAction {
         #[arg(long, default_value = "probability", value_parser = ["probability", "monthly", "tenure"])]
         sort: String,
     },
+    /// Give a sustainer's case to someone on the team, with a follow-up date (either may be
+    /// left out to clear it); attributed and audited.
+    Assign {
+        /// The golden record: C-000123 or 123.
+        id: String,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_parser = parse_date)]
+        follow_up: Option<chrono::NaiveDate>,
+    },
     /// The call list as CSV (readable by its owner only): everyone who may be called,
     /// leaving out do-not-call and, unless asked, closed triage (retained, lost).
     Export {
@@ -40,8 +50,25 @@ fn sort_of(name: &str) -> cpm::store::score::RiskSort {
 
 pub(crate) fn cmd_risk(g: &Global, action: RiskAction) -> Result<()> {
     use cpm::store::score::{self, RiskSort};
-    let db = open_db(g)?;
+    let mut db = open_db(g)?;
     match action {
+        RiskAction::Assign { id, to, follow_up } => {
+            let constituent = parse_constituent_id(&id)?;
+            let day = follow_up.map(|d| d.to_string());
+            score::assign(
+                &mut db.conn,
+                constituent,
+                to.as_deref(),
+                day.as_deref(),
+                &g.actor(),
+            )?;
+            println!(
+                "{} assigned to {}{}",
+                golden_id(constituent),
+                to.as_deref().unwrap_or("nobody"),
+                day.map(|d| format!(", follow up {d}")).unwrap_or_default()
+            );
+        }
         RiskAction::List { tier, status, sort } => {
             let rows: Vec<score::RiskRow> = score::risk_list(
                 &db.conn,

@@ -66,6 +66,40 @@ impl RiskPane {
                 vec![Effect::LoadRisk]
             }
             Action::CycleTriage => self.cycle_triage(session),
+            Action::AssignToMe => {
+                if refuse_triage(session) {
+                    return vec![];
+                }
+                let Some(row) = self.rows.get_mut(self.selected) else {
+                    return vec![];
+                };
+                let mine = row.assignee.as_deref() == Some(session.actor.as_str());
+                row.assignee = (!mine).then(|| session.actor.clone());
+                let (constituent_id, assignee) = (row.constituent_id, row.assignee.clone());
+                session.flash(Level::Info, "assignment · saving…");
+                vec![session.save(WriteRequest::Assign {
+                    constituent_id,
+                    assignee,
+                    follow_up_days: None,
+                })]
+            }
+            Action::CycleFollowUp => {
+                if refuse_triage(session) {
+                    return vec![];
+                }
+                let Some(row) = self.rows.get_mut(self.selected) else {
+                    return vec![];
+                };
+                // None → in 7 days → none; the writer dates it from the day it saves.
+                let days = row.follow_up.is_none().then_some(7);
+                row.follow_up = days.map(|d| format!("in {d} days"));
+                session.flash(Level::Info, "follow-up · saving…");
+                vec![session.save(WriteRequest::Assign {
+                    constituent_id: row.constituent_id,
+                    assignee: row.assignee.clone(),
+                    follow_up_days: Some(days),
+                })]
+            }
             Action::CycleStatusFilter => {
                 self.status = match self.status {
                     None => Some(TRIAGE_STATUSES[0]),
@@ -375,6 +409,20 @@ fn render_person(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         Span::styled("triage: ", theme.header),
         Span::raw(format!("{triage}{note}")),
         Span::styled(format!(" · {contacted}"), theme.muted),
+        Span::styled(
+            match (&row.assignee, &row.follow_up) {
+                (None, None) => String::new(),
+                (who, when) => format!(
+                    " · {}{}",
+                    who.as_deref()
+                        .map_or("unassigned".into(), |w| format!("with {w}")),
+                    when.as_deref()
+                        .map(|d| format!(", follow up {d}"))
+                        .unwrap_or_default()
+                ),
+            },
+            theme.header,
+        ),
     ]));
     // Reasons fill what the header, the call, the next step and the triage leave: on a
     // narrow pane the third reason gives way before the triage does.
