@@ -38,6 +38,7 @@ pub const LAYERS: &[(&str, &[&str])] = &[
             "household",
             "household_member",
             "contact_event",
+            "triage_assignment",
             "audit_event",
             "model_version",
             "score_run",

@@ -239,6 +239,14 @@ CREATE TABLE IF NOT EXISTS golden.contact_event (
     detail STRING
 );
 
+CREATE TABLE IF NOT EXISTS golden.triage_assignment (
+    constituent_id BIGINT,
+    assignee STRING,
+    follow_up STRING,
+    actor STRING,
+    at STRING
+);
+
 CREATE TABLE IF NOT EXISTS golden.audit_event (
     id BIGINT,
     at STRING,

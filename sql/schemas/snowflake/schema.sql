@@ -239,6 +239,14 @@ CREATE TABLE IF NOT EXISTS golden.contact_event (
     detail VARCHAR
 );
 
+CREATE TABLE IF NOT EXISTS golden.triage_assignment (
+    constituent_id BIGINT,
+    assignee VARCHAR,
+    follow_up VARCHAR,
+    actor VARCHAR,
+    at VARCHAR
+);
+
 CREATE TABLE IF NOT EXISTS golden.audit_event (
     id BIGINT,
     at VARCHAR,
