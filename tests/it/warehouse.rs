@@ -49,6 +49,40 @@ fn warehouse_python() -> PathBuf {
     python
 }
 
+/// The Python with fakesnow (Snowflake SQL on DuckDB), in an environment of its own: it
+/// needs a newer DuckDB than the one above, and an older Snowflake connector than the newest.
+fn fakesnow_python() -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fakesnow-venv");
+    let python = venv.join("bin/python");
+    let ready = venv.join(".cpm-ready");
+    if !ready.exists() {
+        let run = |program: &Path, args: &[&str]| {
+            let status = Command::new(program)
+                .args(args)
+                .status()
+                .expect("run python");
+            assert!(status.success(), "{} {args:?} failed", program.display());
+        };
+        run(
+            Path::new("python3"),
+            &["-m", "venv", &venv.display().to_string()],
+        );
+        run(
+            &python,
+            &[
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "fakesnow==0.12.1",
+                "snowflake-connector-python<4",
+            ],
+        );
+        std::fs::write(&ready, "fakesnow 0.12.1\n").unwrap();
+    }
+    python
+}
+
 /// A value as the engines and the store both give it: counts exactly, money to the cent,
 /// shares to a millionth.
 fn same(local: Option<f64>, remote: &Value) -> bool {
@@ -83,6 +117,7 @@ fn every_metric_gives_the_local_value_on_duckdb_and_spark_over_the_parquet_expor
     for (name, dialect) in [
         ("standard", Dialect::Standard),
         ("databricks", Dialect::Databricks),
+        ("snowflake", Dialect::Snowflake),
     ] {
         let sql = cpm::export::load_sql(&report.tables, &to, dialect, &views);
         std::fs::write(p.root().join(format!("{name}_load.sql")), sql).unwrap();
@@ -105,6 +140,7 @@ fn every_metric_gives_the_local_value_on_duckdb_and_spark_over_the_parquet_expor
                 "id": id,
                 "standard": render(&file, &m.name, Dialect::Standard, as_of, by).unwrap(),
                 "databricks": render(&file, &m.name, Dialect::Databricks, as_of, by).unwrap(),
+                "snowflake": render(&file, &m.name, Dialect::Snowflake, as_of, by).unwrap(),
             }));
             expected.insert(id, local);
         }
@@ -121,10 +157,13 @@ fn every_metric_gives_the_local_value_on_duckdb_and_spark_over_the_parquet_expor
         "id": "mutant",
         "standard": mutant(render(&file, "active_members", Dialect::Standard, as_of, None).unwrap()),
         "databricks": mutant(render(&file, "active_members", Dialect::Databricks, as_of, None).unwrap()),
+        "snowflake": mutant(render(&file, "active_members", Dialect::Snowflake, as_of, None).unwrap()),
     }));
     let spec = json!({
+        "export": to,
         "standard_load": p.root().join("standard_load.sql"),
         "databricks_load": p.root().join("databricks_load.sql"),
+        "snowflake_load": p.root().join("snowflake_load.sql"),
         "queries": queries,
     });
     let spec_path = p.root().join("queries.json");
@@ -142,11 +181,36 @@ fn every_metric_gives_the_local_value_on_duckdb_and_spark_over_the_parquet_expor
         "the engines failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let results: Value =
+    let mut results: Value =
         serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    // The Snowflake SQL on fakesnow, in its own environment.
+    let snowflake_out = p.root().join("snowflake.json");
+    let output = Command::new(fakesnow_python())
+        .current_dir(script.parent().unwrap())
+        .arg(script.with_file_name("snowflake_check.py"))
+        .arg(&spec_path)
+        .arg(&snowflake_out)
+        .output()
+        .expect("run the Snowflake check");
+    assert!(
+        output.status.success(),
+        "fakesnow failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let snowflake: Value =
+        serde_json::from_str(&std::fs::read_to_string(&snowflake_out).unwrap()).unwrap();
+    let refused = snowflake["refused"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        refused.is_empty(),
+        "statements fakesnow cannot run (say so in the README, or fix them): {refused:?}"
+    );
+    results["snowflake"] = snowflake["snowflake"].clone();
 
     let mut wrong = Vec::new();
-    for engine in ["duckdb", "spark"] {
+    for engine in ["duckdb", "spark", "snowflake"] {
         let rows_of = |id: &str| results[engine][id].as_array().cloned().unwrap_or_default();
         for (id, local) in &expected {
             let (value, breakdown) = (&local.value, &local.breakdown);
