@@ -16,9 +16,11 @@ use crate::common::scored_store;
 
 const PEOPLE: u64 = 2000;
 
-/// The Python with DuckDB and PySpark, installed on first use.
-fn warehouse_python() -> PathBuf {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/warehouse-venv");
+/// A Python virtual environment under target/ with `packages` from PyPI, made on first use.
+fn python_env(name: &str, packages: &[&str]) -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join(name);
     let python = venv.join("bin/python");
     let ready = venv.join(".cpm-ready");
     if !ready.exists() {
@@ -33,54 +35,26 @@ fn warehouse_python() -> PathBuf {
             Path::new("python3"),
             &["-m", "venv", &venv.display().to_string()],
         );
-        run(
-            &python,
-            &[
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "duckdb==1.1.3",
-                "pyspark==3.5.3",
-            ],
-        );
-        std::fs::write(&ready, "duckdb 1.1.3, pyspark 3.5.3\n").unwrap();
+        let mut install = vec!["-m", "pip", "install", "--quiet"];
+        install.extend_from_slice(packages);
+        run(&python, &install);
+        std::fs::write(&ready, packages.join("\n")).unwrap();
     }
     python
 }
 
-/// The Python with fakesnow (Snowflake SQL on DuckDB), in an environment of its own: it
-/// needs a newer DuckDB than the one above, and an older Snowflake connector than the newest.
+/// DuckDB and PySpark.
+fn warehouse_python() -> PathBuf {
+    python_env("warehouse-venv", &["duckdb==1.1.3", "pyspark==3.5.3"])
+}
+
+/// fakesnow (Snowflake SQL on DuckDB), apart: it needs a newer DuckDB than the one above,
+/// and an older Snowflake connector than the newest.
 fn fakesnow_python() -> PathBuf {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fakesnow-venv");
-    let python = venv.join("bin/python");
-    let ready = venv.join(".cpm-ready");
-    if !ready.exists() {
-        let run = |program: &Path, args: &[&str]| {
-            let status = Command::new(program)
-                .args(args)
-                .status()
-                .expect("run python");
-            assert!(status.success(), "{} {args:?} failed", program.display());
-        };
-        run(
-            Path::new("python3"),
-            &["-m", "venv", &venv.display().to_string()],
-        );
-        run(
-            &python,
-            &[
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "fakesnow==0.12.1",
-                "snowflake-connector-python<4",
-            ],
-        );
-        std::fs::write(&ready, "fakesnow 0.12.1\n").unwrap();
-    }
-    python
+    python_env(
+        "fakesnow-venv",
+        &["fakesnow==0.12.1", "snowflake-connector-python<4"],
+    )
 }
 
 /// A value as the engines and the store both give it: counts exactly, money to the cent,
