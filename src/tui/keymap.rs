@@ -547,6 +547,13 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(
         S::Metrics,
+        &[k('y')],
+        A::CopyId,
+        "yank: the SQL for the chosen platform to the clipboard",
+        false,
+    ),
+    b(
+        S::Metrics,
         &[k('p')],
         A::CyclePlatform,
         "platform: cycle the second SQL pane",

@@ -74,8 +74,34 @@ impl MetricsPane {
                 self.platform = (self.platform + 1) % 3;
                 vec![]
             }
+            Action::CopyId => match self.chosen_sql() {
+                Some((dialect, sql)) => {
+                    session.flash(
+                        Level::Info,
+                        format!("{} SQL copied to the clipboard", dialect.name()),
+                    );
+                    vec![Effect::Copy(sql)]
+                }
+                None => vec![],
+            },
             _ => vec![],
         }
+    }
+
+    /// The platform chosen with `p` (standard, Snowflake, Databricks).
+    pub fn chosen_dialect(&self) -> Dialect {
+        Dialect::ALL[1 + self.platform % 3]
+    }
+
+    /// The selected metric's SQL for the chosen platform, as of the data's date, broken
+    /// down as shown.
+    pub fn chosen_sql(&self) -> Option<(Dialect, String)> {
+        let (file, def) = (self.file.as_ref()?, self.selected_metric()?);
+        let as_of = self.as_of.unwrap_or_else(default_as_of);
+        let dialect = self.chosen_dialect();
+        render_sql(file, &def.name, dialect, as_of, self.by.as_deref())
+            .ok()
+            .map(|sql| (dialect, sql))
     }
 
     /// Break the value down by the metric's next dimension (after the last: no breakdown).
@@ -269,11 +295,13 @@ fn about_lines(app: &App, def: &MetricDef, theme: &Theme) -> Vec<Line<'static>> 
     lines
 }
 
+/// What SQL is shown as of before the store says its date (the generator's default).
+fn default_as_of() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default()
+}
+
 fn render_sql_panes(app: &App, def: &MetricDef, theme: &Theme, area: Rect, frame: &mut Frame) {
-    let as_of = app
-        .metrics
-        .as_of
-        .unwrap_or_else(|| chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default());
+    let as_of = app.metrics.as_of.unwrap_or_else(default_as_of);
     let Some(file) = &app.metrics.file else {
         return;
     };
@@ -289,7 +317,7 @@ fn render_sql_panes(app: &App, def: &MetricDef, theme: &Theme, area: Rect, frame
         );
     };
     // SQLite (what runs here) beside the platform chosen with `p`, or all four when wide.
-    let chosen = Dialect::ALL[1 + app.metrics.platform % 3];
+    let chosen = app.metrics.chosen_dialect();
     if area.width >= ALL_PLATFORMS_FROM {
         let columns = Layout::horizontal([Constraint::Fill(1); 4]).split(area);
         for (dialect, column) in Dialect::ALL.into_iter().zip(columns.iter()) {
@@ -342,6 +370,20 @@ mod tests {
         let mut expected: Vec<Option<String>> = dims.into_iter().map(Some).collect();
         expected.push(None);
         assert_eq!(seen, expected);
+    }
+
+    #[test]
+    fn y_copies_the_chosen_platforms_sql() {
+        let mut pane = pane();
+        let mut session = Session::new(Role::Admin, false, "x".into());
+        pane.handle(Action::CyclePlatform, &mut session); // standard → Snowflake
+        let effects = pane.handle(Action::CopyId, &mut session);
+        let [Effect::Copy(sql)] = effects.as_slice() else {
+            panic!("a copy expected, got {effects:?}");
+        };
+        assert_eq!(Some(sql.clone()), pane.chosen_sql().map(|(_, s)| s));
+        assert_eq!(pane.chosen_dialect(), Dialect::Snowflake);
+        assert!(sql.contains("SELECT"));
     }
 
     #[test]
