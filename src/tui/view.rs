@@ -353,6 +353,17 @@ pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// `text` cut to `width` characters, the cut marked with `…` (a value cut silently reads
+/// as a different value).
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
 /// `$1,234` from cents (whole dollars; the console shows amounts, not accounting).
 pub fn dollars(cents: i64) -> String {
     let dollars = cents / 100;
@@ -423,6 +434,13 @@ mod tests {
         assert_eq!(rendered_rows(&text, 14, 20), 4);
         assert_eq!(rendered_rows(&text, 80, 20), 2);
         assert_eq!(rendered_rows(&text, 14, 3), 3, "never more than asked");
+    }
+
+    #[test]
+    fn a_cut_value_says_so() {
+        assert_eq!(fit("WB5F3A2C", 10), "WB5F3A2C");
+        assert_eq!(fit("wbez_donations WB5F3A2C", 10), "wbez_dona…");
+        assert_eq!(fit("abc", 0), "…");
     }
 
     #[test]

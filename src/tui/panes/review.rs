@@ -539,6 +539,12 @@ fn differs(field: &str, left: &str, right: &str) -> bool {
 
 fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Frame) {
     let mut rows = Vec::new();
+    // The two records' columns share what the fixed ones leave; a value cut there ends "…".
+    // (Borders, the fixed columns and the gaps between them; the first gets the odd one.)
+    let shared = area.width.saturating_sub(2 + 1 + 9 + 4 + 6 + 5) as usize;
+    let (a_width, b_width) = (shared.div_ceil(2), shared / 2);
+    let fit_a = |text: String| crate::tui::view::fit(&text, a_width);
+    let fit_b = |text: String| crate::tui::view::fit(&text, b_width);
     // The model's terms (see `resolve::model`): the prior every pair starts from, then
     // one row per field; whether the records come from one source or two is a field too.
     let term = |field: &str| item.contributions.iter().find(|c| c.field == field);
@@ -566,8 +572,8 @@ fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Fr
         Row::new(vec![
             Cell::from(""),
             Cell::from("source"),
-            Cell::from(format!("{} {}", item.a.source, item.a.source_key)),
-            Cell::from(format!("{} {}", item.b.source, item.b.source_key)),
+            Cell::from(fit_a(format!("{} {}", item.a.source, item.a.source_key))),
+            Cell::from(fit_b(format!("{} {}", item.b.source, item.b.source_key))),
             Cell::from(similarity),
             Cell::from(adds),
         ])
@@ -588,8 +594,14 @@ fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Fr
         rows.push(Row::new(vec![
             Cell::from(Span::styled(glyph, style)),
             Cell::from(label),
-            Cell::from(Span::styled(left, if differ { style } else { theme.base })),
-            Cell::from(Span::styled(right, if differ { style } else { theme.base })),
+            Cell::from(Span::styled(
+                fit_a(left),
+                if differ { style } else { theme.base },
+            )),
+            Cell::from(Span::styled(
+                fit_b(right),
+                if differ { style } else { theme.base },
+            )),
             Cell::from(contribution.map_or(String::new(), |c| format!("{:.2}", c.similarity))),
             Cell::from(contribution.map_or(String::new(), |c| format!("{:+.3}", c.contribution))),
         ]));
