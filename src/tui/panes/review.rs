@@ -559,7 +559,7 @@ fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Fr
             Row::new(vec![
                 Cell::from(""),
                 Cell::from("prior"),
-                Cell::from("where every pair starts"),
+                Cell::from(fit_a("where every pair starts".to_string())),
                 Cell::from(""),
                 Cell::from(""),
                 Cell::from(format!("{:+.3}", prior.contribution)),
