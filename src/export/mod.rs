@@ -143,12 +143,7 @@ fn export_table(
     let dir = staging.join(&folder);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     let mut writer = parquet::TableWriter::create(&dir.join("part-00000.parquet"), &columns)?;
-    let personal: Vec<bool> = columns
-        .iter()
-        .map(|(c, kind)| {
-            *kind == ColumnKind::Text && crate::store::PERSONAL_COLUMNS.contains(&c.as_str())
-        })
-        .collect();
+    let personal = personal_columns(&columns);
     // Each key's rows hashed on the way, for the next incremental export to compare with.
     let key_at = match crate::store::export::key_column(&db.conn, table)? {
         Some(name) => columns.iter().position(|(c, _)| *c == name),
@@ -164,13 +159,7 @@ fn export_table(
             add_key_hashes(&batch, k, &mut state);
         }
         if let Some(key) = key {
-            for (data, personal) in batch.iter_mut().zip(&personal) {
-                if let (ColumnData::Text(values), true) = (data, personal) {
-                    for value in values.iter_mut().flatten() {
-                        *value = pseudonym(key, value);
-                    }
-                }
-            }
+            pseudonymise(&mut batch, &personal, key);
         }
         writer.write(&batch)
     })?;
@@ -186,6 +175,27 @@ fn export_table(
         folder,
         columns: columns.into_iter().map(|(c, _)| c).collect(),
     })
+}
+
+/// Which of `columns` hold personal text (names, emails, phones, addresses, birth dates).
+fn personal_columns(columns: &[(String, ColumnKind)]) -> Vec<bool> {
+    columns
+        .iter()
+        .map(|(c, kind)| {
+            *kind == ColumnKind::Text && crate::store::PERSONAL_COLUMNS.contains(&c.as_str())
+        })
+        .collect()
+}
+
+/// Replace every value of the `personal` columns of `batch` by its pseudonym.
+fn pseudonymise(batch: &mut [ColumnData], personal: &[bool], key: &[u8]) {
+    for (data, personal) in batch.iter_mut().zip(personal) {
+        if let (ColumnData::Text(values), true) = (data, personal) {
+            for value in values.iter_mut().flatten() {
+                *value = pseudonym(key, value);
+            }
+        }
+    }
 }
 
 /// A personal value replaced by the first 16 bytes of HMAC-like SHA-256(key, value), hex.
@@ -461,13 +471,7 @@ pub fn export_changes(db_path: &Path, to: &Path, options: &ExportOptions) -> Res
             }
             let dir = staging.join(layer).join(table);
             std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-            let personal: Vec<bool> = columns
-                .iter()
-                .map(|(c, kind)| {
-                    *kind == ColumnKind::Text
-                        && crate::store::PERSONAL_COLUMNS.contains(&c.as_str())
-                })
-                .collect();
+            let personal = personal_columns(&columns);
             let mut writer =
                 parquet::TableWriter::create(&dir.join("part-00000.parquet"), &columns)?;
             let mut rows = 0u64;
@@ -486,13 +490,7 @@ pub fn export_changes(db_path: &Path, to: &Path, options: &ExportOptions) -> Res
                 let mut selected: Vec<ColumnData> =
                     batch.iter().map(|d| d.select(&picked)).collect();
                 if let Some(secret) = key.as_deref() {
-                    for (data, personal) in selected.iter_mut().zip(&personal) {
-                        if let (ColumnData::Text(values), true) = (data, personal) {
-                            for value in values.iter_mut().flatten() {
-                                *value = pseudonym(secret, value);
-                            }
-                        }
-                    }
+                    pseudonymise(&mut selected, &personal, secret);
                 }
                 writer.write(&selected)
             })?;

@@ -1,7 +1,7 @@
 //! Consent as the store holds it: each source record's answers (`record_consent`) and a
 //! golden record's conclusion (the `constituent_consent` view: the most restrictive).
 
-use rusqlite::{Connection, OptionalExtension, Row};
+use rusqlite::{Connection, Row};
 
 use crate::error::Result;
 pub use crate::vocab::consent::{Channel, GoldenConsent};
@@ -60,25 +60,4 @@ pub fn merged_consent(
         .query_map([record_a, record_b], golden_consent_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows.into_iter().flatten().collect())
-}
-
-/// The golden records among `ids` that may not be contacted on `channel`.
-pub fn opted_out(
-    conn: &Connection,
-    channel: Channel,
-    ids: &[i64],
-) -> Result<std::collections::HashSet<i64>> {
-    let mut statement = conn.prepare_cached(
-        "SELECT opted_out FROM constituent_consent WHERE constituent_id = ?1 AND channel = ?2",
-    )?;
-    let mut out = std::collections::HashSet::new();
-    for &id in ids {
-        let refused: Option<bool> = statement
-            .query_row(rusqlite::params![id, channel.name()], |r| r.get(0))
-            .optional()?;
-        if refused == Some(true) {
-            out.insert(id);
-        }
-    }
-    Ok(out)
 }

@@ -257,8 +257,7 @@ const AHEAD: usize = 100;
 
 /// Triage is membership's work (admins too); refuse others, saying why.
 fn refuse_triage(session: &mut Session) -> bool {
-    if session.read_only {
-        session.flash(Level::Warn, "Read-only: cannot change triage");
+    if session.refuse_read_only("change triage") {
         true
     } else if session.role == Role::Steward {
         session.flash(Level::Warn, "The steward role cannot change triage");
