@@ -17,13 +17,20 @@ use crate::common::scored_store;
 const PEOPLE: u64 = 2000;
 
 /// A Python virtual environment under target/ with `packages` from PyPI, made on first use.
+/// Tests run side by side (as threads, or as processes under nextest), so each builds in a
+/// folder of its own and renames it into place: the first one finished wins, and nobody
+/// ever sees a half-made environment.
 fn python_env(name: &str, packages: &[&str]) -> PathBuf {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
-        .join(name);
-    let python = venv.join("bin/python");
-    let ready = venv.join(".cpm-ready");
-    if !ready.exists() {
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    let venv = target.join(name);
+    let ready = |venv: &Path| venv.join(".cpm-ready").exists();
+    if !ready(&venv) {
+        let building = target.join(format!(
+            "{name}.building-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&building);
         let run = |program: &Path, args: &[&str]| {
             let status = Command::new(program)
                 .args(args)
@@ -33,14 +40,22 @@ fn python_env(name: &str, packages: &[&str]) -> PathBuf {
         };
         run(
             Path::new("python3"),
-            &["-m", "venv", &venv.display().to_string()],
+            &["-m", "venv", &building.display().to_string()],
         );
         let mut install = vec!["-m", "pip", "install", "--quiet"];
         install.extend_from_slice(packages);
-        run(&python, &install);
-        std::fs::write(&ready, packages.join("\n")).unwrap();
+        run(&building.join("bin/python"), &install);
+        std::fs::write(building.join(".cpm-ready"), packages.join("\n")).unwrap();
+        if !ready(&venv) {
+            // A folder left by an interrupted run of an older version of this helper.
+            let _ = std::fs::remove_dir_all(&venv);
+        }
+        if std::fs::rename(&building, &venv).is_err() {
+            assert!(ready(&venv), "could not put {} in place", venv.display());
+            let _ = std::fs::remove_dir_all(&building);
+        }
     }
-    python
+    venv.join("bin/python")
 }
 
 /// DuckDB and PySpark.
