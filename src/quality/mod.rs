@@ -18,7 +18,7 @@ use crate::store::{Db, PERSONAL_COLUMNS};
 use checks::{Check, QualityConfig, Severity};
 use sqlgen::Compiled;
 
-pub const REDACTED: &str = "[redacted]";
+pub use crate::store::quality::REDACTED;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -66,7 +66,8 @@ pub fn pending_count_capped(conn: &Connection, cap: i64) -> Result<Count> {
     Ok(Count::capped(n, cap))
 }
 
-/// A page of the pending queue, in `order` (?1 rows from ?2).
+/// A page of the pending queue, in `order` (?1 rows from ?2), only pairs with a record
+/// whose name, email or source key holds ?3 (a LIKE pattern) when it is given.
 fn queue_sql(order: QueueOrder) -> String {
     let order_by = match order {
         QueueOrder::Stake => "mc.sustainer DESC, mc.stake_cents DESC, mc.score DESC, mc.id",
@@ -74,8 +75,26 @@ fn queue_sql(order: QueueOrder) -> String {
     };
     format!(
         "SELECT mc.id, mc.score, mc.stake_cents, mc.sustainer, mc.contributions, mc.record_a, mc.record_b
-         FROM match_candidate mc WHERE {PENDING} ORDER BY {order_by} LIMIT ?1 OFFSET ?2"
+         FROM match_candidate mc WHERE {PENDING} AND {MATCHING} ORDER BY {order_by} LIMIT ?1 OFFSET ?2"
     )
+}
+
+/// A pair either of whose records holds the pattern ?3 (or ?3 is NULL).
+const MATCHING: &str = "(?3 IS NULL OR EXISTS (SELECT 1 FROM source_record sr
+    WHERE sr.id IN (mc.record_a, mc.record_b)
+      AND (coalesce(sr.first_name, '') || ' ' || coalesce(sr.last_name, '') || ' '
+           || coalesce(sr.email, '') || ' ' || sr.source_key) LIKE ?3 ESCAPE '\\'))";
+
+/// How many pending pairs hold `text` (see [`queue_matching`]), counted up to `cap`.
+pub fn matching_count_capped(conn: &Connection, text: &str, cap: i64) -> Result<Count> {
+    let n: i64 = conn.query_row(
+        &format!(
+            "SELECT count(*) FROM (SELECT 1 FROM match_candidate mc WHERE {PENDING} AND {MATCHING} LIMIT ?1)"
+        ),
+        params![cap + 1, Option::<i64>::None, crate::store::like_pattern(text)],
+        |r| r.get(0),
+    )?;
+    Ok(Count::capped(n, cap))
 }
 
 /// A page of the pending queue.
@@ -85,9 +104,22 @@ pub fn queue(
     limit: usize,
     offset: usize,
 ) -> Result<Vec<QueueItem>> {
+    queue_matching(conn, order, None, limit, offset)
+}
+
+/// A page of the pending pairs of which a record's name, email or source key holds `text`
+/// (any case; every pending pair when `None`).
+pub fn queue_matching(
+    conn: &Connection,
+    order: QueueOrder,
+    text: Option<&str>,
+    limit: usize,
+    offset: usize,
+) -> Result<Vec<QueueItem>> {
     let mut stmt = conn.prepare_cached(&queue_sql(order))?;
+    let pattern = text.map(crate::store::like_pattern);
     let rows: Vec<(i64, f64, i64, bool, String, i64, i64)> = stmt
-        .query_map(params![limit as i64, offset as i64], |r| {
+        .query_map(params![limit as i64, offset as i64, pattern], |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -659,7 +691,9 @@ mod tests {
                 .prepare(&format!("EXPLAIN QUERY PLAN {}", queue_sql(order)))
                 .unwrap();
             let steps: Vec<String> = plan
-                .query_map([10, 0], |r| r.get(3))
+                .query_map(rusqlite::params![10, 0, Option::<String>::None], |r| {
+                    r.get(3)
+                })
                 .unwrap()
                 .map(Result::unwrap)
                 .collect();

@@ -334,6 +334,21 @@ pub fn remove_store_files(path: &Path) {
     }
 }
 
+/// What a person typed, as a `LIKE … ESCAPE '\'` pattern that finds it anywhere in a
+/// text: `%` and `_` stand for themselves. (SQLite's LIKE ignores the case of ASCII.)
+pub fn like_pattern(typed: &str) -> String {
+    let mut pattern = String::with_capacity(typed.len() + 2);
+    pattern.push('%');
+    for c in typed.trim().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// A new file (truncating an old one) readable and writable by its owner only, for
 /// anything holding personal data.
 pub fn create_private(path: &Path) -> Result<std::fs::File> {

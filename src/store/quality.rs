@@ -239,3 +239,70 @@ pub fn history(conn: &Connection, check: &str, limit: usize) -> Result<Vec<f64>>
     values.reverse();
     Ok(values)
 }
+
+/// What a sample shows in place of a personal value.
+pub const REDACTED: &str = "[redacted]";
+
+/// A check's stored samples (run `run`) with their personal values read back from the rows
+/// they name, for an admin who must act on them: values as they are now, not as they were
+/// at the run. Recorded in the audit trail as seen by `actor`.
+pub fn reveal_samples(
+    conn: &Connection,
+    run: i64,
+    check: &str,
+    actor: &str,
+) -> Result<Vec<serde_json::Value>> {
+    let (table, samples): (String, String) = conn.query_row(
+        "SELECT table_name, samples FROM quality_result WHERE run_id = ?1 AND check_name = ?2",
+        params![run, check],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let mut samples: Vec<serde_json::Value> = serde_json::from_str(&samples).unwrap_or_default();
+    let plain_name = |t: &str| t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mut shown = 0;
+    for sample in &mut samples {
+        let Some(fields) = sample.as_object_mut() else {
+            continue;
+        };
+        let row = ["record_id", "id"]
+            .iter()
+            .find_map(|key| fields.get(*key).and_then(serde_json::Value::as_i64));
+        let hidden: Vec<String> = fields
+            .iter()
+            .filter(|(column, value)| {
+                value.as_str() == Some(REDACTED)
+                    && super::PERSONAL_COLUMNS.contains(&column.as_str())
+            })
+            .map(|(column, _)| column.clone())
+            .collect();
+        let (Some(row), true) = (row, plain_name(&table)) else {
+            continue;
+        };
+        for column in hidden {
+            // The column is one of PERSONAL_COLUMNS and the table a plain name: both safe
+            // to name in SQL. A table without the column leaves the value redacted.
+            let value: Option<Option<String>> = conn
+                .prepare_cached(&format!("SELECT {column} FROM {table} WHERE id = ?1"))
+                .and_then(|mut stmt| stmt.query_row([row], |r| r.get(0)).optional())
+                .unwrap_or(None);
+            if let Some(value) = value {
+                fields.insert(column, value.map_or(serde_json::Value::Null, Into::into));
+                shown += 1;
+            }
+        }
+    }
+    super::resolve::audit(
+        conn,
+        actor,
+        "reveal_quality_samples",
+        None,
+        (None, None),
+        None,
+        check,
+        &format!(
+            "{shown} personal values of {} samples, run #{run}",
+            samples.len()
+        ),
+    )?;
+    Ok(samples)
+}

@@ -737,6 +737,17 @@ pub struct RiskRow {
     pub follow_up: Option<String>,
 }
 
+/// Which of the at-risk list a person wants: one tier, one triage status, rows holding a
+/// typed text. The default is everyone.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RiskFilter<'a> {
+    pub tier: Option<&'a str>,
+    /// The latest triage status (`new` for the untouched).
+    pub status: Option<&'a str>,
+    /// Part of the name, email or golden id (`C-000123`), in any case.
+    pub text: Option<&'a str>,
+}
+
 /// The at-risk list in `sort` order (largest first), optionally one tier only, at most
 /// `limit` rows starting after `offset` rows. The list is bounded by the tiers a person
 /// filters to; the sort columns are indexed.
@@ -747,15 +758,18 @@ pub fn risk_list(
     limit: usize,
     offset: usize,
 ) -> Result<Vec<RiskRow>> {
-    risk_list_with_status(conn, sort, tier, None, limit, offset)
+    let filter = RiskFilter {
+        tier,
+        ..RiskFilter::default()
+    };
+    risk_list_filtered(conn, sort, &filter, limit, offset)
 }
 
-/// `risk_list`, only the people whose triage is `status` (`new` for the untouched).
-pub fn risk_list_with_status(
+/// `risk_list`, only the rows `filter` keeps.
+pub fn risk_list_filtered(
     conn: &Connection,
     sort: RiskSort,
-    tier: Option<&str>,
-    status: Option<&str>,
+    filter: &RiskFilter,
     limit: usize,
     offset: usize,
 ) -> Result<Vec<RiskRow>> {
@@ -788,11 +802,21 @@ pub fn risk_list_with_status(
          WHERE s.churn_probability IS NOT NULL AND (?1 IS NULL OR s.churn_tier = ?1)
            AND (?4 IS NULL OR coalesce((SELECT status FROM triage t WHERE t.constituent_id = s.constituent_id
                                         ORDER BY t.id DESC LIMIT 1), 'new') = ?4)
+           AND (?5 IS NULL OR (coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '') || ' '
+                || coalesce(c.email, '') || ' ' || printf('C-%06d', c.id)) LIKE ?5 ESCAPE '\\')
          ORDER BY {col} DESC, s.constituent_id DESC LIMIT ?2 OFFSET ?3",
         col = sort.column()
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![tier, limit as i64, offset as i64, status], |r| {
+    let text = filter.text.map(crate::store::like_pattern);
+    let values = params![
+        filter.tier,
+        limit as i64,
+        offset as i64,
+        filter.status,
+        text
+    ];
+    let rows = stmt.query_map(values, |r| {
         let reasons: Option<String> = r.get(6)?;
         let stored = reasons
             .and_then(|json| serde_json::from_str::<Vec<crate::vocab::reasons::Reason>>(&json).ok())
@@ -1008,18 +1032,23 @@ pub fn export_risk_csv(
     tier: Option<&str>,
     path: &std::path::Path,
 ) -> Result<CallListExport> {
-    export_call_list(conn, sort, tier, false, path)
+    let filter = RiskFilter {
+        tier,
+        ..RiskFilter::default()
+    };
+    export_call_list(conn, sort, &filter, false, path)
 }
 
 /// Triage statuses that close a case: the person is no longer called unless asked.
 pub const CLOSED_STATUSES: [&str; 2] = ["retained", "lost"];
 
-/// The call list: `export_risk_csv`, and with `include_closed` also the people whose
-/// triage is closed (retained or lost).
+/// The call list: `export_risk_csv` of the rows `filter` keeps, and with `include_closed`
+/// (or a filter on a closed status) also the people whose triage is closed (retained or
+/// lost).
 pub fn export_call_list(
     conn: &Connection,
     sort: RiskSort,
-    tier: Option<&str>,
+    filter: &RiskFilter,
     include_closed: bool,
     path: &std::path::Path,
 ) -> Result<CallListExport> {
@@ -1027,7 +1056,8 @@ pub fn export_call_list(
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    let all = risk_list(conn, sort, tier, usize::MAX >> 1, 0)?;
+    let all = risk_list_filtered(conn, sort, filter, usize::MAX >> 1, 0)?;
+    let include_closed = include_closed || filter.status.is_some();
     let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
     let mut rows = Vec::with_capacity(all.len());
     let mut closed = 0;

@@ -148,6 +148,8 @@ pub enum Effect {
         to_end: bool,
     },
     LoadQuality,
+    /// A check's samples with their personal values, for an admin (audited).
+    RevealSamples(String),
     LoadMetrics,
     LoadSegments,
     ComputeMetric {
@@ -175,6 +177,8 @@ pub enum Loaded {
     Review {
         items: Vec<QueueItem>,
         pending: Count,
+        /// Of those, the pairs the queue's `/` filter keeps (when it has one).
+        matching: Option<Count>,
         decided_today: i64,
         /// The data's as-of date (the newest gift): what "days ago" counts from.
         as_of: Option<String>,
@@ -233,6 +237,10 @@ pub enum Loaded {
         trends: Vec<Vec<f64>>,
         ingest: IngestHealth,
     },
+    Revealed {
+        check: String,
+        samples: Vec<serde_json::Value>,
+    },
     /// A load failed: say so, keep what is shown.
     Failed(String),
 }
@@ -260,6 +268,8 @@ pub enum Event {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum InputKind {
     Search,
+    /// `/` over a list other than the constituents: it narrows the list as it is typed.
+    Filter,
     Note,
     TriageNote,
     /// `:` and an action's name.
@@ -727,7 +737,27 @@ impl App {
     fn typed(&mut self, kind: InputKind) -> Effects {
         match (&self.session.mode, kind) {
             (Mode::Input { text, .. }, InputKind::Search) => self.constituents.live_search(text),
+            (Mode::Input { text, .. }, InputKind::Filter) => {
+                let text = text.clone();
+                self.filter_pane(&text)
+            }
             _ => vec![],
+        }
+    }
+
+    /// Narrow the list in view to the rows holding `text` (every row when blank).
+    fn filter_pane(&mut self, text: &str) -> Effects {
+        match self.tab {
+            Tab::Review => {
+                let mut effects = self.review.filter(text);
+                effects.extend(self.review.want_context());
+                effects
+            }
+            Tab::Risk => self.risk.filter(text),
+            Tab::Quality => self.quality.filter(text),
+            Tab::Metrics => self.metrics.filter(text),
+            Tab::Segments => self.segments.filter(text),
+            Tab::Constituents | Tab::Jobs => vec![],
         }
     }
 
@@ -838,10 +868,10 @@ impl App {
             }
             Tab::Constituents => self.constituents.handle(action, session),
             Tab::Risk => self.risk.handle(action, session),
-            Tab::Quality => self.quality.handle(action),
+            Tab::Quality => self.quality.handle(action, session),
             Tab::Metrics => self.metrics.handle(action, session),
             Tab::Jobs => self.jobs.handle(action, session),
-            Tab::Segments => self.segments.handle(action),
+            Tab::Segments => self.segments.handle(action, session),
         }
     }
 
@@ -857,6 +887,8 @@ impl App {
         self.session.mode = Mode::Normal;
         match kind {
             InputKind::Search => self.constituents.submit_search(text),
+            // The list was filtered as it was typed.
+            InputKind::Filter => vec![],
             InputKind::TriageNote => self.risk.save_note(&text, &mut self.session),
             InputKind::Command => {
                 self.session.flash = None; // the completion's choices, if shown
@@ -873,6 +905,7 @@ impl App {
         self.session.mode = Mode::Normal;
         match kind {
             InputKind::Search => self.constituents.cancel_search(),
+            InputKind::Filter => self.filter_pane(""),
             InputKind::Command => {
                 self.session.flash = None;
                 vec![]
@@ -956,11 +989,12 @@ impl App {
             Loaded::Review {
                 items,
                 pending,
+                matching,
                 decided_today,
                 as_of,
             } => {
                 self.as_of = as_of;
-                self.review.loaded(items, pending, decided_today);
+                self.review.loaded(items, pending, matching, decided_today);
                 self.review.want_context().into_iter().collect()
             }
             Loaded::Page {
@@ -1033,6 +1067,10 @@ impl App {
                 ingest,
             } => {
                 self.quality.loaded(run, results, trends, ingest);
+                vec![]
+            }
+            Loaded::Revealed { check, samples } => {
+                self.quality.revealed = Some((check, samples));
                 vec![]
             }
             Loaded::Metrics { file, as_of, error } => {

@@ -115,6 +115,8 @@ pub enum Action {
     Note,
     Mark,
     MarkRange,
+    /// The pair and every other pending pair touching its people.
+    MarkRelated,
     NextRecord,
     PrevRecord,
     CopyId,
@@ -127,6 +129,11 @@ pub enum Action {
     ComputeMetric,
     CycleDimension,
     CyclePlatform,
+    /// Show a check's samples with their personal values (admins, audited).
+    Reveal,
+    /// Scroll the SQL panes.
+    SqlDown,
+    SqlUp,
     CycleTriage,
     CycleStatusFilter,
     AssignToMe,
@@ -358,6 +365,13 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(
         S::Review,
+        &[k('m')],
+        A::MarkRelated,
+        "mark the people: this pair and every other pending pair touching them, to decide as one",
+        false,
+    ),
+    b(
+        S::Review,
         &[k('u')],
         A::Undo,
         "undo: your last decision",
@@ -383,6 +397,41 @@ pub const BINDINGS: &[Binding] = &[
         A::Search,
         "search: name, email, phone or id",
         true,
+    ),
+    b(
+        S::Review,
+        &[k('/')],
+        A::Search,
+        "filter: pairs with a record whose name, email or source key holds the text",
+        false,
+    ),
+    b(
+        S::Risk,
+        &[k('/')],
+        A::Search,
+        "filter: people whose name, email or id holds the text",
+        false,
+    ),
+    b(
+        S::Quality,
+        &[k('/')],
+        A::Search,
+        "filter: checks whose name, table or type holds the text",
+        false,
+    ),
+    b(
+        S::Metrics,
+        &[k('/')],
+        A::Search,
+        "filter: metrics whose name, category or description holds the text",
+        false,
+    ),
+    b(
+        S::Segments,
+        &[k('/')],
+        A::Search,
+        "filter: segments whose name, owner or rule holds the text",
+        false,
     ),
     b(
         S::Constituents,
@@ -526,6 +575,13 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(
         S::Quality,
+        &[k('v')],
+        A::Reveal,
+        "values: the failing rows' personal values (admins only; recorded in the audit trail)",
+        false,
+    ),
+    b(
+        S::Quality,
         &[k('r')],
         A::StartQuality,
         "run: the checks now",
@@ -552,6 +608,14 @@ pub const BINDINGS: &[Binding] = &[
         "yank: the SQL for the chosen platform to the clipboard",
         false,
     ),
+    b(
+        S::Metrics,
+        &[k('J')],
+        A::SqlDown,
+        "scroll the SQL down",
+        false,
+    ),
+    b(S::Metrics, &[k('K')], A::SqlUp, "scroll the SQL up", false),
     b(
         S::Metrics,
         &[k('p')],

@@ -273,7 +273,8 @@ impl Runtime {
             | Effect::LoadMetrics
             | Effect::LoadSegments
             | Effect::ComputeMetric { .. }
-            | Effect::ExportRisk) => {
+            | Effect::ExportRisk
+            | Effect::RevealSamples(_)) => {
                 let loader = self.loader.as_ref()?;
                 let _ = loader.send((
                     slow,
@@ -353,6 +354,9 @@ pub struct LoadContext {
     pub risk_rows: usize,
     /// Only the people whose triage is this.
     pub risk_status: Option<&'static str>,
+    /// Only the people (Risk) and pairs (Review) holding what was typed at `/`.
+    pub risk_text: Option<String>,
+    pub review_text: Option<String>,
     /// Likewise the review pairs the queue holds.
     pub review_items: usize,
     /// Where exports are written: `exports/` next to the store.
@@ -373,12 +377,23 @@ impl LoadContext {
             tier: app.risk.tier,
             risk_rows: app.risk.rows.len(),
             risk_status: app.risk.status,
+            risk_text: app.risk.filter.text().map(str::to_string),
+            review_text: app.review.filter.text().map(str::to_string),
             review_items: app.review.items.len(),
             export_dir: None,
             metrics: app.metrics.file.clone(),
             project: None,
             actor: app.session.actor.clone(),
             unredacted: app.session.role == Role::Admin,
+        }
+    }
+
+    /// The Risk list as the pane filters it.
+    fn risk_filter(&self) -> crate::store::score::RiskFilter<'_> {
+        crate::store::score::RiskFilter {
+            tier: self.tier.map(|t| t.name()),
+            status: self.risk_status,
+            text: self.risk_text.as_deref(),
         }
     }
 
@@ -432,13 +447,19 @@ fn spawn_loader(
 pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) -> Result<Loaded> {
     Ok(match effect {
         Effect::LoadReview => Loaded::Review {
-            items: review::queue(
+            items: review::queue_matching(
                 conn,
                 context.order,
+                context.review_text.as_deref(),
                 REVIEW_WINDOW.max(context.review_items),
                 0,
             )?,
             pending: review::pending_count_capped(conn, COUNT_CAP)?,
+            matching: context
+                .review_text
+                .as_deref()
+                .map(|text| review::matching_count_capped(conn, text, COUNT_CAP))
+                .transpose()?,
             decided_today: browse::decisions_since(conn, &crate::store::resolve::today())?,
             as_of: crate::store::resolve::newest_gift(conn)?,
         },
@@ -469,11 +490,10 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
         }
         Effect::LoadRisk => {
             let window = RISK_WINDOW.max(context.risk_rows);
-            let rows = crate::store::score::risk_list_with_status(
+            let rows = crate::store::score::risk_list_filtered(
                 conn,
                 context.risk_sort,
-                context.tier.map(|t| t.name()),
-                context.risk_status,
+                &context.risk_filter(),
                 window,
                 0,
             )?;
@@ -489,7 +509,13 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
             } else {
                 REVIEW_WINDOW
             };
-            let items = review::queue(conn, context.order, limit, offset)?;
+            let items = review::queue_matching(
+                conn,
+                context.order,
+                context.review_text.as_deref(),
+                limit,
+                offset,
+            )?;
             Loaded::ReviewMore {
                 offset,
                 complete: to_end || items.len() < limit,
@@ -499,11 +525,10 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
         }
         Effect::LoadRiskMore { offset, to_end } => {
             let limit = if to_end { usize::MAX >> 1 } else { RISK_WINDOW };
-            let rows = crate::store::score::risk_list_with_status(
+            let rows = crate::store::score::risk_list_filtered(
                 conn,
                 context.risk_sort,
-                context.tier.map(|t| t.name()),
-                context.risk_status,
+                &context.risk_filter(),
                 limit,
                 offset,
             )?;
@@ -585,6 +610,13 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
                 &context.actor,
             )?)
         }
+        Effect::RevealSamples(check) => {
+            use crate::store::quality as q;
+            let run =
+                q::latest_run(conn)?.ok_or_else(|| Error::Invalid("no quality run yet".into()))?;
+            let samples = q::reveal_samples(conn, run.id, &check, &context.actor)?;
+            Loaded::Revealed { check, samples }
+        }
         Effect::ExportRisk => {
             let dir = context
                 .export_dir
@@ -593,10 +625,11 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
             let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
             let tier = context.tier.map_or("all", |t| t.name());
             let path = dir.join(format!("risk-{tier}-{stamp}.csv"));
-            let export = crate::store::score::export_risk_csv(
+            let export = crate::store::score::export_call_list(
                 conn,
                 context.risk_sort,
-                context.tier.map(|t| t.name()),
+                &context.risk_filter(),
+                false,
                 &path,
             )?;
             Loaded::Exported {

@@ -190,6 +190,7 @@ fn render_hints(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     if let Mode::Input { kind, text, cursor } = &app.session.mode {
         let prompt = match kind {
             InputKind::Search => "search (name, email, phone, id): ",
+            InputKind::Filter => "filter: ",
             InputKind::Note => "note for the next decision: ",
             InputKind::TriageNote => "triage note: ",
             InputKind::Command => ":",

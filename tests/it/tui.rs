@@ -732,6 +732,59 @@ fn the_quality_tab_runs_the_checks_and_shows_the_worst_first_with_redacted_sampl
     let golden: i64 = sample["golden"].as_str().unwrap()[2..].parse().unwrap();
     let found = cpm::store::browse::search(&db.conn, key, 10).unwrap();
     assert!(found.iter().any(|r| r.id == golden));
+
+    // `v`: the admin sees the redacted values of a check's failing rows, and that is audited.
+    let redacted = c
+        .app
+        .quality
+        .shown()
+        .into_iter()
+        .position(|i| c.app.quality.results[i].samples.contains("[redacted]"))
+        .expect("a check with redacted samples");
+    c.press(KeyCode::Char('g')).unwrap();
+    for _ in 0..redacted {
+        c.press(KeyCode::Char('j')).unwrap();
+    }
+    c.press(KeyCode::Char('v')).unwrap();
+    let (check, shown) = c.app.quality.revealed.clone().expect("values shown");
+    let text = serde_json::to_string(&shown).unwrap();
+    assert!(!text.contains("[redacted]"), "{text}");
+    assert!(c.render().unwrap().contains("failing rows with personal"));
+    assert_eq!(
+        count(
+            &db,
+            &format!(
+                "SELECT count(*) FROM audit_event WHERE action = 'reveal_quality_samples'
+                 AND actor = 'sam' AND reason = '{check}'"
+            )
+        ),
+        1
+    );
+}
+
+#[test]
+fn only_an_admin_sees_the_personal_values_of_quality_samples() {
+    let (p, db) = resolved_store(PEOPLE);
+    let mut admin = console(&p, Role::Admin, 100, 30);
+    admin.press(KeyCode::Char('4')).unwrap();
+    admin.press(KeyCode::Char('r')).unwrap();
+    let mut steward = console(&p, Role::Steward, 100, 30);
+    steward.press(KeyCode::Char('4')).unwrap();
+    steward.press(KeyCode::Char('v')).unwrap();
+    assert!(steward.app.quality.revealed.is_none());
+    assert!(
+        steward
+            .render()
+            .unwrap()
+            .contains("Only an admin sees personal values")
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM audit_event WHERE action = 'reveal_quality_samples'"
+        ),
+        0
+    );
 }
 
 /// The Metrics tab with `name` selected.
@@ -1613,4 +1666,110 @@ fn a_case_is_assigned_with_a_follow_up_and_both_reach_the_call_list() {
         &["--role", "steward", "risk", "assign", &id_text, "--to", "x"],
     );
     assert!(!refused.status.success());
+}
+
+#[test]
+fn slash_filters_the_queue_the_risk_list_and_the_short_lists_as_it_is_typed() {
+    let (p, db) = scored_store(PEOPLE * 3);
+    let mut c = console(&p, Role::Admin, 120, 40);
+    // The review queue: a record's source key finds the pairs it is in, and only those.
+    let wanted = c.app.review.items[3].b.source_key.clone();
+    c.press(KeyCode::Char('/')).unwrap();
+    c.type_keys(&wanted).unwrap();
+    let holds = |item: &cpm::resolve::review::QueueItem| {
+        item.a.source_key == wanted || item.b.source_key == wanted
+    };
+    assert!(!c.app.review.items.is_empty());
+    assert!(
+        c.app.review.items.iter().all(holds),
+        "only pairs with that record"
+    );
+    let shown = c.app.review.items.len();
+    assert!(
+        c.render()
+            .unwrap()
+            .contains(&format!("{shown} matching '{wanted}' of"))
+    );
+    c.press(KeyCode::Esc).unwrap();
+    assert!(
+        c.app.review.items.len() > shown,
+        "Esc shows every pair again"
+    );
+
+    // The Risk list: part of a surname, in another case, kept while the list is used.
+    c.press(KeyCode::Char('3')).unwrap();
+    let everyone = c.app.risk.rows.len();
+    let surname = c.app.risk.rows[2].last_name.clone().unwrap();
+    let part: String = surname.chars().take(4).collect::<String>().to_uppercase();
+    c.press(KeyCode::Char('/')).unwrap();
+    c.type_keys(&part).unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    let expected = count(
+        &db,
+        &format!(
+            "SELECT count(*) FROM constituent_score s JOIN constituent c ON c.id = s.constituent_id
+             WHERE s.churn_probability IS NOT NULL
+               AND (coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '') || ' '
+                    || coalesce(c.email, '') || ' ' || printf('C-%06d', c.id)) LIKE '%{part}%'"
+        ),
+    ) as usize;
+    assert_eq!(c.app.risk.rows.len(), expected);
+    assert!(expected < everyone);
+    assert!(c.render().unwrap().contains(&format!("matching '{part}'")));
+    c.press(KeyCode::Char('/')).unwrap();
+    c.press(KeyCode::Esc).unwrap();
+    assert_eq!(c.app.risk.rows.len(), everyone);
+
+    // Metrics and segments are filtered where they are drawn.
+    c.press(KeyCode::Char('5')).unwrap();
+    c.press(KeyCode::Char('/')).unwrap();
+    c.type_keys("lybunt").unwrap();
+    let names: Vec<String> = c
+        .app
+        .metrics
+        .ordered()
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
+    assert!(!names.is_empty() && names.len() < 10, "{names:?}");
+    assert!(c.app.metrics.selected_metric().is_some());
+    c.press(KeyCode::Esc).unwrap();
+    assert!(c.app.metrics.ordered().len() > names.len());
+    c.press(KeyCode::Char('7')).unwrap();
+    let all = c.app.segments.shown().len();
+    c.press(KeyCode::Char('/')).unwrap();
+    c.type_keys("event").unwrap();
+    let kept = c.app.segments.shown().len();
+    assert!(kept >= 1 && kept < all, "{kept} of {all}");
+}
+
+#[test]
+fn the_sql_panes_scroll_to_the_end_of_a_long_metric_and_say_where_they_are() {
+    let (p, _db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Admin, 100, 26);
+    open_metric(&mut c, "repeat_donor_retention_rate");
+    let top = c.render().unwrap();
+    assert!(top.contains("rows 1–"), "{top}");
+    for _ in 0..200 {
+        c.press(KeyCode::Char('J')).unwrap();
+    }
+    let end = c.render().unwrap();
+    let of = |screen: &str| {
+        let rows = &screen[screen.find(" · rows ").unwrap()..];
+        let at = rows.find(" of ").unwrap();
+        rows[at + 4..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let total = of(&end);
+    assert!(end.contains(&format!("–{total} of {total}")), "{end}");
+    assert!(!end.contains("rows 1–"), "{end}");
+    c.press(KeyCode::Char('K')).unwrap();
+    assert!(
+        !c.render()
+            .unwrap()
+            .contains(&format!("–{total} of {total}"))
+    );
 }

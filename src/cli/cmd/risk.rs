@@ -12,6 +12,9 @@ pub(crate) enum RiskAction {
         /// new, contacted, retained or lost.
         #[arg(long, value_parser = ["new", "contacted", "retained", "lost"])]
         status: Option<String>,
+        /// Only people whose name, email or id holds this text (as `/` on the Risk tab).
+        #[arg(long)]
+        matching: Option<String>,
         /// Order by probability (default), monthly amount or tenure.
         #[arg(long, default_value = "probability", value_parser = ["probability", "monthly", "tenure"])]
         sort: String,
@@ -33,6 +36,12 @@ pub(crate) enum RiskAction {
         out: PathBuf,
         #[arg(long, value_parser = ["low", "medium", "high", "critical"])]
         tier: Option<String>,
+        /// Only people whose latest triage is this (a closed status keeps its people).
+        #[arg(long, value_parser = ["new", "contacted", "retained", "lost"])]
+        status: Option<String>,
+        /// Only people whose name, email or id holds this text.
+        #[arg(long)]
+        matching: Option<String>,
         /// Keep people whose triage is retained or lost.
         #[arg(long)]
         include_closed: bool,
@@ -69,21 +78,19 @@ pub(crate) fn cmd_risk(g: &Global, action: RiskAction) -> Result<()> {
                 day.map(|d| format!(", follow up {d}")).unwrap_or_default()
             );
         }
-        RiskAction::List { tier, status, sort } => {
-            let rows: Vec<score::RiskRow> = score::risk_list(
-                &db.conn,
-                sort_of(&sort),
-                tier.as_deref(),
-                usize::MAX >> 1,
-                0,
-            )?
-            .into_iter()
-            .filter(|r| {
-                status
-                    .as_deref()
-                    .is_none_or(|s| r.triage.as_deref().unwrap_or("new") == s)
-            })
-            .collect();
+        RiskAction::List {
+            tier,
+            status,
+            matching,
+            sort,
+        } => {
+            let filter = score::RiskFilter {
+                tier: tier.as_deref(),
+                status: status.as_deref(),
+                text: matching.as_deref(),
+            };
+            let rows =
+                score::risk_list_filtered(&db.conn, sort_of(&sort), &filter, usize::MAX >> 1, 0)?;
             if g.json {
                 let rows: Vec<serde_json::Value> = rows
                     .iter()
@@ -121,12 +128,19 @@ pub(crate) fn cmd_risk(g: &Global, action: RiskAction) -> Result<()> {
         RiskAction::Export {
             out,
             tier,
+            status,
+            matching,
             include_closed,
         } => {
+            let filter = score::RiskFilter {
+                tier: tier.as_deref(),
+                status: status.as_deref(),
+                text: matching.as_deref(),
+            };
             let summary = score::export_call_list(
                 &db.conn,
                 RiskSort::Probability,
-                tier.as_deref(),
+                &filter,
                 include_closed,
                 &out,
             )?;

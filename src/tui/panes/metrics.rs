@@ -14,7 +14,7 @@ use crate::metrics::render::{Dialect, render as render_sql};
 use crate::tui::app::{App, Effect, Level, Session};
 use crate::tui::keymap::Action;
 use crate::tui::paged::scroll;
-use crate::tui::panes::Move;
+use crate::tui::panes::{Filter, Move};
 use crate::tui::theme::Theme;
 use crate::tui::view::{empty_block, pane_block, placeholder, rendered_rows};
 
@@ -24,21 +24,34 @@ pub struct MetricsPane {
     pub as_of: Option<chrono::NaiveDate>,
     /// Why the definitions could not be loaded.
     pub error: Option<String>,
+    /// Only the metrics holding what was typed at `/`.
+    pub filter: Filter,
     pub selected: usize,
     pub by: Option<String>,
     pub platform: usize,
+    /// How far the SQL panes are scrolled (rows; drawing stops it at their end).
+    pub sql_scroll: u16,
+    /// The furthest the SQL panes can scroll, as last drawn.
+    pub sql_end: std::cell::Cell<u16>,
     pub value: Option<MetricValue>,
     pub loaded: bool,
     pub offset: std::cell::Cell<usize>,
 }
 
 impl MetricsPane {
-    /// Metrics in display order: by category, then as defined.
+    /// Metrics in display order (by category, then as defined), those the filter keeps.
     pub fn ordered(&self) -> Vec<&MetricDef> {
         let Some(file) = &self.file else {
             return Vec::new();
         };
-        let mut metrics: Vec<&MetricDef> = file.metrics.iter().collect();
+        let mut metrics: Vec<&MetricDef> = file
+            .metrics
+            .iter()
+            .filter(|m| {
+                let texts = [m.name.as_str(), &m.display_name, &m.category, &m.definition];
+                self.filter.keeps(&texts)
+            })
+            .collect();
         metrics.sort_by(|a, b| a.category.cmp(&b.category));
         metrics
     }
@@ -54,10 +67,12 @@ impl MetricsPane {
             if self.selected != before {
                 self.value = None;
                 self.by = None;
+                self.sql_scroll = 0;
             }
             return vec![];
         }
         match action {
+            Action::Search => self.filter.ask(session),
             Action::ComputeMetric => match self.selected_metric() {
                 Some(m) => {
                     let name = m.name.clone();
@@ -72,6 +87,15 @@ impl MetricsPane {
             Action::CycleDimension => self.cycle_dimension(session),
             Action::CyclePlatform => {
                 self.platform = (self.platform + 1) % 3;
+                self.sql_scroll = 0;
+                vec![]
+            }
+            Action::SqlDown => {
+                self.sql_scroll = (self.sql_scroll + SQL_STEP).min(self.sql_end.get());
+                vec![]
+            }
+            Action::SqlUp => {
+                self.sql_scroll = self.sql_scroll.saturating_sub(SQL_STEP);
                 vec![]
             }
             Action::CopyId => match self.chosen_sql() {
@@ -86,6 +110,20 @@ impl MetricsPane {
             },
             _ => vec![],
         }
+    }
+
+    /// Narrow the metrics to those holding `typed`, staying on the selected one if kept.
+    pub fn filter(&mut self, typed: &str) -> Vec<Effect> {
+        let keep = self.selected_metric().map(|m| m.name.clone());
+        if self.filter.set(typed) {
+            let at = keep.and_then(|name| self.ordered().iter().position(|m| m.name == name));
+            if at.is_none() {
+                self.value = None;
+                self.by = None;
+            }
+            self.selected = at.unwrap_or(0);
+        }
+        vec![]
     }
 
     /// The platform chosen with `p` (standard, Snowflake, Databricks).
@@ -188,6 +226,12 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     render_sql_panes(app, metric, theme, sql, frame);
 }
 
+/// How far `J` and `K` scroll the SQL.
+const SQL_STEP: u16 = 3;
+
+/// How many rows of SQL are measured to know where it ends (no metric's SQL is longer).
+const SQL_ROWS_MEASURED: u16 = 400;
+
 /// Rows the SQL panes keep however long the definition is.
 const MIN_SQL_ROWS: u16 = 6;
 
@@ -211,7 +255,10 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             ])
             .style(theme.row(i == m.selected))
         });
-    let title = format!(" {} metrics ", metrics.len());
+    let title = match m.filter.text() {
+        Some(_) => format!(" {} metrics{} ", metrics.len(), m.filter.label()),
+        None => format!(" {} metrics ", metrics.len()),
+    };
     frame.render_widget(
         Table::new(rows, [Constraint::Length(9), Constraint::Fill(1)])
             .block(pane_block(title, theme, true)),
@@ -308,11 +355,25 @@ fn render_sql_panes(app: &App, def: &MetricDef, theme: &Theme, area: Rect, frame
     let sql_of = |dialect: Dialect| {
         render_sql(file, &def.name, dialect, as_of, None).unwrap_or_else(|e| format!("-- {e}"))
     };
+    app.metrics.sql_end.set(0);
     let show = |dialect: Dialect, area: Rect, frame: &mut Frame| {
+        let sql = Paragraph::new(sql_of(dialect)).wrap(Wrap { trim: false });
+        let (width, visible) = (area.width.saturating_sub(2), area.height.saturating_sub(2));
+        let total = rendered_rows(&sql, width, SQL_ROWS_MEASURED);
+        let end = total.saturating_sub(visible);
+        app.metrics.sql_end.set(app.metrics.sql_end.get().max(end));
+        let top = app.metrics.sql_scroll.min(end);
+        let title = match total > visible {
+            true => format!(
+                " {} · rows {}–{} of {total} · J/K scroll ",
+                dialect.name(),
+                top + 1,
+                (top + visible).min(total)
+            ),
+            false => format!(" {} ", dialect.name()),
+        };
         frame.render_widget(
-            Paragraph::new(sql_of(dialect))
-                .wrap(Wrap { trim: false })
-                .block(pane_block(format!(" {} ", dialect.name()), theme, false)),
+            sql.scroll((top, 0)).block(pane_block(title, theme, false)),
             area,
         );
     };

@@ -13,7 +13,53 @@ pub mod segments;
 
 use ratatui::layout::Rect;
 
+use super::app::{Effect, InputKind, Session};
 use super::keymap::Action;
+
+/// What was typed at `/` over a list: it keeps the rows whose text holds it, in any case.
+/// The Risk list and the review queue hand it to SQLite (they page through the store);
+/// the short lists (checks, metrics, segments) are filtered as they are drawn.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter(Option<String>);
+
+impl Filter {
+    /// Filter by `typed` (nothing when blank); true when that changes the filter.
+    pub fn set(&mut self, typed: &str) -> bool {
+        let typed = typed.trim();
+        let next = (!typed.is_empty()).then(|| typed.to_string());
+        let changed = next != self.0;
+        self.0 = next;
+        changed
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+
+    /// Whether any of `texts` holds what was typed (always, with no filter).
+    pub fn keeps(&self, texts: &[&str]) -> bool {
+        let Some(wanted) = &self.0 else {
+            return true;
+        };
+        let wanted = wanted.to_lowercase();
+        texts.iter().any(|t| t.to_lowercase().contains(&wanted))
+    }
+
+    /// `/`: the filter line opens on what was typed before.
+    pub fn ask(&self, session: &mut Session) -> Vec<Effect> {
+        let typed = self.text().unwrap_or_default().to_string();
+        session.prompt(InputKind::Filter, typed);
+        vec![]
+    }
+
+    /// For a pane's title: ` · matching 'typed'`, or nothing.
+    pub fn label(&self) -> String {
+        self.0
+            .as_deref()
+            .map(|t| format!(" · matching '{t}'"))
+            .unwrap_or_default()
+    }
+}
 
 /// A move of a list's selection, from a key or a click.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +140,20 @@ mod tests {
         assert_eq!(empty, 0);
         assert_eq!(Move::of(Action::PageDown), Some(Move::By(20)));
         assert_eq!(Move::of(Action::Approve), None);
+    }
+
+    #[test]
+    fn a_filter_keeps_rows_holding_the_typed_text_in_any_case() {
+        let mut filter = Filter::default();
+        assert!(filter.keeps(&["anything"]), "no filter keeps every row");
+        assert!(filter.set(" Smith "));
+        assert!(!filter.set("Smith"), "the same text again changes nothing");
+        assert!(filter.keeps(&["Mary", "SMITHSON"]));
+        assert!(!filter.keeps(&["Mary", "Jones"]));
+        assert_eq!(filter.label(), " · matching 'Smith'");
+        assert!(filter.set("  "), "blank clears it");
+        assert_eq!(filter.text(), None);
+        assert_eq!(filter.label(), "");
     }
 
     #[test]

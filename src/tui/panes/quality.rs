@@ -9,10 +9,10 @@ use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table, Wrap};
 use crate::quality::anomaly::Band;
 use crate::store::quality::ResultRow;
 use crate::store::quality::RunRow;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::{App, Effect, Level, Role, Session};
 use crate::tui::keymap::Action;
 use crate::tui::paged::scroll;
-use crate::tui::panes::Move;
+use crate::tui::panes::{Filter, Move};
 use crate::tui::theme::Theme;
 use crate::tui::view::{empty_block, pane_block, placeholder};
 
@@ -26,16 +26,87 @@ pub struct QualityPane {
     pub results: Vec<ResultRow>,
     /// Each result's measured values over earlier runs and this one, oldest first.
     pub trends: Vec<Vec<f64>>,
+    /// Only the checks holding what was typed at `/`.
+    pub filter: Filter,
+    /// The selected row among the checks shown.
     pub selected: usize,
+    /// A check's samples with their personal values, shown to the admin who asked (`v`).
+    pub revealed: Option<(String, Vec<serde_json::Value>)>,
     pub loaded: bool,
     pub offset: std::cell::Cell<usize>,
     pub area: std::cell::Cell<ratatui::layout::Rect>,
 }
 
 impl QualityPane {
-    pub fn handle(&mut self, action: Action) -> Vec<Effect> {
+    pub fn handle(&mut self, action: Action, session: &mut Session) -> Vec<Effect> {
         if let Some(step) = Move::of(action) {
-            step.apply(&mut self.selected, self.results.len());
+            let len = self.shown().len();
+            step.apply(&mut self.selected, len);
+            return vec![];
+        }
+        match action {
+            Action::Search => self.filter.ask(session),
+            Action::Reveal => self.reveal(session),
+            _ => vec![],
+        }
+    }
+
+    /// An admin's request to see the selected check's samples unredacted: refused to other
+    /// roles, and in a read-only console (where who looked cannot be recorded).
+    fn reveal(&mut self, session: &mut Session) -> Vec<Effect> {
+        if session.role != Role::Admin {
+            session.flash(
+                Level::Warn,
+                "Only an admin sees personal values in samples (they stay redacted)",
+            );
+            return vec![];
+        }
+        if session.refuse_read_only("show personal values (who looked is recorded)") {
+            return vec![];
+        }
+        let Some(result) = self.selected_index().map(|i| &self.results[i]) else {
+            return vec![];
+        };
+        if result.samples.trim().is_empty() || result.samples.trim() == "[]" {
+            session.flash(Level::Info, "This check has no failing rows to show");
+            return vec![];
+        }
+        session.flash(
+            Level::Info,
+            "Showing personal values · recorded in the audit trail",
+        );
+        vec![Effect::RevealSamples(result.check_name.clone())]
+    }
+
+    /// The checks shown (indexes into `results`): those the filter keeps.
+    pub fn shown(&self) -> Vec<usize> {
+        (0..self.results.len())
+            .filter(|&i| {
+                let r = &self.results[i];
+                let texts = [
+                    r.check_name.as_str(),
+                    &r.table_name,
+                    &r.check_type,
+                    &r.severity,
+                ];
+                self.filter.keeps(&texts)
+            })
+            .collect()
+    }
+
+    /// The selected check's index in `results`.
+    pub fn selected_index(&self) -> Option<usize> {
+        self.shown().get(self.selected).copied()
+    }
+
+    /// Narrow the checks to those holding `typed`, staying on the selected one if kept.
+    pub fn filter(&mut self, typed: &str) -> Vec<Effect> {
+        let keep = self.selected_index();
+        if self.filter.set(typed) {
+            let shown = self.shown();
+            self.selected = keep
+                .and_then(|i| shown.iter().position(|&s| s == i))
+                .unwrap_or(0);
         }
         vec![]
     }
@@ -49,20 +120,22 @@ impl QualityPane {
         ingest: IngestHealth,
     ) {
         let keep = self
-            .results
-            .get(self.selected)
-            .map(|r| r.check_name.clone());
+            .selected_index()
+            .map(|i| self.results[i].check_name.clone());
         self.ingest = ingest;
         self.run = run;
         self.results = results;
         self.trends = trends;
         self.loaded = true;
-        if let Some(i) =
-            keep.and_then(|name| self.results.iter().position(|r| r.check_name == name))
-        {
+        let shown = self.shown();
+        if let Some(i) = keep.and_then(|name| {
+            shown
+                .iter()
+                .position(|&i| self.results[i].check_name == name)
+        }) {
             self.selected = i;
         }
-        self.selected = self.selected.min(self.results.len().saturating_sub(1));
+        self.selected = self.selected.min(shown.len().saturating_sub(1));
     }
 }
 
@@ -161,9 +234,15 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         header,
     );
     render_list(app, theme, list, frame);
-    if let Some(result) = q.results.get(q.selected) {
-        let trend = q.trends.get(q.selected).map(Vec::as_slice).unwrap_or(&[]);
-        render_detail(result, trend, theme, detail, frame);
+    if let Some(i) = q.selected_index() {
+        let result = &q.results[i];
+        let trend = q.trends.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        let revealed = q
+            .revealed
+            .as_ref()
+            .filter(|(check, _)| *check == result.check_name)
+            .map(|(_, samples)| samples.as_slice());
+        render_detail(result, revealed, trend, theme, detail, frame);
     }
 }
 
@@ -229,14 +308,15 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let q = &app.quality;
     q.area.set(area);
     let height = area.height.saturating_sub(3) as usize;
-    let offset = scroll(&q.offset, q.selected, q.results.len(), height);
-    let rows = q
-        .results
+    let shown = q.shown();
+    let offset = scroll(&q.offset, q.selected, shown.len(), height);
+    let rows = shown
         .iter()
         .enumerate()
         .skip(offset)
         .take(height)
-        .map(|(i, r)| {
+        .map(|(row, &i)| {
+            let r = &q.results[i];
             let style = match r.status.as_str() {
                 "fail" | "error" => theme.error,
                 "warn" => theme.warn,
@@ -267,8 +347,14 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
                     if r.anomaly.is_some() { " ⚠" } else { "" }
                 )),
             ])
-            .style(theme.row(i == q.selected))
+            .style(theme.row(row == q.selected))
         });
+    let title = format!(
+        " Checks, worst first{} · {} of {} ",
+        q.filter.label(),
+        shown.len(),
+        q.results.len()
+    );
     let table = Table::new(
         rows,
         [
@@ -281,7 +367,7 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         ],
     )
     .header(Row::new(["", "severity", "check", "result", "vs", "trend"]).style(theme.header))
-    .block(pane_block(" Checks, worst first ", theme, true));
+    .block(pane_block(title, theme, true));
     frame.render_widget(table, area);
 }
 
@@ -293,7 +379,14 @@ fn measures_a_value(check_type: &str) -> bool {
     )
 }
 
-fn render_detail(r: &ResultRow, trend: &[f64], theme: &Theme, area: Rect, frame: &mut Frame) {
+fn render_detail(
+    r: &ResultRow,
+    revealed: Option<&[serde_json::Value]>,
+    trend: &[f64],
+    theme: &Theme,
+    area: Rect,
+    frame: &mut Frame,
+) {
     let block = pane_block(format!(" {} ", r.check_name), theme, false);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -323,15 +416,22 @@ fn render_detail(r: &ResultRow, trend: &[f64], theme: &Theme, area: Rect, frame:
             theme.warn,
         ));
     }
-    let samples: Vec<serde_json::Value> = serde_json::from_str(&r.samples).unwrap_or_default();
+    let samples: Vec<serde_json::Value> = match revealed {
+        Some(samples) => samples.to_vec(),
+        None => serde_json::from_str(&r.samples).unwrap_or_default(),
+    };
     if !samples.is_empty() {
-        lines.push(Line::styled(
-            "failing rows (personal fields redacted; a record's source key finds it with /):",
-            theme.header,
-        ));
+        let heading = match revealed {
+            Some(_) => "failing rows with personal values (your viewing is in the audit trail):",
+            None => {
+                "failing rows (personal fields redacted; v shows them to an admin; a record's source key finds it with /):"
+            }
+        };
+        lines.push(Line::styled(heading, theme.header));
     }
     for sample in samples {
-        lines.push(Line::raw(format!("  {sample}")));
+        let text = crate::text::terminal_safe(&sample.to_string()).into_owned();
+        lines.push(Line::raw(format!("  {text}")));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), text_area);
     let data: Vec<u64> = trend.iter().map(|v| v.max(0.0).round() as u64).collect();
@@ -354,13 +454,44 @@ mod tests {
         let mut pane = QualityPane::default();
         let first = vec![result("a"), result("b"), result("c")];
         pane.loaded(None, first, vec![], IngestHealth::default());
-        pane.handle(Action::Bottom);
+        let mut session = Session::new(crate::tui::app::Role::Admin, false, "t".into());
+        pane.handle(Action::Bottom, &mut session);
         assert_eq!(pane.selected, 2);
         let reordered = vec![result("c"), result("a")];
         pane.loaded(None, reordered, vec![], IngestHealth::default());
         assert_eq!(pane.selected, 0, "still on check c");
         pane.loaded(None, vec![result("a")], vec![], IngestHealth::default());
         assert_eq!(pane.selected, 0, "c is gone: the nearest row");
+    }
+
+    #[test]
+    fn slash_keeps_the_checks_holding_the_text_and_the_selection_on_its_check() {
+        let result = |table: &str, name: &str| ResultRow {
+            table_name: table.into(),
+            check_name: name.into(),
+            ..ResultRow::default()
+        };
+        let mut pane = QualityPane::default();
+        let results = vec![
+            result("donation", "amount_positive"),
+            result("source_record", "email_valid"),
+            result("donation", "gift_date_recent"),
+        ];
+        pane.loaded(None, results, vec![], IngestHealth::default());
+        let mut session = Session::new(crate::tui::app::Role::Admin, false, "t".into());
+        pane.handle(Action::Bottom, &mut session);
+        pane.filter("DONATION");
+        assert_eq!(pane.shown(), vec![0, 2]);
+        assert_eq!(pane.selected_index(), Some(2), "still on gift_date_recent");
+        pane.handle(Action::Search, &mut session);
+        assert!(matches!(
+            &session.mode,
+            crate::tui::app::Mode::Input { kind: crate::tui::app::InputKind::Filter, text, .. } if text == "DONATION"
+        ));
+        pane.filter("email");
+        assert_eq!(pane.selected_index(), Some(1));
+        pane.filter("");
+        assert_eq!(pane.shown().len(), 3);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::resolve::review::{PairContext, QueueItem, QueueOrder, RecordView};
 use crate::store::browse::Count;
 use crate::tui::app::{App, Decision, Effect, InputKind, Level, Session, WriteRequest};
 use crate::tui::keymap::Action;
-use crate::tui::panes::{Move, clicked_row};
+use crate::tui::panes::{Filter, Move, clicked_row};
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, pane_block, placeholder};
 
@@ -20,6 +20,9 @@ pub struct ReviewPane {
     pub selected: usize,
     pub order: Option<QueueOrder>,
     pub pending: Option<Count>,
+    /// Only the pairs with a record holding what was typed at `/`, and how many they are.
+    pub filter: Filter,
+    pub matching: Option<Count>,
     pub decided_today: i64,
     pub loaded: bool,
     pub note: Option<String>,
@@ -71,8 +74,10 @@ impl ReviewPane {
                 session.flash(Level::Info, "Undoing your last decision…");
                 vec![session.save(WriteRequest::Undo)]
             }
+            Action::Search => self.filter.ask(session),
             Action::Mark => self.toggle_mark(session),
             Action::MarkRange => self.mark_range(session),
+            Action::MarkRelated => self.mark_related(session),
             Action::Note => {
                 if !session.refuse_merge_change("write review notes") {
                     session.prompt(InputKind::Note, self.note.clone().unwrap_or_default());
@@ -153,21 +158,44 @@ impl ReviewPane {
         }
     }
 
+    /// Narrow the queue to pairs holding `typed`; reloads when that changes it.
+    pub fn filter(&mut self, typed: &str) -> Vec<Effect> {
+        if !self.filter.set(typed) {
+            return vec![];
+        }
+        self.selected = 0;
+        vec![Effect::LoadReview]
+    }
+
     /// Take a freshly loaded queue, keeping the selection on the same pair.
-    pub fn loaded(&mut self, items: Vec<QueueItem>, pending: Count, decided_today: i64) {
+    pub fn loaded(
+        &mut self,
+        items: Vec<QueueItem>,
+        pending: Count,
+        matching: Option<Count>,
+        decided_today: i64,
+    ) {
         let keep = self.selected_item().map(|i| i.candidate_id);
-        // The whole queue is here when it holds as many pairs as are pending.
-        self.complete = matches!(pending, Count::Exact(n) if items.len() as i64 >= n);
+        // The whole queue is here when it holds as many pairs as are pending (or match).
+        let wanted = matching.unwrap_or(pending);
+        self.complete = matches!(wanted, Count::Exact(n) if items.len() as i64 >= n);
+        self.matching = matching;
+        let previous: Vec<i64> = self.items.iter().map(|i| i.candidate_id).collect();
         self.loading_more = false;
         self.items = items;
         self.pending = Some(pending);
         self.decided_today = decided_today;
         self.loaded = true;
-        // A mark is on a pair in the queue as loaded: one that has left it (decided
-        // elsewhere, or by a run) is not counted or decided.
+        // A marked pair that was in the queue and has left it (decided elsewhere, or by a
+        // run) is not counted or decided; one marked beyond what is loaded stays marked.
         let queued: std::collections::HashSet<i64> =
             self.items.iter().map(|i| i.candidate_id).collect();
-        self.marked.retain(|id| queued.contains(id));
+        let left: std::collections::HashSet<i64> = previous
+            .iter()
+            .filter(|id| !queued.contains(id))
+            .copied()
+            .collect();
+        self.marked.retain(|id| !left.contains(id));
         // Keep the selection on the same pair, else at the same position.
         if let Some(i) = keep.and_then(|id| self.items.iter().position(|i| i.candidate_id == id)) {
             self.selected = i;
@@ -212,15 +240,53 @@ impl ReviewPane {
         vec![]
     }
 
-    /// The pairs a decision applies to: the marked ones still in the queue (in queue
-    /// order), or else the selected one.
+    /// Mark the selected pair and every other pending pair touching its people (loaded in
+    /// the queue or not), so that one decision settles them all.
+    fn mark_related(&mut self, session: &mut Session) -> Vec<Effect> {
+        if session.refuse_merge_change("decide review pairs") {
+            return vec![];
+        }
+        let Some(id) = self.selected_item().map(|i| i.candidate_id) else {
+            return vec![];
+        };
+        let related: Vec<i64> = match &self.context {
+            Some(context) if context.candidate_id == id => {
+                context.related.iter().map(|(pair, _)| *pair).collect()
+            }
+            _ => {
+                session.flash(Level::Info, "The pair's people are still loading…");
+                return vec![];
+            }
+        };
+        self.marked.insert(id);
+        self.marked.extend(&related);
+        self.mark_anchor = Some(id);
+        session.flash(
+            Level::Info,
+            format!(
+                "{} pairs of these people marked: a, r or h decides them all",
+                related.len() + 1
+            ),
+        );
+        vec![]
+    }
+
+    /// The pairs a decision applies to: the marked ones (those in the queue in its order,
+    /// then those beyond what is loaded), or else the selected one.
     fn decided_pairs(&self, decision: Decision) -> Vec<i64> {
-        let marked: Vec<i64> = self
+        let mut marked: Vec<i64> = self
             .items
             .iter()
             .map(|i| i.candidate_id)
             .filter(|id| self.marked.contains(id))
             .collect();
+        let beyond: Vec<i64> = self
+            .marked
+            .iter()
+            .filter(|id| !marked.contains(id))
+            .copied()
+            .collect();
+        marked.extend(beyond);
         if decision != Decision::Skip && !marked.is_empty() {
             return marked;
         }
@@ -257,6 +323,7 @@ impl ReviewPane {
                     .min(self.items.len().saturating_sub(1));
                 let removed = (before - self.items.len()) as i64;
                 self.pending = self.pending.map(|p| p.minus(removed));
+                self.matching = self.matching.map(|p| p.minus(removed));
                 self.marked.clear();
             }
         }
@@ -307,6 +374,12 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         ),
         Span::raw(format!(" · {} decided today · {order}", r.decided_today)),
     ];
+    if let (Some(typed), Some(matching)) = (r.filter.text(), r.matching) {
+        spans.insert(
+            0,
+            Span::styled(format!(" {matching} matching '{typed}' of"), theme.warn),
+        );
+    }
     if !r.marked.is_empty() {
         spans.push(Span::styled(
             format!(
@@ -321,12 +394,11 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), header);
     if r.items.is_empty() {
-        placeholder(
-            "The review queue is empty. Nothing needs a person right now.",
-            theme,
-            rest,
-            frame,
-        );
+        let why = match r.filter.text() {
+            Some(_) => "No pending pair matches the filter (Esc at / clears it).",
+            None => "The review queue is empty. Nothing needs a person right now.",
+        };
+        placeholder(why, theme, rest, frame);
         return;
     }
     let (queue_area, compare_area) = if area.width >= SIDE_BY_SIDE_FROM {
@@ -689,7 +761,7 @@ mod tests {
                 ..QueueItem::default()
             })
             .collect();
-        pane.loaded(items, Count::Exact(ids.len() as i64), 0);
+        pane.loaded(items, Count::Exact(ids.len() as i64), None, 0);
         pane
     }
 
@@ -717,6 +789,40 @@ mod tests {
         assert_eq!(pane.pending, Some(Count::Exact(2)));
         assert!(pane.marked.is_empty());
         assert_eq!(session.pending_saves, 1);
+    }
+
+    #[test]
+    fn m_marks_every_pending_pair_of_the_pairs_people_and_one_key_decides_them() {
+        let mut pane = queue(&[1, 2, 3]);
+        let mut session = steward();
+        pane.handle(Action::MarkRelated, &mut session);
+        assert!(
+            pane.marked.is_empty(),
+            "nothing before the people are loaded"
+        );
+        pane.context = Some(PairContext {
+            candidate_id: 1,
+            sides: vec![],
+            // Pair 99 touches these people but is beyond the loaded queue.
+            related: vec![(3, 0.8), (99, 0.75)],
+        });
+        pane.handle(Action::MarkRelated, &mut session);
+        assert_eq!(pane.marked.len(), 3);
+        // A reload keeps the mark on the pair beyond what is loaded.
+        let items = [1, 2, 3]
+            .map(|candidate_id| QueueItem {
+                candidate_id,
+                ..QueueItem::default()
+            })
+            .to_vec();
+        pane.loaded(items, Count::Exact(4), None, 0);
+        let effects = pane.handle(Action::Household, &mut session);
+        let [Effect::Save(WriteRequest::Decide { candidate_ids, .. })] = effects.as_slice() else {
+            panic!("one save expected, got {effects:?}");
+        };
+        assert_eq!(candidate_ids, &vec![1, 3, 99], "queue order, then the rest");
+        let left: Vec<i64> = pane.items.iter().map(|i| i.candidate_id).collect();
+        assert_eq!(left, vec![2]);
     }
 
     #[test]
@@ -771,7 +877,7 @@ mod tests {
                 ..QueueItem::default()
             })
             .to_vec();
-        pane.loaded(items, Count::Exact(2), 1);
+        pane.loaded(items, Count::Exact(2), None, 1);
         assert_eq!(pane.selected_item().map(|i| i.candidate_id), Some(2));
         assert!(pane.marked.is_empty());
     }

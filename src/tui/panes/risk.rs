@@ -12,7 +12,7 @@ use crate::store::consent::Channel;
 use crate::store::score::{RiskRow, RiskSort, TRIAGE_STATUSES};
 use crate::tui::app::{App, Effect, InputKind, Level, Role, Session, WriteRequest};
 use crate::tui::keymap::Action;
-use crate::tui::panes::Move;
+use crate::tui::panes::{Filter, Move};
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, empty_block, pane_block, placeholder};
 
@@ -25,6 +25,8 @@ pub struct RiskPane {
     pub tier: Option<Tier>,
     /// Only the people whose triage is this (`f` cycles it).
     pub status: Option<&'static str>,
+    /// Only the people whose name, email or id holds what was typed at `/`.
+    pub filter: Filter,
     pub loaded: bool,
     /// Every row of the list (tier, order) is loaded; otherwise more come as the
     /// selection nears the end, and `G` loads the rest.
@@ -112,6 +114,7 @@ impl RiskPane {
                 self.selected = 0;
                 vec![Effect::LoadRisk]
             }
+            Action::Search => self.filter.ask(session),
             Action::TriageNote => {
                 if !refuse_triage(session) && self.selected_row().is_some() {
                     session.prompt(InputKind::TriageNote, String::new());
@@ -152,17 +155,29 @@ impl RiskPane {
         vec![]
     }
 
-    /// The people in the list as filtered, whether loaded or not (by triage status: as
-    /// far as loaded, until all are).
-    pub fn total(&self) -> i64 {
-        if self.status.is_some() {
-            return self.rows.len() as i64;
+    /// Narrow the list to the people holding `typed`; reloads when that changes it.
+    pub fn filter(&mut self, typed: &str) -> Vec<Effect> {
+        if !self.filter.set(typed) {
+            return vec![];
         }
-        self.tiers
+        self.selected = 0;
+        vec![Effect::LoadRisk]
+    }
+
+    /// The people in the list as filtered, whether loaded or not: counted by tier, or
+    /// (filtered by triage status or text) as far as loaded, with a `+` until all are.
+    pub fn total(&self) -> String {
+        if self.status.is_some() || self.filter.text().is_some() {
+            let more = if self.complete { "" } else { "+" };
+            return format!("{}{more}", self.rows.len());
+        }
+        let by_tier: i64 = self
+            .tiers
             .iter()
             .filter(|(t, _)| self.tier.is_none_or(|wanted| wanted.name() == t))
             .map(|(_, n)| n)
-            .sum()
+            .sum();
+        by_tier.to_string()
     }
 
     /// More rows arrived: appended if they follow what is shown (else a reload overtook
@@ -463,7 +478,7 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let tier = match r.status {
         Some(status) => format!("{tier} · triage {status}"),
         None => tier,
-    };
+    } + &r.filter.label();
     // The position among everyone in the list, loaded or not.
     let title = format!(
         " At risk · {} · by {} ▼ · {} of {} ",
@@ -474,7 +489,11 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     );
     let block = pane_block(title, theme, true);
     if r.rows.is_empty() {
-        empty_block(block, "nobody in this tier", theme, area, frame);
+        let why = match r.filter.text() {
+            Some(_) => "nobody here matches the filter (Esc at / clears it)",
+            None => "nobody in this tier",
+        };
+        empty_block(block, why, theme, area, frame);
         return;
     }
     let height = area.height.saturating_sub(3) as usize;

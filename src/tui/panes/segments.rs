@@ -8,9 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use crate::segments::{Member, SegmentCount};
-use crate::tui::app::{App, Effect};
+use crate::tui::app::{App, Effect, Session};
 use crate::tui::keymap::Action;
-use crate::tui::panes::Move;
+use crate::tui::panes::{Filter, Move};
 use crate::tui::theme::Theme;
 use crate::tui::view::{empty_block, pane_block, placeholder};
 
@@ -27,14 +27,41 @@ pub struct SegmentsPane {
     pub segments: Vec<SegmentView>,
     /// Why the definitions could not be read.
     pub error: Option<String>,
+    /// Only the segments holding what was typed at `/`.
+    pub filter: Filter,
+    /// The selected row among the segments shown.
     pub selected: usize,
     pub loaded: bool,
 }
 
 impl SegmentsPane {
-    pub fn handle(&mut self, action: Action) -> Vec<Effect> {
+    pub fn handle(&mut self, action: Action, session: &mut Session) -> Vec<Effect> {
         if let Some(step) = Move::of(action) {
-            step.apply(&mut self.selected, self.segments.len());
+            let len = self.shown().len();
+            step.apply(&mut self.selected, len);
+        }
+        if action == Action::Search {
+            return self.filter.ask(session);
+        }
+        vec![]
+    }
+
+    /// The segments the filter keeps.
+    pub fn shown(&self) -> Vec<&SegmentView> {
+        self.segments
+            .iter()
+            .filter(|v| {
+                let c = &v.count;
+                let texts = [c.name.as_str(), &c.display_name, &c.owner, &v.rule];
+                self.filter.keeps(&texts)
+            })
+            .collect()
+    }
+
+    /// Narrow the segments to those holding `typed`.
+    pub fn filter(&mut self, typed: &str) -> Vec<Effect> {
+        if self.filter.set(typed) {
+            self.selected = 0;
         }
         vec![]
     }
@@ -43,7 +70,7 @@ impl SegmentsPane {
         self.segments = segments;
         self.error = error;
         self.loaded = true;
-        self.selected = self.selected.min(self.segments.len().saturating_sub(1));
+        self.selected = self.selected.min(self.shown().len().saturating_sub(1));
     }
 }
 
@@ -78,7 +105,8 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         Constraint::Fill(1),
     ])
     .areas(area);
-    let rows = s.segments.iter().enumerate().map(|(i, v)| {
+    let shown = s.shown();
+    let rows = shown.iter().enumerate().map(|(i, v)| {
         let c = &v.count;
         Row::new(vec![
             Cell::from(c.display_name.clone()),
@@ -100,9 +128,13 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         ],
     )
     .header(Row::new(["segment", "via", "members", "may"]).style(theme.header))
-    .block(pane_block(" Segments ", theme, true));
+    .block(pane_block(
+        format!(" Segments{} ", s.filter.label()),
+        theme,
+        true,
+    ));
     frame.render_widget(table, list);
-    if let Some(v) = s.segments.get(s.selected) {
+    if let Some(v) = shown.get(s.selected) {
         render_members(v, theme, detail, frame);
     }
 }
