@@ -270,6 +270,8 @@ pub enum InputKind {
     Search,
     /// `/` over a list other than the constituents: it narrows the list as it is typed.
     Filter,
+    /// `/` in the help: keys whose name or description holds the text.
+    HelpSearch,
     Note,
     TriageNote,
     /// `:` and an action's name.
@@ -447,6 +449,8 @@ pub struct App {
     /// The terminal's width, for mouse hits on the tab bar.
     pub width: u16,
     pub help_scroll: usize,
+    /// What `/` in the help searches for.
+    pub help_filter: super::panes::Filter,
 }
 
 type Effects = Vec<Effect>;
@@ -505,6 +509,7 @@ impl App {
             quit: false,
             width: 80,
             help_scroll: 0,
+            help_filter: Default::default(),
         }
     }
 
@@ -559,7 +564,7 @@ impl App {
     }
 
     /// The scopes of the pane in view, whatever is being typed over it.
-    fn pane_scopes(&self) -> Vec<Scope> {
+    pub fn pane_scopes(&self) -> Vec<Scope> {
         let pane = match self.tab {
             Tab::Review => Scope::Review,
             Tab::Constituents if self.constituents.detail.is_some() => Scope::Detail,
@@ -669,6 +674,10 @@ impl App {
                 self.help_scroll = self.help_scroll.saturating_sub(10)
             }
             Some(Action::Top) => self.help_scroll = 0,
+            _ if key.code == KeyCode::Char('/') => {
+                let typed = self.help_filter.text().unwrap_or_default().to_string();
+                self.session.prompt(InputKind::HelpSearch, typed);
+            }
             Some(Action::Help) => self.session.mode = Mode::Normal,
             _ if key.code == KeyCode::Esc => self.session.mode = Mode::Normal,
             _ => {}
@@ -737,6 +746,11 @@ impl App {
     fn typed(&mut self, kind: InputKind) -> Effects {
         match (&self.session.mode, kind) {
             (Mode::Input { text, .. }, InputKind::Search) => self.constituents.live_search(text),
+            (Mode::Input { text, .. }, InputKind::HelpSearch) => {
+                self.help_filter.set(text);
+                self.help_scroll = 0;
+                vec![]
+            }
             (Mode::Input { text, .. }, InputKind::Filter) => {
                 let text = text.clone();
                 self.filter_pane(&text)
@@ -814,6 +828,7 @@ impl App {
             Action::Help => {
                 self.session.mode = Mode::Help;
                 self.help_scroll = 0;
+                self.help_filter = Default::default();
                 vec![]
             }
             Action::Command => {
@@ -889,6 +904,10 @@ impl App {
             InputKind::Search => self.constituents.submit_search(text),
             // The list was filtered as it was typed.
             InputKind::Filter => vec![],
+            InputKind::HelpSearch => {
+                self.session.mode = Mode::Help;
+                vec![]
+            }
             InputKind::TriageNote => self.risk.save_note(&text, &mut self.session),
             InputKind::Command => {
                 self.session.flash = None; // the completion's choices, if shown
@@ -906,6 +925,11 @@ impl App {
         match kind {
             InputKind::Search => self.constituents.cancel_search(),
             InputKind::Filter => self.filter_pane(""),
+            InputKind::HelpSearch => {
+                self.help_filter.set("");
+                self.session.mode = Mode::Help;
+                vec![]
+            }
             InputKind::Command => {
                 self.session.flash = None;
                 vec![]

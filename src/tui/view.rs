@@ -44,7 +44,11 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
     render_status(app, theme, status, frame);
     render_hints(app, theme, hints, frame);
     match &app.session.mode {
-        Mode::Help => render_help(app, theme, body, frame),
+        Mode::Help
+        | Mode::Input {
+            kind: InputKind::HelpSearch,
+            ..
+        } => render_help(app, theme, body, frame),
         Mode::Confirm(confirm) => render_confirm(confirm, theme, body, frame),
         Mode::Input { .. } | Mode::Normal => {}
     }
@@ -191,6 +195,7 @@ fn render_hints(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         let prompt = match kind {
             InputKind::Search => "search (name, email, phone, id): ",
             InputKind::Filter => "filter: ",
+            InputKind::HelpSearch => "search the keys: ",
             InputKind::Note => "note for the next decision: ",
             InputKind::TriageNote => "triage note: ",
             InputKind::Command => ":",
@@ -249,25 +254,40 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 fn render_help(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     // The pane's own keys first, then lists' and global ones, then the modes'.
-    let mut scopes = app.scopes();
+    let mut scopes = app.pane_scopes();
     scopes.extend([Scope::Input, Scope::Confirm]);
+    // `/` keeps the keys whose name or description holds the text.
+    let wanted = &app.help_filter;
+    let entry = |key: &str, help: &'static str| {
+        Line::from(vec![
+            Span::styled(format!("  {key:<14}"), theme.base),
+            Span::styled(help, theme.muted),
+        ])
+    };
     let mut lines = Vec::new();
     for (n, scope) in scopes.into_iter().enumerate() {
-        lines.push(Line::styled(scope.title(), theme.header));
-        for binding in app.keymap.bindings().iter().filter(|b| b.scope == scope) {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<14}", binding.key_names()), theme.base),
-                Span::styled(binding.help, theme.muted),
-            ]));
-        }
+        let mut found: Vec<Line> = app
+            .keymap
+            .bindings()
+            .iter()
+            .filter(|b| b.scope == scope && wanted.keeps(&[&b.key_names(), b.help]))
+            .map(|b| entry(&b.key_names(), b.help))
+            .collect();
         if n == 0 && app.tab == Tab::Review {
-            lines.extend(PAIR_LEGEND.iter().map(|(row, means)| {
-                Line::from(vec![
-                    Span::styled(format!("  {row:<14}"), theme.base),
-                    Span::styled(*means, theme.muted),
-                ])
-            }));
+            found.extend(
+                PAIR_LEGEND
+                    .iter()
+                    .filter(|(row, means)| wanted.keeps(&[row, means]))
+                    .map(|(row, means)| entry(row, means)),
+            );
         }
+        if !found.is_empty() {
+            lines.push(Line::styled(scope.title(), theme.header));
+            lines.extend(found);
+        }
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled("  No key matches the search.", theme.muted));
     }
     let popup = centered(area, 72, area.height.saturating_sub(2).max(10));
     let visible = popup.height.saturating_sub(2) as usize;
@@ -278,7 +298,10 @@ fn render_help(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(theme.border_focused)
-                .title(" Keys · j/k scroll · Esc or ? closes "),
+                .title(format!(
+                    " Keys{} · / search · j/k scroll · Esc or ? closes ",
+                    wanted.label()
+                )),
         ),
         popup,
     );

@@ -1773,3 +1773,40 @@ fn the_sql_panes_scroll_to_the_end_of_a_long_metric_and_say_where_they_are() {
             .contains(&format!("–{total} of {total}"))
     );
 }
+
+#[test]
+fn the_help_opens_on_the_panes_keys_and_slash_searches_it() {
+    let (p, _db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Steward, 100, 30);
+    c.press(KeyCode::Char('?')).unwrap();
+    let help = c.render().unwrap();
+    let top = help
+        .lines()
+        .skip_while(|l| !l.contains(" Keys · "))
+        .nth(1)
+        .unwrap();
+    assert!(top.contains("│Review "), "the pane's keys first: {help}");
+    c.press(KeyCode::Char('/')).unwrap();
+    c.type_keys("undo").unwrap();
+    let found = c.render().unwrap();
+    assert!(found.contains("undo: your last decision"), "{found}");
+    assert!(!found.contains("approve"), "{found}");
+    assert!(found.contains("Keys · matching 'undo'"), "{found}");
+    c.press(KeyCode::Enter).unwrap();
+    assert_eq!(
+        c.app.session.mode,
+        Mode::Help,
+        "back to the help, still searched"
+    );
+    c.press(KeyCode::Char('/')).unwrap();
+    c.type_keys("zzzz").unwrap();
+    assert!(c.render().unwrap().contains("No key matches the search."));
+    c.press(KeyCode::Esc).unwrap();
+    assert_eq!(c.app.session.mode, Mode::Help);
+    assert!(
+        c.render().unwrap().contains("approve"),
+        "Esc clears the search"
+    );
+    c.press(KeyCode::Esc).unwrap();
+    assert_eq!(c.app.session.mode, Mode::Normal);
+}
