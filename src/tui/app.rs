@@ -856,6 +856,18 @@ impl App {
                 self.tab = Tab::Constituents;
                 self.constituents.open_record(id)
             }
+            // From a quality check, the golden record its first failing row belongs to.
+            Action::Open if self.tab == Tab::Quality => {
+                let Some(id) = self.quality.first_golden() else {
+                    self.flash(
+                        Level::Info,
+                        "No failing row of this check belongs to a golden record",
+                    );
+                    return vec![];
+                };
+                self.tab = Tab::Constituents;
+                self.constituents.open_record(id)
+            }
             Action::StartScore => {
                 if self.session.refuse_read_only("score") {
                     return vec![];

@@ -441,6 +441,13 @@ pub const BINDINGS: &[Binding] = &[
         true,
     ),
     b(
+        S::Quality,
+        &[code(KeyCode::Enter)],
+        A::Open,
+        "open: the golden record of the check's first failing row",
+        false,
+    ),
+    b(
         S::Risk,
         &[code(KeyCode::Enter)],
         A::Open,

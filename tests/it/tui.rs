@@ -763,6 +763,28 @@ fn the_quality_tab_runs_the_checks_and_shows_the_worst_first_with_redacted_sampl
 }
 
 #[test]
+fn enter_on_a_quality_check_opens_the_golden_record_of_its_first_failing_row() {
+    let (p, _db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Admin, 100, 30);
+    c.press(KeyCode::Char('4')).unwrap();
+    c.press(KeyCode::Char('r')).unwrap();
+    let located = c
+        .app
+        .quality
+        .shown()
+        .into_iter()
+        .position(|i| c.app.quality.results[i].samples.contains("\"golden\""))
+        .expect("a check whose failing rows belong to golden records");
+    for _ in 0..located {
+        c.press(KeyCode::Char('j')).unwrap();
+    }
+    let wanted = c.app.quality.first_golden().unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    assert_eq!(c.app.tab, Tab::Constituents);
+    assert_eq!(shown_detail(&c).id, wanted);
+}
+
+#[test]
 fn only_an_admin_sees_the_personal_values_of_quality_samples() {
     let (p, db) = resolved_store(PEOPLE);
     let mut admin = console(&p, Role::Admin, 100, 30);

@@ -78,6 +78,17 @@ impl QualityPane {
         vec![Effect::RevealSamples(result.check_name.clone())]
     }
 
+    /// The golden record (its number) of the selected check's first failing row that
+    /// belongs to one.
+    pub fn first_golden(&self) -> Option<i64> {
+        let result = &self.results[self.selected_index()?];
+        let samples: Vec<serde_json::Value> = serde_json::from_str(&result.samples).ok()?;
+        samples.iter().find_map(|sample| {
+            let id = sample.get("golden")?.as_str()?;
+            id.strip_prefix("C-")?.parse().ok()
+        })
+    }
+
     /// The checks shown (indexes into `results`): those the filter keeps.
     pub fn shown(&self) -> Vec<usize> {
         (0..self.results.len())
@@ -424,7 +435,7 @@ fn render_detail(
         let heading = match revealed {
             Some(_) => "failing rows with personal values (your viewing is in the audit trail):",
             None => {
-                "failing rows (personal fields redacted; v shows them to an admin; a record's source key finds it with /):"
+                "failing rows (personal fields redacted, v shows them to an admin; Enter opens the first one's golden record):"
             }
         };
         lines.push(Line::styled(heading, theme.header));
