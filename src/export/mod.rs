@@ -191,9 +191,7 @@ fn personal_columns(columns: &[(String, ColumnKind)]) -> Vec<bool> {
 fn pseudonymise(batch: &mut [ColumnData], personal: &[bool], key: &[u8]) {
     for (data, personal) in batch.iter_mut().zip(personal) {
         if let (ColumnData::Text(values), true) = (data, personal) {
-            for value in values.iter_mut().flatten() {
-                *value = pseudonym(key, value);
-            }
+            *values = values.map(|value| pseudonym(key, value));
         }
     }
 }
@@ -273,7 +271,10 @@ pub fn load_sql(report_tables: &[TableExport], to: &Path, dialect: Dialect, view
 type KeyHashes = Vec<(i64, u64)>;
 
 fn state_path(to: &Path, layer: &str, table: &str) -> PathBuf {
-    to.join(".cpm-state").join(format!("{layer}.{table}.keys"))
+    // `.v2`: rows fingerprinted by `RowHash` (an export kept by an older build holds other
+    // fingerprints; without this file its next change set simply holds every row).
+    to.join(".cpm-state")
+        .join(format!("{layer}.{table}.v2.keys"))
 }
 
 fn read_state(path: &Path) -> Option<KeyHashes> {
@@ -318,17 +319,15 @@ fn write_state(path: &Path, state: &KeyHashes) -> Result<()> {
 
 /// Add a batch's rows to each key's hash (the rows sharing a key add up).
 fn add_key_hashes(batch: &[ColumnData], key: usize, state: &mut KeyHashes) {
-    for i in 0..batch[key].len() {
+    let mut rows = vec![crate::store::export::RowHash::default(); batch[key].len()];
+    for data in batch {
+        data.hash_into(&mut rows);
+    }
+    for (i, row) in rows.iter().enumerate() {
         let Some(k) = batch[key].integer(i) else {
             continue;
         };
-        // SipHash with fixed keys: fast on text, the same from run to run (a toolchain that
-        // changed it would only make one change set hold everything, which is still right).
-        let mut h = std::hash::DefaultHasher::new();
-        for data in batch {
-            data.hash_cell(i, &mut h);
-        }
-        let hash = std::hash::Hasher::finish(&h);
+        let hash = row.finish();
         // The rows of one key come together: add this one to the key's sum.
         match state.last_mut() {
             Some((last, sum)) if *last == k => *sum = sum.wrapping_add(hash),
