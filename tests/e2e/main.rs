@@ -242,7 +242,7 @@ fn help_resizing_and_a_job_run_then_a_clean_exit() {
     t.wait_for("● idle");
 
     t.keys(&["?"]);
-    t.wait_for("Keys · j/k scroll");
+    t.wait_for("Keys · / search · j/k scroll");
     t.keys(&["Escape"]);
     t.wait_for("a approve");
 
