@@ -241,10 +241,22 @@ pub fn one_edit_apart(a: &str, b: &str) -> bool {
 /// Given names this common (percent of people) are distinct even one edit apart.
 pub const COMMON_GIVEN_NAME_PCT: f64 = 0.01;
 
+/// A short form that spells the start or the end of a longer given name, as diminutives
+/// do where the table lacks them: Barb of Barbara, Dan of Daniel, Bert of Herbert. The
+/// longer name has at least three letters more and an end form at least four, so that two
+/// full names (Eric and Erica, Paul and Paula, Don and Donna, Ella and Stella) stay two
+/// names.
+pub fn clipped_form(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.len() >= 3
+        && long.len() >= short.len() + 3
+        && (long.starts_with(short) || (short.len() >= 4 && long.ends_with(short)))
+}
+
 /// Distinct given names (see `distinct_names`), by their ids in the name tables; nickname
-/// forms of one name are not.
+/// forms of one name (in the table, or clipped from it) are not.
 pub fn distinct_given_names_by_id(a: &str, b: &str, ida: GivenNameId, idb: GivenNameId) -> bool {
-    if a == b || nickname_compatible_by_id(ida, idb) {
+    if a == b || nickname_compatible_by_id(ida, idb) || clipped_form(a, b) {
         return false;
     }
     distinct_names(
@@ -516,6 +528,27 @@ mod tests {
         fn one_edit_apart_agrees_with_strsim(a in "[ab]{0,6}", b in "[ab]{0,6}") {
             let theirs = a != b && strsim::osa_distance(&a, &b) == 1;
             proptest::prop_assert_eq!(one_edit_apart(&a, &b), theirs, "{} {}", a, b);
+        }
+    }
+
+    #[test]
+    fn a_short_form_clipped_from_a_longer_name_is_a_nickname_two_full_names_are_not() {
+        for (short, long) in [("barb", "barbara"), ("bert", "herbert"), ("dan", "daniel")] {
+            assert!(
+                clipped_form(short, long) && clipped_form(long, short),
+                "{short}"
+            );
+            let (a, b) = (given_name_id(short), given_name_id(long));
+            assert!(!distinct_given_names_by_id(short, long, a, b), "{short}");
+        }
+        for (a, b) in [
+            ("eric", "erica"),
+            ("paul", "paula"),
+            ("don", "donna"),
+            ("ella", "stella"),
+            ("al", "albert"),
+        ] {
+            assert!(!clipped_form(a, b), "{a} and {b} are two names");
         }
     }
 

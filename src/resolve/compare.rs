@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{self, FIELD_COUNT, MISSING, MatchModel, Vector, field};
 use super::normalize::{
-    distinct_given_names_by_id, distinct_surnames, is_joint_mailbox, nickname_compatible,
-    nickname_compatible_by_id, one_edit_apart,
+    clipped_form, distinct_given_names_by_id, distinct_surnames, is_joint_mailbox,
+    nickname_compatible, nickname_compatible_by_id, one_edit_apart,
 };
 use super::settings::ResolutionConfig;
 pub use crate::vocab::record::{NameCounts, Rec, first_token};
@@ -191,7 +191,7 @@ fn first_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
         return Some((1, 1.0));
     }
     let (ix, iy) = (a.first_id(), b.first_id());
-    if nickname_compatible_by_id(ix, iy) {
+    if nickname_compatible_by_id(ix, iy) || clipped_form(x, y) {
         return Some((2, 1.0));
     }
     let s = jaro_winkler(x, y);
