@@ -328,6 +328,9 @@ fn address_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
 }
 
 /// Scores pairs with a learned model and the run's thresholds.
+/// A level's weight (log2) at or below which it says two people.
+const TWO_PEOPLE: f64 = -4.0;
+
 pub struct Comparer<'c> {
     pub model: &'c MatchModel,
     config: &'c ResolutionConfig,
@@ -425,9 +428,14 @@ impl<'c> Comparer<'c> {
         (model::probability(total), "model")
     }
 
-    /// Whether a pair that does not match is two people the run must keep apart.
+    /// Whether a pair that does not match is two people the run must keep apart: given
+    /// names that this file's model finds strong evidence of two people (the level is at
+    /// least sixteen times likelier between two people than within one: a different name
+    /// where names are seldom replaced, two real names a letter apart where those are
+    /// relatives), with a home shared or birth dates that differ.
     pub fn is_conflict(&self, v: &Vector, score: f64) -> bool {
-        let first_differs = v[field::FIRST] == model::different_level(field::FIRST);
+        let first_differs = v[field::FIRST] != MISSING
+            && self.table[field::FIRST][v[field::FIRST] as usize] <= TWO_PEOPLE;
         let household = [field::EMAIL, field::PHONE, field::ADDRESS]
             .into_iter()
             .any(|f| Some(v[f]) == model::household_level(f));
@@ -945,6 +953,25 @@ mod tests {
         assert_eq!(level("ann.lee@x.com", "annlee@y.com"), 2);
         assert_eq!(level("ann.lee@x.com", "ann.lea@x.com"), 3);
         assert_eq!(level("john.r.jones51@x.com", "john.u.jones56@y.com"), 4);
+    }
+
+    #[test]
+    fn different_given_names_keep_two_people_apart_only_where_the_file_says_names_are_seldom_replaced()
+     {
+        // Different first names and birth dates: a conflict where the model learned that a
+        // different first name is strong evidence of two people...
+        let a = rec("ann", "lee", "", "", "", "1970-01-02");
+        let b = from(rec("mary", "lee", "", "", "", "1981-05-06"), "b");
+        let v = comparison(&a, &b).vector;
+        let config = config();
+        let strict = MatchModel::untrained();
+        assert!(Comparer::new(&strict, &config, 1000).is_conflict(&v, 0.1));
+        // ...and not in a file whose records often carry a replaced first name (FEBRL's),
+        // where a chain of other matches may join them.
+        let mut lenient = MatchModel::untrained();
+        let different = model::different_level(field::FIRST) as usize - 1;
+        lenient.m[field::FIRST][different] = lenient.u_random[field::FIRST][different] / 4.0;
+        assert!(!Comparer::new(&lenient, &config, 1000).is_conflict(&v, 0.1));
     }
 
     #[test]
