@@ -440,7 +440,13 @@ impl<'c> Comparer<'c> {
             .into_iter()
             .any(|f| Some(v[f]) == model::household_level(f));
         let dob_differs = v[field::DOB] == model::different_level(field::DOB);
-        score < self.config.thresholds.review && first_differs && (household || dob_differs)
+        // Two records of one system that the model finds likelier two people than one,
+        // where this file's systems seldom hold a person twice.
+        let one_system_two_people = v[field::SOURCE] != MISSING
+            && self.table[field::SOURCE][v[field::SOURCE] as usize] <= TWO_PEOPLE / 2.0
+            && score < 0.5;
+        score < self.config.thresholds.review
+            && (one_system_two_people || (first_differs && (household || dob_differs)))
     }
 
     /// Score a pair with each field's part of the score.
@@ -972,6 +978,31 @@ mod tests {
         let different = model::different_level(field::FIRST) as usize - 1;
         lenient.m[field::FIRST][different] = lenient.u_random[field::FIRST][different] / 4.0;
         assert!(!Comparer::new(&lenient, &config, 1000).is_conflict(&v, 0.1));
+    }
+
+    #[test]
+    fn two_records_of_one_system_likelier_two_people_stay_apart_where_systems_seldom_repeat_a_person()
+     {
+        let a = rec("sherry", "connors", "sherry@x.com", "", "", "");
+        let b = rec("sheryl", "connors", "sheryl@y.com", "", "", "");
+        let v = comparison(&a, &b).vector;
+        assert_eq!(v[field::SOURCE], 2, "one source");
+        let config = config();
+        let mut model = MatchModel::untrained();
+        model.m[field::SOURCE] = vec![0.99, 0.01]; // one system seldom holds a person twice
+        let comparer = Comparer::new(&model, &config, 1000);
+        assert!(comparer.is_conflict(&v, 0.3), "likelier two people");
+        assert!(
+            !comparer.is_conflict(&v, 0.6),
+            "likelier one person: left to the chain"
+        );
+        let b_elsewhere = from(b.clone(), "b");
+        let v_elsewhere = comparison(&a, &b_elsewhere).vector;
+        assert!(!comparer.is_conflict(&v_elsewhere, 0.3), "two systems");
+        // A file of one system (FEBRL's): the source says nothing, so nothing is kept apart.
+        let mut one_file = MatchModel::untrained();
+        one_file.m[field::SOURCE] = one_file.u_random[field::SOURCE].clone();
+        assert!(!Comparer::new(&one_file, &config, 1000).is_conflict(&v, 0.3));
     }
 
     #[test]
