@@ -214,6 +214,9 @@ const U_PRIOR_PAIRS: f64 = 50.0;
 /// against random pairs, which almost never share a home.
 pub const HOME_FIELDS: [usize; 3] = [field::EMAIL, field::PHONE, field::ADDRESS];
 const MAX_ITERATIONS: u32 = 200;
+/// With fewer compared pairs sharing both names and the ZIP, EM's `m` over every compared
+/// pair stands.
+const MIN_SUBSET_PAIRS: f64 = 200.0;
 const TOLERANCE: f64 = 1e-7;
 
 /// Level frequencies of random pairs (`u` before EM), with smoothing.
@@ -352,6 +355,7 @@ impl MatchModel {
                 break;
             }
         }
+        model.estimate_m_where_names_agree(&unlabelled);
         // The compared pairs' matches, over every pair in the file.
         let all_pairs = (fit.records as f64) * (fit.records.saturating_sub(1) as f64) / 2.0;
         let compared = (fit.compared_pairs as f64).max(total);
@@ -366,6 +370,64 @@ impl MatchModel {
         fit.labelled_non_matches = counts.non_matches.values().sum();
         model.fit = fit;
         model
+    }
+
+    /// How often one person's records agree on an email, a phone and a birth date, learned
+    /// again among the compared pairs that share both names and the ZIP, where nearly every
+    /// pair is one person (as Splink estimates a comparison's `m` on pairs blocked by other
+    /// fields). Over all compared pairs EM settles where one person's records seldom differ
+    /// on an email or phone: in a large file a pair with only names and a ZIP besides loses
+    /// its match to the prior, and with it the evidence that people have two addresses.
+    fn estimate_m_where_names_agree(&mut self, unlabelled: &[(Vector, f64)]) {
+        const GIVEN: [usize; 3] = [field::FIRST, field::LAST, field::ZIP];
+        let subset: Vec<&(Vector, f64)> = unlabelled
+            .iter()
+            .filter(|(v, _)| {
+                matches!(v[field::FIRST], 1 | 2) && v[field::LAST] == 1 && v[field::ZIP] == 1
+            })
+            .collect();
+        let pairs: f64 = subset.iter().map(|(_, n)| n).sum();
+        if pairs < MIN_SUBSET_PAIRS {
+            return;
+        }
+        let (mut m, mut lambda) = (self.m.clone(), 0.9_f64);
+        for _ in 0..MAX_ITERATIONS {
+            let mut m_counts: Vec<Vec<f64>> = (0..FIELD_COUNT)
+                .map(|f| vec![SMOOTHING; LEVELS[f].len()])
+                .collect();
+            let mut expected = 0.0;
+            for (v, n) in &subset {
+                let mut odds = (lambda / (1.0 - lambda)).log2();
+                for f in (0..FIELD_COUNT).filter(|f| !GIVEN.contains(f) && v[*f] != MISSING) {
+                    let l = v[f] as usize - 1;
+                    odds += (m[f][l] / self.u_random[f][l]).log2();
+                }
+                let p = probability(odds);
+                expected += p * n;
+                for f in (0..FIELD_COUNT).filter(|f| v[*f] != MISSING) {
+                    m_counts[f][v[f] as usize - 1] += p * n;
+                }
+            }
+            let next: Vec<Vec<f64>> = m_counts.into_iter().map(normalise).collect();
+            let next_lambda = (expected / pairs).clamp(1e-6, 1.0 - 1e-6);
+            let change = (next_lambda - lambda).abs().max(max_change(&m, &next));
+            (m, lambda) = (next, next_lambda);
+            if change < TOLERANCE {
+                break;
+            }
+        }
+        // Only identifiers whose agreement does not follow from the names and ZIP (an
+        // address or city does). "Shared by a household" never occurs where the given
+        // names agree: it keeps its share, and the other levels share the rest.
+        for f in [field::EMAIL, field::PHONE, field::DOB] {
+            let household = household_level(f).map(|l| l as usize - 1);
+            let kept = household.map_or(0.0, |h| self.m[f][h]);
+            let others: Vec<usize> = (0..m[f].len()).filter(|l| Some(*l) != household).collect();
+            let learned: f64 = others.iter().map(|&l| m[f][l]).sum();
+            for l in others {
+                self.m[f][l] = m[f][l] / learned * (1.0 - kept);
+            }
+        }
     }
 
     /// log2 of a level's Bayes factor: m over the random pairs' u for a personal field,
@@ -493,6 +555,36 @@ mod tests {
                 assert!((model.u[f][l] - true_u[f][l]).abs() < 0.01, "u[{f}][{l}]");
             }
         }
+    }
+
+    #[test]
+    fn how_often_one_persons_emails_differ_is_learned_where_names_and_zip_agree() {
+        let mut counts = VectorCounts::default();
+        let pair = |first, last, email, phone, zip| {
+            let mut v = [MISSING; FIELD_COUNT];
+            (v[field::FIRST], v[field::LAST], v[field::EMAIL]) = (first, last, email);
+            (v[field::PHONE], v[field::ZIP]) = (phone, zip);
+            v
+        };
+        let (email_differs, phone_differs) = (4, 3);
+        for i in 0..10_000 {
+            // Pairs found by a shared email or phone: one person, the email always the same.
+            counts.add(pair(1, 2, 1, 1, 3));
+            // One person in two systems, names, phone and ZIP agreeing: a third with two
+            // emails.
+            let email = if i % 3 == 0 { email_differs } else { 1 };
+            counts.add(pair(1, 1, email, 1, 1));
+            // Strangers the blocking brought together.
+            for _ in 0..5 {
+                counts.add(pair(6, 4, email_differs, phone_differs, 1));
+            }
+        }
+        let random: Vec<Vector> = (0..1000)
+            .map(|_| pair(6, 4, email_differs, phone_differs, 3))
+            .collect();
+        let model = MatchModel::fit(&counts, random_u(&random), FitReport::default());
+        let m = model.m[field::EMAIL][email_differs as usize - 1];
+        assert!((m - 1.0 / 3.0).abs() < 0.03, "m(email differs) {m}");
     }
 
     #[test]
