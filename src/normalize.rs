@@ -129,6 +129,8 @@ struct GivenNames {
     formals: Vec<Vec<GivenNameId>>,
     /// By id: the name's length in characters.
     lengths: Vec<usize>,
+    /// By id: the name's first character.
+    initials: Vec<char>,
     /// By id: percent of people with the name, from the census lists.
     frequency: Vec<Option<f64>>,
 }
@@ -141,6 +143,7 @@ fn given_names() -> &'static GivenNames {
             related: vec![Vec::new()],
             formals: vec![Vec::new()],
             lengths: vec![0],
+            initials: vec!['\0'],
             frequency: vec![None],
         };
         let id_of = |names: &mut GivenNames, name: &str| -> GivenNameId {
@@ -152,6 +155,7 @@ fn given_names() -> &'static GivenNames {
             names.related.push(Vec::new());
             names.formals.push(Vec::new());
             names.lengths.push(name.chars().count());
+            names.initials.push(name.chars().next().unwrap_or('\0'));
             names.frequency.push(None);
             id
         };
@@ -287,13 +291,25 @@ pub fn nickname_compatible_by_id(a: GivenNameId, b: GivenNameId) -> bool {
         return false;
     }
     let names = given_names();
-    let longer_than_both = |m: &GivenNameId| {
-        names.lengths[*m as usize] > names.lengths[a as usize].max(names.lengths[b as usize])
+    let (la, lb) = (names.lengths[a as usize], names.lengths[b as usize]);
+    // Both nicknames of one name: one longer than both (Liz and Beth of Elizabeth), or one
+    // that starts as both do and is at least as long as the shorter (Jim and Jamie of
+    // James, Jack and Johnny of John), not a shorter name two longer ones share (William
+    // and Robert are both Bill).
+    let formal_of_both = |m: &GivenNameId| {
+        let lm = names.lengths[*m as usize];
+        lm > la.max(lb) || (lm >= la.min(lb) && same_initial(a, b) && same_initial(a, *m))
     };
     let (fa, fb) = (&names.formals[a as usize], &names.formals[b as usize]);
     a == b
         || names.related[a as usize].contains(&b)
-        || fa.iter().any(|m| longer_than_both(m) && fb.contains(m))
+        || fa.iter().any(|m| fb.contains(m) && formal_of_both(m))
+}
+
+/// Whether two given names (by id) start with the same letter.
+fn same_initial(a: GivenNameId, b: GivenNameId) -> bool {
+    let names = given_names();
+    names.initials[a as usize] == names.initials[b as usize]
 }
 
 /// Trim and lower-case; `None` unless it looks like local@domain.tld.
@@ -496,6 +512,9 @@ mod tests {
             !nickname_compatible("mary", "paul"),
             "they share only Polly"
         );
+        // Two nicknames of one name that starts as they do: Jim and Jamie of James.
+        assert!(nickname_compatible("jim", "jamie"));
+        assert!(nickname_compatible("jack", "johnny"));
         assert_eq!(canonical_first("bob"), "robert");
         assert_eq!(canonical_first("robert"), "robert");
     }
