@@ -160,3 +160,37 @@ fn the_call_list_leaves_out_whoever_may_not_be_called_and_says_why() {
         .unwrap();
     assert_eq!(reader.records().count(), export.rows);
 }
+
+#[test]
+fn the_risk_list_refuses_exactly_the_channels_the_consent_view_refuses() {
+    let (_p, db) = scored_store(PEOPLE);
+    // The Risk list reads a person's refusals straight from their records (fast); the
+    // portable view is what the warehouse and the 360° view read. They must agree.
+    let rows = cpm::store::score::risk_list(
+        &db.conn,
+        cpm::store::score::RiskSort::Probability,
+        None,
+        usize::MAX >> 1,
+        0,
+    )
+    .unwrap();
+    assert!(rows.len() > 50, "{} sustainers", rows.len());
+    let mut refusing = 0;
+    for row in &rows {
+        let mut from_view: Vec<Channel> = golden_consent(&db.conn, row.constituent_id)
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.opted_out)
+            .map(|c| c.channel)
+            .collect();
+        let mut from_list = row.no_contact.clone();
+        from_view.sort_by_key(|c| c.name());
+        from_list.sort_by_key(|c| c.name());
+        assert_eq!(from_list, from_view, "{}", row.constituent_id);
+        refusing += usize::from(!from_list.is_empty());
+    }
+    assert!(
+        refusing > 0,
+        "some sustainer refuses a channel in the generated data"
+    );
+}
