@@ -61,6 +61,68 @@ impl Filter {
     }
 }
 
+/// A list paged in from the store as the selection nears the end of what is loaded (the
+/// review queue, the Risk list): whether every row is here, and whether more are coming.
+#[derive(Debug, Default)]
+pub struct Window {
+    pub complete: bool,
+    pub loading: bool,
+}
+
+/// More rows to load after the `offset` rows loaded: a window, or (`G`) all that are left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct More {
+    pub offset: usize,
+    pub to_end: bool,
+}
+
+impl Window {
+    /// Move `selected` in a list of `len` loaded rows. `G` asks for every row left first;
+    /// a selection within `ahead` rows of the loaded end asks for the next window.
+    pub fn step(
+        &mut self,
+        step: Move,
+        selected: &mut usize,
+        len: usize,
+        ahead: usize,
+    ) -> Option<More> {
+        let can_load = !self.complete && !self.loading;
+        if step == Move::Bottom && can_load {
+            self.loading = true;
+            return Some(More {
+                offset: len,
+                to_end: true,
+            });
+        }
+        step.apply(selected, len);
+        if can_load && *selected + ahead >= len {
+            self.loading = true;
+            return Some(More {
+                offset: len,
+                to_end: false,
+            });
+        }
+        None
+    }
+
+    /// Rows loaded after `offset` arrived, `len` being loaded now: true when they follow
+    /// what is loaded (else a reload overtook them and they are dropped).
+    pub fn arrived(&mut self, offset: usize, len: usize, complete: bool) -> bool {
+        self.loading = false;
+        let follows = offset == len;
+        if follows {
+            self.complete = complete;
+        }
+        follows
+    }
+
+    /// A fresh first window was loaded.
+    pub fn reloaded(&mut self, complete: bool) {
+        self.complete = complete;
+        self.loading = false;
+    }
+}
+
 /// A move of a list's selection, from a key or a click.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Move {
@@ -154,6 +216,43 @@ mod tests {
         assert!(filter.set("  "), "blank clears it");
         assert_eq!(filter.text(), None);
         assert_eq!(filter.label(), "");
+    }
+
+    #[test]
+    fn a_window_asks_for_more_near_its_end_once_and_for_everything_on_g() {
+        let mut window = Window::default();
+        let mut selected = 0;
+        assert_eq!(window.step(Move::By(1), &mut selected, 500, 100), None);
+        selected = 398;
+        let more = window.step(Move::By(5), &mut selected, 500, 100);
+        assert_eq!(
+            more,
+            Some(More {
+                offset: 500,
+                to_end: false
+            })
+        );
+        assert_eq!(
+            window.step(Move::By(1), &mut selected, 500, 100),
+            None,
+            "one at a time"
+        );
+        assert!(
+            !window.arrived(450, 500, false),
+            "rows after a reload are dropped"
+        );
+        assert!(window.arrived(500, 500, false));
+        let all = window.step(Move::Bottom, &mut selected, 1000, 100);
+        assert_eq!(
+            all,
+            Some(More {
+                offset: 1000,
+                to_end: true
+            })
+        );
+        assert!(window.arrived(1000, 1000, true));
+        assert_eq!(window.step(Move::Bottom, &mut selected, 1200, 100), None);
+        assert_eq!(selected, 1199, "a complete list moves without loading");
     }
 
     #[test]

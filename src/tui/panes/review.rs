@@ -10,7 +10,7 @@ use crate::resolve::review::{PairContext, QueueItem, QueueOrder, RecordView};
 use crate::store::browse::Count;
 use crate::tui::app::{App, Decision, Effect, InputKind, Level, Session, WriteRequest};
 use crate::tui::keymap::Action;
-use crate::tui::panes::{Filter, Move, clicked_row};
+use crate::tui::panes::{Filter, Move, Window, clicked_row};
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, pane_block, placeholder};
 
@@ -33,9 +33,8 @@ pub struct ReviewPane {
     pub mark_anchor: Option<i64>,
     /// The people around the selected pair (loaded for it as it is selected).
     pub context: Option<PairContext>,
-    /// Every pending pair is loaded; otherwise more come as the selection nears the end.
-    pub complete: bool,
-    pub loading_more: bool,
+    /// Every pending pair is loaded, or more come as the selection nears the end.
+    pub window: Window,
     pub offset: std::cell::Cell<usize>,
     /// Where the queue table was last drawn (for mouse clicks).
     pub area: std::cell::Cell<ratatui::layout::Rect>,
@@ -105,23 +104,15 @@ impl ReviewPane {
 
     /// Move in the queue; near the end of what is loaded, load more; `G` loads the rest.
     fn move_selection(&mut self, step: Move) -> Vec<Effect> {
-        let more = !self.complete && !self.loading_more;
-        if step == Move::Bottom && more {
-            self.loading_more = true;
-            return vec![Effect::LoadReviewMore {
-                offset: self.items.len(),
-                to_end: true,
-            }];
-        }
-        step.apply(&mut self.selected, self.items.len());
-        if more && self.selected + 50 >= self.items.len() {
-            self.loading_more = true;
-            return vec![Effect::LoadReviewMore {
-                offset: self.items.len(),
-                to_end: false,
-            }];
-        }
-        vec![]
+        let more = self
+            .window
+            .step(step, &mut self.selected, self.items.len(), 50);
+        more.map(|m| Effect::LoadReviewMore {
+            offset: m.offset,
+            to_end: m.to_end,
+        })
+        .into_iter()
+        .collect()
     }
 
     /// More pairs arrived: appended if they follow what is shown.
@@ -132,8 +123,7 @@ impl ReviewPane {
         complete: bool,
         select_last: bool,
     ) {
-        self.loading_more = false;
-        if offset != self.items.len() {
+        if !self.window.arrived(offset, self.items.len(), complete) {
             return;
         }
         let known: std::collections::HashSet<i64> =
@@ -143,7 +133,6 @@ impl ReviewPane {
                 .into_iter()
                 .filter(|i| !known.contains(&i.candidate_id)),
         );
-        self.complete = complete;
         if select_last {
             self.selected = self.items.len().saturating_sub(1);
         }
@@ -178,10 +167,10 @@ impl ReviewPane {
         let keep = self.selected_item().map(|i| i.candidate_id);
         // The whole queue is here when it holds as many pairs as are pending (or match).
         let wanted = matching.unwrap_or(pending);
-        self.complete = matches!(wanted, Count::Exact(n) if items.len() as i64 >= n);
+        self.window
+            .reloaded(matches!(wanted, Count::Exact(n) if items.len() as i64 >= n));
         self.matching = matching;
         let previous: Vec<i64> = self.items.iter().map(|i| i.candidate_id).collect();
-        self.loading_more = false;
         self.items = items;
         self.pending = Some(pending);
         self.decided_today = decided_today;

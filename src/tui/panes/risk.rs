@@ -12,7 +12,7 @@ use crate::store::consent::Channel;
 use crate::store::score::{RiskRow, RiskSort, TRIAGE_STATUSES};
 use crate::tui::app::{App, Effect, InputKind, Level, Role, Session, WriteRequest};
 use crate::tui::keymap::Action;
-use crate::tui::panes::{Filter, Move};
+use crate::tui::panes::{Filter, Move, Window};
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, empty_block, pane_block, placeholder};
 
@@ -28,11 +28,9 @@ pub struct RiskPane {
     /// Only the people whose name, email or id holds what was typed at `/`.
     pub filter: Filter,
     pub loaded: bool,
-    /// Every row of the list (tier, order) is loaded; otherwise more come as the
-    /// selection nears the end, and `G` loads the rest.
-    pub complete: bool,
-    /// A load of more rows is on its way.
-    pub loading_more: bool,
+    /// Every row of the list (tier, order) is loaded, or more come as the selection nears
+    /// the end, and `G` loads the rest.
+    pub window: Window,
     pub offset: std::cell::Cell<usize>,
     pub area: std::cell::Cell<ratatui::layout::Rect>,
 }
@@ -136,23 +134,15 @@ impl RiskPane {
 
     /// Move in the list; near its loaded end, load more; `G` loads the rest first.
     fn move_selection(&mut self, step: Move) -> Vec<Effect> {
-        let more = !self.complete && !self.loading_more;
-        if step == Move::Bottom && more {
-            self.loading_more = true;
-            return vec![Effect::LoadRiskMore {
-                offset: self.rows.len(),
-                to_end: true,
-            }];
-        }
-        step.apply(&mut self.selected, self.rows.len());
-        if more && self.selected + AHEAD >= self.rows.len() {
-            self.loading_more = true;
-            return vec![Effect::LoadRiskMore {
-                offset: self.rows.len(),
-                to_end: false,
-            }];
-        }
-        vec![]
+        let more = self
+            .window
+            .step(step, &mut self.selected, self.rows.len(), AHEAD);
+        more.map(|m| Effect::LoadRiskMore {
+            offset: m.offset,
+            to_end: m.to_end,
+        })
+        .into_iter()
+        .collect()
     }
 
     /// Narrow the list to the people holding `typed`; reloads when that changes it.
@@ -168,7 +158,7 @@ impl RiskPane {
     /// (filtered by triage status or text) as far as loaded, with a `+` until all are.
     pub fn total(&self) -> String {
         if self.status.is_some() || self.filter.text().is_some() {
-            let more = if self.complete { "" } else { "+" };
+            let more = if self.window.complete { "" } else { "+" };
             return format!("{}{more}", self.rows.len());
         }
         let by_tier: i64 = self
@@ -189,12 +179,10 @@ impl RiskPane {
         complete: bool,
         select_last: bool,
     ) {
-        self.loading_more = false;
-        if offset != self.rows.len() {
+        if !self.window.arrived(offset, self.rows.len(), complete) {
             return;
         }
         self.rows.extend(rows);
-        self.complete = complete;
         if select_last {
             self.selected = self.rows.len().saturating_sub(1);
         }
@@ -216,8 +204,7 @@ impl RiskPane {
         self.rows = rows;
         self.tiers = tiers;
         self.loaded = true;
-        self.complete = complete;
-        self.loading_more = false;
+        self.window.reloaded(complete);
         if let Some(i) = keep.and_then(|id| self.rows.iter().position(|x| x.constituent_id == id)) {
             self.selected = i;
         }
