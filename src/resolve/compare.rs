@@ -579,7 +579,12 @@ const EMAIL_NAME_MAX: usize = 64;
 /// vary: "j.o_smith@x.com" -> "josmith".
 pub(crate) fn email_name_chars(email: &str) -> impl Iterator<Item = char> + '_ {
     let name = email.split('@').next().unwrap_or(email);
-    name.chars().filter(|c| !matches!(c, '.' | '_' | '-'))
+    name.chars().filter(|c| !varies_in_email_names(*c))
+}
+
+/// The characters people put in or leave out of one email name ("jo.smith", "jo_smith").
+fn varies_in_email_names(c: char) -> bool {
+    matches!(c, '.' | '_' | '-')
 }
 
 /// `email_name_chars` as bytes in `buffer`, when the name is ASCII and fits (where a byte
@@ -590,7 +595,7 @@ fn email_name<'b>(email: &str, buffer: &'b mut [u8; EMAIL_NAME_MAX]) -> Option<&
     for b in email.bytes() {
         match b {
             b'@' => break,
-            b'.' | b'_' | b'-' => {}
+            b if varies_in_email_names(char::from(b)) => {}
             b if b.is_ascii() => {
                 *buffer.get_mut(n)? = b;
                 n += 1;
