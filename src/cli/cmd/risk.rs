@@ -6,15 +6,8 @@ use crate::cli::*;
 pub(crate) enum RiskAction {
     /// Every scored sustainer (or one tier's, or one triage status's), riskiest first.
     List {
-        /// low, medium, high or critical.
-        #[arg(long, value_parser = ["low", "medium", "high", "critical"])]
-        tier: Option<String>,
-        /// new, contacted, retained or lost.
-        #[arg(long, value_parser = ["new", "contacted", "retained", "lost"])]
-        status: Option<String>,
-        /// Only people whose name, email or id holds this text (as `/` on the Risk tab).
-        #[arg(long)]
-        matching: Option<String>,
+        #[command(flatten)]
+        filter: RiskFilterArgs,
         /// Order by probability (default), monthly amount or tenure.
         #[arg(long, default_value = "probability", value_parser = ["probability", "monthly", "tenure"])]
         sort: String,
@@ -34,18 +27,37 @@ pub(crate) enum RiskAction {
     Export {
         #[arg(long)]
         out: PathBuf,
-        #[arg(long, value_parser = ["low", "medium", "high", "critical"])]
-        tier: Option<String>,
-        /// Only people whose latest triage is this (a closed status keeps its people).
-        #[arg(long, value_parser = ["new", "contacted", "retained", "lost"])]
-        status: Option<String>,
-        /// Only people whose name, email or id holds this text.
-        #[arg(long)]
-        matching: Option<String>,
+        #[command(flatten)]
+        filter: RiskFilterArgs,
         /// Keep people whose triage is retained or lost.
         #[arg(long)]
         include_closed: bool,
     },
+}
+
+/// Which sustainers, as the Risk tab filters them.
+#[derive(Args, Debug)]
+pub(crate) struct RiskFilterArgs {
+    /// low, medium, high or critical.
+    #[arg(long, value_parser = ["low", "medium", "high", "critical"])]
+    tier: Option<String>,
+    /// Only people whose latest triage is this: new, contacted, retained or lost (an
+    /// export keeps the people of a closed status asked for).
+    #[arg(long, value_parser = ["new", "contacted", "retained", "lost"])]
+    status: Option<String>,
+    /// Only people whose name, email or id holds this text (as `/` on the Risk tab).
+    #[arg(long)]
+    matching: Option<String>,
+}
+
+impl RiskFilterArgs {
+    fn filter(&self) -> cpm::store::score::RiskFilter<'_> {
+        cpm::store::score::RiskFilter {
+            tier: self.tier.as_deref(),
+            status: self.status.as_deref(),
+            text: self.matching.as_deref(),
+        }
+    }
 }
 
 fn sort_of(name: &str) -> cpm::store::score::RiskSort {
@@ -78,19 +90,14 @@ pub(crate) fn cmd_risk(g: &Global, action: RiskAction) -> Result<()> {
                 day.map(|d| format!(", follow up {d}")).unwrap_or_default()
             );
         }
-        RiskAction::List {
-            tier,
-            status,
-            matching,
-            sort,
-        } => {
-            let filter = score::RiskFilter {
-                tier: tier.as_deref(),
-                status: status.as_deref(),
-                text: matching.as_deref(),
-            };
-            let rows =
-                score::risk_list_filtered(&db.conn, sort_of(&sort), &filter, usize::MAX >> 1, 0)?;
+        RiskAction::List { filter, sort } => {
+            let rows = score::risk_list_filtered(
+                &db.conn,
+                sort_of(&sort),
+                &filter.filter(),
+                usize::MAX >> 1,
+                0,
+            )?;
             if g.json {
                 let rows: Vec<serde_json::Value> = rows
                     .iter()
@@ -127,20 +134,13 @@ pub(crate) fn cmd_risk(g: &Global, action: RiskAction) -> Result<()> {
         }
         RiskAction::Export {
             out,
-            tier,
-            status,
-            matching,
+            filter,
             include_closed,
         } => {
-            let filter = score::RiskFilter {
-                tier: tier.as_deref(),
-                status: status.as_deref(),
-                text: matching.as_deref(),
-            };
             let summary = score::export_call_list(
                 &db.conn,
                 RiskSort::Probability,
-                &filter,
+                &filter.filter(),
                 include_closed,
                 &out,
             )?;
