@@ -46,11 +46,14 @@ fn python_env(name: &str, packages: &[&str]) -> PathBuf {
         install.extend_from_slice(packages);
         run(&building.join("bin/python"), &install);
         std::fs::write(building.join(".cpm-ready"), packages.join("\n")).unwrap();
-        if !ready(&venv) {
-            // A folder left by an interrupted run of an older version of this helper.
+        let mut placed = std::fs::rename(&building, &venv).is_ok();
+        if !placed && !ready(&venv) {
+            // A half-made folder an older version of this helper left: a rename only ever
+            // puts a finished environment there, so this one is no other test's.
             let _ = std::fs::remove_dir_all(&venv);
+            placed = std::fs::rename(&building, &venv).is_ok();
         }
-        if std::fs::rename(&building, &venv).is_err() {
+        if !placed {
             assert!(ready(&venv), "could not put {} in place", venv.display());
             let _ = std::fs::remove_dir_all(&building);
         }
