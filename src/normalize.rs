@@ -51,7 +51,8 @@ pub fn name(raw: &str) -> String {
 /// The rows of the nickname table `assets/nicknames/names.csv` (a curated public list, see
 /// the README beside it): (name, nickname) for each "name has_nickname nickname". The list
 /// relates names both ways round where people use both ("robert has_nickname bill" and
-/// "bill has_nickname robert").
+/// "bill has_nickname robert"). A diminutive's other spellings of its ending come with it
+/// (see `diminutive_spellings`).
 fn nickname_rows() -> impl Iterator<Item = (String, String)> {
     include_str!("../assets/nicknames/names.csv")
         .lines()
@@ -66,6 +67,38 @@ fn nickname_rows() -> impl Iterator<Item = (String, String)> {
                 _ => None,
             }
         })
+        .flat_map(|(x, y)| {
+            let mut rows: Vec<(String, String)> = diminutive_spellings(&y)
+                .into_iter()
+                .filter(|s| *s != x)
+                .map(|s| (x.clone(), s))
+                .collect();
+            rows.push((x, y));
+            rows
+        })
+}
+
+/// The other spellings of a diminutive's ending: English writes one pet form with -y, -ie,
+/// -i or -ey at will (Milly and Millie, Robby and Robbie, Suzie and Suzy, Terry and Terri),
+/// and a list names only some of them. Only for a stem of three letters or more that ends in
+/// a consonant (Joey, Kay and Amy keep their one spelling).
+fn diminutive_spellings(nickname: &str) -> Vec<String> {
+    const ENDINGS: [&str; 4] = ["ie", "ey", "y", "i"];
+    let Some(stem) = ENDINGS.iter().find_map(|e| nickname.strip_suffix(e)) else {
+        return Vec::new();
+    };
+    let ends_in_consonant = stem
+        .chars()
+        .last()
+        .is_some_and(|c| c.is_ascii_alphabetic() && !"aeiouy".contains(c));
+    if stem.chars().count() < 3 || !ends_in_consonant {
+        return Vec::new();
+    }
+    ENDINGS
+        .iter()
+        .map(|e| format!("{stem}{e}"))
+        .filter(|s| s != nickname)
+        .collect()
 }
 
 /// Each name -> the names the table relates it to, either way round.
@@ -548,6 +581,25 @@ mod tests {
             let theirs = a != b && strsim::osa_distance(&a, &b) == 1;
             proptest::prop_assert_eq!(one_edit_apart(&a, &b), theirs, "{} {}", a, b);
         }
+    }
+
+    #[test]
+    fn a_diminutive_spelled_with_another_ending_is_still_the_nickname() {
+        // The table has Milly, Robby, Suzie and Patty; people also write these.
+        for (formal, nick) in [
+            ("mildred", "millie"),
+            ("robert", "robbie"),
+            ("susan", "suzy"),
+            ("patricia", "pattie"),
+            ("teresa", "terri"),
+        ] {
+            assert!(nickname_compatible(formal, nick), "{formal}/{nick}");
+        }
+        // Short stems and vowel stems keep their one spelling; names stay apart.
+        assert!(diminutive_spellings("joey").is_empty());
+        assert!(diminutive_spellings("amy").is_empty());
+        assert!(!nickname_compatible("robert", "william"));
+        assert!(!nickname_compatible("mildred", "emily"));
     }
 
     #[test]
