@@ -156,7 +156,7 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
     // - a household's joint mailbox: under any two given names that are not one name.
     let dob_agrees = matches!(vector[field::DOB], 1 | 2);
     let names_differ = vector[field::FIRST] == model::different_level(field::FIRST) && !dob_agrees;
-    let real_names_differ = given_names_distinct(a, b) && !dob_agrees;
+    let real_names_differ = vector[field::FIRST] != 2 && given_names_distinct(a, b) && !dob_agrees;
     let same_given_name = matches!(vector[field::FIRST], 1 | 2);
     let joint_mailbox =
         both(&a.n.email, &b.n.email).is_some_and(|(x, y)| x == y && is_joint_mailbox(x));
@@ -191,7 +191,7 @@ fn first_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
         return Some((1, 1.0));
     }
     let (ix, iy) = (a.first_id(), b.first_id());
-    if nickname_compatible_by_id(ix, iy) || clipped_form(x, y) {
+    if nickname_compatible_by_id(ix, iy) || clipped_form(x, y) || mailbox_names_one(a, b, x, y) {
         return Some((2, 1.0));
     }
     let s = jaro_winkler(x, y);
@@ -214,6 +214,24 @@ fn first_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     } else {
         (6, s)
     })
+}
+
+/// Two given names that one personal mailbox, shared by both records, shows to be one:
+/// its name spells the longer given name in full and the shorter is written with that
+/// name's letters in order, as abbreviations and clipped forms are (Chas and Robt on
+/// charles.prather@, Bert on robert759480@). A household's member with another name (Mary
+/// on robert.belt@) is not; nor is any pair without the shared mailbox.
+fn mailbox_names_one(a: &Rec, b: &Rec, x: &str, y: &str) -> bool {
+    let Some((e, f)) = both(&a.n.email, &b.n.email) else {
+        return false;
+    };
+    let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
+    if e != f || short.len() < 4 || long.len() <= short.len() || is_joint_mailbox(e) {
+        return false;
+    }
+    let mailbox = e.split('@').next().unwrap_or("");
+    let mut letters = long.bytes();
+    mailbox.contains(long) && short.bytes().all(|c| letters.any(|l| l == c))
 }
 
 fn last_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
@@ -913,6 +931,37 @@ mod tests {
             "b",
         );
         assert_eq!(score(&c, &d).rule, "model");
+    }
+
+    #[test]
+    fn a_shared_mailbox_that_spells_the_full_name_makes_an_abbreviation_one_name() {
+        let first_level = |x: &str, y: &str, ex: &str, ey: &str| {
+            let a = rec(x, "prather", ex, "", "", "");
+            let b = from(rec(y, "prather", ey, "", "", ""), "b");
+            comparison(&a, &b).vector
+        };
+        for (short, long, mailbox) in [
+            ("chas", "charles", "charlesp5440@x.com"),
+            ("bert", "robert", "robert75@x.com"),
+        ] {
+            let v = first_level(short, long, mailbox, mailbox);
+            assert_eq!(v[field::FIRST], 2, "{short}/{long}");
+            assert_eq!(v[field::EMAIL], 1, "a personal mailbox, not a household's");
+        }
+        // Without the shared mailbox the abbreviation is not believed; nor is another name
+        // on the mailbox (a relative using it), nor a household's joint mailbox.
+        assert_eq!(
+            first_level("chas", "charles", "charlesp@x.com", "chas9@y.com")[field::FIRST],
+            model::different_level(field::FIRST)
+        );
+        let relative = first_level("mary", "robert", "robert75@x.com", "robert75@x.com");
+        assert_eq!(relative[field::FIRST], model::different_level(field::FIRST));
+        assert_eq!(
+            Some(relative[field::EMAIL]),
+            model::household_level(field::EMAIL)
+        );
+        let joint = first_level("bert", "robert", "robertfamily@x.com", "robertfamily@x.com");
+        assert_ne!(joint[field::FIRST], 2);
     }
 
     #[test]
