@@ -101,30 +101,54 @@ pub fn score_pairs(
     config: &ResolutionConfig,
     stored: Option<MatchModel>,
 ) -> (MatchModel, Scoring) {
-    let model = stored.unwrap_or_else(|| learn(records, &pairs, labels));
+    let (model, sample) = match stored {
+        Some(model) => (model, None),
+        None => {
+            let (model, sample) = learn(records, &pairs, labels);
+            (model, Some(sample))
+        }
+    };
     let comparer = compare::Comparer::new(&model, config, records.len());
     let mut is_conflict = vec![false; pairs.len()];
-    let candidates: Vec<Candidate> = pairs
-        .par_iter()
-        .zip(is_conflict.par_iter_mut())
-        .with_min_len(4096)
-        .filter_map(|(&(a, b), conflict)| {
-            let (ra, rb) = (&records[a as usize], &records[b as usize]);
-            let comparison = compare::comparison(ra, rb);
-            let (score, rule) = comparer.score(ra, rb, &comparison.vector);
-            if score < config.thresholds.review {
-                *conflict = comparer.is_conflict(&comparison.vector, score);
-                return None;
+    let chunks: Vec<Vec<Candidate>> = pairs
+        .par_chunks(PAIR_CHUNK)
+        .zip(is_conflict.par_chunks_mut(PAIR_CHUNK))
+        .enumerate()
+        .map(|(chunk, (pairs, conflicts))| {
+            // The fit's vectors of this chunk's sampled pairs, in pair order.
+            let mut fitted = sample.as_ref().map(|s| (s, s.by_chunk[chunk].iter()));
+            let mut candidates = Vec::new();
+            for (&(a, b), conflict) in pairs.iter().zip(conflicts) {
+                let (ra, rb) = (&records[a as usize], &records[b as usize]);
+                let known = fitted.as_mut().and_then(|(s, vectors)| {
+                    s.includes(ra, rb)
+                        .then(|| vectors.next().copied())
+                        .flatten()
+                });
+                let (vector, compared) = match known {
+                    Some(vector) => (vector, None),
+                    None => {
+                        let c = compare::comparison(ra, rb);
+                        (c.vector, Some(c))
+                    }
+                };
+                let (score, rule) = comparer.score(ra, rb, &vector);
+                if score < config.thresholds.review {
+                    *conflict = comparer.is_conflict(&vector, score);
+                    continue;
+                }
+                candidates.push(Candidate {
+                    a,
+                    b,
+                    score,
+                    rule,
+                    comparison: compared.unwrap_or_else(|| compare::comparison(ra, rb)),
+                });
             }
-            Some(Candidate {
-                a,
-                b,
-                score,
-                rule,
-                comparison,
-            })
+            candidates
         })
         .collect();
+    let candidates = chunks.into_iter().flatten().collect();
     let mut flags = is_conflict.into_iter();
     pairs.retain(|_| flags.next().unwrap_or(false));
     (
@@ -136,6 +160,28 @@ pub fn score_pairs(
     )
 }
 
+/// Pairs are compared a chunk at a time; the fit keeps each chunk's sampled vectors apart,
+/// so that scoring finds them again without a search.
+const PAIR_CHUNK: usize = 65_536;
+
+/// The compared pairs EM was fitted on, with their comparison vectors: scoring reads them
+/// rather than comparing those pairs a second time (at a million records, two million of
+/// the twelve million comparisons a first run makes).
+pub struct FitSample {
+    /// Every `step`-th pair by a hash of its records' ids (1: every pair).
+    step: u64,
+    /// Per chunk of `PAIR_CHUNK` pairs: the sampled pairs' vectors, in pair order.
+    by_chunk: Vec<Vec<model::Vector>>,
+}
+
+impl FitSample {
+    /// Whether the pair of these records is in the sample. Chosen by the records' ids, so a
+    /// re-run with a few more records fits on nearly the same pairs.
+    fn includes(&self, a: &Rec, b: &Rec) -> bool {
+        self.step == 1 || (stable_hash(&(a.id, b.id)) as u64).is_multiple_of(self.step)
+    }
+}
+
 /// EM is fitted on at most this many compared pairs, evenly spread over them: a few
 /// million estimate a few dozen probabilities as well as all of a large run's pairs would,
 /// without holding every pair's vector.
@@ -145,18 +191,30 @@ const FIT_PAIRS: usize = 2_000_000;
 const RANDOM_PAIRS: u64 = 200_000;
 
 /// Fit the match model on this run's compared pairs (an even sample of them when there
-/// are more than `FIT_PAIRS`).
-pub fn learn(records: &[Rec], pairs: &[Pair], labels: &sql::Links) -> MatchModel {
-    // The sample is chosen by the pairs' ids, so a re-run with a few more records fits on
-    // nearly the same pairs.
+/// are more than `FIT_PAIRS`); the sample's vectors come back for scoring.
+pub fn learn(records: &[Rec], pairs: &[Pair], labels: &sql::Links) -> (MatchModel, FitSample) {
     let step = pairs.len().div_ceil(FIT_PAIRS).max(1) as u64;
-    let mut counts = pairs
+    let mut sample = FitSample {
+        step,
+        by_chunk: Vec::new(),
+    };
+    sample.by_chunk = pairs
+        .par_chunks(PAIR_CHUNK)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|&(a, b)| (&records[a as usize], &records[b as usize]))
+                .filter(|(ra, rb)| sample.includes(ra, rb))
+                .map(|(ra, rb)| compare::comparison(ra, rb).vector)
+                .collect()
+        })
+        .collect();
+    let mut counts = sample
+        .by_chunk
         .par_iter()
-        .with_min_len(65_536)
-        .fold(model::VectorCounts::default, |mut counts, &(a, b)| {
-            let (ra, rb) = (&records[a as usize], &records[b as usize]);
-            if step == 1 || (stable_hash(&(ra.id, rb.id)) as u64).is_multiple_of(step) {
-                counts.add(compare::comparison(ra, rb).vector);
+        .fold(model::VectorCounts::default, |mut counts, vectors| {
+            for v in vectors {
+                counts.add(*v);
             }
             counts
         })
@@ -183,7 +241,7 @@ pub fn learn(records: &[Rec], pairs: &[Pair], labels: &sql::Links) -> MatchModel
     };
     let mut learned = MatchModel::fit(&counts, model::random_u(&random), fit);
     learned.u_exact_random = exact_name_agreement_by_chance(records);
-    learned
+    (learned, sample)
 }
 
 /// Comparison vectors of random pairs (a fixed seed: the same file gives the same model).
