@@ -304,9 +304,9 @@ pub fn distinct_given_names_by_id(a: &str, b: &str, ida: GivenNameId, idb: Given
     )
 }
 
-/// Distinct surnames (see `distinct_names`).
-pub fn distinct_surnames(a: &str, b: &str) -> bool {
-    a != b && distinct_names(a, b, (surname_frequency(a), surname_frequency(b)), 0.01)
+/// Distinct surnames (see `distinct_names`), given their census frequencies.
+pub fn distinct_surnames(a: &str, b: &str, frequencies: (Option<f64>, Option<f64>)) -> bool {
+    a != b && distinct_names(a, b, frequencies, 0.01)
 }
 
 /// Whether two normalised first names can denote the same person through the nickname

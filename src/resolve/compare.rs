@@ -240,7 +240,7 @@ fn last_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
         return Some((1, 1.0));
     }
     let s = jaro_winkler(x, y);
-    if distinct_surnames(x, y) {
+    if distinct_surnames(x, y, (a.surname_frequency(), b.surname_frequency())) {
         return Some((4, s));
     }
     // Double-barrelled and hyphenated names: a shared token is strong agreement (looked
@@ -671,6 +671,7 @@ fn oriented<'a>(a: &Rec, b: &'a Rec) -> Cow<'a, Rec> {
         std::mem::swap(&mut swapped.n.first, &mut swapped.n.last);
         swapped.n.first_canon = None;
         swapped.first_name_id = None;
+        swapped.last_name_frequency = None;
         Cow::Owned(swapped)
     } else {
         Cow::Borrowed(b)

@@ -66,8 +66,9 @@ fn read_record(r: &rusqlite::Row, names: &mut Names) -> rusqlite::Result<(Rec, R
         first_name_count: 0,
         last_name_count: 0,
         first_name_id: None,
+        last_name_frequency: None,
     }
-    .with_first_name_id();
+    .with_name_lookups();
     let raw = RawFields {
         id: rec.id,
         source: rec.source.clone(),

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use crate::normalize::{GivenNameId, NormalizedPerson, UNKNOWN_GIVEN_NAME, given_name_id};
+use crate::normalize::{
+    GivenNameId, NormalizedPerson, UNKNOWN_GIVEN_NAME, given_name_id, surname_frequency,
+};
 
 /// A source record as matching sees it: normalised fields only.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +22,9 @@ pub struct Rec {
     pub last_name_count: u32,
     /// The first name's id in the name tables, looked up once at load (`None`: not yet).
     pub first_name_id: Option<GivenNameId>,
+    /// The surname's census frequency, looked up once at load (`None`: not yet; `Some(None)`:
+    /// in no census list).
+    pub last_name_frequency: Option<Option<f64>>,
 }
 
 /// How many records of the file share a record's first name and surname: all that
@@ -38,13 +43,15 @@ impl Rec {
         }
     }
 
-    /// Look up the first name's id once, so comparing never hashes it again.
-    pub fn with_first_name_id(mut self) -> Rec {
+    /// Look up the name tables once (the first name's id, the surname's frequency), so
+    /// comparing never hashes the names again.
+    pub fn with_name_lookups(mut self) -> Rec {
         self.first_name_id = self
             .n
             .first
             .as_deref()
             .map(|f| given_name_id(first_token(f)));
+        self.last_name_frequency = Some(self.n.last.as_deref().and_then(surname_frequency));
         self
     }
 
@@ -53,6 +60,15 @@ impl Rec {
             (Some(id), _) => id,
             (None, Some(f)) => given_name_id(first_token(f)),
             (None, None) => UNKNOWN_GIVEN_NAME,
+        }
+    }
+
+    /// The surname's census frequency (percent of people), if a census list has it.
+    pub fn surname_frequency(&self) -> Option<f64> {
+        match (self.last_name_frequency, &self.n.last) {
+            (Some(frequency), _) => frequency,
+            (None, Some(last)) => surname_frequency(last),
+            (None, None) => None,
         }
     }
 }
