@@ -357,6 +357,9 @@ pub struct Comparer<'c> {
     /// Each field's weight by level, looked up once rather than divided and logged for
     /// every pair.
     table: [[f64; 8]; FIELD_COUNT],
+    /// The same where the two records share a street address: the fields that follow an
+    /// address weigh as the model learned them among such pairs.
+    table_given_address: [[f64; 8]; FIELD_COUNT],
     prior: f64,
 }
 
@@ -367,9 +370,13 @@ impl<'c> Comparer<'c> {
         records: usize,
     ) -> Comparer<'c> {
         let mut table = [[0.0; 8]; FIELD_COUNT];
-        for (f, row) in table.iter_mut().enumerate() {
-            for (level, w) in row.iter_mut().enumerate().take(model::LEVELS[f].len() + 1) {
-                *w = model.weight(f, level as u8);
+        let mut table_given_address = [[0.0; 8]; FIELD_COUNT];
+        for f in 0..FIELD_COUNT {
+            for level in 0..=model::LEVELS[f].len() {
+                let w = model.weight(f, level as u8);
+                table[f][level] = w;
+                table_given_address[f][level] =
+                    model.weight_given_address(f, level as u8).unwrap_or(w);
             }
         }
         Comparer {
@@ -377,6 +384,7 @@ impl<'c> Comparer<'c> {
             config,
             records: records.max(1) as f64,
             table,
+            table_given_address,
             prior: model.prior_weight(),
         }
     }
@@ -384,9 +392,13 @@ impl<'c> Comparer<'c> {
     /// Each field's weight (log2 Bayes factor) for this pair, exact names adjusted for how
     /// common the name is in the file.
     pub fn weights(&self, a: NameCounts, b: NameCounts, v: &Vector) -> [f64; FIELD_COUNT] {
+        let table = match v[field::ADDRESS] == 1 {
+            true => &self.table_given_address,
+            false => &self.table,
+        };
         let mut weights = [0.0; FIELD_COUNT];
         for (f, w) in weights.iter_mut().enumerate() {
-            *w = self.table[f][v[f] as usize];
+            *w = table[f][v[f] as usize];
         }
         for (f, slot, count) in [
             (field::FIRST, 0, a.first.max(b.first)),

@@ -539,9 +539,10 @@ fn render_queue(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             // The position among every pending pair, loaded or not.
             format!(
                 " Queue {} of {} ",
-                (r.selected + 1).min(r.items.len()),
+                crate::store::browse::thousands((r.selected + 1).min(r.items.len()) as i64),
                 r.pending
-                    .map_or(r.items.len().to_string(), |p| p.to_string())
+                    .map_or(crate::store::browse::thousands(r.items.len() as i64), |p| p
+                        .to_string())
             ),
             theme,
             true,
