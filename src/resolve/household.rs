@@ -13,23 +13,14 @@ use super::cluster::Clusters;
 
 /// Group homes into households; `links` are golden-record pairs a steward joined.
 pub fn group(mut homes: Vec<Home>, links: &[(i64, i64)]) -> Vec<NewHousehold> {
-    homes.sort_by(|a, b| {
-        (&a.address, &a.unit, &a.zip, a.constituent_id).cmp(&(
-            &b.address,
-            &b.unit,
-            &b.zip,
-            b.constituent_id,
-        ))
-    });
-    let index: HashMap<i64, usize> = homes
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.constituent_id, i))
-        .collect();
+    fn at(h: &Home) -> (&str, &str, &str) {
+        (&h.address, &h.unit, &h.zip)
+    }
+    // Constituent ids are unique: an unstable sort gives the one order.
+    homes.sort_unstable_by(|a, b| (at(a), a.constituent_id).cmp(&(at(b), b.constituent_id)));
     let mut sets = Clusters::new(homes.len());
     let mut start = 0;
     while start < homes.len() {
-        let at = |h: &Home| (h.address.clone(), h.unit.clone(), h.zip.clone());
         let here = at(&homes[start]);
         let end = start + homes[start..].iter().take_while(|h| at(h) == here).count();
         let family_sized = end - start <= FAMILY_SIZE;
@@ -42,21 +33,28 @@ pub fn group(mut homes: Vec<Home>, links: &[(i64, i64)]) -> Vec<NewHousehold> {
         }
         start = end;
     }
-    for (a, b) in links {
-        if let (Some(&i), Some(&j)) = (index.get(a), index.get(b)) {
-            sets.union(i as u32, j as u32);
+    if !links.is_empty() {
+        let index: HashMap<i64, usize> = homes
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.constituent_id, i))
+            .collect();
+        for (a, b) in links {
+            if let (Some(&i), Some(&j)) = (index.get(a), index.get(b)) {
+                sets.union(i as u32, j as u32);
+            }
         }
     }
-    let mut by_root: HashMap<u32, Vec<usize>> = HashMap::new();
-    for i in 0..homes.len() {
-        by_root.entry(sets.find(i as u32)).or_default().push(i);
-    }
-    let mut households: Vec<NewHousehold> = by_root
-        .into_values()
+    let mut households: Vec<NewHousehold> = sets
+        .groups()
+        .into_iter()
         .map(|members| {
-            let first = &homes[members[0]];
+            let first = &homes[members[0] as usize];
             NewHousehold {
-                members: members.iter().map(|&i| homes[i].constituent_id).collect(),
+                members: members
+                    .iter()
+                    .map(|&i| homes[i as usize].constituent_id)
+                    .collect(),
                 address: match first.unit.as_str() {
                     "" => first.address.clone(),
                     unit => format!("{} #{unit}", first.address),
