@@ -226,12 +226,12 @@ fn mailbox_names_one(a: &Rec, b: &Rec, x: &str, y: &str) -> bool {
         return false;
     };
     let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
-    if e != f || short.len() < 4 || long.len() <= short.len() || is_joint_mailbox(e) {
+    if e != f || short.chars().count() < 4 || long.len() <= short.len() || is_joint_mailbox(e) {
         return false;
     }
     let mailbox = e.split('@').next().unwrap_or("");
-    let mut letters = long.bytes();
-    mailbox.contains(long) && short.bytes().all(|c| letters.any(|l| l == c))
+    let mut letters = long.chars();
+    mailbox.contains(long) && short.chars().all(|c| letters.any(|l| l == c))
 }
 
 fn last_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
