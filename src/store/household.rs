@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use serde::Serialize;
 
 use crate::error::Result;
@@ -170,16 +170,7 @@ pub fn write(
         })?;
     let mut stats = HouseholdStats::default();
     let mut placed: HashMap<i64, i64> = HashMap::with_capacity(previous.len());
-    let mut upsert = conn.prepare_cached(
-        "INSERT INTO household (id, address, zip, member_count, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (id) DO UPDATE SET address = excluded.address, zip = excluded.zip,
-             member_count = excluded.member_count, updated_at = excluded.updated_at
-         WHERE (household.address, household.zip, household.member_count)
-            IS NOT (excluded.address, excluded.zip, excluded.member_count)",
-    )?;
-    let mut set_member = conn.prepare_cached(
-        "INSERT OR REPLACE INTO household_member (constituent_id, household_id) VALUES (?1, ?2)",
-    )?;
+    let (mut households, mut moved) = (Vec::with_capacity(groups.len()), Vec::new());
     for (group, kept) in groups.iter().zip(kept) {
         let id = kept.unwrap_or_else(|| {
             stats.created += 1;
@@ -188,20 +179,38 @@ pub fn write(
         });
         stats.households += 1;
         stats.shared += u64::from(group.members.len() > 1);
-        upsert.execute(params![
-            id,
-            group.address,
-            group.zip,
-            group.members.len() as i64,
-            at
-        ])?;
+        households.push((id, group, group.members.len() as i64));
         for &member in &group.members {
             placed.insert(member, id);
             if previous.get(&member) != Some(&id) {
-                set_member.execute([member, id])?;
+                moved.push([member, id]);
             }
         }
     }
+    // Households before their members (whose rows refer to them).
+    let rows: Vec<[&dyn ToSql; 5]> = households
+        .iter()
+        .map(|(id, group, count)| [id as &dyn ToSql, &group.address, &group.zip, count, &at])
+        .collect();
+    insert_rows(
+        conn,
+        "INSERT INTO household (id, address, zip, member_count, updated_at)",
+        "ON CONFLICT (id) DO UPDATE SET address = excluded.address, zip = excluded.zip,
+             member_count = excluded.member_count, updated_at = excluded.updated_at
+         WHERE (household.address, household.zip, household.member_count)
+            IS NOT (excluded.address, excluded.zip, excluded.member_count)",
+        &rows,
+    )?;
+    let rows: Vec<[&dyn ToSql; 2]> = moved
+        .iter()
+        .map(|[member, id]| [member as &dyn ToSql, id])
+        .collect();
+    insert_rows(
+        conn,
+        "INSERT OR REPLACE INTO household_member (constituent_id, household_id)",
+        "",
+        &rows,
+    )?;
     let mut leave =
         conn.prepare_cached("DELETE FROM household_member WHERE constituent_id = ?1")?;
     for member in previous.keys().filter(|m| !placed.contains_key(m)) {
@@ -213,6 +222,26 @@ pub fn write(
         [],
     )? as u64;
     Ok(stats)
+}
+
+/// `INSERT … VALUES (…), (…) …` for `rows`, `ROWS_PER_STATEMENT` at a time: a first
+/// resolution writes a household and a membership per home (330,000 of each at a million
+/// records), and one statement per row was most of that time.
+fn insert_rows<const K: usize>(
+    conn: &Connection,
+    head: &str,
+    tail: &str,
+    rows: &[[&dyn ToSql; K]],
+) -> Result<()> {
+    const ROWS_PER_STATEMENT: usize = 128;
+    let row = format!("({})", vec!["?"; K].join(", "));
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let values = vec![row.as_str(); chunk.len()].join(", ");
+        let mut statement = conn.prepare_cached(&format!("{head} VALUES {values} {tail}"))?;
+        let params: Vec<&dyn ToSql> = chunk.iter().flatten().copied().collect();
+        statement.execute(params.as_slice())?;
+    }
+    Ok(())
 }
 
 /// How many households there are (nothing created or retired: nothing was rebuilt).

@@ -135,6 +135,7 @@ fn same_household_different_people_keeps_them_apart_and_linked_until_undone() {
         household_of(&db, gb),
         "one household"
     );
+    assert_eq!(count(&db, MISCOUNTED_HOUSEHOLDS), 0, "member counts kept");
     assert_eq!(
         count(
             &db,
@@ -165,7 +166,12 @@ fn same_household_different_people_keeps_them_apart_and_linked_until_undone() {
         household_of(&db, gb),
         "the link is gone"
     );
+    assert_eq!(count(&db, MISCOUNTED_HOUSEHOLDS), 0, "member counts kept");
 }
+
+/// Households whose stored member count is not their members' (a rebuild rewrites both).
+const MISCOUNTED_HOUSEHOLDS: &str = "SELECT count(*) FROM household h
+    WHERE h.member_count <> (SELECT count(*) FROM household_member hm WHERE hm.household_id = h.id)";
 
 #[test]
 fn households_giving_counts_what_a_hand_written_query_counts() {
