@@ -345,10 +345,10 @@ fn address_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     })
 }
 
-/// Scores pairs with a learned model and the run's thresholds.
 /// A level's weight (log2) at or below which it says two people.
 const TWO_PEOPLE: f64 = -4.0;
 
+/// Scores pairs with a learned model and the run's thresholds.
 pub struct Comparer<'c> {
     pub model: &'c MatchModel,
     config: &'c ResolutionConfig,

@@ -175,11 +175,16 @@ pub struct FitSample {
 }
 
 impl FitSample {
-    /// Whether the pair of these records is in the sample. Chosen by the records' ids, so a
-    /// re-run with a few more records fits on nearly the same pairs.
+    /// Whether the pair of these records is in the sample (see `in_fit_sample`).
     fn includes(&self, a: &Rec, b: &Rec) -> bool {
-        self.step == 1 || (stable_hash(&(a.id, b.id)) as u64).is_multiple_of(self.step)
+        in_fit_sample(self.step, a, b)
     }
+}
+
+/// Whether the pair of these records is among every `step`-th pair. Chosen by the records'
+/// ids, so a re-run with a few more records fits on nearly the same pairs.
+fn in_fit_sample(step: u64, a: &Rec, b: &Rec) -> bool {
+    step == 1 || (stable_hash(&(a.id, b.id)) as u64).is_multiple_of(step)
 }
 
 /// EM is fitted on at most this many compared pairs, evenly spread over them: a few
@@ -194,21 +199,20 @@ const RANDOM_PAIRS: u64 = 200_000;
 /// are more than `FIT_PAIRS`); the sample's vectors come back for scoring.
 pub fn learn(records: &[Rec], pairs: &[Pair], labels: &sql::Links) -> (MatchModel, FitSample) {
     let step = pairs.len().div_ceil(FIT_PAIRS).max(1) as u64;
-    let mut sample = FitSample {
+    let sample = FitSample {
         step,
-        by_chunk: Vec::new(),
+        by_chunk: pairs
+            .par_chunks(PAIR_CHUNK)
+            .map(|chunk| {
+                chunk
+                    .iter()
+                    .map(|&(a, b)| (&records[a as usize], &records[b as usize]))
+                    .filter(|(ra, rb)| in_fit_sample(step, ra, rb))
+                    .map(|(ra, rb)| compare::comparison(ra, rb).vector)
+                    .collect()
+            })
+            .collect(),
     };
-    sample.by_chunk = pairs
-        .par_chunks(PAIR_CHUNK)
-        .map(|chunk| {
-            chunk
-                .iter()
-                .map(|&(a, b)| (&records[a as usize], &records[b as usize]))
-                .filter(|(ra, rb)| sample.includes(ra, rb))
-                .map(|(ra, rb)| compare::comparison(ra, rb).vector)
-                .collect()
-        })
-        .collect();
     let mut counts = sample
         .by_chunk
         .par_iter()

@@ -241,8 +241,8 @@ const U_PRIOR_PAIRS: f64 = 50.0;
 /// against random pairs, which almost never share a home.
 pub const HOME_FIELDS: [usize; 3] = [field::EMAIL, field::PHONE, field::ADDRESS];
 const MAX_ITERATIONS: u32 = 200;
-/// With fewer compared pairs sharing both names and the ZIP, EM's `m` over every compared
-/// pair stands.
+/// With fewer compared pairs in a subset (sharing both names and the ZIP; sharing a street
+/// address, or a household's), the whole file's estimates stand.
 const MIN_SUBSET_PAIRS: f64 = 200.0;
 const TOLERANCE: f64 = 1e-7;
 
@@ -259,6 +259,15 @@ pub fn random_u(random: &[Vector]) -> Vec<Vec<f64>> {
             }
             normalise(counts)
         })
+        .collect()
+}
+
+/// Starting counts per field and level: `prior`'s probabilities worth `U_PRIOR_PAIRS`
+/// pairs, and the smoothing every level gets.
+fn counts_from_prior(prior: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    prior
+        .iter()
+        .map(|row| row.iter().map(|p| SMOOTHING + U_PRIOR_PAIRS * p).collect())
         .collect()
 }
 
@@ -341,11 +350,7 @@ impl MatchModel {
                 .collect();
             // The compared pairs' u starts from the random pairs' as a prior worth
             // `U_PRIOR_PAIRS` pairs: where few compared pairs are non-matches, it stays near it.
-            let mut u_counts: Vec<Vec<f64>> = model
-                .u_random
-                .iter()
-                .map(|u| u.iter().map(|p| SMOOTHING + U_PRIOR_PAIRS * p).collect())
-                .collect();
+            let mut u_counts = counts_from_prior(&model.u_random);
             let mut expected_matches = 0.0;
             let mut tally = |v: &Vector, match_weight: f64, non_match_weight: f64| {
                 for f in 0..FIELD_COUNT {
@@ -475,17 +480,12 @@ impl MatchModel {
         counts: &VectorCounts,
     ) -> Option<GivenAddress> {
         let household = household_level(field::ADDRESS)?;
-        let pseudo = |p: &[Vec<f64>]| -> Vec<Vec<f64>> {
-            p.iter()
-                .map(|row| row.iter().map(|x| SMOOTHING + U_PRIOR_PAIRS * x).collect())
-                .collect()
-        };
         let tally = |into: &mut Vec<Vec<f64>>, v: &Vector, n: f64| {
             for f in FOLLOW_THE_ADDRESS.into_iter().filter(|&f| v[f] != MISSING) {
                 into[f][v[f] as usize - 1] += n;
             }
         };
-        let mut u_counts = pseudo(&self.u_random);
+        let mut u_counts = counts_from_prior(&self.u_random);
         let mut households = 0.0;
         for (v, n) in unlabelled
             .iter()
@@ -514,7 +514,7 @@ impl MatchModel {
         let u: Vec<Vec<f64>> = u_counts.into_iter().map(normalise).collect();
         let (mut m, mut lambda) = (self.m.clone(), 0.5_f64);
         for _ in 0..MAX_ITERATIONS {
-            let mut m_counts = pseudo(&self.m);
+            let mut m_counts = counts_from_prior(&self.m);
             let mut expected = 0.0;
             for (v, n, class) in &subset {
                 let p = class.unwrap_or_else(|| {
