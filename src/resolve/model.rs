@@ -105,6 +105,11 @@ pub fn household_level(f: usize) -> Option<u8> {
         .map(|i| i as u8 + 1)
 }
 
+/// Whether any field of `v` is at its "shared by a household" level.
+pub fn shared_by_a_household(v: &Vector) -> bool {
+    (0..FIELD_COUNT).any(|f| household_level(f).is_some_and(|l| v[f] == l))
+}
+
 /// The "different" level of a field.
 pub fn different_level(f: usize) -> u8 {
     LEVELS[f]
@@ -328,6 +333,11 @@ impl MatchModel {
     /// Estimate `m`, `u` and `lambda` by EM over the compared pairs, starting from `u0`
     /// (random pairs) and prior `m`; labelled pairs keep their known class throughout.
     pub fn fit(counts: &VectorCounts, u0: Vec<Vec<f64>>, mut fit: FitReport) -> MatchModel {
+        let unlabelled: Vec<(Vector, f64)> = counts
+            .unlabelled
+            .iter()
+            .map(|(v, n)| (*v, *n as f64))
+            .collect();
         let mut model = MatchModel {
             lambda: 0.01,
             lambda_random: 0.0,
@@ -338,11 +348,6 @@ impl MatchModel {
             fit: FitReport::default(),
             given_address: None,
         };
-        let unlabelled: Vec<(Vector, f64)> = counts
-            .unlabelled
-            .iter()
-            .map(|(v, n)| (*v, *n as f64))
-            .collect();
         let total: f64 = unlabelled.iter().map(|(_, n)| n).sum();
         for iteration in 1..=MAX_ITERATIONS {
             let mut m_counts: Vec<Vec<f64>> = (0..FIELD_COUNT)
@@ -362,7 +367,16 @@ impl MatchModel {
                 }
             };
             for (v, n) in &unlabelled {
-                let p = model.posterior_among_compared(v);
+                // A pair a household shares an identifier in (two different given names)
+                // is two people while EM sorts the rest: compared pairs hold three kinds,
+                // one person, one home's two people and strangers, and two classes left
+                // free can settle on "one person or one home" against "strangers" (the
+                // generated 10k file did: precision 0.64). A steward's approval of such a
+                // pair still teaches the model that it can be one person.
+                let p = match shared_by_a_household(v) {
+                    true => 0.0,
+                    false => model.posterior_among_compared(v),
+                };
                 expected_matches += p * n;
                 tally(v, p * n, (1.0 - p) * n);
             }
@@ -643,17 +657,6 @@ mod tests {
                 )
             })
             .collect();
-        let draw = |rng: &mut rand_chacha::ChaCha8Rng, p: &[f64]| -> u8 {
-            let x: f64 = rng.random();
-            let mut acc = 0.0;
-            for (i, q) in p.iter().enumerate() {
-                acc += q;
-                if x < acc {
-                    return i as u8 + 1;
-                }
-            }
-            p.len() as u8
-        };
         let mut counts = VectorCounts::default();
         let mut random = Vec::new();
         for i in 0..200_000 {
@@ -687,6 +690,97 @@ mod tests {
                 assert!((model.u[f][l] - true_u[f][l]).abs() < 0.01, "u[{f}][{l}]");
             }
         }
+    }
+
+    /// Level probabilities for a simulated population: `favoured` level of each field
+    /// (by field) gets `share`, the others split the rest.
+    fn population(favoured: [u8; FIELD_COUNT], share: f64) -> Vec<Vec<f64>> {
+        (0..FIELD_COUNT)
+            .map(|f| {
+                let n = LEVELS[f].len();
+                (1..=n)
+                    .map(|l| match l as u8 == favoured[f] {
+                        true => share,
+                        false => (1.0 - share) / (n - 1) as f64,
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn draw(rng: &mut rand_chacha::ChaCha8Rng, p: &[f64]) -> u8 {
+        let x: f64 = rng.random();
+        let mut acc = 0.0;
+        for (i, q) in p.iter().enumerate() {
+            acc += q;
+            if x < acc {
+                return i as u8 + 1;
+            }
+        }
+        p.len() as u8
+    }
+
+    #[test]
+    fn a_households_pairs_outnumbering_one_persons_do_not_become_the_match_class() {
+        // Compared pairs of three kinds: one person (10 %), one home's two people (15 %:
+        // two given names, one surname, the home's address and landline) and strangers.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let home = |f: usize| household_level(f).unwrap_or(1);
+        let different = |f: usize| different_level(f);
+        let one_person = population([1, 1, 1, 1, 1, 1, 1, 1, 1], 0.85);
+        let one_home = population(
+            [
+                different(field::FIRST),
+                1,
+                different(field::DOB),
+                home(field::EMAIL),
+                home(field::PHONE),
+                home(field::ADDRESS),
+                1,
+                1,
+                1,
+            ],
+            0.85,
+        );
+        let strangers = population(std::array::from_fn(|f| different(f).max(1)), 0.9);
+        let mut counts = VectorCounts::default();
+        let mut random = Vec::new();
+        for i in 0..100_000 {
+            let kind = match i % 20 {
+                0 | 1 => &one_person,
+                2..=4 => &one_home,
+                _ => &strangers,
+            };
+            let v: Vector = std::array::from_fn(|f| draw(&mut rng, &kind[f]));
+            counts.add(v);
+            if i % 20 > 4 {
+                random.push(v);
+            }
+        }
+        let fit = FitReport {
+            records: 1000,
+            ..FitReport::default()
+        };
+        let model = MatchModel::fit(&counts, random_u(&random), fit);
+        assert!(
+            (model.lambda - 0.1).abs() < 0.02,
+            "lambda {}: the households joined the matches",
+            model.lambda
+        );
+        let first_differs = model.m[field::FIRST][different(field::FIRST) as usize - 1];
+        assert!(first_differs < 0.1, "m(first names differ) {first_differs}");
+        let a_home = [
+            different(field::FIRST),
+            1,
+            0,
+            0,
+            home(field::PHONE),
+            home(field::ADDRESS),
+            1,
+            1,
+            1,
+        ];
+        assert!(model.posterior_among_compared(&a_home) < 0.01);
     }
 
     #[test]

@@ -1461,7 +1461,15 @@ fn membership_opens_on_risk_and_enter_opens_the_persons_record() {
 
 #[test]
 fn the_review_queue_reaches_its_last_pending_pair() {
-    let (p, db) = resolved_store(3000);
+    let (p, mut db) = resolved_store(3000);
+    // A review band reaching far lower than the shared store's, so that the queue runs past
+    // one window (a calibrated model leaves few pairs between 0.3 and 0.999 here).
+    let text = include_str!("../../config/resolution.yaml")
+        .replace("auto_match: 0.85", "auto_match: 0.999")
+        .replace("review: 0.70", "review: 0.0001");
+    p.write_config("resolution.yaml", &text);
+    let config = cpm::resolve::settings::ResolutionConfig::load(&p.project()).unwrap();
+    cpm::resolve::run(&mut db, &config, "test-run", &cpm::progress::Silent).unwrap();
     let pending = cpm::resolve::review::pending_count(&db.conn).unwrap() as usize;
     assert!(
         pending > cpm::tui::REVIEW_WINDOW,
