@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use rayon::prelude::*;
 use rusqlite::Connection;
 use serde::Serialize;
 
@@ -35,10 +36,8 @@ pub struct Evaluation {
     pub recall_after_review: f64,
     /// Whether the truth file says who shares a household (else household merges are n/a).
     pub has_households: bool,
-    /// True pairs that share at least one blocking key (were compared at all), of all true
-    /// pairs among records in the store.
-    pub blocking_recall: Option<f64>,
-    pub true_pairs_never_compared: Option<u64>,
+    /// Blocking recall and the compared pairs' own scores (see `compared_pairs`).
+    pub compared: Option<ComparedPairs>,
 }
 
 fn pairs(n: u64) -> u64 {
@@ -216,51 +215,353 @@ fn recall_if_merged(
     }
 }
 
-/// How many true pairs among the store's records share no blocking key (and so were never
-/// compared), and the share that do: the most recall the matcher can reach.
-pub fn blocking_recall(
+/// What the compared pairs show against the truth, each by its own score (before
+/// clustering joins pairs into golden records): how many true pairs blocking never compares,
+/// whether the scores are calibrated, what other auto-merge thresholds would give, and what
+/// tells the auto band's false pairs apart from true ones.
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct ComparedPairs {
+    /// True pairs among the store's records, and those that share no blocking key.
+    pub true_pairs: u64,
+    pub true_pairs_never_compared: u64,
+    /// `None` before any run has stored a match model.
+    pub scores: Option<PairScores>,
+}
+
+impl ComparedPairs {
+    /// The share of true pairs that blocking compares: the most recall the matcher can reach.
+    pub fn blocking_recall(&self) -> f64 {
+        share(
+            self.true_pairs - self.true_pairs_never_compared,
+            self.true_pairs,
+        )
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct PairScores {
+    /// From the highest band down. A calibrated score's mean in a band is the share of
+    /// true matches there.
+    pub bands: Vec<ScoreBand>,
+    /// The configured auto threshold first, then stricter ones.
+    pub thresholds: Vec<AtThreshold>,
+    /// False pairs at or above the configured auto threshold, by what disagrees in them.
+    pub false_auto: FalseAutoPairs,
+}
+
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct ScoreBand {
+    /// Scores from `low` (inclusive) to `high` (exclusive; the top band includes 1).
+    pub low: f64,
+    pub high: f64,
+    pub pairs: u64,
+    pub true_pairs: u64,
+    pub mean_score: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct AtThreshold {
+    pub threshold: f64,
+    /// Compared pairs scoring at or above the threshold.
+    pub pairs: u64,
+    /// Of the pairs scoring at or above the threshold, the true share.
+    pub precision: f64,
+    /// Of all true pairs (compared or not), the share scoring at or above it.
+    pub recall: f64,
+}
+
+/// The auto band's false pairs by the fields whose comparison level is "different".
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct FalseAutoPairs {
+    /// Nothing disagrees: the two records hold the same values or nothing to compare.
+    pub no_field_differs: u64,
+    /// Only the email differs (one person often has two).
+    pub only_email_differs: u64,
+    pub another_field_differs: u64,
+}
+
+fn share(part: u64, whole: u64) -> f64 {
+    if whole > 0 {
+        part as f64 / whole as f64
+    } else {
+        1.0
+    }
+}
+
+/// Block the store's records as a run does, find the true pairs among them, and score
+/// every compared pair with the stored match model (the last run's).
+pub fn compared_pairs(
     conn: &Connection,
     truth: &[TruthRow],
     config: &super::settings::ResolutionConfig,
-) -> Result<(f64, u64)> {
-    let (records, _) = crate::store::resolve::load_records(conn)?;
+) -> Result<ComparedPairs> {
+    let (mut records, _) = crate::store::resolve::load_records(conn)?;
+    super::count_name_frequencies(&mut records);
     let blocks = super::block::block(&records, &config.blocking.keys, &config.blocking);
-    // (source, source key) -> the record's position in `records`.
-    let position: HashMap<i64, u32> = records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id, i as u32))
-        .collect();
+    let entity_of = entities_by_position(conn, truth, &records)?;
+    let mut per_entity: HashMap<u32, u64> = HashMap::new();
+    for e in entity_of.iter().flatten() {
+        *per_entity.entry(*e).or_default() += 1;
+    }
+    let true_pairs: u64 = per_entity.values().map(|n| pairs(*n)).sum();
+    let same = |(a, b): (u32, u32)| match (entity_of[a as usize], entity_of[b as usize]) {
+        (Some(x), Some(y)) => Some(x == y),
+        _ => None,
+    };
+    let compared_true = blocks
+        .pairs
+        .par_iter()
+        .filter(|p| same(**p) == Some(true))
+        .count() as u64;
+    let scores = match super::model::MatchModel::latest(conn)? {
+        Some(model) => {
+            let comparer = super::compare::Comparer::new(&model, config, records.len());
+            let cuts = Cuts::new(config);
+            let tally = blocks
+                .pairs
+                .par_iter()
+                .fold(
+                    || Tally::new(&cuts),
+                    |mut tally, &(a, b)| {
+                        if let Some(is_true) = same((a, b)) {
+                            let (ra, rb) = (&records[a as usize], &records[b as usize]);
+                            let vector = super::compare::comparison(ra, rb).vector;
+                            let (score, _) = comparer.score(ra, rb, &vector);
+                            tally.add(&cuts, score, is_true, &vector);
+                        }
+                        tally
+                    },
+                )
+                .reduce(|| Tally::new(&cuts), Tally::merge);
+            Some(tally.figures(&cuts, true_pairs))
+        }
+        None => None,
+    };
+    Ok(ComparedPairs {
+        true_pairs,
+        true_pairs_never_compared: true_pairs - compared_true,
+        scores,
+    })
+}
+
+/// Each record's true entity (interned), by its position in `records`.
+fn entities_by_position(
+    conn: &Connection,
+    truth: &[TruthRow],
+    records: &[super::Rec],
+) -> Result<Vec<Option<u32>>> {
+    let position: HashMap<i64, usize> =
+        records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    let mut entity_ids: HashMap<&str, u32> = HashMap::new();
+    let mut by_key: HashMap<(&str, &str), u32> = HashMap::new();
+    for t in truth {
+        let next = entity_ids.len() as u32;
+        let id = *entity_ids.entry(&t.entity).or_insert(next);
+        by_key.insert((&t.source, &t.key), id);
+    }
+    let mut entity_of = vec![None; records.len()];
     let mut keys = conn.prepare("SELECT id, source, source_key FROM source_record")?;
-    let mut index: HashMap<(String, String), u32> = HashMap::new();
     for row in keys.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))? {
         let (id, source, key): (i64, String, String) = row?;
-        if let Some(i) = position.get(&id) {
-            index.insert((source, key), *i);
+        if let (Some(&i), Some(&e)) = (position.get(&id), by_key.get(&(&*source, &*key))) {
+            entity_of[i] = Some(e);
         }
     }
-    let mut members: HashMap<&str, Vec<u32>> = HashMap::new();
-    for t in truth {
-        if let Some(i) = index.get(&(t.source.clone(), t.key.clone())) {
-            members.entry(&t.entity).or_default().push(*i);
+    Ok(entity_of)
+}
+
+/// Score bands' lower bounds besides 0 and the configured thresholds.
+const BAND_BOUNDS: [f64; 4] = [0.5, 0.95, 0.99, 0.999];
+/// Auto thresholds stricter than the configured one whose figures are shown.
+const STRICTER_THRESHOLDS: [f64; 4] = [0.9, 0.95, 0.99, 0.999];
+
+/// Where the figures cut the scores: the bands' lower bounds (ascending) and the auto
+/// thresholds (the configured one first).
+struct Cuts {
+    bands: Vec<f64>,
+    thresholds: Vec<f64>,
+    auto: f64,
+}
+
+impl Cuts {
+    fn new(config: &super::settings::ResolutionConfig) -> Cuts {
+        let (review, auto) = (config.thresholds.review, config.thresholds.auto_match);
+        let mut bands = vec![0.0, review, auto];
+        bands.extend(BAND_BOUNDS);
+        bands.retain(|b| *b < 1.0);
+        bands.sort_by(f64::total_cmp);
+        bands.dedup();
+        let thresholds = std::iter::once(auto)
+            .chain(STRICTER_THRESHOLDS.into_iter().filter(|t| *t > auto))
+            .collect();
+        Cuts {
+            bands,
+            thresholds,
+            auto,
         }
     }
-    let compared: std::collections::HashSet<(u32, u32)> = blocks.pairs.into_iter().collect();
-    let (mut total, mut missed) = (0u64, 0u64);
-    for ids in members.values() {
-        for (x, &a) in ids.iter().enumerate() {
-            for &b in &ids[x + 1..] {
-                total += 1;
-                if !compared.contains(&(a.min(b), a.max(b))) {
-                    missed += 1;
-                }
+}
+
+/// Counts over the compared pairs, summed in parallel.
+struct Tally {
+    /// Per band of `Cuts::bands`: pairs, true pairs, sum of scores.
+    bands: Vec<(u64, u64, f64)>,
+    /// Per threshold of `Cuts::thresholds`: pairs at or above it, true pairs among them.
+    at: Vec<(u64, u64)>,
+    false_auto: FalseAutoPairs,
+}
+
+impl Tally {
+    fn new(cuts: &Cuts) -> Tally {
+        Tally {
+            bands: vec![(0, 0, 0.0); cuts.bands.len()],
+            at: vec![(0, 0); cuts.thresholds.len()],
+            false_auto: FalseAutoPairs::default(),
+        }
+    }
+
+    fn add(&mut self, cuts: &Cuts, score: f64, is_true: bool, vector: &super::model::Vector) {
+        let band = cuts.bands.iter().rposition(|b| score >= *b).unwrap_or(0);
+        let b = &mut self.bands[band];
+        *b = (b.0 + 1, b.1 + is_true as u64, b.2 + score);
+        for (t, at) in cuts.thresholds.iter().zip(&mut self.at) {
+            if score >= *t {
+                *at = (at.0 + 1, at.1 + is_true as u64);
+            }
+        }
+        if !is_true && score >= cuts.auto {
+            let f = &mut self.false_auto;
+            match differing_fields(vector).as_slice() {
+                [] => f.no_field_differs += 1,
+                [super::model::field::EMAIL] => f.only_email_differs += 1,
+                _ => f.another_field_differs += 1,
             }
         }
     }
-    let recall = if total > 0 {
-        (total - missed) as f64 / total as f64
-    } else {
-        1.0
-    };
-    Ok((recall, missed))
+
+    fn merge(mut self, other: Tally) -> Tally {
+        for (x, y) in self.bands.iter_mut().zip(other.bands) {
+            *x = (x.0 + y.0, x.1 + y.1, x.2 + y.2);
+        }
+        for (x, y) in self.at.iter_mut().zip(other.at) {
+            *x = (x.0 + y.0, x.1 + y.1);
+        }
+        let (f, g) = (&mut self.false_auto, other.false_auto);
+        f.no_field_differs += g.no_field_differs;
+        f.only_email_differs += g.only_email_differs;
+        f.another_field_differs += g.another_field_differs;
+        self
+    }
+
+    fn figures(self, cuts: &Cuts, true_pairs: u64) -> PairScores {
+        let mut bands: Vec<ScoreBand> = (cuts.bands.iter().enumerate())
+            .zip(self.bands)
+            .map(|((i, &low), (pairs, true_pairs, sum))| ScoreBand {
+                low,
+                high: cuts.bands.get(i + 1).copied().unwrap_or(1.0),
+                pairs,
+                true_pairs,
+                mean_score: if pairs > 0 { sum / pairs as f64 } else { 0.0 },
+            })
+            .collect();
+        bands.reverse();
+        let thresholds = (cuts.thresholds.iter())
+            .zip(self.at)
+            .map(|(&threshold, (pairs, correct))| AtThreshold {
+                threshold,
+                pairs,
+                precision: share(correct, pairs),
+                recall: share(correct, true_pairs),
+            })
+            .collect();
+        PairScores {
+            bands,
+            thresholds,
+            false_auto: self.false_auto,
+        }
+    }
+}
+
+/// The fields (not the source) whose level in `vector` is their "different" level.
+fn differing_fields(vector: &super::model::Vector) -> Vec<usize> {
+    use super::model::{FIELD_COUNT, different_level, field};
+    (0..FIELD_COUNT)
+        .filter(|&f| f != field::SOURCE && vector[f] == different_level(f))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::{MISSING, Vector, different_level, field};
+    use super::super::settings::ResolutionConfig;
+    use super::*;
+
+    /// Names and ZIP exact, nothing else to compare, from two systems.
+    fn names_and_zip() -> Vector {
+        let mut v = [MISSING; super::super::model::FIELD_COUNT];
+        (
+            v[field::FIRST],
+            v[field::LAST],
+            v[field::ZIP],
+            v[field::SOURCE],
+        ) = (1, 1, 1, 1);
+        v
+    }
+
+    fn with(mut v: Vector, f: usize, level: u8) -> Vector {
+        v[f] = level;
+        v
+    }
+
+    #[test]
+    fn pairs_fall_in_bands_by_score_and_the_false_auto_pairs_by_what_disagrees() {
+        let config = ResolutionConfig::shipped(); // review 0.70, auto 0.85
+        let cuts = Cuts::new(&config);
+        assert_eq!(cuts.bands, [0.0, 0.5, 0.70, 0.85, 0.95, 0.99, 0.999]);
+        assert_eq!(cuts.thresholds, [0.85, 0.9, 0.95, 0.99, 0.999]);
+        let v = names_and_zip();
+        let email_differs = with(v, field::EMAIL, different_level(field::EMAIL));
+        let dob_differs = with(email_differs, field::DOB, different_level(field::DOB));
+        let mut left = Tally::new(&cuts);
+        left.add(&cuts, 0.85, false, &v); // the threshold is in the auto band
+        left.add(&cuts, 0.96, false, &email_differs);
+        left.add(&cuts, 0.999, true, &v);
+        let mut right = Tally::new(&cuts);
+        right.add(&cuts, 0.92, false, &dob_differs);
+        right.add(&cuts, 0.8499, false, &dob_differs); // review band: not a false auto pair
+        right.add(&cuts, 0.2, true, &v);
+        let figures = left.merge(right).figures(&cuts, 4);
+        let by_low: Vec<(f64, u64, u64)> = figures
+            .bands
+            .iter()
+            .map(|b| (b.low, b.pairs, b.true_pairs))
+            .collect();
+        assert_eq!(
+            by_low,
+            [
+                (0.999, 1, 1),
+                (0.99, 0, 0),
+                (0.95, 1, 0),
+                (0.85, 2, 0),
+                (0.70, 1, 0),
+                (0.5, 0, 0),
+                (0.0, 1, 1),
+            ]
+        );
+        assert!((figures.bands[3].mean_score - (0.85 + 0.92) / 2.0).abs() < 1e-12);
+        assert_eq!(figures.bands[0].high, 1.0);
+        let auto = &figures.thresholds[0];
+        assert_eq!((auto.threshold, auto.pairs), (0.85, 4));
+        assert_eq!((auto.precision, auto.recall), (0.25, 0.25));
+        let strictest = figures.thresholds.last().unwrap();
+        assert_eq!((strictest.pairs, strictest.precision), (1, 1.0));
+        assert_eq!(
+            figures.false_auto,
+            FalseAutoPairs {
+                no_field_differs: 1,
+                only_email_differs: 1,
+                another_field_differs: 1,
+            }
+        );
+    }
 }

@@ -517,3 +517,49 @@ fn a_rerun_reuses_the_model_until_a_steward_decides_then_learns_from_the_decisio
     .unwrap();
     assert!(!forced.model_reused);
 }
+
+#[test]
+fn an_evaluation_shows_calibrated_scores_and_what_stricter_thresholds_would_give() {
+    use cpm::resolve::evaluate::{compared_pairs, evaluate, read_truth};
+    let (p, db) = resolved_store(3000);
+    let truth = read_truth(&p.root().join("data/synthetic/ground_truth.csv")).unwrap();
+    let evaluation = evaluate(&db.conn, &truth).unwrap();
+    let compared = compared_pairs(&db.conn, &truth, &config(&p)).unwrap();
+    // Every truth row is in the store, so both count the same true pairs.
+    assert_eq!(compared.true_pairs, evaluation.true_pairs);
+    assert!(compared.blocking_recall() > 0.97 && compared.blocking_recall() <= 1.0);
+    let scores = compared.scores.expect("the run stored its model");
+    // The score is a probability: in every well-filled band the share of true matches is
+    // about the mean score.
+    for band in scores.bands.iter().filter(|b| b.pairs >= 200) {
+        let true_share = band.true_pairs as f64 / band.pairs as f64;
+        assert!(
+            (true_share - band.mean_score).abs() < 0.05,
+            "{band:?}: true share {true_share:.3}"
+        );
+    }
+    assert_eq!(
+        scores.bands.iter().map(|b| b.pairs).sum::<u64>(),
+        compared.true_pairs - compared.true_pairs_never_compared
+            + scores
+                .bands
+                .iter()
+                .map(|b| b.pairs - b.true_pairs)
+                .sum::<u64>(),
+        "every compared pair is in one band"
+    );
+    // The configured threshold first; a stricter one merges fewer pairs and finds less.
+    let auto = &scores.thresholds[0];
+    assert_eq!(auto.threshold, config(&p).thresholds.auto_match);
+    for pair in scores.thresholds.windows(2) {
+        assert!(pair[1].threshold > pair[0].threshold);
+        assert!(pair[1].pairs <= pair[0].pairs && pair[1].recall <= pair[0].recall);
+    }
+    // The false pairs at the auto threshold are all classified by what disagrees in them.
+    let f = &scores.false_auto;
+    let false_auto = (auto.pairs as f64 * (1.0 - auto.precision)).round() as u64;
+    assert_eq!(
+        f.no_field_differs + f.only_email_differs + f.another_field_differs,
+        false_auto
+    );
+}

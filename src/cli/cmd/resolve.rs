@@ -31,9 +31,7 @@ pub(crate) fn cmd_resolve(
     let evaluation = match &truth {
         Some(truth) => {
             let mut e = resolve::evaluate::evaluate(&db.conn, truth)?;
-            let (recall, missed) = resolve::evaluate::blocking_recall(&db.conn, truth, &config)?;
-            e.blocking_recall = Some(recall);
-            e.true_pairs_never_compared = Some(missed);
+            e.compared = Some(resolve::evaluate::compared_pairs(&db.conn, truth, &config)?);
             Some(e)
         }
         None => None,
@@ -128,13 +126,49 @@ pub(crate) fn cmd_resolve(
             e.review_pairs_true,
             e.recall_after_review
         );
-        if let (Some(recall), Some(missed)) = (e.blocking_recall, e.true_pairs_never_compared) {
-            println!(
-                "  blocking recall {recall:.4} ({missed} true pairs share no blocking key and were never compared)"
-            );
+        if let Some(c) = &e.compared {
+            print_compared_pairs(c);
         }
     }
     Ok(())
+}
+
+/// Blocking recall, then each compared pair by its own score: calibration by band, other
+/// thresholds, and what the auto band's false pairs disagree on.
+fn print_compared_pairs(c: &resolve::evaluate::ComparedPairs) {
+    println!(
+        "  blocking recall {:.4} ({} true pairs share no blocking key and were never compared)",
+        c.blocking_recall(),
+        c.true_pairs_never_compared
+    );
+    let Some(scores) = &c.scores else {
+        return;
+    };
+    println!("  compared pairs by their own score (before clustering):");
+    println!("    score           pairs     true share   mean score");
+    for b in &scores.bands {
+        let true_share = match b.pairs {
+            0 => "-".to_string(),
+            n => format!("{:.4}", b.true_pairs as f64 / n as f64),
+        };
+        println!(
+            "    {:.3}-{:.3} {:>9}     {true_share:>6}       {:.4}",
+            b.low, b.high, b.pairs, b.mean_score
+        );
+    }
+    println!("  at the configured auto threshold and stricter ones:");
+    println!("    threshold     pairs     precision   recall");
+    for t in &scores.thresholds {
+        println!(
+            "    {:<9} {:>9}     {:.4}      {:.4}",
+            t.threshold, t.pairs, t.precision, t.recall
+        );
+    }
+    let f = &scores.false_auto;
+    println!(
+        "  false pairs in the auto band: {} differ in no field, {} only in email, {} in another field",
+        f.no_field_differs, f.only_email_differs, f.another_field_differs
+    );
 }
 
 /// `cpm resolve --explain-model`: the learned model, field by field.
