@@ -23,7 +23,9 @@ fi
 python3 - "$work" <<'PY'
 import csv, sys, os
 work = sys.argv[1]
-for name, parts in [("febrl3", [("febrl3", "dataset3.csv")]),
+for name, parts in [("febrl1", [("febrl1", "dataset1.csv")]),
+                    ("febrl2", [("febrl2", "dataset2.csv")]),
+                    ("febrl3", [("febrl3", "dataset3.csv")]),
                     ("febrl4", [("febrl4a", "dataset4a.csv"), ("febrl4b", "dataset4b.csv")])]:
     with open(os.path.join(work, name + "_truth.csv"), "w", newline="") as f:
         w = csv.writer(f)
@@ -36,10 +38,10 @@ cp "$here/sources.yaml" "$work/config/sources.yaml"
 cp "$repo/config/resolution.yaml" "$work/config/resolution.yaml"
 # CPM_BIN: a cpm binary to measure instead of this checkout's release build.
 cpm() { (cd "$repo" && if [ -n "${CPM_BIN:-}" ]; then "$CPM_BIN" "$@"; else cargo run --quiet --release -- "$@"; fi); }
-for set in febrl3 febrl4; do
+for set in febrl1 febrl2 febrl3 febrl4; do
     db="$work/$set.db"
     rm -f "$db" "$db-wal" "$db-shm"
-    if [ "$set" = febrl3 ]; then only="--source febrl3"; else only="--source febrl4a --source febrl4b"; fi
+    if [ "$set" = febrl4 ]; then only="--source febrl4a --source febrl4b"; else only="--source $set"; fi
     cpm --db "$db" ingest --root "$work" $only
     echo "== $set"
     cpm --db "$db" resolve --root "$work" --eval "$work/${set}_truth.csv"
