@@ -467,9 +467,7 @@ impl<'c> Comparer<'c> {
     pub fn is_conflict(&self, v: &Vector, score: f64) -> bool {
         let first_differs = v[field::FIRST] != MISSING
             && self.table[field::FIRST][v[field::FIRST] as usize] <= TWO_PEOPLE;
-        let household = [field::EMAIL, field::PHONE, field::ADDRESS]
-            .into_iter()
-            .any(|f| Some(v[f]) == model::household_level(f));
+        let household = model::shared_by_a_household(v);
         let dob_differs = v[field::DOB] == model::different_level(field::DOB);
         // Two records of one system that the model does not call one person, where this
         // file's systems seldom hold a person twice: a chain through other systems (an
