@@ -200,6 +200,11 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
         },
         fit.iterations
     );
+    if fit.held_two_given_names_apart {
+        println!(
+            "EM ran twice: its first \"one person\" class had different given names more often than the same, so the second held every pair of two given names with no birth date, email or phone agreeing as two people"
+        );
+    }
     println!(
         "prior: {:.4} of compared pairs are matches; {:.3e} of all pairs (log2 odds {:.2})",
         model.lambda,
