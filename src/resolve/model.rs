@@ -99,15 +99,23 @@ pub type Vector = [u8; FIELD_COUNT];
 
 /// The level of a field that means "shared by a household", if it has one.
 pub fn household_level(f: usize) -> Option<u8> {
-    LEVELS[f]
-        .iter()
-        .position(|l| *l == "shared by a household")
-        .map(|i| i as u8 + 1)
+    // Looked up by name once: pairs below the review band ask for every compared pair.
+    static LEVEL: std::sync::OnceLock<[Option<u8>; FIELD_COUNT]> = std::sync::OnceLock::new();
+    LEVEL.get_or_init(|| {
+        std::array::from_fn(|f| {
+            LEVELS[f]
+                .iter()
+                .position(|l| *l == "shared by a household")
+                .map(|i| i as u8 + 1)
+        })
+    })[f]
 }
 
 /// Whether any field of `v` is at its "shared by a household" level.
 pub fn shared_by_a_household(v: &Vector) -> bool {
-    (0..FIELD_COUNT).any(|f| household_level(f).is_some_and(|l| v[f] == l))
+    HOME_FIELDS
+        .iter()
+        .any(|&f| household_level(f).is_some_and(|l| v[f] == l))
 }
 
 /// The level of a first name that is another name one letter away (Jon / Joan): from it
@@ -908,6 +916,9 @@ mod tests {
 
     #[test]
     fn a_home_shared_under_two_given_names_is_two_people_a_misspelt_one_is_left_to_em() {
+        for f in 0..FIELD_COUNT {
+            assert_eq!(household_level(f).is_some(), HOME_FIELDS.contains(&f));
+        }
         let mut v = [MISSING; FIELD_COUNT];
         v[field::LAST] = 1;
         v[field::EMAIL] = household_level(field::EMAIL).unwrap(); // a joint mailbox
