@@ -789,14 +789,54 @@ mod tests {
         p.len() as u8
     }
 
+    /// The model fitted on 100,000 vectors: one person's (10 %), `relatives`' in the given
+    /// share, strangers' the rest (their vectors are the random pairs too). A relatives'
+    /// empty row is a field neither record has; comparing gives a home's level only under
+    /// two given names.
+    fn fitted_with_relatives(seed: u64, relatives: &[Vec<f64>], share: f64) -> MatchModel {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let one_person = population([1; FIELD_COUNT], 0.85);
+        let strangers = population(std::array::from_fn(|f| different_level(f).max(1)), 0.9);
+        let (mut counts, mut random) = (VectorCounts::default(), Vec::new());
+        for i in 0..100_000 {
+            let x = (i % 100) as f64 / 100.0;
+            let kind = match x {
+                x if x < 0.1 => one_person.as_slice(),
+                x if x < 0.1 + share => relatives,
+                _ => strangers.as_slice(),
+            };
+            let mut v: Vector = std::array::from_fn(|f| match kind[f].is_empty() {
+                true => MISSING,
+                false => draw(&mut rng, &kind[f]),
+            });
+            if shared_by_a_household(&v) {
+                v[field::FIRST] = v[field::FIRST].max(another_given_name());
+            }
+            counts.add(v);
+            if x >= 0.1 + share {
+                random.push(v);
+            }
+        }
+        let fit = FitReport {
+            records: 1000,
+            ..FitReport::default()
+        };
+        MatchModel::fit(&counts, random_u(&random), fit)
+    }
+
+    /// The class EM calls one person is the tenth that is, with given names that agree.
+    fn assert_one_person_is_one_person(model: &MatchModel) {
+        assert!((model.lambda - 0.1).abs() < 0.02, "lambda {}", model.lambda);
+        let first_differs = model.m[field::FIRST][different_level(field::FIRST) as usize - 1];
+        assert!(first_differs < 0.1, "m(first names differ) {first_differs}");
+    }
+
     #[test]
     fn a_households_pairs_outnumbering_one_persons_do_not_become_the_match_class() {
-        // Compared pairs of three kinds: one person (10 %), one home's two people (15 %:
-        // two given names, one surname, the home's address and landline) and strangers.
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        // One home's two people (15 %): two given names, one surname, the home's address,
+        // landline and mailbox.
         let home = |f: usize| household_level(f).unwrap_or(1);
-        let different = |f: usize| different_level(f);
-        let one_person = population([1, 1, 1, 1, 1, 1, 1, 1, 1], 0.85);
+        let different = different_level;
         let one_home = population(
             [
                 different(field::FIRST),
@@ -811,37 +851,8 @@ mod tests {
             ],
             0.85,
         );
-        let strangers = population(std::array::from_fn(|f| different(f).max(1)), 0.9);
-        let mut counts = VectorCounts::default();
-        let mut random = Vec::new();
-        for i in 0..100_000 {
-            let kind = match i % 20 {
-                0 | 1 => &one_person,
-                2..=4 => &one_home,
-                _ => &strangers,
-            };
-            let mut v: Vector = std::array::from_fn(|f| draw(&mut rng, &kind[f]));
-            if shared_by_a_household(&v) {
-                // Comparing gives a home's level only under two given names.
-                v[field::FIRST] = v[field::FIRST].max(4);
-            }
-            counts.add(v);
-            if i % 20 > 4 {
-                random.push(v);
-            }
-        }
-        let fit = FitReport {
-            records: 1000,
-            ..FitReport::default()
-        };
-        let model = MatchModel::fit(&counts, random_u(&random), fit);
-        assert!(
-            (model.lambda - 0.1).abs() < 0.02,
-            "lambda {}: the households joined the matches",
-            model.lambda
-        );
-        let first_differs = model.m[field::FIRST][different(field::FIRST) as usize - 1];
-        assert!(first_differs < 0.1, "m(first names differ) {first_differs}");
+        let model = fitted_with_relatives(3, &one_home, 0.15);
+        assert_one_person_is_one_person(&model);
         let a_home = [
             different(field::FIRST),
             1,
@@ -858,18 +869,14 @@ mod tests {
 
     #[test]
     fn relatives_sharing_only_a_surname_and_zip_do_not_become_the_match_class() {
-        // One person (10 %), relatives with two given names and nothing personal in
-        // common (25 %: a surname and a ZIP, emails that differ, no home shared in the
-        // records), strangers.
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
-        let different = |f: usize| different_level(f);
-        let one_person = population([1, 1, 1, 1, 1, 1, 1, 1, 1], 0.85);
+        // Relatives (25 %) with two given names and nothing personal in common: a surname
+        // and a ZIP, emails that differ, no home the records show.
         let mut relatives = population(
             [
-                different(field::FIRST),
+                different_level(field::FIRST),
                 1,
                 MISSING,
-                different(field::EMAIL),
+                different_level(field::EMAIL),
                 MISSING,
                 MISSING,
                 1,
@@ -879,39 +886,11 @@ mod tests {
             0.95,
         );
         for f in [field::DOB, field::PHONE, field::ADDRESS] {
-            relatives[f] = Vec::new(); // neither record has it
+            relatives[f] = Vec::new();
         }
-        let strangers = population(std::array::from_fn(|f| different(f).max(1)), 0.9);
-        let mut counts = VectorCounts::default();
-        let mut random = Vec::new();
-        for i in 0..100_000 {
-            let kind = match i % 20 {
-                0 | 1 => &one_person,
-                2..=6 => &relatives,
-                _ => &strangers,
-            };
-            let v: Vector = std::array::from_fn(|f| match kind[f].is_empty() {
-                true => MISSING,
-                false => draw(&mut rng, &kind[f]),
-            });
-            counts.add(v);
-            if i % 20 > 6 {
-                random.push(v);
-            }
-        }
-        let fit = FitReport {
-            records: 1000,
-            ..FitReport::default()
-        };
-        let model = MatchModel::fit(&counts, random_u(&random), fit);
-        assert!(
-            (model.lambda - 0.1).abs() < 0.02,
-            "lambda {}: the relatives joined the matches",
-            model.lambda
-        );
+        let model = fitted_with_relatives(5, &relatives, 0.25);
+        assert_one_person_is_one_person(&model);
         assert!(model.fit.held_two_given_names_apart && !model.one_person_has_two_given_names());
-        let first_differs = model.m[field::FIRST][different(field::FIRST) as usize - 1];
-        assert!(first_differs < 0.1, "m(first names differ) {first_differs}");
     }
 
     #[test]

@@ -81,6 +81,23 @@ pub fn donation_source(file: &Path) -> String {
     )
 }
 
+/// The generator's source files and truth for `people` people, in the project's
+/// `data/synthetic`.
+pub fn generated(p: &TempProject, people: u64, seed: u64) -> PathBuf {
+    let dir = p.root().join("data/synthetic");
+    cpm::generate::generate(
+        &cpm::generate::GenerateOptions {
+            seed,
+            people,
+            as_of: cpm::generate::default_as_of(),
+            out: dir.clone(),
+        },
+        &cpm::progress::Silent,
+    )
+    .unwrap();
+    dir
+}
+
 /// A store with `people` generated people (seed 11), ingested and resolved by "test-run".
 pub fn resolved_store(people: u64) -> (TempProject, Db) {
     use cpm::ingest::{self, IngestOptions};
@@ -88,17 +105,7 @@ pub fn resolved_store(people: u64) -> (TempProject, Db) {
     use cpm::resolve::{self, settings::ResolutionConfig};
 
     let p = TempProject::new();
-    let dir = p.root().join("data/synthetic");
-    cpm::generate::generate(
-        &cpm::generate::GenerateOptions {
-            seed: 11,
-            people,
-            as_of: cpm::generate::default_as_of(),
-            out: dir.clone(),
-        },
-        &Silent,
-    )
-    .unwrap();
+    let dir = generated(&p, people, 11);
     let mut db = p.db();
     ingest::ingest(
         &mut db,

@@ -4,7 +4,7 @@
 use cpm::ingest::{self, BatchOutcome, IngestOptions};
 use cpm::progress::{Progress, Silent};
 
-use crate::common::{TempProject, count, donation_source, fixture};
+use crate::common::{TempProject, count, donation_source, fixture, generated};
 
 fn ingest_fixture(name: &str) -> (TempProject, cpm::Result<cpm::ingest::IngestReport>) {
     let p = TempProject::new();
@@ -218,17 +218,7 @@ impl Progress for AlwaysCancelled {
 #[test]
 fn an_interrupted_ingest_leaves_no_partial_batch() {
     let p = TempProject::new();
-    let dir = p.root().join("data/synthetic");
-    cpm::generate::generate(
-        &cpm::generate::GenerateOptions {
-            seed: 1,
-            people: 3000,
-            as_of: cpm::generate::default_as_of(),
-            out: dir.clone(),
-        },
-        &Silent,
-    )
-    .unwrap();
+    let dir = generated(&p, 3000, 1);
     let mut db = p.db();
     let options = IngestOptions {
         only: vec!["wbez_donations".into()],

@@ -5,7 +5,7 @@ use cpm::progress::Silent;
 use cpm::resolve::{self, review, settings::ResolutionConfig};
 use cpm::store::Db;
 
-use crate::common::{TempProject, count, resolved_store};
+use crate::common::{TempProject, count, generated, resolved_store};
 
 /// The configuration the test store was resolved with.
 fn config(p: &TempProject) -> ResolutionConfig {
@@ -572,17 +572,7 @@ fn a_donor_crm_beside_an_email_platform_is_not_resolved_as_households() {
     // no home. EM once took them for one person (precision 0.59 on this store; 0.991 with
     // 5 household merges before its second run).
     let p = TempProject::new();
-    let dir = p.root().join("data/synthetic");
-    cpm::generate::generate(
-        &cpm::generate::GenerateOptions {
-            seed: 11,
-            people: 3000,
-            as_of: cpm::generate::default_as_of(),
-            out: dir.clone(),
-        },
-        &Silent,
-    )
-    .unwrap();
+    let dir = generated(&p, 3000, 11);
     let mut db = p.db();
     let sources = ["wbez_donations", "email_engagement"];
     let options = IngestOptions {
