@@ -289,7 +289,8 @@ fn share(part: u64, whole: u64) -> f64 {
 }
 
 /// Block the store's records as a run does, find the true pairs among them, and score
-/// every compared pair with the stored match model (the last run's).
+/// every compared pair with the stored match model (the last run's). A pair with a record
+/// the truth does not name is left out of the figures.
 pub fn compared_pairs(
     conn: &Connection,
     truth: &[TruthRow],
