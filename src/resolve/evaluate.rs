@@ -44,6 +44,15 @@ fn pairs(n: u64) -> u64 {
     n * n.saturating_sub(1) / 2
 }
 
+/// How many truth rows each entity has.
+fn records_per_entity(truth: &[TruthRow]) -> HashMap<&str, u64> {
+    let mut by_entity: HashMap<&str, u64> = HashMap::new();
+    for t in truth {
+        *by_entity.entry(&t.entity).or_default() += 1;
+    }
+    by_entity
+}
+
 pub struct TruthRow {
     pub source: String,
     pub key: String,
@@ -106,10 +115,7 @@ pub fn evaluate(conn: &Connection, truth: &[TruthRow]) -> Result<Evaluation> {
     ev.has_households = truth
         .iter()
         .any(|t| t.household.as_deref().is_some_and(|h| !h.is_empty()));
-    let mut by_entity: HashMap<&str, u64> = HashMap::new();
-    for t in truth {
-        *by_entity.entry(&t.entity).or_default() += 1;
-    }
+    let by_entity = records_per_entity(truth);
     let mut by_constituent: HashMap<i64, Vec<(&str, Option<&str>)>> = HashMap::new();
     let mut by_both: HashMap<(&str, i64), u64> = HashMap::new();
     for (entity, household, c) in rows.values() {
@@ -266,7 +272,8 @@ pub struct AtThreshold {
     pub pairs: u64,
     /// Of the pairs scoring at or above the threshold, the true share.
     pub precision: f64,
-    /// Of all true pairs (compared or not), the share scoring at or above it.
+    /// Of all true pairs in the truth file (compared or not, in the store or not), the
+    /// share scoring at or above it.
     pub recall: f64,
 }
 
@@ -334,7 +341,9 @@ pub fn compared_pairs(
                     },
                 )
                 .reduce(|| Tally::new(&cuts), Tally::merge);
-            Some(tally.figures(&cuts, true_pairs))
+            // Recall counts every true pair of the truth file, records lost at ingest too.
+            let truth_pairs = records_per_entity(truth).values().map(|n| pairs(*n)).sum();
+            Some(tally.figures(&cuts, truth_pairs))
         }
         None => None,
     };
