@@ -241,7 +241,16 @@ pub struct FitReport {
     /// agreeing as two people (its first "one person" class was not one person's).
     #[serde(default)]
     pub held_two_given_names_apart: bool,
+    /// How the model was estimated (`ESTIMATOR`): a model an older estimator fitted is
+    /// fitted anew rather than reused (0: stored before this was recorded).
+    #[serde(default)]
+    pub estimator: u32,
 }
+
+/// The estimator's version, raised whenever how a model is fitted changes in a way that
+/// changes the model: 2 holds a home's two people as two people while EM sorts the rest
+/// (the first could settle on "one person or one home" in small files).
+pub const ESTIMATOR: u32 = 2;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;
@@ -332,12 +341,14 @@ impl MatchModel {
         })
     }
 
-    /// Whether this stored model still describes the data: no steward decision since it
-    /// was fitted (each one teaches it), and the file within a tenth of its size then. A
-    /// re-run that reuses it scores as the last run did, so nothing moves for no reason.
+    /// Whether this stored model still describes the data: fitted by this estimator, no
+    /// steward decision since (each one teaches it), and the file within a tenth of its
+    /// size then. A re-run that reuses it scores as the last run did, so nothing moves for
+    /// no reason.
     pub fn still_fits(&self, records: usize, decisions: u64) -> bool {
         let fitted = self.fit.records as f64;
         fitted > 0.0
+            && self.fit.estimator == ESTIMATOR
             && self.fit.decisions == decisions
             && ((records as f64 - fitted).abs() / fitted) <= REFIT_AFTER_GROWTH
     }
@@ -418,6 +429,7 @@ impl MatchModel {
         fit.distinct_vectors = counts.unlabelled.len() as u64;
         fit.labelled_matches = counts.matches.values().sum();
         fit.labelled_non_matches = counts.non_matches.values().sum();
+        fit.estimator = ESTIMATOR;
         model.fit = fit;
         model
     }
@@ -891,6 +903,25 @@ mod tests {
         let model = fitted_with_relatives(5, &relatives, 0.25);
         assert_one_person_is_one_person(&model);
         assert!(model.fit.held_two_given_names_apart && !model.one_person_has_two_given_names());
+    }
+
+    #[test]
+    fn a_stored_model_is_reused_only_if_this_estimator_fitted_it_for_about_this_file() {
+        let mut model = MatchModel::untrained();
+        model.fit = FitReport {
+            records: 10_000,
+            decisions: 3,
+            estimator: ESTIMATOR,
+            ..FitReport::default()
+        };
+        assert!(model.still_fits(10_500, 3));
+        assert!(
+            !model.still_fits(11_500, 3),
+            "the file grew by more than a tenth"
+        );
+        assert!(!model.still_fits(10_000, 4), "a steward decided since");
+        model.fit.estimator = ESTIMATOR - 1;
+        assert!(!model.still_fits(10_000, 3), "an older estimator fitted it");
     }
 
     #[test]
