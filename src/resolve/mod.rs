@@ -266,21 +266,31 @@ fn random_vectors(records: &[Rec]) -> Vec<model::Vector> {
     // nearly the same model (golden records stay as they were).
     let partners = (RANDOM_PAIRS as usize).div_ceil(n);
     let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
-    let span = ids
-        .last()
-        .map_or(1, |last| (*last as u64 + 1).next_power_of_two());
     records
         .par_iter()
         .enumerate()
         .flat_map_iter(|(a, r)| {
             let ids = &ids;
             (0..partners as u64).filter_map(move |k| {
-                let target = (stable_hash(&(r.id, k)) as u64 % span) as i64;
-                let b = ids.partition_point(|id| *id < target) % ids.len();
+                let b = ids.partition_point(|id| *id < random_id(ids, (r.id, k)));
                 (a != b).then(|| compare::comparison(r, &records[b]).vector)
             })
         })
         .collect()
+}
+
+/// An id between the first and last of `ids` (sorted), drawn by hashing `seed`. Drawn
+/// within a power-of-two span so that more records change few draws; a draw past the last
+/// id is drawn again, never folded onto one record (which once made a third of the random
+/// pairs share one record, and `u` that record's names).
+fn random_id(ids: &[i64], seed: (i64, u64)) -> i64 {
+    let (first, last) = (ids[0], ids[ids.len() - 1]);
+    let range = (last - first) as u64 + 1;
+    let span = range.next_power_of_two();
+    (0u64..)
+        .map(|attempt| stable_hash(&(seed, attempt)) as u64 % span)
+        .find(|offset| *offset < range)
+        .map_or(first, |offset| first + offset as i64)
 }
 
 /// The chance that two random records share a first name, and a surname: the sum over
@@ -850,6 +860,27 @@ mod tests {
         assert_eq!(Band::of(0.88, &config), Band::Review);
         assert_eq!(Band::of(0.65, &config), Band::Review);
         assert_eq!(Band::of(0.59, &config), Band::NoMatch);
+    }
+
+    #[test]
+    fn random_partners_spread_evenly_over_the_ids_past_a_power_of_two() {
+        // 1,100 ids: a span of 2,048, where a draw past the last id once fell on the first.
+        let ids: Vec<i64> = (1..=1_100).collect();
+        let mut drawn = vec![0u32; ids.len()];
+        for record in 1..=1_100 {
+            for k in 0..100 {
+                let id = random_id(&ids, (record, k));
+                assert!((1..=1_100).contains(&id));
+                drawn[id as usize - 1] += 1;
+            }
+        }
+        // 100 draws per id on average.
+        let most = drawn.iter().max().copied().unwrap_or(0);
+        let fewest = drawn.iter().min().copied().unwrap_or(0);
+        assert!(
+            most < 160 && fewest > 30,
+            "from {fewest} to {most} draws per id"
+        );
     }
 
     #[test]
