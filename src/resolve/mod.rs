@@ -287,10 +287,13 @@ fn random_id(ids: &[i64], seed: (i64, u64)) -> i64 {
     let (first, last) = (ids[0], ids[ids.len() - 1]);
     let range = (last - first) as u64 + 1;
     let span = range.next_power_of_two();
-    (0u64..)
+    // Each attempt lands past the last id less than half the time: 64 all past it would
+    // take odds of 2^-64, and then the draw folds into the range.
+    let offset = (0u64..64)
         .map(|attempt| stable_hash(&(seed, attempt)) as u64 % span)
         .find(|offset| *offset < range)
-        .map_or(first, |offset| first + offset as i64)
+        .unwrap_or_else(|| stable_hash(&seed) as u64 % range);
+    first + offset as i64
 }
 
 /// The chance that two random records share a first name, and a surname: the sum over
