@@ -216,12 +216,21 @@ pub enum FileFormat {
     Parquet,
 }
 
+/// Bumped when the normalisers change the forms they store (2: titles and name suffixes
+/// taken off, the generation kept).
+pub const NORMALIZER_VERSION: u32 = 2;
+
 impl SourceConfig {
     /// A hash of everything that decides how the file is read: a batch loaded under
     /// another mapping is loaded again, even when the file is unchanged.
     pub fn mapping_hash(&self) -> String {
         use sha2::{Digest, Sha256};
-        let text = serde_json::to_string(self).unwrap_or_default();
+        // The normalisers are part of how a file is read: a store loaded by older ones is
+        // loaded again.
+        let text = format!(
+            "normalizer {NORMALIZER_VERSION}\n{}",
+            serde_json::to_string(self).unwrap_or_default()
+        );
         let digest = Sha256::digest(text.as_bytes());
         digest[..8].iter().map(|b| format!("{b:02x}")).collect()
     }
@@ -309,6 +318,15 @@ pub const PERSON_FIELDS: &[&str] = &[
     "date_of_birth",
 ];
 
+/// Every person field a source may map: the golden columns and `full_name` (one column
+/// holding the whole name, split as it is read).
+pub fn mappable_person_fields() -> impl Iterator<Item = &'static str> {
+    PERSON_FIELDS
+        .iter()
+        .copied()
+        .chain([crate::vocab::person::FULL_NAME])
+}
+
 pub fn load_sources(project: &Project) -> Result<(PathBuf, SourcesFile)> {
     let (path, text) = project.read_config("sources.yaml")?;
     let file: SourcesFile = parse_yaml(&path, &text)?;
@@ -337,14 +355,14 @@ fn validate_sources(path: &Path, text: &str, file: &SourcesFile) -> Result<()> {
             ));
         }
         for field in source.person.keys() {
-            if !PERSON_FIELDS.contains(&field.as_str()) {
+            if !mappable_person_fields().any(|f| f == field) {
                 return Err(Error::config(
                     path,
                     line_of(text, field, source_line),
                     format!("{}.person.{field}", source.name),
                     format!(
                         "unknown person field; use one of: {}",
-                        PERSON_FIELDS.join(", ")
+                        mappable_person_fields().collect::<Vec<_>>().join(", ")
                     ),
                 ));
             }
@@ -393,12 +411,30 @@ fn validate_sources(path: &Path, text: &str, file: &SourcesFile) -> Result<()> {
                 "must be a share between 0 and 1 (0.05 = 5 %)".into(),
             ));
         }
-        if !source.person.contains_key("last_name") && !source.person.contains_key("email") {
+        let full_name = crate::vocab::person::FULL_NAME;
+        if source.person.contains_key(full_name)
+            && let Some(part) = ["first_name", "last_name"]
+                .into_iter()
+                .find(|f| source.person.contains_key(*f))
+        {
+            return Err(Error::config(
+                path,
+                line_of(text, full_name, source_line),
+                format!("{}.person.{full_name}", source.name),
+                format!(
+                    "map either {full_name} or first_name and last_name, not both ({part} is mapped too)"
+                ),
+            ));
+        }
+        if !["last_name", "email", full_name]
+            .iter()
+            .any(|f| source.person.contains_key(*f))
+        {
             return Err(Error::config(
                 path,
                 source_line,
                 format!("{}.person", source.name),
-                "map at least last_name or email, or records cannot be matched",
+                "map at least last_name (or full_name) or email, or records cannot be matched",
             ));
         }
         if let Some(facts) = &source.facts {

@@ -26,6 +26,8 @@ pub struct NormalizedPerson {
     pub unit: Option<String>,
     pub city: Option<String>,
     pub zip: Option<String>,
+    /// The generation a suffix names (Sr 1, Jr and II 2, III 3 ...), see `person_name`.
+    pub generation: Option<u8>,
 }
 
 /// Lower-case, strip accents and punctuation, collapse whitespace.
@@ -47,6 +49,145 @@ pub fn name(raw: &str) -> String {
     }
     out.trim().to_string()
 }
+
+/// Courtesy titles, and the "and" of a couple, that files write before a given name
+/// ("Dr. Ann", "Mr. and Mrs. John"): not part of the name.
+const TITLES: &[&str] = &[
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "fr", "sir", "dame", "hon", "and",
+];
+
+/// Generation suffixes as written after a name, and the generation each names: Jr and II
+/// are both a second, Sr a first.
+const GENERATIONS: &[(&str, u8)] = &[
+    ("sr", 1),
+    ("senior", 1),
+    ("jr", 2),
+    ("junior", 2),
+    ("ii", 2),
+    ("2nd", 2),
+    ("iii", 3),
+    ("3rd", 3),
+    ("iv", 4),
+    ("4th", 4),
+    ("v", 5),
+    ("5th", 5),
+];
+
+/// Degrees and post-nominal letters written after a surname ("Smith MD", "Jones, Esq.").
+const POST_NOMINALS: &[&str] = &["md", "dds", "dmd", "phd", "dvm", "esq", "cpa", "jd", "rn"];
+
+/// A person's given name and surname in the forms matching compares, with what files add
+/// around them taken off: titles before the given name; a generation (Jr, III) and degrees
+/// (MD, PhD) after either name. The generation is kept: Sr and Jr are father and son.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonName {
+    pub given: Option<String>,
+    pub surname: Option<String>,
+    pub generation: Option<u8>,
+}
+
+pub fn person_name(given: Option<&str>, surname: Option<&str>) -> PersonName {
+    let mut generation = None;
+    let mut tokens_of = |raw: Option<&str>, is_given: bool| {
+        let normalised = name(raw.unwrap_or(""));
+        let mut tokens: Vec<&str> = normalised.split(' ').filter(|t| !t.is_empty()).collect();
+        if is_given {
+            let titles = tokens.iter().take_while(|t| TITLES.contains(t)).count();
+            tokens.drain(..titles);
+        }
+        // The name itself always stays: a surname "Sr" or "Junior" is a name.
+        while tokens.len() > 1 {
+            let Some(last) = tokens.last() else { break };
+            // A lone letter after a given name is a middle initial, never a fifth generation.
+            let written_generation = GENERATIONS
+                .iter()
+                .find(|(form, _)| form == last && !(is_given && form.len() == 1));
+            if let Some((_, g)) = written_generation {
+                generation = generation.or(Some(*g));
+            } else if !POST_NOMINALS.contains(last) {
+                break;
+            }
+            tokens.pop();
+        }
+        let joined = tokens.join(" ");
+        (!joined.is_empty()).then_some(joined)
+    };
+    let given_name = tokens_of(given, true);
+    let surname = tokens_of(surname, false);
+    PersonName {
+        given: given_name,
+        surname,
+        generation,
+    }
+}
+
+/// Split a full name as one column holds it into (given names, surname), as written:
+/// "Smith, John A." and "Dr. John A. Smith Jr." both give "John A." and "Smith"; a suffix
+/// after a comma ("John Smith, Jr.") stays with the surname, surname particles with the
+/// surname ("Maria de la Cruz"). One word is a surname.
+pub fn split_full_name(raw: &str) -> (Option<String>, Option<String>) {
+    let is_suffix = |word: &str| {
+        let w = name(word);
+        !w.is_empty()
+            && w.split(' ').all(|t| {
+                GENERATIONS.iter().any(|(form, _)| *form == t) || POST_NOMINALS.contains(&t)
+            })
+    };
+    let mut parts: Vec<&str> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let mut suffixes = Vec::new();
+    while parts.len() > 1 && parts.last().is_some_and(|p| is_suffix(p)) {
+        suffixes.extend(parts.pop());
+    }
+    suffixes.reverse();
+    let with_suffixes = |surname: String| {
+        std::iter::once(surname.as_str())
+            .chain(suffixes.iter().copied())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    let some = |s: String| (!s.is_empty()).then_some(s);
+    if parts.len() >= 2 {
+        // "Surname, Given names"
+        return (
+            some(parts[1..].join(" ")),
+            some(with_suffixes(parts[0].to_string())),
+        );
+    }
+    let mut given = words(parts.first().copied().unwrap_or(""));
+    let mut trailing = Vec::new();
+    while given.len() > 1 && given.last().is_some_and(|w| is_suffix(w)) {
+        trailing.extend(given.pop());
+    }
+    trailing.reverse();
+    let Some(last) = given.pop() else {
+        return (None, None);
+    };
+    let mut surname = vec![last];
+    while given.len() > 1
+        && given
+            .last()
+            .is_some_and(|w| SURNAME_PARTICLES.contains(&name(w).as_str()))
+    {
+        surname.extend(given.pop());
+        surname.rotate_right(1);
+    }
+    surname.extend(trailing);
+    (
+        some(given.join(" ")),
+        some(with_suffixes(surname.join(" "))),
+    )
+}
+
+/// Words that begin a surname of several words (van der Berg, de la Cruz, O', St.).
+const SURNAME_PARTICLES: &[&str] = &[
+    "van", "von", "der", "den", "de", "del", "della", "la", "le", "da", "di", "du", "dos", "st",
+    "bin", "ibn", "al", "ter", "ten",
+];
 
 /// The rows of the nickname table `assets/nicknames/names.csv` (a curated public list, see
 /// the README beside it): (name, nickname) for each "name has_nickname nickname". The list
@@ -517,6 +658,88 @@ pub fn soundex(normalised: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn named(given: &str, surname: &str) -> (Option<String>, Option<String>, Option<u8>) {
+        let n = person_name(Some(given), Some(surname));
+        (n.given, n.surname, n.generation)
+    }
+
+    #[test]
+    fn titles_suffixes_and_degrees_come_off_a_name_and_the_generation_is_kept() {
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(named("Dr. Ann", "Lee"), (some("ann"), some("lee"), None));
+        assert_eq!(
+            named("Mr. and Mrs. John", "Smith"),
+            (some("john"), some("smith"), None)
+        );
+        assert_eq!(
+            named("John", "Smith, Jr."),
+            (some("john"), some("smith"), Some(2))
+        );
+        assert_eq!(
+            named("John", "Smith II"),
+            (some("john"), some("smith"), Some(2))
+        );
+        assert_eq!(
+            named("John", "Smith Sr"),
+            (some("john"), some("smith"), Some(1))
+        );
+        assert_eq!(
+            named("John", "Smith III MD"),
+            (some("john"), some("smith"), Some(3))
+        );
+        assert_eq!(named("Ann", "Lee, PhD"), (some("ann"), some("lee"), None));
+        assert_eq!(
+            named("John Jr", "Smith"),
+            (some("john"), some("smith"), Some(2))
+        );
+        // A middle initial is not a fifth generation; a surname's own letters stay.
+        assert_eq!(
+            named("John V", "Smith"),
+            (some("john v"), some("smith"), None)
+        );
+        assert_eq!(
+            named("Ann", "Smith V"),
+            (some("ann"), some("smith"), Some(5))
+        );
+        // What is only a title or a suffix is the name itself, or no name.
+        assert_eq!(named("Mrs", "Sr"), (None, some("sr"), None));
+        assert_eq!(
+            named("Junior", "Jones"),
+            (some("junior"), some("jones"), None)
+        );
+    }
+
+    #[test]
+    fn a_full_name_splits_into_given_names_and_surname_as_it_is_written() {
+        let split = |raw: &str| {
+            let (g, s) = split_full_name(raw);
+            (g.unwrap_or_default(), s.unwrap_or_default())
+        };
+        let pair = |g: &str, s: &str| (g.to_string(), s.to_string());
+        assert_eq!(split("Smith, John A."), pair("John A.", "Smith"));
+        assert_eq!(
+            split("Dr. John A. Smith Jr."),
+            pair("Dr. John A.", "Smith Jr.")
+        );
+        assert_eq!(split("John Smith, Jr."), pair("John", "Smith Jr."));
+        assert_eq!(split("Smith, John, III"), pair("John", "Smith III"));
+        assert_eq!(split("Maria de la Cruz"), pair("Maria", "de la Cruz"));
+        assert_eq!(
+            split("Ludwig van Beethoven"),
+            pair("Ludwig", "van Beethoven")
+        );
+        assert_eq!(split("  Ann   Lee  "), pair("Ann", "Lee"));
+        assert_eq!(split("Cher"), pair("", "Cher"));
+        assert_eq!(split(" , "), pair("", ""));
+        // Read back through the normaliser, both forms are one person's name.
+        let normalised = |raw: &str| {
+            let (g, s) = split_full_name(raw);
+            person_name(g.as_deref(), s.as_deref())
+        };
+        assert_eq!(normalised("Smith, John"), normalised("Mr. John Smith"));
+        assert_eq!(normalised("John Smith, Jr.").generation, Some(2));
+    }
 
     #[test]
     fn names_fold_case_accents_and_punctuation() {

@@ -71,14 +71,14 @@ impl RowMapper {
         };
         let key_col = find(&source.person_key, "person_key")?;
         let mut person_cols = Vec::new();
-        for field in crate::config::PERSON_FIELDS {
-            if let Some(columns) = source.person.get(*field) {
+        for field in crate::config::mappable_person_fields() {
+            if let Some(columns) = source.person.get(field) {
                 let found = columns
                     .names()
                     .into_iter()
                     .map(|column| find(column, &format!("person.{field}")))
                     .collect::<Result<Vec<usize>>>()?;
-                person_cols.push((*field, found));
+                person_cols.push((field, found));
             }
         }
         let fact = match &source.facts {

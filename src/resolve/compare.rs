@@ -95,7 +95,8 @@ pub struct Comparison {
 /// Compare two records field by field (`b` turned back first when its names are the wrong
 /// way round).
 pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
-    let b = &*oriented(a, b);
+    let (a, b) = oriented(a, b);
+    let (a, b) = (&*a, &*b);
     let mut vector = [MISSING; FIELD_COUNT];
     let mut similarity = [0.0f32; FIELD_COUNT];
     let mut set = |f: usize, level_and_similarity: Option<(u8, f64)>| {
@@ -187,6 +188,13 @@ fn given_names_distinct(a: &Rec, b: &Rec) -> bool {
 fn first_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     let (x, y) = both(&a.n.first, &b.n.first)?;
     let (x, y) = (first_token(x), first_token(y));
+    // Father and son (Sr and Jr, II and III) share a name and often a home: a generation
+    // that differs makes their given names two.
+    if let (Some(g), Some(h)) = (a.n.generation, b.n.generation)
+        && g != h
+    {
+        return Some((model::different_level(field::FIRST), jaro_winkler(x, y)));
+    }
     if x == y {
         return Some((1, 1.0));
     }
@@ -637,9 +645,19 @@ fn email_name<'b>(email: &str, buffer: &'b mut [u8; EMAIL_NAME_MAX]) -> Option<&
     Some(&buffer[..n])
 }
 
-/// Swap first and last when the record has them the wrong way round for this pair: each
-/// name matches the other's opposite field (allowing a typo) better than its own.
-fn names_swapped(a: &Rec, b: &Rec) -> bool {
+/// Which record of a pair has first and last name the wrong way round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Swapped {
+    Neither,
+    First,
+    Second,
+}
+
+/// Whether a record has first and last the wrong way round for this pair: each name
+/// matches the other's opposite field (allowing a typo) better than its own. Which one is
+/// told by the nickname, when one crossing is a nickname form; otherwise either reads the
+/// same and the second is turned.
+fn names_swapped(a: &Rec, b: &Rec) -> Swapped {
     match (
         both(&a.n.first, &b.n.last),
         both(&a.n.last, &b.n.first),
@@ -647,17 +665,22 @@ fn names_swapped(a: &Rec, b: &Rec) -> bool {
         both(&a.n.last, &b.n.last),
     ) {
         // Cheapest test first: on every compared pair, and almost always false. One
-        // crossing pairs two surnames (alike, allowing a typo); the other two first names,
-        // which may also be nickname forms ("omalley frank" / "francis omalley").
+        // crossing pairs two surnames: alike (allowing a typo), with their first letter
+        // right. The other pairs two first names, alike or nickname forms of one name,
+        // whose first letters may differ ("omalley frank" / "francis omalley", "robinson
+        // rebecca" / "becky robinson").
         (Some((af, bl)), Some((al, bf)), Some((x, y)), Some((u, v))) if x != y || u != v => {
-            // Each crossing is one name, with its first letter right.
             let initial = |n: &str| n.as_bytes().first().copied();
-            if initial(af) != initial(bl) || initial(al) != initial(bf) {
-                return false;
-            }
-            let (crossed_first, crossed_last) = (jaro_winkler(af, bl), jaro_winkler(al, bf));
+            let alike = |n: &str, m: &str| {
+                if initial(n) == initial(m) {
+                    jaro_winkler(n, m)
+                } else {
+                    0.0
+                }
+            };
+            let (crossed_first, crossed_last) = (alike(af, bl), alike(al, bf));
             if crossed_first < 0.9 && crossed_last < 0.9 {
-                return false;
+                return Swapped::Neither;
             }
             let as_given_names = |n: &str, m: &str, similarity: f64| {
                 if similarity < 0.9 && nickname_compatible(first_token(n), first_token(m)) {
@@ -666,28 +689,38 @@ fn names_swapped(a: &Rec, b: &Rec) -> bool {
                     similarity
                 }
             };
+            // A nickname form across `a`'s surname field: `a` holds its given name there.
+            let a_turned = crossed_last < 0.9;
             let crossed_first = as_given_names(af, bl, crossed_first);
             let crossed_last = as_given_names(al, bf, crossed_last);
-            crossed_first >= 0.9
+            let swapped = crossed_first >= 0.9
                 && crossed_last >= 0.9
-                && crossed_first + crossed_last > jaro_winkler(x, y) + jaro_winkler(u, v)
+                && crossed_first + crossed_last > jaro_winkler(x, y) + jaro_winkler(u, v);
+            match (swapped, a_turned) {
+                (false, _) => Swapped::Neither,
+                (true, true) => Swapped::First,
+                (true, false) => Swapped::Second,
+            }
         }
-        _ => false,
+        _ => Swapped::Neither,
     }
 }
 
-/// `b` as `a` reads it: with first and last name swapped back when `b` has them the
-/// wrong way round.
-fn oriented<'a>(a: &Rec, b: &'a Rec) -> Cow<'a, Rec> {
-    if names_swapped(a, b) {
-        let mut swapped = b.clone();
-        std::mem::swap(&mut swapped.n.first, &mut swapped.n.last);
-        swapped.n.first_canon = None;
-        swapped.first_name_id = None;
-        swapped.last_name_frequency = None;
-        Cow::Owned(swapped)
-    } else {
-        Cow::Borrowed(b)
+/// The pair with first and last name turned back in the record that has them the wrong
+/// way round.
+fn oriented<'a>(a: &'a Rec, b: &'a Rec) -> (Cow<'a, Rec>, Cow<'a, Rec>) {
+    let turned = |r: &Rec| {
+        let mut turned = r.clone();
+        std::mem::swap(&mut turned.n.first, &mut turned.n.last);
+        turned.n.first_canon = None;
+        turned.first_name_id = None;
+        turned.last_name_frequency = None;
+        Cow::Owned(turned)
+    };
+    match names_swapped(a, b) {
+        Swapped::Neither => (Cow::Borrowed(a), Cow::Borrowed(b)),
+        Swapped::First => (turned(a), Cow::Borrowed(b)),
+        Swapped::Second => (Cow::Borrowed(a), turned(b)),
     }
 }
 
@@ -925,6 +958,40 @@ mod tests {
     }
 
     #[test]
+    fn father_and_son_named_apart_only_by_a_suffix_do_not_merge() {
+        let named = |first: &str, last: &str| {
+            let n = crate::normalize::person_name(Some(first), Some(last));
+            let (given, surname) = (n.given.unwrap_or_default(), n.surname.unwrap_or_default());
+            let mut r = rec(&given, &surname, "", "3125550101", "5 w elm st", "");
+            r.n.generation = n.generation;
+            r
+        };
+        let senior = named("John", "Smith Sr.");
+        let junior = from(named("John", "Smith, Jr."), "b");
+        let v = comparison(&senior, &junior).vector;
+        assert_eq!(v[field::FIRST], model::different_level(field::FIRST));
+        for f in [field::PHONE, field::ADDRESS] {
+            assert_eq!(
+                Some(v[f]),
+                model::household_level(f),
+                "{}",
+                model::FIELDS[f]
+            );
+        }
+        assert_eq!(
+            Band::of(score(&senior, &junior).score, &config()),
+            Band::NoMatch
+        );
+        // One record without the suffix, the other with a title: one person's name.
+        let titled = from(named("Dr. John", "Smith"), "b");
+        assert_eq!(comparison(&senior, &titled).vector[field::FIRST], 1);
+        assert_eq!(
+            Band::of(score(&senior, &titled).score, &config()),
+            Band::Auto
+        );
+    }
+
+    #[test]
     fn an_exact_personal_email_with_a_nickname_is_a_deterministic_match() {
         let a = rec("elizabeth", "brown", "lizb@x.com", "", "", "");
         let b = from(rec("liz", "brown", "lizb@x.com", "", "", ""), "b");
@@ -987,6 +1054,15 @@ mod tests {
         );
         let v = comparison(&a, &b).vector;
         assert_eq!((v[field::FIRST], v[field::LAST]), (1, 1));
+        // A nickname form need not start with its name's letter.
+        let c = rec("robinson", "rebecca", "", "3125550101", "", "");
+        let d = from(rec("becky", "robinson", "", "3125550101", "", ""), "b");
+        let v = comparison(&c, &d).vector;
+        assert_eq!((v[field::FIRST], v[field::LAST]), (2, 1));
+        // Two people of one family sharing no name are not turned round.
+        let e = from(rec("robinson", "mary", "", "3125550101", "", ""), "b");
+        let v = comparison(&c, &e).vector;
+        assert_eq!(v[field::LAST], model::different_level(field::LAST));
     }
 
     #[test]

@@ -43,6 +43,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (20, include_str!("../../sql/sqlite/0020_record_search.sql")),
     (21, include_str!("../../sql/sqlite/0021_assignment.sql")),
+    (
+        22,
+        include_str!("../../sql/sqlite/0022_name_generation.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {

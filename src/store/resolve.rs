@@ -29,7 +29,7 @@ pub fn today() -> String {
 
 const RECORD_COLUMNS: &str = "sr.id, sr.source, sr.n_first, sr.n_first_canon, sr.n_last, sr.n_email, sr.n_phone,
     sr.n_address, sr.n_unit, sr.n_city, sr.n_zip, sr.date_of_birth, sr.first_name, sr.last_name, sr.email,
-    sr.phone, sr.address1, sr.address2, sr.city, sr.state, sr.zip, sr.system";
+    sr.phone, sr.address1, sr.address2, sr.city, sr.state, sr.zip, sr.system, sr.n_generation";
 
 /// Source and system names, one shared copy of each (a million records name a handful).
 #[derive(Default)]
@@ -61,6 +61,7 @@ fn read_record(r: &rusqlite::Row, names: &mut Names) -> rusqlite::Result<(Rec, R
             unit: r.get(8)?,
             city: r.get(9)?,
             zip: r.get(10)?,
+            generation: r.get(22)?,
         },
         dob: r.get(11)?,
         first_name_count: 0,

@@ -17,8 +17,18 @@ pub struct PersonFields {
     pub date_of_birth: Option<String>,
 }
 
+/// A mappable field that is not a golden column: one column holding the whole name,
+/// split into `first_name` and `last_name` as it is read.
+pub const FULL_NAME: &str = "full_name";
+
 impl PersonFields {
     pub fn set(&mut self, field: &str, value: &str) {
+        if field == FULL_NAME {
+            let (given, surname) = crate::normalize::split_full_name(value);
+            self.first_name = given;
+            self.last_name = surname;
+            return;
+        }
         let slot = match field {
             "first_name" => &mut self.first_name,
             "last_name" => &mut self.last_name,
@@ -39,7 +49,8 @@ impl PersonFields {
     pub fn normalize(&self) -> NormalizedPerson {
         use crate::normalize as n;
         let opt = |s: String| (!s.is_empty()).then_some(s);
-        let first = self.first_name.as_deref().map(n::name).and_then(opt);
+        let name = n::person_name(self.first_name.as_deref(), self.last_name.as_deref());
+        let first = name.given;
         let (address, unit) = n::address(
             self.address1.as_deref().unwrap_or(""),
             self.address2.as_deref().unwrap_or(""),
@@ -47,13 +58,14 @@ impl PersonFields {
         NormalizedPerson {
             first_canon: first.as_deref().map(n::canonical_first),
             first,
-            last: self.last_name.as_deref().map(n::name).and_then(opt),
+            last: name.surname,
             email: self.email.as_deref().and_then(n::email),
             phone: self.phone.as_deref().and_then(n::phone),
             address,
             unit,
             city: self.city.as_deref().map(n::name).and_then(opt),
             zip: self.zip.as_deref().and_then(n::zip),
+            generation: name.generation,
         }
     }
 }

@@ -750,3 +750,125 @@ fn consent_is_read_per_channel_from_flags_and_codes_and_a_bad_value_is_kept_out_
     );
     assert!(issues[1].0 == "solicit_updated" && issues[1].1.contains("date"));
 }
+
+#[test]
+fn a_full_name_column_is_split_and_titles_and_suffixes_leave_one_persons_name() {
+    // A donor CRM that keeps the whole name in one column ("Smith, John, Jr."), beside an
+    // event list with first and last names and titles: one person's records join, father
+    // and son (Sr and Jr at one home, on one landline) stay two people.
+    let p = TempProject::new();
+    let donors = p.root().join("donors.csv");
+    std::fs::write(
+        &donors,
+        "id,Name,phone,street,zip,email\n\
+         D1,\"Smith, John, Jr.\",312-555-0101,5 W Elm St,60614,jsmith@x.com\n\
+         D2,Mr. John Smith Sr.,312-555-0101,5 W Elm St,60614,\n\
+         D3,\"Lee, Ann\",,,60614,ann.lee@x.com\n",
+    )
+    .unwrap();
+    let events = p.root().join("events.csv");
+    std::fs::write(
+        &events,
+        "id,first,last,email,zip\n\
+         E1,Dr. Ann,Lee,ann.lee@x.com,60614\n\
+         E2,John,Smith Jr,jsmith@x.com,60614\n",
+    )
+    .unwrap();
+    let sources = format!(
+        "sources:
+  - name: donors
+    system: crm
+    file: {}
+    person_key: id
+    person:
+      full_name: Name
+      phone: phone
+      address1: street
+      zip: zip
+      email: email
+  - name: events
+    system: events
+    file: {}
+    person_key: id
+    person:
+      first_name: first
+      last_name: last
+      email: email
+      zip: zip
+",
+        donors.display(),
+        events.display()
+    );
+    p.write_config("sources.yaml", &sources);
+    let mut db = p.db();
+    ingest::ingest(&mut db, &p.project(), &IngestOptions::default(), &Silent).unwrap();
+    let stored: Vec<(String, String, String, Option<i64>)> = db
+        .conn
+        .prepare(
+            "SELECT source_key, first_name, n_first || ' ' || n_last, n_generation
+             FROM source_record ORDER BY source_key",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let row = |key: &str, first: &str, name: &str, generation: Option<i64>| {
+        (
+            key.to_string(),
+            first.to_string(),
+            name.to_string(),
+            generation,
+        )
+    };
+    assert_eq!(
+        stored,
+        vec![
+            row("D1", "John", "john smith", Some(2)),
+            row("D2", "Mr. John", "john smith", Some(1)),
+            row("D3", "Ann", "ann lee", None),
+            row("E1", "Dr. Ann", "ann lee", None),
+            row("E2", "John", "john smith", Some(2)),
+        ]
+    );
+    let config = cpm::resolve::settings::ResolutionConfig::load(&p.project()).unwrap();
+    cpm::resolve::run(&mut db, &config, "test-run", &Silent).unwrap();
+    let golden_of = |key: &str| -> i64 {
+        db.conn
+            .query_row(
+                "SELECT m.constituent_id FROM constituent_member m
+                 JOIN source_record r ON r.id = m.source_record_id WHERE r.source_key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(golden_of("D1"), golden_of("E2"), "John Smith Jr, by email");
+    assert_eq!(
+        golden_of("D3"),
+        golden_of("E1"),
+        "Ann Lee with and without her title"
+    );
+    assert_ne!(golden_of("D1"), golden_of("D2"), "father and son");
+    assert_eq!(count(&db, "SELECT count(*) FROM constituent"), 3);
+}
+
+#[test]
+fn a_full_name_is_mapped_instead_of_first_and_last_name_not_beside_them() {
+    let p = TempProject::new();
+    let yaml = donation_source(&p.root().join("gifts.csv")).replacen(
+        "      first_name: first\n",
+        "      full_name: name\n",
+        1,
+    );
+    p.write_config("sources.yaml", &yaml);
+    let err = crate::common::cpm(&p, &["ingest"]);
+    let stderr = String::from_utf8_lossy(&err.stderr);
+    assert!(!err.status.success());
+    assert!(
+        stderr.contains(
+            "map either full_name or first_name and last_name, not both (last_name is mapped too)"
+        ),
+        "{stderr}"
+    );
+}

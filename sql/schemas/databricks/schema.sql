@@ -61,7 +61,8 @@ CREATE TABLE IF NOT EXISTS raw.source_record (
     n_unit STRING,
     n_city STRING,
     n_zip STRING,
-    updated_at STRING
+    updated_at STRING,
+    n_generation BIGINT
 );
 
 CREATE TABLE IF NOT EXISTS raw.donation (

@@ -61,7 +61,8 @@ CREATE TABLE IF NOT EXISTS raw.source_record (
     n_unit VARCHAR,
     n_city VARCHAR,
     n_zip VARCHAR,
-    updated_at VARCHAR
+    updated_at VARCHAR,
+    n_generation BIGINT
 );
 
 CREATE TABLE IF NOT EXISTS raw.donation (
