@@ -493,7 +493,11 @@ pub fn email(raw: &str) -> Option<String> {
     if local.is_empty() || !domain.contains('.') || e.contains(char::is_whitespace) {
         return None;
     }
-    Some(e)
+    // A "+tag" reaches the same mailbox (ann+news@ is ann@) at every large provider.
+    match local.split_once('+') {
+        Some((mailbox, _)) if !mailbox.is_empty() => Some(format!("{mailbox}@{domain}")),
+        _ => Some(e),
+    }
 }
 
 /// A household's shared mailbox ("smithfamily@", "thesmiths@", "jonesHousehold@"): it
@@ -509,7 +513,11 @@ pub fn is_joint_mailbox(normalised_email: &str) -> bool {
 /// Digits only, US country code dropped; `None` unless exactly 10 digits remain.
 /// "(312) 555-0101", "312.555.0101", "+1 312 555 0101" -> "3125550101"
 pub fn phone(raw: &str) -> Option<String> {
-    let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
+    let digits: String = without_extension(raw)
+        .0
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .collect();
     let ten = match digits.len() {
         10 => digits,
         11 if digits.starts_with('1') => digits[1..].to_string(),
@@ -526,10 +534,27 @@ pub fn phone(raw: &str) -> Option<String> {
 /// for anything `phone` reads as a North American number, else the text as written (an
 /// extension or a foreign number is shown, not dropped).
 pub fn display_phone(raw: &str) -> String {
-    match phone(raw) {
-        Some(ten) => format!("({}) {}-{}", &ten[..3], &ten[3..6], &ten[6..]),
-        None => raw.trim().to_string(),
+    match (phone(raw), without_extension(raw).1) {
+        (Some(ten), extension) => {
+            let number = format!("({}) {}-{}", &ten[..3], &ten[3..6], &ten[6..]);
+            match extension {
+                Some(ext) => format!("{number} x{ext}"),
+                None => number,
+            }
+        }
+        (None, _) => raw.trim().to_string(),
     }
+}
+
+/// A phone as written, split from its extension ("312-555-0101 ext. 12", "x12", "#12"),
+/// which is not part of the number: (the number, the extension's digits if any).
+fn without_extension(raw: &str) -> (&str, Option<String>) {
+    let lower = raw.to_ascii_lowercase();
+    let Some(at) = ["ext", "x", "#"].iter().filter_map(|m| lower.find(m)).min() else {
+        return (raw, None);
+    };
+    let digits: String = raw[at..].chars().filter(char::is_ascii_digit).collect();
+    (&raw[..at], (!digits.is_empty()).then_some(digits))
 }
 
 /// First five digits of a US ZIP or ZIP+4; four digits get back the leading zero a
@@ -868,16 +893,20 @@ mod tests {
             assert_eq!(display_phone(raw), "(224) 229-1530", "{raw}");
         }
         assert_eq!(display_phone("+44 20 7946 0958"), "+44 20 7946 0958");
-        assert_eq!(display_phone("224-229-1530 x12 "), "224-229-1530 x12");
+        assert_eq!(display_phone("224-229-1530 ext. 12 "), "(224) 229-1530 x12");
+        assert_eq!(display_phone("not a phone"), "not a phone");
     }
 
     #[test]
-    fn phones_in_every_format_become_ten_digits() {
+    fn phones_in_every_format_become_ten_digits_without_the_extension() {
         for raw in [
             "(312) 555-0101",
             "312.555.0101",
             "+1 312 555 0101",
             "1-312-555-0101",
+            "312-555-0101 ext. 12",
+            "(312) 555-0101 x9",
+            "312 555 0101 #4",
         ] {
             assert_eq!(phone(raw).as_deref(), Some("3125550101"), "{raw}");
         }
@@ -887,7 +916,7 @@ mod tests {
     }
 
     #[test]
-    fn emails_are_trimmed_and_lowercased_or_refused() {
+    fn emails_are_trimmed_lowercased_and_untagged_or_refused() {
         assert_eq!(
             email("  Ann.Lee@Example.COM ").as_deref(),
             Some("ann.lee@example.com")
@@ -895,6 +924,9 @@ mod tests {
         assert_eq!(email("not-an-email"), None);
         assert_eq!(email("a@b"), None);
         assert_eq!(email("a b@c.com"), None);
+        // A tag reaches the same mailbox; a mailbox that is only a tag stays as written.
+        assert_eq!(email("Ann+News@x.com").as_deref(), Some("ann@x.com"));
+        assert_eq!(email("+news@x.com").as_deref(), Some("+news@x.com"));
     }
 
     #[test]
