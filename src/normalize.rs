@@ -303,6 +303,8 @@ struct GivenNames {
     formals: Vec<Vec<GivenNameId>>,
     /// By id: the name's length in characters.
     lengths: Vec<usize>,
+    /// By id: the name itself.
+    spellings: Vec<String>,
     /// By id: the name's first character.
     initials: Vec<char>,
     /// By id: percent of people with the name, from the census lists.
@@ -317,6 +319,7 @@ fn given_names() -> &'static GivenNames {
             related: vec![Vec::new()],
             formals: vec![Vec::new()],
             lengths: vec![0],
+            spellings: vec![String::new()],
             initials: vec!['\0'],
             frequency: vec![None],
         };
@@ -329,6 +332,7 @@ fn given_names() -> &'static GivenNames {
             names.related.push(Vec::new());
             names.formals.push(Vec::new());
             names.lengths.push(name.chars().count());
+            names.spellings.push(name.to_string());
             names.initials.push(name.chars().next().unwrap_or('\0'));
             names.frequency.push(None);
             id
@@ -452,6 +456,21 @@ pub fn distinct_surnames(a: &str, b: &str, frequencies: (Option<f64>, Option<f64
 
 /// Whether two normalised first names can denote the same person through the nickname
 /// table ("bob"/"robert", "liz"/"beth" via elizabeth, "chris"/"christine").
+/// A name in no table, of three letters or more, one slip of the keyboard from a name the
+/// table relates the other to (Ncky and Nicholas through Nicky, Jmes and Jamie through
+/// James): a nickname form, misspelt.
+pub fn misspelt_nickname_by_id(a: &str, b: &str, ida: GivenNameId, idb: GivenNameId) -> bool {
+    let names = given_names();
+    let misspelt = |typo: &str, typo_id: GivenNameId, name_id: GivenNameId| {
+        typo_id == UNKNOWN_GIVEN_NAME
+            && typo.len() >= 3
+            && names.related[name_id as usize]
+                .iter()
+                .any(|r| one_edit_apart(typo, &names.spellings[*r as usize]))
+    };
+    misspelt(a, ida, idb) || misspelt(b, idb, ida)
+}
+
 pub fn nickname_compatible(a: &str, b: &str) -> bool {
     a == b || nickname_compatible_by_id(given_name_id(a), given_name_id(b))
 }

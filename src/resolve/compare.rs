@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::model::{self, FIELD_COUNT, MISSING, MatchModel, Vector, field};
 use super::normalize::{
     clipped_form, distinct_given_names_by_id, distinct_surnames, is_joint_mailbox,
-    nickname_compatible, nickname_compatible_by_id, one_edit_apart,
+    misspelt_nickname_by_id, nickname_compatible, nickname_compatible_by_id, one_edit_apart,
 };
 use super::settings::ResolutionConfig;
 pub use crate::vocab::record::{NameCounts, Rec, first_token};
@@ -151,12 +151,15 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
     // is, and falls in a level of its own, "shared by a household", when the given names
     // say two people (and no birth date says one):
     // - an address or a landline: under two given names that are not one name (not the
-    //   same, a nickname form or a near spelling);
+    //   same, a nickname form or a near spelling; a nickname form misspelt, Anie beside
+    //   Anna, is at one home likelier a relative's name);
     // - a personal email: only under two different real given names (one mailbox shared
     //   by a nickname the table lacks is likelier than by two people);
     // - a household's joint mailbox: under any two given names that are not one name.
     let dob_agrees = matches!(vector[field::DOB], 1 | 2);
-    let names_differ = vector[field::FIRST] == model::different_level(field::FIRST) && !dob_agrees;
+    let names_differ = (vector[field::FIRST] == model::different_level(field::FIRST)
+        || (vector[field::FIRST] == 5 && misspelt_nickname(a, b)))
+        && !dob_agrees;
     let real_names_differ = vector[field::FIRST] != 2 && given_names_distinct(a, b) && !dob_agrees;
     let same_given_name = matches!(vector[field::FIRST], 1 | 2);
     let joint_mailbox =
@@ -173,6 +176,12 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
         }
     }
     Comparison { vector, similarity }
+}
+
+fn misspelt_nickname(a: &Rec, b: &Rec) -> bool {
+    both(&a.n.first, &b.n.first).is_some_and(|(x, y)| {
+        misspelt_nickname_by_id(first_token(x), first_token(y), a.first_id(), b.first_id())
+    })
 }
 
 /// Two different real given names (both in the name tables, not nickname forms of one
@@ -217,7 +226,7 @@ fn first_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     let initial = (x.len() == 1 && y.starts_with(x)) || (y.len() == 1 && x.starts_with(y));
     Some(if s >= 0.92 {
         (3, s)
-    } else if s >= 0.80 || initial {
+    } else if s >= 0.80 || initial || misspelt_nickname_by_id(x, y, ix, iy) {
         (5, s)
     } else {
         (6, s)
@@ -1083,6 +1092,13 @@ mod tests {
             ("micheal", "michael", 4),
             ("nan", "nancy", 2),
             ("ronnie", "veronica", 2),
+            // A nickname form misspelt is like the name (Nicky, James); two real names
+            // one slip from each other's forms are still two names (Tim, Tommy).
+            ("ncky", "nicholas", 5),
+            ("jmes", "jamie", 5),
+            ("tim", "tommy", 6),
+            ("ncky", "robert", 6),
+            ("sm", "samuel", 6),
         ] {
             let v = comparison(
                 &rec(x, "hopson", "", "", "", ""),
@@ -1090,6 +1106,36 @@ mod tests {
             )
             .vector;
             assert_eq!(v[field::FIRST], level, "{x}/{y}");
+        }
+    }
+
+    #[test]
+    fn a_misspelt_nickname_is_one_name_on_a_mailbox_and_a_relatives_at_a_home() {
+        let a = rec(
+            "nicholas",
+            "wright",
+            "nicholas.s.wright68@x.com",
+            "",
+            "",
+            "",
+        );
+        let b = from(
+            rec("ncky", "wright", "nicholas.s.wright68@x.com", "", "", ""),
+            "b",
+        );
+        let v = comparison(&a, &b).vector;
+        assert_eq!((v[field::FIRST], v[field::EMAIL]), (5, 1));
+        let c = rec("anna", "lee", "", "3125550101", "5 w elm st", "");
+        let d = from(rec("anie", "lee", "", "3125550101", "5 w elm st", ""), "b");
+        let v = comparison(&c, &d).vector;
+        assert_eq!(v[field::FIRST], 5);
+        for f in [field::PHONE, field::ADDRESS] {
+            assert_eq!(
+                Some(v[f]),
+                model::household_level(f),
+                "{}",
+                model::FIELDS[f]
+            );
         }
     }
 

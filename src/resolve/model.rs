@@ -251,8 +251,10 @@ pub struct FitReport {
 /// changes the model. 2: a home's two people are held as two people while EM sorts the
 /// rest, and EM runs again where its "one person" class is not one person's (version 1
 /// could settle on "one person or a relative" in small and partial files). 3: random pairs
-/// spread over every record (a third of them had shared the first record).
-pub const ESTIMATOR: u32 = 3;
+/// spread over every record (a third of them had shared the first record). 4: a misspelt
+/// nickname form is a "similar" given name, a generation that differs a "different" one
+/// (the levels a model was fitted on changed).
+pub const ESTIMATOR: u32 = 4;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;
