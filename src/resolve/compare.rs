@@ -175,6 +175,14 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
             vector[f] = level;
         }
     }
+    // One personal mailbox under one given name: a surname that differs has changed.
+    if vector[field::LAST] == model::different_level(field::LAST)
+        && vector[field::EMAIL] == 1
+        && !joint_mailbox
+        && matches!(vector[field::FIRST], 1..=3)
+    {
+        vector[field::LAST] = model::surname_changed_level();
+    }
     Comparison { vector, similarity }
 }
 
@@ -436,7 +444,7 @@ impl<'c> Comparer<'c> {
     pub fn deterministic_rule(&self, a: &Rec, v: &Vector) -> Option<&'static str> {
         let first = v[field::FIRST];
         let names_agree = matches!(first, 1..=3)
-            && (v[field::LAST] != model::different_level(field::LAST) || first == 1);
+            && (!model::disagrees(field::LAST, v[field::LAST]) || first == 1);
         let dob_ok = v[field::DOB] != model::different_level(field::DOB);
         if !(names_agree && dob_ok) {
             return None;
@@ -1137,6 +1145,37 @@ mod tests {
                 model::FIELDS[f]
             );
         }
+    }
+
+    #[test]
+    fn a_surname_that_differs_on_one_personal_mailbox_under_one_given_name_has_changed() {
+        let last_level = |first: &str, last: &str, email: &str| {
+            let a = rec("carolyn", "kraft", email, "", "", "");
+            let b = from(rec(first, last, email, "", "", ""), "b");
+            comparison(&a, &b).vector[field::LAST]
+        };
+        let changed = model::surname_changed_level();
+        assert_eq!(
+            last_level("caroyln", "dunn", "carolyn.kraft28@x.com"),
+            changed
+        );
+        assert_eq!(
+            last_level("carolyn", "dunn", "carolyn.kraft28@x.com"),
+            changed
+        );
+        let different = model::different_level(field::LAST);
+        assert_eq!(
+            last_level("carolyn", "dunn", "thekrafts@x.com"),
+            different,
+            "a joint mailbox"
+        );
+        assert_eq!(
+            last_level("mary", "dunn", "carolyn.kraft28@x.com"),
+            different,
+            "two names"
+        );
+        assert_eq!(last_level("caroyln", "dunn", ""), different, "no mailbox");
+        assert!(model::disagrees(field::LAST, changed));
     }
 
     #[test]

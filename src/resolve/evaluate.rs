@@ -494,9 +494,9 @@ impl Tally {
 
 /// The fields (not the source) whose level in `vector` is their "different" level.
 fn differing_fields(vector: &super::model::Vector) -> Vec<usize> {
-    use super::model::{FIELD_COUNT, different_level, field};
+    use super::model::{FIELD_COUNT, disagrees, field};
     (0..FIELD_COUNT)
-        .filter(|&f| f != field::SOURCE && vector[f] == different_level(f))
+        .filter(|&f| f != field::SOURCE && disagrees(f, vector[f]))
         .collect()
 }
 
