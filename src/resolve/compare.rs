@@ -683,19 +683,19 @@ fn names_swapped(a: &Rec, b: &Rec) -> Swapped {
     ) {
         // Cheapest test first: on every compared pair, and almost always false. One
         // crossing pairs two surnames: alike (allowing a typo), with their first letter
-        // right. The other pairs two first names, alike or nickname forms of one name,
-        // whose first letters may differ ("omalley frank" / "francis omalley", "robinson
-        // rebecca" / "becky robinson").
+        // right. The other pairs two first names, alike or nickname forms of one name
+        // ("omalley frank" / "francis omalley"), whose first letters may differ where the
+        // surnames cross exactly ("robinson rebecca" / "becky robinson").
         (Some((af, bl)), Some((al, bf)), Some((x, y)), Some((u, v))) if x != y || u != v => {
             let initial = |n: &str| n.as_bytes().first().copied();
-            let alike = |n: &str, m: &str| {
-                if initial(n) == initial(m) {
-                    jaro_winkler(n, m)
-                } else {
-                    0.0
-                }
-            };
-            let (crossed_first, crossed_last) = (alike(af, bl), alike(al, bf));
+            let (crossed_first, crossed_last) =
+                match (initial(af) == initial(bl), initial(al) == initial(bf)) {
+                    (true, true) => (jaro_winkler(af, bl), jaro_winkler(al, bf)),
+                    // A nickname form with another first letter: the surnames cross exactly.
+                    (true, false) if af == bl => (1.0, 0.0),
+                    (false, true) if al == bf => (0.0, 1.0),
+                    _ => return Swapped::Neither,
+                };
             if crossed_first < 0.9 && crossed_last < 0.9 {
                 return Swapped::Neither;
             }
