@@ -588,7 +588,8 @@ pub fn zip(raw: &str) -> Option<String> {
     }
 }
 
-const SUFFIXES: &[(&str, &str)] = &[
+/// Street words in their USPS abbreviations, and numbered streets in figures.
+const STREET_WORDS: &[(&str, &str)] = &[
     ("street", "st"),
     ("str", "st"),
     ("avenue", "ave"),
@@ -605,6 +606,22 @@ const SUFFIXES: &[(&str, &str)] = &[
     ("highway", "hwy"),
     ("square", "sq"),
     ("circle", "cir"),
+    ("trail", "trl"),
+    ("plaza", "plz"),
+    ("expressway", "expy"),
+    // Numbered streets as words: "West First Street" is "W 1st St".
+    ("first", "1st"),
+    ("second", "2nd"),
+    ("third", "3rd"),
+    ("fourth", "4th"),
+    ("fifth", "5th"),
+    ("sixth", "6th"),
+    ("seventh", "7th"),
+    ("eighth", "8th"),
+    ("ninth", "9th"),
+    ("tenth", "10th"),
+    ("eleventh", "11th"),
+    ("twelfth", "12th"),
 ];
 const DIRECTIONS: &[(&str, &str)] = &[
     ("north", "n"),
@@ -616,7 +633,19 @@ const DIRECTIONS: &[(&str, &str)] = &[
     ("southeast", "se"),
     ("southwest", "sw"),
 ];
-const UNIT_WORDS: &[&str] = &["apt", "apartment", "unit", "suite", "ste", "fl", "floor"];
+const UNIT_WORDS: &[&str] = &[
+    "apt",
+    "apartment",
+    "unit",
+    "suite",
+    "ste",
+    "fl",
+    "floor",
+    "rm",
+    "room",
+    "lot",
+    "spc",
+];
 
 /// A normalised street address and its unit: USPS suffix and direction abbreviations,
 /// units split off. "123 North Halsted Street, Apt. 4B" -> ("123 n halsted st", Some("4b")).
@@ -632,7 +661,7 @@ pub fn address(line1: &str, line2: &str) -> (Option<String>, Option<String>) {
             }
             continue;
         }
-        let token = SUFFIXES
+        let token = STREET_WORDS
             .iter()
             .chain(DIRECTIONS)
             .find(|(long, _)| *long == token)
@@ -963,6 +992,10 @@ mod tests {
             address("55 West Diversey Parkway", "unit 2")
         );
         assert_eq!(address("", ""), (None, None));
+        assert_eq!(
+            address("100 West First Street", "Room 12"),
+            (Some("100 w 1st st".into()), Some("12".into()))
+        );
     }
 
     #[test]
