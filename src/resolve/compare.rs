@@ -155,19 +155,22 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
     //   Anna, is at one home likelier a relative's name);
     // - a personal email: only under two different real given names (one mailbox shared
     //   by a nickname the table lacks is likelier than by two people);
-    // - a household's joint mailbox: under any two given names that are not one name.
+    // - a household's joint mailbox: under any two given names that are not one name (not
+    //   the same, a nickname form or a typo).
     let dob_agrees = matches!(vector[field::DOB], 1 | 2);
     let names_differ = (vector[field::FIRST] == model::different_level(field::FIRST)
         || (vector[field::FIRST] == 5 && misspelt_nickname(a, b)))
         && !dob_agrees;
     let real_names_differ = vector[field::FIRST] != 2 && given_names_distinct(a, b) && !dob_agrees;
-    let same_given_name = matches!(vector[field::FIRST], 1 | 2);
+    // One given name: the same, a nickname form, or a slip of the keyboard (not another
+    // real name one letter away).
+    let one_given_name = matches!(vector[field::FIRST], 1..=3);
     let joint_mailbox =
         both(&a.n.email, &b.n.email).is_some_and(|(x, y)| x == y && is_joint_mailbox(x));
     for f in [field::EMAIL, field::PHONE, field::ADDRESS] {
         let household = vector[f] == 1
             && match f {
-                field::EMAIL if joint_mailbox => !same_given_name,
+                field::EMAIL if joint_mailbox => !one_given_name,
                 field::EMAIL => real_names_differ,
                 _ => names_differ || real_names_differ,
             };
@@ -964,9 +967,21 @@ mod tests {
         let s = score(&a, &b);
         assert_eq!(Band::of(s.score, &config()), Band::NoMatch, "{s:?}");
         assert!(s.conflict, "kept apart through any chain of other matches");
-        // A joint mailbox is a home, not a person: under one given name it is one person.
+        // A joint mailbox is a home, not a person: under one given name it is one person,
+        // mistyped too; under another real name one letter away, another person.
+        for (first, level) in [
+            ("ann", Some(1)),
+            ("anm", Some(1)),
+            ("jan", model::household_level(field::EMAIL)),
+        ] {
+            let c = from(rec(first, "lee", "leefamily@x.com", "", "", ""), "b");
+            assert_eq!(
+                Some(comparison(&a, &c).vector[field::EMAIL]),
+                level,
+                "{first}"
+            );
+        }
         let c = from(rec("ann", "lee", "leefamily@x.com", "", "", ""), "b");
-        assert_eq!(comparison(&a, &c).vector[field::EMAIL], 1);
         assert_eq!(
             score(&a, &c).rule,
             "model",
