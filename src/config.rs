@@ -217,7 +217,8 @@ pub enum FileFormat {
 }
 
 /// Bumped when the normalisers change the forms they store (2: titles and name suffixes
-/// taken off, the generation kept).
+/// taken off and the generation kept, phone extensions and email tags off, numbered
+/// streets in figures).
 pub const NORMALIZER_VERSION: u32 = 2;
 
 impl SourceConfig {

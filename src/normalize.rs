@@ -97,14 +97,14 @@ pub fn person_name(given: Option<&str>, surname: Option<&str>) -> PersonName {
         }
         // The name itself always stays: a surname "Sr" or "Junior" is a name.
         while tokens.len() > 1 {
-            let Some(last) = tokens.last() else { break };
+            let last = tokens[tokens.len() - 1];
             // A lone letter after a given name is a middle initial, never a fifth generation.
             let written_generation = GENERATIONS
                 .iter()
-                .find(|(form, _)| form == last && !(is_given && form.len() == 1));
+                .find(|(form, _)| *form == last && !(is_given && form.len() == 1));
             if let Some((_, g)) = written_generation {
                 generation = generation.or(Some(*g));
-            } else if !POST_NOMINALS.contains(last) {
+            } else if !POST_NOMINALS.contains(&last) {
                 break;
             }
             tokens.pop();
@@ -454,8 +454,6 @@ pub fn distinct_surnames(a: &str, b: &str, frequencies: (Option<f64>, Option<f64
     a != b && distinct_names(a, b, frequencies, 0.01)
 }
 
-/// Whether two normalised first names can denote the same person through the nickname
-/// table ("bob"/"robert", "liz"/"beth" via elizabeth, "chris"/"christine").
 /// A name in no table, of three letters or more, one slip of the keyboard from a name the
 /// table relates the other to (Ncky and Nicholas through Nicky, Jmes and Jamie through
 /// James): a nickname form, misspelt.
@@ -471,6 +469,8 @@ pub fn misspelt_nickname_by_id(a: &str, b: &str, ida: GivenNameId, idb: GivenNam
     misspelt(a, ida, idb) || misspelt(b, idb, ida)
 }
 
+/// Whether two normalised first names can denote the same person through the nickname
+/// table ("bob"/"robert", "liz"/"beth" via elizabeth, "chris"/"christine").
 pub fn nickname_compatible(a: &str, b: &str) -> bool {
     a == b || nickname_compatible_by_id(given_name_id(a), given_name_id(b))
 }
@@ -550,8 +550,8 @@ pub fn phone(raw: &str) -> Option<String> {
 }
 
 /// A phone as a person reads it, whatever form its source wrote it in: "(312) 555-0101"
-/// for anything `phone` reads as a North American number, else the text as written (an
-/// extension or a foreign number is shown, not dropped).
+/// for anything `phone` reads as a North American number, with its extension after it
+/// ("x12"), else the text as written (a foreign number is shown, not dropped).
 pub fn display_phone(raw: &str) -> String {
     match (phone(raw), without_extension(raw).1) {
         (Some(ten), extension) => {

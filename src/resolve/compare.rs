@@ -178,7 +178,8 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
             vector[f] = level;
         }
     }
-    // One personal mailbox under one given name: a surname that differs has changed.
+    // One personal mailbox under one given name: a surname that differs has changed. (The
+    // household rule above has run: an exact email here is no household's.)
     if vector[field::LAST] == model::different_level(field::LAST)
         && vector[field::EMAIL] == 1
         && !joint_mailbox

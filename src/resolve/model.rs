@@ -465,9 +465,8 @@ impl MatchModel {
         // identifier in under two given names is two people while EM sorts the rest; and
         // where the class EM calls one person has different given names more often than the
         // pairs a personal identifier links (or than the same one), it holds relatives: EM
-        // runs again holding
-        // every pair of two different given names with nothing personal agreeing as two
-        // people. (Held always, that costs FEBRL3 0.2 points of recall: its duplicates
+        // runs again holding every pair of two different given names with nothing personal
+        // agreeing as two people. (Held always, that costs FEBRL3 0.2 points of recall: its duplicates
         // replace a first name and mistype a birth date in one record.) A steward's
         // approval of such a pair still teaches the model that it can be one person.
         let mut model = start.clone();
@@ -558,8 +557,9 @@ impl MatchModel {
         }
     }
 
-    /// Whether the class EM calls one person has two different given names more often
-    /// than one: then it is not one person's records.
+    /// Whether the class EM calls one person has two different given names more often than
+    /// one, or than the pairs a personal identifier links (see
+    /// `linked_pairs_differing_in_given_name`): then it holds relatives.
     fn one_person_has_two_given_names(&self, unlabelled: &[(Vector, f64)]) -> bool {
         let first = &self.m[field::FIRST];
         let different = first[different_level(field::FIRST) as usize - 1];
