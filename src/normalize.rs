@@ -797,6 +797,8 @@ mod tests {
         );
         assert_eq!(split("John Smith, Jr."), pair("John", "Smith Jr."));
         assert_eq!(split("Smith, John, III"), pair("John", "Smith III"));
+        assert_eq!(split("John Smith Jr., MD"), pair("John", "Smith Jr. MD"));
+        assert_eq!(split("Núñez, José"), pair("José", "Núñez"));
         assert_eq!(split("Maria de la Cruz"), pair("Maria", "de la Cruz"));
         assert_eq!(
             split("Ludwig van Beethoven"),
