@@ -178,6 +178,10 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
             vector[f] = level;
         }
     }
+    // One home under two forms of a given name, with two emails: a level of its own.
+    if vector[field::ADDRESS] == 1 && vector[field::FIRST] == 2 && vector[field::EMAIL] == 4 {
+        vector[field::ADDRESS] = model::address_nickname_two_emails_level();
+    }
     // One personal mailbox under one given name: a surname that differs has changed. (The
     // household rule above has run: an exact email here is no household's.)
     if vector[field::LAST] == model::different_level(field::LAST)
@@ -421,7 +425,7 @@ impl<'c> Comparer<'c> {
     /// Each field's weight (log2 Bayes factor) for this pair, exact names adjusted for how
     /// common the name is in the file.
     pub fn weights(&self, a: NameCounts, b: NameCounts, v: &Vector) -> [f64; FIELD_COUNT] {
-        let table = match v[field::ADDRESS] == 1 {
+        let table = match model::shares_street_address(v) {
             true => &self.table_given_address,
             false => &self.table,
         };
@@ -1161,6 +1165,43 @@ mod tests {
                 model::FIELDS[f]
             );
         }
+    }
+
+    #[test]
+    fn one_home_under_two_forms_of_a_name_with_two_emails_is_a_level_of_its_own() {
+        let address_level = |first: &str, email: &str| {
+            let a = rec(
+                "james",
+                "sanchez",
+                "james.sanchez45@x.com",
+                "",
+                "6095 n glenwood ave",
+                "",
+            );
+            let b = from(
+                rec(first, "sanchez", email, "", "6095 n glenwood ave", ""),
+                "b",
+            );
+            comparison(&a, &b).vector[field::ADDRESS]
+        };
+        let level = model::address_nickname_two_emails_level();
+        assert_eq!(address_level("jim", "jimsanchez9946@y.com"), level);
+        assert_eq!(address_level("jim", ""), 1, "one email");
+        assert_eq!(
+            address_level("jim", "james.sanchez45@x.com"),
+            1,
+            "one email address"
+        );
+        assert_eq!(
+            address_level("james", "jimsanchez9946@y.com"),
+            1,
+            "one name"
+        );
+        assert!(model::shares_street_address(&{
+            let mut v = [MISSING; FIELD_COUNT];
+            v[field::ADDRESS] = level;
+            v
+        }));
     }
 
     #[test]

@@ -88,6 +88,7 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
         "similar",
         "different",
         "shared by a household",
+        ADDRESS_NICKNAME_TWO_EMAILS,
     ],
     &["exact", "typo", "different"],
     &["exact", "same first three digits", "different"],
@@ -98,6 +99,25 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
 /// given name: a name changed (a marriage), which the surname's "different" would weigh as
 /// two people's as strongly as a stranger's name.
 pub const SURNAME_CHANGED: &str = "changed, on one personal mailbox";
+
+/// The address level of a pair at one street address under two forms of a given name
+/// (Jim and Jimmy) with two different emails: one person's two records or a home's father
+/// and son, in proportions each file shows (its own level, so that the address's weight
+/// there is learned apart from the weight of a home shared under one name).
+pub const ADDRESS_NICKNAME_TWO_EMAILS: &str = "one home, nickname, two emails";
+
+/// The address's `ADDRESS_NICKNAME_TWO_EMAILS` level.
+pub fn address_nickname_two_emails_level() -> u8 {
+    LEVELS[field::ADDRESS]
+        .iter()
+        .position(|l| *l == ADDRESS_NICKNAME_TWO_EMAILS)
+        .map_or(0, |i| i as u8 + 1)
+}
+
+/// Whether a pair shares a street address (exactly, and not as a household's).
+pub fn shares_street_address(v: &Vector) -> bool {
+    v[field::ADDRESS] == 1 || v[field::ADDRESS] == address_nickname_two_emails_level()
+}
 
 /// Whether `level` of field `f` says the two records disagree there: "different", or a
 /// surname that changed.
@@ -298,8 +318,8 @@ pub struct FitReport {
 /// could settle on "one person or a relative" in small and partial files). 3: random pairs
 /// spread over every record (a third of them had shared the first record). 4: a misspelt
 /// nickname form is a "similar" given name, a generation that differs a "different" one
-/// (the levels a model was fitted on changed), and a surname can have changed on one
-/// personal mailbox.
+/// (the levels a model was fitted on changed), a surname can have changed on one personal
+/// mailbox, and one home under a nickname with two emails is an address level of its own.
 pub const ESTIMATOR: u32 = 4;
 
 /// How much the number of records may change before a stored model is fitted anew.
@@ -653,7 +673,7 @@ impl MatchModel {
             tally(&mut u_counts, v, *n);
             households += n;
         }
-        let shares_address = |v: &Vector| v[field::ADDRESS] == 1;
+        let shares_address = shares_street_address;
         let mut subset: Vec<(Vector, f64, Option<f64>)> = unlabelled
             .iter()
             .filter(|(v, _)| shares_address(v))
