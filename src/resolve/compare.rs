@@ -179,8 +179,11 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
         }
     }
     // One home under two forms of a given name, with two emails: a level of its own.
-    if vector[field::ADDRESS] == 1 && vector[field::FIRST] == 2 && vector[field::EMAIL] == 4 {
-        vector[field::ADDRESS] = model::address_nickname_two_emails_level();
+    if vector[field::ADDRESS] == 1
+        && vector[field::FIRST] == 2
+        && vector[field::EMAIL] == model::different_level(field::EMAIL)
+    {
+        vector[field::ADDRESS] = model::ADDRESS_NICKNAME_TWO_EMAILS_LEVEL;
     }
     // One personal mailbox under one given name: a surname that differs has changed. (The
     // household rule above has run: an exact email here is no household's.)
@@ -189,7 +192,7 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
         && !joint_mailbox
         && matches!(vector[field::FIRST], 1..=3)
     {
-        vector[field::LAST] = model::surname_changed_level();
+        vector[field::LAST] = model::SURNAME_CHANGED_LEVEL;
     }
     Comparison { vector, similarity }
 }
@@ -1184,7 +1187,7 @@ mod tests {
             );
             comparison(&a, &b).vector[field::ADDRESS]
         };
-        let level = model::address_nickname_two_emails_level();
+        let level = model::ADDRESS_NICKNAME_TWO_EMAILS_LEVEL;
         assert_eq!(address_level("jim", "jimsanchez9946@y.com"), level);
         assert_eq!(address_level("jim", ""), 1, "one email");
         assert_eq!(
@@ -1211,7 +1214,7 @@ mod tests {
             let b = from(rec(first, last, email, "", "", ""), "b");
             comparison(&a, &b).vector[field::LAST]
         };
-        let changed = model::surname_changed_level();
+        let changed = model::SURNAME_CHANGED_LEVEL;
         assert_eq!(
             last_level("caroyln", "dunn", "carolyn.kraft28@x.com"),
             changed

@@ -106,32 +106,71 @@ pub const SURNAME_CHANGED: &str = "changed, on one personal mailbox";
 /// there is learned apart from the weight of a home shared under one name).
 pub const ADDRESS_NICKNAME_TWO_EMAILS: &str = "one home, nickname, two emails";
 
-/// The address's `ADDRESS_NICKNAME_TWO_EMAILS` level.
-pub fn address_nickname_two_emails_level() -> u8 {
-    LEVELS[field::ADDRESS]
-        .iter()
-        .position(|l| *l == ADDRESS_NICKNAME_TWO_EMAILS)
-        .map_or(0, |i| i as u8 + 1)
+/// The level of field `f` named `name` (numbered as in a vector), or `MISSING` where the
+/// field has none. A `const fn`: the levels the code names are found when it is compiled,
+/// never on the pairs' hot path.
+pub const fn level_named(f: usize, name: &str) -> u8 {
+    let levels = LEVELS[f];
+    let mut i = 0;
+    while i < levels.len() {
+        if same_text(levels[i], name) {
+            return i as u8 + 1;
+        }
+        i += 1;
+    }
+    MISSING
 }
+
+const fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Each field's level named `name` (`MISSING` where it has none).
+const fn levels_named(name: &str) -> [u8; FIELD_COUNT] {
+    let mut levels = [MISSING; FIELD_COUNT];
+    let mut f = 0;
+    while f < FIELD_COUNT {
+        levels[f] = level_named(f, name);
+        f += 1;
+    }
+    levels
+}
+
+const DIFFERENT_LEVELS: [u8; FIELD_COUNT] = levels_named("different");
+const HOUSEHOLD_LEVELS: [u8; FIELD_COUNT] = levels_named("shared by a household");
+pub const SURNAME_CHANGED_LEVEL: u8 = level_named(field::LAST, SURNAME_CHANGED);
+pub const ADDRESS_NICKNAME_TWO_EMAILS_LEVEL: u8 =
+    level_named(field::ADDRESS, ADDRESS_NICKNAME_TWO_EMAILS);
+/// The level of a first name that is another name one letter away (Jon / Joan): from it
+/// on, the two given names are two names.
+const ANOTHER_GIVEN_NAME: u8 = level_named(field::FIRST, "another name one letter away");
+const _: () = assert!(
+    SURNAME_CHANGED_LEVEL != MISSING
+        && ADDRESS_NICKNAME_TWO_EMAILS_LEVEL != MISSING
+        && ANOTHER_GIVEN_NAME != MISSING
+);
 
 /// Whether a pair shares a street address (exactly, and not as a household's).
 pub fn shares_street_address(v: &Vector) -> bool {
-    v[field::ADDRESS] == 1 || v[field::ADDRESS] == address_nickname_two_emails_level()
+    v[field::ADDRESS] == 1 || v[field::ADDRESS] == ADDRESS_NICKNAME_TWO_EMAILS_LEVEL
 }
 
 /// Whether `level` of field `f` says the two records disagree there: "different", or a
 /// surname that changed.
 pub fn disagrees(f: usize, level: u8) -> bool {
     level != MISSING
-        && (level == different_level(f) || LEVELS[f][level as usize - 1] == SURNAME_CHANGED)
-}
-
-/// The surname's `SURNAME_CHANGED` level.
-pub fn surname_changed_level() -> u8 {
-    LEVELS[field::LAST]
-        .iter()
-        .position(|l| *l == SURNAME_CHANGED)
-        .map_or(0, |i| i as u8 + 1)
+        && (level == different_level(f) || (f == field::LAST && level == SURNAME_CHANGED_LEVEL))
 }
 
 /// A pair's comparison vector: each field's level.
@@ -139,16 +178,7 @@ pub type Vector = [u8; FIELD_COUNT];
 
 /// The level of a field that means "shared by a household", if it has one.
 pub fn household_level(f: usize) -> Option<u8> {
-    // Looked up by name once: pairs below the review band ask for every compared pair.
-    static LEVEL: std::sync::OnceLock<[Option<u8>; FIELD_COUNT]> = std::sync::OnceLock::new();
-    LEVEL.get_or_init(|| {
-        std::array::from_fn(|f| {
-            LEVELS[f]
-                .iter()
-                .position(|l| *l == "shared by a household")
-                .map(|i| i as u8 + 1)
-        })
-    })[f]
+    Some(HOUSEHOLD_LEVELS[f]).filter(|l| *l != MISSING)
 }
 
 /// Whether any field of `v` is at its "shared by a household" level.
@@ -158,20 +188,11 @@ pub fn shared_by_a_household(v: &Vector) -> bool {
         .any(|&f| household_level(f).is_some_and(|l| v[f] == l))
 }
 
-/// The level of a first name that is another name one letter away (Jon / Joan): from it
-/// on, the two given names are two names.
-fn another_given_name() -> u8 {
-    LEVELS[field::FIRST]
-        .iter()
-        .position(|l| *l == "another name one letter away")
-        .map_or(u8::MAX, |i| i as u8 + 1)
-}
-
 /// Whether `v` is two people of one home by its own levels: an identifier a household
 /// shares under given names that are two names. (A joint mailbox is "shared by a household"
 /// under a misspelt given name too: that pair may well be one person.)
 pub fn two_people_of_one_home(v: &Vector) -> bool {
-    shared_by_a_household(v) && v[field::FIRST] >= another_given_name()
+    shared_by_a_household(v) && v[field::FIRST] >= ANOTHER_GIVEN_NAME
 }
 
 /// Whether `v` is two people by their names: one home's (above), or two different given
@@ -185,10 +206,7 @@ pub fn two_people_by_name(v: &Vector) -> bool {
 
 /// The "different" level of a field.
 pub fn different_level(f: usize) -> u8 {
-    LEVELS[f]
-        .iter()
-        .position(|l| *l == "different")
-        .map_or(0, |i| i as u8 + 1)
+    DIFFERENT_LEVELS[f]
 }
 
 /// How often one person's records have two different given names, as far as the data can
@@ -906,7 +924,7 @@ mod tests {
                 false => draw(&mut rng, &kind[f]),
             });
             if shared_by_a_household(&v) {
-                v[field::FIRST] = v[field::FIRST].max(another_given_name());
+                v[field::FIRST] = v[field::FIRST].max(ANOTHER_GIVEN_NAME);
             }
             counts.add(v);
             if x >= 0.1 + share {
