@@ -178,12 +178,13 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
             vector[f] = level;
         }
     }
-    // One home under two forms of a given name, with two emails: a level of its own.
-    if vector[field::ADDRESS] == 1
-        && vector[field::FIRST] == 2
-        && vector[field::EMAIL] == model::different_level(field::EMAIL)
-    {
-        vector[field::ADDRESS] = model::ADDRESS_NICKNAME_TWO_EMAILS_LEVEL;
+    // One home under two forms of a given name, with two emails or two phones: a level of
+    // its own.
+    let two_contacts = [field::EMAIL, field::PHONE]
+        .iter()
+        .any(|&f| vector[f] == model::different_level(f));
+    if vector[field::ADDRESS] == 1 && vector[field::FIRST] == 2 && two_contacts {
+        vector[field::ADDRESS] = model::ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL;
     }
     // One personal mailbox under one given name: a surname that differs has changed. (The
     // household rule above has run: an exact email here is no household's.)
@@ -1171,7 +1172,7 @@ mod tests {
     }
 
     #[test]
-    fn one_home_under_two_forms_of_a_name_with_two_emails_is_a_level_of_its_own() {
+    fn one_home_under_two_forms_of_a_name_with_two_emails_or_phones_is_a_level_of_its_own() {
         let address_level = |first: &str, email: &str| {
             let a = rec(
                 "james",
@@ -1187,7 +1188,7 @@ mod tests {
             );
             comparison(&a, &b).vector[field::ADDRESS]
         };
-        let level = model::ADDRESS_NICKNAME_TWO_EMAILS_LEVEL;
+        let level = model::ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL;
         assert_eq!(address_level("jim", "jimsanchez9946@y.com"), level);
         assert_eq!(address_level("jim", ""), 1, "one email");
         assert_eq!(
@@ -1200,6 +1201,27 @@ mod tests {
             1,
             "one name"
         );
+        // Two phones say the same as two emails.
+        let barbara = rec(
+            "barbara",
+            "hardman",
+            "",
+            "8473116241",
+            "6769 w jackson blvd",
+            "",
+        );
+        let bobby = from(
+            rec(
+                "bobby",
+                "hardman",
+                "",
+                "8474942128",
+                "6769 w jackson blvd",
+                "",
+            ),
+            "b",
+        );
+        assert_eq!(comparison(&barbara, &bobby).vector[field::ADDRESS], level);
         assert!(model::shares_street_address(&{
             let mut v = [MISSING; FIELD_COUNT];
             v[field::ADDRESS] = level;

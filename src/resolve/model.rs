@@ -88,7 +88,7 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
         "similar",
         "different",
         "shared by a household",
-        ADDRESS_NICKNAME_TWO_EMAILS,
+        ADDRESS_NICKNAME_TWO_CONTACTS,
     ],
     &["exact", "typo", "different"],
     &["exact", "same first three digits", "different"],
@@ -101,10 +101,10 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
 pub const SURNAME_CHANGED: &str = "changed, on one personal mailbox";
 
 /// The address level of a pair at one street address under two forms of a given name
-/// (Jim and Jimmy) with two different emails: one person's two records or a home's father
-/// and son, in proportions each file shows (its own level, so that the address's weight
-/// there is learned apart from the weight of a home shared under one name).
-pub const ADDRESS_NICKNAME_TWO_EMAILS: &str = "one home, nickname, two emails";
+/// (Jim and Jimmy) with two different emails or phones: one person's two records or a
+/// home's father and son, in proportions each file shows (its own level, so that the
+/// address's weight there is learned apart from the weight of a home shared under one name).
+pub const ADDRESS_NICKNAME_TWO_CONTACTS: &str = "one home, nickname, two contacts";
 
 /// The level of field `f` named `name` (numbered as in a vector), or `MISSING` where the
 /// field has none. A `const fn`: the levels the code names are found when it is compiled,
@@ -150,20 +150,20 @@ const fn levels_named(name: &str) -> [u8; FIELD_COUNT] {
 const DIFFERENT_LEVELS: [u8; FIELD_COUNT] = levels_named("different");
 const HOUSEHOLD_LEVELS: [u8; FIELD_COUNT] = levels_named("shared by a household");
 pub const SURNAME_CHANGED_LEVEL: u8 = level_named(field::LAST, SURNAME_CHANGED);
-pub const ADDRESS_NICKNAME_TWO_EMAILS_LEVEL: u8 =
-    level_named(field::ADDRESS, ADDRESS_NICKNAME_TWO_EMAILS);
+pub const ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL: u8 =
+    level_named(field::ADDRESS, ADDRESS_NICKNAME_TWO_CONTACTS);
 /// The level of a first name that is another name one letter away (Jon / Joan): from it
 /// on, the two given names are two names.
 const ANOTHER_GIVEN_NAME: u8 = level_named(field::FIRST, "another name one letter away");
 const _: () = assert!(
     SURNAME_CHANGED_LEVEL != MISSING
-        && ADDRESS_NICKNAME_TWO_EMAILS_LEVEL != MISSING
+        && ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL != MISSING
         && ANOTHER_GIVEN_NAME != MISSING
 );
 
 /// Whether a pair shares a street address (exactly, and not as a household's).
 pub fn shares_street_address(v: &Vector) -> bool {
-    v[field::ADDRESS] == 1 || v[field::ADDRESS] == ADDRESS_NICKNAME_TWO_EMAILS_LEVEL
+    v[field::ADDRESS] == 1 || v[field::ADDRESS] == ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL
 }
 
 /// Whether `level` of field `f` says the two records disagree there: "different", or a
