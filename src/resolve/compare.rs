@@ -790,6 +790,22 @@ mod tests {
         r
     }
 
+    fn assert_shared_by_a_household(v: &Vector, fields: &[usize]) {
+        for &f in fields {
+            assert_eq!(
+                Some(v[f]),
+                model::household_level(f),
+                "{}",
+                model::FIELDS[f]
+            );
+        }
+    }
+
+    /// The comparison vector of `a` and `b`, `b` read from another source.
+    fn across_sources(a: &Rec, b: Rec) -> Vector {
+        comparison(a, &from(b, "b")).vector
+    }
+
     /// The model before any data has spoken (agreement for, disagreement against).
     fn score(a: &Rec, b: &Rec) -> Scored {
         let model = MatchModel::untrained();
@@ -965,14 +981,7 @@ mod tests {
             "b",
         );
         let v = comparison(&a, &b).vector;
-        for f in [field::EMAIL, field::PHONE, field::ADDRESS] {
-            assert_eq!(
-                Some(v[f]),
-                model::household_level(f),
-                "{}",
-                model::FIELDS[f]
-            );
-        }
+        assert_shared_by_a_household(&v, &[field::EMAIL, field::PHONE, field::ADDRESS]);
         let s = score(&a, &b);
         assert_eq!(Band::of(s.score, &config()), Band::NoMatch, "{s:?}");
         assert!(s.conflict, "kept apart through any chain of other matches");
@@ -1011,14 +1020,7 @@ mod tests {
         let junior = from(named("John", "Smith, Jr."), "b");
         let v = comparison(&senior, &junior).vector;
         assert_eq!(v[field::FIRST], model::different_level(field::FIRST));
-        for f in [field::PHONE, field::ADDRESS] {
-            assert_eq!(
-                Some(v[f]),
-                model::household_level(f),
-                "{}",
-                model::FIELDS[f]
-            );
-        }
+        assert_shared_by_a_household(&v, &[field::PHONE, field::ADDRESS]);
         assert_eq!(
             Band::of(score(&senior, &junior).score, &config()),
             Band::NoMatch
@@ -1097,12 +1099,10 @@ mod tests {
         assert_eq!((v[field::FIRST], v[field::LAST]), (1, 1));
         // A nickname form need not start with its name's letter.
         let c = rec("robinson", "rebecca", "", "3125550101", "", "");
-        let d = from(rec("becky", "robinson", "", "3125550101", "", ""), "b");
-        let v = comparison(&c, &d).vector;
+        let v = across_sources(&c, rec("becky", "robinson", "", "3125550101", "", ""));
         assert_eq!((v[field::FIRST], v[field::LAST]), (2, 1));
         // Two people of one family sharing no name are not turned round.
-        let e = from(rec("robinson", "mary", "", "3125550101", "", ""), "b");
-        let v = comparison(&c, &e).vector;
+        let v = across_sources(&c, rec("robinson", "mary", "", "3125550101", "", ""));
         assert_eq!(v[field::LAST], model::different_level(field::LAST));
     }
 
@@ -1143,50 +1143,22 @@ mod tests {
 
     #[test]
     fn a_misspelt_nickname_is_one_name_on_a_mailbox_and_a_relatives_at_a_home() {
-        let a = rec(
-            "nicholas",
-            "wright",
-            "nicholas.s.wright68@x.com",
-            "",
-            "",
-            "",
-        );
-        let b = from(
-            rec("ncky", "wright", "nicholas.s.wright68@x.com", "", "", ""),
-            "b",
-        );
-        let v = comparison(&a, &b).vector;
+        let mailbox = "nicholas.s.wright68@x.com";
+        let a = rec("nicholas", "wright", mailbox, "", "", "");
+        let v = across_sources(&a, rec("ncky", "wright", mailbox, "", "", ""));
         assert_eq!((v[field::FIRST], v[field::EMAIL]), (5, 1));
         let c = rec("anna", "lee", "", "3125550101", "5 w elm st", "");
-        let d = from(rec("anie", "lee", "", "3125550101", "5 w elm st", ""), "b");
-        let v = comparison(&c, &d).vector;
+        let v = across_sources(&c, rec("anie", "lee", "", "3125550101", "5 w elm st", ""));
         assert_eq!(v[field::FIRST], 5);
-        for f in [field::PHONE, field::ADDRESS] {
-            assert_eq!(
-                Some(v[f]),
-                model::household_level(f),
-                "{}",
-                model::FIELDS[f]
-            );
-        }
+        assert_shared_by_a_household(&v, &[field::PHONE, field::ADDRESS]);
     }
 
     #[test]
     fn one_home_under_two_forms_of_a_name_with_two_emails_or_phones_is_a_level_of_its_own() {
+        let home = "6095 n glenwood ave";
+        let james = rec("james", "sanchez", "james.sanchez45@x.com", "", home, "");
         let address_level = |first: &str, email: &str| {
-            let a = rec(
-                "james",
-                "sanchez",
-                "james.sanchez45@x.com",
-                "",
-                "6095 n glenwood ave",
-                "",
-            );
-            let b = from(
-                rec(first, "sanchez", email, "", "6095 n glenwood ave", ""),
-                "b",
-            );
-            comparison(&a, &b).vector[field::ADDRESS]
+            across_sources(&james, rec(first, "sanchez", email, "", home, ""))[field::ADDRESS]
         };
         let level = model::ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL;
         assert_eq!(address_level("jim", "jimsanchez9946@y.com"), level);
@@ -1202,26 +1174,10 @@ mod tests {
             "one name"
         );
         // Two phones say the same as two emails.
-        let barbara = rec(
-            "barbara",
-            "hardman",
-            "",
-            "8473116241",
-            "6769 w jackson blvd",
-            "",
-        );
-        let bobby = from(
-            rec(
-                "bobby",
-                "hardman",
-                "",
-                "8474942128",
-                "6769 w jackson blvd",
-                "",
-            ),
-            "b",
-        );
-        assert_eq!(comparison(&barbara, &bobby).vector[field::ADDRESS], level);
+        let home = "6769 w jackson blvd";
+        let barbara = rec("barbara", "hardman", "", "8473116241", home, "");
+        let bobby = rec("bobby", "hardman", "", "8474942128", home, "");
+        assert_eq!(across_sources(&barbara, bobby)[field::ADDRESS], level);
         assert!(model::shares_street_address(&{
             let mut v = [MISSING; FIELD_COUNT];
             v[field::ADDRESS] = level;
@@ -1233,8 +1189,7 @@ mod tests {
     fn a_surname_that_differs_on_one_personal_mailbox_under_one_given_name_has_changed() {
         let last_level = |first: &str, last: &str, email: &str| {
             let a = rec("carolyn", "kraft", email, "", "", "");
-            let b = from(rec(first, last, email, "", "", ""), "b");
-            comparison(&a, &b).vector[field::LAST]
+            across_sources(&a, rec(first, last, email, "", "", ""))[field::LAST]
         };
         let changed = model::SURNAME_CHANGED_LEVEL;
         assert_eq!(
