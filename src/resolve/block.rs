@@ -29,7 +29,7 @@ pub struct Blocks {
 /// collision between two keys would only add pairs to compare, never lose one.)
 fn key_of(kind: &str, r: &Rec) -> Option<u64> {
     let mut h = Fnv1a::default();
-    let z = r.n.zip.as_deref();
+    let z = r.zip();
     let mut parts = |parts: &[&str]| {
         for p in parts {
             h.write(p.as_bytes());
@@ -37,32 +37,24 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         }
     };
     match kind {
-        "email" => parts(&[r.n.email.as_deref()?]),
-        "phone" => parts(&[r.n.phone.as_deref()?]),
-        "last_soundex_zip" => parts(&[&soundex(r.n.last.as_deref()?), z?]),
-        "first_last" => parts(&[r.n.first_canon.as_deref()?, r.n.last.as_deref()?]),
-        "first_zip" => parts(&[r.n.first_canon.as_deref()?, z?]),
+        "email" => parts(&[r.email()?]),
+        "phone" => parts(&[r.phone()?]),
+        "last_soundex_zip" => parts(&[&soundex(r.last()?), z?]),
+        "first_last" => parts(&[r.first_canon()?, r.last()?]),
+        "first_zip" => parts(&[r.first_canon()?, z?]),
         // The same names and birth year anywhere in the file: a person who moved.
-        "first_last_birth_year" => parts(&[
-            r.n.first_canon.as_deref()?,
-            r.n.last.as_deref()?,
-            r.dob.as_deref()?.get(..4)?,
-        ]),
+        "first_last_birth_year" => parts(&[r.first_canon()?, r.last()?, r.dob()?.get(..4)?]),
         // Same first name and ZIP, surnames with one initial: a typo'd surname, not every
         // namesake of a first name in the ZIP.
-        "first_zip_initial" => parts(&[
-            r.n.first_canon.as_deref()?,
-            z?,
-            r.n.last.as_deref()?.get(..1)?,
-        ]),
-        "address_zip" => parts(&[r.n.address.as_deref()?, z?]),
+        "first_zip_initial" => parts(&[r.first_canon()?, z?, r.last()?.get(..1)?]),
+        "address_zip" => parts(&[r.address()?, z?]),
         // The same date of birth in a ZIP: finds a person whose names and street were
         // both mistyped or changed (a married name and a building name). Small blocks:
         // a few people per birth date in a ZIP, a few dozen per birth date and initial.
-        "birth_zip" => parts(&[r.dob.as_deref()?, z?]),
+        "birth_zip" => parts(&[r.dob()?, z?]),
         // The canonical first name's initial (Bob is Robert's r) and the date of birth,
         // anywhere: a typo past the first letter, a new surname, street and ZIP.
-        "initial_birth" => parts(&[r.n.first_canon.as_deref()?.get(..1)?, r.dob.as_deref()?]),
+        "initial_birth" => parts(&[r.first_canon()?.get(..1)?, r.dob()?]),
         // Both names in alphabetical order: finds first and last entered the wrong way round.
         "names_zip" => {
             let (x, y) = sorted_names(r)?;
@@ -72,23 +64,18 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         // mistyped ZIP.
         "swapped_names" => {
             let (x, y) = sorted_names(r)?;
-            parts(&[x, y, r.dob.as_deref()?.get(..4)?])
+            parts(&[x, y, r.dob()?.get(..4)?])
         }
         // Surname and date of birth anywhere: a replaced or misspelt first name and a move.
-        "last_birth" => parts(&[r.n.last.as_deref()?, r.dob.as_deref()?]),
+        "last_birth" => parts(&[r.last()?, r.dob()?]),
         // How the first name sounds and the date of birth: a new surname (marriage) and a
         // typo in the first name.
-        "first_soundex_birth" => parts(&[
-            &soundex(r.n.first.as_deref()?.split(' ').next()?),
-            r.dob.as_deref()?,
-        ]),
+        "first_soundex_birth" => parts(&[&soundex(r.first()?.split(' ').next()?), r.dob()?]),
         // Surname and first initial anywhere (large blocks; capped like every key).
-        "last_first_initial" => {
-            parts(&[r.n.last.as_deref()?, r.n.first_canon.as_deref()?.get(..1)?])
-        }
+        "last_first_initial" => parts(&[r.last()?, r.first_canon()?.get(..1)?]),
         // The house number and ZIP: a street name mistyped or written another way.
         "house_number_zip" => {
-            let number = r.n.address.as_deref()?.split(' ').next()?;
+            let number = r.address()?.split(' ').next()?;
             if !number.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
@@ -96,48 +83,41 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         }
         // The house number and city: a street mistyped and the ZIP too.
         "house_number_city" => {
-            let number = r.n.address.as_deref()?.split(' ').next()?;
+            let number = r.address()?.split(' ').next()?;
             if !number.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            parts(&[number, r.n.city.as_deref()?])
+            parts(&[number, r.city()?])
         }
         // The street's name (the address without its house number) and the city: a
         // mistyped house number with a changed or mistyped ZIP.
         "street_city" => {
-            let address = r.n.address.as_deref()?;
+            let address = r.address()?;
             let street = match address.split_once(' ') {
                 Some((number, rest)) if number.bytes().all(|b| b.is_ascii_digit()) => rest,
                 _ => address,
             };
-            parts(&[street, r.n.city.as_deref()?])
+            parts(&[street, r.city()?])
         }
         // The date of birth in a ZIP's area (its first three digits): names and ZIP both
         // mistyped or changed.
-        "birth_zip3" => parts(&[r.dob.as_deref()?, z?.get(..3)?]),
+        "birth_zip3" => parts(&[r.dob()?, z?.get(..3)?]),
         // How both names sound, anywhere: typos in each.
-        "phonetic_names" => parts(&[
-            &soundex(r.n.first.as_deref()?.split(' ').next()?),
-            &soundex(r.n.last.as_deref()?),
-        ]),
+        "phonetic_names" => parts(&[&soundex(r.first()?.split(' ').next()?), &soundex(r.last()?)]),
         // The same, in a ZIP's area (its first three digits).
         "phonetic_names_zip3" => parts(&[
-            &soundex(r.n.first.as_deref()?.split(' ').next()?),
-            &soundex(r.n.last.as_deref()?),
+            &soundex(r.first()?.split(' ').next()?),
+            &soundex(r.last()?),
             z?.get(..3)?,
         ]),
         // The same, with the birth year.
         "phonetic_names_birth_year" => parts(&[
-            &soundex(r.n.first.as_deref()?.split(' ').next()?),
-            &soundex(r.n.last.as_deref()?),
-            r.dob.as_deref()?.get(..4)?,
+            &soundex(r.first()?.split(' ').next()?),
+            &soundex(r.last()?),
+            r.dob()?.get(..4)?,
         ]),
         // The same names in the same city: a move to another ZIP in town.
-        "first_last_city" => parts(&[
-            r.n.first_canon.as_deref()?,
-            r.n.last.as_deref()?,
-            r.n.city.as_deref()?,
-        ]),
+        "first_last_city" => parts(&[r.first_canon()?, r.last()?, r.city()?]),
         _ => return None,
     }
     Some(h.finish())
@@ -145,8 +125,8 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
 
 /// First name (its first word) and surname in alphabetical order.
 fn sorted_names(r: &Rec) -> Option<(&str, &str)> {
-    let first = r.n.first.as_deref()?.split(' ').next()?;
-    let last = r.n.last.as_deref()?;
+    let first = r.first()?.split(' ').next()?;
+    let last = r.last()?;
     Some(if first <= last {
         (first, last)
     } else {
@@ -203,7 +183,7 @@ pub fn block(records: &[Rec], keys: &[String], limits: &Blocking) -> Blocks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resolve::normalize::NormalizedPerson;
+    use crate::vocab::record::Value;
 
     /// A block size cap and no pair budget to speak of.
     fn limits(max_block_size: usize) -> Blocking {
@@ -215,16 +195,11 @@ mod tests {
     }
 
     fn rec(last: &str, zip: &str, email: &str) -> Rec {
-        Rec {
-            n: NormalizedPerson {
-                last: Some(last.into()),
-                first_canon: Some("ann".into()),
-                zip: Some(zip.into()),
-                email: (!email.is_empty()).then(|| email.into()),
-                ..NormalizedPerson::default()
-            },
-            ..Rec::default()
-        }
+        Rec::default()
+            .with(Value::Last, last)
+            .with(Value::FirstCanon, "ann")
+            .with(Value::Zip, zip)
+            .with(Value::Email, email)
     }
 
     #[test]
@@ -289,10 +264,10 @@ mod tests {
     fn movers_meet_on_names_and_birth_year_and_namesakes_need_a_surname_initial() {
         let mut mover = rec("okafor", "60614", "");
         let mut moved = rec("okafor", "60201", "");
-        mover.dob = Some("1971-02-03".into());
-        moved.dob = Some("1971-11-30".into());
+        mover.set(Value::Dob, Some("1971-02-03"));
+        moved.set(Value::Dob, Some("1971-11-30"));
         let mut namesake = rec("okafor", "60201", "");
-        namesake.dob = Some("1985-02-03".into());
+        namesake.set(Value::Dob, Some("1985-02-03"));
         let records = vec![mover, moved, namesake];
         let b = block(&records, &["first_last_birth_year".into()], &limits(10));
         assert_eq!(b.pairs, vec![(0, 1)]);
@@ -310,10 +285,9 @@ mod tests {
     #[test]
     fn a_birth_date_finds_a_person_whose_names_or_zip_changed() {
         let born = |last: &str, zip: &str, first: &str, dob: &str| {
-            let mut r = rec(last, zip, "");
-            r.n.first_canon = Some(first.into());
-            r.dob = Some(dob.into());
-            r
+            rec(last, zip, "")
+                .with(Value::FirstCanon, first)
+                .with(Value::Dob, dob)
         };
         let records = vec![
             born("mccarthy", "4670", "lydia", "1975-12-20"),

@@ -78,11 +78,9 @@ pub struct Scored {
 /// match before its fields are looked at.
 pub const PRIOR: &str = "prior";
 
-fn both<'a>(a: &'a Option<String>, b: &'a Option<String>) -> Option<(&'a str, &'a str)> {
-    match (a, b) {
-        (Some(x), Some(y)) if !x.is_empty() && !y.is_empty() => Some((x, y)),
-        _ => None,
-    }
+/// Both values, when both records have one.
+fn both<'a>(a: Option<&'a str>, b: Option<&'a str>) -> Option<(&'a str, &'a str)> {
+    a.zip(b)
 }
 
 /// A pair's comparison vector and, per field, the similarity shown for it.
@@ -113,7 +111,7 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
     set(field::ADDRESS, address_level(a, b));
     set(
         field::CITY,
-        both(&a.n.city, &b.n.city).map(|(x, y)| {
+        both(a.city(), b.city()).map(|(x, y)| {
             let s = if x == y { 1.0 } else { jaro_winkler(x, y) };
             (
                 if s == 1.0 {
@@ -137,7 +135,7 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
     );
     set(
         field::ZIP,
-        both(&a.n.zip, &b.n.zip).map(|(x, y)| {
+        both(a.zip(), b.zip()).map(|(x, y)| {
             if x == y {
                 (1, 1.0)
             } else if x.get(..3) == y.get(..3) {
@@ -166,7 +164,7 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
     // real name one letter away).
     let one_given_name = matches!(vector[field::FIRST], 1..=3);
     let joint_mailbox =
-        both(&a.n.email, &b.n.email).is_some_and(|(x, y)| x == y && is_joint_mailbox(x));
+        both(a.email(), b.email()).is_some_and(|(x, y)| x == y && is_joint_mailbox(x));
     for f in [field::EMAIL, field::PHONE, field::ADDRESS] {
         let household = vector[f] == 1
             && match f {
@@ -199,7 +197,7 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
 }
 
 fn misspelt_nickname(a: &Rec, b: &Rec) -> bool {
-    both(&a.n.first, &b.n.first).is_some_and(|(x, y)| {
+    both(a.first(), b.first()).is_some_and(|(x, y)| {
         misspelt_nickname_by_id(first_token(x), first_token(y), a.first_id(), b.first_id())
     })
 }
@@ -207,7 +205,7 @@ fn misspelt_nickname(a: &Rec, b: &Rec) -> bool {
 /// Two different real given names (both in the name tables, not nickname forms of one
 /// another): two people, unless something as personal as a birth date says otherwise.
 fn given_names_distinct(a: &Rec, b: &Rec) -> bool {
-    both(&a.n.first, &b.n.first).is_some_and(|(x, y)| {
+    both(a.first(), b.first()).is_some_and(|(x, y)| {
         // Here a typo that spells another common name (Jon, Joan) counts as that name: at
         // one home it is likelier a relative than a slip of the keyboard.
         distinct_given_names_by_id(first_token(x), first_token(y), a.first_id(), b.first_id())
@@ -215,11 +213,11 @@ fn given_names_distinct(a: &Rec, b: &Rec) -> bool {
 }
 
 fn first_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
-    let (x, y) = both(&a.n.first, &b.n.first)?;
+    let (x, y) = both(a.first(), b.first())?;
     let (x, y) = (first_token(x), first_token(y));
     // Father and son (Sr and Jr, II and III) share a name and often a home: a generation
     // that differs makes their given names two.
-    if let (Some(g), Some(h)) = (a.n.generation, b.n.generation)
+    if let (Some(g), Some(h)) = (a.generation, b.generation)
         && g != h
     {
         return Some((model::different_level(field::FIRST), jaro_winkler(x, y)));
@@ -259,7 +257,7 @@ fn first_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
 /// charles.prather@, Bert on robert759480@). A household's member with another name (Mary
 /// on robert.belt@) is not; nor is any pair without the shared mailbox.
 fn mailbox_names_one(a: &Rec, b: &Rec, x: &str, y: &str) -> bool {
-    let Some((e, f)) = both(&a.n.email, &b.n.email) else {
+    let Some((e, f)) = both(a.email(), b.email()) else {
         return false;
     };
     let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
@@ -272,7 +270,7 @@ fn mailbox_names_one(a: &Rec, b: &Rec, x: &str, y: &str) -> bool {
 }
 
 fn last_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
-    let (x, y) = both(&a.n.last, &b.n.last)?;
+    let (x, y) = both(a.last(), b.last())?;
     if x == y {
         return Some((1, 1.0));
     }
@@ -296,7 +294,7 @@ fn last_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
 }
 
 fn dob_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
-    let (x, y) = both(&a.dob, &b.dob)?;
+    let (x, y) = both(a.dob(), b.dob())?;
     if x == y {
         return Some((1, 1.0));
     }
@@ -321,7 +319,7 @@ fn dob_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
 /// one mistyped character; anything else is another address (even one built from the same
 /// names, as namesakes' often are).
 fn email_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
-    let (x, y) = both(&a.n.email, &b.n.email)?;
+    let (x, y) = both(a.email(), b.email())?;
     if x == y {
         return Some((1, 1.0));
     }
@@ -338,7 +336,7 @@ fn email_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
 }
 
 fn phone_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
-    let (x, y) = both(&a.n.phone, &b.n.phone)?;
+    let (x, y) = both(a.phone(), b.phone())?;
     Some(if x == y {
         (1, 1.0)
     } else if x.len() > 3 && y.len() > 3 && x[3..] == y[3..] {
@@ -367,8 +365,8 @@ fn street_similarity(x: &str, y: &str) -> f64 {
 }
 
 fn address_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
-    let (x, y) = both(&a.n.address, &b.n.address)?;
-    let units_differ = both(&a.n.unit, &b.n.unit).is_some_and(|(u, v)| u != v);
+    let (x, y) = both(a.address(), b.address())?;
+    let units_differ = both(a.unit(), b.unit()).is_some_and(|(u, v)| u != v);
     let street = if x == y { 1.0 } else { street_similarity(x, y) };
     let s = if units_differ { street * 0.7 } else { street };
     Some(if s == 1.0 {
@@ -465,10 +463,7 @@ impl<'c> Comparer<'c> {
             .deterministic
             .iter()
             .find_map(|rule| match rule.as_str() {
-                "email"
-                    if v[field::EMAIL] == 1
-                        && !a.n.email.as_deref().is_some_and(is_joint_mailbox) =>
-                {
+                "email" if v[field::EMAIL] == 1 && !a.email().is_some_and(is_joint_mailbox) => {
                     Some("email")
                 }
                 // Two personal emails that differ make a shared phone a household's landline.
@@ -688,10 +683,10 @@ enum Swapped {
 /// same and the second is turned.
 fn names_swapped(a: &Rec, b: &Rec) -> Swapped {
     match (
-        both(&a.n.first, &b.n.last),
-        both(&a.n.last, &b.n.first),
-        both(&a.n.first, &b.n.first),
-        both(&a.n.last, &b.n.last),
+        both(a.first(), b.last()),
+        both(a.last(), b.first()),
+        both(a.first(), b.first()),
+        both(a.last(), b.last()),
     ) {
         // Cheapest test first: on every compared pair, and almost always false. One
         // crossing pairs two surnames: alike (allowing a typo), with their first letter
@@ -738,14 +733,7 @@ fn names_swapped(a: &Rec, b: &Rec) -> Swapped {
 /// The pair with first and last name turned back in the record that has them the wrong
 /// way round.
 fn oriented<'a>(a: &'a Rec, b: &'a Rec) -> (Cow<'a, Rec>, Cow<'a, Rec>) {
-    let turned = |r: &Rec| {
-        let mut turned = r.clone();
-        std::mem::swap(&mut turned.n.first, &mut turned.n.last);
-        turned.n.first_canon = None;
-        turned.first_name_id = None;
-        turned.last_name_frequency = None;
-        Cow::Owned(turned)
-    };
+    let turned = |r: &Rec| Cow::Owned(r.with_names_swapped());
     match names_swapped(a, b) {
         Swapped::Neither => (Cow::Borrowed(a), Cow::Borrowed(b)),
         Swapped::First => (turned(a), Cow::Borrowed(b)),
@@ -756,7 +744,6 @@ fn oriented<'a>(a: &'a Rec, b: &'a Rec) -> (Cow<'a, Rec>, Cow<'a, Rec>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::NormalizedPerson;
     use crate::resolve::Band;
 
     fn config() -> ResolutionConfig {
@@ -765,24 +752,11 @@ mod tests {
 
     /// A record from `source` with these normalised fields ("" = absent).
     fn rec(first: &str, last: &str, email: &str, phone: &str, address: &str, dob: &str) -> Rec {
-        let s = |v: &str| (!v.is_empty()).then(|| v.to_string());
-        Rec {
-            id: 0,
-            source: "a".into(),
-            n: NormalizedPerson {
-                first: s(first),
-                first_canon: s(&super::super::normalize::canonical_first(first)),
-                last: s(last),
-                email: s(email),
-                phone: s(phone),
-                address: s(address),
-                city: s("chicago"),
-                zip: s("60614"),
-                ..NormalizedPerson::default()
-            },
-            dob: s(dob),
-            ..Rec::default()
-        }
+        let canonical = super::super::normalize::canonical_first(first);
+        let values = [
+            first, &canonical, last, email, phone, address, "", "chicago", "60614", dob,
+        ];
+        Rec::new(0, "a".into(), values.map(Some))
     }
 
     fn from(mut r: Rec, source: &str) -> Rec {
@@ -1013,7 +987,7 @@ mod tests {
             let n = crate::normalize::person_name(Some(first), Some(last));
             let (given, surname) = (n.given.unwrap_or_default(), n.surname.unwrap_or_default());
             let mut r = rec(&given, &surname, "", "3125550101", "5 w elm st", "");
-            r.n.generation = n.generation;
+            r.generation = n.generation;
             r
         };
         let senior = named("John", "Smith Sr.");

@@ -809,10 +809,10 @@ pub fn count_name_frequencies(records: &mut [Rec]) {
         counts
     };
     fn first(r: &Rec) -> Option<&str> {
-        r.n.first.as_deref().map(compare::first_token)
+        r.first().map(compare::first_token)
     }
     fn last(r: &Rec) -> Option<&str> {
-        r.n.last.as_deref()
+        r.last()
     }
     let (firsts, lasts) = rayon::join(|| tally(first), || tally(last));
     let counted: Vec<(u32, u32)> = records
@@ -841,6 +841,7 @@ fn check(progress: &dyn Progress) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocab::record::Value;
 
     #[test]
     fn bands_are_inclusive_at_their_lower_threshold_and_follow_the_config() {
@@ -889,10 +890,9 @@ mod tests {
     #[test]
     fn names_are_counted_by_first_word_and_surname() {
         let person = |first: &str, last: &str| {
-            let mut r = Rec::default();
-            r.n.first = Some(first.into());
-            r.n.last = Some(last.into());
-            r
+            Rec::default()
+                .with(Value::First, first)
+                .with(Value::Last, last)
         };
         let mut records = [
             person("ann marie", "lee"),

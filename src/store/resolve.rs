@@ -10,7 +10,6 @@ use rusqlite::{Connection, OptionalExtension, ToSql, params};
 
 use crate::config::PERSON_FIELDS;
 use crate::error::Result;
-use crate::normalize::NormalizedPerson;
 use crate::store::deferred::DeferredIndexes;
 use crate::store::search_index::SearchUpdate;
 use crate::store::summary::Summary;
@@ -48,28 +47,13 @@ impl Names {
 }
 
 fn read_record(r: &rusqlite::Row, names: &mut Names) -> rusqlite::Result<(Rec, RawFields)> {
-    let rec = Rec {
-        id: r.get(0)?,
-        source: names.get(r, 1)?,
-        n: NormalizedPerson {
-            first: r.get(2)?,
-            first_canon: r.get(3)?,
-            last: r.get(4)?,
-            email: r.get(5)?,
-            phone: r.get(6)?,
-            address: r.get(7)?,
-            unit: r.get(8)?,
-            city: r.get(9)?,
-            zip: r.get(10)?,
-            generation: r.get(22)?,
-        },
-        dob: r.get(11)?,
-        first_name_count: 0,
-        last_name_count: 0,
-        first_name_id: None,
-        last_name_frequency: None,
+    // The normalised values in `Value` order, read in place (columns 2 to 11).
+    let mut values = [None; 10];
+    for (column, value) in (2..).zip(values.iter_mut()) {
+        *value = r.get_ref(column)?.as_str_or_null()?;
     }
-    .with_name_lookups();
+    let mut rec = Rec::new(r.get(0)?, names.get(r, 1)?, values);
+    rec.generation = r.get(22)?;
     let raw = RawFields {
         id: rec.id,
         source: rec.source.clone(),
@@ -84,7 +68,7 @@ fn read_record(r: &rusqlite::Row, names: &mut Names) -> rusqlite::Result<(Rec, R
             city: r.get(18)?,
             state: r.get(19)?,
             zip: r.get(20)?,
-            date_of_birth: rec.dob.clone(),
+            date_of_birth: rec.dob().map(str::to_string),
         },
         // From the record's facts (`summary::RecordFacts::last_gift_any`), read later.
         last_seen: None,

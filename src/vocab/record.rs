@@ -3,9 +3,89 @@
 
 use std::sync::Arc;
 
-use crate::normalize::{
-    GivenNameId, NormalizedPerson, UNKNOWN_GIVEN_NAME, given_name_id, surname_frequency,
-};
+use crate::normalize::{GivenNameId, UNKNOWN_GIVEN_NAME, given_name_id, surname_frequency};
+
+/// The normalised values a record is compared on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Value {
+    First,
+    /// The first name's canonical form (a nickname's full name), for blocking.
+    FirstCanon,
+    Last,
+    Email,
+    Phone,
+    Address,
+    Unit,
+    City,
+    Zip,
+    /// The date of birth, ISO (YYYY-MM-DD).
+    Dob,
+}
+
+const VALUES: usize = 10;
+
+/// Matching reads at most this much of one value (a name or a street is far shorter; a
+/// value this long is a file's mistake and is kept whole in the store).
+const VALUE_MAX: usize = 4096;
+
+/// A record's compared values in one allocation, one after another. Comparing reads two
+/// records picked from a million at random: one allocation per record is one cache miss
+/// where a `String` per value was one per value read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Values {
+    text: Box<str>,
+    /// Where each value ends in `text` (`Value` order); an empty value is an absent one.
+    ends: [u16; VALUES],
+}
+
+impl Values {
+    fn new(values: [Option<&str>; VALUES]) -> Values {
+        let values = values.map(|v| v.map(clipped));
+        let mut text = String::with_capacity(values.iter().flatten().map(|v| v.len()).sum());
+        let mut ends = [0u16; VALUES];
+        for (end, value) in ends.iter_mut().zip(values) {
+            text.push_str(value.unwrap_or(""));
+            // At most VALUES * VALUE_MAX bytes, below u16::MAX.
+            *end = text.len() as u16;
+        }
+        Values {
+            text: text.into_boxed_str(),
+            ends,
+        }
+    }
+
+    fn get(&self, value: Value) -> Option<&str> {
+        let i = value as usize;
+        let start = i.checked_sub(1).map_or(0, |before| self.ends[before]);
+        let text = self.text.get(start as usize..self.ends[i] as usize)?;
+        (!text.is_empty()).then_some(text)
+    }
+
+    fn all(&self) -> [Option<&str>; VALUES] {
+        use Value::*;
+        [
+            First, FirstCanon, Last, Email, Phone, Address, Unit, City, Zip, Dob,
+        ]
+        .map(|v| self.get(v))
+    }
+}
+
+/// `value`, cut to `VALUE_MAX` bytes on a character boundary.
+fn clipped(value: &str) -> &str {
+    let mut end = value.len().min(VALUE_MAX);
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    &value[..end]
+}
+
+/// How many records of the file share a record's first name and surname: all that
+/// scoring needs of a record once its pair has been compared.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NameCounts {
+    pub first: u32,
+    pub last: u32,
+}
 
 /// A source record as matching sees it: normalised fields only.
 #[derive(Debug, Clone, Default)]
@@ -13,9 +93,10 @@ pub struct Rec {
     pub id: i64,
     /// Shared by every record of the source (interned at load).
     pub source: Arc<str>,
-    /// The normalised fields ingest stored.
-    pub n: NormalizedPerson,
-    pub dob: Option<String>,
+    /// The normalised values ingest stored.
+    values: Values,
+    /// The generation a name's suffix names (see `normalize::person_name`).
+    pub generation: Option<u8>,
     /// How many records in the file share this first name (its first word) and this
     /// surname (0 = unknown): for weighing an exact name by how common it is.
     pub first_name_count: u32,
@@ -27,15 +108,93 @@ pub struct Rec {
     pub last_name_frequency: Option<Option<f64>>,
 }
 
-/// How many records of the file share a record's first name and surname: all that
-/// scoring needs of a record once its pair has been compared.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct NameCounts {
-    pub first: u32,
-    pub last: u32,
-}
-
 impl Rec {
+    /// A record of `source` with these values (in `Value` order; absent or empty: none),
+    /// its name tables looked up.
+    pub fn new(id: i64, source: Arc<str>, values: [Option<&str>; VALUES]) -> Rec {
+        let mut rec = Rec {
+            id,
+            source,
+            values: Values::new(values),
+            ..Rec::default()
+        };
+        rec.look_up_names();
+        rec
+    }
+
+    /// The record with `value` set to `text` ("" = absent), its name lookups redone.
+    pub fn with(mut self, value: Value, text: &str) -> Rec {
+        self.set(value, Some(text));
+        self
+    }
+
+    /// Set `value` (`None` or "" = absent) and redo the name lookups. Packs the values
+    /// again: for building records, not for comparing them.
+    pub fn set(&mut self, value: Value, text: Option<&str>) {
+        let mut values = self.values.all();
+        values[value as usize] = text;
+        self.values = Values::new(values);
+        self.look_up_names();
+    }
+
+    pub fn value(&self, value: Value) -> Option<&str> {
+        self.values.get(value)
+    }
+
+    pub fn first(&self) -> Option<&str> {
+        self.value(Value::First)
+    }
+
+    pub fn first_canon(&self) -> Option<&str> {
+        self.value(Value::FirstCanon)
+    }
+
+    pub fn last(&self) -> Option<&str> {
+        self.value(Value::Last)
+    }
+
+    pub fn email(&self) -> Option<&str> {
+        self.value(Value::Email)
+    }
+
+    pub fn phone(&self) -> Option<&str> {
+        self.value(Value::Phone)
+    }
+
+    pub fn address(&self) -> Option<&str> {
+        self.value(Value::Address)
+    }
+
+    pub fn unit(&self) -> Option<&str> {
+        self.value(Value::Unit)
+    }
+
+    pub fn city(&self) -> Option<&str> {
+        self.value(Value::City)
+    }
+
+    pub fn zip(&self) -> Option<&str> {
+        self.value(Value::Zip)
+    }
+
+    pub fn dob(&self) -> Option<&str> {
+        self.value(Value::Dob)
+    }
+
+    /// The record with its first name and surname the other way round (and no canonical
+    /// first name, which was the surname's).
+    pub fn with_names_swapped(&self) -> Rec {
+        let mut values = self.values.all();
+        values.swap(Value::First as usize, Value::Last as usize);
+        values[Value::FirstCanon as usize] = None;
+        let mut turned = Rec {
+            values: Values::new(values),
+            ..self.clone()
+        };
+        turned.look_up_names();
+        turned
+    }
+
     pub fn name_counts(&self) -> NameCounts {
         NameCounts {
             first: self.first_name_count,
@@ -45,18 +204,13 @@ impl Rec {
 
     /// Look up the name tables once (the first name's id, the surname's frequency), so
     /// comparing never hashes the names again.
-    pub fn with_name_lookups(mut self) -> Rec {
-        self.first_name_id = self
-            .n
-            .first
-            .as_deref()
-            .map(|f| given_name_id(first_token(f)));
-        self.last_name_frequency = Some(self.n.last.as_deref().and_then(surname_frequency));
-        self
+    fn look_up_names(&mut self) {
+        self.first_name_id = self.first().map(|f| given_name_id(first_token(f)));
+        self.last_name_frequency = Some(self.last().and_then(surname_frequency));
     }
 
     pub fn first_id(&self) -> GivenNameId {
-        match (self.first_name_id, &self.n.first) {
+        match (self.first_name_id, self.first()) {
             (Some(id), _) => id,
             (None, Some(f)) => given_name_id(first_token(f)),
             (None, None) => UNKNOWN_GIVEN_NAME,
@@ -65,7 +219,7 @@ impl Rec {
 
     /// The surname's census frequency (percent of people), if a census list has it.
     pub fn surname_frequency(&self) -> Option<f64> {
-        match (self.last_name_frequency, &self.n.last) {
+        match (self.last_name_frequency, self.last()) {
             (Some(frequency), _) => frequency,
             (None, Some(last)) => surname_frequency(last),
             (None, None) => None,
@@ -76,4 +230,80 @@ impl Rec {
 /// The first word of a normalised name.
 pub fn first_token(name: &str) -> &str {
     name.split(' ').next().unwrap_or(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_back_as_packed_and_an_empty_one_is_absent() {
+        let r = Rec::new(
+            7,
+            "crm".into(),
+            [
+                Some("ann"),
+                Some("anna"),
+                Some("lee"),
+                None,
+                Some(""),
+                Some("5 w elm st"),
+                None,
+                Some("chicago"),
+                Some("60614"),
+                Some("1970-01-02"),
+            ],
+        );
+        assert_eq!(
+            (r.first(), r.first_canon(), r.last()),
+            (Some("ann"), Some("anna"), Some("lee"))
+        );
+        assert_eq!((r.email(), r.phone(), r.unit()), (None, None, None));
+        assert_eq!(
+            (r.address(), r.city(), r.zip()),
+            (Some("5 w elm st"), Some("chicago"), Some("60614"))
+        );
+        assert_eq!(r.dob(), Some("1970-01-02"));
+        assert_eq!(r.first_id(), crate::normalize::given_name_id("ann"));
+
+        let changed = r
+            .clone()
+            .with(Value::Email, "ann@lee.org")
+            .with(Value::First, "");
+        assert_eq!(
+            (changed.email(), changed.first()),
+            (Some("ann@lee.org"), None)
+        );
+        assert_eq!(changed.first_id(), UNKNOWN_GIVEN_NAME);
+        assert_eq!(
+            (changed.last(), changed.dob()),
+            (Some("lee"), Some("1970-01-02"))
+        );
+    }
+
+    #[test]
+    fn a_value_longer_than_matching_reads_is_cut_on_a_character_boundary() {
+        let long = "é".repeat(VALUE_MAX); // two bytes each
+        let r = Rec::default()
+            .with(Value::Address, &long)
+            .with(Value::City, &long);
+        let address = r.address().unwrap_or_default();
+        assert_eq!(address.len(), VALUE_MAX);
+        assert!(long.starts_with(address));
+        assert_eq!(r.city(), Some(address));
+    }
+
+    #[test]
+    fn swapped_names_turn_round_and_drop_the_canonical_first_name() {
+        let r = Rec::default()
+            .with(Value::First, "robinson")
+            .with(Value::FirstCanon, "robinson")
+            .with(Value::Last, "becky");
+        let turned = r.with_names_swapped();
+        assert_eq!(
+            (turned.first(), turned.last(), turned.first_canon()),
+            (Some("becky"), Some("robinson"), None)
+        );
+        assert_eq!(turned.first_id(), crate::normalize::given_name_id("becky"));
+    }
 }
