@@ -647,6 +647,20 @@ const UNIT_WORDS: &[&str] = &[
     "spc",
 ];
 
+/// A normalised street line's leading house number and the street after it ("12 n
+/// halsted st" is 12 and "n halsted st"; a line of figures alone is a number without its
+/// street); a line that starts otherwise has no number. Read byte by byte: comparing runs
+/// it on millions of pairs.
+pub fn house_number(street: &str) -> (Option<&str>, &str) {
+    let digits = street.bytes().take_while(u8::is_ascii_digit).count();
+    match street.as_bytes().get(digits) {
+        _ if digits == 0 => (None, street),
+        None => (Some(street), ""),
+        Some(b' ') => (Some(&street[..digits]), &street[digits + 1..]),
+        Some(_) => (None, street),
+    }
+}
+
 /// A normalised street address and its unit: USPS suffix and direction abbreviations,
 /// units split off. "123 North Halsted Street, Apt. 4B" -> ("123 n halsted st", Some("4b")).
 pub fn address(line1: &str, line2: &str) -> (Option<String>, Option<String>) {
@@ -977,6 +991,18 @@ mod tests {
         // A tag reaches the same mailbox; a mailbox that is only a tag stays as written.
         assert_eq!(email("Ann+News@x.com").as_deref(), Some("ann@x.com"));
         assert_eq!(email("+news@x.com").as_deref(), Some("+news@x.com"));
+    }
+
+    #[test]
+    fn a_street_line_starts_with_its_house_number_or_has_none() {
+        assert_eq!(
+            house_number("12 n halsted st"),
+            (Some("12"), "n halsted st")
+        );
+        assert_eq!(house_number("n halsted st"), (None, "n halsted st"));
+        assert_eq!(house_number("12b halsted st"), (None, "12b halsted st"));
+        assert_eq!(house_number("1200"), (Some("1200"), ""));
+        assert_eq!(house_number(""), (None, ""));
     }
 
     #[test]

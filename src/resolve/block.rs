@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::Fnv1a;
 use super::compare::Rec;
-use super::normalize::soundex;
+use super::normalize::{house_number, soundex};
 use super::settings::Blocking;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -74,30 +74,14 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         // Surname and first initial anywhere (large blocks; capped like every key).
         "last_first_initial" => parts(&[r.last()?, r.first_canon()?.get(..1)?]),
         // The house number and ZIP: a street name mistyped or written another way.
-        "house_number_zip" => {
-            let number = r.address()?.split(' ').next()?;
-            if !number.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            parts(&[number, z?])
-        }
+        "house_number_zip" => parts(&[house_number(r.address()?).0?, z?]),
         // The house number and city: a street mistyped and the ZIP too.
-        "house_number_city" => {
-            let number = r.address()?.split(' ').next()?;
-            if !number.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            parts(&[number, r.city()?])
-        }
+        "house_number_city" => parts(&[house_number(r.address()?).0?, r.city()?]),
         // The street's name (the address without its house number) and the city: a
         // mistyped house number with a changed or mistyped ZIP.
         "street_city" => {
-            let address = r.address()?;
-            let street = match address.split_once(' ') {
-                Some((number, rest)) if number.bytes().all(|b| b.is_ascii_digit()) => rest,
-                _ => address,
-            };
-            parts(&[street, r.city()?])
+            let street = house_number(r.address()?).1;
+            parts(&[(!street.is_empty()).then_some(street)?, r.city()?])
         }
         // The date of birth in a ZIP's area (its first three digits): names and ZIP both
         // mistyped or changed.

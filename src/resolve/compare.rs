@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{self, FIELD_COUNT, MISSING, MatchModel, Vector, field};
 use super::normalize::{
-    clipped_form, distinct_given_names_by_id, distinct_surnames, is_joint_mailbox,
+    clipped_form, distinct_given_names_by_id, distinct_surnames, house_number, is_joint_mailbox,
     misspelt_nickname_by_id, nickname_compatible, nickname_compatible_by_id, one_edit_apart,
 };
 use super::settings::ResolutionConfig;
@@ -349,15 +349,7 @@ fn phone_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
 /// Two street lines: nothing alike unless the house numbers agree (when both have one),
 /// then the Jaro–Winkler similarity of the rest ("12 n halsted st" ~ "12 halsted st").
 fn street_similarity(x: &str, y: &str) -> f64 {
-    // The leading house number, read byte by byte (no search for the space).
-    fn split(s: &str) -> (Option<&str>, &str) {
-        let digits = s.bytes().take_while(u8::is_ascii_digit).count();
-        match s.as_bytes().get(digits) {
-            Some(b' ') if digits > 0 => (Some(&s[..digits]), &s[digits + 1..]),
-            _ => (None, s),
-        }
-    }
-    let ((nx, rx), (ny, ry)) = (split(x), split(y));
+    let ((nx, rx), (ny, ry)) = (house_number(x), house_number(y));
     match (nx, ny) {
         (Some(p), Some(q)) if p != q => 0.0,
         _ => jaro_winkler(rx, ry),
