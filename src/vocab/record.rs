@@ -281,6 +281,21 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_values_read_back_as_given(values in proptest::collection::vec(
+            proptest::option::of("\\PC{0,24}"), VALUES)) {
+            let given: [Option<&str>; VALUES] =
+                std::array::from_fn(|i| values[i].as_deref());
+            let r = Rec::new(1, "crm".into(), given);
+            use Value::*;
+            let read = [First, FirstCanon, Last, Email, Phone, Address, Unit, City, Zip, Dob]
+                .map(|v| r.value(v));
+            let expected = given.map(|v| v.filter(|v| !v.is_empty()));
+            proptest::prop_assert_eq!(read, expected);
+        }
+    }
+
     #[test]
     fn a_value_longer_than_matching_reads_is_cut_on_a_character_boundary() {
         let long = "é".repeat(VALUE_MAX); // two bytes each
