@@ -15,7 +15,7 @@ use crate::store::search_index::SearchUpdate;
 use crate::store::summary::Summary;
 use crate::vocab::golden::{Golden, RawFields};
 use crate::vocab::person::PersonFields;
-use crate::vocab::record::Rec;
+use crate::vocab::record::{self, Rec};
 
 pub fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -48,7 +48,7 @@ impl Names {
 
 fn read_record(r: &rusqlite::Row, names: &mut Names) -> rusqlite::Result<(Rec, RawFields)> {
     // The normalised values in `Value` order, read in place (columns 2 to 11).
-    let mut values = [None; 10];
+    let mut values = [None; record::VALUES];
     for (column, value) in (2..).zip(values.iter_mut()) {
         *value = r.get_ref(column)?.as_str_or_null()?;
     }

@@ -22,11 +22,31 @@ pub enum Value {
     Dob,
 }
 
-const VALUES: usize = 10;
+impl Value {
+    /// Every value, in the order a record keeps them (and `Rec::new` takes them).
+    pub const ALL: [Value; VALUES] = [
+        Value::First,
+        Value::FirstCanon,
+        Value::Last,
+        Value::Email,
+        Value::Phone,
+        Value::Address,
+        Value::Unit,
+        Value::City,
+        Value::Zip,
+        Value::Dob,
+    ];
+}
+
+/// How many values a record keeps.
+pub const VALUES: usize = 10;
 
 /// Matching reads at most this much of one value (a name or a street is far shorter; a
 /// value this long is a file's mistake and is kept whole in the store).
 const VALUE_MAX: usize = 4096;
+
+// Every value's end fits a `u16`.
+const _: () = assert!(VALUES * VALUE_MAX <= u16::MAX as usize);
 
 /// A record's compared values in one allocation, one after another. Comparing reads two
 /// records picked from a million at random: one allocation per record is one cache miss
@@ -45,8 +65,7 @@ impl Values {
         let mut ends = [0u16; VALUES];
         for (end, value) in ends.iter_mut().zip(values) {
             text.push_str(value.unwrap_or(""));
-            // At most VALUES * VALUE_MAX bytes, below u16::MAX.
-            *end = text.len() as u16;
+            *end = text.len() as u16; // at most VALUES * VALUE_MAX
         }
         Values {
             text: text.into_boxed_str(),
@@ -62,11 +81,7 @@ impl Values {
     }
 
     fn all(&self) -> [Option<&str>; VALUES] {
-        use Value::*;
-        [
-            First, FirstCanon, Last, Email, Phone, Address, Unit, City, Zip, Dob,
-        ]
-        .map(|v| self.get(v))
+        Value::ALL.map(|v| self.get(v))
     }
 }
 
@@ -288,9 +303,7 @@ mod tests {
             let given: [Option<&str>; VALUES] =
                 std::array::from_fn(|i| values[i].as_deref());
             let r = Rec::new(1, "crm".into(), given);
-            use Value::*;
-            let read = [First, FirstCanon, Last, Email, Phone, Address, Unit, City, Zip, Dob]
-                .map(|v| r.value(v));
+            let read = Value::ALL.map(|v| r.value(v));
             let expected = given.map(|v| v.filter(|v| !v.is_empty()));
             proptest::prop_assert_eq!(read, expected);
         }
