@@ -151,8 +151,9 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
     // - an address or a landline: under two given names that are not one name (not the
     //   same, a nickname form or a near spelling; a nickname form misspelt, Anie beside
     //   Anna, is at one home likelier a relative's name);
-    // - a personal email: only under two different real given names (one mailbox shared
-    //   by a nickname the table lacks is likelier than by two people);
+    // - a personal email: only under two different real given names, and not two one
+    //   letter apart (one mailbox shared by a nickname the table lacks, or under a typo that
+    //   spells another name, Micheal on michael.a.turner@, is likelier than by two people);
     // - a household's joint mailbox: under any two given names that are not one name (not
     //   the same, a nickname form or a typo).
     let dob_agrees = matches!(vector[field::DOB], 1 | 2);
@@ -169,7 +170,9 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
         let household = vector[f] == 1
             && match f {
                 field::EMAIL if joint_mailbox => !one_given_name,
-                field::EMAIL => real_names_differ,
+                field::EMAIL => {
+                    real_names_differ && vector[field::FIRST] != model::ANOTHER_GIVEN_NAME
+                }
                 _ => names_differ || real_names_differ,
             };
         if household && let Some(level) = model::household_level(f) {
@@ -1117,6 +1120,34 @@ mod tests {
         let v = across_sources(&c, rec("anie", "lee", "", "3125550101", "5 w elm st", ""));
         assert_eq!(v[field::FIRST], 5);
         assert_shared_by_a_household(&v, &[field::PHONE, field::ADDRESS]);
+    }
+
+    #[test]
+    fn a_typo_that_spells_another_name_is_a_relatives_at_a_home_not_on_a_personal_mailbox() {
+        let mailbox = "michael.a.turner9@x.com";
+        let michael = rec("michael", "turner", mailbox, "", "", "");
+        let v = across_sources(&michael, rec("micheal", "turner", mailbox, "", "", ""));
+        assert_eq!((v[field::FIRST], v[field::EMAIL]), (4, 1));
+        assert!(
+            Band::of(
+                score(
+                    &michael,
+                    &from(rec("micheal", "turner", mailbox, "", "", ""), "b")
+                )
+                .score,
+                &config()
+            ) != Band::NoMatch
+        );
+        // At one home and on one landline the same two names are Michael and his sister.
+        let home = rec("michael", "turner", "", "3125550101", "5 w elm st", "");
+        let v = across_sources(
+            &home,
+            rec("micheal", "turner", "", "3125550101", "5 w elm st", ""),
+        );
+        assert_shared_by_a_household(&v, &[field::PHONE, field::ADDRESS]);
+        // Two names further apart on one personal mailbox are still a household's.
+        let v = across_sources(&michael, rec("martha", "turner", mailbox, "", "", ""));
+        assert_shared_by_a_household(&v, &[field::EMAIL]);
     }
 
     #[test]

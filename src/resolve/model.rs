@@ -154,7 +154,7 @@ pub const ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL: u8 =
     level_named(field::ADDRESS, ADDRESS_NICKNAME_TWO_CONTACTS);
 /// The level of a first name that is another name one letter away (Jon / Joan): from it
 /// on, the two given names are two names.
-const ANOTHER_GIVEN_NAME: u8 = level_named(field::FIRST, "another name one letter away");
+pub const ANOTHER_GIVEN_NAME: u8 = level_named(field::FIRST, "another name one letter away");
 const _: () = assert!(
     SURNAME_CHANGED_LEVEL != MISSING
         && ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL != MISSING
@@ -338,7 +338,8 @@ pub struct FitReport {
 /// nickname form is a "similar" given name, a generation that differs a "different" one
 /// (the levels a model was fitted on changed), a surname can have changed on one personal
 /// mailbox, and one home under a nickname with two emails is an address level of its own.
-pub const ESTIMATOR: u32 = 4;
+/// 5: a personal mailbox under two given names one letter apart is no household's.
+pub const ESTIMATOR: u32 = 5;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;
