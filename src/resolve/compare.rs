@@ -91,112 +91,129 @@ pub struct Comparison {
 }
 
 /// Compare two records field by field (`b` turned back first when its names are the wrong
-/// way round).
+/// way round), then set the levels that read several fields at once: what a household
+/// shares, one home under two forms of a name, a changed surname.
 pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
     let (a, b) = oriented(a, b);
     let (a, b) = (&*a, &*b);
     let mut vector = [MISSING; FIELD_COUNT];
     let mut similarity = [0.0f32; FIELD_COUNT];
-    let mut set = |f: usize, level_and_similarity: Option<(u8, f64)>| {
-        if let Some((level, s)) = level_and_similarity {
+    for (f, level) in [
+        (field::FIRST, first_name_level(a, b)),
+        (field::LAST, last_name_level(a, b)),
+        (field::DOB, dob_level(a, b)),
+        (field::EMAIL, email_level(a, b)),
+        (field::PHONE, phone_level(a, b)),
+        (field::ADDRESS, address_level(a, b)),
+        (field::CITY, city_level(a, b)),
+        (field::ZIP, zip_level(a, b)),
+        (field::SOURCE, Some(source_level(a, b))),
+    ] {
+        if let Some((level, s)) = level {
             vector[f] = level;
             similarity[f] = s as f32;
         }
-    };
-    set(field::FIRST, first_name_level(a, b));
-    set(field::LAST, last_name_level(a, b));
-    set(field::DOB, dob_level(a, b));
-    set(field::EMAIL, email_level(a, b));
-    set(field::PHONE, phone_level(a, b));
-    set(field::ADDRESS, address_level(a, b));
-    set(
-        field::CITY,
-        both(a.city(), b.city()).map(|(x, y)| {
-            let s = if x == y { 1.0 } else { jaro_winkler(x, y) };
-            (
-                if s == 1.0 {
-                    1
-                } else if s >= 0.9 {
-                    2
-                } else {
-                    3
-                },
-                s,
-            )
-        }),
-    );
-    set(
-        field::SOURCE,
-        Some(if a.source == b.source {
-            (2, 1.0)
-        } else {
-            (1, 0.0)
-        }),
-    );
-    set(
-        field::ZIP,
-        both(a.zip(), b.zip()).map(|(x, y)| {
-            if x == y {
-                (1, 1.0)
-            } else if x.get(..3) == y.get(..3) {
-                (2, 0.6)
-            } else {
-                (3, 0.0)
-            }
-        }),
-    );
-    // An identifier two people of one home share says nothing about which of them a record
-    // is, and falls in a level of its own, "shared by a household", when the given names
-    // say two people (and no birth date says one):
-    // - an address or a landline: under two given names that are not one name (not the
-    //   same, a nickname form or a near spelling; a nickname form misspelt, Anie beside
-    //   Anna, is at one home likelier a relative's name);
-    // - a personal email: only under two different real given names, and not two one
-    //   letter apart (one mailbox shared by a nickname the table lacks, or under a typo that
-    //   spells another name, Micheal on michael.a.turner@, is likelier than by two people);
-    // - a household's joint mailbox: under any two given names that are not one name (not
-    //   the same, a nickname form or a typo).
-    let dob_agrees = matches!(vector[field::DOB], 1 | 2);
-    let names_differ = (vector[field::FIRST] == model::different_level(field::FIRST)
-        || (vector[field::FIRST] == 5 && misspelt_nickname(a, b)))
-        && !dob_agrees;
-    let real_names_differ = vector[field::FIRST] != 2 && given_names_distinct(a, b) && !dob_agrees;
-    // One given name: the same, a nickname form, or a slip of the keyboard (not another
-    // real name one letter away).
-    let one_given_name = matches!(vector[field::FIRST], 1..=3);
+    }
     let joint_mailbox =
         both(a.email(), b.email()).is_some_and(|(x, y)| x == y && is_joint_mailbox(x));
+    set_household_levels(&mut vector, a, b, joint_mailbox);
+    set_one_home_under_two_forms(&mut vector);
+    set_surname_changed(&mut vector, joint_mailbox);
+    Comparison { vector, similarity }
+}
+
+fn city_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
+    let (x, y) = both(a.city(), b.city())?;
+    let s = if x == y { 1.0 } else { jaro_winkler(x, y) };
+    Some((
+        if s == 1.0 {
+            1
+        } else if s >= 0.9 {
+            2
+        } else {
+            3
+        },
+        s,
+    ))
+}
+
+fn zip_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
+    let (x, y) = both(a.zip(), b.zip())?;
+    Some(if x == y {
+        (1, 1.0)
+    } else if x.get(..3) == y.get(..3) {
+        (2, 0.6)
+    } else {
+        (3, 0.0)
+    })
+}
+
+fn source_level(a: &Rec, b: &Rec) -> (u8, f64) {
+    if a.source == b.source {
+        (2, 1.0)
+    } else {
+        (1, 0.0)
+    }
+}
+
+/// An identifier two people of one home share says nothing about which of them a record
+/// is, and falls in a level of its own, "shared by a household", when the given names say
+/// two people (and no birth date says one):
+/// - an address or a landline: under two given names that are not one name (not the same,
+///   a nickname form or a near spelling; a nickname form misspelt, Anie beside Anna, is at
+///   one home likelier a relative's name);
+/// - a personal email: only under two different real given names, and not two one letter
+///   apart (one mailbox shared by a nickname the table lacks, or under a typo that spells
+///   another name, Micheal on michael.a.turner@, is likelier than by two people);
+/// - a household's joint mailbox: under any two given names that are not one name (not
+///   the same, a nickname form or a typo).
+fn set_household_levels(vector: &mut Vector, a: &Rec, b: &Rec, joint_mailbox: bool) {
+    let first = vector[field::FIRST];
+    let dob_agrees = matches!(vector[field::DOB], 1 | 2);
+    let names_differ = (first == model::different_level(field::FIRST)
+        || (first == 5 && misspelt_nickname(a, b)))
+        && !dob_agrees;
+    let real_names_differ = first != 2 && given_names_distinct(a, b) && !dob_agrees;
     for f in [field::EMAIL, field::PHONE, field::ADDRESS] {
         let household = vector[f] == 1
             && match f {
-                field::EMAIL if joint_mailbox => !one_given_name,
-                field::EMAIL => {
-                    real_names_differ && vector[field::FIRST] != model::ANOTHER_GIVEN_NAME
-                }
+                field::EMAIL if joint_mailbox => !one_given_name(first),
+                field::EMAIL => real_names_differ && first != model::ANOTHER_GIVEN_NAME,
                 _ => names_differ || real_names_differ,
             };
         if household && let Some(level) = model::household_level(f) {
             vector[f] = level;
         }
     }
-    // One home under two forms of a given name, with two emails or two phones: a level of
-    // its own.
+}
+
+/// One given name: the same, a nickname form, or a slip of the keyboard (not another real
+/// name one letter away).
+fn one_given_name(first_level: u8) -> bool {
+    matches!(first_level, 1..=3)
+}
+
+/// One home under two forms of a given name, with two emails or two phones: a level of
+/// its own.
+fn set_one_home_under_two_forms(vector: &mut Vector) {
     let two_contacts = [field::EMAIL, field::PHONE]
         .iter()
         .any(|&f| vector[f] == model::different_level(f));
     if vector[field::ADDRESS] == 1 && vector[field::FIRST] == 2 && two_contacts {
         vector[field::ADDRESS] = model::ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL;
     }
-    // One personal mailbox under one given name: a surname that differs has changed. (The
-    // household rule above has run: an exact email here is no household's.)
+}
+
+/// One personal mailbox under one given name: a surname that differs has changed. (Run
+/// after the household rule: an exact email here is no household's.)
+fn set_surname_changed(vector: &mut Vector, joint_mailbox: bool) {
     if vector[field::LAST] == model::different_level(field::LAST)
         && vector[field::EMAIL] == 1
         && !joint_mailbox
-        && matches!(vector[field::FIRST], 1..=3)
+        && one_given_name(vector[field::FIRST])
     {
         vector[field::LAST] = model::SURNAME_CHANGED_LEVEL;
     }
-    Comparison { vector, similarity }
 }
 
 fn misspelt_nickname(a: &Rec, b: &Rec) -> bool {
