@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::Fnv1a;
-use super::compare::Rec;
+use super::compare::{Rec, first_token};
 use super::normalize::{house_number, soundex};
 use super::settings::Blocking;
 
@@ -70,7 +70,7 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         "last_birth" => parts(&[r.last()?, r.dob()?]),
         // How the first name sounds and the date of birth: a new surname (marriage) and a
         // typo in the first name.
-        "first_soundex_birth" => parts(&[&soundex(r.first()?.split(' ').next()?), r.dob()?]),
+        "first_soundex_birth" => parts(&[&soundex(first_token(r.first()?)), r.dob()?]),
         // Surname and first initial anywhere (large blocks; capped like every key).
         "last_first_initial" => parts(&[r.last()?, r.first_canon()?.get(..1)?]),
         // The house number and ZIP: a street name mistyped or written another way.
@@ -87,16 +87,16 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         // mistyped or changed.
         "birth_zip3" => parts(&[r.dob()?, z?.get(..3)?]),
         // How both names sound, anywhere: typos in each.
-        "phonetic_names" => parts(&[&soundex(r.first()?.split(' ').next()?), &soundex(r.last()?)]),
+        "phonetic_names" => parts(&[&soundex(first_token(r.first()?)), &soundex(r.last()?)]),
         // The same, in a ZIP's area (its first three digits).
         "phonetic_names_zip3" => parts(&[
-            &soundex(r.first()?.split(' ').next()?),
+            &soundex(first_token(r.first()?)),
             &soundex(r.last()?),
             z?.get(..3)?,
         ]),
         // The same, with the birth year.
         "phonetic_names_birth_year" => parts(&[
-            &soundex(r.first()?.split(' ').next()?),
+            &soundex(first_token(r.first()?)),
             &soundex(r.last()?),
             r.dob()?.get(..4)?,
         ]),
@@ -109,7 +109,7 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
 
 /// First name (its first word) and surname in alphabetical order.
 fn sorted_names(r: &Rec) -> Option<(&str, &str)> {
-    let first = r.first()?.split(' ').next()?;
+    let first = first_token(r.first()?);
     let last = r.last()?;
     Some(if first <= last {
         (first, last)
