@@ -1,0 +1,24 @@
+#!/bin/sh
+# Identity resolution on a donor file this project did not generate (`make_data.py`:
+# Faker's US name and address tables, an error model of its own), with its truth.
+#   bench/donors/run.sh [WORK_DIR] [PEOPLE] [SEED]   (needs python3 and pip to fetch Faker once)
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+work=${1:-/tmp/cpm-donors}
+people=${2:-20000}
+seed=${3:-7}
+mkdir -p "$work/config" "$work/data"
+if [ ! -d "$work/py/faker" ]; then
+    python3 -m pip install --quiet --disable-pip-version-check --target "$work/py" faker==40.63.0
+fi
+PYTHONPATH="$work/py" python3 "$here/make_data.py" "$work/data" "$people" "$seed"
+cp "$here/sources.yaml" "$work/config/sources.yaml"
+cp "$repo/config/resolution.yaml" "$work/config/resolution.yaml"
+# CPM_BIN: a cpm binary to measure instead of this checkout's release build.
+cpm() { (cd "$repo" && if [ -n "${CPM_BIN:-}" ]; then "$CPM_BIN" "$@"; else cargo run --quiet --release -- "$@"; fi); }
+db="$work/donors.db"
+rm -f "$db" "$db-wal" "$db-shm"
+cpm --db "$db" ingest --root "$work"
+echo "== donors ($people people, seed $seed)"
+cpm --db "$db" resolve --root "$work" --eval "$work/data/truth.csv"
