@@ -465,10 +465,14 @@ impl<'c> Comparer<'c> {
     /// merges by itself.
     pub fn deterministic_rule(&self, a: &Rec, v: &Vector) -> Option<&'static str> {
         let first = v[field::FIRST];
-        let names_agree = matches!(first, 1..=3)
-            && (!model::disagrees(field::LAST, v[field::LAST]) || first == 1);
+        let surname_agrees = !model::disagrees(field::LAST, v[field::LAST]);
+        let names_agree = matches!(first, 1..=3) && (surname_agrees || first == 1);
+        // A record without a given name (a newsletter's sign-up: an address and nothing
+        // else) says nothing against a personal mailbox it shares; a landline it shares
+        // could be anyone's at that home.
+        let no_given_name = first == MISSING && surname_agrees;
         let dob_ok = v[field::DOB] != model::different_level(field::DOB);
-        if !(names_agree && dob_ok) {
+        if !((names_agree || no_given_name) && dob_ok) {
             return None;
         }
         self.config
@@ -478,6 +482,7 @@ impl<'c> Comparer<'c> {
                 "email" if v[field::EMAIL] == 1 && !a.email().is_some_and(is_joint_mailbox) => {
                     Some("email")
                 }
+                _ if no_given_name => None,
                 // Two personal emails that differ make a shared phone a household's landline.
                 "phone"
                     if v[field::PHONE] == 1
@@ -1041,6 +1046,30 @@ mod tests {
             "b",
         );
         assert_eq!(score(&c, &d).rule, "model");
+    }
+
+    #[test]
+    fn a_sign_up_with_only_an_email_joins_the_mailboxs_owner_but_not_on_a_landline() {
+        let donor = rec(
+            "nicole",
+            "knight",
+            "nknight5@x.com",
+            "3125550101",
+            "12 n halsted st",
+            "",
+        );
+        let sign_up = from(rec("", "", "nknight5@x.com", "", "", ""), "newsletter");
+        let s = score(&donor, &sign_up);
+        assert_eq!((s.score, s.rule), (1.0, "email"));
+        // A surname that differs still says two people; so does a joint mailbox.
+        let other_surname = from(rec("", "baker", "nknight5@x.com", "", "", ""), "b");
+        assert_eq!(score(&donor, &other_surname).rule, "model");
+        let joint = rec("nicole", "knight", "theknights@x.com", "", "", "");
+        let joint_sign_up = from(rec("", "", "theknights@x.com", "", "", ""), "b");
+        assert_eq!(score(&joint, &joint_sign_up).rule, "model");
+        // A landline is shared by a home: without a given name it is no one's in particular.
+        let caller = from(rec("", "knight", "", "3125550101", "", ""), "b");
+        assert_eq!(score(&donor, &caller).rule, "model");
     }
 
     #[test]
