@@ -369,6 +369,14 @@ pub fn given_name_id(first_token: &str) -> GivenNameId {
         .unwrap_or(UNKNOWN_GIVEN_NAME)
 }
 
+/// The given name whose id is `id` ("" for an unknown one).
+pub fn given_name_spelling(id: GivenNameId) -> &'static str {
+    given_names()
+        .spellings
+        .get(id as usize)
+        .map_or("", String::as_str)
+}
+
 /// The census frequencies (percent of people) of two given names by id; a name in
 /// neither list is absent.
 pub fn given_name_frequencies(a: GivenNameId, b: GivenNameId) -> (Option<f64>, Option<f64>) {

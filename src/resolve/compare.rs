@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 
 use super::model::{self, FIELD_COUNT, MISSING, MatchModel, Vector, field};
+use super::nicknames_seen::NicknamesSeen;
 use super::normalize::{
     clipped_form, distinct_given_names_by_id, distinct_surnames, house_number, is_joint_mailbox,
     misspelt_nickname_by_id, nickname_compatible, nickname_compatible_by_id, one_edit_apart,
@@ -90,16 +91,22 @@ pub struct Comparison {
     pub similarity: [f32; FIELD_COUNT],
 }
 
+/// `comparison_in` with every nickname pair the table relates taken as one name.
+pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
+    comparison_in(&NicknamesSeen::All, a, b)
+}
+
 /// Compare two records field by field (`b` turned back first when its names are the wrong
 /// way round), then set the levels that read several fields at once: what a household
-/// shares, one home under two forms of a name, a changed surname.
-pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
+/// shares, one home under two forms of a name, a changed surname. `seen`: the nickname
+/// pairs the file shows one person using.
+pub fn comparison_in(seen: &NicknamesSeen, a: &Rec, b: &Rec) -> Comparison {
     let (a, b) = oriented(a, b);
     let (a, b) = (&*a, &*b);
     let mut vector = [MISSING; FIELD_COUNT];
     let mut similarity = [0.0f32; FIELD_COUNT];
     for (f, level) in [
-        (field::FIRST, first_name_level(a, b)),
+        (field::FIRST, first_name_level(seen, a, b)),
         (field::LAST, last_name_level(a, b)),
         (field::DOB, dob_level(a, b)),
         (field::EMAIL, email_level(a, b)),
@@ -199,7 +206,8 @@ fn set_one_home_under_two_forms(vector: &mut Vector) {
     let two_contacts = [field::EMAIL, field::PHONE]
         .iter()
         .any(|&f| vector[f] == model::different_level(f));
-    if vector[field::ADDRESS] == 1 && vector[field::FIRST] == 2 && two_contacts {
+    let two_forms = vector[field::FIRST] == 2 || vector[field::FIRST] == model::NICKNAME_UNSEEN_LEVEL;
+    if vector[field::ADDRESS] == 1 && two_forms && two_contacts {
         vector[field::ADDRESS] = model::ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL;
     }
 }
@@ -232,7 +240,7 @@ fn given_names_distinct(a: &Rec, b: &Rec) -> bool {
     })
 }
 
-fn first_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
+fn first_name_level(seen: &NicknamesSeen, a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     let (x, y) = both(a.first(), b.first())?;
     let (x, y) = (first_token(x), first_token(y));
     // Father and son (Sr and Jr, II and III) share a name and often a home: a generation
@@ -246,8 +254,12 @@ fn first_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
         return Some((1, 1.0));
     }
     let (ix, iy) = (a.first_id(), b.first_id());
-    if nickname_compatible_by_id(ix, iy) || clipped_form(x, y) || mailbox_names_one(a, b, x, y) {
+    let by_the_table = nickname_compatible_by_id(ix, iy);
+    if clipped_form(x, y) || mailbox_names_one(a, b, x, y) || (by_the_table && seen.shows(ix, iy)) {
         return Some((2, 1.0));
+    }
+    if by_the_table {
+        return Some((model::NICKNAME_UNSEEN_LEVEL, 1.0));
     }
     let s = jaro_winkler(x, y);
     // Two real given names one letter apart (Micheal and Michael, Jon and Joan) are a
@@ -403,12 +415,22 @@ pub struct Comparer<'c> {
     records: f64,
     /// Each field's weight by level, looked up once rather than divided and logged for
     /// every pair.
-    table: [[f64; 8]; FIELD_COUNT],
+    table: [[f64; LEVEL_SLOTS]; FIELD_COUNT],
     /// The same where the two records share a street address: the fields that follow an
     /// address weigh as the model learned them among such pairs.
-    table_given_address: [[f64; 8]; FIELD_COUNT],
+    table_given_address: [[f64; LEVEL_SLOTS]; FIELD_COUNT],
     prior: f64,
 }
+
+/// Room for every field's levels and `MISSING`.
+const LEVEL_SLOTS: usize = 8;
+const _: () = {
+    let mut f = 0;
+    while f < FIELD_COUNT {
+        assert!(model::LEVELS[f].len() < LEVEL_SLOTS);
+        f += 1;
+    }
+};
 
 impl<'c> Comparer<'c> {
     pub fn new(
@@ -416,8 +438,8 @@ impl<'c> Comparer<'c> {
         config: &'c ResolutionConfig,
         records: usize,
     ) -> Comparer<'c> {
-        let mut table = [[0.0; 8]; FIELD_COUNT];
-        let mut table_given_address = [[0.0; 8]; FIELD_COUNT];
+        let mut table = [[0.0; LEVEL_SLOTS]; FIELD_COUNT];
+        let mut table_given_address = [[0.0; LEVEL_SLOTS]; FIELD_COUNT];
         for f in 0..FIELD_COUNT {
             for level in 0..=model::LEVELS[f].len() {
                 let w = model.weight(f, level as u8);
@@ -434,6 +456,11 @@ impl<'c> Comparer<'c> {
             table_given_address,
             prior: model.prior_weight(),
         }
+    }
+
+    /// Two records' comparison, with the nickname pairs the model's file shows.
+    pub fn comparison(&self, a: &Rec, b: &Rec) -> Comparison {
+        comparison_in(&self.model.nicknames_seen, a, b)
     }
 
     /// Each field's weight (log2 Bayes factor) for this pair, exact names adjusted for how
@@ -531,7 +558,7 @@ impl<'c> Comparer<'c> {
 
     /// Score a pair with each field's part of the score.
     pub fn compare(&self, a: &Rec, b: &Rec) -> Scored {
-        let compared = comparison(a, b);
+        let compared = self.comparison(a, b);
         let (score, rule) = self.score(a, b, &compared.vector);
         Scored {
             score,

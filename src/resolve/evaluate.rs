@@ -333,7 +333,7 @@ pub fn compared_pairs(
                     |mut tally, &(a, b)| {
                         if let Some(is_true) = same((a, b)) {
                             let (ra, rb) = (&records[a as usize], &records[b as usize]);
-                            let vector = super::compare::comparison(ra, rb).vector;
+                            let vector = comparer.comparison(ra, rb).vector;
                             let (score, _) = comparer.score(ra, rb, &vector);
                             tally.add(&cuts, score, is_true, &vector);
                         }

@@ -10,6 +10,7 @@ pub mod compare;
 pub mod evaluate;
 pub mod household;
 pub mod model;
+pub mod nicknames_seen;
 pub use crate::normalize;
 pub mod review;
 pub(crate) use crate::stable_hash::{Fnv1a, stable_hash};
@@ -33,6 +34,7 @@ use crate::store::search_index::{DeferredSearch, PrebuiltSearch};
 use crate::store::summary::{self, FactsByRecord, Summary};
 use compare::Rec;
 use model::MatchModel;
+use nicknames_seen::NicknamesSeen;
 use settings::ResolutionConfig;
 use survivorship::RawFields;
 
@@ -128,7 +130,7 @@ pub fn score_pairs(
                 let (vector, compared) = match known {
                     Some(vector) => (vector, None),
                     None => {
-                        let c = compare::comparison(ra, rb);
+                        let c = comparer.comparison(ra, rb);
                         (c.vector, Some(c))
                     }
                 };
@@ -142,7 +144,7 @@ pub fn score_pairs(
                     b,
                     score,
                     rule,
-                    comparison: compared.unwrap_or_else(|| compare::comparison(ra, rb)),
+                    comparison: compared.unwrap_or_else(|| comparer.comparison(ra, rb)),
                 });
             }
             candidates
@@ -198,6 +200,7 @@ const RANDOM_PAIRS: u64 = 200_000;
 /// Fit the match model on this run's compared pairs (an even sample of them when there
 /// are more than `FIT_PAIRS`); the sample's vectors come back for scoring.
 pub fn learn(records: &[Rec], pairs: &[Pair], labels: &sql::Links) -> (MatchModel, FitSample) {
+    let seen = NicknamesSeen::of(records);
     let step = pairs.len().div_ceil(FIT_PAIRS).max(1) as u64;
     let sample = FitSample {
         step,
@@ -208,7 +211,7 @@ pub fn learn(records: &[Rec], pairs: &[Pair], labels: &sql::Links) -> (MatchMode
                     .iter()
                     .map(|&(a, b)| (&records[a as usize], &records[b as usize]))
                     .filter(|(ra, rb)| in_fit_sample(step, ra, rb))
-                    .map(|(ra, rb)| compare::comparison(ra, rb).vector)
+                    .map(|(ra, rb)| compare::comparison_in(&seen, ra, rb).vector)
                     .collect()
             })
             .collect(),
@@ -231,12 +234,12 @@ pub fn learn(records: &[Rec], pairs: &[Pair], labels: &sql::Links) -> (MatchMode
     ] {
         for (a, b) in pairs {
             if let (Some(a), Some(b)) = (index(a), index(b)) {
-                let v = compare::comparison(&records[a], &records[b]).vector;
+                let v = compare::comparison_in(&seen, &records[a], &records[b]).vector;
                 *into.entry(v).or_default() += 1;
             }
         }
     }
-    let random = random_vectors(records);
+    let random = random_vectors(records, &seen);
     let fit = model::FitReport {
         records: records.len() as u64,
         compared_pairs: pairs.len() as u64,
@@ -245,11 +248,12 @@ pub fn learn(records: &[Rec], pairs: &[Pair], labels: &sql::Links) -> (MatchMode
     };
     let mut learned = MatchModel::fit(&counts, model::random_u(&random), fit);
     learned.u_exact_random = exact_name_agreement_by_chance(records);
+    learned.nicknames_seen = seen;
     (learned, sample)
 }
 
 /// Comparison vectors of random pairs (a fixed seed: the same file gives the same model).
-fn random_vectors(records: &[Rec]) -> Vec<model::Vector> {
+fn random_vectors(records: &[Rec], seen: &NicknamesSeen) -> Vec<model::Vector> {
     let n = records.len();
     if n < 2 {
         return Vec::new();
@@ -258,7 +262,7 @@ fn random_vectors(records: &[Rec]) -> Vec<model::Vector> {
     if all_pairs <= RANDOM_PAIRS {
         return (0..n)
             .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
-            .map(|(a, b)| compare::comparison(&records[a], &records[b]).vector)
+            .map(|(a, b)| compare::comparison_in(seen, &records[a], &records[b]).vector)
             .collect();
     }
     // Each record's partners are chosen by its id, not by its position or a random stream:
@@ -273,7 +277,7 @@ fn random_vectors(records: &[Rec]) -> Vec<model::Vector> {
             let ids = &ids;
             (0..partners as u64).filter_map(move |k| {
                 let b = ids.partition_point(|id| *id < random_id(ids, (r.id, k)));
-                (a != b).then(|| compare::comparison(r, &records[b]).vector)
+                (a != b).then(|| compare::comparison_in(seen, r, &records[b]).vector)
             })
         })
         .collect()

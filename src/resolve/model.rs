@@ -20,6 +20,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::nicknames_seen::NicknamesSeen;
+
 /// The compared fields, in the order of a comparison vector.
 pub const FIELDS: [&str; 9] = [
     "first_name",
@@ -61,6 +63,7 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
         "another name one letter away",
         "similar",
         "different",
+        NICKNAME_UNSEEN,
     ],
     &["exact", "typo", "similar", "different", SURNAME_CHANGED],
     &[
@@ -99,6 +102,11 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
 /// given name: a name changed (a marriage), which the surname's "different" would weigh as
 /// two people's as strongly as a stranger's name.
 pub const SURNAME_CHANGED: &str = "changed, on one personal mailbox";
+
+/// The first-name level of two given names the nickname table relates but that no two
+/// records of this file sharing a personal mailbox, or a surname and a birth date, carry
+/// (see `nicknames_seen`): a nickname in one file, two relatives' names in another.
+pub const NICKNAME_UNSEEN: &str = "nickname this file never shows";
 
 /// The address level of a pair at one street address under two forms of a given name
 /// (Jim and Jimmy) with two different emails or phones: one person's two records or a
@@ -155,10 +163,12 @@ pub const ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL: u8 =
 /// The level of a first name that is another name one letter away (Jon / Joan): from it
 /// on, the two given names are two names.
 pub const ANOTHER_GIVEN_NAME: u8 = level_named(field::FIRST, "another name one letter away");
+pub const NICKNAME_UNSEEN_LEVEL: u8 = level_named(field::FIRST, NICKNAME_UNSEEN);
 const _: () = assert!(
     SURNAME_CHANGED_LEVEL != MISSING
         && ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL != MISSING
         && ANOTHER_GIVEN_NAME != MISSING
+        && NICKNAME_UNSEEN_LEVEL > ANOTHER_GIVEN_NAME
 );
 
 /// Whether a pair shares a street address (exactly, and not as a household's).
@@ -278,6 +288,9 @@ pub struct MatchModel {
     /// one (`None`: too few such pairs, or a model stored before it existed).
     #[serde(default)]
     pub given_address: Option<GivenAddress>,
+    /// The nickname pairs this file shows one person using (`All` before it was read).
+    #[serde(default)]
+    pub nicknames_seen: NicknamesSeen,
 }
 
 /// The fields a street address already implies: the city and ZIP it is in. Where two
@@ -339,7 +352,8 @@ pub struct FitReport {
 /// (the levels a model was fitted on changed), a surname can have changed on one personal
 /// mailbox, and one home under a nickname with two emails is an address level of its own.
 /// 5: a personal mailbox under two given names one letter apart is no household's.
-pub const ESTIMATOR: u32 = 5;
+/// 6: a nickname pair this file never shows one person using is a level of its own.
+pub const ESTIMATOR: u32 = 6;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;
@@ -476,6 +490,7 @@ impl MatchModel {
             u_exact_random: [0.0; 2],
             fit: FitReport::default(),
             given_address: None,
+            nicknames_seen: NicknamesSeen::All,
         }
     }
 
@@ -496,6 +511,7 @@ impl MatchModel {
             u_exact_random: [0.0; 2],
             fit: FitReport::default(),
             given_address: None,
+            nicknames_seen: NicknamesSeen::All,
         };
         // Compared pairs hold three kinds: one person's, one home's two people's, and
         // strangers'. Two classes left free can settle on "one person or a relative"
