@@ -206,7 +206,8 @@ fn set_one_home_under_two_forms(vector: &mut Vector) {
     let two_contacts = [field::EMAIL, field::PHONE]
         .iter()
         .any(|&f| vector[f] == model::different_level(f));
-    let two_forms = vector[field::FIRST] == 2 || vector[field::FIRST] == model::NICKNAME_UNSEEN_LEVEL;
+    let two_forms =
+        vector[field::FIRST] == 2 || vector[field::FIRST] == model::NICKNAME_UNSEEN_LEVEL;
     if vector[field::ADDRESS] == 1 && two_forms && two_contacts {
         vector[field::ADDRESS] = model::ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL;
     }
@@ -1073,6 +1074,44 @@ mod tests {
             "b",
         );
         assert_eq!(score(&c, &d).rule, "model");
+    }
+
+    #[test]
+    fn a_nickname_the_file_never_shows_in_use_is_a_level_of_its_own() {
+        let mary = rec("mary", "hammons", "mary7@x.com", "", "12 n halsted st", "");
+        let maria = from(
+            rec(
+                "maria",
+                "hammons",
+                "maria4@y.com",
+                "",
+                "12 n halsted st",
+                "",
+            ),
+            "b",
+        );
+        let tells = |records: &[Rec]| NicknamesSeen::of(records);
+        let mut linked = Vec::new();
+        for (i, name) in ["mary", "maria"].iter().cycle().take(8).enumerate() {
+            let email = format!("{name}{}@z.com", i / 2);
+            linked.push(rec(name, "other", &email, "", "", ""));
+            linked.push(rec(name, "other", &email, "", "", ""));
+        }
+        let v = comparison_in(&tells(&linked), &mary, &maria).vector;
+        assert_eq!(v[field::FIRST], model::NICKNAME_UNSEEN_LEVEL);
+        // One home under the two forms with two emails, as for any nickname.
+        assert_eq!(
+            v[field::ADDRESS],
+            model::ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL
+        );
+        // A file that shows Mary written for Maria, or the table alone, makes them one name.
+        linked.push(rec("mary", "cruz", "mcruz@z.com", "", "", ""));
+        linked.push(rec("maria", "cruz", "mcruz@z.com", "", "", ""));
+        assert_eq!(
+            comparison_in(&tells(&linked), &mary, &maria).vector[field::FIRST],
+            2
+        );
+        assert_eq!(comparison(&mary, &maria).vector[field::FIRST], 2);
     }
 
     #[test]

@@ -253,6 +253,18 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
             }
         }
     }
+    if let cpm::resolve::nicknames_seen::NicknamesSeen::Only { seen, telling } =
+        &model.nicknames_seen
+    {
+        println!(
+            "nicknames: {} pairs the table relates are shown as one person's by records sharing \
+             a personal mailbox, or a surname and birth date; two of the {} given names linked \
+             often enough to tell, related by the table alone, are \"{}\"",
+            seen.len(),
+            telling.len(),
+            cpm::resolve::model::NICKNAME_UNSEEN
+        );
+    }
     println!(
         "weight: log2(m/u), added to the prior for each field both records have; u is the random \
          pairs' for personal fields and the compared pairs' for email, phone and address (a \
