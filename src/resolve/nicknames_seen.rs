@@ -51,14 +51,20 @@ pub enum NicknamesSeen {
 /// How the set is kept with a stored model: the names themselves, so that a table read in
 /// another order by another build reads them back the same.
 #[derive(Serialize, Deserialize)]
-struct Stored(Option<(Vec<(String, String)>, Vec<String>)>);
+struct Stored(Option<Names>);
+
+#[derive(Serialize, Deserialize)]
+struct Names {
+    seen: Vec<(String, String)>,
+    telling: Vec<String>,
+}
 
 impl From<Stored> for NicknamesSeen {
     fn from(Stored(stored): Stored) -> Self {
         match stored {
             None => NicknamesSeen::All,
-            Some((pairs, telling)) => NicknamesSeen::Only {
-                seen: pairs
+            Some(Names { seen, telling }) => NicknamesSeen::Only {
+                seen: seen
                     .iter()
                     .map(|(x, y)| ordered(given_name_id(x), given_name_id(y)))
                     .collect(),
@@ -83,7 +89,10 @@ impl From<NicknamesSeen> for Stored {
                 pairs.sort();
                 let mut telling: Vec<String> = telling.iter().map(|&x| spelling(x)).collect();
                 telling.sort();
-                Some((pairs, telling))
+                Some(Names {
+                    seen: pairs,
+                    telling,
+                })
             }
         })
     }
@@ -241,7 +250,10 @@ mod tests {
         records.push(rec(101, "bob", "adams", "radams@x.com", ""));
         let seen = NicknamesSeen::of(&records);
         let stored = serde_json::to_string(&seen).unwrap();
-        assert_eq!(stored, r#"[[["bob","robert"]],["maria","mary"]]"#);
+        assert_eq!(
+            stored,
+            r#"{"seen":[["bob","robert"]],"telling":["maria","mary"]}"#
+        );
         assert_eq!(
             serde_json::from_str::<NicknamesSeen>(&stored).unwrap(),
             seen
