@@ -268,19 +268,26 @@ fn first_name_level(seen: &NicknamesSeen, a: &Rec, b: &Rec) -> Option<(u8, f64)>
     // which from the data. Two real given names further apart, however alike they look
     // (Marc and Martha), are two names.
     let distinct = distinct_given_names_by_id(x, y, ix, iy);
+    // Two names this file shows as one person's (Bert and Robert, Micheal and Michael on
+    // several personal mailboxes each) are a nickname the table lacks, where their
+    // spelling alone would make them two names or merely alike.
+    let or_shown_as_one = |level: u8| match seen.shows_as_one(x, y) {
+        true => 2,
+        false => level,
+    };
     if one_edit_apart(x, y) {
-        return Some((if distinct { 4 } else { 3 }, s));
+        return Some((if distinct { or_shown_as_one(4) } else { 3 }, s));
     }
     if distinct {
-        return Some((6, s));
+        return Some((or_shown_as_one(6), s));
     }
     let initial = (x.len() == 1 && y.starts_with(x)) || (y.len() == 1 && x.starts_with(y));
     Some(if s >= 0.92 {
         (3, s)
     } else if s >= 0.80 || initial || misspelt_nickname_by_id(x, y, ix, iy) {
-        (5, s)
+        (or_shown_as_one(5), s)
     } else {
-        (6, s)
+        (or_shown_as_one(6), s)
     })
 }
 
@@ -1112,6 +1119,31 @@ mod tests {
             2
         );
         assert_eq!(comparison(&mary, &maria).vector[field::FIRST], 2);
+    }
+
+    #[test]
+    fn two_names_the_file_shows_as_one_on_a_shared_mailbox_are_no_household() {
+        let bert = rec("bert", "johnson", "rijohnson91@x.com", "", "", "");
+        let robert = from(
+            rec("robert", "johnson", "rijohnson91@x.com", "", "", ""),
+            "b",
+        );
+        let v = comparison(&bert, &robert).vector;
+        assert_eq!(v[field::FIRST], model::different_level(field::FIRST));
+        assert_eq!(Some(v[field::EMAIL]), model::household_level(field::EMAIL));
+        // A file where Bert and Robert share many more personal mailboxes than chance.
+        let mut file = Vec::new();
+        for i in 0..400 {
+            let (h, w) = (format!("husband{}", i % 20), format!("wife{}", i / 20));
+            file.push(rec(&h, "lee", &format!("c{i}@y.com"), "", "", ""));
+            file.push(rec(&w, "lee", &format!("c{i}@y.com"), "", "", ""));
+        }
+        for i in 0..4 {
+            file.push(rec("bert", "kyle", &format!("b{i}@y.com"), "", "", ""));
+            file.push(rec("robert", "kyle", &format!("b{i}@y.com"), "", "", ""));
+        }
+        let v = comparison_in(&NicknamesSeen::of(&file), &bert, &robert).vector;
+        assert_eq!((v[field::FIRST], v[field::EMAIL]), (2, 1));
     }
 
     #[test]

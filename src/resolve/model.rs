@@ -352,8 +352,9 @@ pub struct FitReport {
 /// (the levels a model was fitted on changed), a surname can have changed on one personal
 /// mailbox, and one home under a nickname with two emails is an address level of its own.
 /// 5: a personal mailbox under two given names one letter apart is no household's.
-/// 6: a nickname pair this file never shows one person using is a level of its own.
-pub const ESTIMATOR: u32 = 6;
+/// 6: a nickname pair this file never shows one person using is a level of its own. 7: two
+/// given names the file shows as one person's on several personal mailboxes are a nickname.
+pub const ESTIMATOR: u32 = 7;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;

@@ -1,4 +1,5 @@
-//! The nickname forms a file shows its people using.
+//! The nickname forms a file shows its people using, and the ones it shows that the
+//! table lacks.
 //!
 //! The vendored table relates thousands of given names (Mary and Maria, Jean and Jane,
 //! Linda and Lynn), more than any one file's people use: in one file Maria is written Mary,
@@ -10,6 +11,12 @@
 //! "nickname this file never shows", whose weight EM learns like any other's. (Generated
 //! 20k: the auto band's table-only nickname pairs held 15 of 39 false pairs and 5 true;
 //! a file's own attested pairs 1,517 true and 8 false.)
+//!
+//! The other way round, two given names the table does not relate (Bert and Robert, Chas
+//! and Charles) that share more personal mailboxes than couples sharing one would put them
+//! on (a Poisson tail below 1e-4, each name's share of the mailboxes with two names times
+//! the other's) are one person's in this file, and compared as a nickname: on one mailbox
+//! they would otherwise be a household's two people.
 
 use std::collections::{HashMap, HashSet};
 
@@ -20,7 +27,8 @@ use serde::{Deserialize, Serialize};
 
 use super::compare::{Rec, first_token};
 use super::normalize::{
-    GivenNameId, UNKNOWN_GIVEN_NAME, clipped_form, given_name_id, is_joint_mailbox,
+    GivenNameId, UNKNOWN_GIVEN_NAME, clipped_form, distinct_given_names_by_id, given_name_id,
+    is_joint_mailbox, one_edit_apart,
 };
 use crate::normalize::nickname_compatible_by_id;
 
@@ -48,6 +56,9 @@ pub enum NicknamesSeen {
     Only {
         seen: HashSet<(GivenNameId, GivenNameId)>,
         telling: HashSet<GivenNameId>,
+        /// Pairs of given names the table does not relate that the file shows as one
+        /// person's, by `pair_key`.
+        one_name: HashMap<u64, (String, String)>,
     },
 }
 
@@ -60,18 +71,28 @@ struct Stored(Option<Names>);
 struct Names {
     seen: Vec<(String, String)>,
     telling: Vec<String>,
+    #[serde(default)]
+    one_name: Vec<(String, String)>,
 }
 
 impl From<Stored> for NicknamesSeen {
     fn from(Stored(stored): Stored) -> Self {
         match stored {
             None => NicknamesSeen::All,
-            Some(Names { seen, telling }) => NicknamesSeen::Only {
+            Some(Names {
+                seen,
+                telling,
+                one_name,
+            }) => NicknamesSeen::Only {
                 seen: seen
                     .iter()
                     .map(|(x, y)| ordered(given_name_id(x), given_name_id(y)))
                     .collect(),
                 telling: telling.iter().map(|x| given_name_id(x)).collect(),
+                one_name: one_name
+                    .into_iter()
+                    .map(|(x, y)| (pair_key(&x, &y), (x, y)))
+                    .collect(),
             },
         }
     }
@@ -81,7 +102,11 @@ impl From<NicknamesSeen> for Stored {
     fn from(seen: NicknamesSeen) -> Self {
         Stored(match seen {
             NicknamesSeen::All => None,
-            NicknamesSeen::Only { seen, telling } => {
+            NicknamesSeen::Only {
+                seen,
+                telling,
+                one_name,
+            } => {
                 let mut pairs: Vec<(String, String)> = seen
                     .iter()
                     .map(|&(x, y)| {
@@ -92,9 +117,12 @@ impl From<NicknamesSeen> for Stored {
                 pairs.sort();
                 let mut telling: Vec<String> = telling.iter().map(|&x| spelling(x)).collect();
                 telling.sort();
+                let mut one_name: Vec<(String, String)> = one_name.into_values().collect();
+                one_name.sort();
                 Some(Names {
                     seen: pairs,
                     telling,
+                    one_name,
                 })
             }
         })
@@ -116,6 +144,82 @@ fn key(parts: &[&str]) -> u64 {
     h.finish()
 }
 
+/// Two given names' key, whichever comes first.
+fn pair_key(x: &str, y: &str) -> u64 {
+    if x <= y { key(&[x, y]) } else { key(&[y, x]) }
+}
+
+/// Pairs of given names on one personal mailbox (not a household's joint one), counted
+/// over mailboxes: one person's two names recur on many (Bert and Robert on seven of the
+/// generated 20k file's), a couple's on as many as their names' frequencies give.
+#[derive(Default)]
+struct MailboxNames {
+    /// Mailboxes holding two or more given names.
+    mailboxes: f64,
+    /// Per given name, the mailboxes holding it beside another.
+    with_name: HashMap<String, f64>,
+    /// Per pair of given names the table does not relate, the mailboxes holding both.
+    pairs: HashMap<(String, String), u32>,
+}
+
+/// How unlikely a pair's count must be under couples' chance pairing to call it one name.
+const ONE_NAME_P: f64 = 1e-4;
+
+impl MailboxNames {
+    fn add(&mut self, group: &[&Rec]) {
+        let mut names: Vec<(&str, GivenNameId)> = group
+            .iter()
+            .filter_map(|r| Some((first_token(r.first()?), r.first_id())))
+            .collect();
+        names.sort_unstable();
+        names.dedup_by_key(|(name, _)| *name);
+        if names.len() < 2 {
+            return;
+        }
+        self.mailboxes += 1.0;
+        for (i, &(x, ix)) in names.iter().enumerate() {
+            *self.with_name.entry(x.to_string()).or_default() += 1.0;
+            for &(y, iy) in &names[i + 1..] {
+                // A slip of the keyboard (Mray, Mary) recurs on mailboxes too, and is
+                // compared as one name whatever the file shows.
+                let related = clipped_form(x, y) || nickname_compatible_by_id(ix, iy);
+                let slip = one_edit_apart(x, y) && !distinct_given_names_by_id(x, y, ix, iy);
+                if !related && !slip {
+                    *self
+                        .pairs
+                        .entry((x.to_string(), y.to_string()))
+                        .or_default() += 1;
+                }
+            }
+        }
+    }
+
+    /// The pairs on at least two mailboxes and on more than chance pairing would put them
+    /// (Poisson, expecting each name's share of mailboxes times the other's).
+    fn far_beyond_chance(self) -> HashMap<u64, (String, String)> {
+        self.pairs
+            .into_iter()
+            .filter(|((x, y), n)| {
+                let share = |name: &str| self.with_name.get(name).copied().unwrap_or(0.0);
+                let expected = share(x) * share(y) / self.mailboxes.max(1.0);
+                *n >= 2 && poisson_at_least(expected, *n) < ONE_NAME_P
+            })
+            .map(|((x, y), _)| (pair_key(&x, &y), (x, y)))
+            .collect()
+    }
+}
+
+/// P(N >= n) for N ~ Poisson(mean).
+fn poisson_at_least(mean: f64, n: u32) -> f64 {
+    let mut term = (-mean).exp();
+    let mut below = 0.0;
+    for k in 0..n {
+        below += term;
+        term *= mean / f64::from(k + 1);
+    }
+    (1.0 - below).max(0.0)
+}
+
 fn ordered(a: GivenNameId, b: GivenNameId) -> (GivenNameId, GivenNameId) {
     (a.min(b), a.max(b))
 }
@@ -130,10 +234,11 @@ impl NicknamesSeen {
     /// The nickname pairs `records` show (the given names of records that share a personal
     /// mailbox, or a surname and a birth date), and the names they link often enough to tell.
     pub fn of(records: &[Rec]) -> NicknamesSeen {
-        // Each named record's keys are hashed and sorted (in parallel: a million records sort in a few dozen milliseconds where a
-        // map of groups took most of a second); a group is a run of one hash. (A 64-bit
-        // collision would join two groups: odds of some 1e-7 at two million keys.)
-        let mut keyed: Vec<(u64, u32)> = records
+        // Each named record's keys are hashed and sorted (in parallel: a million records
+        // sort in a few dozen milliseconds where a map of groups took most of a second); a
+        // group is a run of one hash. (A 64-bit collision would join two groups: odds of
+        // some 1e-7 at two million keys.)
+        let mut keyed: Vec<(u64, bool, u32)> = records
             .par_iter()
             .enumerate()
             .filter(|(_, r)| r.first().is_some())
@@ -141,22 +246,27 @@ impl NicknamesSeen {
                 let mailbox = r.email().filter(|e| !is_joint_mailbox(e));
                 let born = r.dob().zip(r.last());
                 [
-                    mailbox.map(|e| key(&[e])),
-                    born.map(|(dob, last)| key(&[dob, last])),
+                    mailbox.map(|e| (key(&[e]), true)),
+                    born.map(|(dob, last)| (key(&[dob, last]), false)),
                 ]
                 .into_iter()
                 .flatten()
-                .map(move |k| (k, i as u32))
+                .map(move |(k, is_mailbox)| (k, is_mailbox, i as u32))
             })
             .collect();
         keyed.par_sort_unstable();
         let mut seen = HashSet::new();
         let mut linked: HashMap<GivenNameId, usize> = HashMap::new();
-        for group in keyed.chunk_by(|x, y| x.0 == y.0) {
+        let mut mailboxes = MailboxNames::default();
+        for group in keyed.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)) {
             if group.len() < 2 || group.len() > MAX_GROUP {
                 continue;
             }
-            let group: Vec<&Rec> = group.iter().map(|&(_, i)| &records[i as usize]).collect();
+            let is_mailbox = group[0].1;
+            let group: Vec<&Rec> = group
+                .iter()
+                .map(|&(_, _, i)| &records[i as usize])
+                .collect();
             for r in &group {
                 *linked.entry(r.first_id()).or_default() += 1;
             }
@@ -171,20 +281,39 @@ impl NicknamesSeen {
                     }
                 }
             }
+            if is_mailbox {
+                mailboxes.add(&group);
+            }
         }
         let telling = linked
             .into_iter()
             .filter(|&(id, n)| n >= TELLING && id != UNKNOWN_GIVEN_NAME)
             .map(|(id, _)| id)
             .collect();
-        NicknamesSeen::Only { seen, telling }
+        NicknamesSeen::Only {
+            seen,
+            telling,
+            one_name: mailboxes.far_beyond_chance(),
+        }
+    }
+
+    /// Whether the file shows two given names the table does not relate (Bert and Robert,
+    /// Chas and Charles) as one person's: both on more personal mailboxes than couples
+    /// sharing one would put them.
+    pub fn shows_as_one(&self, x: &str, y: &str) -> bool {
+        match self {
+            NicknamesSeen::All => false,
+            NicknamesSeen::Only { one_name, .. } => {
+                !one_name.is_empty() && one_name.contains_key(&pair_key(x, y))
+            }
+        }
     }
 
     /// Whether the file shows one person using the two names (ids) as one.
     pub fn shows(&self, a: GivenNameId, b: GivenNameId) -> bool {
         match self {
             NicknamesSeen::All => true,
-            NicknamesSeen::Only { seen, telling } => {
+            NicknamesSeen::Only { seen, telling, .. } => {
                 seen.contains(&ordered(a, b)) || !telling.contains(&a) || !telling.contains(&b)
             }
         }
@@ -268,16 +397,79 @@ mod tests {
         ));
     }
 
+    /// `pairs` of given names, each on its own personal mailbox, `times` over.
+    fn on_mailboxes(pairs: &[(&str, &str)], times: usize) -> Vec<Rec> {
+        let mut records = Vec::new();
+        for i in 0..times {
+            for (k, (x, y)) in pairs.iter().enumerate() {
+                let email = format!("m{i}.{k}@x.com");
+                records.push(rec(records.len() as i64, x, "lee", &email, ""));
+                records.push(rec(records.len() as i64, y, "lee", &email, ""));
+            }
+        }
+        records
+    }
+
+    /// Nine hundred couples on personal mailboxes, each of thirty husbands' names beside
+    /// each of thirty wives' (Robert and Mary among them), John and Mary on four more; and
+    /// Bert beside Robert on `bert_and_robert` mailboxes.
+    fn couples_and_bert(bert_and_robert: usize) -> Vec<Rec> {
+        let husbands: Vec<String> = (0..29).map(|i| format!("husband{i}")).collect();
+        let wives: Vec<String> = (0..29).map(|i| format!("wife{i}")).collect();
+        let husbands = husbands
+            .iter()
+            .map(String::as_str)
+            .chain(["robert", "john"]);
+        let couples: Vec<(&str, &str)> = husbands
+            .flat_map(|h| {
+                wives
+                    .iter()
+                    .map(String::as_str)
+                    .chain(["mary"])
+                    .map(move |w| (h, w))
+            })
+            .chain([("john", "mary"); 4])
+            .collect();
+        let mut records = on_mailboxes(&couples, 1);
+        records.extend(on_mailboxes(&[("bert", "robert")], bert_and_robert));
+        records
+    }
+
+    #[test]
+    fn names_on_more_personal_mailboxes_than_couples_would_share_are_one_name() {
+        let seen = NicknamesSeen::of(&couples_and_bert(4));
+        assert!(seen.shows_as_one("robert", "bert") && seen.shows_as_one("bert", "robert"));
+        assert!(
+            !seen.shows_as_one("john", "mary"),
+            "no likelier than their names make it"
+        );
+        assert!(!seen.shows_as_one("robert", "mary"));
+        // Once is no pattern.
+        assert!(!NicknamesSeen::of(&couples_and_bert(1)).shows_as_one("bert", "robert"));
+        // A slip of the keyboard recurs too, but is compared as a typo already.
+        let mut slips = couples_and_bert(0);
+        slips.extend(on_mailboxes(&[("mary", "mray")], 4));
+        assert!(!NicknamesSeen::of(&slips).shows_as_one("mary", "mray"));
+    }
+
+    #[test]
+    fn poisson_tails() {
+        assert!((poisson_at_least(2.0, 0) - 1.0).abs() < 1e-12);
+        assert!((poisson_at_least(2.0, 1) - (1.0 - (-2.0f64).exp())).abs() < 1e-12);
+        assert!(poisson_at_least(0.01, 2) < 1e-4);
+        assert!(poisson_at_least(3.0, 4) > 0.3);
+    }
+
     #[test]
     fn the_set_is_stored_by_name_and_read_back() {
-        let mut records = mary_and_maria(2);
-        records.push(rec(100, "robert", "adams", "radams@x.com", ""));
-        records.push(rec(101, "bob", "adams", "radams@x.com", ""));
+        let mut records = couples_and_bert(4);
+        records.push(rec(-1, "robert", "adams", "radams@x.com", ""));
+        records.push(rec(-2, "bob", "adams", "radams@x.com", ""));
         let seen = NicknamesSeen::of(&records);
         let stored = serde_json::to_string(&seen).unwrap();
         assert_eq!(
             stored,
-            r#"{"seen":[["bob","robert"]],"telling":["maria","mary"]}"#
+            r#"{"seen":[["bob","robert"]],"telling":["bert","john","mary","robert"],"one_name":[["bert","robert"]]}"#
         );
         assert_eq!(
             serde_json::from_str::<NicknamesSeen>(&stored).unwrap(),

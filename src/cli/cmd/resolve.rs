@@ -253,16 +253,22 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
             }
         }
     }
-    if let cpm::resolve::nicknames_seen::NicknamesSeen::Only { seen, telling } =
-        &model.nicknames_seen
+    if let cpm::resolve::nicknames_seen::NicknamesSeen::Only {
+        seen,
+        telling,
+        one_name,
+    } = &model.nicknames_seen
     {
         println!(
-            "nicknames: {} pairs the table relates are shown as one person's by records sharing \
-             a personal mailbox, or a surname and birth date; two of the {} given names linked \
-             often enough to tell, related by the table alone, are \"{}\"",
+            "given names: {} pairs the nickname table relates are shown as one person's by \
+             records sharing a personal mailbox, or a surname and birth date; two of the {} names \
+             linked often enough to tell, related by the table alone, are \"{}\"; {} pairs the \
+             table does not relate share more personal mailboxes than couples would, and are \
+             nicknames here",
             seen.len(),
             telling.len(),
-            cpm::resolve::model::NICKNAME_UNSEEN
+            cpm::resolve::model::NICKNAME_UNSEEN,
+            one_name.len()
         );
     }
     println!(
