@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::model::{self, FIELD_COUNT, MISSING, MatchModel, Vector, field};
 use super::nicknames_seen::NicknamesSeen;
 use super::normalize::{
-    clipped_form, distinct_given_names_by_id, distinct_surnames, house_number, is_joint_mailbox,
-    misspelt_nickname_by_id, nickname_compatible, nickname_compatible_by_id, one_edit_apart,
+    clipped_form, distinct_given_names_by_id, distinct_surnames, given_name_id, house_number,
+    is_joint_mailbox, misspelt_nickname_by_id, nickname_compatible, nickname_compatible_by_id,
+    one_edit_apart,
 };
 use super::settings::ResolutionConfig;
 pub use crate::vocab::record::{NameCounts, Rec, first_token};
@@ -747,9 +748,14 @@ fn names_swapped(a: &Rec, b: &Rec) -> Swapped {
         // surnames cross exactly ("robinson rebecca" / "becky robinson").
         (Some((af, bl)), Some((al, bf)), Some((x, y)), Some((u, v))) if x != y || u != v => {
             let initial = |n: &str| n.as_bytes().first().copied();
+            // A slip of the keyboard crosses as well as a spelling alike (Bovd and Boyd).
+            let alike = |x: &str, y: &str| match jaro_winkler(x, y) {
+                s if s < 0.9 && one_edit_apart(x, y) => 0.9,
+                s => s,
+            };
             let (crossed_first, crossed_last) =
                 match (initial(af) == initial(bl), initial(al) == initial(bf)) {
-                    (true, true) => (jaro_winkler(af, bl), jaro_winkler(al, bf)),
+                    (true, true) => (alike(af, bl), alike(al, bf)),
                     // A nickname form with another first letter: the surnames cross exactly.
                     (true, false) if af == bl => (1.0, 0.0),
                     (false, true) if al == bf => (0.0, 1.0),
@@ -758,8 +764,14 @@ fn names_swapped(a: &Rec, b: &Rec) -> Swapped {
             if crossed_first < 0.9 && crossed_last < 0.9 {
                 return Swapped::Neither;
             }
+            // A nickname form, or one misspelt (Tnoy for Anthony), crosses as one given name.
             let as_given_names = |n: &str, m: &str, similarity: f64| {
-                if similarity < 0.9 && nickname_compatible(first_token(n), first_token(m)) {
+                let (n, m) = (first_token(n), first_token(m));
+                let one_name = || {
+                    nickname_compatible(n, m)
+                        || misspelt_nickname_by_id(n, m, given_name_id(n), given_name_id(m))
+                };
+                if similarity < 0.9 && one_name() {
                     1.0
                 } else {
                     similarity
@@ -1217,6 +1229,19 @@ mod tests {
         // Two people of one family sharing no name are not turned round.
         let v = across_sources(&c, rec("robinson", "mary", "", "3125550101", "", ""));
         assert_eq!(v[field::LAST], model::different_level(field::LAST));
+        // Turned round with a slip of the keyboard in the surname (Bovd), or in a nickname
+        // form (Tnoy for Tony, Anthony's).
+        let d = rec("chau", "boyd", "chau.boyd43@x.com", "", "", "");
+        let v = across_sources(&d, rec("bovd", "chau", "chau.boyd43@x.com", "", "", ""));
+        assert_eq!(v[field::FIRST], 1);
+        assert!(
+            matches!(v[field::LAST], 2 | 3),
+            "a typo or alike: {}",
+            v[field::LAST]
+        );
+        let e = rec("anthony", "brown", "abrown58@x.com", "", "", "");
+        let v = across_sources(&e, rec("brown", "tnoy", "abrown58@x.com", "", "", ""));
+        assert_eq!((v[field::FIRST], v[field::LAST]), (5, 1));
     }
 
     #[test]
