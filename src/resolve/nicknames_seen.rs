@@ -19,7 +19,6 @@
 //! they would otherwise be a household's two people.
 
 use std::collections::{HashMap, HashSet};
-
 use std::hash::Hasher;
 
 use rayon::prelude::*;
@@ -43,7 +42,8 @@ const MAX_GROUP: usize = 50;
 /// platform of 3,000 lost 0.1-0.4 points of recall; from 3 to 6 it made no difference.)
 const TELLING: usize = 3;
 
-/// Which of the table's nickname pairs a file shows one person using.
+/// Which of the table's nickname pairs a file shows one person using, and which pairs
+/// the table lacks it shows as one person's.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(from = "Stored", into = "Stored")]
 pub enum NicknamesSeen {
@@ -220,6 +220,32 @@ fn poisson_at_least(mean: f64, n: u32) -> f64 {
     (1.0 - below).max(0.0)
 }
 
+/// Each named record under its personal mailbox (true) and its birth date and surname
+/// (false), hashed and sorted, so that a group of records sharing one is a run of one key.
+/// (Sorted in parallel: a million records take a few dozen milliseconds where a map of
+/// groups took most of a second. A 64-bit collision would join two groups: odds of some
+/// 1e-7 at two million keys.)
+fn keyed_records(records: &[Rec]) -> Vec<(u64, bool, u32)> {
+    let mut keyed: Vec<(u64, bool, u32)> = records
+        .par_iter()
+        .enumerate()
+        .filter(|(_, r)| r.first().is_some())
+        .flat_map_iter(|(i, r)| {
+            let mailbox = r.email().filter(|e| !is_joint_mailbox(e));
+            let born = r.dob().zip(r.last());
+            [
+                mailbox.map(|e| (key(&[e]), true)),
+                born.map(|(dob, last)| (key(&[dob, last]), false)),
+            ]
+            .into_iter()
+            .flatten()
+            .map(move |(k, is_mailbox)| (k, is_mailbox, i as u32))
+        })
+        .collect();
+    keyed.par_sort_unstable();
+    keyed
+}
+
 fn ordered(a: GivenNameId, b: GivenNameId) -> (GivenNameId, GivenNameId) {
     (a.min(b), a.max(b))
 }
@@ -234,27 +260,7 @@ impl NicknamesSeen {
     /// The nickname pairs `records` show (the given names of records that share a personal
     /// mailbox, or a surname and a birth date), and the names they link often enough to tell.
     pub fn of(records: &[Rec]) -> NicknamesSeen {
-        // Each named record's keys are hashed and sorted (in parallel: a million records
-        // sort in a few dozen milliseconds where a map of groups took most of a second); a
-        // group is a run of one hash. (A 64-bit collision would join two groups: odds of
-        // some 1e-7 at two million keys.)
-        let mut keyed: Vec<(u64, bool, u32)> = records
-            .par_iter()
-            .enumerate()
-            .filter(|(_, r)| r.first().is_some())
-            .flat_map_iter(|(i, r)| {
-                let mailbox = r.email().filter(|e| !is_joint_mailbox(e));
-                let born = r.dob().zip(r.last());
-                [
-                    mailbox.map(|e| (key(&[e]), true)),
-                    born.map(|(dob, last)| (key(&[dob, last]), false)),
-                ]
-                .into_iter()
-                .flatten()
-                .map(move |(k, is_mailbox)| (k, is_mailbox, i as u32))
-            })
-            .collect();
-        keyed.par_sort_unstable();
+        let keyed = keyed_records(records);
         let mut seen = HashSet::new();
         let mut linked: HashMap<GivenNameId, usize> = HashMap::new();
         let mut mailboxes = MailboxNames::default();
