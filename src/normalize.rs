@@ -531,10 +531,12 @@ pub fn email(raw: &str) -> Option<String> {
 /// names a home, not a person, so matching does not treat it as a personal identifier.
 pub fn is_joint_mailbox(normalised_email: &str) -> bool {
     let local = normalised_email.split('@').next().unwrap_or("");
+    // "thesmiths", "thesmiths12": a number after the name, as taken names get.
+    let name = local.trim_end_matches(|c: char| c.is_ascii_digit());
     ["family", "household", "joint"]
         .iter()
         .any(|word| local.contains(word))
-        || (local.starts_with("the") && local.ends_with('s') && local.len() > 5)
+        || (name.starts_with("the") && name.ends_with('s') && name.len() > 5)
 }
 
 /// Digits only, US country code dropped; `None` unless exactly 10 digits remain.
@@ -985,6 +987,21 @@ mod tests {
         assert_eq!(phone("555-0101"), None);
         assert_eq!(phone("+44 20 7946 0958"), None);
         assert_eq!(phone("012 555 0101"), None);
+    }
+
+    #[test]
+    fn a_households_mailbox_is_known_by_its_name_numbered_or_not() {
+        for joint in [
+            "smithfamily@x.com",
+            "thesmiths@x.com",
+            "thesmiths1207@x.com",
+            "leehousehold88@x.com",
+        ] {
+            assert!(is_joint_mailbox(joint), "{joint}");
+        }
+        for personal in ["thomas12@x.com", "thes@x.com", "tess1207@x.com"] {
+            assert!(!is_joint_mailbox(personal), "{personal}");
+        }
     }
 
     #[test]

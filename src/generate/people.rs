@@ -262,13 +262,15 @@ pub fn household(
             capacity,
         });
     }
-    // A joint mailbox for some couples: "smithfamily@..." used by both.
+    // A joint mailbox for some couples: "smithfamily@..." used by both. Like every
+    // mailbox it is this home's alone (numbered by the household: 13 % of the joint
+    // mailboxes of 200,000 people were two homes' when it was not).
     if people.len() >= 2 && rng.random_bool(0.12) {
         let l = crate::resolve::normalize::name(&family_last).replace(' ', "");
         let joint = match rng.random_range(0..3) {
-            0 => format!("{l}family@{}", domain(rng)),
-            1 => format!("the{l}s@{}", domain(rng)),
-            _ => format!("{l}household@{}", domain(rng)),
+            0 => format!("{l}family{household}@{}", domain(rng)),
+            1 => format!("the{l}s{household}@{}", domain(rng)),
+            _ => format!("{l}household{household}@{}", domain(rng)),
         };
         for p in people.iter_mut().take(2) {
             p.email = joint.clone();
