@@ -261,7 +261,8 @@ fn first_name_level(seen: &NicknamesSeen, a: &Rec, b: &Rec) -> Option<(u8, f64)>
         return Some((2, 1.0));
     }
     if by_the_table {
-        return Some((model::NICKNAME_UNSEEN_LEVEL, 1.0));
+        // Shown as the spellings' likeness: the file does not make them one name.
+        return Some((model::NICKNAME_UNSEEN_LEVEL, jaro_winkler(x, y)));
     }
     let s = jaro_winkler(x, y);
     // Two real given names one letter apart (Micheal and Michael, Jon and Joan) are a
