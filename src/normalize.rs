@@ -531,12 +531,26 @@ pub fn email(raw: &str) -> Option<String> {
 /// names a home, not a person, so matching does not treat it as a personal identifier.
 pub fn is_joint_mailbox(normalised_email: &str) -> bool {
     let local = normalised_email.split('@').next().unwrap_or("");
-    // "thesmiths", "thesmiths12": a number after the name, as taken names get.
+    // "thesmiths", "theadamses12" (a number after, as taken names get): one word. Not
+    // Theresa's or Theodore Adams's own mailbox (theresas@, theodoreadams12@): a given name
+    // of six letters or more that it starts with makes it a person's (shorter ones, Thea,
+    // Theo and Theda, begin too many families' plurals: theallens, theowens, thedavises;
+    // of the census's 5,000 surnames one, Roney, still reads as Theron's).
     let name = local.trim_end_matches(|c: char| c.is_ascii_digit());
+    let starts_with_a_given_name = || {
+        (6..name.len())
+            .filter(|&i| name.is_char_boundary(i))
+            .any(|i| given_name_id(&name[..i]) != UNKNOWN_GIVEN_NAME)
+    };
+    let family_plural = name.len() > 5
+        && name.starts_with("the")
+        && name.ends_with('s')
+        && name.chars().all(|c| c.is_alphanumeric())
+        && !starts_with_a_given_name();
     ["family", "household", "joint"]
         .iter()
         .any(|word| local.contains(word))
-        || (name.starts_with("the") && name.ends_with('s') && name.len() > 5)
+        || family_plural
 }
 
 /// Digits only, US country code dropped; `None` unless exactly 10 digits remain.
@@ -999,7 +1013,23 @@ mod tests {
         ] {
             assert!(is_joint_mailbox(joint), "{joint}");
         }
-        for personal in ["thomas12@x.com", "thes@x.com", "tess1207@x.com"] {
+        for joint in [
+            "thejoneses@x.com",
+            "theallens@x.com",
+            "theowens4@x.com",
+            "thedavises@x.com",
+        ] {
+            assert!(is_joint_mailbox(joint), "{joint}");
+        }
+        for personal in [
+            "thomas12@x.com",
+            "thes@x.com",
+            "tess1207@x.com",
+            "theo.smiths@x.com",
+            "theodoreadams12@x.com",
+            "theresas@x.com",
+            "thelmas@x.com",
+        ] {
             assert!(!is_joint_mailbox(personal), "{personal}");
         }
     }
