@@ -11,6 +11,17 @@ pub fn stable_hash<T: Hash + ?Sized>(value: &T) -> i64 {
     h.finish() as i64
 }
 
+/// Text parts hashed as one key, each closed by a byte no UTF-8 text holds ("ab" + "c" and
+/// "a" + "bc" differ): blocking's keys and the groups records share.
+pub fn hash_parts(parts: &[&str]) -> u64 {
+    let mut h = Fnv1a::default();
+    for part in parts {
+        h.write(part.as_bytes());
+        h.write_u8(0xff);
+    }
+    h.finish()
+}
+
 /// FNV-1a: a small, stable hash (the same on every build and platform of one endianness).
 pub struct Fnv1a(u64);
 

@@ -2,15 +2,13 @@
 //! that differs in one field still meets on another. Oversized blocks (a shared office
 //! phone, a placeholder email) are skipped and reported, never silently dropped.
 
-use std::hash::Hasher;
-
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::Fnv1a;
 use super::compare::{Rec, first_token};
 use super::normalize::{house_number, soundex};
 use super::settings::Blocking;
+use crate::stable_hash::hash_parts;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CappedBlock {
@@ -28,83 +26,75 @@ pub struct Blocks {
 /// A record's key of one kind, hashed: blocks are runs of equal hashes. (A 64-bit
 /// collision between two keys would only add pairs to compare, never lose one.)
 fn key_of(kind: &str, r: &Rec) -> Option<u64> {
-    let mut h = Fnv1a::default();
     let z = r.zip();
-    let mut parts = |parts: &[&str]| {
-        for p in parts {
-            h.write(p.as_bytes());
-            h.write_u8(0xff); // not in any UTF-8 text: "ab"+"c" and "a"+"bc" differ
-        }
-    };
-    match kind {
-        "email" => parts(&[r.email()?]),
-        "phone" => parts(&[r.phone()?]),
-        "last_soundex_zip" => parts(&[&soundex(r.last()?), z?]),
-        "first_last" => parts(&[r.first_canon()?, r.last()?]),
-        "first_zip" => parts(&[r.first_canon()?, z?]),
+    Some(match kind {
+        "email" => hash_parts(&[r.email()?]),
+        "phone" => hash_parts(&[r.phone()?]),
+        "last_soundex_zip" => hash_parts(&[&soundex(r.last()?), z?]),
+        "first_last" => hash_parts(&[r.first_canon()?, r.last()?]),
+        "first_zip" => hash_parts(&[r.first_canon()?, z?]),
         // The same names and birth year anywhere in the file: a person who moved.
-        "first_last_birth_year" => parts(&[r.first_canon()?, r.last()?, r.dob()?.get(..4)?]),
+        "first_last_birth_year" => hash_parts(&[r.first_canon()?, r.last()?, r.dob()?.get(..4)?]),
         // Same first name and ZIP, surnames with one initial: a typo'd surname, not every
         // namesake of a first name in the ZIP.
-        "first_zip_initial" => parts(&[r.first_canon()?, z?, r.last()?.get(..1)?]),
-        "address_zip" => parts(&[r.address()?, z?]),
+        "first_zip_initial" => hash_parts(&[r.first_canon()?, z?, r.last()?.get(..1)?]),
+        "address_zip" => hash_parts(&[r.address()?, z?]),
         // The same date of birth in a ZIP: finds a person whose names and street were
         // both mistyped or changed (a married name and a building name). Small blocks:
         // a few people per birth date in a ZIP, a few dozen per birth date and initial.
-        "birth_zip" => parts(&[r.dob()?, z?]),
+        "birth_zip" => hash_parts(&[r.dob()?, z?]),
         // The canonical first name's initial (Bob is Robert's r) and the date of birth,
         // anywhere: a typo past the first letter, a new surname, street and ZIP.
-        "initial_birth" => parts(&[r.first_canon()?.get(..1)?, r.dob()?]),
+        "initial_birth" => hash_parts(&[r.first_canon()?.get(..1)?, r.dob()?]),
         // Both names in alphabetical order: finds first and last entered the wrong way round.
         "names_zip" => {
             let (x, y) = sorted_names(r)?;
-            parts(&[x, y, z?])
+            hash_parts(&[x, y, z?])
         }
         // The same, with the birth year instead of the ZIP: swapped names and a new or
         // mistyped ZIP.
         "swapped_names" => {
             let (x, y) = sorted_names(r)?;
-            parts(&[x, y, r.dob()?.get(..4)?])
+            hash_parts(&[x, y, r.dob()?.get(..4)?])
         }
         // Surname and date of birth anywhere: a replaced or misspelt first name and a move.
-        "last_birth" => parts(&[r.last()?, r.dob()?]),
+        "last_birth" => hash_parts(&[r.last()?, r.dob()?]),
         // How the first name sounds and the date of birth: a new surname (marriage) and a
         // typo in the first name.
-        "first_soundex_birth" => parts(&[&soundex(first_token(r.first()?)), r.dob()?]),
+        "first_soundex_birth" => hash_parts(&[&soundex(first_token(r.first()?)), r.dob()?]),
         // Surname and first initial anywhere (large blocks; capped like every key).
-        "last_first_initial" => parts(&[r.last()?, r.first_canon()?.get(..1)?]),
+        "last_first_initial" => hash_parts(&[r.last()?, r.first_canon()?.get(..1)?]),
         // The house number and ZIP: a street name mistyped or written another way.
-        "house_number_zip" => parts(&[house_number(r.address()?).0?, z?]),
+        "house_number_zip" => hash_parts(&[house_number(r.address()?).0?, z?]),
         // The house number and city: a street mistyped and the ZIP too.
-        "house_number_city" => parts(&[house_number(r.address()?).0?, r.city()?]),
+        "house_number_city" => hash_parts(&[house_number(r.address()?).0?, r.city()?]),
         // The street's name (the address without its house number) and the city: a
         // mistyped house number with a changed or mistyped ZIP.
         "street_city" => {
             let street = house_number(r.address()?).1;
-            parts(&[(!street.is_empty()).then_some(street)?, r.city()?])
+            hash_parts(&[(!street.is_empty()).then_some(street)?, r.city()?])
         }
         // The date of birth in a ZIP's area (its first three digits): names and ZIP both
         // mistyped or changed.
-        "birth_zip3" => parts(&[r.dob()?, z?.get(..3)?]),
+        "birth_zip3" => hash_parts(&[r.dob()?, z?.get(..3)?]),
         // How both names sound, anywhere: typos in each.
-        "phonetic_names" => parts(&[&soundex(first_token(r.first()?)), &soundex(r.last()?)]),
+        "phonetic_names" => hash_parts(&[&soundex(first_token(r.first()?)), &soundex(r.last()?)]),
         // The same, in a ZIP's area (its first three digits).
-        "phonetic_names_zip3" => parts(&[
+        "phonetic_names_zip3" => hash_parts(&[
             &soundex(first_token(r.first()?)),
             &soundex(r.last()?),
             z?.get(..3)?,
         ]),
         // The same, with the birth year.
-        "phonetic_names_birth_year" => parts(&[
+        "phonetic_names_birth_year" => hash_parts(&[
             &soundex(first_token(r.first()?)),
             &soundex(r.last()?),
             r.dob()?.get(..4)?,
         ]),
         // The same names in the same city: a move to another ZIP in town.
-        "first_last_city" => parts(&[r.first_canon()?, r.last()?, r.city()?]),
+        "first_last_city" => hash_parts(&[r.first_canon()?, r.last()?, r.city()?]),
         _ => return None,
-    }
-    Some(h.finish())
+    })
 }
 
 /// First name (its first word) and surname in alphabetical order.

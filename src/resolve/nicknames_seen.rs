@@ -19,7 +19,6 @@
 //! they would otherwise be a household's two people.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::Hasher;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -30,6 +29,7 @@ use super::normalize::{
     is_joint_mailbox, one_edit_apart,
 };
 use crate::normalize::nickname_compatible_by_id;
+use crate::stable_hash::hash_parts;
 
 /// Records sharing a key beyond this many (a placeholder email, a default birth date) say
 /// nothing about anyone's names.
@@ -133,20 +133,13 @@ fn spelling(id: GivenNameId) -> String {
     crate::normalize::given_name_spelling(id).to_string()
 }
 
-/// A group's key, hashed: its parts, each closed by a byte no UTF-8 text holds (so that a
-/// mailbox never reads as a birth date and surname).
-fn key(parts: &[&str]) -> u64 {
-    let mut h = super::Fnv1a::default();
-    for part in parts {
-        h.write(part.as_bytes());
-        h.write_u8(0xff);
-    }
-    h.finish()
-}
-
 /// Two given names' key, whichever comes first.
 fn pair_key(x: &str, y: &str) -> u64 {
-    if x <= y { key(&[x, y]) } else { key(&[y, x]) }
+    if x <= y {
+        hash_parts(&[x, y])
+    } else {
+        hash_parts(&[y, x])
+    }
 }
 
 /// Pairs of given names on one personal mailbox (not a household's joint one), counted
@@ -234,8 +227,8 @@ fn keyed_records(records: &[Rec]) -> Vec<(u64, bool, u32)> {
             let mailbox = r.email().filter(|e| !is_joint_mailbox(e));
             let born = r.dob().zip(r.last());
             [
-                mailbox.map(|e| (key(&[e]), true)),
-                born.map(|(dob, last)| (key(&[dob, last]), false)),
+                mailbox.map(|e| (hash_parts(&[e]), true)),
+                born.map(|(dob, last)| (hash_parts(&[dob, last]), false)),
             ]
             .into_iter()
             .flatten()
