@@ -337,6 +337,11 @@ pub struct FitReport {
     /// agreeing as two people (its first "one person" class was not one person's).
     #[serde(default)]
     pub held_two_given_names_apart: bool,
+    /// EM's "one person" class never shared an email, phone, birth date or address that
+    /// both of its records held: the file shows no two records of one person, and its
+    /// prior share of matches was set to the floor.
+    #[serde(default)]
+    pub no_identifier_shared: bool,
     /// How the model was estimated (`ESTIMATOR`): a model an older estimator fitted is
     /// fitted anew rather than reused (0: stored before this was recorded).
     #[serde(default)]
@@ -354,7 +359,8 @@ pub struct FitReport {
 /// 5: a personal mailbox under two given names one letter apart is no household's.
 /// 6: a nickname pair this file never shows one person using is a level of its own. 7: two
 /// given names the file shows as one person's on several personal mailboxes are a nickname.
-pub const ESTIMATOR: u32 = 7;
+/// 8: a "one person" class that shares no identifier its records hold is no one person's.
+pub const ESTIMATOR: u32 = 8;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;
@@ -396,6 +402,19 @@ const U_PRIOR_PAIRS: f64 = 50.0;
 /// against random pairs, which almost never share a home.
 pub const HOME_FIELDS: [usize; 3] = [field::EMAIL, field::PHONE, field::ADDRESS];
 const MAX_ITERATIONS: u32 = 200;
+/// The smallest share of compared pairs EM lets be matches (and the largest, one less).
+const LAMBDA_FLOOR: f64 = 1e-6;
+/// The fields one person's two records often share exactly and two people seldom do.
+const IDENTIFIERS: [usize; 4] = [field::EMAIL, field::PHONE, field::DOB, field::ADDRESS];
+/// How many of EM's matches must hold an identifier in both records before the share of
+/// them agreeing on it says anything.
+const MIN_COMPARABLE_MATCHES: f64 = 30.0;
+/// Below this share of agreement on every identifier both records hold, EM's "one
+/// person" class is no one person's. Where people are twice, their records agree far more
+/// often: on an email or phone 0.82-0.999 in every generated and donor file measured, on a
+/// birth date 0.86-0.95 (FEBRL, the donor CRM), on an address 0.19-0.31 in FEBRL (a street
+/// without its number). Where nobody is: 0.0002-0.01.
+const NEVER_SHARED: f64 = 0.05;
 /// With fewer compared pairs in a subset (sharing both names and the ZIP; sharing a street
 /// address, or a household's), the whole file's estimates stand.
 const MIN_SUBSET_PAIRS: f64 = 200.0;
@@ -532,6 +551,16 @@ impl MatchModel {
             model.expectation_maximisation(&unlabelled, counts, &mut fit, two_people_by_name);
             fit.held_two_given_names_apart = true;
         }
+        // A file with no two records of one person (an email platform alone, a clean
+        // mailing list) still gives EM two classes to find, and it finds namesakes and
+        // relatives (one platform of 16,112 people, each once: 23 pairs merged, 15 of them
+        // two people of one home). What tells them from one person is that they never share
+        // an identifier both records hold. Then the file shows nothing of what one person's
+        // two records look like, and no pair is scored as one (until a steward approves one).
+        if counts.matches.is_empty() && model.one_person_shares_no_identifier(&unlabelled) {
+            model.lambda = LAMBDA_FLOOR;
+            fit.no_identifier_shared = true;
+        }
         let total: f64 = unlabelled.iter().map(|(_, n)| n).sum();
         model.estimate_m_where_names_agree(&unlabelled);
         model.given_address = model.estimate_given_address(&unlabelled, counts);
@@ -595,7 +624,7 @@ impl MatchModel {
                 tally(v, 0.0, *n as f64);
             }
             let lambda = if total > 0.0 {
-                (expected_matches / total).clamp(1e-6, 1.0 - 1e-6)
+                (expected_matches / total).clamp(LAMBDA_FLOOR, 1.0 - LAMBDA_FLOOR)
             } else {
                 self.lambda
             };
@@ -620,6 +649,24 @@ impl MatchModel {
         let first = &self.m[field::FIRST];
         let different = first[different_level(field::FIRST) as usize - 1];
         different > first[0] || different > linked_pairs_differing_in_given_name(unlabelled)
+    }
+
+    /// Whether EM's "one person" class agrees on no identifier both records hold: on every
+    /// identifier that enough of its pairs hold in both records (and at least one), it
+    /// agrees less than `NEVER_SHARED` of the time.
+    fn one_person_shares_no_identifier(&self, unlabelled: &[(Vector, f64)]) -> bool {
+        let comparable_matches = |f: usize| -> f64 {
+            unlabelled
+                .iter()
+                .filter(|(v, _)| v[f] != MISSING)
+                .map(|(v, n)| self.posterior_among_compared(v) * n)
+                .sum()
+        };
+        let telling: Vec<usize> = IDENTIFIERS
+            .into_iter()
+            .filter(|&f| comparable_matches(f) >= MIN_COMPARABLE_MATCHES)
+            .collect();
+        !telling.is_empty() && telling.iter().all(|&f| self.m[f][0] < NEVER_SHARED)
     }
 
     /// How often one person's records agree on an email, a phone and a birth date, learned
@@ -1023,6 +1070,75 @@ mod tests {
         let model = fitted_with_relatives(5, &relatives, 0.25);
         assert_one_person_is_one_person(&model);
         assert!(model.fit.held_two_given_names_apart);
+        assert!(
+            !model.fit.no_identifier_shared,
+            "one person's records share emails"
+        );
+    }
+
+    /// A file where nobody is twice (an email platform alone): namesakes and relatives whose
+    /// names agree and whose emails never do (20 %), strangers the rest; every record has an
+    /// email and a ZIP, nothing else.
+    fn fitted_on_a_file_with_nobody_twice(seed: u64) -> MatchModel {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        // Two records' emails never agree: each is a different person's.
+        let only_email_and_zip = |mut p: Vec<Vec<f64>>| {
+            for f in [field::DOB, field::PHONE, field::ADDRESS, field::CITY] {
+                p[f] = Vec::new();
+            }
+            p[field::EMAIL] = (1..=LEVELS[field::EMAIL].len())
+                .map(|l| f64::from(u8::from(l as u8 == different_level(field::EMAIL))))
+                .collect();
+            p
+        };
+        let different = different_level;
+        let namesakes = only_email_and_zip(population(
+            [1, 1, 0, different(field::EMAIL), 0, 0, 0, 1, 2],
+            0.9,
+        ));
+        let strangers = only_email_and_zip(population(
+            std::array::from_fn(|f| different(f).max(1)),
+            0.9,
+        ));
+        let (mut counts, mut random) = (VectorCounts::default(), Vec::new());
+        for i in 0..50_000 {
+            let kind = match i % 5 {
+                0 => &namesakes,
+                _ => &strangers,
+            };
+            let v: Vector = std::array::from_fn(|f| match kind[f].is_empty() {
+                true => MISSING,
+                false => draw(&mut rng, &kind[f]),
+            });
+            counts.add(v);
+            random.push(v);
+        }
+        let fit = FitReport {
+            records: 10_000,
+            ..FitReport::default()
+        };
+        MatchModel::fit(&counts, random_u(&random), fit)
+    }
+
+    #[test]
+    fn a_file_where_nobody_shares_an_identifier_with_themselves_shows_no_one_twice() {
+        let model = fitted_on_a_file_with_nobody_twice(11);
+        assert!(model.fit.no_identifier_shared);
+        assert_eq!(model.lambda, LAMBDA_FLOOR);
+        // Namesakes in one ZIP with two emails: nowhere near one person.
+        let different = different_level;
+        let namesakes = [1, 1, 0, different(field::EMAIL), 0, 0, 0, 1, 2];
+        let score: f64 = model.prior_weight()
+            + (0..FIELD_COUNT)
+                .map(|f| model.weight(f, namesakes[f]))
+                .sum::<f64>();
+        assert!(probability(score) < 0.01, "score {}", probability(score));
+        // Once a steward approves a pair, the labels say what one person looks like.
+        let mut counts = VectorCounts::default();
+        counts.add(namesakes);
+        counts.matches.insert(namesakes, 1);
+        let taught = MatchModel::fit(&counts, model.u_random.clone(), FitReport::default());
+        assert!(!taught.fit.no_identifier_shared);
     }
 
     #[test]

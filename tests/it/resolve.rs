@@ -12,6 +12,31 @@ fn config(p: &TempProject) -> ResolutionConfig {
     ResolutionConfig::load(&p.project()).unwrap()
 }
 
+/// A store holding only `sources` of a generated file (`dir`), resolved: its run summary
+/// and evaluation against those sources' truth.
+fn resolved_alone(
+    p: &TempProject,
+    dir: &std::path::Path,
+    sources: &[&str],
+) -> (resolve::RunSummary, cpm::resolve::evaluate::Evaluation) {
+    use cpm::ingest::{self, IngestOptions};
+    use cpm::resolve::evaluate::{evaluate, read_truth};
+    let mut db = p.db();
+    let options = IngestOptions {
+        only: sources.iter().map(|s| s.to_string()).collect(),
+        source_dir: Some(dir.to_path_buf()),
+        strict: false,
+    };
+    ingest::ingest(&mut db, &p.project(), &options, &Silent).unwrap();
+    let summary = resolve::run(&mut db, &config(p), "test-run", &Silent).unwrap();
+    let truth: Vec<_> = read_truth(&dir.join("ground_truth.csv"))
+        .unwrap()
+        .into_iter()
+        .filter(|t| sources.contains(&t.source.as_str()))
+        .collect();
+    (summary, evaluate(&db.conn, &truth).unwrap())
+}
+
 fn constituent_of(db: &Db, record: i64) -> i64 {
     db.conn
         .query_row(
@@ -566,28 +591,12 @@ fn an_evaluation_shows_calibrated_scores_and_what_stricter_thresholds_would_give
 
 #[test]
 fn a_donor_crm_beside_an_email_platform_is_not_resolved_as_households() {
-    use cpm::ingest::{self, IngestOptions};
-    use cpm::resolve::evaluate::{evaluate, read_truth};
     // Only two systems: relatives share a surname and a ZIP, and the email platform shows
     // no home. EM once took them for one person (precision 0.59 on this store; 0.991 with
     // 5 household merges before its second run).
     let p = TempProject::new();
     let dir = generated(&p, 3000, 11);
-    let mut db = p.db();
-    let sources = ["wbez_donations", "email_engagement"];
-    let options = IngestOptions {
-        only: sources.iter().map(|s| s.to_string()).collect(),
-        source_dir: Some(dir.clone()),
-        strict: false,
-    };
-    ingest::ingest(&mut db, &p.project(), &options, &Silent).unwrap();
-    let summary = resolve::run(&mut db, &config(&p), "test-run", &Silent).unwrap();
-    let truth: Vec<_> = read_truth(&dir.join("ground_truth.csv"))
-        .unwrap()
-        .into_iter()
-        .filter(|t| sources.contains(&t.source.as_str()))
-        .collect();
-    let e = evaluate(&db.conn, &truth).unwrap();
+    let (summary, e) = resolved_alone(&p, &dir, &["wbez_donations", "email_engagement"]);
     assert!(
         e.precision > 0.99 && e.household_merges <= 3,
         "precision {} household merges {}",
@@ -596,4 +605,23 @@ fn a_donor_crm_beside_an_email_platform_is_not_resolved_as_households() {
     );
     assert!(e.recall > 0.97, "recall {}", e.recall);
     assert!(summary.model.held_two_given_names_apart);
+}
+
+#[test]
+fn an_email_platform_alone_holds_nobody_twice_and_merges_nobody() {
+    // The generated email platform holds each person once. EM still finds two classes,
+    // namesakes and relatives against strangers, and once merged them (a platform of
+    // 16,112 people: 23 pairs, 15 of them two people of one home). They never share an
+    // email, which one person's two records would.
+    let p = TempProject::new();
+    let dir = generated(&p, 6000, 5);
+    let (summary, e) = resolved_alone(&p, &dir, &["email_engagement"]);
+    assert_eq!(e.true_pairs, 0, "nobody is twice");
+    assert_eq!(
+        (e.predicted_pairs, e.review_pairs),
+        (0, 0),
+        "{} merged",
+        e.overmerged_constituents
+    );
+    assert!(summary.model.no_identifier_shared);
 }

@@ -205,6 +205,11 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
             "EM ran twice: its first \"one person\" class had different given names more often than the same, so the second held every pair of two given names with no birth date, email or phone agreeing as two people"
         );
     }
+    if fit.no_identifier_shared {
+        println!(
+            "no two records of this file are shown to be one person: the pairs EM called one person never shared an email, phone, birth date or address that both records held (namesakes and relatives do not), so the prior share of matches is the floor and no pair merges on names alone; a steward's approval teaches it otherwise"
+        );
+    }
     println!(
         "prior: {:.4} of compared pairs are matches; {:.3e} of all pairs (log2 odds {:.2})",
         model.lambda,
