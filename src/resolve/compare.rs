@@ -253,7 +253,12 @@ fn first_name_level(seen: &NicknamesSeen, a: &Rec, b: &Rec) -> Option<(u8, f64)>
         return Some((model::different_level(field::FIRST), jaro_winkler(x, y)));
     }
     if x == y {
-        return Some((1, 1.0));
+        // Jr beside no suffix: the son's record beside his own without it, or his father's.
+        let generation_on_one = a.generation.is_some() != b.generation.is_some();
+        return Some(match generation_on_one {
+            true => (model::GENERATION_ON_ONE_LEVEL, 1.0),
+            false => (1, 1.0),
+        });
     }
     let (ix, iy) = (a.first_id(), b.first_id());
     let by_the_table = nickname_compatible_by_id(ix, iy);
@@ -433,7 +438,7 @@ pub struct Comparer<'c> {
 }
 
 /// Room for every field's levels and `MISSING`.
-const LEVEL_SLOTS: usize = 8;
+const LEVEL_SLOTS: usize = 10;
 const _: () = {
     let mut f = 0;
     while f < FIELD_COUNT {
@@ -489,7 +494,10 @@ impl<'c> Comparer<'c> {
             (field::LAST, 1, a.last.max(b.last)),
         ] {
             let baseline = self.model.u_exact_random[slot];
-            if v[f] == 1 && count > 0 && baseline > 0.0 {
+            // One given name with Jr on one record only is still that name, as common.
+            let same_name =
+                v[f] == 1 || (f == field::FIRST && v[f] == model::GENERATION_ON_ONE_LEVEL);
+            if same_name && count > 0 && baseline > 0.0 {
                 let frequency = f64::from(count) / self.records;
                 weights[f] += (baseline / frequency).log2();
             }
@@ -1064,13 +1072,14 @@ mod tests {
             Band::of(score(&senior, &junior).score, &config()),
             Band::NoMatch
         );
-        // One record without the suffix, the other with a title: one person's name.
+        // One record without the suffix (and with a title): the father's or the son's, a
+        // level the model weighs, not two people of one home.
         let titled = from(named("Dr. John", "Smith"), "b");
-        assert_eq!(comparison(&senior, &titled).vector[field::FIRST], 1);
-        assert_eq!(
-            Band::of(score(&senior, &titled).score, &config()),
-            Band::Auto
-        );
+        let v = comparison(&senior, &titled).vector;
+        assert_eq!(v[field::FIRST], model::GENERATION_ON_ONE_LEVEL);
+        assert_eq!((v[field::PHONE], v[field::ADDRESS]), (1, 1));
+        let plain = from(named("John", "Smith"), "b");
+        assert_eq!(comparison(&titled, &plain).vector[field::FIRST], 1);
     }
 
     #[test]
