@@ -36,7 +36,9 @@ ZIPS = [(f"981{n:02d}", "Seattle") for n in range(1, 40)] + [
     ("98020", "Edmonds"), ("98026", "Edmonds"), ("98036", "Lynnwood"), ("98037", "Lynnwood"),
 ]
 ZIP_WEIGHTS = [rng.uniform(0.3, 3.0) for _ in ZIPS]
-STREETS = list({fake.street_name() for _ in range(900)})[:600]
+# Distinct names in the order drawn (a set's order follows string hashes, which Python
+# seeds afresh each run: the file came out different every time).
+STREETS = list(dict.fromkeys(fake.street_name() for _ in range(900)))[:600]
 AREA_CODES = ["206", "425", "253", "360"]
 DOMAINS = ["gmail.com"] * 8 + ["yahoo.com"] * 3 + ["hotmail.com", "outlook.com", "comcast.net",
                                                     "icloud.com", "aol.com", "msn.com"]

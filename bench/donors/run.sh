@@ -13,10 +13,7 @@ if [ ! -d "$work/py/faker" ]; then
     python3 -m pip install --quiet --disable-pip-version-check --target "$work/py" faker==40.63.0
 fi
 PYTHONPATH="$work/py" python3 "$here/make_data.py" "$work/data" "$people" "$seed"
-cp "$here/sources.yaml" "$work/config/sources.yaml"
-cp "$repo/config/resolution.yaml" "$work/config/resolution.yaml"
-# CPM_BIN: a cpm binary to measure instead of this checkout's release build.
-cpm() { (cd "$repo" && if [ -n "${CPM_BIN:-}" ]; then "$CPM_BIN" "$@"; else cargo run --quiet --release -- "$@"; fi); }
+. "$repo/bench/project.sh"
 db="$work/donors.db"
 rm -f "$db" "$db-wal" "$db-shm"
 cpm --db "$db" ingest --root "$work"

@@ -34,10 +34,7 @@ for name, parts in [("febrl1", [("febrl1", "dataset1.csv")]),
             for row in csv.DictReader(open(os.path.join(work, "data", file)), skipinitialspace=True):
                 w.writerow([source, row["rec_id"], row["rec_id"].split("-")[1]])
 PY
-cp "$here/sources.yaml" "$work/config/sources.yaml"
-cp "$repo/config/resolution.yaml" "$work/config/resolution.yaml"
-# CPM_BIN: a cpm binary to measure instead of this checkout's release build.
-cpm() { (cd "$repo" && if [ -n "${CPM_BIN:-}" ]; then "$CPM_BIN" "$@"; else cargo run --quiet --release -- "$@"; fi); }
+. "$repo/bench/project.sh"
 for set in febrl1 febrl2 febrl3 febrl4; do
     db="$work/$set.db"
     rm -f "$db" "$db-wal" "$db-shm"

@@ -43,6 +43,9 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         // both mistyped or changed (a married name and a building name). Small blocks:
         // a few people per birth date in a ZIP, a few dozen per birth date and initial.
         "birth_zip" => hash_parts(&[r.dob()?, z?]),
+        // The date of birth alone: a record without names or a ZIP (a sign-up, a form
+        // half filled) still meets its person's other records born that day.
+        "birth" => hash_parts(&[r.dob()?]),
         // The canonical first name's initial (Bob is Robert's r) and the date of birth,
         // anywhere: a typo past the first letter, a new surname, street and ZIP.
         "initial_birth" => hash_parts(&[r.first_canon()?.get(..1)?, r.dob()?]),
@@ -279,5 +282,25 @@ mod tests {
             b.pairs,
             vec![(0, 1), (0, 2), (0, 5), (1, 2), (1, 5), (2, 5)]
         );
+    }
+
+    #[test]
+    fn a_record_with_a_birth_date_and_nothing_else_to_block_on_meets_on_it() {
+        // A form with no names and no ZIP beside the person's record, and another person
+        // born a day later: the date alone brings the first two together.
+        let form = Rec::default().with(Value::Dob, "1972-06-10");
+        let record = rec("henderson", "4670", "").with(Value::Dob, "1972-06-10");
+        let other = rec("henderson", "4670", "").with(Value::Dob, "1972-06-11");
+        let records = vec![form, record, other];
+        let b = block(&records, &["birth".into()], &limits(10));
+        assert_eq!(b.pairs, vec![(0, 1)]);
+        let without = [
+            "last_birth",
+            "birth_zip",
+            "initial_birth",
+            "first_soundex_birth",
+        ];
+        let b = block(&records, &without.map(String::from), &limits(10));
+        assert!(b.pairs.is_empty(), "no other key has what the form holds");
     }
 }

@@ -31,6 +31,7 @@ pub const BLOCK_KEYS: &[&str] = &[
     "first_zip_initial",
     "first_last_birth_year",
     "birth_zip",
+    "birth",
     "initial_birth",
     "last_birth",
     "first_soundex_birth",

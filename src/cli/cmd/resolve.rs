@@ -205,6 +205,11 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
             "EM ran twice: its first \"one person\" class had different given names more often than the same, so the second held every pair of two given names with no birth date, email or phone agreeing as two people"
         );
     }
+    if fit.held_identifiers_as_one_person {
+        println!(
+            "EM ran again: the class it called two people shared personal emails or phones (one person's records with a name replaced or left out), so the last run held every pair sharing a personal email or phone as one person"
+        );
+    }
     if fit.no_identifier_shared {
         println!(
             "no two records of this file are shown to be one person: the pairs EM called one person never shared an email, phone, birth date or address that both records held (namesakes and relatives do not), so the prior share of matches is the floor and no pair merges on names alone; a steward's approval teaches it otherwise"

@@ -1,0 +1,30 @@
+#!/bin/sh
+# Identity resolution on Splink's demonstration file of 20,000 fake people, with its known
+# clusters (the `group` column).
+#   bench/splink/run.sh [WORK_DIR]      (fetches the file once from GitHub, at a fixed commit)
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+work=${1:-/tmp/cpm-splink}
+commit=583cdf98dec72926f6ad81711ae2405eaa77b035
+mkdir -p "$work/config" "$work/data"
+csv="$work/data/fake_20000.csv"
+if [ ! -f "$csv" ]; then
+    curl -fsSL -o "$csv" \
+        "https://raw.githubusercontent.com/moj-analytical-services/splink/$commit/benchmarking/fake_20000_from_splink_demos.csv"
+fi
+python3 - "$work" <<'PY'
+import csv, sys, os
+work = sys.argv[1]
+with open(os.path.join(work, "truth.csv"), "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["source", "source_key", "entity_id"])
+    for row in csv.DictReader(open(os.path.join(work, "data", "fake_20000.csv"))):
+        w.writerow(["fake20k", row["unique_id"], row["group"]])
+PY
+. "$repo/bench/project.sh"
+db="$work/fake20k.db"
+rm -f "$db" "$db-wal" "$db-shm"
+cpm --db "$db" ingest --root "$work"
+echo "== Splink's fake_20000"
+cpm --db "$db" resolve --root "$work" --eval "$work/truth.csv"
