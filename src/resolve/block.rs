@@ -35,6 +35,8 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         "first_zip" => hash_parts(&[r.first_canon()?, z?]),
         // The same names and birth year anywhere in the file: a person who moved.
         "first_last_birth_year" => hash_parts(&[r.first_canon()?, r.last()?, r.dob()?.get(..4)?]),
+        // The same, within the decade: a year mistyped, a date moved by months.
+        "first_last_birth_decade" => hash_parts(&[r.first_canon()?, r.last()?, r.dob()?.get(..3)?]),
         // Same first name and ZIP, surnames with one initial: a typo'd surname, not every
         // namesake of a first name in the ZIP.
         "first_zip_initial" => hash_parts(&[r.first_canon()?, z?, r.last()?.get(..1)?]),
@@ -245,9 +247,14 @@ mod tests {
         moved.set(Value::Dob, Some("1971-11-30"));
         let mut namesake = rec("okafor", "60201", "");
         namesake.set(Value::Dob, Some("1985-02-03"));
-        let records = vec![mover, moved, namesake];
+        let mut misdated = rec("okafor", "60611", "");
+        misdated.set(Value::Dob, Some("1970-02-03"));
+        let records = vec![mover, moved, namesake, misdated];
         let b = block(&records, &["first_last_birth_year".into()], &limits(10));
         assert_eq!(b.pairs, vec![(0, 1)]);
+        // A birth year mistyped, or a date moved by months, within its decade.
+        let b = block(&records, &["first_last_birth_decade".into()], &limits(10));
+        assert_eq!(b.pairs, vec![(0, 1), (0, 3), (1, 3)]);
 
         // Ann Smith and Ann Smyth in one ZIP meet; Ann Jones there does not.
         let records = vec![

@@ -30,6 +30,7 @@ pub const BLOCK_KEYS: &[&str] = &[
     "names_zip",
     "first_zip_initial",
     "first_last_birth_year",
+    "first_last_birth_decade",
     "birth_zip",
     "birth",
     "initial_birth",
