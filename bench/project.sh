@@ -5,3 +5,13 @@
 cp "$here/sources.yaml" "$work/config/sources.yaml"
 cp "$repo/config/resolution.yaml" "$work/config/resolution.yaml"
 cpm() { (cd "$repo" && if [ -n "${CPM_BIN:-}" ]; then "$CPM_BIN" "$@"; else cargo run --quiet --release -- "$@"; fi); }
+# A fresh store DB holding the work folder's sources (further arguments go to `ingest`, such
+# as --source), resolved and evaluated against TRUTH under the heading TITLE.
+evaluate_fresh() {
+    db=$1 title=$2 truth=$3
+    shift 3
+    rm -f "$db" "$db-wal" "$db-shm"
+    cpm --db "$db" ingest --root "$work" "$@"
+    echo "== $title"
+    cpm --db "$db" resolve --root "$work" --eval "$truth"
+}

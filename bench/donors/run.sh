@@ -14,8 +14,4 @@ if [ ! -d "$work/py/faker" ]; then
 fi
 PYTHONPATH="$work/py" python3 "$here/make_data.py" "$work/data" "$people" "$seed"
 . "$repo/bench/project.sh"
-db="$work/donors.db"
-rm -f "$db" "$db-wal" "$db-shm"
-cpm --db "$db" ingest --root "$work"
-echo "== donors ($people people, seed $seed)"
-cpm --db "$db" resolve --root "$work" --eval "$work/data/truth.csv"
+evaluate_fresh "$work/donors.db" "donors ($people people, seed $seed)" "$work/data/truth.csv"

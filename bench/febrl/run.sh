@@ -36,10 +36,7 @@ for name, parts in [("febrl1", [("febrl1", "dataset1.csv")]),
 PY
 . "$repo/bench/project.sh"
 for set in febrl1 febrl2 febrl3 febrl4; do
-    db="$work/$set.db"
-    rm -f "$db" "$db-wal" "$db-shm"
     if [ "$set" = febrl4 ]; then only="--source febrl4a --source febrl4b"; else only="--source $set"; fi
-    cpm --db "$db" ingest --root "$work" $only
-    echo "== $set"
-    cpm --db "$db" resolve --root "$work" --eval "$work/${set}_truth.csv"
+    # shellcheck disable=SC2086 # $only is two options or four
+    evaluate_fresh "$work/$set.db" "$set" "$work/${set}_truth.csv" $only
 done

@@ -23,8 +23,4 @@ with open(os.path.join(work, "truth.csv"), "w", newline="") as f:
         w.writerow(["fake20k", row["unique_id"], row["group"]])
 PY
 . "$repo/bench/project.sh"
-db="$work/fake20k.db"
-rm -f "$db" "$db-wal" "$db-shm"
-cpm --db "$db" ingest --root "$work"
-echo "== Splink's fake_20000"
-cpm --db "$db" resolve --root "$work" --eval "$work/truth.csv"
+evaluate_fresh "$work/fake20k.db" "Splink's fake_20000" "$work/truth.csv"
