@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::compare::{Rec, first_token};
+use super::compare::{Rec, email_name_chars, first_token};
 use super::normalize::{house_number, soundex};
 use super::settings::Blocking;
 use crate::stable_hash::hash_parts;
@@ -98,8 +98,52 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         ]),
         // The same names in the same city: a move to another ZIP in town.
         "first_last_city" => hash_parts(&[r.first_canon()?, r.last()?, r.city()?]),
+        // One mailbox name at another domain, or the domain mistyped ("max.h43@oneill.com",
+        // "maxh43@oneil.com"). A name spelled from the record's own names ("davidsmith")
+        // is many people's, and a short one ("jo1") too: they key nothing.
+        "email_name" => {
+            let name: String = email_name_chars(r.email()?).collect();
+            if name.chars().count() < EMAIL_NAME_KEY_MIN || spelled_from_names(&name, r) {
+                return None;
+            }
+            hash_parts(&[&name])
+        }
         _ => return None,
     })
+}
+
+/// The shortest mailbox name the `email_name` key reads ("jo", "info1" are many people's).
+const EMAIL_NAME_KEY_MIN: usize = 6;
+
+/// Whether a mailbox name is the record's names and their initials run together
+/// ("davidsmith", "dsmith", "smithd" for David Smith), nothing else.
+fn spelled_from_names(mailbox: &str, r: &Rec) -> bool {
+    let words: Vec<&str> = [r.first(), r.last()]
+        .into_iter()
+        .flatten()
+        .flat_map(|name| name.split([' ', '-']))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() {
+        return false;
+    }
+    // spelled[i]: the first i bytes are names and initials.
+    let bytes = mailbox.as_bytes();
+    let mut spelled = vec![false; bytes.len() + 1];
+    spelled[0] = true;
+    for i in 0..bytes.len() {
+        if !spelled[i] {
+            continue;
+        }
+        for word in &words {
+            for piece in [word.as_bytes(), &word.as_bytes()[..1]] {
+                if bytes[i..].starts_with(piece) {
+                    spelled[i + piece.len()] = true;
+                }
+            }
+        }
+    }
+    spelled[bytes.len()]
 }
 
 /// First name (its first word) and surname in alphabetical order.
@@ -309,5 +353,33 @@ mod tests {
         ];
         let b = block(&records, &without.map(String::from), &limits(10));
         assert!(b.pairs.is_empty(), "no other key has what the form holds");
+    }
+
+    #[test]
+    fn a_mailbox_name_meets_across_domains_unless_it_is_only_the_names() {
+        let person = |first: &str, last: &str, email: &str| {
+            Rec::default()
+                .with(Value::First, first)
+                .with(Value::Last, last)
+                .with(Value::Email, email)
+        };
+        let records = vec![
+            // A handle at a mistyped domain, and at another provider with its dots left out.
+            person("max", "henderson", "max.henderson43@oneill-white.com"),
+            person("max", "", "maxhenderson43@oneili-whlte.com"),
+            // Names and initials run together: every David Smith's.
+            person("david", "smith", "davidsmith@long.net"),
+            person("david", "smith", "david.smith@taylor.com"),
+            person("d", "smith", "dsmith@x.org"),
+            person("d", "smith", "d.smith@y.org"),
+            // Too short to be one person's.
+            person("", "", "jo1@a.com"),
+            person("", "", "jo1@b.com"),
+            // No names on either record: the handle is all there is.
+            person("", "", "productnotice@gmail.com"),
+            person("", "", "product.notice@yahoo.com"),
+        ];
+        let b = block(&records, &["email_name".into()], &limits(10));
+        assert_eq!(b.pairs, vec![(0, 1), (8, 9)]);
     }
 }

@@ -22,6 +22,7 @@ pub const GOLDEN_FIELDS: &[&str] = &[
 ];
 pub const BLOCK_KEYS: &[&str] = &[
     "email",
+    "email_name",
     "phone",
     "last_soundex_zip",
     "first_last",
