@@ -601,16 +601,36 @@ fn without_extension(raw: &str) -> (&str, Option<String>) {
 }
 
 /// First five digits of a US ZIP or ZIP+4; four digits get back the leading zero a
-/// spreadsheet drops.
+/// spreadsheet drops. A postcode of letters and digits (UK "TQ13 8DF", Canada "K1A 0B1",
+/// the Netherlands "1234 AB") is kept whole, lower case, without its spaces and hyphens.
 pub fn zip(raw: &str) -> Option<String> {
     let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
-    match digits.len() {
-        5 | 9 => Some(digits[..5].to_string()),
+    if matches!(digits.len(), 5 | 9) {
+        return Some(digits[..5].to_string()); // "IL 60614" too
+    }
+    let code: String = raw
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let is_postcode = !digits.is_empty()
+        && code.chars().any(|c| c.is_ascii_alphabetic())
+        && code.chars().all(|c| c.is_ascii_alphanumeric())
+        && (POSTCODE_MIN..=POSTCODE_MAX).contains(&code.len());
+    if is_postcode {
+        Some(code)
+    } else if digits.len() == 4 {
         // A spreadsheet dropped the leading zero of a New England ZIP ("2119" is 02119).
-        4 => Some(format!("0{digits}")),
-        _ => None,
+        Some(format!("0{digits}"))
+    } else {
+        None
     }
 }
+
+/// The lengths of the postcodes with letters that `zip` keeps (UK "w1a1aa" to "tq138df",
+/// Canada's six, the Irish seven).
+const POSTCODE_MIN: usize = 5;
+const POSTCODE_MAX: usize = 7;
 
 /// Street words in their USPS abbreviations, and numbered streets in figures.
 const STREET_WORDS: &[(&str, &str)] = &[
@@ -1087,6 +1107,17 @@ mod tests {
         assert_eq!(zip("60614").as_deref(), Some("60614"));
         assert_eq!(zip("2119").as_deref(), Some("02119"));
         assert_eq!(zip("614"), None);
+    }
+
+    #[test]
+    fn postcodes_with_letters_are_kept_whole() {
+        assert_eq!(zip("TQ13 8DF").as_deref(), Some("tq138df"));
+        assert_eq!(zip("k1a-0b1").as_deref(), Some("k1a0b1"));
+        assert_eq!(zip("W1A 1AA").as_deref(), Some("w1a1aa"));
+        // A state before the ZIP is still the ZIP; words are no postcode.
+        assert_eq!(zip("IL 60614").as_deref(), Some("60614"));
+        assert_eq!(zip("none"), None);
+        assert_eq!(zip("n/a"), None);
     }
 
     #[test]

@@ -314,7 +314,7 @@ fn load_batch(
         return Err(Error::BadFile {
             file: path.to_path_buf(),
             message: format!(
-                "refused under --strict: {}. Fix the file or date_formats in config/sources.yaml",
+                "refused under --strict: {}. Fix the file, or its mapping and date_formats in config/sources.yaml",
                 list.join("; ")
             ),
         });

@@ -26,6 +26,8 @@ pub struct RowMapper {
     /// Every column the mapping reads (checked for size).
     mapped: Vec<usize>,
     dob_col: Option<usize>,
+    /// The ZIP's column: its values are counted as postal codes matching can read.
+    zip_col: Option<usize>,
     /// Per mapped channel: how to read it and its column; and the consent date's column.
     consent_cols: Vec<(Channel, ConsentColumn, usize)>,
     consent_date_col: Option<usize>,
@@ -110,10 +112,13 @@ impl RowMapper {
                 consent_date_col = Some(find(date, "consent.date")?);
             }
         }
-        let dob_col = person_cols
-            .iter()
-            .find(|(f, _)| *f == "date_of_birth")
-            .and_then(|(_, cols)| cols.first().copied());
+        let column_of = |field: &str| {
+            person_cols
+                .iter()
+                .find(|(f, _)| *f == field)
+                .and_then(|(_, cols)| cols.first().copied())
+        };
+        let (dob_col, zip_col) = (column_of("date_of_birth"), column_of("zip"));
         let mut checks: Vec<Option<ColumnCheck>> = vec![None; header.len()];
         let formats = source.date_formats.join(" or ");
         let mut watch = |col: usize, expected: String| {
@@ -127,6 +132,12 @@ impl RowMapper {
         };
         if let Some(col) = dob_col {
             watch(col, format!("a date as {formats}"));
+        }
+        if let Some(col) = zip_col {
+            watch(
+                col,
+                "a postal code (a US ZIP, or letters and digits)".into(),
+            );
         }
         for (_, column, col) in &consent_cols {
             if let ConsentColumn::Flag(_) = column {
@@ -165,6 +176,7 @@ impl RowMapper {
             fact,
             mapped,
             dob_col,
+            zip_col,
             consent_cols,
             consent_date_col,
             previous_person_hash: None,
@@ -425,6 +437,11 @@ impl RowMapper {
                 });
             }
             person.date_of_birth = parsed;
+        }
+        if let (Some(zip), Some(col)) = (&person.zip, self.zip_col) {
+            // Kept as written; matching reads only the postal codes it knows.
+            let readable = crate::normalize::zip(zip).is_some();
+            count(&mut self.checks, col, !readable, zip, true);
         }
         Ok(person)
     }

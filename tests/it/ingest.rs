@@ -555,6 +555,63 @@ fn a_wrong_date_format_keeps_every_person_and_warns_naming_the_column() {
 }
 
 #[test]
+fn postcodes_with_letters_are_matched_on_and_an_unreadable_one_is_counted() {
+    let p = TempProject::new();
+    p.write_config(
+        "sources.yaml",
+        &format!(
+            "sources:
+  - name: register
+    system: register
+    file: {}
+    person_key: person_ref
+    person:
+      first_name: given_name
+      last_name: surname
+      zip: postcode
+",
+            fixture("ingest/postcodes.csv").display()
+        ),
+    );
+    let mut db = p.db();
+    let report = ingest::ingest(&mut db, &p.project(), &IngestOptions::default(), &Silent).unwrap();
+    assert_eq!(report.rows_loaded(), 5);
+    let zips: Vec<(String, Option<String>)> = db
+        .conn
+        .prepare("SELECT source_key, n_zip FROM source_record ORDER BY source_key")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let read = |code: &str| Some(code.to_string());
+    assert_eq!(
+        zips,
+        [
+            ("P1".into(), read("tq138df")),
+            ("P2".into(), read("k1a0b1")),
+            ("P3".into(), read("60614")),
+            ("P4".into(), read("60614")),
+            ("P5".into(), None),
+        ]
+    );
+    // The value is kept as written; the column's warning says matching cannot read it.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM source_record WHERE zip = 'unknown'"
+        ),
+        1
+    );
+    let warning = report.batches[0].warnings[0].to_string();
+    assert!(
+        warning
+            .starts_with("register: column 'postcode': 1 of 5 values (20 %) are not a postal code"),
+        "{warning}"
+    );
+}
+
+#[test]
 fn strict_refuses_a_mostly_wrong_column_and_loads_nothing() {
     let p = day_first_people("");
     let mut db = p.db();

@@ -70,7 +70,7 @@ pub(crate) fn print_ingest(report: &IngestReport) {
     }
     for warning in report.warnings() {
         eprintln!(
-            "warning: {warning} (check date_formats in config/sources.yaml; --strict refuses such a file)"
+            "warning: {warning} (check the mapping and date_formats in config/sources.yaml; --strict refuses such a file)"
         );
     }
 }
