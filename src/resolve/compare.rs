@@ -14,7 +14,7 @@ use super::normalize::{
     one_edit_apart,
 };
 use super::settings::ResolutionConfig;
-pub use crate::vocab::record::{NameCounts, Rec, first_token};
+pub use crate::vocab::record::{Rec, ValueCounts, first_token};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
@@ -478,9 +478,9 @@ impl<'c> Comparer<'c> {
         comparison_in(&self.model.nicknames_seen, a, b)
     }
 
-    /// Each field's weight (log2 Bayes factor) for this pair, exact names adjusted for how
-    /// common the name is in the file.
-    pub fn weights(&self, a: NameCounts, b: NameCounts, v: &Vector) -> [f64; FIELD_COUNT] {
+    /// Each field's weight (log2 Bayes factor) for this pair, exact names and birth dates
+    /// adjusted for how common the value is in the file.
+    pub fn weights(&self, a: ValueCounts, b: ValueCounts, v: &Vector) -> [f64; FIELD_COUNT] {
         let table = match model::shares_street_address(v) {
             true => &self.table_given_address,
             false => &self.table,
@@ -489,15 +489,20 @@ impl<'c> Comparer<'c> {
         for (f, w) in weights.iter_mut().enumerate() {
             *w = table[f][v[f] as usize];
         }
-        for (f, slot, count) in [
-            (field::FIRST, 0, a.first.max(b.first)),
-            (field::LAST, 1, a.last.max(b.last)),
+        let [first, last] = self.model.u_exact_random;
+        for (f, count, baseline) in [
+            (field::FIRST, a.first.max(b.first), first),
+            (field::LAST, a.last.max(b.last), last),
+            (
+                field::DOB,
+                a.birth.max(b.birth),
+                self.model.u_exact_birth_random,
+            ),
         ] {
-            let baseline = self.model.u_exact_random[slot];
             // One given name with Jr on one record only is still that name, as common.
-            let same_name =
+            let same_value =
                 v[f] == 1 || (f == field::FIRST && v[f] == model::GENERATION_ON_ONE_LEVEL);
-            if same_name && count > 0 && baseline > 0.0 {
+            if same_value && count > 0 && baseline > 0.0 {
                 let frequency = f64::from(count) / self.records;
                 weights[f] += (baseline / frequency).log2();
             }
@@ -546,7 +551,7 @@ impl<'c> Comparer<'c> {
         }
         let total = self.prior
             + self
-                .weights(a.name_counts(), b.name_counts(), v)
+                .weights(a.value_counts(), b.value_counts(), v)
                 .iter()
                 .sum::<f64>();
         (model::probability(total), "model")
@@ -582,8 +587,8 @@ impl<'c> Comparer<'c> {
             score,
             rule,
             contributions: self.contributions(
-                a.name_counts(),
-                b.name_counts(),
+                a.value_counts(),
+                b.value_counts(),
                 &compared,
                 score,
                 rule,
@@ -595,8 +600,8 @@ impl<'c> Comparer<'c> {
     /// Each field's part of a pair's `score` (and the prior's): the rows add up to it.
     pub fn contributions(
         &self,
-        a: NameCounts,
-        b: NameCounts,
+        a: ValueCounts,
+        b: ValueCounts,
         Comparison { vector, similarity }: &Comparison,
         score: f64,
         rule: &'static str,
@@ -1458,6 +1463,30 @@ mod tests {
             comparer.compare(&a, &b).score
         };
         assert!(pair(500) < pair(2), "Smith agreeing says less than Okonkwo");
+    }
+
+    /// A date many records hold (a year known alone, kept as 1 January; a placeholder)
+    /// says less than a date one person's records hold; a model stored before dates were
+    /// counted (no baseline) weighs every date alike.
+    #[test]
+    fn a_birth_date_many_records_hold_weighs_less() {
+        let counted = MatchModel {
+            u_exact_birth_random: 0.001,
+            ..MatchModel::untrained()
+        };
+        let config = config();
+        let score = |model: &MatchModel, count: u32| {
+            let comparer = Comparer::new(model, &config, 10_000);
+            let mut a = rec("john", "smith", "", "", "", "1862-01-01");
+            let mut b = from(rec("jon", "smith", "", "", "", "1862-01-01"), "b");
+            for r in [&mut a, &mut b] {
+                r.birth_date_count = count;
+            }
+            comparer.compare(&a, &b).score
+        };
+        assert!(score(&counted, 500) < score(&counted, 2));
+        let uncounted = MatchModel::untrained();
+        assert_eq!(score(&uncounted, 500), score(&uncounted, 2));
     }
 
     proptest::proptest! {

@@ -304,7 +304,7 @@ pub fn compared_pairs(
     config: &super::settings::ResolutionConfig,
 ) -> Result<ComparedPairs> {
     let (mut records, _) = crate::store::resolve::load_records(conn)?;
-    super::count_name_frequencies(&mut records);
+    super::count_value_frequencies(&mut records);
     let blocks = super::block::block(&records, &config.blocking.keys, &config.blocking);
     let entity_of = entities_by_position(conn, truth, &records)?;
     let mut per_entity: HashMap<u32, u64> = HashMap::new();

@@ -247,7 +247,9 @@ pub fn learn(records: &[Rec], pairs: &[Pair], labels: &sql::Links) -> (MatchMode
         ..model::FitReport::default()
     };
     let mut learned = MatchModel::fit(&counts, model::random_u(&random), fit);
-    learned.u_exact_random = exact_name_agreement_by_chance(records);
+    let [first, last, birth] = exact_agreement_by_chance(records);
+    learned.u_exact_random = [first, last];
+    learned.u_exact_birth_random = birth;
     learned.nicknames_seen = seen;
     (learned, sample)
 }
@@ -300,9 +302,9 @@ fn random_id(ids: &[i64], seed: (i64, u64)) -> i64 {
     first + offset as i64
 }
 
-/// The chance that two random records share a first name, and a surname: the sum over
-/// names of each name's share squared.
-fn exact_name_agreement_by_chance(records: &[Rec]) -> [f64; 2] {
+/// The chance that two random records share a first name, a surname, and a birth date:
+/// the sum over values of each value's share squared.
+fn exact_agreement_by_chance(records: &[Rec]) -> [f64; 3] {
     let share = |count: fn(&Rec) -> u32| {
         let known: Vec<f64> = records
             .iter()
@@ -314,7 +316,11 @@ fn exact_name_agreement_by_chance(records: &[Rec]) -> [f64; 2] {
         // Summed over records, c/n^2 per record of a name seen c times is c^2/n^2 per name.
         known.iter().sum::<f64>() / (n * n)
     };
-    [share(|r| r.first_name_count), share(|r| r.last_name_count)]
+    [
+        share(|r| r.first_name_count),
+        share(|r| r.last_name_count),
+        share(|r| r.birth_date_count),
+    ]
 }
 
 /// Household conflicts among `records`, by index: every pair compared. For a steward's
@@ -461,7 +467,7 @@ fn resolve_and_write(
     let t = Instant::now();
     progress.update("resolve: load", 0, 5);
     let (mut records, mut raws) = sql::load_records(&db.conn)?;
-    count_name_frequencies(&mut records);
+    count_value_frequencies(&mut records);
     summary.records = records.len() as u64;
     summary.millis_load = t.elapsed().as_millis() as u64;
 
@@ -500,7 +506,7 @@ fn resolve_and_write(
     // From here on only the records' ids and name counts are needed: their normalised
     // fields go before the facts arrive (at a million records, hundreds of megabytes).
     let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
-    let counts: Vec<compare::NameCounts> = records.iter().map(Rec::name_counts).collect();
+    let counts: Vec<compare::ValueCounts> = records.iter().map(Rec::value_counts).collect();
     let record_count = records.len();
     crate::drop_elsewhere(records);
     let facts = facts(db)?;
@@ -543,7 +549,7 @@ struct CandidateRows<'r> {
     /// Per candidate: both records' lifetime giving, and whether a sustainer is involved.
     stakes: Vec<(i64, bool)>,
     ids: &'r [i64],
-    counts: &'r [compare::NameCounts],
+    counts: &'r [compare::ValueCounts],
     comparer: &'r compare::Comparer<'r>,
     config: &'r ResolutionConfig,
 }
@@ -554,7 +560,7 @@ const ROW_CHUNK: usize = 65_536;
 impl<'r> CandidateRows<'r> {
     fn new(
         candidates: Vec<Candidate>,
-        (ids, counts): (&'r [i64], &'r [compare::NameCounts]),
+        (ids, counts): (&'r [i64], &'r [compare::ValueCounts]),
         facts: &FactsByRecord,
         comparer: &'r compare::Comparer<'r>,
         config: &'r ResolutionConfig,
@@ -801,9 +807,9 @@ fn commit_golden_records(
     Ok(search)
 }
 
-/// How many records of the file share each record's first name (its first word) and
-/// surname: an exact name weighs by how common it is.
-pub fn count_name_frequencies(records: &mut [Rec]) {
+/// How many records of the file share each record's first name (its first word), surname
+/// and birth date: an exact agreement weighs by how common the value is.
+pub fn count_value_frequencies(records: &mut [Rec]) {
     type Counts<'r> = HashMap<&'r str, u32, std::hash::BuildHasherDefault<Fnv1a>>;
     let tally = |field: fn(&Rec) -> Option<&str>| {
         let mut counts = Counts::default();
@@ -818,19 +824,30 @@ pub fn count_name_frequencies(records: &mut [Rec]) {
     fn last(r: &Rec) -> Option<&str> {
         r.last()
     }
-    let (firsts, lasts) = rayon::join(|| tally(first), || tally(last));
-    let counted: Vec<(u32, u32)> = records
+    fn birth(r: &Rec) -> Option<&str> {
+        r.dob()
+    }
+    let ((firsts, lasts), births) = rayon::join(
+        || rayon::join(|| tally(first), || tally(last)),
+        || tally(birth),
+    );
+    let counted: Vec<(u32, u32, u32)> = records
         .par_iter()
         .map(|r| {
             let count = |map: &Counts, value: Option<&str>| {
                 value.and_then(|v| map.get(v)).copied().unwrap_or(0)
             };
-            (count(&firsts, first(r)), count(&lasts, last(r)))
+            (
+                count(&firsts, first(r)),
+                count(&lasts, last(r)),
+                count(&births, birth(r)),
+            )
         })
         .collect();
-    for (r, (first, last)) in records.iter_mut().zip(counted) {
+    for (r, (first, last, birth)) in records.iter_mut().zip(counted) {
         r.first_name_count = first;
         r.last_name_count = last;
+        r.birth_date_count = birth;
     }
 }
 
@@ -892,26 +909,29 @@ mod tests {
     }
 
     #[test]
-    fn names_are_counted_by_first_word_and_surname() {
-        let person = |first: &str, last: &str| {
+    fn names_and_birth_dates_are_counted_names_by_first_word() {
+        let person = |first: &str, last: &str, dob: &str| {
             Rec::default()
                 .with(Value::First, first)
                 .with(Value::Last, last)
+                .with(Value::Dob, dob)
         };
         let mut records = [
-            person("ann marie", "lee"),
-            person("ann", "lee"),
-            person("bo", "lee"),
-            person("bo", "okonkwo"),
+            person("ann marie", "lee", "1862-01-01"),
+            person("ann", "lee", "1862-01-01"),
+            person("bo", "lee", "1862-01-01"),
+            person("bo", "okonkwo", ""),
         ];
-        count_name_frequencies(&mut records);
-        let counts: Vec<(u32, u32)> = records
+        count_value_frequencies(&mut records);
+        let counts: Vec<(u32, u32, u32)> = records
             .iter()
-            .map(|r| (r.first_name_count, r.last_name_count))
+            .map(|r| (r.first_name_count, r.last_name_count, r.birth_date_count))
             .collect();
-        assert_eq!(counts, [(2, 3), (2, 3), (2, 3), (2, 1)]);
-        // Two random records share a surname with chance (3/4)^2 + (1/4)^2.
-        let chance = exact_name_agreement_by_chance(&records);
+        assert_eq!(counts, [(2, 3, 3), (2, 3, 3), (2, 3, 3), (2, 1, 0)]);
+        // Two random records share a surname with chance (3/4)^2 + (1/4)^2, a birth date
+        // (3/4)^2 (a record without one shares none).
+        let chance = exact_agreement_by_chance(&records);
         assert!((chance[1] - 0.625).abs() < 1e-12, "{chance:?}");
+        assert!((chance[2] - 0.5625).abs() < 1e-12, "{chance:?}");
     }
 }

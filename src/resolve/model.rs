@@ -296,6 +296,10 @@ pub struct MatchModel {
     /// P(exact agreement | random pair) for first and last name: the baseline that a
     /// name's own frequency is compared with.
     pub u_exact_random: [f64; 2],
+    /// The same for the birth date (0: a model stored before it was kept, which weighs
+    /// every date alike).
+    #[serde(default)]
+    pub u_exact_birth_random: f64,
     /// What it was fitted on.
     pub fit: FitReport,
     /// The fields that follow a shared street address, learned among the pairs that share
@@ -380,8 +384,9 @@ pub struct FitReport {
 /// 8: a "one person" class that shares no identifier its records hold is no one person's.
 /// 9: one given name with a generation on one record only is a level of its own. 10: EM
 /// runs again holding pairs that share a personal email or phone as one person where its
-/// class of two people shares them.
-pub const ESTIMATOR: u32 = 10;
+/// class of two people shares them. 11: an exact birth date weighs by how many records
+/// hold it (`u_exact_birth_random`).
+pub const ESTIMATOR: u32 = 11;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;
@@ -533,6 +538,7 @@ impl MatchModel {
             u_random: u.clone(),
             u,
             u_exact_random: [0.0; 2],
+            u_exact_birth_random: 0.0,
             fit: FitReport::default(),
             given_address: None,
             nicknames_seen: NicknamesSeen::All,
@@ -554,6 +560,7 @@ impl MatchModel {
             u_random: u0.clone(),
             u: u0,
             u_exact_random: [0.0; 2],
+            u_exact_birth_random: 0.0,
             fit: FitReport::default(),
             given_address: None,
             nicknames_seen: NicknamesSeen::All,

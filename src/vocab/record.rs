@@ -94,12 +94,13 @@ fn clipped(value: &str) -> &str {
     &value[..end]
 }
 
-/// How many records of the file share a record's first name and surname: all that
-/// scoring needs of a record once its pair has been compared.
+/// How many records of the file share a record's first name, surname and birth date: all
+/// that scoring needs of a record once its pair has been compared.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct NameCounts {
+pub struct ValueCounts {
     pub first: u32,
     pub last: u32,
+    pub birth: u32,
 }
 
 /// A source record as matching sees it: normalised fields only.
@@ -116,6 +117,9 @@ pub struct Rec {
     /// surname (0 = unknown): for weighing an exact name by how common it is.
     pub first_name_count: u32,
     pub last_name_count: u32,
+    /// How many records in the file share this birth date (0 = unknown): a date of many
+    /// records (a placeholder, a year known alone as 1 January) says less.
+    pub birth_date_count: u32,
     /// The first name's id in the name tables, looked up once at load (`None`: not yet).
     pub first_name_id: Option<GivenNameId>,
     /// The surname's census frequency, looked up once at load (`None`: not yet; `Some(None)`:
@@ -210,10 +214,11 @@ impl Rec {
         turned
     }
 
-    pub fn name_counts(&self) -> NameCounts {
-        NameCounts {
+    pub fn value_counts(&self) -> ValueCounts {
+        ValueCounts {
             first: self.first_name_count,
             last: self.last_name_count,
+            birth: self.birth_date_count,
         }
     }
 
