@@ -5,13 +5,24 @@
 cp "$here/sources.yaml" "$work/config/sources.yaml"
 cp "$repo/config/resolution.yaml" "$work/config/resolution.yaml"
 cpm() { (cd "$repo" && if [ -n "${CPM_BIN:-}" ]; then "$CPM_BIN" "$@"; else cargo run --quiet --release -- "$@"; fi); }
-# A fresh store DB holding the work folder's sources (further arguments go to `ingest`, such
-# as --source), resolved and evaluated against TRUTH under the heading TITLE.
+# A fresh store DB holding the work folder's sources (further arguments go to `ingest`,
+# such as --source).
+ingest_fresh() {
+    db=$1
+    shift
+    rm -f "$db" "$db-wal" "$db-shm"
+    cpm --db "$db" ingest --root "$work" "$@"
+}
+# Store DB resolved and evaluated against TRUTH under the heading TITLE.
+evaluate() {
+    db=$1 title=$2 truth=$3
+    echo "== $title"
+    cpm --db "$db" resolve --root "$work" --eval "$truth"
+}
+# Both, on a fresh store (arguments after TRUTH go to `ingest`).
 evaluate_fresh() {
     db=$1 title=$2 truth=$3
     shift 3
-    rm -f "$db" "$db-wal" "$db-shm"
-    cpm --db "$db" ingest --root "$work" "$@"
-    echo "== $title"
-    cpm --db "$db" resolve --root "$work" --eval "$truth"
+    ingest_fresh "$db" "$@"
+    evaluate "$db" "$title" "$truth"
 }
