@@ -147,12 +147,15 @@ fn city_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
 
 fn zip_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     let (x, y) = both(a.zip(), b.zip())?;
+    let agree_to = |end: usize| x.get(..end).is_some_and(|p| Some(p) == y.get(..end));
     Some(if x == y {
         (1, 1.0)
-    } else if x.get(..3) == y.get(..3) {
+    } else if agree_to(x.len().saturating_sub(2).max(3)) {
         (2, 0.6)
+    } else if agree_to(3) {
+        (3, 0.3)
     } else {
-        (3, 0.0)
+        (4, 0.0)
     })
 }
 
@@ -1463,6 +1466,25 @@ mod tests {
             comparer.compare(&a, &b).score
         };
         assert!(pair(500) < pair(2), "Smith agreeing says less than Okonkwo");
+    }
+
+    /// Postal codes agree exactly, in their area (all but the last two characters: a US
+    /// ZIP's first three digits, a UK postcode's sector), in their first three characters
+    /// (a UK district), or not at all.
+    #[test]
+    fn postal_codes_agree_by_area_and_district() {
+        let level = |x: &str, y: &str| {
+            let with_zip = |zip: &str| Rec::default().with(crate::vocab::record::Value::Zip, zip);
+            zip_level(&with_zip(x), &with_zip(y)).map(|(level, _)| level)
+        };
+        let different = model::different_level(field::ZIP);
+        assert_eq!(level("60614", "60614"), Some(1));
+        assert_eq!(level("60614", "60657"), Some(2));
+        assert_eq!(level("60614", "46614"), Some(different));
+        assert_eq!(level("tq138df", "tq138jr"), Some(2));
+        assert_eq!(level("tq138df", "tq145ab"), Some(3));
+        assert_eq!(level("tq138df", "ex201sg"), Some(different));
+        assert_eq!(level("tq138df", ""), None);
     }
 
     /// A date many records hold (a year known alone, kept as 1 January; a placeholder)

@@ -95,7 +95,12 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
         ADDRESS_NICKNAME_TWO_CONTACTS,
     ],
     &["exact", "typo", "different"],
-    &["exact", "same first three digits", "different"],
+    &[
+        "exact",
+        "same area (all but the last two characters)",
+        "same first three characters",
+        "different",
+    ],
     &["other sources", "one source"],
 ];
 
@@ -1410,9 +1415,10 @@ mod tests {
             v
         };
         let (email_differs, phone_differs) = (4, 3);
+        let other_zip = different_level(field::ZIP);
         for i in 0..10_000 {
             // Pairs found by a shared email or phone: one person, the email always the same.
-            counts.add(pair(1, 2, 1, 1, 3));
+            counts.add(pair(1, 2, 1, 1, other_zip));
             // One person in two systems, names, phone and ZIP agreeing: a third with two
             // emails.
             let email = if i % 3 == 0 { email_differs } else { 1 };
@@ -1423,7 +1429,7 @@ mod tests {
             }
         }
         let random: Vec<Vector> = (0..1000)
-            .map(|_| pair(6, 4, email_differs, phone_differs, 3))
+            .map(|_| pair(6, 4, email_differs, phone_differs, other_zip))
             .collect();
         let model = MatchModel::fit(&counts, random_u(&random), FitReport::default());
         let m = model.m[field::EMAIL][email_differs as usize - 1];
@@ -1438,7 +1444,7 @@ mod tests {
             (v[field::ADDRESS], v[field::ZIP]) = (address, zip);
             v
         };
-        let (same_zip, other_zip) = (1, 3);
+        let (same_zip, other_zip) = (1, different_level(field::ZIP));
         let household = household_level(field::ADDRESS).unwrap_or(5);
         let fit = |strangers_on_one_street_share_the_zip: bool| {
             let mut counts = VectorCounts::default();
