@@ -50,10 +50,58 @@ pub fn name(raw: &str) -> String {
     out.trim().to_string()
 }
 
-/// Courtesy titles, and the "and" of a couple, that files write before a given name
-/// ("Dr. Ann", "Mr. and Mrs. John"): not part of the name.
+/// Courtesy, religious, military, civic and peerage titles, and the "and" of a couple, that
+/// files write before a given name ("Dr. Ann", "Mr. and Mrs. John", "The Rt. Hon. Lady
+/// Mary", "Capt. Ann"): not part of the name. A title alone leaves no given name.
 const TITLES: &[&str] = &[
-    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "fr", "sir", "dame", "hon", "and",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "mister",
+    "madam",
+    "dr",
+    "doctor",
+    "prof",
+    "professor",
+    "rev",
+    "revd",
+    "reverend",
+    "fr",
+    "father",
+    "sister",
+    "rabbi",
+    "pastor",
+    "bishop",
+    "sir",
+    "dame",
+    "lord",
+    "lady",
+    "hon",
+    "honorable",
+    "honourable",
+    "rt",
+    "right",
+    "the",
+    "capt",
+    "captain",
+    "col",
+    "colonel",
+    "gen",
+    "general",
+    "lt",
+    "lieutenant",
+    "sgt",
+    "sergeant",
+    "judge",
+    "sen",
+    "senator",
+    "rep",
+    "gov",
+    "governor",
+    "mayor",
+    "and",
 ];
 
 /// Generation suffixes as written after a name, and the generation each names: Jr and II
@@ -799,6 +847,11 @@ mod tests {
     fn titles_suffixes_and_degrees_come_off_a_name_and_the_generation_is_kept() {
         let some = |s: &str| Some(s.to_string());
         assert_eq!(named("Dr. Ann", "Lee"), (some("ann"), some("lee"), None));
+        assert_eq!(
+            named("The Rt. Hon. Lady Mary", "Lee"),
+            (some("mary"), some("lee"), None)
+        );
+        assert_eq!(named("Reverend", "Lee"), (None, some("lee"), None));
         assert_eq!(
             named("Mr. and Mrs. John", "Smith"),
             (some("john"), some("smith"), None)
