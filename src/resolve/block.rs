@@ -37,6 +37,9 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         "first_last_birth_year" => hash_parts(&[r.first_canon()?, r.last()?, r.dob()?.get(..4)?]),
         // The same, within the decade: a year mistyped, a date moved by months.
         "first_last_birth_decade" => hash_parts(&[r.first_canon()?, r.last()?, r.dob()?.get(..3)?]),
+        // Both names and the birthday without its year: a year mistyped in any digit
+        // ("1935" for 1995).
+        "first_last_birthday" => hash_parts(&[r.first_canon()?, r.last()?, r.dob()?.get(5..)?]),
         // Same first name and ZIP, surnames with one initial: a typo'd surname, not every
         // namesake of a first name in the ZIP.
         "first_zip_initial" => hash_parts(&[r.first_canon()?, z?, r.last()?.get(..1)?]),
@@ -299,6 +302,18 @@ mod tests {
         // A birth year mistyped, or a date moved by months, within its decade.
         let b = block(&records, &["first_last_birth_decade".into()], &limits(10));
         assert_eq!(b.pairs, vec![(0, 1), (0, 3), (1, 3)]);
+        // A year mistyped in its tens ("1935" for 1995) keeps the birthday; a namesake born
+        // on that day of another year meets them too, for the model to tell apart.
+        let mut mistyped = rec("okafor", "60611", "");
+        mistyped.set(Value::Dob, Some("1931-02-03"));
+        let records = vec![
+            records[0].clone(),
+            records[1].clone(),
+            records[2].clone(),
+            mistyped,
+        ];
+        let b = block(&records, &["first_last_birthday".into()], &limits(10));
+        assert_eq!(b.pairs, vec![(0, 2), (0, 3), (2, 3)]);
 
         // Ann Smith and Ann Smyth in one ZIP meet; Ann Jones there does not.
         let records = vec![

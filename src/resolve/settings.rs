@@ -32,6 +32,7 @@ pub const BLOCK_KEYS: &[&str] = &[
     "first_zip_initial",
     "first_last_birth_year",
     "first_last_birth_decade",
+    "first_last_birthday",
     "birth_zip",
     "birth",
     "initial_birth",
