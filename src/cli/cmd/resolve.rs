@@ -285,7 +285,7 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
         "weight: log2(m/u), added to the prior for each field both records have; u is the random \
          pairs' for personal fields and the compared pairs' for email, phone and address (a \
          household's; at a shared address, for city and ZIP, the pairs of a home's two people). An \
-         exact first or last name also weighs by how common it is in the file."
+         exact first name, surname or birth date also weighs by how common it is in the file."
     );
     Ok(())
 }
