@@ -748,6 +748,27 @@ fn parquet_loads_through_the_same_checks() {
     );
 }
 
+/// The same file as `gifts.parquet`, written by DuckDB with each other codec files come in
+/// (zstd is Polars' default).
+#[test]
+fn parquet_compressed_with_zstd_gzip_or_lz4_loads_the_same() {
+    for codec in ["zstd", "gzip", "lz4"] {
+        let (p, report) = ingest_fixture(&format!("gifts_{codec}.parquet"));
+        let report = report.unwrap_or_else(|e| panic!("{codec}: {e}"));
+        assert_eq!(
+            (report.rows_loaded(), report.rows_quarantined()),
+            (3, 1),
+            "{codec}"
+        );
+        assert_eq!(first_names(&p), ["Ann", "Bo", "Cy"], "{codec}");
+        assert_eq!(
+            count(&p.db(), "SELECT sum(amount_cents) FROM donation"),
+            2500 + 100050 + 500,
+            "{codec}"
+        );
+    }
+}
+
 #[test]
 fn consent_is_read_per_channel_from_flags_and_codes_and_a_bad_value_is_kept_out_and_recorded() {
     let p = TempProject::new();
