@@ -26,8 +26,8 @@ pub struct RowMapper {
     /// Every column the mapping reads (checked for size).
     mapped: Vec<usize>,
     dob_col: Option<usize>,
-    /// The ZIP's column: its values are counted as postal codes matching can read.
-    zip_col: Option<usize>,
+    /// The columns of `READ_FOR_MATCHING`'s fields, with each field's place in it.
+    matching_cols: Vec<(usize, usize)>,
     /// Per mapped channel: how to read it and its column; and the consent date's column.
     consent_cols: Vec<(Channel, ConsentColumn, usize)>,
     consent_date_col: Option<usize>,
@@ -118,7 +118,12 @@ impl RowMapper {
                 .find(|(f, _)| *f == field)
                 .and_then(|(_, cols)| cols.first().copied())
         };
-        let (dob_col, zip_col) = (column_of("date_of_birth"), column_of("zip"));
+        let dob_col = column_of("date_of_birth");
+        let matching_cols: Vec<(usize, usize)> = READ_FOR_MATCHING
+            .iter()
+            .enumerate()
+            .filter_map(|(i, read)| Some((column_of(read.field)?, i)))
+            .collect();
         let mut checks: Vec<Option<ColumnCheck>> = vec![None; header.len()];
         let formats = source.date_formats.join(" or ");
         let mut watch = |col: usize, expected: String| {
@@ -133,11 +138,8 @@ impl RowMapper {
         if let Some(col) = dob_col {
             watch(col, format!("a date as {formats}"));
         }
-        if let Some(col) = zip_col {
-            watch(
-                col,
-                "a postal code (a US ZIP, or letters and digits)".into(),
-            );
+        for &(col, i) in &matching_cols {
+            watch(col, READ_FOR_MATCHING[i].expected.into());
         }
         for (_, column, col) in &consent_cols {
             if let ConsentColumn::Flag(_) = column {
@@ -176,7 +178,7 @@ impl RowMapper {
             fact,
             mapped,
             dob_col,
-            zip_col,
+            matching_cols,
             consent_cols,
             consent_date_col,
             previous_person_hash: None,
@@ -438,16 +440,48 @@ impl RowMapper {
             }
             person.date_of_birth = parsed;
         }
-        if let (Some(zip), Some(col)) = (&person.zip, self.zip_col) {
-            // Kept as written; matching reads only the postal codes it knows.
-            let readable = crate::normalize::zip(zip).is_some();
-            count(&mut self.checks, col, !readable, zip, true);
+        for &(col, i) in &self.matching_cols {
+            let read = &READ_FOR_MATCHING[i];
+            if let Some(value) = (read.value)(&person) {
+                count(&mut self.checks, col, !(read.readable)(value), value, true);
+            }
         }
         Ok(person)
     }
 }
 
 /// Tally a parsed column's value; keep a few failing examples for the warning.
+/// A contact field matching reads through its normaliser. A value it cannot read is kept
+/// as written (shown, exported) but compares as missing, so its column is counted like a
+/// date column: a file whose postcodes or phones matching cannot read says so.
+struct ReadForMatching {
+    field: &'static str,
+    expected: &'static str,
+    value: fn(&PersonFields) -> Option<&str>,
+    readable: fn(&str) -> bool,
+}
+
+const READ_FOR_MATCHING: [ReadForMatching; 3] = [
+    ReadForMatching {
+        field: "zip",
+        expected: "a postal code (a US ZIP, or letters and digits)",
+        value: |p| p.zip.as_deref(),
+        readable: |v| crate::normalize::zip(v).is_some(),
+    },
+    ReadForMatching {
+        field: "phone",
+        expected: "a North American phone number (ten digits)",
+        value: |p| p.phone.as_deref(),
+        readable: |v| crate::normalize::phone(v).is_some(),
+    },
+    ReadForMatching {
+        field: "email",
+        expected: "an email address",
+        value: |p| p.email.as_deref(),
+        readable: |v| crate::normalize::email(v).is_some(),
+    },
+];
+
 fn count(checks: &mut [Option<ColumnCheck>], col: usize, failed: bool, raw: &str, personal: bool) {
     if let Some(check) = checks[col].as_mut() {
         check.values += 1;
