@@ -450,7 +450,6 @@ impl RowMapper {
     }
 }
 
-/// Tally a parsed column's value; keep a few failing examples for the warning.
 /// A contact field matching reads through its normaliser. A value it cannot read is kept
 /// as written (shown, exported) but compares as missing, so its column is counted like a
 /// date column: a file whose postcodes or phones matching cannot read says so.
@@ -482,6 +481,7 @@ const READ_FOR_MATCHING: [ReadForMatching; 3] = [
     },
 ];
 
+/// Tally a parsed column's value; keep a few failing examples for the warning.
 fn count(checks: &mut [Option<ColumnCheck>], col: usize, failed: bool, raw: &str, personal: bool) {
     if let Some(check) = checks[col].as_mut() {
         check.values += 1;

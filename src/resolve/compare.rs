@@ -145,6 +145,9 @@ fn city_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     ))
 }
 
+/// Two postal codes: exact; in one area (all but their last two characters agree: a US
+/// ZIP's first three digits, a UK postcode's sector "tq138"); in one district (the first
+/// three characters: "tq1"; for a US ZIP the area already); or different.
 fn zip_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     let (x, y) = both(a.zip(), b.zip())?;
     let agree_to = |end: usize| x.get(..end).is_some_and(|p| Some(p) == y.get(..end));
