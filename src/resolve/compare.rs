@@ -329,7 +329,11 @@ fn last_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     }
     let s = jaro_winkler(x, y);
     if distinct_surnames(x, y, (a.surname_frequency(), b.surname_frequency())) {
-        return Some((4, s));
+        let level = match one_edit_apart(x, y) {
+            true => model::ANOTHER_SURNAME_LEVEL,
+            false => model::different_level(field::LAST),
+        };
+        return Some((level, s));
     }
     // Double-barrelled and hyphenated names: a shared token is strong agreement (looked
     // for only when the names are not alike already: it runs on millions of pairs).
@@ -1469,6 +1473,29 @@ mod tests {
             comparer.compare(&a, &b).score
         };
         assert!(pair(500) < pair(2), "Smith agreeing says less than Okonkwo");
+    }
+
+    /// Two common surnames one letter apart are a level of their own, for each file's EM to
+    /// weigh (a typo in FEBRL, two families in another); a slip that makes no surname is a
+    /// typo, and two surnames far apart are different.
+    #[test]
+    fn another_surname_one_letter_away_is_its_own_level() {
+        let level = |x: &str, y: &str| {
+            let v = comparison(
+                &rec("ann", x, "", "", "", ""),
+                &from(rec("ann", y, "", "", "", ""), "b"),
+            )
+            .vector;
+            v[field::LAST]
+        };
+        assert_eq!(level("davis", "davies"), model::ANOTHER_SURNAME_LEVEL);
+        assert_eq!(level("hansen", "hanson"), model::ANOTHER_SURNAME_LEVEL);
+        assert_eq!(level("smith", "smiht"), 2);
+        assert_eq!(
+            level("davis", "okafor"),
+            model::different_level(field::LAST)
+        );
+        assert!(model::disagrees(field::LAST, model::ANOTHER_SURNAME_LEVEL));
     }
 
     /// Postal codes agree exactly, in their area (all but the last two characters: a US

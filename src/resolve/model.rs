@@ -66,7 +66,14 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
         NICKNAME_UNSEEN,
         GENERATION_ON_ONE,
     ],
-    &["exact", "typo", "similar", "different", SURNAME_CHANGED],
+    &[
+        "exact",
+        "typo",
+        "similar",
+        "different",
+        SURNAME_CHANGED,
+        ANOTHER_SURNAME,
+    ],
     &[
         "exact",
         "one digit or day/month swapped",
@@ -108,6 +115,11 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
 /// given name: a name changed (a marriage), which the surname's "different" would weigh as
 /// two people's as strongly as a stranger's name.
 pub const SURNAME_CHANGED: &str = "changed, on one personal mailbox";
+
+/// The surname level of two common surnames one letter apart (Davis and Davies, Hansen and
+/// Hanson): two families' names, or one mistyped as the other. Each file's EM weighs it:
+/// "different" before it was its own level.
+pub const ANOTHER_SURNAME: &str = "another surname one letter away";
 
 /// The first-name level of two given names the nickname table relates but that no two
 /// records of this file sharing a personal mailbox, or a surname and a birth date, carry
@@ -169,6 +181,7 @@ const fn levels_named(name: &str) -> [u8; FIELD_COUNT] {
 const DIFFERENT_LEVELS: [u8; FIELD_COUNT] = levels_named("different");
 const HOUSEHOLD_LEVELS: [u8; FIELD_COUNT] = levels_named("shared by a household");
 pub const SURNAME_CHANGED_LEVEL: u8 = level_named(field::LAST, SURNAME_CHANGED);
+pub const ANOTHER_SURNAME_LEVEL: u8 = level_named(field::LAST, ANOTHER_SURNAME);
 pub const ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL: u8 =
     level_named(field::ADDRESS, ADDRESS_NICKNAME_TWO_CONTACTS);
 /// The level of a first name that is another name one letter away (Jon / Joan): from it
@@ -178,6 +191,7 @@ pub const NICKNAME_UNSEEN_LEVEL: u8 = level_named(field::FIRST, NICKNAME_UNSEEN)
 pub const GENERATION_ON_ONE_LEVEL: u8 = level_named(field::FIRST, GENERATION_ON_ONE);
 const _: () = assert!(
     SURNAME_CHANGED_LEVEL != MISSING
+        && ANOTHER_SURNAME_LEVEL != MISSING
         && ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL != MISSING
         && ANOTHER_GIVEN_NAME != MISSING
         && NICKNAME_UNSEEN_LEVEL > ANOTHER_GIVEN_NAME
@@ -190,10 +204,12 @@ pub fn shares_street_address(v: &Vector) -> bool {
 }
 
 /// Whether `level` of field `f` says the two records disagree there: "different", or a
-/// surname that changed.
+/// surname that changed or is another surname one letter away.
 pub fn disagrees(f: usize, level: u8) -> bool {
     level != MISSING
-        && (level == different_level(f) || (f == field::LAST && level == SURNAME_CHANGED_LEVEL))
+        && (level == different_level(f)
+            || (f == field::LAST
+                && (level == SURNAME_CHANGED_LEVEL || level == ANOTHER_SURNAME_LEVEL)))
 }
 
 /// A pair's comparison vector: each field's level.
