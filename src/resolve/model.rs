@@ -406,7 +406,8 @@ pub struct FitReport {
 /// 9: one given name with a generation on one record only is a level of its own. 10: EM
 /// runs again holding pairs that share a personal email or phone as one person where its
 /// class of two people shares them. 11: an exact birth date weighs by how many records
-/// hold it (`u_exact_birth_random`).
+/// hold it (`u_exact_birth_random`); a postal code's district and another surname one
+/// letter away are levels (a model without them has no estimates for them either).
 pub const ESTIMATOR: u32 = 11;
 
 /// How much the number of records may change before a stored model is fitted anew.
