@@ -325,7 +325,8 @@ const PAIR_LEGEND: [(&str, &str); 7] = [
     ("sim", "how alike the values are, 0 to 1"),
     (
         "adds",
-        "what the field adds to the score (+ towards one person, - away); the rows sum to it",
+        "what the field adds to the score (+ towards one person, - away); the rows sum to it; \
+         unread: matching could not read one value (a title alone as a name), so adds nothing",
     ),
     (
         "if merged:",

@@ -646,9 +646,10 @@ fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Fr
         let contribution = item.contributions.iter().find(|c| c.field == field);
         shown.push(field);
         let differ = differs(field, &left, &right);
+        let both_present = !left.is_empty() && !right.is_empty();
         let (glyph, style) = if differ {
             ("≠", theme.diff_changed)
-        } else if !left.is_empty() && !right.is_empty() {
+        } else if both_present {
             ("=", theme.diff_same)
         } else {
             (" ", theme.muted)
@@ -665,7 +666,13 @@ fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Fr
                 if differ { style } else { theme.base },
             )),
             Cell::from(contribution.map_or(String::new(), |c| format!("{:.2}", c.similarity))),
-            Cell::from(contribution.map_or(String::new(), |c| format!("{:+.3}", c.contribution))),
+            match contribution {
+                Some(c) => Cell::from(format!("{:+.3}", c.contribution)),
+                // Both values are there, but matching could not read one (a title alone as
+                // a given name, a postcode it does not know): the field was not compared.
+                None if both_present => Cell::from(Span::styled("unread", theme.muted)),
+                None => Cell::from(""),
+            },
         ]));
     }
     // Anything else a stored pair carries (a rule of an older store's run).
