@@ -766,6 +766,52 @@ mod tests {
         Session::new(Role::Steward, false, "ana".into())
     }
 
+    /// A given name that was a title alone ("Sir") was not compared: its row says so
+    /// rather than showing nothing where its contribution would be.
+    #[test]
+    fn a_value_matching_could_not_read_is_shown_as_unread() {
+        let person = |first: &str| RecordView {
+            first_name: Some(first.into()),
+            last_name: Some("Harris".into()),
+            ..RecordView::default()
+        };
+        let item = QueueItem {
+            a: person("Henry"),
+            b: person("Sir"),
+            contributions: vec![crate::resolve::compare::Contribution {
+                field: "last_name".into(),
+                similarity: 1.0,
+                contribution: 0.5,
+            }],
+            ..QueueItem::default()
+        };
+        let backend = ratatui::backend::TestBackend::new(80, 16);
+        let mut terminal = ratatui::Terminal::new(backend).unwrap();
+        terminal
+            .draw(|frame| render_comparison(&item, &Theme::mono(), frame.area(), frame))
+            .unwrap();
+        let screen: Vec<String> = {
+            let buffer = terminal.backend().buffer();
+            (0..buffer.area.height)
+                .map(|y| {
+                    (0..buffer.area.width)
+                        .map(|x| buffer[(x, y)].symbol().to_string())
+                        .collect()
+                })
+                .collect()
+        };
+        let row = |label: &str| {
+            screen
+                .iter()
+                .find(|line| line.contains(label))
+                .cloned()
+                .unwrap_or_default()
+        };
+        assert!(row(" first ").contains("unread"), "{screen:#?}");
+        assert!(row(" last ").contains("+0.500"), "{screen:#?}");
+        assert!(!row(" email ").contains("unread"), "{screen:#?}");
+    }
+
     #[test]
     fn approving_marked_pairs_decides_them_all_in_queue_order_and_moves_up() {
         let mut pane = queue(&[10, 11, 12, 13]);
