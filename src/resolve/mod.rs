@@ -503,7 +503,7 @@ fn resolve_and_write(
 
     progress.update("resolve: write", 3, 5);
     let t = Instant::now();
-    // From here on only the records' ids and name counts are needed: their normalised
+    // From here on only the records' ids and value counts are needed: their normalised
     // fields go before the facts arrive (at a million records, hundreds of megabytes).
     let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
     let counts: Vec<compare::ValueCounts> = records.iter().map(Rec::value_counts).collect();
