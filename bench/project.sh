@@ -5,6 +5,10 @@
 cp "$here/sources.yaml" "$work/config/sources.yaml"
 cp "$repo/config/resolution.yaml" "$work/config/resolution.yaml"
 cpm() { (cd "$repo" && if [ -n "${CPM_BIN:-}" ]; then "$CPM_BIN" "$@"; else cargo run --quiet --release -- "$@"; fi); }
+# Download URL to FILE unless it is there (a benchmark's public file, at a fixed commit).
+fetch_once() {
+    [ -f "$2" ] || curl -fsSL -o "$2" "$1"
+}
 # A fresh store DB holding the work folder's sources (further arguments go to `ingest`,
 # such as --source).
 ingest_fresh() {

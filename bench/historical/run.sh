@@ -8,12 +8,9 @@ repo=$(cd "$here/../.." && pwd)
 work=${1:-/tmp/cpm-historical}
 commit=75876d806d9eff72072d21878150ee50a96d5f41
 mkdir -p "$work/config" "$work/data"
-file="$work/data/historical_figures_with_errors_50k.parquet"
-if [ ! -f "$file" ]; then
-    curl -fsSL -o "$file" \
-        "https://raw.githubusercontent.com/moj-analytical-services/splink_datasets/$commit/data/historical_figures_with_errors_50k.parquet"
-fi
 . "$repo/bench/project.sh"
+fetch_once "https://raw.githubusercontent.com/moj-analytical-services/splink_datasets/$commit/data/historical_figures_with_errors_50k.parquet" \
+    "$work/data/historical_figures_with_errors_50k.parquet"
 db="$work/historical.db"
 ingest_fresh "$db"
 # A record's id is its cluster's, a hyphen and a number ("Q2296770-3" is Q2296770's).

@@ -8,10 +8,9 @@ repo=$(cd "$here/../.." && pwd)
 work=${1:-/tmp/cpm-rldata}
 commit=cf8ad322f90c8f0894353740892bf1129b28ac3d
 mkdir -p "$work/config" "$work/data"
-rda="$work/data/RLdata10000.rda"
-if [ ! -f "$rda" ]; then
-    curl -fsSL -o "$rda" "https://raw.githubusercontent.com/cran/RecordLinkage/$commit/data/RLdata10000.rda"
-fi
+. "$repo/bench/project.sh"
+fetch_once "https://raw.githubusercontent.com/cran/RecordLinkage/$commit/data/RLdata10000.rda" \
+    "$work/data/RLdata10000.rda"
 if [ ! -d "$work/py/pyreadr" ]; then
     python3 -m pip install --quiet --disable-pip-version-check --target "$work/py" pyreadr==0.5.8 pandas==3.1.1
 fi
@@ -30,5 +29,4 @@ with open(os.path.join(work, "data", "RLdata10000.csv"), "w", newline="") as f, 
         rows.writerow([i, *("" if value != value else value for value in record)])
         truth.writerow(["rldata", i, int(identity.iloc[i - 1])])
 PY
-. "$repo/bench/project.sh"
 evaluate_fresh "$work/rldata.db" "RLdata10000" "$work/truth.csv"

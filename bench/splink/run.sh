@@ -8,11 +8,9 @@ repo=$(cd "$here/../.." && pwd)
 work=${1:-/tmp/cpm-splink}
 commit=583cdf98dec72926f6ad81711ae2405eaa77b035
 mkdir -p "$work/config" "$work/data"
-csv="$work/data/fake_20000.csv"
-if [ ! -f "$csv" ]; then
-    curl -fsSL -o "$csv" \
-        "https://raw.githubusercontent.com/moj-analytical-services/splink/$commit/benchmarking/fake_20000_from_splink_demos.csv"
-fi
+. "$repo/bench/project.sh"
+fetch_once "https://raw.githubusercontent.com/moj-analytical-services/splink/$commit/benchmarking/fake_20000_from_splink_demos.csv" \
+    "$work/data/fake_20000.csv"
 python3 - "$work" <<'PY'
 import csv, sys, os
 work = sys.argv[1]
@@ -22,5 +20,4 @@ with open(os.path.join(work, "truth.csv"), "w", newline="") as f:
     for row in csv.DictReader(open(os.path.join(work, "data", "fake_20000.csv"))):
         w.writerow(["fake20k", row["unique_id"], row["group"]])
 PY
-. "$repo/bench/project.sh"
 evaluate_fresh "$work/fake20k.db" "Splink's fake_20000" "$work/truth.csv"

@@ -294,16 +294,10 @@ fn a_first_load_that_repeats_a_key_keeps_its_last_row_and_a_unique_key_index() {
 
 #[test]
 fn a_new_source_with_other_column_names_needs_only_yaml() {
-    let p = TempProject::new();
-    p.write_config(
-        "sources.yaml",
-        &format!(
-            "sources:
-  - name: people_register
-    system: register
-    file: {}
-    person_key: person_ref
-    date_formats: [\"%m/%d/%Y\"]
+    let p = register(
+        "people_register",
+        "ingest/generic_people.csv",
+        "    date_formats: [\"%m/%d/%Y\"]
     person:
       first_name: given_name
       last_name: surname
@@ -312,8 +306,6 @@ fn a_new_source_with_other_column_names_needs_only_yaml() {
       zip: postcode
       date_of_birth: date_of_birth
 ",
-            fixture("ingest/generic_people.csv").display()
-        ),
     );
     let mut db = p.db();
     let report = ingest::ingest(&mut db, &p.project(), &IngestOptions::default(), &Silent).unwrap();
@@ -510,27 +502,39 @@ fn a_field_over_the_size_limit_quarantines_its_row_naming_the_column() {
     );
 }
 
-fn day_first_people(extra: &str) -> TempProject {
+/// A project with one source, a register of people keyed by `person_ref` in fixture
+/// `file`; `rest` is the YAML after its key (formats, mapping), indented as a source's.
+fn register(name: &str, file: &str, rest: &str) -> TempProject {
     let p = TempProject::new();
     p.write_config(
         "sources.yaml",
         &format!(
             "sources:
-  - name: register
+  - name: {name}
     system: register
     file: {}
     person_key: person_ref
-    date_formats: [\"%Y-%m-%d\"]
+{rest}",
+            fixture(file).display()
+        ),
+    );
+    p
+}
+
+fn day_first_people(extra: &str) -> TempProject {
+    register(
+        "register",
+        "ingest/day_first_birth_dates.csv",
+        &format!(
+            "    date_formats: [\"%Y-%m-%d\"]
 {extra}    person:
       first_name: given_name
       last_name: surname
       zip: postcode
       date_of_birth: date_of_birth
-",
-            fixture("ingest/day_first_birth_dates.csv").display()
+"
         ),
-    );
-    p
+    )
 }
 
 #[test]
@@ -556,24 +560,16 @@ fn a_wrong_date_format_keeps_every_person_and_warns_naming_the_column() {
 
 #[test]
 fn postcodes_with_letters_are_matched_on_and_contact_values_matching_cannot_read_are_counted() {
-    let p = TempProject::new();
-    p.write_config(
-        "sources.yaml",
-        &format!(
-            "sources:
-  - name: register
-    system: register
-    file: {}
-    person_key: person_ref
-    person:
+    let p = register(
+        "register",
+        "ingest/postcodes.csv",
+        "    person:
       first_name: given_name
       last_name: surname
       zip: postcode
       phone: phone
       email: email
 ",
-            fixture("ingest/postcodes.csv").display()
-        ),
     );
     let mut db = p.db();
     let report = ingest::ingest(&mut db, &p.project(), &IngestOptions::default(), &Silent).unwrap();
