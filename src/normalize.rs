@@ -28,6 +28,9 @@ pub struct NormalizedPerson {
     pub zip: Option<String>,
     /// The generation a suffix names (Sr 1, Jr and II 2, III 3 ...), see `person_name`.
     pub generation: Option<u8>,
+    /// A birth date no calendar has, as `date_as_written` reads it, where the record's
+    /// date of birth is stored empty: matching compares it, nothing shows it as a date.
+    pub dob_as_written: Option<String>,
 }
 
 /// Lower-case, strip accents and punctuation, collapse whitespace.
@@ -758,6 +761,71 @@ pub fn date(raw: &str, formats: &[String]) -> Option<String> {
     })
 }
 
+/// A date no calendar has, read by one of the formats as its year, month and day
+/// ("1950 2 30" under "%Y %m %d" -> "1950-02-30"), for matching alone: one mistyped digit
+/// ("1950-02-20") or a day and month the wrong way round make such dates, and they still
+/// say which person wrote them. Read only where the year is a year and exactly one of the
+/// month and day is out of range, so placeholders ("9999-99-99", "0000-00-00") stay
+/// unread; formats with anything but `%Y`, `%m`, `%d` and literal characters are skipped.
+pub fn date_as_written(raw: &str, formats: &[String]) -> Option<String> {
+    let raw = raw.trim();
+    formats.iter().find_map(|format| {
+        let (year, month, day) = read_date_parts(raw, format)?;
+        let month_in_range = (1..=12).contains(&month);
+        let day_in_range = (1..=31).contains(&day)
+            && (!month_in_range
+                || chrono::NaiveDate::from_ymd_opt(year as i32, month, day).is_some());
+        ((1000..=2999).contains(&year) && month_in_range != day_in_range)
+            .then(|| format!("{year:04}-{month:02}-{day:02}"))
+    })
+}
+
+/// The numbers `%Y` (four digits), `%m` and `%d` (one or two) read from `raw` in the
+/// format's layout, every other character of the format matched as written (a space as
+/// any run of spaces).
+fn read_date_parts(raw: &str, format: &str) -> Option<(u32, u32, u32)> {
+    let (mut year, mut month, mut day) = (None, None, None);
+    let mut rest = raw.as_bytes();
+    let mut spec = format.as_bytes();
+    while let Some((&c, after)) = spec.split_first() {
+        if c == b'%' {
+            let (&kind, after) = after.split_first()?;
+            let (min, max, slot) = match kind {
+                b'Y' => (4, 4, &mut year),
+                b'm' => (1, 2, &mut month),
+                b'd' => (1, 2, &mut day),
+                _ => return None,
+            };
+            let digits = rest
+                .iter()
+                .take(max)
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            if digits < min {
+                return None;
+            }
+            let number = rest[..digits]
+                .iter()
+                .fold(0, |n, b| n * 10 + u32::from(b - b'0'));
+            *slot = Some(number);
+            rest = &rest[digits..];
+            spec = after;
+        } else if c == b' ' {
+            let spaces = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
+            if spaces == 0 {
+                return None;
+            }
+            rest = &rest[spaces..];
+            spec = after;
+        } else {
+            rest = rest.strip_prefix(&[c])?;
+            spec = after;
+        }
+    }
+    rest.is_empty().then_some(())?;
+    Some((year?, month?, day?))
+}
+
 /// Soundex code, used as a blocking key tolerant of spelling ("Smith"/"Smyth" -> S530).
 pub fn soundex(normalised: &str) -> String {
     let mut chars = normalised.chars().filter(|c| c.is_ascii_alphabetic());
@@ -1138,6 +1206,32 @@ mod tests {
         assert_eq!(date("03/07/1970", &formats).as_deref(), Some("1970-03-07"));
         assert_eq!(date("1970-03-07", &formats).as_deref(), Some("1970-03-07"));
         assert_eq!(date("7 March 1970", &formats), None);
+    }
+
+    #[test]
+    fn a_date_no_calendar_has_is_read_as_written_for_matching() {
+        let formats = vec![
+            "%Y %m %d".to_string(),
+            "%m/%d/%Y".to_string(),
+            "%Y%m%d".to_string(),
+        ];
+        let read = |raw: &str| date_as_written(raw, &formats);
+        assert_eq!(read("1950 2 30").as_deref(), Some("1950-02-30"));
+        assert_eq!(read("1950  13 5").as_deref(), Some("1950-13-05"));
+        assert_eq!(read("19560230").as_deref(), Some("1956-02-30"));
+        // Day and month the wrong way round for the format.
+        assert_eq!(read("25/12/1980").as_deref(), Some("1980-25-12"));
+        assert_eq!(read("1949 0 13").as_deref(), Some("1949-00-13"));
+        // Placeholders and words are no date, as written or otherwise.
+        assert_eq!(read("9999 99 99"), None);
+        assert_eq!(read("0000 00 00"), None);
+        assert_eq!(read("1950 0 0"), None);
+        assert_eq!(read("1950 2 30 x"), None);
+        assert_eq!(read("7 March 1970"), None);
+        assert_eq!(
+            date_as_written("1950-02-30", &["%d %B %Y".to_string()]),
+            None
+        );
     }
 
     #[test]

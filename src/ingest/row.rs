@@ -257,8 +257,9 @@ impl RowMapper {
         let person = if self.previous_person_hash == Some(person_hash) {
             None
         } else {
-            let person = self.map_person(record, &mut issues)?;
-            let normalized = person.normalize();
+            let (person, dob_as_written) = self.map_person(record, &mut issues)?;
+            let mut normalized = person.normalize();
+            normalized.dob_as_written = dob_as_written;
             Some((person, normalized))
         };
         let fact = self.map_fact(record, &mut issues)?;
@@ -410,8 +411,9 @@ impl RowMapper {
         &mut self,
         record: &csv::ByteRecord,
         issues: &mut Vec<FieldIssue>,
-    ) -> std::result::Result<PersonFields, String> {
+    ) -> std::result::Result<(PersonFields, Option<String>), String> {
         let mut person = PersonFields::default();
+        let mut dob_as_written = None;
         for (field, cols) in &self.person_cols {
             let mut value = String::new();
             for col in cols {
@@ -437,6 +439,7 @@ impl RowMapper {
                     reason: "not a date in the configured formats".into(),
                     value: shape(&dob),
                 });
+                dob_as_written = crate::normalize::date_as_written(&dob, &self.source.date_formats);
             }
             person.date_of_birth = parsed;
         }
@@ -446,7 +449,7 @@ impl RowMapper {
                 count(&mut self.checks, col, !(read.readable)(value), value, true);
             }
         }
-        Ok(person)
+        Ok((person, dob_as_written))
     }
 }
 

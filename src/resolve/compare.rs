@@ -355,15 +355,21 @@ fn dob_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     if x == y {
         return Some((1, 1.0));
     }
-    // One mistyped digit, or day and month the wrong way round: a typo more than a
-    // different person. The same year alone, or the same day and month: weak agreement.
-    let differing = x.bytes().zip(y.bytes()).filter(|(p, q)| p != q).count();
+    // One mistyped digit, two neighbouring digits the wrong way round, or day and month
+    // the wrong way round: a typo more than a different person. The same year alone, or
+    // the same day and month: weak agreement.
+    let (xs, ys) = (x.as_bytes(), y.as_bytes());
+    let mut differing = (0..xs.len().min(ys.len())).filter(|&i| xs[i] != ys[i]);
+    let (first, second, third) = (differing.next(), differing.next(), differing.next());
+    let one_digit = first.is_some() && second.is_none();
+    let transposed = matches!((first, second, third), (Some(i), Some(j), None)
+        if j == i + 1 && xs[i] == ys[j] && xs[j] == ys[i]);
     let swapped = x.len() == 10
         && y.len() == 10
         && x[..4] == y[..4]
         && x[5..7] == y[8..]
         && x[8..] == y[5..7];
-    Some(if differing == 1 || swapped {
+    Some(if one_digit || transposed || swapped {
         (2, 0.8)
     } else if x.get(..4) == y.get(..4) || x.get(5..) == y.get(5..) {
         (3, 0.4)
@@ -976,6 +982,16 @@ mod tests {
             "c",
         );
         assert_eq!(comparison(&a, &c).vector[field::DOB], 2);
+        // Two neighbouring digits the wrong way round, and a date no calendar has.
+        for typo in ["1984-07-30", "1984-70-03", "1948-07-03"] {
+            let d = from(rec("maria", "garcia", "", "", "1 n clark st", typo), "d");
+            assert_eq!(comparison(&a, &d).vector[field::DOB], 2, "{typo}");
+        }
+        let e = from(
+            rec("maria", "garcia", "", "", "1 n clark st", "1985-07-30"),
+            "e",
+        );
+        assert_eq!(comparison(&a, &e).vector[field::DOB], 4);
     }
 
     #[test]

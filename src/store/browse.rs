@@ -430,28 +430,31 @@ pub struct RecordView {
     pub date_of_birth: Option<String>,
 }
 
-/// One source record as a steward sees it.
+/// One source record as a steward sees it; a birth date no calendar has, as matching
+/// read it, and saying so (it was compared).
 pub fn record_view(conn: &Connection, id: i64) -> Result<RecordView> {
-    Ok(conn.prepare_cached(
-        "SELECT id, source, source_key, first_name, last_name, email, phone,
-                trim(coalesce(address1, '') || ' ' || coalesce(address2, '')), city, zip, date_of_birth
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, source, source_key, first_name, last_name, email, phone,
+                trim(coalesce(address1, '') || ' ' || coalesce(address2, '')), city, zip,
+                coalesce(date_of_birth, n_dob_as_written || ' (no such date)')
          FROM source_record WHERE id = ?1",
-    )?
-    .query_row([id], |r| {
-        Ok(RecordView {
-            id: r.get(0)?,
-            source: r.get(1)?,
-            source_key: r.get(2)?,
-            first_name: r.get(3)?,
-            last_name: r.get(4)?,
-            email: r.get(5)?,
-            phone: r.get(6)?,
-            address: r.get::<_, Option<String>>(7)?.filter(|s| !s.is_empty()),
-            city: r.get(8)?,
-            zip: r.get(9)?,
-            date_of_birth: r.get(10)?,
-        })
-    })?)
+        )?
+        .query_row([id], |r| {
+            Ok(RecordView {
+                id: r.get(0)?,
+                source: r.get(1)?,
+                source_key: r.get(2)?,
+                first_name: r.get(3)?,
+                last_name: r.get(4)?,
+                email: r.get(5)?,
+                phone: r.get(6)?,
+                address: r.get::<_, Option<String>>(7)?.filter(|s| !s.is_empty()),
+                city: r.get(8)?,
+                zip: r.get(9)?,
+                date_of_birth: r.get(10)?,
+            })
+        })?)
 }
 
 /// A golden field, its value and the source record it survived from.

@@ -47,6 +47,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         22,
         include_str!("../../sql/sqlite/0022_name_generation.sql"),
     ),
+    (23, include_str!("../../sql/sqlite/0023_dob_as_written.sql")),
 ];
 
 pub fn latest_version() -> i64 {

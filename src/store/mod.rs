@@ -316,6 +316,7 @@ pub const PERSONAL_COLUMNS: &[&str] = &[
     "address1",
     "address2",
     "date_of_birth",
+    "n_dob_as_written",
     "n_first",
     "n_first_canon",
     "n_last",

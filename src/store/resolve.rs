@@ -27,8 +27,9 @@ pub fn today() -> String {
 }
 
 const RECORD_COLUMNS: &str = "sr.id, sr.source, sr.n_first, sr.n_first_canon, sr.n_last, sr.n_email, sr.n_phone,
-    sr.n_address, sr.n_unit, sr.n_city, sr.n_zip, sr.date_of_birth, sr.first_name, sr.last_name, sr.email,
-    sr.phone, sr.address1, sr.address2, sr.city, sr.state, sr.zip, sr.system, sr.n_generation";
+    sr.n_address, sr.n_unit, sr.n_city, sr.n_zip, coalesce(sr.date_of_birth, sr.n_dob_as_written),
+    sr.first_name, sr.last_name, sr.email, sr.phone, sr.address1, sr.address2, sr.city, sr.state, sr.zip,
+    sr.system, sr.n_generation, sr.date_of_birth";
 
 /// Source and system names, one shared copy of each (a million records name a handful).
 #[derive(Default)]
@@ -68,7 +69,8 @@ fn read_record(r: &rusqlite::Row, names: &mut Names) -> rusqlite::Result<(Rec, R
             city: r.get(18)?,
             state: r.get(19)?,
             zip: r.get(20)?,
-            date_of_birth: rec.dob().map(str::to_string),
+            // The stored date, not the one matching reads: a date as written is no date.
+            date_of_birth: r.get(23)?,
         },
         // From the record's facts (`summary::RecordFacts::last_gift_any`), read later.
         last_seen: None,

@@ -66,6 +66,7 @@ impl PersonFields {
             city: self.city.as_deref().map(n::name).and_then(opt),
             zip: self.zip.as_deref().and_then(n::zip),
             generation: name.generation,
+            dob_as_written: None,
         }
     }
 }

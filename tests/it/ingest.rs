@@ -348,6 +348,19 @@ fn a_new_source_with_other_column_names_needs_only_yaml() {
         )
         .unwrap();
     assert_eq!(dob, None);
+    // Matching still reads it, day and month the wrong way round for the format, where
+    // nothing shows it as a date.
+    let (records, raw) = cpm::store::resolve::load_records(&db.conn).unwrap();
+    let x3 = records.iter().position(|r| r.id == 3).unwrap();
+    assert_eq!(records[x3].dob(), Some("1990-31-12"));
+    assert_eq!(raw[x3].person.date_of_birth, None);
+    assert_eq!(records[1].dob(), raw[1].person.date_of_birth.as_deref());
+    // A steward comparing it sees what was compared, and that it is no date.
+    let view = cpm::store::browse::record_view(&db.conn, 3).unwrap();
+    assert_eq!(
+        view.date_of_birth.as_deref(),
+        Some("1990-31-12 (no such date)")
+    );
 }
 
 #[test]

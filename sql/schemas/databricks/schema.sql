@@ -62,7 +62,8 @@ CREATE TABLE IF NOT EXISTS raw.source_record (
     n_city STRING,
     n_zip STRING,
     updated_at STRING,
-    n_generation BIGINT
+    n_generation BIGINT,
+    n_dob_as_written STRING
 );
 
 CREATE TABLE IF NOT EXISTS raw.donation (
@@ -476,6 +477,8 @@ ALTER TABLE raw.source_record ALTER COLUMN n_phone SET MASK golden.pii_mask;
 ALTER TABLE raw.source_record ALTER COLUMN n_address SET MASK golden.pii_mask;
 -- reviewed: sqlparser cannot parse the next statement
 ALTER TABLE raw.source_record ALTER COLUMN n_unit SET MASK golden.pii_mask;
+-- reviewed: sqlparser cannot parse the next statement
+ALTER TABLE raw.source_record ALTER COLUMN n_dob_as_written SET MASK golden.pii_mask;
 -- reviewed: sqlparser cannot parse the next statement
 ALTER TABLE golden.constituent ALTER COLUMN first_name SET MASK golden.pii_mask;
 -- reviewed: sqlparser cannot parse the next statement

@@ -62,7 +62,8 @@ CREATE TABLE IF NOT EXISTS raw.source_record (
     n_city VARCHAR,
     n_zip VARCHAR,
     updated_at VARCHAR,
-    n_generation BIGINT
+    n_generation BIGINT,
+    n_dob_as_written VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS raw.donation (
@@ -458,6 +459,8 @@ ALTER TABLE raw.source_record MODIFY COLUMN n_phone SET MASKING POLICY golden.pi
 ALTER TABLE raw.source_record MODIFY COLUMN n_address SET MASKING POLICY golden.pii_mask;
 -- reviewed: sqlparser cannot parse the next statement
 ALTER TABLE raw.source_record MODIFY COLUMN n_unit SET MASKING POLICY golden.pii_mask;
+-- reviewed: sqlparser cannot parse the next statement
+ALTER TABLE raw.source_record MODIFY COLUMN n_dob_as_written SET MASKING POLICY golden.pii_mask;
 -- reviewed: sqlparser cannot parse the next statement
 ALTER TABLE golden.constituent MODIFY COLUMN first_name SET MASKING POLICY golden.pii_mask;
 -- reviewed: sqlparser cannot parse the next statement

@@ -62,7 +62,8 @@ CREATE TABLE IF NOT EXISTS raw.source_record (
     n_city VARCHAR,
     n_zip VARCHAR,
     updated_at VARCHAR,
-    n_generation BIGINT
+    n_generation BIGINT,
+    n_dob_as_written VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS raw.donation (
