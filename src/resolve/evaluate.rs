@@ -2,7 +2,7 @@
 //! pairwise precision, recall and F1, cluster figures, the review load, household merges.
 //! Works for any source `config/sources.yaml` maps, not only the generator's.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -253,7 +253,31 @@ pub struct PairScores {
     pub thresholds: Vec<AtThreshold>,
     /// False pairs at or above the configured auto threshold, by what disagrees in them.
     pub false_auto: FalseAutoPairs,
+    /// True pairs scored below the review threshold, by their comparison, commonest first
+    /// (`MISSED_PATTERNS` of them): where the scorer's misses are, and whether the fields
+    /// could have told them (pairs compared alike are mostly one person) or cannot.
+    pub missed: Vec<MissedComparison>,
+    /// True pairs blocking never compared, by their comparison, commonest first: what a
+    /// blocking key would have to hold to compare them.
+    pub never_compared: Vec<MissedComparison>,
 }
+
+/// One comparison (a level per field) that true pairs missed have.
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct MissedComparison {
+    /// Each field's level in words, fields neither record holds left out ("first exact,
+    /// last exact, email different, zip exact; other sources").
+    pub comparison: String,
+    /// True pairs with it that were missed.
+    pub missed: u64,
+    /// Compared pairs with it (any score, one person or two), and the share of them that
+    /// are one person: the most any scorer of these fields could make of it.
+    pub compared_alike: u64,
+    pub one_person_share: f64,
+}
+
+/// How many comparisons each list of misses shows.
+const MISSED_PATTERNS: usize = 8;
 
 #[derive(Debug, Clone, Serialize, Default, PartialEq)]
 pub struct ScoreBand {
@@ -316,11 +340,12 @@ pub fn compared_pairs(
         (Some(x), Some(y)) => Some(x == y),
         _ => None,
     };
-    let compared_true = blocks
+    let compared_true: HashSet<(u32, u32)> = blocks
         .pairs
         .par_iter()
         .filter(|p| same(**p) == Some(true))
-        .count() as u64;
+        .copied()
+        .collect();
     let scores = match super::model::MatchModel::latest(conn)? {
         Some(model) => {
             let comparer = super::compare::Comparer::new(&model, config, records.len());
@@ -341,16 +366,48 @@ pub fn compared_pairs(
                     },
                 )
                 .reduce(|| Tally::new(&cuts), Tally::merge);
+            let never_compared = uncompared_true_pairs(&entity_of, &compared_true)
+                .map(|(a, b)| {
+                    comparer
+                        .comparison(&records[a as usize], &records[b as usize])
+                        .vector
+                })
+                .fold(HashMap::new(), |mut counts, vector| {
+                    *counts.entry(vector).or_insert(0) += 1;
+                    counts
+                });
             // Recall counts every true pair of the truth file, records lost at ingest too.
             let truth_pairs = records_per_entity(truth).values().map(|n| pairs(*n)).sum();
-            Some(tally.figures(&cuts, truth_pairs))
+            Some(tally.figures(&cuts, truth_pairs, never_compared))
         }
         None => None,
     };
     Ok(ComparedPairs {
         true_pairs,
-        true_pairs_never_compared: true_pairs - compared_true,
+        true_pairs_never_compared: true_pairs - compared_true.len() as u64,
         scores,
+    })
+}
+
+/// Every pair of records of one entity (by position, the lower first) that blocking did
+/// not compare.
+fn uncompared_true_pairs<'a>(
+    entity_of: &'a [Option<u32>],
+    compared: &'a HashSet<(u32, u32)>,
+) -> impl Iterator<Item = (u32, u32)> + 'a {
+    let mut by_entity: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (position, entity) in entity_of.iter().enumerate() {
+        if let Some(e) = entity {
+            by_entity.entry(*e).or_default().push(position as u32);
+        }
+    }
+    by_entity.into_values().flat_map(move |members| {
+        let pairs: Vec<(u32, u32)> = (0..members.len())
+            .flat_map(|i| (i + 1..members.len()).map(move |j| (i, j)))
+            .map(|(i, j)| (members[i], members[j]))
+            .filter(|pair| !compared.contains(pair))
+            .collect();
+        pairs
     })
 }
 
@@ -390,6 +447,7 @@ const STRICTER_THRESHOLDS: [f64; 4] = [0.9, 0.95, 0.99, 0.999];
 struct Cuts {
     bands: Vec<f64>,
     thresholds: Vec<f64>,
+    review: f64,
     auto: f64,
 }
 
@@ -407,6 +465,7 @@ impl Cuts {
         Cuts {
             bands,
             thresholds,
+            review,
             auto,
         }
     }
@@ -419,6 +478,9 @@ struct Tally {
     /// Per threshold of `Cuts::thresholds`: pairs at or above it, true pairs among them.
     at: Vec<(u64, u64)>,
     false_auto: FalseAutoPairs,
+    /// Per comparison vector: compared pairs, true pairs, true pairs below the review
+    /// threshold.
+    by_vector: HashMap<super::model::Vector, (u64, u64, u64)>,
 }
 
 impl Tally {
@@ -427,6 +489,7 @@ impl Tally {
             bands: vec![(0, 0, 0.0); cuts.bands.len()],
             at: vec![(0, 0); cuts.thresholds.len()],
             false_auto: FalseAutoPairs::default(),
+            by_vector: HashMap::new(),
         }
     }
 
@@ -439,6 +502,12 @@ impl Tally {
                 *at = (at.0 + 1, at.1 + is_true as u64);
             }
         }
+        let alike = self.by_vector.entry(*vector).or_default();
+        *alike = (
+            alike.0 + 1,
+            alike.1 + is_true as u64,
+            alike.2 + (is_true && score < cuts.review) as u64,
+        );
         if !is_true && score >= cuts.auto {
             let f = &mut self.false_auto;
             match differing_fields(vector).as_slice() {
@@ -460,10 +529,26 @@ impl Tally {
         f.no_field_differs += g.no_field_differs;
         f.only_email_differs += g.only_email_differs;
         f.another_field_differs += g.another_field_differs;
+        for (vector, (pairs, true_pairs, missed)) in other.by_vector {
+            let alike = self.by_vector.entry(vector).or_default();
+            *alike = (alike.0 + pairs, alike.1 + true_pairs, alike.2 + missed);
+        }
         self
     }
 
-    fn figures(self, cuts: &Cuts, true_pairs: u64) -> PairScores {
+    /// The figures, with the true pairs blocking never compared counted by comparison.
+    fn figures(
+        self,
+        cuts: &Cuts,
+        true_pairs: u64,
+        never_compared: HashMap<super::model::Vector, u64>,
+    ) -> PairScores {
+        let missed = self
+            .by_vector
+            .iter()
+            .map(|(v, &(_, _, missed))| (*v, missed));
+        let missed = self.commonest(missed);
+        let never_compared = self.commonest(never_compared.into_iter());
         let mut bands: Vec<ScoreBand> = (cuts.bands.iter().enumerate())
             .zip(self.bands)
             .map(|((i, &low), (pairs, true_pairs, sum))| ScoreBand {
@@ -488,8 +573,56 @@ impl Tally {
             bands,
             thresholds,
             false_auto: self.false_auto,
+            missed,
+            never_compared,
         }
     }
+
+    /// The `MISSED_PATTERNS` comparisons with the most missed true pairs (ties in vector
+    /// order, so a report reads the same each time), beside what the compared pairs alike
+    /// show.
+    fn commonest(
+        &self,
+        missed: impl Iterator<Item = (super::model::Vector, u64)>,
+    ) -> Vec<MissedComparison> {
+        let mut missed: Vec<_> = missed.filter(|(_, n)| *n > 0).collect();
+        missed.sort_unstable_by(|(v, n), (w, m)| m.cmp(n).then(v.cmp(w)));
+        missed.truncate(MISSED_PATTERNS);
+        (missed.into_iter())
+            .map(|(vector, missed)| {
+                let (alike, one_person, _) =
+                    self.by_vector.get(&vector).copied().unwrap_or_default();
+                MissedComparison {
+                    comparison: comparison_in_words(&vector),
+                    missed,
+                    compared_alike: alike,
+                    one_person_share: share(one_person, alike),
+                }
+            })
+            .collect()
+    }
+}
+
+/// A comparison vector as a steward reads it: "first exact, last typo, zip exact; other
+/// sources" (fields neither record holds left out).
+fn comparison_in_words(vector: &super::model::Vector) -> String {
+    use super::model::{FIELD_COUNT, FIELDS, LEVELS, MISSING, field};
+    let level = |f: usize| {
+        (vector[f].checked_sub(1))
+            .and_then(|i| LEVELS[f].get(i as usize))
+            .copied()
+            .unwrap_or("missing")
+    };
+    let fields: Vec<String> = (0..FIELD_COUNT)
+        .filter(|&f| f != field::SOURCE && vector[f] != MISSING)
+        .map(|f| {
+            let name = FIELDS[f].trim_end_matches("_name").replace('_', " ");
+            // The level's name without its gloss: "zip same area".
+            let level = level(f).split(" (").next().unwrap_or_default();
+            format!("{name} {level}")
+        })
+        .collect();
+    format!("{}; {}", fields.join(", "), level(field::SOURCE))
 }
 
 /// The fields (not the source) whose level in `vector` is their "different" level.
@@ -540,7 +673,8 @@ mod tests {
         right.add(&cuts, 0.92, false, &dob_differs);
         right.add(&cuts, 0.8499, false, &dob_differs); // review band: not a false auto pair
         right.add(&cuts, 0.2, true, &v);
-        let figures = left.merge(right).figures(&cuts, 4);
+        let never_compared = HashMap::from([(email_differs, 2)]);
+        let figures = left.merge(right).figures(&cuts, 4, never_compared);
         let by_low: Vec<(f64, u64, u64)> = figures
             .bands
             .iter()
@@ -572,6 +706,42 @@ mod tests {
                 only_email_differs: 1,
                 another_field_differs: 1,
             }
+        );
+        // The true pair at 0.2 is the one missed; three compared pairs compare as it does,
+        // two of them one person.
+        assert_eq!(
+            figures.missed,
+            [MissedComparison {
+                comparison: "first exact, last exact, zip exact; other sources".into(),
+                missed: 1,
+                compared_alike: 3,
+                one_person_share: 2.0 / 3.0,
+            }]
+        );
+        assert_eq!(
+            figures.never_compared,
+            [MissedComparison {
+                comparison: "first exact, last exact, email different, zip exact; other sources"
+                    .into(),
+                missed: 2,
+                compared_alike: 1,
+                one_person_share: 0.0,
+            }]
+        );
+    }
+
+    #[test]
+    fn a_comparison_in_words_names_each_held_fields_level_without_its_gloss() {
+        let mut v = [MISSING; super::super::model::FIELD_COUNT];
+        (
+            v[field::FIRST],
+            v[field::DOB],
+            v[field::ZIP],
+            v[field::SOURCE],
+        ) = (2, 2, 2, 2);
+        assert_eq!(
+            comparison_in_words(&v),
+            "first nickname, date of birth one digit or day/month swapped, zip same area; one source"
         );
     }
 }

@@ -587,6 +587,24 @@ fn an_evaluation_shows_calibrated_scores_and_what_stricter_thresholds_would_give
         f.no_field_differs + f.only_email_differs + f.another_field_differs,
         false_auto
     );
+    // Where the misses are: the true pairs scored below review and those never compared,
+    // by comparison, commonest first, counted within their totals.
+    let below_review: u64 = (scores.bands.iter())
+        .filter(|b| b.high <= config(&p).thresholds.review)
+        .map(|b| b.true_pairs)
+        .sum();
+    for (missed, total) in [
+        (&scores.missed, below_review),
+        (&scores.never_compared, compared.true_pairs_never_compared),
+    ] {
+        assert_eq!(missed.is_empty(), total == 0, "{missed:?}");
+        assert!(missed.iter().map(|m| m.missed).sum::<u64>() <= total);
+        assert!(missed.windows(2).all(|w| w[0].missed >= w[1].missed));
+        assert!(missed.iter().all(|m| m.comparison.contains("; ")));
+    }
+    assert!(
+        (scores.missed.iter()).all(|m| m.compared_alike >= m.missed && m.one_person_share > 0.0)
+    );
 }
 
 #[test]

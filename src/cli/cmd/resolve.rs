@@ -169,6 +169,38 @@ fn print_compared_pairs(c: &resolve::evaluate::ComparedPairs) {
         "  false pairs in the auto band: {} differ in no field, {} only in email, {} in another field",
         f.no_field_differs, f.only_email_differs, f.another_field_differs
     );
+    print_missed(
+        "true pairs scored below the review threshold, by how they compare",
+        &scores.missed,
+    );
+    print_missed(
+        "true pairs blocking never compared, by how they compare",
+        &scores.never_compared,
+    );
+    if !(scores.missed.is_empty() && scores.never_compared.is_empty()) {
+        println!(
+            "    (alike: compared pairs that compare the same, at any score; where most are one person the model misjudges them, where many are two the fields cannot tell)"
+        );
+    }
+}
+
+/// One list of missed true pairs by their comparison, commonest first.
+fn print_missed(title: &str, missed: &[resolve::evaluate::MissedComparison]) {
+    if missed.is_empty() {
+        return;
+    }
+    println!("  {title} (commonest first):");
+    println!("    missed      alike   one person   comparison");
+    for m in missed {
+        let one_person = match m.compared_alike {
+            0 => "-".to_string(),
+            _ => format!("{:.1} %", 100.0 * m.one_person_share),
+        };
+        println!(
+            "    {:>6}  {:>9}   {one_person:>10}   {}",
+            m.missed, m.compared_alike, m.comparison
+        );
+    }
 }
 
 /// `cpm resolve --explain-model`: the learned model, field by field.
