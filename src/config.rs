@@ -219,7 +219,8 @@ pub enum FileFormat {
 /// Bumped when the normalisers change the forms they store (2: titles and name suffixes
 /// taken off and the generation kept, phone extensions and email tags off, numbered
 /// streets in figures; 3: postcodes with letters kept, religious, military, civic and
-/// peerage titles taken off; 4: a birth date no calendar has read as written for matching).
+/// peerage titles taken off; 4: a birth date no calendar has read as written for matching,
+/// a nickname's formal name the commonest it is short for).
 pub const NORMALIZER_VERSION: u32 = 4;
 
 impl SourceConfig {

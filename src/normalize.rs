@@ -271,17 +271,27 @@ fn nicknames() -> &'static NameMap<Vec<String>> {
     })
 }
 
-/// The formal form of a normalised first name, for blocking: the longest name it is a
-/// nickname of ("bob" -> "robert"), or the name itself when none is longer ("robert").
+/// The formal form of a normalised first name, for blocking: of the names the table lists
+/// it as a nickname of, the commonest in the census where that is commoner than the name
+/// itself ("bob" -> "robert", "jimmy" -> "james", "dick" -> "richard"), else the name itself
+/// ("john", though the table lists it under "johnathan"). Where the census knows neither,
+/// the longest formal name.
 pub fn canonical_first(normalised: &str) -> String {
     let first_token = normalised.split(' ').next().unwrap_or("");
-    let formal = nicknames().get(first_token).and_then(|related| {
-        related
-            .iter()
-            .filter(|r| r.len() > first_token.len())
-            .max_by(|x, y| x.len().cmp(&y.len()).then_with(|| y.cmp(x)))
+    let names = given_names();
+    let id = given_name_id(first_token) as usize;
+    let frequency = |id: usize| names.frequency[id].unwrap_or(0.0);
+    let formal = (names.formals[id].iter().map(|&f| f as usize)).max_by(|&x, &y| {
+        (frequency(x).total_cmp(&frequency(y)))
+            .then(names.lengths[x].cmp(&names.lengths[y]))
+            .then(names.spellings[y].cmp(&names.spellings[x]))
     });
-    formal.map_or_else(|| first_token.to_string(), Clone::clone)
+    match formal {
+        Some(f) if (frequency(f), names.lengths[f]) > (frequency(id), names.lengths[id]) => {
+            names.spellings[f].clone()
+        }
+        _ => first_token.to_string(),
+    }
 }
 
 /// Percent of people by normalised name, from census frequency lists (`name,frequency_pct`).
@@ -1064,6 +1074,22 @@ mod tests {
         assert_eq!(canonical_first("bob"), "robert");
         assert_eq!(canonical_first("robert"), "robert");
         assert_eq!(canonical_first("liz"), "elizabeth");
+        // The commonest name a nickname is short for; a common name is its own.
+        for (nickname, formal) in [
+            ("jimmy", "james"),
+            ("jimmie", "james"),
+            ("james", "james"),
+            ("dick", "richard"),
+            ("ricky", "richard"),
+            ("will", "william"),
+            ("johnny", "john"),
+            ("john", "john"),
+            ("dan", "daniel"),
+            ("ted", "edward"),
+        ] {
+            assert_eq!(canonical_first(nickname), formal, "{nickname}");
+        }
+        assert_eq!(canonical_first("zebedeex"), "zebedeex");
         assert!(nickname_compatible("liz", "beth"));
         assert!(nickname_compatible("chris", "christine"));
         assert!(nickname_compatible("chris", "christopher"));
