@@ -389,6 +389,10 @@ pub fn compared_pairs(
     })
 }
 
+/// An entity with more records than this is no person (a truth file's catch-all id): its
+/// pairs count in the figures but are not listed one by one.
+const MAX_ENTITY_RECORDS: usize = 1000;
+
 /// Every pair of records of one entity (by position, the lower first) that blocking did
 /// not compare.
 fn uncompared_true_pairs<'a>(
@@ -401,14 +405,17 @@ fn uncompared_true_pairs<'a>(
             by_entity.entry(*e).or_default().push(position as u32);
         }
     }
-    by_entity.into_values().flat_map(move |members| {
-        let pairs: Vec<(u32, u32)> = (0..members.len())
-            .flat_map(|i| (i + 1..members.len()).map(move |j| (i, j)))
-            .map(|(i, j)| (members[i], members[j]))
-            .filter(|pair| !compared.contains(pair))
-            .collect();
-        pairs
-    })
+    let people = by_entity.into_values();
+    people
+        .filter(|members| members.len() <= MAX_ENTITY_RECORDS)
+        .flat_map(move |members| {
+            let pairs: Vec<(u32, u32)> = (0..members.len())
+                .flat_map(|i| (i + 1..members.len()).map(move |j| (i, j)))
+                .map(|(i, j)| (members[i], members[j]))
+                .filter(|pair| !compared.contains(pair))
+                .collect();
+            pairs
+        })
 }
 
 /// Each record's true entity (interned), by its position in `records`.
@@ -728,6 +735,17 @@ mod tests {
                 one_person_share: 0.0,
             }]
         );
+    }
+
+    #[test]
+    fn the_uncompared_true_pairs_are_each_persons_pairs_blocking_left_out() {
+        // Records 0-2 are one person, 3 another alone; 4.. a catch-all id, not listed.
+        let mut entity_of = vec![Some(7), Some(7), None, Some(7), Some(8)];
+        entity_of.extend(std::iter::repeat_n(Some(9), MAX_ENTITY_RECORDS + 1));
+        let compared = HashSet::from([(0, 1)]);
+        let mut pairs: Vec<(u32, u32)> = uncompared_true_pairs(&entity_of, &compared).collect();
+        pairs.sort_unstable();
+        assert_eq!(pairs, [(0, 3), (1, 3)]);
     }
 
     #[test]
