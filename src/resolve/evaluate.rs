@@ -230,8 +230,22 @@ pub struct ComparedPairs {
     /// True pairs among the store's records, and those that share no blocking key.
     pub true_pairs: u64,
     pub true_pairs_never_compared: u64,
+    /// Each configured blocking key alone, in the configured order.
+    pub keys: Vec<KeyYield>,
     /// `None` before any run has stored a match model.
     pub scores: Option<PairScores>,
+}
+
+/// What one blocking key compares by itself, and what no other key would: a key whose true
+/// pairs the others all compare adds only cost.
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct KeyYield {
+    pub key: String,
+    /// Pairs the key compares (within its block caps), and the true pairs among them.
+    pub pairs: u64,
+    pub true_pairs: u64,
+    /// True pairs no other configured key compares.
+    pub only_this_key: u64,
 }
 
 impl ComparedPairs {
@@ -385,8 +399,49 @@ pub fn compared_pairs(
     Ok(ComparedPairs {
         true_pairs,
         true_pairs_never_compared: true_pairs - compared_true.len() as u64,
+        keys: key_yields(&records, config, &same),
         scores,
     })
+}
+
+/// Each blocking key blocked alone (with the caps it has in a run): its pairs, its true
+/// pairs, and the true pairs it alone compares.
+fn key_yields(
+    records: &[super::Rec],
+    config: &super::settings::ResolutionConfig,
+    same: &(dyn Fn((u32, u32)) -> Option<bool> + Sync),
+) -> Vec<KeyYield> {
+    let keys = &config.blocking.keys;
+    // Per true pair: how many keys compare it, and the last of them.
+    let mut holders: HashMap<(u32, u32), (u32, usize)> = HashMap::new();
+    let mut yields: Vec<KeyYield> = keys
+        .iter()
+        .enumerate()
+        .map(|(k, key)| {
+            let pairs =
+                super::block::block(records, std::slice::from_ref(key), &config.blocking).pairs;
+            let found: Vec<(u32, u32)> = (pairs.par_iter())
+                .filter(|p| same(**p) == Some(true))
+                .copied()
+                .collect();
+            for pair in &found {
+                let holder = holders.entry(*pair).or_insert((0, k));
+                *holder = (holder.0 + 1, k);
+            }
+            KeyYield {
+                key: key.clone(),
+                pairs: pairs.len() as u64,
+                true_pairs: found.len() as u64,
+                only_this_key: 0,
+            }
+        })
+        .collect();
+    for (count, key) in holders.into_values() {
+        if count == 1 {
+            yields[key].only_this_key += 1;
+        }
+    }
+    yields
 }
 
 /// An entity with more records than this is no person (a truth file's catch-all id): its
@@ -735,6 +790,34 @@ mod tests {
                 one_person_share: 0.0,
             }]
         );
+    }
+
+    #[test]
+    fn each_key_alone_counts_its_pairs_its_true_pairs_and_those_no_other_key_finds() {
+        use crate::vocab::record::{Rec, Value};
+        let rec = |last: &str, email: &str| {
+            (Rec::default().with(Value::Last, last))
+                .with(Value::Zip, "60614")
+                .with(Value::Email, email)
+        };
+        // 0 and 1 share an email and a surname, 2 and 3 a surname only, 4 and 0 an email
+        // but are two people.
+        let records = [
+            rec("smith", "a@x.com"),
+            rec("smith", "a@x.com"),
+            rec("jones", "b@x.com"),
+            rec("jones", "c@x.com"),
+            rec("brown", "a@x.com"),
+        ];
+        let entity_of = [Some(1), Some(1), Some(2), Some(2), Some(3)];
+        let same = |(a, b): (u32, u32)| Some(entity_of[a as usize] == entity_of[b as usize]);
+        let mut config = ResolutionConfig::shipped();
+        config.blocking.keys = vec!["email".into(), "last_soundex_zip".into()];
+        let yields = key_yields(&records, &config, &same);
+        let figures: Vec<(&str, u64, u64, u64)> = (yields.iter())
+            .map(|k| (k.key.as_str(), k.pairs, k.true_pairs, k.only_this_key))
+            .collect();
+        assert_eq!(figures, [("email", 3, 1, 0), ("last_soundex_zip", 2, 2, 1)]);
     }
 
     #[test]

@@ -553,6 +553,22 @@ fn an_evaluation_shows_calibrated_scores_and_what_stricter_thresholds_would_give
     // Every truth row is in the store, so both count the same true pairs.
     assert_eq!(compared.true_pairs, evaluation.true_pairs);
     assert!(compared.blocking_recall() > 0.97 && compared.blocking_recall() <= 1.0);
+    // Each key alone: within what all keys together compare, and the keys' sole finds
+    // are each one key's.
+    let compared_true = compared.true_pairs - compared.true_pairs_never_compared;
+    let keys = &compared.keys;
+    assert_eq!(
+        keys.iter().map(|k| k.key.as_str()).collect::<Vec<_>>(),
+        config(&p).blocking.keys
+    );
+    assert!(
+        keys.iter()
+            .all(|k| k.only_this_key <= k.true_pairs && k.true_pairs <= k.pairs)
+    );
+    assert!(keys.iter().all(|k| k.true_pairs <= compared_true));
+    assert!(keys.iter().map(|k| k.true_pairs).sum::<u64>() >= compared_true);
+    assert!(keys.iter().map(|k| k.only_this_key).sum::<u64>() <= compared_true);
+    assert!(keys.iter().any(|k| k.true_pairs > 0));
     let scores = compared.scores.expect("the run stored its model");
     // The score is a probability: in every well-filled band the share of true matches is
     // about the mean score.

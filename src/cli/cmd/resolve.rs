@@ -141,6 +141,7 @@ fn print_compared_pairs(c: &resolve::evaluate::ComparedPairs) {
         c.blocking_recall(),
         c.true_pairs_never_compared
     );
+    print_key_yields(&c.keys);
     let Some(scores) = &c.scores else {
         return;
     };
@@ -180,6 +181,23 @@ fn print_compared_pairs(c: &resolve::evaluate::ComparedPairs) {
     if !(scores.missed.is_empty() && scores.never_compared.is_empty()) {
         println!(
             "    (alike: compared pairs that compare the same, at any score; where most are one person the model misjudges them, where many are two the fields cannot tell)"
+        );
+    }
+}
+
+/// Each blocking key alone: what it compares, and the true pairs no other key does.
+fn print_key_yields(keys: &[resolve::evaluate::KeyYield]) {
+    if keys.is_empty() {
+        return;
+    }
+    println!(
+        "  blocking keys, each alone (a key whose true pairs the others all compare adds only cost):"
+    );
+    println!("    key                              pairs   true pairs   only this key");
+    for k in keys {
+        println!(
+            "    {:<26} {:>11}  {:>11}  {:>14}",
+            k.key, k.pairs, k.true_pairs, k.only_this_key
         );
     }
 }
