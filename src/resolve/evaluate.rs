@@ -354,12 +354,8 @@ pub fn compared_pairs(
         (Some(x), Some(y)) => Some(x == y),
         _ => None,
     };
-    let compared_true: HashSet<(u32, u32)> = blocks
-        .pairs
-        .par_iter()
-        .filter(|p| same(**p) == Some(true))
-        .copied()
-        .collect();
+    let compared_true: HashSet<(u32, u32)> =
+        true_pairs_among(&blocks.pairs, &same).into_iter().collect();
     let scores = match super::model::MatchModel::latest(conn)? {
         Some(model) => {
             let comparer = super::compare::Comparer::new(&model, config, records.len());
@@ -420,10 +416,7 @@ fn key_yields(
         .map(|(k, key)| {
             let pairs =
                 super::block::block(records, std::slice::from_ref(key), &config.blocking).pairs;
-            let found: Vec<(u32, u32)> = (pairs.par_iter())
-                .filter(|p| same(**p) == Some(true))
-                .copied()
-                .collect();
+            let found = true_pairs_among(&pairs, same);
             for pair in &found {
                 let holder = holders.entry(*pair).or_insert((0, k));
                 *holder = (holder.0 + 1, k);
@@ -442,6 +435,17 @@ fn key_yields(
         }
     }
     yields
+}
+
+/// The pairs of `pairs` whose two records the truth makes one entity.
+fn true_pairs_among(
+    pairs: &[(u32, u32)],
+    same: &(dyn Fn((u32, u32)) -> Option<bool> + Sync),
+) -> Vec<(u32, u32)> {
+    (pairs.par_iter())
+        .filter(|p| same(**p) == Some(true))
+        .copied()
+        .collect()
 }
 
 /// An entity with more records than this is no person (a truth file's catch-all id): its
