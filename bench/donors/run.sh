@@ -3,15 +3,11 @@
 # Faker's US name and address tables, an error model of its own), with its truth.
 #   bench/donors/run.sh [WORK_DIR] [PEOPLE] [SEED]   (needs python3 and pip to fetch Faker once)
 set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-work=${1:-/tmp/cpm-donors}
+. "$(dirname "$0")/../project.sh"
 people=${2:-20000}
 seed=${3:-7}
-mkdir -p "$work/config" "$work/data"
 if [ ! -d "$work/py/faker" ]; then
     python3 -m pip install --quiet --disable-pip-version-check --target "$work/py" faker==40.63.0
 fi
 PYTHONPATH="$work/py" python3 "$here/make_data.py" "$work/data" "$people" "$seed"
-. "$repo/bench/project.sh"
 evaluate_fresh "$work/donors.db" "donors ($people people, seed $seed)" "$work/data/truth.csv"

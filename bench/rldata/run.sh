@@ -3,12 +3,8 @@
 #   bench/rldata/run.sh [WORK_DIR]   (fetches the data file once from GitHub's CRAN mirror at a
 #   fixed commit, and pyreadr and pandas with pip to read it)
 set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-work=${1:-/tmp/cpm-rldata}
+. "$(dirname "$0")/../project.sh"
 commit=cf8ad322f90c8f0894353740892bf1129b28ac3d
-mkdir -p "$work/config" "$work/data"
-. "$repo/bench/project.sh"
 fetch_once "https://raw.githubusercontent.com/cran/RecordLinkage/$commit/data/RLdata10000.rda" \
     "$work/data/RLdata10000.rda"
 if [ ! -d "$work/py/pyreadr" ]; then

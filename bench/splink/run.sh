@@ -3,12 +3,8 @@
 # clusters (the `group` column).
 #   bench/splink/run.sh [WORK_DIR]      (fetches the file once from GitHub, at a fixed commit)
 set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-work=${1:-/tmp/cpm-splink}
+. "$(dirname "$0")/../project.sh"
 commit=583cdf98dec72926f6ad81711ae2405eaa77b035
-mkdir -p "$work/config" "$work/data"
-. "$repo/bench/project.sh"
 fetch_once "https://raw.githubusercontent.com/moj-analytical-services/splink/$commit/benchmarking/fake_20000_from_splink_demos.csv" \
     "$work/data/fake_20000.csv"
 python3 - "$work" <<'PY'
