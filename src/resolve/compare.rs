@@ -102,13 +102,26 @@ pub fn comparison(a: &Rec, b: &Rec) -> Comparison {
 /// shares, one home under two forms of a name, a changed surname. `seen`: the nickname
 /// pairs the file shows one person using.
 pub fn comparison_in(seen: &NicknamesSeen, a: &Rec, b: &Rec) -> Comparison {
+    compare_fields(seen, a, b, true)
+}
+
+/// `comparison_in`'s levels alone: a name's likeness, where it only shows (its level
+/// decided otherwise), is not computed. Most compared pairs are scored and dropped, and
+/// their names' Jaro–Winkler was an eighth of a run.
+pub fn levels_in(seen: &NicknamesSeen, a: &Rec, b: &Rec) -> Vector {
+    compare_fields(seen, a, b, false).vector
+}
+
+/// The comparison, with each field's similarity where `show_similarity` (otherwise a
+/// name's is 0 where it would only be shown).
+fn compare_fields(seen: &NicknamesSeen, a: &Rec, b: &Rec, show_similarity: bool) -> Comparison {
     let (a, b) = oriented(a, b);
     let (a, b) = (&*a, &*b);
     let mut vector = [MISSING; FIELD_COUNT];
     let mut similarity = [0.0f32; FIELD_COUNT];
     for (f, level) in [
-        (field::FIRST, first_name_level(seen, a, b)),
-        (field::LAST, last_name_level(a, b)),
+        (field::FIRST, first_name_level(seen, a, b, show_similarity)),
+        (field::LAST, last_name_level(a, b, show_similarity)),
         (field::DOB, dob_level(a, b)),
         (field::EMAIL, email_level(a, b)),
         (field::PHONE, phone_level(a, b)),
@@ -248,15 +261,16 @@ fn given_names_distinct(a: &Rec, b: &Rec) -> bool {
     })
 }
 
-fn first_name_level(seen: &NicknamesSeen, a: &Rec, b: &Rec) -> Option<(u8, f64)> {
+fn first_name_level(seen: &NicknamesSeen, a: &Rec, b: &Rec, show: bool) -> Option<(u8, f64)> {
     let (x, y) = both(a.first(), b.first())?;
     let (x, y) = (first_token(x), first_token(y));
+    let shown = || if show { jaro_winkler(x, y) } else { 0.0 };
     // Father and son (Sr and Jr, II and III) share a name and often a home: a generation
     // that differs makes their given names two.
     if let (Some(g), Some(h)) = (a.generation, b.generation)
         && g != h
     {
-        return Some((model::different_level(field::FIRST), jaro_winkler(x, y)));
+        return Some((model::different_level(field::FIRST), shown()));
     }
     if x == y {
         // Jr beside no suffix: the son's record beside his own without it, or his father's.
@@ -273,9 +287,8 @@ fn first_name_level(seen: &NicknamesSeen, a: &Rec, b: &Rec) -> Option<(u8, f64)>
     }
     if by_the_table {
         // Shown as the spellings' likeness: the file does not make them one name.
-        return Some((model::NICKNAME_UNSEEN_LEVEL, jaro_winkler(x, y)));
+        return Some((model::NICKNAME_UNSEEN_LEVEL, shown()));
     }
-    let s = jaro_winkler(x, y);
     // Two real given names one letter apart (Micheal and Michael, Jon and Joan) are a
     // level of their own: a typo in one file, two relatives in another; the model learns
     // which from the data. Two real given names further apart, however alike they look
@@ -289,11 +302,12 @@ fn first_name_level(seen: &NicknamesSeen, a: &Rec, b: &Rec) -> Option<(u8, f64)>
         false => level,
     };
     if one_edit_apart(x, y) {
-        return Some((if distinct { or_shown_as_one(4) } else { 3 }, s));
+        return Some((if distinct { or_shown_as_one(4) } else { 3 }, shown()));
     }
     if distinct {
-        return Some((or_shown_as_one(6), s));
+        return Some((or_shown_as_one(6), shown()));
     }
+    let s = jaro_winkler(x, y);
     let initial = (x.len() == 1 && y.starts_with(x)) || (y.len() == 1 && x.starts_with(y));
     Some(if s >= 0.92 {
         (3, s)
@@ -322,19 +336,19 @@ fn mailbox_names_one(a: &Rec, b: &Rec, x: &str, y: &str) -> bool {
     mailbox.contains(long) && short.chars().all(|c| letters.any(|l| l == c))
 }
 
-fn last_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
+fn last_name_level(a: &Rec, b: &Rec, show: bool) -> Option<(u8, f64)> {
     let (x, y) = both(a.last(), b.last())?;
     if x == y {
         return Some((1, 1.0));
     }
-    let s = jaro_winkler(x, y);
     if distinct_surnames(x, y, (a.surname_frequency(), b.surname_frequency())) {
         let level = match one_edit_apart(x, y) {
             true => model::ANOTHER_SURNAME_LEVEL,
             false => model::different_level(field::LAST),
         };
-        return Some((level, s));
+        return Some((level, if show { jaro_winkler(x, y) } else { 0.0 }));
     }
+    let s = jaro_winkler(x, y);
     // Double-barrelled and hyphenated names: a shared token is strong agreement (looked
     // for only when the names are not alike already: it runs on millions of pairs).
     let shares_token = || {
@@ -492,6 +506,11 @@ impl<'c> Comparer<'c> {
     /// Two records' comparison, with the nickname pairs the model's file shows.
     pub fn comparison(&self, a: &Rec, b: &Rec) -> Comparison {
         comparison_in(&self.model.nicknames_seen, a, b)
+    }
+
+    /// Two records' comparison vector alone (see `levels_in`).
+    pub fn levels(&self, a: &Rec, b: &Rec) -> Vector {
+        levels_in(&self.model.nicknames_seen, a, b)
     }
 
     /// Each field's weight (log2 Bayes factor) for this pair, exact names and birth dates
@@ -856,6 +875,58 @@ mod tests {
     fn from(mut r: Rec, source: &str) -> Rec {
         r.source = source.into();
         r
+    }
+
+    #[test]
+    fn the_levels_alone_are_the_comparisons_levels_and_its_similarities_stay() {
+        let names = [
+            ("michael", "smith"),
+            ("micheal", "smith"),
+            ("mike", "smyth"),
+            ("marc", "jones"),
+            ("martha", "johnson"),
+            ("robert", "smithe"),
+            ("bob", "smith-jones"),
+            ("m", "smith"),
+            ("michael jr", "smith"),
+            ("michael sr", "smith"),
+        ];
+        let records: Vec<Rec> = names
+            .iter()
+            .map(|(first, last)| {
+                let mut r = rec(first, last, "", "", "1 n clark st", "1980-01-02");
+                r.generation = first
+                    .ends_with("jr")
+                    .then_some(2)
+                    .or(first.ends_with("sr").then_some(1));
+                r
+            })
+            .collect();
+        for a in &records {
+            for b in &records {
+                let b = from(b.clone(), "b");
+                let full = comparison(a, &b);
+                assert_eq!(levels_in(&NicknamesSeen::All, a, &b), full.vector);
+                // The shown similarity of two given names at a level that is not one
+                // name's is still their likeness.
+                let one_name = [1, 2, model::GENERATION_ON_ONE_LEVEL];
+                if !one_name.contains(&full.vector[field::FIRST]) {
+                    let (x, y) = (
+                        first_token(a.first().unwrap()),
+                        first_token(b.first().unwrap()),
+                    );
+                    assert_eq!(full.similarity[field::FIRST], jaro_winkler(x, y) as f32);
+                }
+                let two_surnames = [
+                    model::different_level(field::LAST),
+                    model::ANOTHER_SURNAME_LEVEL,
+                ];
+                if two_surnames.contains(&full.vector[field::LAST]) {
+                    let (x, y) = (a.last().unwrap(), b.last().unwrap());
+                    assert_eq!(full.similarity[field::LAST], jaro_winkler(x, y) as f32);
+                }
+            }
+        }
     }
 
     fn assert_shared_by_a_household(v: &Vector, fields: &[usize]) {

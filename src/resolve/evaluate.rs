@@ -368,7 +368,7 @@ pub fn compared_pairs(
                     |mut tally, &(a, b)| {
                         if let Some(is_true) = same((a, b)) {
                             let (ra, rb) = (&records[a as usize], &records[b as usize]);
-                            let vector = comparer.comparison(ra, rb).vector;
+                            let vector = comparer.levels(ra, rb);
                             let (score, _) = comparer.score(ra, rb, &vector);
                             tally.add(&cuts, score, is_true, &vector);
                         }
@@ -377,11 +377,7 @@ pub fn compared_pairs(
                 )
                 .reduce(|| Tally::new(&cuts), Tally::merge);
             let never_compared = uncompared_true_pairs(&entity_of, &compared_true)
-                .map(|(a, b)| {
-                    comparer
-                        .comparison(&records[a as usize], &records[b as usize])
-                        .vector
-                })
+                .map(|(a, b)| comparer.levels(&records[a as usize], &records[b as usize]))
                 .fold(HashMap::new(), |mut counts, vector| {
                     *counts.entry(vector).or_insert(0) += 1;
                     counts

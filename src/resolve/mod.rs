@@ -127,13 +127,9 @@ pub fn score_pairs(
                         .then(|| vectors.next().copied())
                         .flatten()
                 });
-                let (vector, compared) = match known {
-                    Some(vector) => (vector, None),
-                    None => {
-                        let c = comparer.comparison(ra, rb);
-                        (c.vector, Some(c))
-                    }
-                };
+                // The levels alone: a candidate's similarities are computed below, for
+                // the few pairs that become candidates.
+                let vector = known.unwrap_or_else(|| comparer.levels(ra, rb));
                 let (score, rule) = comparer.score(ra, rb, &vector);
                 if score < config.thresholds.review {
                     *conflict = comparer.is_conflict(&vector, score);
@@ -144,7 +140,7 @@ pub fn score_pairs(
                     b,
                     score,
                     rule,
-                    comparison: compared.unwrap_or_else(|| comparer.comparison(ra, rb)),
+                    comparison: comparer.comparison(ra, rb),
                 });
             }
             candidates
@@ -211,7 +207,7 @@ pub fn learn(records: &[Rec], pairs: &[Pair], labels: &sql::Links) -> (MatchMode
                     .iter()
                     .map(|&(a, b)| (&records[a as usize], &records[b as usize]))
                     .filter(|(ra, rb)| in_fit_sample(step, ra, rb))
-                    .map(|(ra, rb)| compare::comparison_in(&seen, ra, rb).vector)
+                    .map(|(ra, rb)| compare::levels_in(&seen, ra, rb))
                     .collect()
             })
             .collect(),
@@ -234,7 +230,7 @@ pub fn learn(records: &[Rec], pairs: &[Pair], labels: &sql::Links) -> (MatchMode
     ] {
         for (a, b) in pairs {
             if let (Some(a), Some(b)) = (index(a), index(b)) {
-                let v = compare::comparison_in(&seen, &records[a], &records[b]).vector;
+                let v = compare::levels_in(&seen, &records[a], &records[b]);
                 *into.entry(v).or_default() += 1;
             }
         }
@@ -264,7 +260,7 @@ fn random_vectors(records: &[Rec], seen: &NicknamesSeen) -> Vec<model::Vector> {
     if all_pairs <= RANDOM_PAIRS {
         return (0..n)
             .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
-            .map(|(a, b)| compare::comparison_in(seen, &records[a], &records[b]).vector)
+            .map(|(a, b)| compare::levels_in(seen, &records[a], &records[b]))
             .collect();
     }
     // Each record's partners are chosen by its id, not by its position or a random stream:
@@ -279,7 +275,7 @@ fn random_vectors(records: &[Rec], seen: &NicknamesSeen) -> Vec<model::Vector> {
             let ids = &ids;
             (0..partners as u64).filter_map(move |k| {
                 let b = ids.partition_point(|id| *id < random_id(ids, (r.id, k)));
-                (a != b).then(|| compare::comparison_in(seen, r, &records[b]).vector)
+                (a != b).then(|| compare::levels_in(seen, r, &records[b]))
             })
         })
         .collect()
