@@ -20,8 +20,17 @@ pub struct CappedBlock {
 pub struct Blocks {
     /// Candidate pairs as indices into the record slice, a < b, deduplicated.
     pub pairs: Vec<(u32, u32)>,
+    /// The pairs among them that only a key of names alone (`NAMES_ONLY_KEYS`) brought
+    /// together, sorted: scored like every pair, not learned from (see `learn`).
+    pub names_only: Vec<(u32, u32)>,
     pub capped: Vec<CappedBlock>,
 }
+
+/// Keys made of names alone. Their blocks hold mostly namesakes, pairs that agree on
+/// both names because they were chosen for it; a two-class fit over them can take
+/// "same names" for "one person" (RLdata10000 with `first_last` added: every pair below
+/// review). So the model is learned from the pairs other keys compare and scores these.
+pub const NAMES_ONLY_KEYS: [&str; 3] = ["first_last", "phonetic_names", "last_first_initial"];
 
 /// A record's key of one kind, hashed: blocks are runs of equal hashes. (A 64-bit
 /// collision between two keys would only add pairs to compare, never lose one.)
@@ -165,10 +174,36 @@ fn sorted_names(r: &Rec) -> Option<(&str, &str)> {
 /// are taken smallest first (the most selective) until that budget is spent, so no key's
 /// cost grows faster than the file. Skipped blocks are reported.
 pub fn block(records: &[Rec], keys: &[String], limits: &Blocking) -> Blocks {
-    // (a, b) sorts as the 64-bit a << 32 | b would: the list is sorted and deduplicated
-    // in place and handed on as it is.
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut capped = Vec::new();
+    let (names, others): (Vec<&String>, Vec<&String>) = keys
+        .iter()
+        .partition(|k| NAMES_ONLY_KEYS.contains(&k.as_str()));
+    let evidence = pairs_sharing(records, &others, limits, &mut capped);
+    let by_name = pairs_sharing(records, &names, limits, &mut capped);
+    let names_only: Vec<(u32, u32)> = by_name
+        .iter()
+        .filter(|p| evidence.binary_search(p).is_err())
+        .copied()
+        .collect();
+    let mut pairs = evidence;
+    pairs.extend_from_slice(&names_only);
+    pairs.par_sort_unstable();
+    Blocks {
+        pairs,
+        names_only,
+        capped,
+    }
+}
+
+/// The pairs of records that share one of `keys`, sorted and deduplicated (a pair sorts
+/// as the 64-bit a << 32 | b would); blocks over the limits are added to `capped`.
+fn pairs_sharing(
+    records: &[Rec],
+    keys: &[&String],
+    limits: &Blocking,
+    capped: &mut Vec<CappedBlock>,
+) -> Vec<(u32, u32)> {
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
     let budget = limits
         .max_pairs_per_record
         .saturating_mul(records.len() as u64);
@@ -188,7 +223,7 @@ pub fn block(records: &[Rec], keys: &[String], limits: &Blocking) -> Blocks {
             if block.len() > limits.max_block_size || spent + cost > budget {
                 // The key itself may be personal (an email); report its kind and size only.
                 capped.push(CappedBlock {
-                    key: kind.clone(),
+                    key: kind.to_string(),
                     size: block.len(),
                 });
                 continue;
@@ -203,7 +238,7 @@ pub fn block(records: &[Rec], keys: &[String], limits: &Blocking) -> Blocks {
     }
     pairs.par_sort_unstable();
     pairs.dedup();
-    Blocks { pairs, capped }
+    pairs
 }
 
 #[cfg(test)]
@@ -241,6 +276,23 @@ mod tests {
             &limits(10),
         );
         assert_eq!(b.pairs, vec![(0, 1)]);
+    }
+
+    #[test]
+    fn pairs_only_a_key_of_names_brings_together_are_marked_names_only() {
+        let records = vec![
+            rec("smith", "60614", "a@x.com"),
+            rec("smith", "60614", "a@x.com"),
+            rec("smith", "60201", ""),
+        ];
+        let keys = ["email".into(), "first_last".into()];
+        let b = block(&records, &keys, &limits(10));
+        assert_eq!(b.pairs, vec![(0, 1), (0, 2), (1, 2)]);
+        // (0, 1) share an email as well as the names.
+        assert_eq!(b.names_only, vec![(0, 2), (1, 2)]);
+        // Without a key of names alone, nothing is.
+        let b = block(&records, &keys[..1], &limits(10));
+        assert_eq!((b.pairs, b.names_only), (vec![(0, 1)], vec![]));
     }
 
     #[test]

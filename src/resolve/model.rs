@@ -360,6 +360,9 @@ pub struct FitReport {
     pub records: u64,
     /// Every pair blocking compared.
     pub compared_pairs: u64,
+    /// Of those, the pairs only a key of names alone compared: scored, not learned from.
+    #[serde(default)]
+    pub names_only_pairs: u64,
     /// The compared pairs EM was fitted on (all of them, or an even sample of a large run).
     #[serde(default)]
     pub fitted_pairs: u64,
@@ -407,8 +410,9 @@ pub struct FitReport {
 /// runs again holding pairs that share a personal email or phone as one person where its
 /// class of two people shares them. 11: an exact birth date weighs by how many records
 /// hold it (`u_exact_birth_random`); a postal code's district and another surname one
-/// letter away are levels (a model without them has no estimates for them either).
-pub const ESTIMATOR: u32 = 11;
+/// letter away are levels (a model without them has no estimates for them either). 12: the
+/// pairs only a key of names alone compares are not learned from.
+pub const ESTIMATOR: u32 = 12;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;
@@ -645,7 +649,9 @@ impl MatchModel {
         model.weigh_a_generation_among_namesakes();
         // The compared pairs' matches, over every pair in the file.
         let all_pairs = (fit.records as f64) * (fit.records.saturating_sub(1) as f64) / 2.0;
-        let compared = (fit.compared_pairs as f64).max(total);
+        // The pairs EM learned from: the pairs only names brought together are not.
+        let learned_from = fit.compared_pairs.saturating_sub(fit.names_only_pairs);
+        let compared = (learned_from as f64).max(total);
         fit.fitted_pairs = total as u64;
         model.lambda_random = if all_pairs > 0.0 {
             (model.lambda * compared / all_pairs).clamp(1e-12, 0.5)

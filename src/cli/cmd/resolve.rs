@@ -239,6 +239,12 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
         "match model learned from {} records: {} compared pairs ({} distinct comparison vectors), {} random pairs",
         fit.records, fit.compared_pairs, fit.distinct_vectors, fit.random_pairs
     );
+    if fit.names_only_pairs > 0 {
+        println!(
+            "{} of the compared pairs met only on a key of names alone: scored, not learned from (most such pairs are namesakes)",
+            fit.names_only_pairs
+        );
+    }
     println!(
         "steward decisions used as labels: {} approved, {} rejected; EM {} after {} iterations",
         fit.labelled_matches,
