@@ -268,7 +268,7 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
     }
     if fit.no_identifier_shared {
         println!(
-            "no two records of this file are shown to be one person: the pairs EM called one person never shared an email, phone, birth date or address that both records held (namesakes and relatives do not), so the prior share of matches is the floor and no pair merges on names alone; a steward's approval teaches it otherwise"
+            "no two records of this file are shown to be one person: the pairs EM called one person never shared an email, phone, birth date or address that both records held, exactly or but for a typo (namesakes and relatives do not), so the prior share of matches is the floor and no pair merges on names alone; a steward's approval teaches it otherwise"
         );
     }
     println!(
