@@ -220,8 +220,9 @@ pub enum FileFormat {
 /// taken off and the generation kept, phone extensions and email tags off, numbered
 /// streets in figures; 3: postcodes with letters kept, religious, military, civic and
 /// peerage titles taken off; 4: a birth date no calendar has read as written for matching,
-/// a nickname's formal name the commonest it is short for).
-pub const NORMALIZER_VERSION: u32 = 4;
+/// a nickname's formal name the commonest it is short for; 5: another country's phone
+/// kept with its country code where the text gives it).
+pub const NORMALIZER_VERSION: u32 = 5;
 
 impl SourceConfig {
     /// A hash of everything that decides how the file is read: a batch loaded under

@@ -573,31 +573,77 @@ pub fn is_joint_mailbox(normalised_email: &str) -> bool {
         || family_plural
 }
 
-/// Digits only, US country code dropped; `None` unless exactly 10 digits remain.
-/// "(312) 555-0101", "312.555.0101", "+1 312 555 0101" -> "3125550101"
+/// A phone as resolution compares it, its extension dropped. A North American number is
+/// its ten digits: "(312) 555-0101", "312.555.0101", "+1 312 555 0101" -> "3125550101".
+/// Another country's is "+", its country code and number, where the text gives the
+/// country code: "+44 20 7946 0958", "0044 20 7946 0958", "011 44 20 7946 0958" ->
+/// "+442079460958". `None` for anything else: a number without its country code
+/// ("020 7946 0958") could be any country's.
 pub fn phone(raw: &str) -> Option<String> {
-    let digits: String = without_extension(raw)
-        .0
+    let number = without_extension(raw).0.trim();
+    // "+44 (0)20 …": the bracketed trunk 0 is dialled only within the country.
+    let digits: String = number
+        .replacen("(0)", "", 1)
         .chars()
         .filter(|c| c.is_ascii_digit())
         .collect();
+    // The international forms: "+", or an exit code (00 in most of the world, 011 in North
+    // America, where no number starts with 0).
+    let international = if number.starts_with('+') {
+        Some(digits.as_str())
+    } else {
+        ["011", "00"]
+            .into_iter()
+            .find_map(|exit| digits.strip_prefix(exit))
+    };
+    match international {
+        Some(d) if d.starts_with('1') => north_american(d),
+        // E.164: a country code and number of at most 15 digits; the shortest in use have 8.
+        Some(d) if (8..=15).contains(&d.len()) => Some(format!("+{d}")),
+        Some(_) => None,
+        None => north_american(&digits),
+    }
+}
+
+/// Ten digits, or eleven after a 1: a North American number's ten.
+fn north_american(digits: &str) -> Option<String> {
     let ten = match digits.len() {
         10 => digits,
-        11 if digits.starts_with('1') => digits[1..].to_string(),
+        11 if digits.starts_with('1') => &digits[1..],
         _ => return None,
     };
     // North American numbers never start with 0 or 1.
     if ten.starts_with('0') || ten.starts_with('1') {
         return None;
     }
-    Some(ten)
+    Some(ten.to_string())
+}
+
+/// Whether a phone as `phone` gives it is a North American number (its ten digits).
+pub fn is_north_american(phone: &str) -> bool {
+    !phone.starts_with('+')
+}
+
+/// A phone in E.164, as a dialler takes it: "+13125550101", "+442079460958".
+pub fn e164(raw: &str) -> Option<String> {
+    phone(raw).map(|p| {
+        if is_north_american(&p) {
+            format!("+1{p}")
+        } else {
+            p
+        }
+    })
 }
 
 /// A phone as a person reads it, whatever form its source wrote it in: "(312) 555-0101"
 /// for anything `phone` reads as a North American number, with its extension after it
-/// ("x12"), else the text as written (a foreign number is shown, not dropped).
+/// ("x12"), else the text as written (another country's number groups its digits its
+/// own way).
 pub fn display_phone(raw: &str) -> String {
-    match (phone(raw), without_extension(raw).1) {
+    match (
+        phone(raw).filter(|p| is_north_american(p)),
+        without_extension(raw).1,
+    ) {
         (Some(ten), extension) => {
             let number = format!("({}) {}-{}", &ten[..3], &ten[3..6], &ten[6..]);
             match extension {
@@ -1125,8 +1171,35 @@ mod tests {
             assert_eq!(phone(raw).as_deref(), Some("3125550101"), "{raw}");
         }
         assert_eq!(phone("555-0101"), None);
-        assert_eq!(phone("+44 20 7946 0958"), None);
         assert_eq!(phone("012 555 0101"), None);
+        // North American in an international form.
+        for raw in [
+            "+1 (312) 555-0101",
+            "001 312 555 0101",
+            "011 1 312 555 0101",
+        ] {
+            assert_eq!(phone(raw).as_deref(), Some("3125550101"), "{raw}");
+        }
+    }
+
+    #[test]
+    fn another_countrys_phone_is_compared_where_its_country_code_is_written() {
+        for raw in [
+            "+44 20 7946 0958",
+            "+44 (0)20 7946 0958 ext. 4",
+            "0044 20 7946 0958",
+            "011 44 20 7946 0958",
+        ] {
+            assert_eq!(phone(raw).as_deref(), Some("+442079460958"), "{raw}");
+        }
+        // Without a country code it could be any country's.
+        assert_eq!(phone("020 7946 0958"), None);
+        // Too short or too long for E.164.
+        assert_eq!(phone("+44 123"), None);
+        assert_eq!(phone("+44 1234 5678 9012 345"), None);
+        assert_eq!(e164("+44 20 7946 0958").as_deref(), Some("+442079460958"));
+        assert_eq!(e164("(312) 555-0101").as_deref(), Some("+13125550101"));
+        assert_eq!(e164("020 7946 0958"), None);
     }
 
     #[test]

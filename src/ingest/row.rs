@@ -472,7 +472,7 @@ const READ_FOR_MATCHING: [ReadForMatching; 3] = [
     },
     ReadForMatching {
         field: "phone",
-        expected: "a North American phone number (ten digits)",
+        expected: "a phone number matching can compare (ten digits, or + and a country code)",
         value: |p| p.phone.as_deref(),
         readable: |v| crate::normalize::phone(v).is_some(),
     },

@@ -416,7 +416,11 @@ fn phone_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     let (x, y) = both(a.phone(), b.phone())?;
     Some(if x == y {
         (1, 1.0)
-    } else if x.len() > 3 && y.len() > 3 && x[3..] == y[3..] {
+    } else if [x, y]
+        .iter()
+        .all(|p| crate::normalize::is_north_american(p))
+        && x[3..] == y[3..]
+    {
         (2, 0.7) // same number, different area code: a typo or an overlay code
     } else {
         (3, 0.0)
@@ -875,6 +879,21 @@ mod tests {
     fn from(mut r: Rec, source: &str) -> Rec {
         r.source = source.into();
         r
+    }
+
+    #[test]
+    fn a_phone_under_another_area_code_is_a_north_american_numbers_level_only() {
+        let level = |x: &str, y: &str| {
+            let with = |phone: &str| rec("ann", "lee", "", phone, "", "");
+            phone_level(&with(x), &with(y)).map(|(level, _)| level)
+        };
+        let other_area_code = model::level_named(field::PHONE, "same number, other area code");
+        let different = model::different_level(field::PHONE);
+        assert_eq!(level("3125550101", "7735550101"), Some(other_area_code));
+        assert_eq!(level("+442079460958", "+442079460958"), Some(1));
+        // "+44" and "+33" before the same digits are two countries' numbers.
+        assert_eq!(level("+442079460958", "+332079460958"), Some(different));
+        assert_eq!(level("3125550101", "+443125550101"), Some(different));
     }
 
     #[test]

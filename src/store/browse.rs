@@ -363,7 +363,8 @@ pub fn search(conn: &Connection, typed: &str, limit: usize) -> Result<Vec<Consti
 }
 
 /// Golden records one of whose source records carries `typed` as its email, its phone
-/// (all ten digits, or the local seven) or its source key, with what matched.
+/// (all ten digits, another country's with its country code, or the local seven) or its
+/// source key, with what matched.
 fn record_matches(conn: &Connection, typed: &str, limit: usize) -> Result<Vec<(i64, String)>> {
     let typed = typed.trim();
     let digits: String = typed.chars().filter(char::is_ascii_digit).collect();
@@ -380,7 +381,8 @@ fn record_matches(conn: &Connection, typed: &str, limit: usize) -> Result<Vec<(i
         let local = digits[digits.len() - 7..].to_string();
         // `n_phone IS NOT NULL` lets SQLite use the partial index on the local digits.
         let clause = if digits.len() >= 10 {
-            "sr.n_phone IS NOT NULL AND substr(sr.n_phone, -7) = ?1 AND sr.n_phone = substr(?2, -10)"
+            "sr.n_phone IS NOT NULL AND substr(sr.n_phone, -7) = ?1 \
+             AND (sr.n_phone = substr(?2, -10) OR sr.n_phone = '+' || ?2)"
         } else {
             "sr.n_phone IS NOT NULL AND substr(sr.n_phone, -7) = ?1"
         };

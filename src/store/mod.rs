@@ -268,8 +268,9 @@ impl Checkpointer {
 /// Our SQL functions:
 /// - `x REGEXP y`, which SQLite parses but does not implement; quality checks need it. The
 ///   compiled pattern is cached per statement by SQLite's auxiliary data.
-/// - `phone_digits(phone)`: a phone as the ten digits resolution compares and search looks
-///   up (`normalize::phone`), NULL if it has none.
+/// - `phone_digits(phone)`: a phone as resolution compares it and search looks it up (ten
+///   digits, or "+" and another country's code and number: `normalize::phone`), NULL if it
+///   has none.
 fn register_functions(conn: &Connection) -> Result<()> {
     use rusqlite::functions::FunctionFlags;
     conn.create_scalar_function(

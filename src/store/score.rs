@@ -1132,12 +1132,11 @@ pub fn export_call_list(
     for r in &rows {
         let no_contact: Vec<&str> = r.no_contact.iter().map(|c| c.refusal()).collect();
         let field = |v: &Option<String>| text(v.as_deref().unwrap_or_default());
-        // E.164 for a dialler: +1 and the ten digits.
+        // E.164 for a dialler.
         let e164 = r
             .phone
             .as_deref()
-            .and_then(crate::normalize::phone)
-            .map(|ten| format!("+1{ten}"))
+            .and_then(crate::normalize::e164)
             .unwrap_or_default();
         out.write_record([
             golden_id(r.constituent_id),

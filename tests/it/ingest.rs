@@ -606,6 +606,27 @@ fn postcodes_with_letters_are_matched_on_and_contact_values_matching_cannot_read
             ("P5".into(), None),
         ]
     );
+    // A phone is compared where its country is known: ten digits in North America, "+" and
+    // the country code elsewhere; a national number without one ("020 …") is not.
+    let phones: Vec<Option<String>> = db
+        .conn
+        .prepare("SELECT n_phone FROM source_record ORDER BY source_key")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let phone = |p: &str| Some(p.to_string());
+    assert_eq!(
+        phones,
+        [
+            phone("+442079460958"),
+            None,
+            phone("3125550102"),
+            phone("3125550103"),
+            phone("3125550104"),
+        ]
+    );
     // Each value is kept as written; each column's warning says what matching cannot read,
     // with the value's shape only.
     assert_eq!(
@@ -623,7 +644,7 @@ fn postcodes_with_letters_are_matched_on_and_contact_values_matching_cannot_read
     assert_eq!(warnings.len(), 3, "{warnings:?}");
     for (column, expected) in [
         ("postcode", "a postal code"),
-        ("phone", "a North American phone number"),
+        ("phone", "a phone number matching can compare"),
         ("email", "an email address"),
     ] {
         let prefix =
