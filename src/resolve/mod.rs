@@ -108,7 +108,8 @@ pub fn score_pairs(
     let (model, sample) = match stored {
         Some(model) => (model, None),
         None => {
-            let (model, sample) = learn(records, &pairs, names_only, labels);
+            let (mut model, sample) = learn(records, &pairs, names_only, labels);
+            model.fit.blocking = Some(config.blocking.clone());
             (model, Some(sample))
         }
     };
@@ -490,7 +491,8 @@ fn resolve_and_write(
     let decisions = (labels.0.len() + labels.1.len()) as u64;
     let stored = match options.relearn {
         true => None,
-        false => MatchModel::latest(&db.conn)?.filter(|m| m.still_fits(records.len(), decisions)),
+        false => MatchModel::latest(&db.conn)?
+            .filter(|m| m.still_fits(records.len(), decisions, &config.blocking)),
     };
     summary.model_reused = stored.is_some();
     let (

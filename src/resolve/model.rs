@@ -21,6 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::nicknames_seen::NicknamesSeen;
+use super::settings::Blocking;
 
 /// The compared fields, in the order of a comparison vector.
 pub const FIELDS: [&str; 9] = [
@@ -392,6 +393,11 @@ pub struct FitReport {
     /// fitted anew rather than reused (0: stored before this was recorded).
     #[serde(default)]
     pub estimator: u32,
+    /// The blocking that found the compared pairs it learned from: after the keys or their
+    /// limits change, the next run learns from the pairs they find (`None`: stored before
+    /// this was recorded).
+    #[serde(default)]
+    pub blocking: Option<Blocking>,
 }
 
 /// The estimator's version, raised whenever how a model is fitted changes in a way that
@@ -548,14 +554,15 @@ impl MatchModel {
         })
     }
 
-    /// Whether this stored model still describes the data: fitted by this estimator, no
-    /// steward decision since (each one teaches it), and the file within a tenth of its
-    /// size then. A re-run that reuses it scores as the last run did, so nothing moves for
-    /// no reason.
-    pub fn still_fits(&self, records: usize, decisions: u64) -> bool {
+    /// Whether this stored model still describes the data: fitted by this estimator on the
+    /// pairs this blocking finds, no steward decision since (each one teaches it), and the
+    /// file within a tenth of its size then. A re-run that reuses it scores as the last run
+    /// did, so nothing moves for no reason.
+    pub fn still_fits(&self, records: usize, decisions: u64, blocking: &Blocking) -> bool {
         let fitted = self.fit.records as f64;
         fitted > 0.0
             && self.fit.estimator == ESTIMATOR
+            && self.fit.blocking.as_ref() == Some(blocking)
             && self.fit.decisions == decisions
             && ((records as f64 - fitted).abs() / fitted) <= REFIT_AFTER_GROWTH
     }
@@ -1455,21 +1462,43 @@ mod tests {
 
     #[test]
     fn a_stored_model_is_reused_only_if_this_estimator_fitted_it_for_about_this_file() {
+        let blocking = crate::resolve::settings::ResolutionConfig::shipped().blocking;
         let mut model = MatchModel::untrained();
         model.fit = FitReport {
             records: 10_000,
             decisions: 3,
             estimator: ESTIMATOR,
+            blocking: Some(blocking.clone()),
             ..FitReport::default()
         };
-        assert!(model.still_fits(10_500, 3));
+        assert!(model.still_fits(10_500, 3, &blocking));
         assert!(
-            !model.still_fits(11_500, 3),
+            !model.still_fits(11_500, 3, &blocking),
             "the file grew by more than a tenth"
         );
-        assert!(!model.still_fits(10_000, 4), "a steward decided since");
+        assert!(
+            !model.still_fits(10_000, 4, &blocking),
+            "a steward decided since"
+        );
+        let mut fewer_keys = blocking.clone();
+        fewer_keys.keys.pop();
+        assert!(
+            !model.still_fits(10_000, 3, &fewer_keys),
+            "other pairs compared"
+        );
+        let tighter = Blocking {
+            max_block_size: blocking.max_block_size / 2,
+            ..blocking.clone()
+        };
+        assert!(
+            !model.still_fits(10_000, 3, &tighter),
+            "other pairs compared"
+        );
         model.fit.estimator = ESTIMATOR - 1;
-        assert!(!model.still_fits(10_000, 3), "an older estimator fitted it");
+        assert!(
+            !model.still_fits(10_000, 3, &blocking),
+            "an older estimator fitted it"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{Project, line_of, parse_yaml};
 use crate::error::{Error, Result};
@@ -58,7 +58,7 @@ pub struct Thresholds {
     pub review: f64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Blocking {
     pub max_block_size: usize,

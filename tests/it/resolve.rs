@@ -544,6 +544,32 @@ fn a_rerun_reuses_the_model_until_a_steward_decides_then_learns_from_the_decisio
 }
 
 #[test]
+fn a_rerun_with_other_blocking_learns_from_the_pairs_it_finds() {
+    let (p, mut db) = resolved_store(1500);
+    let mut config = config(&p);
+    assert!(
+        resolve::run(&mut db, &config, "test-run", &Silent)
+            .unwrap()
+            .model_reused
+    );
+    // One key fewer: other pairs are compared, and the model is learned from them.
+    config.blocking.keys.retain(|k| k != "phonetic_names_zip3");
+    let fewer = resolve::run(&mut db, &config, "test-run", &Silent).unwrap();
+    assert!(!fewer.model_reused);
+    let stored = cpm::resolve::model::MatchModel::latest(&db.conn)
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.fit.blocking.as_ref(), Some(&config.blocking));
+    assert_eq!(stored.fit.compared_pairs, fewer.candidate_pairs);
+    // Then it holds again.
+    assert!(
+        resolve::run(&mut db, &config, "test-run", &Silent)
+            .unwrap()
+            .model_reused
+    );
+}
+
+#[test]
 fn an_evaluation_shows_calibrated_scores_and_what_stricter_thresholds_would_give() {
     use cpm::resolve::evaluate::{compared_pairs, evaluate, read_truth};
     let (p, db) = resolved_store(3000);
