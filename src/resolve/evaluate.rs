@@ -343,6 +343,7 @@ pub fn compared_pairs(
 ) -> Result<ComparedPairs> {
     let (mut records, _) = crate::store::resolve::load_records(conn)?;
     super::count_value_frequencies(&mut records);
+    super::forget_shared_contacts(&mut records, config.blocking.max_block_size);
     let blocks = super::block::block(&records, &config.blocking.keys, &config.blocking);
     let entity_of = entities_by_position(conn, truth, &records)?;
     let mut per_entity: HashMap<u32, u64> = HashMap::new();

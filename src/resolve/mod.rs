@@ -13,7 +13,7 @@ pub mod model;
 pub mod nicknames_seen;
 pub use crate::normalize;
 pub mod review;
-pub(crate) use crate::stable_hash::{Fnv1a, stable_hash};
+pub(crate) use crate::stable_hash::{Fnv1a, hash_parts, stable_hash};
 pub mod settings;
 pub mod survivorship;
 
@@ -32,6 +32,7 @@ use crate::store::read::{Records, joined};
 use crate::store::resolve::{self as sql, CandidateRow, WriteStats};
 use crate::store::search_index::{DeferredSearch, PrebuiltSearch};
 use crate::store::summary::{self, FactsByRecord, Summary};
+use crate::vocab::record::Value;
 use compare::Rec;
 use model::MatchModel;
 use nicknames_seen::NicknamesSeen;
@@ -409,6 +410,9 @@ pub struct RunSummary {
     /// `MatchModel::still_fits`); otherwise the run learned a new one.
     pub model_reused: bool,
     pub capped_blocks: Vec<block::CappedBlock>,
+    /// The emails and phones more records hold than a block may, compared as missing (see
+    /// `forget_shared_contacts`): their kind and how many records hold each.
+    pub shared_contacts: Vec<block::CappedBlock>,
     pub write: WriteStats,
     /// The households rebuilt from the golden records.
     pub households: crate::store::household::HouseholdStats,
@@ -474,6 +478,7 @@ fn resolve_and_write(
     progress.update("resolve: load", 0, 5);
     let (mut records, mut raws) = sql::load_records(&db.conn)?;
     count_value_frequencies(&mut records);
+    summary.shared_contacts = forget_shared_contacts(&mut records, config.blocking.max_block_size);
     summary.records = records.len() as u64;
     summary.millis_load = t.elapsed().as_millis() as u64;
 
@@ -821,6 +826,57 @@ fn commit_golden_records(
     Ok(search)
 }
 
+/// The contacts (email, phone) more records hold than a block may (`limit`, the blocking's
+/// `max_block_size`): a placeholder ("noemail@…", 555-555-5555) or a switchboard, nobody's
+/// own. Matching treats them as missing, as blocking already skips their blocks; the
+/// records keep them (golden records, search and consent read the stored values). Returns
+/// each such value's kind and how many records hold it, largest first (not the value: it
+/// may be someone's).
+pub fn forget_shared_contacts(records: &mut [Rec], limit: usize) -> Vec<block::CappedBlock> {
+    let mut holders: HashMap<(&str, u64), usize, std::hash::BuildHasherDefault<Fnv1a>> =
+        HashMap::default();
+    for r in records.iter() {
+        for (kind, value) in [("email", r.email()), ("phone", r.phone())] {
+            if let Some(value) = value {
+                *holders.entry((kind, hash_parts(&[value]))).or_default() += 1;
+            }
+        }
+    }
+    let mut shared: Vec<block::CappedBlock> = (holders.iter())
+        .filter(|(_, n)| **n > limit)
+        .map(|((kind, _), n)| block::CappedBlock {
+            key: kind.to_string(),
+            size: *n,
+        })
+        .collect();
+    shared.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.key.cmp(&b.key)));
+    if !shared.is_empty() {
+        forget_contacts_held_by_more(records, limit, &|kind, value| {
+            holders
+                .get(&(kind, hash_parts(&[value])))
+                .copied()
+                .unwrap_or(0)
+        });
+    }
+    shared
+}
+
+/// Forget each record's email or phone that more than `limit` records hold, as `holders`
+/// counts the records holding a value of a kind ("email", "phone").
+pub fn forget_contacts_held_by_more(
+    records: &mut [Rec],
+    limit: usize,
+    holders: &dyn Fn(&str, &str) -> usize,
+) {
+    for r in records.iter_mut() {
+        for (kind, value) in [("email", Value::Email), ("phone", Value::Phone)] {
+            if r.value(value).is_some_and(|v| holders(kind, v) > limit) {
+                r.set(value, None);
+            }
+        }
+    }
+}
+
 /// How many records of the file share each record's first name (its first word), surname
 /// and birth date: an exact agreement weighs by how common the value is.
 pub fn count_value_frequencies(records: &mut [Rec]) {
@@ -996,6 +1052,54 @@ mod tests {
             model.fit.fitted_pairs,
             (blocks.pairs.len() - blocks.names_only.len()) as u64
         );
+    }
+
+    #[test]
+    fn a_contact_more_records_hold_than_a_block_may_is_compared_as_missing() {
+        let person = |id: i64, email: &str, phone: &str| {
+            Rec::new(id, "s".into(), Default::default())
+                .with(Value::First, "ann")
+                .with(Value::Last, "lee")
+                .with(Value::Email, email)
+                .with(Value::Phone, phone)
+        };
+        // Six sign-ups with the form's placeholder, each with a phone of their own; one
+        // woman's two records on her mailbox, one with the first sign-up's phone.
+        let file = || {
+            let mut records: Vec<Rec> = (0..6)
+                .map(|i| person(i, "noemail@wbez.org", &format!("312555010{i}")))
+                .collect();
+            records.push(person(6, "ann.lee@x.org", "3125550100"));
+            records.push(person(7, "ann.lee@x.org", "7735550199"));
+            records
+        };
+        let mut records = file();
+        let shared = forget_shared_contacts(&mut records, 5);
+        assert_eq!(
+            shared,
+            [block::CappedBlock {
+                key: "email".into(),
+                size: 6
+            }]
+        );
+        assert!(records[..6].iter().all(|r| r.email().is_none()));
+        assert_eq!(records[6].email(), Some("ann.lee@x.org"));
+        assert_eq!(records[0].phone(), Some("3125550100"), "two holders");
+        // At the limit a value is still someone's.
+        let mut records = file();
+        assert!(forget_shared_contacts(&mut records, 6).is_empty());
+        assert!(records.iter().all(|r| r.email().is_some()));
+        // Two namesakes on the placeholder were one person by the email rule; compared as
+        // missing, it is no rule's.
+        let (model, config) = (MatchModel::untrained(), ResolutionConfig::shipped());
+        let rule = |records: &[Rec]| {
+            let comparer = compare::Comparer::new(&model, &config, records.len());
+            let levels = comparer.levels(&records[0], &records[1]);
+            comparer.score(&records[0], &records[1], &levels).1
+        };
+        assert_eq!(rule(&records), "email");
+        forget_shared_contacts(&mut records, 5);
+        assert_eq!(rule(&records), "model");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! SQL for identity resolution: loading records, writing candidates and golden records
 //! with stable ids, constraints, the audit trail and the 360-degree summaries.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -117,6 +118,37 @@ pub fn load_records_by_id(conn: &Connection, ids: &[i64]) -> Result<(Vec<Rec>, V
         }
     }
     Ok((recs, raws))
+}
+
+/// How many source records hold each of these records' emails and phones, by (kind, value):
+/// a neighbourhood re-clustered forgets the contacts a whole run would (see
+/// `resolve::forget_shared_contacts`).
+pub fn contact_holders(
+    conn: &Connection,
+    recs: &[Rec],
+) -> Result<HashMap<(String, String), usize>> {
+    let mut by_email =
+        conn.prepare_cached("SELECT count(*) FROM source_record WHERE n_email = ?1")?;
+    // The phone index is on the local seven digits.
+    let mut by_phone = conn.prepare_cached(
+        "SELECT count(*) FROM source_record
+         WHERE n_phone IS NOT NULL AND substr(n_phone, -7) = substr(?1, -7) AND n_phone = ?1",
+    )?;
+    let mut holders = HashMap::new();
+    for r in recs {
+        for (kind, value, stmt) in [
+            ("email", r.email(), &mut by_email),
+            ("phone", r.phone(), &mut by_phone),
+        ] {
+            if let Some(value) = value
+                && let Entry::Vacant(entry) = holders.entry((kind.to_string(), value.to_string()))
+            {
+                let n: i64 = stmt.query_row([value], |row| row.get(0))?;
+                entry.insert(n as usize);
+            }
+        }
+    }
+    Ok(holders)
 }
 
 /// Active (not revoked) steward constraints: (must_links, cannot_links) as record id pairs.

@@ -544,6 +544,48 @@ fn a_rerun_reuses_the_model_until_a_steward_decides_then_learns_from_the_decisio
 }
 
 #[test]
+fn a_neighbourhood_counts_its_contacts_holders_over_the_whole_store() {
+    use cpm::store::resolve::{contact_holders, load_records_by_id};
+    let (_p, db) = resolved_store(1500);
+    // Records whose email or phone another record holds too (a home's mailbox, a landline).
+    let ids: Vec<i64> = db
+        .conn
+        .prepare(
+            "SELECT min(id) FROM source_record WHERE n_email IS NOT NULL GROUP BY n_email
+             HAVING count(*) > 2 LIMIT 5",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!ids.is_empty());
+    let (recs, _) = load_records_by_id(&db.conn, &ids).unwrap();
+    let holders = contact_holders(&db.conn, &recs).unwrap();
+    for r in &recs {
+        for (kind, column, value) in [
+            ("email", "n_email", r.email()),
+            ("phone", "n_phone", r.phone()),
+        ] {
+            let Some(value) = value else { continue };
+            let expected: i64 = db
+                .conn
+                .query_row(
+                    &format!("SELECT count(*) FROM source_record WHERE {column} = ?1"),
+                    [value],
+                    |row| row.get(0),
+                )
+                .unwrap();
+            assert_eq!(
+                holders[&(kind.to_string(), value.to_string())],
+                expected as usize
+            );
+        }
+        assert!(holders[&("email".to_string(), r.email().unwrap().to_string())] > 2);
+    }
+}
+
+#[test]
 fn a_rerun_with_other_blocking_learns_from_the_pairs_it_finds() {
     let (p, mut db) = resolved_store(1500);
     let mut config = config(&p);

@@ -92,6 +92,16 @@ pub(crate) fn cmd_resolve(
                 println!("  largest: {} key shared by {} records", c.key, c.size);
             }
         }
+        if !s.shared_contacts.is_empty() {
+            let held: Vec<String> = (s.shared_contacts.iter().take(5))
+                .map(|c| format!("{} held by {} records", c.key, c.size))
+                .collect();
+            println!(
+                "contacts more records share than a block may hold, compared as missing (a placeholder, a switchboard): {} — {}",
+                s.shared_contacts.len(),
+                held.join(", ")
+            );
+        }
         println!(
             "time ms: load {} block {} compare {} cluster {} write {}",
             s.millis_load, s.millis_block, s.millis_compare, s.millis_cluster, s.millis_write
