@@ -221,8 +221,9 @@ pub enum FileFormat {
 /// streets in figures; 3: postcodes with letters kept, religious, military, civic and
 /// peerage titles taken off; 4: a birth date no calendar has read as written for matching,
 /// a nickname's formal name the commonest it is short for; 5: another country's phone
-/// kept with its country code where the text gives it).
-pub const NORMALIZER_VERSION: u32 = 5;
+/// kept with its country code where the text gives it; 6: a name all of whose words stand
+/// in for a missing one, "Guest Guest", "Anonymous", no name).
+pub const NORMALIZER_VERSION: u32 = 6;
 
 impl SourceConfig {
     /// A hash of everything that decides how the file is read: a batch loaded under

@@ -66,6 +66,15 @@ const TITLES: &[&str] = &[
     "and",
 ];
 
+/// Words that stand in for a name a form or a system did not get: "Anonymous", "Guest
+/// Guest", "Current Resident", "Valued Customer", "Unknown", "N/A". A name all of whose words
+/// are these is nobody's (Christopher Guest keeps his surname).
+#[rustfmt::skip]
+const PLACEHOLDER_NAME_WORDS: &[&str] = &[
+    "anonymous", "anon", "unknown", "guest", "customer", "valued", "current", "resident",
+    "occupant", "friend", "dear", "donor", "test", "none", "null", "na", "tbd", "noname",
+];
+
 /// Generation suffixes as written after a name, and the generation each names: Jr and II
 /// are both a second, Sr a first.
 const GENERATIONS: &[(&str, u8)] = &[
@@ -124,6 +133,13 @@ pub fn person_name(given: Option<&str>, surname: Option<&str>) -> PersonName {
     };
     let given_name = tokens_of(given, true);
     let surname = tokens_of(surname, false);
+    let placeholder = [&given_name, &surname].into_iter().flatten().all(|n| {
+        n.split(' ')
+            .all(|word| PLACEHOLDER_NAME_WORDS.contains(&word))
+    });
+    if placeholder {
+        return PersonName::default();
+    }
     PersonName {
         given: given_name,
         surname,
@@ -924,6 +940,37 @@ mod tests {
     fn named(given: &str, surname: &str) -> (Option<String>, Option<String>, Option<u8>) {
         let n = person_name(Some(given), Some(surname));
         (n.given, n.surname, n.generation)
+    }
+
+    #[test]
+    fn a_name_a_form_put_in_for_nobody_is_no_name() {
+        let some = |s: &str| Some(s.to_string());
+        for (given, surname) in [
+            ("Guest", "Guest"),
+            ("", "Anonymous"),
+            ("Anonymous", "Donor"),
+            ("Current", "Resident"),
+            ("Valued", "Customer"),
+            ("Unknown", "UNKNOWN"),
+            ("N/A", "n/a"),
+            ("Mr.", "Guest"),
+        ] {
+            assert_eq!(
+                named(given, surname),
+                (None, None, None),
+                "{given} {surname}"
+            );
+        }
+        // A real name among the words keeps both.
+        assert_eq!(
+            named("Christopher", "Guest"),
+            (some("christopher"), some("guest"), None)
+        );
+        assert_eq!(
+            named("Guest", "Okafor"),
+            (some("guest"), some("okafor"), None)
+        );
+        assert_eq!(named("Ann", "Friend"), (some("ann"), some("friend"), None));
     }
 
     #[test]
