@@ -826,6 +826,10 @@ fn commit_golden_records(
     Ok(search)
 }
 
+/// The contact values a placeholder can stand in, by the kind `forget_shared_contacts`
+/// reports them as.
+const CONTACTS: [(&str, Value); 2] = [("email", Value::Email), ("phone", Value::Phone)];
+
 /// The contacts (email, phone) more records hold than a block may (`limit`, the blocking's
 /// `max_block_size`): a placeholder ("noemail@…", 555-555-5555) or a switchboard, nobody's
 /// own. Matching treats them as missing, as blocking already skips their blocks; the
@@ -836,8 +840,8 @@ pub fn forget_shared_contacts(records: &mut [Rec], limit: usize) -> Vec<block::C
     let mut holders: HashMap<(&str, u64), usize, std::hash::BuildHasherDefault<Fnv1a>> =
         HashMap::default();
     for r in records.iter() {
-        for (kind, value) in [("email", r.email()), ("phone", r.phone())] {
-            if let Some(value) = value {
+        for (kind, value) in CONTACTS {
+            if let Some(value) = r.value(value) {
                 *holders.entry((kind, hash_parts(&[value]))).or_default() += 1;
             }
         }
@@ -869,7 +873,7 @@ pub fn forget_contacts_held_by_more(
     holders: &dyn Fn(&str, &str) -> usize,
 ) {
     for r in records.iter_mut() {
-        for (kind, value) in [("email", Value::Email), ("phone", Value::Phone)] {
+        for (kind, value) in CONTACTS {
             if r.value(value).is_some_and(|v| holders(kind, v) > limit) {
                 r.set(value, None);
             }

@@ -474,11 +474,13 @@ const SHARED_BY_TWO: f64 = 0.01;
 /// share of them agreeing on it says anything.
 const MIN_COMPARABLE_PAIRS: f64 = 30.0;
 /// Below this share of agreement (exact, or but for a typo: `sharing_levels`) on every
-/// identifier both records hold, EM's "one person" class is no one person's. Where people are twice, their records agree far more
-/// often: on an email or phone 0.82-0.999 in every generated and donor file measured, on a
-/// birth date 0.86-0.95 (FEBRL, the donor CRM), on an address 0.19-0.31 in FEBRL (a street
-/// without its number). Where nobody is: 0.0002-0.01.
+/// identifier both records hold, EM's "one person" class is no one person's. Where people
+/// are twice, their records agree exactly far more often: on an email or phone 0.82-0.999
+/// in every generated and donor file measured, on a birth date 0.86-0.95 (FEBRL, the donor
+/// CRM), on an address 0.19-0.31 in FEBRL (a street without its number). Where nobody is:
+/// 0.0002-0.01.
 const NEVER_SHARED: f64 = 0.05;
+
 /// The levels at which two records share an identifier, exactly or but for a typo. One
 /// person's records share it even where a file mistypes it in nearly every pair that
 /// blocking compares (RLdata10000 blocked on both names and the birth year: its duplicates
