@@ -629,8 +629,10 @@ fn recluster_around(
     ids.dedup();
     let (mut recs, mut raws) = sql::load_records_by_id(conn, &ids)?;
     let holders = sql::contact_holders(conn, &recs)?;
-    super::forget_contacts_held_by_more(&mut recs, config.blocking.max_block_size, &|kind, v| {
-        (holders.get(&(kind.to_string(), v.to_string()))).map_or(0, |n| *n)
+    super::forget_contacts(&mut recs, config.blocking.max_block_size, &|kind, v| {
+        (holders.get(&(kind.to_string(), v.to_string())))
+            .copied()
+            .unwrap_or_default()
     });
     // Loaded in id order: a record's index is found by binary search.
     let record_ids: Vec<i64> = recs.iter().map(|r| r.id).collect();

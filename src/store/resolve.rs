@@ -120,18 +120,26 @@ pub fn load_records_by_id(conn: &Connection, ids: &[i64]) -> Result<(Vec<Rec>, V
     Ok((recs, raws))
 }
 
-/// How many source records hold each of these records' emails and phones, by (kind, value):
-/// a neighbourhood re-clustered forgets the contacts a whole run would (see
+/// Who holds one email or phone: how many records, under how many surnames.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ContactHolders {
+    pub records: usize,
+    pub surnames: usize,
+}
+
+/// Who holds each of these records' emails and phones in the whole store, by (kind,
+/// value): a neighbourhood re-clustered forgets the contacts a whole run would (see
 /// `resolve::forget_shared_contacts`).
 pub fn contact_holders(
     conn: &Connection,
     recs: &[Rec],
-) -> Result<HashMap<(String, String), usize>> {
-    let mut by_email =
-        conn.prepare_cached("SELECT count(*) FROM source_record WHERE n_email = ?1")?;
+) -> Result<HashMap<(String, String), ContactHolders>> {
+    let mut by_email = conn.prepare_cached(
+        "SELECT count(*), count(DISTINCT n_last) FROM source_record WHERE n_email = ?1",
+    )?;
     // The phone index is on the local seven digits.
     let mut by_phone = conn.prepare_cached(
-        "SELECT count(*) FROM source_record
+        "SELECT count(*), count(DISTINCT n_last) FROM source_record
          WHERE n_phone IS NOT NULL AND substr(n_phone, -7) = substr(?1, -7) AND n_phone = ?1",
     )?;
     let mut holders = HashMap::new();
@@ -143,8 +151,12 @@ pub fn contact_holders(
             if let Some(value) = value
                 && let Entry::Vacant(entry) = holders.entry((kind.to_string(), value.to_string()))
             {
-                let n: i64 = stmt.query_row([value], |row| row.get(0))?;
-                entry.insert(n as usize);
+                let (records, surnames): (i64, i64) =
+                    stmt.query_row([value], |row| Ok((row.get(0)?, row.get(1)?)))?;
+                entry.insert(ContactHolders {
+                    records: records as usize,
+                    surnames: surnames as usize,
+                });
             }
         }
     }
