@@ -826,9 +826,24 @@ fn commit_golden_records(
     Ok(search)
 }
 
-/// The contact values a placeholder can stand in, by the kind `forget_shared_contacts`
-/// reports them as.
-const CONTACTS: [(&str, Value); 2] = [("email", Value::Email), ("phone", Value::Phone)];
+/// The contacts a placeholder can stand in, by the kind `forget_shared_contacts` reports
+/// them as: the value itself first, then what else makes it one (a street address is one
+/// home only with its unit and ZIP).
+const CONTACTS: [(&str, &[Value]); 3] = [
+    ("email", &[Value::Email]),
+    ("phone", &[Value::Phone]),
+    ("address", &[Value::Address, Value::Unit, Value::Zip]),
+];
+
+/// A record's contact of these values, hashed (`None`: it has none).
+fn contact_key(r: &Rec, values: &[Value]) -> Option<u64> {
+    r.value(values[0])?;
+    let mut parts = [""; 3];
+    for (part, value) in parts.iter_mut().zip(values) {
+        *part = r.value(*value).unwrap_or_default();
+    }
+    Some(hash_parts(&parts[..values.len()]))
+}
 
 /// More surnames than one person's or one home's records show on one contact, typos
 /// included (Splink's fake 20k, whose names are corrupted freely, shows at most 5 on one
@@ -841,9 +856,10 @@ fn nobodys(holders: sql::ContactHolders, limit: usize) -> bool {
     holders.records > limit || holders.surnames > MANY_SURNAMES
 }
 
-/// The contacts (email, phone) that are nobody's own: a placeholder ("noemail@…",
-/// 555-555-5555) or a switchboard, held by more records than a block may (`limit`, the
-/// blocking's `max_block_size`) or under more surnames than one person's or home's. Matching treats
+/// The contacts (email, phone, street address) that are nobody's own: a placeholder
+/// ("noemail@…", 555-555-5555, the organisation's own address as a default) or a
+/// switchboard, held by more records than a block may (`limit`, the blocking's
+/// `max_block_size`) or under more surnames than one person's or home's. Matching treats
 /// them as missing (in a small file, 58 sign-ups on one "noemail@" were most of the pairs
 /// EM learned from); the records keep them (golden records, search and consent read the
 /// stored values). Returns each such value's kind and how many records hold it, largest
@@ -851,22 +867,21 @@ fn nobodys(holders: sql::ContactHolders, limit: usize) -> bool {
 pub fn forget_shared_contacts(records: &mut [Rec], limit: usize) -> Vec<block::CappedBlock> {
     type ByValue<'k, T> = HashMap<(&'k str, u64), T, std::hash::BuildHasherDefault<Fnv1a>>;
     let mut holders: ByValue<sql::ContactHolders> = HashMap::default();
-    let key = |kind: &'static str, value: &str| (kind, hash_parts(&[value]));
     for r in records.iter() {
-        for (kind, value) in CONTACTS {
-            if let Some(value) = r.value(value) {
-                holders.entry(key(kind, value)).or_default().records += 1;
+        for (kind, values) in CONTACTS {
+            if let Some(key) = contact_key(r, values) {
+                holders.entry((kind, key)).or_default().records += 1;
             }
         }
     }
     // Surnames are counted only for the few values more records hold than that.
     let mut surnames: ByValue<HashSet<&str>> = HashMap::default();
     for r in records.iter() {
-        for (kind, value) in CONTACTS {
-            if let (Some(value), Some(last)) = (r.value(value), r.last())
-                && holders[&key(kind, value)].records > MANY_SURNAMES
+        for (kind, values) in CONTACTS {
+            if let (Some(key), Some(last)) = (contact_key(r, values), r.last())
+                && holders[&(kind, key)].records > MANY_SURNAMES
             {
-                surnames.entry(key(kind, value)).or_default().insert(last);
+                surnames.entry((kind, key)).or_default().insert(last);
             }
         }
     }
@@ -884,26 +899,31 @@ pub fn forget_shared_contacts(records: &mut [Rec], limit: usize) -> Vec<block::C
         .collect();
     shared.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.key.cmp(&b.key)));
     if !shared.is_empty() {
-        forget_contacts(records, limit, &|kind, value| {
-            holders.get(&key(kind, value)).copied().unwrap_or_default()
+        forget_contacts(records, limit, &|kind, r| {
+            let values = CONTACTS.iter().find(|(k, _)| *k == kind).map(|(_, v)| *v);
+            (values.and_then(|values| contact_key(r, values)))
+                .and_then(|key| holders.get(&(kind, key)).copied())
+                .unwrap_or_default()
         });
     }
     shared
 }
 
-/// Forget each record's email or phone that is nobody's own, as `holders` says who holds
-/// a value of a kind ("email", "phone").
+/// Forget each record's contact that is nobody's own, as `holders` says who holds a
+/// record's contact of a kind ("email", "phone", "address").
 pub fn forget_contacts(
     records: &mut [Rec],
     limit: usize,
-    holders: &dyn Fn(&'static str, &str) -> sql::ContactHolders,
+    holders: &dyn Fn(&'static str, &Rec) -> sql::ContactHolders,
 ) {
     for r in records.iter_mut() {
-        for (kind, value) in CONTACTS {
-            if r.value(value)
-                .is_some_and(|v| nobodys(holders(kind, v), limit))
-            {
-                r.set(value, None);
+        let nobodys: [bool; CONTACTS.len()] = std::array::from_fn(|i| {
+            let (kind, values) = CONTACTS[i];
+            r.value(values[0]).is_some() && nobodys(holders(kind, r), limit)
+        });
+        for ((_, values), forget) in CONTACTS.iter().zip(nobodys) {
+            if forget {
+                r.set(values[0], None);
             }
         }
     }
@@ -1171,6 +1191,34 @@ mod tests {
             records[9..]
                 .iter()
                 .all(|r| r.email() == Some("ann.lee@x.org"))
+        );
+        // A street address is a home with its unit and ZIP: the organisation's own as a
+        // default is nobody's; one flat of a building under one family's name is theirs.
+        let at = |id: i64, last: &str, address: &str, unit: &str| {
+            Rec::new(id, "s".into(), Default::default())
+                .with(Value::Last, last)
+                .with(Value::Address, address)
+                .with(Value::Unit, unit)
+                .with(Value::Zip, "60611")
+        };
+        let mut records: Vec<Rec> = (surnames.iter().enumerate())
+            .map(|(i, last)| at(i as i64, last, "848 e grand ave", ""))
+            .collect();
+        records
+            .extend((0..9).map(|i| at(20 + i, surnames[i as usize % 2], "848 e grand ave", "2")));
+        let shared = forget_shared_contacts(&mut records, 60);
+        assert_eq!(
+            shared,
+            [block::CappedBlock {
+                key: "address".into(),
+                size: 9
+            }]
+        );
+        assert!(records[..9].iter().all(|r| r.address().is_none()));
+        assert!(
+            records[9..]
+                .iter()
+                .all(|r| r.address() == Some("848 e grand ave"))
         );
     }
 

@@ -97,7 +97,7 @@ pub(crate) fn cmd_resolve(
                 .map(|c| format!("{} held by {} records", c.key, c.size))
                 .collect();
             println!(
-                "contacts more records share than a block may hold, compared as missing (a placeholder, a switchboard): {} — {}",
+                "contacts that are nobody's own (more records than a block holds, or more surnames than a home), compared as missing: {} — {}",
                 s.shared_contacts.len(),
                 held.join(", ")
             );
