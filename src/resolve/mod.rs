@@ -865,23 +865,45 @@ fn nobodys(holders: sql::ContactHolders, limit: usize) -> bool {
 /// stored values). Returns each such value's kind and how many records hold it, largest
 /// first (not the value: it may be someone's).
 pub fn forget_shared_contacts(records: &mut [Rec], limit: usize) -> Vec<block::CappedBlock> {
-    type ByValue<'k, T> = HashMap<(&'k str, u64), T, std::hash::BuildHasherDefault<Fnv1a>>;
-    let mut holders: ByValue<sql::ContactHolders> = HashMap::default();
-    for r in records.iter() {
-        for (kind, values) in CONTACTS {
-            if let Some(key) = contact_key(r, values) {
-                holders.entry((kind, key)).or_default().records += 1;
-            }
-        }
+    // Each record's contacts, hashed (0: none), and every one of them sorted by value: the
+    // values more records hold than one person's or home's (or a block) are runs of keys.
+    let keys: Vec<[u64; CONTACTS.len()]> = records
+        .par_iter()
+        .map(|r| std::array::from_fn(|i| contact_key(r, CONTACTS[i].1).unwrap_or(0)))
+        .collect();
+    let mut held: Vec<(u64, usize)> = (keys.par_iter())
+        .flat_map_iter(|k| {
+            k.iter()
+                .enumerate()
+                .filter(|(_, k)| **k != 0)
+                .map(|(i, k)| (*k, i))
+        })
+        .collect();
+    held.par_sort_unstable();
+    type ByKey<T> = HashMap<(u64, usize), T, std::hash::BuildHasherDefault<Fnv1a>>;
+    let mut holders: ByKey<sql::ContactHolders> = held
+        .chunk_by(|a, b| a == b)
+        .filter(|run| run.len() > MANY_SURNAMES.min(limit))
+        .map(|run| {
+            let holders = sql::ContactHolders {
+                records: run.len(),
+                surnames: 0,
+            };
+            (run[0], holders)
+        })
+        .collect();
+    drop(held);
+    if holders.is_empty() {
+        return Vec::new();
     }
-    // Surnames are counted only for the few values more records hold than that.
-    let mut surnames: ByValue<HashSet<&str>> = HashMap::default();
-    for r in records.iter() {
-        for (kind, values) in CONTACTS {
-            if let (Some(key), Some(last)) = (contact_key(r, values), r.last())
-                && holders[&(kind, key)].records > MANY_SURNAMES
+    // Their surnames (few values: counted one record at a time).
+    let mut surnames: ByKey<HashSet<&str>> = HashMap::default();
+    for (r, k) in records.iter().zip(&keys) {
+        for (i, key) in k.iter().enumerate() {
+            if let Some(last) = r.last()
+                && holders.contains_key(&(*key, i))
             {
-                surnames.entry((kind, key)).or_default().insert(last);
+                surnames.entry((*key, i)).or_default().insert(last);
             }
         }
     }
@@ -890,21 +912,20 @@ pub fn forget_shared_contacts(records: &mut [Rec], limit: usize) -> Vec<block::C
             h.surnames = names.len();
         }
     }
+    holders.retain(|_, h| nobodys(*h, limit));
     let mut shared: Vec<block::CappedBlock> = (holders.iter())
-        .filter(|(_, h)| nobodys(**h, limit))
-        .map(|((kind, _), h)| block::CappedBlock {
-            key: kind.to_string(),
+        .map(|((_, i), h)| block::CappedBlock {
+            key: CONTACTS[*i].0.to_string(),
             size: h.records,
         })
         .collect();
     shared.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.key.cmp(&b.key)));
-    if !shared.is_empty() {
-        forget_contacts(records, limit, &|kind, r| {
-            let values = CONTACTS.iter().find(|(k, _)| *k == kind).map(|(_, v)| *v);
-            (values.and_then(|values| contact_key(r, values)))
-                .and_then(|key| holders.get(&(kind, key)).copied())
-                .unwrap_or_default()
-        });
+    for (r, k) in records.iter_mut().zip(&keys) {
+        for (i, key) in k.iter().enumerate() {
+            if *key != 0 && holders.contains_key(&(*key, i)) {
+                r.set(CONTACTS[i].1[0], None);
+            }
+        }
     }
     shared
 }
