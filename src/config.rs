@@ -222,8 +222,9 @@ pub enum FileFormat {
 /// peerage titles taken off; 4: a birth date no calendar has read as written for matching,
 /// a nickname's formal name the commonest it is short for; 5: another country's phone
 /// kept with its country code where the text gives it; 6: a name all of whose words stand
-/// in for a missing one, "Guest Guest", "Anonymous", no name).
-pub const NORMALIZER_VERSION: u32 = 6;
+/// in for a missing one, "Guest Guest", "Anonymous", no name; 7: letters outside ASCII
+/// transliterated, "Søren" is "soren", "Łukasz" "lukasz").
+pub const NORMALIZER_VERSION: u32 = 7;
 
 impl SourceConfig {
     /// A hash of everything that decides how the file is read: a batch loaded under

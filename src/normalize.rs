@@ -11,8 +11,6 @@ use crate::stable_hash::Fnv1a;
 /// keys (they are our own assets, not hostile input).
 type NameMap<V> = HashMap<String, V, BuildHasherDefault<Fnv1a>>;
 
-use unicode_normalization::UnicodeNormalization;
-
 /// Normalised person fields as stored beside the raw ones and compared
 /// by identity resolution.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,14 +31,17 @@ pub struct NormalizedPerson {
     pub dob_as_written: Option<String>,
 }
 
-/// Lower-case, strip accents and punctuation, collapse whitespace.
-/// "  O'Brien-Núñez " -> "obrien nunez"
+/// Lower-case, written in Latin letters, without accents and punctuation, whitespace
+/// collapsed: "  O'Brien-Núñez " -> "obrien nunez", "Søren Østergaard" -> "soren
+/// ostergaard", "Łukasz" -> "lukasz", "Strauß" -> "strauss", "Дмитрий" -> "dmitrii",
+/// "张伟" -> "zhang wei". One system keeps a name's letters, another writes it in ASCII:
+/// both are one spelling here.
 pub fn name(raw: &str) -> String {
-    let folded: String = raw
-        .nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .collect::<String>()
-        .to_lowercase();
+    let folded = if raw.is_ascii() {
+        raw.to_lowercase()
+    } else {
+        in_latin_letters(raw).to_lowercase()
+    };
     let mut out = String::with_capacity(folded.len());
     for c in folded.chars() {
         if c.is_alphanumeric() {
@@ -51,6 +52,20 @@ pub fn name(raw: &str) -> String {
         // apostrophes and other punctuation vanish: O'Brien == OBrien
     }
     out.trim().to_string()
+}
+
+/// Every letter outside ASCII transliterated (accents dropped, other scripts romanised,
+/// by `deunicode`'s tables); other characters, which `name` drops or reads as spaces, as
+/// they are.
+fn in_latin_letters(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match deunicode::deunicode_char(c) {
+            Some(latin) if !c.is_ascii() && c.is_alphabetic() => out.push_str(latin),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Courtesy, religious, military, civic and peerage titles, and the "and" of a couple, that
@@ -1063,6 +1078,32 @@ mod tests {
         assert_eq!(name("JOSÉ  luis"), "jose luis");
         assert_eq!(name("Smith, Jr."), "smith jr");
         assert_eq!(name(""), "");
+        assert_eq!(
+            name("Jose\u{301}"),
+            "jose",
+            "an accent written as its own mark"
+        );
+        assert_eq!(name("Ann\u{a0}Lee 🎉"), "ann lee", "a symbol is no letter");
+    }
+
+    #[test]
+    fn a_name_in_letters_ascii_lacks_reads_as_it_is_written_in_ascii() {
+        for (written, ascii) in [
+            ("Søren Østergaard", "soren ostergaard"),
+            ("Łukasz Wałęsa", "lukasz walesa"),
+            ("Strauß", "strauss"),
+            ("Ðorđević", "dordevic"),
+            ("İsmail Yıldız", "ismail yildiz"),
+            ("Nguyễn Thị", "nguyen thi"),
+            ("Дмитрий", "dmitrii"),
+            ("Κώστας", "kostas"),
+            ("张伟", "zhang wei"),
+            ("Ｊｏｈｎ", "john"),
+        ] {
+            assert_eq!(name(written), ascii, "{written}");
+        }
+        // Soundex, the blocking keys' spelling code, then reads the whole name.
+        assert_eq!(soundex(&name("Łukasz")), soundex("lukasz"));
     }
 
     #[test]

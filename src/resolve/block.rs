@@ -39,7 +39,7 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
     Some(match kind {
         "email" => hash_parts(&[r.email()?]),
         "phone" => hash_parts(&[r.phone()?]),
-        "last_soundex_zip" => hash_parts(&[&soundex(r.last()?), z?]),
+        "last_soundex_zip" => hash_parts(&[&phonetic(r.last()?)?, z?]),
         "first_last" => hash_parts(&[r.first_canon()?, r.last()?]),
         "first_zip" => hash_parts(&[r.first_canon()?, z?]),
         // The same names and birth year anywhere in the file: a person who moved.
@@ -78,7 +78,7 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         "last_birth" => hash_parts(&[r.last()?, r.dob()?]),
         // How the first name sounds and the date of birth: a new surname (marriage) and a
         // typo in the first name.
-        "first_soundex_birth" => hash_parts(&[&soundex(first_token(r.first()?)), r.dob()?]),
+        "first_soundex_birth" => hash_parts(&[&phonetic(first_token(r.first()?))?, r.dob()?]),
         // Surname and first initial anywhere (large blocks; capped like every key).
         "last_first_initial" => hash_parts(&[r.last()?, r.first_canon()?.get(..1)?]),
         // The house number and ZIP: a street name mistyped or written another way.
@@ -95,17 +95,19 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         // mistyped or changed.
         "birth_zip3" => hash_parts(&[r.dob()?, z?.get(..3)?]),
         // How both names sound, anywhere: typos in each.
-        "phonetic_names" => hash_parts(&[&soundex(first_token(r.first()?)), &soundex(r.last()?)]),
+        "phonetic_names" => {
+            hash_parts(&[&phonetic(first_token(r.first()?))?, &phonetic(r.last()?)?])
+        }
         // The same, in a ZIP's area (its first three digits).
         "phonetic_names_zip3" => hash_parts(&[
-            &soundex(first_token(r.first()?)),
-            &soundex(r.last()?),
+            &phonetic(first_token(r.first()?))?,
+            &phonetic(r.last()?)?,
             z?.get(..3)?,
         ]),
         // The same, with the birth year.
         "phonetic_names_birth_year" => hash_parts(&[
-            &soundex(first_token(r.first()?)),
-            &soundex(r.last()?),
+            &phonetic(first_token(r.first()?))?,
+            &phonetic(r.last()?)?,
             r.dob()?.get(..4)?,
         ]),
         // The same names in the same city: a move to another ZIP in town.
@@ -156,6 +158,12 @@ fn spelled_from_names(mailbox: &str, r: &Rec) -> bool {
         }
     }
     spelled[bytes.len()]
+}
+
+/// A name's Soundex code; none for a name without a Latin letter ("123"), which would
+/// otherwise key one block of every such name.
+fn phonetic(name: &str) -> Option<String> {
+    Some(soundex(name)).filter(|code| !code.is_empty())
 }
 
 /// First name (its first word) and surname in alphabetical order.
@@ -275,6 +283,17 @@ mod tests {
             &["email".into(), "last_soundex_zip".into()],
             &limits(10),
         );
+        assert_eq!(b.pairs, vec![(0, 1)]);
+    }
+
+    #[test]
+    fn names_without_a_latin_letter_share_no_spelling_code() {
+        // Two different surnames no Soundex can read: not one block of "no code".
+        let records = vec![rec("4", "60614", ""), rec("77", "60614", "")];
+        let b = block(&records, &["last_soundex_zip".into()], &limits(10));
+        assert!(b.pairs.is_empty());
+        let records = vec![rec("smith", "60614", ""), rec("smyth", "60614", "")];
+        let b = block(&records, &["last_soundex_zip".into()], &limits(10));
         assert_eq!(b.pairs, vec![(0, 1)]);
     }
 
