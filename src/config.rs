@@ -223,8 +223,9 @@ pub enum FileFormat {
 /// a nickname's formal name the commonest it is short for; 5: another country's phone
 /// kept with its country code where the text gives it; 6: a name all of whose words stand
 /// in for a missing one, "Guest Guest", "Anonymous", no name; 7: letters outside ASCII
-/// transliterated, "Søren" is "soren", "Łukasz" "lukasz").
-pub const NORMALIZER_VERSION: u32 = 7;
+/// transliterated, "Søren" is "soren", "Łukasz" "lukasz"; 8: a birth year, or a year and
+/// month, kept for matching).
+pub const NORMALIZER_VERSION: u32 = 8;
 
 impl SourceConfig {
     /// A hash of everything that decides how the file is read: a batch loaded under
@@ -287,8 +288,8 @@ impl SourceConfig {
     }
 }
 
-/// A date format that can write and read back a date: `%Q-%m` cannot, and would leave every
-/// date of a file unread.
+/// A date format that can write and read back a date, or the part of a birth date a file
+/// gives (`%m/%Y`, `%Y`): `%Q-%m` cannot, and would leave every date of a file unread.
 pub fn check_date_format(format: &str) -> std::result::Result<(), String> {
     use chrono::format::{Item, StrftimeItems};
     use std::fmt::Write;
@@ -302,10 +303,16 @@ pub fn check_date_format(format: &str) -> std::result::Result<(), String> {
     if write!(written, "{}", sample.format(format)).is_err() {
         return Err(format!("'{format}' cannot write a date"));
     }
+    // A birth date given in part: a year, or a year and month ("%Y", "%m/%Y").
+    let in_part = ["1987", "1987-11"].map(String::from);
+    let reads_a_part = crate::normalize::partial_date(&written, &[format.to_string()])
+        .is_some_and(|part| in_part.contains(&part));
     match chrono::NaiveDate::parse_from_str(&written, format) {
         Ok(read) if read == sample => Ok(()),
+        _ if reads_a_part => Ok(()),
         _ => Err(format!(
-            "'{format}' does not read back the date it writes (it needs a year, month and day)"
+            "'{format}' does not read back the date it writes (it needs a year, month and day; \
+             or, for a birth date given in part, a year and month or a year alone: %m/%Y, %Y)"
         )),
     }
 }

@@ -857,20 +857,24 @@ pub fn date(raw: &str, formats: &[String]) -> Option<String> {
 pub fn date_as_written(raw: &str, formats: &[String]) -> Option<String> {
     let raw = raw.trim();
     formats.iter().find_map(|format| {
-        let (year, month, day) = read_date_parts(raw, format)?;
+        let (year, month, day) = match read_date_parts(raw, format)? {
+            (Some(year), Some(month), Some(day)) => (year, month, day),
+            _ => return None,
+        };
         let month_in_range = (1..=12).contains(&month);
         let day_in_range = (1..=31).contains(&day)
             && (!month_in_range
                 || chrono::NaiveDate::from_ymd_opt(year as i32, month, day).is_some());
-        ((1000..=2999).contains(&year) && month_in_range != day_in_range)
+        (PLAUSIBLE_YEARS.contains(&year) && month_in_range != day_in_range)
             .then(|| format!("{year:04}-{month:02}-{day:02}"))
     })
 }
 
 /// The numbers `%Y` (four digits), `%m` and `%d` (one or two) read from `raw` in the
 /// format's layout, every other character of the format matched as written (a space as
-/// any run of spaces).
-fn read_date_parts(raw: &str, format: &str) -> Option<(u32, u32, u32)> {
+/// any run of spaces); a part the format does not hold is `None`.
+type DateParts = (Option<u32>, Option<u32>, Option<u32>);
+fn read_date_parts(raw: &str, format: &str) -> Option<DateParts> {
     let (mut year, mut month, mut day) = (None, None, None);
     let mut rest = raw.as_bytes();
     let mut spec = format.as_bytes();
@@ -910,8 +914,34 @@ fn read_date_parts(raw: &str, format: &str) -> Option<(u32, u32, u32)> {
         }
     }
     rest.is_empty().then_some(())?;
-    Some((year?, month?, day?))
+    Some((year, month, day))
 }
+
+/// A birth date a file gives only in part, as matching compares it: a year ("1985" ->
+/// "1985"), or a year and month under a configured format without a day ("03/1985" under
+/// "%m/%Y" -> "1985-03"). A bare four-digit year is read whatever the formats: it can be
+/// nothing else. Compared as far as it goes (the year, or the year and month), never
+/// shown as a date.
+pub fn partial_date(raw: &str, formats: &[String]) -> Option<String> {
+    let raw = raw.trim();
+    let year_only = String::from("%Y");
+    std::iter::once(&year_only)
+        .chain(formats.iter().filter(|f| !f.contains("%d")))
+        .find_map(|format| match read_date_parts(raw, format)? {
+            (Some(year), None, None) if PLAUSIBLE_YEARS.contains(&year) => {
+                Some(format!("{year:04}"))
+            }
+            (Some(year), Some(month), None)
+                if PLAUSIBLE_YEARS.contains(&year) && (1..=12).contains(&month) =>
+            {
+                Some(format!("{year:04}-{month:02}"))
+            }
+            _ => None,
+        })
+}
+
+/// Years a date of birth can be written with (as `date_as_written` reads them too).
+const PLAUSIBLE_YEARS: std::ops::RangeInclusive<u32> = 1000..=2999;
 
 /// Soundex code, used as a blocking key tolerant of spelling ("Smith"/"Smyth" -> S530).
 pub fn soundex(normalised: &str) -> String {
@@ -1393,6 +1423,26 @@ mod tests {
         assert_eq!(date("03/07/1970", &formats).as_deref(), Some("1970-03-07"));
         assert_eq!(date("1970-03-07", &formats).as_deref(), Some("1970-03-07"));
         assert_eq!(date("7 March 1970", &formats), None);
+    }
+
+    #[test]
+    fn a_birth_date_in_part_is_read_as_far_as_it_goes() {
+        let formats = ["%m/%d/%Y".to_string(), "%m/%Y".to_string()];
+        assert_eq!(partial_date(" 1985 ", &formats).as_deref(), Some("1985"));
+        assert_eq!(partial_date("3/1985", &formats).as_deref(), Some("1985-03"));
+        assert_eq!(
+            partial_date("1985", &[]).as_deref(),
+            Some("1985"),
+            "a year is a year"
+        );
+        assert_eq!(
+            partial_date("3/1985", &[]),
+            None,
+            "a month only under a format"
+        );
+        for not_a_part in ["0000", "9999", "13/1985", "03/02/1985", "85", "1985-03"] {
+            assert_eq!(partial_date(not_a_part, &formats), None, "{not_a_part}");
+        }
     }
 
     #[test]

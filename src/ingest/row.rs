@@ -430,16 +430,25 @@ impl RowMapper {
             }
         }
         if let (Some(dob), Some(col)) = (person.date_of_birth.take(), self.dob_col) {
-            let parsed = crate::resolve::normalize::date(&dob, &self.source.date_formats);
-            count(&mut self.checks, col, parsed.is_none(), &dob, true);
-            if parsed.is_none() {
+            let formats = &self.source.date_formats;
+            let parsed = crate::resolve::normalize::date(&dob, formats);
+            // A year, or a year and month, is what the file has: compared as far as it goes.
+            let partial = parsed
+                .is_none()
+                .then(|| crate::normalize::partial_date(&dob, formats))
+                .flatten();
+            let unread = parsed.is_none() && partial.is_none();
+            count(&mut self.checks, col, unread, &dob, true);
+            if unread {
                 // A birth date helps matching; without it the person is still a person.
                 issues.push(FieldIssue {
                     column: self.header[col].clone(),
                     reason: "not a date in the configured formats".into(),
                     value: shape(&dob),
                 });
-                dob_as_written = crate::normalize::date_as_written(&dob, &self.source.date_formats);
+                dob_as_written = crate::normalize::date_as_written(&dob, formats);
+            } else if partial.is_some() {
+                dob_as_written = partial;
             }
             person.date_of_birth = parsed;
         }

@@ -48,7 +48,9 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         "first_last_birth_decade" => hash_parts(&[r.first_canon()?, r.last()?, r.dob()?.get(..3)?]),
         // Both names and the birthday without its year: a year mistyped in any digit
         // ("1935" for 1995).
-        "first_last_birthday" => hash_parts(&[r.first_canon()?, r.last()?, r.dob()?.get(5..)?]),
+        "first_last_birthday" => {
+            hash_parts(&[r.first_canon()?, r.last()?, r.birth_date()?.get(5..)?])
+        }
         // Same first name and ZIP, surnames with one initial: a typo'd surname, not every
         // namesake of a first name in the ZIP.
         "first_zip_initial" => hash_parts(&[r.first_canon()?, z?, r.last()?.get(..1)?]),
@@ -56,13 +58,13 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         // The same date of birth in a ZIP: finds a person whose names and street were
         // both mistyped or changed (a married name and a building name). Small blocks:
         // a few people per birth date in a ZIP, a few dozen per birth date and initial.
-        "birth_zip" => hash_parts(&[r.dob()?, z?]),
+        "birth_zip" => hash_parts(&[r.birth_date()?, z?]),
         // The date of birth alone: a record without names or a ZIP (a sign-up, a form
         // half filled) still meets its person's other records born that day.
-        "birth" => hash_parts(&[r.dob()?]),
+        "birth" => hash_parts(&[r.birth_date()?]),
         // The canonical first name's initial (Bob is Robert's r) and the date of birth,
         // anywhere: a typo past the first letter, a new surname, street and ZIP.
-        "initial_birth" => hash_parts(&[r.first_canon()?.get(..1)?, r.dob()?]),
+        "initial_birth" => hash_parts(&[r.first_canon()?.get(..1)?, r.birth_date()?]),
         // Both names in alphabetical order: finds first and last entered the wrong way round.
         "names_zip" => {
             let (x, y) = sorted_names(r)?;
@@ -75,10 +77,12 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
             hash_parts(&[x, y, r.dob()?.get(..4)?])
         }
         // Surname and date of birth anywhere: a replaced or misspelt first name and a move.
-        "last_birth" => hash_parts(&[r.last()?, r.dob()?]),
+        "last_birth" => hash_parts(&[r.last()?, r.birth_date()?]),
         // How the first name sounds and the date of birth: a new surname (marriage) and a
         // typo in the first name.
-        "first_soundex_birth" => hash_parts(&[&phonetic(first_token(r.first()?))?, r.dob()?]),
+        "first_soundex_birth" => {
+            hash_parts(&[&phonetic(first_token(r.first()?))?, r.birth_date()?])
+        }
         // Surname and first initial anywhere (large blocks; capped like every key).
         "last_first_initial" => hash_parts(&[r.last()?, r.first_canon()?.get(..1)?]),
         // The house number and ZIP: a street name mistyped or written another way.
@@ -93,7 +97,7 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         }
         // The date of birth in a ZIP's area (its first three digits): names and ZIP both
         // mistyped or changed.
-        "birth_zip3" => hash_parts(&[r.dob()?, z?.get(..3)?]),
+        "birth_zip3" => hash_parts(&[r.birth_date()?, z?.get(..3)?]),
         // How both names sound, anywhere: typos in each.
         "phonetic_names" => {
             hash_parts(&[&phonetic(first_token(r.first()?))?, &phonetic(r.last()?)?])

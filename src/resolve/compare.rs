@@ -14,7 +14,7 @@ use super::normalize::{
     one_edit_apart,
 };
 use super::settings::ResolutionConfig;
-pub use crate::vocab::record::{Rec, ValueCounts, first_token};
+pub use crate::vocab::record::{Rec, ValueCounts, WHOLE_DATE_LEN, first_token};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
@@ -368,6 +368,16 @@ fn dob_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     let (x, y) = both(a.dob(), b.dob())?;
     if x == y {
         return Some((1, 1.0));
+    }
+    // A date given in part (a year, or a year and month) agrees as far as both go, weakly,
+    // or differs: a year a digit off says nothing of a typo when there is nothing else.
+    if x.len() != y.len() || x.len() < WHOLE_DATE_LEN {
+        let common = x.len().min(y.len());
+        return Some(if x.get(..common) == y.get(..common) {
+            (3, 0.4)
+        } else {
+            (4, 0.0)
+        });
     }
     // One mistyped digit, two neighbouring digits the wrong way round, or day and month
     // the wrong way round: a typo more than a different person. The same year alone, or
@@ -1625,6 +1635,25 @@ mod tests {
 
     /// A date many records hold (a year known alone, kept as 1 January; a placeholder)
     /// says less than a date one person's records hold; a model stored before dates were
+    #[test]
+    fn a_birth_date_given_in_part_agrees_as_far_as_it_goes() {
+        let level = |x: &str, y: &str| {
+            let a = rec("ann", "lee", "", "", "", x);
+            let b = from(rec("ann", "lee", "", "", "", y), "b");
+            comparison(&a, &b).vector[field::DOB]
+        };
+        assert_eq!(level("1985", "1985"), 1, "weighed by how many hold it");
+        assert_eq!(level("1985", "1985-03-02"), 3, "the year agrees, weakly");
+        assert_eq!(level("1985-03", "1985-03-02"), 3);
+        assert_eq!(level("1985-03", "1985"), 3);
+        // A digit off is a typo in a whole date, where month and day agree; a year alone
+        // a digit off, or a month, is another year or month.
+        assert_eq!(level("1985", "1986-03-02"), 4);
+        assert_eq!(level("1985", "1986"), 4);
+        assert_eq!(level("1985-03", "1985-04-02"), 4);
+        assert_eq!(level("1985-03-02", "1986-03-02"), 2);
+    }
+
     /// counted (no baseline) weighs every date alike.
     #[test]
     fn a_birth_date_many_records_hold_weighs_less() {

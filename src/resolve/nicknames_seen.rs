@@ -225,7 +225,7 @@ fn keyed_records(records: &[Rec]) -> Vec<(u64, bool, u32)> {
         .filter(|(_, r)| r.first().is_some())
         .flat_map_iter(|(i, r)| {
             let mailbox = r.email().filter(|e| !is_joint_mailbox(e));
-            let born = r.dob().zip(r.last());
+            let born = r.birth_date().zip(r.last());
             [
                 mailbox.map(|e| (hash_parts(&[e]), true)),
                 born.map(|(dob, last)| (hash_parts(&[dob, last]), false)),

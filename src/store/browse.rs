@@ -433,13 +433,14 @@ pub struct RecordView {
 }
 
 /// One source record as a steward sees it; a birth date no calendar has, as matching
-/// read it, and saying so (it was compared).
+/// read it, and saying so (it was compared); a year or a year and month, as given.
 pub fn record_view(conn: &Connection, id: i64) -> Result<RecordView> {
     Ok(conn
         .prepare_cached(
             "SELECT id, source, source_key, first_name, last_name, email, phone,
                 trim(coalesce(address1, '') || ' ' || coalesce(address2, '')), city, zip,
-                coalesce(date_of_birth, n_dob_as_written || ' (no such date)')
+                coalesce(date_of_birth, CASE WHEN length(n_dob_as_written) = 10
+                    THEN n_dob_as_written || ' (no such date)' ELSE n_dob_as_written END)
          FROM source_record WHERE id = ?1",
         )?
         .query_row([id], |r| {

@@ -41,6 +41,9 @@ impl Value {
 /// How many values a record keeps.
 pub const VALUES: usize = 10;
 
+/// The length of a whole date of birth, "YYYY-MM-DD" (a part is "YYYY" or "YYYY-MM").
+pub const WHOLE_DATE_LEN: usize = 10;
+
 /// Matching reads at most this much of one value (a name or a street is far shorter; a
 /// value this long is a file's mistake and is kept whole in the store).
 const VALUE_MAX: usize = 4096;
@@ -196,8 +199,16 @@ impl Rec {
         self.value(Value::Zip)
     }
 
+    /// The date of birth as matching compares it: whole ("1985-03-02"), or the part a file
+    /// gave ("1985", "1985-03").
     pub fn dob(&self) -> Option<&str> {
         self.value(Value::Dob)
+    }
+
+    /// The date of birth where it is whole: what says one person, as a part does not
+    /// (a thousand records hold "1985").
+    pub fn birth_date(&self) -> Option<&str> {
+        self.dob().filter(|d| d.len() == WHOLE_DATE_LEN)
     }
 
     /// The record with its first name and surname the other way round (and no canonical

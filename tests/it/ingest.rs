@@ -572,6 +572,54 @@ fn a_wrong_date_format_keeps_every_person_and_warns_naming_the_column() {
 }
 
 #[test]
+fn a_birth_year_or_a_year_and_month_is_kept_for_matching_and_not_called_a_date() {
+    let p = register(
+        "register",
+        "ingest/birth_years.csv",
+        "    date_formats: [\"%m/%d/%Y\", \"%m/%Y\"]
+    person:
+      first_name: given_name
+      last_name: surname
+      zip: postcode
+      date_of_birth: birth
+",
+    );
+    let mut db = p.db();
+    let report = ingest::ingest(&mut db, &p.project(), &IngestOptions::default(), &Silent).unwrap();
+    assert_eq!(report.rows_loaded(), 5);
+    // "0000" and a thirteenth month are no part of a date: only they are counted.
+    assert_eq!(report.fields_blanked(), 2);
+    let (records, raw) = cpm::store::resolve::load_records(&db.conn).unwrap();
+    let compared: Vec<(Option<&str>, Option<&str>)> = records
+        .iter()
+        .zip(&raw)
+        .map(|(r, raw)| (r.dob(), raw.person.date_of_birth.as_deref()))
+        .collect();
+    assert_eq!(
+        compared,
+        [
+            (Some("1985"), None),
+            (Some("1985-03"), None),
+            (Some("1985-03-02"), Some("1985-03-02")),
+            (None, None),
+            (None, None),
+        ],
+        "a part is compared, never stored as a date"
+    );
+    assert_eq!(
+        records[0].birth_date(),
+        None,
+        "a year alone is no whole date"
+    );
+    let view = cpm::store::browse::record_view(&db.conn, records[1].id).unwrap();
+    assert_eq!(
+        view.date_of_birth.as_deref(),
+        Some("1985-03"),
+        "shown as given"
+    );
+}
+
+#[test]
 fn postcodes_with_letters_are_matched_on_and_contact_values_matching_cannot_read_are_counted() {
     let p = register(
         "register",
@@ -697,7 +745,9 @@ fn a_date_format_that_cannot_read_a_date_is_refused_at_load() {
     assert!(err.contains("'%Q-%m' is not a date format"), "{err}");
     for (format, why) in [
         ("%m-%d", "does not read back"),
-        ("%Y", "does not read back"),
+        // A day and a year without the month is no part of a birth date ("%Y" and
+        // "%m/%Y" are: a_birth_year_or_a_year_and_month_is_kept_for_matching…).
+        ("%d/%Y", "does not read back"),
     ] {
         let text = text.replace("%Q-%m", format);
         p.write_config("sources.yaml", &text);
