@@ -127,6 +127,11 @@ pub struct SourceConfig {
     /// `utf-16le` ...); a UTF-16 file with a byte-order mark is recognised without it.
     #[serde(default)]
     pub encoding: Option<String>,
+    /// The country calling code of the file's phones written without one: 44 reads a UK
+    /// file's "020 7946 0958" as +44 20 7946 0958. Without it such a number is not compared
+    /// (it could be any country's); North American numbers need none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_country_code: Option<u16>,
     /// A mapped field longer than this many characters quarantines its row.
     #[serde(default = "default_max_field_chars")]
     pub max_field_chars: usize,
@@ -390,6 +395,14 @@ fn validate_sources(path: &Path, text: &str, file: &SourcesFile) -> Result<()> {
         };
         for format in &source.date_formats {
             check_date_format(format).map_err(|why| refuse("date_formats", why))?;
+        }
+        if let Some(code) = source.phone_country_code
+            && !(1..=999).contains(&code)
+        {
+            return Err(refuse(
+                "phone_country_code",
+                format!("{code} is not a country calling code: 1 to 3 digits, as 44 or 1"),
+            ));
         }
         if let Some(d) = source.delimiter.as_deref()
             && ![",", ";", "tab", "\t", "|"].contains(&d)

@@ -609,8 +609,16 @@ pub fn is_joint_mailbox(normalised_email: &str) -> bool {
 /// Another country's is "+", its country code and number, where the text gives the
 /// country code: "+44 20 7946 0958", "0044 20 7946 0958", "011 44 20 7946 0958" ->
 /// "+442079460958". `None` for anything else: a number without its country code
-/// ("020 7946 0958") could be any country's.
+/// ("020 7946 0958") could be any country's (`phone_in` reads it as a file's country's).
 pub fn phone(raw: &str) -> Option<String> {
+    phone_in(raw, None)
+}
+
+/// A phone as `phone` reads it, and a number written without a country code as one of
+/// `country`'s (a calling code, a file's `phone_country_code`): its trunk 0, dialled
+/// only within the country, dropped ("020 7946 0958" in 44 is "+442079460958"), but in
+/// Italy, 39, where the 0 is part of the number.
+pub fn phone_in(raw: &str, country: Option<u16>) -> Option<String> {
     let number = without_extension(raw).0.trim();
     // "+44 (0)20 …": the bracketed trunk 0 is dialled only within the country.
     let digits: String = number
@@ -632,8 +640,25 @@ pub fn phone(raw: &str) -> Option<String> {
         // E.164: a country code and number of at most 15 digits; the shortest in use have 8.
         Some(d) if (8..=15).contains(&d.len()) => Some(format!("+{d}")),
         Some(_) => None,
-        None => north_american(&digits),
+        None => match country {
+            Some(code) if code != NORTH_AMERICA => national(&digits, code),
+            _ => north_american(&digits),
+        },
     }
+}
+
+/// North America's calling code: its numbers are read as ten digits, written with it or not.
+const NORTH_AMERICA: u16 = 1;
+
+/// A number dialled within the country `code` as "+", the code and the number.
+fn national(digits: &str, code: u16) -> Option<String> {
+    const ITALY: u16 = 39;
+    let number = match code {
+        ITALY => digits,
+        _ => digits.strip_prefix('0').unwrap_or(digits),
+    };
+    let full = format!("{code}{number}");
+    (!number.is_empty() && (8..=15).contains(&full.len())).then(|| format!("+{full}"))
 }
 
 /// Ten digits, or eleven after a 1: a North American number's ten.
@@ -655,15 +680,14 @@ pub fn is_north_american(phone: &str) -> bool {
     !phone.starts_with('+')
 }
 
-/// A phone in E.164, as a dialler takes it: "+13125550101", "+442079460958".
-pub fn e164(raw: &str) -> Option<String> {
-    phone(raw).map(|p| {
-        if is_north_american(&p) {
-            format!("+1{p}")
-        } else {
-            p
-        }
-    })
+/// A phone in E.164, as a dialler takes it, from the form `phone` gives it (ten North
+/// American digits, or "+" and a country code and number): "+13125550101", "+442079460958".
+pub fn e164(phone: &str) -> String {
+    if is_north_american(phone) {
+        format!("+1{phone}")
+    } else {
+        phone.to_string()
+    }
 }
 
 /// A phone as a person reads it, whatever form its source wrote it in: "(312) 555-0101"
@@ -1315,9 +1339,51 @@ mod tests {
         // Too short or too long for E.164.
         assert_eq!(phone("+44 123"), None);
         assert_eq!(phone("+44 1234 5678 9012 345"), None);
-        assert_eq!(e164("+44 20 7946 0958").as_deref(), Some("+442079460958"));
-        assert_eq!(e164("(312) 555-0101").as_deref(), Some("+13125550101"));
-        assert_eq!(e164("020 7946 0958"), None);
+        let dialled = |raw: &str| phone(raw).as_deref().map(e164);
+        assert_eq!(
+            dialled("+44 20 7946 0958").as_deref(),
+            Some("+442079460958")
+        );
+        assert_eq!(dialled("(312) 555-0101").as_deref(), Some("+13125550101"));
+        assert_eq!(dialled("020 7946 0958"), None);
+    }
+
+    #[test]
+    fn a_number_written_without_its_country_code_is_read_as_its_files_country() {
+        let uk = Some(44);
+        assert_eq!(
+            phone_in("020 7946 0958", uk).as_deref(),
+            Some("+442079460958")
+        );
+        assert_eq!(
+            phone_in("(020) 7946-0958 x12", uk).as_deref(),
+            Some("+442079460958")
+        );
+        // Written with a country code, the code written is the number's.
+        assert_eq!(
+            phone_in("+33 1 23 45 67 89", uk).as_deref(),
+            Some("+33123456789")
+        );
+        assert_eq!(
+            phone_in("+1 312 555 0101", uk).as_deref(),
+            Some("3125550101")
+        );
+        // Australia's trunk 0 goes; Italy's 0 is part of the number.
+        assert_eq!(
+            phone_in("(02) 9374 4000", Some(61)).as_deref(),
+            Some("+61293744000")
+        );
+        assert_eq!(
+            phone_in("06 6982 1234", Some(39)).as_deref(),
+            Some("+390669821234")
+        );
+        // North America's are ten digits, told or not; a short number is none.
+        assert_eq!(
+            phone_in("312-555-0101", Some(1)).as_deref(),
+            Some("3125550101")
+        );
+        assert_eq!(phone_in("0123", uk), None);
+        assert_eq!(phone_in("", uk), None);
     }
 
     #[test]

@@ -258,7 +258,7 @@ impl RowMapper {
             None
         } else {
             let (person, dob_as_written) = self.map_person(record, &mut issues)?;
-            let mut normalized = person.normalize();
+            let mut normalized = person.normalize(self.source.phone_country_code);
             normalized.dob_as_written = dob_as_written;
             Some((person, normalized))
         };
@@ -455,7 +455,13 @@ impl RowMapper {
         for &(col, i) in &self.matching_cols {
             let read = &READ_FOR_MATCHING[i];
             if let Some(value) = (read.value)(&person) {
-                count(&mut self.checks, col, !(read.readable)(value), value, true);
+                count(
+                    &mut self.checks,
+                    col,
+                    !(read.readable)(value, &self.source),
+                    value,
+                    true,
+                );
             }
         }
         Ok((person, dob_as_written))
@@ -469,7 +475,7 @@ struct ReadForMatching {
     field: &'static str,
     expected: &'static str,
     value: fn(&PersonFields) -> Option<&str>,
-    readable: fn(&str) -> bool,
+    readable: fn(&str, &SourceConfig) -> bool,
 }
 
 const READ_FOR_MATCHING: [ReadForMatching; 3] = [
@@ -477,19 +483,19 @@ const READ_FOR_MATCHING: [ReadForMatching; 3] = [
         field: "zip",
         expected: "a postal code (a US ZIP, or letters and digits)",
         value: |p| p.zip.as_deref(),
-        readable: |v| crate::normalize::zip(v).is_some(),
+        readable: |v, _| crate::normalize::zip(v).is_some(),
     },
     ReadForMatching {
         field: "phone",
         expected: "a phone number matching can compare (ten digits, or + and a country code)",
         value: |p| p.phone.as_deref(),
-        readable: |v| crate::normalize::phone(v).is_some(),
+        readable: |v, source| crate::normalize::phone_in(v, source.phone_country_code).is_some(),
     },
     ReadForMatching {
         field: "email",
         expected: "an email address",
         value: |p| p.email.as_deref(),
-        readable: |v| crate::normalize::email(v).is_some(),
+        readable: |v, _| crate::normalize::email(v).is_some(),
     },
 ];
 

@@ -701,6 +701,9 @@ pub struct RiskRow {
     pub name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// The phone in E.164, for a dialler: from the form matching read, which knows the
+    /// country of a number its file wrote without one.
+    pub phone_e164: Option<String>,
     pub churn_probability: f64,
     pub churn_tier: String,
     pub reasons: Vec<String>,
@@ -797,7 +800,8 @@ pub fn risk_list_filtered(
                 (SELECT actor FROM triage t WHERE t.constituent_id = s.constituent_id ORDER BY t.id DESC LIMIT 1),
                 (SELECT at FROM triage t WHERE t.constituent_id = s.constituent_id ORDER BY t.id DESC LIMIT 1),
                 (SELECT assignee FROM triage_assignment a WHERE a.constituent_id = s.constituent_id),
-                (SELECT follow_up FROM triage_assignment a WHERE a.constituent_id = s.constituent_id)
+                (SELECT follow_up FROM triage_assignment a WHERE a.constituent_id = s.constituent_id),
+                (SELECT sr.n_phone FROM source_record sr WHERE sr.id = c.phone_src)
          FROM constituent_score s JOIN constituent c ON c.id = s.constituent_id
          WHERE s.churn_probability IS NOT NULL AND (?1 IS NULL OR s.churn_tier = ?1)
            AND (?4 IS NULL OR coalesce((SELECT status FROM triage t WHERE t.constituent_id = s.constituent_id
@@ -866,6 +870,9 @@ pub fn risk_list_filtered(
             triage_at: r.get(26)?,
             assignee: r.get(27)?,
             follow_up: r.get(28)?,
+            phone_e164: r
+                .get::<_, Option<String>>(29)?
+                .map(|p| crate::normalize::e164(&p)),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -1133,11 +1140,7 @@ pub fn export_call_list(
         let no_contact: Vec<&str> = r.no_contact.iter().map(|c| c.refusal()).collect();
         let field = |v: &Option<String>| text(v.as_deref().unwrap_or_default());
         // E.164 for a dialler.
-        let e164 = r
-            .phone
-            .as_deref()
-            .and_then(crate::normalize::e164)
-            .unwrap_or_default();
+        let e164 = r.phone_e164.clone().unwrap_or_default();
         out.write_record([
             golden_id(r.constituent_id),
             text(&r.name),

@@ -45,8 +45,9 @@ impl PersonFields {
         *slot = Some(value.to_string());
     }
 
-    /// The forms identity resolution compares, computed once at ingest.
-    pub fn normalize(&self) -> NormalizedPerson {
+    /// The forms identity resolution compares, computed once at ingest; a phone written
+    /// without a country code is read as one of `phone_country`'s (see `phone_in`).
+    pub fn normalize(&self, phone_country: Option<u16>) -> NormalizedPerson {
         use crate::normalize as n;
         let opt = |s: String| (!s.is_empty()).then_some(s);
         let name = n::person_name(self.first_name.as_deref(), self.last_name.as_deref());
@@ -60,7 +61,10 @@ impl PersonFields {
             first,
             last: name.surname,
             email: self.email.as_deref().and_then(n::email),
-            phone: self.phone.as_deref().and_then(n::phone),
+            phone: self
+                .phone
+                .as_deref()
+                .and_then(|p| n::phone_in(p, phone_country)),
             address,
             unit,
             city: self.city.as_deref().map(n::name).and_then(opt),

@@ -517,6 +517,19 @@ fn a_field_over_the_size_limit_quarantines_its_row_naming_the_column() {
 
 /// A project with one source, a register of people keyed by `person_ref` in fixture
 /// `file`; `rest` is the YAML after its key (formats, mapping), indented as a source's.
+/// A column of the stored source records, in the order of their keys.
+fn stored_by_key(db: &cpm::store::Db, column: &str) -> Vec<Option<String>> {
+    db.conn
+        .prepare(&format!(
+            "SELECT {column} FROM source_record ORDER BY source_key"
+        ))
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 fn register(name: &str, file: &str, rest: &str) -> TempProject {
     let p = TempProject::new();
     p.write_config(
@@ -620,6 +633,53 @@ fn a_birth_year_or_a_year_and_month_is_kept_for_matching_and_not_called_a_date()
 }
 
 #[test]
+fn a_files_phones_without_a_country_code_are_read_as_its_countrys() {
+    let mapping = |extra: &str| {
+        register(
+            "register",
+            "ingest/uk_phones.csv",
+            &format!(
+                "{extra}    person:
+      first_name: given_name
+      last_name: surname
+      phone: phone
+"
+            ),
+        )
+    };
+    let compared = |p: &TempProject| {
+        let mut db = p.db();
+        let report =
+            ingest::ingest(&mut db, &p.project(), &IngestOptions::default(), &Silent).unwrap();
+        let phones = stored_by_key(&db, "n_phone");
+        (phones, report.batches[0].warnings.len())
+    };
+    let uk = "+442079460958".to_string();
+    // A UK number whose 0 a spreadsheet dropped is the same number.
+    assert_eq!(
+        compared(&mapping("    phone_country_code: 44\n")),
+        (
+            vec![
+                Some(uk.clone()),
+                Some(uk.clone()),
+                Some(uk.clone()),
+                Some("3125550101".into()),
+                None
+            ],
+            1
+        )
+    );
+    // Without it, the national form is nobody's country's, and ten digits North American.
+    let (phones, _) = compared(&mapping(""));
+    assert_eq!(phones[..3], [None, Some(uk), Some("2079460958".into())]);
+    let refused = mapping("    phone_country_code: 4444\n");
+    let err = cpm::config::load_sources(&refused.project())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("register.phone_country_code"), "{err}");
+}
+
+#[test]
 fn postcodes_with_letters_are_matched_on_and_contact_values_matching_cannot_read_are_counted() {
     let p = register(
         "register",
@@ -656,14 +716,7 @@ fn postcodes_with_letters_are_matched_on_and_contact_values_matching_cannot_read
     );
     // A phone is compared where its country is known: ten digits in North America, "+" and
     // the country code elsewhere; a national number without one ("020 …") is not.
-    let phones: Vec<Option<String>> = db
-        .conn
-        .prepare("SELECT n_phone FROM source_record ORDER BY source_key")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let phones = stored_by_key(&db, "n_phone");
     let phone = |p: &str| Some(p.to_string());
     assert_eq!(
         phones,
