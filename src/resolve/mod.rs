@@ -245,7 +245,7 @@ pub fn learn(
             }
         }
     }
-    let random = random_vectors(records, &seen);
+    let random = random_vectors(records, &seen, RANDOM_PAIRS);
     let fit = model::FitReport {
         records: records.len() as u64,
         compared_pairs: pairs.len() as u64,
@@ -262,13 +262,13 @@ pub fn learn(
 }
 
 /// Comparison vectors of random pairs (a fixed seed: the same file gives the same model).
-fn random_vectors(records: &[Rec], seen: &NicknamesSeen) -> Vec<model::Vector> {
+fn random_vectors(records: &[Rec], seen: &NicknamesSeen, sample: u64) -> Vec<model::Vector> {
     let n = records.len();
     if n < 2 {
         return Vec::new();
     }
     let all_pairs = (n as u64) * (n as u64 - 1) / 2;
-    if all_pairs <= RANDOM_PAIRS {
+    if all_pairs <= sample {
         return (0..n)
             .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
             .map(|(a, b)| compare::levels_in(seen, &records[a], &records[b]))
@@ -277,11 +277,18 @@ fn random_vectors(records: &[Rec], seen: &NicknamesSeen) -> Vec<model::Vector> {
     // Each record's partners are chosen by its id, not by its position or a random stream:
     // the next run, with a few records more, samples nearly the same pairs and so learns
     // nearly the same model (golden records stay as they were).
-    let partners = (RANDOM_PAIRS as usize).div_ceil(n);
+    let partners = (sample as usize).div_ceil(n);
+    // A file of more records than the sample has pairs gives its one partner to a share of
+    // them, chosen by id as well: a million records took a million pairs (a second of a
+    // first run, for no figure measured).
+    let share = sample as f64 / n as f64;
+    let chosen =
+        |id: i64| share >= 1.0 || (stable_hash(&id) as u64 as f64) < share * u64::MAX as f64;
     let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
     records
         .par_iter()
         .enumerate()
+        .filter(|(_, r)| chosen(r.id))
         .flat_map_iter(|(a, r)| {
             let ids = &ids;
             (0..partners as u64).filter_map(move |k| {
@@ -1049,6 +1056,27 @@ mod tests {
             most < 160 && fewest > 30,
             "from {fewest} to {most} draws per id"
         );
+    }
+
+    #[test]
+    fn random_pairs_are_as_many_as_the_sample_asks_whatever_the_files_size() {
+        let records: Vec<Rec> = (1..=5_000)
+            .map(|id| Rec::new(id, "people".into(), Default::default()).with(Value::Last, "lee"))
+            .collect();
+        let seen = NicknamesSeen::of(&records);
+        // Two partners each, then one each for a share of the records.
+        let all = random_vectors(&records, &seen, 10_000).len();
+        assert!(
+            (9_990..=10_000).contains(&all),
+            "{all}: a draw of itself is no pair"
+        );
+        let share = random_vectors(&records, &seen, 1_000).len();
+        assert!(
+            (850..1_150).contains(&share),
+            "{share} pairs for a sample of 1,000"
+        );
+        // The same records give the same pairs.
+        assert_eq!(random_vectors(&records, &seen, 1_000).len(), share);
     }
 
     /// A file like RLdata10000: people drawn from a few names, each born on a day of their
