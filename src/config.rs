@@ -229,8 +229,9 @@ pub enum FileFormat {
 /// kept with its country code where the text gives it; 6: a name all of whose words stand
 /// in for a missing one, "Guest Guest", "Anonymous", no name; 7: letters outside ASCII
 /// transliterated, "Søren" is "soren", "Łukasz" "lukasz"; 8: a birth year, or a year and
-/// month, kept for matching).
-pub const NORMALIZER_VERSION: u32 = 8;
+/// month, kept for matching; 9: an email read out of "Ann Lee <ann@x.com>", "mailto:" and
+/// a list).
+pub const NORMALIZER_VERSION: u32 = 9;
 
 impl SourceConfig {
     /// A hash of everything that decides how the file is read: a batch loaded under

@@ -564,17 +564,36 @@ fn same_initial(a: GivenNameId, b: GivenNameId) -> bool {
     names.initials[a as usize] == names.initials[b as usize]
 }
 
-/// Trim and lower-case; `None` unless it looks like local@domain.tld.
+/// Trim and lower-case; `None` unless it holds an address that looks like local@domain.tld.
+/// As mail clients and CRMs export them: "Ann Lee <ann@x.com>" is ann@x.com, "mailto:"
+/// comes off, and of a list ("ann@x.com; ann.lee@y.org") the first address is the one.
 pub fn email(raw: &str) -> Option<String> {
-    let e: String = raw.trim().to_lowercase();
+    raw.to_lowercase().split([',', ';']).find_map(one_email)
+}
+
+fn one_email(written: &str) -> Option<String> {
+    let written = written.trim();
+    // "Ann Lee <ann@x.com>": the address is in the brackets.
+    let address = match (written.rfind('<'), written.rfind('>')) {
+        (Some(open), Some(close)) if open < close => &written[open + 1..close],
+        _ => written,
+    };
+    let e = address.strip_prefix("mailto:").unwrap_or(address);
+    // A sentence's full stop after "ann@x.com." (a domain cut short, "ann@x.", is kept:
+    // one character off the whole address it still compares as a typo).
+    let e = match e.trim_end_matches('.') {
+        trimmed if trimmed.rsplit('@').next().is_some_and(|d| d.contains('.')) => trimmed,
+        _ => e,
+    };
     let (local, domain) = e.split_once('@')?;
+    // A second "@" stays: a typo of one character, compared as one.
     if local.is_empty() || !domain.contains('.') || e.contains(char::is_whitespace) {
         return None;
     }
     // A "+tag" reaches the same mailbox (ann+news@ is ann@) at every large provider.
     match local.split_once('+') {
         Some((mailbox, _)) if !mailbox.is_empty() => Some(format!("{mailbox}@{domain}")),
-        _ => Some(e),
+        _ => Some(e.to_string()),
     }
 }
 
@@ -1429,6 +1448,27 @@ mod tests {
         // A tag reaches the same mailbox; a mailbox that is only a tag stays as written.
         assert_eq!(email("Ann+News@x.com").as_deref(), Some("ann@x.com"));
         assert_eq!(email("+news@x.com").as_deref(), Some("+news@x.com"));
+    }
+
+    #[test]
+    fn an_email_is_read_as_mail_clients_and_crms_export_it() {
+        let ann = Some("ann@x.com");
+        for written in [
+            "Ann Lee <Ann@X.com>",
+            "\"Lee, Ann\" <ann@x.com>",
+            "mailto:ann@x.com",
+            "ann@x.com.",
+            "ann@x.com; ann.lee@y.org",
+            "ann@x.com,ann.lee@y.org",
+            "not an address; ann@x.com",
+        ] {
+            assert_eq!(email(written).as_deref(), ann, "{written}");
+        }
+        // A domain cut short stays as written.
+        assert_eq!(email("ann@x.").as_deref(), Some("ann@x."));
+        for refused in ["Ann Lee", "<>", "a@b; c@d", ";"] {
+            assert_eq!(email(refused), None, "{refused}");
+        }
     }
 
     #[test]
