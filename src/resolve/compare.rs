@@ -336,9 +336,12 @@ fn mailbox_names_one(a: &Rec, b: &Rec, x: &str, y: &str) -> bool {
     mailbox.contains(long) && short.chars().all(|c| letters.any(|l| l == c))
 }
 
-fn last_name_level(a: &Rec, b: &Rec, show: bool) -> Option<(u8, f64)> {
+fn last_name_level<'a>(a: &'a Rec, b: &'a Rec, show: bool) -> Option<(u8, f64)> {
     let (x, y) = both(a.last(), b.last())?;
-    if x == y {
+    // One name spaced two ways is the same name: "De La Cruz" and "Delacruz", "Garcia-Lopez"
+    // (a hyphen reads as a space) and "Garcialopez".
+    let unspaced = |name: &'a str| name.bytes().filter(|b| *b != b' ');
+    if x == y || ((x.contains(' ') || y.contains(' ')) && unspaced(x).eq(unspaced(y))) {
         return Some((1, 1.0));
     }
     if distinct_surnames(x, y, (a.surname_frequency(), b.surname_frequency())) {
@@ -1612,6 +1615,11 @@ mod tests {
             model::different_level(field::LAST)
         );
         assert!(model::disagrees(field::LAST, model::ANOTHER_SURNAME_LEVEL));
+        // One name spaced two ways is one name; a part of it is not the whole.
+        assert_eq!(level("de la cruz", "delacruz"), 1);
+        assert_eq!(level("garcia lopez", "garcialopez"), 1);
+        assert_ne!(level("de la cruz", "cruz"), 1);
+        assert_eq!(level("van der berg", "vander berg"), 1);
     }
 
     /// Postal codes agree exactly, in their area (all but the last two characters: a US
