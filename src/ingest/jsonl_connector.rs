@@ -1,6 +1,7 @@
 //! The JSON-lines connector: one JSON object per line (as CRMs and event platforms export
-//! them). Each object's values for the mapped keys become a record that the shared
-//! [`RowMapper`] checks exactly as it checks a CSV row.
+//! them). Each object's values for the mapped keys (or paths into nested objects,
+//! "address.street") become a record that the shared [`RowMapper`] checks exactly as it
+//! checks a CSV row.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -70,7 +71,7 @@ impl JsonLinesConnector {
             object.iter().map(|(k, v)| (header_key(k), v)).collect();
         self.record.clear();
         for key in &self.keys {
-            match by_key.get(key) {
+            match value_at(&by_key, key) {
                 None | Some(serde_json::Value::Null) => self.record.push_field(b""),
                 Some(serde_json::Value::String(s)) => self.record.push_field(s.as_bytes()),
                 Some(serde_json::Value::Bool(b)) => {
@@ -88,6 +89,30 @@ impl JsonLinesConnector {
         }
         Ok(())
     }
+}
+
+/// The value a mapped key names: a key of the object as written, or else a path through
+/// nested objects and lists, as APIs export them ("address.street", "emails.0" for a list's
+/// first). A key or path the line does not have is `None`, an empty value.
+fn value_at<'v>(
+    by_key: &std::collections::HashMap<String, &'v serde_json::Value>,
+    key: &str,
+) -> Option<&'v serde_json::Value> {
+    if let Some(value) = by_key.get(key) {
+        return Some(value);
+    }
+    let mut path = key.split('.');
+    let mut value = *by_key.get(path.next()?)?;
+    for step in path {
+        value = match value {
+            serde_json::Value::Object(inner) => {
+                inner.iter().find(|(k, _)| header_key(k) == step)?.1
+            }
+            serde_json::Value::Array(items) => items.get(step.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(value)
 }
 
 trait ClassifyName {

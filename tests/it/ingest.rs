@@ -862,6 +862,40 @@ fn json_lines_load_through_the_same_checks() {
 }
 
 #[test]
+fn json_lines_map_paths_into_nested_objects_and_lists() {
+    let p = register(
+        "register",
+        "ingest/people_nested.jsonl",
+        "    person:
+      first_name: name.first
+      last_name: name.last
+      email: emails.0
+      address1: address.street
+      zip: address.zip
+",
+    );
+    let mut db = p.db();
+    let report = ingest::ingest(&mut db, &p.project(), &IngestOptions::default(), &Silent).unwrap();
+    // A path the line lacks (no last name, an empty list, a null address) is an empty value;
+    // a path that ends on an object is no value.
+    assert_eq!((report.rows_loaded(), report.rows_quarantined()), (2, 1));
+    assert_eq!(
+        quarantine_rows(&p)[0].1,
+        "key 'name.first' holds a list or an object, not a value"
+    );
+    assert_eq!(
+        stored_by_key(
+            &db,
+            "first_name || '/' || coalesce(last_name, '') || '/' || coalesce(n_email, '') || '/' || coalesce(n_address, '') || '/' || coalesce(n_zip, '')"
+        ),
+        [
+            Some("Ann/Lee/ann@x.com/12 oak st/60614".to_string()),
+            Some("Bo////".to_string())
+        ]
+    );
+}
+
+#[test]
 fn parquet_loads_through_the_same_checks() {
     // Written by pyarrow (snappy): strings, a nullable key, an int64 ZIP, a date32 and a
     // decimal(10, 2) amount.
