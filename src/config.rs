@@ -230,8 +230,9 @@ pub enum FileFormat {
 /// in for a missing one, "Guest Guest", "Anonymous", no name; 7: letters outside ASCII
 /// transliterated, "Søren" is "soren", "Łukasz" "lukasz"; 8: a birth year, or a year and
 /// month, kept for matching; 9: an email read out of "Ann Lee <ann@x.com>", "mailto:" and
-/// a list).
-pub const NORMALIZER_VERSION: u32 = 9;
+/// a list; 10: "45" under %Y is no year 45, a two-digit birth year is in the
+/// century before the load).
+pub const NORMALIZER_VERSION: u32 = 10;
 
 impl SourceConfig {
     /// A hash of everything that decides how the file is read: a batch loaded under

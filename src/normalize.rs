@@ -884,11 +884,37 @@ pub fn date(raw: &str, formats: &[String]) -> Option<String> {
             return Some(raw.to_string());
         }
     }
+    read_by(raw, formats).map(|(d, _)| d.format("%Y-%m-%d").to_string())
+}
+
+/// The date the first of `formats` that reads `raw` gives, and that format. A year read
+/// from fewer than four digits under `%Y` is no reading: `%Y` takes "45" as the year 45,
+/// where a later `%y` would read 1945 or 2045 ("0650", written so, is the year 650).
+fn read_by<'f>(raw: &str, formats: &'f [String]) -> Option<(chrono::NaiveDate, &'f str)> {
+    use chrono::Datelike;
     formats.iter().find_map(|f| {
         chrono::NaiveDate::parse_from_str(raw, f)
             .ok()
-            .map(|d| d.format("%Y-%m-%d").to_string())
+            .filter(|d| {
+                !f.contains("%Y") || d.year() >= 1000 || raw.contains(&format!("{:04}", d.year()))
+            })
+            .map(|d| (d, f.as_str()))
     })
+}
+
+/// A date of birth as `date` reads it, but a two-digit year (a format's `%y`: "03/02/45",
+/// which chrono reads as 2045) in the century that puts it on or before `today`: nobody
+/// is born in the future.
+pub fn birth_date(raw: &str, formats: &[String], today: chrono::NaiveDate) -> Option<String> {
+    use chrono::Datelike;
+    let read = date(raw, formats)?;
+    match read_by(raw.trim(), formats) {
+        Some((born, format)) if format.contains("%y") && born > today => Some(
+            born.with_year(born.year() - 100)
+                .map_or(read, |d| d.format("%Y-%m-%d").to_string()),
+        ),
+        _ => Some(read),
+    }
 }
 
 /// A date no calendar has, read by one of the formats as its year, month and day
@@ -1529,6 +1555,40 @@ mod tests {
         assert_eq!(date("03/07/1970", &formats).as_deref(), Some("1970-03-07"));
         assert_eq!(date("1970-03-07", &formats).as_deref(), Some("1970-03-07"));
         assert_eq!(date("7 March 1970", &formats), None);
+    }
+
+    #[test]
+    fn a_two_digit_birth_year_is_in_the_century_before_today() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let formats = ["%m/%d/%Y".to_string(), "%m/%d/%y".to_string()];
+        let born = |raw: &str| birth_date(raw, &formats, today);
+        assert_eq!(
+            born("03/02/45").as_deref(),
+            Some("1945-03-02"),
+            "chrono reads 2045"
+        );
+        assert_eq!(born("03/02/05").as_deref(), Some("2005-03-02"));
+        assert_eq!(
+            born("12/06/26").as_deref(),
+            Some("2026-12-06"),
+            "born today"
+        );
+        assert_eq!(born("12/07/26").as_deref(), Some("1926-12-07"));
+        // Four digits are the year written, even a mistyped one.
+        assert_eq!(born("03/02/2045").as_deref(), Some("2045-03-02"));
+        assert_eq!(born("02/29/48").as_deref(), Some("1948-02-29"));
+        assert_eq!(born("not a date"), None);
+        // A two-digit year under a four-digit format is no year 45.
+        assert_eq!(date("03/02/45", &formats[..1]), None);
+        // Written with four digits, a year is that year (Wikidata's people of the 7th century).
+        assert_eq!(
+            date("0650-03-02", &["%Y-%m-%d".to_string()]).as_deref(),
+            Some("0650-03-02")
+        );
+        assert_eq!(
+            date("03/02/0650", &formats[..1]).as_deref(),
+            Some("0650-03-02")
+        );
     }
 
     #[test]

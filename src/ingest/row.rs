@@ -34,6 +34,8 @@ pub struct RowMapper {
     previous_person_hash: Option<u64>,
     /// Per header column: values seen and failures, for the columns that are parsed.
     checks: Vec<Option<ColumnCheck>>,
+    /// The day of the load: a two-digit birth year is in the century that puts it before.
+    today: chrono::NaiveDate,
 }
 
 /// A header name as matched against the mapping: case, surrounding spaces and a
@@ -171,6 +173,7 @@ impl RowMapper {
         mapped.sort_unstable();
         mapped.dedup();
         Ok(RowMapper {
+            today: chrono::Local::now().date_naive(),
             source: source.clone(),
             header: header.iter().map(|h| header_key(h)).collect(),
             key_col,
@@ -431,7 +434,7 @@ impl RowMapper {
         }
         if let (Some(dob), Some(col)) = (person.date_of_birth.take(), self.dob_col) {
             let formats = &self.source.date_formats;
-            let parsed = crate::resolve::normalize::date(&dob, formats);
+            let parsed = crate::normalize::birth_date(&dob, formats, self.today);
             // A year, or a year and month, is what the file has: compared as far as it goes.
             let partial = parsed
                 .is_none()

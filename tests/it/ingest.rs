@@ -589,7 +589,7 @@ fn a_birth_year_or_a_year_and_month_is_kept_for_matching_and_not_called_a_date()
     let p = register(
         "register",
         "ingest/birth_years.csv",
-        "    date_formats: [\"%m/%d/%Y\", \"%m/%Y\"]
+        "    date_formats: [\"%m/%d/%Y\", \"%m/%Y\", \"%m/%d/%y\"]
     person:
       first_name: given_name
       last_name: surname
@@ -599,7 +599,7 @@ fn a_birth_year_or_a_year_and_month_is_kept_for_matching_and_not_called_a_date()
     );
     let mut db = p.db();
     let report = ingest::ingest(&mut db, &p.project(), &IngestOptions::default(), &Silent).unwrap();
-    assert_eq!(report.rows_loaded(), 5);
+    assert_eq!(report.rows_loaded(), 6);
     // "0000" and a thirteenth month are no part of a date: only they are counted.
     assert_eq!(report.fields_blanked(), 2);
     let (records, raw) = cpm::store::resolve::load_records(&db.conn).unwrap();
@@ -616,6 +616,8 @@ fn a_birth_year_or_a_year_and_month_is_kept_for_matching_and_not_called_a_date()
             (Some("1985-03-02"), Some("1985-03-02")),
             (None, None),
             (None, None),
+            // "45" is 1945, not 2045: nobody is born in the future.
+            (Some("1945-03-02"), Some("1945-03-02")),
         ],
         "a part is compared, never stored as a date"
     );
