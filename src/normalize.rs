@@ -871,6 +871,32 @@ pub fn address(line1: &str, line2: &str) -> (Option<String>, Option<String>) {
     (street, unit)
 }
 
+/// A city's name as `name` gives it, with the words towns are written both ways with in
+/// one form: "Saint Charles" and "St. Charles", "Fort Wayne" and "Ft Wayne", "Mount
+/// Prospect" and "Mt. Prospect", "North Chicago" and "N Chicago".
+pub fn city(raw: &str) -> Option<String> {
+    let named = name(raw);
+    let words: Vec<&str> = named
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|word| {
+            CITY_WORDS
+                .iter()
+                .chain(DIRECTIONS)
+                .find(|(long, _)| *long == word)
+                .map_or(word, |(_, short)| short)
+        })
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+const CITY_WORDS: &[(&str, &str)] = &[
+    ("saint", "st"),
+    ("sainte", "ste"),
+    ("fort", "ft"),
+    ("mount", "mt"),
+];
+
 /// Parse a date in any of the listed chrono formats to ISO `YYYY-MM-DD`.
 pub fn date(raw: &str, formats: &[String]) -> Option<String> {
     let raw = raw.trim();
@@ -1528,6 +1554,21 @@ mod tests {
             address("100 West First Street", "Room 12"),
             (Some("100 w 1st st".into()), Some("12".into()))
         );
+    }
+
+    #[test]
+    fn a_town_written_two_ways_is_one_city() {
+        for (one, other) in [
+            ("Saint Charles", "St. Charles"),
+            ("FORT WAYNE", "Ft Wayne"),
+            ("Mount Prospect", "Mt. Prospect"),
+            ("North Chicago", "N Chicago"),
+        ] {
+            assert_eq!(city(one), city(other), "{one}");
+        }
+        assert_eq!(city("Chicago").as_deref(), Some("chicago"));
+        assert_eq!(city("Fortville").as_deref(), Some("fortville"), "a word, not a prefix");
+        assert_eq!(city(" . "), None);
     }
 
     #[test]

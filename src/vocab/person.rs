@@ -49,7 +49,6 @@ impl PersonFields {
     /// without a country code is read as one of `phone_country`'s (see `phone_in`).
     pub fn normalize(&self, phone_country: Option<u16>) -> NormalizedPerson {
         use crate::normalize as n;
-        let opt = |s: String| (!s.is_empty()).then_some(s);
         let name = n::person_name(self.first_name.as_deref(), self.last_name.as_deref());
         let first = name.given;
         let (address, unit) = n::address(
@@ -67,7 +66,7 @@ impl PersonFields {
                 .and_then(|p| n::phone_in(p, phone_country)),
             address,
             unit,
-            city: self.city.as_deref().map(n::name).and_then(opt),
+            city: self.city.as_deref().and_then(n::city),
             zip: self.zip.as_deref().and_then(n::zip),
             generation: name.generation,
             dob_as_written: None,
