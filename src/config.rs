@@ -231,8 +231,9 @@ pub enum FileFormat {
 /// transliterated, "Søren" is "soren", "Łukasz" "lukasz"; 8: a birth year, or a year and
 /// month, kept for matching; 9: an email read out of "Ann Lee <ann@x.com>", "mailto:" and
 /// a list; 10: "45" under %Y is no year 45, a two-digit birth year is in the
-/// century before the load; 11: a city's Saint, Fort, Mount and directions in one form).
-pub const NORMALIZER_VERSION: u32 = 11;
+/// century before the load; 11: a city's Saint, Fort, Mount and directions in one form; 12: a
+/// ZIP+4 whose leading zero a spreadsheet dropped).
+pub const NORMALIZER_VERSION: u32 = 12;
 
 impl SourceConfig {
     /// A hash of everything that decides how the file is read: a batch loaded under

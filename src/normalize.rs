@@ -759,9 +759,10 @@ pub fn zip(raw: &str) -> Option<String> {
         && (POSTCODE_MIN..=POSTCODE_MAX).contains(&code.len());
     if is_postcode {
         Some(code)
-    } else if digits.len() == 4 {
-        // A spreadsheet dropped the leading zero of a New England ZIP ("2119" is 02119).
-        Some(format!("0{digits}"))
+    } else if matches!(digits.len(), 4 | 8) {
+        // A spreadsheet dropped the leading zero of a New England ZIP ("2119" is 02119,
+        // "21191234" is 02119-1234).
+        Some(format!("0{}", &digits[..4]))
     } else {
         None
     }
@@ -1576,6 +1577,7 @@ mod tests {
         assert_eq!(zip("60614-1234").as_deref(), Some("60614"));
         assert_eq!(zip("60614").as_deref(), Some("60614"));
         assert_eq!(zip("2119").as_deref(), Some("02119"));
+        assert_eq!(zip("21191234").as_deref(), Some("02119"), "ZIP+4 without its zero");
         assert_eq!(zip("614"), None);
     }
 
