@@ -911,7 +911,25 @@ pub fn date(raw: &str, formats: &[String]) -> Option<String> {
             return Some(raw.to_string());
         }
     }
-    read_by(raw, formats).map(|(d, _)| d.format("%Y-%m-%d").to_string())
+    read_date(raw, formats).map(|(d, _)| d.format("%Y-%m-%d").to_string())
+}
+
+/// `raw` read by `formats`, or, a timestamp as databases and APIs export one ("2024-05-01
+/// 13:45:00", "2024-05-01T13:45:00Z", "5/1/2024 1:45 PM"), its date before the time of day.
+fn read_date<'f>(raw: &str, formats: &'f [String]) -> Option<(chrono::NaiveDate, &'f str)> {
+    read_by(raw, formats).or_else(|| read_by(without_time_of_day(raw)?, formats))
+}
+
+/// The text before a time of day: a space or a "T" followed by one or two digits and ":".
+fn without_time_of_day(raw: &str) -> Option<&str> {
+    raw.char_indices()
+        .filter(|&(i, c)| i > 0 && (c == ' ' || c == 'T'))
+        .find_map(|(i, _)| {
+            let rest = raw[i + 1..].trim_start();
+            let hours = rest.bytes().take_while(u8::is_ascii_digit).count();
+            ((1..=2).contains(&hours) && rest.as_bytes().get(hours) == Some(&b':'))
+                .then(|| raw[..i].trim_end())
+        })
 }
 
 /// The date the first of `formats` that reads `raw` gives, and that format. A year read
@@ -935,7 +953,7 @@ fn read_by<'f>(raw: &str, formats: &'f [String]) -> Option<(chrono::NaiveDate, &
 pub fn birth_date(raw: &str, formats: &[String], today: chrono::NaiveDate) -> Option<String> {
     use chrono::Datelike;
     let read = date(raw, formats)?;
-    match read_by(raw.trim(), formats) {
+    match read_date(raw.trim(), formats) {
         Some((born, format)) if format.contains("%y") && born > today => Some(
             born.with_year(born.year() - 100)
                 .map_or(read, |d| d.format("%Y-%m-%d").to_string()),
@@ -1568,7 +1586,11 @@ mod tests {
             assert_eq!(city(one), city(other), "{one}");
         }
         assert_eq!(city("Chicago").as_deref(), Some("chicago"));
-        assert_eq!(city("Fortville").as_deref(), Some("fortville"), "a word, not a prefix");
+        assert_eq!(
+            city("Fortville").as_deref(),
+            Some("fortville"),
+            "a word, not a prefix"
+        );
         assert_eq!(city(" . "), None);
     }
 
@@ -1577,7 +1599,11 @@ mod tests {
         assert_eq!(zip("60614-1234").as_deref(), Some("60614"));
         assert_eq!(zip("60614").as_deref(), Some("60614"));
         assert_eq!(zip("2119").as_deref(), Some("02119"));
-        assert_eq!(zip("21191234").as_deref(), Some("02119"), "ZIP+4 without its zero");
+        assert_eq!(
+            zip("21191234").as_deref(),
+            Some("02119"),
+            "ZIP+4 without its zero"
+        );
         assert_eq!(zip("614"), None);
     }
 
@@ -1598,6 +1624,27 @@ mod tests {
         assert_eq!(date("03/07/1970", &formats).as_deref(), Some("1970-03-07"));
         assert_eq!(date("1970-03-07", &formats).as_deref(), Some("1970-03-07"));
         assert_eq!(date("7 March 1970", &formats), None);
+    }
+
+    #[test]
+    fn a_timestamp_is_read_as_its_date() {
+        let formats = ["%Y-%m-%d".to_string(), "%m/%d/%Y".to_string()];
+        for stamp in [
+            "2024-05-01 13:45:00",
+            "2024-05-01T13:45:00Z",
+            "2024-05-01T09:05:00.123+02:00",
+            "5/1/2024 1:45 PM",
+            " 05/01/2024  00:00 ",
+        ] {
+            assert_eq!(
+                date(stamp, &formats).as_deref(),
+                Some("2024-05-01"),
+                "{stamp}"
+            );
+        }
+        // Only a time of day comes off: anything else after a date is no date.
+        assert_eq!(date("2024-05-01 approx", &formats), None);
+        assert_eq!(date("2024-05-01 2024", &formats), None);
     }
 
     #[test]

@@ -838,6 +838,24 @@ fn a_changed_mapping_loads_an_unchanged_file_again() {
 }
 
 #[test]
+fn a_gift_dated_by_a_timestamp_loads_as_its_day() {
+    let (p, report) = ingest_fixture("timestamps.csv");
+    let report = report.unwrap();
+    // A date with a time of day is that day; anything else after it is still no date.
+    assert_eq!((report.rows_loaded(), report.rows_quarantined()), (2, 1));
+    let db = p.db();
+    let days: Vec<String> = db
+        .conn
+        .prepare("SELECT gift_date FROM donation ORDER BY gift_key")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(days, ["2025-01-02", "2025-02-03"]);
+}
+
+#[test]
 fn json_lines_load_through_the_same_checks() {
     let (p, report) = ingest_fixture("people.jsonl");
     let report = report.unwrap();
