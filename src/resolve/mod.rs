@@ -279,8 +279,7 @@ fn random_vectors(records: &[Rec], seen: &NicknamesSeen, sample: u64) -> Vec<mod
     // nearly the same model (golden records stay as they were).
     let partners = (sample as usize).div_ceil(n);
     // A file of more records than the sample has pairs gives its one partner to a share of
-    // them, chosen by id as well: a million records took a million pairs (a second of a
-    // first run, for no figure measured).
+    // them, chosen by id as well (a million records took a million pairs).
     let share = sample as f64 / n as f64;
     let chosen =
         |id: i64| share >= 1.0 || (stable_hash(&id) as u64 as f64) < share * u64::MAX as f64;
