@@ -232,8 +232,9 @@ pub enum FileFormat {
 /// month, kept for matching; 9: an email read out of "Ann Lee <ann@x.com>", "mailto:" and
 /// a list; 10: "45" under %Y is no year 45, a two-digit birth year is in the
 /// century before the load; 11: a city's Saint, Fort, Mount and directions in one form; 12: a
-/// ZIP+4 whose leading zero a spreadsheet dropped; 13: a timestamp read as its day).
-pub const NORMALIZER_VERSION: u32 = 13;
+/// ZIP+4 whose leading zero a spreadsheet dropped; 13: a timestamp read as its day; 14: a
+/// street line holding its city, state and ZIP read in its parts).
+pub const NORMALIZER_VERSION: u32 = 14;
 
 impl SourceConfig {
     /// A hash of everything that decides how the file is read: a batch loaded under

@@ -872,6 +872,82 @@ pub fn address(line1: &str, line2: &str) -> (Option<String>, Option<String>) {
     (street, unit)
 }
 
+/// A US street address written on one line with its city, state and ZIP, as a mailing
+/// list or a form exports it ("123 Main St, Springfield, IL 62701", Mailchimp's "123 Main
+/// St  Springfield  IL  62701  US"), in its parts. `None` for a line that does not end in a
+/// ZIP (a street alone, "12 Oak St, Apt 4").
+#[derive(Debug, PartialEq, Eq)]
+pub struct OneLineAddress<'a> {
+    pub street: String,
+    pub city: String,
+    pub zip: &'a str,
+}
+
+pub fn one_line_address(line: &str) -> Option<OneLineAddress<'_>> {
+    let mut parts: Vec<&str> = line
+        .split(',')
+        .flat_map(|part| part.split("  "))
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect();
+    if parts
+        .last()
+        .is_some_and(|p| ["us", "usa", "united states"].contains(&p.to_lowercase().as_str()))
+    {
+        parts.pop();
+    }
+    let is_state = |word: &str| US_STATES.contains(&word.to_uppercase().as_str());
+    let is_zip = |word: &str| {
+        let digits = word.bytes().filter(u8::is_ascii_digit).count();
+        word.bytes().all(|b| b.is_ascii_digit() || b == b'-') && matches!(digits, 5 | 9)
+    };
+    // The end of the line: "IL 62701", the state and the ZIP as parts of their own, or the
+    // ZIP alone.
+    let mut zip = None;
+    let mut state = false;
+    // The city, where the state and ZIP follow it in its part ("Springfield IL 62701").
+    let mut city = None;
+    while let Some(last) = parts.last().copied() {
+        let words: Vec<&str> = last.split_whitespace().collect();
+        match words.as_slice() {
+            [town @ .., code, number]
+                if !state && zip.is_none() && is_state(code) && is_zip(number) =>
+            {
+                (zip, state) = (Some(*number), true);
+                city = (!town.is_empty()).then(|| town.join(" "));
+            }
+            [number] if !state && zip.is_none() && is_zip(number) => zip = Some(*number),
+            [code] if !state && is_state(code) => state = true,
+            _ => break,
+        }
+        parts.pop();
+        if city.is_some() {
+            break;
+        }
+    }
+    // Without a ZIP, a last word like a state is as likely a street's direction ("NE").
+    let zip = zip?;
+    let city = match city {
+        Some(city) => city,
+        None if parts.len() >= 2 => parts.pop()?.to_string(),
+        None => return None,
+    };
+    (!parts.is_empty()).then(|| OneLineAddress {
+        street: parts.join(" "),
+        city,
+        zip,
+    })
+}
+
+/// The USPS's two-letter codes of the states, DC and the territories.
+#[rustfmt::skip]
+const US_STATES: &[&str] = &[
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ",
+    "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT",
+    "VA", "WA", "WV", "WI", "WY", "DC", "PR", "GU", "VI", "AS", "MP",
+];
+
 /// A city's name as `name` gives it, with the words towns are written both ways with in
 /// one form: "Saint Charles" and "St. Charles", "Fort Wayne" and "Ft Wayne", "Mount
 /// Prospect" and "Mt. Prospect", "North Chicago" and "N Chicago".
@@ -1573,6 +1649,50 @@ mod tests {
             address("100 West First Street", "Room 12"),
             (Some("100 w 1st st".into()), Some("12".into()))
         );
+    }
+
+    #[test]
+    fn an_address_on_one_line_is_read_in_its_parts() {
+        let springfield = |street: &str, zip: &'static str| {
+            Some(OneLineAddress {
+                street: street.to_string(),
+                city: "Springfield".to_string(),
+                zip,
+            })
+        };
+        for line in [
+            "123 Main St, Springfield, IL 62701",
+            "123 Main St  Springfield  IL  62701  US",
+            "123 Main St, Springfield, IL, 62701",
+            "123 Main St,Springfield,il 62701,USA",
+            "123 Main St, Springfield IL 62701",
+        ] {
+            assert_eq!(
+                one_line_address(line),
+                springfield("123 Main St", "62701"),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            one_line_address("123 Main St, Apt 4, Springfield, IL 62701-1234"),
+            springfield("123 Main St Apt 4", "62701-1234")
+        );
+        assert_eq!(
+            one_line_address("PO Box 12, Springfield, 62701"),
+            springfield("PO Box 12", "62701")
+        );
+        // A street alone, with its unit or its quadrant ("NE" is also Nebraska's code), a
+        // line without its ZIP, or a city without a street, is no such line.
+        for line in [
+            "12 Main St  NE",
+            "PO Box 12, Springfield, IL",
+            "123 Main St",
+            "12 Oak St, Apt 4",
+            "Springfield, IL 62701",
+            "12 Oak St, Suite 5, 60614 Chicago",
+        ] {
+            assert_eq!(one_line_address(line), None, "{line}");
+        }
     }
 
     #[test]

@@ -46,15 +46,24 @@ impl PersonFields {
     }
 
     /// The forms identity resolution compares, computed once at ingest; a phone written
-    /// without a country code is read as one of `phone_country`'s (see `phone_in`).
+    /// without a country code is read as one of `phone_country`'s (see `phone_in`), and a
+    /// street line holding the whole address ("123 Main St, Springfield, IL 62701") is read
+    /// in its parts (see `one_line_address`).
     pub fn normalize(&self, phone_country: Option<u16>) -> NormalizedPerson {
         use crate::normalize as n;
         let name = n::person_name(self.first_name.as_deref(), self.last_name.as_deref());
         let first = name.given;
+        // A street line that carries its city, state and ZIP gives them where no column does.
+        let line = self.address1.as_deref().unwrap_or("");
+        let one_line = n::one_line_address(line);
         let (address, unit) = n::address(
-            self.address1.as_deref().unwrap_or(""),
+            one_line.as_ref().map_or(line, |o| o.street.as_str()),
             self.address2.as_deref().unwrap_or(""),
         );
+        let (line_city, line_zip) = match &one_line {
+            Some(o) => (Some(o.city.as_str()), Some(o.zip)),
+            None => (None, None),
+        };
         NormalizedPerson {
             first_canon: first.as_deref().map(n::canonical_first),
             first,
@@ -66,8 +75,8 @@ impl PersonFields {
                 .and_then(|p| n::phone_in(p, phone_country)),
             address,
             unit,
-            city: self.city.as_deref().and_then(n::city),
-            zip: self.zip.as_deref().and_then(n::zip),
+            city: (self.city.as_deref().and_then(n::city)).or_else(|| line_city.and_then(n::city)),
+            zip: (self.zip.as_deref().and_then(n::zip)).or_else(|| line_zip.and_then(n::zip)),
             generation: name.generation,
             dob_as_written: None,
         }

@@ -682,6 +682,35 @@ fn a_files_phones_without_a_country_code_are_read_as_its_countrys() {
 }
 
 #[test]
+fn an_address_on_one_line_gives_its_street_city_and_zip() {
+    let p = register(
+        "register",
+        "ingest/one_line_addresses.csv",
+        "    person:
+      first_name: given_name
+      last_name: surname
+      address1: address
+",
+    );
+    let mut db = p.db();
+    ingest::ingest(&mut db, &p.project(), &IngestOptions::default(), &Silent).unwrap();
+    let parts = "n_address || '/' || coalesce(n_unit, '') || '/' || coalesce(n_city, '') || '/' || coalesce(n_zip, '')";
+    assert_eq!(
+        stored_by_key(&db, parts),
+        [
+            Some("123 n main st/4/springfield/62701".to_string()),
+            Some("123 main st//springfield/62701".to_string()),
+            Some("12 oak st/5//".to_string()),
+        ]
+    );
+    // The line itself is kept as written.
+    assert_eq!(
+        stored_by_key(&db, "address1")[1].as_deref(),
+        Some("123 Main St  Springfield  IL  62701  US")
+    );
+}
+
+#[test]
 fn postcodes_with_letters_are_matched_on_and_contact_values_matching_cannot_read_are_counted() {
     let p = register(
         "register",
