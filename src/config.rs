@@ -233,8 +233,9 @@ pub enum FileFormat {
 /// a list; 10: "45" under %Y is no year 45, a two-digit birth year is in the
 /// century before the load; 11: a city's Saint, Fort, Mount and directions in one form; 12: a
 /// ZIP+4 whose leading zero a spreadsheet dropped; 13: a timestamp read as its day; 14: a
-/// street line holding its city, state and ZIP read in its parts).
-pub const NORMALIZER_VERSION: u32 = 14;
+/// street line holding its city, state and ZIP read in its parts; 15: the sex a gender
+/// column or a title before the given name says).
+pub const NORMALIZER_VERSION: u32 = 15;
 
 impl SourceConfig {
     /// A hash of everything that decides how the file is read: a batch loaded under
@@ -339,13 +340,11 @@ pub const PERSON_FIELDS: &[&str] = &[
     "date_of_birth",
 ];
 
-/// Every person field a source may map: the golden columns and `full_name` (one column
-/// holding the whole name, split as it is read).
+/// Every person field a source may map: the golden columns, `full_name` (one column
+/// holding the whole name, split as it is read) and `gender` (compared, not a golden column).
 pub fn mappable_person_fields() -> impl Iterator<Item = &'static str> {
-    PERSON_FIELDS
-        .iter()
-        .copied()
-        .chain([crate::vocab::person::FULL_NAME])
+    use crate::vocab::person::{FULL_NAME, GENDER};
+    PERSON_FIELDS.iter().copied().chain([FULL_NAME, GENDER])
 }
 
 pub fn load_sources(project: &Project) -> Result<(PathBuf, SourcesFile)> {

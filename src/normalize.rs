@@ -29,6 +29,8 @@ pub struct NormalizedPerson {
     /// A birth date no calendar has, as `date_as_written` reads it, where the record's
     /// date of birth is stored empty: matching compares it, nothing shows it as a date.
     pub dob_as_written: Option<String>,
+    /// "m" or "f" (see `gender`): compared, never shown on a golden record.
+    pub gender: Option<&'static str>,
 }
 
 /// Lower-case, written in Latin letters, without accents and punctuation, whitespace
@@ -118,16 +120,20 @@ pub struct PersonName {
     pub given: Option<String>,
     pub surname: Option<String>,
     pub generation: Option<u8>,
+    /// The sex the titles before the given name say ("Mrs. Ann": "f"), where they say one
+    /// ("Dr." none, "Mr. and Mrs." none).
+    pub sex: Option<&'static str>,
 }
 
 pub fn person_name(given: Option<&str>, surname: Option<&str>) -> PersonName {
     let mut generation = None;
+    let mut sexes = Vec::new();
     let mut tokens_of = |raw: Option<&str>, is_given: bool| {
         let normalised = name(raw.unwrap_or(""));
         let mut tokens: Vec<&str> = normalised.split(' ').filter(|t| !t.is_empty()).collect();
         if is_given {
             let titles = tokens.iter().take_while(|t| TITLES.contains(t)).count();
-            tokens.drain(..titles);
+            sexes.extend(tokens.drain(..titles).filter_map(sex_of_word));
         }
         // The name itself always stays: a surname "Sr" or "Junior" is a name.
         while tokens.len() > 1 {
@@ -155,10 +161,15 @@ pub fn person_name(given: Option<&str>, surname: Option<&str>) -> PersonName {
     if placeholder {
         return PersonName::default();
     }
+    let sex = sexes
+        .first()
+        .copied()
+        .filter(|x| sexes.iter().all(|y| y == x));
     PersonName {
         given: given_name,
         surname,
         generation,
+        sex,
     }
 }
 
@@ -967,6 +978,23 @@ pub fn city(raw: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+/// A person's sex as a gender or a title column gives it: "m" or "f" ("M", "Male", "man",
+/// "Mr."; "F", "Female", "woman", "Mrs", "Ms", "Miss"). Anything else says nothing to
+/// compare: unknown ("U", "X", empty), another gender, a title that does not say one ("Dr",
+/// "Rev", "Mx"), a couple ("Mr. and Mrs.") or two values ("female | male").
+pub fn gender(raw: &str) -> Option<&'static str> {
+    sex_of_word(&name(raw))
+}
+
+/// The sex a word of a gender column or a title says, if it says one.
+fn sex_of_word(word: &str) -> Option<&'static str> {
+    match word {
+        "m" | "male" | "man" | "mr" | "mister" | "sir" | "lord" => Some("m"),
+        "f" | "female" | "woman" | "mrs" | "ms" | "miss" | "madam" | "dame" | "lady" => Some("f"),
+        _ => None,
+    }
+}
+
 const CITY_WORDS: &[(&str, &str)] = &[
     ("saint", "st"),
     ("sainte", "ste"),
@@ -1288,7 +1316,9 @@ mod tests {
             let (g, s) = split_full_name(raw);
             person_name(g.as_deref(), s.as_deref())
         };
-        assert_eq!(normalised("Smith, John"), normalised("Mr. John Smith"));
+        let (plain, titled) = (normalised("Smith, John"), normalised("Mr. John Smith"));
+        assert_eq!((plain.given, plain.surname), (titled.given, titled.surname));
+        assert_eq!(titled.sex, Some("m"));
         assert_eq!(normalised("John Smith, Jr.").generation, Some(2));
     }
 
@@ -1712,6 +1742,38 @@ mod tests {
             "a word, not a prefix"
         );
         assert_eq!(city(" . "), None);
+    }
+
+    #[test]
+    fn a_gender_or_a_title_reads_as_a_sex_and_anything_else_as_none() {
+        for male in ["M", "male", " Male ", "MAN", "Mr.", "mr", "Mister"] {
+            assert_eq!(gender(male), Some("m"), "{male}");
+        }
+        for female in ["F", "female", "Woman", "Mrs.", "Ms", "MISS"] {
+            assert_eq!(gender(female), Some("f"), "{female}");
+        }
+        for nothing in [
+            "",
+            "U",
+            "X",
+            "unknown",
+            "Dr.",
+            "Rev",
+            "Mx",
+            "Mr. and Mrs.",
+            "female | male",
+            "1",
+        ] {
+            assert_eq!(gender(nothing), None, "{nothing}");
+        }
+        // A title before the given name says it too, where the titles agree.
+        let sex = |given: &str| person_name(Some(given), Some("Lee")).sex;
+        assert_eq!(sex("Mrs. Ann"), Some("f"));
+        assert_eq!(sex("The Rt. Hon. Lady Mary"), Some("f"));
+        assert_eq!(sex("Sir John"), Some("m"));
+        for none in ["Ann", "Dr. Ann", "Mr. and Mrs. John", "Mx Sam", "Ann Miss"] {
+            assert_eq!(sex(none), None, "{none}");
+        }
     }
 
     #[test]

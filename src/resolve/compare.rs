@@ -128,6 +128,7 @@ fn compare_fields(seen: &NicknamesSeen, a: &Rec, b: &Rec, show_similarity: bool)
         (field::ADDRESS, address_level(a, b)),
         (field::CITY, city_level(a, b)),
         (field::ZIP, zip_level(a, b)),
+        (field::GENDER, gender_level(a, b)),
         (field::SOURCE, Some(source_level(a, b))),
     ] {
         if let Some((level, s)) = level {
@@ -140,7 +141,25 @@ fn compare_fields(seen: &NicknamesSeen, a: &Rec, b: &Rec, show_similarity: bool)
     set_household_levels(&mut vector, a, b, joint_mailbox);
     set_one_home_under_two_forms(&mut vector);
     set_surname_changed(&mut vector, joint_mailbox);
+    set_gender_beside_the_name(&mut vector);
     Comparison { vector, similarity }
+}
+
+fn gender_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
+    let (x, y) = a.female.zip(b.female)?;
+    Some(if x == y { (1, 1.0) } else { (2, 0.0) })
+}
+
+/// One given name (the same, or but for a typo) already says one sex: the sex agreeing
+/// too says nothing more, and counting it would weigh the name twice (most of all for two
+/// namesakes, who share both). A sex that differs still counts (Chris and Chris of one
+/// home), and one that agrees under two forms of a name (Alex beside Alexandra) does.
+fn set_gender_beside_the_name(vector: &mut Vector) {
+    let one_name = matches!(vector[field::FIRST], 1 | 3)
+        || vector[field::FIRST] == model::GENERATION_ON_ONE_LEVEL;
+    if one_name && vector[field::GENDER] == 1 {
+        vector[field::GENDER] = MISSING;
+    }
 }
 
 fn city_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
@@ -193,7 +212,8 @@ fn source_level(a: &Rec, b: &Rec) -> (u8, f64) {
 ///   apart (one mailbox shared by a nickname the table lacks, or under a typo that spells
 ///   another name, Micheal on michael.a.turner@, is likelier than by two people);
 /// - a household's joint mailbox: under any two given names that are not one name (not
-///   the same, a nickname form or a typo).
+///   the same, a nickname form or a typo);
+/// - any of them under two sexes (a gender or title column's: Chris and Chris, J. and J.).
 fn set_household_levels(vector: &mut Vector, a: &Rec, b: &Rec, joint_mailbox: bool) {
     let first = vector[field::FIRST];
     let dob_agrees = matches!(vector[field::DOB], 1 | 2);
@@ -201,13 +221,16 @@ fn set_household_levels(vector: &mut Vector, a: &Rec, b: &Rec, joint_mailbox: bo
         || (first == 5 && misspelt_nickname(a, b)))
         && !dob_agrees;
     let real_names_differ = first != 2 && given_names_distinct(a, b) && !dob_agrees;
+    let sexes_differ =
+        vector[field::GENDER] == model::different_level(field::GENDER) && !dob_agrees;
     for f in [field::EMAIL, field::PHONE, field::ADDRESS] {
         let household = vector[f] == 1
-            && match f {
-                field::EMAIL if joint_mailbox => !one_given_name(first),
-                field::EMAIL => real_names_differ && first != model::ANOTHER_GIVEN_NAME,
-                _ => names_differ || real_names_differ,
-            };
+            && (sexes_differ
+                || match f {
+                    field::EMAIL if joint_mailbox => !one_given_name(first),
+                    field::EMAIL => real_names_differ && first != model::ANOTHER_GIVEN_NAME,
+                    _ => names_differ || real_names_differ,
+                });
         if household && let Some(level) = model::household_level(f) {
             vector[f] = level;
         }
@@ -563,8 +586,8 @@ impl<'c> Comparer<'c> {
     }
 
     /// The configured deterministic rule this pair meets: an exact personal email or phone
-    /// (not a household's), with nothing meaningful disagreeing. A joint mailbox never
-    /// merges by itself.
+    /// (not a household's), with nothing meaningful disagreeing (names, birth date, sex).
+    /// A joint mailbox never merges by itself.
     pub fn deterministic_rule(&self, a: &Rec, v: &Vector) -> Option<&'static str> {
         let first = v[field::FIRST];
         let surname_agrees = !model::disagrees(field::LAST, v[field::LAST]);
@@ -574,7 +597,8 @@ impl<'c> Comparer<'c> {
         // could be anyone's at that home.
         let no_given_name = first == MISSING && surname_agrees;
         let dob_ok = v[field::DOB] != model::different_level(field::DOB);
-        if !((names_agree || no_given_name) && dob_ok) {
+        let sex_ok = v[field::GENDER] != model::different_level(field::GENDER);
+        if !((names_agree || no_given_name) && dob_ok && sex_ok) {
             return None;
         }
         self.config
@@ -1186,6 +1210,56 @@ mod tests {
             "model",
             "a joint mailbox is no deterministic match"
         );
+    }
+
+    #[test]
+    fn a_sex_counts_where_the_given_names_leave_it_something_to_say() {
+        let born = |first: &str, female: Option<bool>, dob: &str| {
+            let mut r = rec(
+                first,
+                "lee",
+                "leefamily@x.com",
+                "3125550101",
+                "5 w elm st",
+                dob,
+            );
+            r.female = female;
+            r
+        };
+        let with = |first: &str, female: Option<bool>| born(first, female, "");
+        let gender = |a: &Rec, b: &Rec| comparison(a, b).vector[field::GENDER];
+        let different = model::different_level(field::GENDER);
+        // One given name already says one sex: agreeing again is no new evidence.
+        assert_eq!(
+            gender(&with("ann", Some(true)), &with("ann", Some(true))),
+            MISSING
+        );
+        // Under an initial, or two forms one name shares between the sexes, it is.
+        let j = with("j", Some(true));
+        assert_eq!(gender(&j, &with("j", Some(true))), MISSING);
+        assert_eq!(gender(&j, &with("jane", Some(true))), 1);
+        assert_eq!(
+            gender(&with("alex", Some(true)), &with("alexandra", Some(true))),
+            1
+        );
+        assert_eq!(gender(&j, &with("jane", None)), MISSING);
+        // Two sexes on one home's mailbox, landline and address: two people of the home,
+        // whatever the given names (Chris and Chris, J. and J.).
+        for first in ["chris", "j"] {
+            let (a, b) = (with(first, Some(false)), from(with(first, Some(true)), "b"));
+            let v = comparison(&a, &b).vector;
+            assert_eq!(v[field::GENDER], different, "{first}");
+            assert_shared_by_a_household(&v, &[field::EMAIL, field::PHONE, field::ADDRESS]);
+            assert_eq!(
+                Band::of(score(&a, &b).score, &config()),
+                Band::NoMatch,
+                "{first}"
+            );
+        }
+        // Unless one birth date says one person: then the sex is the slip.
+        let a = born("chris", Some(false), "1970-03-04");
+        let b = from(born("chris", Some(true), "1970-03-04"), "b");
+        assert_eq!(comparison(&a, &b).vector[field::EMAIL], 1);
     }
 
     #[test]

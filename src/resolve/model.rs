@@ -24,7 +24,7 @@ use super::nicknames_seen::NicknamesSeen;
 use super::settings::Blocking;
 
 /// The compared fields, in the order of a comparison vector.
-pub const FIELDS: [&str; 9] = [
+pub const FIELDS: [&str; 10] = [
     "first_name",
     "last_name",
     "date_of_birth",
@@ -33,6 +33,7 @@ pub const FIELDS: [&str; 9] = [
     "address",
     "city",
     "zip",
+    "gender",
     "source",
 ];
 pub const FIELD_COUNT: usize = FIELDS.len();
@@ -47,9 +48,12 @@ pub mod field {
     pub const ADDRESS: usize = 5;
     pub const CITY: usize = 6;
     pub const ZIP: usize = 7;
+    /// A sex a gender or title column gives: weighed where the given names leave it
+    /// something to say (see `compare::set_gender_beside_the_name`).
+    pub const GENDER: usize = 8;
     /// Whether the two records come from one source (a file that seldom holds one person
     /// twice) or from two: learned per file like any other field.
-    pub const SOURCE: usize = 8;
+    pub const SOURCE: usize = 9;
 }
 
 /// Level 0 of every field: one record or both lack it (no evidence either way).
@@ -109,6 +113,7 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
         "same first three characters",
         "different",
     ],
+    &["same", "different"],
     &["other sources", "one source"],
 ];
 
@@ -418,8 +423,9 @@ pub struct FitReport {
 /// hold it (`u_exact_birth_random`); a postal code's district and another surname one
 /// letter away are levels (a model without them has no estimates for them either). 12: the
 /// pairs only a key of names alone compares are not learned from. 13: an identifier a digit
-/// or a typo off is shared, for the guard against a file that holds nobody twice.
-pub const ESTIMATOR: u32 = 13;
+/// or a typo off is shared, for the guard against a file that holds nobody twice. 14: a sex
+/// a gender or title column gives is a field.
+pub const ESTIMATOR: u32 = 14;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;
@@ -1106,6 +1112,10 @@ mod tests {
     fn population(favoured: [u8; FIELD_COUNT], share: f64) -> Vec<Vec<f64>> {
         (0..FIELD_COUNT)
             .map(|f| {
+                // These files give no sex (an empty row: a field neither record has).
+                if f == field::GENDER {
+                    return Vec::new();
+                }
                 let n = LEVELS[f].len();
                 (1..=n)
                     .map(|l| match l as u8 == favoured[f] {
@@ -1196,6 +1206,7 @@ mod tests {
                 home(field::ADDRESS),
                 1,
                 1,
+                MISSING,
                 1,
             ],
             0.85,
@@ -1211,6 +1222,7 @@ mod tests {
             home(field::ADDRESS),
             1,
             1,
+            MISSING,
             1,
         ];
         assert!(model.posterior_among_compared(&a_home) < 0.01);
@@ -1230,6 +1242,7 @@ mod tests {
                 MISSING,
                 1,
                 1,
+                MISSING,
                 1,
             ],
             0.95,
@@ -1263,7 +1276,7 @@ mod tests {
         };
         let different = different_level;
         let namesakes = only_email_and_zip(population(
-            [1, 1, 0, different(field::EMAIL), 0, 0, 0, 1, 2],
+            [1, 1, 0, different(field::EMAIL), 0, 0, 0, 1, 0, 2],
             0.9,
         ));
         let strangers = only_email_and_zip(population(
@@ -1294,7 +1307,7 @@ mod tests {
         assert_eq!(model.lambda, LAMBDA_FLOOR);
         // Namesakes in one ZIP with two emails: nowhere near one person.
         let different = different_level;
-        let namesakes = [1, 1, 0, different(field::EMAIL), 0, 0, 0, 1, 2];
+        let namesakes = [1, 1, 0, different(field::EMAIL), 0, 0, 0, 1, 0, 2];
         let score: f64 = model.prior_weight()
             + (0..FIELD_COUNT)
                 .map(|f| model.weight(f, namesakes[f]))
@@ -1327,7 +1340,7 @@ mod tests {
             p
         };
         let digit_off = level_named(field::DOB, "one digit or day/month swapped");
-        let one_person = names_and_birth(population([1, 1, digit_off, 0, 0, 0, 0, 0, 2], 0.9));
+        let one_person = names_and_birth(population([1, 1, digit_off, 0, 0, 0, 0, 0, 0, 2], 0.9));
         let strangers = names_and_birth(population(
             std::array::from_fn(|f| different_level(f).max(1)),
             0.95,
@@ -1348,7 +1361,7 @@ mod tests {
             !model.fit.no_identifier_shared,
             "their birth dates nearly agree"
         );
-        let mistyped = [1, 1, digit_off, 0, 0, 0, 0, 0, 2];
+        let mistyped = [1, 1, digit_off, 0, 0, 0, 0, 0, 0, 2];
         let score: f64 = model.prior_weight()
             + (0..FIELD_COUNT)
                 .map(|f| model.weight(f, mistyped[f]))

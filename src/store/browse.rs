@@ -430,6 +430,8 @@ pub struct RecordView {
     pub city: Option<String>,
     pub zip: Option<String>,
     pub date_of_birth: Option<String>,
+    /// A gender or title column's value, as written.
+    pub gender: Option<String>,
 }
 
 /// One source record as a steward sees it; a birth date no calendar has, as matching
@@ -440,7 +442,8 @@ pub fn record_view(conn: &Connection, id: i64) -> Result<RecordView> {
             "SELECT id, source, source_key, first_name, last_name, email, phone,
                 trim(coalesce(address1, '') || ' ' || coalesce(address2, '')), city, zip,
                 coalesce(date_of_birth, CASE WHEN length(n_dob_as_written) = 10
-                    THEN n_dob_as_written || ' (no such date)' ELSE n_dob_as_written END)
+                    THEN n_dob_as_written || ' (no such date)' ELSE n_dob_as_written END),
+                gender
          FROM source_record WHERE id = ?1",
         )?
         .query_row([id], |r| {
@@ -456,6 +459,7 @@ pub fn record_view(conn: &Connection, id: i64) -> Result<RecordView> {
                 city: r.get(8)?,
                 zip: r.get(9)?,
                 date_of_birth: r.get(10)?,
+                gender: r.get(11)?,
             })
         })?)
 }

@@ -48,6 +48,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../sql/sqlite/0022_name_generation.sql"),
     ),
     (23, include_str!("../../sql/sqlite/0023_dob_as_written.sql")),
+    (24, include_str!("../../sql/sqlite/0024_gender.sql")),
 ];
 
 pub fn latest_version() -> i64 {

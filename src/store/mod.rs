@@ -318,6 +318,8 @@ pub const PERSONAL_COLUMNS: &[&str] = &[
     "address2",
     "date_of_birth",
     "n_dob_as_written",
+    "gender",
+    "n_gender",
     "n_first",
     "n_first_canon",
     "n_last",

@@ -30,7 +30,7 @@ pub fn today() -> String {
 const RECORD_COLUMNS: &str = "sr.id, sr.source, sr.n_first, sr.n_first_canon, sr.n_last, sr.n_email, sr.n_phone,
     sr.n_address, sr.n_unit, sr.n_city, sr.n_zip, coalesce(sr.date_of_birth, sr.n_dob_as_written),
     sr.first_name, sr.last_name, sr.email, sr.phone, sr.address1, sr.address2, sr.city, sr.state, sr.zip,
-    sr.system, sr.n_generation, sr.date_of_birth";
+    sr.system, sr.n_generation, sr.date_of_birth, sr.n_gender";
 
 /// Source and system names, one shared copy of each (a million records name a handful).
 #[derive(Default)]
@@ -56,6 +56,7 @@ fn read_record(r: &rusqlite::Row, names: &mut Names) -> rusqlite::Result<(Rec, R
     }
     let mut rec = Rec::new(r.get(0)?, names.get(r, 1)?, values);
     rec.generation = r.get(22)?;
+    rec.female = r.get_ref(24)?.as_str_or_null()?.map(|g| g == "f");
     let raw = RawFields {
         id: rec.id,
         source: rec.source.clone(),
@@ -72,6 +73,8 @@ fn read_record(r: &rusqlite::Row, names: &mut Names) -> rusqlite::Result<(Rec, R
             zip: r.get(20)?,
             // The stored date, not the one matching reads: a date as written is no date.
             date_of_birth: r.get(23)?,
+            // Not a golden column: survivorship never reads it.
+            gender: None,
         },
         // From the record's facts (`summary::RecordFacts::last_gift_any`), read later.
         last_seen: None,

@@ -188,6 +188,8 @@ impl<'a> BatchWriter<'a> {
             self.system,
             n.generation,
             n.dob_as_written,
+            p.gender,
+            n.gender,
         ];
         match existing {
             Some(id) => {
@@ -198,7 +200,7 @@ impl<'a> BatchWriter<'a> {
                             date_of_birth = ?11, n_first = ?12, n_first_canon = ?13, n_last = ?14,
                             n_email = ?15, n_phone = ?16, n_address = ?17, n_unit = ?18, n_city = ?19,
                             n_zip = ?20, updated_at = ?21, system = ?24, n_generation = ?25,
-                            n_dob_as_written = ?26
+                            n_dob_as_written = ?26, gender = ?27, n_gender = ?28
                          WHERE source = ?22 AND source_key = ?23",
                     )?
                     .execute(values)?;
@@ -210,9 +212,9 @@ impl<'a> BatchWriter<'a> {
                         "INSERT INTO source_record (batch_id, first_name, last_name, email, phone, address1,
                             address2, city, state, zip, date_of_birth, n_first, n_first_canon, n_last,
                             n_email, n_phone, n_address, n_unit, n_city, n_zip, updated_at, source,
-                            source_key, system, n_generation, n_dob_as_written)
+                            source_key, system, n_generation, n_dob_as_written, gender, n_gender)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                            ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
+                            ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
                     )?
                     .execute(values)?;
                 Ok((self.tx.last_insert_rowid(), true))

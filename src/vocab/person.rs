@@ -15,11 +15,17 @@ pub struct PersonFields {
     pub state: Option<String>,
     pub zip: Option<String>,
     pub date_of_birth: Option<String>,
+    /// A gender or a title column ("F", "Male", "Mrs."): compared by matching, kept on the
+    /// source record, not a golden column.
+    pub gender: Option<String>,
 }
 
 /// A mappable field that is not a golden column: one column holding the whole name,
 /// split into `first_name` and `last_name` as it is read.
 pub const FULL_NAME: &str = "full_name";
+
+/// A mappable field that is not a golden column: a gender, or a title that says one.
+pub const GENDER: &str = "gender";
 
 impl PersonFields {
     pub fn set(&mut self, field: &str, value: &str) {
@@ -40,6 +46,7 @@ impl PersonFields {
             "state" => &mut self.state,
             "zip" => &mut self.zip,
             "date_of_birth" => &mut self.date_of_birth,
+            GENDER => &mut self.gender,
             _ => return,
         };
         *slot = Some(value.to_string());
@@ -79,6 +86,8 @@ impl PersonFields {
             zip: (self.zip.as_deref().and_then(n::zip)).or_else(|| line_zip.and_then(n::zip)),
             generation: name.generation,
             dob_as_written: None,
+            // A gender column where the source has one, else what a title says ("Mrs.").
+            gender: self.gender.as_deref().and_then(n::gender).or(name.sex),
         }
     }
 }

@@ -116,6 +116,9 @@ pub struct Rec {
     values: Values,
     /// The generation a name's suffix names (see `normalize::person_name`).
     pub generation: Option<u8>,
+    /// The sex a gender or title column gives (`Some(true)`: female, `Some(false)`: male;
+    /// `None`: not given or neither, see `normalize::gender`).
+    pub female: Option<bool>,
     /// How many records in the file share this first name (its first word) and this
     /// surname (0 = unknown): for weighing an exact name by how common it is.
     pub first_name_count: u32,

@@ -1064,6 +1064,24 @@ fn consent_is_read_per_channel_from_flags_and_codes_and_a_bad_value_is_kept_out_
     assert!(issues[1].0 == "solicit_updated" && issues[1].1.contains("date"));
 }
 
+/// Resolve the store as it is.
+fn resolve_store(p: &TempProject, db: &mut cpm::store::Db) {
+    let config = cpm::resolve::settings::ResolutionConfig::load(&p.project()).unwrap();
+    cpm::resolve::run(db, &config, "test-run", &Silent).unwrap();
+}
+
+/// The golden record of the source record under `key` (unique in these tests).
+fn golden_record_of(db: &cpm::store::Db, key: &str) -> i64 {
+    db.conn
+        .query_row(
+            "SELECT m.constituent_id FROM constituent_member m
+             JOIN source_record r ON r.id = m.source_record_id WHERE r.source_key = ?1",
+            [key],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
 #[test]
 fn a_full_name_column_is_split_and_titles_and_suffixes_leave_one_persons_name() {
     // A donor CRM that keeps the whole name in one column ("Smith, John, Jr."), beside an
@@ -1144,18 +1162,8 @@ fn a_full_name_column_is_split_and_titles_and_suffixes_leave_one_persons_name() 
             row("E2", "John", "john smith", Some(2)),
         ]
     );
-    let config = cpm::resolve::settings::ResolutionConfig::load(&p.project()).unwrap();
-    cpm::resolve::run(&mut db, &config, "test-run", &Silent).unwrap();
-    let golden_of = |key: &str| -> i64 {
-        db.conn
-            .query_row(
-                "SELECT m.constituent_id FROM constituent_member m
-                 JOIN source_record r ON r.id = m.source_record_id WHERE r.source_key = ?1",
-                [key],
-                |r| r.get(0),
-            )
-            .unwrap()
-    };
+    resolve_store(&p, &mut db);
+    let golden_of = |key: &str| golden_record_of(&db, key);
     assert_eq!(golden_of("D1"), golden_of("E2"), "John Smith Jr, by email");
     assert_eq!(
         golden_of("D3"),
@@ -1164,6 +1172,88 @@ fn a_full_name_column_is_split_and_titles_and_suffixes_leave_one_persons_name() 
     );
     assert_ne!(golden_of("D1"), golden_of("D2"), "father and son");
     assert_eq!(count(&db, "SELECT count(*) FROM constituent"), 3);
+}
+
+#[test]
+fn a_gender_column_or_a_title_keeps_a_couple_of_one_name_apart() {
+    // Chris and Chris Lee share their home's mailbox, landline and address; the CRM says
+    // which is which in a gender column, the event list by a title in the name.
+    let p = TempProject::new();
+    let crm = p.root().join("crm.csv");
+    std::fs::write(
+        &crm,
+        "id,first,last,sex,email,phone,street,zip\n\
+         C1,Chris,Lee,M,lee.home@x.com,312-555-0101,5 W Elm St,60614\n\
+         C2,Chris,Lee,Female,lee.home@x.com,312-555-0101,5 W Elm St,60614\n",
+    )
+    .unwrap();
+    let events = p.root().join("events.csv");
+    std::fs::write(
+        &events,
+        "id,name,email,zip\n\
+         E1,Mrs. Chris Lee,lee.home@x.com,60614\n\
+         E2,Mr. Chris Lee,lee.home@x.com,60614\n",
+    )
+    .unwrap();
+    let sources = format!(
+        "sources:
+  - name: crm
+    system: crm
+    file: {}
+    person_key: id
+    person:
+      first_name: first
+      last_name: last
+      gender: sex
+      email: email
+      phone: phone
+      address1: street
+      zip: zip
+  - name: events
+    system: events
+    file: {}
+    person_key: id
+    person:
+      full_name: name
+      email: email
+      zip: zip
+",
+        crm.display(),
+        events.display()
+    );
+    p.write_config("sources.yaml", &sources);
+    let mut db = p.db();
+    ingest::ingest(&mut db, &p.project(), &IngestOptions::default(), &Silent).unwrap();
+    let stored: Vec<(String, Option<String>, Option<String>)> = db
+        .conn
+        .prepare("SELECT source_key, gender, n_gender FROM source_record ORDER BY source_key")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let row = |key: &str, written: Option<&str>, sex: &str| {
+        (
+            key.to_string(),
+            written.map(str::to_string),
+            Some(sex.to_string()),
+        )
+    };
+    assert_eq!(
+        stored,
+        vec![
+            row("C1", Some("M"), "m"),
+            row("C2", Some("Female"), "f"),
+            row("E1", None, "f"),
+            row("E2", None, "m"),
+        ]
+    );
+    resolve_store(&p, &mut db);
+    let golden_of = |key: &str| golden_record_of(&db, key);
+    assert_ne!(golden_of("C1"), golden_of("C2"), "a couple of one name");
+    assert_ne!(golden_of("E1"), golden_of("E2"), "Mrs. and Mr.");
+    assert_eq!(golden_of("C1"), golden_of("E2"), "him in both files");
+    assert_eq!(golden_of("C2"), golden_of("E1"), "her in both files");
 }
 
 #[test]

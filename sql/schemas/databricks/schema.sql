@@ -63,7 +63,9 @@ CREATE TABLE IF NOT EXISTS raw.source_record (
     n_zip STRING,
     updated_at STRING,
     n_generation BIGINT,
-    n_dob_as_written STRING
+    n_dob_as_written STRING,
+    gender STRING,
+    n_gender STRING
 );
 
 CREATE TABLE IF NOT EXISTS raw.donation (
@@ -479,6 +481,10 @@ ALTER TABLE raw.source_record ALTER COLUMN n_address SET MASK golden.pii_mask;
 ALTER TABLE raw.source_record ALTER COLUMN n_unit SET MASK golden.pii_mask;
 -- reviewed: sqlparser cannot parse the next statement
 ALTER TABLE raw.source_record ALTER COLUMN n_dob_as_written SET MASK golden.pii_mask;
+-- reviewed: sqlparser cannot parse the next statement
+ALTER TABLE raw.source_record ALTER COLUMN gender SET MASK golden.pii_mask;
+-- reviewed: sqlparser cannot parse the next statement
+ALTER TABLE raw.source_record ALTER COLUMN n_gender SET MASK golden.pii_mask;
 -- reviewed: sqlparser cannot parse the next statement
 ALTER TABLE golden.constituent ALTER COLUMN first_name SET MASK golden.pii_mask;
 -- reviewed: sqlparser cannot parse the next statement

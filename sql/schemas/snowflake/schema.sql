@@ -63,7 +63,9 @@ CREATE TABLE IF NOT EXISTS raw.source_record (
     n_zip VARCHAR,
     updated_at VARCHAR,
     n_generation BIGINT,
-    n_dob_as_written VARCHAR
+    n_dob_as_written VARCHAR,
+    gender VARCHAR,
+    n_gender VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS raw.donation (
@@ -461,6 +463,10 @@ ALTER TABLE raw.source_record MODIFY COLUMN n_address SET MASKING POLICY golden.
 ALTER TABLE raw.source_record MODIFY COLUMN n_unit SET MASKING POLICY golden.pii_mask;
 -- reviewed: sqlparser cannot parse the next statement
 ALTER TABLE raw.source_record MODIFY COLUMN n_dob_as_written SET MASKING POLICY golden.pii_mask;
+-- reviewed: sqlparser cannot parse the next statement
+ALTER TABLE raw.source_record MODIFY COLUMN gender SET MASKING POLICY golden.pii_mask;
+-- reviewed: sqlparser cannot parse the next statement
+ALTER TABLE raw.source_record MODIFY COLUMN n_gender SET MASKING POLICY golden.pii_mask;
 -- reviewed: sqlparser cannot parse the next statement
 ALTER TABLE golden.constituent MODIFY COLUMN first_name SET MASKING POLICY golden.pii_mask;
 -- reviewed: sqlparser cannot parse the next statement

@@ -63,7 +63,9 @@ CREATE TABLE IF NOT EXISTS raw.source_record (
     n_zip VARCHAR,
     updated_at VARCHAR,
     n_generation BIGINT,
-    n_dob_as_written VARCHAR
+    n_dob_as_written VARCHAR,
+    gender VARCHAR,
+    n_gender VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS raw.donation (

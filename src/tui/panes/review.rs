@@ -557,7 +557,7 @@ fn value(v: &Option<String>) -> String {
 /// The comparison rows: (field name in contributions, label, left, right).
 fn fields(item: &QueueItem) -> Vec<(&'static str, &'static str, String, String)> {
     let (a, b) = (&item.a, &item.b);
-    vec![
+    let mut rows = vec![
         (
             "first_name",
             "first",
@@ -581,7 +581,12 @@ fn fields(item: &QueueItem) -> Vec<(&'static str, &'static str, String, String)>
             value(&a.date_of_birth),
             value(&b.date_of_birth),
         ),
-    ]
+    ];
+    // Only files with a gender or title column give one: no empty row for the rest.
+    if a.gender.is_some() || b.gender.is_some() {
+        rows.push(("gender", "sex", value(&a.gender), value(&b.gender)));
+    }
+    rows
 }
 
 /// Two values "differ" when both are present and not equal as matching compares them:
@@ -590,6 +595,7 @@ fn differs(field: &str, left: &str, right: &str) -> bool {
     let norm = |s: &str| match field {
         "phone" => crate::normalize::phone(s).unwrap_or_else(|| s.to_string()),
         "email" => crate::normalize::email(s).unwrap_or_else(|| s.to_lowercase()),
+        "gender" => crate::normalize::gender(s).map_or_else(|| s.to_lowercase(), str::to_string),
         _ => s
             .split_whitespace()
             .collect::<Vec<_>>()
@@ -932,5 +938,28 @@ mod tests {
         assert!(!differs("first_name", "", "Marie"));
         assert!(!differs("phone", "2244513099", "224-451-3099"));
         assert!(differs("phone", "2244513099", "224-451-3098"));
+        assert!(!differs("gender", "F", "female"));
+        assert!(differs("gender", "M", "Mrs."));
+    }
+
+    #[test]
+    fn a_sex_has_a_row_only_where_a_record_gives_one() {
+        let labels = |a: RecordView, b: RecordView| -> Vec<&str> {
+            let item = QueueItem {
+                a,
+                b,
+                ..QueueItem::default()
+            };
+            fields(&item)
+                .into_iter()
+                .map(|(_, label, ..)| label)
+                .collect()
+        };
+        let with = |gender: Option<&str>| RecordView {
+            gender: gender.map(str::to_string),
+            ..RecordView::default()
+        };
+        assert!(!labels(with(None), with(None)).contains(&"sex"));
+        assert!(labels(with(None), with(Some("F"))).contains(&"sex"));
     }
 }
