@@ -424,8 +424,9 @@ pub struct FitReport {
 /// letter away are levels (a model without them has no estimates for them either). 12: the
 /// pairs only a key of names alone compares are not learned from. 13: an identifier a digit
 /// or a typo off is shared, for the guard against a file that holds nobody twice. 14: a sex
-/// a gender or title column gives is a field.
-pub const ESTIMATOR: u32 = 14;
+/// a gender or title column gives is a field. 15: one name with Jr on one record only
+/// shares a home or landline as a household.
+pub const ESTIMATOR: u32 = 15;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;
