@@ -128,6 +128,7 @@ fn compare_fields(seen: &NicknamesSeen, a: &Rec, b: &Rec, show_similarity: bool)
         (field::ADDRESS, address_level(a, b)),
         (field::CITY, city_level(a, b)),
         (field::ZIP, zip_level(a, b)),
+        (field::MIDDLE, middle_name_level(a, b)),
         (field::GENDER, gender_level(a, b)),
         (field::SOURCE, Some(source_level(a, b))),
     ] {
@@ -143,6 +144,23 @@ fn compare_fields(seen: &NicknamesSeen, a: &Rec, b: &Rec, show_similarity: bool)
     set_surname_changed(&mut vector, joint_mailbox);
     set_gender_beside_the_name(&mut vector);
     Comparison { vector, similarity }
+}
+
+/// The words after the given name's first ("john allen", "john a"): compared where both
+/// records have them, by the first of them: the same word, one an initial of the other, or
+/// different.
+fn middle_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
+    fn middle(r: &Rec) -> Option<&str> {
+        r.first()?.split(' ').nth(1)
+    }
+    let (x, y) = both(middle(a), middle(b))?;
+    Some(if x == y {
+        (1, 1.0)
+    } else if (x.len() == 1 && y.starts_with(x)) || (y.len() == 1 && x.starts_with(y)) {
+        (2, 0.8)
+    } else {
+        (3, 0.0)
+    })
 }
 
 fn gender_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
@@ -207,7 +225,8 @@ fn source_level(a: &Rec, b: &Rec) -> (u8, f64) {
 /// two people (and no birth date says one):
 /// - an address or a landline: under two given names that are not one name (not the same,
 ///   a nickname form or a near spelling; a nickname form misspelt, Anie beside Anna, is at
-///   one home likelier a relative's name), or under one name with Jr on one record only;
+///   one home likelier a relative's name), or under one name with Jr on one record only
+///   or two middle names;
 /// - a personal email: only under two different real given names, and not two one letter
 ///   apart (one mailbox shared by a nickname the table lacks, or under a typo that spells
 ///   another name, Micheal on michael.a.turner@, is likelier than by two people);
@@ -225,8 +244,11 @@ fn set_household_levels(vector: &mut Vector, a: &Rec, b: &Rec, joint_mailbox: bo
         vector[field::GENDER] == model::different_level(field::GENDER) && !dob_agrees;
     // Jr on one record only, at one home or on its landline: a Jr there means his father
     // is there too, and the record without the suffix is the father's as often as the
-    // son's (the donor file: 26 such pairs two people, 7 one).
-    let father_and_son = first == model::GENERATION_ON_ONE_LEVEL && !dob_agrees;
+    // son's (the donor file: 26 such pairs two people, 7 one). Two middle names under one
+    // given name there are two people of that name.
+    let father_and_son = (first == model::GENERATION_ON_ONE_LEVEL
+        || vector[field::MIDDLE] == model::different_level(field::MIDDLE))
+        && !dob_agrees;
     for f in [field::EMAIL, field::PHONE, field::ADDRESS] {
         let household = vector[f] == 1
             && (sexes_differ
@@ -1264,6 +1286,21 @@ mod tests {
         let a = born("chris", Some(false), "1970-03-04");
         let b = from(born("chris", Some(true), "1970-03-04"), "b");
         assert_eq!(comparison(&a, &b).vector[field::EMAIL], 1);
+    }
+
+    #[test]
+    fn a_middle_name_is_compared_where_both_records_give_one() {
+        let with = |first: &str| rec(first, "scott", "", "4256792355", "21 elm st", "");
+        let middle = |a: &str, b: &str| comparison(&with(a), &with(b)).vector[field::MIDDLE];
+        assert_eq!(middle("zachary m", "zachary"), MISSING);
+        assert_eq!(middle("zachary m", "zachary m"), 1);
+        assert_eq!(middle("zachary m", "zachary mark"), 2);
+        assert_eq!(middle("zachary mark", "zachary paul"), 3);
+        // Two middle names at one home and on one landline: two men of one name there.
+        let v = comparison(&with("zachary m"), &from(with("zachary p"), "b")).vector;
+        assert_shared_by_a_household(&v, &[field::PHONE, field::ADDRESS]);
+        let v = comparison(&with("zachary m"), &from(with("zachary"), "b")).vector;
+        assert_eq!((v[field::PHONE], v[field::ADDRESS]), (1, 1));
     }
 
     #[test]

@@ -24,7 +24,7 @@ use super::nicknames_seen::NicknamesSeen;
 use super::settings::Blocking;
 
 /// The compared fields, in the order of a comparison vector.
-pub const FIELDS: [&str; 10] = [
+pub const FIELDS: [&str; 11] = [
     "first_name",
     "last_name",
     "date_of_birth",
@@ -33,6 +33,7 @@ pub const FIELDS: [&str; 10] = [
     "address",
     "city",
     "zip",
+    "middle_name",
     "gender",
     "source",
 ];
@@ -48,12 +49,15 @@ pub mod field {
     pub const ADDRESS: usize = 5;
     pub const CITY: usize = 6;
     pub const ZIP: usize = 7;
+    /// A middle name or initial, where both records give one after the given name ("John
+    /// A." and "John Allen" agree, "John A." and "John B." do not).
+    pub const MIDDLE: usize = 8;
     /// A sex a gender or title column gives: weighed where the given names leave it
     /// something to say (see `compare::set_gender_beside_the_name`).
-    pub const GENDER: usize = 8;
+    pub const GENDER: usize = 9;
     /// Whether the two records come from one source (a file that seldom holds one person
     /// twice) or from two: learned per file like any other field.
-    pub const SOURCE: usize = 9;
+    pub const SOURCE: usize = 10;
 }
 
 /// Level 0 of every field: one record or both lack it (no evidence either way).
@@ -113,6 +117,7 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
         "same first three characters",
         "different",
     ],
+    &["exact", "initial agrees", "different"],
     &["same", "different"],
     &["other sources", "one source"],
 ];
@@ -425,8 +430,8 @@ pub struct FitReport {
 /// pairs only a key of names alone compares are not learned from. 13: an identifier a digit
 /// or a typo off is shared, for the guard against a file that holds nobody twice. 14: a sex
 /// a gender or title column gives is a field. 15: one name with Jr on one record only
-/// shares a home or landline as a household.
-pub const ESTIMATOR: u32 = 15;
+/// shares a home or landline as a household. 16: a middle name or initial is a field.
+pub const ESTIMATOR: u32 = 16;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;
@@ -1113,8 +1118,9 @@ mod tests {
     fn population(favoured: [u8; FIELD_COUNT], share: f64) -> Vec<Vec<f64>> {
         (0..FIELD_COUNT)
             .map(|f| {
-                // These files give no sex (an empty row: a field neither record has).
-                if f == field::GENDER {
+                // These files give no sex or middle name (an empty row: a field neither
+                // record has).
+                if f == field::GENDER || f == field::MIDDLE {
                     return Vec::new();
                 }
                 let n = LEVELS[f].len();
@@ -1208,6 +1214,7 @@ mod tests {
                 1,
                 1,
                 MISSING,
+                MISSING,
                 1,
             ],
             0.85,
@@ -1223,6 +1230,7 @@ mod tests {
             home(field::ADDRESS),
             1,
             1,
+            MISSING,
             MISSING,
             1,
         ];
@@ -1243,6 +1251,7 @@ mod tests {
                 MISSING,
                 1,
                 1,
+                MISSING,
                 MISSING,
                 1,
             ],
@@ -1277,7 +1286,7 @@ mod tests {
         };
         let different = different_level;
         let namesakes = only_email_and_zip(population(
-            [1, 1, 0, different(field::EMAIL), 0, 0, 0, 1, 0, 2],
+            [1, 1, 0, different(field::EMAIL), 0, 0, 0, 1, 0, 0, 2],
             0.9,
         ));
         let strangers = only_email_and_zip(population(
@@ -1308,7 +1317,7 @@ mod tests {
         assert_eq!(model.lambda, LAMBDA_FLOOR);
         // Namesakes in one ZIP with two emails: nowhere near one person.
         let different = different_level;
-        let namesakes = [1, 1, 0, different(field::EMAIL), 0, 0, 0, 1, 0, 2];
+        let namesakes = [1, 1, 0, different(field::EMAIL), 0, 0, 0, 1, 0, 0, 2];
         let score: f64 = model.prior_weight()
             + (0..FIELD_COUNT)
                 .map(|f| model.weight(f, namesakes[f]))
@@ -1341,7 +1350,8 @@ mod tests {
             p
         };
         let digit_off = level_named(field::DOB, "one digit or day/month swapped");
-        let one_person = names_and_birth(population([1, 1, digit_off, 0, 0, 0, 0, 0, 0, 2], 0.9));
+        let one_person =
+            names_and_birth(population([1, 1, digit_off, 0, 0, 0, 0, 0, 0, 0, 2], 0.9));
         let strangers = names_and_birth(population(
             std::array::from_fn(|f| different_level(f).max(1)),
             0.95,
@@ -1362,7 +1372,7 @@ mod tests {
             !model.fit.no_identifier_shared,
             "their birth dates nearly agree"
         );
-        let mistyped = [1, 1, digit_off, 0, 0, 0, 0, 0, 0, 2];
+        let mistyped = [1, 1, digit_off, 0, 0, 0, 0, 0, 0, 0, 2];
         let score: f64 = model.prior_weight()
             + (0..FIELD_COUNT)
                 .map(|f| model.weight(f, mistyped[f]))

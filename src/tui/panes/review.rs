@@ -582,7 +582,19 @@ fn fields(item: &QueueItem) -> Vec<(&'static str, &'static str, String, String)>
             value(&b.date_of_birth),
         ),
     ];
-    // Only files with a gender or title column give one: no empty row for the rest.
+    // A middle name, and a sex (a gender or title column's), only where a record gives
+    // one: no empty row for the files that never do.
+    let middle = |v: &RecordView| {
+        let given = crate::normalize::person_name(v.first_name.as_deref(), None).given;
+        given.and_then(|g| g.split(' ').nth(1).map(str::to_string))
+    };
+    let (middle_a, middle_b) = (middle(a), middle(b));
+    if middle_a.is_some() || middle_b.is_some() {
+        rows.insert(
+            2,
+            ("middle_name", "middle", value(&middle_a), value(&middle_b)),
+        );
+    }
     if a.gender.is_some() || b.gender.is_some() {
         rows.push(("gender", "sex", value(&a.gender), value(&b.gender)));
     }
@@ -943,7 +955,7 @@ mod tests {
     }
 
     #[test]
-    fn a_sex_has_a_row_only_where_a_record_gives_one() {
+    fn a_middle_name_and_a_sex_have_rows_only_where_a_record_gives_one() {
         let labels = |a: RecordView, b: RecordView| -> Vec<&str> {
             let item = QueueItem {
                 a,
@@ -961,5 +973,12 @@ mod tests {
         };
         assert!(!labels(with(None), with(None)).contains(&"sex"));
         assert!(labels(with(None), with(Some("F"))).contains(&"sex"));
+        let named = |first: &str| RecordView {
+            first_name: Some(first.to_string()),
+            ..RecordView::default()
+        };
+        assert!(!labels(named("Ann"), named("Ann")).contains(&"middle"));
+        let both = labels(named("Dr. Ann"), named("Ann B."));
+        assert_eq!(both[..3], ["first", "last", "middle"]);
     }
 }
