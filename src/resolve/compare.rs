@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::model::{self, FIELD_COUNT, MISSING, MatchModel, Vector, field};
 use super::nicknames_seen::NicknamesSeen;
 use super::normalize::{
-    clipped_form, distinct_given_names_by_id, distinct_surnames, given_name_id, house_number,
+    clipped_form_by_id, distinct_given_names_by_id, distinct_surnames, given_name_id, house_number,
     is_joint_mailbox, misspelt_nickname_by_id, nickname_compatible, nickname_compatible_by_id,
     one_edit_apart,
 };
@@ -331,7 +331,10 @@ fn first_name_level(seen: &NicknamesSeen, a: &Rec, b: &Rec, show: bool) -> Optio
     }
     let (ix, iy) = (a.first_id(), b.first_id());
     let by_the_table = nickname_compatible_by_id(ix, iy);
-    if clipped_form(x, y) || mailbox_names_one(a, b, x, y) || (by_the_table && seen.shows(ix, iy)) {
+    if clipped_form_by_id(x, y, ix, iy)
+        || mailbox_names_one(a, b, x, y)
+        || (by_the_table && seen.shows(ix, iy))
+    {
         return Some((2, 1.0));
     }
     if by_the_table {

@@ -431,7 +431,8 @@ pub struct FitReport {
 /// or a typo off is shared, for the guard against a file that holds nobody twice. 14: a sex
 /// a gender or title column gives is a field. 15: one name with Jr on one record only
 /// shares a home or landline as a household. 16: a middle name or initial is a field.
-pub const ESTIMATOR: u32 = 16;
+/// 17: a man's given name at the start of a woman's (Joseph, Josephine) is another name.
+pub const ESTIMATOR: u32 = 17;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;

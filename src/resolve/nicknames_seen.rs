@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::compare::{Rec, first_token};
 use super::normalize::{
-    GivenNameId, UNKNOWN_GIVEN_NAME, clipped_form, distinct_given_names_by_id, given_name_id,
+    GivenNameId, UNKNOWN_GIVEN_NAME, clipped_form_by_id, distinct_given_names_by_id, given_name_id,
     is_joint_mailbox, one_edit_apart,
 };
 use crate::normalize::nickname_compatible_by_id;
@@ -175,7 +175,7 @@ impl MailboxNames {
             for &(y, iy) in &names[i + 1..] {
                 // A slip of the keyboard (Mray, Mary) recurs on mailboxes too, and is
                 // compared as one name whatever the file shows.
-                let related = clipped_form(x, y) || nickname_compatible_by_id(ix, iy);
+                let related = clipped_form_by_id(x, y, ix, iy) || nickname_compatible_by_id(ix, iy);
                 let slip = one_edit_apart(x, y) && !distinct_given_names_by_id(x, y, ix, iy);
                 if !related && !slip {
                     *self
@@ -246,7 +246,7 @@ fn ordered(a: GivenNameId, b: GivenNameId) -> (GivenNameId, GivenNameId) {
 /// Whether `a` and `b` are two given names the table alone calls one (not the same, not a
 /// name clipped from the other, which any file writes): the pairs a file is asked about.
 pub fn by_the_table_alone(x: &str, y: &str, a: GivenNameId, b: GivenNameId) -> bool {
-    a != b && nickname_compatible_by_id(a, b) && !clipped_form(x, y)
+    a != b && nickname_compatible_by_id(a, b) && !clipped_form_by_id(x, y, a, b)
 }
 
 impl NicknamesSeen {
