@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
+use crate::resolve::compare::first_token;
 use crate::resolve::review::{PairContext, QueueItem, QueueOrder, RecordView};
 use crate::store::browse::Count;
 use crate::tui::app::{App, Decision, Effect, InputKind, Level, Session, WriteRequest};
@@ -602,12 +603,18 @@ fn fields(item: &QueueItem) -> Vec<(&'static str, &'static str, String, String)>
 }
 
 /// Two values "differ" when both are present and not equal as matching compares them:
-/// ignoring case and spacing, and a phone by its digits whatever its format.
+/// ignoring case and spacing, a phone by its digits whatever its format, a given name by
+/// its first word.
 fn differs(field: &str, left: &str, right: &str) -> bool {
     let norm = |s: &str| match field {
         "phone" => crate::normalize::phone(s).unwrap_or_else(|| s.to_string()),
         "email" => crate::normalize::email(s).unwrap_or_else(|| s.to_lowercase()),
         "gender" => crate::normalize::gender(s).map_or_else(|| s.to_lowercase(), str::to_string),
+        // The given name as matching compares it: its first word, without a title (a
+        // middle name has a row of its own).
+        "first_name" => crate::normalize::person_name(Some(s), None)
+            .given
+            .map_or_else(|| s.to_lowercase(), |g| first_token(&g).to_string()),
         _ => s
             .split_whitespace()
             .collect::<Vec<_>>()
@@ -951,6 +958,8 @@ mod tests {
         assert!(!differs("phone", "2244513099", "224-451-3099"));
         assert!(differs("phone", "2244513099", "224-451-3098"));
         assert!(!differs("gender", "F", "female"));
+        assert!(!differs("first_name", "Steven J", "steven"));
+        assert!(!differs("first_name", "Dr. Ann", "Ann"));
         assert!(differs("gender", "M", "Mrs."));
     }
 
