@@ -156,11 +156,16 @@ fn middle_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     let (x, y) = both(middle(a), middle(b))?;
     Some(if x == y {
         (1, 1.0)
-    } else if (x.len() == 1 && y.starts_with(x)) || (y.len() == 1 && x.starts_with(y)) {
+    } else if one_is_the_others_initial(x, y) {
         (2, 0.8)
     } else {
         (3, 0.0)
     })
+}
+
+/// "j" beside "john" (either way round).
+fn one_is_the_others_initial(x: &str, y: &str) -> bool {
+    (x.len() == 1 && y.starts_with(x)) || (y.len() == 1 && x.starts_with(y))
 }
 
 fn gender_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
@@ -245,8 +250,8 @@ fn set_household_levels(vector: &mut Vector, a: &Rec, b: &Rec, joint_mailbox: bo
     // Jr on one record only, at one home or on its landline: a Jr there means his father
     // is there too, and the record without the suffix is the father's as often as the
     // son's (the donor file: 26 such pairs two people, 7 one). Two middle names under one
-    // given name there are two people of that name.
-    let father_and_son = (first == model::GENERATION_ON_ONE_LEVEL
+    // given name there are two people of that name too.
+    let two_men_of_one_name = (first == model::GENERATION_ON_ONE_LEVEL
         || vector[field::MIDDLE] == model::different_level(field::MIDDLE))
         && !dob_agrees;
     for f in [field::EMAIL, field::PHONE, field::ADDRESS] {
@@ -255,7 +260,7 @@ fn set_household_levels(vector: &mut Vector, a: &Rec, b: &Rec, joint_mailbox: bo
                 || match f {
                     field::EMAIL if joint_mailbox => !one_given_name(first),
                     field::EMAIL => real_names_differ && first != model::ANOTHER_GIVEN_NAME,
-                    _ => names_differ || real_names_differ || father_and_son,
+                    _ => names_differ || real_names_differ || two_men_of_one_name,
                 });
         if household && let Some(level) = model::household_level(f) {
             vector[f] = level;
@@ -360,7 +365,7 @@ fn first_name_level(seen: &NicknamesSeen, a: &Rec, b: &Rec, show: bool) -> Optio
         return Some((or_shown_as_one(6), shown()));
     }
     let s = jaro_winkler(x, y);
-    let initial = (x.len() == 1 && y.starts_with(x)) || (y.len() == 1 && x.starts_with(y));
+    let initial = one_is_the_others_initial(x, y);
     Some(if s >= 0.92 {
         (3, s)
     } else if s >= 0.80 || initial || misspelt_nickname_by_id(x, y, ix, iy) {
