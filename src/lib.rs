@@ -17,6 +17,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod metrics;
 pub mod normalize;
+pub mod prefetch;
 pub mod progress;
 pub mod quality;
 pub mod resolve;

@@ -124,8 +124,8 @@ pub fn score_pairs(
             // The fit's vectors of this chunk's sampled pairs, in pair order.
             let mut fitted = sample.as_ref().map(|s| (s, s.by_chunk[chunk].iter()));
             let mut candidates = Vec::new();
-            for (&(a, b), conflict) in pairs.iter().zip(conflicts) {
-                let (ra, rb) = (&records[a as usize], &records[b as usize]);
+            let each = pair_records(records, pairs).zip(pairs.iter().zip(conflicts));
+            for ((ra, rb), (&(a, b), conflict)) in each {
                 let known = fitted.as_mut().and_then(|(s, vectors)| {
                     s.includes(ra, rb)
                         .then(|| vectors.next().copied())
@@ -161,6 +161,34 @@ pub fn score_pairs(
         },
     )
 }
+
+/// Each pair's two records, asking for those of the pairs a few steps ahead as it goes.
+fn pair_records<'r>(
+    records: &'r [Rec],
+    pairs: &'r [Pair],
+) -> impl Iterator<Item = (&'r Rec, &'r Rec)> + 'r {
+    pairs.iter().enumerate().map(move |(i, &(a, b))| {
+        prefetch_ahead(records, pairs, i);
+        (&records[a as usize], &records[b as usize])
+    })
+}
+
+/// Ask for the records of the pairs a few steps ahead of pair `i`: first the second
+/// record itself, then (once that has arrived) its values. Pairs are sorted by their first
+/// record, so it is mostly in cache already; the second is anywhere among a million.
+#[inline(always)]
+fn prefetch_ahead(records: &[Rec], pairs: &[Pair], i: usize) {
+    if let Some(&(_, b)) = pairs.get(i + 2 * PREFETCH_DISTANCE) {
+        records[b as usize].prefetch();
+    }
+    if let Some(&(_, b)) = pairs.get(i + PREFETCH_DISTANCE) {
+        records[b as usize].prefetch_values();
+    }
+}
+
+/// How many pairs ahead the prefetch asks for: a comparison takes about a microsecond, a
+/// load from memory a tenth of one.
+const PREFETCH_DISTANCE: usize = 4;
 
 /// Pairs are compared a chunk at a time; the fit keeps each chunk's sampled vectors apart,
 /// so that scoring finds them again without a search.
@@ -214,12 +242,16 @@ pub fn learn(
         .par_chunks(PAIR_CHUNK)
         .map(|chunk| {
             let mut counts = model::VectorCounts::default();
-            let vectors = chunk
-                .iter()
-                .filter(|&&(a, b)| in_fit_sample(step, &records[a as usize], &records[b as usize]))
-                .map(|&(a, b)| {
-                    let v = compare::levels_in(&seen, &records[a as usize], &records[b as usize]);
-                    if names_only.binary_search(&(a, b)).is_err() {
+            let sampled: Vec<Pair> = pair_records(records, chunk)
+                .zip(chunk)
+                .filter(|((ra, rb), _)| in_fit_sample(step, ra, rb))
+                .map(|(_, &pair)| pair)
+                .collect();
+            let vectors = pair_records(records, &sampled)
+                .zip(&sampled)
+                .map(|((ra, rb), pair)| {
+                    let v = compare::levels_in(&seen, ra, rb);
+                    if names_only.binary_search(pair).is_err() {
                         counts.add(v);
                     }
                     v
@@ -1012,6 +1044,27 @@ fn check(progress: &dyn Progress) -> Result<()> {
 mod tests {
     use super::*;
     use crate::vocab::record::Value;
+
+    #[test]
+    fn pair_records_yields_each_pairs_records_in_order_to_the_last() {
+        // More pairs than the prefetch looks ahead, so its look-ahead runs off the end.
+        let records: Vec<Rec> = (0..5)
+            .map(|id| {
+                let mut r = Rec::default();
+                r.id = id;
+                r
+            })
+            .collect();
+        let pairs: Vec<Pair> = (0..4u32)
+            .flat_map(|a| (a + 1..5).map(move |b| (a, b)))
+            .collect();
+        assert!(pairs.len() > 2 * PREFETCH_DISTANCE);
+        let ids: Vec<(i64, i64)> = pair_records(&records, &pairs)
+            .map(|(a, b)| (a.id, b.id))
+            .collect();
+        let expected: Vec<(i64, i64)> = pairs.iter().map(|&(a, b)| (a as i64, b as i64)).collect();
+        assert_eq!(ids, expected);
+    }
 
     #[test]
     fn bands_are_inclusive_at_their_lower_threshold_and_follow_the_config() {
