@@ -143,6 +143,7 @@ fn compare_fields(seen: &NicknamesSeen, a: &Rec, b: &Rec, show_similarity: bool)
     set_one_home_under_two_forms(&mut vector);
     set_surname_changed(&mut vector, joint_mailbox);
     set_gender_beside_the_name(&mut vector);
+    set_home_beside_a_generation(&mut vector);
     Comparison { vector, similarity }
 }
 
@@ -182,6 +183,23 @@ fn set_gender_beside_the_name(vector: &mut Vector) {
         || vector[field::FIRST] == model::GENERATION_ON_ONE_LEVEL;
     if one_name && vector[field::GENDER] == 1 {
         vector[field::GENDER] = MISSING;
+    }
+}
+
+/// One name with Jr or Sr on one record only: the other record is the man's, or his
+/// father's or son's, who live where he does. A city or ZIP they share then says little:
+/// the donor file's compared pairs of both names exact share the ZIP in 77 % of one
+/// person's and 6 % of two people's, but under a generation on one record 79 % and 60 %
+/// (over all pairs it weighs +5.5 bits, and such pairs scored 0.85-0.99 were 45 % one
+/// person). So a shared city and ZIP are left out there, as if not given; one that differs
+/// still counts.
+fn set_home_beside_a_generation(vector: &mut Vector) {
+    if vector[field::FIRST] == model::GENERATION_ON_ONE_LEVEL {
+        for f in [field::CITY, field::ZIP] {
+            if vector[f] == 1 {
+                vector[f] = MISSING;
+            }
+        }
     }
 }
 
@@ -1344,6 +1362,21 @@ mod tests {
         assert_eq!((v[field::PHONE], v[field::ADDRESS]), (1, 1));
         let plain = from(named("John", "Smith"), "b");
         assert_eq!(comparison(&titled, &plain).vector[field::FIRST], 1);
+        // The city and ZIP a father and son share say nothing between them; one that
+        // differs still counts.
+        let v = comparison(&senior, &titled).vector;
+        assert_eq!((v[field::CITY], v[field::ZIP]), (MISSING, MISSING));
+        let moved = from(
+            titled
+                .clone()
+                .with(crate::vocab::record::Value::Zip, "60201"),
+            "b",
+        );
+        assert_eq!(
+            comparison(&senior, &moved).vector[field::ZIP],
+            model::different_level(field::ZIP)
+        );
+        assert_eq!(comparison(&titled, &plain).vector[field::ZIP], 1);
     }
 
     #[test]

@@ -432,7 +432,9 @@ pub struct FitReport {
 /// a gender or title column gives is a field. 15: one name with Jr on one record only
 /// shares a home or landline as a household. 16: a middle name or initial is a field.
 /// 17: a man's given name at the start of a woman's (Joseph, Josephine) is another name.
-pub const ESTIMATOR: u32 = 17;
+/// 18: a city or ZIP shared under one name with a generation on one record only is not
+/// counted.
+pub const ESTIMATOR: u32 = 18;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;
