@@ -556,6 +556,8 @@ pub struct Comparer<'c> {
     /// The same where the two records share a street address: the fields that follow an
     /// address weigh as the model learned them among such pairs.
     table_given_address: [[f64; LEVEL_SLOTS]; FIELD_COUNT],
+    /// The same where their street addresses differ.
+    table_apart_address: [[f64; LEVEL_SLOTS]; FIELD_COUNT],
     prior: f64,
 }
 
@@ -577,12 +579,15 @@ impl<'c> Comparer<'c> {
     ) -> Comparer<'c> {
         let mut table = [[0.0; LEVEL_SLOTS]; FIELD_COUNT];
         let mut table_given_address = [[0.0; LEVEL_SLOTS]; FIELD_COUNT];
+        let mut table_apart_address = [[0.0; LEVEL_SLOTS]; FIELD_COUNT];
         for f in 0..FIELD_COUNT {
             for level in 0..=model::LEVELS[f].len() {
                 let w = model.weight(f, level as u8);
                 table[f][level] = w;
                 table_given_address[f][level] =
                     model.weight_given_address(f, level as u8).unwrap_or(w);
+                table_apart_address[f][level] =
+                    model.weight_apart_address(f, level as u8).unwrap_or(w);
             }
         }
         Comparer {
@@ -591,6 +596,7 @@ impl<'c> Comparer<'c> {
             records: records.max(1) as f64,
             table,
             table_given_address,
+            table_apart_address,
             prior: model.prior_weight(),
         }
     }
@@ -608,9 +614,12 @@ impl<'c> Comparer<'c> {
     /// Each field's weight (log2 Bayes factor) for this pair, exact names and birth dates
     /// adjusted for how common the value is in the file.
     pub fn weights(&self, a: ValueCounts, b: ValueCounts, v: &Vector) -> [f64; FIELD_COUNT] {
-        let table = match model::shares_street_address(v) {
-            true => &self.table_given_address,
-            false => &self.table,
+        let table = if model::shares_street_address(v) {
+            &self.table_given_address
+        } else if v[field::ADDRESS] == model::different_level(field::ADDRESS) {
+            &self.table_apart_address
+        } else {
+            &self.table
         };
         let mut weights = [0.0; FIELD_COUNT];
         for (f, w) in weights.iter_mut().enumerate() {

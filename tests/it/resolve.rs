@@ -731,3 +731,22 @@ fn an_email_platform_alone_holds_nobody_twice_and_merges_nobody() {
     );
     assert!(summary.model.no_identifier_shared);
 }
+
+#[test]
+fn explain_model_prints_every_field_and_the_weights_beside_two_addresses() {
+    let (p, _db) = crate::common::resolved_store(1500);
+    let out = crate::common::cpm(&p, &["resolve", "--explain-model"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for field in cpm::resolve::model::FIELDS {
+        assert!(text.contains(field), "{field} missing:\n{text}");
+    }
+    assert!(text.contains("prior:"), "{text}");
+    // City and ZIP as learned among pairs at two addresses (a store this small has too
+    // few of one home's two people to learn them at one).
+    assert!(text.contains("give two street addresses"), "{text}");
+}

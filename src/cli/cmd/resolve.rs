@@ -309,22 +309,27 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
             );
         }
     }
-    if let Some(given) = &model.given_address {
+    let subsets = [
+        (&model.given_address, "share a street address"),
+        (&model.apart_address, "give two street addresses"),
+    ];
+    for (subset, which) in subsets {
+        let Some(given) = subset else { continue };
         println!(
-            "where two records share a street address ({:.0} compared pairs, {:.4} of them \
-             matches), the fields it implies weigh as learned there:",
+            "where two records {which} ({:.0} compared pairs, {:.4} of them matches), the \
+             fields the address implies weigh as learned there:",
             given.pairs, given.lambda
         );
         for f in cpm::resolve::model::FOLLOW_THE_ADDRESS {
             for (l, level) in LEVELS[f].iter().enumerate() {
-                let weight = model.weight_given_address(f, l as u8 + 1).unwrap_or(0.0);
+                let weight = given.m[f][l] / given.u[f][l];
                 println!(
                     "{:<14} {:<32} {:>8.4} {:>10.6} {:>+8.2}",
                     if l == 0 { FIELDS[f] } else { "" },
                     level,
                     given.m[f][l],
                     given.u[f][l],
-                    weight
+                    weight.log2()
                 );
             }
         }
@@ -350,8 +355,8 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
     println!(
         "weight: log2(m/u), added to the prior for each field both records have; u is the random \
          pairs' for personal fields and the compared pairs' for email, phone and address (a \
-         household's; at a shared address, for city and ZIP, the pairs of a home's two people). An \
-         exact first name, surname or birth date also weighs by how common it is in the file."
+         household's; at a shared address, for city and ZIP, the pairs of a home's two people; at \
+         two addresses, the random pairs'). An exact first name, surname or birth date also weighs by how common it is in the file."
     );
     Ok(())
 }
