@@ -315,10 +315,20 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
     ];
     for (subset, which) in subsets {
         let Some(given) = subset else { continue };
+        let learned_from = if given.lambda < 1.0 {
+            format!(
+                "{:.0} compared pairs, {:.4} of them matches",
+                given.pairs, given.lambda
+            )
+        } else {
+            format!(
+                "m from {:.0} such pairs sharing a personal email or phone",
+                given.pairs
+            )
+        };
         println!(
-            "where two records {which} ({:.0} compared pairs, {:.4} of them matches), the \
-             fields the address implies weigh as learned there:",
-            given.pairs, given.lambda
+            "where two records {which} ({learned_from}), the fields the address implies weigh \
+             as learned there:"
         );
         for f in cpm::resolve::model::FOLLOW_THE_ADDRESS {
             for (l, level) in LEVELS[f].iter().enumerate() {
