@@ -14,7 +14,7 @@ use super::normalize::{
     one_edit_apart,
 };
 use super::settings::ResolutionConfig;
-pub use crate::vocab::record::{Rec, ValueCounts, WHOLE_DATE_LEN, first_token};
+pub use crate::vocab::record::{Rec, ValueCounts, WHOLE_DATE_LEN, first_token, system_id};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
@@ -235,9 +235,12 @@ fn zip_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     })
 }
 
+/// The source field's level for two records of one system.
+const ONE_SOURCE_LEVEL: u8 = 2;
+
 fn source_level(a: &Rec, b: &Rec) -> (u8, f64) {
     if a.source == b.source {
-        (2, 1.0)
+        (ONE_SOURCE_LEVEL, 1.0)
     } else {
         (1, 0.0)
     }
@@ -558,6 +561,8 @@ pub struct Comparer<'c> {
     table_given_address: [[f64; LEVEL_SLOTS]; FIELD_COUNT],
     /// The same where their street addresses differ.
     table_apart_address: [[f64; LEVEL_SLOTS]; FIELD_COUNT],
+    /// Two records of one system: its weight, by system (`MatchModel::one_system`).
+    in_system: Vec<(u32, f64)>,
     prior: f64,
 }
 
@@ -597,6 +602,9 @@ impl<'c> Comparer<'c> {
             table,
             table_given_address,
             table_apart_address,
+            in_system: (model.one_system.iter())
+                .map(|share| (system_id(&share.system), (share.m / share.u).log2()))
+                .collect(),
             prior: model.prior_weight(),
         }
     }
@@ -625,6 +633,7 @@ impl<'c> Comparer<'c> {
         for (f, w) in weights.iter_mut().enumerate() {
             *w = table[f][v[f] as usize];
         }
+        weights[field::SOURCE] = self.source_weight(v, a.system);
         let [first, last] = self.model.u_exact_random;
         for (f, count, baseline) in [
             (field::FIRST, a.first.max(b.first), first),
@@ -714,6 +723,16 @@ impl<'c> Comparer<'c> {
             && self.table[field::SOURCE][v[field::SOURCE] as usize] <= TWO_PEOPLE / 2.0;
         score < self.config.thresholds.review
             && (one_system_two_people || (first_differs && (household || dob_differs)))
+    }
+
+    /// The weight of one file or two: for two records of one system, as this system
+    /// holds a person twice, where the model learned it (`system`: the first record's).
+    fn source_weight(&self, v: &Vector, system: u32) -> f64 {
+        let level = v[field::SOURCE];
+        let learned = (level == ONE_SOURCE_LEVEL)
+            .then(|| self.in_system.iter().find(|(s, _)| *s == system))
+            .flatten();
+        learned.map_or(self.table[field::SOURCE][level as usize], |(_, w)| *w)
     }
 
     /// Score a pair with each field's part of the score.
@@ -1744,6 +1763,38 @@ mod tests {
         let mut one_file = MatchModel::untrained();
         one_file.m[field::SOURCE] = one_file.u_random[field::SOURCE].clone();
         assert!(!Comparer::new(&one_file, &config, 1000).is_conflict(&v, 0.3));
+    }
+
+    #[test]
+    fn two_records_of_one_system_weigh_as_that_system_holds_a_person_twice() {
+        let config = config();
+        let mut model = MatchModel::untrained();
+        model.one_system = vec![
+            model::SystemShare {
+                system: "email".into(),
+                m: 0.0001,
+                u: 0.25,
+            },
+            model::SystemShare {
+                system: "crm".into(),
+                m: 0.05,
+                u: 0.1,
+            },
+        ];
+        let comparer = Comparer::new(&model, &config, 1000);
+        let weight = |system: &str| {
+            let a = from(rec("ann", "lee", "", "", "", ""), system);
+            let b = from(rec("ann", "lee", "", "", "", ""), system);
+            let v = comparison(&a, &b).vector;
+            let source = comparer.weights(a.value_counts(), b.value_counts(), &v)[field::SOURCE];
+            (comparer.compare(&a, &b).score, source)
+        };
+        let (email, crm, other) = (weight("email"), weight("crm"), weight("tickets"));
+        assert_eq!(email.1, (0.0001f64 / 0.25).log2());
+        assert_eq!(crm.1, -1.0);
+        // A system the model does not know weighs as one source over all systems.
+        assert_eq!(other.1, model.weight(field::SOURCE, ONE_SOURCE_LEVEL));
+        assert!(email.0 < crm.0, "{email:?} {crm:?}");
     }
 
     #[test]

@@ -34,6 +34,7 @@ use crate::store::search_index::{DeferredSearch, PrebuiltSearch};
 use crate::store::summary::{self, FactsByRecord, Summary};
 use crate::vocab::record::Value;
 use compare::Rec;
+use compare::system_id;
 use model::MatchModel;
 use nicknames_seen::NicknamesSeen;
 use settings::ResolutionConfig;
@@ -252,7 +253,10 @@ pub fn learn(
                 .map(|((ra, rb), pair)| {
                     let v = compare::levels_in(&seen, ra, rb);
                     if names_only.binary_search(pair).is_err() {
-                        counts.add(v);
+                        match ra.source == rb.source {
+                            true => counts.add_within(system_id(&ra.source), v),
+                            false => counts.add(v),
+                        }
                     }
                     v
                 })
@@ -277,6 +281,14 @@ pub fn learn(
             }
         }
     }
+    for (a, b) in &labels.0 {
+        if let (Some(a), Some(b)) = (index(a), index(b))
+            && records[a].source == records[b].source
+        {
+            let system = system_id(&records[a].source);
+            *counts.matches_within_system.entry(system).or_default() += 1;
+        }
+    }
     let random = random_vectors(records, &seen, RANDOM_PAIRS);
     let fit = model::FitReport {
         records: records.len() as u64,
@@ -290,7 +302,21 @@ pub fn learn(
     learned.u_exact_random = [first, last];
     learned.u_exact_birth_random = birth;
     learned.nicknames_seen = seen;
+    learned.learn_systems(&counts, &records_by_system(records));
     (learned, sample)
+}
+
+/// How many records each system (source) holds, by name.
+fn records_by_system(records: &[Rec]) -> Vec<(String, u64)> {
+    let mut by_system: HashMap<&str, u64> = HashMap::new();
+    for r in records {
+        *by_system.entry(&*r.source).or_default() += 1;
+    }
+    let mut systems: Vec<(String, u64)> = (by_system.into_iter())
+        .map(|(system, n)| (system.to_string(), n))
+        .collect();
+    systems.sort();
+    systems
 }
 
 /// Comparison vectors of random pairs (a fixed seed: the same file gives the same model).

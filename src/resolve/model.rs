@@ -18,10 +18,13 @@
 //! level of its own, "shared by a household", which the data shows to say little about
 //! one person.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::nicknames_seen::NicknamesSeen;
 use super::settings::Blocking;
+use crate::vocab::record::system_id;
 
 /// The compared fields, in the order of a comparison vector.
 pub const FIELDS: [&str; 11] = [
@@ -345,6 +348,10 @@ pub struct MatchModel {
     /// The nickname pairs this file shows one person using (`All` before it was read).
     #[serde(default)]
     pub nicknames_seen: NicknamesSeen,
+    /// Per system, how often it holds one person twice (`learn_systems`; empty: a file of
+    /// one system, or a model stored before it was kept, which weighs every system alike).
+    #[serde(default)]
+    pub one_system: Vec<SystemShare>,
 }
 
 /// The fields a street address already implies: the city and ZIP it is in. Where two
@@ -438,7 +445,8 @@ pub struct FitReport {
 /// 17: a man's given name at the start of a woman's (Joseph, Josephine) is another name.
 /// 18: a city or ZIP shared under one name with a generation on one record only is not
 /// counted. 19: the city and ZIP weigh as learned among pairs whose addresses differ, there.
-pub const ESTIMATOR: u32 = 19;
+/// 20: two records of one system weigh as that system holds a person twice.
+pub const ESTIMATOR: u32 = 20;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;
@@ -450,12 +458,23 @@ pub struct VectorCounts {
     pub unlabelled: std::collections::HashMap<Vector, u64>,
     pub matches: std::collections::HashMap<Vector, u64>,
     pub non_matches: std::collections::HashMap<Vector, u64>,
+    /// The unlabelled pairs of two records of one system, by system (`system_id`) and
+    /// vector, and the labelled matches there by system: for `learn_systems`.
+    pub within_system: std::collections::HashMap<(u32, Vector), u64>,
+    pub matches_within_system: std::collections::HashMap<u32, u64>,
 }
 
 impl VectorCounts {
     pub fn add(&mut self, v: Vector) {
         *self.unlabelled.entry(v).or_default() += 1;
     }
+
+    /// `add`, for a pair of two records of `system`.
+    pub fn add_within(&mut self, system: u32, v: Vector) {
+        self.add(v);
+        *self.within_system.entry((system, v)).or_default() += 1;
+    }
+
     pub fn merge(mut self, other: VectorCounts) -> VectorCounts {
         for (map, theirs) in [
             (&mut self.unlabelled, other.unlabelled),
@@ -466,8 +485,27 @@ impl VectorCounts {
                 *map.entry(v).or_default() += n;
             }
         }
+        for (key, n) in other.within_system {
+            *self.within_system.entry(key).or_default() += n;
+        }
+        for (system, n) in other.matches_within_system {
+            *self.matches_within_system.entry(system).or_default() += n;
+        }
         self
     }
+}
+
+/// How often one system (a source) holds one person twice: the share of the file's
+/// matches among compared pairs that fall within it (`m`), against the share of random
+/// pairs that do (`u`). Systems differ: an email platform or a box office may hold
+/// nobody twice, a CRM a few in a hundred, and one weight for "one source" over all of
+/// them (generated 200k: -2.97 bits) let two people on one email platform merge on names
+/// and a ZIP, four of them a household's two.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SystemShare {
+    pub system: String,
+    pub m: f64,
+    pub u: f64,
 }
 
 /// Pseudo-count per level, so that a level the data never showed is rare, not impossible.
@@ -632,6 +670,7 @@ impl MatchModel {
             given_address: None,
             apart_address: None,
             nicknames_seen: NicknamesSeen::All,
+            one_system: Vec::new(),
         }
     }
 
@@ -655,6 +694,7 @@ impl MatchModel {
             given_address: None,
             apart_address: None,
             nicknames_seen: NicknamesSeen::All,
+            one_system: Vec::new(),
         };
         // Compared pairs hold three kinds: one person's, one home's two people's, and
         // strangers'. Two classes left free can settle on "one person or a relative"
@@ -1066,6 +1106,54 @@ impl MatchModel {
     /// follow the address).
     pub fn weight_given_address(&self, f: usize, level: u8) -> Option<f64> {
         weight_following(self.given_address.as_ref()?, f, level)
+    }
+
+    /// Learn `one_system` after the fit: per system, its share of the expected matches
+    /// among compared pairs (EM's posterior, and the stewards' approved pairs) against its
+    /// share of random pairs (from `records_by_system`, each system's record count). A file
+    /// of one system keeps none: every pair is of one system, and says nothing.
+    pub fn learn_systems(&mut self, counts: &VectorCounts, records_by_system: &[(String, u64)]) {
+        self.one_system.clear();
+        let records: f64 = records_by_system.iter().map(|(_, n)| *n as f64).sum();
+        if records_by_system.len() < 2 || records < 2.0 {
+            return;
+        }
+        let expected = |n: u64, v: &Vector| n as f64 * self.posterior_among_compared(v);
+        let approved: u64 = counts.matches.values().sum();
+        let matches = approved as f64
+            + (counts.unlabelled.iter())
+                .map(|(v, n)| expected(*n, v))
+                .sum::<f64>();
+        let mut within: HashMap<u32, f64> = HashMap::new();
+        for ((system, v), n) in &counts.within_system {
+            *within.entry(*system).or_default() += expected(*n, v);
+        }
+        for (system, n) in &counts.matches_within_system {
+            *within.entry(*system).or_default() += *n as f64;
+        }
+        for (system, n) in records_by_system {
+            let n = *n as f64;
+            let m = (within.get(&system_id(system)).copied().unwrap_or(0.0) + SMOOTHING)
+                / (matches + SMOOTHING);
+            let u = n * (n - 1.0) / (records * (records - 1.0));
+            if u > 0.0 {
+                self.one_system.push(SystemShare {
+                    system: system.clone(),
+                    m: m.min(1.0),
+                    u,
+                });
+            }
+        }
+    }
+
+    /// log2 of the Bayes factor of two records of one system, as `one_system` learned it
+    /// (`None`: a system it does not know).
+    pub fn weight_in_system(&self, system: u32) -> Option<f64> {
+        let share = self
+            .one_system
+            .iter()
+            .find(|s| system_id(&s.system) == system)?;
+        Some((share.m / share.u).log2())
     }
 
     /// The same for a pair whose street addresses differ (`apart_address`).
@@ -1796,6 +1884,41 @@ mod tests {
             "ZIP beside two addresses: {apart:?}, over all pairs {anywhere}"
         );
         assert_eq!(model.weight_apart_address(field::FIRST, 1), None);
+    }
+
+    #[test]
+    fn a_system_that_holds_nobody_twice_weighs_its_pairs_as_two_people() {
+        let agree = [1u8; FIELD_COUNT];
+        let differ: Vector = std::array::from_fn(different_level);
+        let (crm, email) = (system_id("crm"), system_id("email"));
+        let mut counts = VectorCounts::default();
+        for i in 0..2_000 {
+            // One person's records across the systems, and now and then twice in the CRM.
+            counts.add(agree);
+            if i % 20 == 0 {
+                counts.add_within(crm, agree);
+            }
+            // Strangers the blocking compared, in either system and across them.
+            counts.add(differ);
+            counts.add_within(crm, differ);
+            counts.add_within(email, differ);
+        }
+        let random: Vec<Vector> = (0..1000).map(|_| differ).collect();
+        let mut model = MatchModel::fit(&counts, random_u(&random), FitReport::default());
+        let systems = [("crm".to_string(), 1_000), ("email".to_string(), 1_000)];
+        model.learn_systems(&counts, &systems);
+        let (in_crm, in_email) = (model.weight_in_system(crm), model.weight_in_system(email));
+        // A twentieth of the matches are in the CRM, a quarter of random pairs: -2.3 bits;
+        // none in the email platform.
+        assert!(
+            in_crm.is_some_and(|w| (-3.0..-1.5).contains(&w)),
+            "CRM: {in_crm:?}"
+        );
+        assert!(in_email.is_some_and(|w| w < -8.0), "email: {in_email:?}");
+        assert_eq!(model.weight_in_system(system_id("tickets")), None);
+        // A file of one system learns none.
+        model.learn_systems(&counts, &systems[..1]);
+        assert!(model.one_system.is_empty());
     }
 
     #[test]

@@ -104,6 +104,14 @@ pub struct ValueCounts {
     pub first: u32,
     pub last: u32,
     pub birth: u32,
+    /// The record's system (`system_id` of its source): a pair of one system weighs by
+    /// how often that system holds a person twice.
+    pub system: u32,
+}
+
+/// A source's name as a number that is the same on every build and run.
+pub fn system_id(source: &str) -> u32 {
+    crate::stable_hash::hash_parts(&[source]) as u32
 }
 
 /// A source record as matching sees it: normalised fields only.
@@ -248,6 +256,7 @@ impl Rec {
             first: self.first_name_count,
             last: self.last_name_count,
             birth: self.birth_date_count,
+            system: system_id(&self.source),
         }
     }
 

@@ -344,6 +344,19 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
             }
         }
     }
+    if !model.one_system.is_empty() {
+        println!("two records of one system, by how often it holds a person twice:");
+        for share in &model.one_system {
+            println!(
+                "{:<14} {:<32} {:>8.4} {:>10.6} {:>+8.2}",
+                "",
+                share.system,
+                share.m,
+                share.u,
+                (share.m / share.u).log2()
+            );
+        }
+    }
     if let cpm::resolve::nicknames_seen::NicknamesSeen::Only {
         seen,
         telling,
