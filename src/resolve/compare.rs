@@ -308,13 +308,17 @@ fn set_one_home_under_two_forms(vector: &mut Vector) {
     }
 }
 
-/// One personal mailbox under one given name: a surname that differs has changed. (Run
-/// after the household rule: an exact email here is no household's.)
+/// One mailbox under one given name: a surname that differs has changed. A family's
+/// mailbox too, under the very same given name ("davisfamily@" under Gina Davis and Gina
+/// Buck: in the generated 200k all 171 such pairs were one person's, a married name); not
+/// under a nickname there (Bill Williams and Billy Barrett on "thewilliamss@" were two).
+/// (Run after the household rule: an exact email here is no household's.)
 fn set_surname_changed(vector: &mut Vector, joint_mailbox: bool) {
+    let first = vector[field::FIRST];
     if vector[field::LAST] == model::different_level(field::LAST)
         && vector[field::EMAIL] == 1
-        && !joint_mailbox
-        && one_given_name(vector[field::FIRST])
+        && one_given_name(first)
+        && (!joint_mailbox || first == 1)
     {
         vector[field::LAST] = model::SURNAME_CHANGED_LEVEL;
     }
@@ -1680,7 +1684,7 @@ mod tests {
     }
 
     #[test]
-    fn a_surname_that_differs_on_one_personal_mailbox_under_one_given_name_has_changed() {
+    fn a_surname_that_differs_on_one_mailbox_under_one_given_name_has_changed() {
         let last_level = |first: &str, last: &str, email: &str| {
             let a = rec("carolyn", "kraft", email, "", "", "");
             across_sources(&a, rec(first, last, email, "", "", ""))[field::LAST]
@@ -1695,10 +1699,13 @@ mod tests {
             changed
         );
         let different = model::different_level(field::LAST);
+        // A family's mailbox: under the very same given name, not under a nickname or a
+        // typo (a relative's name there as likely).
+        assert_eq!(last_level("carolyn", "dunn", "thekrafts@x.com"), changed);
         assert_eq!(
-            last_level("carolyn", "dunn", "thekrafts@x.com"),
+            last_level("caroyln", "dunn", "thekrafts@x.com"),
             different,
-            "a joint mailbox"
+            "a typo on a joint mailbox"
         );
         assert_eq!(
             last_level("mary", "dunn", "carolyn.kraft28@x.com"),

@@ -125,10 +125,10 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
     &["other sources", "one source"],
 ];
 
-/// The surname level of a pair whose surnames differ on one personal mailbox under one
-/// given name: a name changed (a marriage), which the surname's "different" would weigh as
+/// The surname level of a pair whose surnames differ on one mailbox under one given name
+/// (on a family's mailbox, the very same given name): a name changed (a marriage), which the surname's "different" would weigh as
 /// two people's as strongly as a stranger's name.
-pub const SURNAME_CHANGED: &str = "changed, on one personal mailbox";
+pub const SURNAME_CHANGED: &str = "changed, on one mailbox";
 
 /// The surname level of two common surnames one letter apart (Davis and Davies, Hansen and
 /// Hanson): two families' names, or one mistyped as the other. Each file's EM weighs it:
@@ -445,8 +445,9 @@ pub struct FitReport {
 /// 17: a man's given name at the start of a woman's (Joseph, Josephine) is another name.
 /// 18: a city or ZIP shared under one name with a generation on one record only is not
 /// counted. 19: the city and ZIP weigh as learned among pairs whose addresses differ, there.
-/// 20: two records of one system weigh as that system holds a person twice.
-pub const ESTIMATOR: u32 = 20;
+/// 20: two records of one system weigh as that system holds a person twice. 21: a surname
+/// that differs under one given name on a family's mailbox has changed.
+pub const ESTIMATOR: u32 = 21;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;
