@@ -126,8 +126,8 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
 ];
 
 /// The surname level of a pair whose surnames differ on one mailbox under one given name
-/// (on a family's mailbox, the very same given name): a name changed (a marriage), which the surname's "different" would weigh as
-/// two people's as strongly as a stranger's name.
+/// (on a family's mailbox, the very same given name): a name changed (a marriage), which
+/// the surname's "different" would weigh as two people's as strongly as a stranger's name.
 pub const SURNAME_CHANGED: &str = "changed, on one mailbox";
 
 /// The surname level of two common surnames one letter apart (Davis and Davies, Hansen and
@@ -369,7 +369,8 @@ pub const FOLLOW_THE_ADDRESS: [usize; 2] = [field::CITY, field::ZIP];
 pub struct GivenAddress {
     /// Compared pairs sharing a street address (the sample's).
     pub pairs: f64,
-    /// Share of them that are matches.
+    /// Share of them that are matches (1 where `m` was counted among pairs taken as one
+    /// person's: `apart_address`).
     pub lambda: f64,
     /// `m[field][level - 1]` and `u[field][level - 1]` for the fields in
     /// `FOLLOW_THE_ADDRESS` (the other fields' rows are unused).
@@ -591,15 +592,6 @@ fn weight_following(given: &GivenAddress, f: usize, level: u8) -> Option<f64> {
     }
     let l = level as usize - 1;
     Some((given.m[f][l] / given.u[f][l]).log2())
-}
-
-/// How many of the compared pairs are `in_subset`.
-fn pairs_where(unlabelled: &[(Vector, f64)], in_subset: impl Fn(&Vector) -> bool) -> f64 {
-    unlabelled
-        .iter()
-        .filter(|(v, _)| in_subset(v))
-        .map(|(_, n)| n)
-        .sum()
 }
 
 fn normalise(counts: Vec<f64>) -> Vec<f64> {
@@ -985,12 +977,60 @@ impl MatchModel {
             tally(&mut u_counts, v, *n);
             households += n;
         }
-        let pairs = pairs_where(unlabelled, shares_street_address);
+        let shares_address = shares_street_address;
+        let mut subset: Vec<(Vector, f64, Option<f64>)> = unlabelled
+            .iter()
+            .filter(|(v, _)| shares_address(v))
+            .map(|(v, n)| (*v, *n, None))
+            .collect();
+        let pairs: f64 = subset.iter().map(|(_, n, _)| n).sum();
         if pairs < MIN_SUBSET_PAIRS || households < MIN_SUBSET_PAIRS {
             return None;
         }
+        for (map, class) in [(&counts.matches, 1.0), (&counts.non_matches, 0.0)] {
+            subset.extend(
+                map.iter()
+                    .filter(|(v, _)| shares_address(v))
+                    .map(|(v, n)| (*v, *n as f64, Some(class))),
+            );
+        }
         let u: Vec<Vec<f64>> = u_counts.into_iter().map(normalise).collect();
-        Some(self.fit_following_the_address(unlabelled, counts, shares_street_address, u))
+        let (mut m, mut lambda) = (self.m.clone(), 0.5_f64);
+        for _ in 0..MAX_ITERATIONS {
+            let mut m_counts = counts_from_prior(&self.m);
+            let mut expected = 0.0;
+            for (v, n, class) in &subset {
+                let p = class.unwrap_or_else(|| {
+                    let mut odds = (lambda / (1.0 - lambda)).log2();
+                    for f in (0..FIELD_COUNT).filter(|&f| f != field::ADDRESS && v[f] != MISSING) {
+                        let l = v[f] as usize - 1;
+                        odds += if FOLLOW_THE_ADDRESS.contains(&f) {
+                            (m[f][l] / u[f][l]).log2()
+                        } else {
+                            (self.m[f][l] / self.u[f][l]).log2()
+                        };
+                    }
+                    probability(odds)
+                });
+                if class.is_none() {
+                    expected += p * n;
+                }
+                tally(&mut m_counts, v, p * n);
+            }
+            let next_m: Vec<Vec<f64>> = m_counts.into_iter().map(normalise).collect();
+            let next_lambda = (expected / pairs).clamp(LAMBDA_FLOOR, 1.0 - LAMBDA_FLOOR);
+            let change = (next_lambda - lambda).abs().max(max_change(&m, &next_m));
+            (m, lambda) = (next_m, next_lambda);
+            if change < TOLERANCE {
+                break;
+            }
+        }
+        Some(GivenAddress {
+            pairs,
+            lambda,
+            m,
+            u,
+        })
     }
 
     /// `m` of the fields that follow an address among the pairs whose street addresses
@@ -1037,69 +1077,6 @@ impl MatchModel {
             m: m_counts.into_iter().map(normalise).collect(),
             u: self.u_random.clone(),
         })
-    }
-
-    /// EM over the compared pairs `in_subset` (and the stewards' labelled pairs there, in
-    /// their class) for `m` of the fields that follow the address, with `u` held; the other
-    /// fields weigh as the whole file's, the address is left out (the subset chose it).
-    fn fit_following_the_address(
-        &self,
-        unlabelled: &[(Vector, f64)],
-        counts: &VectorCounts,
-        in_subset: impl Fn(&Vector) -> bool,
-        u: Vec<Vec<f64>>,
-    ) -> GivenAddress {
-        let mut subset: Vec<(Vector, f64, Option<f64>)> = unlabelled
-            .iter()
-            .filter(|(v, _)| in_subset(v))
-            .map(|(v, n)| (*v, *n, None))
-            .collect();
-        let pairs = pairs_where(unlabelled, &in_subset);
-        for (map, class) in [(&counts.matches, 1.0), (&counts.non_matches, 0.0)] {
-            subset.extend(
-                map.iter()
-                    .filter(|(v, _)| in_subset(v))
-                    .map(|(v, n)| (*v, *n as f64, Some(class))),
-            );
-        }
-        let (mut m, mut lambda) = (self.m.clone(), 0.5_f64);
-        for _ in 0..MAX_ITERATIONS {
-            let mut m_counts = counts_from_prior(&self.m);
-            let mut expected = 0.0;
-            for (v, n, class) in &subset {
-                let p = class.unwrap_or_else(|| {
-                    let mut odds = (lambda / (1.0 - lambda)).log2();
-                    for f in (0..FIELD_COUNT).filter(|&f| f != field::ADDRESS && v[f] != MISSING) {
-                        let l = v[f] as usize - 1;
-                        odds += if FOLLOW_THE_ADDRESS.contains(&f) {
-                            (m[f][l] / u[f][l]).log2()
-                        } else {
-                            (self.m[f][l] / self.u[f][l]).log2()
-                        };
-                    }
-                    probability(odds)
-                });
-                if class.is_none() {
-                    expected += p * n;
-                }
-                for f in FOLLOW_THE_ADDRESS.into_iter().filter(|&f| v[f] != MISSING) {
-                    m_counts[f][v[f] as usize - 1] += p * n;
-                }
-            }
-            let next_m: Vec<Vec<f64>> = m_counts.into_iter().map(normalise).collect();
-            let next_lambda = (expected / pairs).clamp(LAMBDA_FLOOR, 1.0 - LAMBDA_FLOOR);
-            let change = (next_lambda - lambda).abs().max(max_change(&m, &next_m));
-            (m, lambda) = (next_m, next_lambda);
-            if change < TOLERANCE {
-                break;
-            }
-        }
-        GivenAddress {
-            pairs,
-            lambda,
-            m,
-            u,
-        }
     }
 
     /// log2 of the Bayes factor of a field that follows an address, for a pair that shares

@@ -309,23 +309,21 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
             );
         }
     }
-    let subsets = [
-        (&model.given_address, "share a street address"),
-        (&model.apart_address, "give two street addresses"),
-    ];
-    for (subset, which) in subsets {
-        let Some(given) = subset else { continue };
-        let learned_from = if given.lambda < 1.0 {
-            format!(
-                "{:.0} compared pairs, {:.4} of them matches",
-                given.pairs, given.lambda
-            )
-        } else {
-            format!(
-                "m from {:.0} such pairs sharing a personal email or phone",
-                given.pairs
-            )
-        };
+    let one_address = model.given_address.as_ref().map(|given| {
+        let learned = format!(
+            "{:.0} compared pairs, {:.4} of them matches",
+            given.pairs, given.lambda
+        );
+        (given, "share a street address", learned)
+    });
+    let two_addresses = model.apart_address.as_ref().map(|given| {
+        let learned = format!(
+            "m from {:.0} such pairs sharing a personal email or phone",
+            given.pairs
+        );
+        (given, "give two street addresses", learned)
+    });
+    for (given, which, learned_from) in one_address.into_iter().chain(two_addresses) {
         println!(
             "where two records {which} ({learned_from}), the fields the address implies weigh \
              as learned there:"
