@@ -607,7 +607,7 @@ impl<'c> Comparer<'c> {
             table_given_address,
             table_apart_address,
             in_system: (model.one_system.iter())
-                .map(|share| (system_id(&share.system), (share.m / share.u).log2()))
+                .map(|share| (system_id(&share.system), share.weight()))
                 .collect(),
             prior: model.prior_weight(),
         }

@@ -378,6 +378,18 @@ pub struct GivenAddress {
     pub u: Vec<Vec<f64>>,
 }
 
+impl GivenAddress {
+    /// log2 of the Bayes factor of a field that follows the address, as learned in this
+    /// subset (`None` for another field, or a missing one).
+    pub fn weight(&self, f: usize, level: u8) -> Option<f64> {
+        if level == MISSING || !FOLLOW_THE_ADDRESS.contains(&f) {
+            return None;
+        }
+        let l = level as usize - 1;
+        Some((self.m[f][l] / self.u[f][l]).log2())
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct FitReport {
     pub records: u64,
@@ -510,6 +522,13 @@ pub struct SystemShare {
     pub u: f64,
 }
 
+impl SystemShare {
+    /// log2 of the Bayes factor of two records of this system.
+    pub fn weight(&self) -> f64 {
+        (self.m / self.u).log2()
+    }
+}
+
 /// Pseudo-count per level, so that a level the data never showed is rare, not impossible.
 const SMOOTHING: f64 = 0.5;
 /// How many pairs' worth of weight the random pairs' `u` carries in the compared pairs' `u`.
@@ -582,16 +601,6 @@ fn counts_from_prior(prior: &[Vec<f64>]) -> Vec<Vec<f64>> {
         .iter()
         .map(|row| row.iter().map(|p| SMOOTHING + U_PRIOR_PAIRS * p).collect())
         .collect()
-}
-
-/// log2 of the Bayes factor of a field that follows the address, as learned in `given`'s
-/// subset (`None` for another field).
-fn weight_following(given: &GivenAddress, f: usize, level: u8) -> Option<f64> {
-    if level == MISSING || !FOLLOW_THE_ADDRESS.contains(&f) {
-        return None;
-    }
-    let l = level as usize - 1;
-    Some((given.m[f][l] / given.u[f][l]).log2())
 }
 
 fn normalise(counts: Vec<f64>) -> Vec<f64> {
@@ -1083,7 +1092,7 @@ impl MatchModel {
     /// one: `None` where the file gave too few such pairs to learn it (or `f` does not
     /// follow the address).
     pub fn weight_given_address(&self, f: usize, level: u8) -> Option<f64> {
-        weight_following(self.given_address.as_ref()?, f, level)
+        self.given_address.as_ref()?.weight(f, level)
     }
 
     /// Learn `one_system` after the fit: per system, its share of the expected matches
@@ -1131,12 +1140,12 @@ impl MatchModel {
             .one_system
             .iter()
             .find(|s| system_id(&s.system) == system)?;
-        Some((share.m / share.u).log2())
+        Some(share.weight())
     }
 
     /// The same for a pair whose street addresses differ (`apart_address`).
     pub fn weight_apart_address(&self, f: usize, level: u8) -> Option<f64> {
-        weight_following(self.apart_address.as_ref()?, f, level)
+        self.apart_address.as_ref()?.weight(f, level)
     }
 
     /// log2 of a level's Bayes factor: m over the random pairs' u for a personal field,

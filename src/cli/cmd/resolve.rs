@@ -330,14 +330,13 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
         );
         for f in cpm::resolve::model::FOLLOW_THE_ADDRESS {
             for (l, level) in LEVELS[f].iter().enumerate() {
-                let weight = given.m[f][l] / given.u[f][l];
                 println!(
                     "{:<14} {:<32} {:>8.4} {:>10.6} {:>+8.2}",
                     if l == 0 { FIELDS[f] } else { "" },
                     level,
                     given.m[f][l],
                     given.u[f][l],
-                    weight.log2()
+                    given.weight(f, l as u8 + 1).unwrap_or(0.0)
                 );
             }
         }
@@ -351,7 +350,7 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
                 share.system,
                 share.m,
                 share.u,
-                (share.m / share.u).log2()
+                share.weight()
             );
         }
     }
@@ -377,7 +376,8 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
         "weight: log2(m/u), added to the prior for each field both records have; u is the random \
          pairs' for personal fields and the compared pairs' for email, phone and address (a \
          household's; at a shared address, for city and ZIP, the pairs of a home's two people; at \
-         two addresses, the random pairs'). An exact first name, surname or birth date also weighs by how common it is in the file."
+         two addresses, the random pairs'). An exact first name, surname or birth date also \
+         weighs by how common it is in the file."
     );
     Ok(())
 }
