@@ -363,57 +363,115 @@ pub fn search(conn: &Connection, typed: &str, limit: usize) -> Result<Vec<Consti
 }
 
 /// Golden records one of whose source records carries `typed` as its email, its phone
-/// (all ten digits, another country's with its country code, or the local seven) or its
-/// source key, with what matched.
+/// (see `phone_matches`) or its source key, with what matched.
 fn record_matches(conn: &Connection, typed: &str, limit: usize) -> Result<Vec<(i64, String)>> {
     let typed = typed.trim();
-    let digits: String = typed.chars().filter(char::is_ascii_digit).collect();
-    let phone_like = typed
-        .chars()
-        .all(|c| c.is_ascii_digit() || " ()-.+".contains(c));
     let mut lookups: Vec<(&str, String, &str)> = Vec::new();
     if typed.contains('@')
         && let Some(email) = crate::normalize::email(typed)
     {
         lookups.push(("sr.n_email = ?1", email, "email"));
     }
-    if phone_like && digits.len() >= 7 {
-        let local = digits[digits.len() - 7..].to_string();
-        // `n_phone IS NOT NULL` lets SQLite use the partial index on the local digits.
-        let clause = if digits.len() >= 10 {
-            "sr.n_phone IS NOT NULL AND substr(sr.n_phone, -7) = ?1 \
-             AND (sr.n_phone = substr(?2, -10) OR sr.n_phone = '+' || ?2)"
-        } else {
-            "sr.n_phone IS NOT NULL AND substr(sr.n_phone, -7) = ?1"
-        };
-        lookups.push((clause, local, "phone"));
-    }
     if !typed.contains(char::is_whitespace) && typed.chars().count() >= 3 {
         lookups.push(("sr.source_key = ?1", typed.to_string(), "source key"));
     }
-    let mut out = Vec::new();
+    let mut out = phone_record_matches(conn, typed, limit)?;
     for (clause, value, what) in lookups {
         let sql = format!(
             "SELECT cm.constituent_id, sr.source, sr.source_key FROM source_record sr
              JOIN constituent_member cm ON cm.source_record_id = sr.id
-             WHERE {clause} LIMIT ?3"
+             WHERE {clause} LIMIT ?2"
         );
         let mut statement = conn.prepare_cached(&sql)?;
-        let rows = statement.query_map(params![value, digits, limit as i64], |r| {
+        let rows = statement.query_map(params![value, limit as i64], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
-                format!(
-                    "{} {}: {what}",
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?
-                ),
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
             ))
         })?;
         for row in rows {
-            out.push(row?);
+            let (id, source, key) = row?;
+            out.push((id, format!("{source} {key}: {what}")));
         }
     }
     Ok(out)
+}
+
+/// How many records sharing a phone's last seven digits are read to find the ones that
+/// match it whole (they are few: ten million local numbers).
+const PHONE_CANDIDATES: i64 = 10_000;
+
+/// Golden records one of whose source records has the phone `typed` (see `phone_matches`):
+/// the records sharing its last seven digits (an index), then the whole number.
+fn phone_record_matches(
+    conn: &Connection,
+    typed: &str,
+    limit: usize,
+) -> Result<Vec<(i64, String)>> {
+    let digits: String = typed.chars().filter(char::is_ascii_digit).collect();
+    let phone_like = typed
+        .chars()
+        .all(|c| c.is_ascii_digit() || " ()-.+".contains(c));
+    if !phone_like || digits.len() < 7 {
+        return Ok(Vec::new());
+    }
+    let normalised = crate::normalize::phone(typed);
+    // `n_phone IS NOT NULL` lets SQLite use the partial index on the local digits.
+    let mut statement = conn.prepare_cached(
+        "SELECT cm.constituent_id, sr.source, sr.source_key, sr.n_phone FROM source_record sr
+         JOIN constituent_member cm ON cm.source_record_id = sr.id
+         WHERE sr.n_phone IS NOT NULL AND substr(sr.n_phone, -7) = ?1 LIMIT ?2",
+    )?;
+    let rows = statement.query_map(
+        params![&digits[digits.len() - 7..], PHONE_CANDIDATES],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        },
+    )?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, source, key, stored) = row?;
+        if phone_matches(&stored, &digits, normalised.as_deref()) {
+            out.push((id, format!("{source} {key}: phone")));
+            if out.len() >= limit {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a stored phone (ten North American digits, or "+" and an international number)
+/// is the one typed as `digits`: the local seven alone; ten or more as ingest would read
+/// them (`normalised`), with the country code but no "+", or as dialled within the
+/// number's own country, its trunk 0 first ("020 7946 0958" for "+442079460958"; Italy's
+/// numbers keep the 0). A search does not know the country a national number is of, so
+/// any country code before it will do.
+fn phone_matches(stored: &str, digits: &str, normalised: Option<&str>) -> bool {
+    if digits.len() < 10 {
+        return stored.ends_with(digits);
+    }
+    if normalised == Some(stored) || stored.strip_prefix('+') == Some(digits) {
+        return true;
+    }
+    let Some(international) = stored.strip_prefix('+') else {
+        return false;
+    };
+    let within_country = [
+        digits.strip_prefix('0'),
+        Some(digits).filter(|d| d.starts_with('0')),
+    ];
+    within_country.into_iter().flatten().any(|national| {
+        international
+            .strip_suffix(national)
+            .is_some_and(|code| (1..=3).contains(&code.len()))
+    })
 }
 
 /// One side of a pair, as a steward sees it.
@@ -677,6 +735,39 @@ mod tests {
             SearchQuery::parse("ann l"),
             SearchQuery::Text("\"ann\"*".into())
         );
+    }
+
+    #[test]
+    fn a_phone_is_found_as_written_at_home_abroad_or_by_its_local_digits() {
+        let uk = "+442079460958";
+        for typed in [
+            "020 7946 0958",
+            "+44 20 7946 0958",
+            "0044 20 7946 0958",
+            "44 20 7946 0958",
+        ] {
+            let digits: String = typed.chars().filter(char::is_ascii_digit).collect();
+            let normalised = crate::normalize::phone(typed);
+            assert!(phone_matches(uk, &digits, normalised.as_deref()), "{typed}");
+        }
+        let italy = "+390612345678";
+        assert!(
+            phone_matches(italy, "0612345678", None),
+            "Italy keeps its 0"
+        );
+        let us = "3125550101";
+        for typed in ["(312) 555-0101", "1 312 555 0101", "555-0101"] {
+            let digits: String = typed.chars().filter(char::is_ascii_digit).collect();
+            let normalised = crate::normalize::phone(typed);
+            assert!(phone_matches(us, &digits, normalised.as_deref()), "{typed}");
+        }
+        // Another number with the same local digits is not it.
+        assert!(!phone_matches(
+            "7735550101",
+            "3125550101",
+            Some("3125550101")
+        ));
+        assert!(!phone_matches(uk, "02179460958", None), "another area");
     }
 
     #[test]

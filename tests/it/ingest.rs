@@ -658,8 +658,9 @@ fn a_files_phones_without_a_country_code_are_read_as_its_countrys() {
     };
     let uk = "+442079460958".to_string();
     // A UK number whose 0 a spreadsheet dropped is the same number.
+    let in_the_uk = mapping("    phone_country_code: 44\n");
     assert_eq!(
-        compared(&mapping("    phone_country_code: 44\n")),
+        compared(&in_the_uk),
         (
             vec![
                 Some(uk.clone()),
@@ -671,6 +672,20 @@ fn a_files_phones_without_a_country_code_are_read_as_its_countrys() {
             1
         )
     );
+    // A steward finds them by the number as dialled at home, abroad or with the code.
+    let mut db = in_the_uk.db();
+    let config = cpm::resolve::settings::ResolutionConfig::load(&in_the_uk.project()).unwrap();
+    cpm::resolve::run(&mut db, &config, "test-run", &Silent).unwrap();
+    for typed in ["020 7946 0958", "+44 20 7946 0958", "44 20 7946 0958"] {
+        let found = cpm::store::browse::search(&db.conn, typed, 10).unwrap();
+        let mut names: Vec<String> = found
+            .iter()
+            .map(|r| r.last_name.clone().unwrap_or_default())
+            .collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names, ["Lee", "Ng"], "{typed}");
+    }
     // Without it, the national form is nobody's country's, and ten digits North American.
     let (phones, _) = compared(&mapping(""));
     assert_eq!(phones[..3], [None, Some(uk), Some("2079460958".into())]);
