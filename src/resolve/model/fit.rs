@@ -1,272 +1,8 @@
-//! The match model: Fellegi–Sunter weights learned from the file in front of it.
-//!
-//! Each compared pair becomes a comparison vector: per field, the level it falls in
-//! (exact, a nickname, a typo, different, missing ...). The model holds, per level, how
-//! often true matches fall in it (`m`) and how often non-matches do (`u`), and the share of
-//! compared pairs that are matches (`lambda`). They are estimated without labels by
-//! expectation–maximisation over the run's compared pairs (counted by distinct vector, so a
-//! million pairs cost a few thousand rows), starting from `u` measured on random pairs;
-//! stewards' approved and rejected pairs enter as labelled examples. A pair's score is the
-//! posterior probability of a match: the prior odds times each field's Bayes factor `m/u`,
-//! with exact names adjusted for how common the name is in the file (a shared Smith says
-//! less than a shared Okonkwo).
-//!
-//! Disagreement is evidence, never a veto: a different first name or birth date has a
-//! low `m` and so a strong weight against, which enough agreement elsewhere can outweigh.
-//! Households are evidence too: an address, phone or mailbox shared by two records whose
-//! given names are two different names (and whose birth dates do not agree) falls in a
-//! level of its own, "shared by a household", which the data shows to say little about
-//! one person.
+//! Fitting the match model: expectation–maximisation over the compared pairs' comparison
+//! vectors, the checks that its "one person" class is one person's, and the weights learned
+//! in subsets of pairs (at one address, at two, within one system).
 
-use std::collections::HashMap;
-
-use serde::{Deserialize, Serialize};
-
-use super::nicknames_seen::NicknamesSeen;
-use super::settings::Blocking;
-use crate::vocab::record::system_id;
-
-/// The compared fields, in the order of a comparison vector.
-pub const FIELDS: [&str; 11] = [
-    "first_name",
-    "last_name",
-    "date_of_birth",
-    "email",
-    "phone",
-    "address",
-    "city",
-    "zip",
-    "middle_name",
-    "gender",
-    "source",
-];
-pub const FIELD_COUNT: usize = FIELDS.len();
-
-/// The index of each field in a vector.
-pub mod field {
-    pub const FIRST: usize = 0;
-    pub const LAST: usize = 1;
-    pub const DOB: usize = 2;
-    pub const EMAIL: usize = 3;
-    pub const PHONE: usize = 4;
-    pub const ADDRESS: usize = 5;
-    pub const CITY: usize = 6;
-    pub const ZIP: usize = 7;
-    /// A middle name or initial, where both records give one after the given name ("John
-    /// A." and "John Allen" agree, "John A." and "John B." do not).
-    pub const MIDDLE: usize = 8;
-    /// A sex a gender or title column gives: weighed where the given names leave it
-    /// something to say (see `compare::set_gender_beside_the_name`).
-    pub const GENDER: usize = 9;
-    /// Whether the two records come from one source (a file that seldom holds one person
-    /// twice) or from two: learned per file like any other field.
-    pub const SOURCE: usize = 10;
-}
-
-/// Level 0 of every field: one record or both lack it (no evidence either way).
-pub const MISSING: u8 = 0;
-
-/// Each field's levels after `MISSING`, best agreement first.
-pub const LEVELS: [&[&str]; FIELD_COUNT] = [
-    &[
-        "exact",
-        "nickname",
-        "typo",
-        "another name one letter away",
-        "similar",
-        "different",
-        NICKNAME_UNSEEN,
-        GENERATION_ON_ONE,
-    ],
-    &[
-        "exact",
-        "typo",
-        "similar",
-        "different",
-        SURNAME_CHANGED,
-        ANOTHER_SURNAME,
-    ],
-    &[
-        "exact",
-        "one digit or day/month swapped",
-        "year or day+month only",
-        "different",
-    ],
-    &[
-        "exact",
-        "same name, other domain",
-        "one typo",
-        "different",
-        "shared by a household",
-    ],
-    &[
-        "exact",
-        "same number, other area code",
-        "different",
-        "shared by a household",
-    ],
-    &[
-        "exact",
-        "typo",
-        "similar",
-        "different",
-        "shared by a household",
-        ADDRESS_NICKNAME_TWO_CONTACTS,
-    ],
-    &["exact", "typo", "different"],
-    &[
-        "exact",
-        "same area (all but the last two characters)",
-        "same first three characters",
-        "different",
-    ],
-    &["exact", "initial agrees", "different"],
-    &["same", "different"],
-    &["other sources", "one source"],
-];
-
-/// The surname level of a pair whose surnames differ on one mailbox under one given name
-/// (on a family's mailbox, the very same given name): a name changed (a marriage), which
-/// the surname's "different" would weigh as two people's as strongly as a stranger's name.
-pub const SURNAME_CHANGED: &str = "changed, on one mailbox";
-
-/// The surname level of two common surnames one letter apart (Davis and Davies, Hansen and
-/// Hanson): two families' names, or one mistyped as the other. Each file's EM weighs it:
-/// "different" before it was its own level.
-pub const ANOTHER_SURNAME: &str = "another surname one letter away";
-
-/// The first-name level of two given names the nickname table relates but that no two
-/// records of this file sharing a personal mailbox, or a surname and a birth date, carry
-/// (see `nicknames_seen`): a nickname in one file, two relatives' names in another.
-pub const NICKNAME_UNSEEN: &str = "nickname this file never shows";
-
-/// The first-name level of one given name where one record names a generation (Jr, Sr,
-/// III) and the other none: a father's or son's record beside his own, or beside the
-/// other's, in proportions each file shows (Sr beside Jr is "different").
-pub const GENERATION_ON_ONE: &str = "same name, Jr/Sr on one only";
-
-/// The address level of a pair at one street address under two forms of a given name
-/// (Jim and Jimmy) with two different emails or phones: one person's two records or a
-/// home's father and son, in proportions each file shows (its own level, so that the
-/// address's weight there is learned apart from the weight of a home shared under one name).
-pub const ADDRESS_NICKNAME_TWO_CONTACTS: &str = "one home, nickname, two contacts";
-
-/// The level of field `f` named `name` (numbered as in a vector), or `MISSING` where the
-/// field has none. A `const fn`: the levels the code names are found when it is compiled,
-/// never on the pairs' hot path.
-pub const fn level_named(f: usize, name: &str) -> u8 {
-    let levels = LEVELS[f];
-    let mut i = 0;
-    while i < levels.len() {
-        if same_text(levels[i], name) {
-            return i as u8 + 1;
-        }
-        i += 1;
-    }
-    MISSING
-}
-
-const fn same_text(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-/// Each field's level named `name` (`MISSING` where it has none).
-const fn levels_named(name: &str) -> [u8; FIELD_COUNT] {
-    let mut levels = [MISSING; FIELD_COUNT];
-    let mut f = 0;
-    while f < FIELD_COUNT {
-        levels[f] = level_named(f, name);
-        f += 1;
-    }
-    levels
-}
-
-const DIFFERENT_LEVELS: [u8; FIELD_COUNT] = levels_named("different");
-const HOUSEHOLD_LEVELS: [u8; FIELD_COUNT] = levels_named("shared by a household");
-pub const SURNAME_CHANGED_LEVEL: u8 = level_named(field::LAST, SURNAME_CHANGED);
-pub const ANOTHER_SURNAME_LEVEL: u8 = level_named(field::LAST, ANOTHER_SURNAME);
-pub const ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL: u8 =
-    level_named(field::ADDRESS, ADDRESS_NICKNAME_TWO_CONTACTS);
-/// The level of a first name that is another name one letter away (Jon / Joan): from it
-/// on, the two given names are two names.
-pub const ANOTHER_GIVEN_NAME: u8 = level_named(field::FIRST, "another name one letter away");
-pub const NICKNAME_UNSEEN_LEVEL: u8 = level_named(field::FIRST, NICKNAME_UNSEEN);
-pub const GENERATION_ON_ONE_LEVEL: u8 = level_named(field::FIRST, GENERATION_ON_ONE);
-const _: () = assert!(
-    SURNAME_CHANGED_LEVEL != MISSING
-        && ANOTHER_SURNAME_LEVEL != MISSING
-        && ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL != MISSING
-        && ANOTHER_GIVEN_NAME != MISSING
-        && NICKNAME_UNSEEN_LEVEL > ANOTHER_GIVEN_NAME
-        && GENERATION_ON_ONE_LEVEL > ANOTHER_GIVEN_NAME
-);
-
-/// Whether a pair shares a street address (exactly, and not as a household's).
-pub fn shares_street_address(v: &Vector) -> bool {
-    v[field::ADDRESS] == 1 || v[field::ADDRESS] == ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL
-}
-
-/// Whether `level` of field `f` says the two records disagree there: "different", or a
-/// surname that changed or is another surname one letter away.
-pub fn disagrees(f: usize, level: u8) -> bool {
-    level != MISSING
-        && (level == different_level(f)
-            || (f == field::LAST
-                && (level == SURNAME_CHANGED_LEVEL || level == ANOTHER_SURNAME_LEVEL)))
-}
-
-/// A pair's comparison vector: each field's level.
-pub type Vector = [u8; FIELD_COUNT];
-
-/// The level of a field that means "shared by a household", if it has one.
-pub fn household_level(f: usize) -> Option<u8> {
-    Some(HOUSEHOLD_LEVELS[f]).filter(|l| *l != MISSING)
-}
-
-/// Whether any field of `v` is at its "shared by a household" level.
-pub fn shared_by_a_household(v: &Vector) -> bool {
-    HOME_FIELDS
-        .iter()
-        .any(|&f| household_level(f).is_some_and(|l| v[f] == l))
-}
-
-/// Whether `v` is two people of one home by its own levels: an identifier a household
-/// shares under given names that are two names. (A joint mailbox is "shared by a household"
-/// under a misspelt given name too: that pair may well be one person.)
-pub fn two_people_of_one_home(v: &Vector) -> bool {
-    shared_by_a_household(v) && v[field::FIRST] >= ANOTHER_GIVEN_NAME
-}
-
-/// Whether `v` is two people by their names: one home's (above), or two different given
-/// names with nothing personal agreeing (no birth date, email or phone).
-pub fn two_people_by_name(v: &Vector) -> bool {
-    let personal_agrees =
-        matches!(v[field::DOB], 1 | 2) || v[field::EMAIL] == 1 || matches!(v[field::PHONE], 1 | 2);
-    two_people_of_one_home(v)
-        || (v[field::FIRST] == different_level(field::FIRST) && !personal_agrees)
-}
-
-/// Whether `v` shares a personal email or phone exactly (a household's shared one is at
-/// its own level).
-pub fn shares_a_personal_identifier(v: &Vector) -> bool {
-    v[field::EMAIL] == 1 || v[field::PHONE] == 1
-}
-
-/// The "different" level of a field.
-pub fn different_level(f: usize) -> u8 {
-    DIFFERENT_LEVELS[f]
-}
+use super::*;
 
 /// How often one person's records have two different given names, as far as the data can
 /// say: among the compared pairs that a personal email, phone or birth date already links
@@ -295,7 +31,7 @@ fn linked_pairs_differing_in_given_name(unlabelled: &[(Vector, f64)]) -> f64 {
 
 /// Prior guesses where the data has not spoken: matches mostly agree, non-matches mostly
 /// differ. Only a starting point; EM moves them.
-fn initial_m(f: usize) -> Vec<f64> {
+pub(super) fn initial_m(f: usize) -> Vec<f64> {
     let n = LEVELS[f].len();
     let different = different_level(f) as usize;
     (1..=n)
@@ -308,236 +44,11 @@ fn initial_m(f: usize) -> Vec<f64> {
         .collect()
 }
 
-/// The learned model: per field and level, `m` and `u`; the prior share of matches.
-///
-/// Two non-match distributions: `u_random`, measured on random pairs, is how surprising an
-/// agreement is between two people taken at random, and scores every level but one; `u`,
-/// estimated among the compared pairs, is where households are (random pairs almost never
-/// share a home), and scores the "shared by a household" levels. `m` is estimated by EM over
-/// the compared pairs, and the prior is the share of all pairs in the file that match.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct MatchModel {
-    /// Share of compared (blocked) pairs that are matches (EM's).
-    pub lambda: f64,
-    /// Share of all pairs of records in the file that are matches: the prior a pair is
-    /// scored from (the compared pairs' matches are nearly all of them).
-    pub lambda_random: f64,
-    /// `m[field][level - 1]`: P(level | match).
-    pub m: Vec<Vec<f64>>,
-    /// `u[field][level - 1]`: P(level | non-match, among compared pairs).
-    pub u: Vec<Vec<f64>>,
-    /// `u_random[field][level - 1]`: P(level | two records taken at random).
-    pub u_random: Vec<Vec<f64>>,
-    /// P(exact agreement | random pair) for first and last name: the baseline that a
-    /// name's own frequency is compared with.
-    pub u_exact_random: [f64; 2],
-    /// The same for the birth date (0: a model stored before it was kept, which weighs
-    /// every date alike).
-    #[serde(default)]
-    pub u_exact_birth_random: f64,
-    /// What it was fitted on.
-    pub fit: FitReport,
-    /// The fields that follow a shared street address, learned among the pairs that share
-    /// one (`None`: too few such pairs, or a model stored before it existed).
-    #[serde(default)]
-    pub given_address: Option<GivenAddress>,
-    /// The same among the pairs whose street addresses differ (`u` there is the random
-    /// pairs': two people's addresses almost always differ).
-    #[serde(default)]
-    pub apart_address: Option<GivenAddress>,
-    /// The nickname pairs this file shows one person using (`All` before it was read).
-    #[serde(default)]
-    pub nicknames_seen: NicknamesSeen,
-    /// Per system, how often it holds one person twice (`learn_systems`; empty: a file of
-    /// one system, or a model stored before it was kept, which weighs every system alike).
-    #[serde(default)]
-    pub one_system: Vec<SystemShare>,
-}
-
-/// The fields a street address already implies: the city and ZIP it is in. Where two
-/// records share an address, whether these agree is learned among the pairs that share one
-/// rather than added as evidence of its own (generated data, where an address is a home,
-/// learns that they say nothing more there: one home no longer weighs as three fields;
-/// FEBRL, whose "address" is a street name without a number, learns that a ZIP still says
-/// much). The surname and landline a home shares stay evidence of their own: learned the
-/// same way they weighed so little that one person's records at one address fell to review
-/// (generated 300k: recall 0.966 -> 0.958, against 28 fewer household merges).
-pub const FOLLOW_THE_ADDRESS: [usize; 2] = [field::CITY, field::ZIP];
-
-/// `m` and `u` of the fields that follow an address, among compared pairs sharing one.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct GivenAddress {
-    /// Compared pairs sharing a street address (the sample's).
-    pub pairs: f64,
-    /// Share of them that are matches (1 where `m` was counted among pairs taken as one
-    /// person's: `apart_address`).
-    pub lambda: f64,
-    /// `m[field][level - 1]` and `u[field][level - 1]` for the fields in
-    /// `FOLLOW_THE_ADDRESS` (the other fields' rows are unused).
-    pub m: Vec<Vec<f64>>,
-    pub u: Vec<Vec<f64>>,
-}
-
-impl GivenAddress {
-    /// log2 of the Bayes factor of a field that follows the address, as learned in this
-    /// subset (`None` for another field, or a missing one).
-    pub fn weight(&self, f: usize, level: u8) -> Option<f64> {
-        if level == MISSING || !FOLLOW_THE_ADDRESS.contains(&f) {
-            return None;
-        }
-        let l = level as usize - 1;
-        Some((self.m[f][l] / self.u[f][l]).log2())
-    }
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct FitReport {
-    pub records: u64,
-    /// Every pair blocking compared.
-    pub compared_pairs: u64,
-    /// Of those, the pairs only a key of names alone compared: scored, not learned from.
-    #[serde(default)]
-    pub names_only_pairs: u64,
-    /// The compared pairs EM was fitted on (all of them, or an even sample of a large run).
-    #[serde(default)]
-    pub fitted_pairs: u64,
-    pub random_pairs: u64,
-    pub distinct_vectors: u64,
-    pub labelled_matches: u64,
-    pub labelled_non_matches: u64,
-    /// Steward decisions in the store when the model was fitted (its own and others').
-    #[serde(default)]
-    pub decisions: u64,
-    pub iterations: u32,
-    pub converged: bool,
-    /// EM ran again holding every pair of two different given names with nothing personal
-    /// agreeing as two people (its first "one person" class was not one person's).
-    #[serde(default)]
-    pub held_two_given_names_apart: bool,
-    /// EM's "one person" class never shared an email, phone, birth date or address that
-    /// both of its records held: the file shows no two records of one person, and its
-    /// prior share of matches was set to the floor.
-    #[serde(default)]
-    pub no_identifier_shared: bool,
-    /// EM ran again holding every pair that shares a personal email or phone as one
-    /// person: its class of two people had taken one person's records with a corrupted name.
-    #[serde(default)]
-    pub held_identifiers_as_one_person: bool,
-    /// How the model was estimated (`ESTIMATOR`): a model an older estimator fitted is
-    /// fitted anew rather than reused (0: stored before this was recorded).
-    #[serde(default)]
-    pub estimator: u32,
-    /// The blocking that found the compared pairs it learned from: after the keys or their
-    /// limits change, the next run learns from the pairs they find (`None`: stored before
-    /// this was recorded).
-    #[serde(default)]
-    pub blocking: Option<Blocking>,
-}
-
-/// The estimator's version, raised whenever how a model is fitted changes in a way that
-/// changes the model. 2: a home's two people are held as two people while EM sorts the
-/// rest, and EM runs again where its "one person" class is not one person's (version 1
-/// could settle on "one person or a relative" in small and partial files). 3: random pairs
-/// spread over every record (a third of them had shared the first record). 4: a misspelt
-/// nickname form is a "similar" given name, a generation that differs a "different" one
-/// (the levels a model was fitted on changed), a surname can have changed on one personal
-/// mailbox, and one home under a nickname with two emails is an address level of its own.
-/// 5: a personal mailbox under two given names one letter apart is no household's.
-/// 6: a nickname pair this file never shows one person using is a level of its own. 7: two
-/// given names the file shows as one person's on several personal mailboxes are a nickname.
-/// 8: a "one person" class that shares no identifier its records hold is no one person's.
-/// 9: one given name with a generation on one record only is a level of its own. 10: EM
-/// runs again holding pairs that share a personal email or phone as one person where its
-/// class of two people shares them. 11: an exact birth date weighs by how many records
-/// hold it (`u_exact_birth_random`); a postal code's district and another surname one
-/// letter away are levels (a model without them has no estimates for them either). 12: the
-/// pairs only a key of names alone compares are not learned from. 13: an identifier a digit
-/// or a typo off is shared, for the guard against a file that holds nobody twice. 14: a sex
-/// a gender or title column gives is a field. 15: one name with Jr on one record only
-/// shares a home or landline as a household. 16: a middle name or initial is a field.
-/// 17: a man's given name at the start of a woman's (Joseph, Josephine) is another name.
-/// 18: a city or ZIP shared under one name with a generation on one record only is not
-/// counted. 19: the city and ZIP weigh as learned among pairs whose addresses differ, there.
-/// 20: two records of one system weigh as that system holds a person twice. 21: a surname
-/// that differs under one given name on a family's mailbox has changed.
-pub const ESTIMATOR: u32 = 21;
-
-/// How much the number of records may change before a stored model is fitted anew.
-const REFIT_AFTER_GROWTH: f64 = 0.10;
-
-/// Counts of comparison vectors: unlabelled (the run's compared pairs), and those a
-/// steward labelled.
-#[derive(Debug, Default, Clone)]
-pub struct VectorCounts {
-    pub unlabelled: std::collections::HashMap<Vector, u64>,
-    pub matches: std::collections::HashMap<Vector, u64>,
-    pub non_matches: std::collections::HashMap<Vector, u64>,
-    /// The unlabelled pairs of two records of one system, by system (`system_id`) and
-    /// vector, and the labelled matches there by system: for `learn_systems`.
-    pub within_system: std::collections::HashMap<(u32, Vector), u64>,
-    pub matches_within_system: std::collections::HashMap<u32, u64>,
-}
-
-impl VectorCounts {
-    pub fn add(&mut self, v: Vector) {
-        *self.unlabelled.entry(v).or_default() += 1;
-    }
-
-    /// `add`, for a pair of two records of `system`.
-    pub fn add_within(&mut self, system: u32, v: Vector) {
-        self.add(v);
-        *self.within_system.entry((system, v)).or_default() += 1;
-    }
-
-    pub fn merge(mut self, other: VectorCounts) -> VectorCounts {
-        for (map, theirs) in [
-            (&mut self.unlabelled, other.unlabelled),
-            (&mut self.matches, other.matches),
-            (&mut self.non_matches, other.non_matches),
-        ] {
-            for (v, n) in theirs {
-                *map.entry(v).or_default() += n;
-            }
-        }
-        for (key, n) in other.within_system {
-            *self.within_system.entry(key).or_default() += n;
-        }
-        for (system, n) in other.matches_within_system {
-            *self.matches_within_system.entry(system).or_default() += n;
-        }
-        self
-    }
-}
-
-/// How often one system (a source) holds one person twice: the share of the file's
-/// matches among compared pairs that fall within it (`m`), against the share of random
-/// pairs that do (`u`). Systems differ: an email platform or a box office may hold
-/// nobody twice, a CRM a few in a hundred, and one weight for "one source" over all of
-/// them (generated 200k: -2.97 bits) let two people on one email platform merge on names
-/// and a ZIP, four of them a household's two.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct SystemShare {
-    pub system: String,
-    pub m: f64,
-    pub u: f64,
-}
-
-impl SystemShare {
-    /// log2 of the Bayes factor of two records of this system.
-    pub fn weight(&self) -> f64 {
-        (self.m / self.u).log2()
-    }
-}
-
 /// Pseudo-count per level, so that a level the data never showed is rare, not impossible.
 const SMOOTHING: f64 = 0.5;
 /// How many pairs' worth of weight the random pairs' `u` carries in the compared pairs' `u`.
 const U_PRIOR_PAIRS: f64 = 50.0;
 
-/// The fields a household shares (an email, a phone, an address): their agreement is
-/// weighed against the compared pairs' non-matches, where households are, rather than
-/// against random pairs, which almost never share a home.
-pub const HOME_FIELDS: [usize; 3] = [field::EMAIL, field::PHONE, field::ADDRESS];
 const MAX_ITERATIONS: u32 = 200;
 /// The smallest share of compared pairs EM lets be matches (and the largest, one less).
 const LAMBDA_FLOOR: f64 = 1e-6;
@@ -603,79 +114,12 @@ fn counts_from_prior(prior: &[Vec<f64>]) -> Vec<Vec<f64>> {
         .collect()
 }
 
-fn normalise(counts: Vec<f64>) -> Vec<f64> {
+pub(super) fn normalise(counts: Vec<f64>) -> Vec<f64> {
     let total: f64 = counts.iter().sum();
     counts.into_iter().map(|c| c / total).collect()
 }
 
 impl MatchModel {
-    /// Keep this model in the store, as the run's.
-    pub fn save(&self, conn: &rusqlite::Connection) -> crate::error::Result<()> {
-        crate::store::resolve::save_model(conn, &serde_json::to_string(self)?)
-    }
-
-    /// The newest model a run stored, if any.
-    pub fn latest(conn: &rusqlite::Connection) -> crate::error::Result<Option<MatchModel>> {
-        Ok(match crate::store::resolve::latest_model_json(conn)? {
-            Some(json) => Some(serde_json::from_str::<MatchModel>(&json)?).filter(Self::has_levels),
-            None => None,
-        })
-    }
-
-    /// Whether the model has an estimate for every level this build compares (a model
-    /// stored before a level was added has none for it, and is no model here).
-    fn has_levels(&self) -> bool {
-        [&self.m, &self.u, &self.u_random].iter().all(|table| {
-            table.len() == FIELD_COUNT
-                && table
-                    .iter()
-                    .zip(LEVELS)
-                    .all(|(row, l)| row.len() == l.len())
-        })
-    }
-
-    /// Whether this stored model still describes the data: fitted by this estimator on the
-    /// pairs this blocking finds, no steward decision since (each one teaches it), and the
-    /// file within a tenth of its size then. A re-run that reuses it scores as the last run
-    /// did, so nothing moves for no reason.
-    pub fn still_fits(&self, records: usize, decisions: u64, blocking: &Blocking) -> bool {
-        let fitted = self.fit.records as f64;
-        fitted > 0.0
-            && self.fit.estimator == ESTIMATOR
-            && self.fit.blocking.as_ref() == Some(blocking)
-            && self.fit.decisions == decisions
-            && ((records as f64 - fitted).abs() / fitted) <= REFIT_AFTER_GROWTH
-    }
-
-    /// The starting guesses, for a store no run has learned a model on yet.
-    pub fn untrained() -> MatchModel {
-        let u: Vec<Vec<f64>> = (0..FIELD_COUNT)
-            .map(|f| {
-                let n = LEVELS[f].len();
-                let different = different_level(f) as usize;
-                normalise(
-                    (1..=n)
-                        .map(|l| if l == different { 0.9 } else { 0.02 })
-                        .collect(),
-                )
-            })
-            .collect();
-        MatchModel {
-            lambda: 0.01,
-            lambda_random: 1e-4,
-            m: (0..FIELD_COUNT).map(initial_m).collect(),
-            u_random: u.clone(),
-            u,
-            u_exact_random: [0.0; 2],
-            u_exact_birth_random: 0.0,
-            fit: FitReport::default(),
-            given_address: None,
-            apart_address: None,
-            nicknames_seen: NicknamesSeen::All,
-            one_system: Vec::new(),
-        }
-    }
-
     /// Estimate `m`, `u` and `lambda` by EM over the compared pairs, starting from `u0`
     /// (random pairs) and prior `m`; labelled pairs keep their known class throughout.
     pub fn fit(counts: &VectorCounts, u0: Vec<Vec<f64>>, mut fit: FitReport) -> MatchModel {
@@ -1088,13 +532,6 @@ impl MatchModel {
         })
     }
 
-    /// log2 of the Bayes factor of a field that follows an address, for a pair that shares
-    /// one: `None` where the file gave too few such pairs to learn it (or `f` does not
-    /// follow the address).
-    pub fn weight_given_address(&self, f: usize, level: u8) -> Option<f64> {
-        self.given_address.as_ref()?.weight(f, level)
-    }
-
     /// Learn `one_system` after the fit: per system, its share of the expected matches
     /// among compared pairs (EM's posterior, and the stewards' approved pairs) against its
     /// share of random pairs (from `records_by_system`, each system's record count). A file
@@ -1133,41 +570,6 @@ impl MatchModel {
         }
     }
 
-    /// log2 of the Bayes factor of two records of one system, as `one_system` learned it
-    /// (`None`: a system it does not know).
-    pub fn weight_in_system(&self, system: u32) -> Option<f64> {
-        let share = self
-            .one_system
-            .iter()
-            .find(|s| system_id(&s.system) == system)?;
-        Some(share.weight())
-    }
-
-    /// The same for a pair whose street addresses differ (`apart_address`).
-    pub fn weight_apart_address(&self, f: usize, level: u8) -> Option<f64> {
-        self.apart_address.as_ref()?.weight(f, level)
-    }
-
-    /// log2 of a level's Bayes factor: m over the random pairs' u for a personal field,
-    /// over the compared pairs' u for a field a household shares.
-    pub fn weight(&self, f: usize, level: u8) -> f64 {
-        if level == MISSING {
-            return 0.0;
-        }
-        let l = level as usize - 1;
-        let u = if HOME_FIELDS.contains(&f) {
-            self.u[f][l]
-        } else {
-            self.u_random[f][l]
-        };
-        (self.m[f][l] / u).log2()
-    }
-
-    /// The prior log2 odds that two records of the file are one person.
-    pub fn prior_weight(&self) -> f64 {
-        (self.lambda_random / (1.0 - self.lambda_random)).log2()
-    }
-
     /// P(match | vector) among the compared pairs, as EM sees a pair.
     fn posterior_among_compared(&self, v: &Vector) -> f64 {
         let mut total = (self.lambda / (1.0 - self.lambda)).log2();
@@ -1179,11 +581,6 @@ impl MatchModel {
         }
         probability(total)
     }
-}
-
-/// The probability whose log2 odds are `weight`.
-pub fn probability(weight: f64) -> f64 {
-    1.0 / (1.0 + (-weight).exp2())
 }
 
 fn max_change(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
@@ -1652,47 +1049,6 @@ mod tests {
     }
 
     #[test]
-    fn a_stored_model_is_reused_only_if_this_estimator_fitted_it_for_about_this_file() {
-        let blocking = crate::resolve::settings::ResolutionConfig::shipped().blocking;
-        let mut model = MatchModel::untrained();
-        model.fit = FitReport {
-            records: 10_000,
-            decisions: 3,
-            estimator: ESTIMATOR,
-            blocking: Some(blocking.clone()),
-            ..FitReport::default()
-        };
-        assert!(model.still_fits(10_500, 3, &blocking));
-        assert!(
-            !model.still_fits(11_500, 3, &blocking),
-            "the file grew by more than a tenth"
-        );
-        assert!(
-            !model.still_fits(10_000, 4, &blocking),
-            "a steward decided since"
-        );
-        let mut fewer_keys = blocking.clone();
-        fewer_keys.keys.pop();
-        assert!(
-            !model.still_fits(10_000, 3, &fewer_keys),
-            "other pairs compared"
-        );
-        let tighter = Blocking {
-            max_block_size: blocking.max_block_size / 2,
-            ..blocking.clone()
-        };
-        assert!(
-            !model.still_fits(10_000, 3, &tighter),
-            "other pairs compared"
-        );
-        model.fit.estimator = ESTIMATOR - 1;
-        assert!(
-            !model.still_fits(10_000, 3, &blocking),
-            "an older estimator fitted it"
-        );
-    }
-
-    #[test]
     fn given_names_differ_among_linked_pairs_at_most_as_often_as_their_count_allows() {
         let pairs = |first: u8, email: u8, n: f64| {
             let mut v = [MISSING; FIELD_COUNT];
@@ -1713,45 +1069,6 @@ mod tests {
         let tenth = [pairs(1, 1, 900.0), pairs(different, 1, 100.0)];
         let expected = 0.1 + 3.0 * (0.1f64 * 0.9 / 1000.0).sqrt() + 0.003;
         assert!((linked_pairs_differing_in_given_name(&tenth) - expected).abs() < 1e-12);
-    }
-
-    #[test]
-    fn a_stored_model_without_a_level_this_build_compares_is_no_model() {
-        let db = crate::store::Db::open_in_memory().unwrap();
-        let model = MatchModel::untrained();
-        model.save(&db.conn).unwrap();
-        assert_eq!(MatchModel::latest(&db.conn).unwrap(), Some(model.clone()));
-        let mut older = model;
-        for table in [&mut older.m, &mut older.u, &mut older.u_random] {
-            table[field::LAST].pop();
-        }
-        older.save(&db.conn).unwrap();
-        assert_eq!(MatchModel::latest(&db.conn).unwrap(), None);
-    }
-
-    #[test]
-    fn a_home_shared_under_two_given_names_is_two_people_a_misspelt_one_is_left_to_em() {
-        for f in 0..FIELD_COUNT {
-            assert_eq!(household_level(f).is_some(), HOME_FIELDS.contains(&f));
-        }
-        let mut v = [MISSING; FIELD_COUNT];
-        v[field::LAST] = 1;
-        v[field::EMAIL] = household_level(field::EMAIL).unwrap(); // a joint mailbox
-        v[field::FIRST] = 3; // typo: Dorothy / Dorohty
-        assert!(shared_by_a_household(&v) && !two_people_of_one_home(&v));
-        assert!(!two_people_by_name(&v));
-        v[field::FIRST] = different_level(field::FIRST); // Dorothy / Martin
-        assert!(two_people_of_one_home(&v));
-        v[field::EMAIL] = 1;
-        assert!(!two_people_of_one_home(&v), "nothing shared by a household");
-        assert!(!two_people_by_name(&v), "an exact personal email agrees");
-        v[field::EMAIL] = different_level(field::EMAIL);
-        assert!(
-            two_people_by_name(&v),
-            "two names, nothing personal agreeing"
-        );
-        v[field::DOB] = 1;
-        assert!(!two_people_by_name(&v), "the birth date agrees");
     }
 
     #[test]
