@@ -129,18 +129,8 @@ impl MatchModel {
             .map(|(v, n)| (*v, *n as f64))
             .collect();
         let start = MatchModel {
-            lambda: 0.01,
             lambda_random: 0.0,
-            m: (0..FIELD_COUNT).map(initial_m).collect(),
-            u_random: u0.clone(),
-            u: u0,
-            u_exact_random: [0.0; 2],
-            u_exact_birth_random: 0.0,
-            fit: FitReport::default(),
-            given_address: None,
-            apart_address: None,
-            nicknames_seen: NicknamesSeen::All,
-            one_system: Vec::new(),
+            ..MatchModel::guessed(u0)
         };
         // Compared pairs hold three kinds: one person's, one home's two people's, and
         // strangers'. Two classes left free can settle on "one person or a relative"

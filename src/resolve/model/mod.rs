@@ -306,6 +306,11 @@ impl MatchModel {
                 )
             })
             .collect();
+        MatchModel::guessed(u)
+    }
+
+    /// The prior guesses of `m` (`initial_m`) beside `u` (for both non-match tables).
+    fn guessed(u: Vec<Vec<f64>>) -> MatchModel {
         MatchModel {
             lambda: 0.01,
             lambda_random: 1e-4,
