@@ -54,6 +54,9 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         // Same first name and ZIP, surnames with one initial: a typo'd surname, not every
         // namesake of a first name in the ZIP.
         "first_zip_initial" => hash_parts(&[r.first_canon()?, z?, r.last()?.get(..1)?]),
+        // The same surname and ZIP, given names with one initial (a nickname's canonical
+        // one): a typo'd given name or a nickname, not every namesake of a surname there.
+        "last_zip_initial" => hash_parts(&[r.last()?, z?, r.first_canon()?.get(..1)?]),
         "address_zip" => hash_parts(&[r.address()?, z?]),
         // The same date of birth in a ZIP: finds a person whose names and street were
         // both mistyped or changed (a married name and a building name). Small blocks:
@@ -398,6 +401,12 @@ mod tests {
         ];
         let b = block(&records, &["first_zip_initial".into()], &limits(10));
         assert_eq!(b.pairs, vec![(0, 1)]);
+
+        // Ann Smith and Anne or Annie Smith in one ZIP meet; Beth Smith there does not.
+        let given = |first: &str| rec("smith", "60614", "").with(Value::FirstCanon, first);
+        let records = vec![given("ann"), given("anne"), given("beth"), given("annie")];
+        let b = block(&records, &["last_zip_initial".into()], &limits(10));
+        assert_eq!(b.pairs, vec![(0, 1), (0, 3), (1, 3)]);
     }
 
     #[test]

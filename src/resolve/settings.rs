@@ -30,6 +30,7 @@ pub const BLOCK_KEYS: &[&str] = &[
     "address_zip",
     "names_zip",
     "first_zip_initial",
+    "last_zip_initial",
     "first_last_birth_year",
     "first_last_birth_decade",
     "first_last_birthday",
