@@ -624,7 +624,9 @@ impl<'c> Comparer<'c> {
     }
 
     /// Each field's weight (log2 Bayes factor) for this pair, exact names and birth dates
-    /// adjusted for how common the value is in the file.
+    /// adjusted for how common the value is in the file, and an exact city where no ZIP
+    /// is compared and no street address shared (Arbroath shared says more than London;
+    /// beside a ZIP or an address, they have said where).
     pub fn weights(&self, a: ValueCounts, b: ValueCounts, v: &Vector) -> [f64; FIELD_COUNT] {
         let table = if model::shares_street_address(v) {
             &self.table_given_address
@@ -639,6 +641,12 @@ impl<'c> Comparer<'c> {
         }
         weights[field::SOURCE] = self.source_weight(v, a.system);
         let [first, last] = self.model.u_exact_random;
+        let city_alone = v[field::ZIP] == MISSING && !model::shares_street_address(v);
+        let city_baseline = if city_alone {
+            self.model.u_exact_city_random
+        } else {
+            0.0
+        };
         for (f, count, baseline) in [
             (field::FIRST, a.first.max(b.first), first),
             (field::LAST, a.last.max(b.last), last),
@@ -647,6 +655,7 @@ impl<'c> Comparer<'c> {
                 a.birth.max(b.birth),
                 self.model.u_exact_birth_random,
             ),
+            (field::CITY, a.city.max(b.city), city_baseline),
         ] {
             // One given name with Jr on one record only is still that name, as common.
             let same_value =
@@ -1912,6 +1921,32 @@ mod tests {
         assert!(score(&counted, 500) < score(&counted, 2));
         let uncounted = MatchModel::untrained();
         assert_eq!(score(&uncounted, 500), score(&uncounted, 2));
+    }
+
+    /// A city says where only when nothing else does: with a ZIP beside it, how common the
+    /// city is does not count.
+    #[test]
+    fn a_city_many_records_hold_weighs_less_where_no_zip_is_compared() {
+        let model = MatchModel {
+            u_exact_city_random: 0.05,
+            ..MatchModel::untrained()
+        };
+        let config = config();
+        let comparer = Comparer::new(&model, &config, 10_000);
+        let score = |count: u32, zip: Option<&str>| {
+            let mut a = rec("john", "smith", "", "", "", "");
+            let mut b = from(rec("jon", "smith", "", "", "", ""), "b");
+            for r in [&mut a, &mut b] {
+                r.city_count = count;
+                r.set(crate::vocab::record::Value::Zip, zip);
+            }
+            comparer.compare(&a, &b).score
+        };
+        assert!(
+            score(3000, None) < score(3, None),
+            "London says less than Arbroath"
+        );
+        assert_eq!(score(3000, Some("60614")), score(3, Some("60614")));
     }
 
     proptest::proptest! {

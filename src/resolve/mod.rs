@@ -298,9 +298,10 @@ pub fn learn(
         ..model::FitReport::default()
     };
     let mut learned = MatchModel::fit(&counts, model::random_u(&random), fit);
-    let [first, last, birth] = exact_agreement_by_chance(records);
+    let [first, last, birth, city] = exact_agreement_by_chance(records);
     learned.u_exact_random = [first, last];
     learned.u_exact_birth_random = birth;
+    learned.u_exact_city_random = city;
     learned.nicknames_seen = seen;
     learned.learn_systems(&counts, &records_by_system(records));
     (learned, sample)
@@ -373,9 +374,9 @@ fn random_id(ids: &[i64], seed: (i64, u64)) -> i64 {
     first + offset as i64
 }
 
-/// The chance that two random records share a first name, a surname, and a birth date:
-/// the sum over values of each value's share squared.
-fn exact_agreement_by_chance(records: &[Rec]) -> [f64; 3] {
+/// The chance that two random records share a first name, a surname, a birth date and a
+/// city: the sum over values of each value's share squared.
+fn exact_agreement_by_chance(records: &[Rec]) -> [f64; 4] {
     let share = |count: fn(&Rec) -> u32| {
         let known: Vec<f64> = records
             .iter()
@@ -391,6 +392,7 @@ fn exact_agreement_by_chance(records: &[Rec]) -> [f64; 3] {
         share(|r| r.first_name_count),
         share(|r| r.last_name_count),
         share(|r| r.birth_date_count),
+        share(|r| r.city_count),
     ]
 }
 
@@ -1014,8 +1016,8 @@ pub fn forget_contacts(
     }
 }
 
-/// How many records of the file share each record's first name (its first word), surname
-/// and birth date: an exact agreement weighs by how common the value is.
+/// How many records of the file share each record's first name (its first word), surname,
+/// birth date and city: an exact agreement weighs by how common the value is.
 pub fn count_value_frequencies(records: &mut [Rec]) {
     type Counts<'r> = HashMap<&'r str, u32, std::hash::BuildHasherDefault<Fnv1a>>;
     let tally = |field: fn(&Rec) -> Option<&str>| {
@@ -1034,11 +1036,14 @@ pub fn count_value_frequencies(records: &mut [Rec]) {
     fn birth(r: &Rec) -> Option<&str> {
         r.dob()
     }
-    let ((firsts, lasts), births) = rayon::join(
+    fn city(r: &Rec) -> Option<&str> {
+        r.city()
+    }
+    let ((firsts, lasts), (births, cities)) = rayon::join(
         || rayon::join(|| tally(first), || tally(last)),
-        || tally(birth),
+        || rayon::join(|| tally(birth), || tally(city)),
     );
-    let counted: Vec<(u32, u32, u32)> = records
+    let counted: Vec<(u32, u32, u32, u32)> = records
         .par_iter()
         .map(|r| {
             let count = |map: &Counts, value: Option<&str>| {
@@ -1048,13 +1053,15 @@ pub fn count_value_frequencies(records: &mut [Rec]) {
                 count(&firsts, first(r)),
                 count(&lasts, last(r)),
                 count(&births, birth(r)),
+                count(&cities, city(r)),
             )
         })
         .collect();
-    for (r, (first, last, birth)) in records.iter_mut().zip(counted) {
+    for (r, (first, last, birth, city)) in records.iter_mut().zip(counted) {
         r.first_name_count = first;
         r.last_name_count = last;
         r.birth_date_count = birth;
+        r.city_count = city;
     }
 }
 
@@ -1350,7 +1357,7 @@ mod tests {
     }
 
     #[test]
-    fn names_and_birth_dates_are_counted_names_by_first_word() {
+    fn names_birth_dates_and_cities_are_counted_names_by_first_word() {
         let person = |first: &str, last: &str, dob: &str| {
             Rec::default()
                 .with(Value::First, first)
@@ -1358,17 +1365,23 @@ mod tests {
                 .with(Value::Dob, dob)
         };
         let mut records = [
-            person("ann marie", "lee", "1862-01-01"),
+            person("ann marie", "lee", "1862-01-01").with(Value::City, "arbroath"),
             person("ann", "lee", "1862-01-01"),
-            person("bo", "lee", "1862-01-01"),
-            person("bo", "okonkwo", ""),
+            person("bo", "lee", "1862-01-01").with(Value::City, "london"),
+            person("bo", "okonkwo", "").with(Value::City, "london"),
         ];
         count_value_frequencies(&mut records);
-        let counts: Vec<(u32, u32, u32)> = records
+        let counts: Vec<(u32, u32, u32, u32)> = records
             .iter()
-            .map(|r| (r.first_name_count, r.last_name_count, r.birth_date_count))
+            .map(|r| {
+                let c = (r.first_name_count, r.last_name_count, r.birth_date_count);
+                (c.0, c.1, c.2, r.city_count)
+            })
             .collect();
-        assert_eq!(counts, [(2, 3, 3), (2, 3, 3), (2, 3, 3), (2, 1, 0)]);
+        assert_eq!(
+            counts,
+            [(2, 3, 3, 1), (2, 3, 3, 0), (2, 3, 3, 2), (2, 1, 0, 2)]
+        );
         // Two random records share a surname with chance (3/4)^2 + (1/4)^2, a birth date
         // (3/4)^2 (a record without one shares none).
         let chance = exact_agreement_by_chance(&records);

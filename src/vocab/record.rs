@@ -104,6 +104,7 @@ pub struct ValueCounts {
     pub first: u32,
     pub last: u32,
     pub birth: u32,
+    pub city: u32,
     /// The record's system (`system_id` of its source): a pair of one system weighs by
     /// how often that system holds a person twice.
     pub system: u32,
@@ -134,6 +135,9 @@ pub struct Rec {
     /// How many records in the file share this birth date (0 = unknown): a date of many
     /// records (a placeholder, a year known alone as 1 January) says less.
     pub birth_date_count: u32,
+    /// How many records in the file share this city (0 = unknown): a city shared where no
+    /// ZIP is compared weighs by how common it is.
+    pub city_count: u32,
     /// The first name's id in the name tables, looked up once at load (`None`: not yet).
     pub first_name_id: Option<GivenNameId>,
     /// The surname's census frequency, looked up once at load (`None`: not yet; `Some(None)`:
@@ -256,6 +260,7 @@ impl Rec {
             first: self.first_name_count,
             last: self.last_name_count,
             birth: self.birth_date_count,
+            city: self.city_count,
             system: system_id(&self.source),
         }
     }

@@ -377,7 +377,7 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
          pairs' for personal fields and the compared pairs' for email, phone and address (a \
          household's; at a shared address, for city and ZIP, the pairs of a home's two people; at \
          two addresses, the random pairs'). An exact first name, surname or birth date also \
-         weighs by how common it is in the file."
+         weighs by how common it is in the file, and so does a city where no ZIP is compared."
     );
     Ok(())
 }

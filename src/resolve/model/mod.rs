@@ -60,6 +60,10 @@ pub struct MatchModel {
     /// every date alike).
     #[serde(default)]
     pub u_exact_birth_random: f64,
+    /// The same for the city, weighed so where no ZIP is compared (0: a model stored
+    /// before it was kept).
+    #[serde(default)]
+    pub u_exact_city_random: f64,
     /// What it was fitted on.
     pub fit: FitReport,
     /// The fields that follow a shared street address, learned among the pairs that share
@@ -184,8 +188,9 @@ pub struct FitReport {
 /// 18: a city or ZIP shared under one name with a generation on one record only is not
 /// counted. 19: the city and ZIP weigh as learned among pairs whose addresses differ, there.
 /// 20: two records of one system weigh as that system holds a person twice. 21: a surname
-/// that differs under one given name on a family's mailbox has changed.
-pub const ESTIMATOR: u32 = 21;
+/// that differs under one given name on a family's mailbox has changed. 22: a city shared
+/// where no ZIP is compared weighs by how many records hold it (`u_exact_city_random`).
+pub const ESTIMATOR: u32 = 22;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;
@@ -319,6 +324,7 @@ impl MatchModel {
             u,
             u_exact_random: [0.0; 2],
             u_exact_birth_random: 0.0,
+            u_exact_city_random: 0.0,
             fit: FitReport::default(),
             given_address: None,
             apart_address: None,
