@@ -144,6 +144,9 @@ fn compare_fields(seen: &NicknamesSeen, a: &Rec, b: &Rec, show_similarity: bool)
     set_surname_changed(&mut vector, joint_mailbox);
     set_gender_beside_the_name(&mut vector);
     set_home_beside_a_generation(&mut vector);
+    if joint_mailbox && vector[field::EMAIL] == 1 {
+        vector[field::EMAIL] = model::FAMILY_MAILBOX_LEVEL;
+    }
     Comparison { vector, similarity }
 }
 
@@ -1285,9 +1288,10 @@ mod tests {
         assert!(s.conflict, "kept apart through any chain of other matches");
         // A joint mailbox is a home, not a person: under one given name it is one person,
         // mistyped too; under another real name one letter away, another person.
+        let family = Some(model::FAMILY_MAILBOX_LEVEL);
         for (first, level) in [
-            ("ann", Some(1)),
-            ("anm", Some(1)),
+            ("ann", family),
+            ("anm", family),
             ("jan", model::household_level(field::EMAIL)),
         ] {
             let c = from(rec(first, "lee", "leefamily@x.com", "", "", ""), "b");
@@ -1352,7 +1356,10 @@ mod tests {
         // Unless one birth date says one person: then the sex is the slip.
         let a = born("chris", Some(false), "1970-03-04");
         let b = from(born("chris", Some(true), "1970-03-04"), "b");
-        assert_eq!(comparison(&a, &b).vector[field::EMAIL], 1);
+        assert_eq!(
+            comparison(&a, &b).vector[field::EMAIL],
+            model::FAMILY_MAILBOX_LEVEL
+        );
     }
 
     #[test]
@@ -1732,6 +1739,11 @@ mod tests {
                 [field::EMAIL]
         };
         assert_eq!(level("ann.lee@x.com", "ann.lee@x.com"), 1);
+        assert_eq!(
+            level("thelees12@x.com", "thelees12@x.com"),
+            model::FAMILY_MAILBOX_LEVEL,
+            "a family's, under one given name"
+        );
         assert_eq!(level("ann.lee@x.com", "annlee@y.com"), 2);
         assert_eq!(level("ann.lee@x.com", "ann.lea@x.com"), 3);
         assert_eq!(level("john.r.jones51@x.com", "john.u.jones56@y.com"), 4);

@@ -292,15 +292,16 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
         "field", "level", "m", "u", "weight"
     );
     for (f, field) in FIELDS.iter().enumerate() {
-        let home = cpm::resolve::model::HOME_FIELDS.contains(&f);
         for (l, level) in LEVELS[f].iter().enumerate() {
-            let u = if home {
-                model.u[f][l]
+            let u = model.u_scored(f, l as u8 + 1);
+            // An exact email's u, against all pairs, is too small for six places.
+            let u = if u < 1e-6 {
+                format!("{u:.3e}")
             } else {
-                model.u_random[f][l]
+                format!("{u:.6}")
             };
             println!(
-                "{:<14} {:<32} {:>8.4} {:>10.6} {:>+8.2}",
+                "{:<14} {:<32} {:>8.4} {:>10} {:>+8.2}",
                 if l == 0 { *field } else { "" },
                 level,
                 model.m[f][l],
@@ -375,7 +376,8 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
     println!(
         "weight: log2(m/u), added to the prior for each field both records have; u is the random \
          pairs' for personal fields and the compared pairs' for email, phone and address (a \
-         household's; at a shared address, for city and ZIP, the pairs of a home's two people; at \
+         household's; for an exact email, all pairs', as the prior: every pair sharing one is \
+         compared; at a shared address, for city and ZIP, the pairs of a home's two people; at \
          two addresses, the random pairs'). An exact first name, surname or birth date also \
          weighs by how common it is in the file, and so does a city where no ZIP is compared."
     );

@@ -73,6 +73,7 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
         "one typo",
         "different",
         "shared by a household",
+        FAMILY_MAILBOX,
     ],
     &[
         "exact",
@@ -119,6 +120,12 @@ pub const NICKNAME_UNSEEN: &str = "nickname this file never shows";
 /// III) and the other none: a father's or son's record beside his own, or beside the
 /// other's, in proportions each file shows (Sr beside Jr is "different").
 pub const GENERATION_ON_ONE: &str = "same name, Jr/Sr on one only";
+
+/// The email level of one family's mailbox ("thesmiths@", "smithfamily@") shared under
+/// one given name (under two it is "shared by a household"): a home's, weighed among the
+/// compared pairs as the home's other fields are, not as a person's own address (`exact`,
+/// see `MatchModel::u_scored`).
+pub const FAMILY_MAILBOX: &str = "exact, a family's mailbox";
 
 /// The address level of a pair at one street address under two forms of a given name
 /// (Jim and Jimmy) with two different emails or phones: one person's two records or a
@@ -178,6 +185,7 @@ pub const ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL: u8 =
 pub const ANOTHER_GIVEN_NAME: u8 = level_named(field::FIRST, "another name one letter away");
 pub const NICKNAME_UNSEEN_LEVEL: u8 = level_named(field::FIRST, NICKNAME_UNSEEN);
 pub const GENERATION_ON_ONE_LEVEL: u8 = level_named(field::FIRST, GENERATION_ON_ONE);
+pub const FAMILY_MAILBOX_LEVEL: u8 = level_named(field::EMAIL, FAMILY_MAILBOX);
 const _: () = assert!(
     SURNAME_CHANGED_LEVEL != MISSING
         && ANOTHER_SURNAME_LEVEL != MISSING
@@ -185,6 +193,7 @@ const _: () = assert!(
         && ANOTHER_GIVEN_NAME != MISSING
         && NICKNAME_UNSEEN_LEVEL > ANOTHER_GIVEN_NAME
         && GENERATION_ON_ONE_LEVEL > ANOTHER_GIVEN_NAME
+        && FAMILY_MAILBOX_LEVEL != MISSING
 );
 
 /// Whether a pair shares a street address (exactly, and not as a household's).
