@@ -119,6 +119,8 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         ]),
         // The same names in the same city: a move to another ZIP in town.
         "first_last_city" => hash_parts(&[r.first_canon()?, r.last()?, r.city()?]),
+        // The same, the city's first three letters: a town mistyped past them.
+        "first_last_city3" => hash_parts(&[r.first_canon()?, r.last()?, r.city()?.get(..3)?]),
         // One mailbox name at another domain, or the domain mistyped ("max.h43@oneill.com",
         // "maxh43@oneil.com"). A name spelled from the record's own names ("davidsmith")
         // is many people's, and a short one ("jo1") too: they key nothing.
@@ -400,6 +402,13 @@ mod tests {
             rec("jones", "60614", ""),
         ];
         let b = block(&records, &["first_zip_initial".into()], &limits(10));
+        assert_eq!(b.pairs, vec![(0, 1)]);
+
+        // Ann Smith in Brunswick and in Brunswik (a town mistyped past its first three
+        // letters) meet; Ann Smith in Bundaberg does not.
+        let town = |city: &str| rec("smith", "", "").with(Value::City, city);
+        let records = vec![town("brunswick"), town("brunswik"), town("bundaberg")];
+        let b = block(&records, &["first_last_city3".into()], &limits(10));
         assert_eq!(b.pairs, vec![(0, 1)]);
 
         // Ann Smith and Anne or Annie Smith in one ZIP meet; Beth Smith there does not.

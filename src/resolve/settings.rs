@@ -31,6 +31,7 @@ pub const BLOCK_KEYS: &[&str] = &[
     "names_zip",
     "first_zip_initial",
     "last_zip_initial",
+    "first_last_city3",
     "first_last_birth_year",
     "first_last_birth_decade",
     "first_last_birthday",
