@@ -144,9 +144,7 @@ fn compare_fields(seen: &NicknamesSeen, a: &Rec, b: &Rec, show_similarity: bool)
     set_surname_changed(&mut vector, joint_mailbox);
     set_gender_beside_the_name(&mut vector);
     set_home_beside_a_generation(&mut vector);
-    if joint_mailbox && vector[field::EMAIL] == 1 {
-        vector[field::EMAIL] = model::FAMILY_MAILBOX_LEVEL;
-    }
+    set_family_mailbox(&mut vector, joint_mailbox);
     Comparison { vector, similarity }
 }
 
@@ -324,6 +322,15 @@ fn set_surname_changed(vector: &mut Vector, joint_mailbox: bool) {
         && (!joint_mailbox || first == 1)
     {
         vector[field::LAST] = model::SURNAME_CHANGED_LEVEL;
+    }
+}
+
+/// A family's mailbox shared under one given name (under two it is a household's): a
+/// home's, a level of its own (see `MatchModel::u_scored`). Run last: the steps before
+/// read such a mailbox as shared exactly.
+fn set_family_mailbox(vector: &mut Vector, joint_mailbox: bool) {
+    if joint_mailbox && vector[field::EMAIL] == 1 {
+        vector[field::EMAIL] = model::FAMILY_MAILBOX_LEVEL;
     }
 }
 
@@ -631,7 +638,8 @@ impl<'c> Comparer<'c> {
     /// is compared and no street address shared (Arbroath shared says more than London;
     /// beside a ZIP or an address, they have said where).
     pub fn weights(&self, a: ValueCounts, b: ValueCounts, v: &Vector) -> [f64; FIELD_COUNT] {
-        let table = if model::shares_street_address(v) {
+        let at_one_address = model::shares_street_address(v);
+        let table = if at_one_address {
             &self.table_given_address
         } else if v[field::ADDRESS] == model::different_level(field::ADDRESS) {
             &self.table_apart_address
@@ -644,8 +652,7 @@ impl<'c> Comparer<'c> {
         }
         weights[field::SOURCE] = self.source_weight(v, a.system);
         let [first, last] = self.model.u_exact_random;
-        let city_alone = v[field::ZIP] == MISSING && !model::shares_street_address(v);
-        let city_baseline = if city_alone {
+        let city_baseline = if v[field::ZIP] == MISSING && !at_one_address {
             self.model.u_exact_city_random
         } else {
             0.0
@@ -1286,8 +1293,9 @@ mod tests {
         let s = score(&a, &b);
         assert_eq!(Band::of(s.score, &config()), Band::NoMatch, "{s:?}");
         assert!(s.conflict, "kept apart through any chain of other matches");
-        // A joint mailbox is a home, not a person: under one given name it is one person,
-        // mistyped too; under another real name one letter away, another person.
+        // A joint mailbox is a home, not a person: under one given name (mistyped too) it is
+        // a family's mailbox shared, for the model to weigh as a home's; under another real
+        // name one letter away, a household's.
         let family = Some(model::FAMILY_MAILBOX_LEVEL);
         for (first, level) in [
             ("ann", family),
