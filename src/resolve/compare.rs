@@ -469,14 +469,15 @@ fn dob_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     if x.len() != y.len() || x.len() < WHOLE_DATE_LEN {
         let common = x.len().min(y.len());
         return Some(if x.get(..common) == y.get(..common) {
-            (3, 0.4)
+            (4, 0.4)
         } else {
-            (4, 0.0)
+            (5, 0.0)
         });
     }
     // One mistyped digit, two neighbouring digits the wrong way round, or day and month
-    // the wrong way round: a typo more than a different person. The same year alone, or
-    // the same day and month: weak agreement.
+    // the wrong way round: a typo more than a different person. Two of year, month and
+    // day (one part replaced, or mistyped past a digit): some agreement; the year alone,
+    // weak agreement.
     let (xs, ys) = (x.as_bytes(), y.as_bytes());
     let mut differing = (0..xs.len().min(ys.len())).filter(|&i| xs[i] != ys[i]);
     let (first, second, third) = (differing.next(), differing.next(), differing.next());
@@ -488,12 +489,18 @@ fn dob_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
         && x[..4] == y[..4]
         && x[5..7] == y[8..]
         && x[8..] == y[5..7];
+    let parts_agreeing = [(0, 4), (5, 7), (8, 10)]
+        .iter()
+        .filter(|&&(from, to)| x.get(from..to) == y.get(from..to))
+        .count();
     Some(if one_digit || transposed || swapped {
         (2, 0.8)
-    } else if x.get(..4) == y.get(..4) || x.get(5..) == y.get(5..) {
-        (3, 0.4)
+    } else if parts_agreeing == 2 {
+        (3, 0.6)
+    } else if x.get(..4) == y.get(..4) {
+        (4, 0.4)
     } else {
-        (4, 0.0)
+        (5, 0.0)
     })
 }
 
@@ -1221,7 +1228,10 @@ mod tests {
             rec("maria", "garcia", "", "", "1 n clark st", "1985-07-30"),
             "e",
         );
-        assert_eq!(comparison(&a, &e).vector[field::DOB], 4);
+        assert_eq!(
+            comparison(&a, &e).vector[field::DOB],
+            model::different_level(field::DOB)
+        );
     }
 
     #[test]
@@ -1910,15 +1920,21 @@ mod tests {
             comparison(&a, &b).vector[field::DOB]
         };
         assert_eq!(level("1985", "1985"), 1, "weighed by how many hold it");
-        assert_eq!(level("1985", "1985-03-02"), 3, "the year agrees, weakly");
-        assert_eq!(level("1985-03", "1985-03-02"), 3);
-        assert_eq!(level("1985-03", "1985"), 3);
+        assert_eq!(level("1985", "1985-03-02"), 4, "the year agrees, weakly");
+        assert_eq!(level("1985-03", "1985-03-02"), 4);
+        assert_eq!(level("1985-03", "1985"), 4);
         // A digit off is a typo in a whole date, where month and day agree; a year alone
         // a digit off, or a month, is another year or month.
-        assert_eq!(level("1985", "1986-03-02"), 4);
-        assert_eq!(level("1985", "1986"), 4);
-        assert_eq!(level("1985-03", "1985-04-02"), 4);
+        assert_eq!(level("1985", "1986-03-02"), 5);
+        assert_eq!(level("1985", "1986"), 5);
+        assert_eq!(level("1985-03", "1985-04-02"), 5);
         assert_eq!(level("1985-03-02", "1986-03-02"), 2);
+        // Whole dates: two of year, month and day (one part replaced), or the year alone.
+        assert_eq!(level("1985-03-02", "1985-11-02"), 3);
+        assert_eq!(level("1985-03-02", "1985-03-27"), 3);
+        assert_eq!(level("1985-03-02", "1991-03-02"), 3);
+        assert_eq!(level("1985-03-02", "1985-11-27"), 4);
+        assert_eq!(level("1985-03-02", "1991-11-02"), 5);
     }
 
     /// counted (no baseline) weighs every date alike.

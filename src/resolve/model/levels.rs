@@ -64,7 +64,8 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
     &[
         "exact",
         "one digit or day/month swapped",
-        "year or day+month only",
+        "two of year, month and day",
+        "the year only, or as far as a part date goes",
         "different",
     ],
     &[

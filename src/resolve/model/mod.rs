@@ -191,7 +191,7 @@ pub struct FitReport {
 /// that differs under one given name on a family's mailbox has changed. 22: a city shared
 /// where no ZIP is compared weighs by how many records hold it (`u_exact_city_random`).
 /// 23: a family's mailbox shared under one given name is an email level of its own.
-pub const ESTIMATOR: u32 = 23;
+pub const ESTIMATOR: u32 = 24;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;
