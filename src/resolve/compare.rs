@@ -115,7 +115,7 @@ pub fn levels_in(seen: &NicknamesSeen, a: &Rec, b: &Rec) -> Vector {
 /// The comparison, with each field's similarity where `show_similarity` (otherwise a
 /// name's is 0 where it would only be shown).
 fn compare_fields(seen: &NicknamesSeen, a: &Rec, b: &Rec, show_similarity: bool) -> Comparison {
-    let (a, b) = oriented(a, b);
+    let (a, b) = oriented(seen, a, b);
     let (a, b) = (&*a, &*b);
     let mut vector = [MISSING; FIELD_COUNT];
     let mut similarity = [0.0f32; FIELD_COUNT];
@@ -933,8 +933,9 @@ enum Swapped {
 /// Whether a record has first and last the wrong way round for this pair: each name
 /// matches the other's opposite field (allowing a typo) better than its own. Which one is
 /// told by the nickname, when one crossing is a nickname form; otherwise either reads the
-/// same and the second is turned.
-fn names_swapped(a: &Rec, b: &Rec) -> Swapped {
+/// same and the second is turned. `seen`: nicknames the file shows one person using (Bert
+/// for Robert), which cross as one given name as the table's do.
+fn names_swapped(seen: &NicknamesSeen, a: &Rec, b: &Rec) -> Swapped {
     match (
         both(a.first(), b.last()),
         both(a.last(), b.first()),
@@ -970,6 +971,7 @@ fn names_swapped(a: &Rec, b: &Rec) -> Swapped {
                 let one_name = || {
                     nickname_compatible(n, m)
                         || misspelt_nickname_by_id(n, m, given_name_id(n), given_name_id(m))
+                        || seen.shows_as_one(n, m)
                 };
                 if similarity < 0.9 && one_name() {
                     1.0
@@ -996,9 +998,9 @@ fn names_swapped(a: &Rec, b: &Rec) -> Swapped {
 
 /// The pair with first and last name turned back in the record that has them the wrong
 /// way round.
-fn oriented<'a>(a: &'a Rec, b: &'a Rec) -> (Cow<'a, Rec>, Cow<'a, Rec>) {
+fn oriented<'a>(seen: &NicknamesSeen, a: &'a Rec, b: &'a Rec) -> (Cow<'a, Rec>, Cow<'a, Rec>) {
     let turned = |r: &Rec| Cow::Owned(r.with_names_swapped());
-    match names_swapped(a, b) {
+    match names_swapped(seen, a, b) {
         Swapped::Neither => (Cow::Borrowed(a), Cow::Borrowed(b)),
         Swapped::First => (turned(a), Cow::Borrowed(b)),
         Swapped::Second => (Cow::Borrowed(a), turned(b)),
@@ -1527,8 +1529,19 @@ mod tests {
             file.push(rec("bert", "kyle", &format!("b{i}@y.com"), "", "", ""));
             file.push(rec("robert", "kyle", &format!("b{i}@y.com"), "", "", ""));
         }
-        let v = comparison_in(&NicknamesSeen::of(&file), &bert, &robert).vector;
+        let seen = NicknamesSeen::of(&file);
+        let v = comparison_in(&seen, &bert, &robert).vector;
         assert_eq!((v[field::FIRST], v[field::EMAIL]), (2, 1));
+        // Such a nickname crosses as one given name where a record has its names the wrong
+        // way round ("Johnson Robert" beside Bert Johnson), as the table's do.
+        let turned = from(
+            rec("johnson", "robert", "rijohnson91@x.com", "", "", ""),
+            "b",
+        );
+        let v = comparison_in(&seen, &bert, &turned).vector;
+        assert_eq!((v[field::FIRST], v[field::LAST]), (2, 1));
+        let v = comparison(&bert, &turned).vector;
+        assert_eq!(v[field::LAST], model::different_level(field::LAST));
     }
 
     #[test]
