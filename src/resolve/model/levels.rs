@@ -31,7 +31,7 @@ pub mod field {
     /// A." and "John Allen" agree, "John A." and "John B." do not).
     pub const MIDDLE: usize = 8;
     /// A sex a gender or title column gives: weighed where the given names leave it
-    /// something to say (see `compare::set_gender_beside_the_name`).
+    /// something to say (see `compare::rules::set_gender_beside_the_name`).
     pub const GENDER: usize = 9;
     /// Whether the two records come from one source (a file that seldom holds one person
     /// twice) or from two: learned per file like any other field.
