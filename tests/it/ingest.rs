@@ -999,10 +999,10 @@ fn parquet_loads_through_the_same_checks() {
 }
 
 /// The same file as `gifts.parquet`, written by DuckDB with each other codec files come in
-/// (zstd is Polars' default).
+/// (zstd is Polars' default; Brotli one pyarrow offers).
 #[test]
-fn parquet_compressed_with_zstd_gzip_or_lz4_loads_the_same() {
-    for codec in ["zstd", "gzip", "lz4"] {
+fn parquet_compressed_with_zstd_gzip_lz4_or_brotli_loads_the_same() {
+    for codec in ["zstd", "gzip", "lz4", "brotli"] {
         let (p, report) = ingest_fixture(&format!("gifts_{codec}.parquet"));
         let report = report.unwrap_or_else(|e| panic!("{codec}: {e}"));
         assert_eq!(
