@@ -127,8 +127,8 @@ enum Access {
     /// Reads the whole store out to files (the warehouse export): an admin's, also on a
     /// read-only store.
     Export,
-    /// Writes the call list (names and phones) to a file: membership's and an admin's,
-    /// also on a read-only store.
+    /// Writes the call list (names and phones) to a file and records it as contacts:
+    /// membership's and an admin's, also on a read-only store (written, not recorded).
     CallList,
 }
 

@@ -416,7 +416,13 @@ pub fn export(
     }
     out.flush().map_err(|e| Error::io(path, e))?;
     let ids: Vec<i64> = chosen.iter().map(|m| m.constituent_id).collect();
-    crate::store::contact::record_export(conn, &ids, segment.channel, &segment.name, actor)?;
+    let export = crate::store::contact::ContactExport {
+        channel: segment.channel,
+        kind: "campaign export",
+        detail: &segment.name,
+        action: "segment_export",
+    };
+    crate::store::contact::record_export(conn, &ids, &export, actor)?;
     Ok(summary)
 }
 

@@ -43,37 +43,54 @@ pub fn record(
     Ok(())
 }
 
-/// Everyone exported to the campaign `segment` on `channel`, in one transaction with an
-/// audit entry.
+/// A list of people written out to be contacted: how each is recorded in the contact
+/// history, and how the export is named in the audit trail.
+pub struct ContactExport<'a> {
+    pub channel: Channel,
+    /// The contact's kind: "campaign export", "call list".
+    pub kind: &'a str,
+    /// What the contact history names: the segment, or the call list's file.
+    pub detail: &'a str,
+    /// The audit trail's action: "segment_export", "call_list_export".
+    pub action: &'a str,
+}
+
+/// Everyone on `export`, recorded as contacted on its channel by `actor`, in one
+/// transaction with an audit entry: a segment's "days since contact" counts a call list
+/// as it counts a campaign.
 pub fn record_export(
-    conn: &mut Connection,
+    conn: &Connection,
     constituents: &[i64],
-    channel: Channel,
-    segment: &str,
+    export: &ContactExport,
     actor: &str,
 ) -> Result<()> {
-    let tx = conn.transaction()?;
+    let tx = conn.unchecked_transaction()?;
     for &id in constituents {
         record(
             &tx,
             id,
-            channel,
-            "campaign export",
+            export.channel,
+            export.kind,
             None,
-            Some(segment),
+            Some(export.detail),
             actor,
         )?;
     }
     super::resolve::audit(
         &tx,
         actor,
-        "segment_export",
+        export.action,
         None,
         (None, None),
         None,
-        &format!("exported segment {segment}"),
-        &serde_json::json!({ "segment": segment, "channel": channel.name(), "people": constituents.len() })
-            .to_string(),
+        &format!("exported {} {}", export.kind, export.detail),
+        &serde_json::json!({
+            "kind": export.kind,
+            "detail": export.detail,
+            "channel": export.channel.name(),
+            "people": constituents.len(),
+        })
+        .to_string(),
     )?;
     tx.commit()?;
     Ok(())

@@ -996,11 +996,22 @@ pub struct CallListExport {
     pub left_out: Vec<(String, usize)>,
     /// People left out because their triage is closed (retained or lost).
     pub closed: usize,
+    /// Whether everyone on it was recorded as contacted (not on a store open read-only).
+    pub recorded_as_contacts: bool,
 }
 
 impl CallListExport {
     pub fn left_out_total(&self) -> usize {
         self.left_out.iter().map(|(_, n)| n).sum()
+    }
+
+    /// What the contact history holds of it.
+    pub fn recorded_note(&self) -> &'static str {
+        if self.recorded_as_contacts {
+            "recorded as contacts"
+        } else {
+            "not recorded as contacts: the store is open read-only"
+        }
     }
 
     /// "left out 12 who may not be called: 9 DNC (wbez_donations), 3 NO SOLICIT (...)".
@@ -1033,17 +1044,19 @@ impl CallListExport {
 /// Write the whole risk list (`tier` or all) in `sort` order to a CSV file for a call
 /// campaign, readable by its owner only: it holds names, emails and phones. Nobody who
 /// may not be called is on it: the first line says how many were left out, and why.
+/// Everyone on it is recorded as contacted (a call list) by `actor`.
 pub fn export_risk_csv(
     conn: &Connection,
     sort: RiskSort,
     tier: Option<&str>,
     path: &std::path::Path,
+    actor: &str,
 ) -> Result<CallListExport> {
     let filter = RiskFilter {
         tier,
         ..RiskFilter::default()
     };
-    export_call_list(conn, sort, &filter, false, path)
+    export_call_list(conn, sort, &filter, false, path, actor)
 }
 
 /// Triage statuses that close a case: the person is no longer called unless asked.
@@ -1051,13 +1064,15 @@ pub const CLOSED_STATUSES: [&str; 2] = ["retained", "lost"];
 
 /// The call list: `export_risk_csv` of the rows `filter` keeps, and with `include_closed`
 /// (or a filter on a closed status) also the people whose triage is closed (retained or
-/// lost).
+/// lost). Once the file is written, everyone on it is recorded as a phone contact of kind
+/// "call list" by `actor` (what a segment's contact recency counts), with an audit entry.
 pub fn export_call_list(
     conn: &Connection,
     sort: RiskSort,
     filter: &RiskFilter,
     include_closed: bool,
     path: &std::path::Path,
+    actor: &str,
 ) -> Result<CallListExport> {
     use crate::error::Error;
     if let Some(dir) = path.parent() {
@@ -1096,6 +1111,7 @@ pub fn export_call_list(
         rows: rows.len(),
         left_out,
         closed,
+        recorded_as_contacts: !conn.is_readonly(rusqlite::MAIN_DB)?,
     };
     let mut file = super::create_private(path)?;
     if let Some(note) = summary.left_out_note() {
@@ -1173,6 +1189,20 @@ pub fn export_call_list(
         ])?;
     }
     out.flush().map_err(|e| Error::io(path, e))?;
+    let file_name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    let export = super::contact::ContactExport {
+        channel: Channel::Phone,
+        kind: "call list",
+        detail: &file_name,
+        action: "call_list_export",
+    };
+    if summary.recorded_as_contacts {
+        let people: Vec<i64> = rows.iter().map(|r| r.constituent_id).collect();
+        super::contact::record_export(conn, &people, &export, actor)?;
+    }
     Ok(summary)
 }
 

@@ -220,6 +220,8 @@ pub enum Loaded {
         rows: usize,
         /// Who the call list left out, and why (consent).
         left_out: Option<String>,
+        /// Whether the contact history holds it (`CallListExport::recorded_note`).
+        recorded: &'static str,
     },
     Metrics {
         file: Option<std::sync::Arc<MetricsFile>>,
@@ -1126,11 +1128,15 @@ impl App {
                 path,
                 rows,
                 left_out,
+                recorded,
             } => {
                 let left_out = left_out.map(|note| format!("; {note}")).unwrap_or_default();
                 self.flash(
                     Level::Info,
-                    format!("Exported {rows} rows to {}{left_out}", path.display()),
+                    format!(
+                        "Exported {rows} rows to {}, {recorded}{left_out}",
+                        path.display()
+                    ),
                 );
                 vec![]
             }

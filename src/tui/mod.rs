@@ -631,11 +631,13 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
                 &context.risk_filter(),
                 false,
                 &path,
+                &context.actor,
             )?;
             Loaded::Exported {
                 path,
                 rows: export.rows,
                 left_out: export.left_out_note(),
+                recorded: export.recorded_note(),
             }
         }
         other => return Err(Error::Invalid(format!("{other:?} is not a read"))),

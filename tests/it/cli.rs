@@ -433,9 +433,15 @@ fn risk_list_answers_every_row_and_the_call_list_leaves_out_closed_cases() {
     assert_eq!(summary["closed"], 1);
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(!text.contains(&cpm::store::browse::golden_id(first)));
+    // On a store open read-only the list is written but cannot be recorded, and says so.
+    assert_eq!(summary["recorded_as_contacts"], false);
+    let call_list_contacts = "SELECT count(*) FROM contact_event WHERE kind = 'call list'";
+    assert_eq!(crate::common::count(&db, call_list_contacts), 0);
     let all = crate::common::cpm(
         &p,
         &[
+            "--as",
+            "ana",
             "risk",
             "export",
             "--out",
@@ -450,6 +456,43 @@ fn risk_list_answers_every_row_and_the_call_list_leaves_out_closed_cases() {
         std::fs::read_to_string(&file)
             .unwrap()
             .contains(&cpm::store::browse::golden_id(first))
+    );
+    // Everyone on it is in their contact history, by who exported it, and the export in
+    // the audit trail: a segment's "days since contact" counts it.
+    assert_eq!(summary["recorded_as_contacts"], true);
+    assert_eq!(
+        crate::common::count(
+            &db,
+            "SELECT count(*) FROM contact_event
+             WHERE kind = 'call list' AND channel = 'phone' AND actor = 'ana' AND detail = 'calls.csv'"
+        ),
+        summary["rows"].as_i64().unwrap()
+    );
+    assert_eq!(
+        crate::common::count(
+            &db,
+            &format!(
+                "SELECT count(*) FROM contact_event WHERE kind = 'call list' AND constituent_id = {first}"
+            )
+        ),
+        1
+    );
+    assert_eq!(
+        crate::common::count(
+            &db,
+            &format!(
+                "SELECT days_since_contact FROM constituent_profile WHERE constituent_id = {first}"
+            )
+        ),
+        0
+    );
+    assert_eq!(
+        crate::common::count(
+            &db,
+            "SELECT count(*) FROM audit_event WHERE action = 'call_list_export' AND actor = 'ana'
+             AND json_extract(details, '$.people') = (SELECT count(*) FROM contact_event WHERE kind = 'call list')"
+        ),
+        1
     );
     // A steward does not run the call list.
     let refused = crate::common::cpm(

@@ -130,6 +130,7 @@ fn the_call_list_leaves_out_whoever_may_not_be_called_and_says_why() {
         cpm::store::score::RiskSort::Probability,
         None,
         &file,
+        "test",
     )
     .unwrap();
     let not_to_call = count(

@@ -180,6 +180,7 @@ fn hostile_text_comes_out_inert_in_the_export_the_audit_and_the_console() {
         cpm::store::score::RiskSort::Probability,
         None,
         &file,
+        "test",
     )
     .unwrap();
     let exported = std::fs::read_to_string(&file).unwrap();

@@ -1644,6 +1644,7 @@ fn a_case_is_assigned_with_a_follow_up_and_both_reach_the_call_list() {
         cpm::store::score::RiskSort::Probability,
         None,
         &file,
+        "test",
     )
     .unwrap();
     let text = std::fs::read_to_string(&file).unwrap();

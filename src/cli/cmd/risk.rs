@@ -23,7 +23,8 @@ pub(crate) enum RiskAction {
         follow_up: Option<chrono::NaiveDate>,
     },
     /// The call list as CSV (readable by its owner only): everyone who may be called,
-    /// leaving out do-not-call and, unless asked, closed triage (retained, lost).
+    /// leaving out do-not-call and, unless asked, closed triage (retained, lost); each is
+    /// recorded in their contact history (not on a store open --read-only).
     Export {
         #[arg(long)]
         out: PathBuf,
@@ -143,6 +144,7 @@ pub(crate) fn cmd_risk(g: &Global, action: RiskAction) -> Result<()> {
                 &filter.filter(),
                 include_closed,
                 &out,
+                &g.actor(),
             )?;
             if g.json {
                 return print_json(&summary);
@@ -151,6 +153,7 @@ pub(crate) fn cmd_risk(g: &Global, action: RiskAction) -> Result<()> {
             if let Some(note) = summary.left_out_note() {
                 println!("{note}");
             }
+            println!("{}", summary.recorded_note());
         }
     }
     Ok(())
