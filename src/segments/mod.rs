@@ -361,10 +361,30 @@ pub struct SegmentExport {
     pub left_out_household: usize,
 }
 
+impl SegmentExport {
+    /// "left out 12 who may not be contacted by email and 3 others of a household
+    /// already listed".
+    pub fn left_out_note(&self, channel: Channel, one_per_household: bool) -> String {
+        let households = if one_per_household {
+            format!(
+                " and {} others of a household already listed",
+                self.left_out_household
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "left out {} who may not be contacted by {}{households}",
+            self.left_out_consent,
+            channel.name()
+        )
+    }
+}
+
 /// Write the segment's contactable members as CSV (owner-only), one per household if
 /// asked (the most engaged), and record each as contacted on the channel by `actor`.
 pub fn export(
-    conn: &mut Connection,
+    conn: &Connection,
     segment: &Segment,
     path: &Path,
     one_per_household: bool,

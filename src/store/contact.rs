@@ -43,6 +43,9 @@ pub fn record(
     Ok(())
 }
 
+/// What an export that recorded its people says of it.
+pub const RECORDED_AS_CONTACTS: &str = "recorded as contacts";
+
 /// A list of people written out to be contacted: how each is recorded in the contact
 /// history, and how the export is named in the audit trail.
 pub struct ContactExport<'a> {

@@ -1008,7 +1008,7 @@ impl CallListExport {
     /// What the contact history holds of it.
     pub fn recorded_note(&self) -> &'static str {
         if self.recorded_as_contacts {
-            "recorded as contacts"
+            super::contact::RECORDED_AS_CONTACTS
         } else {
             "not recorded as contacts: the store is open read-only"
         }

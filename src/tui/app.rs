@@ -158,6 +158,12 @@ pub enum Effect {
     },
     /// Write the risk list as shown to a CSV file.
     ExportRisk,
+    /// Write a segment's members who may be contacted to a CSV file for a campaign, and
+    /// record each as contacted.
+    ExportSegment {
+        name: String,
+        one_per_household: bool,
+    },
     /// Put this text on the clipboard, through the terminal (OSC 52).
     Copy(String),
     Save(WriteRequest),
@@ -218,7 +224,7 @@ pub enum Loaded {
     Exported {
         path: std::path::PathBuf,
         rows: usize,
-        /// Who the call list left out, and why (consent).
+        /// Who the list left out, and why (consent, a household already listed).
         left_out: Option<String>,
         /// Whether the contact history holds it (`CallListExport::recorded_note`).
         recorded: &'static str,
@@ -290,6 +296,14 @@ pub enum Confirm {
         record_id: i64,
         constituent_id: i64,
         label: String,
+    },
+    /// A campaign export records everyone on it as contacted: asked first.
+    ExportSegment {
+        name: String,
+        display_name: String,
+        channel: &'static str,
+        people: i64,
+        one_per_household: bool,
     },
 }
 
@@ -1005,6 +1019,18 @@ impl App {
                     constituent_id,
                 })]
             }
+            Confirm::ExportSegment {
+                name,
+                display_name,
+                one_per_household,
+                ..
+            } => {
+                self.flash(Level::Info, format!("Exporting {display_name}…"));
+                vec![Effect::ExportSegment {
+                    name,
+                    one_per_household,
+                }]
+            }
         }
     }
 
@@ -1130,15 +1156,17 @@ impl App {
                 left_out,
                 recorded,
             } => {
+                // What was recorded and left out first: a narrow status line cuts the end.
                 let left_out = left_out.map(|note| format!("; {note}")).unwrap_or_default();
                 self.flash(
                     Level::Info,
                     format!(
-                        "Exported {rows} rows to {}, {recorded}{left_out}",
+                        "Exported {rows} rows, {recorded}{left_out}: {}",
                         path.display()
                     ),
                 );
-                vec![]
+                // Who was contacted when is on the risk list and in the segments' rules.
+                vec![Effect::LoadRisk, Effect::LoadSegments]
             }
             Loaded::Failed(message) => {
                 self.constituents.list.loading = false;

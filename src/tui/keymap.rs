@@ -140,6 +140,8 @@ pub enum Action {
     CycleFollowUp,
     TriageNote,
     Export,
+    /// A segment's export with one person per household, for a mailing.
+    ExportOnePerHousehold,
     Submit,
     Complete,
     Cancel,
@@ -431,6 +433,20 @@ pub const BINDINGS: &[Binding] = &[
         &[k('/')],
         A::Search,
         "filter: segments whose name, owner or rule holds the text",
+        false,
+    ),
+    b(
+        S::Segments,
+        &[k('e')],
+        A::Export,
+        "export: the members who may be contacted, to CSV for a campaign (recorded as contacted)",
+        true,
+    ),
+    b(
+        S::Segments,
+        &[k('E')],
+        A::ExportOnePerHousehold,
+        "export one per household: the most engaged of each home, for a mailing",
         false,
     ),
     b(

@@ -274,6 +274,7 @@ impl Runtime {
             | Effect::LoadSegments
             | Effect::ComputeMetric { .. }
             | Effect::ExportRisk
+            | Effect::ExportSegment { .. }
             | Effect::RevealSamples(_)) => {
                 let loader = self.loader.as_ref()?;
                 let _ = loader.send((
@@ -638,6 +639,39 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
                 rows: export.rows,
                 left_out: export.left_out_note(),
                 recorded: export.recorded_note(),
+            }
+        }
+        Effect::ExportSegment {
+            name,
+            one_per_household,
+        } => {
+            let dir = context
+                .export_dir
+                .clone()
+                .ok_or_else(|| Error::Invalid("no export directory".into()))?;
+            let project = context.project.clone().unwrap_or_else(|| Project::new("."));
+            let file = crate::segments::SegmentsFile::load(&project)?;
+            let segment = file.get(&name)?;
+            let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+            // A segment's name is the key it has in segments.yaml: kept to file-name letters.
+            let file_name: String = name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let path = dir.join(format!("segment-{file_name}-{stamp}.csv"));
+            let export =
+                crate::segments::export(conn, segment, &path, one_per_household, &context.actor)?;
+            Loaded::Exported {
+                path,
+                rows: export.rows,
+                left_out: Some(export.left_out_note(segment.channel, one_per_household)),
+                recorded: crate::store::contact::RECORDED_AS_CONTACTS,
             }
         }
         other => return Err(Error::Invalid(format!("{other:?} is not a read"))),

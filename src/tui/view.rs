@@ -354,8 +354,26 @@ fn render_confirm(confirm: &Confirm, theme: &Theme, area: Rect, frame: &mut Fram
             "Unmerge {label} from {}? It becomes its own golden record and is never merged back automatically.",
             golden_id(*constituent_id)
         ),
+        Confirm::ExportSegment {
+            display_name,
+            channel,
+            people,
+            one_per_household,
+            ..
+        } => format!(
+            "Export {display_name}: {people} people who may be contacted by {channel}{}, each recorded as contacted?",
+            if *one_per_household {
+                ", one per household"
+            } else {
+                ""
+            }
+        ),
     };
-    let popup = centered(area, 60, 6);
+    // Tall enough for the question wrapped at words (a line's slack for where words
+    // break), a blank line, the answer keys and the borders.
+    const WIDTH: u16 = 60;
+    let question_lines = question.chars().count().div_ceil(usize::from(WIDTH) - 4) + 1;
+    let popup = centered(area, WIDTH, question_lines as u16 + 4);
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(vec![

@@ -47,7 +47,7 @@ fn segment_counts_equal_a_hand_written_count() {
 
 #[test]
 fn an_email_export_leaves_out_the_unsubscribed_and_counts_as_a_contact() {
-    let (p, mut db) = resolved_store(PEOPLE);
+    let (p, db) = resolved_store(PEOPLE);
     let file = SegmentsFile::load(&p.project()).unwrap();
     let segment = file.get("lapsed_sustainers_still_opening_email").unwrap();
     // The most engaged member unsubscribes in one of their systems.
@@ -64,7 +64,7 @@ fn an_email_export_leaves_out_the_unsubscribed_and_counts_as_a_contact() {
         .unwrap();
     let before = segments::count(&db.conn, segment).unwrap();
     let out = p.root().join("campaign.csv");
-    let export = segments::export(&mut db.conn, segment, &out, false, "bo").unwrap();
+    let export = segments::export(&db.conn, segment, &out, false, "bo").unwrap();
     assert_eq!(export.rows as i64, before.may_be_contacted);
     assert_eq!(
         export.left_out_consent as i64,
@@ -83,7 +83,7 @@ fn an_email_export_leaves_out_the_unsubscribed_and_counts_as_a_contact() {
     );
     // One mailing per household: nobody shares a household on the list.
     let per_home = p.root().join("mailing.csv");
-    let mailing = segments::export(&mut db.conn, segment, &per_home, true, "bo").unwrap();
+    let mailing = segments::export(&db.conn, segment, &per_home, true, "bo").unwrap();
     let mut reader = csv::Reader::from_path(&per_home).unwrap();
     let homes: Vec<String> = reader
         .records()
@@ -97,7 +97,7 @@ fn an_email_export_leaves_out_the_unsubscribed_and_counts_as_a_contact() {
 
 #[test]
 fn not_contacted_in_90_days_forgets_no_one_just_contacted() {
-    let (p, mut db) = resolved_store(PEOPLE);
+    let (p, db) = resolved_store(PEOPLE);
     let file = SegmentsFile::load(&p.project()).unwrap();
     let segment = file
         .get("major_gift_prospects_not_contacted_90_days")
@@ -105,7 +105,7 @@ fn not_contacted_in_90_days_forgets_no_one_just_contacted() {
     let before = segments::count(&db.conn, segment).unwrap();
     assert!(before.members > 0);
     let out = p.root().join("calls.csv");
-    let export = segments::export(&mut db.conn, segment, &out, false, "mo").unwrap();
+    let export = segments::export(&db.conn, segment, &out, false, "mo").unwrap();
     assert!(export.rows > 0);
     let after = segments::count(&db.conn, segment).unwrap();
     assert_eq!(after.members, before.members - export.rows as i64);

@@ -1285,6 +1285,51 @@ fn the_segments_tab_counts_each_audience_and_lists_its_most_engaged_members() {
     assert_eq!(c.app.segments.selected, 1);
     let screen = c.render().unwrap();
     assert!(screen.contains(&shown[1].rule), "{screen}");
+
+    // `e` exports the selected segment for a campaign, once asked: a "no" writes nothing.
+    let campaign_contacts = "SELECT count(*) FROM contact_event WHERE kind = 'campaign export'";
+    c.press(KeyCode::Char('e')).unwrap();
+    assert!(c.render().unwrap().contains("each recorded as contacted?"));
+    c.press(KeyCode::Char('n')).unwrap();
+    assert_eq!(count(&db, campaign_contacts), 0);
+    c.press(KeyCode::Char('e')).unwrap();
+    c.press(KeyCode::Char('y')).unwrap();
+    let exports = p.root().join("data/exports");
+    let file = std::fs::read_dir(&exports)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| {
+            path.to_string_lossy()
+                .contains(&format!("segment-{}-", shown[1].count.name))
+        })
+        .expect("the segment's file");
+    let lines = std::fs::read_to_string(&file).unwrap().lines().count() as i64;
+    assert_eq!(
+        lines,
+        1 + shown[1].count.may_be_contacted,
+        "a header and who may be contacted"
+    );
+    assert_eq!(
+        count(&db, campaign_contacts),
+        shown[1].count.may_be_contacted
+    );
+    let screen = c.render().unwrap();
+    assert!(screen.contains("rows, recorded as contacts"), "{screen}");
+
+    // A steward may look but not export.
+    let mut steward = console(&p, Role::Steward, 120, 30);
+    steward.press(KeyCode::Char('7')).unwrap();
+    steward.press(KeyCode::Char('e')).unwrap();
+    assert!(
+        steward
+            .render()
+            .unwrap()
+            .contains("cannot export a campaign")
+    );
+    assert_eq!(
+        count(&db, campaign_contacts),
+        shown[1].count.may_be_contacted
+    );
 }
 
 #[test]

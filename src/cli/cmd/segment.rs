@@ -92,27 +92,18 @@ pub(crate) fn cmd_segment(g: &Global, project: &Project, action: SegmentAction) 
             out,
             one_per_household,
         } => {
-            let mut db = open_db(g)?;
+            let db = open_db(g)?;
             let segment = file.get(&name)?;
             let actor = g.actor();
-            let summary = segments::export(&mut db.conn, segment, &out, one_per_household, &actor)?;
+            let summary = segments::export(&db.conn, segment, &out, one_per_household, &actor)?;
             if g.json {
                 return print_json(&summary);
             }
             println!(
-                "wrote {} people to {}; left out {} who may not be contacted by {}{}",
+                "wrote {} people to {}; {}",
                 summary.rows,
                 out.display(),
-                summary.left_out_consent,
-                segment.channel.name(),
-                if one_per_household {
-                    format!(
-                        " and {} others of a household already listed",
-                        summary.left_out_household
-                    )
-                } else {
-                    String::new()
-                }
+                summary.left_out_note(segment.channel, one_per_household)
             );
         }
     }

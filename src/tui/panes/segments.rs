@@ -1,6 +1,7 @@
 //! Segments: the audiences of `config/segments.yaml` with how many people each holds and
 //! how many may be contacted on its channel, and the selected one's most engaged members.
-//! (A campaign export is `cpm segment export`: it records each person as contacted.)
+//! `e` exports the selected one for a campaign (`E` one per household), as `cpm segment
+//! export` does: asked first, as it records each person as contacted.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use crate::segments::{Member, SegmentCount};
-use crate::tui::app::{App, Effect, Session};
+use crate::tui::app::{App, Confirm, Effect, Level, Mode, Role, Session};
 use crate::tui::keymap::Action;
 use crate::tui::panes::{Filter, Move};
 use crate::tui::theme::Theme;
@@ -40,9 +41,35 @@ impl SegmentsPane {
             let len = self.shown().len();
             step.apply(&mut self.selected, len);
         }
-        if action == Action::Search {
-            return self.filter.ask(session);
+        match action {
+            Action::Search => self.filter.ask(session),
+            Action::Export => self.ask_to_export(false, session),
+            Action::ExportOnePerHousehold => self.ask_to_export(true, session),
+            _ => vec![],
         }
+    }
+
+    /// A campaign export records everyone on it as contacted: membership's work or an
+    /// admin's, on a writable store, and asked first.
+    fn ask_to_export(&self, one_per_household: bool, session: &mut Session) -> Vec<Effect> {
+        if session.refuse_read_only("export a campaign") {
+            return vec![];
+        }
+        if session.role == Role::Steward {
+            session.flash(Level::Warn, "The steward role cannot export a campaign");
+            return vec![];
+        }
+        let Some(view) = self.shown().get(self.selected).copied() else {
+            return vec![];
+        };
+        let count = &view.count;
+        session.mode = Mode::Confirm(Confirm::ExportSegment {
+            name: count.name.clone(),
+            display_name: count.display_name.clone(),
+            channel: count.channel.name(),
+            people: count.may_be_contacted,
+            one_per_household,
+        });
         vec![]
     }
 
@@ -151,7 +178,7 @@ fn render_members(v: &SegmentView, theme: &Theme, area: Rect, frame: &mut Frame)
         Line::from(vec![
             Span::styled("export ", theme.muted),
             Span::raw(format!(
-                "cpm segment export {} --out FILE  ({left_out} left out: no {} consent)",
+                "e, E one per household, or cpm segment export {} --out FILE  ({left_out} left out: no {} consent)",
                 v.count.name,
                 v.count.channel.name()
             )),
