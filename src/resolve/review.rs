@@ -67,31 +67,39 @@ pub fn pending_count_capped(conn: &Connection, cap: i64) -> Result<Count> {
 }
 
 /// A page of the pending queue, in `order` (?1 rows from ?2), only pairs with a record
-/// whose name, email or source key holds ?3 (a LIKE pattern) when it is given.
+/// whose name, email or source key holds every word of ?3 when it is given.
 fn queue_sql(order: QueueOrder) -> String {
+    let matching = matching();
     let order_by = match order {
         QueueOrder::Stake => "mc.sustainer DESC, mc.stake_cents DESC, mc.score DESC, mc.id",
         QueueOrder::Score => "mc.score DESC, mc.id",
     };
     format!(
         "SELECT mc.id, mc.score, mc.stake_cents, mc.sustainer, mc.contributions, mc.record_a, mc.record_b
-         FROM match_candidate mc WHERE {PENDING} AND {MATCHING} ORDER BY {order_by} LIMIT ?1 OFFSET ?2"
+         FROM match_candidate mc WHERE {PENDING} AND {matching} ORDER BY {order_by} LIMIT ?1 OFFSET ?2"
     )
 }
 
-/// A pair either of whose records holds the pattern ?3 (or ?3 is NULL).
-const MATCHING: &str = "(?3 IS NULL OR EXISTS (SELECT 1 FROM source_record sr
-    WHERE sr.id IN (mc.record_a, mc.record_b)
-      AND (coalesce(sr.first_name, '') || ' ' || coalesce(sr.last_name, '') || ' '
-           || coalesce(sr.email, '') || ' ' || sr.source_key) LIKE ?3 ESCAPE '\\'))";
+/// A pair one of whose records holds every word of ?3 (`store::word_patterns`; or ?3 is
+/// NULL) in its names, email or source key.
+fn matching() -> String {
+    let record = "coalesce(sr.first_name, '') || ' ' || coalesce(sr.last_name, '') || ' '
+                  || coalesce(sr.email, '') || ' ' || sr.source_key";
+    format!(
+        "(?3 IS NULL OR EXISTS (SELECT 1 FROM source_record sr
+             WHERE sr.id IN (mc.record_a, mc.record_b) AND {}))",
+        crate::store::holds_every_word(record, "?3")
+    )
+}
 
 /// How many pending pairs hold `text` (see [`queue_matching`]), counted up to `cap`.
 pub fn matching_count_capped(conn: &Connection, text: &str, cap: i64) -> Result<Count> {
+    let matching = matching();
     let n: i64 = conn.query_row(
         &format!(
-            "SELECT count(*) FROM (SELECT 1 FROM match_candidate mc WHERE {PENDING} AND {MATCHING} LIMIT ?1)"
+            "SELECT count(*) FROM (SELECT 1 FROM match_candidate mc WHERE {PENDING} AND {matching} LIMIT ?1)"
         ),
-        params![cap + 1, Option::<i64>::None, crate::store::like_pattern(text)],
+        params![cap + 1, Option::<i64>::None, crate::store::word_patterns(text)],
         |r| r.get(0),
     )?;
     Ok(Count::capped(n, cap))
@@ -117,7 +125,7 @@ pub fn queue_matching(
     offset: usize,
 ) -> Result<Vec<QueueItem>> {
     let mut stmt = conn.prepare_cached(&queue_sql(order))?;
-    let pattern = text.map(crate::store::like_pattern);
+    let pattern = text.map(crate::store::word_patterns);
     let rows: Vec<(i64, f64, i64, bool, String, i64, i64)> = stmt
         .query_map(params![limit as i64, offset as i64, pattern], |r| {
             Ok((

@@ -338,6 +338,22 @@ pub fn remove_store_files(path: &Path) {
     }
 }
 
+/// What a person typed, one `LIKE … ESCAPE '\'` pattern per word, as a JSON array for
+/// [`holds_every_word`]: "lee ann" finds Ann Lee.
+pub fn word_patterns(typed: &str) -> String {
+    let patterns: Vec<String> = typed.split_whitespace().map(like_pattern).collect();
+    serde_json::Value::from(patterns).to_string()
+}
+
+/// SQL that is true when the text `haystack` holds every pattern of the JSON array in
+/// parameter `param` (see [`word_patterns`]), in any order and any case.
+pub fn holds_every_word(haystack: &str, param: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM json_each({param}) word
+                     WHERE ({haystack}) NOT LIKE word.value ESCAPE '\\')"
+    )
+}
+
 /// What a person typed, as a `LIKE … ESCAPE '\'` pattern that finds it anywhere in a
 /// text: `%` and `_` stand for themselves. (SQLite's LIKE ignores the case of ASCII.)
 pub fn like_pattern(typed: &str) -> String {
@@ -411,6 +427,22 @@ mod tests {
         assert_eq!(Db::pending_upgrade(&path).unwrap(), Some((11, latest)));
         Db::open(&path).unwrap();
         assert_eq!(Db::pending_upgrade(&path).unwrap(), None, "upgraded");
+    }
+
+    #[test]
+    fn typed_words_are_found_in_any_order_and_case_and_percent_is_a_percent() {
+        let db = Db::open_in_memory().unwrap();
+        let holds = |text: &str, typed: &str| -> bool {
+            let sql = format!("SELECT {}", holds_every_word("?1", "?2"));
+            db.conn
+                .query_row(&sql, [text, &word_patterns(typed)], |r| r.get(0))
+                .unwrap()
+        };
+        assert!(holds("Ann Lee ann@x.com C-000012", "lee ann"));
+        assert!(holds("Ann Lee ann@x.com C-000012", "  LEE   c-0000 "));
+        assert!(!holds("Ann Lee ann@x.com C-000012", "lee bo"));
+        assert!(!holds("Ann Lee", "a%e"), "% stands for itself");
+        assert!(holds("100% Ann", "0% ann"));
     }
 
     #[test]

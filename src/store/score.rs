@@ -806,13 +806,17 @@ pub fn risk_list_filtered(
          WHERE s.churn_probability IS NOT NULL AND (?1 IS NULL OR s.churn_tier = ?1)
            AND (?4 IS NULL OR coalesce((SELECT status FROM triage t WHERE t.constituent_id = s.constituent_id
                                         ORDER BY t.id DESC LIMIT 1), 'new') = ?4)
-           AND (?5 IS NULL OR (coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '') || ' '
-                || coalesce(c.email, '') || ' ' || printf('C-%06d', c.id)) LIKE ?5 ESCAPE '\\')
+           AND (?5 IS NULL OR {matching})
          ORDER BY {col} DESC, s.constituent_id DESC LIMIT ?2 OFFSET ?3",
-        col = sort.column()
+        col = sort.column(),
+        matching = super::holds_every_word(
+            "coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '') || ' '
+             || coalesce(c.email, '') || ' ' || printf('C-%06d', c.id)",
+            "?5"
+        ),
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let text = filter.text.map(crate::store::like_pattern);
+    let text = filter.text.map(crate::store::word_patterns);
     let values = params![
         filter.tier,
         limit as i64,

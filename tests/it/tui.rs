@@ -1796,6 +1796,23 @@ fn slash_filters_the_queue_the_risk_list_and_the_short_lists_as_it_is_typed() {
     c.press(KeyCode::Char('/')).unwrap();
     c.press(KeyCode::Esc).unwrap();
     assert_eq!(c.app.risk.rows.len(), everyone);
+    // Words are found in any order: the surname first finds the person too.
+    let person = c.app.risk.rows[2].clone();
+    let given = person.first_name.clone().unwrap();
+    c.press(KeyCode::Char('/')).unwrap();
+    c.type_keys(&format!("{surname} {given}")).unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    assert!(
+        c.app
+            .risk
+            .rows
+            .iter()
+            .any(|r| r.constituent_id == person.constituent_id),
+        "{surname} {given}"
+    );
+    assert!(c.app.risk.rows.len() < everyone);
+    c.press(KeyCode::Char('/')).unwrap();
+    c.press(KeyCode::Esc).unwrap();
 
     // Metrics and segments are filtered where they are drawn.
     c.press(KeyCode::Char('5')).unwrap();

@@ -46,7 +46,8 @@ pub(crate) struct RiskFilterArgs {
     /// export keeps the people of a closed status asked for).
     #[arg(long, value_parser = ["new", "contacted", "retained", "lost"])]
     status: Option<String>,
-    /// Only people whose name, email or id holds this text (as `/` on the Risk tab).
+    /// Only people whose name, email or id holds every word of this text, in any order (as
+    /// `/` on the Risk tab).
     #[arg(long)]
     matching: Option<String>,
 }

@@ -36,13 +36,17 @@ impl Filter {
         self.0.as_deref()
     }
 
-    /// Whether any of `texts` holds what was typed (always, with no filter).
+    /// Whether every word typed is in one of `texts`, in any order and case (always,
+    /// with no filter), as the lists the store filters find them (`store::word_patterns`).
     pub fn keeps(&self, texts: &[&str]) -> bool {
         let Some(wanted) = &self.0 else {
             return true;
         };
-        let wanted = wanted.to_lowercase();
-        texts.iter().any(|t| t.to_lowercase().contains(&wanted))
+        let texts: Vec<String> = texts.iter().map(|t| t.to_lowercase()).collect();
+        wanted
+            .to_lowercase()
+            .split_whitespace()
+            .all(|word| texts.iter().any(|t| t.contains(word)))
     }
 
     /// `/`: the filter line opens on what was typed before.
@@ -213,6 +217,12 @@ mod tests {
         assert!(filter.keeps(&["Mary", "SMITHSON"]));
         assert!(!filter.keeps(&["Mary", "Jones"]));
         assert_eq!(filter.label(), " · matching 'Smith'");
+        assert!(filter.set("smith mary"));
+        assert!(
+            filter.keeps(&["Mary", "SMITHSON"]),
+            "words in any order, in any text"
+        );
+        assert!(!filter.keeps(&["Mary Jones", "Smithson"][..1]));
         assert!(filter.set("  "), "blank clears it");
         assert_eq!(filter.text(), None);
         assert_eq!(filter.label(), "");
