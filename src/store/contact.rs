@@ -86,7 +86,7 @@ pub fn record_export(
         None,
         (None, None),
         None,
-        &format!("exported {} {}", export.kind, export.detail),
+        &format!("{} {}", export.kind, export.detail),
         &serde_json::json!({
             "kind": export.kind,
             "detail": export.detail,

@@ -370,6 +370,27 @@ pub struct LoadContext {
 }
 
 impl LoadContext {
+    /// A new export's file in the export directory: `stem`, kept to file-name letters (a
+    /// segment's name is the key segments.yaml gives it), and the time.
+    fn export_path(&self, stem: &str) -> Result<PathBuf> {
+        let dir = self
+            .export_dir
+            .as_ref()
+            .ok_or_else(|| Error::Invalid("no export directory".into()))?;
+        let stem: String = stem
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+        Ok(dir.join(format!("{stem}-{stamp}.csv")))
+    }
+
     pub fn of(app: &App) -> LoadContext {
         LoadContext {
             order: app.review.order(),
@@ -619,13 +640,8 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
             Loaded::Revealed { check, samples }
         }
         Effect::ExportRisk => {
-            let dir = context
-                .export_dir
-                .clone()
-                .ok_or_else(|| Error::Invalid("no export directory".into()))?;
-            let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
             let tier = context.tier.map_or("all", |t| t.name());
-            let path = dir.join(format!("risk-{tier}-{stamp}.csv"));
+            let path = context.export_path(&format!("risk-{tier}"))?;
             let export = crate::store::score::export_call_list(
                 conn,
                 context.risk_sort,
@@ -645,26 +661,10 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
             name,
             one_per_household,
         } => {
-            let dir = context
-                .export_dir
-                .clone()
-                .ok_or_else(|| Error::Invalid("no export directory".into()))?;
             let project = context.project.clone().unwrap_or_else(|| Project::new("."));
             let file = crate::segments::SegmentsFile::load(&project)?;
             let segment = file.get(&name)?;
-            let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
-            // A segment's name is the key it has in segments.yaml: kept to file-name letters.
-            let file_name: String = name
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || c == '-' {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            let path = dir.join(format!("segment-{file_name}-{stamp}.csv"));
+            let path = context.export_path(&format!("segment-{name}"))?;
             let export =
                 crate::segments::export(conn, segment, &path, one_per_household, &context.actor)?;
             Loaded::Exported {
