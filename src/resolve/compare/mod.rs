@@ -886,7 +886,7 @@ mod tests {
     }
 
     #[test]
-    fn emails_are_the_same_another_domain_one_typo_or_different() {
+    fn emails_are_the_same_another_domain_a_mistyped_domain_one_typo_or_different() {
         let level = |x: &str, y: &str| {
             comparison(&rec("a", "b", x, "", "", ""), &rec("a", "b", y, "", "", "")).vector
                 [field::EMAIL]
@@ -899,6 +899,16 @@ mod tests {
         );
         assert_eq!(level("ann.lee@x.com", "annlee@y.com"), 2);
         assert_eq!(level("ann.lee@x.com", "ann.lea@x.com"), 3);
+        assert_eq!(
+            level("m.porter85@sanchez.com", "m.porter85@sanchze.com"),
+            model::MAILBOX_DOMAIN_TYPO_LEVEL,
+            "one mailbox, its domain mistyped"
+        );
+        assert_eq!(
+            level("tevans@gmail.com", "mevans@gmail.com"),
+            3,
+            "a typo in the mailbox name may be another person's"
+        );
         assert_eq!(level("john.r.jones51@x.com", "john.u.jones56@y.com"), 4);
     }
 

@@ -77,7 +77,12 @@ const NEVER_SHARED: f64 = 0.05;
 fn sharing_levels(f: usize) -> &'static [&'static str] {
     match f {
         field::DOB => &["exact", "one digit or day/month swapped"],
-        field::EMAIL => &["exact", "same name, other domain", "one typo"],
+        field::EMAIL => &[
+            "exact",
+            "same name, other domain",
+            "one typo",
+            MAILBOX_DOMAIN_TYPO,
+        ],
         field::PHONE => &["exact", "same number, other area code"],
         field::ADDRESS => &["exact", "typo"],
         _ => &["exact"],

@@ -191,7 +191,9 @@ pub struct FitReport {
 /// that differs under one given name on a family's mailbox has changed. 22: a city shared
 /// where no ZIP is compared weighs by how many records hold it (`u_exact_city_random`).
 /// 23: a family's mailbox shared under one given name is an email level of its own.
-pub const ESTIMATOR: u32 = 24;
+/// 24: a birth date agreeing on two of year, month and day is a level of its own. 25: one
+/// mailbox name at a mistyped domain is an email level of its own.
+pub const ESTIMATOR: u32 = 25;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;
@@ -381,7 +383,13 @@ impl MatchModel {
         }
         let u = self.u[f][l];
         let compared = self.chance_two_people_are_compared();
-        if f == field::EMAIL && level == 1 && compared > 0.0 {
+        // An email shared exactly, or one mailbox name at a mistyped domain: blocking
+        // compares every pair sharing the email (its key) and nearly every pair sharing a
+        // mailbox name (`email_name`; one too short or spelled from the names alone meets
+        // on the names), so its share among all non-matching pairs is its share among the
+        // compared ones, scaled.
+        if f == field::EMAIL && (level == 1 || level == MAILBOX_DOMAIN_TYPO_LEVEL) && compared > 0.0
+        {
             u * compared
         } else {
             u
@@ -422,6 +430,12 @@ mod tests {
         let more = (0.9999f64 / 1e-4).log2();
         let email = model.weight(field::EMAIL, 1);
         assert!((email - among_compared(field::EMAIL) - more).abs() < 1e-9);
+        // So is one mailbox at a mistyped domain: blocking compares every pair sharing a
+        // mailbox name, as every pair sharing an email.
+        let typo = MAILBOX_DOMAIN_TYPO_LEVEL;
+        let l = typo as usize - 1;
+        let typo_among_compared = (model.m[field::EMAIL][l] / model.u[field::EMAIL][l]).log2();
+        assert!((model.weight(field::EMAIL, typo) - typo_among_compared - more).abs() < 1e-9);
         // A phone a home shares, and an email's other levels, stay among the compared pairs.
         assert_eq!(model.weight(field::PHONE, 1), among_compared(field::PHONE));
         let other_domain = (model.m[field::EMAIL][1] / model.u[field::EMAIL][1]).log2();
