@@ -246,10 +246,14 @@ pub(super) fn email_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
         return Some((1, 1.0));
     }
     if one_edit_apart(x, y) {
-        let mailbox = |e: &str| e.rsplit_once('@').map(|(name, _)| name.to_string());
-        return Some(match (mailbox(x), mailbox(y)) {
-            (Some(p), Some(q)) if p == q => (model::MAILBOX_DOMAIN_TYPO_LEVEL, 0.95),
-            _ => (3, 0.95),
+        let same_mailbox = match (x.rsplit_once('@'), y.rsplit_once('@')) {
+            (Some((p, _)), Some((q, _))) => p == q,
+            _ => false,
+        };
+        return Some(if same_mailbox {
+            (model::MAILBOX_DOMAIN_TYPO_LEVEL, 0.95)
+        } else {
+            (3, 0.95)
         });
     }
     // Compared on the stack: nearly every compared pair has two different emails.
