@@ -442,7 +442,7 @@ pub fn export(
         detail: &segment.name,
         action: "segment_export",
     };
-    crate::store::contact::record_export(conn, &ids, &export, actor)?;
+    crate::store::contact::record_export(conn, &ids, &export, actor, path)?;
     Ok(summary)
 }
 

@@ -58,10 +58,25 @@ pub struct ContactExport<'a> {
     pub action: &'a str,
 }
 
-/// Everyone on `export`, recorded as contacted on its channel by `actor`, in one
-/// transaction with an audit entry: a segment's "days since contact" counts a call list
-/// as it counts a campaign.
+/// Everyone on `export`, the list just written to `file`, recorded as contacted on its
+/// channel by `actor`, in one transaction with an audit entry: a segment's "days since
+/// contact" counts a call list as it counts a campaign. Where that fails (the store busy
+/// past its timeout) the file is removed: no list leaves the store unrecorded.
 pub fn record_export(
+    conn: &Connection,
+    constituents: &[i64],
+    export: &ContactExport,
+    actor: &str,
+    file: &std::path::Path,
+) -> Result<()> {
+    let recorded = record_export_rows(conn, constituents, export, actor);
+    if recorded.is_err() {
+        let _ = std::fs::remove_file(file);
+    }
+    recorded
+}
+
+fn record_export_rows(
     conn: &Connection,
     constituents: &[i64],
     export: &ContactExport,
@@ -117,4 +132,40 @@ pub fn history(conn: &Connection, constituent_id: i64, limit: usize) -> Result<V
             })
         })?
         .collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Db;
+
+    #[test]
+    fn a_list_that_cannot_be_recorded_does_not_stay_on_disk() {
+        let db = Db::open_in_memory().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("calls.csv");
+        std::fs::write(&file, "constituent_id\nC-999999\n").unwrap();
+        let export = ContactExport {
+            channel: Channel::Phone,
+            kind: "call list",
+            detail: "calls.csv",
+            action: "call_list_export",
+        };
+        // No such golden record: the contact cannot be recorded (a foreign key).
+        assert!(record_export(&db.conn, &[999_999], &export, "bo", &file).is_err());
+        assert!(!file.exists(), "the unrecorded list was removed");
+        let recorded: i64 = db
+            .conn
+            .query_row("SELECT count(*) FROM contact_event", [], |r| r.get(0))
+            .unwrap();
+        let audited: i64 = db
+            .conn
+            .query_row(
+                "SELECT count(*) FROM audit_event WHERE action = 'call_list_export'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!((recorded, audited), (0, 0), "nothing half recorded");
+    }
 }

@@ -1205,7 +1205,7 @@ pub fn export_call_list(
     };
     if summary.recorded_as_contacts {
         let people: Vec<i64> = rows.iter().map(|r| r.constituent_id).collect();
-        super::contact::record_export(conn, &people, &export, actor)?;
+        super::contact::record_export(conn, &people, &export, actor, path)?;
     }
     Ok(summary)
 }
