@@ -966,8 +966,14 @@ impl App {
         }
     }
 
-    /// Run the action called `name` where the user is, as its key would.
-    fn run_command(&mut self, name: &str) -> Effects {
+    /// Run the action called by the line's first word where the user is, as its key would.
+    /// The rest of the line is the text of the prompt that action opens (`search lee ann`,
+    /// `note moved in 2023`), submitted as if typed there.
+    fn run_command(&mut self, line: &str) -> Effects {
+        let (name, argument) = match line.split_once(char::is_whitespace) {
+            Some((name, argument)) => (name, argument.trim()),
+            None => (line, ""),
+        };
         if name.is_empty() {
             return vec![];
         }
@@ -982,8 +988,35 @@ impl App {
                 );
                 vec![]
             }
-            Some(action) => self.act(action),
+            Some(action) if argument.is_empty() => self.act(action),
+            // Not run: what was typed after it may have been meant for another command.
+            Some(action) if !action.opens_a_prompt() => {
+                self.flash(
+                    Level::Warn,
+                    format!("'{name}' takes no argument (search and note do)"),
+                );
+                vec![]
+            }
+            Some(action) => {
+                let mut effects = self.act(action);
+                effects.extend(self.submit_argument(argument));
+                effects
+            }
         }
+    }
+
+    /// A command's argument, submitted at the prompt its action opened (if it opened one:
+    /// a role may refuse it, and has said so).
+    fn submit_argument(&mut self, argument: &str) -> Effects {
+        let Mode::Input { kind, .. } = self.session.mode else {
+            return vec![];
+        };
+        self.session.prompt(kind, argument.to_string());
+        // A filter narrows the list as it is typed, and its Enter keeps it.
+        let mut effects = self.typed(kind);
+        self.session.remember(kind, argument);
+        effects.extend(self.submit_input(kind, argument.to_string()));
+        effects
     }
 
     /// Tab on the `:` line: the name typed so far completed as far as the pane's action

@@ -151,6 +151,12 @@ pub enum Action {
 
 impl Action {
     /// Its name in `config/keymap.yaml`: `half_page_down`, `tab_3`.
+    /// Whether the action opens a prompt for text (which a `:` command line can give it:
+    /// `search lee ann`).
+    pub fn opens_a_prompt(self) -> bool {
+        matches!(self, Action::Search | Action::Note | Action::TriageNote)
+    }
+
     pub fn name(self) -> String {
         if let Action::GoTab(i) = self {
             return format!("tab_{}", i + 1);
@@ -248,7 +254,7 @@ pub const BINDINGS: &[Binding] = &[
         S::Global,
         &[k(':')],
         A::Command,
-        "command: run an action by its name (approve, cycle_sort, tab_3, …)",
+        "command: run an action by its name (approve, cycle_sort, tab_3, search lee ann, …)",
         false,
     ),
     b(

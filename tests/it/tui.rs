@@ -1020,6 +1020,48 @@ fn the_command_line_runs_an_action_by_its_name_where_the_user_is() {
 }
 
 #[test]
+fn the_command_line_gives_a_prompt_its_text_and_refuses_text_an_action_takes_none_of() {
+    let (p, db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Steward, 100, 30);
+    let everyone = c.app.review.items.len();
+    let wanted = c.app.review.items[2].b.source_key.clone();
+    let run = |c: &mut Headless, line: &str| {
+        c.press(KeyCode::Char(':')).unwrap();
+        c.type_keys(line).unwrap();
+        c.press(KeyCode::Enter).unwrap();
+    };
+    // `search` on the Review tab filters the queue, as `/` and typing would.
+    run(&mut c, &format!("search {wanted}"));
+    assert_eq!(c.app.session.mode, Mode::Normal);
+    assert!(!c.app.review.items.is_empty() && c.app.review.items.len() < everyone);
+    assert!(
+        (c.app.review.items.iter()).all(|i| i.a.source_key == wanted || i.b.source_key == wanted)
+    );
+    // An action that takes no text is not run with some: the line may be a slip.
+    let first = c.app.review.items[0].candidate_id;
+    let before = c.effects.len();
+    run(&mut c, "approve them all");
+    assert!(c.render().unwrap().contains("'approve' takes no argument"));
+    let decided = |e: &Effect| matches!(e, Effect::Save(WriteRequest::Decide { .. }));
+    assert!(!c.effects[before..].iter().any(decided), "nothing decided");
+    // `note` keeps its text for the next decision.
+    run(&mut c, "note  checked the gift letter ");
+    run(&mut c, "approve");
+    assert!(c.effects.contains(&Effect::Save(WriteRequest::Decide {
+        candidate_ids: vec![first],
+        decision: Decision::Approve,
+        note: Some("checked the gift letter".into()),
+    })));
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM audit_event WHERE action = 'approve' AND reason LIKE '%gift letter%'"
+        ),
+        1
+    );
+}
+
+#[test]
 fn v_marks_every_pair_from_the_last_one_marked_to_the_selected_one() {
     let (p, _db) = resolved_store(PEOPLE);
     let mut c = console(&p, Role::Steward, 100, 30);
