@@ -115,6 +115,34 @@ pub fn queue(
     queue_matching(conn, order, None, limit, offset)
 }
 
+/// Keep `candidate_ids` as the pairs `actor` has marked (replacing those kept before): by
+/// their records, so a mark outlives a run that numbers the pairs anew.
+pub fn keep_marks(db: &mut Db, actor: &str, candidate_ids: &[i64]) -> Result<()> {
+    let ids = serde_json::to_string(candidate_ids)?;
+    let tx = db.conn.transaction()?;
+    tx.execute("DELETE FROM review_mark WHERE actor = ?1", [actor])?;
+    tx.execute(
+        "INSERT OR IGNORE INTO review_mark (actor, record_a, record_b, marked_at)
+         SELECT ?1, c.record_a, c.record_b, ?2
+         FROM match_candidate c JOIN json_each(?3) j ON c.id = j.value",
+        params![actor, now(), ids],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The pending pairs `actor` marked and left marked (`keep_marks`), by their candidate ids
+/// now; a marked pair decided since, or no longer pending, is not one.
+pub fn kept_marks(conn: &Connection, actor: &str) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT mc.id FROM review_mark m
+         JOIN match_candidate mc ON mc.record_a = m.record_a AND mc.record_b = m.record_b
+         WHERE m.actor = ?1 AND {PENDING} ORDER BY mc.id"
+    ))?;
+    let ids = stmt.query_map([actor], |r| r.get(0))?;
+    Ok(ids.collect::<rusqlite::Result<Vec<i64>>>()?)
+}
+
 /// A page of the pending pairs of which a record's name, email or source key holds `text`
 /// (any case; every pending pair when `None`).
 pub fn queue_matching(

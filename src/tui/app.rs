@@ -89,7 +89,7 @@ impl Role {
         }
     }
 
-    fn may_change_merges(self) -> bool {
+    pub fn may_change_merges(self) -> bool {
         matches!(self, Role::Steward | Role::Admin)
     }
 }
@@ -112,6 +112,11 @@ pub enum WriteRequest {
         constituent_id: i64,
         status: String,
         note: Option<String>,
+    },
+    /// The review pairs the user has marked, kept for the next time the console opens
+    /// (the whole set, replacing the one kept before).
+    KeepMarks {
+        candidate_ids: Vec<i64>,
     },
     /// Who owns the case, and its follow-up: kept (`None`), cleared (`Some(None)`) or
     /// this many days from the day it is saved.
@@ -188,6 +193,9 @@ pub enum Loaded {
         decided_today: i64,
         /// The data's as-of date (the newest gift): what "days ago" counts from.
         as_of: Option<String>,
+        /// The pairs the user marked and left marked when the console last closed (asked
+        /// for by the first load only).
+        kept_marks: Option<Vec<i64>>,
     },
     Page {
         edge: Edge,
@@ -611,7 +619,10 @@ impl App {
             Event::Job(job) => self.on_job(job),
             Event::Saved { request, message } => {
                 self.session.pending_saves = self.session.pending_saves.saturating_sub(1);
-                self.flash(Level::Info, message);
+                // Marks are saved as they are made: nothing to tell.
+                if !message.is_empty() {
+                    self.flash(Level::Info, message);
+                }
                 self.after_write(&request)
             }
             Event::SaveFailed { request, message } => {
@@ -632,6 +643,7 @@ impl App {
                 effects
             }
             WriteRequest::Triage { .. } | WriteRequest::Assign { .. } => vec![Effect::LoadRisk],
+            WriteRequest::KeepMarks { .. } => vec![],
             WriteRequest::Unmerge { constituent_id, .. } => {
                 vec![
                     Effect::LoadDetail(*constituent_id),
@@ -1089,9 +1101,13 @@ impl App {
                 matching,
                 decided_today,
                 as_of,
+                kept_marks,
             } => {
                 self.as_of = as_of;
                 self.review.loaded(items, pending, matching, decided_today);
+                if let Some(marks) = kept_marks {
+                    self.review.restore_marks(marks, &mut self.session);
+                }
                 self.review.want_context().into_iter().collect()
             }
             Loaded::Page {

@@ -365,6 +365,8 @@ pub struct LoadContext {
     pub metrics: Option<std::sync::Arc<crate::metrics::def::MetricsFile>>,
     pub project: Option<Project>,
     pub actor: String,
+    /// The review pairs the user left marked are still to be restored.
+    pub restore_marks: bool,
     /// Quarantined rows' raw text is shown whole (an admin) or as its shape.
     pub unredacted: bool,
 }
@@ -406,6 +408,7 @@ impl LoadContext {
             metrics: app.metrics.file.clone(),
             project: None,
             actor: app.session.actor.clone(),
+            restore_marks: !app.review.marks_restored,
             unredacted: app.session.role == Role::Admin,
         }
     }
@@ -484,6 +487,9 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
                 .transpose()?,
             decided_today: browse::decisions_since(conn, &crate::store::resolve::today())?,
             as_of: crate::store::resolve::newest_gift(conn)?,
+            kept_marks: (context.restore_marks)
+                .then(|| review::kept_marks(conn, &context.actor))
+                .transpose()?,
         },
         Effect::LoadPage {
             at,
@@ -805,6 +811,10 @@ pub fn write(
                 "Undid your last {decision} → {}",
                 golden(&result.constituents)
             )
+        }
+        WriteRequest::KeepMarks { candidate_ids } => {
+            review::keep_marks(db, actor, candidate_ids)?;
+            String::new()
         }
         WriteRequest::Assign {
             constituent_id,

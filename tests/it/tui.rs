@@ -1062,6 +1062,64 @@ fn the_command_line_gives_a_prompt_its_text_and_refuses_text_an_action_takes_non
 }
 
 #[test]
+fn marks_outlive_the_console_and_a_new_run_for_whoever_made_them() {
+    use cpm::progress::Silent;
+    use cpm::resolve::{self, settings::ResolutionConfig};
+    let (p, mut db) = resolved_store(PEOPLE);
+    let open_as = |actor: &str| {
+        let options = AppOptions {
+            actor: actor.into(),
+            ..options(Role::Steward, false)
+        };
+        Headless::open(&p.db_path(), &p.project(), options, 100, 30).expect("console opens")
+    };
+    let keys = |c: &Headless, marked_only: bool| -> Vec<(String, String)> {
+        (c.app.review.items.iter())
+            .filter(|i| !marked_only || c.app.review.marked.contains(&i.candidate_id))
+            .map(|i| (i.a.source_key.clone(), i.b.source_key.clone()))
+            .collect()
+    };
+    let mut c = open_as("sam");
+    let wanted: Vec<(String, String)> = keys(&c, false).into_iter().take(3).collect();
+    for _ in 0..3 {
+        c.press(KeyCode::Char(' ')).unwrap();
+    }
+    assert_eq!(keys(&c, true), wanted);
+    drop(c);
+    // A new run numbers the pairs anew; the marks are the records'.
+    let config = ResolutionConfig::load(&p.project()).unwrap();
+    resolve::run(&mut db, &config, "test-run-2", &Silent).unwrap();
+
+    let mut c = open_as("sam");
+    assert_eq!(keys(&c, true), wanted, "sam's marks are back");
+    assert!(
+        c.render()
+            .unwrap()
+            .contains("3 pairs still marked from last time")
+    );
+    assert!(
+        open_as("kim").app.review.marked.is_empty(),
+        "kim marked none"
+    );
+
+    // One decision settles them, and nothing is marked after it.
+    let marked: Vec<i64> = c.app.review.marked.iter().copied().collect();
+    c.press(KeyCode::Char('a')).unwrap();
+    let decided = c.effects.iter().find_map(|e| match e {
+        Effect::Save(WriteRequest::Decide { candidate_ids, .. }) => Some(candidate_ids.clone()),
+        _ => None,
+    });
+    let mut decided = decided.expect("a decision");
+    decided.sort_unstable();
+    assert_eq!(decided, marked);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM review_mark WHERE actor = 'sam'"),
+        0
+    );
+    assert!(open_as("sam").app.review.marked.is_empty());
+}
+
+#[test]
 fn v_marks_every_pair_from_the_last_one_marked_to_the_selected_one() {
     let (p, _db) = resolved_store(PEOPLE);
     let mut c = console(&p, Role::Steward, 100, 30);

@@ -30,6 +30,9 @@ pub struct ReviewPane {
     /// Pairs marked for one decision on them all (candidate ids): `a` or `r` then decides
     /// every marked pair still in the queue.
     pub marked: std::collections::BTreeSet<i64>,
+    /// The marks the user left when the console last closed are back (`restore_marks`);
+    /// until then a change to the marks is not saved, lest it replace them.
+    pub marks_restored: bool,
     /// The pair marked last, where `V` marks a range from.
     pub mark_anchor: Option<i64>,
     /// The people around the selected pair (loaded for it as it is selected).
@@ -50,7 +53,39 @@ impl ReviewPane {
         self.items.get(self.selected)
     }
 
+    /// Act on a key; marks that change are saved for the next session.
     pub fn handle(&mut self, action: Action, session: &mut Session) -> Vec<Effect> {
+        let marked = self.marked.clone();
+        let mut effects = self.act(action, session);
+        if self.marked != marked && self.marks_restored {
+            let candidate_ids = self.marked.iter().copied().collect();
+            effects.push(session.save(WriteRequest::KeepMarks { candidate_ids }));
+        }
+        effects
+    }
+
+    /// The pairs left marked when the console last closed, marked again (beside any marked
+    /// since it opened).
+    pub fn restore_marks(&mut self, kept: Vec<i64>, session: &mut Session) {
+        if self.marks_restored {
+            return;
+        }
+        self.marks_restored = true;
+        // A role that cannot decide them has no use for them (the marks stay kept).
+        if !session.role.may_change_merges() {
+            return;
+        }
+        let new = kept.iter().filter(|id| !self.marked.contains(id)).count();
+        self.marked.extend(kept);
+        if new > 0 {
+            session.flash(
+                Level::Info,
+                format!("{new} pairs still marked from last time: a, r or h decides them all"),
+            );
+        }
+    }
+
+    fn act(&mut self, action: Action, session: &mut Session) -> Vec<Effect> {
         if let Some(step) = Move::of(action) {
             return self.move_selection(step);
         }
