@@ -1862,10 +1862,11 @@ fn slash_filters_the_queue_the_risk_list_and_the_short_lists_as_it_is_typed() {
         "only pairs with that record"
     );
     let shown = c.app.review.items.len();
+    let screen = c.render().unwrap();
+    assert!(screen.contains(&format!("{shown} matching '{wanted}' of")));
     assert!(
-        c.render()
-            .unwrap()
-            .contains(&format!("{shown} matching '{wanted}' of"))
+        screen.contains(&format!("Queue 1 of {shown} ")),
+        "the queue counts the pairs the filter keeps:\n{screen}"
     );
     c.press(KeyCode::Esc).unwrap();
     assert!(

@@ -572,11 +572,11 @@ fn render_queue(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(theme.header))
         .block(pane_block(
-            // The position among every pending pair, loaded or not.
+            // The position among every pending pair (those the filter keeps), loaded or not.
             format!(
                 " Queue {} of {} ",
                 crate::store::browse::thousands((r.selected + 1).min(r.items.len()) as i64),
-                r.pending
+                (r.matching.or(r.pending))
                     .map_or(crate::store::browse::thousands(r.items.len() as i64), |p| p
                         .to_string())
             ),
