@@ -69,6 +69,64 @@ fn pick<'a>(
     }
 }
 
+/// Whether a name's letters are all of one case (SMITH, smith): as a form or a till wrote
+/// it, not as its person does.
+fn written_in_one_case(name: &str) -> bool {
+    let letters = || name.chars().filter(|c| c.is_alphabetic());
+    !(letters().any(char::is_uppercase) && letters().any(char::is_lowercase))
+}
+
+/// A name written in one case, cased as names are: each part capitalised, after a space, a
+/// hyphen, an apostrophe or a full stop (O'Brien, Smith-Jones, St. John), Mc as in McDonald,
+/// and a generation's numeral in capitals (III). Names written in both cases are never
+/// passed here: DeShawn, van Dyke and MacKenzie stay as their people write them.
+pub fn name_case(name: &str) -> String {
+    let mut cased = String::with_capacity(name.len());
+    let mut starts_a_part = true;
+    for c in name.chars() {
+        if c.is_alphabetic() {
+            match starts_a_part {
+                true => cased.extend(c.to_uppercase()),
+                false => cased.extend(c.to_lowercase()),
+            }
+            starts_a_part = false;
+        } else {
+            cased.push(c);
+            starts_a_part = matches!(c, ' ' | '-' | '\'' | '’' | '.');
+        }
+    }
+    cased
+        .split(' ')
+        .map(|word| match word {
+            "Ii" | "Iii" | "Iv" => word.to_uppercase(),
+            _ => match word.strip_prefix("Mc") {
+                Some(rest) if rest.chars().count() >= 2 => format!("Mc{}", name_case(rest)),
+                _ => word.to_string(),
+            },
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A golden name as its person writes it. The survivorship rule chose `picked`'s value;
+/// where that is written in one case, another member's copy of the same name written in
+/// both is taken (the most recent), else the value cased as names are (`name_case`).
+fn well_written(members: &[&RawFields], field: &str, picked: &RawFields) -> Picked {
+    let value = get(picked, field)?;
+    if !written_in_one_case(value) {
+        return Some((value.to_string(), picked.id));
+    }
+    let same = value.to_lowercase();
+    let copy = (members.iter().copied())
+        .filter_map(|r| get(r, field).map(|v| (r, v)))
+        .filter(|(_, v)| !written_in_one_case(v) && v.to_lowercase() == same)
+        .max_by(|(a, _), (b, _)| a.last_seen.cmp(&b.last_seen).then(b.id.cmp(&a.id)));
+    Some(match copy {
+        Some((r, v)) => (v.to_string(), r.id),
+        None => (name_case(value), picked.id),
+    })
+}
+
 pub fn golden(members: &[&RawFields], config: &ResolutionConfig) -> Golden {
     let rule = |field: &str| {
         config
@@ -83,6 +141,9 @@ pub fn golden(members: &[&RawFields], config: &ResolutionConfig) -> Golden {
         let r = pick(members, field, rule(field), priority)?;
         Some((get(r, field)?.to_string(), r.id))
     };
+    let name = |field: &str| -> Picked {
+        well_written(members, field, pick(members, field, rule(field), priority)?)
+    };
     let address_from = pick(members, "address", rule("address"), priority);
     let part = |v: Option<&Option<String>>| -> Picked {
         let r = address_from?;
@@ -90,9 +151,13 @@ pub fn golden(members: &[&RawFields], config: &ResolutionConfig) -> Golden {
         (!s.is_empty()).then(|| (s.to_string(), r.id))
     };
     Golden {
-        first_name: take("first_name"),
-        last_name: take("last_name"),
-        email: take("email"),
+        first_name: name("first_name"),
+        last_name: name("last_name"),
+        // An address in capitals (a till's, a form's) is the same mailbox in small letters.
+        email: take("email").map(|(email, from)| match written_in_one_case(&email) {
+            true => (email.to_lowercase(), from),
+            false => (email, from),
+        }),
         phone: take("phone"),
         address1: part(address_from.map(|r| &r.person.address1)),
         address2: part(address_from.map(|r| &r.person.address2)),
@@ -120,6 +185,64 @@ mod tests {
             last_seen: Some(seen.into()),
             ..RawFields::default()
         }
+    }
+
+    #[test]
+    fn a_name_written_in_one_case_is_cased_as_names_are() {
+        for (written, cased) in [
+            ("PATRICK", "Patrick"),
+            ("magee", "Magee"),
+            ("O'BRIEN", "O'Brien"),
+            ("smith-jones", "Smith-Jones"),
+            ("MCDONALD", "McDonald"),
+            ("mc", "Mc"),
+            ("MARY ANN", "Mary Ann"),
+            ("ST. JOHN", "St. John"),
+            ("HOWELL III", "Howell III"),
+            ("ÉLODIE", "Élodie"),
+        ] {
+            assert!(written_in_one_case(written), "{written}");
+            assert_eq!(name_case(written), cased, "{written}");
+        }
+        for both in ["DeShawn", "van Dyke", "MacKenzie", "McDonald"] {
+            assert!(!written_in_one_case(both), "{both}");
+        }
+    }
+
+    #[test]
+    fn a_golden_name_is_the_copy_written_in_both_cases_or_cased_as_names_are() {
+        let config = super::super::settings::ResolutionConfig::shipped();
+        let caps = raw(1, "wbez_donations", "MARY", "", "2026-01-01");
+        let lower = raw(2, "email_engagement", "mary", "", "2025-06-01");
+        let written = raw(3, "event_tickets", "Mary", "", "2024-01-01");
+        let g = golden(&[&caps, &lower, &written], &config);
+        assert_eq!(
+            g.first_name,
+            Some(("Mary".into(), 3)),
+            "the copy as she writes it"
+        );
+        let g = golden(&[&caps, &lower], &config);
+        assert_eq!(
+            g.first_name,
+            Some(("Mary".into(), 1)),
+            "cased; from the rule's record"
+        );
+        let shouted = raw(
+            5,
+            "event_tickets",
+            "Mary",
+            "MARY.SMITH@GMAIL.COM",
+            "2024-01-01",
+        );
+        let g = golden(&[&shouted], &config);
+        assert_eq!(g.email, Some(("mary.smith@gmail.com".into(), 5)));
+        let other = raw(4, "event_tickets", "Marie", "", "2020-01-01");
+        let g = golden(&[&caps, &other], &config);
+        assert_eq!(
+            g.first_name,
+            Some(("Mary".into(), 1)),
+            "another name's good casing is not borrowed"
+        );
     }
 
     #[test]
