@@ -207,7 +207,7 @@ fn render_members(v: &SegmentView, theme: &Theme, area: Rect, frame: &mut Frame)
             Constraint::Fill(2),
             Constraint::Length(4),
             Constraint::Length(9),
-            Constraint::Length(8),
+            Constraint::Length(9),
             Constraint::Fill(1),
         ],
     )
