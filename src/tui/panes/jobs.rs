@@ -176,19 +176,21 @@ impl JobsPane {
 }
 
 pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
+    // The selected job's progress below the list, once there is a job to select.
+    let detail_rows = if app.jobs.jobs.is_empty() { 0 } else { 6 };
     let [start, list, detail] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Fill(1),
-        Constraint::Length(6),
+        Constraint::Length(detail_rows),
     ])
     .areas(area);
     let start_line = Line::from(vec![
         Span::styled(" r ", theme.header),
-        Span::raw("resolve identities   "),
+        Span::raw("resolve identities  "),
         Span::styled("c ", theme.header),
-        Span::raw("score risk & upgrades   "),
+        Span::raw("score risk & upgrades  "),
         Span::styled("d ", theme.header),
-        Span::raw("data-quality checks   "),
+        Span::raw("data-quality checks  "),
         Span::styled("x ", theme.header),
         Span::raw("cancel the selected job"),
     ]);
