@@ -444,15 +444,16 @@ pub fn rendered_rows(paragraph: &Paragraph, width: u16, most: u16) -> u16 {
 }
 
 /// A centered, muted line for "loading…" and empty states.
+/// A line too long for the area wraps, centred as a whole.
 pub fn placeholder(text: &str, theme: &Theme, area: Rect, frame: &mut Frame) {
-    let y = area.y + area.height / 2;
-    let line = Rect::new(area.x, y, area.width, 1).intersection(area);
-    frame.render_widget(
-        Paragraph::new(text.to_string())
-            .alignment(Alignment::Center)
-            .style(theme.muted),
-        line,
-    );
+    let paragraph = Paragraph::new(text.to_string())
+        .alignment(Alignment::Center)
+        .style(theme.muted)
+        .wrap(Wrap { trim: true });
+    let rows = rendered_rows(&paragraph, area.width, area.height).max(1);
+    let y = area.y + area.height.saturating_sub(rows) / 2;
+    let lines = Rect::new(area.x, y, area.width, rows).intersection(area);
+    frame.render_widget(paragraph, lines);
 }
 
 /// A titled block with a placeholder line inside: the empty and loading states.

@@ -184,16 +184,24 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         Constraint::Length(detail_rows),
     ])
     .areas(area);
-    let start_line = Line::from(vec![
-        Span::styled(" r ", theme.header),
-        Span::raw("resolve identities  "),
-        Span::styled("c ", theme.header),
-        Span::raw("score risk & upgrades  "),
-        Span::styled("d ", theme.header),
-        Span::raw("data-quality checks  "),
-        Span::styled("x ", theme.header),
-        Span::raw("cancel the selected job"),
-    ]);
+    // Each job's key and what it does, in fewer words where the terminal is narrow.
+    let wide = start.width >= 100;
+    let choices = [
+        ("r", "resolve identities", "resolve"),
+        ("c", "score risk & upgrades", "score"),
+        ("d", "data-quality checks", "quality checks"),
+        ("x", "cancel the selected job", "cancel the selected job"),
+    ];
+    let start_line = Line::from(
+        (choices.iter())
+            .flat_map(|(key, long, short)| {
+                [
+                    Span::styled(format!(" {key} "), theme.header),
+                    Span::raw(format!("{} ", if wide { long } else { short })),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    );
     frame.render_widget(
         Paragraph::new(start_line).block(pane_block(" Start ", theme, false)),
         start,
