@@ -221,16 +221,23 @@ fn render_hints(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         frame.render_widget(Paragraph::new(line), area);
         return;
     }
+    let [left, right] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(15)]).areas(area);
+    // Whole hints only, each with its gap: one that does not fit is left to `?`.
     let mut spans = Vec::new();
+    let mut used = 0;
     for (key, what) in app.keymap.hints(&app.scopes()) {
         if what == "quit" || what == "help" {
             continue; // shown at the right end, always
         }
+        let hint = format!(" {what}  ");
+        used += key.chars().count() + hint.chars().count();
+        if used > usize::from(left.width) {
+            break;
+        }
         spans.push(Span::styled(key, theme.header));
-        spans.push(Span::styled(format!(" {what}  "), theme.muted));
+        spans.push(Span::styled(hint, theme.muted));
     }
-    let [left, right] =
-        Layout::horizontal([Constraint::Fill(1), Constraint::Length(15)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(spans)), left);
     let always = Line::from(vec![
         Span::styled("?", theme.header),
