@@ -357,7 +357,10 @@ fn render_person(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             "· {}/month · {} months · {}",
             dollars(row.monthly_cents),
             row.tenure_days / 30,
-            row.phone.as_deref().unwrap_or("no phone")
+            // A number is not broken over two lines where the header wraps.
+            row.phone
+                .as_deref()
+                .map_or("no phone".into(), |p| p.replace(' ', "\u{a0}"))
         )),
         Span::styled(
             row.model
