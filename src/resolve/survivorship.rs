@@ -33,11 +33,6 @@ fn pick<'a>(
         .copied()
         .filter(|r| get(r, field).is_some())
         .collect();
-    let recent = |rs: &[&'a RawFields]| -> Option<&'a RawFields> {
-        rs.iter()
-            .copied()
-            .max_by(|a, b| a.last_seen.cmp(&b.last_seen).then(b.id.cmp(&a.id)))
-    };
     match rule {
         "most_frequent" => {
             let mut counts: HashMap<String, usize> = HashMap::new();
@@ -45,12 +40,9 @@ fn pick<'a>(
                 *counts.entry(get(r, field)?.to_lowercase()).or_default() += 1;
             }
             let top = counts.values().copied().max()?;
-            let winners: Vec<&RawFields> = with
-                .iter()
-                .copied()
-                .filter(|r| get(r, field).map(|v| counts[&v.to_lowercase()]) == Some(top))
-                .collect();
-            recent(&winners)
+            let top_count =
+                |r: &&RawFields| get(r, field).map(|v| counts[&v.to_lowercase()]) == Some(top);
+            most_recent(with.iter().copied().filter(top_count))
         }
         "source_priority" => with.iter().copied().min_by_key(|r| {
             (
@@ -65,8 +57,13 @@ fn pick<'a>(
             let (x, y) = (get(a, field).map(str::len), get(b, field).map(str::len));
             x.cmp(&y).then(b.id.cmp(&a.id))
         }),
-        _ => recent(&with),
+        _ => most_recent(with),
     }
+}
+
+/// The record seen last (the lower id where two were seen on one day).
+fn most_recent<'a>(records: impl IntoIterator<Item = &'a RawFields>) -> Option<&'a RawFields> {
+    (records.into_iter()).max_by(|a, b| a.last_seen.cmp(&b.last_seen).then(b.id.cmp(&a.id)))
 }
 
 /// Whether a name's letters are all of one case (SMITH, smith): as a form or a till wrote
@@ -117,14 +114,15 @@ fn well_written(members: &[&RawFields], field: &str, picked: &RawFields) -> Pick
         return Some((value.to_string(), picked.id));
     }
     let same = value.to_lowercase();
-    let copy = (members.iter().copied())
-        .filter_map(|r| get(r, field).map(|v| (r, v)))
-        .filter(|(_, v)| !written_in_one_case(v) && v.to_lowercase() == same)
-        .max_by(|(a, _), (b, _)| a.last_seen.cmp(&b.last_seen).then(b.id.cmp(&a.id)));
-    Some(match copy {
-        Some((r, v)) => (v.to_string(), r.id),
-        None => (name_case(value), picked.id),
-    })
+    let written_well = |r: &&RawFields| {
+        get(r, field).is_some_and(|v| !written_in_one_case(v) && v.to_lowercase() == same)
+    };
+    Some(
+        match most_recent(members.iter().copied().filter(written_well)) {
+            Some(r) => (get(r, field)?.to_string(), r.id),
+            None => (name_case(value), picked.id),
+        },
+    )
 }
 
 pub fn golden(members: &[&RawFields], config: &ResolutionConfig) -> Golden {

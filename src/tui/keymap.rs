@@ -150,13 +150,13 @@ pub enum Action {
 }
 
 impl Action {
-    /// Its name in `config/keymap.yaml`: `half_page_down`, `tab_3`.
     /// Whether the action opens a prompt for text (which a `:` command line can give it:
     /// `search lee ann`).
     pub fn opens_a_prompt(self) -> bool {
         matches!(self, Action::Search | Action::Note | Action::TriageNote)
     }
 
+    /// Its name in `config/keymap.yaml`: `half_page_down`, `tab_3`.
     pub fn name(self) -> String {
         if let Action::GoTab(i) = self {
             return format!("tab_{}", i + 1);
