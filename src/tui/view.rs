@@ -424,6 +424,19 @@ pub fn dollars(cents: i64) -> String {
     )
 }
 
+/// A probability as a whole percentage; one that rounds to 0 % or 100 % without being
+/// either says so ("<1%", ">99%"): "0%" beside a recommendation reads as "never".
+pub fn percent(probability: f64) -> String {
+    let p = probability * 100.0;
+    if p > 0.0 && p < 0.5 {
+        "<1%".into()
+    } else if p >= 99.5 && p < 100.0 {
+        ">99%".into()
+    } else {
+        format!("{p:.0}%")
+    }
+}
+
 /// A block with the pane's title.
 pub fn pane_block<'a>(title: impl Into<Line<'a>>, theme: &Theme, focused: bool) -> Block<'a> {
     Block::default()
@@ -492,6 +505,16 @@ mod tests {
         assert_eq!(fit("WB5F3A2C", 10), "WB5F3A2C");
         assert_eq!(fit("wbez_donations WB5F3A2C", 10), "wbez_dona…");
         assert_eq!(fit("abc", 0), "…");
+    }
+
+    #[test]
+    fn a_percentage_never_rounds_a_chance_to_never_or_always() {
+        assert_eq!(percent(0.004), "<1%");
+        assert_eq!(percent(0.0), "0%");
+        assert_eq!(percent(0.006), "1%");
+        assert_eq!(percent(0.64), "64%");
+        assert_eq!(percent(0.996), ">99%");
+        assert_eq!(percent(1.0), "100%");
     }
 
     #[test]

@@ -1385,6 +1385,21 @@ fn the_segments_tab_counts_each_audience_and_lists_its_most_engaged_members() {
     assert_eq!(c.app.segments.selected, 1);
     let screen = c.render().unwrap();
     assert!(screen.contains(&shown[1].rule), "{screen}");
+    // At 80 columns a name that does not fit is cut with a mark, never silently.
+    c.resize(80, 24);
+    let screen = c.render().unwrap();
+    assert!(screen.contains("reachable owner"), "{screen}");
+    let longest = shown
+        .iter()
+        .map(|v| &v.count.display_name)
+        .max_by_key(|n| n.len())
+        .unwrap();
+    let cut: String = longest.chars().take(20).collect();
+    let row = screen
+        .lines()
+        .find(|l| l.contains(&cut))
+        .expect("the longest segment's row");
+    assert!(row.contains('…'), "{screen}");
 
     // `e` exports the selected segment for a campaign, once asked: a "no" writes nothing.
     let campaign_contacts = "SELECT count(*) FROM contact_event WHERE kind = 'campaign export'";

@@ -15,7 +15,7 @@ use crate::tui::keymap::Action;
 use crate::tui::paged::{Edge, Need, Paged};
 use crate::tui::panes::{Move, clicked_row};
 use crate::tui::theme::Theme;
-use crate::tui::view::{dollars, empty_block, pane_block, placeholder};
+use crate::tui::view::{dollars, empty_block, pane_block, percent, placeholder};
 
 #[derive(Debug)]
 pub struct DetailView {
@@ -615,7 +615,7 @@ fn score_lines<'a>(data: &ConstituentDetail, theme: &Theme) -> Vec<Line<'a>> {
             lines.push(Line::from(vec![
                 label("churn risk"),
                 Span::styled(
-                    format!("{} {:.0}%", tier.to_uppercase(), p * 100.0),
+                    format!("{} {}", tier.to_uppercase(), percent(p)),
                     theme.header,
                 ),
             ]));

@@ -14,7 +14,7 @@ use crate::tui::app::{App, Effect, InputKind, Level, Role, Session, WriteRequest
 use crate::tui::keymap::Action;
 use crate::tui::panes::{Filter, Move, Window};
 use crate::tui::theme::Theme;
-use crate::tui::view::{dollars, empty_block, pane_block, placeholder};
+use crate::tui::view::{dollars, empty_block, pane_block, percent, placeholder};
 
 #[derive(Debug, Default)]
 pub struct RiskPane {
@@ -347,9 +347,9 @@ fn render_person(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let header = Line::from(vec![
         Span::styled(
             format!(
-                "{} {:.0}% ",
+                "{} {} ",
                 row.churn_tier.to_uppercase(),
-                row.churn_probability * 100.0
+                percent(row.churn_probability)
             ),
             tier_style(theme, &row.churn_tier),
         ),
@@ -392,7 +392,7 @@ fn render_person(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     if let Some(action) = &row.upgrade_action {
         let p = row
             .upgrade_probability
-            .map_or(String::new(), |p| format!(" ({:.0}%)", p * 100.0));
+            .map_or(String::new(), |p| format!(" ({} likely)", percent(p)));
         after.push(Line::from(vec![
             Span::styled("next: ", theme.header),
             Span::raw(format!("{action}{p}")),
@@ -507,7 +507,7 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
                     false => Line::from(row.name.clone()),
                 }),
                 Cell::from(Span::styled(tier, tier_style(theme, &row.churn_tier))),
-                Cell::from(format!("{:>3.0}%", row.churn_probability * 100.0)),
+                Cell::from(format!("{:>4}", percent(row.churn_probability))),
                 Cell::from(dollars(row.monthly_cents)),
                 Cell::from(format!("{}mo", row.tenure_days / 30)),
                 Cell::from(row.reasons.first().cloned().unwrap_or_default()),

@@ -13,7 +13,7 @@ use crate::tui::app::{App, Confirm, Effect, Level, Mode, Role, Session};
 use crate::tui::keymap::Action;
 use crate::tui::panes::{Filter, Move};
 use crate::tui::theme::Theme;
-use crate::tui::view::{empty_block, pane_block, placeholder};
+use crate::tui::view::{dollars, empty_block, fit, pane_block, placeholder};
 
 /// A segment as the pane shows it: its counts, its rule in words, its top members.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,28 +133,33 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     ])
     .areas(area);
     let shown = s.shown();
+    // The names take what the counts leave, three parts to the owner's two, and are cut
+    // with a mark: a silently cut name reads as another segment's.
+    const COUNTS: u16 = 5 + 8 + 9 + 4;
+    let names = list.width.saturating_sub(2 + COUNTS);
+    let (name_width, owner_width) = (names * 3 / 5, names - names * 3 / 5);
     let rows = shown.iter().enumerate().map(|(i, v)| {
         let c = &v.count;
         Row::new(vec![
-            Cell::from(c.display_name.clone()),
+            Cell::from(fit(&c.display_name, name_width.into())),
             Cell::from(c.channel.name()),
             Cell::from(format!("{:>8}", c.members)),
-            Cell::from(format!("{:>8}", c.may_be_contacted)),
-            Cell::from(c.owner.clone()),
+            Cell::from(format!("{:>9}", c.may_be_contacted)),
+            Cell::from(fit(&c.owner, owner_width.into())),
         ])
         .style(theme.row(i == s.selected))
     });
     let table = Table::new(
         rows,
         [
-            Constraint::Fill(3),
+            Constraint::Length(name_width),
             Constraint::Length(5),
             Constraint::Length(8),
-            Constraint::Length(8),
-            Constraint::Fill(2),
+            Constraint::Length(9),
+            Constraint::Length(owner_width),
         ],
     )
-    .header(Row::new(["segment", "via", "members", "may"]).style(theme.header))
+    .header(Row::new(["segment", "via", "members", "reachable", "owner"]).style(theme.header))
     .block(pane_block(
         format!(" Segments{} ", s.filter.label()),
         theme,
@@ -168,20 +173,23 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
 
 fn render_members(v: &SegmentView, theme: &Theme, area: Rect, frame: &mut Frame) {
     let [about, members] =
-        Layout::vertical([Constraint::Length(3), Constraint::Fill(1)]).areas(area);
+        Layout::vertical([Constraint::Length(4), Constraint::Fill(1)]).areas(area);
     let left_out = v.count.members - v.count.may_be_contacted;
     let text = vec![
         Line::from(vec![
-            Span::styled("rule  ", theme.muted),
+            Span::styled("rule    ", theme.muted),
             Span::raw(v.rule.clone()),
         ]),
         Line::from(vec![
-            Span::styled("export ", theme.muted),
+            Span::styled("export  ", theme.muted),
             Span::raw(format!(
-                "e, E one per household, or cpm segment export {} --out FILE  ({left_out} left out: no {} consent)",
-                v.count.name,
+                "e everyone reachable, E one per household ({left_out} left out: no {} consent)",
                 v.count.channel.name()
             )),
+        ]),
+        Line::from(vec![
+            Span::styled("or      ", theme.muted),
+            Span::raw(format!("cpm segment export {} --out FILE", v.count.name)),
         ]),
     ];
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), about);
@@ -195,7 +203,7 @@ fn render_members(v: &SegmentView, theme: &Theme, area: Rect, frame: &mut Frame)
             Cell::from(m.id.clone()),
             Cell::from(m.name.clone()),
             Cell::from(format!("{:>3}", m.engagement)),
-            Cell::from(format!("${:.0}", m.lifetime)),
+            Cell::from(dollars((m.lifetime * 100.0).round() as i64)),
             Cell::from(m.household.clone().unwrap_or_default()),
             Cell::from(consent),
         ])
