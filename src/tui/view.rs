@@ -430,7 +430,7 @@ pub fn percent(probability: f64) -> String {
     let p = probability * 100.0;
     if p > 0.0 && p < 0.5 {
         "<1%".into()
-    } else if p >= 99.5 && p < 100.0 {
+    } else if (99.5..100.0).contains(&p) {
         ">99%".into()
     } else {
         format!("{p:.0}%")
