@@ -131,9 +131,9 @@ pub enum Action {
     CyclePlatform,
     /// Show a check's samples with their personal values (admins, audited).
     Reveal,
-    /// Scroll the SQL panes.
-    SqlDown,
-    SqlUp,
+    /// Scroll a text taller than its pane (a metric's SQL, a person's 360° view).
+    ScrollDown,
+    ScrollUp,
     CycleTriage,
     CycleStatusFilter,
     AssignToMe,
@@ -513,6 +513,20 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(
         S::Detail,
+        &[k('J')],
+        A::ScrollDown,
+        "scroll the 360° view down (where it is taller than its pane)",
+        false,
+    ),
+    b(
+        S::Detail,
+        &[k('K')],
+        A::ScrollUp,
+        "scroll the 360° view up",
+        false,
+    ),
+    b(
+        S::Detail,
         &[k('U')],
         A::Unmerge,
         "unmerge: the selected source record",
@@ -640,11 +654,17 @@ pub const BINDINGS: &[Binding] = &[
     b(
         S::Metrics,
         &[k('J')],
-        A::SqlDown,
+        A::ScrollDown,
         "scroll the SQL down",
         false,
     ),
-    b(S::Metrics, &[k('K')], A::SqlUp, "scroll the SQL up", false),
+    b(
+        S::Metrics,
+        &[k('K')],
+        A::ScrollUp,
+        "scroll the SQL up",
+        false,
+    ),
     b(
         S::Metrics,
         &[k('p')],

@@ -10,6 +10,7 @@ pub mod headless;
 pub mod keymap;
 pub mod paged;
 pub mod panes;
+pub mod scroll;
 pub mod theme;
 pub mod view;
 

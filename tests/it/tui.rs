@@ -2020,3 +2020,22 @@ fn the_help_opens_on_the_panes_keys_and_slash_searches_it() {
     c.press(KeyCode::Esc).unwrap();
     assert_eq!(c.app.session.mode, Mode::Normal);
 }
+
+#[test]
+fn on_a_small_terminal_the_360_view_scrolls_to_the_scores_at_its_end() {
+    let (p, _db) = scored_store(1500);
+    let mut c = console(&p, Role::Membership, 80, 24);
+    c.press(KeyCode::Char('3')).unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    let screen = c.render().unwrap();
+    assert!(screen.contains("360° · rows 1–"), "{screen}");
+    assert!(!screen.contains("scored by"), "{screen}");
+    for _ in 0..20 {
+        c.press(KeyCode::Char('J')).unwrap();
+    }
+    let screen = c.render().unwrap();
+    assert!(screen.contains("scored by"), "{screen}");
+    assert!(!screen.contains("360° · rows 1–"), "{screen}");
+    c.press(KeyCode::Char('K')).unwrap();
+    assert!(c.render().unwrap().contains("360° · rows"));
+}

@@ -14,6 +14,7 @@ use crate::tui::app::{App, Confirm, Effect, InputKind, Level, Mode, Session};
 use crate::tui::keymap::Action;
 use crate::tui::paged::{Edge, Need, Paged};
 use crate::tui::panes::{Move, clicked_row};
+use crate::tui::scroll::Scroll;
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, empty_block, pane_block, percent, placeholder};
 
@@ -23,6 +24,8 @@ pub struct DetailView {
     pub data: Option<Box<ConstituentDetail>>,
     pub loaded: bool,
     pub selected_record: usize,
+    /// The 360° view, taller than its pane on a small terminal.
+    pub summary_scroll: Scroll,
 }
 
 #[derive(Debug, Default)]
@@ -69,6 +72,15 @@ impl ConstituentsPane {
             }
             Action::Unmerge => {
                 self.ask_unmerge(session);
+                vec![]
+            }
+            Action::ScrollDown | Action::ScrollUp => {
+                if let Some(detail) = &mut self.detail {
+                    match action {
+                        Action::ScrollDown => detail.summary_scroll.down(),
+                        _ => detail.summary_scroll.up(),
+                    }
+                }
                 vec![]
             }
             _ => vec![],
@@ -177,6 +189,7 @@ impl ConstituentsPane {
             data: None,
             loaded: false,
             selected_record: 0,
+            summary_scroll: Scroll::default(),
         });
         vec![Effect::LoadDetail(id)]
     }
@@ -432,7 +445,7 @@ fn render_detail(detail: &DetailView, theme: &Theme, area: Rect, frame: &mut Fra
     ])
     .areas(right);
     render_golden_fields(data, theme, fields_area, frame);
-    render_summary(data, theme, summary_area, frame);
+    render_summary(data, &detail.summary_scroll, theme, summary_area, frame);
     render_records(data, detail.selected_record, theme, records_area, frame);
     render_giving(data, theme, chart_area, frame);
     render_history(data, theme, history_area, frame);
@@ -465,7 +478,13 @@ fn render_golden_fields(data: &ConstituentDetail, theme: &Theme, area: Rect, fra
     frame.render_widget(table, area);
 }
 
-fn render_summary(data: &ConstituentDetail, theme: &Theme, area: Rect, frame: &mut Frame) {
+fn render_summary(
+    data: &ConstituentDetail,
+    scroll: &Scroll,
+    theme: &Theme,
+    area: Rect,
+    frame: &mut Frame,
+) {
     let s = &data.summary;
     let sustainer = match (&s.sustainer_status, s.sustainer_monthly_cents) {
         (Some(status), Some(cents)) => format!("{status}, {}/month", dollars(cents)),
@@ -533,13 +552,10 @@ fn render_summary(data: &ConstituentDetail, theme: &Theme, area: Rect, frame: &m
     };
     lines.push(line("last contact", contact));
     lines.extend(score_lines(data, theme));
-    frame.render_widget(
-        // Long reasons and asks wrap rather than run off the pane.
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(pane_block(" 360° ", theme, false)),
-        area,
-    );
+    // Long reasons and asks wrap rather than run off the pane.
+    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+    scroll.begin_frame();
+    scroll.render(text, "360°", theme, area, frame);
 }
 
 /// The household: its id, who else lives there, and what they gave together.

@@ -15,6 +15,7 @@ use crate::tui::app::{App, Effect, Level, Session};
 use crate::tui::keymap::Action;
 use crate::tui::paged::scroll;
 use crate::tui::panes::{Filter, Move};
+use crate::tui::scroll::Scroll;
 use crate::tui::theme::Theme;
 use crate::tui::view::{empty_block, pane_block, placeholder, rendered_rows};
 
@@ -29,10 +30,8 @@ pub struct MetricsPane {
     pub selected: usize,
     pub by: Option<String>,
     pub platform: usize,
-    /// How far the SQL panes are scrolled (rows; drawing stops it at their end).
-    pub sql_scroll: u16,
-    /// The furthest the SQL panes can scroll, as last drawn.
-    pub sql_end: std::cell::Cell<u16>,
+    /// How far the SQL panes are scrolled.
+    pub sql_scroll: Scroll,
     pub value: Option<MetricValue>,
     pub loaded: bool,
     pub offset: std::cell::Cell<usize>,
@@ -67,7 +66,7 @@ impl MetricsPane {
             if self.selected != before {
                 self.value = None;
                 self.by = None;
-                self.sql_scroll = 0;
+                self.sql_scroll.to_top();
             }
             return vec![];
         }
@@ -87,15 +86,15 @@ impl MetricsPane {
             Action::CycleDimension => self.cycle_dimension(session),
             Action::CyclePlatform => {
                 self.platform = (self.platform + 1) % 3;
-                self.sql_scroll = 0;
+                self.sql_scroll.to_top();
                 vec![]
             }
-            Action::SqlDown => {
-                self.sql_scroll = (self.sql_scroll + SQL_STEP).min(self.sql_end.get());
+            Action::ScrollDown => {
+                self.sql_scroll.down();
                 vec![]
             }
-            Action::SqlUp => {
-                self.sql_scroll = self.sql_scroll.saturating_sub(SQL_STEP);
+            Action::ScrollUp => {
+                self.sql_scroll.up();
                 vec![]
             }
             Action::CopyId => match self.chosen_sql() {
@@ -226,12 +225,6 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     render_sql_panes(app, metric, theme, sql, frame);
 }
 
-/// How far `J` and `K` scroll the SQL.
-const SQL_STEP: u16 = 3;
-
-/// How many rows of SQL are measured to know where it ends (no metric's SQL is longer).
-const SQL_ROWS_MEASURED: u16 = 400;
-
 /// Rows the SQL panes keep however long the definition is.
 const MIN_SQL_ROWS: u16 = 6;
 
@@ -355,27 +348,11 @@ fn render_sql_panes(app: &App, def: &MetricDef, theme: &Theme, area: Rect, frame
     let sql_of = |dialect: Dialect| {
         render_sql(file, &def.name, dialect, as_of, None).unwrap_or_else(|e| format!("-- {e}"))
     };
-    app.metrics.sql_end.set(0);
+    let scroll = &app.metrics.sql_scroll;
+    scroll.begin_frame();
     let show = |dialect: Dialect, area: Rect, frame: &mut Frame| {
         let sql = Paragraph::new(sql_of(dialect)).wrap(Wrap { trim: false });
-        let (width, visible) = (area.width.saturating_sub(2), area.height.saturating_sub(2));
-        let total = rendered_rows(&sql, width, SQL_ROWS_MEASURED);
-        let end = total.saturating_sub(visible);
-        app.metrics.sql_end.set(app.metrics.sql_end.get().max(end));
-        let top = app.metrics.sql_scroll.min(end);
-        let title = match total > visible {
-            true => format!(
-                " {} · rows {}–{} of {total} · J/K scroll ",
-                dialect.name(),
-                top + 1,
-                (top + visible).min(total)
-            ),
-            false => format!(" {} ", dialect.name()),
-        };
-        frame.render_widget(
-            sql.scroll((top, 0)).block(pane_block(title, theme, false)),
-            area,
-        );
+        scroll.render(sql, dialect.name(), theme, area, frame);
     };
     // SQLite (what runs here) beside the platform chosen with `p`, or all four when wide.
     let chosen = app.metrics.chosen_dialect();
