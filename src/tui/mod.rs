@@ -472,26 +472,7 @@ fn spawn_loader(
 /// Run one read effect against the store.
 pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) -> Result<Loaded> {
     Ok(match effect {
-        Effect::LoadReview => Loaded::Review {
-            items: review::queue_matching(
-                conn,
-                context.order,
-                context.review_text.as_deref(),
-                REVIEW_WINDOW.max(context.review_items),
-                0,
-            )?,
-            pending: review::pending_count_capped(conn, COUNT_CAP)?,
-            matching: context
-                .review_text
-                .as_deref()
-                .map(|text| review::matching_count_capped(conn, text, COUNT_CAP))
-                .transpose()?,
-            decided_today: browse::decisions_since(conn, &crate::store::resolve::today())?,
-            as_of: crate::store::resolve::newest_gift(conn)?,
-            kept_marks: (context.restore_marks)
-                .then(|| review::kept_marks(conn, &context.actor))
-                .transpose()?,
-        },
+        Effect::LoadReview => load_review(conn, context)?,
         Effect::LoadPage {
             at,
             edge,
@@ -568,24 +549,7 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
                 rows,
             }
         }
-        Effect::LoadQuality => {
-            use crate::store::quality as q;
-            let run = q::latest_run(conn)?;
-            let results = match &run {
-                Some(run) => q::results_of(conn, run.id)?,
-                None => Vec::new(),
-            };
-            let trends = results
-                .iter()
-                .map(|r| q::history(conn, &r.check_name, 30))
-                .collect::<Result<_>>()?;
-            Loaded::Quality {
-                run,
-                results,
-                trends,
-                ingest: ingest_health(conn, context.unredacted)?,
-            }
-        }
+        Effect::LoadQuality => load_quality(conn, context)?,
         Effect::LoadMetrics => {
             let project = context.project.clone().unwrap_or_else(|| Project::new("."));
             match crate::metrics::def::MetricsFile::load(&project) {
@@ -601,29 +565,7 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
                 },
             }
         }
-        Effect::LoadSegments => {
-            let project = context.project.clone().unwrap_or_else(|| Project::new("."));
-            match crate::segments::SegmentsFile::load(&project) {
-                Ok(file) => Loaded::Segments {
-                    segments: file
-                        .segments
-                        .iter()
-                        .map(|segment| {
-                            Ok(app::SegmentView {
-                                count: crate::segments::count(conn, segment)?,
-                                rule: segment.describe(),
-                                members: crate::segments::members(conn, segment, SEGMENT_MEMBERS)?,
-                            })
-                        })
-                        .collect::<Result<_>>()?,
-                    error: None,
-                },
-                Err(e) => Loaded::Segments {
-                    segments: Vec::new(),
-                    error: Some(e.to_string()),
-                },
-            }
-        }
+        Effect::LoadSegments => load_segments(conn, context)?,
         Effect::ComputeMetric { name, by } => {
             let file = context
                 .metrics
@@ -646,42 +588,126 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
             let samples = q::reveal_samples(conn, run.id, &check, &context.actor)?;
             Loaded::Revealed { check, samples }
         }
-        Effect::ExportRisk => {
-            let tier = context.tier.map_or("all", |t| t.name());
-            let path = context.export_path(&format!("risk-{tier}"))?;
-            let export = crate::store::score::export_call_list(
-                conn,
-                context.risk_sort,
-                &context.risk_filter(),
-                false,
-                &path,
-                &context.actor,
-            )?;
-            Loaded::Exported {
-                path,
-                rows: export.rows,
-                left_out: export.left_out_note(),
-                recorded: export.recorded_note(),
-            }
-        }
+        Effect::ExportRisk => export_risk(conn, context)?,
         Effect::ExportSegment {
             name,
             one_per_household,
-        } => {
-            let project = context.project.clone().unwrap_or_else(|| Project::new("."));
-            let file = crate::segments::SegmentsFile::load(&project)?;
-            let segment = file.get(&name)?;
-            let path = context.export_path(&format!("segment-{name}"))?;
-            let export =
-                crate::segments::export(conn, segment, &path, one_per_household, &context.actor)?;
-            Loaded::Exported {
-                path,
-                rows: export.rows,
-                left_out: Some(export.left_out_note(segment.channel, one_per_household)),
-                recorded: crate::store::contact::RECORDED_AS_CONTACTS,
-            }
-        }
+        } => export_segment(conn, context, &name, one_per_household)?,
         other => return Err(Error::Invalid(format!("{other:?} is not a read"))),
+    })
+}
+
+/// The review queue's first window, its counts and the marks kept for this steward.
+fn load_review(conn: &rusqlite::Connection, context: &LoadContext) -> Result<Loaded> {
+    Ok(Loaded::Review {
+        items: review::queue_matching(
+            conn,
+            context.order,
+            context.review_text.as_deref(),
+            REVIEW_WINDOW.max(context.review_items),
+            0,
+        )?,
+        pending: review::pending_count_capped(conn, COUNT_CAP)?,
+        matching: context
+            .review_text
+            .as_deref()
+            .map(|text| review::matching_count_capped(conn, text, COUNT_CAP))
+            .transpose()?,
+        decided_today: browse::decisions_since(conn, &crate::store::resolve::today())?,
+        as_of: crate::store::resolve::newest_gift(conn)?,
+        kept_marks: (context.restore_marks)
+            .then(|| review::kept_marks(conn, &context.actor))
+            .transpose()?,
+    })
+}
+
+/// The latest quality run's results, each check's history and the ingest's health.
+fn load_quality(conn: &rusqlite::Connection, context: &LoadContext) -> Result<Loaded> {
+    use crate::store::quality as q;
+    let run = q::latest_run(conn)?;
+    let results = match &run {
+        Some(run) => q::results_of(conn, run.id)?,
+        None => Vec::new(),
+    };
+    let trends = results
+        .iter()
+        .map(|r| q::history(conn, &r.check_name, 30))
+        .collect::<Result<_>>()?;
+    Ok(Loaded::Quality {
+        run,
+        results,
+        trends,
+        ingest: ingest_health(conn, context.unredacted)?,
+    })
+}
+
+/// Each segment's counts, rule in words and most engaged members; or why the
+/// definitions could not be read.
+fn load_segments(conn: &rusqlite::Connection, context: &LoadContext) -> Result<Loaded> {
+    let project = context.project.clone().unwrap_or_else(|| Project::new("."));
+    let file = match crate::segments::SegmentsFile::load(&project) {
+        Ok(file) => file,
+        Err(e) => {
+            return Ok(Loaded::Segments {
+                segments: Vec::new(),
+                error: Some(e.to_string()),
+            });
+        }
+    };
+    let segments = file
+        .segments
+        .iter()
+        .map(|segment| {
+            Ok(app::SegmentView {
+                count: crate::segments::count(conn, segment)?,
+                rule: segment.describe(),
+                members: crate::segments::members(conn, segment, SEGMENT_MEMBERS)?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(Loaded::Segments {
+        segments,
+        error: None,
+    })
+}
+
+/// The call list as the Risk pane filters it, written to the exports folder.
+fn export_risk(conn: &rusqlite::Connection, context: &LoadContext) -> Result<Loaded> {
+    let tier = context.tier.map_or("all", |t| t.name());
+    let path = context.export_path(&format!("risk-{tier}"))?;
+    let export = crate::store::score::export_call_list(
+        conn,
+        context.risk_sort,
+        &context.risk_filter(),
+        false,
+        &path,
+        &context.actor,
+    )?;
+    Ok(Loaded::Exported {
+        path,
+        rows: export.rows,
+        left_out: export.left_out_note(),
+        recorded: export.recorded_note(),
+    })
+}
+
+/// A segment's campaign file (one per household if asked), written to the exports folder.
+fn export_segment(
+    conn: &rusqlite::Connection,
+    context: &LoadContext,
+    name: &str,
+    one_per_household: bool,
+) -> Result<Loaded> {
+    let project = context.project.clone().unwrap_or_else(|| Project::new("."));
+    let file = crate::segments::SegmentsFile::load(&project)?;
+    let segment = file.get(name)?;
+    let path = context.export_path(&format!("segment-{name}"))?;
+    let export = crate::segments::export(conn, segment, &path, one_per_household, &context.actor)?;
+    Ok(Loaded::Exported {
+        path,
+        rows: export.rows,
+        left_out: Some(export.left_out_note(segment.channel, one_per_household)),
+        recorded: crate::store::contact::RECORDED_AS_CONTACTS,
     })
 }
 
