@@ -14,7 +14,7 @@ use crate::tui::keymap::Action;
 use crate::tui::paged::scroll;
 use crate::tui::panes::{Filter, Move};
 use crate::tui::theme::Theme;
-use crate::tui::view::{empty_block, pane_block, placeholder};
+use crate::tui::view::{empty_block, fit, pane_block, placeholder};
 
 #[derive(Debug, Default)]
 pub struct QualityPane {
@@ -321,6 +321,11 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let height = area.height.saturating_sub(3) as usize;
     let shown = q.shown();
     let offset = scroll(&q.offset, q.selected, shown.len(), height);
+    // The check's name takes three parts of what the fixed columns leave, the trend one;
+    // a name that does not fit is cut with a mark.
+    const FIXED: u16 = 6 + 8 + 8 + 5 + 5;
+    let free = area.width.saturating_sub(2 + FIXED);
+    let (check_width, trend_width) = (free * 3 / 4, free - free * 3 / 4);
     let rows = shown
         .iter()
         .enumerate()
@@ -343,7 +348,10 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             Row::new(vec![
                 Cell::from(Span::styled(status_glyph(&r.status), style)),
                 Cell::from(r.severity.clone()),
-                Cell::from(format!("{}: {}", r.table_name, r.check_name)),
+                Cell::from(fit(
+                    &format!("{}: {}", r.table_name, r.check_name),
+                    check_width.into(),
+                )),
                 Cell::from(format!(
                     "{:.0}",
                     if measures_a_value(&r.check_type) {
@@ -371,10 +379,10 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         [
             Constraint::Length(6),
             Constraint::Length(8),
-            Constraint::Fill(3),
+            Constraint::Length(check_width),
             Constraint::Length(8),
             Constraint::Length(5),
-            Constraint::Fill(1),
+            Constraint::Length(trend_width),
         ],
     )
     .header(Row::new(["", "severity", "check", "result", "vs", "trend"]).style(theme.header))
