@@ -265,11 +265,26 @@ fn render_help(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     scopes.extend([Scope::Input, Scope::Confirm]);
     // `/` keeps the keys whose name or description holds the text.
     let wanted = &app.help_filter;
-    let entry = |key: &str, help: &'static str| {
-        Line::from(vec![
-            Span::styled(format!("  {key:<14}"), theme.base),
-            Span::styled(help, theme.muted),
-        ])
+    let popup = centered(area, 72, area.height.saturating_sub(2).max(10));
+    // A description too long for the popup goes on under itself, not under the keys.
+    const KEYS: usize = 16;
+    let text_width = usize::from(popup.width.saturating_sub(2)).saturating_sub(KEYS);
+    let entry = |key: &str, help: &'static str| -> Vec<Line> {
+        wrap_words(help, text_width)
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let keys = if i == 0 {
+                    format!("  {key:<14}")
+                } else {
+                    " ".repeat(KEYS)
+                };
+                Line::from(vec![
+                    Span::styled(keys, theme.base),
+                    Span::styled(text, theme.muted),
+                ])
+            })
+            .collect()
     };
     let mut lines = Vec::new();
     for (n, scope) in scopes.into_iter().enumerate() {
@@ -278,14 +293,14 @@ fn render_help(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             .bindings()
             .iter()
             .filter(|b| b.scope == scope && wanted.keeps(&[&b.key_names(), b.help]))
-            .map(|b| entry(&b.key_names(), b.help))
+            .flat_map(|b| entry(&b.key_names(), b.help))
             .collect();
         if n == 0 && app.tab == Tab::Review {
             found.extend(
                 PAIR_LEGEND
                     .iter()
                     .filter(|(row, means)| wanted.keeps(&[row, means]))
-                    .map(|(row, means)| entry(row, means)),
+                    .flat_map(|(row, means)| entry(row, means)),
             );
         }
         if !found.is_empty() {
@@ -296,7 +311,6 @@ fn render_help(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     if lines.is_empty() {
         lines.push(Line::styled("  No key matches the search.", theme.muted));
     }
-    let popup = centered(area, 72, area.height.saturating_sub(2).max(10));
     let visible = popup.height.saturating_sub(2) as usize;
     let scroll = app.help_scroll.min(lines.len().saturating_sub(visible));
     frame.render_widget(Clear, popup);
@@ -312,6 +326,23 @@ fn render_help(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         ),
         popup,
     );
+}
+
+/// `text` broken between words into lines of at most `width` characters (a longer word
+/// stands on a line of its own).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let (mut lines, mut line) = (Vec::new(), String::new());
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
 }
 
 /// What each part of a Review pair means, under the pane's keys in the help.
@@ -505,6 +536,19 @@ mod tests {
         assert_eq!(fit("WB5F3A2C", 10), "WB5F3A2C");
         assert_eq!(fit("wbez_donations WB5F3A2C", 10), "wbez_dona…");
         assert_eq!(fit("abc", 0), "…");
+    }
+
+    #[test]
+    fn words_wrap_between_words_and_a_long_one_stands_alone() {
+        assert_eq!(
+            wrap_words("household: same household, different people", 20),
+            ["household: same", "household, different", "people"]
+        );
+        assert_eq!(
+            wrap_words("a supercalifragilistic b", 6),
+            ["a", "supercalifragilistic", "b"]
+        );
+        assert_eq!(wrap_words("", 10), [""]);
     }
 
     #[test]
