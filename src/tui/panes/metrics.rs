@@ -11,13 +11,14 @@ use crate::metrics::MetricValue;
 use crate::metrics::def::MetricDef;
 use crate::metrics::def::MetricsFile;
 use crate::metrics::render::{Dialect, render as render_sql};
+use crate::store::browse::thousands;
 use crate::tui::app::{App, Effect, Level, Session};
 use crate::tui::keymap::Action;
 use crate::tui::paged::scroll;
 use crate::tui::panes::{Filter, Move};
 use crate::tui::scroll::Scroll;
 use crate::tui::theme::Theme;
-use crate::tui::view::{empty_block, pane_block, placeholder, rendered_rows};
+use crate::tui::view::{empty_block, fit, pane_block, placeholder, rendered_rows};
 
 #[derive(Debug, Default)]
 pub struct MetricsPane {
@@ -189,6 +190,8 @@ impl MetricsPane {
 
 /// From these widths two, then all four platforms' SQL show side by side.
 const TWO_PLATFORMS_FROM: u16 = 80;
+/// The width from which the list shows every shipped metric's name whole.
+const WIDE_LIST_FROM: u16 = 140;
 const ALL_PLATFORMS_FROM: u16 = 160;
 
 pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
@@ -207,8 +210,10 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         );
         return;
     }
+    // The list is as wide as the longest names where that still leaves the SQL two panes.
+    let list_width = if area.width >= WIDE_LIST_FROM { 49 } else { 34 };
     let [list, right] =
-        Layout::horizontal([Constraint::Length(34), Constraint::Fill(1)]).areas(area);
+        Layout::horizontal([Constraint::Length(list_width), Constraint::Fill(1)]).areas(area);
     render_list(app, theme, list, frame);
     let Some(metric) = m.selected_metric() else {
         return;
@@ -233,6 +238,9 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let metrics = m.ordered();
     let height = area.height.saturating_sub(2) as usize;
     let offset = scroll(&m.offset, m.selected, metrics.len(), height);
+    // Names that do not fit are cut with a mark (a silently cut name reads as another's).
+    const CATEGORY: usize = 10;
+    let name_width = usize::from(area.width.saturating_sub(2)).saturating_sub(CATEGORY + 1);
     let rows = metrics
         .iter()
         .enumerate()
@@ -240,11 +248,8 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         .take(height)
         .map(|(i, def)| {
             Row::new(vec![
-                Cell::from(Span::styled(
-                    def.category.chars().take(9).collect::<String>(),
-                    theme.muted,
-                )),
-                Cell::from(def.display_name.clone()),
+                Cell::from(Span::styled(fit(&def.category, CATEGORY), theme.muted)),
+                Cell::from(fit(&def.display_name, name_width)),
             ])
             .style(theme.row(i == m.selected))
         });
@@ -253,8 +258,11 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         None => format!(" {} metrics ", metrics.len()),
     };
     frame.render_widget(
-        Table::new(rows, [Constraint::Length(9), Constraint::Fill(1)])
-            .block(pane_block(title, theme, true)),
+        Table::new(
+            rows,
+            [Constraint::Length(CATEGORY as u16), Constraint::Fill(1)],
+        )
+        .block(pane_block(title, theme, true)),
         area,
     );
 }
@@ -263,9 +271,25 @@ fn number(v: Option<f64>, unit: Option<&str>) -> String {
     match (v, unit) {
         (None, _) => "–".into(),
         (Some(v), Some("share")) => format!("{:.1}%", v * 100.0),
-        (Some(v), Some("dollars")) => format!("${v:.2}"),
-        (Some(v), _) if v.fract() == 0.0 => format!("{v:.0}"),
-        (Some(v), _) => format!("{v:.3}"),
+        (Some(v), Some("dollars")) => format!("${}", grouped(v, 2)),
+        (Some(v), _) if v.fract() == 0.0 => grouped(v, 0),
+        (Some(v), _) => grouped(v, 3),
+    }
+}
+
+/// `v` rounded to `decimals` places, its whole part grouped by thousands (753,544).
+fn grouped(v: f64, decimals: u32) -> String {
+    let scale = 10_i64.pow(decimals);
+    let scaled = (v * scale as f64).round() as i64;
+    let sign = if scaled < 0 { "-" } else { "" };
+    let whole = thousands(scaled.abs() / scale);
+    match decimals {
+        0 => format!("{sign}{whole}"),
+        _ => format!(
+            "{sign}{whole}.{:0width$}",
+            scaled.abs() % scale,
+            width = decimals as usize
+        ),
     }
 }
 
@@ -383,6 +407,16 @@ mod tests {
         let mut pane = MetricsPane::default();
         pane.loaded(Some(std::sync::Arc::new(file)), None, None);
         pane
+    }
+
+    #[test]
+    fn values_read_with_their_thousands_grouped() {
+        assert_eq!(number(Some(753_544.0), None), "753,544");
+        assert_eq!(number(Some(1_234.567), Some("dollars")), "$1,234.57");
+        assert_eq!(number(Some(999.999), Some("dollars")), "$1,000.00");
+        assert_eq!(number(Some(-1_500.25), None), "-1,500.250");
+        assert_eq!(number(Some(0.1234), Some("share")), "12.3%");
+        assert_eq!(number(None, None), "–");
     }
 
     #[test]
