@@ -136,9 +136,14 @@ pub fn run(kind: JobKind, ctx: &JobContext, progress: &dyn Progress) -> Result<S
             let config = ResolutionConfig::load(&ctx.project)?;
             let mut db = Db::open(&ctx.db_path)?;
             let s = resolve::run(&mut db, &config, &ctx.actor, progress)?;
+            // The queue's count: a review-band pair whose records other matches joined
+            // already is not asked about.
             Ok(format!(
-                "{} records → {} golden records; {} pairs auto-merged, {} for review",
-                s.records, s.write.constituents, s.auto_pairs, s.review_pairs
+                "{} records → {} golden records; {} pairs auto-merged, {} to review",
+                s.records,
+                s.write.constituents,
+                s.auto_pairs,
+                resolve::review::pending_count(&db.conn)?
             ))
         }
         JobKind::Score => {
@@ -221,10 +226,10 @@ pub fn build_demo_store(
             progress,
         )?;
         format!(
-            "demo store built: {} source records → {} golden records, {} pairs for review; {}",
+            "demo store built: {} source records → {} golden records, {} pairs to review; {}",
             s.records,
             s.write.constituents,
-            s.review_pairs,
+            resolve::review::pending_count(&db.conn)?,
             score_summary(&scored)
         )
     };

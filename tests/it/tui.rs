@@ -413,7 +413,7 @@ fn unmerge_asks_first_then_splits_the_record_and_shows_it_in_the_history() {
 
 #[test]
 fn a_job_started_from_the_jobs_tab_finishes_reloads_and_leaves_the_status_idle() {
-    let (p, _db) = resolved_store(PEOPLE);
+    let (p, db) = resolved_store(PEOPLE);
     let mut c = console(&p, Role::Admin, 100, 30);
     c.press(KeyCode::Char('2')).unwrap();
     c.press(KeyCode::Char('j')).unwrap();
@@ -429,6 +429,9 @@ fn a_job_started_from_the_jobs_tab_finishes_reloads_and_leaves_the_status_idle()
     let screen = c.render().unwrap();
     assert!(screen.contains("finished"), "{screen}");
     assert!(screen.contains("● idle"), "{screen}");
+    // The summary counts the pairs the Review tab will ask about, not the whole band.
+    let pending = cpm::resolve::review::pending_count(&db.conn).unwrap();
+    assert!(screen.contains(&format!("{pending} to review")), "{screen}");
     assert!(
         c.effects
             .iter()
