@@ -200,6 +200,22 @@ fn review_decides_several_pairs_each_on_its_own_and_names_the_ones_it_could_not(
         "{audit}"
     );
     assert!(!audit.contains("None"), "{audit}");
+
+    // A run's summary says how many of the review band's pairs are still to decide: the
+    // approved one is not among them.
+    let out = cpm(&p, &["resolve"]);
+    let db = p.db();
+    let pending = cpm::resolve::review::pending_count(&db.conn).unwrap();
+    let band = crate::common::count(
+        &db,
+        "SELECT count(*) FROM match_candidate WHERE band = 'review'",
+    );
+    assert!(pending < band);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(&format!("review {band} ({pending} to decide)")),
+        "{said}"
+    );
 }
 
 #[test]

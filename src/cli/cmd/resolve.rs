@@ -42,9 +42,15 @@ pub(crate) fn cmd_resolve(
         }));
     }
     if let Some(s) = &summary {
+        // The queue asks about fewer than the band holds: other matches joined some already.
         println!(
-            "records {}  candidate pairs {}  auto {}  review {}  household conflicts {}",
-            s.records, s.candidate_pairs, s.auto_pairs, s.review_pairs, s.conflict_pairs
+            "records {}  candidate pairs {}  auto {}  review {} ({} to decide)  household conflicts {}",
+            s.records,
+            s.candidate_pairs,
+            s.auto_pairs,
+            s.review_pairs,
+            resolve::review::pending_count(&db.conn)?,
+            s.conflict_pairs
         );
         let m = &s.model;
         if s.model_reused {
