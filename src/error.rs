@@ -39,10 +39,11 @@ pub enum Error {
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
 
-    #[error("{path}: {source}")]
+    /// Not marked as the error's source: `{:#}` would print the reason twice.
+    #[error("{path}: {reason}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
 
     #[error("csv: {0}")]
@@ -53,10 +54,10 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, reason: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            reason,
         }
     }
 
@@ -72,5 +73,20 @@ impl Error {
             key: key.into(),
             message: message.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_error_says_its_reason_once_as_the_command_line_prints_it() {
+        let missing = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let printed = format!(
+            "{:#}",
+            anyhow::Error::from(Error::io("data/x.csv", missing))
+        );
+        assert_eq!(printed, "data/x.csv: no such file");
     }
 }

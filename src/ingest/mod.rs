@@ -132,6 +132,7 @@ pub fn ingest(
         .filter(|(_, s)| options.only.is_empty() || options.only.contains(&s.name))
         .map(|(i, s)| (i, s, source_path(project, s, options.source_dir.as_deref())))
         .collect();
+    refuse_missing_files(&planned)?;
     // Largest files first: each batch's checkpoint then runs while the smaller files after
     // it load, and the last one leaves little to wait for. Reports keep the config order.
     planned.sort_by_key(|(_, _, path)| {
@@ -158,6 +159,24 @@ pub fn ingest(
         )));
     }
     Ok(report)
+}
+
+/// Every configured file is there before any is loaded: a run that stops at the third
+/// file leaves the store a mix of new and old sources.
+fn refuse_missing_files(planned: &[(usize, &SourceConfig, PathBuf)]) -> Result<()> {
+    let missing: Vec<String> = planned
+        .iter()
+        .filter(|(_, _, path)| !path.exists())
+        .map(|(_, source, path)| format!("{} ({})", path.display(), source.name))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Invalid(format!(
+        "no file at {}: nothing was loaded. Point each source's `file:` in config/sources.yaml \
+         at its export (or give --dir), or write the demo sources with `cpm generate`",
+        missing.join(", ")
+    )))
 }
 
 fn source_path(project: &Project, source: &SourceConfig, dir: Option<&Path>) -> PathBuf {

@@ -1290,3 +1290,26 @@ fn a_full_name_is_mapped_instead_of_first_and_last_name_not_beside_them() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_configured_file_that_is_not_there_loads_nothing_and_names_it_and_its_source() {
+    let p = TempProject::new();
+    let present = donation_source(&fixture("ingest/bom_crlf_quoted.csv"));
+    let absent = donation_source(&p.root().join("exports/gifts-2026.csv"))
+        .replace("sources:\n", "")
+        .replace("name: gifts", "name: spring_gifts");
+    p.write_config("sources.yaml", &format!("{present}{absent}"));
+    let mut db = p.db();
+    let err = ingest::ingest(&mut db, &p.project(), &IngestOptions::default(), &Silent)
+        .expect_err("a missing file refuses the run");
+    let said = err.to_string();
+    assert!(
+        said.contains("gifts-2026.csv (spring_gifts)") && said.contains("nothing was loaded"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("bom_crlf_quoted"),
+        "the file that is there is not named: {said}"
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM source_record"), 0);
+}
