@@ -311,6 +311,13 @@ impl MetricsFile {
         self.metrics.iter().find(|m| m.name == name)
     }
 
+    /// The metric `name`, or an error a user can act on.
+    pub fn require(&self, name: &str) -> Result<&MetricDef> {
+        self.get(name).ok_or_else(|| {
+            Error::Usage(format!("no metric named '{name}' (see `cpm metrics list`)"))
+        })
+    }
+
     fn validate(&self, path: &Path, text: &str) -> Result<()> {
         if !(1..=12).contains(&self.fiscal_year_start_month) {
             return Err(Error::config(

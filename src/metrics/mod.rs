@@ -43,11 +43,7 @@ pub fn value(
     by: Option<&str>,
     actor: &str,
 ) -> Result<MetricValue> {
-    let def = file.get(metric).ok_or_else(|| {
-        Error::Usage(format!(
-            "no metric named '{metric}' (see `cpm metrics list`)"
-        ))
-    })?;
+    let def = file.require(metric)?;
     let sql = render::render(file, metric, Dialect::Sqlite, as_of, None)?;
     let headline: Option<f64> = conn.query_row(&sql, [], |r| r.get(0))?;
     let breakdown = match by {

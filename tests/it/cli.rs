@@ -53,6 +53,10 @@ fn usage_errors_exit_2() {
         cpm(&p, &["ingest", "--source", "nope"]).status.code(),
         Some(2)
     );
+    // A misspelt metric is named before anything about the (here missing) store.
+    let out = cpm(&p, &["metrics", "value", "activ_members"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no metric named 'activ_members'"));
 }
 
 #[test]

@@ -92,6 +92,8 @@ pub(crate) fn cmd_metrics(g: &Global, project: &Project, action: MetricsAction) 
             println!("{sql}");
         }
         MetricsAction::Value { name, by, as_of } => {
+            // A misspelt name is the first thing to hear about, before the store's state.
+            file.require(&name)?;
             let db = open_db(g)?;
             let as_of = match as_of {
                 Some(d) => d,
