@@ -74,7 +74,7 @@ pub struct Global {
     /// (everything, including the pipelines).
     #[arg(long, global = true, default_value = "admin", value_parser = parse_role)]
     role: Role,
-    /// Whether the command may create a missing store (a pipeline does; a read does not).
+    /// Whether the command may create a missing store (ingest does; nothing else).
     #[arg(skip)]
     may_create_store: bool,
 }
@@ -414,7 +414,9 @@ pub(crate) fn parse_date(s: &str) -> std::result::Result<chrono::NaiveDate, Stri
 pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     let mut g = cli.global.clone();
-    g.may_create_store = Access::of(&cli.command) == Access::Run;
+    // Only loading data makes a store: a pipeline run on none would leave an empty one
+    // behind and say something about gifts instead of about the store.
+    g.may_create_store = matches!(cli.command, Some(Command::Ingest { .. }));
     let project = Project::new(&g.root);
     let gate = g
         .check_actor()

@@ -361,6 +361,22 @@ fn json_asked_for_is_json_on_success_and_on_error_and_rendering_sql_creates_no_s
             .contains("there is no store at missing.db"),
         "{error}"
     );
+    // Only ingest makes a store: a pipeline on none says so and leaves none behind.
+    for pipeline in [
+        &["score"][..],
+        &["quality"],
+        &["resolve"],
+        &["export", "--to", "out"],
+    ] {
+        let out = cpm(&p, pipeline);
+        assert_eq!(out.status.code(), Some(1), "{pipeline:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("there is no store at data/cpm.db"),
+            "{pipeline:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!p.root().join("data/cpm.db").exists(), "{pipeline:?}");
+    }
 }
 
 #[test]
