@@ -15,6 +15,7 @@ pub mod resolve;
 pub mod score;
 pub mod search_index;
 pub mod source;
+pub mod status;
 pub mod summary;
 
 use std::path::{Path, PathBuf};

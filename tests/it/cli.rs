@@ -39,6 +39,27 @@ fn generate_ingest_status_round_trip_with_json() {
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(status["source_records"].as_i64().unwrap() > 500);
     assert_eq!(status["batches"], 4);
+    // Status says what the store waits for: resolution, then the queue or scoring.
+    assert_eq!(status["golden_records"], 0);
+    assert!(
+        status["next"].as_str().unwrap().starts_with("cpm resolve"),
+        "{status}"
+    );
+    assert!(cpm(&p, &["resolve"]).status.success());
+    let out = cpm(&p, &["status", "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(status["golden_records"].as_i64().unwrap() > 0, "{status}");
+    assert!(status["last_resolution"]["at"].is_string(), "{status}");
+    let next = status["next"].as_str().unwrap();
+    match status["review_pending"].as_i64().unwrap() {
+        0 => assert!(next.starts_with("cpm score"), "{status}"),
+        _ => assert!(next.starts_with("cpm review list"), "{status}"),
+    }
+    let said = String::from_utf8_lossy(&cpm(&p, &["status"]).stdout).into_owned();
+    assert!(
+        said.contains("golden records in") && said.contains("  next "),
+        "{said}"
+    );
 }
 
 #[test]

@@ -132,17 +132,107 @@ pub(crate) fn cmd_show(g: &Global, id: &str) -> Result<()> {
 
 pub(crate) fn cmd_status(g: &Global) -> Result<()> {
     let db = open_db(g)?;
-    let counts = cpm::store::source::counts(&db.conn)?;
+    let state = cpm::store::status::pipeline(&db.conn)?;
+    let pending = match state.golden_records {
+        0 => 0,
+        _ => cpm::resolve::review::pending_count(&db.conn)?,
+    };
+    let next = next_step(&state, pending);
     if g.json {
-        return print_json(&counts);
+        let mut json = serde_json::to_value(&state)?;
+        json["review_pending"] = pending.into();
+        json["next"] = next.into();
+        return print_json(&json);
     }
+    let n = |v: i64| cpm::store::browse::thousands(v);
+    let c = &state.counts;
     println!("store {}", g.db.display());
-    println!("  ingest batches   {:>10}", counts.batches);
-    println!("  source records   {:>10}", counts.source_records);
-    println!("  quarantined rows {:>10}", counts.quarantined);
-    println!("  donations        {:>10}", counts.donations);
-    println!("  subscriptions    {:>10}", counts.subscriptions);
-    println!("  event tickets    {:>10}", counts.event_tickets);
-    println!("  email periods    {:>10}", counts.email_events);
+    println!(
+        "  sources     {} batches · {} source records · {} rows quarantined{}",
+        n(c.batches),
+        n(c.source_records),
+        n(c.quarantined),
+        if c.quarantined > 0 {
+            " (cpm quarantine list)"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "  facts       {} donations · {} subscriptions · {} event tickets · {} email periods",
+        n(c.donations),
+        n(c.subscriptions),
+        n(c.event_tickets),
+        n(c.email_events)
+    );
+    if let Some(run) = &state.last_resolution {
+        println!(
+            "  resolution  {} golden records in {} households · {} pairs to review · {}",
+            n(state.golden_records),
+            n(state.households),
+            n(pending),
+            when(&run.at, &run.actor)
+        );
+    }
+    if let Some(run) = &state.last_scoring {
+        let tiers: Vec<String> = ["critical", "high", "medium", "low"]
+            .iter()
+            .filter_map(|tier| {
+                let (_, count) = state.tiers.iter().find(|(t, _)| t == tier)?;
+                Some(format!("{} {tier}", n(*count)))
+            })
+            .collect();
+        let stale = match &state.last_resolution {
+            Some(resolved) if resolved.at > run.at => " · before the last resolution",
+            _ => "",
+        };
+        println!(
+            "  scores      sustainers {} · {}{stale}",
+            tiers.join(", "),
+            when(&run.at, &run.actor)
+        );
+    }
+    if let Some(run) = &state.last_quality {
+        println!(
+            "  quality     run #{} {}: {} failed, {} warned of {} checks · {}",
+            run.id,
+            run.status,
+            run.failed,
+            run.warned,
+            run.checks,
+            when(&run.at, &run.actor)
+        );
+    }
+    if let Some(next) = next {
+        println!("  next        {next}");
+    }
     Ok(())
+}
+
+/// "2026-12-07 08:20 by root" from a stored timestamp.
+fn when(at: &str, actor: &str) -> String {
+    let minute = at.get(..16).unwrap_or(at).replace('T', " ");
+    format!("{minute} by {}", cpm::text::terminal_safe(actor))
+}
+
+/// The command the store is waiting for, if any: the pipeline's first step not yet
+/// taken (or taken before the step it depends on last ran).
+fn next_step(state: &cpm::store::status::PipelineState, pending: i64) -> Option<String> {
+    let resolved = state.last_resolution.as_ref().map(|r| r.at.as_str());
+    let scored = state.last_scoring.as_ref().map(|r| r.at.as_str());
+    if state.counts.source_records == 0 {
+        Some("cpm ingest: load the sources config/sources.yaml names".into())
+    } else if resolved.is_none() {
+        Some("cpm resolve: merge each person's records into a golden record".into())
+    } else if pending > 0 {
+        Some(format!(
+            "cpm review list: {pending} pairs wait for a steward"
+        ))
+    } else if scored.is_none() || scored < resolved {
+        Some("cpm score: churn risk and upgrades for the golden records as they are now".into())
+    } else if state.last_quality.is_none() {
+        Some("cpm quality: run the declared checks".into())
+    } else {
+        None
+    }
 }
