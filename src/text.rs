@@ -74,9 +74,37 @@ pub fn inert(value: &str) -> String {
     out
 }
 
+/// The plural ending for `n` of something ("1 gift", "2 gifts").
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// A probability as a whole percentage; one that rounds to 0 % or 100 % without being
+/// either says so ("<1%", ">99%"): "0%" beside a recommendation reads as "never".
+pub fn percent(probability: f64) -> String {
+    let p = probability * 100.0;
+    if p > 0.0 && p < 0.5 {
+        "<1%".into()
+    } else if (99.5..100.0).contains(&p) {
+        ">99%".into()
+    } else {
+        format!("{p:.0}%")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_percentage_never_rounds_a_chance_to_never_or_always() {
+        assert_eq!(percent(0.004), "<1%");
+        assert_eq!(percent(0.0), "0%");
+        assert_eq!(percent(0.006), "1%");
+        assert_eq!(percent(0.64), "64%");
+        assert_eq!(percent(0.996), ">99%");
+        assert_eq!(percent(1.0), "100%");
+    }
 
     #[test]
     fn escape_sequences_lose_their_control_characters() {

@@ -12,6 +12,7 @@ use super::keymap::Scope;
 use super::panes;
 use super::theme::Theme;
 use crate::store::browse::{golden_id, thousands};
+use crate::text::plural;
 
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 18;
@@ -430,10 +431,6 @@ fn render_confirm(confirm: &Confirm, theme: &Theme, area: Rect, frame: &mut Fram
     );
 }
 
-pub fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
 /// `text` cut to `width` characters, the cut marked with `…` (a value cut silently reads
 /// as a different value).
 pub fn fit(text: &str, width: usize) -> String {
@@ -453,19 +450,6 @@ pub fn dollars(cents: i64) -> String {
         if dollars < 0 { "-" } else { "" },
         thousands(dollars.abs())
     )
-}
-
-/// A probability as a whole percentage; one that rounds to 0 % or 100 % without being
-/// either says so ("<1%", ">99%"): "0%" beside a recommendation reads as "never".
-pub fn percent(probability: f64) -> String {
-    let p = probability * 100.0;
-    if p > 0.0 && p < 0.5 {
-        "<1%".into()
-    } else if (99.5..100.0).contains(&p) {
-        ">99%".into()
-    } else {
-        format!("{p:.0}%")
-    }
 }
 
 /// A block with the pane's title.
@@ -549,16 +533,6 @@ mod tests {
             ["a", "supercalifragilistic", "b"]
         );
         assert_eq!(wrap_words("", 10), [""]);
-    }
-
-    #[test]
-    fn a_percentage_never_rounds_a_chance_to_never_or_always() {
-        assert_eq!(percent(0.004), "<1%");
-        assert_eq!(percent(0.0), "0%");
-        assert_eq!(percent(0.006), "1%");
-        assert_eq!(percent(0.64), "64%");
-        assert_eq!(percent(0.996), ">99%");
-        assert_eq!(percent(1.0), "100%");
     }
 
     #[test]

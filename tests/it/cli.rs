@@ -458,6 +458,13 @@ fn risk_list_answers_every_row_and_the_call_list_leaves_out_closed_cases() {
             .unwrap()
             .starts_with("C-")
     );
+    // The person's page on the command line carries the risk the list ranks them by.
+    let id = rows[0]["constituent_id"].as_str().unwrap();
+    let tier = rows[0]["churn_tier"].as_str().unwrap().to_uppercase();
+    let shown = crate::common::cpm(&p, &["show", id]);
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.contains(&format!("churn risk {tier} ")), "{shown}");
+    assert!(shown.contains("  call: "), "{shown}");
     // Close one case: it leaves the call list unless asked for.
     let first: i64 = rows[0]["constituent_id"].as_str().unwrap()[2..]
         .parse()

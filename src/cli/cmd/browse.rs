@@ -66,10 +66,11 @@ pub(crate) fn cmd_show(g: &Global, id: &str) -> Result<()> {
     }
     let s = &detail.summary;
     println!(
-        "  giving: ${:.2} lifetime, ${:.2} in 12 months, {} gifts, last {}; sustainer {}",
+        "  giving: ${:.2} lifetime, ${:.2} in 12 months, {} gift{}, last {}; sustainer {}",
         s.lifetime_cents as f64 / 100.0,
         s.trailing_12m_cents as f64 / 100.0,
         s.gift_count,
+        cpm::text::plural(s.gift_count as usize),
         s.last_gift_date.as_deref().unwrap_or("never"),
         s.sustainer_status.as_deref().unwrap_or("no")
     );
@@ -78,6 +79,9 @@ pub(crate) fn cmd_show(g: &Global, id: &str) -> Result<()> {
     }
     if let Some(e) = &detail.engagement {
         println!("  engagement {}", e.describe());
+    }
+    if let Some(scores) = &detail.scores {
+        print_scores(scores, detail.scores_stale);
     }
     for c in &detail.contacts {
         println!(
@@ -128,6 +132,35 @@ pub(crate) fn cmd_show(g: &Global, id: &str) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Churn risk with its reasons and the call it asks for, and the recommended next step.
+fn print_scores(scores: &cpm::store::score::ScoreRow, stale: bool) {
+    if let (Some(p), Some(tier)) = (scores.churn_probability, &scores.churn_tier) {
+        let reasons: Vec<cpm::score::Reason> = scores
+            .churn_reasons
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default();
+        let why: Vec<&str> = reasons
+            .iter()
+            .filter(|r| r.contribution > 0.0)
+            .map(|r| r.text.as_str())
+            .collect();
+        println!(
+            "  churn risk {} {}: {}",
+            tier.to_uppercase(),
+            cpm::text::percent(p),
+            why.join("; ")
+        );
+        println!("  call: {}", cpm::score::retention_ask(&reasons));
+    }
+    if let Some(action) = &scores.upgrade_action {
+        println!("  next step: {action}");
+    }
+    if stale {
+        println!("  (scored before the last merge or unmerge: the next `cpm score` refreshes it)");
+    }
 }
 
 pub(crate) fn cmd_status(g: &Global) -> Result<()> {

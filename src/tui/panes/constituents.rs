@@ -10,13 +10,14 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph, Row, Table, Wra
 use crate::store::browse::{ConstituentDetail, PageAt, SortBy, golden_id};
 use crate::store::browse::{ConstituentRow, Count};
 use crate::store::consent::GoldenConsent;
+use crate::text::{percent, plural};
 use crate::tui::app::{App, Confirm, Effect, InputKind, Level, Mode, Session};
 use crate::tui::keymap::Action;
 use crate::tui::paged::{Edge, Need, Paged};
 use crate::tui::panes::{Move, clicked_row};
 use crate::tui::scroll::Scroll;
 use crate::tui::theme::Theme;
-use crate::tui::view::{dollars, empty_block, pane_block, percent, placeholder};
+use crate::tui::view::{dollars, empty_block, pane_block, placeholder};
 
 #[derive(Debug)]
 pub struct DetailView {
@@ -510,7 +511,12 @@ fn render_summary(
     let lines = vec![
         line(
             "lifetime",
-            format!("{} in {} gifts", dollars(s.lifetime_cents), s.gift_count),
+            format!(
+                "{} in {} gift{}",
+                dollars(s.lifetime_cents),
+                s.gift_count,
+                plural(s.gift_count as usize)
+            ),
         ),
         line("last 12 mo", dollars(s.trailing_12m_cents)),
         line(
@@ -701,10 +707,7 @@ fn render_records(
         .style(theme.row(i == selected))
     });
     let n = data.records.len();
-    let title = format!(
-        " {n} source record{} · U unmerges ",
-        crate::tui::view::plural(n)
-    );
+    let title = format!(" {n} source record{} · U unmerges ", crate::text::plural(n));
     let table = Table::new(
         rows,
         [

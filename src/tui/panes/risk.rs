@@ -10,11 +10,12 @@ use crate::score::settings::Tier;
 use crate::store::browse::golden_id;
 use crate::store::consent::Channel;
 use crate::store::score::{RiskRow, RiskSort, TRIAGE_STATUSES};
+use crate::text::percent;
 use crate::tui::app::{App, Effect, InputKind, Level, Role, Session, WriteRequest};
 use crate::tui::keymap::Action;
 use crate::tui::panes::{Filter, Move, Window};
 use crate::tui::theme::Theme;
-use crate::tui::view::{dollars, empty_block, pane_block, percent, placeholder};
+use crate::tui::view::{dollars, empty_block, pane_block, placeholder};
 
 #[derive(Debug, Default)]
 pub struct RiskPane {
