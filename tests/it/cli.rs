@@ -170,6 +170,19 @@ fn review_decides_several_pairs_each_on_its_own_and_names_the_ones_it_could_not(
             .unwrap();
     let (first, second) = (queue[0].candidate_id, queue[1].candidate_id);
     drop(db);
+    // The list in words: its order, what S means, headed columns, the pair ids to decide.
+    let listed =
+        String::from_utf8_lossy(&cpm(&p, &["review", "list", "--limit", "2"]).stdout).into_owned();
+    let lines: Vec<&str> = listed.lines().collect();
+    assert!(
+        lines[0].contains("most at stake first (S: an active sustainer)"),
+        "{listed}"
+    );
+    assert!(
+        lines[1].starts_with("pair ") && lines[1].contains("at stake"),
+        "{listed}"
+    );
+    assert!(lines[2].starts_with(&format!("#{first} ")), "{listed}");
     let (a, b) = (first.to_string(), second.to_string());
     let out = cpm(
         &p,

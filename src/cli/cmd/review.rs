@@ -82,7 +82,19 @@ pub(crate) fn cmd_review(g: &Global, project: &Project, action: ReviewAction) ->
             if g.json {
                 return print_json(&items);
             }
-            println!("{} pending", review::pending_count(&db.conn)?);
+            println!(
+                "{} pending, {} first (S: an active sustainer); decide with `cpm review approve|reject|household ID`",
+                review::pending_count(&db.conn)?,
+                if by_score {
+                    "highest score"
+                } else {
+                    "most at stake"
+                }
+            );
+            println!(
+                "{:<8} {:<5} {:>12}   {:<22} {:<18}   {:<22} source",
+                "pair", "score", "at stake", "record A", "source", "record B"
+            );
             for i in items {
                 let name = |r: &review::RecordView| {
                     let name = format!(
@@ -92,11 +104,15 @@ pub(crate) fn cmd_review(g: &Global, project: &Project, action: ReviewAction) ->
                     );
                     cpm::text::terminal_safe(&name).into_owned()
                 };
+                let stake = format!(
+                    "${}.{:02}",
+                    cpm::store::browse::thousands(i.stake_cents / 100),
+                    i.stake_cents.rem_euclid(100)
+                );
                 println!(
-                    "#{:<7} {:.3} ${:>9.2}{} {:<22} [{}] ~ {:<22} [{}]",
+                    "#{:<7} {:.3} {stake:>12}{} {:<22} {:<18} ~ {:<22} {}",
                     i.candidate_id,
                     i.score,
-                    i.stake_cents as f64 / 100.0,
                     if i.sustainer { " S" } else { "  " },
                     name(&i.a),
                     i.a.source,
