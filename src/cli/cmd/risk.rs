@@ -118,11 +118,11 @@ pub(crate) fn cmd_risk(g: &Global, action: RiskAction) -> Result<()> {
             );
             for r in &rows {
                 println!(
-                    "{:<9} {:<26} {:<8} {:>4.0}% {:>8.2} {:<10} {}",
+                    "{:<9} {:<26} {:<8} {:>5} {:>8.2} {:<10} {}",
                     golden_id(r.constituent_id),
                     safe(&r.name),
                     r.churn_tier,
-                    r.churn_probability * 100.0,
+                    cpm::text::percent(r.churn_probability),
                     r.monthly_cents as f64 / 100.0,
                     r.triage.as_deref().unwrap_or("new"),
                     if r.no_contact.contains(&cpm::store::consent::Channel::Phone) {
