@@ -771,12 +771,10 @@ pub fn explain(db: &Db, config: &ScoringConfig, constituent: i64) -> Result<Expl
     })?;
     let values = features::compute(&h, as_of, config.grace_days);
     let scores = sql::score_of(&db.conn, constituent)?;
-    let reasons = scores
-        .as_ref()
-        .and_then(|s| s.churn_reasons.as_deref())
-        .map(serde_json::from_str)
-        .transpose()?
-        .unwrap_or_default();
+    let reasons = match &scores {
+        Some(s) => s.reasons()?,
+        None => Vec::new(),
+    };
     Ok(Explanation {
         constituent_id: constituent,
         as_of: iso(as_of),

@@ -513,6 +513,19 @@ pub struct ScoreRow {
     pub major_gift_model: Option<i64>,
 }
 
+impl ScoreRow {
+    /// What raised and lowered the churn score, as stored with it (none where the person
+    /// was not scored for churn).
+    pub fn reasons(&self) -> Result<Vec<crate::vocab::reasons::Reason>> {
+        Ok(self
+            .churn_reasons
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()?
+            .unwrap_or_default())
+    }
+}
+
 /// Replaces every score with the rows handed to `write`, batch by batch, as one scoring
 /// run, inside the caller's transaction: nothing is seen, and nothing lost, until it commits.
 pub struct ScoreWriter<'c> {

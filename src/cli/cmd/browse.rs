@@ -137,11 +137,7 @@ pub(crate) fn cmd_show(g: &Global, id: &str) -> Result<()> {
 /// Churn risk with its reasons and the call it asks for, and the recommended next step.
 fn print_scores(scores: &cpm::store::score::ScoreRow, stale: bool) {
     if let (Some(p), Some(tier)) = (scores.churn_probability, &scores.churn_tier) {
-        let reasons: Vec<cpm::score::Reason> = scores
-            .churn_reasons
-            .as_deref()
-            .and_then(|json| serde_json::from_str(json).ok())
-            .unwrap_or_default();
+        let reasons = scores.reasons().unwrap_or_default();
         let why: Vec<&str> = reasons
             .iter()
             .filter(|r| r.contribution > 0.0)

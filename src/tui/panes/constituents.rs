@@ -641,11 +641,7 @@ fn score_lines<'a>(data: &ConstituentDetail, theme: &Theme) -> Vec<Line<'a>> {
                     theme.header,
                 ),
             ]));
-            let reasons: Vec<crate::score::Reason> = s
-                .churn_reasons
-                .as_deref()
-                .and_then(|json| serde_json::from_str(json).ok())
-                .unwrap_or_default();
+            let reasons = s.reasons().unwrap_or_default();
             let ask = crate::score::retention_ask(&reasons);
             for r in &reasons {
                 let glyph = if r.contribution > 0.0 { "▲ " } else { "▼ " };
