@@ -75,12 +75,15 @@ impl ConstituentsPane {
                 self.ask_unmerge(session);
                 vec![]
             }
-            Action::ScrollDown | Action::ScrollUp => {
+            Action::ScrollDown => {
                 if let Some(detail) = &mut self.detail {
-                    match action {
-                        Action::ScrollDown => detail.summary_scroll.down(),
-                        _ => detail.summary_scroll.up(),
-                    }
+                    detail.summary_scroll.down();
+                }
+                vec![]
+            }
+            Action::ScrollUp => {
+                if let Some(detail) = &mut self.detail {
+                    detail.summary_scroll.up();
                 }
                 vec![]
             }
@@ -703,7 +706,7 @@ fn render_records(
         .style(theme.row(i == selected))
     });
     let n = data.records.len();
-    let title = format!(" {n} source record{} · U unmerges ", crate::text::plural(n));
+    let title = format!(" {n} source record{} · U unmerges ", plural(n));
     let table = Table::new(
         rows,
         [
