@@ -41,7 +41,7 @@ pub(crate) fn cmd_segment(g: &Global, project: &Project, action: SegmentAction) 
             }
             println!(
                 "{:<44} {:<6} {:>8} {:>11}  owner",
-                "segment", "via", "members", "contactable"
+                "segment", "via", "members", "reachable"
             );
             for c in &counts {
                 println!(
