@@ -2,6 +2,8 @@
 //! whom and when. The counts a step needs from another layer (the review queue's) are
 //! added by the caller.
 
+use std::collections::BTreeMap;
+
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -19,7 +21,7 @@ pub struct PipelineState {
     pub last_resolution: Option<Step>,
     pub last_scoring: Option<Step>,
     /// Sustainers scored in each churn tier.
-    pub tiers: Vec<(String, i64)>,
+    pub tiers: BTreeMap<String, i64>,
     pub last_quality: Option<RunRow>,
 }
 
@@ -50,7 +52,9 @@ pub fn pipeline(conn: &Connection) -> Result<PipelineState> {
             "SELECT at, actor FROM audit_event WHERE action = 'resolution_run' ORDER BY id DESC LIMIT 1",
         )?,
         last_scoring: step("SELECT at, actor FROM score_run ORDER BY id DESC LIMIT 1")?,
-        tiers: crate::store::score::tier_counts(conn)?,
+        tiers: crate::store::score::tier_counts(conn)?
+            .into_iter()
+            .collect(),
         last_quality: quality::latest_run(conn)?,
     })
 }

@@ -50,6 +50,7 @@ fn generate_ingest_status_round_trip_with_json() {
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(status["golden_records"].as_i64().unwrap() > 0, "{status}");
     assert!(status["last_resolution"]["at"].is_string(), "{status}");
+    assert_eq!(status["tiers"], serde_json::json!({}), "nothing scored yet");
     let next = status["next"].as_str().unwrap();
     match status["review_pending"].as_i64().unwrap() {
         0 => assert!(next.starts_with("cpm score"), "{status}"),

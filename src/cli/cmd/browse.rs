@@ -206,10 +206,7 @@ pub(crate) fn cmd_status(g: &Global) -> Result<()> {
     if let Some(run) = &state.last_scoring {
         let tiers: Vec<String> = ["critical", "high", "medium", "low"]
             .iter()
-            .filter_map(|tier| {
-                let (_, count) = state.tiers.iter().find(|(t, _)| t == tier)?;
-                Some(format!("{} {tier}", n(*count)))
-            })
+            .filter_map(|tier| Some(format!("{} {tier}", n(*state.tiers.get(*tier)?))))
             .collect();
         let stale = match &state.last_resolution {
             Some(resolved) if resolved.at > run.at => " · before the last resolution",
