@@ -133,6 +133,8 @@ pub struct ScoreReport {
     pub sustainers_scored: usize,
     pub tiers: BTreeMap<String, usize>,
     pub upgrade_paths: BTreeMap<String, usize>,
+    /// Sustainers whose best upgrade path waits for their churn risk to fall.
+    pub upgrade_asks_held: usize,
     pub models: Vec<ModelReport>,
     /// Targets with no model this run, and why.
     pub skipped: Vec<String>,
@@ -439,6 +441,17 @@ pub fn action(path: Target, values: &[f64]) -> String {
     }
 }
 
+/// The next step for a sustainer whose upgrade ask waits (`hold_upgrade_asks_from`): no
+/// upgrade path, so no upgrade segment or campaign selects them, and the ask that would
+/// have been made, for when the risk has fallen.
+fn held_ask(path: Target, tier: Tier, values: &[f64]) -> String {
+    format!(
+        "no upgrade ask at {} churn risk; later: {}",
+        tier.name(),
+        action(path, values)
+    )
+}
+
 /// Score every golden record as of the data's as-of date.
 pub fn run(
     db: &mut Db,
@@ -535,6 +548,7 @@ pub fn run(
         sustainers_scored: tally.tiers.values().sum(),
         tiers: tally.tiers,
         upgrade_paths: tally.paths,
+        upgrade_asks_held: tally.held,
         models: reports,
         skipped,
         millis_load,
@@ -562,6 +576,7 @@ const BATCH: usize = 65_536;
 struct Tally {
     tiers: BTreeMap<String, usize>,
     paths: BTreeMap<String, usize>,
+    held: usize,
 }
 
 /// Scores people as of the data's as-of date with the run's models.
@@ -584,6 +599,7 @@ impl Scorer<'_> {
         let mut tally = Tally {
             tiers: Tier::ALL.iter().map(|t| (t.name().into(), 0)).collect(),
             paths: BTreeMap::new(),
+            held: 0,
         };
         let mut done = 0;
         for batch in histories.chunks(batch_size.max(1)) {
@@ -594,8 +610,10 @@ impl Scorer<'_> {
                 if let Some(tier) = &row.churn_tier {
                     *tally.tiers.entry(tier.clone()).or_default() += 1;
                 }
-                if let Some(path) = &row.upgrade_path {
-                    *tally.paths.entry(path.clone()).or_default() += 1;
+                match (&row.upgrade_path, &row.upgrade_action) {
+                    (Some(path), _) => *tally.paths.entry(path.clone()).or_default() += 1,
+                    (None, Some(_)) => tally.held += 1,
+                    (None, None) => {}
                 }
             }
             done += batch.len();
@@ -668,6 +686,15 @@ impl Scorer<'_> {
                     .filter(|(_, value)| *value > 0.0)
                     .max_by(|a, b| a.1.total_cmp(&b.1))
                     .map(|(t, _)| t);
+                let (upgrade_path, upgrade_action) = match (best, tier) {
+                    (Some(path), Some(tier)) if self.config.holds_upgrade_ask(tier) => {
+                        (None, Some(held_ask(path, tier, values)))
+                    }
+                    (best, _) => (
+                        best.map(|t| t.name().to_string()),
+                        best.map(|t| action(t, values)),
+                    ),
+                };
                 let reasons = churn_row[i].map(|k| {
                     let c = &contributions[k * cols..(k + 1) * cols];
                     reasons(values, c, self.config.reasons_per_person)
@@ -684,8 +711,8 @@ impl Scorer<'_> {
                     become_sustainer_p: p(Target::BecomeSustainer, i),
                     raise_monthly_p: p(Target::RaiseMonthly, i),
                     major_gift_p: p(Target::MajorGift, i),
-                    upgrade_path: best.map(|t| t.name().to_string()),
-                    upgrade_action: best.map(|t| action(t, values)),
+                    upgrade_path,
+                    upgrade_action,
                     become_sustainer_model: None,
                     raise_monthly_model: None,
                     major_gift_model: None,

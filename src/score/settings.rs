@@ -43,11 +43,22 @@ pub struct ScoringConfig {
     /// Training snapshots, a month apart, ending at the train cutoff (3 when not given).
     #[serde(default = "default_training_snapshots")]
     pub training_snapshots: i32,
+    /// The churn tier from which a sustainer gets no upgrade ask (`never`: asked at any
+    /// risk). `high` when not given, as the shipped config says.
+    #[serde(default = "default_hold_upgrade_asks_from")]
+    pub hold_upgrade_asks_from: String,
 }
 
 fn default_training_snapshots() -> i32 {
     3
 }
+
+fn default_hold_upgrade_asks_from() -> String {
+    "high".into()
+}
+
+/// What `hold_upgrade_asks_from` may say besides a tier's name.
+const NEVER_HOLD: &str = "never";
 
 impl ScoringConfig {
     pub fn load(project: &Project) -> Result<ScoringConfig> {
@@ -128,6 +139,17 @@ impl ScoringConfig {
                 format!("must be 1..=12, got {}", self.training_snapshots),
             );
         }
+        if self.hold_upgrade_asks_from != NEVER_HOLD
+            && Tier::parse(&self.hold_upgrade_asks_from).is_none()
+        {
+            return fail(
+                "hold_upgrade_asks_from",
+                format!(
+                    "must be low, medium, high, critical or never, got {:?}",
+                    self.hold_upgrade_asks_from
+                ),
+            );
+        }
         if !(1..=10).contains(&self.reasons_per_person) {
             return fail(
                 "reasons_per_person",
@@ -135,6 +157,12 @@ impl ScoringConfig {
             );
         }
         Ok(())
+    }
+
+    /// Whether a sustainer at `tier` gets no upgrade ask: asking someone about to leave
+    /// for more hastens the leaving, so the retention call comes first.
+    pub fn holds_upgrade_ask(&self, tier: Tier) -> bool {
+        Tier::parse(&self.hold_upgrade_asks_from).is_some_and(|from| tier >= from)
     }
 
     pub fn tier(&self, probability: f64) -> Tier {
@@ -236,6 +264,43 @@ mod tests {
             err.contains("training_snapshots") && err.contains(":42:"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn upgrade_asks_wait_from_the_configured_tier_and_never_means_never() {
+        let c = ScoringConfig::parse(Path::new("s.yaml"), default_text()).unwrap();
+        assert_eq!(c.hold_upgrade_asks_from, "high");
+        assert!(!c.holds_upgrade_ask(Tier::Medium));
+        assert!(c.holds_upgrade_ask(Tier::High) && c.holds_upgrade_ask(Tier::Critical));
+
+        let text = default_text().replace(
+            "hold_upgrade_asks_from: high",
+            "hold_upgrade_asks_from: critical",
+        );
+        let c = ScoringConfig::parse(Path::new("s.yaml"), &text).unwrap();
+        assert!(!c.holds_upgrade_ask(Tier::High) && c.holds_upgrade_ask(Tier::Critical));
+
+        let text = default_text().replace(
+            "hold_upgrade_asks_from: high",
+            "hold_upgrade_asks_from: never",
+        );
+        let c = ScoringConfig::parse(Path::new("s.yaml"), &text).unwrap();
+        assert!(Tier::ALL.into_iter().all(|t| !c.holds_upgrade_ask(t)));
+
+        let text = default_text().replace(
+            "hold_upgrade_asks_from: high",
+            "hold_upgrade_asks_from: hgih",
+        );
+        let err = refused("s.yaml", &text);
+        assert!(
+            err.contains("hold_upgrade_asks_from") && err.contains("hgih"),
+            "{err}"
+        );
+
+        // A config written before the setting existed holds from `high`, as shipped.
+        let text = default_text().replace("hold_upgrade_asks_from: high", "");
+        let c = ScoringConfig::parse(Path::new("s.yaml"), &text).unwrap();
+        assert!(c.holds_upgrade_ask(Tier::High) && !c.holds_upgrade_ask(Tier::Medium));
     }
 
     #[test]

@@ -341,3 +341,67 @@ fn an_unmerge_after_scoring_marks_the_scores_stale_until_the_next_run() {
         .unwrap();
     assert!(!detail.scores_stale, "rescored");
 }
+
+#[test]
+fn sustainers_at_high_churn_risk_get_no_upgrade_ask_unless_the_config_says_never() {
+    let (p, mut db) = scored_store(4000);
+    let at_risk = "churn_tier IN ('high', 'critical')";
+    let held = count(
+        &db,
+        &format!(
+            "SELECT count(*) FROM constituent_score WHERE {at_risk}
+             AND upgrade_path IS NULL AND upgrade_action LIKE 'no upgrade ask at % churn risk; later: %'"
+        ),
+    );
+    let tiers = db
+        .conn
+        .prepare("SELECT churn_tier || ' ' || coalesce(upgrade_path, '-') || ' ' || count(*) FROM constituent_score WHERE churn_tier IS NOT NULL GROUP BY churn_tier, upgrade_path")
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    assert!(
+        held > 0,
+        "some sustainers at risk had an upgrade path to hold: {tiers:?}"
+    );
+    assert_eq!(
+        count(
+            &db,
+            &format!(
+                "SELECT count(*) FROM constituent_score WHERE {at_risk} AND upgrade_path IS NOT NULL"
+            )
+        ),
+        0,
+        "no upgrade path, so no upgrade segment, for a sustainer at high risk or above"
+    );
+    assert!(
+        count(
+            &db,
+            "SELECT count(*) FROM constituent_score WHERE churn_tier IN ('low', 'medium') AND upgrade_path IS NOT NULL"
+        ) > 0,
+        "sustainers at lower risk are still asked"
+    );
+
+    // `never`: everyone at risk with a path is asked as before, the same ask the hold named.
+    let mut config = ScoringConfig::load(&p.project()).unwrap();
+    config.hold_upgrade_asks_from = "never".into();
+    let report = score::run(
+        &mut db,
+        &config,
+        "asks all",
+        &ScoreOptions::default(),
+        &Silent,
+    )
+    .unwrap();
+    assert_eq!(report.upgrade_asks_held, 0);
+    assert_eq!(
+        count(
+            &db,
+            &format!(
+                "SELECT count(*) FROM constituent_score WHERE {at_risk} AND upgrade_path IS NOT NULL"
+            )
+        ),
+        held
+    );
+}

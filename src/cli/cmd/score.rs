@@ -166,6 +166,12 @@ pub(crate) fn cmd_score(
         .map(|(p, n)| format!("{p} {n}"))
         .collect();
     println!("best upgrade path: {}", paths.join(" · "));
+    if report.upgrade_asks_held > 0 {
+        println!(
+            "upgrade asks held: {} at {} churn risk or above get the retention call only (hold_upgrade_asks_from in scoring.yaml)",
+            report.upgrade_asks_held, config.hold_upgrade_asks_from
+        );
+    }
     println!(
         "ms: load {} train {} score {} write {}",
         report.millis_load, report.millis_train, report.millis_score, report.millis_write
