@@ -70,6 +70,16 @@ impl Theme {
         if selected { self.selection } else { self.base }
     }
 
+    /// A score's upgrade ask: muted where it has no upgrade path, an ask the churn risk
+    /// holds (`hold_upgrade_asks_from`), shown for later but not as a step to take now.
+    pub fn upgrade_ask(&self, upgrade_path: Option<&str>) -> Style {
+        if upgrade_path.is_some() {
+            self.base
+        } else {
+            self.muted
+        }
+    }
+
     /// `NO_COLOR` set to anything non-empty, or a dumb terminal, means no colour.
     pub fn from_env(no_color_flag: bool) -> Theme {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
@@ -79,5 +89,18 @@ impl Theme {
         } else {
             Theme::color()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_held_upgrade_ask_is_muted_and_a_path_s_ask_is_not() {
+        let theme = Theme::color();
+        assert_eq!(theme.upgrade_ask(None), theme.muted);
+        assert_eq!(theme.upgrade_ask(Some("raise_monthly")), theme.base);
+        assert_ne!(theme.muted, theme.base);
     }
 }

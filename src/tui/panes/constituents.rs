@@ -663,7 +663,7 @@ fn score_lines<'a>(data: &ConstituentDetail, theme: &Theme) -> Vec<Line<'a>> {
     if let Some(action) = &s.upgrade_action {
         lines.push(Line::from(vec![
             label("next step"),
-            Span::raw(action.clone()),
+            Span::styled(action.clone(), theme.upgrade_ask(s.upgrade_path.as_deref())),
         ]));
     }
     if data.scores_stale {

@@ -396,7 +396,10 @@ fn render_person(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             .map_or(String::new(), |p| format!(" ({} likely)", percent(p)));
         after.push(Line::from(vec![
             Span::styled("next: ", theme.header),
-            Span::raw(format!("{action}{p}")),
+            Span::styled(
+                format!("{action}{p}"),
+                theme.upgrade_ask(row.upgrade_path.as_deref()),
+            ),
         ]));
     }
     let contacted = row
