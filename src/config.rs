@@ -41,7 +41,7 @@ impl Project {
         let path = self.config_file(name);
         match std::fs::read_to_string(&path) {
             Ok(text) => Ok((path, text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match embedded(name) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match built_in(name) {
                 Some(text) => Ok((
                     PathBuf::from(format!("(built-in) config/{name}")),
                     text.into(),
@@ -53,7 +53,19 @@ impl Project {
     }
 }
 
-fn embedded(name: &str) -> Option<&'static str> {
+/// The configuration files, each read from the project's `config/` folder where it is
+/// there and built in otherwise.
+pub const CONFIG_FILES: [&str; 6] = [
+    "sources.yaml",
+    "resolution.yaml",
+    "scoring.yaml",
+    "quality_checks.yaml",
+    "metrics_definitions.yaml",
+    "segments.yaml",
+];
+
+/// The text `name` has when the project's config/ folder has no such file.
+pub fn built_in(name: &str) -> Option<&'static str> {
     match name {
         "sources.yaml" => Some(include_str!("../config/sources.yaml")),
         "resolution.yaml" => Some(include_str!("../config/resolution.yaml")),
@@ -70,9 +82,26 @@ pub fn parse_yaml<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T> {
     serde_yaml::from_str(text).map_err(|e| {
         let line = e.location().map(|l| l.line()).unwrap_or(0);
         let message = e.to_string();
-        let key = backticked_after(&message, "field `").unwrap_or_default();
-        Error::config(file, line, key, message)
+        match backticked_after(&message, "field `") {
+            Some(key) => Error::config(file, line, key, message),
+            // "segments[0].channel: unknown variant …": the path is the key.
+            None => {
+                let (key, rest) = leading_path(&message);
+                Error::config(file, line, key, rest)
+            }
+        }
     })
+}
+
+/// The YAML path serde puts before its message ("sources[1].file: invalid type …"), and
+/// the message after it; no key where the message does not start with one.
+fn leading_path(message: &str) -> (&str, &str) {
+    match message.split_once(": ") {
+        Some((path, rest)) if !path.is_empty() && !path.contains(char::is_whitespace) => {
+            (path, rest)
+        }
+        _ => ("", message),
+    }
 }
 
 fn backticked_after(message: &str, marker: &str) -> Option<String> {
@@ -513,6 +542,47 @@ fn validate_sources(path: &Path, text: &str, file: &SourcesFile) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_yaml_error_without_a_field_names_its_path_as_the_key_once() {
+        let text = "segments:\n  - name: x\n    channel: pigeon\n";
+        let err = parse_yaml::<serde_yaml::Value>(Path::new("s.yaml"), "a: [1\n").unwrap_err();
+        assert!(!err.to_string().contains(": : "), "{err}");
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Segment {
+            name: String,
+            channel: Channel,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        enum Channel {
+            Email,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct File {
+            segments: Vec<Segment>,
+        }
+        let err = parse_yaml::<File>(Path::new("s.yaml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("s.yaml:3: segments[0].channel: unknown variant `pigeon`"),
+            "{err}"
+        );
+        assert_eq!(
+            leading_path("did not find expected key"),
+            ("", "did not find expected key")
+        );
+    }
+
+    #[test]
+    fn every_configuration_file_is_built_in() {
+        for name in CONFIG_FILES {
+            assert!(built_in(name).is_some(), "{name}");
+        }
+    }
 
     #[test]
     fn embedded_sources_are_valid() {

@@ -9,7 +9,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// A configuration file is wrong. `line` is 0 when the position is unknown.
-    #[error("{file}:{line}: {key}: {message}")]
+    #[error("{file}:{line}: {}{message}", key_prefix(.key))]
     Config {
         file: PathBuf,
         line: usize,
@@ -51,6 +51,15 @@ pub enum Error {
 
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+/// "key: " before a configuration error's message, nothing where no key is known.
+fn key_prefix(key: &str) -> String {
+    if key.is_empty() {
+        String::new()
+    } else {
+        format!("{key}: ")
+    }
 }
 
 impl Error {

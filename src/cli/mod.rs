@@ -138,6 +138,7 @@ impl Access {
             None
             | Some(
                 Command::Status
+                | Command::Config { .. }
                 | Command::Search { .. }
                 | Command::Show { .. }
                 | Command::Generate { .. }
@@ -234,6 +235,7 @@ fn command_words(command: &Option<Command>) -> &'static str {
             _ => "segment",
         },
         Some(Command::Status) => "status",
+        Some(Command::Config { .. }) => "config",
         Some(Command::Search { .. }) => "search",
         Some(Command::Show { .. }) => "show",
         Some(Command::Resolve { .. }) => "resolve",
@@ -338,6 +340,11 @@ enum Command {
     },
     /// Show what the store holds.
     Status,
+    /// The configuration files: check them all, or show one as it is in effect.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
     /// Golden records by name, email, phone (any format, or its start) or id, as the
     /// console's search finds them.
     Search {
@@ -518,6 +525,7 @@ fn dispatch(cli: Cli, g: &Global, project: &Project) -> Result<ExitCode> {
         Some(Command::Review { action }) => cmd_review(&g, &project, action),
         Some(Command::Score { retrain, explain }) => cmd_score(&g, &project, retrain, explain),
         Some(Command::Metrics { action }) => cmd_metrics(&g, &project, action),
+        Some(Command::Config { action }) => return cmd_config(&g, &project, action),
         Some(Command::Quality { action }) => match action {
             Some(QualityAction::Suggest { table }) => cmd_quality_suggest(&g, &table),
             None => return cmd_quality(&g, &project),

@@ -579,3 +579,72 @@ fn risk_list_answers_every_row_and_the_call_list_leaves_out_closed_cases() {
     );
     assert!(!refused.status.success());
 }
+
+#[test]
+fn config_check_names_every_file_in_effect_and_each_one_that_is_wrong() {
+    let p = TempProject::new();
+    let stdout = |args: &[&str]| String::from_utf8_lossy(&cpm(&p, args).stdout).into_owned();
+    let out = cpm(&p, &["config", "check"]);
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    for file in cpm::config::CONFIG_FILES {
+        assert!(
+            said.contains(&format!("ok       (built-in) config/{file}")),
+            "{said}"
+        );
+    }
+
+    // `init` writes the built-in file to edit, once; `show` prints the one in effect.
+    assert!(cpm(&p, &["config", "init", "scoring"]).status.success());
+    let again = cpm(&p, &["config", "init", "scoring.yaml"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("is there already"));
+    let path = p.root().join("config/scoring.yaml");
+    let built_in = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(built_in, include_str!("../../config/scoring.yaml"));
+    std::fs::write(&path, built_in.replace("high: 0.15", "high: 0.05")).unwrap();
+    assert!(stdout(&["config", "show", "scoring.yaml"]).contains("high: 0.05"));
+    p.write_config(
+        "segments.yaml",
+        "segments:\n  - name: x\n    channel: pigeon\n",
+    );
+
+    let out = cpm(&p, &["config", "check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an invalid file fails the check"
+    );
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        said.contains("INVALID  ./config/scoring.yaml:16: tiers: need 0 < medium < high"),
+        "{said}"
+    );
+    assert!(
+        said.contains(
+            "INVALID  ./config/segments.yaml:3: segments[0].channel: unknown variant `pigeon`"
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains("ok       (built-in) config/resolution.yaml"),
+        "the others are still checked: {said}"
+    );
+    assert!(
+        said.contains("2 of 6 configuration files are invalid"),
+        "{said}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&cpm(&p, &["--json", "config", "check"]).stdout).unwrap();
+    let scoring = &json.as_array().unwrap()[2];
+    assert_eq!(scoring["file"], "scoring.yaml");
+    assert_eq!(scoring["built_in"], false);
+    assert!(
+        scoring["error"].as_str().unwrap().contains("tiers"),
+        "{json}"
+    );
+
+    let out = cpm(&p, &["config", "show", "colours"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("they are: sources.yaml"));
+}

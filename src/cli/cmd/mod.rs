@@ -4,6 +4,7 @@
 
 mod bench;
 mod browse;
+mod config;
 mod export;
 mod generate;
 mod ingest;
@@ -16,6 +17,6 @@ mod score;
 mod segment;
 
 pub(crate) use self::{
-    bench::*, browse::*, export::*, generate::*, ingest::*, metrics::*, quality::*, resolve::*,
-    review::*, risk::*, score::*, segment::*,
+    bench::*, browse::*, config::*, export::*, generate::*, ingest::*, metrics::*, quality::*,
+    resolve::*, review::*, risk::*, score::*, segment::*,
 };

@@ -1,0 +1,130 @@
+//! `cpm config`: which configuration files are in effect, whether each is valid, and the
+//! text of one, to read or to start an override from.
+
+use crate::cli::*;
+use cpm::config::CONFIG_FILES;
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ConfigAction {
+    /// Validate every configuration file as the commands that read it do: which file is in
+    /// effect (the project's config/ folder, or built in) and the first error in each. Exit
+    /// status 1 when one is invalid.
+    Check,
+    /// Print a configuration file as it is in effect (the project's, or the built-in one).
+    Show { name: String },
+    /// Write the built-in file into the project's config/ folder to edit: from then on it
+    /// is the one in effect. Refused where the project has the file already.
+    Init { name: String },
+}
+
+/// One configuration file as `cpm config check` found it.
+#[derive(serde::Serialize)]
+struct Checked {
+    file: &'static str,
+    /// The file read, or "(built-in) config/NAME" where the project has none.
+    path: String,
+    built_in: bool,
+    /// The first problem, with its file, line and key; `None` when the file is valid.
+    error: Option<String>,
+}
+
+pub(crate) fn cmd_config(g: &Global, project: &Project, action: ConfigAction) -> Result<ExitCode> {
+    match action {
+        ConfigAction::Check => check(g, project),
+        ConfigAction::Show { name } => {
+            let name = known(&name)?;
+            let (_, text) = project.read_config(name)?;
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        ConfigAction::Init { name } => {
+            let path = init(project, known(&name)?)?;
+            println!("wrote {}: edit it, then `cpm config check`", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Copies the built-in `name` into the project's config/ folder, never over a file there.
+fn init(project: &Project, name: &str) -> Result<PathBuf> {
+    let path = project.config_file(name);
+    if path.exists() {
+        anyhow::bail!(
+            "{} is there already: edit it, or remove it to start again from the built-in one",
+            path.display()
+        );
+    }
+    let text = cpm::config::built_in(name).ok_or_else(|| anyhow::anyhow!("no built-in {name}"))?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    // `create_new`: a file that appeared since the check above is not overwritten either.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    std::io::Write::write_all(&mut file, text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+fn check(g: &Global, project: &Project) -> Result<ExitCode> {
+    let mut checked = Vec::with_capacity(CONFIG_FILES.len());
+    for file in CONFIG_FILES {
+        let built_in = !project.config_file(file).exists();
+        let (path, _) = project.read_config(file)?;
+        checked.push(Checked {
+            file,
+            path: path.display().to_string(),
+            built_in,
+            error: validate(project, file).err().map(|e| e.to_string()),
+        });
+    }
+    let invalid = checked.iter().filter(|c| c.error.is_some()).count();
+    if g.json {
+        print_json(&checked)?;
+    } else {
+        for c in &checked {
+            match &c.error {
+                None => println!("ok       {}", c.path),
+                Some(error) => println!("INVALID  {error}"),
+            }
+        }
+        match invalid {
+            0 => println!("every configuration file is valid"),
+            n => println!("{n} of {} configuration files are invalid", checked.len()),
+        }
+    }
+    Ok(if invalid == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Reads `file` with the loader its command uses, so that a file this passes is one the
+/// command accepts.
+fn validate(project: &Project, file: &str) -> cpm::error::Result<()> {
+    match file {
+        "sources.yaml" => cpm::config::load_sources(project).map(drop),
+        "resolution.yaml" => ResolutionConfig::load(project).map(drop),
+        "scoring.yaml" => ScoringConfig::load(project).map(drop),
+        "quality_checks.yaml" => quality::checks::QualityConfig::load(project).map(drop),
+        "metrics_definitions.yaml" => cpm::metrics::def::MetricsFile::load(project).map(drop),
+        "segments.yaml" => cpm::segments::SegmentsFile::load(project).map(drop),
+        other => Err(cpm::error::Error::Invalid(format!("no loader for {other}"))),
+    }
+}
+
+fn known(name: &str) -> Result<&'static str> {
+    CONFIG_FILES
+        .into_iter()
+        .find(|f| *f == name || f.strip_suffix(".yaml") == Some(name))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no configuration file named '{name}'; they are: {}",
+                CONFIG_FILES.join(", ")
+            )
+        })
+}
