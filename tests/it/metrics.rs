@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use sqlparser::dialect::{AnsiDialect, DatabricksDialect, SQLiteDialect, SnowflakeDialect};
 use sqlparser::parser::Parser;
 
-use crate::common::resolved_store;
+use crate::common::{count, resolved_store};
 
 fn pack() -> MetricsFile {
     MetricsFile::load(&Project::new(env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -167,6 +167,7 @@ fn sqlite_values_match_an_independent_computation_to_the_cent() {
     );
     assert_eq!(value(&db, &file, "active_members", as_of), active as f64);
     assert_eq!(value(&db, &file, "lybunt", as_of), lybunt as f64);
+    assert_lybunt_solicitable_leaves_out_who_no_channel_may_reach(&db, &file, as_of, &gifts, fy);
     let giving = value(&db, &file, "giving_12m", as_of);
     assert_eq!((giving * 100.0).round() as i64, giving_cents, "to the cent");
     // Values are kept with the definition version they used.
@@ -174,6 +175,74 @@ fn sqlite_values_match_an_independent_computation_to_the_cent() {
     assert_eq!(
         history.last().unwrap().0,
         file.get("active_members").unwrap().version()
+    );
+}
+
+/// LYBUNT who may be asked: every LYBUNT donor but those a record of theirs refuses on
+/// all three channels. One LYBUNT donor who could be asked is made do-not-solicit (a record
+/// coded so on email, phone and mail) and drops out; one channel refused is not enough.
+fn assert_lybunt_solicitable_leaves_out_who_no_channel_may_reach(
+    db: &Db,
+    file: &MetricsFile,
+    as_of: NaiveDate,
+    gifts: &HashMap<i64, Vec<(NaiveDate, i64)>>,
+    fy: impl Fn(i32) -> NaiveDate,
+) {
+    let lybunt: Vec<i64> = gifts
+        .iter()
+        .filter(|(_, g)| g.iter().any(|(d, _)| *d >= fy(-1) && *d < fy(0)))
+        .filter(|(_, g)| !g.iter().any(|(d, _)| *d >= fy(0) && *d <= as_of))
+        .map(|(id, _)| *id)
+        .collect();
+    let refused_everywhere = |id: i64| {
+        count(
+            db,
+            &format!(
+                "SELECT count(*) FROM constituent_consent WHERE constituent_id = {id} AND opted_out = 1"
+            ),
+        ) == 3
+    };
+    let reachable = || lybunt.iter().filter(|id| !refused_everywhere(**id)).count();
+    assert_eq!(
+        value(db, file, "lybunt_solicitable", as_of),
+        reachable() as f64
+    );
+    let (&asked, record) = lybunt
+        .iter()
+        .filter(|id| !refused_everywhere(**id))
+        .map(|id| {
+            let record = count(
+                db,
+                &format!("SELECT min(source_record_id) FROM constituent_member WHERE constituent_id = {id}"),
+            );
+            (id, record)
+        })
+        .next()
+        .expect("a LYBUNT donor who may be asked");
+    let before = value(db, file, "lybunt_solicitable", as_of);
+    let refuse = |channel: &str| {
+        db.conn
+            .execute(
+                "INSERT OR REPLACE INTO record_consent (source_record_id, channel, opted_out, code, recorded_on, batch_id)
+                 VALUES (?1, ?2, 1, 'NO SOLICIT', NULL, (SELECT min(id) FROM ingest_batch))",
+                rusqlite::params![record, channel],
+            )
+            .unwrap();
+    };
+    refuse("mail");
+    assert_eq!(
+        value(db, file, "lybunt_solicitable", as_of),
+        before,
+        "one channel left"
+    );
+    refuse("email");
+    refuse("phone");
+    assert!(refused_everywhere(asked));
+    assert_eq!(value(db, file, "lybunt_solicitable", as_of), before - 1.0);
+    assert_eq!(
+        value(db, file, "lybunt", as_of),
+        lybunt.len() as f64,
+        "LYBUNT itself counts everyone"
     );
 }
 
