@@ -644,6 +644,18 @@ fn config_check_names_every_file_in_effect_and_each_one_that_is_wrong() {
         "{json}"
     );
 
+    // A file that cannot be read is reported as that file's problem; the rest are checked.
+    std::fs::remove_file(p.root().join("config/segments.yaml")).unwrap();
+    std::fs::create_dir(p.root().join("config/segments.yaml")).unwrap();
+    let out = cpm(&p, &["config", "check"]);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(said.contains("INVALID  ./config/segments.yaml"), "{said}");
+    assert!(
+        said.contains("ok       (built-in) config/sources.yaml"),
+        "{said}"
+    );
+
     let out = cpm(&p, &["config", "show", "colours"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("they are: sources.yaml"));

@@ -73,7 +73,11 @@ fn check(g: &Global, project: &Project) -> Result<ExitCode> {
     let mut checked = Vec::with_capacity(CONFIG_FILES.len());
     for file in CONFIG_FILES {
         let built_in = !project.config_file(file).exists();
-        let (path, _) = project.read_config(file)?;
+        // A file that cannot be read is that file's problem, not the end of the check.
+        let path = match project.read_config(file) {
+            Ok((path, _)) => path,
+            Err(_) => project.config_file(file),
+        };
         checked.push(Checked {
             file,
             path: path.display().to_string(),
