@@ -42,10 +42,7 @@ impl Project {
         match std::fs::read_to_string(&path) {
             Ok(text) => Ok((path, text)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => match built_in(name) {
-                Some(text) => Ok((
-                    PathBuf::from(format!("(built-in) config/{name}")),
-                    text.into(),
-                )),
+                Some(text) => Ok((built_in_label(name), text.into())),
                 None => Err(Error::io(path, e)),
             },
             Err(e) => Err(Error::io(path, e)),
@@ -63,6 +60,11 @@ pub const CONFIG_FILES: [&str; 6] = [
     "metrics_definitions.yaml",
     "segments.yaml",
 ];
+
+/// How a built-in file is named where a path would be: "(built-in) config/scoring.yaml".
+pub fn built_in_label(name: &str) -> PathBuf {
+    PathBuf::from(format!("(built-in) config/{name}"))
+}
 
 /// The text `name` has when the project's config/ folder has no such file.
 pub fn built_in(name: &str) -> Option<&'static str> {

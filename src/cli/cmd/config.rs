@@ -72,11 +72,14 @@ fn init(project: &Project, name: &str) -> Result<PathBuf> {
 fn check(g: &Global, project: &Project) -> Result<ExitCode> {
     let mut checked = Vec::with_capacity(CONFIG_FILES.len());
     for file in CONFIG_FILES {
-        let built_in = !project.config_file(file).exists();
-        // A file that cannot be read is that file's problem, not the end of the check.
-        let path = match project.read_config(file) {
-            Ok((path, _)) => path,
-            Err(_) => project.config_file(file),
+        let own = project.config_file(file);
+        let built_in = !own.exists();
+        // A file that cannot be read is that file's problem (`validate` says so), not
+        // the end of the check.
+        let path = if built_in {
+            cpm::config::built_in_label(file)
+        } else {
+            own
         };
         checked.push(Checked {
             file,
