@@ -107,16 +107,16 @@ pub const ENTITIES: &[Entity] = &[
             ("churn_tier", Text),
             ("solicitable", Number),
         ],
-        // `solicitable` is 0 for someone no channel may reach (a record of theirs opts out
-        // of email, phone and mail: do-not-solicit, or deceased where a source codes it so).
+        // `solicitable` is 0 for someone no channel may reach: their consent (the
+        // `constituent_consent` view, the most restrictive of their records) refuses email,
+        // phone and mail (do-not-solicit, or deceased where a source codes it so).
         sqlite: "(SELECT c.id AS constituent_id, s.system_count, s.lifetime_cents / 100.0 AS lifetime,
                 s.sustainer_status, sc.churn_tier,
-                CASE WHEN coalesce(nc.channels, 0) < 3 THEN 1 ELSE 0 END AS solicitable
+                CASE WHEN coalesce(nc.refused, 0) < 3 THEN 1 ELSE 0 END AS solicitable
             FROM constituent c JOIN constituent_summary s ON s.constituent_id = c.id
             LEFT JOIN constituent_score sc ON sc.constituent_id = c.id
-            LEFT JOIN (SELECT cm.constituent_id, COUNT(DISTINCT rc.channel) AS channels
-                FROM record_consent rc JOIN constituent_member cm ON cm.source_record_id = rc.source_record_id
-                WHERE rc.opted_out = 1 GROUP BY cm.constituent_id) nc ON nc.constituent_id = c.id
+            LEFT JOIN (SELECT constituent_id, SUM(opted_out) AS refused FROM constituent_consent
+                GROUP BY constituent_id) nc ON nc.constituent_id = c.id
             WHERE c.retired_at IS NULL)",
         warehouse: "analytics.dim_constituent",
     },

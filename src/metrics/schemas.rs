@@ -124,11 +124,14 @@ pub fn render(conn: &Connection, dialect: Dialect) -> Result<String> {
     Ok(out)
 }
 
-/// `sql` with every store table it reads named with its warehouse layer.
+/// `sql` with every store table and view it reads named with its warehouse layer.
 fn qualify(sql: &str) -> String {
     let mut out = sql.to_string();
-    for (layer, tables) in LAYERS {
-        for table in *tables {
+    let views = VIEWS
+        .iter()
+        .map(|(layer, view)| (*layer, std::slice::from_ref(view)));
+    for (layer, tables) in LAYERS.iter().copied().chain(views) {
+        for table in tables {
             let pattern = format!(r"\b(FROM|JOIN)(\s+){table}\b");
             if let Ok(re) = regex::Regex::new(&pattern) {
                 out = re

@@ -400,12 +400,11 @@ SELECT cm.constituent_id, s.start_date, s.end_date, s.status, s.plan
 CREATE OR REPLACE VIEW analytics.dim_constituent AS
 SELECT c.id AS constituent_id, s.system_count, s.lifetime_cents / 100.0 AS lifetime,
                 s.sustainer_status, sc.churn_tier,
-                CASE WHEN coalesce(nc.channels, 0) < 3 THEN 1 ELSE 0 END AS solicitable
+                CASE WHEN coalesce(nc.refused, 0) < 3 THEN 1 ELSE 0 END AS solicitable
             FROM golden.constituent c JOIN golden.constituent_summary s ON s.constituent_id = c.id
             LEFT JOIN golden.constituent_score sc ON sc.constituent_id = c.id
-            LEFT JOIN (SELECT cm.constituent_id, COUNT(DISTINCT rc.channel) AS channels
-                FROM raw.record_consent rc JOIN golden.constituent_member cm ON cm.source_record_id = rc.source_record_id
-                WHERE rc.opted_out = 1 GROUP BY cm.constituent_id) nc ON nc.constituent_id = c.id
+            LEFT JOIN (SELECT constituent_id, SUM(opted_out) AS refused FROM golden.constituent_consent
+                GROUP BY constituent_id) nc ON nc.constituent_id = c.id
             WHERE c.retired_at IS NULL;
 
 CREATE ROLE cpm_analyst;
