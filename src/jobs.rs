@@ -32,6 +32,8 @@ pub enum JobKind {
     Score,
     /// Run the declared data-quality checks.
     Quality,
+    /// Compute donor retention by lifecycle segment (`metrics::lifecycle`).
+    Retention,
 }
 
 impl JobKind {
@@ -41,6 +43,7 @@ impl JobKind {
             JobKind::Resolve => "resolve identities",
             JobKind::Score => "score risk & upgrades",
             JobKind::Quality => "data-quality checks",
+            JobKind::Retention => "retention by lifecycle",
         }
     }
 }
@@ -171,7 +174,31 @@ pub fn run(kind: JobKind, ctx: &JobContext, progress: &dyn Progress) -> Result<S
                 r.results.len()
             ))
         }
+        JobKind::Retention => {
+            let db = Db::open(&ctx.db_path)?;
+            compute_retention(&db, &ctx.project, &ctx.actor, progress)
+        }
     }
+}
+
+/// Compute and keep retention by lifecycle segment; one line of the rates for a person.
+fn compute_retention(
+    db: &Db,
+    project: &Project,
+    actor: &str,
+    progress: &dyn Progress,
+) -> Result<String> {
+    let file = crate::metrics::def::MetricsFile::load(project)?;
+    let as_of = crate::metrics::data_as_of(&db.conn)?;
+    let segments = crate::metrics::lifecycle::compute(&db.conn, &file, as_of, actor, progress)?;
+    let rates: Vec<String> = segments
+        .iter()
+        .map(|s| match s.rate {
+            Some(r) => format!("{} {:.1}%", s.label, r * 100.0),
+            None => format!("{} –", s.label),
+        })
+        .collect();
+    Ok(format!("retention by lifecycle: {}", rates.join(", ")))
 }
 
 /// The demo store's size and seed: big enough to be realistic, small enough to build in
@@ -225,6 +252,8 @@ pub fn build_demo_store(
             &ScoreOptions::default(),
             progress,
         )?;
+        // The console shows retention by lifecycle from the first screen.
+        compute_retention(&db, project, actor, progress)?;
         format!(
             "demo store built: {} source records → {} golden records, {} pairs to review; {}",
             s.records,

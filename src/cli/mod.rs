@@ -160,7 +160,7 @@ impl Access {
                 _ => Access::Decide,
             },
             Some(Command::Metrics { action }) => match action {
-                MetricsAction::Value { .. } => Access::Run,
+                MetricsAction::Value { .. } | MetricsAction::Lifecycle { .. } => Access::Run,
                 _ => Access::Read,
             },
             Some(Command::Quality { action: Some(_) }) => Access::Read,
@@ -243,6 +243,7 @@ fn command_words(command: &Option<Command>) -> &'static str {
         Some(Command::Quality { .. }) => "quality",
         Some(Command::Metrics { action }) => match action {
             MetricsAction::Value { .. } => "metrics value",
+            MetricsAction::Lifecycle { .. } => "metrics lifecycle",
             _ => "metrics",
         },
         Some(Command::Review { action }) => match action {
@@ -535,7 +536,7 @@ fn dispatch(cli: Cli, g: &Global, project: &Project) -> Result<ExitCode> {
 }
 
 /// A progress bar on a terminal; nothing when piped or with --json.
-fn progress_for(g: &Global) -> Box<dyn Progress> {
+pub(crate) fn progress_for(g: &Global) -> Box<dyn Progress> {
     if g.json || !std::io::stderr().is_terminal() {
         return Box::new(Silent);
     }

@@ -250,6 +250,9 @@ pub enum MetricType {
 pub struct MetricDef {
     pub name: String,
     pub display_name: String,
+    /// A label where room is short (the console's retention-by-lifecycle strip).
+    #[serde(default)]
+    pub short_name: Option<String>,
     pub category: String,
     pub definition: String,
     pub owner: String,

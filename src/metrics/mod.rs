@@ -3,6 +3,7 @@
 //! documented in a generated data dictionary. `schemas` writes the warehouse DDL.
 
 pub mod def;
+pub mod lifecycle;
 pub mod render;
 pub mod schemas;
 

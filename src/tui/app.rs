@@ -14,6 +14,7 @@ use super::paged::Edge;
 use crate::jobs::{JobEvent, JobKind};
 use crate::metrics::MetricValue;
 use crate::metrics::def::MetricsFile;
+use crate::metrics::lifecycle::Kept;
 pub use crate::resolve::review::Decision;
 use crate::resolve::review::QueueItem;
 use crate::store::browse::{ConstituentDetail, ConstituentRow, Count, PageAt, golden_id};
@@ -241,6 +242,9 @@ pub enum Loaded {
         file: Option<std::sync::Arc<MetricsFile>>,
         as_of: Option<chrono::NaiveDate>,
         error: Option<String>,
+        /// Retention by lifecycle segment as last computed, and whether the people behind
+        /// it changed since.
+        lifecycle: Kept,
     },
     MetricValue(MetricValue),
     Segments {
@@ -902,6 +906,15 @@ impl App {
                 }
                 self.jobs.start(JobKind::Score, &mut self.session)
             }
+            Action::ComputeLifecycle => {
+                if self
+                    .session
+                    .refuse_read_only("compute retention by lifecycle")
+                {
+                    return vec![];
+                }
+                self.jobs.start(JobKind::Retention, &mut self.session)
+            }
             Action::StartQuality => {
                 if self.session.refuse_read_only("record a quality run") {
                     return vec![];
@@ -1088,8 +1101,33 @@ impl App {
                 effects.extend(self.reload_all());
                 effects
             }
+            // Only the metric values changed.
+            JobOutcome::Finished(JobKind::Retention) => vec![Effect::LoadMetrics],
             JobOutcome::Finished(_) => self.reload_all(),
         }
+    }
+
+    /// Retention by lifecycle is always on the Metrics tab: where the store's data (its
+    /// as-of date) has none computed, a background job computes it, once a session.
+    fn compute_lifecycle_if_never_done(&mut self) -> Effects {
+        let Some(as_of) = self.metrics.as_of else {
+            return vec![];
+        };
+        let never_done =
+            crate::metrics::lifecycle::is_stale(&self.metrics.lifecycle.segments, as_of);
+        if !never_done
+            || self.session.read_only
+            || self.metrics.lifecycle_started_for == Some(as_of)
+        {
+            return vec![];
+        }
+        let effects = self
+            .jobs
+            .start_unannounced(JobKind::Retention, &mut self.session);
+        if !effects.is_empty() {
+            self.metrics.lifecycle_started_for = Some(as_of);
+        }
+        effects
     }
 
     /// Take data the runtime loaded: each pane takes its own.
@@ -1186,9 +1224,15 @@ impl App {
                 self.quality.revealed = Some((check, samples));
                 vec![]
             }
-            Loaded::Metrics { file, as_of, error } => {
+            Loaded::Metrics {
+                file,
+                as_of,
+                error,
+                lifecycle,
+            } => {
                 self.metrics.loaded(file, as_of, error);
-                vec![]
+                self.metrics.lifecycle = lifecycle;
+                self.compute_lifecycle_if_never_done()
             }
             Loaded::Segments { segments, error } => {
                 self.segments.loaded(segments, error);

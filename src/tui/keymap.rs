@@ -127,6 +127,8 @@ pub enum Action {
     CancelJob,
     CycleTier,
     ComputeMetric,
+    /// Compute donor retention by lifecycle segment anew (a background job).
+    ComputeLifecycle,
     CycleDimension,
     CyclePlatform,
     /// Show a check's samples with their personal values (admins, audited).
@@ -635,6 +637,13 @@ pub const BINDINGS: &[Binding] = &[
         &[code(KeyCode::Enter), k('v')],
         A::ComputeMetric,
         "value: compute on the local store",
+        true,
+    ),
+    b(
+        S::Metrics,
+        &[k('L')],
+        A::ComputeLifecycle,
+        "lifecycle: compute retention by lifecycle segment anew",
         true,
     ),
     b(

@@ -554,6 +554,7 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
             let project = context.project.clone().unwrap_or_else(|| Project::new("."));
             match crate::metrics::def::MetricsFile::load(&project) {
                 Ok(file) => Loaded::Metrics {
+                    lifecycle: crate::metrics::lifecycle::Kept::read(conn, &file)?,
                     file: Some(std::sync::Arc::new(file)),
                     as_of: crate::metrics::data_as_of(conn).ok(),
                     error: None,
@@ -562,6 +563,7 @@ pub fn load(conn: &rusqlite::Connection, context: &LoadContext, effect: Effect) 
                     file: None,
                     as_of: None,
                     error: Some(e.to_string()),
+                    lifecycle: Default::default(),
                 },
             }
         }

@@ -168,6 +168,7 @@ fn sqlite_values_match_an_independent_computation_to_the_cent() {
     assert_eq!(value(&db, &file, "active_members", as_of), active as f64);
     assert_eq!(value(&db, &file, "lybunt", as_of), lybunt as f64);
     assert_lybunt_solicitable_leaves_out_who_no_channel_may_reach(&db, &file, as_of, &gifts, fy);
+    assert_lifecycle_segments_match_an_independent_count(&db, &file, as_of, &gifts, fy);
     let giving = value(&db, &file, "giving_12m", as_of);
     assert_eq!((giving * 100.0).round() as i64, giving_cents, "to the cent");
     // Values are kept with the definition version they used.
@@ -176,6 +177,101 @@ fn sqlite_values_match_an_independent_computation_to_the_cent() {
         history.last().unwrap().0,
         file.get("active_members").unwrap().version()
     );
+}
+
+/// Retention by lifecycle segment: last fiscal year's donors split by their history (new;
+/// second-year; multi-year; recaptured) and the lapsed, each segment's cohort and share
+/// retained counted here from the gifts, and kept for the console to read back.
+fn assert_lifecycle_segments_match_an_independent_count(
+    db: &Db,
+    file: &MetricsFile,
+    as_of: NaiveDate,
+    gifts: &HashMap<i64, Vec<(NaiveDate, i64)>>,
+    fy: impl Fn(i32) -> NaiveDate,
+) {
+    use cpm::metrics::lifecycle;
+    let gave = |g: &Vec<(NaiveDate, i64)>, from: Option<NaiveDate>, to: NaiveDate| {
+        g.iter()
+            .any(|(d, _)| from.is_none_or(|f| *d >= f) && *d < to)
+    };
+    let now = |g: &Vec<(NaiveDate, i64)>| g.iter().any(|(d, _)| *d >= fy(0) && *d <= as_of);
+    let segment = |g: &Vec<(NaiveDate, i64)>| -> Option<&str> {
+        if !gave(g, Some(fy(-1)), fy(0)) {
+            return None;
+        }
+        let two_ago = gave(g, Some(fy(-2)), fy(-1));
+        let earlier = gave(g, None, fy(-2));
+        Some(match (two_ago || earlier, two_ago, earlier) {
+            (false, _, _) => "new",
+            (true, true, false) => "2nd-year",
+            (true, true, true) => "multi-year",
+            (true, false, _) => "recaptured",
+        })
+    };
+    let segments =
+        lifecycle::compute(&db.conn, file, as_of, "test", &cpm::progress::Silent).unwrap();
+    let labels: Vec<&str> = segments.iter().map(|s| s.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "all donors",
+            "new",
+            "2nd-year",
+            "multi-year",
+            "recaptured",
+            "lapsed, back"
+        ]
+    );
+    for s in &segments[1..5] {
+        let cohort: Vec<_> = gifts
+            .values()
+            .filter(|g| segment(g) == Some(s.label.as_str()))
+            .collect();
+        let retained = cohort.iter().filter(|g| now(g)).count();
+        assert!(
+            !cohort.is_empty(),
+            "{} has donors in a 600-person store",
+            s.label
+        );
+        assert_eq!(s.cohort, Some(cohort.len() as f64), "{}", s.label);
+        let rate = s.rate.unwrap();
+        assert!(
+            (rate - retained as f64 / cohort.len() as f64).abs() < 1e-12,
+            "{}",
+            s.label
+        );
+    }
+    let all = gifts.values().filter(|g| segment(g).is_some()).count();
+    assert_eq!(segments[0].cohort, Some(all as f64));
+    // Kept: read back as computed, for this data date, until the people behind it change.
+    let kept = lifecycle::Kept::read(&db.conn, file).unwrap();
+    assert_eq!(
+        kept.segments
+            .iter()
+            .map(|s| (s.rate, s.cohort))
+            .collect::<Vec<_>>(),
+        segments
+            .iter()
+            .map(|s| (s.rate, s.cohort))
+            .collect::<Vec<_>>()
+    );
+    assert!(!kept.changed);
+    assert!(!lifecycle::is_stale(&kept.segments, as_of));
+    assert!(lifecycle::is_stale(
+        &kept.segments,
+        as_of - chrono::Days::new(1)
+    ));
+    let later = |action: &str| {
+        db.conn
+            .execute(
+                "INSERT INTO audit_event (at, actor, action) VALUES ('2999-01-01T00:00:00Z', 'test', ?1)",
+                [action],
+            )
+            .unwrap();
+        lifecycle::Kept::read(&db.conn, file).unwrap().changed
+    };
+    assert!(!later("triage"), "a call noted changes no golden record");
+    assert!(later("approve"), "a merge does");
 }
 
 /// LYBUNT who may be asked: every LYBUNT donor but those a record of theirs refuses on
@@ -250,7 +346,8 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
 
     /// At any as-of date: last year's donors = retained + LYBUNT; the same for new and
-    /// repeat donors; and the parts of a ratio give the ratio.
+    /// repeat donors, and repeat donors for their lifecycle segments; and the parts of a
+    /// ratio give the ratio.
     #[test]
     fn identities_hold_at_any_as_of_date(days_back in 0u64..900) {
         let v = |name: &str| {
@@ -262,6 +359,11 @@ proptest! {
         prop_assert_eq!(v("donors_prior_fy"), v("donors_retained_fy") + v("lybunt"));
         prop_assert_eq!(v("donors_prior_fy"), v("new_donors_prior_fy") + v("repeat_donors_prior_fy"));
         prop_assert_eq!(v("donors_retained_fy"), v("new_donors_retained_fy") + v("repeat_donors_retained_fy"));
+        // Repeat donors are the three lifecycle segments after the first year.
+        for cohort in ["prior", "retained"] {
+            let part = |segment: &str| v(&format!("{segment}_donors_{cohort}_fy"));
+            prop_assert_eq!(part("repeat"), part("second_year") + part("multiyear") + part("recaptured"));
+        }
         if v("donors_prior_fy") > 0.0 {
             let rate = v("donor_retention_rate");
             prop_assert!((rate - v("donors_retained_fy") / v("donors_prior_fy")).abs() < 1e-12);

@@ -32,6 +32,18 @@ fn console(p: &TempProject, role: Role, width: u16, height: u16) -> Headless {
     .expect("console opens")
 }
 
+/// An admin's console that may write nothing, 100×30.
+fn read_only_console(p: &TempProject) -> Headless {
+    Headless::open(
+        &p.db_path(),
+        &p.project(),
+        options(Role::Admin, true),
+        100,
+        30,
+    )
+    .expect("console opens")
+}
+
 /// Snapshots must not change with the day they are taken.
 fn snapshot(name: &str, screen: &str) {
     let today = cpm::store::resolve::today();
@@ -234,6 +246,7 @@ fn marked_pairs_are_approved_together_each_saved_attributed_and_undone_one_at_a_
 fn the_membership_role_and_read_only_mode_offer_no_merge_changes() {
     let (p, db) = resolved_store(PEOPLE);
     let mut c = console(&p, Role::Membership, 100, 30);
+    c.effects.clear(); // what opening it did (retention by lifecycle, computed once)
     for key in [' ', 'a', 'r', 'u', 'n'] {
         c.press(KeyCode::Char(key)).unwrap();
     }
@@ -251,14 +264,7 @@ fn the_membership_role_and_read_only_mode_offer_no_merge_changes() {
             .contains("The membership role cannot run identity resolution")
     );
 
-    let mut ro = Headless::open(
-        &p.db_path(),
-        &p.project(),
-        options(Role::Admin, true),
-        100,
-        30,
-    )
-    .unwrap();
+    let mut ro = read_only_console(&p);
     ro.press(KeyCode::Char('a')).unwrap();
     assert!(!ro.effects.iter().any(|e| matches!(e, Effect::Save(_))));
     assert!(
@@ -871,6 +877,78 @@ fn the_metrics_tab_shows_definitions_sql_per_platform_and_computes_values() {
             "SELECT count(*) FROM metric_value WHERE metric = 'active_members' AND actor = 'sam' AND version = 1 AND dimension IS NULL"
         ),
         2
+    );
+}
+
+#[test]
+fn retention_by_lifecycle_is_computed_once_in_the_background_and_always_shown() {
+    use cpm::jobs::JobKind;
+    use cpm::metrics::lifecycle::Kept;
+    let (p, db) = resolved_store(PEOPLE);
+    let retention_jobs = |c: &Headless| {
+        (c.effects.iter())
+            .filter(|e| {
+                matches!(
+                    e,
+                    Effect::StartJob {
+                        kind: JobKind::Retention,
+                        ..
+                    }
+                )
+            })
+            .count()
+    };
+    // A read-only console computes nothing, and says it is not computed.
+    let mut ro = read_only_console(&p);
+    assert_eq!(retention_jobs(&ro), 0);
+    ro.press(KeyCode::Char('5')).unwrap();
+    assert!(ro.render().unwrap().contains("not computed: L computes it"));
+
+    // The first console on a store without it computes it unasked, and quietly.
+    let mut c = console(&p, Role::Membership, 100, 30);
+    assert_eq!(retention_jobs(&c), 1);
+    let screen = c.render().unwrap();
+    assert!(
+        !screen.contains("retention by lifecycle finished"),
+        "{screen}"
+    );
+    let file = c.app.metrics.file.clone().expect("definitions loaded");
+    let kept = Kept::read(&db.conn, &file).unwrap();
+    assert_eq!(c.app.metrics.lifecycle, kept);
+    assert_eq!(kept.segments.len(), 6);
+    assert!(
+        kept.segments
+            .iter()
+            .all(|s| s.rate.is_some() && s.as_of.is_some())
+    );
+    c.press(KeyCode::Char('5')).unwrap();
+    let screen = c.render().unwrap();
+    let new = &kept.segments[1];
+    let shown = format!("{:.1}%", new.rate.unwrap() * 100.0);
+    assert!(
+        screen.contains("Donor retention by lifecycle") && screen.contains(&shown),
+        "{screen}"
+    );
+
+    // Kept: the next console reads it back; L computes it anew when asked.
+    let mut again = console(&p, Role::Admin, 100, 30);
+    assert_eq!(retention_jobs(&again), 0);
+    again.press(KeyCode::Char('5')).unwrap();
+    again.press(KeyCode::Char('L')).unwrap();
+    assert_eq!(retention_jobs(&again), 1);
+    assert!(
+        again
+            .render()
+            .unwrap()
+            .contains("retention by lifecycle finished")
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM metric_value WHERE metric = 'new_donor_retention_rate' AND actor = 'sam'"
+        ),
+        2,
+        "two computations, each attributed"
     );
 }
 

@@ -26,6 +26,12 @@ pub(crate) enum MetricsAction {
         #[arg(long, value_parser = parse_date)]
         as_of: Option<chrono::NaiveDate>,
     },
+    /// Donor retention by lifecycle segment (the `lifecycle` metrics: new, second-year,
+    /// multi-year, recaptured, lapsed), each with its cohort; kept like `metrics value`.
+    Lifecycle {
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<chrono::NaiveDate>,
+    },
     /// The Markdown data dictionary (owners, definitions, SQL per platform, versions).
     Dictionary {
         /// Write the committed copy, sql/metrics_dictionary.md, instead of printing.
@@ -123,6 +129,32 @@ pub(crate) fn cmd_metrics(g: &Global, project: &Project, action: MetricsAction) 
                     "  {:<28} {}",
                     dim.as_deref().unwrap_or("(none)"),
                     show(*value)
+                );
+            }
+        }
+        MetricsAction::Lifecycle { as_of } => {
+            let db = open_db(g)?;
+            let as_of = match as_of {
+                Some(d) => d,
+                None => metrics::data_as_of(&db.conn)?,
+            };
+            let progress = progress_for(g);
+            let segments =
+                metrics::lifecycle::compute(&db.conn, &file, as_of, &g.actor(), progress.as_ref())?;
+            drop(progress);
+            if g.json {
+                return print_json(&segments);
+            }
+            println!("donor retention by lifecycle segment, as of {as_of}");
+            println!("{:<16} {:>9} {:>10}  metric", "segment", "retained", "of");
+            for s in &segments {
+                println!(
+                    "{:<16} {:>9} {:>10}  {}",
+                    s.label,
+                    s.rate.map_or("–".into(), |r| format!("{:.1}%", r * 100.0)),
+                    s.cohort
+                        .map_or("–".into(), |c| cpm::store::browse::thousands(c as i64)),
+                    s.metric
                 );
             }
         }

@@ -35,6 +35,9 @@ pub struct JobRow {
     pub done: u64,
     pub total: u64,
     pub elapsed: Duration,
+    /// Say in the status line when it finishes (not for what the console started by
+    /// itself; a failure is always said).
+    pub announce: bool,
 }
 
 impl JobRow {
@@ -108,10 +111,24 @@ impl JobsPane {
                 done: 0,
                 total: 0,
                 elapsed: Duration::ZERO,
+                announce: true,
             },
         );
         self.selected = 0;
         vec![Effect::StartJob { id, kind }]
+    }
+
+    /// Start a job the console needs without being asked: it finishes without a word
+    /// (its row on Jobs says it ran), and not at all while another job runs.
+    pub fn start_unannounced(&mut self, kind: JobKind, session: &mut Session) -> Vec<Effect> {
+        if self.active().is_some() {
+            return vec![];
+        }
+        let effects = self.start(kind, session);
+        if let Some(job) = self.jobs.first_mut() {
+            job.announce = false;
+        }
+        effects
     }
 
     fn cancel_selected(&mut self, session: &mut Session) -> Vec<Effect> {
@@ -154,7 +171,9 @@ impl JobsPane {
                 job.total = total;
             }
             JobEvent::Finished { summary, .. } => {
-                session.flash(Level::Info, format!("{label} finished: {summary}"));
+                if job.announce {
+                    session.flash(Level::Info, format!("{label} finished: {summary}"));
+                }
                 job.state = JobState::Finished(summary);
                 job.done = job.total;
                 return JobOutcome::Finished(job.kind);

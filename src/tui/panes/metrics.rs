@@ -7,9 +7,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
+use crate::jobs::JobKind;
 use crate::metrics::MetricValue;
 use crate::metrics::def::MetricDef;
 use crate::metrics::def::MetricsFile;
+use crate::metrics::lifecycle::Kept;
 use crate::metrics::render::{Dialect, render as render_sql};
 use crate::store::browse::thousands;
 use crate::tui::app::{App, Effect, Level, Session};
@@ -34,6 +36,10 @@ pub struct MetricsPane {
     /// How far the SQL panes are scrolled.
     pub sql_scroll: Scroll,
     pub value: Option<MetricValue>,
+    /// Retention by lifecycle segment as last computed (shown above everything else).
+    pub lifecycle: Kept,
+    /// The data date a background computation of it was started for in this session.
+    pub lifecycle_started_for: Option<chrono::NaiveDate>,
     pub loaded: bool,
     pub offset: std::cell::Cell<usize>,
 }
@@ -210,6 +216,9 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         );
         return;
     }
+    let [lifecycle, area] =
+        Layout::vertical([Constraint::Length(LIFECYCLE_ROWS), Constraint::Fill(1)]).areas(area);
+    render_lifecycle(app, theme, lifecycle, frame);
     // The list is as wide as the longest names where that still leaves the SQL two panes.
     let list_width = if area.width >= WIDE_LIST_FROM { 49 } else { 34 };
     let [list, right] =
@@ -228,6 +237,61 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let title = format!(" {} ({}) ", metric.display_name, metric.name);
     frame.render_widget(about.block(pane_block(title, theme, false)), about_area);
     render_sql_panes(app, metric, theme, sql, frame);
+}
+
+/// The retention strip's height: its segments' names, rates and cohorts, and borders.
+const LIFECYCLE_ROWS: u16 = 5;
+
+/// Donor retention by lifecycle segment, as last computed: a column a segment.
+fn render_lifecycle(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let kept = &app.metrics.lifecycle;
+    let computing = app
+        .jobs
+        .active()
+        .is_some_and(|j| j.kind == JobKind::Retention);
+    let as_of = kept.segments.iter().find_map(|s| s.as_of.as_deref());
+    let mut title = vec![Span::raw(" Donor retention by lifecycle ")];
+    match (as_of, computing) {
+        (_, true) => title.push(Span::styled(
+            "· computing in the background (Jobs) ",
+            theme.muted,
+        )),
+        (None, false) => title.push(Span::styled("· not computed: L computes it ", theme.muted)),
+        (Some(at), false) if kept.changed => title.push(Span::styled(
+            format!("· as of {at}; records changed since: L recomputes "),
+            theme.warn,
+        )),
+        (Some(at), false) => title.push(Span::styled(
+            format!("· gave last fiscal year, again this one · as of {at} "),
+            theme.muted,
+        )),
+    }
+    if kept.segments.is_empty() {
+        let block = pane_block(" Donor retention by lifecycle ", theme, false);
+        let text = "no metric is tagged `lifecycle` in metrics_definitions.yaml";
+        empty_block(block, text, theme, area, frame);
+        return;
+    }
+    let block = pane_block(Line::from(title), theme, false);
+    const LABEL: usize = 9;
+    let columns = kept.segments.len().max(1);
+    let width = usize::from(area.width.saturating_sub(2)).saturating_sub(LABEL) / columns;
+    let cell = |text: String| Cell::from(fit(&text, width.saturating_sub(1)));
+    let names = kept.segments.iter().map(|s| cell(s.label.clone()));
+    let rates = kept
+        .segments
+        .iter()
+        .map(|s| Cell::from(Span::styled(number(s.rate, Some("share")), theme.header)));
+    let cohorts = kept.segments.iter().map(|s| cell(number(s.cohort, None)));
+    let head = |t: &str| Cell::from(Span::styled(t.to_string(), theme.muted));
+    let rows = [
+        Row::new(std::iter::once(head("")).chain(names)).style(theme.muted),
+        Row::new(std::iter::once(head("retained")).chain(rates)),
+        Row::new(std::iter::once(head("of")).chain(cohorts)),
+    ];
+    let mut widths = vec![Constraint::Length(LABEL as u16)];
+    widths.extend(std::iter::repeat_n(Constraint::Fill(1), columns));
+    frame.render_widget(Table::new(rows, widths).block(block), area);
 }
 
 /// Rows the SQL panes keep however long the definition is.
