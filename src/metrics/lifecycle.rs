@@ -74,9 +74,10 @@ impl Kept {
     }
 }
 
-/// Compute every segment's cohort and rate on the local store as of `as_of`, keeping each
-/// value in the history as `cpm metrics value` does. Stops between two metrics when
-/// `progress` is cancelled.
+/// Compute every segment's cohort and rate on the local store as of `as_of` and keep them
+/// in the history as `cpm metrics value` does: all of them or, cancelled between two
+/// queries, none. They are read in one snapshot and dated when it was taken, so a change
+/// committed while they were computed shows as a change since (`changed_since`).
 pub fn compute(
     conn: &Connection,
     file: &MetricsFile,
@@ -85,30 +86,52 @@ pub fn compute(
     progress: &dyn Progress,
 ) -> Result<Vec<Segment>> {
     let metrics = segment_metrics(file);
-    let total = 2 * metrics.len() as u64;
-    let mut segments = Vec::with_capacity(metrics.len());
-    for (i, def) in metrics.into_iter().enumerate() {
-        let mut segment = Segment::new(def);
-        if let Some(cohort) = &def.denominator {
-            progress.update("retention by lifecycle", 2 * i as u64, total);
+    let names: Vec<(&str, Option<&str>)> = metrics
+        .iter()
+        .map(|m| (m.name.as_str(), m.denominator.as_deref()))
+        .collect();
+    let total = 2 * names.len() as u64;
+    let read_at = crate::store::resolve::now();
+    let snapshot = conn.unchecked_transaction()?;
+    let mut values = Vec::with_capacity(names.len());
+    for (i, (rate, cohort)) in names.iter().enumerate() {
+        let mut pair = Vec::with_capacity(2);
+        for (j, name) in cohort.iter().chain(std::iter::once(rate)).enumerate() {
+            progress.update(STAGE, 2 * i as u64 + j as u64, total);
             if progress.is_cancelled() {
                 return Err(Error::Cancelled);
             }
-            segment.cohort = super::value(conn, file, cohort, as_of, None, actor)?.value;
+            pair.push(super::compute(&snapshot, file, name, as_of, None)?);
         }
-        progress.update("retention by lifecycle", 2 * i as u64 + 1, total);
-        if progress.is_cancelled() {
-            return Err(Error::Cancelled);
-        }
-        let value = super::value(conn, file, &def.name, as_of, None, actor)?;
-        segment.rate = value.value;
-        segment.as_of = Some(value.as_of);
-        segment.computed_at = Some(crate::store::resolve::now());
-        segments.push(segment);
+        values.push(pair);
     }
-    progress.update("retention by lifecycle", total, total);
-    Ok(segments)
+    snapshot.commit()?;
+    progress.update(STAGE, total, total);
+    if progress.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
+    let all: Vec<&super::MetricValue> = values.iter().flatten().collect();
+    super::keep(conn, &all, actor, &read_at)?;
+    Ok(metrics
+        .into_iter()
+        .zip(values)
+        .map(|(def, pair)| {
+            let mut segment = Segment::new(def);
+            let (rate, cohort) = match pair.as_slice() {
+                [cohort, rate] => (rate, Some(cohort)),
+                [rate] => (rate, None),
+                _ => return segment,
+            };
+            segment.rate = rate.value;
+            segment.cohort = cohort.and_then(|c| c.value);
+            segment.as_of = Some(rate.as_of.clone());
+            segment.computed_at = Some(read_at.clone());
+            segment
+        })
+        .collect())
 }
+
+const STAGE: &str = "retention by lifecycle";
 
 /// Each segment as last computed under its current definition (`rate` and `as_of` empty
 /// where it never was).

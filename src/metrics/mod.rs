@@ -44,6 +44,20 @@ pub fn value(
     by: Option<&str>,
     actor: &str,
 ) -> Result<MetricValue> {
+    let value = compute(conn, file, metric, as_of, by)?;
+    keep(conn, &[&value], actor, &crate::store::resolve::now())?;
+    Ok(value)
+}
+
+/// Compute `metric` on the local store as of `as_of`, optionally by a dimension, writing
+/// nothing.
+pub fn compute(
+    conn: &Connection,
+    file: &MetricsFile,
+    metric: &str,
+    as_of: NaiveDate,
+    by: Option<&str>,
+) -> Result<MetricValue> {
     let def = file.require(metric)?;
     let sql = render::render(file, metric, Dialect::Sqlite, as_of, None)?;
     let headline: Option<f64> = conn.query_row(&sql, [], |r| r.get(0))?;
@@ -65,39 +79,51 @@ pub fn value(
         }
         None => Vec::new(),
     };
-    let now = crate::store::resolve::now();
-    let version = def.version();
-    let insert = "INSERT INTO metric_value (metric, version, as_of, dimension, dimension_value, value, computed_at, actor)
-                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-    let tx = conn.unchecked_transaction()?;
-    tx.execute(
-        insert,
-        params![
-            metric,
-            version,
-            as_of.to_string(),
-            None::<String>,
-            None::<String>,
-            headline,
-            now,
-            actor
-        ],
-    )?;
-    for (dim, v) in &breakdown {
-        tx.execute(
-            insert,
-            params![metric, version, as_of.to_string(), by, dim, v, now, actor],
-        )?;
-    }
-    tx.commit()?;
     Ok(MetricValue {
         metric: metric.into(),
-        version,
+        version: def.version(),
         as_of: as_of.to_string(),
         value: headline,
         breakdown,
         dimension: by.map(str::to_string),
     })
+}
+
+/// Keep computed values in the history, in one transaction, attributed to `actor` and
+/// dated `computed_at` (the moment the data was read).
+pub fn keep(
+    conn: &Connection,
+    values: &[&MetricValue],
+    actor: &str,
+    computed_at: &str,
+) -> Result<()> {
+    let insert = "INSERT INTO metric_value (metric, version, as_of, dimension, dimension_value, value, computed_at, actor)
+                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    let tx = conn.unchecked_transaction()?;
+    {
+        let mut insert = tx.prepare_cached(insert)?;
+        for v in values {
+            let rows = std::iter::once((None, None, v.value)).chain(
+                v.breakdown
+                    .iter()
+                    .map(|(dim, x)| (v.dimension.as_deref(), dim.as_deref(), *x)),
+            );
+            for (dimension, dimension_value, value) in rows {
+                insert.execute(params![
+                    v.metric,
+                    v.version,
+                    v.as_of,
+                    dimension,
+                    dimension_value,
+                    value,
+                    computed_at,
+                    actor
+                ])?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 /// Earlier headline values of `metric` with the version each used, oldest first.

@@ -92,12 +92,20 @@ impl JobsPane {
         self.jobs.iter().find(|j| j.is_active())
     }
 
-    /// Start a job of `kind`, one at a time.
+    /// Start a job of `kind`, one at a time. What the console started by itself gives way:
+    /// it is cancelled (it keeps nothing) and this one starts.
     pub fn start(&mut self, kind: JobKind, session: &mut Session) -> Vec<Effect> {
-        if let Some(job) = self.active() {
-            let label = job.kind.label();
-            session.flash(Level::Warn, format!("Wait for '{label}' to finish first"));
-            return vec![];
+        let mut effects = Vec::new();
+        if let Some(job) = self.jobs.iter_mut().find(|j| j.is_active()) {
+            if job.announce {
+                let label = job.kind.label();
+                session.flash(Level::Warn, format!("Wait for '{label}' to finish first"));
+                return vec![];
+            }
+            if job.state == JobState::Running {
+                job.state = JobState::Cancelling;
+                effects.push(Effect::CancelJob(job.id));
+            }
         }
         self.last_id += 1;
         let id = self.last_id;
@@ -115,11 +123,13 @@ impl JobsPane {
             },
         );
         self.selected = 0;
-        vec![Effect::StartJob { id, kind }]
+        effects.push(Effect::StartJob { id, kind });
+        effects
     }
 
-    /// Start a job the console needs without being asked: it finishes without a word
-    /// (its row on Jobs says it ran), and not at all while another job runs.
+    /// Start a job the console needs without being asked: it ends without a word (its row
+    /// on Jobs says it ran), gives way to any job a person starts, and does not start
+    /// while another job runs.
     pub fn start_unannounced(&mut self, kind: JobKind, session: &mut Session) -> Vec<Effect> {
         if self.active().is_some() {
             return vec![];
@@ -180,10 +190,17 @@ impl JobsPane {
             }
             JobEvent::Cancelled { .. } => {
                 job.state = JobState::Cancelled;
-                session.flash(
-                    Level::Warn,
-                    format!("{label} cancelled; nothing was changed"),
-                );
+                if job.announce {
+                    session.flash(
+                        Level::Warn,
+                        format!("{label} cancelled; nothing was changed"),
+                    );
+                }
+            }
+            // Background work that was giving way when it failed (a write it waited for,
+            // say) kept nothing: it was cancelled, as far as anyone asked.
+            JobEvent::Failed { .. } if !job.announce && job.state == JobState::Cancelling => {
+                job.state = JobState::Cancelled;
             }
             JobEvent::Failed { message, .. } => {
                 session.flash(Level::Error, format!("{label} failed: {message}"));
@@ -348,6 +365,55 @@ mod tests {
         assert_eq!(pane.running(), 0);
         assert_eq!(pane.start(JobKind::Resolve, &mut session).len(), 1);
         assert_eq!(pane.jobs[0].id, 2);
+    }
+
+    #[test]
+    fn the_consoles_own_job_ends_quietly_and_gives_way_to_a_persons() {
+        let mut pane = JobsPane::default();
+        let mut session = Session::new(Role::Admin, false, "x".into());
+        let quiet = pane.start_unannounced(JobKind::Retention, &mut session);
+        assert_eq!(quiet.len(), 1);
+        assert!(
+            pane.start_unannounced(JobKind::Retention, &mut session)
+                .is_empty(),
+            "not while another runs"
+        );
+        // A person's job cancels it and starts at once.
+        let effects = pane.start(JobKind::Resolve, &mut session);
+        assert_eq!(
+            effects,
+            vec![
+                Effect::CancelJob(1),
+                Effect::StartJob {
+                    id: 2,
+                    kind: JobKind::Resolve
+                }
+            ]
+        );
+        assert!(session.flash.is_none(), "nobody is told to wait");
+        // Giving way, it may fail on a write it waited for: that is its cancellation.
+        let failed = JobEvent::Failed {
+            id: 1,
+            message: "database is locked".into(),
+        };
+        assert_eq!(pane.on_event(failed, &mut session), JobOutcome::Nothing);
+        assert_eq!(pane.jobs[1].state, JobState::Cancelled);
+        assert!(session.flash.is_none());
+        // Finished unasked, it says nothing; a person's job does.
+        let mut pane = JobsPane::default();
+        pane.start_unannounced(JobKind::Retention, &mut session);
+        let done = |id| JobEvent::Finished {
+            id,
+            summary: "done".into(),
+        };
+        assert_eq!(
+            pane.on_event(done(1), &mut session),
+            JobOutcome::Finished(JobKind::Retention)
+        );
+        assert!(session.flash.is_none());
+        pane.start(JobKind::Retention, &mut session);
+        pane.on_event(done(2), &mut session);
+        assert!(session.flash.is_some());
     }
 
     #[test]
