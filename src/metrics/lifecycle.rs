@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use super::MetricValue;
 use super::def::{MetricDef, MetricType, MetricsFile};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
@@ -86,49 +87,64 @@ pub fn compute(
     progress: &dyn Progress,
 ) -> Result<Vec<Segment>> {
     let metrics = segment_metrics(file);
-    let names: Vec<(&str, Option<&str>)> = metrics
-        .iter()
-        .map(|m| (m.name.as_str(), m.denominator.as_deref()))
-        .collect();
-    let total = 2 * names.len() as u64;
+    let total = 2 * metrics.len() as u64;
     let read_at = crate::store::resolve::now();
     let snapshot = conn.unchecked_transaction()?;
-    let mut values = Vec::with_capacity(names.len());
-    for (i, (rate, cohort)) in names.iter().enumerate() {
-        let mut pair = Vec::with_capacity(2);
-        for (j, name) in cohort.iter().chain(std::iter::once(rate)).enumerate() {
-            progress.update(STAGE, 2 * i as u64 + j as u64, total);
-            if progress.is_cancelled() {
-                return Err(Error::Cancelled);
-            }
-            pair.push(super::compute(&snapshot, file, name, as_of, None)?);
+    let mut done = 0;
+    let mut query = |name: &str| -> Result<MetricValue> {
+        progress.update(STAGE, done, total);
+        done += 1;
+        if progress.is_cancelled() {
+            return Err(Error::Cancelled);
         }
-        values.push(pair);
+        super::compute(&snapshot, file, name, as_of, None)
+    };
+    let mut values = Vec::new();
+    let mut segments = Vec::with_capacity(metrics.len());
+    for def in metrics {
+        let mut segment = Segment::new(def);
+        let rate = match (def.numerator.as_deref(), def.denominator.as_deref()) {
+            // A ratio's SQL is its numerator over its denominator: the two give it without
+            // reading the gifts a third time (13-36 s a query on a million records).
+            (Some(retained), Some(cohort)) if def.sql.is_empty() => {
+                let (retained, cohort) = (query(retained)?, query(cohort)?);
+                let rate = ratio(def, &retained, &cohort);
+                segment.cohort = cohort.value;
+                values.extend([retained, cohort]);
+                rate
+            }
+            _ => query(&def.name)?,
+        };
+        segment.rate = rate.value;
+        segment.as_of = Some(rate.as_of.clone());
+        segment.computed_at = Some(read_at.clone());
+        values.push(rate);
+        segments.push(segment);
     }
     snapshot.commit()?;
     progress.update(STAGE, total, total);
     if progress.is_cancelled() {
         return Err(Error::Cancelled);
     }
-    let all: Vec<&super::MetricValue> = values.iter().flatten().collect();
-    super::keep(conn, &all, actor, &read_at)?;
-    Ok(metrics
-        .into_iter()
-        .zip(values)
-        .map(|(def, pair)| {
-            let mut segment = Segment::new(def);
-            let (rate, cohort) = match pair.as_slice() {
-                [cohort, rate] => (rate, Some(cohort)),
-                [rate] => (rate, None),
-                _ => return segment,
-            };
-            segment.rate = rate.value;
-            segment.cohort = cohort.and_then(|c| c.value);
-            segment.as_of = Some(rate.as_of.clone());
-            segment.computed_at = Some(read_at.clone());
-            segment
-        })
-        .collect())
+    super::keep(conn, &values.iter().collect::<Vec<_>>(), actor, &read_at)?;
+    Ok(segments)
+}
+
+/// The ratio `def` as its SQL computes it: numerator ÷ denominator, none when the
+/// denominator is none or zero.
+fn ratio(def: &MetricDef, numerator: &MetricValue, denominator: &MetricValue) -> MetricValue {
+    let value = match (numerator.value, denominator.value) {
+        (Some(n), Some(d)) if d != 0.0 => Some(n / d),
+        _ => None,
+    };
+    MetricValue {
+        metric: def.name.clone(),
+        version: def.version(),
+        as_of: numerator.as_of.clone(),
+        value,
+        breakdown: Vec::new(),
+        dimension: None,
+    }
 }
 
 const STAGE: &str = "retention by lifecycle";
