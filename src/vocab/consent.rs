@@ -109,6 +109,15 @@ pub struct GoldenConsent {
     pub conflicting: bool,
 }
 
+/// The channels a golden record's consent refuses.
+pub fn refused(consent: &[GoldenConsent]) -> Vec<Channel> {
+    consent
+        .iter()
+        .filter(|c| c.opted_out)
+        .map(|c| c.channel)
+        .collect()
+}
+
 impl GoldenConsent {
     /// One line for a person: "do not call (wbez_donations WB0012, DNC, 2026-03-01)".
     pub fn describe(&self) -> String {

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::consent::Channel;
+
 /// A reason behind one person's score: a feature, its value in words, and how much it
 /// moved the log-odds (positive raises the probability).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -31,6 +33,26 @@ pub const EMAIL_FEATURES: [&str; 6] = [
     "unsubscribed",
 ];
 pub const NEW_SUSTAINER_FEATURE: &str = "sustainer_tenure_days";
+
+/// What stands where the call would be for a person who may not be called.
+pub const DO_NOT_CALL: &str = "DO NOT CALL (their consent)";
+
+/// What a retention call to this person is about, or `None` when they may not be called
+/// (`refused`: the channels their consent refuses). Every place that shows the call asks
+/// here, so a do-not-call is never offered a call.
+pub fn call_about(reasons: &[Reason], refused: &[Channel]) -> Option<&'static str> {
+    (!refused.contains(&Channel::Phone)).then(|| retention_ask(reasons))
+}
+
+/// The next step to show for an upgrade `action`, consent considered: nobody who accepts
+/// contact on no channel is shown an ask.
+pub fn next_step(action: &str, refused: &[Channel]) -> String {
+    if Channel::ALL.iter().all(|c| refused.contains(c)) {
+        "no ask: they accept contact on no channel".into()
+    } else {
+        action.into()
+    }
+}
 
 /// What a retention call to an at-risk sustainer is about, from the model's own reasons
 /// for their churn score: the feature that raises the risk most decides it (the ones that

@@ -3,7 +3,7 @@
 
 use cpm::store::consent::{Channel, golden_consent};
 
-use crate::common::{count, resolved_store, scored_store};
+use crate::common::{count, cpm, resolved_store, scored_store};
 
 const PEOPLE: u64 = 3000;
 
@@ -194,4 +194,75 @@ fn the_risk_list_refuses_exactly_the_channels_the_consent_view_refuses() {
         refusing > 0,
         "some sustainer refuses a channel in the generated data"
     );
+}
+
+/// Opt `constituent`'s first record out of `channels`, as a donor system's codes would.
+fn refuse(db: &cpm::store::Db, constituent: i64, channels: &[&str]) {
+    for channel in channels {
+        db.conn
+            .execute(
+                "INSERT INTO record_consent (source_record_id, channel, opted_out, code, recorded_on, batch_id)
+                 VALUES ((SELECT min(source_record_id) FROM constituent_member WHERE constituent_id = ?1),
+                         ?2, 1, 'NO SOLICIT', '2026-01-05', (SELECT max(id) FROM ingest_batch))
+                 ON CONFLICT (source_record_id, channel) DO UPDATE SET opted_out = 1, code = 'NO SOLICIT'",
+                rusqlite::params![constituent, channel],
+            )
+            .unwrap();
+    }
+}
+
+#[test]
+fn no_view_offers_a_call_to_a_do_not_call_or_an_ask_to_who_refuses_every_channel() {
+    use cpm::tui::app::{AppOptions, Role};
+    use ratatui::crossterm::event::KeyCode;
+    let (p, db) = scored_store(PEOPLE);
+    // A sustainer at low churn risk with an upgrade ask (one at high risk has it held).
+    let (id, action): (i64, String) = db
+        .conn
+        .query_row(
+            "SELECT constituent_id, upgrade_action FROM constituent_score
+             WHERE churn_probability IS NOT NULL AND upgrade_path IS NOT NULL
+             ORDER BY churn_probability LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let golden = cpm::store::browse::golden_id(id);
+    let show = || String::from_utf8_lossy(&cpm(&p, &["show", &golden]).stdout).into_owned();
+    let explain = || {
+        String::from_utf8_lossy(&cpm(&p, &["score", "--explain", &golden]).stdout).into_owned()
+    };
+    let before = show();
+    assert!(before.contains(&format!("next step: {action}")), "{before}");
+    assert!(!before.contains("DO NOT CALL"), "{before}");
+
+    refuse(&db, id, &["phone"]);
+    for text in [show(), explain()] {
+        assert!(text.contains("DO NOT CALL (their consent)"), "{text}");
+        assert!(text.contains(&format!("next step: {action}")), "others may ask: {text}");
+    }
+
+    refuse(&db, id, &["email", "mail"]);
+    let no_ask = "no ask: they accept contact on no channel";
+    for text in [show(), explain()] {
+        assert!(text.contains(no_ask) && !text.contains(&action), "{text}");
+    }
+    // The console's 360° view says the same.
+    let options = AppOptions {
+        role: Role::Membership,
+        read_only: true,
+        actor: "sam".into(),
+        store_ready: true,
+    };
+    let mut c =
+        cpm::tui::headless::Headless::open(&p.db_path(), &p.project(), options, 120, 60).unwrap();
+    c.press(KeyCode::Char('2')).unwrap();
+    c.press(KeyCode::Char('/')).unwrap();
+    c.type_keys(&golden).unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    c.press(KeyCode::Enter).unwrap();
+    let screen = c.render().unwrap();
+    assert!(screen.contains(&golden), "{screen}");
+    assert!(screen.contains("DO NOT CALL (their consent)"), "{screen}");
+    assert!(screen.contains(no_ask), "{screen}");
 }

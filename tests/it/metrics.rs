@@ -243,7 +243,12 @@ fn assert_lifecycle_segments_match_an_independent_count(
     }
     // A rate from its parts is the rate its own SQL computes.
     for s in &segments {
-        assert_eq!(s.rate, Some(value(db, file, &s.metric, as_of)), "{}", s.metric);
+        assert_eq!(
+            s.rate,
+            Some(value(db, file, &s.metric, as_of)),
+            "{}",
+            s.metric
+        );
     }
     let all = gifts.values().filter(|g| segment(g).is_some()).count();
     assert_eq!(segments[0].cohort, Some(all as f64));

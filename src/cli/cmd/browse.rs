@@ -81,7 +81,7 @@ pub(crate) fn cmd_show(g: &Global, id: &str) -> Result<()> {
         println!("  engagement {}", e.describe());
     }
     if let Some(scores) = &detail.scores {
-        print_scores(scores, detail.scores_stale);
+        print_scores(scores, &detail.consent, detail.scores_stale);
     }
     for c in &detail.contacts {
         println!(
@@ -135,7 +135,13 @@ pub(crate) fn cmd_show(g: &Global, id: &str) -> Result<()> {
 }
 
 /// Churn risk with its reasons and the call it asks for, and the recommended next step.
-fn print_scores(scores: &cpm::store::score::ScoreRow, stale: bool) {
+fn print_scores(
+    scores: &cpm::store::score::ScoreRow,
+    consent: &[cpm::vocab::consent::GoldenConsent],
+    stale: bool,
+) {
+    use cpm::vocab::reasons::{DO_NOT_CALL, call_about, next_step};
+    let refused = cpm::vocab::consent::refused(consent);
     if let (Some(p), Some(tier)) = (scores.churn_probability, &scores.churn_tier) {
         let reasons = scores.reasons().unwrap_or_default();
         let why: Vec<&str> = reasons
@@ -149,10 +155,13 @@ fn print_scores(scores: &cpm::store::score::ScoreRow, stale: bool) {
             cpm::text::percent(p),
             why.join("; ")
         );
-        println!("  call: {}", cpm::score::retention_ask(&reasons));
+        println!(
+            "  call: {}",
+            call_about(&reasons, &refused).unwrap_or(DO_NOT_CALL)
+        );
     }
     if let Some(action) = &scores.upgrade_action {
-        println!("  next step: {action}");
+        println!("  next step: {}", next_step(action, &refused));
     }
     if stale {
         println!("  (scored before the last merge or unmerge: the next `cpm score` refreshes it)");

@@ -126,9 +126,9 @@ pub(crate) fn cmd_risk(g: &Global, action: RiskAction) -> Result<()> {
                     r.monthly_cents as f64 / 100.0,
                     r.triage.as_deref().unwrap_or("new"),
                     if r.no_contact.contains(&cpm::store::consent::Channel::Phone) {
-                        "DO NOT CALL".to_string()
+                        cpm::vocab::reasons::DO_NOT_CALL
                     } else {
-                        r.retention_ask.clone()
+                        r.retention_ask.as_str()
                     }
                 );
             }

@@ -47,11 +47,15 @@ pub(crate) fn cmd_score(
                         reason.contribution, reason.text
                     );
                 }
+                use cpm::vocab::reasons::{DO_NOT_CALL, call_about, next_step};
+                let consent = cpm::store::consent::golden_consent(&db.conn, e.constituent_id)?;
+                let refused = cpm::vocab::consent::refused(&consent);
                 if s.churn_probability.is_some() {
-                    println!("  retention call: {}", score::retention_ask(&e.reasons));
+                    let call = call_about(&e.reasons, &refused).unwrap_or(DO_NOT_CALL);
+                    println!("  retention call: {call}");
                 }
                 if let Some(action) = &s.upgrade_action {
-                    println!("  next step: {action}");
+                    println!("  next step: {}", next_step(action, &refused));
                 }
             }
             None => println!("  not scored yet: run `cpm score`"),

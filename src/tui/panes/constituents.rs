@@ -18,6 +18,7 @@ use crate::tui::panes::{Move, clicked_row};
 use crate::tui::scroll::Scroll;
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, empty_block, pane_block, placeholder};
+use crate::vocab::reasons::{DO_NOT_CALL, call_about, next_step};
 
 #[derive(Debug)]
 pub struct DetailView {
@@ -634,6 +635,8 @@ fn score_lines<'a>(data: &ConstituentDetail, theme: &Theme) -> Vec<Line<'a>> {
             Span::raw("not scored yet"),
         ])];
     };
+    // Consent decides what is offered: no call to a do-not-call, no ask to a no-contact.
+    let refused = crate::vocab::consent::refused(&data.consent);
     let mut lines = Vec::new();
     match (s.churn_probability, &s.churn_tier) {
         (Some(p), Some(tier)) => {
@@ -645,7 +648,10 @@ fn score_lines<'a>(data: &ConstituentDetail, theme: &Theme) -> Vec<Line<'a>> {
                 ),
             ]));
             let reasons = s.reasons().unwrap_or_default();
-            let ask = crate::score::retention_ask(&reasons);
+            let call = match call_about(&reasons, &refused) {
+                Some(ask) => Span::raw(ask),
+                None => Span::styled(DO_NOT_CALL, theme.error),
+            };
             for r in &reasons {
                 let glyph = if r.contribution > 0.0 { "▲ " } else { "▼ " };
                 lines.push(Line::from(vec![
@@ -653,7 +659,7 @@ fn score_lines<'a>(data: &ConstituentDetail, theme: &Theme) -> Vec<Line<'a>> {
                     Span::raw(format!("{glyph}{}", r.text)),
                 ]));
             }
-            lines.push(Line::from(vec![label("call"), Span::raw(ask)]));
+            lines.push(Line::from(vec![label("call"), call]));
         }
         _ => lines.push(Line::from(vec![
             label("churn risk"),
@@ -663,7 +669,10 @@ fn score_lines<'a>(data: &ConstituentDetail, theme: &Theme) -> Vec<Line<'a>> {
     if let Some(action) = &s.upgrade_action {
         lines.push(Line::from(vec![
             label("next step"),
-            Span::styled(action.clone(), theme.upgrade_ask(s.upgrade_path.as_deref())),
+            Span::styled(
+                next_step(action, &refused),
+                theme.upgrade_ask(s.upgrade_path.as_deref()),
+            ),
         ]));
     }
     if data.scores_stale {

@@ -16,6 +16,7 @@ use crate::tui::keymap::Action;
 use crate::tui::panes::{Filter, Move, Window};
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, empty_block, pane_block, placeholder};
+use crate::vocab::reasons::{DO_NOT_CALL, next_step};
 
 #[derive(Debug, Default)]
 pub struct RiskPane {
@@ -373,7 +374,7 @@ fn render_person(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     ]);
     // Someone who may not be called gets no call: the badge says so where the ask would be.
     let call = if row.no_contact.contains(&Channel::Phone) {
-        Span::styled("DO NOT CALL (their consent)", theme.error)
+        Span::styled(DO_NOT_CALL, theme.error)
     } else {
         Span::raw(row.retention_ask.clone())
     };
@@ -397,7 +398,7 @@ fn render_person(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         after.push(Line::from(vec![
             Span::styled("next: ", theme.header),
             Span::styled(
-                format!("{action}{p}"),
+                format!("{}{p}", next_step(action, &row.no_contact)),
                 theme.upgrade_ask(row.upgrade_path.as_deref()),
             ),
         ]));
