@@ -190,6 +190,9 @@ pub struct Runtime {
     /// Reads that grow with the store (the review queue and its counts) run here, so the
     /// first frame and every key stay fast on a million records.
     loader: Option<Sender<(Effect, LoadContext)>>,
+    /// Metric values, which take seconds on a large store, on a thread of their own: a
+    /// value being computed never holds up the queue or the lists.
+    metric_loader: Option<Sender<(Effect, LoadContext)>>,
     writer: Option<(Sender<WriteRequest>, std::thread::JoinHandle<()>)>,
     jobs: HashMap<u64, JobHandle>,
 }
@@ -201,6 +204,7 @@ impl Runtime {
             tx,
             reader: None,
             loader: None,
+            metric_loader: None,
             writer: None,
             jobs: HashMap::new(),
         }
@@ -213,7 +217,8 @@ impl Runtime {
             Db::open(&self.options.db_path)?
         };
         self.reader = Some(db);
-        self.loader = spawn_loader(&self.options, self.tx.clone());
+        self.loader = spawn_loader("loader", &self.options, self.tx.clone());
+        self.metric_loader = spawn_loader("metrics", &self.options, self.tx.clone());
         Ok(())
     }
 
@@ -265,6 +270,14 @@ impl Runtime {
                 copy_to_clipboard(&text);
                 None
             }
+            metric @ Effect::ComputeMetric { .. } => {
+                let loader = self.metric_loader.as_ref()?;
+                let _ = loader.send((
+                    metric,
+                    LoadContext::of(app).in_project(&self.options.project),
+                ));
+                None
+            }
             slow @ (Effect::LoadReview
             | Effect::LoadCount
             | Effect::LoadRisk
@@ -273,7 +286,6 @@ impl Runtime {
             | Effect::LoadQuality
             | Effect::LoadMetrics
             | Effect::LoadSegments
-            | Effect::ComputeMetric { .. }
             | Effect::ExportRisk
             | Effect::ExportSegment { .. }
             | Effect::RevealSamples(_)) => {
@@ -440,6 +452,7 @@ impl LoadContext {
 
 /// A reader thread with its own connection; results come back as `Event::Loaded`.
 fn spawn_loader(
+    name: &str,
     options: &ConsoleOptions,
     events: Sender<Event>,
 ) -> Option<Sender<(Effect, LoadContext)>> {
@@ -447,7 +460,7 @@ fn spawn_loader(
     let path = options.db_path.clone();
     let read_only = options.read_only;
     std::thread::Builder::new()
-        .name("loader".into())
+        .name(name.into())
         .spawn(move || {
             let db = if read_only {
                 Db::open_read_only(&path)
