@@ -1109,16 +1109,13 @@ impl App {
 
     /// Retention by lifecycle is always on the Metrics tab: where the store's data (its
     /// as-of date) has none computed, a background job computes it, once a session.
-    fn compute_lifecycle_if_never_done(&mut self) -> Effects {
+    fn compute_lifecycle_where_missing(&mut self) -> Effects {
         let Some(as_of) = self.metrics.as_of else {
             return vec![];
         };
-        let never_done =
-            crate::metrics::lifecycle::is_stale(&self.metrics.lifecycle.segments, as_of);
-        if !never_done
-            || self.session.read_only
-            || self.metrics.lifecycle_started_for == Some(as_of)
-        {
+        let missing =
+            crate::metrics::lifecycle::is_missing(&self.metrics.lifecycle.segments, as_of);
+        if !missing || self.session.read_only || self.metrics.lifecycle_started_for == Some(as_of) {
             return vec![];
         }
         let effects = self
@@ -1232,7 +1229,7 @@ impl App {
             } => {
                 self.metrics.loaded(file, as_of, error);
                 self.metrics.lifecycle = lifecycle;
-                self.compute_lifecycle_if_never_done()
+                self.compute_lifecycle_where_missing()
             }
             Loaded::Segments { segments, error } => {
                 self.segments.loaded(segments, error);

@@ -37,11 +37,15 @@ pub const NEW_SUSTAINER_FEATURE: &str = "sustainer_tenure_days";
 /// What stands where the call would be for a person who may not be called.
 pub const DO_NOT_CALL: &str = "DO NOT CALL (their consent)";
 
-/// What a retention call to this person is about, or `None` when they may not be called
-/// (`refused`: the channels their consent refuses). Every place that shows the call asks
-/// here, so a do-not-call is never offered a call.
+/// Whether a person whose consent refuses the `refused` channels may be called. Every place
+/// that shows a call asks here, so a do-not-call is never offered one.
+pub fn may_call(refused: &[Channel]) -> bool {
+    !refused.contains(&Channel::Phone)
+}
+
+/// What a retention call to this person is about, or `None` when they may not be called.
 pub fn call_about(reasons: &[Reason], refused: &[Channel]) -> Option<&'static str> {
-    (!refused.contains(&Channel::Phone)).then(|| retention_ask(reasons))
+    may_call(refused).then(|| retention_ask(reasons))
 }
 
 /// The next step to show for an upgrade `action`, consent considered: nobody who accepts

@@ -229,9 +229,8 @@ fn no_view_offers_a_call_to_a_do_not_call_or_an_ask_to_who_refuses_every_channel
         .unwrap();
     let golden = cpm::store::browse::golden_id(id);
     let show = || String::from_utf8_lossy(&cpm(&p, &["show", &golden]).stdout).into_owned();
-    let explain = || {
-        String::from_utf8_lossy(&cpm(&p, &["score", "--explain", &golden]).stdout).into_owned()
-    };
+    let explain =
+        || String::from_utf8_lossy(&cpm(&p, &["score", "--explain", &golden]).stdout).into_owned();
     let before = show();
     assert!(before.contains(&format!("next step: {action}")), "{before}");
     assert!(!before.contains("DO NOT CALL"), "{before}");
@@ -239,7 +238,10 @@ fn no_view_offers_a_call_to_a_do_not_call_or_an_ask_to_who_refuses_every_channel
     refuse(&db, id, &["phone"]);
     for text in [show(), explain()] {
         assert!(text.contains("DO NOT CALL (their consent)"), "{text}");
-        assert!(text.contains(&format!("next step: {action}")), "others may ask: {text}");
+        assert!(
+            text.contains(&format!("next step: {action}")),
+            "others may ask: {text}"
+        );
     }
 
     refuse(&db, id, &["email", "mail"]);

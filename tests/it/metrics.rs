@@ -265,8 +265,8 @@ fn assert_lifecycle_segments_match_an_independent_count(
             .collect::<Vec<_>>()
     );
     assert!(!kept.changed);
-    assert!(!lifecycle::is_stale(&kept.segments, as_of));
-    assert!(lifecycle::is_stale(
+    assert!(!lifecycle::is_missing(&kept.segments, as_of));
+    assert!(lifecycle::is_missing(
         &kept.segments,
         as_of - chrono::Days::new(1)
     ));

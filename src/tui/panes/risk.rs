@@ -16,7 +16,7 @@ use crate::tui::keymap::Action;
 use crate::tui::panes::{Filter, Move, Window};
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, empty_block, pane_block, placeholder};
-use crate::vocab::reasons::{DO_NOT_CALL, next_step};
+use crate::vocab::reasons::{DO_NOT_CALL, may_call, next_step};
 
 #[derive(Debug, Default)]
 pub struct RiskPane {
@@ -373,10 +373,10 @@ fn render_person(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         ),
     ]);
     // Someone who may not be called gets no call: the badge says so where the ask would be.
-    let call = if row.no_contact.contains(&Channel::Phone) {
-        Span::styled(DO_NOT_CALL, theme.error)
-    } else {
+    let call = if may_call(&row.no_contact) {
         Span::raw(row.retention_ask.clone())
+    } else {
+        Span::styled(DO_NOT_CALL, theme.error)
     };
     let mut after = vec![Line::from(vec![Span::styled("call: ", theme.header), call])];
     let refused: Vec<&str> = row
@@ -503,13 +503,13 @@ fn render_list(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             let tier = Tier::parse(&row.churn_tier).map_or("?", Tier::short);
             Row::new(vec![
                 Cell::from(golden_id(row.constituent_id)),
-                Cell::from(match row.no_contact.contains(&Channel::Phone) {
+                Cell::from(match may_call(&row.no_contact) {
                     // Not to be called: marked where the eye runs down the list.
-                    true => Line::from(vec![
+                    false => Line::from(vec![
                         Span::styled("⊘ ", theme.error),
                         Span::raw(row.name.clone()),
                     ]),
-                    false => Line::from(row.name.clone()),
+                    true => Line::from(row.name.clone()),
                 }),
                 Cell::from(Span::styled(tier, tier_style(theme, &row.churn_tier))),
                 Cell::from(format!("{:>4}", percent(row.churn_probability))),
