@@ -263,6 +263,19 @@ impl Ctx<'_> {
             .as_deref()
             .and_then(entity)
             .ok_or_else(|| Error::Invalid(format!("{}: no entity", m.name)))?;
+        let counted = m
+            .measure
+            .as_ref()
+            .filter(|measure| measure.aggregate == Aggregate::CountDistinct)
+            .and_then(|measure| measure.column.as_deref());
+        let (on_the_row, on_the_person): (Vec<Filter>, Vec<Filter>) = m
+            .filters
+            .iter()
+            .cloned()
+            .partition(|f| matches!(f, Filter::Compare { .. }));
+        if let Some(column) = counted.filter(|_| !on_the_person.is_empty()) {
+            return self.distinct_first(e, column, &on_the_row, &on_the_person, by);
+        }
         let mut sql = match by {
             Some(d) => format!("SELECT t.{d} AS dimension, {} AS value", self.aggregate(m)?),
             None => format!("SELECT {} AS value", self.aggregate(m)?),
@@ -274,6 +287,54 @@ impl Ctx<'_> {
         }
         if let Some(d) = by {
             sql.push_str(&format!(" GROUP BY t.{d} ORDER BY t.{d}"));
+        }
+        Ok(sql)
+    }
+
+    /// A count of distinct values with filters on the person (`exists`, `not_exists`,
+    /// `greater_total`, which look at a person's other rows and nothing else of this one):
+    /// the values and their people are found first, so that each person's filters run once,
+    /// not once for every row they have (a sustainer's sixty monthly gifts asked the same
+    /// question sixty times: 1.7x slower on a million records).
+    fn distinct_first(
+        &self,
+        e: &Entity,
+        column: &str,
+        on_the_row: &[Filter],
+        on_the_person: &[Filter],
+        by: Option<&str>,
+    ) -> Result<String> {
+        let mut kept = vec![format!("t.{column}")];
+        if column != "constituent_id" {
+            kept.push("t.constituent_id".into());
+        }
+        if let Some(d) = by {
+            kept.push(format!("t.{d} AS dimension"));
+        }
+        let mut rows = format!(
+            "SELECT DISTINCT {} FROM {} t",
+            kept.join(", "),
+            self.dialect.relation(e)
+        );
+        let row_conditions = self.filters("t", on_the_row, 1)?;
+        if !row_conditions.is_empty() {
+            rows.push_str(&format!(" WHERE {}", row_conditions.join(" AND ")));
+        }
+        // Each person once already: counting them needs no second pass for distinct values.
+        let value = match column {
+            "constituent_id" => "COUNT(*) AS value".to_string(),
+            _ => format!("COUNT(DISTINCT p.{column}) AS value"),
+        };
+        let mut sql = match by {
+            Some(_) => format!("SELECT p.dimension AS dimension, {value}"),
+            None => format!("SELECT {value}"),
+        };
+        sql.push_str(&format!(
+            " FROM ({rows}) p WHERE {}",
+            self.filters("p", on_the_person, 1)?.join(" AND ")
+        ));
+        if by.is_some() {
+            sql.push_str(" GROUP BY p.dimension ORDER BY p.dimension");
         }
         Ok(sql)
     }
@@ -340,5 +401,42 @@ mod tests {
         assert_eq!(fiscal_year_start(d("2026-07-01"), 7, 0), d("2026-07-01"));
         assert_eq!(fiscal_year_start(d("2026-06-30"), 7, -1), d("2024-07-01"));
         assert_eq!(fiscal_year_start(d("2026-03-15"), 1, 0), d("2026-01-01"));
+    }
+
+    #[test]
+    fn a_count_of_people_filtered_on_their_other_rows_finds_the_people_first() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("config/metrics_definitions.yaml");
+        let text = std::fs::read_to_string(&path).expect("the shipped definitions");
+        let file = MetricsFile::parse(&path, &text).expect("they parse");
+        let as_of = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        let sql = |name: &str, by: Option<&str>| {
+            render(&file, name, Dialect::Standard, as_of, by).expect("renders")
+        };
+        // People once each, then the EXISTS per person (correlated on the outer `p`).
+        let retained = sql("new_donors_retained_fy", None);
+        assert!(
+            retained.starts_with(
+                "SELECT COUNT(*) AS value FROM (SELECT DISTINCT t.constituent_id FROM"
+            ),
+            "{retained}"
+        );
+        assert!(
+            retained.contains(".constituent_id = p.constituent_id"),
+            "{retained}"
+        );
+        let by = sql("new_donors_retained_fy", Some("gift_type"));
+        assert!(
+            by.contains("SELECT DISTINCT t.constituent_id, t.gift_type AS dimension"),
+            "{by}"
+        );
+        assert!(
+            by.ends_with("GROUP BY p.dimension ORDER BY p.dimension"),
+            "{by}"
+        );
+        // Without a filter on the person, or for a sum, rows are aggregated as they are.
+        for plain in ["donors_prior_fy", "giving_12m"] {
+            assert!(!sql(plain, None).contains("SELECT DISTINCT"), "{plain}");
+        }
     }
 }
