@@ -219,7 +219,8 @@ fn assert_lifecycle_segments_match_an_independent_count(
             "2nd-year",
             "multi-year",
             "recaptured",
-            "lapsed, back"
+            "lapsed",
+            "deep-lapsed"
         ]
     );
     for s in &segments[1..5] {
@@ -252,6 +253,26 @@ fn assert_lifecycle_segments_match_an_independent_count(
     }
     let all = gifts.values().filter(|g| segment(g).is_some()).count();
     assert_eq!(segments[0].cohort, Some(all as f64));
+    // The lapsed a year ago, by how long: a gift 24-36 months back (or 36-60) and none from
+    // then to a year ago; back if they gave in the last 12 months.
+    let months = |m: u32| as_of.checked_sub_months(chrono::Months::new(m)).unwrap();
+    let between = |g: &Vec<(NaiveDate, i64)>, from: u32, to: u32| {
+        g.iter().any(|(d, _)| *d > months(from) && *d <= months(to))
+    };
+    for (s, (from, to)) in segments[5..].iter().zip([(36, 24), (60, 36)]) {
+        let pool: Vec<_> = gifts
+            .values()
+            .filter(|g| between(g, from, to) && !between(g, to, 12))
+            .collect();
+        let back = pool.iter().filter(|g| between(g, 12, 0)).count();
+        assert!(
+            !pool.is_empty(),
+            "{} has donors in a 600-person store",
+            s.label
+        );
+        assert_eq!(s.cohort, Some(pool.len() as f64), "{}", s.label);
+        assert!((s.rate.unwrap() - back as f64 / pool.len() as f64).abs() < 1e-12);
+    }
     // Kept: read back as computed, for this data date, until the people behind it change.
     let kept = lifecycle::Kept::read(&db.conn, file).unwrap();
     assert_eq!(
@@ -378,6 +399,9 @@ proptest! {
             prop_assert!((rate - v("donors_retained_fy") / v("donors_prior_fy")).abs() < 1e-12);
         }
         prop_assert!(v("reactivated_donors") <= v("lapsed_pool"));
+        // The lapsed a year ago are the recently lapsed and the deep-lapsed.
+        prop_assert_eq!(v("lapsed_pool"), v("lapsed_recent_pool") + v("lapsed_deep_pool"));
+        prop_assert_eq!(v("reactivated_donors"), v("lapsed_recent_reactivated") + v("lapsed_deep_reactivated"));
         prop_assert!(v("donors_upgraded_12m") <= v("donors_retained_12m"));
         prop_assert!(v("sustainers_retained_12m") <= v("sustainers_a_year_ago"));
     }

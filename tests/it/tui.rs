@@ -915,7 +915,7 @@ fn retention_by_lifecycle_is_computed_once_in_the_background_and_always_shown() 
     let file = c.app.metrics.file.clone().expect("definitions loaded");
     let kept = Kept::read(&db.conn, &file).unwrap();
     assert_eq!(c.app.metrics.lifecycle, kept);
-    assert_eq!(kept.segments.len(), 6);
+    assert_eq!(kept.segments.len(), 7);
     assert!(
         kept.segments
             .iter()

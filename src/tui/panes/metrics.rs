@@ -262,7 +262,7 @@ fn render_lifecycle(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             theme.warn,
         )),
         (Some(at), false) => title.push(Span::styled(
-            format!("· gave last fiscal year, again this one · as of {at} "),
+            format!("· share who gave again · as of {at} "),
             theme.muted,
         )),
     }
@@ -273,24 +273,22 @@ fn render_lifecycle(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         return;
     }
     let block = pane_block(Line::from(title), theme, false);
-    const LABEL: usize = 9;
+    // A column a segment: its name, the share retained, and of how many.
     let columns = kept.segments.len().max(1);
-    let width = usize::from(area.width.saturating_sub(2)).saturating_sub(LABEL) / columns;
+    let width = usize::from(area.width.saturating_sub(2)) / columns;
     let cell = |text: String| Cell::from(fit(&text, width.saturating_sub(1)));
     let names = kept.segments.iter().map(|s| cell(s.label.clone()));
     let rates = kept
         .segments
         .iter()
         .map(|s| Cell::from(Span::styled(number(s.rate, Some("share")), theme.header)));
-    let cohorts = kept.segments.iter().map(|s| cell(number(s.cohort, None)));
-    let head = |t: &str| Cell::from(Span::styled(t.to_string(), theme.muted));
+    let cohorts = (kept.segments.iter()).map(|s| cell(format!("of {}", number(s.cohort, None))));
     let rows = [
-        Row::new(std::iter::once(head("")).chain(names)).style(theme.muted),
-        Row::new(std::iter::once(head("retained")).chain(rates)),
-        Row::new(std::iter::once(head("of")).chain(cohorts)),
+        Row::new(names).style(theme.muted),
+        Row::new(rates),
+        Row::new(cohorts),
     ];
-    let mut widths = vec![Constraint::Length(LABEL as u16)];
-    widths.extend(std::iter::repeat_n(Constraint::Fill(1), columns));
+    let widths = std::iter::repeat_n(Constraint::Fill(1), columns);
     frame.render_widget(Table::new(rows, widths).block(block), area);
 }
 
