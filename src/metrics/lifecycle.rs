@@ -30,6 +30,8 @@ pub struct Segment {
     pub rate: Option<f64>,
     /// How many the segment holds (the ratio's denominator).
     pub cohort: Option<f64>,
+    /// The share retained as of a year before (the year-on-year comparison FEP reports).
+    pub a_year_before: Option<f64>,
     /// The data date the kept values were computed as of, and when.
     pub as_of: Option<String>,
     pub computed_at: Option<String>,
@@ -45,6 +47,7 @@ impl Segment {
                 .unwrap_or_else(|| def.display_name.clone()),
             rate: None,
             cohort: None,
+            a_year_before: None,
             as_of: None,
             computed_at: None,
         }
@@ -87,11 +90,12 @@ pub fn compute(
     progress: &dyn Progress,
 ) -> Result<Vec<Segment>> {
     let metrics = segment_metrics(file);
-    let total = 2 * metrics.len() as u64;
+    let a_year_before = a_year_before(as_of);
+    let total = 4 * metrics.len() as u64;
     let read_at = crate::store::resolve::now();
     let snapshot = conn.unchecked_transaction()?;
     let mut done = 0;
-    let mut query = |name: &str| -> Result<MetricValue> {
+    let mut query = |name: &str, as_of: NaiveDate| -> Result<MetricValue> {
         progress.update(STAGE, done, total);
         done += 1;
         if progress.is_cancelled() {
@@ -103,30 +107,13 @@ pub fn compute(
     let mut segments = Vec::with_capacity(metrics.len());
     for def in metrics {
         let mut segment = Segment::new(def);
-        let rate = match (def.numerator.as_deref(), def.denominator.as_deref()) {
-            // A ratio's SQL is its numerator over its denominator: the two give it without
-            // reading the gifts a third time (3-17 s a query on a million records).
-            (Some(retained), Some(cohort)) if def.sql.is_empty() => {
-                let (retained, cohort) = (query(retained)?, query(cohort)?);
-                let rate = ratio(def, &retained, &cohort);
-                segment.cohort = cohort.value;
-                values.extend([retained, cohort]);
-                rate
-            }
-            // Its own SQL (a dialect's hand-written statement), beside its cohort.
-            (_, cohort) => {
-                if let Some(cohort) = cohort {
-                    let cohort = query(cohort)?;
-                    segment.cohort = cohort.value;
-                    values.push(cohort);
-                }
-                query(&def.name)?
-            }
-        };
-        segment.rate = rate.value;
-        segment.as_of = Some(rate.as_of.clone());
+        let (rate, cohort) = segment_values(def, &mut |name| query(name, as_of), &mut values)?;
+        segment.rate = rate;
+        segment.cohort = cohort;
+        segment.as_of = Some(as_of.to_string());
         segment.computed_at = Some(read_at.clone());
-        values.push(rate);
+        segment.a_year_before =
+            segment_values(def, &mut |name| query(name, a_year_before), &mut values)?.0;
         segments.push(segment);
     }
     snapshot.commit()?;
@@ -136,6 +123,45 @@ pub fn compute(
     }
     super::keep(conn, &values.iter().collect::<Vec<_>>(), actor, &read_at)?;
     Ok(segments)
+}
+
+/// The date a year before `as_of`, where the year-on-year comparison is computed.
+pub fn a_year_before(as_of: NaiveDate) -> NaiveDate {
+    as_of
+        .checked_sub_months(chrono::Months::new(12))
+        .unwrap_or(as_of)
+}
+
+/// One segment's rate and cohort, each value computed pushed to `values` (to be kept).
+fn segment_values(
+    def: &MetricDef,
+    query: &mut dyn FnMut(&str) -> Result<MetricValue>,
+    values: &mut Vec<MetricValue>,
+) -> Result<(Option<f64>, Option<f64>)> {
+    let (rate, cohort) = match (def.numerator.as_deref(), def.denominator.as_deref()) {
+        // A ratio's SQL is its numerator over its denominator: the two give it without
+        // reading the gifts a third time (3-17 s a query on a million records).
+        (Some(retained), Some(cohort)) if def.sql.is_empty() => {
+            let (retained, cohort) = (query(retained)?, query(cohort)?);
+            let rate = ratio(def, &retained, &cohort);
+            let size = cohort.value;
+            values.extend([retained, cohort]);
+            (rate, size)
+        }
+        // Its own SQL (a dialect's hand-written statement), beside its cohort.
+        (_, cohort) => {
+            let mut size = None;
+            if let Some(cohort) = cohort {
+                let cohort = query(cohort)?;
+                size = cohort.value;
+                values.push(cohort);
+            }
+            (query(&def.name)?, size)
+        }
+    };
+    let value = rate.value;
+    values.push(rate);
+    Ok((value, cohort))
 }
 
 /// The ratio `def` as its SQL computes it: numerator ÷ denominator, none when the
@@ -163,16 +189,21 @@ pub fn kept(conn: &Connection, file: &MetricsFile) -> Result<Vec<Segment>> {
     let mut segments = Vec::new();
     for def in segment_metrics(file) {
         let mut segment = Segment::new(def);
-        if let Some((as_of, rate, computed_at)) = last_value(conn, def)? {
+        if let Some((as_of, rate, computed_at)) = last_value(conn, def, None)? {
+            let cohort = def.denominator.as_deref().and_then(|d| file.get(d));
+            if let Some(cohort) = cohort {
+                segment.cohort = last_value(conn, cohort, Some(&as_of))?.and_then(|v| v.1);
+            }
+            let year_before = NaiveDate::parse_from_str(&as_of, "%Y-%m-%d")
+                .map(|d| a_year_before(d).to_string())
+                .ok();
+            if let Some(year_before) = year_before {
+                segment.a_year_before =
+                    last_value(conn, def, Some(&year_before))?.and_then(|v| v.1);
+            }
             segment.rate = rate;
             segment.as_of = Some(as_of);
             segment.computed_at = Some(computed_at);
-            let cohort = def.denominator.as_deref().and_then(|d| file.get(d));
-            if let Some(cohort) = cohort {
-                segment.cohort = last_value(conn, cohort)?
-                    .filter(|(at, _, _)| segment.as_of.as_ref() == Some(at))
-                    .and_then(|(_, v, _)| v);
-            }
         }
         segments.push(segment);
     }
@@ -209,14 +240,21 @@ pub fn changed_since(conn: &Connection, segments: &[Segment]) -> Result<bool> {
     )?)
 }
 
-/// The newest headline value of `def` under its current version: (as_of, value, computed_at).
-fn last_value(conn: &Connection, def: &MetricDef) -> Result<Option<(String, Option<f64>, String)>> {
+/// The newest headline value of `def` under its current version, as of `as_of` if given,
+/// else as of the latest date it was computed for (a value computed for an earlier date
+/// since, a year before say, is not the segment's current one): (as_of, value, computed_at).
+fn last_value(
+    conn: &Connection,
+    def: &MetricDef,
+    as_of: Option<&str>,
+) -> Result<Option<(String, Option<f64>, String)>> {
     Ok(conn
         .query_row(
             "SELECT as_of, value, computed_at FROM metric_value
              WHERE metric = ?1 AND version = ?2 AND dimension IS NULL
-             ORDER BY id DESC LIMIT 1",
-            params![def.name, def.version()],
+               AND (?3 IS NULL OR as_of = ?3)
+             ORDER BY as_of DESC, id DESC LIMIT 1",
+            params![def.name, def.version(), as_of],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?)

@@ -947,8 +947,8 @@ fn retention_by_lifecycle_is_computed_once_in_the_background_and_always_shown() 
             &db,
             "SELECT count(*) FROM metric_value WHERE metric = 'new_donor_retention_rate' AND actor = 'sam'"
         ),
-        2,
-        "two computations, each attributed"
+        4,
+        "two computations, each of now and a year before, attributed"
     );
 }
 

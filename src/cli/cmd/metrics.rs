@@ -146,14 +146,19 @@ pub(crate) fn cmd_metrics(g: &Global, project: &Project, action: MetricsAction) 
                 return print_json(&segments);
             }
             println!("donor retention by lifecycle segment, as of {as_of}");
-            println!("{:<16} {:>9} {:>10}  metric", "segment", "retained", "of");
+            let share = |r: Option<f64>| r.map_or("–".into(), |r| format!("{:.1}%", r * 100.0));
+            println!(
+                "{:<16} {:>9} {:>10} {:>13}  metric",
+                "segment", "retained", "of", "a year before"
+            );
             for s in &segments {
                 println!(
-                    "{:<16} {:>9} {:>10}  {}",
+                    "{:<16} {:>9} {:>10} {:>13}  {}",
                     s.label,
-                    s.rate.map_or("–".into(), |r| format!("{:.1}%", r * 100.0)),
+                    share(s.rate),
                     s.cohort
                         .map_or("–".into(), |c| cpm::store::browse::thousands(c as i64)),
+                    share(s.a_year_before),
                     s.metric
                 );
             }

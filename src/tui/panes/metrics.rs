@@ -262,7 +262,7 @@ fn render_lifecycle(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             theme.warn,
         )),
         (Some(at), false) => title.push(Span::styled(
-            format!("· share who gave again · as of {at} "),
+            format!("· as of {at} · who gave again, ± points on a year before "),
             theme.muted,
         )),
     }
@@ -278,10 +278,19 @@ fn render_lifecycle(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let width = usize::from(area.width.saturating_sub(2)) / columns;
     let cell = |text: String| Cell::from(fit(&text, width.saturating_sub(1)));
     let names = kept.segments.iter().map(|s| cell(s.label.clone()));
-    let rates = kept
-        .segments
-        .iter()
-        .map(|s| Cell::from(Span::styled(number(s.rate, Some("share")), theme.header)));
+    // The share, then its change in points since a year before (what FEP reports), whole
+    // points where a column is narrow ("68.8% +10.5" is 11 wide).
+    let decimals = usize::from(width >= 13);
+    let rates = kept.segments.iter().map(|s| {
+        let change = match (s.rate, s.a_year_before) {
+            (Some(now), Some(then)) => format!(" {:+.*}", decimals, (now - then) * 100.0),
+            _ => String::new(),
+        };
+        Cell::from(Line::from(vec![
+            Span::styled(number(s.rate, Some("share")), theme.header),
+            Span::styled(change, theme.muted),
+        ]))
+    });
     let cohorts = (kept.segments.iter()).map(|s| cell(format!("of {}", number(s.cohort, None))));
     let rows = [
         Row::new(names).style(theme.muted),
