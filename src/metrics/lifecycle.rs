@@ -78,9 +78,9 @@ impl Kept {
     }
 }
 
-/// Compute every segment's cohort and rate on the local store as of `as_of` and keep them
-/// in the history as `cpm metrics value` does: all of them or, cancelled between two
-/// queries, none. They are read in one snapshot and dated when it was taken, so a change
+/// Compute every segment's cohort and rate on the local store as of `as_of`, and its rate
+/// a year before, and keep them in the history as `cpm metrics value` does: all of them
+/// or, cancelled between two queries, none. They are read in one snapshot and dated when it was taken, so a change
 /// committed while they were computed shows as a change since (`changed_since`).
 pub fn compute(
     conn: &Connection,
