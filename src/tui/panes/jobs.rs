@@ -45,6 +45,14 @@ impl JobRow {
         matches!(self.state, JobState::Running | JobState::Cancelling)
     }
 
+    /// Ask a running job to stop at its next batch boundary; nothing for one that is not.
+    fn cancel(&mut self) -> Option<Effect> {
+        (self.state == JobState::Running).then(|| {
+            self.state = JobState::Cancelling;
+            Effect::CancelJob(self.id)
+        })
+    }
+
     pub fn ratio(&self) -> f64 {
         if self.total == 0 {
             0.0
@@ -102,10 +110,7 @@ impl JobsPane {
                 session.flash(Level::Warn, format!("Wait for '{label}' to finish first"));
                 return vec![];
             }
-            if job.state == JobState::Running {
-                job.state = JobState::Cancelling;
-                effects.push(Effect::CancelJob(job.id));
-            }
+            effects.extend(job.cancel());
         }
         self.last_id += 1;
         let id = self.last_id;
@@ -145,12 +150,11 @@ impl JobsPane {
         let Some(job) = self.jobs.get_mut(self.selected) else {
             return vec![];
         };
-        if job.state != JobState::Running {
+        let effects: Vec<Effect> = job.cancel().into_iter().collect();
+        if effects.is_empty() {
             session.flash(Level::Info, "That job is not running");
-            return vec![];
         }
-        job.state = JobState::Cancelling;
-        vec![Effect::CancelJob(job.id)]
+        effects
     }
 
     /// Time passed: running jobs' clocks advance.
