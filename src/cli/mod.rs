@@ -21,7 +21,7 @@ use cpm::score::{self, settings::ScoringConfig};
 use cpm::store::Db;
 use cpm::store::browse::golden_id;
 use cpm::tui::ConsoleOptions;
-use cpm::tui::app::Role;
+use cpm::vocab::access::{Access, Refusal, Role};
 
 mod cmd;
 use cmd::*;
@@ -112,109 +112,69 @@ impl Global {
     }
 }
 
-/// What a command does to the store, which `--read-only` and `--role` gate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Access {
-    /// Reads only (or writes no store at all).
-    Read,
-    /// A steward's work on merges: decisions, and re-running resolution.
-    Decide,
-    /// Runs a pipeline that rewrites the store (ingest, resolve, score, quality).
-    Run,
-    /// Contacts people (a campaign export, recorded in their contact history):
-    /// membership's work, and an admin's.
-    Contact,
-    /// Reads the whole store out to files (the warehouse export): an admin's, also on a
-    /// read-only store.
-    Export,
-    /// Writes the call list (names and phones) to a file and records it as contacts:
-    /// membership's and an admin's, also on a read-only store (written, not recorded).
-    CallList,
+/// What a command does, as the one access policy (`cpm::vocab::access`) names it.
+fn access_of(command: &Option<Command>) -> Access {
+    match command {
+        None
+        | Some(
+            Command::Status
+            | Command::Config { .. }
+            | Command::Search { .. }
+            | Command::Show { .. }
+            | Command::Generate { .. }
+            | Command::Bench { .. },
+        ) => Access::Read,
+        Some(Command::Quarantine { .. }) => Access::Read,
+        Some(Command::Export { .. }) => Access::Export,
+        Some(Command::Risk { action }) => match action {
+            RiskAction::Export { .. } => Access::CallList,
+            RiskAction::Assign { .. } => Access::Contact,
+            RiskAction::List { .. } => Access::Read,
+        },
+        Some(Command::Segment { action }) => match action {
+            SegmentAction::Export { .. } => Access::Contact,
+            _ => Access::Read,
+        },
+        Some(Command::Review { action }) => match action {
+            ReviewAction::List { .. } | ReviewAction::Audit { .. } => Access::Read,
+            _ => Access::Decide,
+        },
+        Some(Command::Metrics { action }) => match action {
+            MetricsAction::Value { .. } | MetricsAction::Lifecycle { .. } => Access::Compute,
+            _ => Access::Read,
+        },
+        Some(Command::Quality { action: Some(_) }) => Access::Read,
+        Some(Command::Resolve {
+            eval_only: true, ..
+        })
+        | Some(Command::Resolve {
+            explain_model: true,
+            ..
+        }) => Access::Read,
+        Some(Command::Score {
+            explain: Some(_), ..
+        }) => Access::Read,
+        // Re-running resolution is a steward's as well as an admin's, as in the console.
+        Some(Command::Resolve { .. }) => Access::Decide,
+        Some(Command::Ingest { .. } | Command::Score { .. } | Command::Quality { .. }) => {
+            Access::Run
+        }
+    }
 }
 
-impl Access {
-    fn of(command: &Option<Command>) -> Access {
-        match command {
-            None
-            | Some(
-                Command::Status
-                | Command::Config { .. }
-                | Command::Search { .. }
-                | Command::Show { .. }
-                | Command::Generate { .. }
-                | Command::Bench { .. },
-            ) => Access::Read,
-            Some(Command::Quarantine { .. }) => Access::Read,
-            Some(Command::Export { .. }) => Access::Export,
-            Some(Command::Risk { action }) => match action {
-                RiskAction::Export { .. } => Access::CallList,
-                RiskAction::Assign { .. } => Access::Contact,
-                RiskAction::List { .. } => Access::Read,
-            },
-            Some(Command::Segment { action }) => match action {
-                SegmentAction::Export { .. } => Access::Contact,
-                _ => Access::Read,
-            },
-            Some(Command::Review { action }) => match action {
-                ReviewAction::List { .. } | ReviewAction::Audit { .. } => Access::Read,
-                _ => Access::Decide,
-            },
-            Some(Command::Metrics { action }) => match action {
-                MetricsAction::Value { .. } | MetricsAction::Lifecycle { .. } => Access::Run,
-                _ => Access::Read,
-            },
-            Some(Command::Quality { action: Some(_) }) => Access::Read,
-            Some(Command::Resolve {
-                eval_only: true, ..
-            })
-            | Some(Command::Resolve {
-                explain_model: true,
-                ..
-            }) => Access::Read,
-            Some(Command::Score {
-                explain: Some(_), ..
-            }) => Access::Read,
-            // Re-running resolution is a steward's as well as an admin's, as in the console.
-            Some(Command::Resolve { .. }) => Access::Decide,
-            Some(Command::Ingest { .. } | Command::Score { .. } | Command::Quality { .. }) => {
-                Access::Run
-            }
-        }
-    }
-
-    /// Refuse the command before anything is opened when the flags forbid what it does.
-    fn check(self, g: &Global, command: &str) -> Result<()> {
-        if self == Access::Read {
-            return Ok(());
-        }
-        if g.read_only && !matches!(self, Access::Export | Access::CallList) {
-            return Err(cpm::Error::Invalid(format!(
-                "`cpm {command}` writes the store, and --read-only was given: nothing was changed"
-            ))
-            .into());
-        }
-        let allowed = match self {
-            Access::Read => true,
-            Access::Decide => matches!(g.role, Role::Steward | Role::Admin),
-            Access::Run => g.role == Role::Admin,
-            Access::Contact => matches!(g.role, Role::Membership | Role::Admin),
-            Access::Export => g.role == Role::Admin,
-            Access::CallList => matches!(g.role, Role::Membership | Role::Admin),
-        };
-        if !allowed {
-            return Err(cpm::Error::Invalid(format!(
-                "the {} role cannot run `cpm {command}`: it needs the {} role",
-                g.role.name(),
-                match self {
-                    Access::Decide => "steward or admin",
-                    Access::Contact | Access::CallList => "membership or admin",
-                    _ => "admin",
-                }
-            ))
-            .into());
-        }
-        Ok(())
-    }
+/// Refuse the command before anything is opened when the flags forbid what it does.
+fn check_access(access: Access, g: &Global, command: &str) -> Result<()> {
+    let message = match access.refusal(g.role, g.read_only) {
+        None => return Ok(()),
+        Some(Refusal::ReadOnly) => format!(
+            "`cpm {command}` writes the store, and --read-only was given: nothing was changed"
+        ),
+        Some(Refusal::Role { needs }) => format!(
+            "the {} role cannot run `cpm {command}`: it needs the {needs} role",
+            g.role.name()
+        ),
+    };
+    Err(cpm::Error::Invalid(message).into())
 }
 
 /// The subcommand's words, for messages ("review approve").
@@ -428,7 +388,7 @@ pub fn run() -> Result<ExitCode> {
     let project = Project::new(&g.root);
     let gate = g
         .check_actor()
-        .and_then(|()| Access::of(&cli.command).check(&g, command_words(&cli.command)));
+        .and_then(|()| check_access(access_of(&cli.command), &g, command_words(&cli.command)));
     let result = match gate {
         Err(e) => Err(e),
         Ok(()) => dispatch(cli, &g, &project),

@@ -60,40 +60,7 @@ impl Tab {
     }
 }
 
-/// Who is using the console decides which actions are offered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Role {
-    /// Reviews matches, unmerges records.
-    Steward,
-    /// Works the risk list; cannot change how records are merged.
-    Membership,
-    /// Everything.
-    #[default]
-    Admin,
-}
-
-impl Role {
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Steward => "steward",
-            Role::Membership => "membership",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "steward" => Some(Role::Steward),
-            "membership" => Some(Role::Membership),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-
-    pub fn may_change_merges(self) -> bool {
-        matches!(self, Role::Steward | Role::Admin)
-    }
-}
+use crate::vocab::access::{Access, Refusal, Role};
 
 /// A change a person made, saved by the writer thread.
 #[derive(Debug, Clone, PartialEq)]
@@ -432,27 +399,24 @@ impl Session {
         vec![Effect::Copy(text)]
     }
 
-    /// Refuse a write in a read-only console, saying why; true when refused.
-    pub fn refuse_read_only(&mut self, what: &str) -> bool {
-        if self.read_only {
-            self.flash(Level::Warn, format!("Read-only: cannot {what}"));
-        }
-        self.read_only
+    /// Whether the access policy lets this session take the action.
+    pub fn may(&self, access: Access) -> bool {
+        access.refusal(self.role, self.read_only).is_none()
     }
 
-    /// Refuse a change to how records are merged, saying why; true when refused.
-    pub fn refuse_merge_change(&mut self, what: &str) -> bool {
-        if self.refuse_read_only(what) {
-            return true;
-        }
-        if !self.role.may_change_merges() {
-            self.flash(
-                Level::Warn,
-                format!("The {} role cannot {what}", self.role.name()),
-            );
-            return true;
-        }
-        false
+    /// Refuse what the access policy does not let this session do (the role's, or any
+    /// write in a read-only console), saying why; true when refused.
+    pub fn refuse(&mut self, access: Access, what: &str) -> bool {
+        let message = match access.refusal(self.role, self.read_only) {
+            None => return false,
+            Some(Refusal::ReadOnly) => format!("Read-only: cannot {what}"),
+            Some(Refusal::Role { needs }) => format!(
+                "The {} role cannot {what}: it needs the {needs} role",
+                self.role.name()
+            ),
+        };
+        self.flash(Level::Warn, message);
+        true
     }
 }
 
@@ -875,7 +839,10 @@ impl App {
             Action::Refresh if self.store_ready => self.reload_all(),
             Action::Refresh => vec![],
             Action::StartResolve => {
-                if self.session.refuse_merge_change("run identity resolution") {
+                if self
+                    .session
+                    .refuse(Access::Decide, "run identity resolution")
+                {
                     return vec![];
                 }
                 self.jobs.start(JobKind::Resolve, &mut self.session)
@@ -901,7 +868,7 @@ impl App {
                 self.constituents.open_record(id)
             }
             Action::StartScore => {
-                if self.session.refuse_read_only("score") {
+                if self.session.refuse(Access::Run, "score") {
                     return vec![];
                 }
                 self.jobs.start(JobKind::Score, &mut self.session)
@@ -909,14 +876,14 @@ impl App {
             Action::ComputeLifecycle => {
                 if self
                     .session
-                    .refuse_read_only("compute retention by lifecycle")
+                    .refuse(Access::Compute, "compute retention by lifecycle")
                 {
                     return vec![];
                 }
                 self.jobs.start(JobKind::Retention, &mut self.session)
             }
             Action::StartQuality => {
-                if self.session.refuse_read_only("record a quality run") {
+                if self.session.refuse(Access::Run, "record a quality run") {
                     return vec![];
                 }
                 self.jobs.start(JobKind::Quality, &mut self.session)
@@ -1115,7 +1082,10 @@ impl App {
         };
         let missing =
             crate::metrics::lifecycle::is_missing(&self.metrics.lifecycle.segments, as_of);
-        if !missing || self.session.read_only || self.metrics.lifecycle_started_for == Some(as_of) {
+        if !missing
+            || !self.session.may(Access::Compute)
+            || self.metrics.lifecycle_started_for == Some(as_of)
+        {
             return vec![];
         }
         let effects = self

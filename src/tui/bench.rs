@@ -8,10 +8,11 @@ use std::time::Instant;
 use ratatui::crossterm::event::KeyCode;
 use serde::Serialize;
 
-use super::app::{AppOptions, Role};
+use super::app::AppOptions;
 use super::headless::Headless;
 use crate::config::Project;
 use crate::error::{Error, Result};
+use crate::vocab::access::Role;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Timing {

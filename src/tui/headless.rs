@@ -9,6 +9,7 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::app::{App, AppOptions, Effect, Event};
+use super::keymap::Action;
 use super::theme::Theme;
 use super::{LoadContext, load, view, write};
 use crate::config::Project;
@@ -91,6 +92,12 @@ impl Headless {
     /// Feed an event and carry out everything it leads to.
     pub fn send(&mut self, event: Event) -> Result<()> {
         let effects = self.app.handle(event);
+        self.run(effects)
+    }
+
+    /// Take an action as its key would, and carry out everything it leads to.
+    pub fn act(&mut self, action: Action) -> Result<()> {
+        let effects = self.app.act(action);
         self.run(effects)
     }
 

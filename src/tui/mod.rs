@@ -29,7 +29,8 @@ use crate::resolve::review;
 use crate::resolve::settings::ResolutionConfig;
 use crate::store::Db;
 use crate::store::browse::{self, golden_id};
-use app::{App, AppOptions, Effect, Event, Loaded, Role, WriteRequest};
+use crate::vocab::access::Role;
+use app::{App, AppOptions, Effect, Event, Loaded, WriteRequest};
 use paged::PAGE;
 
 /// How the console was started.

@@ -2,6 +2,7 @@
 //! fields are, what a load came to, a golden record's fields. Types and pure functions
 //! only; the store persists them, the pipelines make them.
 
+pub mod access;
 pub mod batch;
 pub mod consent;
 pub mod facts;

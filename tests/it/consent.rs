@@ -213,7 +213,8 @@ fn refuse(db: &cpm::store::Db, constituent: i64, channels: &[&str]) {
 
 #[test]
 fn no_view_offers_a_call_to_a_do_not_call_or_an_ask_to_who_refuses_every_channel() {
-    use cpm::tui::app::{AppOptions, Role};
+    use cpm::tui::app::AppOptions;
+    use cpm::vocab::access::Role;
     use ratatui::crossterm::event::KeyCode;
     let (p, db) = scored_store(PEOPLE);
     // A sustainer at low churn risk with an upgrade ask (one at high risk has it held).

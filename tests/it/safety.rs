@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use cpm::tui::app::Role;
+use cpm::vocab::access::Role;
 use ratatui::crossterm::event::KeyCode;
 
 use crate::common::{TempProject, cpm, resolved_store, scored_store};
@@ -112,6 +112,111 @@ fn a_role_gates_the_cli_as_it_gates_the_console() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Each action the console offers beside the command that does the same thing: for every
+/// role, on a writable store and a read-only one, both refuse it or both allow it, since
+/// both ask one policy (`cpm::vocab::access`).
+#[test]
+fn the_console_refuses_exactly_what_the_command_line_refuses() {
+    use cpm::tui::app::{AppOptions, Tab};
+    use cpm::tui::headless::Headless;
+    use cpm::tui::keymap::Action;
+
+    let (p, db) = scored_store(1500);
+    let pair = first_pending_pair(&db).to_string();
+    let person: i64 = db
+        .conn
+        .query_row(
+            "SELECT min(constituent_id) FROM constituent_score WHERE churn_probability IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    drop(db);
+    let person = cpm::store::browse::golden_id(person);
+    let segment = "lapsed_sustainers_still_opening_email";
+    let cases: [(Tab, Action, &[&str]); 9] = [
+        (Tab::Review, Action::Approve, &["review", "approve", &pair]),
+        (Tab::Review, Action::StartResolve, &["resolve"]),
+        (Tab::Risk, Action::StartScore, &["score"]),
+        (
+            Tab::Risk,
+            Action::CycleTriage,
+            &["risk", "assign", &person, "--to", "bo"],
+        ),
+        (
+            Tab::Risk,
+            Action::Export,
+            &["risk", "export", "--out", "calls.csv"],
+        ),
+        (Tab::Quality, Action::StartQuality, &["quality"]),
+        (
+            Tab::Metrics,
+            Action::ComputeMetric,
+            &["metrics", "value", "active_members"],
+        ),
+        (
+            Tab::Metrics,
+            Action::ComputeLifecycle,
+            &["metrics", "lifecycle"],
+        ),
+        (
+            Tab::Segments,
+            Action::Export,
+            &["segment", "export", segment, "--out", "m.csv"],
+        ),
+    ];
+    let mut refusals = 0;
+    for role in [Role::Steward, Role::Membership, Role::Admin] {
+        for read_only in [false, true] {
+            let options = AppOptions {
+                role,
+                read_only,
+                actor: "ana".into(),
+                store_ready: true,
+            };
+            let mut console = Headless::open(&p.db_path(), &p.project(), options, 120, 40)
+                .expect("console opens");
+            for (tab, action, args) in &cases {
+                let index = Tab::ALL.iter().position(|t| t == tab).unwrap();
+                console.act(Action::GoTab(index)).unwrap();
+                console.app.session.flash = None;
+                let effects = console.app.act(*action);
+                let flash = console.app.session.flash.take().map(|f| f.text);
+                let console_refused = flash.as_deref().is_some_and(|t| t.contains("cannot"));
+                if console_refused {
+                    assert!(effects.is_empty(), "{role:?} {action:?}: {effects:?}");
+                }
+                console.app.session.mode = cpm::tui::app::Mode::Normal;
+
+                // The command line on a store that is not there: refused before it is
+                // opened, or allowed and then told there is no store.
+                let mut line = vec!["--db", "nowhere.db", "--role", role.name()];
+                if read_only {
+                    line.push("--read-only");
+                }
+                line.extend_from_slice(args);
+                let out = cpm(&p, &line);
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                let cli_refused =
+                    stderr.contains("role cannot run") || stderr.contains("--read-only was given");
+                assert!(
+                    cli_refused || stderr.contains("there is no store at"),
+                    "{line:?}: {stderr}"
+                );
+                assert_eq!(
+                    console_refused,
+                    cli_refused,
+                    "{role:?}, read-only {read_only}, {action:?} on {tab:?} against `cpm {}`: console {flash:?}, command line {stderr}",
+                    args.join(" ")
+                );
+                refusals += usize::from(cli_refused);
+            }
+        }
+    }
+    // Both sides refuse something and allow something (of 54 cases).
+    assert!((10..44).contains(&refusals), "{refusals}");
 }
 
 #[test]

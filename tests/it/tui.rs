@@ -2,10 +2,9 @@
 //! the state, the effects, what is saved, and what the screen shows (insta snapshots).
 
 use cpm::store::browse::{Count, PageAt, SortBy, constituent_page};
-use cpm::tui::app::{
-    AppOptions, Confirm, Decision, Effect, InputKind, Mode, Role, Tab, WriteRequest,
-};
+use cpm::tui::app::{AppOptions, Confirm, Decision, Effect, InputKind, Mode, Tab, WriteRequest};
 use cpm::tui::headless::Headless;
+use cpm::vocab::access::Role;
 use ratatui::crossterm::event::KeyCode;
 
 use crate::common::{TempProject, count, resolved_store, scored_store};
@@ -807,7 +806,7 @@ fn only_an_admin_sees_the_personal_values_of_quality_samples() {
         steward
             .render()
             .unwrap()
-            .contains("Only an admin sees personal values")
+            .contains("The steward role cannot show personal values")
     );
     assert_eq!(
         count(

@@ -18,6 +18,7 @@ use crate::tui::panes::{Move, clicked_row};
 use crate::tui::scroll::Scroll;
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, empty_block, pane_block, placeholder};
+use crate::vocab::access::Access;
 use crate::vocab::reasons::{DO_NOT_CALL, call_about, next_step};
 
 #[derive(Debug)]
@@ -229,7 +230,7 @@ impl ConstituentsPane {
     }
 
     fn ask_unmerge(&mut self, session: &mut Session) {
-        if session.refuse_merge_change("unmerge records") {
+        if session.refuse(Access::Decide, "unmerge records") {
             return;
         }
         let Some(detail) = &self.detail else {
@@ -797,7 +798,7 @@ fn render_history(data: &ConstituentDetail, theme: &Theme, area: Rect, frame: &m
 mod tests {
     use super::*;
     use crate::store::browse::SortKey;
-    use crate::tui::app::Role;
+    use crate::vocab::access::Role;
 
     fn row(id: i64) -> ConstituentRow {
         ConstituentRow {

@@ -329,7 +329,7 @@ fn render_selected(job: &JobRow, theme: &Theme, area: Rect, frame: &mut Frame) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::app::Role;
+    use crate::vocab::access::Role;
 
     #[test]
     fn one_job_at_a_time_and_a_finished_job_asks_for_a_reload() {

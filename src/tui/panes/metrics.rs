@@ -21,6 +21,7 @@ use crate::tui::panes::{Filter, Move};
 use crate::tui::scroll::Scroll;
 use crate::tui::theme::Theme;
 use crate::tui::view::{empty_block, fit, pane_block, placeholder, rendered_rows};
+use crate::vocab::access::Access;
 
 #[derive(Debug, Default)]
 pub struct MetricsPane {
@@ -79,6 +80,11 @@ impl MetricsPane {
         }
         match action {
             Action::Search => self.filter.ask(session),
+            Action::ComputeMetric
+                if session.refuse(Access::Compute, "compute a metric (its value is kept)") =>
+            {
+                vec![]
+            }
             Action::ComputeMetric => match self.selected_metric() {
                 Some(m) => {
                     let name = m.name.clone();
@@ -167,6 +173,10 @@ impl MetricsPane {
                 .and_then(|i| dims.get(i + 1).cloned()),
         };
         self.by = next.clone();
+        // The SQL shown follows the dimension; the value is computed where it may be kept.
+        if !session.may(Access::Compute) {
+            return vec![];
+        }
         vec![Effect::ComputeMetric { name, by: next }]
     }
 
@@ -468,7 +478,7 @@ fn render_sql_panes(app: &App, def: &MetricDef, theme: &Theme, area: Rect, frame
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::app::Role;
+    use crate::vocab::access::Role;
 
     fn pane() -> MetricsPane {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -9,12 +9,13 @@ use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table, Wrap};
 use crate::quality::anomaly::Band;
 use crate::store::quality::ResultRow;
 use crate::store::quality::RunRow;
-use crate::tui::app::{App, Effect, Level, Role, Session};
+use crate::tui::app::{App, Effect, Level, Session};
 use crate::tui::keymap::Action;
 use crate::tui::paged::scroll;
 use crate::tui::panes::{Filter, Move};
 use crate::tui::theme::Theme;
 use crate::tui::view::{empty_block, fit, pane_block, placeholder};
+use crate::vocab::access::Access;
 
 #[derive(Debug, Default)]
 pub struct QualityPane {
@@ -54,14 +55,10 @@ impl QualityPane {
     /// An admin's request to see the selected check's samples unredacted: refused to other
     /// roles, and in a read-only console (where who looked cannot be recorded).
     fn reveal(&mut self, session: &mut Session) -> Vec<Effect> {
-        if session.role != Role::Admin {
-            session.flash(
-                Level::Warn,
-                "Only an admin sees personal values in samples (they stay redacted)",
-            );
-            return vec![];
-        }
-        if session.refuse_read_only("show personal values (who looked is recorded)") {
+        if session.refuse(
+            Access::Reveal,
+            "show personal values (who looked is recorded)",
+        ) {
             return vec![];
         }
         let Some(result) = self.selected_index().map(|i| &self.results[i]) else {
@@ -473,7 +470,7 @@ mod tests {
         let mut pane = QualityPane::default();
         let first = vec![result("a"), result("b"), result("c")];
         pane.loaded(None, first, vec![], IngestHealth::default());
-        let mut session = Session::new(crate::tui::app::Role::Admin, false, "t".into());
+        let mut session = Session::new(crate::vocab::access::Role::Admin, false, "t".into());
         pane.handle(Action::Bottom, &mut session);
         assert_eq!(pane.selected, 2);
         let reordered = vec![result("c"), result("a")];
@@ -497,7 +494,7 @@ mod tests {
             result("donation", "gift_date_recent"),
         ];
         pane.loaded(None, results, vec![], IngestHealth::default());
-        let mut session = Session::new(crate::tui::app::Role::Admin, false, "t".into());
+        let mut session = Session::new(crate::vocab::access::Role::Admin, false, "t".into());
         pane.handle(Action::Bottom, &mut session);
         pane.filter("DONATION");
         assert_eq!(pane.shown(), vec![0, 2]);

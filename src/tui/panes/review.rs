@@ -14,6 +14,7 @@ use crate::tui::keymap::Action;
 use crate::tui::panes::{Filter, Move, Window, clicked_row};
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, pane_block, placeholder};
+use crate::vocab::access::Access;
 
 #[derive(Debug, Default)]
 pub struct ReviewPane {
@@ -72,7 +73,7 @@ impl ReviewPane {
         }
         self.marks_restored = true;
         // A role that cannot decide them has no use for them (the marks stay kept).
-        if !session.role.may_change_merges() {
+        if !session.role.may(Access::Decide) {
             return;
         }
         let new = kept.iter().filter(|id| !self.marked.contains(id)).count();
@@ -103,7 +104,7 @@ impl ReviewPane {
             Action::Household => self.decide(Decision::Household, session),
             Action::Skip => self.decide(Decision::Skip, session),
             Action::Undo => {
-                if session.refuse_merge_change("undo decisions") {
+                if session.refuse(Access::Decide, "undo decisions") {
                     return vec![];
                 }
                 session.flash(Level::Info, "Undoing your last decision…");
@@ -114,7 +115,7 @@ impl ReviewPane {
             Action::MarkRange => self.mark_range(session),
             Action::MarkRelated => self.mark_related(session),
             Action::Note => {
-                if !session.refuse_merge_change("write review notes") {
+                if !session.refuse(Access::Decide, "write review notes") {
                     session.prompt(InputKind::Note, self.note.clone().unwrap_or_default());
                 }
                 vec![]
@@ -229,7 +230,7 @@ impl ReviewPane {
     }
 
     fn toggle_mark(&mut self, session: &mut Session) -> Vec<Effect> {
-        if session.refuse_merge_change("decide review pairs") {
+        if session.refuse(Access::Decide, "decide review pairs") {
             return vec![];
         }
         let Some(id) = self.selected_item().map(|i| i.candidate_id) else {
@@ -250,7 +251,7 @@ impl ReviewPane {
     /// Mark every pair from the last one marked to the selected one, both included (the
     /// selected one alone when nothing marked is in view).
     fn mark_range(&mut self, session: &mut Session) -> Vec<Effect> {
-        if session.refuse_merge_change("decide review pairs") || self.selected_item().is_none() {
+        if session.refuse(Access::Decide, "decide review pairs") || self.selected_item().is_none() {
             return vec![];
         }
         let here = self.selected;
@@ -268,7 +269,7 @@ impl ReviewPane {
     /// Mark the selected pair and every other pending pair touching its people (loaded in
     /// the queue or not), so that one decision settles them all.
     fn mark_related(&mut self, session: &mut Session) -> Vec<Effect> {
-        if session.refuse_merge_change("decide review pairs") {
+        if session.refuse(Access::Decide, "decide review pairs") {
             return vec![];
         }
         let Some(id) = self.selected_item().map(|i| i.candidate_id) else {
@@ -321,7 +322,7 @@ impl ReviewPane {
     }
 
     fn decide(&mut self, decision: Decision, session: &mut Session) -> Vec<Effect> {
-        if session.refuse_merge_change("decide review pairs") {
+        if session.refuse(Access::Decide, "decide review pairs") {
             return vec![];
         }
         let candidate_ids = self.decided_pairs(decision);
@@ -807,7 +808,8 @@ fn consent_if_merged(item: &QueueItem, theme: &Theme) -> Line<'static> {
 mod tests {
     use super::*;
 
-    use crate::tui::app::{Mode, Role};
+    use crate::tui::app::Mode;
+    use crate::vocab::access::Role;
 
     fn queue(ids: &[i64]) -> ReviewPane {
         let mut pane = ReviewPane::default();

@@ -11,11 +11,12 @@ use crate::store::browse::golden_id;
 use crate::store::consent::Channel;
 use crate::store::score::{RiskRow, RiskSort, TRIAGE_STATUSES};
 use crate::text::percent;
-use crate::tui::app::{App, Effect, InputKind, Level, Role, Session, WriteRequest};
+use crate::tui::app::{App, Effect, InputKind, Level, Session, WriteRequest};
 use crate::tui::keymap::Action;
 use crate::tui::panes::{Filter, Move, Window};
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, empty_block, pane_block, placeholder};
+use crate::vocab::access::Access;
 use crate::vocab::reasons::{DO_NOT_CALL, may_call, next_step};
 
 #[derive(Debug, Default)]
@@ -125,6 +126,7 @@ impl RiskPane {
                 session.flash(Level::Info, "Nothing to export");
                 vec![]
             }
+            Action::Export if session.refuse(Access::CallList, "export the call list") => vec![],
             Action::Export => vec![Effect::ExportRisk],
             Action::CopyId => match self.selected_row() {
                 Some(row) => session.copy_id(row.constituent_id),
@@ -261,14 +263,7 @@ const AHEAD: usize = 100;
 
 /// Triage is membership's work (admins too); refuse others, saying why.
 fn refuse_triage(session: &mut Session) -> bool {
-    if session.refuse_read_only("change triage") {
-        true
-    } else if session.role == Role::Steward {
-        session.flash(Level::Warn, "The steward role cannot change triage");
-        true
-    } else {
-        false
-    }
+    session.refuse(Access::Contact, "change triage")
 }
 
 pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
@@ -576,6 +571,7 @@ fn wrapped_rows(text: &str, width: u16) -> u16 {
 mod tests {
     use super::*;
     use crate::tui::app::Mode;
+    use crate::vocab::access::Role;
 
     #[test]
     fn wrapped_rows_counts_word_wrapped_rows() {

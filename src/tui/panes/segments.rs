@@ -9,11 +9,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use crate::segments::{Member, SegmentCount};
-use crate::tui::app::{App, Confirm, Effect, Level, Mode, Role, Session};
+use crate::tui::app::{App, Confirm, Effect, Mode, Session};
 use crate::tui::keymap::Action;
 use crate::tui::panes::{Filter, Move};
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, empty_block, fit, pane_block, placeholder};
+use crate::vocab::access::Access;
 
 /// A segment as the pane shows it: its counts, its rule in words, its top members.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,11 +53,7 @@ impl SegmentsPane {
     /// A campaign export records everyone on it as contacted: membership's work or an
     /// admin's, on a writable store, and asked first.
     fn ask_to_export(&self, one_per_household: bool, session: &mut Session) -> Vec<Effect> {
-        if session.refuse_read_only("export a campaign") {
-            return vec![];
-        }
-        if session.role == Role::Steward {
-            session.flash(Level::Warn, "The steward role cannot export a campaign");
+        if session.refuse(Access::Contact, "export a campaign") {
             return vec![];
         }
         let Some(view) = self.shown().get(self.selected).copied() else {
