@@ -720,8 +720,10 @@ pub struct RiskRow {
     pub churn_probability: f64,
     pub churn_tier: String,
     pub reasons: Vec<String>,
-    /// What a retention call is about, from the reason that raises the risk most.
-    pub retention_ask: String,
+    /// What a retention call is about, from the reason that raises the risk most; `None`
+    /// for a person who may not be called (`vocab::reasons::call_about`), in every view and
+    /// in `risk list --json`.
+    pub retention_ask: Option<String>,
     pub monthly_cents: i64,
     pub tenure_days: i64,
     pub upgrade_path: Option<String>,
@@ -842,7 +844,14 @@ pub fn risk_list_filtered(
         let stored = reasons
             .and_then(|json| serde_json::from_str::<Vec<crate::vocab::reasons::Reason>>(&json).ok())
             .unwrap_or_default();
-        let retention_ask = crate::vocab::reasons::retention_ask(&stored).to_string();
+        let no_contact: Vec<Channel> = r
+            .get::<_, Option<String>>(14)?
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(Channel::parse)
+            .collect();
+        let retention_ask =
+            crate::vocab::reasons::call_about(&stored, &no_contact).map(str::to_string);
         let reasons = stored
             .into_iter()
             .filter(|reason| reason.contribution > 0.0)
@@ -867,12 +876,7 @@ pub fn risk_list_filtered(
             upgrade_action: r.get(11)?,
             triage: r.get(12)?,
             triage_note: r.get(13)?,
-            no_contact: r
-                .get::<_, Option<String>>(14)?
-                .unwrap_or_default()
-                .split(',')
-                .filter_map(Channel::parse)
-                .collect(),
+            no_contact,
             model: r.get(15)?,
             last_contact: r.get(16)?,
             first_name: r.get(17)?,
@@ -1193,7 +1197,7 @@ pub fn export_call_list(
             field(&r.card_expires),
             field(&r.last_gift_date),
             text(&r.reasons.join("; ")),
-            text(&r.retention_ask),
+            field(&r.retention_ask),
             field(&r.upgrade_action),
             text(r.triage.as_deref().unwrap_or("new")),
             field(&r.triage_by),

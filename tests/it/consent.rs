@@ -245,6 +245,20 @@ fn no_view_offers_a_call_to_a_do_not_call_or_an_ask_to_who_refuses_every_channel
         );
     }
 
+    // The risk list a script reads says the same: no call to make, and why.
+    let out = cpm(&p, &["--json", "risk", "list"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r["constituent_id"] == golden.as_str())
+        .expect("the sustainer is on the risk list");
+    assert!(row["retention_ask"].is_null(), "{row}");
+    assert!(row["no_contact"].to_string().contains("phone"), "{row}");
+    assert!(
+        rows.iter().any(|r| r["retention_ask"].is_string()),
+        "others are called"
+    );
+
     refuse(&db, id, &["email", "mail"]);
     let no_ask = "no ask: they accept contact on no channel";
     for text in [show(), explain()] {

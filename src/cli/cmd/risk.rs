@@ -125,11 +125,9 @@ pub(crate) fn cmd_risk(g: &Global, action: RiskAction) -> Result<()> {
                     cpm::text::percent(r.churn_probability),
                     r.monthly_cents as f64 / 100.0,
                     r.triage.as_deref().unwrap_or("new"),
-                    if cpm::vocab::reasons::may_call(&r.no_contact) {
-                        r.retention_ask.as_str()
-                    } else {
-                        cpm::vocab::reasons::DO_NOT_CALL
-                    }
+                    r.retention_ask
+                        .as_deref()
+                        .unwrap_or(cpm::vocab::reasons::DO_NOT_CALL)
                 );
             }
             eprintln!("{} sustainers", rows.len());

@@ -368,10 +368,9 @@ fn render_person(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         ),
     ]);
     // Someone who may not be called gets no call: the badge says so where the ask would be.
-    let call = if may_call(&row.no_contact) {
-        Span::raw(row.retention_ask.clone())
-    } else {
-        Span::styled(DO_NOT_CALL, theme.error)
+    let call = match &row.retention_ask {
+        Some(ask) => Span::raw(ask.clone()),
+        None => Span::styled(DO_NOT_CALL, theme.error),
     };
     let mut after = vec![Line::from(vec![Span::styled("call: ", theme.header), call])];
     let refused: Vec<&str> = row
