@@ -10,6 +10,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::config::{Project, line_of, parse_yaml};
 use crate::error::{Error, Result};
+use crate::vocab::access::Access;
 
 /// Where a binding applies. `Global` keys work in every pane; a pane's keys only there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1040,7 +1041,12 @@ impl Keymap {
     }
 
     /// The bindings shown in the hint bar for these scopes, most specific first.
-    pub fn hints(&self, scopes: &[Scope]) -> Vec<(String, &'static str)> {
+    /// The hint bar's keys for these scopes, of the actions `may` lets the session take.
+    pub fn hints(
+        &self,
+        scopes: &[Scope],
+        may: impl Fn(Access) -> bool,
+    ) -> Vec<(String, &'static str)> {
         scopes
             .iter()
             .flat_map(|scope| {
@@ -1048,8 +1054,17 @@ impl Keymap {
                     .iter()
                     .filter(move |b| b.scope == *scope && b.hint)
             })
+            .filter(|b| may(access(b.scope, b.action)))
             .map(Binding::hint)
             .collect()
+    }
+
+    /// The key bound to `action` on the `scope` pane, as the help names it.
+    pub fn key_of(&self, scope: Scope, action: Action) -> Option<String> {
+        self.bindings
+            .iter()
+            .find(|b| b.scope == scope && b.action == action)
+            .map(|b| b.keys[0].name())
     }
 
     /// The keys shown beside a line being typed: accept and cancel, and completion on the
@@ -1061,6 +1076,35 @@ impl Keymap {
             .filter(|b| b.hint || (command_line && b.action == Action::Complete))
             .map(Binding::hint)
             .collect()
+    }
+}
+
+/// What taking `action` on the `scope` pane does, as the access policy names it: the hint
+/// bar offers only what the session may take, and each action's handler refuses the rest
+/// with the same policy (a test holds the two together).
+pub fn access(scope: Scope, action: Action) -> Access {
+    use Action as A;
+    match (scope, action) {
+        (
+            _,
+            A::Approve
+            | A::Reject
+            | A::Household
+            | A::Skip
+            | A::Mark
+            | A::MarkRange
+            | A::MarkRelated
+            | A::Unmerge
+            | A::StartResolve,
+        )
+        | (Scope::Review, A::Undo | A::Note) => Access::Decide,
+        (_, A::StartScore | A::StartQuality) => Access::Run,
+        (_, A::ComputeMetric | A::ComputeLifecycle) => Access::Compute,
+        (_, A::CycleTriage | A::AssignToMe | A::CycleFollowUp | A::TriageNote) => Access::Contact,
+        (Scope::Risk, A::Export) => Access::CallList,
+        (Scope::Segments, A::Export | A::ExportOnePerHousehold) => Access::Contact,
+        (_, A::Reveal) => Access::Reveal,
+        _ => Access::Read,
     }
 }
 
@@ -1160,7 +1204,7 @@ mod tests {
     }
 
     fn hints(scopes: &[Scope]) -> Vec<(String, &'static str)> {
-        Keymap::default().hints(scopes)
+        Keymap::default().hints(scopes, |_| true)
     }
 
     #[test]
@@ -1237,7 +1281,10 @@ mod tests {
             on(KeyCode::Char('r'), KeyModifiers::NONE),
             Some(Action::Reject)
         );
-        assert_eq!(keymap.hints(&scopes)[0], ("A".to_string(), "approve"));
+        assert_eq!(
+            keymap.hints(&scopes, |_| true)[0],
+            ("A".to_string(), "approve")
+        );
         assert!(Keymap::parse(Path::new("k.yaml"), "# nothing changed\n").is_ok());
     }
 

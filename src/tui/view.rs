@@ -227,7 +227,10 @@ fn render_hints(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     // Whole hints only, each with its gap: one that does not fit is left to `?`.
     let mut spans = Vec::new();
     let mut used = 0;
-    for (key, what) in app.keymap.hints(&app.scopes()) {
+    for (key, what) in app
+        .keymap
+        .hints(&app.scopes(), |access| app.session.may(access))
+    {
         if what == "quit" || what == "help" {
             continue; // shown at the right end, always
         }

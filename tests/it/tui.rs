@@ -241,6 +241,67 @@ fn marked_pairs_are_approved_together_each_saved_attributed_and_undone_one_at_a_
     assert!(c.app.review.marked.is_empty(), "{:?}", c.app.review.marked);
 }
 
+/// Every key a pane binds, pressed by every role on a writable and a read-only console:
+/// the console refuses it, saying so, exactly where the access policy does, which is also
+/// what the hint bar leaves out.
+#[test]
+fn every_key_is_refused_exactly_where_the_access_policy_refuses_it() {
+    use cpm::tui::keymap::{Action, Keymap, Scope, access};
+    let (p, _db) = scored_store(1500);
+    let tab = |scope: Scope| match scope {
+        Scope::Review => Some(Tab::Review),
+        Scope::Constituents | Scope::Detail => Some(Tab::Constituents),
+        Scope::Risk => Some(Tab::Risk),
+        Scope::Quality => Some(Tab::Quality),
+        Scope::Metrics => Some(Tab::Metrics),
+        Scope::Jobs => Some(Tab::Jobs),
+        Scope::Segments => Some(Tab::Segments),
+        _ => None,
+    };
+    let keymap = Keymap::default();
+    let mut checked = 0;
+    for role in [Role::Steward, Role::Membership, Role::Admin] {
+        for read_only in [false, true] {
+            let mut c = Headless::open(
+                &p.db_path(),
+                &p.project(),
+                options(role, read_only),
+                120,
+                40,
+            )
+            .unwrap();
+            for binding in keymap.bindings() {
+                let Some(tab) = tab(binding.scope) else {
+                    continue;
+                };
+                let index = Tab::ALL.iter().position(|t| *t == tab).unwrap();
+                c.act(Action::GoTab(index)).unwrap();
+                if binding.scope == Scope::Detail && c.app.constituents.detail.is_none() {
+                    c.act(Action::Open).unwrap();
+                }
+                c.app.session.flash = None;
+                let effects = c.app.act(binding.action);
+                let flash = c.app.session.flash.take().map(|f| f.text);
+                let refused = flash.as_deref().is_some_and(|t| t.contains("cannot"));
+                let policy = access(binding.scope, binding.action).refusal(role, read_only);
+                assert_eq!(
+                    refused,
+                    policy.is_some(),
+                    "{role:?}, read-only {read_only}: {:?} on {:?} said {flash:?}",
+                    binding.action,
+                    binding.scope
+                );
+                if refused {
+                    assert!(effects.is_empty(), "{:?}: {effects:?}", binding.action);
+                }
+                c.app.session.mode = Mode::Normal;
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 200, "{checked}");
+}
+
 #[test]
 fn the_membership_role_and_read_only_mode_offer_no_merge_changes() {
     let (p, db) = resolved_store(PEOPLE);

@@ -10,7 +10,7 @@ use ratatui::widgets::{Cell, Gauge, Paragraph, Row, Table, Wrap};
 
 use crate::jobs::JobEvent;
 use crate::tui::app::{App, Effect, Level, Session};
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::panes::Move;
 use crate::tui::theme::Theme;
 use crate::tui::view::{empty_block, pane_block};
@@ -224,24 +224,53 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         Constraint::Length(detail_rows),
     ])
     .areas(area);
-    // Each job's key and what it does, in fewer words where the terminal is narrow.
-    let wide = start.width >= 100;
+    // Each job's key (as the keymap binds it) and what it does, in fewer words where the
+    // long ones do not fit; one the role may not start is muted and says who may, where
+    // that fits.
     let choices = [
-        ("r", "resolve identities", "resolve"),
-        ("c", "score risk & upgrades", "score"),
-        ("d", "data-quality checks", "quality checks"),
-        ("x", "cancel the selected job", "cancel the selected job"),
+        (Action::StartResolve, "resolve identities", "resolve"),
+        (Action::StartScore, "score risk & upgrades", "score"),
+        (
+            Action::StartQuality,
+            "data-quality checks",
+            "quality checks",
+        ),
+        (
+            Action::CancelJob,
+            "cancel the selected job",
+            "cancel the selected job",
+        ),
     ];
-    let start_line = Line::from(
-        (choices.iter())
-            .flat_map(|(key, long, short)| {
+    let line = |wide: bool, say_who: bool| {
+        let spans = choices.iter().filter_map(|(action, long, short)| {
+            let key = app.keymap.key_of(Scope::Jobs, *action)?;
+            let what = if wide { long } else { short };
+            let access = keymap::access(Scope::Jobs, *action);
+            Some(if app.session.may(access) {
                 [
                     Span::styled(format!(" {key} "), theme.header),
-                    Span::raw(format!("{} ", if wide { long } else { short })),
+                    Span::raw(format!("{what} ")),
+                ]
+            } else {
+                [
+                    Span::styled(format!(" {key} "), theme.muted),
+                    Span::styled(
+                        match say_who {
+                            true => format!("{what} ({}) ", access.needs()),
+                            false => format!("{what} "),
+                        },
+                        theme.muted,
+                    ),
                 ]
             })
-            .collect::<Vec<_>>(),
-    );
+        });
+        Line::from(spans.flatten().collect::<Vec<_>>())
+    };
+    let fits = |line: &Line| line.width() + 2 <= usize::from(start.width);
+    let start_line = [line(true, true), line(false, true)]
+        .into_iter()
+        .find(fits)
+        .unwrap_or_else(|| line(false, false));
     frame.render_widget(
         Paragraph::new(start_line).block(pane_block(" Start ", theme, false)),
         start,
