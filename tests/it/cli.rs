@@ -448,6 +448,10 @@ fn search_and_show_answer_from_the_command_line_with_golden_ids() {
     assert!(!shown["records"].as_array().unwrap().is_empty());
     let out = cpm(&p, &["show", "C-999999"]);
     assert_eq!(out.status.code(), Some(1));
+    // Nothing to search for is a usage error, not "0 found".
+    let out = cpm(&p, &["search", "  "]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("search needs a name"));
 }
 
 #[test]

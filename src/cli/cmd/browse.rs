@@ -3,6 +3,13 @@
 use crate::cli::*;
 
 pub(crate) fn cmd_search(g: &Global, query: &str, limit: usize) -> Result<()> {
+    // Nothing to look for finds nothing: say so rather than "0 found".
+    if query.trim().is_empty() {
+        return Err(cpm::Error::Usage(
+            "search needs a name, email, phone, source key or golden record id".into(),
+        )
+        .into());
+    }
     let db = open_db(g)?;
     let rows = cpm::store::browse::search(&db.conn, query, limit)?;
     if g.json {
