@@ -98,71 +98,9 @@ pub(crate) fn cmd_metrics(g: &Global, project: &Project, action: MetricsAction) 
             println!("{sql}");
         }
         MetricsAction::Value { name, by, as_of } => {
-            // A misspelt name is the first thing to hear about, before the store's state.
-            file.require(&name)?;
-            let db = open_db(g)?;
-            let as_of = match as_of {
-                Some(d) => d,
-                None => metrics::data_as_of(&db.conn)?,
-            };
-            let v = metrics::value(&db.conn, &file, &name, as_of, by.as_deref(), &g.actor())?;
-            if g.json {
-                return print_json(&v);
-            }
-            let show = |x: Option<f64>| {
-                x.map_or("–".to_string(), |x| {
-                    format!("{x:.4}")
-                        .trim_end_matches('0')
-                        .trim_end_matches('.')
-                        .to_string()
-                })
-            };
-            println!(
-                "{} = {} (as of {}, definition v{})",
-                v.metric,
-                show(v.value),
-                v.as_of,
-                v.version
-            );
-            for (dim, value) in &v.breakdown {
-                println!(
-                    "  {:<28} {}",
-                    dim.as_deref().unwrap_or("(none)"),
-                    show(*value)
-                );
-            }
+            print_value(g, &file, &name, by.as_deref(), as_of)?
         }
-        MetricsAction::Lifecycle { as_of } => {
-            let db = open_db(g)?;
-            let as_of = match as_of {
-                Some(d) => d,
-                None => metrics::data_as_of(&db.conn)?,
-            };
-            let progress = progress_for(g);
-            let segments =
-                metrics::lifecycle::compute(&db.conn, &file, as_of, &g.actor(), progress.as_ref())?;
-            drop(progress);
-            if g.json {
-                return print_json(&segments);
-            }
-            println!("donor retention by lifecycle segment, as of {as_of}");
-            let share = |r: Option<f64>| r.map_or("–".into(), |r| format!("{:.1}%", r * 100.0));
-            println!(
-                "{:<16} {:>9} {:>10} {:>13}  metric",
-                "segment", "retained", "of", "a year before"
-            );
-            for s in &segments {
-                println!(
-                    "{:<16} {:>9} {:>10} {:>13}  {}",
-                    s.label,
-                    share(s.rate),
-                    s.cohort
-                        .map_or("–".into(), |c| cpm::store::browse::thousands(c as i64)),
-                    share(s.a_year_before),
-                    s.metric
-                );
-            }
-        }
+        MetricsAction::Lifecycle { as_of } => print_lifecycle(g, &file, as_of)?,
         MetricsAction::Dictionary { write } => {
             // The metrics, then the contact data (consent, households, segments).
             let segments = cpm::segments::SegmentsFile::load(project)?;
@@ -188,6 +126,84 @@ pub(crate) fn cmd_metrics(g: &Global, project: &Project, action: MetricsAction) 
                 println!("wrote {}", path.display());
             }
         }
+    }
+    Ok(())
+}
+
+/// `cpm metrics value`: one metric computed on the local store and kept, with its breakdown.
+fn print_value(
+    g: &Global,
+    file: &cpm::metrics::def::MetricsFile,
+    name: &str,
+    by: Option<&str>,
+    as_of: Option<chrono::NaiveDate>,
+) -> Result<()> {
+    use cpm::metrics;
+    // A misspelt name is the first thing to hear about, before the store's state.
+    file.require(name)?;
+    let db = open_db(g)?;
+    let as_of = as_of.map_or_else(|| metrics::data_as_of(&db.conn), Ok)?;
+    let v = metrics::value(&db.conn, file, name, as_of, by, &g.actor())?;
+    if g.json {
+        return print_json(&v);
+    }
+    let show = |x: Option<f64>| {
+        x.map_or("–".to_string(), |x| {
+            format!("{x:.4}")
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_string()
+        })
+    };
+    println!(
+        "{} = {} (as of {}, definition v{})",
+        v.metric,
+        show(v.value),
+        v.as_of,
+        v.version
+    );
+    for (dim, value) in &v.breakdown {
+        println!(
+            "  {:<28} {}",
+            dim.as_deref().unwrap_or("(none)"),
+            show(*value)
+        );
+    }
+    Ok(())
+}
+
+/// `cpm metrics lifecycle`: retention by lifecycle segment, computed and kept.
+fn print_lifecycle(
+    g: &Global,
+    file: &cpm::metrics::def::MetricsFile,
+    as_of: Option<chrono::NaiveDate>,
+) -> Result<()> {
+    use cpm::metrics;
+    let db = open_db(g)?;
+    let as_of = as_of.map_or_else(|| metrics::data_as_of(&db.conn), Ok)?;
+    let progress = progress_for(g);
+    let segments =
+        metrics::lifecycle::compute(&db.conn, file, as_of, &g.actor(), progress.as_ref())?;
+    drop(progress);
+    if g.json {
+        return print_json(&segments);
+    }
+    println!("donor retention by lifecycle segment, as of {as_of}");
+    let share = |r: Option<f64>| r.map_or("–".into(), |r| format!("{:.1}%", r * 100.0));
+    println!(
+        "{:<16} {:>9} {:>10} {:>13}  metric",
+        "segment", "retained", "of", "a year before"
+    );
+    for s in &segments {
+        println!(
+            "{:<16} {:>9} {:>10} {:>13}  {}",
+            s.label,
+            share(s.rate),
+            s.cohort
+                .map_or("–".into(), |c| cpm::store::browse::thousands(c as i64)),
+            share(s.a_year_before),
+            s.metric
+        );
     }
     Ok(())
 }

@@ -42,111 +42,124 @@ pub(crate) fn cmd_resolve(
         }));
     }
     if let Some(s) = &summary {
-        // The queue asks about fewer than the band holds: other matches joined some already.
-        println!(
-            "records {}  candidate pairs {}  auto {}  review {} ({} to decide)  household conflicts {}",
-            s.records,
-            s.candidate_pairs,
-            s.auto_pairs,
-            s.review_pairs,
-            resolve::review::pending_count(&db.conn)?,
-            s.conflict_pairs
-        );
-        let m = &s.model;
-        if s.model_reused {
-            println!(
-                "match model: the stored one still fits ({} records, {} decisions when fitted; --relearn fits anew)",
-                m.records, m.decisions
-            );
-        } else {
-            println!(
-                "match model: learned from {} of {} compared pairs and {} steward decisions (cpm resolve --explain-model)",
-                m.fitted_pairs,
-                m.compared_pairs,
-                m.labelled_matches + m.labelled_non_matches
-            );
-        }
-        println!(
-            "golden records {} (kept ids {}, new {}, retired {}, members changed {}, already up to date {})",
-            s.write.constituents,
-            s.write.kept,
-            s.write.created,
-            s.write.retired,
-            s.write.changed,
-            s.write.unchanged
-        );
-        let h = &s.households;
-        println!(
-            "households {} ({} of two or more golden records; new {}, gone {})",
-            h.households, h.shared, h.created, h.retired
-        );
-        // The largest few, and how many there are by key (all of them with --json).
-        let mut capped: Vec<_> = s.capped_blocks.iter().collect();
-        capped.sort_by_key(|c| std::cmp::Reverse(c.size));
-        if !capped.is_empty() {
-            let mut by_key: std::collections::BTreeMap<&str, usize> = Default::default();
-            for c in &capped {
-                *by_key.entry(c.key.as_str()).or_default() += 1;
-            }
-            let counts: Vec<String> = by_key.iter().map(|(k, n)| format!("{k} {n}")).collect();
-            println!(
-                "capped blocks (compared on their other keys only): {} — {}",
-                capped.len(),
-                counts.join(", ")
-            );
-            for c in capped.iter().take(5) {
-                println!("  largest: {} key shared by {} records", c.key, c.size);
-            }
-        }
-        if !s.shared_contacts.is_empty() {
-            let held: Vec<String> = (s.shared_contacts.iter().take(5))
-                .map(|c| format!("{} held by {} records", c.key, c.size))
-                .collect();
-            println!(
-                "contacts that are nobody's own (more records than a block holds, or more surnames than a home), compared as missing: {} — {}",
-                s.shared_contacts.len(),
-                held.join(", ")
-            );
-        }
-        println!(
-            "time ms: load {} block {} compare {} cluster {} write {}",
-            s.millis_load, s.millis_block, s.millis_compare, s.millis_cluster, s.millis_write
-        );
+        print_run(&db, s)?;
     }
     if let Some(e) = &evaluation {
-        println!(
-            "evaluation against {} truth rows ({} found in the store)",
-            e.records_in_truth, e.records_matched_to_store
-        );
-        println!(
-            "  pairwise precision {:.4}  recall {:.4}  F1 {:.4}",
-            e.precision, e.recall, e.f1
-        );
-        println!(
-            "  true pairs {}  predicted {}  correct {}",
-            e.true_pairs, e.predicted_pairs, e.true_positive_pairs
-        );
-        let households = if e.has_households {
-            e.household_merges.to_string()
-        } else {
-            "n/a (the truth file has no household_id)".into()
-        };
-        println!(
-            "  entities {}  golden records {}  exactly resolved {}  over-merged {}  household merges {households}",
-            e.entities, e.constituents, e.entities_exactly_resolved, e.overmerged_constituents,
-        );
-        println!(
-            "  review pairs {} ({:.2}% of records; {} are true matches); recall if all approved {:.4}",
-            e.review_pairs,
-            100.0 * e.review_share_of_records,
-            e.review_pairs_true,
-            e.recall_after_review
-        );
-        if let Some(c) = &e.compared {
-            print_compared_pairs(c);
-        }
+        print_evaluation(e);
     }
     Ok(())
+}
+
+/// What a run did: pairs by band, the model, golden records, households, capped blocks,
+/// contacts compared as missing, and the time of each stage.
+fn print_run(db: &Db, s: &resolve::RunSummary) -> Result<()> {
+    // The queue asks about fewer than the band holds: other matches joined some already.
+    println!(
+        "records {}  candidate pairs {}  auto {}  review {} ({} to decide)  household conflicts {}",
+        s.records,
+        s.candidate_pairs,
+        s.auto_pairs,
+        s.review_pairs,
+        resolve::review::pending_count(&db.conn)?,
+        s.conflict_pairs
+    );
+    let m = &s.model;
+    if s.model_reused {
+        println!(
+            "match model: the stored one still fits ({} records, {} decisions when fitted; --relearn fits anew)",
+            m.records, m.decisions
+        );
+    } else {
+        println!(
+            "match model: learned from {} of {} compared pairs and {} steward decisions (cpm resolve --explain-model)",
+            m.fitted_pairs,
+            m.compared_pairs,
+            m.labelled_matches + m.labelled_non_matches
+        );
+    }
+    println!(
+        "golden records {} (kept ids {}, new {}, retired {}, members changed {}, already up to date {})",
+        s.write.constituents,
+        s.write.kept,
+        s.write.created,
+        s.write.retired,
+        s.write.changed,
+        s.write.unchanged
+    );
+    let h = &s.households;
+    println!(
+        "households {} ({} of two or more golden records; new {}, gone {})",
+        h.households, h.shared, h.created, h.retired
+    );
+    // The largest few, and how many there are by key (all of them with --json).
+    let mut capped: Vec<_> = s.capped_blocks.iter().collect();
+    capped.sort_by_key(|c| std::cmp::Reverse(c.size));
+    if !capped.is_empty() {
+        let mut by_key: std::collections::BTreeMap<&str, usize> = Default::default();
+        for c in &capped {
+            *by_key.entry(c.key.as_str()).or_default() += 1;
+        }
+        let counts: Vec<String> = by_key.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        println!(
+            "capped blocks (compared on their other keys only): {} — {}",
+            capped.len(),
+            counts.join(", ")
+        );
+        for c in capped.iter().take(5) {
+            println!("  largest: {} key shared by {} records", c.key, c.size);
+        }
+    }
+    if !s.shared_contacts.is_empty() {
+        let held: Vec<String> = (s.shared_contacts.iter().take(5))
+            .map(|c| format!("{} held by {} records", c.key, c.size))
+            .collect();
+        println!(
+            "contacts that are nobody's own (more records than a block holds, or more surnames than a home), compared as missing: {} — {}",
+            s.shared_contacts.len(),
+            held.join(", ")
+        );
+    }
+    println!(
+        "time ms: load {} block {} compare {} cluster {} write {}",
+        s.millis_load, s.millis_block, s.millis_compare, s.millis_cluster, s.millis_write
+    );
+    Ok(())
+}
+
+/// The run measured against a truth file: pairwise figures, golden records, the review
+/// queue, and the compared pairs by score band and by how the misses compare.
+fn print_evaluation(e: &resolve::evaluate::Evaluation) {
+    println!(
+        "evaluation against {} truth rows ({} found in the store)",
+        e.records_in_truth, e.records_matched_to_store
+    );
+    println!(
+        "  pairwise precision {:.4}  recall {:.4}  F1 {:.4}",
+        e.precision, e.recall, e.f1
+    );
+    println!(
+        "  true pairs {}  predicted {}  correct {}",
+        e.true_pairs, e.predicted_pairs, e.true_positive_pairs
+    );
+    let households = if e.has_households {
+        e.household_merges.to_string()
+    } else {
+        "n/a (the truth file has no household_id)".into()
+    };
+    println!(
+        "  entities {}  golden records {}  exactly resolved {}  over-merged {}  household merges {households}",
+        e.entities, e.constituents, e.entities_exactly_resolved, e.overmerged_constituents,
+    );
+    println!(
+        "  review pairs {} ({:.2}% of records; {} are true matches); recall if all approved {:.4}",
+        e.review_pairs,
+        100.0 * e.review_share_of_records,
+        e.review_pairs_true,
+        e.recall_after_review
+    );
+    if let Some(c) = &e.compared {
+        print_compared_pairs(c);
+    }
 }
 
 /// Blocking recall, then each compared pair by its own score: calibration by band, other

@@ -28,50 +28,7 @@ pub(crate) fn cmd_score(
         if g.json {
             return print_json(&e);
         }
-        println!("{} as of {}", golden_id(e.constituent_id), e.as_of);
-        match &e.scores {
-            Some(s) => {
-                if let (Some(p), Some(tier)) = (s.churn_probability, &s.churn_tier) {
-                    println!("  churn risk {:.1}% ({tier})", p * 100.0);
-                } else {
-                    println!("  churn risk: not an active sustainer");
-                }
-                for reason in &e.reasons {
-                    let sign = if reason.contribution > 0.0 {
-                        "raises"
-                    } else {
-                        "lowers"
-                    };
-                    println!(
-                        "    {sign} risk {:+.2}: {}",
-                        reason.contribution, reason.text
-                    );
-                }
-                use cpm::vocab::reasons::{DO_NOT_CALL, call_about, next_step};
-                let consent = cpm::store::consent::golden_consent(&db.conn, e.constituent_id)?;
-                let refused = cpm::vocab::consent::refused(&consent);
-                if s.churn_probability.is_some() {
-                    let call = call_about(&e.reasons, &refused).unwrap_or(DO_NOT_CALL);
-                    println!("  retention call: {call}");
-                }
-                if let Some(action) = &s.upgrade_action {
-                    println!("  next step: {}", next_step(action, &refused));
-                }
-            }
-            None => println!("  not scored yet: run `cpm score`"),
-        }
-        println!("  features:");
-        // One column for the names, as wide as the longest.
-        let width = e
-            .features
-            .iter()
-            .map(|(name, ..)| name.len())
-            .max()
-            .unwrap_or(0);
-        for (name, value, words) in &e.features {
-            println!("    {name:<width$} {value:>10.2}  {words}");
-        }
-        return Ok(());
+        return print_explanation(&db, &e);
     }
     let report = score::run(
         &mut db,
@@ -88,6 +45,60 @@ pub(crate) fn cmd_score(
         json["peak_rss_mib"] = serde_json::json!(cpm::bench::peak_rss_mib());
         return print_json(&json);
     }
+    print_report(&report, &config);
+    Ok(())
+}
+
+/// One person's scores, each reason and feature, and the call and ask consent allows.
+fn print_explanation(db: &Db, e: &score::Explanation) -> Result<()> {
+    println!("{} as of {}", golden_id(e.constituent_id), e.as_of);
+    match &e.scores {
+        Some(s) => {
+            if let (Some(p), Some(tier)) = (s.churn_probability, &s.churn_tier) {
+                println!("  churn risk {:.1}% ({tier})", p * 100.0);
+            } else {
+                println!("  churn risk: not an active sustainer");
+            }
+            for reason in &e.reasons {
+                let sign = if reason.contribution > 0.0 {
+                    "raises"
+                } else {
+                    "lowers"
+                };
+                println!(
+                    "    {sign} risk {:+.2}: {}",
+                    reason.contribution, reason.text
+                );
+            }
+            use cpm::vocab::reasons::{DO_NOT_CALL, call_about, next_step};
+            let consent = cpm::store::consent::golden_consent(&db.conn, e.constituent_id)?;
+            let refused = cpm::vocab::consent::refused(&consent);
+            if s.churn_probability.is_some() {
+                let call = call_about(&e.reasons, &refused).unwrap_or(DO_NOT_CALL);
+                println!("  retention call: {call}");
+            }
+            if let Some(action) = &s.upgrade_action {
+                println!("  next step: {}", next_step(action, &refused));
+            }
+        }
+        None => println!("  not scored yet: run `cpm score`"),
+    }
+    println!("  features:");
+    // One column for the names, as wide as the longest.
+    let width = e
+        .features
+        .iter()
+        .map(|(name, ..)| name.len())
+        .max()
+        .unwrap_or(0);
+    for (name, value, words) in &e.features {
+        println!("    {name:<width$} {value:>10.2}  {words}");
+    }
+    Ok(())
+}
+
+/// A scoring run's models with their held-out figures, its tiers, paths and timings.
+fn print_report(report: &score::ScoreReport, config: &ScoringConfig) {
     println!(
         "scored {} golden records as of {} ({} active sustainers)",
         report.golden_records, report.as_of, report.sustainers_scored
@@ -180,5 +191,4 @@ pub(crate) fn cmd_score(
         "ms: load {} train {} score {} write {}",
         report.millis_load, report.millis_train, report.millis_score, report.millis_write
     );
-    Ok(())
 }
