@@ -189,6 +189,14 @@ impl RowMapper {
         })
     }
 
+    /// Whether the row names the columns as the header does: exports joined end to end
+    /// repeat it, and read as a person it would be one named "first_name last_name".
+    fn is_header(&self, record: &csv::ByteRecord) -> bool {
+        // Bytes compared as they are (ASCII case aside): no row's text is decoded for it.
+        (record.iter().zip(&self.header))
+            .all(|(field, name)| field.trim_ascii().eq_ignore_ascii_case(name.as_bytes()))
+    }
+
     pub fn header_len(&self) -> usize {
         self.header.len()
     }
@@ -227,6 +235,9 @@ impl RowMapper {
         }
         if record.as_slice().contains(&0) {
             return Err("the row contains a NUL byte (binary data)".into());
+        }
+        if self.is_header(record) {
+            return Err("the header row again (files joined end to end?), not a person".into());
         }
         let limit = self.source.max_field_chars;
         for &col in &self.mapped {

@@ -71,9 +71,9 @@ fn bom_crlf_and_quoted_newlines_load_cleanly() {
 fn bad_rows_are_quarantined_with_line_and_reason_and_counts_reconcile() {
     let (p, report) = ingest_fixture("bad_rows.csv");
     let report = report.unwrap();
-    assert_eq!(report.rows_read(), 7);
+    assert_eq!(report.rows_read(), 8);
     assert_eq!(report.rows_loaded(), 2);
-    assert_eq!(report.rows_quarantined(), 5);
+    assert_eq!(report.rows_quarantined(), 6);
     assert_eq!(
         report.rows_read(),
         report.rows_loaded() + report.rows_quarantined()
@@ -88,6 +88,11 @@ fn bad_rows_are_quarantined_with_line_and_reason_and_counts_reconcile() {
         ),
         (6, "empty person key (column 'id')"),
         (7, "column 'amount': not an amount"),
+        // Two exports joined end to end: the second's header is not a person.
+        (
+            9,
+            "the header row again (files joined end to end?), not a person",
+        ),
     ];
     let got: Vec<(i64, &str)> = rows.iter().map(|(l, r)| (*l, r.as_str())).collect();
     assert_eq!(got, expected);

@@ -1469,7 +1469,7 @@ fn the_quality_tab_shows_the_quarantine_with_raw_text_for_an_admin_only() {
         c.render().unwrap()
     };
     let admin = screen_as(Role::Admin);
-    assert!(admin.contains("5 rows quarantined"), "{admin}");
+    assert!(admin.contains("6 rows quarantined"), "{admin}");
     assert!(
         admin.contains("bad_rows.csv:7 column 'amount': not an amount"),
         "{admin}"
