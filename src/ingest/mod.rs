@@ -23,6 +23,7 @@ use crate::resolve::normalize::NormalizedPerson;
 use crate::store::Db;
 use crate::store::source::BatchWriter;
 pub use crate::vocab::batch::{BatchOutcome, BatchReport, ColumnWarning};
+use crate::vocab::batch::ColumnCheck;
 pub use crate::vocab::person::PersonFields;
 
 #[derive(Debug)]
@@ -317,7 +318,10 @@ fn load_batch(
             Error::Invalid(format!("{}: the reading thread failed", path.display()))
         })?;
         let sha = file.sha.clone().unwrap_or_else(|| connector.sha256_hex());
-        Ok((sha, connector.column_checks()))
+        let mut checks = connector.column_checks();
+        let keys = seen.by_key.len();
+        checks.push(seen.two_people.check(&source.person_key, keys));
+        Ok((sha, checks))
     })?;
     report.warnings = checks
         .into_iter()
@@ -356,11 +360,66 @@ fn load_batch(
 /// row's, which most rows repeat.
 #[derive(Default)]
 struct SeenPeople {
-    by_key: HashMap<String, (i64, u64)>,
+    by_key: HashMap<String, SeenKey>,
+    /// The keys whose rows name two people (another name or birth date), with the first
+    /// few's lines.
+    two_people: TwoPeople,
     /// (person hash, record id) of the previous good row.
     previous: Option<(u64, i64)>,
     /// Consent answers written in this batch (record, channel, opted out).
     consent: std::collections::HashSet<(i64, crate::vocab::consent::Channel, bool)>,
+}
+
+/// A person key as this batch has seen it: its record, the hash of its row's person
+/// fields, who it names, and the line it was first seen on.
+#[derive(Clone, Copy)]
+struct SeenKey {
+    id: i64,
+    person_hash: u64,
+    identity: u64,
+    line: u64,
+}
+
+/// Keys under which one file names two people: a person key mapped from a column that is
+/// not a person's own (a household's or an account's) loads one person where it holds
+/// several, the last row's fields standing for them all.
+#[derive(Default)]
+struct TwoPeople {
+    keys: u64,
+    examples: Vec<String>,
+}
+
+impl TwoPeople {
+    fn saw(&mut self, line: u64, first_line: u64) {
+        self.keys += 1;
+        if self.examples.len() < 3 {
+            self.examples.push(format!("line {line} against line {first_line}"));
+        }
+    }
+
+    /// The key column's check, for the batch's warnings.
+    fn check(self, column: &str, keys: usize) -> ColumnCheck {
+        ColumnCheck {
+            column: column.to_string(),
+            expected: "one person's key (its rows name two people: the last row's fields were kept)"
+                .into(),
+            values: keys as u64,
+            failures: self.keys,
+            examples: self.examples,
+        }
+    }
+}
+
+/// Who a row names: the given name as canonical (Bob is Robert), the surname, the
+/// generation and the birth date, so that a new address under a key is the same person
+/// and another name or birth date is not.
+fn identity(person: &PersonFields, normalized: &NormalizedPerson) -> u64 {
+    crate::stable_hash::stable_hash(&(
+        &normalized.first_canon,
+        &normalized.last,
+        normalized.generation,
+        &person.date_of_birth,
+    )) as u64
 }
 
 fn write_row(
@@ -394,17 +453,27 @@ fn write_row(
         Some((person, normalized)) => {
             let known = seen.by_key.get(&row.key).copied();
             match known {
-                Some((id, hash)) if hash == row.person_hash => id,
+                Some(k) if k.person_hash == row.person_hash => k.id,
                 _ => {
-                    let written = known.map(|(id, _)| id);
+                    let identity = identity(person, normalized);
                     let (id, is_new) =
-                        writer.upsert_person(&row.key, written, person, normalized)?;
+                        writer.upsert_person(&row.key, known.map(|k| k.id), person, normalized)?;
                     match (known, is_new) {
+                        (Some(k), _) if k.identity != identity => {
+                            seen.two_people.saw(row.line, k.line)
+                        }
                         (Some(_), _) => {}
                         (None, true) => report.records_new += 1,
                         (None, false) => report.records_updated += 1,
                     }
-                    seen.by_key.insert(row.key.clone(), (id, row.person_hash));
+                    let line = known.map_or(row.line, |k| k.line);
+                    let seen_key = SeenKey {
+                        id,
+                        person_hash: row.person_hash,
+                        identity,
+                        line,
+                    };
+                    seen.by_key.insert(row.key.clone(), seen_key);
                     id
                 }
             }

@@ -535,6 +535,54 @@ fn stored_by_key(db: &cpm::store::Db, column: &str) -> Vec<Option<String>> {
         .unwrap()
 }
 
+/// A person key mapped from a household's column loads one person where the file holds
+/// two: the load says so, naming the key column and the lines, and --strict refuses it. A
+/// new address, or a nickname, under one key is the same person.
+#[test]
+fn a_key_that_names_two_people_is_a_warning_and_strict_refuses_it() {
+    let p = register(
+        "households_as_people",
+        "ingest/household_key.csv",
+        "    date_formats: [\"%m/%d/%Y\"]
+    person:
+      first_name: given_name
+      last_name: surname
+      address1: address_1
+      city: suburb
+      zip: postcode
+      date_of_birth: date_of_birth
+",
+    );
+    let mut db = p.db();
+    let report = ingest::ingest(&mut db, &p.project(), &IngestOptions::default(), &Silent).unwrap();
+    assert_eq!(report.rows_loaded(), 6, "nothing is quarantined");
+    let warnings: Vec<String> = report.warnings().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("column 'person_ref': 1 of 3 values")
+            && warnings[0].contains("its rows name two people")
+            && warnings[0].contains("line 3 against line 2"),
+        "{warnings:?}"
+    );
+    assert!(!warnings[0].contains("Linda"), "no personal data: {warnings:?}");
+
+    let strict = register(
+        "households_as_people",
+        "ingest/household_key.csv",
+        "    date_formats: [\"%m/%d/%Y\"]
+    person: {first_name: given_name, last_name: surname, date_of_birth: date_of_birth}
+",
+    );
+    let mut db = strict.db();
+    let options = IngestOptions {
+        strict: true,
+        ..IngestOptions::default()
+    };
+    let err = ingest::ingest(&mut db, &strict.project(), &options, &Silent).unwrap_err();
+    assert!(err.to_string().contains("its rows name two people"), "{err}");
+    assert_eq!(count(&db, "SELECT count(*) FROM source_record"), 0);
+}
+
 fn register(name: &str, file: &str, rest: &str) -> TempProject {
     let p = TempProject::new();
     p.write_config(
