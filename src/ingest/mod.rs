@@ -22,8 +22,8 @@ use crate::progress::Progress;
 use crate::resolve::normalize::NormalizedPerson;
 use crate::store::Db;
 use crate::store::source::BatchWriter;
-pub use crate::vocab::batch::{BatchOutcome, BatchReport, ColumnWarning};
 use crate::vocab::batch::ColumnCheck;
+pub use crate::vocab::batch::{BatchOutcome, BatchReport, ColumnWarning};
 pub use crate::vocab::person::PersonFields;
 
 #[derive(Debug)]
@@ -393,7 +393,8 @@ impl TwoPeople {
     fn saw(&mut self, line: u64, first_line: u64) {
         self.keys += 1;
         if self.examples.len() < 3 {
-            self.examples.push(format!("line {line} against line {first_line}"));
+            self.examples
+                .push(format!("line {line} against line {first_line}"));
         }
     }
 
@@ -401,8 +402,9 @@ impl TwoPeople {
     fn check(self, column: &str, keys: usize) -> ColumnCheck {
         ColumnCheck {
             column: column.to_string(),
-            expected: "one person's key (its rows name two people: the last row's fields were kept)"
-                .into(),
+            expected:
+                "one person's key (its rows name two people: the last row's fields were kept)"
+                    .into(),
             values: keys as u64,
             failures: self.keys,
             examples: self.examples,

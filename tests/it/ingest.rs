@@ -297,12 +297,8 @@ fn a_first_load_that_repeats_a_key_keeps_its_last_row_and_a_unique_key_index() {
     assert_eq!(count(&db, "PRAGMA foreign_keys"), 1);
 }
 
-#[test]
-fn a_new_source_with_other_column_names_needs_only_yaml() {
-    let p = register(
-        "people_register",
-        "ingest/generic_people.csv",
-        "    date_formats: [\"%m/%d/%Y\"]
+/// The mapping of the files shaped as `generic_people.csv` (a register's own column names).
+const GENERIC_PEOPLE: &str = "    date_formats: [\"%m/%d/%Y\"]
     person:
       first_name: given_name
       last_name: surname
@@ -310,7 +306,14 @@ fn a_new_source_with_other_column_names_needs_only_yaml() {
       city: suburb
       zip: postcode
       date_of_birth: date_of_birth
-",
+";
+
+#[test]
+fn a_new_source_with_other_column_names_needs_only_yaml() {
+    let p = register(
+        "people_register",
+        "ingest/generic_people.csv",
+        GENERIC_PEOPLE,
     );
     let mut db = p.db();
     let report = ingest::ingest(&mut db, &p.project(), &IngestOptions::default(), &Silent).unwrap();
@@ -543,15 +546,7 @@ fn a_key_that_names_two_people_is_a_warning_and_strict_refuses_it() {
     let p = register(
         "households_as_people",
         "ingest/household_key.csv",
-        "    date_formats: [\"%m/%d/%Y\"]
-    person:
-      first_name: given_name
-      last_name: surname
-      address1: address_1
-      city: suburb
-      zip: postcode
-      date_of_birth: date_of_birth
-",
+        GENERIC_PEOPLE,
     );
     let mut db = p.db();
     let report = ingest::ingest(&mut db, &p.project(), &IngestOptions::default(), &Silent).unwrap();
@@ -564,7 +559,10 @@ fn a_key_that_names_two_people_is_a_warning_and_strict_refuses_it() {
             && warnings[0].contains("line 3 against line 2"),
         "{warnings:?}"
     );
-    assert!(!warnings[0].contains("Linda"), "no personal data: {warnings:?}");
+    assert!(
+        !warnings[0].contains("Linda"),
+        "no personal data: {warnings:?}"
+    );
 
     let strict = register(
         "households_as_people",
@@ -579,7 +577,10 @@ fn a_key_that_names_two_people_is_a_warning_and_strict_refuses_it() {
         ..IngestOptions::default()
     };
     let err = ingest::ingest(&mut db, &strict.project(), &options, &Silent).unwrap_err();
-    assert!(err.to_string().contains("its rows name two people"), "{err}");
+    assert!(
+        err.to_string().contains("its rows name two people"),
+        "{err}"
+    );
     assert_eq!(count(&db, "SELECT count(*) FROM source_record"), 0);
 }
 
