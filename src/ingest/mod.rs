@@ -24,6 +24,7 @@ use crate::store::Db;
 use crate::store::source::BatchWriter;
 use crate::vocab::batch::ColumnCheck;
 pub use crate::vocab::batch::{BatchOutcome, BatchReport, ColumnWarning};
+use crate::vocab::facts::FactSchema;
 pub use crate::vocab::person::PersonFields;
 
 #[derive(Debug)]
@@ -299,7 +300,10 @@ fn load_batch(
         });
         let stage = format!("ingest {}", source.name);
         let mut last_report = Instant::now();
-        let mut seen = SeenPeople::default();
+        let mut seen = SeenPeople {
+            fact_key: fact_key_index(source),
+            ..SeenPeople::default()
+        };
         for (chunk, bytes_read) in receive {
             for outcome in &chunk {
                 write_row(&mut writer, &mut seen, &mut report, outcome, path)?;
@@ -320,7 +324,19 @@ fn load_batch(
         let sha = file.sha.clone().unwrap_or_else(|| connector.sha256_hex());
         let mut checks = connector.column_checks();
         let keys = seen.by_key.len();
-        checks.push(seen.two_people.check(&source.person_key, keys));
+        checks.push(seen.two_people.check(
+            &source.person_key,
+            keys,
+            "one person's key (its rows name two people: the last row's fields were kept)",
+        ));
+        if let Some(column) = fact_key_column(source) {
+            let (conflicts, keys) = fact_conflicts(std::mem::take(&mut seen.facts));
+            checks.push(conflicts.check(
+                column,
+                keys,
+                "one fact's key (its rows say two things: the last row's were kept)",
+            ));
+        }
         Ok((sha, checks))
     })?;
     report.warnings = checks
@@ -363,7 +379,13 @@ struct SeenPeople {
     by_key: HashMap<String, SeenKey>,
     /// The keys whose rows name two people (another name or birth date), with the first
     /// few's lines.
-    two_people: TwoPeople,
+    two_people: KeyConflicts,
+    /// Every fact row of this batch as its key's hash, a hash of what it says (the
+    /// person's record and every value) and its line: sorted at the end to find a key
+    /// that holds two facts (16 bytes a row, where a map of them took twice that).
+    facts: Vec<FactSeen>,
+    /// Where the fact's key field is in a row's values.
+    fact_key: Option<usize>,
     /// (person hash, record id) of the previous good row.
     previous: Option<(u64, i64)>,
     /// Consent answers written in this batch (record, channel, opted out).
@@ -380,36 +402,113 @@ struct SeenKey {
     line: u64,
 }
 
-/// Keys under which one file names two people: a person key mapped from a column that is
-/// not a person's own (a household's or an account's) loads one person where it holds
-/// several, the last row's fields standing for them all.
+/// Keys under which one file holds two different things, the last row standing for both:
+/// a person key mapped from a column that is not a person's own (a household's or an
+/// account's) names several people, a gift key used twice holds two gifts.
 #[derive(Default)]
-struct TwoPeople {
-    keys: u64,
+struct KeyConflicts {
+    /// The keys (hashed) seen holding two things.
+    keys: std::collections::HashSet<u64>,
     examples: Vec<String>,
 }
 
-impl TwoPeople {
-    fn saw(&mut self, line: u64, first_line: u64) {
-        self.keys += 1;
+impl KeyConflicts {
+    /// The key (hashed) on `line` holds another thing than on `first_line`.
+    fn saw(&mut self, key: u64, line: u64, first_line: u64) {
+        self.keys.insert(key);
         if self.examples.len() < 3 {
             self.examples
                 .push(format!("line {line} against line {first_line}"));
         }
     }
 
-    /// The key column's check, for the batch's warnings.
-    fn check(self, column: &str, keys: usize) -> ColumnCheck {
+    /// The key column's check, for the batch's warnings: of `keys`, how many are not what
+    /// the column should hold (`expected`).
+    fn check(self, column: &str, keys: usize, expected: &str) -> ColumnCheck {
         ColumnCheck {
             column: column.to_string(),
-            expected:
-                "one person's key (its rows name two people: the last row's fields were kept)"
-                    .into(),
+            expected: expected.into(),
             values: keys as u64,
-            failures: self.keys,
+            failures: self.keys.len() as u64,
             examples: self.examples,
         }
     }
+}
+
+/// A fact row: its key's hash, its content's (truncated: two facts under one key that
+/// hash alike go unreported, one time in four billion), and its line.
+struct FactSeen {
+    key: u64,
+    content: u32,
+    line: u32,
+}
+
+impl FactSeen {
+    fn of(record_id: i64, values: &[Value], key: usize, line: u64) -> FactSeen {
+        let (key, content) = fact_hashes(record_id, values, key);
+        FactSeen {
+            key,
+            content: content as u32,
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// The fact keys among `facts` whose rows say two things (the first row of a key against
+/// each later one that differs), and how many keys there are.
+fn fact_conflicts(mut facts: Vec<FactSeen>) -> (KeyConflicts, usize) {
+    facts.sort_unstable_by_key(|f| (f.key, f.line));
+    let mut conflicts = KeyConflicts::default();
+    let mut keys = 0;
+    for rows in facts.chunk_by(|a, b| a.key == b.key) {
+        keys += 1;
+        let first = &rows[0];
+        for later in rows[1..].iter().filter(|f| f.content != first.content) {
+            conflicts.saw(first.key, u64::from(later.line), u64::from(first.line));
+        }
+    }
+    (conflicts, keys)
+}
+
+/// A row's fact as its key and the hash of what it says (whose it is, and every value).
+fn fact_hashes(record_id: i64, values: &[Value], key: usize) -> (u64, u64) {
+    use std::hash::{Hash, Hasher};
+    fn value(h: &mut impl Hasher, v: &Value) {
+        match v {
+            Value::Null => 0u8.hash(h),
+            Value::Integer(i) => (1u8, i).hash(h),
+            Value::Real(r) => (2u8, r.to_bits()).hash(h),
+            Value::Text(t) => (3u8, t).hash(h),
+            Value::Blob(b) => (4u8, b).hash(h),
+        }
+    }
+    let mut key_hash = crate::stable_hash::Fnv1a::default();
+    if let Some(v) = values.get(key) {
+        value(&mut key_hash, v);
+    }
+    let mut content = crate::stable_hash::Fnv1a::default();
+    record_id.hash(&mut content);
+    for v in values {
+        value(&mut content, v);
+    }
+    (key_hash.finish(), content.finish())
+}
+
+/// The source's fact schema and the column its key field is read from.
+fn fact_key_field(source: &SourceConfig) -> Option<(&'static FactSchema, &String)> {
+    let facts = source.facts.as_ref()?;
+    let schema = crate::vocab::facts::fact_schema(&facts.table)?;
+    Some((schema, facts.columns.get(schema.key)?))
+}
+
+/// Where the fact's key is in a row's values (in the schema's field order).
+fn fact_key_index(source: &SourceConfig) -> Option<usize> {
+    let (schema, _) = fact_key_field(source)?;
+    schema.fields.iter().position(|f| f.name == schema.key)
+}
+
+fn fact_key_column(source: &SourceConfig) -> Option<&str> {
+    fact_key_field(source).map(|(_, column)| column.as_str())
 }
 
 /// Who a row names: the given name as canonical (Bob is Robert), the surname, the
@@ -462,7 +561,8 @@ fn write_row(
                         writer.upsert_person(&row.key, known.map(|k| k.id), person, normalized)?;
                     match (known, is_new) {
                         (Some(k), _) if k.identity != identity => {
-                            seen.two_people.saw(row.line, k.line)
+                            let key = crate::stable_hash::stable_hash(&row.key) as u64;
+                            seen.two_people.saw(key, row.line, k.line)
                         }
                         (Some(_), _) => {}
                         (None, true) => report.records_new += 1,
@@ -487,6 +587,9 @@ fn write_row(
         report.fields_blanked += 1;
     }
     if let Some(values) = &row.fact {
+        if let Some(key) = seen.fact_key {
+            (seen.facts).push(FactSeen::of(record_id, values, key, row.line));
+        }
         writer.upsert_fact(record_id, values)?;
     }
     for consent in &row.consent {

@@ -297,6 +297,25 @@ fn a_first_load_that_repeats_a_key_keeps_its_last_row_and_a_unique_key_index() {
     assert_eq!(count(&db, "PRAGMA foreign_keys"), 1);
 }
 
+/// A gift key used for two gifts in one file keeps the last: the load says which key
+/// column and lines, counting the key once however often it repeats; a row repeated as it
+/// was (G4) is not two gifts.
+#[test]
+fn a_fact_key_that_holds_two_facts_in_one_file_is_a_warning() {
+    let (_p, report) = ingest_fixture("duplicate_gift_keys.csv");
+    let report = report.unwrap();
+    assert_eq!(report.rows_loaded(), 7);
+    let warnings: Vec<String> = report.warnings().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let w = &warnings[0];
+    assert!(
+        w.contains("column 'gift_id': 1 of 4 values")
+            && w.contains("its rows say two things")
+            && w.contains("'line 3 against line 2', 'line 4 against line 2'"),
+        "{w}"
+    );
+}
+
 /// The mapping of the files shaped as `generic_people.csv` (a register's own column names).
 const GENERIC_PEOPLE: &str = "    date_formats: [\"%m/%d/%Y\"]
     person:
