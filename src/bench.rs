@@ -76,6 +76,15 @@ impl Drop for Scratch {
     }
 }
 
+/// Write back everything the system holds unwritten before a timed run, so that the run
+/// does not pay for what came before it: the scratch copy of a store (its file synced, the
+/// directory and the copy it replaced not), the previous run's checkpoint. At a million
+/// records a first run measured 21-31 s without this and 18.8-19.8 s with it, every round.
+pub fn settle_disk() {
+    #[cfg(target_os = "linux")]
+    rustix::fs::sync();
+}
+
 /// The process's peak resident memory so far (MiB), from `/proc/self/status` (Linux).
 pub fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
