@@ -1445,6 +1445,8 @@ fn a_sustainers_golden_record_shows_the_retention_call_the_risk_list_gives() {
         call.contains(ask.unwrap_or(cpm::vocab::reasons::DO_NOT_CALL)),
         "{call}"
     );
+    // Membership may not unmerge: the records' pane does not offer it.
+    assert!(screen.contains(" source record") && !screen.contains("unmerges"), "{screen}");
 }
 
 #[test]

@@ -12,7 +12,7 @@ use crate::store::browse::{ConstituentRow, Count};
 use crate::store::consent::GoldenConsent;
 use crate::text::{percent, plural};
 use crate::tui::app::{App, Confirm, Effect, InputKind, Level, Mode, Session};
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, Scope};
 use crate::tui::paged::{Edge, Need, Paged};
 use crate::tui::panes::{Move, clicked_row};
 use crate::tui::scroll::Scroll;
@@ -320,7 +320,13 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         return;
     }
     match &app.constituents.detail {
-        Some(detail) => render_detail(detail, theme, area, frame),
+        Some(detail) => {
+            // The key that unmerges a record, said where this session may use it.
+            let unmerge = (app.session.may(Access::Decide))
+                .then(|| app.keymap.key_of(Scope::Detail, Action::Unmerge))
+                .flatten();
+            render_detail(detail, unmerge.as_deref(), theme, area, frame)
+        }
         None => render_list(app, theme, area, frame),
     }
 }
@@ -428,7 +434,13 @@ fn sustainer_mark(status: Option<&str>) -> &'static str {
     }
 }
 
-fn render_detail(detail: &DetailView, theme: &Theme, area: Rect, frame: &mut Frame) {
+fn render_detail(
+    detail: &DetailView,
+    unmerge_key: Option<&str>,
+    theme: &Theme,
+    area: Rect,
+    frame: &mut Frame,
+) {
     let title = format!(" {} ", golden_id(detail.id));
     let Some(data) = &detail.data else {
         let block = pane_block(title, theme, true);
@@ -452,7 +464,8 @@ fn render_detail(detail: &DetailView, theme: &Theme, area: Rect, frame: &mut Fra
     .areas(right);
     render_golden_fields(data, theme, fields_area, frame);
     render_summary(data, &detail.summary_scroll, theme, summary_area, frame);
-    render_records(data, detail.selected_record, theme, records_area, frame);
+    let selected = detail.selected_record;
+    render_records(data, selected, unmerge_key, theme, records_area, frame);
     render_giving(data, theme, chart_area, frame);
     render_history(data, theme, history_area, frame);
 }
@@ -697,6 +710,7 @@ fn score_lines<'a>(data: &ConstituentDetail, theme: &Theme) -> Vec<Line<'a>> {
 fn render_records(
     data: &ConstituentDetail,
     selected: usize,
+    unmerge_key: Option<&str>,
     theme: &Theme,
     area: Rect,
     frame: &mut Frame,
@@ -716,7 +730,8 @@ fn render_records(
         .style(theme.row(i == selected))
     });
     let n = data.records.len();
-    let title = format!(" {n} source record{} · U unmerges ", plural(n));
+    let unmerges = unmerge_key.map_or(String::new(), |key| format!(" · {key} unmerges"));
+    let title = format!(" {n} source record{}{unmerges} ", plural(n));
     let table = Table::new(
         rows,
         [
