@@ -1446,7 +1446,10 @@ fn a_sustainers_golden_record_shows_the_retention_call_the_risk_list_gives() {
         "{call}"
     );
     // Membership may not unmerge: the records' pane does not offer it.
-    assert!(screen.contains(" source record") && !screen.contains("unmerges"), "{screen}");
+    assert!(
+        screen.contains(" source record") && !screen.contains("unmerges"),
+        "{screen}"
+    );
 }
 
 #[test]
