@@ -839,13 +839,7 @@ impl App {
             Action::Refresh if self.store_ready => self.reload_all(),
             Action::Refresh => vec![],
             Action::StartResolve => {
-                if self
-                    .session
-                    .refuse(Access::Decide, "run identity resolution")
-                {
-                    return vec![];
-                }
-                self.jobs.start(JobKind::Resolve, &mut self.session)
+                self.start_job(JobKind::Resolve, Access::Decide, "run identity resolution")
             }
             // From the Risk list, the person's 360° view on the Constituents tab.
             Action::Open if self.tab == Tab::Risk => {
@@ -867,29 +861,26 @@ impl App {
                 self.tab = Tab::Constituents;
                 self.constituents.open_record(id)
             }
-            Action::StartScore => {
-                if self.session.refuse(Access::Run, "score") {
-                    return vec![];
-                }
-                self.jobs.start(JobKind::Score, &mut self.session)
-            }
-            Action::ComputeLifecycle => {
-                if self
-                    .session
-                    .refuse(Access::Compute, "compute retention by lifecycle")
-                {
-                    return vec![];
-                }
-                self.jobs.start(JobKind::Retention, &mut self.session)
-            }
+            Action::StartScore => self.start_job(JobKind::Score, Access::Run, "score"),
+            Action::ComputeLifecycle => self.start_job(
+                JobKind::Retention,
+                Access::Compute,
+                "compute retention by lifecycle",
+            ),
             Action::StartQuality => {
-                if self.session.refuse(Access::Run, "record a quality run") {
-                    return vec![];
-                }
-                self.jobs.start(JobKind::Quality, &mut self.session)
+                self.start_job(JobKind::Quality, Access::Run, "record a quality run")
             }
             action => self.pane_act(action),
         }
+    }
+
+    /// Start a background job a person asked for, where the access policy lets them
+    /// (`what` says what was refused otherwise).
+    fn start_job(&mut self, kind: JobKind, access: Access, what: &str) -> Effects {
+        if self.session.refuse(access, what) {
+            return vec![];
+        }
+        self.jobs.start(kind, &mut self.session)
     }
 
     /// The pane in view carries out an action of its own.
