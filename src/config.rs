@@ -269,6 +269,27 @@ pub enum FileFormat {
 pub const NORMALIZER_VERSION: u32 = 15;
 
 impl SourceConfig {
+    /// A source of `name` (its system too) reading `file`, mapping nothing yet: every
+    /// option at its default, as a sources.yaml entry that leaves them out reads.
+    pub fn named(name: &str, file: PathBuf) -> SourceConfig {
+        SourceConfig {
+            name: name.to_string(),
+            system: name.to_string(),
+            file,
+            person_key: String::new(),
+            date_formats: default_date_formats(),
+            format: None,
+            delimiter: None,
+            encoding: None,
+            phone_country_code: None,
+            max_field_chars: default_max_field_chars(),
+            warn_failure_share: default_warn_failure_share(),
+            person: BTreeMap::new(),
+            facts: None,
+            consent: None,
+        }
+    }
+
     /// A hash of everything that decides how the file is read: a batch loaded under
     /// another mapping is loaded again, even when the file is unchanged.
     pub fn mapping_hash(&self) -> String {

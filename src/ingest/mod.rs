@@ -2,6 +2,7 @@
 //! each file as one batch in one transaction. Rows read = rows loaded + rows quarantined.
 
 pub mod csv_connector;
+pub mod draft;
 pub mod jsonl_connector;
 mod keys;
 pub use crate::vocab::facts as mapping;

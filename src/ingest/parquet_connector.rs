@@ -88,7 +88,7 @@ impl ParquetConnector {
 }
 
 /// A Parquet value as the text a CSV export would hold.
-fn field_text(field: &Field) -> Option<String> {
+pub(super) fn field_text(field: &Field) -> Option<String> {
     let day = |days: i64| {
         chrono::DateTime::from_timestamp(days * 86_400, 0).map(|d| d.format("%Y-%m-%d").to_string())
     };

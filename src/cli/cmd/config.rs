@@ -3,6 +3,7 @@
 
 use crate::cli::*;
 use cpm::config::CONFIG_FILES;
+use cpm::ingest::draft::{DraftOptions, draft, render};
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum ConfigAction {
@@ -15,6 +16,23 @@ pub(crate) enum ConfigAction {
     /// Write the built-in file into the project's config/ folder to edit: from then on it
     /// is the one in effect. Refused where the project has the file already.
     Init { name: String },
+    /// Draft a sources.yaml entry for each file (CSV, JSON lines or Parquet) from its
+    /// header and first rows: the person's key and fields, a fact table, consent columns,
+    /// date formats, delimiter and encoding, each with the reason beside it. Nothing is
+    /// loaded; redirect it into config/sources.yaml, read it, then `cpm config check`.
+    Draft {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The column holding each file's person key, where the draft should not guess.
+        #[arg(long)]
+        key: Option<String>,
+        /// The source's name (one file only; by default the file's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// How many rows of each file to read.
+        #[arg(long, default_value_t = 10_000)]
+        rows: usize,
+    },
 }
 
 /// One configuration file as `cpm config check` found it.
@@ -42,6 +60,39 @@ pub(crate) fn cmd_config(g: &Global, project: &Project, action: ConfigAction) ->
             println!("wrote {}: edit it, then `cpm config check`", path.display());
             Ok(ExitCode::SUCCESS)
         }
+        ConfigAction::Draft {
+            files,
+            key,
+            name,
+            rows,
+        } => {
+            if name.is_some() && files.len() > 1 {
+                return Err(cpm::Error::Usage("--name names one file's source: draft one file".into()).into());
+            }
+            let options = DraftOptions { name, key, rows };
+            let drafts = files
+                .iter()
+                .map(|file| draft(file, as_the_project_finds_it(project, file), &options))
+                .collect::<cpm::Result<Vec<_>>>()?;
+            if g.json {
+                println!("{}", serde_json::to_string_pretty(&drafts)?);
+            } else {
+                print!("{}", render(&drafts));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// A file given on the command line as sources.yaml names it: relative to the project
+/// where it is inside it, absolute otherwise.
+fn as_the_project_finds_it(project: &Project, file: &std::path::Path) -> PathBuf {
+    let (Ok(file_at), Ok(root_at)) = (file.canonicalize(), project.root.canonicalize()) else {
+        return file.to_path_buf();
+    };
+    match file_at.strip_prefix(&root_at) {
+        Ok(inside) => inside.to_path_buf(),
+        Err(_) => file_at,
     }
 }
 

@@ -1,0 +1,711 @@
+//! `cpm config draft FILE`: a source's mapping drafted from the file itself, for a file
+//! nobody has mapped yet. The header's words and a sample of the values say which column
+//! is the person's key, which hold the person's fields and which one fact table's, which
+//! speak for consent, and which date formats read the dates. The draft is a
+//! `config/sources.yaml` entry with the reason for each line beside it; nothing is loaded.
+//! Values never appear in it (they are personal data): counts and column names only.
+
+mod columns;
+mod render;
+mod sample;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::config::{Columns, ConsentMapping, FactMapping, FileFormat, SourceConfig};
+use crate::error::{Error, Result};
+use crate::vocab::consent::ConsentColumn;
+use crate::vocab::facts::{FieldType, fact_schema, parse_value};
+use columns::*;
+pub use render::render;
+use sample::Sample;
+
+/// What `cpm config draft` is asked for.
+#[derive(Debug, Clone)]
+pub struct DraftOptions {
+    /// The source's name (the file's name without its extension when not given).
+    pub name: Option<String>,
+    /// The person-key column, where the draft should not guess it.
+    pub key: Option<String>,
+    /// How many rows to read.
+    pub rows: usize,
+}
+
+impl Default for DraftOptions {
+    fn default() -> Self {
+        DraftOptions {
+            name: None,
+            key: None,
+            rows: 10_000,
+        }
+    }
+}
+
+/// One file's drafted mapping: a real `SourceConfig`, and why each line says what it says.
+#[derive(Debug, serde::Serialize)]
+pub struct Draft {
+    pub source: SourceConfig,
+    /// By the line's key: "person_key", "date_formats", "person.email", "facts.amount",
+    /// "consent.phone" ...
+    pub why: BTreeMap<String, String>,
+    /// Said under the entry: columns left out, columns to look at.
+    pub notes: Vec<String>,
+    pub rows_read: usize,
+    pub truncated: bool,
+}
+
+/// Drafts the mapping of the file at `path`, naming it `file` in the draft (as the
+/// project's sources.yaml will find it).
+pub fn draft(path: &Path, file: PathBuf, options: &DraftOptions) -> Result<Draft> {
+    let name = options.name.clone().unwrap_or_else(|| name_of(path));
+    let mut source = SourceConfig::named(&name, file);
+    let format = source.file_format(path);
+    let sample = sample::read(path, format, options.rows.max(1))?;
+    if format == FileFormat::Csv {
+        source.delimiter = sample.delimiter.map(str::to_string);
+        source.encoding = sample.encoding.map(str::to_string);
+    }
+    let mut drafter = Drafter::new(&sample);
+    drafter.map_birth_parts();
+    drafter.map_person();
+    drafter.map_facts();
+    drafter.map_consent();
+    drafter.map_key(options.key.as_deref(), path)?;
+    drafter.choose_date_formats();
+    drafter.check_phones();
+    Ok(drafter.finish(source))
+}
+
+/// A source name from a file name: "Donors 2024.csv" -> "donors_2024".
+fn name_of(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = columns::words(&stem).join("_");
+    if name.is_empty() { "source".into() } else { name }
+}
+
+/// A column of the sample: its header, its words, its values.
+struct Column<'s> {
+    name: &'s str,
+    words: Vec<String>,
+    index: usize,
+}
+
+struct Drafter<'s> {
+    sample: &'s Sample,
+    columns: Vec<Column<'s>>,
+    taken: HashSet<usize>,
+    person: BTreeMap<String, Columns>,
+    /// A birth date kept in columns of its own (year, month, day), joined.
+    birth_parts: Option<Columns>,
+    fact: Option<FactMapping>,
+    consent: ConsentMapping,
+    key: String,
+    date_formats: Vec<String>,
+    why: BTreeMap<String, String>,
+    notes: Vec<String>,
+}
+
+impl<'s> Drafter<'s> {
+    fn new(sample: &'s Sample) -> Self {
+        let columns = sample
+            .header
+            .iter()
+            .enumerate()
+            .map(|(index, name)| Column {
+                name,
+                words: columns::words(name),
+                index,
+            })
+            .collect();
+        Drafter {
+            sample,
+            columns,
+            taken: HashSet::new(),
+            person: BTreeMap::new(),
+            birth_parts: None,
+            fact: None,
+            consent: ConsentMapping::default(),
+            key: String::new(),
+            date_formats: Vec::new(),
+            why: BTreeMap::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn values(&self, index: usize) -> impl Iterator<Item = &'s str> {
+        self.sample.values(index)
+    }
+
+    fn filled(&self, index: usize) -> usize {
+        self.values(index).count()
+    }
+
+    fn percent(&self, part: f64) -> String {
+        format!("{:.0} %", 100.0 * part)
+    }
+
+    /// What the values of a column must look like for a header's field to be believed,
+    /// and the share that do; `None` where any value will do.
+    fn value_check(&self, field: &str, index: usize) -> Option<(&'static str, f64)> {
+        let values = || self.values(index);
+        let (what, test): (&str, fn(&str) -> bool) = match field {
+            "email" => ("are emails", |v| crate::normalize::email(v).is_some()),
+            "phone" => ("are phone numbers", looks_like_phone),
+            "date_of_birth" => ("are dates", any_date_format_reads),
+            "gender" => ("say a sex", |v| crate::normalize::gender(v).is_some()),
+            "title" => ("are titles", looks_like_a_title),
+            "zip" | "street_number" => ("hold digits", has_a_digit),
+            "first_name" | "middle_name" | "last_name" | "full_name" | "city" | "address1"
+            | "address2" | "suffix" => ("hold letters", has_a_letter),
+            _ => return None,
+        };
+        Some((what, share(values(), test)))
+    }
+
+    /// A birth date in columns of their own: the year, with the month and the day where
+    /// they are there too, joined and read as "%Y %m %d".
+    fn map_birth_parts(&mut self) {
+        let found: Vec<Option<usize>> = BirthPart::ALL
+            .iter()
+            .map(|part| {
+                self.columns
+                    .iter()
+                    .find(|c| {
+                        BirthPart::named_by(&c.words) == Some(*part)
+                            && share(self.values(c.index), |v| part.holds(v)) >= 0.8
+                    })
+                    .map(|c| c.index)
+            })
+            .collect();
+        let parts: Vec<usize> = match found[..] {
+            [Some(y), Some(m), Some(d)] => vec![y, m, d],
+            [Some(y), Some(m), None] => vec![y, m],
+            [Some(y), None, _] => vec![y],
+            _ => return,
+        };
+        self.taken.extend(parts.iter().copied());
+        let names: Vec<String> = parts.iter().map(|&i| self.columns[i].name.to_string()).collect();
+        self.why.insert(
+            "person.date_of_birth".into(),
+            format!("headers: the birth date's {}", ["year", "month", "day"][..names.len()].join(", ")),
+        );
+        self.birth_parts = Some(match names.len() {
+            1 => Columns::One(names[0].clone()),
+            _ => Columns::Joined(names),
+        });
+    }
+
+    /// Every person field the header names and the values confirm. Where several columns
+    /// name one field, the fullest is taken and the others noted.
+    fn map_person(&mut self) {
+        let mut parts: BTreeMap<&'static str, usize> = BTreeMap::new();
+        for (field, names) in PERSON_PARTS {
+            if *field == "date_of_birth" && self.birth_parts.is_some() {
+                continue;
+            }
+            let mut found: Vec<(usize, String)> = Vec::new();
+            for column in &self.columns {
+                if self.taken.contains(&column.index) || !names.named_by(&column.words) {
+                    continue;
+                }
+                let filled = self.filled(column.index);
+                let why = match self.value_check(field, column.index) {
+                    _ if filled == 0 => "header; empty in the rows read".to_string(),
+                    Some((what, part)) if part >= 0.5 => {
+                        format!("header; {} {what}", self.percent(part))
+                    }
+                    Some(_) => continue,
+                    None => "header".to_string(),
+                };
+                found.push((column.index, why));
+            }
+            // The fullest, and of equals the first: "email" before "email2".
+            found.sort_by_key(|(index, _)| std::cmp::Reverse(self.filled(*index)));
+            let Some((index, why)) = found.first().cloned() else {
+                continue;
+            };
+            for (other, _) in &found[1..] {
+                self.notes.push(format!(
+                    "{} also looks like {field} (the draft took the fuller {}: map them as [{}, {}] to join them)",
+                    self.columns[*other].name, self.columns[index].name, self.columns[index].name,
+                    self.columns[*other].name
+                ));
+            }
+            self.taken.insert(index);
+            parts.insert(field, index);
+            self.why.insert(format!("person.{field}"), why);
+        }
+        self.email_by_values_alone(&mut parts);
+        self.assemble_person(parts);
+    }
+
+    /// A column whose header says nothing but whose values are emails.
+    fn email_by_values_alone(&mut self, parts: &mut BTreeMap<&'static str, usize>) {
+        if parts.contains_key("email") {
+            return;
+        }
+        let found = self.columns.iter().find(|c| {
+            !self.taken.contains(&c.index)
+                && self.filled(c.index) > 0
+                && share(self.values(c.index), |v| crate::normalize::email(v).is_some()) >= 0.9
+        });
+        if let Some(column) = found {
+            let index = column.index;
+            self.taken.insert(index);
+            parts.insert("email", index);
+            self.why
+                .insert("person.email".into(), "values: they are emails".into());
+        }
+    }
+
+    /// The mapping's person fields from the parts found: a title and a middle name join
+    /// the given name, a suffix the surname, a house number the street; a whole name in
+    /// one column only where no given name and surname are.
+    fn assemble_person(&mut self, mut parts: BTreeMap<&'static str, usize>) {
+        let name = |i: usize| self.columns[i].name.to_string();
+        let joined = |first: Option<usize>, main: usize, last: Option<usize>| {
+            let names: Vec<String> = first.into_iter().chain([main]).chain(last).map(name).collect();
+            if names.len() == 1 { Columns::One(names[0].clone()) } else { Columns::Joined(names) }
+        };
+        let (title, middle, suffix, number) = (
+            parts.remove("title"),
+            parts.remove("middle_name"),
+            parts.remove("suffix"),
+            parts.remove("street_number"),
+        );
+        if parts.contains_key("first_name") || parts.contains_key("last_name") {
+            if let Some(full) = parts.remove("full_name") {
+                self.taken.remove(&full);
+                self.why.remove("person.full_name");
+            }
+        }
+        let mut mapped = BTreeMap::new();
+        for (field, index) in parts {
+            let columns = match field {
+                "first_name" => {
+                    let middle_joined = middle.map(|m| vec![m]).unwrap_or_default();
+                    let names: Vec<String> =
+                        title.into_iter().chain([index]).chain(middle_joined).map(name).collect();
+                    if names.len() == 1 { Columns::One(names[0].clone()) } else { Columns::Joined(names) }
+                }
+                "last_name" => joined(None, index, suffix),
+                "address1" => joined(number, index, None),
+                _ => Columns::One(name(index)),
+            };
+            mapped.insert(field.to_string(), columns);
+        }
+        // A part with nothing to join to is left out, and said.
+        let orphans = [(title, "first_name", "title"), (middle, "first_name", "middle name"),
+            (suffix, "last_name", "suffix"), (number, "address1", "house number")];
+        for (part, field, what) in orphans {
+            if let Some(index) = part.filter(|_| !mapped.contains_key(field)) {
+                self.taken.remove(&index);
+                self.notes.push(format!("{} looks like a {what}, with no {field} column to join it to", name(index)));
+            }
+        }
+        for (field, why) in self.why.iter_mut() {
+            if let Some(columns) = field.strip_prefix("person.").and_then(|f| mapped.get(f))
+                && let Columns::Joined(names) = columns
+            {
+                why.push_str(&format!("; {} columns joined", names.len()));
+            }
+        }
+        if let Some(parts) = self.birth_parts.take() {
+            mapped.insert("date_of_birth".into(), parts);
+        }
+        self.person = mapped;
+    }
+
+    /// The fact table whose required fields all have a column, the most fields winning.
+    fn map_facts(&mut self) {
+        let best = crate::vocab::facts::FACT_TABLES
+            .iter()
+            .filter_map(|table| self.fact_columns(table).map(|columns| (*table, columns)))
+            .max_by_key(|(_, columns)| columns.len());
+        let Some((table, columns)) = best else {
+            return;
+        };
+        for (field, index) in &columns {
+            self.taken.insert(*index);
+            self.why
+                .insert(format!("facts.{field}"), self.fact_why(table, field, *index));
+        }
+        self.fact = Some(FactMapping {
+            table: table.to_string(),
+            columns: columns
+                .into_iter()
+                .map(|(field, index)| (field.to_string(), self.columns[index].name.to_string()))
+                .collect(),
+        });
+    }
+
+    /// `table`'s fields and their columns, when every required field has one.
+    fn fact_columns(&self, table: &str) -> Option<Vec<(&'static str, usize)>> {
+        let schema = fact_schema(table)?;
+        let mut used: HashSet<usize> = self.taken.clone();
+        let mut found = Vec::new();
+        for field in schema.fields {
+            let names = fact_names(table, field.name);
+            let column = self.columns.iter().find(|c| {
+                !used.contains(&c.index)
+                    && run_together_is(&c.words, names)
+                    && self.fits_type(field.kind, c.index)
+            });
+            match column {
+                Some(c) => {
+                    used.insert(c.index);
+                    found.push((field.name, c.index));
+                }
+                None if field.required && field.default.is_none() => return None,
+                None => {}
+            }
+        }
+        Some(found)
+    }
+
+    fn fits_type(&self, kind: FieldType, index: usize) -> bool {
+        let read = |v: &str| match kind {
+            FieldType::Date => any_date_format_reads(v),
+            _ => parse_value(kind, v, &[]).is_ok(),
+        };
+        self.filled(index) == 0 || share(self.values(index), read) >= 0.8
+    }
+
+    fn fact_why(&self, table: &str, field: &str, index: usize) -> String {
+        let key = fact_schema(table).is_some_and(|s| s.key == field);
+        if key {
+            let (filled, distinct) = self.distinct(index);
+            format!("header; {} different in {} rows", count(distinct), count(filled))
+        } else {
+            "header".into()
+        }
+    }
+
+    /// (filled rows, different values) of a column.
+    fn distinct(&self, index: usize) -> (usize, usize) {
+        let values: Vec<&str> = self.values(index).collect();
+        let distinct: HashSet<&str> = values.iter().copied().collect();
+        (values.len(), distinct.len())
+    }
+
+    /// Consent: a column of opt-out codes, or yes/no columns whose headers say they opt
+    /// people out; an opt-in column is noted, never mapped (cpm reads yes as opted out).
+    fn map_consent(&mut self) {
+        let mut channels: BTreeMap<&'static str, (ConsentColumn, String)> = BTreeMap::new();
+        for column in &self.columns {
+            if self.taken.contains(&column.index) {
+                continue;
+            }
+            if let Some(codes) = self.opt_out_codes(column.index) {
+                for (channel, seen, column_codes) in codes {
+                    let why = format!("values: opt-out codes ({} seen)", seen.join(", "));
+                    let mapping = ConsentColumn::Codes {
+                        column: column.name.to_string(),
+                        opt_out: column_codes,
+                    };
+                    channels.entry(channel).or_insert((mapping, why));
+                }
+                continue;
+            }
+            let flags = share(self.values(column.index), |v| {
+                ConsentColumn::Flag(String::new()).opted_out(v).is_ok()
+            });
+            match opt_out_channels(&column.words) {
+                Some(said) if flags >= 0.9 || self.filled(column.index) == 0 => {
+                    for channel in said {
+                        channels.entry(channel).or_insert((
+                            ConsentColumn::Flag(column.name.to_string()),
+                            "header: a yes opts the person out".into(),
+                        ));
+                    }
+                }
+                None if says_opt_in(&column.words) && flags >= 0.9 => self.notes.push(format!(
+                    "{} reads as an opt-in (yes: may be contacted): cpm reads a consent column's yes as opted out, so it is not mapped; export its opposite to map it",
+                    column.name
+                )),
+                _ => {}
+            }
+        }
+        for (channel, (mapping, why)) in channels {
+            self.taken.extend(self.index_of(mapping.column()));
+            self.why.insert(format!("consent.{channel}"), why);
+            match channel {
+                "email" => self.consent.email = Some(mapping),
+                "phone" => self.consent.phone = Some(mapping),
+                _ => self.consent.mail = Some(mapping),
+            }
+        }
+        if !self.consent.channels().is_empty() {
+            let date = self
+                .columns
+                .iter()
+                .find(|c| !self.taken.contains(&c.index) && says_consent_date(&c.words));
+            if let Some(index) = date.map(|c| c.index) {
+                self.taken.insert(index);
+                self.consent.date = Some(self.columns[index].name.to_string());
+                self.why
+                    .insert("consent.date".into(), "header: when consent last changed".into());
+            }
+        }
+    }
+
+    fn index_of(&self, name: &str) -> Option<usize> {
+        self.columns.iter().find(|c| c.name == name).map(|c| c.index)
+    }
+
+    /// Per channel: the known codes seen in a code column, and the codes to map (every
+    /// known one for the channel, seen or not: a rare "DECEASED" may be past the sample).
+    #[allow(clippy::type_complexity)]
+    fn opt_out_codes(&self, index: usize) -> Option<Vec<(&'static str, Vec<String>, Vec<String>)>> {
+        let seen: HashSet<String> = self
+            .values(index)
+            .flat_map(|v| v.split([';', ',', '|']))
+            .map(|code| code.trim().to_uppercase())
+            .filter(|code| !code.is_empty())
+            .collect();
+        let found: Vec<_> = OPT_OUT_CODES
+            .iter()
+            .filter_map(|(channel, codes)| {
+                let mut known: Vec<String> =
+                    codes.iter().filter(|c| seen.contains(**c)).map(|c| c.to_string()).collect();
+                known.sort();
+                (!known.is_empty())
+                    .then(|| (*channel, known, codes.iter().map(|c| c.to_string()).collect()))
+            })
+            .collect();
+        (!found.is_empty()).then_some(found)
+    }
+
+    /// The person's key: `--key`, or the best column whose values are keys (one token, a
+    /// digit in it) and whose header says whose key it is.
+    fn map_key(&mut self, chosen: Option<&str>, path: &Path) -> Result<()> {
+        if let Some(chosen) = chosen {
+            let found = self
+                .columns
+                .iter()
+                .find(|c| c.name.eq_ignore_ascii_case(chosen))
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "{} has no column '{chosen}'; its columns: {}",
+                        path.display(),
+                        self.sample.header.join(", ")
+                    ))
+                })?;
+            let index = found.index;
+            return Ok(self.take_key(index, "named with --key".into()));
+        }
+        let rows = self.sample.rows.len().max(1);
+        let best = self
+            .columns
+            .iter()
+            .filter(|c| !self.taken.contains(&c.index))
+            .filter(|c| {
+                let filled = self.filled(c.index);
+                filled * 20 >= rows * 19 && share(self.values(c.index), looks_like_a_key) >= 0.9
+            })
+            .map(|c| {
+                let (filled, distinct) = self.distinct(c.index);
+                let varied = distinct * 20 >= filled;
+                let score = key_header_score(&c.words)
+                    + i32::from(c.index == 0)
+                    + i32::from(distinct * 2 >= filled);
+                (score, varied, c.index)
+            })
+            .filter(|(_, varied, _)| *varied)
+            .max_by_key(|(score, _, index)| (*score, std::cmp::Reverse(*index)));
+        let Some((_, _, index)) = best else {
+            return Err(Error::Usage(format!(
+                "no column of {} looks like its records' key (one value per person in that system, such as a donor id): name it with --key COLUMN",
+                path.display()
+            )));
+        };
+        let (filled, distinct) = self.distinct(index);
+        let why = if distinct == filled {
+            format!("header and values: a different key on each of {} rows", count(filled))
+        } else {
+            format!(
+                "header and values: {} keys on {} rows (a person's facts share one)",
+                count(distinct),
+                count(filled)
+            )
+        };
+        self.take_key(index, why);
+        Ok(())
+    }
+
+    fn take_key(&mut self, index: usize, why: String) {
+        self.taken.insert(index);
+        self.key = self.columns[index].name.to_string();
+        self.why.insert("person_key".into(), why);
+    }
+
+    /// The formats that read the dates of the columns mapped as dates: the one reading
+    /// the most values first, then any that reads most of what is left.
+    fn choose_date_formats(&mut self) {
+        let date_columns = self.date_columns();
+        let all_values: Vec<String> = date_columns
+            .iter()
+            .flat_map(|group| self.joined_values(group))
+            .collect();
+        let values: Vec<&str> = all_values
+            .iter()
+            .map(String::as_str)
+            .filter(|v| crate::normalize::partial_date(v, &[]).is_none())
+            .collect();
+        if values.is_empty() {
+            return;
+        }
+        let reads = |format: &str, v: &str| crate::normalize::date(v, &[format.to_string()]).is_some();
+        let mut left: Vec<&str> = values.clone();
+        let mut chosen: Vec<&str> = Vec::new();
+        while !left.is_empty() && chosen.len() < 3 {
+            let best = DATE_FORMATS
+                .iter()
+                .filter(|f| !chosen.contains(f))
+                .map(|f| (left.iter().filter(|v| reads(f, v)).count(), *f))
+                .max_by_key(|(count, f)| (*count, std::cmp::Reverse(format_rank(f))));
+            match best {
+                Some((count, format)) if count > 0 && count * 100 >= left.len() => {
+                    self.note_day_month_ambiguity(format, &left);
+                    chosen.push(format);
+                    left.retain(|v| !reads(format, v));
+                }
+                _ => break,
+            }
+        }
+        let read = values.len() - left.len();
+        let names: Vec<&str> = date_columns
+            .iter()
+            .map(|group| self.columns[group[0]].name)
+            .collect();
+        self.why.insert(
+            "date_formats".into(),
+            format!("{} of {} dates in {} read", count(read), count(values.len()), names.join(", ")),
+        );
+        self.date_formats = chosen.into_iter().map(str::to_string).collect();
+    }
+
+    /// Each row's values of a group of columns joined with a space, rows with none left out.
+    fn joined_values(&self, group: &[usize]) -> Vec<String> {
+        self.sample
+            .rows
+            .iter()
+            .filter_map(|row| {
+                let parts: Vec<&str> = group
+                    .iter()
+                    .filter_map(|&i| row.get(i).map(|v| v.trim()))
+                    .filter(|v| !v.is_empty())
+                    .collect();
+                (!parts.is_empty()).then(|| parts.join(" "))
+            })
+            .collect()
+    }
+
+    /// The columns of each date field, a birth date's parts together.
+    fn date_columns(&self) -> Vec<Vec<usize>> {
+        let person = self.person.get("date_of_birth").map(|c| c.names());
+        let fact = self.fact.iter().flat_map(|f| {
+            let schema = fact_schema(&f.table);
+            f.columns.iter().filter_map(move |(field, column)| {
+                let kind = schema?.fields.iter().find(|s| s.name == field)?.kind;
+                (kind == FieldType::Date).then_some(column.as_str())
+            })
+        });
+        let consent = self.consent.date.iter().map(String::as_str);
+        let group = |names: Vec<&str>| -> Vec<usize> {
+            names.into_iter().filter_map(|name| self.index_of(name)).collect()
+        };
+        person
+            .into_iter()
+            .chain(fact.map(|name| vec![name]))
+            .chain(consent.map(|name| vec![name]))
+            .map(group)
+            .filter(|g| !g.is_empty())
+            .collect()
+    }
+
+    /// Where the day-first reading of a month-first format (or the reverse) reads every
+    /// value too, the sample cannot tell them apart: said, so the user checks.
+    fn note_day_month_ambiguity(&mut self, format: &str, values: &[&str]) {
+        let swapped = if format.contains("%m/%d") {
+            format.replace("%m/%d", "%d/%m")
+        } else if format.contains("%d/%m") {
+            format.replace("%d/%m", "%m/%d")
+        } else if format.contains("%m-%d") {
+            format.replace("%m-%d", "%d-%m")
+        } else {
+            return;
+        };
+        let both = |v: &&&str| {
+            let one = |f: &str| crate::normalize::date(v, &[f.to_string()]).is_some();
+            one(format) == one(&swapped)
+        };
+        if values.iter().all(|v| both(&v)) {
+            self.notes.push(format!(
+                "no date in the rows read has a day above 12: {format} (month first) is assumed; write {swapped} if the file puts the day first"
+            ));
+        }
+    }
+
+    /// Phones that are neither North American nor written with their country code are
+    /// not compared unless the source names its country.
+    fn check_phones(&mut self) {
+        let Some(Columns::One(column)) = self.person.get("phone") else {
+            return;
+        };
+        let Some(index) = self.index_of(column) else {
+            return;
+        };
+        let phones: Vec<&str> = self.values(index).filter(|v| looks_like_phone(v)).collect();
+        let read = share(phones.iter().copied(), |v| crate::normalize::phone(v).is_some());
+        if !phones.is_empty() && read < 0.5 {
+            self.notes.push(format!(
+                "{} of the phones carry no country code and are not North American: set phone_country_code (44 for the UK, 49 for Germany ...) or they are not compared",
+                self.percent(1.0 - read)
+            ));
+        }
+    }
+
+    fn finish(mut self, mut source: SourceConfig) -> Draft {
+        let left: Vec<&str> = self
+            .columns
+            .iter()
+            .filter(|c| !self.taken.contains(&c.index))
+            .map(|c| c.name)
+            .collect();
+        if !left.is_empty() {
+            self.notes.push(format!("not mapped: {}", left.join(", ")));
+        }
+        source.person_key = self.key;
+        if !self.date_formats.is_empty() {
+            source.date_formats = self.date_formats;
+        }
+        source.person = self.person;
+        source.facts = self.fact;
+        source.consent = (!self.consent.channels().is_empty()).then_some(self.consent);
+        Draft {
+            source,
+            why: self.why,
+            notes: self.notes,
+            rows_read: self.sample.rows.len(),
+            truncated: self.sample.truncated,
+        }
+    }
+}
+
+/// A value some format of the draft's reads as a date (or a year, or a year and month).
+fn any_date_format_reads(v: &str) -> bool {
+    let formats: Vec<String> = DATE_FORMATS.iter().map(|f| f.to_string()).collect();
+    crate::normalize::date(v, &formats).is_some() || crate::normalize::partial_date(v, &[]).is_some()
+}
+
+fn count(n: usize) -> String {
+    crate::store::browse::thousands(n as i64)
+}
+
+fn format_rank(format: &str) -> usize {
+    DATE_FORMATS.iter().position(|f| *f == format).unwrap_or(usize::MAX)
+}
