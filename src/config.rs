@@ -401,9 +401,16 @@ pub fn mappable_person_fields() -> impl Iterator<Item = &'static str> {
 
 pub fn load_sources(project: &Project) -> Result<(PathBuf, SourcesFile)> {
     let (path, text) = project.read_config("sources.yaml")?;
-    let file: SourcesFile = parse_yaml(&path, &text)?;
-    validate_sources(&path, &text, &file)?;
+    let file = sources_from_text(&path, &text)?;
     Ok((path, file))
+}
+
+/// The sources `text` (read from, or to be written to, `path`) declares, checked as a
+/// load checks them.
+pub fn sources_from_text(path: &Path, text: &str) -> Result<SourcesFile> {
+    let file: SourcesFile = parse_yaml(path, text)?;
+    validate_sources(path, text, &file)?;
+    Ok(file)
 }
 
 fn validate_sources(path: &Path, text: &str, file: &SourcesFile) -> Result<()> {

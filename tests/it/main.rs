@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod consent;
 mod docs;
+mod draft;
 mod households;
 mod ingest;
 mod metrics;

@@ -3,7 +3,7 @@
 
 use crate::cli::*;
 use cpm::config::CONFIG_FILES;
-use cpm::ingest::draft::{DraftOptions, draft, render};
+use cpm::ingest::draft::{DraftOptions, draft, render, render_entries};
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum ConfigAction {
@@ -32,6 +32,10 @@ pub(crate) enum ConfigAction {
         /// How many rows of each file to read.
         #[arg(long, default_value_t = 10_000)]
         rows: usize,
+        /// Add the drafts to the project's config/sources.yaml (created if missing) where
+        /// the result is valid, instead of printing them.
+        #[arg(long)]
+        add: bool,
     },
 }
 
@@ -65,16 +69,34 @@ pub(crate) fn cmd_config(g: &Global, project: &Project, action: ConfigAction) ->
             key,
             name,
             rows,
+            add,
         } => {
             if name.is_some() && files.len() > 1 {
-                return Err(cpm::Error::Usage("--name names one file's source: draft one file".into()).into());
+                return Err(cpm::Error::Usage(
+                    "--name names one file's source: draft one file".into(),
+                )
+                .into());
             }
             let options = DraftOptions { name, key, rows };
             let drafts = files
                 .iter()
                 .map(|file| draft(file, as_the_project_finds_it(project, file), &options))
                 .collect::<cpm::Result<Vec<_>>>()?;
-            if g.json {
+            if add {
+                let (path, created) = add_to_project(project, &drafts)?;
+                let names: Vec<&str> = drafts.iter().map(|d| d.source.name.as_str()).collect();
+                println!(
+                    "added {} to {}: read each line, then `cpm ingest --source {}`",
+                    names.join(", "),
+                    path.display(),
+                    names[0]
+                );
+                if created {
+                    println!(
+                        "(the project had no sources.yaml: the built-in demo sources are no longer read here)"
+                    );
+                }
+            } else if g.json {
                 println!("{}", serde_json::to_string_pretty(&drafts)?);
             } else {
                 print!("{}", render(&drafts));
@@ -82,6 +104,34 @@ pub(crate) fn cmd_config(g: &Global, project: &Project, action: ConfigAction) ->
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Adds the drafted entries to the project's sources.yaml (a new one holds only them),
+/// written only where the whole file then loads: a name used twice is refused. Returns the
+/// file and whether it was created.
+fn add_to_project(
+    project: &Project,
+    drafts: &[cpm::ingest::draft::Draft],
+) -> Result<(PathBuf, bool)> {
+    let path = project.config_file("sources.yaml");
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(cpm::Error::io(&path, e).into()),
+    };
+    let text = match &existing {
+        Some(text) => format!("{}\n{}", text.trim_end(), render_entries(drafts)),
+        None => render(drafts),
+    };
+    cpm::config::sources_from_text(&path, &text)?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    // Written beside it and renamed over it: an interrupted write leaves the old file.
+    let partial = path.with_extension("yaml.partial");
+    std::fs::write(&partial, &text).with_context(|| format!("writing {}", partial.display()))?;
+    std::fs::rename(&partial, &path).with_context(|| format!("writing {}", path.display()))?;
+    Ok((path, existing.is_none()))
 }
 
 /// A file given on the command line as sources.yaml names it: relative to the project

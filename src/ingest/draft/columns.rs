@@ -33,21 +33,29 @@ pub fn words(header: &str) -> Vec<String> {
 
 /// Words that say whose value it is or which copy, not what it is: "attendee_email",
 /// "billing_zip", "PrimaryPhone", "fname_c1".
-const QUALIFIERS: &[&str] = &[
-    "attendee", "buyer", "donor", "constituent", "contact", "customer", "subscriber", "member",
-    "person", "primary", "billing", "bill", "home", "personal", "main", "preferred", "client",
-    "patron", "user", "account", "supporter", "individual", "participant", "recipient",
-    "purchaser", "registrant", "guest", "the", "of", "c", "txt", "text", "std", "raw", "clean",
-    "orig", "original", "current", "cur", "mailing", "shipping", "ship", "holder", "owner",
-    "constit", "cust", "mbr", "acct", "in", "on",
-];
+const QUALIFIERS: &str = "\
+    attendee buyer donor constituent contact customer subscriber member person primary \
+    billing bill home personal main preferred client patron user account supporter \
+    individual participant recipient purchaser registrant guest the of c txt text std raw \
+    clean orig original current cur mailing shipping ship holder owner constit cust mbr acct \
+    in on";
 
 /// The names a field goes by: a header names it when one of its words (or two or all of
 /// them run together: "Post Code", "E-mail") is one of `names`, and every other word is a
 /// qualifier, a number or one of `also`.
 pub struct FieldNames {
-    pub names: &'static [&'static str],
-    pub also: &'static [&'static str],
+    /// Space-separated.
+    pub names: &'static str,
+    pub also: &'static str,
+}
+
+const fn names(names: &'static str, also: &'static str) -> FieldNames {
+    FieldNames { names, also }
+}
+
+/// Whether `word` is one of the space-separated `list`.
+fn listed(list: &str, word: &str) -> bool {
+    list.split_ascii_whitespace().any(|w| w == word)
 }
 
 impl FieldNames {
@@ -57,65 +65,121 @@ impl FieldNames {
         }
         let joined = words.concat();
         let pairs = words.windows(2).map(|w| format!("{}{}", w[0], w[1]));
-        let named = words.iter().any(|w| self.names.contains(&w.as_str()))
-            || self.names.contains(&joined.as_str())
-            || pairs.clone().any(|p| self.names.contains(&p.as_str()));
+        let named = words.iter().any(|w| listed(self.names, w))
+            || listed(self.names, &joined)
+            || pairs.clone().any(|p| listed(self.names, &p));
         if !named {
             return false;
         }
         let in_a_pair = |w: &str| {
             words.windows(2).any(|pair| {
                 (pair[0] == w || pair[1] == w)
-                    && self.names.contains(&format!("{}{}", pair[0], pair[1]).as_str())
+                    && listed(self.names, &format!("{}{}", pair[0], pair[1]))
             })
         };
-        self.names.contains(&joined.as_str())
+        listed(self.names, &joined)
             || words.iter().all(|w| {
-                self.names.contains(&w.as_str())
-                    || self.also.contains(&w.as_str())
-                    || QUALIFIERS.contains(&w.as_str())
+                listed(self.names, w)
+                    || listed(self.also, w)
+                    || listed(QUALIFIERS, w)
                     || w.chars().all(|c| c.is_ascii_digit())
                     || in_a_pair(w)
             })
     }
 }
 
-macro_rules! names {
-    ($($name:literal),* ; $($also:literal),*) => {
-        FieldNames { names: &[$($name),*], also: &[$($also),*] }
-    };
-}
-
 /// The person fields, and the parts that join into one (a middle name into the given
 /// name, a suffix into the surname, a house number into the street), in the order they
 /// are looked for: a column taken by one is not looked at again.
 pub const PERSON_PARTS: &[(&str, FieldNames)] = &[
-    ("email", names!("email", "emailaddress", "emailaddr", "emails"; "e", "mail", "address", "addr")),
-    ("phone", names!("phone", "telephone", "tel", "mobile", "cell", "cellphone", "phonenumber",
-        "phones"; "number", "no", "num", "nr", "work", "day", "evening")),
-    ("date_of_birth", names!("dob", "birthdate", "birthday", "dateofbirth", "birth", "born";
-        "date", "of", "day", "dt", "year")),
-    ("gender", names!("gender", "sex"; "code")),
-    ("title", names!("title", "salutation", "honorific", "prefix", "nameprefix"; "name")),
-    ("first_name", names!("first", "given", "fname", "forename", "firstname", "givenname",
-        "forenames"; "name", "names", "nm")),
-    ("middle_name", names!("middle", "middlename", "mname", "mi", "middleinitial"; "name", "nm",
-        "initial")),
-    ("last_name", names!("last", "surname", "lname", "family", "lastname", "familyname",
-        "surnames"; "name", "nm")),
-    ("suffix", names!("suffix", "namesuffix", "generation"; "name")),
-    ("full_name", names!("name", "fullname", "names"; "full", "display", "complete")),
-    ("address2", names!("address2", "addr2", "addressline2", "line2", "unit", "apt",
-        "apartment", "suite"; "address", "addr", "line", "number", "no")),
-    ("street_number", names!("streetnumber", "housenumber", "streetno", "houseno",
-        "buildingnumber", "streetnum"; "street", "house")),
-    ("address1", names!("address", "addr", "street", "address1", "addr1", "addressline1",
-        "line1", "streetaddress"; "line", "name", "postal")),
-    ("city", names!("city", "town", "suburb", "locality", "municipality"; "name")),
-    ("state", names!("state", "province", "st", "region", "stateprovince"; "code", "abbr",
-        "abbreviation", "or")),
-    ("zip", names!("zip", "zipcode", "postcode", "postal", "postalcode", "zip5", "zipcode5";
-        "code", "post", "plus")),
+    (
+        "email",
+        names("email emailaddress emailaddr emails", "e mail address addr"),
+    ),
+    (
+        "phone",
+        names(
+            "phone telephone tel mobile cell cellphone phonenumber phones",
+            "number no num nr work day evening",
+        ),
+    ),
+    (
+        "date_of_birth",
+        names(
+            "dob birthdate birthday dateofbirth birth born",
+            "date of day dt year",
+        ),
+    ),
+    ("gender", names("gender sex", "code")),
+    (
+        "title",
+        names("title salutation honorific prefix nameprefix", "name"),
+    ),
+    (
+        "first_name",
+        names(
+            "first given fname forename firstname givenname forenames",
+            "name names nm",
+        ),
+    ),
+    (
+        "middle_name",
+        names(
+            "middle middlename mname mi middleinitial",
+            "name nm initial",
+        ),
+    ),
+    (
+        "last_name",
+        names(
+            "last surname lname family lastname familyname surnames",
+            "name nm",
+        ),
+    ),
+    ("suffix", names("suffix namesuffix generation", "name")),
+    (
+        "full_name",
+        names("name fullname names", "full display complete"),
+    ),
+    (
+        "address2",
+        names(
+            "address2 addr2 addressline2 line2 unit apt apartment suite",
+            "address addr line number no",
+        ),
+    ),
+    (
+        "street_number",
+        names(
+            "streetnumber housenumber streetno houseno buildingnumber streetnum",
+            "street house",
+        ),
+    ),
+    (
+        "address1",
+        names(
+            "address addr street address1 addr1 addressline1 line1 streetaddress",
+            "line name postal",
+        ),
+    ),
+    (
+        "city",
+        names("city town suburb locality municipality", "name"),
+    ),
+    (
+        "state",
+        names(
+            "state province st region stateprovince",
+            "code abbr abbreviation or",
+        ),
+    ),
+    (
+        "zip",
+        names(
+            "zip zipcode postcode postal postalcode zip5 zipcode5",
+            "code post plus",
+        ),
+    ),
 ];
 
 /// A part of a birth date a file keeps in columns of its own ("birth_year", "DOB Month",
@@ -166,102 +230,102 @@ impl BirthPart {
 }
 
 /// A record key's last word ("donor_id", "AccountNumber", "rec_id") or the whole header.
-const KEY_WORDS: &[&str] = &[
-    "id", "key", "no", "number", "num", "nr", "ref", "guid", "uuid", "uid", "code",
-];
+const KEY_WORDS: &str = "\
+    id key no number num nr ref guid uuid uid code";
 
 /// Words that say a key belongs to a person...
-const PERSON_WORDS: &[&str] = &[
-    "donor", "constituent", "constit", "person", "customer", "cust", "subscriber", "attendee",
-    "member", "mbr", "contact", "account", "acct", "supporter", "rec", "record", "user",
-    "patron", "client", "individual", "participant", "unique", "people",
-];
+const PERSON_WORDS: &str = "\
+    donor constituent constit person customer cust subscriber attendee member mbr contact \
+    account acct supporter rec record user patron client individual participant unique \
+    people";
 
 /// ... or to one fact about them.
-const FACT_WORDS: &[&str] = &[
-    "gift", "donation", "transaction", "order", "ticket", "subscription", "activity", "payment",
-    "event", "receipt", "invoice", "campaign", "batch", "recurring", "pledge", "plan", "appeal",
-    "fund", "booking", "line",
-];
+const FACT_WORDS: &str = "\
+    gift donation transaction order ticket subscription activity payment event receipt \
+    invoice campaign batch recurring pledge plan appeal fund booking line";
 
 /// How strongly a header names a person's record key (above zero: it names one).
 pub fn key_header_score(words: &[String]) -> i32 {
     let last = words.last().map(String::as_str).unwrap_or("");
-    let says_key = KEY_WORDS.contains(&last)
-        || (words.len() == 1 && (last.ends_with("id") || PERSON_WORDS.contains(&last)));
-    let person = words.iter().any(|w| PERSON_WORDS.contains(&w.as_str()));
-    let fact = words.iter().any(|w| FACT_WORDS.contains(&w.as_str()));
+    let says_key = listed(KEY_WORDS, last)
+        || (words.len() == 1 && (last.ends_with("id") || listed(PERSON_WORDS, last)));
+    let person = words.iter().any(|w| listed(PERSON_WORDS, w));
+    let fact = words.iter().any(|w| listed(FACT_WORDS, w));
     3 * i32::from(says_key) + 2 * i32::from(person) - 3 * i32::from(fact)
 }
 
 /// The names each fact field goes by, as a header's words run together ("Gift Date",
 /// "gift_date" and "GiftDate" are all "giftdate"). A header's qualifiers are tried off
 /// too ("donor_gift_date").
-pub fn fact_names(table: &str, field: &str) -> &'static [&'static str] {
+pub fn fact_names(table: &str, field: &str) -> &'static str {
     match (table, field) {
-        ("donation", "gift_key") => &["giftid", "giftkey", "donationid", "donationkey",
-            "transactionid", "paymentid", "giftno", "giftnumber", "receiptid", "receiptno",
-            "donationno", "giftref"],
-        ("donation", "gift_date") => &["giftdate", "donationdate", "transactiondate",
-            "receiveddate", "datereceived", "paymentdate", "giftdt", "date"],
-        ("donation", "amount") => &["amount", "giftamount", "donationamount", "giftamt", "amt",
-            "transactionamount", "paymentamount"],
-        ("donation", "gift_type") => &["gifttype", "donationtype", "type", "givingtype"],
-        ("donation", "status") => &["status", "paymentstatus", "giftstatus",
-            "transactionstatus"],
-        ("donation", "payment_method") => &["paymentmethod", "method", "paymenttype", "tender"],
-        ("donation", "recurring_id") => &["recurringid", "pledgeid", "recurringgiftid",
-            "sustainerid", "recurringkey"],
-        ("donation", "recurring_start") => &["recurringstart", "recurringstartdate",
-            "pledgestart", "pledgestartdate", "sustainersince"],
-        ("donation", "recurring_status") => &["recurringstatus", "pledgestatus",
-            "sustainerstatus"],
-        ("donation", "recurring_end") => &["recurringend", "recurringenddate", "pledgeend",
-            "pledgeenddate"],
-        ("donation", "campaign") => &["campaign", "appeal", "campaigncode", "appealcode",
-            "sourcecode", "campaignname"],
-        ("donation", "card_expires") => &["cardexpires", "cardexpiry", "expirydate",
-            "cardexpiration", "ccexp", "cardexp"],
-        ("subscription", "subscription_key") => &["subscriptionid", "subscriptionkey", "subid",
-            "subscriptionno", "subscriptionnumber"],
-        ("subscription", "plan") => &["plan", "product", "package", "subscriptiontype",
-            "plantype", "planname"],
-        ("subscription", "start_date") => &["startdate", "start", "started",
-            "subscriptionstart", "begindate", "subscriptionstartdate"],
-        ("subscription", "end_date") => &["enddate", "end", "ended", "stopdate", "canceldate",
-            "subscriptionend", "subscriptionenddate"],
-        ("subscription", "auto_renew") => &["autorenew", "autorenewal", "renews"],
-        ("subscription", "status") => &["status", "subscriptionstatus"],
-        ("subscription", "monthly_price") => &["monthlyprice", "price", "rate", "monthlyrate"],
-        ("event_ticket", "ticket_key") => &["ticketid", "ticketkey", "ticketno", "ticketnumber",
-            "bookingid"],
-        ("event_ticket", "event_name") => &["eventname", "event", "eventtitle", "performance",
-            "show"],
-        ("event_ticket", "event_date") => &["eventdate", "performancedate", "showdate", "date"],
-        ("event_ticket", "price") => &["ticketprice", "price", "amount", "paid"],
-        ("event_ticket", "status") => &["ticketstatus", "status", "attendance"],
-        ("email_event", "activity_key") => &["activityid", "activitykey"],
-        ("email_event", "period_start") => &["periodstart", "period", "month", "weekstart"],
-        ("email_event", "sent") => &["sent", "emailssent", "sends"],
-        ("email_event", "bounced") => &["bounced", "bounces"],
-        ("email_event", "opened") => &["opened", "opens"],
-        ("email_event", "clicked") => &["clicked", "clicks"],
-        ("email_event", "unsubscribed") => &["unsubscribed", "unsubscribes", "unsub"],
-        ("email_event", "last_open_date") => &["lastopendate", "lastopen", "lastopened"],
-        _ => &[],
+        ("donation", "gift_key") => {
+            "giftid giftkey donationid donationkey transactionid paymentid giftno giftnumber \
+            receiptid receiptno donationno giftref"
+        }
+        ("donation", "gift_date") => {
+            "giftdate donationdate transactiondate receiveddate datereceived paymentdate giftdt date"
+        }
+        ("donation", "amount") => {
+            "amount giftamount donationamount giftamt amt transactionamount paymentamount"
+        }
+        ("donation", "gift_type") => "gifttype donationtype type givingtype",
+        ("donation", "status") => "status paymentstatus giftstatus transactionstatus",
+        ("donation", "payment_method") => "paymentmethod method paymenttype tender",
+        ("donation", "recurring_id") => {
+            "recurringid pledgeid recurringgiftid sustainerid recurringkey"
+        }
+        ("donation", "recurring_start") => {
+            "recurringstart recurringstartdate pledgestart pledgestartdate sustainersince"
+        }
+        ("donation", "recurring_status") => "recurringstatus pledgestatus sustainerstatus",
+        ("donation", "recurring_end") => "recurringend recurringenddate pledgeend pledgeenddate",
+        ("donation", "campaign") => {
+            "campaign appeal campaigncode appealcode sourcecode campaignname"
+        }
+        ("donation", "card_expires") => {
+            "cardexpires cardexpiry expirydate cardexpiration ccexp cardexp"
+        }
+        ("subscription", "subscription_key") => {
+            "subscriptionid subscriptionkey subid subscriptionno subscriptionnumber"
+        }
+        ("subscription", "plan") => "plan product package subscriptiontype plantype planname",
+        ("subscription", "start_date") => {
+            "startdate start started subscriptionstart begindate subscriptionstartdate"
+        }
+        ("subscription", "end_date") => {
+            "enddate end ended stopdate canceldate subscriptionend subscriptionenddate"
+        }
+        ("subscription", "auto_renew") => "autorenew autorenewal renews",
+        ("subscription", "status") => "status subscriptionstatus",
+        ("subscription", "monthly_price") => "monthlyprice price rate monthlyrate",
+        ("event_ticket", "ticket_key") => "ticketid ticketkey ticketno ticketnumber bookingid",
+        ("event_ticket", "event_name") => "eventname event eventtitle performance show",
+        ("event_ticket", "event_date") => "eventdate performancedate showdate date",
+        ("event_ticket", "price") => "ticketprice price amount paid",
+        ("event_ticket", "status") => "ticketstatus status attendance",
+        ("email_event", "activity_key") => "activityid activitykey",
+        ("email_event", "period_start") => "periodstart period month weekstart",
+        ("email_event", "sent") => "sent emailssent sends",
+        ("email_event", "bounced") => "bounced bounces",
+        ("email_event", "opened") => "opened opens",
+        ("email_event", "clicked") => "clicked clicks",
+        ("email_event", "unsubscribed") => "unsubscribed unsubscribes unsub",
+        ("email_event", "last_open_date") => "lastopendate lastopen lastopened",
+        _ => "",
     }
 }
 
 /// Whether a header's words, run together with or without their qualifiers, are one of
 /// `names`.
-pub fn run_together_is(words: &[String], names: &[&str]) -> bool {
+pub fn run_together_is(words: &[String], names: &str) -> bool {
     let all = words.concat();
     let core: String = words
         .iter()
-        .filter(|w| !QUALIFIERS.contains(&w.as_str()))
+        .filter(|w| !listed(QUALIFIERS, w))
         .map(String::as_str)
         .collect();
-    names.contains(&all.as_str()) || (!core.is_empty() && names.contains(&core.as_str()))
+    listed(names, &all) || (!core.is_empty() && listed(names, &core))
 }
 
 /// The channels a consent column speaks for, where its header says it opts people out
@@ -273,23 +337,56 @@ pub fn opt_out_channels(words: &[String]) -> Option<Vec<&'static str>> {
     let opts_out = (has("do") && has("not"))
         || has("no")
         || (has("opt") && has("out"))
-        || ["optout", "optedout", "dnc", "dnm", "dne", "unsubscribed", "unsubscribe",
-            "suppress", "suppressed", "donotcall", "donotemail", "donotmail", "donotcontact",
-            "nocall", "nomail", "noemail", "nocontact", "donotsolicit", "nosolicit"]
-            .iter()
-            .any(|w| has(w) || joined.contains(w));
+        || [
+            "optout",
+            "optedout",
+            "dnc",
+            "dnm",
+            "dne",
+            "unsubscribed",
+            "unsubscribe",
+            "suppress",
+            "suppressed",
+            "donotcall",
+            "donotemail",
+            "donotmail",
+            "donotcontact",
+            "nocall",
+            "nomail",
+            "noemail",
+            "nocontact",
+            "donotsolicit",
+            "nosolicit",
+        ]
+        .iter()
+        .any(|w| has(w) || joined.contains(w));
     if !opts_out {
         return None;
     }
     let mut channels = Vec::new();
-    let email = has("email") || (has("e") && has("mail")) || has("newsletter")
-        || joined.contains("email") || has("unsubscribed") || has("unsubscribe")
-        || has("marketing") || has("dne");
-    let phone = has("call") || has("phone") || has("telemarketing") || has("dnc")
-        || joined.contains("call") || has("tel");
-    let mail = (has("mail") && !has("e") && !joined.contains("email")) || has("post")
-        || has("postal") || has("dnm") || joined.ends_with("nomail") || joined.contains("donotmail");
-    let everything = has("contact") || has("solicit") || joined.contains("contact")
+    let email = has("email")
+        || (has("e") && has("mail"))
+        || has("newsletter")
+        || joined.contains("email")
+        || has("unsubscribed")
+        || has("unsubscribe")
+        || has("marketing")
+        || has("dne");
+    let phone = has("call")
+        || has("phone")
+        || has("telemarketing")
+        || has("dnc")
+        || joined.contains("call")
+        || has("tel");
+    let mail = (has("mail") && !has("e") && !joined.contains("email"))
+        || has("post")
+        || has("postal")
+        || has("dnm")
+        || joined.ends_with("nomail")
+        || joined.contains("donotmail");
+    let everything = has("contact")
+        || has("solicit")
+        || joined.contains("contact")
         || joined.contains("solicit");
     for (channel, said) in [("email", email), ("phone", phone), ("mail", mail)] {
         if said || everything {
@@ -304,38 +401,106 @@ pub fn opt_out_channels(words: &[String]) -> Option<Vec<&'static str>> {
 pub fn says_opt_in(words: &[String]) -> bool {
     let has = |w: &str| words.iter().any(|x| x == w);
     (has("opt") && has("in"))
-        || ["optin", "optedin", "consent", "permission", "subscribed", "allow", "ok"]
-            .iter()
-            .any(|w| has(w))
+        || [
+            "optin",
+            "optedin",
+            "consent",
+            "permission",
+            "subscribed",
+            "allow",
+            "ok",
+        ]
+        .iter()
+        .any(|w| has(w))
 }
 
 /// A consent column's date ("solicit_updated", "consent_date", "opt_out_date").
 pub fn says_consent_date(words: &[String]) -> bool {
     let has = |w: &str| words.iter().any(|x| x == w);
-    let about = ["solicit", "consent", "opt", "preference", "preferences", "suppression",
-        "optout", "dnc"]
-        .iter()
-        .any(|w| has(w));
-    about && ["date", "updated", "changed", "on", "at", "dt", "since"].iter().any(|w| has(w))
+    let about = [
+        "solicit",
+        "consent",
+        "opt",
+        "preference",
+        "preferences",
+        "suppression",
+        "optout",
+        "dnc",
+    ]
+    .iter()
+    .any(|w| has(w));
+    about
+        && ["date", "updated", "changed", "on", "at", "dt", "since"]
+            .iter()
+            .any(|w| has(w))
 }
 
 /// Opt-out codes as donor systems keep them, per channel; a code column holds several
 /// per person, `;`-separated.
 pub const OPT_OUT_CODES: &[(&str, &[&str])] = &[
-    ("phone", &["DNC", "DO NOT CALL", "NO CALL", "NO CALLS", "NO PHONE", "NO SOLICIT",
-        "DO NOT SOLICIT", "NO CONTACT", "DO NOT CONTACT", "DECEASED"]),
-    ("mail", &["DNM", "DO NOT MAIL", "NO MAIL", "NO SOLICIT", "DO NOT SOLICIT", "NO CONTACT",
-        "DO NOT CONTACT", "DECEASED"]),
-    ("email", &["NO EMAIL", "DO NOT EMAIL", "DNE", "NO SOLICIT", "DO NOT SOLICIT",
-        "NO CONTACT", "DO NOT CONTACT", "DECEASED"]),
+    (
+        "phone",
+        &[
+            "DNC",
+            "DO NOT CALL",
+            "NO CALL",
+            "NO CALLS",
+            "NO PHONE",
+            "NO SOLICIT",
+            "DO NOT SOLICIT",
+            "NO CONTACT",
+            "DO NOT CONTACT",
+            "DECEASED",
+        ],
+    ),
+    (
+        "mail",
+        &[
+            "DNM",
+            "DO NOT MAIL",
+            "NO MAIL",
+            "NO SOLICIT",
+            "DO NOT SOLICIT",
+            "NO CONTACT",
+            "DO NOT CONTACT",
+            "DECEASED",
+        ],
+    ),
+    (
+        "email",
+        &[
+            "NO EMAIL",
+            "DO NOT EMAIL",
+            "DNE",
+            "NO SOLICIT",
+            "DO NOT SOLICIT",
+            "NO CONTACT",
+            "DO NOT CONTACT",
+            "DECEASED",
+        ],
+    ),
 ];
 
 /// The date formats a draft tries, commonest first: where two read the same values (no
 /// day above 12), the first is taken and the draft says so.
 pub const DATE_FORMATS: &[&str] = &[
-    "%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%Y%m%d", "%Y/%m/%d", "%d.%m.%Y", "%m-%d-%Y",
-    "%d-%m-%Y", "%d %b %Y", "%b %d %Y", "%b %d, %Y", "%d-%b-%Y", "%B %d, %Y", "%d %B %Y",
-    "%Y %m %d", "%m/%d/%y", "%d/%m/%y",
+    "%Y-%m-%d",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%Y%m%d",
+    "%Y/%m/%d",
+    "%d.%m.%Y",
+    "%m-%d-%Y",
+    "%d-%m-%Y",
+    "%d %b %Y",
+    "%b %d %Y",
+    "%b %d, %Y",
+    "%d-%b-%Y",
+    "%B %d, %Y",
+    "%d %B %Y",
+    "%Y %m %d",
+    "%m/%d/%y",
+    "%d/%m/%y",
 ];
 
 /// The share of `values` for which `test` holds (0 for none).
@@ -345,7 +510,11 @@ pub fn share<'a>(values: impl Iterator<Item = &'a str>, test: impl Fn(&str) -> b
         all += 1;
         yes += usize::from(test(v));
     }
-    if all == 0 { 0.0 } else { yes as f64 / all as f64 }
+    if all == 0 {
+        0.0
+    } else {
+        yes as f64 / all as f64
+    }
 }
 
 pub fn looks_like_phone(v: &str) -> bool {
@@ -374,8 +543,24 @@ pub fn looks_like_a_key(v: &str) -> bool {
 }
 
 pub fn looks_like_a_title(v: &str) -> bool {
-    const TITLES: &[&str] = &["mr", "mrs", "ms", "miss", "dr", "rev", "prof", "mx", "sir",
-        "dame", "fr", "sr", "hon", "mr and mrs", "mr & mrs", "dr and mrs"];
+    const TITLES: &[&str] = &[
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "rev",
+        "prof",
+        "mx",
+        "sir",
+        "dame",
+        "fr",
+        "sr",
+        "hon",
+        "mr and mrs",
+        "mr & mrs",
+        "dr and mrs",
+    ];
     TITLES.contains(&v.trim_end_matches('.').to_lowercase().as_str())
 }
 
@@ -434,12 +619,22 @@ mod tests {
             assert_eq!(field_of(header), Some(field), "{header}");
         }
         // Words that say something else keep a column from a person field.
-        for header in ["first_gift_date", "email_opt_out", "job_title_code_x", "gift_amount",
-            "event_name", "last_open_date", "campaign", "ip_address"]
-        {
+        for header in [
+            "first_gift_date",
+            "email_opt_out",
+            "job_title_code_x",
+            "gift_amount",
+            "event_name",
+            "last_open_date",
+            "campaign",
+            "ip_address",
+        ] {
             assert_ne!(field_of(header), Some("first_name"), "{header}");
             assert!(
-                !matches!(field_of(header), Some("email" | "last_name" | "full_name" | "address1")),
+                !matches!(
+                    field_of(header),
+                    Some("email" | "last_name" | "full_name" | "address1")
+                ),
                 "{header} read as {:?}",
                 field_of(header)
             );
@@ -449,7 +644,10 @@ mod tests {
     #[test]
     fn a_birth_date_in_three_columns_is_named_part_by_part() {
         assert_eq!(BirthPart::named_by(&w("by")), Some(BirthPart::Year));
-        assert_eq!(BirthPart::named_by(&w("birth_month")), Some(BirthPart::Month));
+        assert_eq!(
+            BirthPart::named_by(&w("birth_month")),
+            Some(BirthPart::Month)
+        );
         assert_eq!(BirthPart::named_by(&w("DOB Day")), Some(BirthPart::Day));
         assert_eq!(BirthPart::named_by(&w("birthday")), None);
         assert_eq!(BirthPart::named_by(&w("gift_year")), None);
@@ -477,7 +675,10 @@ mod tests {
         assert_eq!(channels("email_opt_out"), Some(vec!["email"]));
         assert_eq!(channels("unsubscribed"), Some(vec!["email"]));
         assert_eq!(channels("no_mail"), Some(vec!["mail"]));
-        assert_eq!(channels("Do Not Contact"), Some(vec!["email", "phone", "mail"]));
+        assert_eq!(
+            channels("Do Not Contact"),
+            Some(vec!["email", "phone", "mail"])
+        );
         assert_eq!(channels("email_opt_in"), None);
         assert_eq!(channels("phone"), None);
         assert!(says_opt_in(&w("email_opt_in")));

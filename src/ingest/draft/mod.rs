@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::vocab::consent::ConsentColumn;
 use crate::vocab::facts::{FieldType, fact_schema, parse_value};
 use columns::*;
-pub use render::render;
+pub use render::{render, render_entries};
 use sample::Sample;
 
 /// What `cpm config draft` is asked for.
@@ -83,7 +83,11 @@ fn name_of(path: &Path) -> String {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let name = columns::words(&stem).join("_");
-    if name.is_empty() { "source".into() } else { name }
+    if name.is_empty() {
+        "source".into()
+    } else {
+        name
+    }
 }
 
 /// A column of the sample: its header, its words, its values.
@@ -187,10 +191,16 @@ impl<'s> Drafter<'s> {
             _ => return,
         };
         self.taken.extend(parts.iter().copied());
-        let names: Vec<String> = parts.iter().map(|&i| self.columns[i].name.to_string()).collect();
+        let names: Vec<String> = parts
+            .iter()
+            .map(|&i| self.columns[i].name.to_string())
+            .collect();
         self.why.insert(
             "person.date_of_birth".into(),
-            format!("headers: the birth date's {}", ["year", "month", "day"][..names.len()].join(", ")),
+            format!(
+                "headers: the birth date's {}",
+                ["year", "month", "day"][..names.len()].join(", ")
+            ),
         );
         self.birth_parts = Some(match names.len() {
             1 => Columns::One(names[0].clone()),
@@ -250,7 +260,9 @@ impl<'s> Drafter<'s> {
         let found = self.columns.iter().find(|c| {
             !self.taken.contains(&c.index)
                 && self.filled(c.index) > 0
-                && share(self.values(c.index), |v| crate::normalize::email(v).is_some()) >= 0.9
+                && share(self.values(c.index), |v| {
+                    crate::normalize::email(v).is_some()
+                }) >= 0.9
         });
         if let Some(column) = found {
             let index = column.index;
@@ -266,9 +278,19 @@ impl<'s> Drafter<'s> {
     /// one column only where no given name and surname are.
     fn assemble_person(&mut self, mut parts: BTreeMap<&'static str, usize>) {
         let name = |i: usize| self.columns[i].name.to_string();
-        let joined = |first: Option<usize>, main: usize, last: Option<usize>| {
-            let names: Vec<String> = first.into_iter().chain([main]).chain(last).map(name).collect();
-            if names.len() == 1 { Columns::One(names[0].clone()) } else { Columns::Joined(names) }
+        // A part joins the field it belongs to: before it (a title) or after (a middle
+        // name, a suffix); a house number comes before its street.
+        let joined = |before: Option<usize>, main: usize, after: Option<usize>| {
+            let names: Vec<String> = before
+                .into_iter()
+                .chain([main])
+                .chain(after)
+                .map(name)
+                .collect();
+            match &names[..] {
+                [one] => Columns::One(one.clone()),
+                _ => Columns::Joined(names),
+            }
         };
         let (title, middle, suffix, number) = (
             parts.remove("title"),
@@ -276,21 +298,14 @@ impl<'s> Drafter<'s> {
             parts.remove("suffix"),
             parts.remove("street_number"),
         );
-        if parts.contains_key("first_name") || parts.contains_key("last_name") {
-            if let Some(full) = parts.remove("full_name") {
-                self.taken.remove(&full);
-                self.why.remove("person.full_name");
-            }
+        let has_names = parts.contains_key("first_name") || parts.contains_key("last_name");
+        if has_names && let Some(full) = parts.remove("full_name") {
+            self.taken.remove(&full);
         }
         let mut mapped = BTreeMap::new();
         for (field, index) in parts {
             let columns = match field {
-                "first_name" => {
-                    let middle_joined = middle.map(|m| vec![m]).unwrap_or_default();
-                    let names: Vec<String> =
-                        title.into_iter().chain([index]).chain(middle_joined).map(name).collect();
-                    if names.len() == 1 { Columns::One(names[0].clone()) } else { Columns::Joined(names) }
-                }
+                "first_name" => joined(title, index, middle),
                 "last_name" => joined(None, index, suffix),
                 "address1" => joined(number, index, None),
                 _ => Columns::One(name(index)),
@@ -298,14 +313,28 @@ impl<'s> Drafter<'s> {
             mapped.insert(field.to_string(), columns);
         }
         // A part with nothing to join to is left out, and said.
-        let orphans = [(title, "first_name", "title"), (middle, "first_name", "middle name"),
-            (suffix, "last_name", "suffix"), (number, "address1", "house number")];
+        let orphans = [
+            (title, "first_name", "title"),
+            (middle, "first_name", "middle name"),
+            (suffix, "last_name", "suffix"),
+            (number, "address1", "house number"),
+        ];
         for (part, field, what) in orphans {
             if let Some(index) = part.filter(|_| !mapped.contains_key(field)) {
                 self.taken.remove(&index);
-                self.notes.push(format!("{} looks like a {what}, with no {field} column to join it to", name(index)));
+                self.notes.push(format!(
+                    "{} looks like a {what}, with no {field} column to join it to",
+                    name(index)
+                ));
             }
         }
+        // A birth date from its parts says so already.
+        let birth_parts = self.birth_parts.take();
+        self.why.retain(|key, _| {
+            key.strip_prefix("person.").is_none_or(|field| {
+                mapped.contains_key(field) || (field == "date_of_birth" && birth_parts.is_some())
+            })
+        });
         for (field, why) in self.why.iter_mut() {
             if let Some(columns) = field.strip_prefix("person.").and_then(|f| mapped.get(f))
                 && let Columns::Joined(names) = columns
@@ -313,7 +342,7 @@ impl<'s> Drafter<'s> {
                 why.push_str(&format!("; {} columns joined", names.len()));
             }
         }
-        if let Some(parts) = self.birth_parts.take() {
+        if let Some(parts) = birth_parts {
             mapped.insert("date_of_birth".into(), parts);
         }
         self.person = mapped;
@@ -330,8 +359,10 @@ impl<'s> Drafter<'s> {
         };
         for (field, index) in &columns {
             self.taken.insert(*index);
-            self.why
-                .insert(format!("facts.{field}"), self.fact_why(table, field, *index));
+            self.why.insert(
+                format!("facts.{field}"),
+                self.fact_why(table, field, *index),
+            );
         }
         self.fact = Some(FactMapping {
             table: table.to_string(),
@@ -378,7 +409,11 @@ impl<'s> Drafter<'s> {
         let key = fact_schema(table).is_some_and(|s| s.key == field);
         if key {
             let (filled, distinct) = self.distinct(index);
-            format!("header; {} different in {} rows", count(distinct), count(filled))
+            format!(
+                "header; {} different in {} rows",
+                count(distinct),
+                count(filled)
+            )
         } else {
             "header".into()
         }
@@ -395,8 +430,14 @@ impl<'s> Drafter<'s> {
     /// people out; an opt-in column is noted, never mapped (cpm reads yes as opted out).
     fn map_consent(&mut self) {
         let mut channels: BTreeMap<&'static str, (ConsentColumn, String)> = BTreeMap::new();
+        // A fact's column may speak for consent too (an email activity's "unsubscribed").
+        let facts: HashSet<&str> = self
+            .fact
+            .iter()
+            .flat_map(|f| f.columns.values().map(String::as_str))
+            .collect();
         for column in &self.columns {
-            if self.taken.contains(&column.index) {
+            if self.taken.contains(&column.index) && !facts.contains(column.name) {
                 continue;
             }
             if let Some(codes) = self.opt_out_codes(column.index) {
@@ -446,14 +487,19 @@ impl<'s> Drafter<'s> {
             if let Some(index) = date.map(|c| c.index) {
                 self.taken.insert(index);
                 self.consent.date = Some(self.columns[index].name.to_string());
-                self.why
-                    .insert("consent.date".into(), "header: when consent last changed".into());
+                self.why.insert(
+                    "consent.date".into(),
+                    "header: when consent last changed".into(),
+                );
             }
         }
     }
 
     fn index_of(&self, name: &str) -> Option<usize> {
-        self.columns.iter().find(|c| c.name == name).map(|c| c.index)
+        self.columns
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.index)
     }
 
     /// Per channel: the known codes seen in a code column, and the codes to map (every
@@ -469,11 +515,19 @@ impl<'s> Drafter<'s> {
         let found: Vec<_> = OPT_OUT_CODES
             .iter()
             .filter_map(|(channel, codes)| {
-                let mut known: Vec<String> =
-                    codes.iter().filter(|c| seen.contains(**c)).map(|c| c.to_string()).collect();
+                let mut known: Vec<String> = codes
+                    .iter()
+                    .filter(|c| seen.contains(**c))
+                    .map(|c| c.to_string())
+                    .collect();
                 known.sort();
-                (!known.is_empty())
-                    .then(|| (*channel, known, codes.iter().map(|c| c.to_string()).collect()))
+                (!known.is_empty()).then(|| {
+                    (
+                        *channel,
+                        known,
+                        codes.iter().map(|c| c.to_string()).collect(),
+                    )
+                })
             })
             .collect();
         (!found.is_empty()).then_some(found)
@@ -495,7 +549,8 @@ impl<'s> Drafter<'s> {
                     ))
                 })?;
             let index = found.index;
-            return Ok(self.take_key(index, "named with --key".into()));
+            self.take_key(index, "named with --key".into());
+            return Ok(());
         }
         let rows = self.sample.rows.len().max(1);
         let best = self
@@ -524,7 +579,10 @@ impl<'s> Drafter<'s> {
         };
         let (filled, distinct) = self.distinct(index);
         let why = if distinct == filled {
-            format!("header and values: a different key on each of {} rows", count(filled))
+            format!(
+                "header and values: a different key on each of {} rows",
+                count(filled)
+            )
         } else {
             format!(
                 "header and values: {} keys on {} rows (a person's facts share one)",
@@ -558,15 +616,26 @@ impl<'s> Drafter<'s> {
         if values.is_empty() {
             return;
         }
-        let reads = |format: &str, v: &str| crate::normalize::date(v, &[format.to_string()]).is_some();
+        let reads =
+            |format: &str, v: &str| crate::normalize::date(v, &[format.to_string()]).is_some();
+        // A birth date joined from its parts is written "%Y %m %d" (chrono's "%Y%m%d"
+        // reads it too, but would puzzle whoever reads the draft).
+        let joined = date_columns.iter().any(|group| group.len() > 1);
+        let candidates: Vec<&str> = joined
+            .then_some("%Y %m %d")
+            .into_iter()
+            .chain(DATE_FORMATS.iter().copied())
+            .collect();
         let mut left: Vec<&str> = values.clone();
         let mut chosen: Vec<&str> = Vec::new();
         while !left.is_empty() && chosen.len() < 3 {
-            let best = DATE_FORMATS
+            let best = candidates
                 .iter()
-                .filter(|f| !chosen.contains(f))
-                .map(|f| (left.iter().filter(|v| reads(f, v)).count(), *f))
-                .max_by_key(|(count, f)| (*count, std::cmp::Reverse(format_rank(f))));
+                .enumerate()
+                .filter(|(_, f)| !chosen.contains(f))
+                .map(|(rank, f)| (left.iter().filter(|v| reads(f, v)).count(), rank, *f))
+                .max_by_key(|(count, rank, _)| (*count, std::cmp::Reverse(*rank)))
+                .map(|(count, _, f)| (count, f));
             match best {
                 Some((count, format)) if count > 0 && count * 100 >= left.len() => {
                     self.note_day_month_ambiguity(format, &left);
@@ -577,13 +646,21 @@ impl<'s> Drafter<'s> {
             }
         }
         let read = values.len() - left.len();
-        let names: Vec<&str> = date_columns
+        let names: Vec<String> = date_columns
             .iter()
-            .map(|group| self.columns[group[0]].name)
+            .map(|group| {
+                let names: Vec<&str> = group.iter().map(|&i| self.columns[i].name).collect();
+                names.join("+")
+            })
             .collect();
         self.why.insert(
             "date_formats".into(),
-            format!("{} of {} dates in {} read", count(read), count(values.len()), names.join(", ")),
+            format!(
+                "{} of {} dates in {} read",
+                count(read),
+                count(values.len()),
+                names.join(", ")
+            ),
         );
         self.date_formats = chosen.into_iter().map(str::to_string).collect();
     }
@@ -616,7 +693,10 @@ impl<'s> Drafter<'s> {
         });
         let consent = self.consent.date.iter().map(String::as_str);
         let group = |names: Vec<&str>| -> Vec<usize> {
-            names.into_iter().filter_map(|name| self.index_of(name)).collect()
+            names
+                .into_iter()
+                .filter_map(|name| self.index_of(name))
+                .collect()
         };
         person
             .into_iter()
@@ -660,7 +740,9 @@ impl<'s> Drafter<'s> {
             return;
         };
         let phones: Vec<&str> = self.values(index).filter(|v| looks_like_phone(v)).collect();
-        let read = share(phones.iter().copied(), |v| crate::normalize::phone(v).is_some());
+        let read = share(phones.iter().copied(), |v| {
+            crate::normalize::phone(v).is_some()
+        });
         if !phones.is_empty() && read < 0.5 {
             self.notes.push(format!(
                 "{} of the phones carry no country code and are not North American: set phone_country_code (44 for the UK, 49 for Germany ...) or they are not compared",
@@ -699,13 +781,234 @@ impl<'s> Drafter<'s> {
 /// A value some format of the draft's reads as a date (or a year, or a year and month).
 fn any_date_format_reads(v: &str) -> bool {
     let formats: Vec<String> = DATE_FORMATS.iter().map(|f| f.to_string()).collect();
-    crate::normalize::date(v, &formats).is_some() || crate::normalize::partial_date(v, &[]).is_some()
+    crate::normalize::date(v, &formats).is_some()
+        || crate::normalize::partial_date(v, &[]).is_some()
 }
 
 fn count(n: usize) -> String {
     crate::store::browse::thousands(n as i64)
 }
 
-fn format_rank(format: &str) -> usize {
-    DATE_FORMATS.iter().position(|f| *f == format).unwrap_or(usize::MAX)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(header: &[&str], rows: &[&[&str]]) -> Sample {
+        Sample {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: rows
+                .iter()
+                .map(|r| r.iter().map(|v| v.to_string()).collect())
+                .collect(),
+            ..Sample::default()
+        }
+    }
+
+    fn drafted(sample: &Sample) -> Draft {
+        let mut drafter = Drafter::new(sample);
+        drafter.map_birth_parts();
+        drafter.map_person();
+        drafter.map_facts();
+        drafter.map_consent();
+        drafter.map_key(None, Path::new("test.csv")).expect("a key");
+        drafter.choose_date_formats();
+        drafter.check_phones();
+        drafter.finish(SourceConfig::named("test", "test.csv".into()))
+    }
+
+    fn one(columns: Option<&Columns>) -> Option<&str> {
+        match columns {
+            Some(Columns::One(name)) => Some(name),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_person_key_is_the_persons_and_the_fact_key_the_facts() {
+        let s = sample(
+            &[
+                "gift_id",
+                "donor_id",
+                "first_name",
+                "last_name",
+                "gift_date",
+                "amount",
+            ],
+            &[
+                &["G1", "D1", "Ann", "Lee", "2024-01-05", "25.00"],
+                &["G2", "D1", "Ann", "Lee", "2024-02-05", "25.00"],
+                &["G3", "D2", "Bo", "Diaz", "2024-02-07", "$1,000"],
+            ],
+        );
+        let d = drafted(&s);
+        assert_eq!(d.source.person_key, "donor_id");
+        let facts = d.source.facts.expect("a fact table");
+        assert_eq!(facts.table, "donation");
+        assert_eq!(facts.columns["gift_key"], "gift_id");
+        assert_eq!(facts.columns["amount"], "amount");
+        assert_eq!(d.source.date_formats, ["%Y-%m-%d"]);
+    }
+
+    #[test]
+    fn day_first_dates_are_read_day_first_and_a_file_that_cannot_tell_is_said() {
+        let rows: &[&[&str]] = &[&["1", "Ann", "25/12/1980"], &["2", "Bo", "03/04/1975"]];
+        let d = drafted(&sample(&["id", "forename", "dob"], rows));
+        assert_eq!(d.source.date_formats, ["%d/%m/%Y"]);
+        assert!(d.notes.iter().all(|n| !n.contains("day above 12")));
+
+        let rows: &[&[&str]] = &[&["1", "Ann", "05/12/1980"], &["2", "Bo", "03/04/1975"]];
+        let d = drafted(&sample(&["id", "forename", "dob"], rows));
+        assert_eq!(d.source.date_formats, ["%m/%d/%Y"]);
+        assert!(
+            d.notes.iter().any(|n| n.contains("day above 12")),
+            "{:?}",
+            d.notes
+        );
+    }
+
+    #[test]
+    fn a_file_writing_dates_two_ways_gets_both_formats() {
+        let rows: &[&[&str]] = &[
+            &["1", "Ann", "1980-12-25"],
+            &["2", "Bo", "12/31/1975"],
+            &["3", "Cy", "1990-01-02"],
+        ];
+        let d = drafted(&sample(&["id", "first", "birth_date"], rows));
+        assert_eq!(d.source.date_formats, ["%Y-%m-%d", "%m/%d/%Y"]);
+        assert_eq!(
+            one(d.source.person.get("date_of_birth")),
+            Some("birth_date")
+        );
+    }
+
+    #[test]
+    fn parts_of_a_name_join_and_a_whole_name_stands_only_alone() {
+        let header = [
+            "acct",
+            "Title",
+            "FirstName",
+            "MiddleName",
+            "LastName",
+            "Suffix",
+            "Name",
+        ];
+        let rows: &[&[&str]] = &[&["A1", "Mr", "John", "Q", "Public", "Jr", "John Q Public Jr"]];
+        let d = drafted(&sample(&header, rows));
+        assert_eq!(
+            d.source.person.get("first_name"),
+            Some(&Columns::Joined(vec![
+                "Title".into(),
+                "FirstName".into(),
+                "MiddleName".into()
+            ]))
+        );
+        assert_eq!(
+            d.source.person.get("last_name"),
+            Some(&Columns::Joined(vec!["LastName".into(), "Suffix".into()]))
+        );
+        assert!(!d.source.person.contains_key("full_name"));
+
+        let rows: &[&[&str]] = &[&["A1", "Ann Lee", "ann@example.org"]];
+        let d = drafted(&sample(&["account_id", "buyer_name", "contact"], rows));
+        assert_eq!(one(d.source.person.get("full_name")), Some("buyer_name"));
+        // A column whose header says nothing, but whose values are emails.
+        assert_eq!(one(d.source.person.get("email")), Some("contact"));
+    }
+
+    #[test]
+    fn consent_is_drafted_from_opt_out_columns_and_an_opt_in_column_is_only_noted() {
+        let header = [
+            "id",
+            "email",
+            "do_not_call",
+            "email_opt_in",
+            "codes",
+            "consent_date",
+        ];
+        let rows: &[&[&str]] = &[
+            &["1", "a@x.org", "Y", "N", "DNM;VIP", "2024-01-01"],
+            &["2", "b@x.org", "N", "Y", "", ""],
+        ];
+        let d = drafted(&sample(&header, rows));
+        let consent = d.source.consent.expect("consent");
+        assert_eq!(
+            consent.phone,
+            Some(ConsentColumn::Flag("do_not_call".into()))
+        );
+        assert!(
+            matches!(&consent.mail, Some(ConsentColumn::Codes { column, opt_out })
+            if column == "codes" && opt_out.contains(&"DNM".to_string()))
+        );
+        assert_eq!(
+            consent.email, None,
+            "an opt-in column read as an opt-out would invert it"
+        );
+        assert_eq!(consent.date.as_deref(), Some("consent_date"));
+        assert!(
+            d.notes
+                .iter()
+                .any(|n| n.starts_with("email_opt_in reads as an opt-in"))
+        );
+    }
+
+    #[test]
+    fn a_birth_date_in_three_columns_is_joined_and_read_as_written() {
+        let rows: &[&[&str]] = &[
+            &["1", "Ann", "1957", "9", "4"],
+            &["2", "Bo", "1960", "12", "31"],
+        ];
+        let d = drafted(&sample(&["id", "fname", "by", "bm", "bd"], rows));
+        assert_eq!(
+            d.source.person.get("date_of_birth"),
+            Some(&Columns::Joined(vec![
+                "by".into(),
+                "bm".into(),
+                "bd".into()
+            ]))
+        );
+        assert_eq!(d.source.date_formats, ["%Y %m %d"]);
+        assert_eq!(
+            d.why["person.date_of_birth"],
+            "headers: the birth date's year, month, day"
+        );
+    }
+
+    #[test]
+    fn no_value_of_the_file_appears_in_the_draft() {
+        let header = [
+            "Customer No",
+            "Forename",
+            "Surname",
+            "E-mail",
+            "Telephone",
+            "DOB",
+        ];
+        let rows: &[&[&str]] = &[
+            &[
+                "C-1001",
+                "Winifred",
+                "Oyelaran",
+                "w.oyelaran@example.org",
+                "020 7946 0958",
+                "14/02/1961",
+            ],
+            &[
+                "C-1002",
+                "Hamish",
+                "Macleod",
+                "hm@example.net",
+                "0131 496 0000",
+                "30/11/1970",
+            ],
+        ];
+        let d = drafted(&sample(&header, rows));
+        let text = render(&[d]);
+        for value in rows.iter().flat_map(|r| r.iter()) {
+            assert!(!text.contains(value), "{value} in\n{text}");
+        }
+        assert!(text.contains("person_key: Customer No"), "{text}");
+        assert!(text.contains("phone_country_code"), "{text}");
+        let read: crate::config::SourcesFile = serde_yaml::from_str(&text).expect("valid YAML");
+        assert_eq!(read.sources[0].person.len(), 5);
+    }
 }

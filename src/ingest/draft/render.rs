@@ -9,10 +9,16 @@ use crate::vocab::consent::ConsentColumn;
 
 /// The sources.yaml text of `drafts`, one entry each under one `sources:`.
 pub fn render(drafts: &[Draft]) -> String {
-    let mut out = String::from(
+    format!(
         "# Drafted by `cpm config draft`: read each line against its file, then\n\
-         # `cpm config check` and `cpm ingest`.\nsources:\n",
-    );
+         # `cpm config check` and `cpm ingest`.\nsources:\n{}",
+        render_entries(drafts)
+    )
+}
+
+/// The entries alone, to add under an existing `sources:`.
+pub fn render_entries(drafts: &[Draft]) -> String {
+    let mut out = String::new();
     for (i, draft) in drafts.iter().enumerate() {
         if i > 0 {
             out.push('\n');
@@ -32,17 +38,41 @@ fn entry(out: &mut String, draft: &Draft) {
         format!("drafted from all {rows} rows")
     };
     line(out, 1, &format!("- name: {}", scalar(&s.name)), Some(&read));
-    line(out, 2, &format!("system: {}", scalar(&s.system)),
-        Some("the system the file comes from: give its other files the same"));
-    line(out, 2, &format!("file: {}", scalar(&s.file.to_string_lossy())), None);
-    line(out, 2, &format!("person_key: {}", scalar(&s.person_key)), why("person_key"));
+    line(
+        out,
+        2,
+        &format!("system: {}", scalar(&s.system)),
+        Some("the system the file comes from: give its other files the same"),
+    );
+    line(
+        out,
+        2,
+        &format!("file: {}", scalar(&s.file.to_string_lossy())),
+        None,
+    );
+    line(
+        out,
+        2,
+        &format!("person_key: {}", scalar(&s.person_key)),
+        why("person_key"),
+    );
     if draft.why.contains_key("date_formats") {
         let formats: Vec<String> = s.date_formats.iter().map(|f| quoted(f)).collect();
-        line(out, 2, &format!("date_formats: [{}]", formats.join(", ")), why("date_formats"));
+        line(
+            out,
+            2,
+            &format!("date_formats: [{}]", formats.join(", ")),
+            why("date_formats"),
+        );
     }
     for (key, value) in [("delimiter", &s.delimiter), ("encoding", &s.encoding)] {
         if let Some(value) = value {
-            line(out, 2, &format!("{key}: {}", quoted(value)), Some("sniffed from the file"));
+            line(
+                out,
+                2,
+                &format!("{key}: {}", quoted(value)),
+                Some("sniffed from the file"),
+            );
         }
     }
     line(out, 2, "person:", None);
@@ -74,7 +104,12 @@ fn entry(out: &mut String, draft: &Draft) {
             line(out, 3, &text, why(&format!("consent.{channel}")));
         }
         if let Some(date) = &consent.date {
-            line(out, 3, &format!("date: {}", scalar(date)), why("consent.date"));
+            line(
+                out,
+                3,
+                &format!("date: {}", scalar(date)),
+                why("consent.date"),
+            );
         }
     }
     for note in &draft.notes {
@@ -110,7 +145,11 @@ fn consent_text(column: &ConsentColumn) -> String {
         ConsentColumn::Flag(name) => scalar(name),
         ConsentColumn::Codes { column, opt_out } => {
             let codes: Vec<String> = opt_out.iter().map(|c| scalar(c)).collect();
-            format!("{{column: {}, opt_out: [{}]}}", scalar(column), codes.join(", "))
+            format!(
+                "{{column: {}, opt_out: [{}]}}",
+                scalar(column),
+                codes.join(", ")
+            )
         }
     }
 }
@@ -121,14 +160,21 @@ fn scalar(text: &str) -> String {
     let plain = text
         .chars()
         .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ' '))
-        && text.chars().next().is_some_and(|c| c.is_alphanumeric() || c == '_')
+        && text
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
         && !text.ends_with(' ')
         && text.parse::<f64>().is_err()
         && !matches!(
             text.to_ascii_lowercase().as_str(),
             "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null" | "~"
         );
-    if plain { text.to_string() } else { quoted(text) }
+    if plain {
+        text.to_string()
+    } else {
+        quoted(text)
+    }
 }
 
 /// A double-quoted YAML scalar (a JSON string is one).
@@ -142,9 +188,23 @@ mod tests {
 
     #[test]
     fn a_scalar_reads_back_as_the_text_it_was() {
-        for text in ["First Name", "donor_id", "yes", "No", "2024", "a: b", "#tag", "Zoë",
-            "- x", "x ", "[a]", "E-mail", "it's", "\"q\"", "a,b"]
-        {
+        for text in [
+            "First Name",
+            "donor_id",
+            "yes",
+            "No",
+            "2024",
+            "a: b",
+            "#tag",
+            "Zoë",
+            "- x",
+            "x ",
+            "[a]",
+            "E-mail",
+            "it's",
+            "\"q\"",
+            "a,b",
+        ] {
             let yaml = format!("[{}]", scalar(text));
             let read: Vec<String> = serde_yaml::from_str(&yaml).expect("valid YAML");
             assert_eq!(read, [text], "{yaml}");

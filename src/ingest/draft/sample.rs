@@ -49,7 +49,10 @@ fn read_csv(path: &Path, limit: usize) -> Result<Sample> {
     let n = file.read(&mut head).map_err(|e| Error::io(path, e))?;
     head.truncate(n);
     if n == 0 {
-        return Err(bad_file(path, "the file is empty: there is nothing to draft from"));
+        return Err(bad_file(
+            path,
+            "the file is empty: there is nothing to draft from",
+        ));
     }
     let encoding = sniff_encoding(&head);
     let decoded = match encoding {
@@ -60,15 +63,16 @@ fn read_csv(path: &Path, limit: usize) -> Result<Sample> {
     };
     let delimiter = sniff_delimiter(&decoded);
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let text: Box<dyn Read> = match encoding.and_then(|l| encoding_rs::Encoding::for_label(l.as_bytes())) {
-        Some(encoding) => Box::new(
-            encoding_rs_io::DecodeReaderBytesBuilder::new()
-                .encoding(Some(encoding))
-                .bom_sniffing(true)
-                .build(file),
-        ),
-        None => Box::new(file),
-    };
+    let text: Box<dyn Read> =
+        match encoding.and_then(|l| encoding_rs::Encoding::for_label(l.as_bytes())) {
+            Some(encoding) => Box::new(
+                encoding_rs_io::DecodeReaderBytesBuilder::new()
+                    .encoding(Some(encoding))
+                    .bom_sniffing(true)
+                    .build(file),
+            ),
+            None => Box::new(file),
+        };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .delimiter(delimiter)
@@ -97,7 +101,9 @@ fn read_csv(path: &Path, limit: usize) -> Result<Sample> {
             break;
         }
         if let Ok(record) = record {
-            sample.rows.push(record.iter().map(str::to_string).collect());
+            sample
+                .rows
+                .push(record.iter().map(str::to_string).collect());
         }
     }
     Ok(sample)
@@ -122,16 +128,28 @@ fn sniff_encoding(head: &[u8]) -> Option<&'static str> {
 /// The delimiter that splits the first lines into the same number of fields (more than
 /// one), the most fields winning; a comma when none does.
 fn sniff_delimiter(text: &str) -> u8 {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(20).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .collect();
     // The last line read may be cut short.
-    let whole = if lines.len() > 2 { &lines[..lines.len() - 1] } else { &lines[..] };
+    let whole = if lines.len() > 2 {
+        &lines[..lines.len() - 1]
+    } else {
+        &lines[..]
+    };
     let fields = |line: &str, delimiter: u8| {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
             .from_reader(line.as_bytes());
-        reader.records().next().and_then(|r| r.ok()).map_or(0, |r| r.len())
+        reader
+            .records()
+            .next()
+            .and_then(|r| r.ok())
+            .map_or(0, |r| r.len())
     };
     [b',', b';', b'\t', b'|']
         .into_iter()
@@ -190,9 +208,17 @@ fn read_json_lines(path: &Path, limit: usize) -> Result<Sample> {
 
 /// An object's values by path ("address.city" inside "address"), as the JSON-lines
 /// connector reads them; a list stays one value, as its text.
-fn flatten(prefix: &str, object: &serde_json::Map<String, serde_json::Value>, out: &mut Vec<(String, String)>) {
+fn flatten(
+    prefix: &str,
+    object: &serde_json::Map<String, serde_json::Value>,
+    out: &mut Vec<(String, String)>,
+) {
     for (key, value) in object {
-        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
         match value {
             serde_json::Value::Object(inner) => flatten(&path, inner, out),
             serde_json::Value::Null => out.push((path, String::new())),
@@ -205,8 +231,12 @@ fn flatten(prefix: &str, object: &serde_json::Map<String, serde_json::Value>, ou
 fn read_parquet(path: &Path, limit: usize) -> Result<Sample> {
     use parquet::file::reader::{FileReader, SerializedFileReader};
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let reader = SerializedFileReader::new(file)
-        .map_err(|e| bad_file(path, &format!("not a Parquet file this reader can open: {e}")))?;
+    let reader = SerializedFileReader::new(file).map_err(|e| {
+        bad_file(
+            path,
+            &format!("not a Parquet file this reader can open: {e}"),
+        )
+    })?;
     let total = reader.metadata().file_metadata().num_rows().max(0) as usize;
     let header: Vec<String> = reader
         .metadata()

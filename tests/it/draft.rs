@@ -1,0 +1,225 @@
+//! `cpm config draft`: a file nobody has mapped gets a mapping that loads it.
+
+use std::collections::BTreeSet;
+
+use cpm::config::{Columns, SourceConfig};
+use cpm::ingest::draft::{DraftOptions, draft};
+use cpm::vocab::consent::ConsentColumn;
+
+use crate::common::{TempProject, cpm, fixture, generated};
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn consent_columns(source: &SourceConfig) -> BTreeSet<(String, String)> {
+    source
+        .consent
+        .iter()
+        .flat_map(|c| c.channels())
+        .map(|(channel, column)| (channel.name().to_string(), column.column().to_string()))
+        .collect()
+}
+
+/// The generator's four files, drafted with nothing but the files: every person key,
+/// person field, fact table and column and consent column the built-in mapping names
+/// (written by hand for them) is drafted, and no other.
+#[test]
+fn each_generated_file_is_drafted_as_its_hand_written_mapping_maps_it() {
+    let p = TempProject::new();
+    generated(&p, 300, 5);
+    let (_, built_in) = cpm::config::load_sources(&p.project()).expect("built-in sources");
+    for expected in &built_in.sources {
+        let path = p.root().join(&expected.file);
+        let d = draft(&path, expected.file.clone(), &DraftOptions::default()).expect("a draft");
+        let got = &d.source;
+        assert_eq!(got.person_key, expected.person_key, "{}", expected.name);
+        assert_eq!(got.person, expected.person, "{}", expected.name);
+        let (got_facts, expected_facts) = (got.facts.as_ref(), expected.facts.as_ref());
+        assert_eq!(
+            got_facts.map(|f| (&f.table, &f.columns)),
+            expected_facts.map(|f| (&f.table, &f.columns)),
+            "{}",
+            expected.name
+        );
+        assert_eq!(
+            consent_columns(got),
+            consent_columns(expected),
+            "{}",
+            expected.name
+        );
+        // A code column's drafted codes take in every code the hand-written one reads.
+        for (channel, column) in expected.consent.iter().flat_map(|c| c.channels()) {
+            if let ConsentColumn::Codes { opt_out, .. } = column {
+                let drafted = got.consent.as_ref().and_then(|c| {
+                    c.channels()
+                        .into_iter()
+                        .find(|(ch, _)| *ch == channel)
+                        .map(|(_, col)| col.clone())
+                });
+                let Some(ConsentColumn::Codes {
+                    opt_out: got_codes, ..
+                }) = drafted
+                else {
+                    panic!("{}: {channel:?} is not a code column", expected.name)
+                };
+                assert!(
+                    opt_out.iter().all(|c| got_codes.contains(c)),
+                    "{}: {got_codes:?}",
+                    expected.name
+                );
+            }
+        }
+        for format in &got.date_formats {
+            assert!(
+                expected.date_formats.contains(format),
+                "{}: {format}",
+                expected.name
+            );
+        }
+    }
+}
+
+/// A project with no sources.yaml: the drafts are added, the file checks, and every row
+/// of every file loads. Adding a file a second time is refused and changes nothing.
+#[test]
+fn drafted_sources_load_every_row_and_a_second_add_of_one_name_is_refused() {
+    let p = TempProject::new();
+    generated(&p, 300, 6);
+    let files = [
+        "wbez_donations",
+        "suntimes_subscriptions",
+        "event_tickets",
+        "email_engagement",
+    ]
+    .map(|f| format!("data/synthetic/{f}.csv"));
+    let mut args = vec!["config", "draft", "--add"];
+    args.extend(files.iter().map(String::as_str));
+    let said = ok(&cpm(&p, &args));
+    assert!(
+        said.contains("added wbez_donations, suntimes_subscriptions"),
+        "{said}"
+    );
+    ok(&cpm(&p, &["config", "check"]));
+
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(&cpm(&p, &["ingest", "--json"]))).unwrap();
+    let batches = report["batches"].as_array().unwrap();
+    assert_eq!(batches.len(), 4);
+    for batch in batches {
+        assert!(batch["rows_read"].as_u64().unwrap() > 0, "{batch}");
+        assert_eq!(batch["rows_quarantined"], 0, "{batch}");
+        assert_eq!(batch["rows_read"], batch["rows_loaded"], "{batch}");
+    }
+
+    let sources = p.root().join("config/sources.yaml");
+    let before = std::fs::read_to_string(&sources).unwrap();
+    let out = cpm(&p, &["config", "draft", "--add", &files[0]]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("used twice"));
+    assert_eq!(std::fs::read_to_string(&sources).unwrap(), before);
+}
+
+/// A UK CRM's export: semicolons, Windows-1252, day-first dates, a title column, a
+/// do-not-call flag, an opt-in column and phones without their country code.
+#[test]
+fn a_uk_export_is_drafted_with_its_delimiter_encoding_and_day_first_dates_and_loads() {
+    let p = TempProject::new();
+    std::fs::create_dir_all(p.root().join("data")).unwrap();
+    std::fs::copy(fixture("draft_uk_export.csv"), p.root().join("data/uk.csv")).unwrap();
+    let text = ok(&cpm(&p, &["config", "draft", "data/uk.csv"]));
+    for line in [
+        "person_key: Customer No",
+        "date_formats: [\"%d/%m/%Y\"]",
+        "delimiter: \";\"",
+        "encoding: \"windows-1252\"",
+        "first_name: [Title, Forename]",
+        "phone: Do Not Call",
+        "file: data/uk.csv",
+    ] {
+        assert!(text.contains(line), "{line} not in\n{text}");
+    }
+    assert!(text.contains("set phone_country_code"), "{text}");
+    assert!(text.contains("Email Opt In reads as an opt-in"), "{text}");
+    assert!(
+        !text.contains("Macleod") && !text.contains("example"),
+        "values in the draft:\n{text}"
+    );
+
+    ok(&cpm(
+        &p,
+        &[
+            "config",
+            "draft",
+            "--add",
+            "data/uk.csv",
+            "--name",
+            "uk_crm",
+        ],
+    ));
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(&cpm(&p, &["ingest", "--json"]))).unwrap();
+    let batch = &report["batches"][0];
+    assert_eq!(
+        (
+            batch["rows_loaded"].as_u64(),
+            batch["rows_quarantined"].as_u64()
+        ),
+        (Some(4), Some(0)),
+        "{batch}"
+    );
+    let db = p.db();
+    let (first, dob): (String, String) = db
+        .conn
+        .query_row(
+            "SELECT first_name, date_of_birth FROM source_record WHERE source_key = 'C-1001'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(first.contains("Zoë"), "{first}");
+    assert_eq!(dob, "1961-02-14");
+    let refused: i64 = db
+        .conn
+        .query_row(
+            "SELECT count(*) FROM record_consent WHERE channel = 'phone' AND opted_out = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(refused, 1, "C-1002's do-not-call");
+}
+
+#[test]
+fn a_file_without_a_key_column_asks_for_one_and_json_is_the_mapping() {
+    let p = TempProject::new();
+    let file = p.root().join("people.csv");
+    std::fs::write(
+        &file,
+        "first,last,email\nAnn,Lee,ann@example.org\nBo,Diaz,bo@example.org\n",
+    )
+    .unwrap();
+    let out = cpm(&p, &["config", "draft", "people.csv"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--key COLUMN"));
+
+    let out = cpm(&p, &["config", "draft", "people.csv", "--key", "nosuch"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("its columns: first, last, email"));
+
+    let json = ok(&cpm(
+        &p,
+        &["config", "draft", "people.csv", "--key", "email", "--json"],
+    ));
+    let drafts: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(drafts[0]["source"]["person_key"], "email");
+    assert_eq!(drafts[0]["source"]["person"]["first_name"], "first");
+    let _: Columns =
+        serde_json::from_value(drafts[0]["source"]["person"]["last_name"].clone()).unwrap();
+}
