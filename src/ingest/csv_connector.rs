@@ -148,7 +148,7 @@ impl Read for HashingReader {
 /// Refuse binary files (images, spreadsheets, compressed exports) with a useful message
 /// instead of quarantining every "row" of them. A stray NUL byte is not a binary file:
 /// its row is quarantined alone. Returns the first bytes of the file.
-fn check_looks_like_text(path: &Path, source: &SourceConfig) -> Result<Vec<u8>> {
+pub(super) fn check_looks_like_text(path: &Path, source: &SourceConfig) -> Result<Vec<u8>> {
     let mut head = vec![0u8; 8192];
     let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     let n = file.read(&mut head).map_err(|e| Error::io(path, e))?;

@@ -223,3 +223,71 @@ fn a_file_without_a_key_column_asks_for_one_and_json_is_the_mapping() {
     let _: Columns =
         serde_json::from_value(drafts[0]["source"]["person"]["last_name"].clone()).unwrap();
 }
+
+/// Files written elsewhere, as the benchmarks map them by hand (`bench/*/sources.yaml`):
+/// their headers with a few rows of made-up values are drafted to the same key, person
+/// fields and date formats.
+#[test]
+fn files_from_elsewhere_are_drafted_as_their_benchmarks_map_them() {
+    let files: &[(&str, &str, &str)] = &[
+        (
+            "febrl/sources.yaml",
+            "febrl3",
+            "rec_id, given_name, surname, street_number, address_1, address_2, suburb, postcode, state, date_of_birth, soc_sec_id
+rec-1-org, mitchell, green, 7, wallaby place, delmar, cleveland, 2119, sa, 19560409, 1804974
+rec-1-dup-0, mitchel, green, 7, wallaby pl, , cleveland, 2119, sa, 19560409, 1804974
+rec-2-org, harley, mccarthy, 177, pridham street, milton, marsden, 3165, nsw, 19080419, 6089216",
+        ),
+        (
+            "donors/sources.yaml",
+            "crm",
+            "ConstituentID,FirstName,MiddleName,LastName,Suffix,Email,Phone,Address1,Address2,City,State,Zip,BirthDate
+C1,Ann,,Lee,,ann.lee@example.org,,12 Oak Terrace,#2,Seattle,WA,98108-3223,
+C2,Bo,J,Diaz,Jr,bdiaz@example.net,360.555.0152,370 Elm Avenue,,Seattle,WA,98123,04/22/1979",
+        ),
+        (
+            "donors/sources.yaml",
+            "tickets",
+            "order_account,buyer_name,buyer_email,buyer_phone,billing_zip
+T-1,ANN LEE,ann.lee@example.org,,98056
+T-2,\"DIAZ, BO\",bdiaz@example.net,425-555-0129,98112",
+        ),
+        (
+            "donors/sources.yaml",
+            "newsletter",
+            "subscriber,email_address,first,last,postal,signup_date
+N1,ann.lee@example.org,,,,2021-05-04
+N2,bo77@example.com,Bo,,98057,2022-03-23",
+        ),
+        (
+            "donors/sources.yaml",
+            "magazine",
+            "acct,full_name,street,apt,city,st,zip,phone,birth_year_date
+M1,ANN LEE,18 OAK POINTS,,SEATTLE,WA,98104,253-555-0189,1989-10-23
+M2,BO J DIAZ,20 ELM PLAIN,UNIT B,SEATTLE,WA,98137,360.555.0143,",
+        ),
+        (
+            "splink/sources.yaml",
+            "fake20k",
+            "unique_id,first_name,surname,dob,city,email,group
+0,Robert,Alan,1971-06-24,,robert255@example.net,0
+1,Robert,Allen,1971-05-24,London,roberta25@example.net,0",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let bench = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench");
+    for (yaml, name, text) in files {
+        let path = bench.join(yaml);
+        let mapped: cpm::config::SourcesFile =
+            cpm::config::parse_yaml(&path, &std::fs::read_to_string(&path).unwrap()).unwrap();
+        let expected = mapped.sources.iter().find(|s| s.name == *name).unwrap();
+        let file = dir.path().join(format!("{name}.csv"));
+        std::fs::write(&file, text).unwrap();
+        let d = draft(&file, file.clone(), &DraftOptions::default()).unwrap();
+        assert_eq!(d.source.person_key, expected.person_key, "{name}");
+        assert_eq!(d.source.person, expected.person, "{name}");
+        if expected.person.contains_key("date_of_birth") {
+            assert_eq!(d.source.date_formats, expected.date_formats, "{name}");
+        }
+    }
+}

@@ -120,7 +120,11 @@ impl<'s> Drafter<'s> {
             .enumerate()
             .map(|(index, name)| Column {
                 name,
-                words: columns::words(name),
+                // A nested value is named by its own key: "address.city" is a city.
+                words: match name.rsplit_once('.') {
+                    Some((_, key)) if sample.nested => columns::words(key),
+                    _ => columns::words(name),
+                },
                 index,
             })
             .collect();
@@ -162,8 +166,9 @@ impl<'s> Drafter<'s> {
             "gender" => ("say a sex", |v| crate::normalize::gender(v).is_some()),
             "title" => ("are titles", looks_like_a_title),
             "zip" | "street_number" => ("hold digits", has_a_digit),
+            // A unit is often a number alone ("#227", "2").
             "first_name" | "middle_name" | "last_name" | "full_name" | "city" | "address1"
-            | "address2" | "suffix" => ("hold letters", has_a_letter),
+            | "suffix" => ("hold letters", has_a_letter),
             _ => return None,
         };
         Some((what, share(values(), test)))
@@ -949,6 +954,30 @@ mod tests {
                 .iter()
                 .any(|n| n.starts_with("email_opt_in reads as an opt-in"))
         );
+    }
+
+    #[test]
+    fn a_nested_value_is_named_by_its_own_key() {
+        let mut s = sample(
+            &[
+                "id",
+                "name.first",
+                "name.last",
+                "address.city",
+                "address.zip",
+            ],
+            &[&["u1", "Ann", "Lee", "Chicago", "60601"]],
+        );
+        assert_eq!(
+            drafted(&s).source.person.get("city"),
+            None,
+            "a CSV header is read whole"
+        );
+        s.nested = true;
+        let d = drafted(&s);
+        assert_eq!(one(d.source.person.get("first_name")), Some("name.first"));
+        assert_eq!(one(d.source.person.get("city")), Some("address.city"));
+        assert_eq!(one(d.source.person.get("zip")), Some("address.zip"));
     }
 
     #[test]

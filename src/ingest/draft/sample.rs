@@ -22,6 +22,8 @@ pub struct Sample {
     pub delimiter: Option<&'static str>,
     /// CSV only: the encoding, where the text is not UTF-8.
     pub encoding: Option<&'static str>,
+    /// JSON lines: a header is a path into nested objects ("address.city").
+    pub nested: bool,
 }
 
 impl Sample {
@@ -44,16 +46,13 @@ pub fn read(path: &Path, format: FileFormat, limit: usize) -> Result<Sample> {
 }
 
 fn read_csv(path: &Path, limit: usize) -> Result<Sample> {
+    // An empty, workbook or other binary file is refused as ingest refuses it, with the fix.
+    let unmapped = crate::config::SourceConfig::named("draft", path.to_path_buf());
+    super::super::csv_connector::check_looks_like_text(path, &unmapped)?;
     let mut head = vec![0u8; 64 * 1024];
     let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     let n = file.read(&mut head).map_err(|e| Error::io(path, e))?;
     head.truncate(n);
-    if n == 0 {
-        return Err(bad_file(
-            path,
-            "the file is empty: there is nothing to draft from",
-        ));
-    }
     let encoding = sniff_encoding(&head);
     let decoded = match encoding {
         Some(label) => encoding_rs::Encoding::for_label(label.as_bytes())
@@ -166,7 +165,10 @@ fn sniff_delimiter(text: &str) -> u8 {
 
 fn read_json_lines(path: &Path, limit: usize) -> Result<Sample> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut sample = Sample::default();
+    let mut sample = Sample {
+        nested: true,
+        ..Sample::default()
+    };
     let mut objects = Vec::new();
     for line in BufReader::new(file).lines() {
         let line = line.map_err(|e| Error::io(path, e))?;
