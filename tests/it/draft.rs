@@ -213,6 +213,11 @@ fn a_file_without_a_key_column_asks_for_one_and_json_is_the_mapping() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("its columns: first, last, email"));
 
+    std::fs::write(p.root().join("people.xlsx"), b"PK\x03\x04\x14\x00workbook").unwrap();
+    let out = cpm(&p, &["config", "draft", "people.xlsx"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("export it as CSV"));
+
     let json = ok(&cpm(
         &p,
         &["config", "draft", "people.csv", "--key", "email", "--json"],
