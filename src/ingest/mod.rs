@@ -177,7 +177,8 @@ fn refuse_missing_files(planned: &[(usize, &SourceConfig, PathBuf)]) -> Result<(
     }
     Err(Error::Invalid(format!(
         "no file at {}: nothing was loaded. Point each source's `file:` in config/sources.yaml \
-         at its export (or give --dir), or write the demo sources with `cpm generate`",
+         at its export (or give --dir), map your own files with `cpm config draft FILE... --add`, \
+         or write the demo sources with `cpm generate`",
         missing.join(", ")
     )))
 }
