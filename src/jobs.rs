@@ -26,6 +26,8 @@ use crate::store::{Db, remove_store_files};
 pub enum JobKind {
     /// Generate, ingest and resolve the seeded demo data into a new store.
     BuildDemo,
+    /// Load every configured source (a file unchanged since its last load is skipped).
+    Ingest,
     /// Re-run identity resolution over the store.
     Resolve,
     /// Score churn risk and upgrade propensity (training models if none are saved).
@@ -40,6 +42,7 @@ impl JobKind {
     pub fn label(self) -> &'static str {
         match self {
             JobKind::BuildDemo => "build demo store",
+            JobKind::Ingest => "ingest the sources",
             JobKind::Resolve => "resolve identities",
             JobKind::Score => "score risk & upgrades",
             JobKind::Quality => "data-quality checks",
@@ -135,6 +138,16 @@ pub fn spawn(id: u64, kind: JobKind, ctx: JobContext, notify: Notify) -> JobHand
 pub fn run(kind: JobKind, ctx: &JobContext, progress: &dyn Progress) -> Result<String> {
     match kind {
         JobKind::BuildDemo => build_demo_store(&ctx.db_path, &ctx.project, &ctx.actor, progress),
+        JobKind::Ingest => {
+            let mut db = Db::open(&ctx.db_path)?;
+            let options = IngestOptions {
+                only: vec![],
+                source_dir: None,
+                strict: false,
+            };
+            let report = ingest::ingest(&mut db, &ctx.project, &options, progress)?;
+            Ok(ingest_summary(&report))
+        }
         JobKind::Resolve => {
             let config = ResolutionConfig::load(&ctx.project)?;
             let mut db = Db::open(&ctx.db_path)?;
@@ -265,6 +278,33 @@ pub fn build_demo_store(
     // The connection is closed: the WAL has been checkpointed into the main file.
     std::fs::rename(&partial, db_path).map_err(|e| Error::io(db_path, e))?;
     Ok(summary)
+}
+
+/// One line for a person: what each file's load came to, and what to look at next.
+fn ingest_summary(report: &ingest::IngestReport) -> String {
+    let unchanged = report
+        .batches
+        .iter()
+        .filter(|b| b.outcome == ingest::BatchOutcome::Unchanged)
+        .count();
+    let warned = report
+        .batches
+        .iter()
+        .filter(|b| !b.warnings.is_empty())
+        .count();
+    let mut summary = format!(
+        "{} files: {} rows loaded, {} quarantined; {unchanged} unchanged",
+        report.batches.len(),
+        report.rows_loaded(),
+        report.rows_quarantined()
+    );
+    if warned > 0 {
+        summary.push_str(&format!("; {warned} with warnings (Quality tab)"));
+    }
+    if report.rows_loaded() > 0 {
+        summary.push_str("; resolve to bring them into the golden records");
+    }
+    summary
 }
 
 fn score_summary(r: &ScoreReport) -> String {

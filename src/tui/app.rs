@@ -861,6 +861,9 @@ impl App {
                 self.tab = Tab::Constituents;
                 self.constituents.open_record(id)
             }
+            Action::StartIngest => {
+                self.start_job(JobKind::Ingest, Access::Run, "ingest the sources")
+            }
             Action::StartScore => self.start_job(JobKind::Score, Access::Run, "score"),
             Action::ComputeLifecycle => self.start_job(
                 JobKind::Retention,

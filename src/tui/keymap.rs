@@ -122,6 +122,7 @@ pub enum Action {
     PrevRecord,
     CopyId,
     Unmerge,
+    StartIngest,
     StartResolve,
     StartScore,
     StartQuality,
@@ -691,6 +692,13 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(
         S::Jobs,
+        &[k('i')],
+        A::StartIngest,
+        "ingest: load every configured source (unchanged files are skipped)",
+        true,
+    ),
+    b(
+        S::Jobs,
         &[k('r')],
         A::StartResolve,
         "resolve: start identity resolution",
@@ -1098,7 +1106,7 @@ pub fn access(scope: Scope, action: Action) -> Access {
             | A::StartResolve,
         )
         | (Scope::Review, A::Undo | A::Note) => Access::Decide,
-        (_, A::StartScore | A::StartQuality) => Access::Run,
+        (_, A::StartIngest | A::StartScore | A::StartQuality) => Access::Run,
         (_, A::ComputeMetric | A::ComputeLifecycle) => Access::Compute,
         (_, A::CycleTriage | A::AssignToMe | A::CycleFollowUp | A::TriageNote) => Access::Contact,
         (Scope::Risk, A::Export) => Access::CallList,

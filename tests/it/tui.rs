@@ -478,6 +478,54 @@ fn unmerge_asks_first_then_splits_the_record_and_shows_it_in_the_history() {
 }
 
 #[test]
+fn an_admin_loads_the_sources_from_the_jobs_tab_and_others_may_not() {
+    let (p, db) = resolved_store(PEOPLE);
+    let records = |db: &cpm::store::Db| {
+        db.conn
+            .query_row("SELECT count(*) FROM source_record", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap()
+    };
+    let before = records(&db);
+    let mut steward = console(&p, Role::Steward, 100, 30);
+    steward.press(KeyCode::Char('6')).unwrap();
+    steward.press(KeyCode::Char('i')).unwrap();
+    let loads = |c: &cpm::tui::headless::Headless| {
+        c.app
+            .jobs
+            .jobs
+            .iter()
+            .filter(|j| j.kind == cpm::jobs::JobKind::Ingest)
+            .count()
+    };
+    assert_eq!(loads(&steward), 0, "a steward starts no load");
+    assert!(
+        steward
+            .app
+            .session
+            .flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("cannot"))
+    );
+
+    // A new donor in the donations export.
+    let file = p.root().join("data/synthetic/wbez_donations.csv");
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str("WBNEW0000001,Ada,Quist,ada.quist@example.org,,,,Chicago,IL,60601,WBNEW0000001-G0,2024-05-01,25.00,one_time,succeeded,card,,,,,spring,,,\n");
+    std::fs::write(&file, text).unwrap();
+    let mut c = console(&p, Role::Admin, 120, 30);
+    c.press(KeyCode::Char('6')).unwrap();
+    c.press(KeyCode::Char('i')).unwrap();
+    let screen = c.render().unwrap();
+    assert!(screen.contains("ingest the sources"), "{screen}");
+    assert!(screen.contains("3 unchanged"), "{screen}");
+    assert!(screen.contains("resolve to bring them"), "{screen}");
+    assert_eq!(loads(&c), 1);
+    assert_eq!(records(&db), before + 1);
+}
+
+#[test]
 fn a_job_started_from_the_jobs_tab_finishes_reloads_and_leaves_the_status_idle() {
     let (p, db) = resolved_store(PEOPLE);
     let mut c = console(&p, Role::Admin, 100, 30);

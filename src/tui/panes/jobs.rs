@@ -228,6 +228,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     // long ones do not fit; one the role may not start is muted and says who may, where
     // that fits.
     let choices = [
+        (Action::StartIngest, "ingest the sources", "ingest"),
         (Action::StartResolve, "resolve identities", "resolve"),
         (Action::StartScore, "score risk & upgrades", "score"),
         (
