@@ -296,3 +296,46 @@ M2,BO J DIAZ,20 ELM PLAIN,UNIT B,SEATTLE,WA,98137,360.555.0143,",
         }
     }
 }
+
+/// Two exports of one CRM (its people, its gifts) hold the same person keys: the draft
+/// says so, so that both get the system's name; files that share no keys are not told.
+#[test]
+fn files_that_share_person_keys_are_said_to_be_one_systems() {
+    let p = TempProject::new();
+    let mut people = String::from("constituent_id,first_name,last_name,email\n");
+    let mut gifts = String::from("constituent_id,gift_id,gift_date,amount\n");
+    let mut other = String::from("member_id,first_name,last_name\n");
+    for i in 0..12 {
+        people.push_str(&format!("C{i:04},Ann{i},Lee,ann{i}@example.org\n"));
+        gifts.push_str(&format!("C{i:04},G{i:05},2024-01-{:02},25.00\n", i + 1));
+        other.push_str(&format!("M{i:04},Bo{i},Diaz\n"));
+    }
+    for (name, text) in [
+        ("people.csv", &people),
+        ("gifts.csv", &gifts),
+        ("members.csv", &other),
+    ] {
+        std::fs::write(p.root().join(name), text).unwrap();
+    }
+    let text = ok(&cpm(
+        &p,
+        &["config", "draft", "people.csv", "gifts.csv", "members.csv"],
+    ));
+    let said: Vec<&str> = text.lines().filter(|l| l.contains("are keys of")).collect();
+    assert_eq!(said.len(), 1, "{text}");
+    assert!(
+        said[0].contains("100 % of its keys are keys of people too"),
+        "{text}"
+    );
+    let gifts_entry = text.split("- name: gifts").nth(1).unwrap();
+    let gifts_entry = gifts_entry.split("- name:").next().unwrap();
+    assert!(gifts_entry.contains("are keys of people"), "{gifts_entry}");
+    // Gifts alone name nobody: said in the draft, and refused where it would be added.
+    assert!(
+        gifts_entry.contains("no surname, whole name or email found"),
+        "{gifts_entry}"
+    );
+    let out = cpm(&p, &["config", "draft", "--add", "gifts.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!p.root().join("config/sources.yaml").exists());
+}

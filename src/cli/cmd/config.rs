@@ -3,7 +3,7 @@
 
 use crate::cli::*;
 use cpm::config::CONFIG_FILES;
-use cpm::ingest::draft::{DraftOptions, draft, render, render_entries};
+use cpm::ingest::draft::{DraftOptions, draft_files, render, render_entries};
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum ConfigAction {
@@ -78,10 +78,11 @@ pub(crate) fn cmd_config(g: &Global, project: &Project, action: ConfigAction) ->
                 .into());
             }
             let options = DraftOptions { name, key, rows };
-            let drafts = files
+            let files: Vec<(PathBuf, PathBuf)> = files
                 .iter()
-                .map(|file| draft(file, as_the_project_finds_it(project, file), &options))
-                .collect::<cpm::Result<Vec<_>>>()?;
+                .map(|file| (file.clone(), as_the_project_finds_it(project, file)))
+                .collect();
+            let drafts = draft_files(&files, &options)?;
             if add {
                 let (path, created) = add_to_project(project, &drafts)?;
                 let names: Vec<&str> = drafts.iter().map(|d| d.source.name.as_str()).collect();

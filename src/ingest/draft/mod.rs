@@ -52,6 +52,34 @@ pub struct Draft {
     pub notes: Vec<String>,
     pub rows_read: usize,
     pub truncated: bool,
+    /// The person keys of the rows read, to tell which files share a system's keys.
+    #[serde(skip)]
+    keys: HashSet<String>,
+}
+
+/// Drafts each of `files` (where it is, as sources.yaml names it), and says where two
+/// files hold the same person keys: files of one system, which should share its name.
+pub fn draft_files(files: &[(PathBuf, PathBuf)], options: &DraftOptions) -> Result<Vec<Draft>> {
+    let mut drafts = files
+        .iter()
+        .map(|(path, file)| draft(path, file.clone(), options))
+        .collect::<Result<Vec<_>>>()?;
+    for later in 1..drafts.len() {
+        let (before, rest) = drafts.split_at_mut(later);
+        let draft = &mut rest[0];
+        let shared = before.iter().find_map(|earlier| {
+            let common = draft.keys.intersection(&earlier.keys).count();
+            let smaller = draft.keys.len().min(earlier.keys.len());
+            (smaller >= 10 && common * 2 >= smaller).then_some((earlier, common * 100 / smaller))
+        });
+        if let Some((earlier, percent)) = shared {
+            draft.notes.push(format!(
+                "{percent} % of its keys are keys of {} too: if both files come from one system, give them one `system:`",
+                earlier.source.name
+            ));
+        }
+    }
+    Ok(drafts)
 }
 
 /// Drafts the mapping of the file at `path`, naming it `file` in the draft (as the
@@ -766,6 +794,20 @@ impl<'s> Drafter<'s> {
         if !left.is_empty() {
             self.notes.push(format!("not mapped: {}", left.join(", ")));
         }
+        if !["last_name", "full_name", "email"]
+            .iter()
+            .any(|f| self.person.contains_key(*f))
+        {
+            self.notes.push(
+                "no surname, whole name or email found: people are matched by them, so a source needs one; \
+                 map it by hand, or join this file to its people's file by its key and draft that"
+                    .into(),
+            );
+        }
+        let keys = match self.index_of(&self.key) {
+            Some(index) => self.values(index).map(str::to_string).collect(),
+            None => HashSet::new(),
+        };
         source.person_key = self.key;
         if !self.date_formats.is_empty() {
             source.date_formats = self.date_formats;
@@ -779,6 +821,7 @@ impl<'s> Drafter<'s> {
             notes: self.notes,
             rows_read: self.sample.rows.len(),
             truncated: self.sample.truncated,
+            keys,
         }
     }
 }
