@@ -145,6 +145,12 @@ pub struct SourceConfig {
     pub file: PathBuf,
     /// The column holding the source's own person key.
     pub person_key: String,
+    /// A file of facts exported apart from its people (gifts beside a CRM's constituents):
+    /// the source whose records its person key names. Its rows map no person fields; each
+    /// fact (and consent answer) joins the record of the same key in that source, which
+    /// is loaded first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_from: Option<String>,
     #[serde(default = "default_date_formats")]
     pub date_formats: Vec<String>,
     /// `csv`, `jsonl` (one JSON object per line) or `parquet`; by default from the file's
@@ -172,6 +178,7 @@ pub struct SourceConfig {
     pub warn_failure_share: f64,
     /// Canonical person field -> CSV column, or columns joined with a space in the order
     /// given (`address1: [street_number, street_name]`).
+    #[serde(default)]
     pub person: BTreeMap<String, Columns>,
     #[serde(default)]
     pub facts: Option<FactMapping>,
@@ -277,6 +284,7 @@ impl SourceConfig {
             system: name.to_string(),
             file,
             person_key: String::new(),
+            person_from: None,
             date_formats: default_date_formats(),
             format: None,
             delimiter: None,
@@ -399,6 +407,32 @@ pub fn mappable_person_fields() -> impl Iterator<Item = &'static str> {
     PERSON_FIELDS.iter().copied().chain([FULL_NAME, GENDER])
 }
 
+/// A source reading its people from another: that one is a source of people itself, and
+/// this one maps facts or consent, and no person fields (they are the other's).
+fn check_person_from(
+    file: &SourcesFile,
+    source: &SourceConfig,
+    people: &str,
+) -> std::result::Result<(), String> {
+    let Some(from) = file.sources.iter().find(|s| s.name == people) else {
+        return Err(format!("no source is named '{people}'"));
+    };
+    if from.name == source.name || from.person_from.is_some() {
+        return Err(format!(
+            "'{people}' must be a source of people itself (with person fields, no person_from)"
+        ));
+    }
+    if !source.person.is_empty() {
+        return Err(format!(
+            "a source reading its people from '{people}' maps no person fields (they are {people}'s)"
+        ));
+    }
+    if source.facts.is_none() && source.consent.is_none() {
+        return Err("map facts or consent: the people are another source's".into());
+    }
+    Ok(())
+}
+
 pub fn load_sources(project: &Project) -> Result<(PathBuf, SourcesFile)> {
     let (path, text) = project.read_config("sources.yaml")?;
     let file = sources_from_text(&path, &text)?;
@@ -513,7 +547,9 @@ fn validate_sources(path: &Path, text: &str, file: &SourcesFile) -> Result<()> {
                 ),
             ));
         }
-        if !["last_name", "email", full_name]
+        if let Some(people) = &source.person_from {
+            check_person_from(file, source, people).map_err(|why| refuse("person_from", why))?;
+        } else if !["last_name", "email", full_name]
             .iter()
             .any(|f| source.person.contains_key(*f))
         {

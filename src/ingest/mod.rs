@@ -138,8 +138,12 @@ pub fn ingest(
     refuse_missing_files(&planned)?;
     // Largest files first: each batch's checkpoint then runs while the smaller files after
     // it load, and the last one leaves little to wait for. Reports keep the config order.
-    planned.sort_by_key(|(_, _, path)| {
-        std::cmp::Reverse(std::fs::metadata(path).map_or(0, |m| m.len()))
+    // A file of facts whose people another source holds loads after every source of people.
+    planned.sort_by_key(|(_, source, path)| {
+        (
+            source.person_from.is_some(),
+            std::cmp::Reverse(std::fs::metadata(path).map_or(0, |m| m.len())),
+        )
     });
     let checkpointer = crate::store::Checkpointer::start(db);
     let mut loaded = Vec::with_capacity(planned.len());
@@ -232,6 +236,17 @@ pub fn ingest_file(
     } else {
         None
     };
+    if let Some(people) = &source.person_from
+        && !crate::store::source::source_has_records(&db.conn, people)?
+    {
+        return Err(Error::BadFile {
+            file: path.to_path_buf(),
+            message: format!(
+                "{} reads its people from {people}, which has no records yet: load {people} first (`cpm ingest --source {people}`)",
+                source.name
+            ),
+        });
+    }
     let connector = open_connector(source, path)?;
     let file = FileFacts {
         path,
@@ -304,6 +319,7 @@ fn load_batch(
         let mut last_report = Instant::now();
         let mut seen = SeenPeople {
             fact_key: fact_key_index(source),
+            people_from: source.person_from.clone(),
             ..SeenPeople::default()
         };
         for (chunk, bytes_read) in receive {
@@ -390,6 +406,10 @@ struct SeenPeople {
     fact_key: Option<usize>,
     /// (person hash, record id) of the previous good row.
     previous: Option<(u64, i64)>,
+    /// The source whose records this file's keys name, where it is not this one.
+    people_from: Option<String>,
+    /// That source's record for each key looked up, or none.
+    records_elsewhere: HashMap<String, Option<i64>>,
     /// Consent answers written in this batch (record, channel, opted out).
     consent: std::collections::HashSet<(i64, crate::vocab::consent::Channel, bool)>,
 }
@@ -420,9 +440,26 @@ fn write_row(
         }
         RowOutcome::Row(row) => row,
     };
-    let record_id = match &row.person {
+    let record_id = match (&seen.people_from, &row.person) {
+        (Some(people), _) => {
+            let found = match seen.records_elsewhere.get(&row.key) {
+                Some(found) => *found,
+                None => {
+                    let found = writer.record_of(people, &row.key)?;
+                    seen.records_elsewhere.insert(row.key.clone(), found);
+                    found
+                }
+            };
+            let Some(id) = found else {
+                let reason = format!("no record of {people} has this key");
+                writer.quarantine(row.line, &reason, &row.key)?;
+                report.rows_quarantined += 1;
+                return Ok(());
+            };
+            id
+        }
         // The connector saw the previous good row's person again: its id, no lookup.
-        None => match seen.previous {
+        (None, None) => match seen.previous {
             Some((hash, id)) if hash == row.person_hash => id,
             _ => {
                 return Err(Error::Invalid(format!(
@@ -432,7 +469,7 @@ fn write_row(
                 )));
             }
         },
-        Some((person, normalized)) => {
+        (None, Some((person, normalized))) => {
             let known = seen.by_key.get(&row.key).copied();
             match known {
                 Some(k) if k.person_hash == row.person_hash => k.id,

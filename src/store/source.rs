@@ -28,6 +28,15 @@ pub fn batch_exists(conn: &Connection, source: &str, sha256: &str, mapping: &str
 
 /// Whether an earlier batch of `source` may have had this very file: one of the same size
 /// (or of unknown size).
+/// Whether `source` has loaded any record.
+pub fn source_has_records(conn: &Connection, source: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM source_record WHERE source = ?1)",
+        [source],
+        |r| r.get(0),
+    )?)
+}
+
 pub fn batch_of_size_exists(conn: &Connection, source: &str, bytes: u64) -> Result<bool> {
     Ok(conn
         .query_row(
@@ -99,11 +108,7 @@ impl<'a> BatchWriter<'a> {
             Some(schema) => Some(tx.prepare(&fact_upsert_sql(schema))?),
             None => None,
         };
-        let source_is_new: bool = !tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM source_record WHERE source = ?1)",
-            [&source.name],
-            |r| r.get(0),
-        )?;
+        let source_is_new = !source_has_records(tx, &source.name)?;
         Ok(BatchWriter {
             source_is_new,
             find_person: tx
@@ -118,6 +123,14 @@ impl<'a> BatchWriter<'a> {
             deferred,
             stamp,
         })
+    }
+
+    /// The record `source` holds under `key`, if any.
+    pub fn record_of(&mut self, source: &str, key: &str) -> Result<Option<i64>> {
+        Ok(self
+            .find_person
+            .query_row(params![source, key], |r| r.get(0))
+            .optional()?)
     }
 
     pub fn quarantine(&mut self, line: u64, reason: &str, raw: &str) -> Result<()> {

@@ -297,45 +297,75 @@ M2,BO J DIAZ,20 ELM PLAIN,UNIT B,SEATTLE,WA,98137,360.555.0143,",
     }
 }
 
-/// Two exports of one CRM (its people, its gifts) hold the same person keys: the draft
-/// says so, so that both get the system's name; files that share no keys are not told.
+/// Two exports of one CRM, its people and its gifts, hold the same person keys: the gifts
+/// are drafted to read their people from the people's file, in one system, and load onto
+/// them. Two files of people sharing keys are said to be one system's; a file of gifts
+/// drafted alone names nobody, is said to, and is refused where it would be added.
 #[test]
-fn files_that_share_person_keys_are_said_to_be_one_systems() {
+fn files_that_share_person_keys_are_drafted_as_one_systems() {
     let p = TempProject::new();
     let mut people = String::from("constituent_id,first_name,last_name,email\n");
     let mut gifts = String::from("constituent_id,gift_id,gift_date,amount\n");
+    let mut more_people = String::from("constituent_id,first_name,last_name,phone\n");
     let mut other = String::from("member_id,first_name,last_name\n");
     for i in 0..12 {
         people.push_str(&format!("C{i:04},Ann{i},Lee,ann{i}@example.org\n"));
         gifts.push_str(&format!("C{i:04},G{i:05},2024-01-{:02},25.00\n", i + 1));
+        more_people.push_str(&format!("C{i:04},Ann{i},Lee,312-555-01{i:02}\n"));
         other.push_str(&format!("M{i:04},Bo{i},Diaz\n"));
     }
     for (name, text) in [
         ("people.csv", &people),
         ("gifts.csv", &gifts),
+        ("phones.csv", &more_people),
         ("members.csv", &other),
     ] {
         std::fs::write(p.root().join(name), text).unwrap();
     }
-    let text = ok(&cpm(
-        &p,
-        &["config", "draft", "people.csv", "gifts.csv", "members.csv"],
-    ));
-    let said: Vec<&str> = text.lines().filter(|l| l.contains("are keys of")).collect();
-    assert_eq!(said.len(), 1, "{text}");
-    assert!(
-        said[0].contains("100 % of its keys are keys of people too"),
-        "{text}"
-    );
-    let gifts_entry = text.split("- name: gifts").nth(1).unwrap();
-    let gifts_entry = gifts_entry.split("- name:").next().unwrap();
-    assert!(gifts_entry.contains("are keys of people"), "{gifts_entry}");
-    // Gifts alone name nobody: said in the draft, and refused where it would be added.
-    assert!(
-        gifts_entry.contains("no surname, whole name or email found"),
-        "{gifts_entry}"
-    );
     let out = cpm(&p, &["config", "draft", "--add", "gifts.csv"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(1), "gifts alone name nobody");
     assert!(!p.root().join("config/sources.yaml").exists());
+    let alone = ok(&cpm(&p, &["config", "draft", "gifts.csv"]));
+    assert!(
+        alone.contains("no surname, whole name or email found"),
+        "{alone}"
+    );
+
+    let files = ["gifts.csv", "people.csv", "phones.csv", "members.csv"];
+    let text = ok(&cpm(&p, &[&["config", "draft"][..], &files].concat()));
+    let entry = |name: &str| {
+        let rest = text.split(&format!("- name: {name} ")).nth(1).unwrap();
+        rest.split("- name:").next().unwrap().to_string()
+    };
+    let gifts_entry = entry("gifts");
+    assert!(gifts_entry.contains("person_from: people"), "{gifts_entry}");
+    assert!(gifts_entry.contains("system: people "), "{gifts_entry}");
+    assert!(!gifts_entry.contains("person:"), "{gifts_entry}");
+    assert!(!gifts_entry.contains("no surname"), "{gifts_entry}");
+    assert!(entry("phones").contains("100 % of its keys are keys of people too"));
+    assert!(!entry("members").contains("are keys of"));
+    assert!(
+        !entry("people").contains("are keys of"),
+        "said once, on the later file"
+    );
+
+    ok(&cpm(
+        &p,
+        &[&["config", "draft", "--add"][..], &files].concat(),
+    ));
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(&cpm(&p, &["ingest", "--json"]))).unwrap();
+    let gifts_batch = &report["batches"][0];
+    assert_eq!(gifts_batch["rows_loaded"], 12, "{gifts_batch}");
+    let db = p.db();
+    let joined = db
+        .conn
+        .query_row(
+            "SELECT count(*) FROM donation d JOIN source_record sr ON sr.id = d.source_record_id
+             WHERE sr.source = 'people'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap();
+    assert_eq!(joined, 12);
 }

@@ -4,7 +4,7 @@
 use cpm::ingest::{self, BatchOutcome, IngestOptions};
 use cpm::progress::{Progress, Silent};
 
-use crate::common::{TempProject, count, donation_source, fixture, generated};
+use crate::common::{TempProject, count, cpm, donation_source, fixture, generated};
 
 fn ingest_fixture(name: &str) -> (TempProject, cpm::Result<cpm::ingest::IngestReport>) {
     let p = TempProject::new();
@@ -1385,4 +1385,104 @@ fn a_configured_file_that_is_not_there_loads_nothing_and_names_it_and_its_source
         "the file that is there is not named: {said}"
     );
     assert_eq!(count(&db, "SELECT count(*) FROM source_record"), 0);
+}
+
+/// A CRM exported as two files, its constituents and their gifts, joined by the
+/// constituent's key: the gifts load onto the constituents' records; a gift whose key no
+/// constituent has is quarantined with why; gifts alone, before any constituent, are
+/// refused; and `cpm ingest` loads the people first whatever the order in the file.
+#[test]
+fn a_file_of_facts_joins_the_people_another_source_holds() {
+    let p = TempProject::new();
+    let write = |name: &str, text: &str| std::fs::write(p.root().join(name), text).unwrap();
+    write(
+        "constituents.csv",
+        "constituent_id,first_name,last_name,email\nC1,Ann,Lee,ann@example.org\nC2,Bo,Diaz,bo@example.org\n",
+    );
+    write(
+        "gifts.csv",
+        "constituent_id,gift_id,gift_date,amount,no_email\n\
+         C1,G1,2024-01-05,25.00,N\nC1,G2,2024-02-05,25.00,N\nC2,G3,2024-02-07,100.00,Y\nC9,G4,2024-03-01,10.00,N\n",
+    );
+    let gifts = "  - name: gifts
+    system: crm
+    file: gifts.csv
+    person_key: constituent_id
+    person_from: constituents
+    facts:
+      table: donation
+      columns: {gift_key: gift_id, gift_date: gift_date, amount: amount}
+    consent:
+      email: no_email
+";
+    let people = "  - name: constituents
+    system: crm
+    file: constituents.csv
+    person_key: constituent_id
+    person: {first_name: first_name, last_name: last_name, email: email}
+";
+    p.write_config("sources.yaml", &format!("sources:\n{gifts}"));
+    let out = cpm(&p, &["config", "check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no source is named 'constituents'"));
+
+    // Gifts listed first: they still load after the people they name.
+    p.write_config("sources.yaml", &format!("sources:\n{gifts}{people}"));
+    let out = cpm(&p, &["ingest", "--source", "gifts"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("load constituents first"));
+    let out = cpm(&p, &["ingest", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let gifts_batch = &report["batches"][0];
+    assert_eq!(
+        gifts_batch["source"], "gifts",
+        "reports keep the file's order"
+    );
+    assert_eq!(
+        (
+            gifts_batch["rows_loaded"].as_u64(),
+            gifts_batch["rows_quarantined"].as_u64()
+        ),
+        (Some(3), Some(1))
+    );
+    assert_eq!(gifts_batch["records_new"], 0);
+
+    let db = p.db();
+    assert_eq!(count(&db, "SELECT count(*) FROM source_record"), 2);
+    let ann_gifts = count(
+        &db,
+        "SELECT count(*) FROM donation d JOIN source_record sr ON sr.id = d.source_record_id
+         WHERE sr.source = 'constituents' AND sr.source_key = 'C1'",
+    );
+    assert_eq!(ann_gifts, 2);
+    let reason: String = db
+        .conn
+        .query_row(
+            "SELECT reason FROM quarantine WHERE source = 'gifts'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(reason, "no record of constituents has this key");
+    let bo_refuses_email = count(
+        &db,
+        "SELECT count(*) FROM record_consent rc JOIN source_record sr ON sr.id = rc.source_record_id
+         WHERE sr.source_key = 'C2' AND rc.channel = 'email' AND rc.opted_out = 1",
+    );
+    assert_eq!(bo_refuses_email, 1);
+    drop(db);
+
+    // A source of people maps people; one reading them from another maps none.
+    let with_people = gifts.replace(
+        "    person_from: constituents\n",
+        "    person_from: constituents\n    person: {email: email}\n",
+    );
+    p.write_config("sources.yaml", &format!("sources:\n{people}{with_people}"));
+    let out = cpm(&p, &["config", "check"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("maps no person fields"));
 }

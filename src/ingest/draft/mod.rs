@@ -64,22 +64,59 @@ pub fn draft_files(files: &[(PathBuf, PathBuf)], options: &DraftOptions) -> Resu
         .iter()
         .map(|(path, file)| draft(path, file.clone(), options))
         .collect::<Result<Vec<_>>>()?;
-    for later in 1..drafts.len() {
-        let (before, rest) = drafts.split_at_mut(later);
-        let draft = &mut rest[0];
-        let shared = before.iter().find_map(|earlier| {
-            let common = draft.keys.intersection(&earlier.keys).count();
-            let smaller = draft.keys.len().min(earlier.keys.len());
-            (smaller >= 10 && common * 2 >= smaller).then_some((earlier, common * 100 / smaller))
-        });
-        if let Some((earlier, percent)) = shared {
+    // For each file, the other holding half its keys or more (of the smaller set), one
+    // naming people first.
+    let shares: Vec<Option<(usize, usize)>> = (0..drafts.len())
+        .map(|i| {
+            (0..drafts.len())
+                .filter(|&j| j != i)
+                .filter_map(|j| {
+                    let common = drafts[i].keys.intersection(&drafts[j].keys).count();
+                    let smaller = drafts[i].keys.len().min(drafts[j].keys.len());
+                    (smaller >= 10 && common * 2 >= smaller).then_some((j, common * 100 / smaller))
+                })
+                .max_by_key(|&(j, percent)| {
+                    (drafts[j].names_people(), percent, std::cmp::Reverse(j))
+                })
+        })
+        .collect();
+    for (i, share) in shares.into_iter().enumerate() {
+        let Some((j, percent)) = share else {
+            continue;
+        };
+        let (people, system) = (
+            drafts[j].source.name.clone(),
+            drafts[j].source.system.clone(),
+        );
+        let joins = drafts[j].names_people() && !drafts[i].names_people();
+        let draft = &mut drafts[i];
+        if joins && (draft.source.facts.is_some() || draft.source.consent.is_some()) {
+            draft.source.person_from = Some(people.clone());
+            draft.source.system = system;
+            draft.notes.retain(|n| !n.starts_with(NAMES_NOBODY));
+            draft.why.insert(
+                "person_from".into(),
+                format!("{percent} % of its keys are keys of {people}: its rows join those people"),
+            );
+        } else if i > j {
             draft.notes.push(format!(
-                "{percent} % of its keys are keys of {} too: if both files come from one system, give them one `system:`",
-                earlier.source.name
+                "{percent} % of its keys are keys of {people} too: if both files come from one system, give them one `system:`"
             ));
         }
     }
     Ok(drafts)
+}
+
+/// How a draft says a file names nobody (no surname, whole name or email).
+const NAMES_NOBODY: &str = "no surname, whole name or email found";
+
+impl Draft {
+    /// Whether the draft maps a field people are matched by.
+    fn names_people(&self) -> bool {
+        ["last_name", "full_name", "email"]
+            .iter()
+            .any(|f| self.source.person.contains_key(*f))
+    }
 }
 
 /// Drafts the mapping of the file at `path`, naming it `file` in the draft (as the
@@ -798,11 +835,10 @@ impl<'s> Drafter<'s> {
             .iter()
             .any(|f| self.person.contains_key(*f))
         {
-            self.notes.push(
-                "no surname, whole name or email found: people are matched by them, so a source needs one; \
-                 map it by hand, or join this file to its people's file by its key and draft that"
-                    .into(),
-            );
+            self.notes.push(format!(
+                "{NAMES_NOBODY}: people are matched by them; draft this file with its people's \
+                 file (their keys joined, it reads its people from there), or map them by hand"
+            ));
         }
         let keys = match self.index_of(&self.key) {
             Some(index) => self.values(index).map(str::to_string).collect(),

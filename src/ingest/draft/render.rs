@@ -56,6 +56,10 @@ fn entry(out: &mut String, draft: &Draft) {
         &format!("person_key: {}", scalar(&s.person_key)),
         why("person_key"),
     );
+    if let Some(people) = &s.person_from {
+        let text = format!("person_from: {}", scalar(people));
+        line(out, 2, &text, why("person_from"));
+    }
     if draft.why.contains_key("date_formats") {
         let formats: Vec<String> = s.date_formats.iter().map(|f| quoted(f)).collect();
         line(
@@ -75,7 +79,9 @@ fn entry(out: &mut String, draft: &Draft) {
             );
         }
     }
-    line(out, 2, "person:", None);
+    if !s.person.is_empty() || s.person_from.is_none() {
+        line(out, 2, "person:", None);
+    }
     let in_order = crate::config::mappable_person_fields()
         .filter_map(|field| Some((field, s.person.get(field)?)));
     for (field, columns) in in_order {
