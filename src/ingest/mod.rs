@@ -43,6 +43,9 @@ pub struct MappedRow {
     pub consent: Vec<crate::vocab::consent::RecordConsent>,
     /// Optional fields stored empty because they did not parse.
     pub issues: Vec<row::FieldIssue>,
+    /// The row as written, kept only where the writer may yet quarantine it (a row of a
+    /// `person_from` source whose key the people lack).
+    pub raw: Option<String>,
 }
 
 #[derive(Debug)]
@@ -452,7 +455,7 @@ fn write_row(
             };
             let Some(id) = found else {
                 let reason = format!("no record of {people} has this key");
-                writer.quarantine(row.line, &reason, &row.key)?;
+                writer.quarantine(row.line, &reason, row.raw.as_deref().unwrap_or(&row.key))?;
                 report.rows_quarantined += 1;
                 return Ok(());
             };

@@ -209,8 +209,11 @@ impl RowMapper {
     /// Map one record (fields in header order) read at `line`.
     pub fn map(&mut self, record: &csv::ByteRecord, line: u64) -> RowOutcome {
         match self.map_record(record, line) {
-            Ok(row) => {
+            Ok(mut row) => {
                 self.previous_person_hash = Some(row.person_hash);
+                if self.source.person_from.is_some() {
+                    row.raw = Some(raw_text(record));
+                }
                 RowOutcome::Row(row)
             }
             Err(reason) => RowOutcome::Quarantine {
@@ -286,6 +289,7 @@ impl RowMapper {
             fact,
             consent,
             issues,
+            raw: None,
         })
     }
 

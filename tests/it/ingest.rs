@@ -1460,15 +1460,19 @@ fn a_file_of_facts_joins_the_people_another_source_holds() {
          WHERE sr.source = 'constituents' AND sr.source_key = 'C1'",
     );
     assert_eq!(ann_gifts, 2);
-    let reason: String = db
+    let (reason, raw): (String, String) = db
         .conn
         .query_row(
-            "SELECT reason FROM quarantine WHERE source = 'gifts'",
+            "SELECT reason, raw FROM quarantine WHERE source = 'gifts'",
             [],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
     assert_eq!(reason, "no record of constituents has this key");
+    assert_eq!(
+        raw, "C9,G4,2024-03-01,10.00,N",
+        "the row as written, to fix the file"
+    );
     let bo_refuses_email = count(
         &db,
         "SELECT count(*) FROM record_consent rc JOIN source_record sr ON sr.id = rc.source_record_id
