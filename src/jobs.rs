@@ -292,9 +292,10 @@ fn ingest_summary(report: &ingest::IngestReport) -> String {
         .iter()
         .filter(|b| !b.warnings.is_empty())
         .count();
+    let files = report.batches.len();
     let mut summary = format!(
-        "{} files: {} rows loaded, {} quarantined; {unchanged} unchanged",
-        report.batches.len(),
+        "{files} file{}: {} rows loaded, {} quarantined; {unchanged} unchanged",
+        crate::text::plural(files),
         report.rows_loaded(),
         report.rows_quarantined()
     );

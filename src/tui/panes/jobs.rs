@@ -26,6 +26,9 @@ pub enum JobState {
     Failed(String),
 }
 
+/// A job's stage before its first progress report.
+const STARTING: &str = "starting";
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobRow {
     pub id: u64,
@@ -54,7 +57,9 @@ impl JobRow {
     }
 
     pub fn ratio(&self) -> f64 {
-        if self.total == 0 {
+        if matches!(self.state, JobState::Finished(_)) {
+            1.0
+        } else if self.total == 0 {
             0.0
         } else {
             (self.done as f64 / self.total as f64).clamp(0.0, 1.0)
@@ -120,7 +125,7 @@ impl JobsPane {
                 id,
                 kind,
                 state: JobState::Running,
-                stage: "starting".into(),
+                stage: STARTING.into(),
                 done: 0,
                 total: 0,
                 elapsed: Duration::ZERO,
@@ -190,6 +195,10 @@ impl JobsPane {
                 }
                 job.state = JobState::Finished(summary);
                 job.done = job.total;
+                // A job with nothing to do (every file unchanged) reported no stage.
+                if job.stage == STARTING {
+                    job.stage = "done".into();
+                }
                 return JobOutcome::Finished(job.kind);
             }
             JobEvent::Cancelled { .. } => {
@@ -280,7 +289,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     if app.jobs.jobs.is_empty() {
         empty_block(
             block,
-            "No jobs yet. Press r to resolve identities, c to score, d to check data quality.",
+            "No jobs yet: start one with a key above.",
             theme,
             list,
             frame,
@@ -338,7 +347,10 @@ fn render_selected(job: &JobRow, theme: &Theme, area: Rect, frame: &mut Frame) {
     frame.render_widget(block, area);
     let [gauge_area, text_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
-    let label = format!("{} · {}/{}", job.stage, job.done, job.total);
+    let label = match job.total {
+        0 => job.stage.clone(),
+        total => format!("{} · {}/{total}", job.stage, job.done),
+    };
     frame.render_widget(
         Gauge::default()
             .gauge_style(theme.gauge)
@@ -463,5 +475,26 @@ mod tests {
         assert!(pane.handle(Action::CancelJob, &mut session).is_empty());
         pane.on_event(JobEvent::Cancelled { id: 1 }, &mut session);
         assert_eq!(pane.jobs[0].state, JobState::Cancelled);
+    }
+
+    #[test]
+    fn a_job_that_finds_nothing_to_do_reads_done_not_starting() {
+        let mut session = Session::new(Role::Admin, false, "x".into());
+        let mut pane = JobsPane::default();
+        pane.start(JobKind::Ingest, &mut session);
+        let id = pane.jobs[0].id;
+        assert_eq!(
+            (pane.jobs[0].stage.as_str(), pane.jobs[0].ratio()),
+            ("starting", 0.0)
+        );
+        let finished = JobEvent::Finished {
+            id,
+            summary: "1 file: 0 rows loaded, 0 quarantined; 1 unchanged".into(),
+        };
+        pane.on_event(finished, &mut session);
+        assert_eq!(
+            (pane.jobs[0].stage.as_str(), pane.jobs[0].ratio()),
+            ("done", 1.0)
+        );
     }
 }
