@@ -199,19 +199,27 @@ fn a_uk_export_is_drafted_with_its_delimiter_encoding_and_day_first_dates_and_lo
 #[test]
 fn a_file_without_a_key_column_asks_for_one_and_json_is_the_mapping() {
     let p = TempProject::new();
-    let file = p.root().join("people.csv");
-    std::fs::write(
-        &file,
-        "first,last,email\nAnn,Lee,ann@example.org\nBo,Diaz,bo@example.org\n",
-    )
-    .unwrap();
+    let write = |name: &str, text: &str| std::fs::write(p.root().join(name), text).unwrap();
+    write(
+        "people.csv",
+        "first,last,city\nAnn,Lee,Chicago\nBo,Diaz,Evanston\n",
+    );
     let out = cpm(&p, &["config", "draft", "people.csv"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--key COLUMN"));
 
     let out = cpm(&p, &["config", "draft", "people.csv", "--key", "nosuch"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("its columns: first, last, email"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("its columns: first, last, city"));
+
+    // A mailing list keyed by its addresses.
+    write(
+        "people.csv",
+        "first,last,email\nAnn,Lee,ann@example.org\nBo,Diaz,bo@example.org\n",
+    );
+    let text = ok(&cpm(&p, &["config", "draft", "people.csv"]));
+    assert!(text.contains("person_key: email"), "{text}");
+    assert!(text.contains("no id column: the email"), "{text}");
 
     std::fs::write(p.root().join("people.xlsx"), b"PK\x03\x04\x14\x00workbook").unwrap();
     let out = cpm(&p, &["config", "draft", "people.xlsx"]);

@@ -641,6 +641,15 @@ impl<'s> Drafter<'s> {
             })
             .filter(|(_, varied, _)| *varied)
             .max_by_key(|(score, _, index)| (*score, std::cmp::Reverse(*index)));
+        // A mailing list keyed by its addresses: the email is the key where no column is.
+        let email = match self.person.get("email") {
+            Some(Columns::One(column)) => self.index_of(column),
+            _ => None,
+        };
+        let best = best.or_else(|| {
+            let index = email.filter(|&i| self.filled(i) * 20 >= rows * 19)?;
+            Some((0, true, index))
+        });
         let Some((_, _, index)) = best else {
             return Err(Error::Usage(format!(
                 "no column of {} looks like its records' key (one value per person in that system, such as a donor id): name it with --key COLUMN",
@@ -648,7 +657,13 @@ impl<'s> Drafter<'s> {
             )));
         };
         let (filled, distinct) = self.distinct(index);
-        let why = if distinct == filled {
+        let why = if Some(index) == email {
+            format!(
+                "no id column: the email, on every row, is the key ({} keys on {} rows)",
+                count(distinct),
+                count(filled)
+            )
+        } else if distinct == filled {
             format!(
                 "header and values: a different key on each of {} rows",
                 count(filled)
