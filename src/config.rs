@@ -221,6 +221,11 @@ pub struct FactMapping {
     pub table: String,
     /// Canonical fact field -> CSV column.
     pub columns: BTreeMap<String, String>,
+    /// Per fact field, the file's values and what cpm reads them as (`gift_type: {Cash:
+    /// one_time, "Recurring Gift Pay-Cash": recurring}`), matched whatever their case; a
+    /// value not listed is read as written.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// One CSV column, or several whose values are joined with a space.
@@ -587,6 +592,30 @@ fn validate_sources(path: &Path, text: &str, file: &SourcesFile) -> Result<()> {
                     ));
                 }
             }
+            for (field, recode) in &facts.values {
+                let at = line_of(text, field, source_line);
+                let key = format!("{}.facts.values.{field}", source.name);
+                if !facts.columns.contains_key(field) {
+                    return Err(Error::config(
+                        path,
+                        at,
+                        key,
+                        format!("'{field}' is not among the mapped columns"),
+                    ));
+                }
+                let allowed = crate::vocab::facts::allowed_values(&facts.table, field);
+                if let Some((allowed, wrong)) = allowed.and_then(|allowed| {
+                    let wrong = recode.values().find(|v| !allowed.contains(&v.as_str()))?;
+                    Some((allowed, wrong))
+                }) {
+                    return Err(Error::config(
+                        path,
+                        at,
+                        key,
+                        format!("'{wrong}' is not one of {}", allowed.join(", ")),
+                    ));
+                }
+            }
             for required in schema.fields.iter().filter(|f| f.required) {
                 if !facts.columns.contains_key(required.name) {
                     return Err(Error::config(
@@ -655,6 +684,28 @@ mod tests {
         let project = Project::new("/nonexistent-root");
         let (_, file) = load_sources(&project).unwrap();
         assert_eq!(file.sources.len(), 4);
+    }
+
+    #[test]
+    fn a_fact_fields_values_recode_into_the_values_cpm_reads() {
+        let text = |to: &str| {
+            format!(
+                "sources:\n  - name: a\n    system: s\n    file: a.csv\n    person_key: id\n    person: {{email: e}}\n    facts:\n      table: donation\n      columns: {{gift_key: g, gift_date: d, amount: m, gift_type: t}}\n      values:\n        gift_type: {{Cash: {to}}}\n"
+            )
+        };
+        let path = Path::new("config/sources.yaml");
+        assert!(sources_from_text(path, &text("one_time")).is_ok());
+        let err = sources_from_text(path, &text("monthly"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("a.facts.values.gift_type: 'monthly' is not one of one_time, recurring"),
+            "{err}"
+        );
+        // A value of a field the file does not map is refused too.
+        let unmapped = text("one_time").replace(", gift_type: t", "");
+        let err = sources_from_text(path, &unmapped).unwrap_err().to_string();
+        assert!(err.contains("not among the mapped columns"), "{err}");
     }
 
     #[test]

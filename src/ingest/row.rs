@@ -2,6 +2,7 @@
 //! field-level validation every connector shares: a bad required field quarantines the
 //! row; a bad optional field is stored empty and recorded, and the row is kept.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use rusqlite::types::Value;
@@ -23,6 +24,9 @@ pub struct RowMapper {
     /// Canonical person field and the column(s) it is read from.
     person_cols: Vec<(&'static str, Vec<usize>)>,
     fact: Option<(&'static FactSchema, Vec<Option<usize>>)>,
+    /// Per fact field (in the schema's order), the file's values recoded as cpm's, by the
+    /// value trimmed and lower-cased.
+    recode: Vec<HashMap<String, String>>,
     /// Every column the mapping reads (checked for size).
     mapped: Vec<usize>,
     dob_col: Option<usize>,
@@ -102,6 +106,19 @@ impl RowMapper {
                 }
                 Some((schema, cols))
             }
+        };
+        let recode: Vec<HashMap<String, String>> = match (&source.facts, &fact) {
+            (Some(mapping), Some((schema, _))) => schema
+                .fields
+                .iter()
+                .map(|field| {
+                    let written = mapping.values.get(field.name).into_iter().flatten();
+                    written
+                        .map(|(from, to)| (from.trim().to_lowercase(), to.clone()))
+                        .collect()
+                })
+                .collect(),
+            _ => Vec::new(),
         };
         let mut consent_cols = Vec::new();
         let mut consent_date_col = None;
@@ -183,6 +200,7 @@ impl RowMapper {
             dob_col,
             matching_cols,
             consent_cols,
+            recode,
             consent_date_col,
             previous_person_hash: None,
             checks,
@@ -374,10 +392,20 @@ impl RowMapper {
         issues: &mut Vec<FieldIssue>,
     ) -> std::result::Result<Vec<Value>, String> {
         let mut values = Vec::with_capacity(cols.len());
-        for (field, col) in schema.fields.iter().zip(cols) {
+        for (i, (field, col)) in schema.fields.iter().zip(cols).enumerate() {
             let raw = match col {
                 Some(c) => self.field_text(record, *c)?,
                 None => "",
+            };
+            let raw = match self
+                .recode
+                .get(i)
+                .filter(|r| !r.is_empty() && !raw.is_empty())
+            {
+                Some(recode) => recode
+                    .get(&raw.trim().to_lowercase())
+                    .map_or(raw, String::as_str),
+                None => raw,
             };
             let column = || col.map_or(field.name, |c| self.header[c].as_str());
             if raw.is_empty() {

@@ -124,6 +124,18 @@ static SCHEMAS: &[FactSchema] = &[
 
 pub const FACT_TABLES: &[&str] = &["donation", "subscription", "event_ticket", "email_event"];
 
+/// The values cpm reads in a field that names a kind of thing (a gift is one-time or
+/// recurring): scoring and metrics count by them, and a quality check refuses others. A
+/// file's own words for them are recoded in its mapping (`facts.values`).
+pub fn allowed_values(table: &str, field: &str) -> Option<&'static [&'static str]> {
+    match (table, field) {
+        ("donation", "gift_type") => Some(&["one_time", "recurring"]),
+        ("donation", "status") => Some(&["succeeded", "failed", "refunded"]),
+        ("subscription", "status") => Some(&["active", "cancelled", "expired"]),
+        _ => None,
+    }
+}
+
 pub fn fact_schema(table: &str) -> Option<&'static FactSchema> {
     SCHEMAS.iter().find(|s| s.table == table)
 }
@@ -208,5 +220,36 @@ mod tests {
         for table in FACT_TABLES {
             assert!(fact_schema(table).is_some());
         }
+    }
+
+    /// The values a mapping may recode into are the ones the built-in quality checks
+    /// allow: a recoded file passes them.
+    #[test]
+    fn recoded_values_are_the_quality_checks_allowed_values() {
+        let text = crate::config::built_in("quality_checks.yaml").unwrap();
+        let checks: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
+        let mut compared = 0;
+        for check in checks["checks"].as_sequence().unwrap() {
+            if check["type"].as_str() != Some("allowed_values") {
+                continue;
+            }
+            let (table, column) = (
+                check["table"].as_str().unwrap(),
+                check["column"].as_str().unwrap(),
+            );
+            let allowed: Vec<&str> = check["values"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            assert_eq!(
+                allowed_values(table, column),
+                Some(&allowed[..]),
+                "{table}.{column}"
+            );
+            compared += 1;
+        }
+        assert_eq!(compared, 3);
     }
 }

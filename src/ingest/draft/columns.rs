@@ -231,7 +231,7 @@ impl BirthPart {
 
 /// A record key's last word ("donor_id", "AccountNumber", "rec_id") or the whole header.
 const KEY_WORDS: &str = "\
-    id key no number num nr ref guid uuid uid code";
+    id key no number num nr ref guid uuid uid code account acct";
 
 /// Words that say a key belongs to a person...
 const PERSON_WORDS: &str = "\
@@ -242,7 +242,7 @@ const PERSON_WORDS: &str = "\
 /// ... or to one fact about them.
 const FACT_WORDS: &str = "\
     gift donation transaction order ticket subscription activity payment event receipt \
-    invoice campaign batch recurring pledge plan appeal fund booking line";
+    invoice campaign batch recurring pledge plan appeal fund booking line charge stripe";
 
 /// How strongly a header names a person's record key (above zero: it names one).
 pub fn key_header_score(words: &[String]) -> i32 {
@@ -261,7 +261,7 @@ pub fn fact_names(table: &str, field: &str) -> &'static str {
     match (table, field) {
         ("donation", "gift_key") => {
             "giftid giftkey donationid donationkey transactionid paymentid giftno giftnumber \
-            receiptid receiptno donationno giftref"
+            receiptid receiptno donationno giftref chargeid stripechargeid"
         }
         ("donation", "gift_date") => {
             "giftdate donationdate transactiondate receiveddate datereceived paymentdate giftdt date"
@@ -269,7 +269,9 @@ pub fn fact_names(table: &str, field: &str) -> &'static str {
         ("donation", "amount") => {
             "amount giftamount donationamount giftamt amt transactionamount paymentamount"
         }
-        ("donation", "gift_type") => "gifttype donationtype type givingtype",
+        ("donation", "gift_type") => {
+            "gifttype donationtype type givingtype recurring isrecurring recurringdonation recurringgift"
+        }
         ("donation", "status") => "status paymentstatus giftstatus transactionstatus",
         ("donation", "payment_method") => "paymentmethod method paymenttype tender",
         ("donation", "recurring_id") => {
@@ -281,7 +283,7 @@ pub fn fact_names(table: &str, field: &str) -> &'static str {
         ("donation", "recurring_status") => "recurringstatus pledgestatus sustainerstatus",
         ("donation", "recurring_end") => "recurringend recurringenddate pledgeend pledgeenddate",
         ("donation", "campaign") => {
-            "campaign appeal campaigncode appealcode sourcecode campaignname"
+            "campaign appeal campaigncode appealcode sourcecode campaignname campaignid"
         }
         ("donation", "card_expires") => {
             "cardexpires cardexpiry expirydate cardexpiration ccexp cardexp"
@@ -435,51 +437,88 @@ pub fn says_consent_date(words: &[String]) -> bool {
             .any(|w| has(w))
 }
 
+/// What a file's word for a kind of thing says, as one of cpm's values for the field
+/// (`vocab::facts::allowed_values`): "Recurring Gift Pay-Cash" is a recurring gift,
+/// "Paid" a gift that succeeded, "Lapsed" a subscription that expired; `None` where the
+/// word says none of them.
+pub fn kind_of(table: &str, field: &str, written: &str) -> Option<&'static str> {
+    let w = written.to_lowercase();
+    let says = |words: &[&str]| words.iter().any(|x| w.contains(x));
+    // A yes/no column of whether a gift recurs ("Recurring Donation": true).
+    let yes = ["true", "yes", "y", "t", "1"].contains(&w.as_str());
+    let no = ["false", "no", "n", "f", "0"].contains(&w.as_str());
+    match (table, field) {
+        ("donation", "gift_type") if yes => Some("recurring"),
+        ("donation", "gift_type") if no => Some("one_time"),
+        ("donation", "gift_type") if says(&["recur", "monthly", "sustain", "subscription"]) => {
+            Some("recurring")
+        }
+        ("donation", "gift_type")
+            if says(&[
+                "one", "single", "cash", "check", "cheque", "card", "gift", "donation", "stock",
+                "online", "credit",
+            ]) =>
+        {
+            Some("one_time")
+        }
+        ("donation", "status") if says(&["refund", "revers", "chargeback", "dispute"]) => {
+            Some("refunded")
+        }
+        ("donation", "status")
+            if says(&[
+                "fail", "declin", "error", "bounce", "return", "nsf", "reject", "void",
+            ]) =>
+        {
+            Some("failed")
+        }
+        ("donation", "status")
+            if says(&[
+                "succe", "paid", "complete", "approved", "settled", "posted", "captured", "cleared",
+            ]) =>
+        {
+            Some("succeeded")
+        }
+        ("subscription", "status") if says(&["cancel", "stopped", "terminat", "suspend"]) => {
+            Some("cancelled")
+        }
+        ("subscription", "status") if says(&["expire", "lapse", "ended", "inactive"]) => {
+            Some("expired")
+        }
+        ("subscription", "status") if says(&["active", "current", "live", "renew"]) => {
+            Some("active")
+        }
+        _ => None,
+    }
+}
+
 /// Opt-out codes as donor systems keep them, per channel; a code column holds several
 /// per person, `;`-separated.
-pub const OPT_OUT_CODES: &[(&str, &[&str])] = &[
+pub const OPT_OUT_CODES: &[(&str, &str)] = &[
     (
         "phone",
-        &[
-            "DNC",
-            "DO NOT CALL",
-            "NO CALL",
-            "NO CALLS",
-            "NO PHONE",
-            "NO SOLICIT",
-            "DO NOT SOLICIT",
-            "NO CONTACT",
-            "DO NOT CONTACT",
-            "DECEASED",
-        ],
+        "DNC, DO NOT CALL, NO CALL, NO CALLS, NO PHONE, DO NOT PHONE, NO PHONE CALLS, \
+         NO TELEMARKETING",
     ),
     (
         "mail",
-        &[
-            "DNM",
-            "DO NOT MAIL",
-            "NO MAIL",
-            "NO SOLICIT",
-            "DO NOT SOLICIT",
-            "NO CONTACT",
-            "DO NOT CONTACT",
-            "DECEASED",
-        ],
+        "DNM, DO NOT MAIL, NO MAIL, NO MAILINGS, NO DIRECT MAIL",
     ),
-    (
-        "email",
-        &[
-            "NO EMAIL",
-            "DO NOT EMAIL",
-            "DNE",
-            "NO SOLICIT",
-            "DO NOT SOLICIT",
-            "NO CONTACT",
-            "DO NOT CONTACT",
-            "DECEASED",
-        ],
-    ),
+    ("email", "NO EMAIL, NO EMAILS, DO NOT EMAIL, DNE"),
 ];
+
+/// Codes that refuse every channel.
+const OPT_OUT_EVERYWHERE: &str =
+    "NO SOLICIT, DO NOT SOLICIT, NO SOLICITATIONS, NO CONTACT, DO NOT CONTACT, DECEASED";
+
+/// The opt-out codes of `channel`: its own, and those that refuse every channel.
+pub fn opt_out_codes(channel: &str) -> impl Iterator<Item = &'static str> {
+    OPT_OUT_CODES
+        .iter()
+        .filter(move |(c, _)| *c == channel)
+        .flat_map(|(_, codes)| codes.split(", "))
+        .chain(OPT_OUT_EVERYWHERE.split(", "))
+        .map(str::trim)
+}
 
 /// The date formats a draft tries, commonest first: where two read the same values (no
 /// day above 12), the first is taken and the draft says so.

@@ -434,13 +434,73 @@ impl<'s> Drafter<'s> {
                 self.fact_why(table, field, *index),
             );
         }
+        let values = columns
+            .iter()
+            .filter_map(|&(field, index)| {
+                Some((field.to_string(), self.recode(table, field, index)?))
+            })
+            .collect();
         self.fact = Some(FactMapping {
             table: table.to_string(),
             columns: columns
                 .into_iter()
                 .map(|(field, index)| (field.to_string(), self.columns[index].name.to_string()))
                 .collect(),
+            values,
         });
+    }
+
+    /// Where a field names a kind of thing (a gift's type, its status) and the file says
+    /// it in its own words, those words as cpm's, read from what they say ("Recurring Gift
+    /// Pay-Cash" is recurring); a word that says nothing cpm reads is noted.
+    fn recode(
+        &mut self,
+        table: &str,
+        field: &str,
+        index: usize,
+    ) -> Option<BTreeMap<String, String>> {
+        let allowed = crate::vocab::facts::allowed_values(table, field)?;
+        let mut written: Vec<&str> = self
+            .values(index)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        written.sort_unstable();
+        let foreign: Vec<&str> = written
+            .into_iter()
+            .filter(|v| !allowed.iter().any(|a| a.eq_ignore_ascii_case(v)))
+            .collect();
+        // A column of free text, not a handful of kinds, is no kind of thing.
+        if foreign.is_empty() || foreign.len() > 30 {
+            return None;
+        }
+        let (read, unread): (Vec<_>, Vec<_>) = foreign
+            .into_iter()
+            .map(|v| (v, columns::kind_of(table, field, v)))
+            .partition(|(_, kind)| kind.is_some());
+        let column = self.columns[index].name;
+        if !unread.is_empty() {
+            let words: Vec<&str> = unread.iter().map(|(v, _)| *v).collect();
+            self.notes.push(format!(
+                "{column} also says {}: none of {}; add them under facts.values.{field}, or they fail the quality check",
+                words.join(", "),
+                allowed.join(", ")
+            ));
+        }
+        let recode: BTreeMap<String, String> = read
+            .into_iter()
+            .filter_map(|(v, kind)| Some((v.to_string(), kind?.to_string())))
+            .collect();
+        if !recode.is_empty() {
+            self.why.insert(
+                format!("facts.values.{field}"),
+                format!(
+                    "{column}'s words for {}: read from what they say, check them",
+                    allowed.join(", ")
+                ),
+            );
+        }
+        (!recode.is_empty()).then_some(recode)
     }
 
     /// `table`'s fields and their columns, when every required field has one.
@@ -512,7 +572,10 @@ impl<'s> Drafter<'s> {
             }
             if let Some(codes) = self.opt_out_codes(column.index) {
                 for (channel, seen, column_codes) in codes {
-                    let why = format!("values: opt-out codes ({} seen)", seen.join(", "));
+                    let why = match seen.is_empty() {
+                        true => "values: a column of opt-out codes".to_string(),
+                        false => format!("values: opt-out codes ({} seen)", seen.join(", ")),
+                    };
                     let mapping = ConsentColumn::Codes {
                         column: column.name.to_string(),
                         opt_out: column_codes,
@@ -582,25 +645,25 @@ impl<'s> Drafter<'s> {
             .map(|code| code.trim().to_uppercase())
             .filter(|code| !code.is_empty())
             .collect();
-        let found: Vec<_> = OPT_OUT_CODES
-            .iter()
-            .filter_map(|(channel, codes)| {
+        // One code seen makes it a code column, for every channel: a code the rows read
+        // did not show (a rare "DECEASED") is still read.
+        let found: Vec<_> = ["phone", "mail", "email"]
+            .into_iter()
+            .map(|channel| {
+                let codes: Vec<String> = opt_out_codes(channel).map(str::to_string).collect();
                 let mut known: Vec<String> = codes
                     .iter()
-                    .filter(|c| seen.contains(**c))
-                    .map(|c| c.to_string())
+                    .filter(|c| seen.contains(*c))
+                    .cloned()
                     .collect();
                 known.sort();
-                (!known.is_empty()).then(|| {
-                    (
-                        *channel,
-                        known,
-                        codes.iter().map(|c| c.to_string()).collect(),
-                    )
-                })
+                (channel, known, codes)
             })
             .collect();
-        (!found.is_empty()).then_some(found)
+        found
+            .iter()
+            .any(|(_, known, _)| !known.is_empty())
+            .then_some(found)
     }
 
     /// The person's key: `--key`, or the best column whose values are keys (one token, a
@@ -631,26 +694,26 @@ impl<'s> Drafter<'s> {
                 let filled = self.filled(c.index);
                 filled * 20 >= rows * 19 && share(self.values(c.index), looks_like_a_key) >= 0.9
             })
-            .map(|c| {
+            .filter_map(|c| {
                 let (filled, distinct) = self.distinct(c.index);
-                let varied = distinct * 20 >= filled;
-                let score = key_header_score(&c.words)
-                    + i32::from(c.index == 0)
-                    + i32::from(distinct * 2 >= filled);
-                (score, varied, c.index)
+                let named = key_header_score(&c.words);
+                let score = named + i32::from(c.index == 0) + i32::from(distinct * 2 >= filled);
+                (distinct * 20 >= filled).then_some((named > 0, score, c.index))
             })
-            .filter(|(_, varied, _)| *varied)
-            .max_by_key(|(score, _, index)| (*score, std::cmp::Reverse(*index)));
-        // A mailing list keyed by its addresses: the email is the key where no column is.
+            .max_by_key(|&(named, score, index)| (named, score, std::cmp::Reverse(index)));
+        // Where no header names a person's key, a file keyed by its addresses (a mailing
+        // list, a donation platform's export) has the email as its key.
         let email = match self.person.get("email") {
             Some(Columns::One(column)) => self.index_of(column),
             _ => None,
         };
-        let best = best.or_else(|| {
-            let index = email.filter(|&i| self.filled(i) * 20 >= rows * 19)?;
-            Some((0, true, index))
-        });
-        let Some((_, _, index)) = best else {
+        let email = email.filter(|&i| self.filled(i) * 20 >= rows * 19);
+        let index = match (best, email) {
+            (Some((true, _, index)), _) => Some(index),
+            (_, Some(email)) => Some(email),
+            (best, None) => best.map(|(_, _, index)| index),
+        };
+        let Some(index) = index else {
             return Err(Error::Usage(format!(
                 "no column of {} looks like its records' key (one value per person in that system, such as a donor id): name it with --key COLUMN",
                 path.display()

@@ -101,6 +101,17 @@ fn entry(out: &mut String, draft: &Draft) {
             let text = format!("{field}: {}", scalar(column));
             line(out, 4, &text, why(&format!("facts.{field}")));
         }
+        if !facts.values.is_empty() {
+            line(out, 3, "values:", None);
+        }
+        for (field, recode) in &facts.values {
+            let pairs: Vec<String> = recode
+                .iter()
+                .map(|(from, to)| format!("{}: {}", scalar(from), scalar(to)))
+                .collect();
+            let text = format!("{field}: {{{}}}", pairs.join(", "));
+            line(out, 4, &text, why(&format!("facts.values.{field}")));
+        }
     }
     if let Some(consent) = &s.consent {
         line(out, 2, "consent:", None);
