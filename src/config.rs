@@ -391,6 +391,14 @@ pub fn check_date_format(format: &str) -> std::result::Result<(), String> {
     }
 }
 
+/// Whether a source's person fields include one people are matched by: a surname, a
+/// whole name or an email.
+pub fn identifies_people(person: &BTreeMap<String, Columns>) -> bool {
+    ["last_name", "email", crate::vocab::person::FULL_NAME]
+        .iter()
+        .any(|f| person.contains_key(*f))
+}
+
 /// The canonical person fields a source may map.
 pub const PERSON_FIELDS: &[&str] = &[
     "first_name",
@@ -554,10 +562,7 @@ fn validate_sources(path: &Path, text: &str, file: &SourcesFile) -> Result<()> {
         }
         if let Some(people) = &source.person_from {
             check_person_from(file, source, people).map_err(|why| refuse("person_from", why))?;
-        } else if !["last_name", "email", full_name]
-            .iter()
-            .any(|f| source.person.contains_key(*f))
-        {
+        } else if !identifies_people(&source.person) {
             return Err(Error::config(
                 path,
                 source_line,

@@ -113,9 +113,7 @@ const NAMES_NOBODY: &str = "no surname, whole name or email found";
 impl Draft {
     /// Whether the draft maps a field people are matched by.
     fn names_people(&self) -> bool {
-        ["last_name", "full_name", "email"]
-            .iter()
-            .any(|f| self.source.person.contains_key(*f))
+        crate::config::identifies_people(&self.source.person)
     }
 }
 
@@ -130,15 +128,7 @@ pub fn draft(path: &Path, file: PathBuf, options: &DraftOptions) -> Result<Draft
         source.delimiter = sample.delimiter.map(str::to_string);
         source.encoding = sample.encoding.map(str::to_string);
     }
-    let mut drafter = Drafter::new(&sample);
-    drafter.map_birth_parts();
-    drafter.map_person();
-    drafter.map_facts();
-    drafter.map_consent();
-    drafter.map_key(options.key.as_deref(), path)?;
-    drafter.choose_date_formats();
-    drafter.check_phones();
-    Ok(drafter.finish(source))
+    Drafter::new(&sample).draft(source, options.key.as_deref(), path)
 }
 
 /// A source name from a file name: "Donors 2024.csv" -> "donors_2024".
@@ -206,6 +196,20 @@ impl<'s> Drafter<'s> {
             why: BTreeMap::new(),
             notes: Vec::new(),
         }
+    }
+
+    /// The mapping, step by step: a column one step takes is not looked at by the next
+    /// (a birth date's parts before the person's fields, facts before consent, the key
+    /// from what is left).
+    fn draft(mut self, source: SourceConfig, key: Option<&str>, path: &Path) -> Result<Draft> {
+        self.map_birth_parts();
+        self.map_person();
+        self.map_facts();
+        self.map_consent();
+        self.map_key(key, path)?;
+        self.choose_date_formats();
+        self.check_phones();
+        Ok(self.finish(source))
     }
 
     fn values(&self, index: usize) -> impl Iterator<Item = &'s str> {
@@ -559,7 +563,8 @@ impl<'s> Drafter<'s> {
     /// Consent: a column of opt-out codes, or yes/no columns whose headers say they opt
     /// people out; an opt-in column is noted, never mapped (cpm reads yes as opted out).
     fn map_consent(&mut self) {
-        let mut channels: BTreeMap<&'static str, (ConsentColumn, String)> = BTreeMap::new();
+        // Every column that speaks for a channel, by channel, in the file's order.
+        let mut channels: BTreeMap<&'static str, Vec<(ConsentColumn, String)>> = BTreeMap::new();
         // A fact's column may speak for consent too (an email activity's "unsubscribed").
         let facts: HashSet<&str> = self
             .fact
@@ -580,7 +585,7 @@ impl<'s> Drafter<'s> {
                         column: column.name.to_string(),
                         opt_out: column_codes,
                     };
-                    channels.entry(channel).or_insert((mapping, why));
+                    channels.entry(channel).or_default().push((mapping, why));
                 }
                 continue;
             }
@@ -590,7 +595,7 @@ impl<'s> Drafter<'s> {
             match opt_out_channels(&column.words) {
                 Some(said) if flags >= 0.9 || self.filled(column.index) == 0 => {
                     for channel in said {
-                        channels.entry(channel).or_insert((
+                        channels.entry(channel).or_default().push((
                             ConsentColumn::Flag(column.name.to_string()),
                             "header: a yes opts the person out".into(),
                         ));
@@ -603,7 +608,16 @@ impl<'s> Drafter<'s> {
                 _ => {}
             }
         }
-        for (channel, (mapping, why)) in channels {
+        for (channel, mut offered) in channels {
+            let (mapping, why) = offered.remove(0);
+            if !offered.is_empty() {
+                let others: Vec<&str> = offered.iter().map(|(c, _)| c.column()).collect();
+                self.notes.push(format!(
+                    "{channel} opt-outs are in {} and {}: cpm reads one column per channel, so the draft reads the first; combine them in the export to keep both",
+                    mapping.column(),
+                    others.join(" and ")
+                ));
+            }
             self.taken.extend(self.index_of(mapping.column()));
             self.why.insert(format!("consent.{channel}"), why);
             match channel {
@@ -909,10 +923,7 @@ impl<'s> Drafter<'s> {
         if !left.is_empty() {
             self.notes.push(format!("not mapped: {}", left.join(", ")));
         }
-        if !["last_name", "full_name", "email"]
-            .iter()
-            .any(|f| self.person.contains_key(*f))
-        {
+        if !crate::config::identifies_people(&self.person) {
             self.notes.push(format!(
                 "{NAMES_NOBODY}: people are matched by them; draft this file with its people's \
                  file (their keys joined, it reads its people from there), or map them by hand"
@@ -967,15 +978,10 @@ mod tests {
     }
 
     fn drafted(sample: &Sample) -> Draft {
-        let mut drafter = Drafter::new(sample);
-        drafter.map_birth_parts();
-        drafter.map_person();
-        drafter.map_facts();
-        drafter.map_consent();
-        drafter.map_key(None, Path::new("test.csv")).expect("a key");
-        drafter.choose_date_formats();
-        drafter.check_phones();
-        drafter.finish(SourceConfig::named("test", "test.csv".into()))
+        let source = SourceConfig::named("test", "test.csv".into());
+        Drafter::new(sample)
+            .draft(source, None, Path::new("test.csv"))
+            .expect("a key")
     }
 
     fn one(columns: Option<&Columns>) -> Option<&str> {
@@ -1101,9 +1107,17 @@ mod tests {
             matches!(&consent.mail, Some(ConsentColumn::Codes { column, opt_out })
             if column == "codes" && opt_out.contains(&"DNM".to_string()))
         );
-        assert_eq!(
-            consent.email, None,
-            "an opt-in column read as an opt-out would invert it"
+        // Never the opt-in column: read as an opt-out it would invert every answer.
+        assert!(
+            matches!(&consent.email, Some(ConsentColumn::Codes { column, .. }) if column == "codes")
+        );
+        // Phone opt-outs are in two columns, and cpm reads one: said.
+        assert!(
+            d.notes
+                .iter()
+                .any(|n| n.contains("phone opt-outs are in do_not_call and codes")),
+            "{:?}",
+            d.notes
         );
         assert_eq!(consent.date.as_deref(), Some("consent_date"));
         assert!(
