@@ -312,10 +312,16 @@ impl<'s> Drafter<'s> {
                 continue;
             };
             for (other, _) in &found[1..] {
+                let (taken, other) = (self.columns[index].name, self.columns[*other].name);
+                // Two name columns join into one name; two emails or phones do not.
+                let how = match *field {
+                    "first_name" | "last_name" => {
+                        format!("map them as [{taken}, {other}] to join them")
+                    }
+                    _ => "cpm reads one column a field".to_string(),
+                };
                 self.notes.push(format!(
-                    "{} also looks like {field} (the draft took the fuller {}: map them as [{}, {}] to join them)",
-                    self.columns[*other].name, self.columns[index].name, self.columns[index].name,
-                    self.columns[*other].name
+                    "{other} also looks like {field} (the draft took the fuller {taken}; {how})"
                 ));
             }
             self.taken.insert(index);
