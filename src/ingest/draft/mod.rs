@@ -550,9 +550,9 @@ impl<'s> Drafter<'s> {
         if key {
             let (filled, distinct) = self.distinct(index);
             format!(
-                "header; {} different in {} rows",
+                "header; {} different in {}",
                 count(distinct),
-                count(filled)
+                counted(filled, "row")
             )
         } else {
             "header".into()
@@ -742,20 +742,20 @@ impl<'s> Drafter<'s> {
         let (filled, distinct) = self.distinct(index);
         let why = if Some(index) == email {
             format!(
-                "no id column: the email, on every row, is the key ({} keys on {} rows)",
-                count(distinct),
-                count(filled)
+                "no id column: the email, on every row, is the key ({} on {})",
+                counted(distinct, "key"),
+                counted(filled, "row")
             )
         } else if distinct == filled {
             format!(
-                "header and values: a different key on each of {} rows",
-                count(filled)
+                "header and values: a different key on each of {}",
+                counted(filled, "row")
             )
         } else {
             format!(
-                "header and values: {} keys on {} rows (a person's facts share one)",
-                count(distinct),
-                count(filled)
+                "header and values: {} on {} (a person's facts share one)",
+                counted(distinct, "key"),
+                counted(filled, "row")
             )
         };
         self.take_key(index, why);
@@ -920,6 +920,7 @@ impl<'s> Drafter<'s> {
     }
 
     fn finish(mut self, mut source: SourceConfig) -> Draft {
+        self.note_repeated_headers();
         let left: Vec<&str> = self
             .columns
             .iter()
@@ -955,6 +956,26 @@ impl<'s> Drafter<'s> {
             keys,
         }
     }
+
+    /// A header naming one column twice refuses the file at load (the mapping could not
+    /// tell them apart): said before anyone tries.
+    fn note_repeated_headers(&mut self) {
+        let keys: Vec<String> = self
+            .sample
+            .header
+            .iter()
+            .map(|h| crate::ingest::row::header_key(h))
+            .collect();
+        for (i, key) in keys.iter().enumerate().filter(|(_, k)| !k.is_empty()) {
+            if let Some(j) = keys[i + 1..].iter().position(|k| k == key) {
+                self.notes.push(format!(
+                    "the header names '{key}' twice (columns {} and {}): ingest refuses the file until one is renamed",
+                    i + 1,
+                    i + j + 2
+                ));
+            }
+        }
+    }
 }
 
 /// A value some format of the draft's reads as a date (or a year, or a year and month).
@@ -966,6 +987,11 @@ fn any_date_format_reads(v: &str) -> bool {
 
 fn count(n: usize) -> String {
     crate::store::browse::thousands(n as i64)
+}
+
+/// "1 row", "2,000 rows".
+fn counted(n: usize, noun: &str) -> String {
+    format!("{} {noun}{}", count(n), crate::text::plural(n))
 }
 
 #[cfg(test)]
@@ -1131,6 +1157,20 @@ mod tests {
                 .iter()
                 .any(|n| n.starts_with("email_opt_in reads as an opt-in"))
         );
+    }
+
+    #[test]
+    fn a_header_naming_a_column_twice_is_said_before_the_load_refuses_it() {
+        let rows: &[&[&str]] = &[&["1", "Ann", "Lee"]];
+        let d = drafted(&sample(&["id", "Name", "name "], rows));
+        assert!(
+            d.notes
+                .iter()
+                .any(|n| n.starts_with("the header names 'name' twice (columns 2 and 3)")),
+            "{:?}",
+            d.notes
+        );
+        assert!(render(&[d]).contains("drafted from its one row"));
     }
 
     #[test]

@@ -31,11 +31,11 @@ pub fn render_entries(drafts: &[Draft]) -> String {
 fn entry(out: &mut String, draft: &Draft) {
     let s = &draft.source;
     let why = |key: &str| draft.why.get(key).map(String::as_str);
-    let rows = crate::store::browse::thousands(draft.rows_read as i64);
-    let read = if draft.truncated {
-        format!("drafted from the first {rows} rows")
-    } else {
-        format!("drafted from all {rows} rows")
+    let rows = super::counted(draft.rows_read, "row");
+    let read = match (draft.truncated, draft.rows_read) {
+        (true, _) => format!("drafted from the first {rows}"),
+        (false, 1) => "drafted from its one row".to_string(),
+        (false, _) => format!("drafted from all {rows}"),
     };
     line(out, 1, &format!("- name: {}", scalar(&s.name)), Some(&read));
     line(
