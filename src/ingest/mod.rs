@@ -447,11 +447,10 @@ fn write_row(
         (Some(people), _) => {
             let found = match seen.records_elsewhere.get(&row.key) {
                 Some(found) => *found,
-                None => {
-                    let found = writer.record_of(people, &row.key)?;
-                    seen.records_elsewhere.insert(row.key.clone(), found);
-                    found
-                }
+                None => *seen
+                    .records_elsewhere
+                    .entry(row.key.clone())
+                    .or_insert(writer.record_of(people, &row.key)?),
             };
             let Some(id) = found else {
                 let reason = format!("no record of {people} has this key");

@@ -19,7 +19,7 @@ pub(crate) enum ConfigAction {
     /// Draft a sources.yaml entry for each file (CSV, JSON lines or Parquet) from its
     /// header and first rows: the person's key and fields, a fact table, consent columns,
     /// date formats, delimiter and encoding, each with the reason beside it. Nothing is
-    /// loaded; redirect it into config/sources.yaml, read it, then `cpm config check`.
+    /// loaded: read it, then add it (`--add`) and `cpm ingest`.
     Draft {
         #[arg(required = true)]
         files: Vec<PathBuf>,
