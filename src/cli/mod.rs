@@ -156,6 +156,7 @@ fn access_of(command: &Option<Command>) -> Access {
         }) => Access::Read,
         // Re-running resolution is a steward's as well as an admin's, as in the console.
         Some(Command::Resolve { .. }) => Access::Decide,
+        Some(Command::Ingest { dry_run: true, .. }) => Access::Read,
         Some(Command::Ingest { .. } | Command::Score { .. } | Command::Quality { .. }) => {
             Access::Run
         }
@@ -265,6 +266,10 @@ enum Command {
         /// loading it with a warning.
         #[arg(long)]
         strict: bool,
+        /// Read every file through its mapping and say what would load, be quarantined
+        /// (and why) and warn; write nothing (no store is needed).
+        #[arg(long, conflicts_with = "strict")]
+        dry_run: bool,
     },
     /// Rows that could not be loaded: list, show one, or export them to fix the file.
     Quarantine {
@@ -384,7 +389,7 @@ pub fn run() -> Result<ExitCode> {
     let mut g = cli.global.clone();
     // Only loading data makes a store: a pipeline run on none would leave an empty one
     // behind and say something about gifts instead of about the store.
-    g.may_create_store = matches!(cli.command, Some(Command::Ingest { .. }));
+    g.may_create_store = matches!(cli.command, Some(Command::Ingest { dry_run: false, .. }));
     let project = Project::new(&g.root);
     let gate = g
         .check_actor()
@@ -427,6 +432,7 @@ fn dispatch(cli: Cli, g: &Global, project: &Project) -> Result<ExitCode> {
             sources,
             dir,
             strict,
+            dry_run,
         }) => cmd_ingest(
             &g,
             &project,
@@ -435,6 +441,7 @@ fn dispatch(cli: Cli, g: &Global, project: &Project) -> Result<ExitCode> {
                 source_dir: dir,
                 strict,
             },
+            dry_run,
         ),
         Some(Command::Quarantine { action }) => cmd_quarantine(&g, action),
         Some(Command::Export {

@@ -92,6 +92,8 @@ pub fn open_connector(source: &SourceConfig, path: &Path) -> Result<Box<dyn Conn
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct IngestReport {
     pub batches: Vec<BatchReport>,
+    /// Read through the mapping, nothing written (`cpm ingest --dry-run`).
+    pub dry_run: bool,
 }
 
 impl IngestReport {
@@ -131,14 +133,7 @@ pub fn ingest(
     progress: &dyn Progress,
 ) -> Result<IngestReport> {
     let (_, sources) = crate::config::load_sources(project)?;
-    let mut planned: Vec<(usize, &SourceConfig, PathBuf)> = sources
-        .sources
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| options.only.is_empty() || options.only.contains(&s.name))
-        .map(|(i, s)| (i, s, source_path(project, s, options.source_dir.as_deref())))
-        .collect();
-    refuse_missing_files(&planned)?;
+    let mut planned = plan(project, &sources, options)?;
     // Largest files first: each batch's checkpoint then runs while the smaller files after
     // it load, and the last one leaves little to wait for. Reports keep the config order.
     // A file of facts whose people another source holds loads after every source of people.
@@ -159,16 +154,114 @@ pub fn ingest(
     }
     checkpointer.finish();
     loaded.sort_by_key(|(index, _)| *index);
-    let report = IngestReport {
+    Ok(IngestReport {
         batches: loaded.into_iter().map(|(_, batch)| batch).collect(),
-    };
-    if !options.only.is_empty() && report.batches.is_empty() {
+        dry_run: false,
+    })
+}
+
+/// The configured sources to read (every one, or `options.only`) with their files, in the
+/// configuration's order; every file must be there.
+fn plan<'s>(
+    project: &Project,
+    sources: &'s crate::config::SourcesFile,
+    options: &IngestOptions,
+) -> Result<Vec<(usize, &'s SourceConfig, PathBuf)>> {
+    let planned: Vec<(usize, &SourceConfig, PathBuf)> = sources
+        .sources
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| options.only.is_empty() || options.only.contains(&s.name))
+        .map(|(i, s)| (i, s, source_path(project, s, options.source_dir.as_deref())))
+        .collect();
+    if !options.only.is_empty() && planned.is_empty() {
         return Err(Error::Usage(format!(
             "no configured source is named {}; see config/sources.yaml",
             options.only.join(", ")
         )));
     }
+    refuse_missing_files(&planned)?;
+    Ok(planned)
+}
+
+/// Every configured file read through its mapping as `ingest` reads it, and nothing
+/// written (`cpm ingest --dry-run`): the rows that would load and those that would be
+/// quarantined, and why; the fields that would be stored empty; the columns that would
+/// warn. What needs the store is checked at the load: a `person_from` source's keys
+/// against its people, a key naming two people.
+pub fn check(
+    project: &Project,
+    options: &IngestOptions,
+    progress: &dyn Progress,
+) -> Result<IngestReport> {
+    let (_, sources) = crate::config::load_sources(project)?;
+    let batches = plan(project, &sources, options)?
+        .into_iter()
+        .map(|(_, source, path)| check_file(source, &path, progress))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(IngestReport {
+        batches,
+        dry_run: true,
+    })
+}
+
+fn check_file(source: &SourceConfig, path: &Path, progress: &dyn Progress) -> Result<BatchReport> {
+    let started = Instant::now();
+    let mut report = BatchReport::empty(&source.name, path);
+    let mut connector = open_connector(source, path)?;
+    // Reason -> (rows, first line).
+    let mut reasons: HashMap<String, (u64, u64)> = HashMap::new();
+    let stage = format!("check {}", source.name);
+    while let Some(outcome) = connector.next_row() {
+        report.rows_read += 1;
+        match outcome {
+            RowOutcome::Quarantine { line, reason, .. } => {
+                report.rows_quarantined += 1;
+                reasons.entry(reason).or_insert((0, line)).0 += 1;
+            }
+            RowOutcome::Row(row) => {
+                report.rows_loaded += 1;
+                report.fields_blanked += row.issues.len() as u64;
+            }
+        }
+        if report.rows_read.is_multiple_of(1 << 16) {
+            progress.update(&stage, connector.bytes_read(), connector.bytes_total());
+            if progress.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+        }
+    }
+    report.warnings = warnings_of(source, connector.column_checks());
+    report.outcome = match report.warnings.is_empty() {
+        true => BatchOutcome::Loaded,
+        false => BatchOutcome::LoadedWithWarnings,
+    };
+    let mut reasons: Vec<crate::vocab::batch::ReasonCount> = reasons
+        .into_iter()
+        .map(
+            |(reason, (rows, first_line))| crate::vocab::batch::ReasonCount {
+                reason,
+                rows,
+                first_line,
+            },
+        )
+        .collect();
+    reasons.sort_by_key(|r| (std::cmp::Reverse(r.rows), r.first_line));
+    report.quarantine_reasons = reasons;
+    report.millis = started.elapsed().as_millis() as u64;
     Ok(report)
+}
+
+/// The column checks that fail on more than the source's share of values, as warnings.
+fn warnings_of(source: &SourceConfig, checks: Vec<row::ColumnCheck>) -> Vec<ColumnWarning> {
+    checks
+        .into_iter()
+        .filter(|c| c.failures > 0 && c.failure_share() > source.warn_failure_share)
+        .map(|check| ColumnWarning {
+            source: source.name.clone(),
+            check,
+        })
+        .collect()
 }
 
 /// Every configured file is there before any is loaded: a run that stops at the third
@@ -213,20 +306,7 @@ pub fn ingest_file(
         .map_err(|e| Error::io(path, e))?
         .len();
     let mapping = source.mapping_hash();
-    let mut report = BatchReport {
-        source: source.name.clone(),
-        file: path.to_path_buf(),
-        outcome: BatchOutcome::Unchanged,
-        batch_id: None,
-        rows_read: 0,
-        rows_loaded: 0,
-        rows_quarantined: 0,
-        records_new: 0,
-        records_updated: 0,
-        fields_blanked: 0,
-        warnings: Vec::new(),
-        millis: 0,
-    };
+    let mut report = BatchReport::empty(&source.name, path);
     // Only a file with the size of an earlier batch can be unchanged: hash that one first.
     // Any other is new or changed, and is hashed as it is read.
     let known_sha = if crate::store::source::batch_of_size_exists(&db.conn, &source.name, bytes)? {
@@ -360,14 +440,7 @@ fn load_batch(
         }
         Ok((sha, checks))
     })?;
-    report.warnings = checks
-        .into_iter()
-        .filter(|c| c.failures > 0 && c.failure_share() > source.warn_failure_share)
-        .map(|check| ColumnWarning {
-            source: source.name.clone(),
-            check,
-        })
-        .collect();
+    report.warnings = warnings_of(source, checks);
     if file.strict && !report.warnings.is_empty() {
         // Dropping the transaction loads nothing.
         let list: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();

@@ -100,4 +100,36 @@ pub struct BatchReport {
     pub fields_blanked: u64,
     pub warnings: Vec<ColumnWarning>,
     pub millis: u64,
+    /// Why rows were quarantined, commonest first (a dry run's; a load's are in the store).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quarantine_reasons: Vec<ReasonCount>,
+}
+
+/// One reason rows were quarantined for, how many, and the first row's line.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ReasonCount {
+    pub reason: String,
+    pub rows: u64,
+    pub first_line: u64,
+}
+
+impl BatchReport {
+    /// A report of nothing read yet from `file` for `source`.
+    pub fn empty(source: &str, file: &std::path::Path) -> BatchReport {
+        BatchReport {
+            source: source.to_string(),
+            file: file.to_path_buf(),
+            outcome: BatchOutcome::Unchanged,
+            batch_id: None,
+            rows_read: 0,
+            rows_loaded: 0,
+            rows_quarantined: 0,
+            records_new: 0,
+            records_updated: 0,
+            fields_blanked: 0,
+            warnings: Vec::new(),
+            millis: 0,
+            quarantine_reasons: Vec::new(),
+        }
+    }
 }

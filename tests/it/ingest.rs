@@ -1490,3 +1490,63 @@ fn a_file_of_facts_joins_the_people_another_source_holds() {
     let out = cpm(&p, &["config", "check"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("maps no person fields"));
 }
+
+/// `cpm ingest --dry-run` reads every file through its mapping and says what a load would
+/// do, and why rows would be quarantined, for any role and on a read-only store, writing
+/// nothing: no store is created. A wrong date format shows as a warning before a load.
+#[test]
+fn a_dry_run_says_what_a_load_would_do_and_writes_nothing() {
+    let p = TempProject::new();
+    std::fs::write(
+        p.root().join("people.csv"),
+        "id,first,last,email,born\n1,Ann,Lee,ann@example.org,22/04/1980\n2,Bo,Diaz,bo@example.org,31/12/1975\n,Cy,Park,cy@example.org,01/01/1990\n4,Di\n",
+    )
+    .unwrap();
+    p.write_config(
+        "sources.yaml",
+        "sources:\n  - name: people\n    system: crm\n    file: people.csv\n    person_key: id\n    date_formats: [\"%m/%d/%Y\"]\n    person: {first_name: first, last_name: last, email: email, date_of_birth: born}\n",
+    );
+    let out = cpm(
+        &p,
+        &[
+            "--role",
+            "steward",
+            "--read-only",
+            "ingest",
+            "--dry-run",
+            "--json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["dry_run"], true);
+    let batch = &report["batches"][0];
+    assert_eq!(
+        (batch["rows_read"].as_u64(), batch["rows_loaded"].as_u64()),
+        (Some(4), Some(2))
+    );
+    let reasons = batch["quarantine_reasons"].as_array().unwrap();
+    assert_eq!(reasons.len(), 2);
+    assert_eq!(reasons[0]["first_line"], 4);
+    assert!(
+        reasons[1]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("ragged row")
+    );
+    // Both birth dates are day-first: the column warns, as a load would.
+    let warning = batch["warnings"][0].to_string();
+    assert!(warning.contains("born"), "{warning}");
+    assert!(!p.db_path().exists(), "a dry run creates no store");
+
+    let said = String::from_utf8_lossy(&cpm(&p, &["ingest", "--dry-run"]).stdout).into_owned();
+    assert!(said.contains("would warn"), "{said}");
+    assert!(
+        said.contains("1 row (first at line 5): ragged row"),
+        "{said}"
+    );
+}

@@ -23,9 +23,18 @@ pub(crate) enum QuarantineAction {
     },
 }
 
-pub(crate) fn cmd_ingest(g: &Global, project: &Project, options: IngestOptions) -> Result<()> {
-    let mut db = open_db(g)?;
-    let report = ingest::ingest(&mut db, project, &options, progress_for(g).as_ref())?;
+pub(crate) fn cmd_ingest(
+    g: &Global,
+    project: &Project,
+    options: IngestOptions,
+    dry_run: bool,
+) -> Result<()> {
+    let progress = progress_for(g);
+    let report = if dry_run {
+        ingest::check(project, &options, progress.as_ref())?
+    } else {
+        ingest::ingest(&mut open_db(g)?, project, &options, progress.as_ref())?
+    };
     if g.json {
         return print_json(&report);
     }
@@ -34,15 +43,23 @@ pub(crate) fn cmd_ingest(g: &Global, project: &Project, options: IngestOptions) 
 }
 
 pub(crate) fn print_ingest(report: &IngestReport) {
+    if report.dry_run {
+        println!("dry run: every file read through its mapping, nothing written");
+    }
     println!(
         "{:<24} {:>20} {:>10} {:>9} {:>11} {:>8} {:>8} {:>8}",
         "source", "outcome", "rows read", "loaded", "quarantined", "blanked", "new", "ms"
     );
     for b in &report.batches {
+        let outcome = match (report.dry_run, b.warnings.is_empty()) {
+            (false, _) => b.outcome.label(),
+            (true, true) => "would load",
+            (true, false) => "would warn",
+        };
         println!(
             "{:<24} {:>20} {:>10} {:>9} {:>11} {:>8} {:>8} {:>8}",
             b.source,
-            b.outcome.label(),
+            outcome,
             b.rows_read,
             b.rows_loaded,
             b.rows_quarantined,
@@ -51,8 +68,9 @@ pub(crate) fn print_ingest(report: &IngestReport) {
             b.millis
         );
     }
+    let would = if report.dry_run { "would be " } else { "" };
     println!(
-        "rows read {} = loaded {} + quarantined {}",
+        "rows read {} = {would}loaded {} + {would}quarantined {}",
         report.rows_read(),
         report.rows_loaded(),
         report.rows_quarantined()
@@ -63,7 +81,23 @@ pub(crate) fn print_ingest(report: &IngestReport) {
             report.fields_blanked()
         );
     }
-    if report.rows_quarantined() > 0 {
+    for b in report
+        .batches
+        .iter()
+        .filter(|b| !b.quarantine_reasons.is_empty())
+    {
+        println!("{} would quarantine:", b.source);
+        for r in &b.quarantine_reasons {
+            println!(
+                "  {} row{} (first at line {}): {}",
+                r.rows,
+                cpm::text::plural(r.rows as usize),
+                r.first_line,
+                cpm::text::terminal_safe(&r.reason)
+            );
+        }
+    }
+    if report.rows_quarantined() > 0 && !report.dry_run {
         println!(
             "quarantined rows: `cpm quarantine list` shows them, `cpm quarantine export` writes them out"
         );
