@@ -503,7 +503,7 @@ pub const OPT_OUT_CODES: &[(&str, &str)] = &[
         "mail",
         "DNM, DO NOT MAIL, NO MAIL, NO MAILINGS, NO DIRECT MAIL",
     ),
-    ("email", "NO EMAIL, NO EMAILS, DO NOT EMAIL, DNE"),
+    ("email", "NO EMAIL, NO EMAILS, DO NOT EMAIL, DNE, UNSUBSCRIBED"),
 ];
 
 /// Codes that refuse every channel.
