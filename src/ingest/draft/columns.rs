@@ -336,8 +336,10 @@ pub fn run_together_is(words: &[String], names: &str) -> bool {
 pub fn opt_out_channels(words: &[String]) -> Option<Vec<&'static str>> {
     let has = |w: &str| words.iter().any(|x| x == w);
     let joined = words.concat();
+    // "no" opts out as the first word ("No Mail", "no_email"), not as a number's
+    // abbreviation ("Contact No").
     let opts_out = (has("do") && has("not"))
-        || has("no")
+        || words.first().is_some_and(|w| w == "no")
         || (has("opt") && has("out"))
         || [
             "optout",
@@ -396,6 +398,28 @@ pub fn opt_out_channels(words: &[String]) -> Option<Vec<&'static str>> {
         }
     }
     (!channels.is_empty()).then_some(channels)
+}
+
+/// A yes/no value as a flag column holds it ("Y", "false", "1", "opted out"): a column of
+/// other numbers is no flag, whatever its header.
+pub fn looks_like_a_flag(v: &str) -> bool {
+    let v = v.trim().to_ascii_lowercase();
+    [
+        "y",
+        "yes",
+        "true",
+        "t",
+        "x",
+        "n",
+        "no",
+        "false",
+        "f",
+        "0",
+        "1",
+        "opted out",
+        "opted in",
+    ]
+    .contains(&v.as_str())
 }
 
 /// A header that says a yes means the person agreed ("email_opt_in", "consent_to_call",
@@ -503,7 +527,10 @@ pub const OPT_OUT_CODES: &[(&str, &str)] = &[
         "mail",
         "DNM, DO NOT MAIL, NO MAIL, NO MAILINGS, NO DIRECT MAIL",
     ),
-    ("email", "NO EMAIL, NO EMAILS, DO NOT EMAIL, DNE, UNSUBSCRIBED"),
+    (
+        "email",
+        "NO EMAIL, NO EMAILS, DO NOT EMAIL, DNE, UNSUBSCRIBED",
+    ),
 ];
 
 /// Codes that refuse every channel.
@@ -719,6 +746,9 @@ mod tests {
             Some(vec!["email", "phone", "mail"])
         );
         assert_eq!(channels("email_opt_in"), None);
+        // "No" as a number's abbreviation opts nobody out.
+        assert_eq!(channels("Contact No"), None);
+        assert_eq!(channels("No Contact"), Some(vec!["email", "phone", "mail"]));
         assert_eq!(channels("phone"), None);
         assert!(says_opt_in(&w("email_opt_in")));
         assert!(says_opt_in(&w("ConsentToCall")));

@@ -595,9 +595,7 @@ impl<'s> Drafter<'s> {
                 }
                 continue;
             }
-            let flags = share(self.values(column.index), |v| {
-                ConsentColumn::Flag(String::new()).opted_out(v).is_ok()
-            });
+            let flags = share(self.values(column.index), looks_like_a_flag);
             match opt_out_channels(&column.words) {
                 Some(said) if flags >= 0.9 || self.filled(column.index) == 0 => {
                     for channel in said {
