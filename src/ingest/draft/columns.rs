@@ -35,7 +35,7 @@ pub fn words(header: &str) -> Vec<String> {
 /// "billing_zip", "PrimaryPhone", "fname_c1".
 const QUALIFIERS: &str = "\
     attendee buyer donor constituent contact customer subscriber member person primary \
-    billing bill home personal main preferred client patron user account supporter \
+    billing bill home personal main preferred client patron account supporter \
     individual participant recipient purchaser registrant guest the of c txt text std raw \
     clean orig original current cur mailing shipping ship holder owner constit cust mbr acct \
     in on";
@@ -694,12 +694,16 @@ mod tests {
             "last_open_date",
             "campaign",
             "ip_address",
+            "UserName",
+            "Company Name",
+            "Spouse First Name",
+            "Emergency Contact Phone",
         ] {
             assert_ne!(field_of(header), Some("first_name"), "{header}");
             assert!(
                 !matches!(
                     field_of(header),
-                    Some("email" | "last_name" | "full_name" | "address1")
+                    Some("email" | "last_name" | "full_name" | "address1" | "phone")
                 ),
                 "{header} read as {:?}",
                 field_of(header)
