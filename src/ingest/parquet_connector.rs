@@ -33,23 +33,7 @@ impl ParquetConnector {
         let file_size = std::fs::metadata(path)
             .map_err(|e| Error::io(path, e))?
             .len();
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let reader = SerializedFileReader::new(file).map_err(|e| {
-            bad_file(
-                path,
-                &format!("not a Parquet file this reader can open: {e}"),
-            )
-        })?;
-        let total_rows = reader.metadata().file_metadata().num_rows().max(0) as u64;
-        let columns: Vec<String> = reader
-            .metadata()
-            .file_metadata()
-            .schema_descr()
-            .root_schema()
-            .get_fields()
-            .iter()
-            .map(|f| f.name().to_string())
-            .collect();
+        let (reader, columns, total_rows) = open_file(path)?;
         // The header is the file's own top-level columns, matched like a CSV header.
         let mapper = RowMapper::new(source, path, &columns)?;
         Ok(ParquetConnector {
@@ -85,6 +69,28 @@ impl ParquetConnector {
         }
         Ok(())
     }
+}
+
+/// A Parquet file's reader, its top-level columns and its number of rows.
+pub(super) fn open_file(path: &Path) -> Result<(SerializedFileReader<File>, Vec<String>, u64)> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let reader = SerializedFileReader::new(file).map_err(|e| {
+        bad_file(
+            path,
+            &format!("not a Parquet file this reader can open: {e}"),
+        )
+    })?;
+    let rows = reader.metadata().file_metadata().num_rows().max(0) as u64;
+    let columns: Vec<String> = reader
+        .metadata()
+        .file_metadata()
+        .schema_descr()
+        .root_schema()
+        .get_fields()
+        .iter()
+        .map(|f| f.name().to_string())
+        .collect();
+    Ok((reader, columns, rows))
 }
 
 /// A Parquet value as the text a CSV export would hold.

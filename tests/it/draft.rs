@@ -438,3 +438,48 @@ fn exports_of_common_systems_load_as_drafted() {
         value("SELECT group_concat(source_key, ' ') FROM source_record WHERE source = 'donorbox'");
     assert_eq!(keys, "ann@example.org bo@example.org");
 }
+
+/// The ingest fixtures in every format and encoding, drafted and loaded with nothing
+/// edited, load as their hand-written mappings load them.
+#[test]
+fn files_in_every_format_are_drafted_to_load_as_mapped_by_hand() {
+    let p = TempProject::new();
+    std::fs::create_dir_all(p.root().join("data")).unwrap();
+    let files = [
+        ("gifts.parquet", 3, 1),
+        // As by hand: a line whose first name is an object is quarantined.
+        ("people_nested.jsonl", 2, 1),
+        ("windows1252.csv", 3, 0),
+        ("semicolon.csv", 3, 0),
+        ("utf16.csv", 3, 0),
+    ];
+    let mut args = vec!["config".to_string(), "draft".into(), "--add".into()];
+    for (name, _, _) in files {
+        std::fs::copy(
+            fixture(&format!("ingest/{name}")),
+            p.root().join("data").join(name),
+        )
+        .unwrap();
+        args.push(format!("data/{name}"));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(&cpm(&p, &args));
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(&cpm(&p, &["ingest", "--json"]))).unwrap();
+    for (batch, (name, loaded, quarantined)) in
+        report["batches"].as_array().unwrap().iter().zip(files)
+    {
+        assert_eq!(batch["rows_loaded"], loaded, "{name}: {batch}");
+        assert_eq!(batch["rows_quarantined"], quarantined, "{name}: {batch}");
+    }
+    let db = p.db();
+    let emails = db
+        .conn
+        .query_row(
+            "SELECT group_concat(email, ' ') FROM (SELECT email FROM source_record WHERE source = 'people_nested' ORDER BY source_key)",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .unwrap();
+    assert_eq!(emails, "ann@x.com", "a list's first email");
+}

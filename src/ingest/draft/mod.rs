@@ -175,10 +175,15 @@ impl<'s> Drafter<'s> {
             .enumerate()
             .map(|(index, name)| Column {
                 name,
-                // A nested value is named by its own key: "address.city" is a city.
-                words: match name.rsplit_once('.') {
-                    Some((_, key)) if sample.nested => columns::words(key),
-                    _ => columns::words(name),
+                // A nested value is named by its own key: "address.city" is a city, and
+                // "emails.0" the first of a list of emails.
+                words: match sample.nested {
+                    true => columns::words(
+                        name.rsplit('.')
+                            .find(|key| !key.chars().all(|c| c.is_ascii_digit()))
+                            .unwrap_or(name),
+                    ),
+                    false => columns::words(name),
                 },
                 index,
             })
@@ -710,7 +715,10 @@ impl<'s> Drafter<'s> {
             .filter(|c| !self.taken.contains(&c.index))
             .filter(|c| {
                 let filled = self.filled(c.index);
-                filled * 20 >= rows * 19 && share(self.values(c.index), looks_like_a_key) >= 0.9
+                // A few rows without a key are quarantined at the load; the column is
+                // still the key.
+                let missing = rows.saturating_sub(filled);
+                missing * 5 <= rows.max(5) && share(self.values(c.index), looks_like_a_key) >= 0.9
             })
             .filter_map(|c| {
                 let (filled, distinct) = self.distinct(c.index);
@@ -876,14 +884,13 @@ impl<'s> Drafter<'s> {
     /// Where the day-first reading of a month-first format (or the reverse) reads every
     /// value too, the sample cannot tell them apart: said, so the user checks.
     fn note_day_month_ambiguity(&mut self, format: &str, values: &[&str]) {
-        let swapped = if format.contains("%m/%d") {
-            format.replace("%m/%d", "%d/%m")
-        } else if format.contains("%d/%m") {
-            format.replace("%d/%m", "%m/%d")
-        } else if format.contains("%m-%d") {
-            format.replace("%m-%d", "%d-%m")
-        } else {
-            return;
+        // Only where the day or month comes first: a year first is ISO's order.
+        let swapped = match format.get(..5) {
+            Some(head @ ("%m/%d" | "%d/%m" | "%m-%d" | "%d-%m" | "%m.%d" | "%d.%m")) => {
+                let (first, second) = (&head[..2], &head[3..5]);
+                format!("{second}{}{first}{}", &head[2..3], &format[5..])
+            }
+            _ => return,
         };
         let both = |v: &&&str| {
             let one = |f: &str| crate::normalize::date(v, &[f.to_string()]).is_some();
@@ -958,6 +965,9 @@ impl<'s> Drafter<'s> {
     /// A header naming one column twice refuses the file at load (the mapping could not
     /// tell them apart): said before anyone tries.
     fn note_repeated_headers(&mut self) {
+        if self.sample.nested {
+            return; // keys of JSON objects were merged whatever their case
+        }
         let keys: Vec<String> = self
             .sample
             .header
@@ -1045,6 +1055,11 @@ mod tests {
         assert_eq!(facts.columns["gift_key"], "gift_id");
         assert_eq!(facts.columns["amount"], "amount");
         assert_eq!(d.source.date_formats, ["%Y-%m-%d"]);
+        assert!(
+            d.notes.iter().all(|n| !n.contains("day above 12")),
+            "a year first is ISO's order, not a guess: {:?}",
+            d.notes
+        );
     }
 
     #[test]

@@ -182,8 +182,9 @@ fn read_json_lines(path: &Path, limit: usize) -> Result<Sample> {
         if let Ok(serde_json::Value::Object(object)) = serde_json::from_str(&line) {
             let mut flat = Vec::new();
             flatten("", &object, &mut flat);
+            // Keys match whatever their case, as the connector matches them.
             for (key, _) in &flat {
-                if !sample.header.contains(key) {
+                if !sample.header.iter().any(|h| same_key(h, key)) {
                     sample.header.push(key.clone());
                 }
             }
@@ -198,7 +199,7 @@ fn read_json_lines(path: &Path, limit: usize) -> Result<Sample> {
         .map(|flat| {
             let mut row = vec![String::new(); sample.header.len()];
             for (key, value) in flat {
-                if let Some(at) = sample.header.iter().position(|h| *h == key) {
+                if let Some(at) = sample.header.iter().position(|h| same_key(h, &key)) {
                     row[at] = value;
                 }
             }
@@ -208,60 +209,59 @@ fn read_json_lines(path: &Path, limit: usize) -> Result<Sample> {
     Ok(sample)
 }
 
+fn same_key(a: &str, b: &str) -> bool {
+    super::super::row::header_key(a) == super::super::row::header_key(b)
+}
+
 /// An object's values by path ("address.city" inside "address"), as the JSON-lines
-/// connector reads them; a list stays one value, as its text.
+/// connector reads them; of a list, its first item ("emails.0", a person's first email).
 fn flatten(
     prefix: &str,
     object: &serde_json::Map<String, serde_json::Value>,
     out: &mut Vec<(String, String)>,
 ) {
     for (key, value) in object {
-        let path = if prefix.is_empty() {
-            key.clone()
-        } else {
-            format!("{prefix}.{key}")
-        };
-        match value {
-            serde_json::Value::Object(inner) => flatten(&path, inner, out),
-            serde_json::Value::Null => out.push((path, String::new())),
-            serde_json::Value::String(s) => out.push((path, s.clone())),
-            other => out.push((path, other.to_string())),
-        }
+        flatten_value(&path_to(prefix, key), value, out);
+    }
+}
+
+fn flatten_value(path: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::Object(inner) => flatten(path, inner, out),
+        serde_json::Value::Array(items) => match items.first() {
+            Some(first) => flatten_value(&path_to(path, "0"), first, out),
+            None => out.push((path_to(path, "0"), String::new())),
+        },
+        serde_json::Value::Null => out.push((path.to_string(), String::new())),
+        serde_json::Value::String(s) => out.push((path.to_string(), s.clone())),
+        other => out.push((path.to_string(), other.to_string())),
+    }
+}
+
+fn path_to(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
     }
 }
 
 fn read_parquet(path: &Path, limit: usize) -> Result<Sample> {
-    use parquet::file::reader::{FileReader, SerializedFileReader};
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let reader = SerializedFileReader::new(file).map_err(|e| {
-        bad_file(
-            path,
-            &format!("not a Parquet file this reader can open: {e}"),
-        )
-    })?;
-    let total = reader.metadata().file_metadata().num_rows().max(0) as usize;
-    let header: Vec<String> = reader
-        .metadata()
-        .file_metadata()
-        .schema_descr()
-        .root_schema()
-        .get_fields()
-        .iter()
-        .map(|f| f.name().to_string())
-        .collect();
+    use super::super::parquet_connector::{field_text, open_file};
+    let (reader, header, total) = open_file(path)?;
     let mut rows = Vec::new();
     for row in parquet::record::reader::RowIter::from_file_into(Box::new(reader)).take(limit) {
         let Ok(row) = row else { continue };
         let mut values = vec![String::new(); header.len()];
         for (name, field) in row.get_column_iter() {
             if let Some(at) = header.iter().position(|h| h == name) {
-                values[at] = super::super::parquet_connector::field_text(field).unwrap_or_default();
+                values[at] = field_text(field).unwrap_or_default();
             }
         }
         rows.push(values);
     }
     Ok(Sample {
-        truncated: total > rows.len(),
+        truncated: total > rows.len() as u64,
         header,
         rows,
         ..Sample::default()
