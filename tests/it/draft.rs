@@ -483,3 +483,29 @@ fn files_in_every_format_are_drafted_to_load_as_mapped_by_hand() {
         .unwrap();
     assert_eq!(emails, "ann@x.com", "a list's first email");
 }
+
+/// Two exports of one name, a year's each, are two sources.
+#[test]
+fn two_files_of_one_name_are_drafted_as_two_sources() {
+    let p = TempProject::new();
+    for year in ["2023", "2024"] {
+        std::fs::create_dir_all(p.root().join(year)).unwrap();
+        std::fs::write(
+            p.root().join(year).join("gifts.csv"),
+            format!("donor_id,first,last,email\nD{year},Ann,Lee,ann{year}@example.org\n"),
+        )
+        .unwrap();
+    }
+    let said = ok(&cpm(
+        &p,
+        &[
+            "config",
+            "draft",
+            "--add",
+            "2023/gifts.csv",
+            "2024/gifts.csv",
+        ],
+    ));
+    assert!(said.contains("added gifts, gifts_2"), "{said}");
+    ok(&cpm(&p, &["config", "check"]));
+}

@@ -244,14 +244,24 @@ const FACT_WORDS: &str = "\
     gift donation transaction order ticket subscription activity payment event receipt \
     invoice campaign batch recurring pledge plan appeal fund booking line charge stripe";
 
+/// ... or to a group of people: a household's key mapped as a person's would make one
+/// record of a home.
+const GROUP_WORDS: &str = "household households hh family group org organization organisation \
+    company employer";
+
+/// Whether a header names a group's key ("household_id", "FamilyID").
+pub fn names_a_group(words: &[String]) -> bool {
+    words.iter().any(|w| listed(GROUP_WORDS, w))
+}
+
 /// How strongly a header names a person's record key (above zero: it names one).
 pub fn key_header_score(words: &[String]) -> i32 {
     let last = words.last().map(String::as_str).unwrap_or("");
     let says_key = listed(KEY_WORDS, last)
         || (words.len() == 1 && (last.ends_with("id") || listed(PERSON_WORDS, last)));
     let person = words.iter().any(|w| listed(PERSON_WORDS, w));
-    let fact = words.iter().any(|w| listed(FACT_WORDS, w));
-    3 * i32::from(says_key) + 2 * i32::from(person) - 3 * i32::from(fact)
+    let other = words.iter().any(|w| listed(FACT_WORDS, w)) || names_a_group(words);
+    3 * i32::from(says_key) + 2 * i32::from(person) - 3 * i32::from(other)
 }
 
 /// The names each fact field goes by, as a header's words run together ("Gift Date",
@@ -734,6 +744,8 @@ mod tests {
         assert!(key_header_score(&w("id")) > 0);
         assert!(key_header_score(&w("acct")) > 0);
         assert!(key_header_score(&w("gift_id")) <= 0);
+        assert!(key_header_score(&w("household_id")) <= 0);
+        assert!(key_header_score(&w("FamilyID")) <= 0);
         assert!(key_header_score(&w("amount")) <= 0);
     }
 

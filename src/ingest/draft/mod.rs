@@ -64,6 +64,23 @@ pub fn draft_files(files: &[(PathBuf, PathBuf)], options: &DraftOptions) -> Resu
         .iter()
         .map(|(path, file)| draft(path, file.clone(), options))
         .collect::<Result<Vec<_>>>()?;
+    // Two files of one name ("2023/gifts.csv", "2024/gifts.csv") are two sources.
+    let mut taken: HashSet<String> = HashSet::new();
+    for draft in &mut drafts {
+        let name = draft.source.name.clone();
+        let unique = (1..)
+            .map(|n| match n {
+                1 => name.clone(),
+                n => format!("{name}_{n}"),
+            })
+            .find(|candidate| !taken.contains(candidate))
+            .unwrap_or(name);
+        taken.insert(unique.clone());
+        if unique != draft.source.name {
+            draft.source.system = unique.clone();
+            draft.source.name = unique;
+        }
+    }
     // For each file, the other holding half its keys or more (of the smaller set), one
     // naming people first.
     let shares: Vec<Option<(usize, usize)>> = (0..drafts.len())
@@ -764,6 +781,12 @@ impl<'s> Drafter<'s> {
                 counted(filled, "row")
             )
         };
+        if names_a_group(&self.columns[index].words) {
+            self.notes.push(format!(
+                "{} looks like a household's or a group's key, not a person's: name the person's with --key (a load warns where one key names two people)",
+                self.columns[index].name
+            ));
+        }
         self.take_key(index, why);
         Ok(())
     }
@@ -1184,6 +1207,30 @@ mod tests {
             d.notes
         );
         assert!(render(&[d]).contains("drafted from its one row"));
+    }
+
+    #[test]
+    fn a_households_key_is_said_not_to_be_a_persons() {
+        let rows: &[&[&str]] = &[
+            &["H1", "Ann", "Lee"],
+            &["H1", "Bo", "Lee"],
+            &["H2", "Cy", "Park"],
+        ];
+        let d = drafted(&sample(&["household_id", "first", "last"], rows));
+        assert_eq!(d.source.person_key, "household_id", "the only key there is");
+        assert!(
+            d.notes
+                .iter()
+                .any(|n| n.contains("a household's or a group's key")),
+            "{:?}",
+            d.notes
+        );
+        let rows: &[&[&str]] = &[&["H1", "P1", "Ann", "Lee"], &["H1", "P2", "Bo", "Lee"]];
+        let d = drafted(&sample(
+            &["household_id", "person_id", "first", "last"],
+            rows,
+        ));
+        assert_eq!(d.source.person_key, "person_id");
     }
 
     #[test]
