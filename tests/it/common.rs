@@ -52,6 +52,17 @@ pub fn cpm(p: &TempProject, args: &[&str]) -> std::process::Output {
         .expect("run cpm")
 }
 
+/// Standard output of a run that must succeed (its output and errors shown if not).
+pub fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 pub fn count(db: &Db, sql: &str) -> i64 {
     db.conn.query_row(sql, [], |r| r.get(0)).expect(sql)
 }

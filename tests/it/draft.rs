@@ -6,17 +6,7 @@ use cpm::config::{Columns, SourceConfig};
 use cpm::ingest::draft::{DraftOptions, draft};
 use cpm::vocab::consent::ConsentColumn;
 
-use crate::common::{TempProject, cpm, fixture, generated};
-
-fn ok(out: &std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use crate::common::{TempProject, cpm, fixture, generated, ok};
 
 fn consent_columns(source: &SourceConfig) -> BTreeSet<(String, String)> {
     source
