@@ -155,10 +155,11 @@ pub fn run(kind: JobKind, ctx: &JobContext, progress: &dyn Progress) -> Result<S
             // The queue's count: a review-band pair whose records other matches joined
             // already is not asked about.
             Ok(format!(
-                "{} records → {} golden records; {} pairs auto-merged, {} to review",
+                "{} records → {} golden records; {} pairs auto-merged (the model expects {:.0} of them to be two people), {} to review",
                 s.records,
                 s.write.constituents,
                 s.auto_pairs,
+                s.expected.auto.two_people(),
                 resolve::review::pending_count(&db.conn)?
             ))
         }

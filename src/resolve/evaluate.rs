@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use rusqlite::Connection;
 use serde::Serialize;
 
+use super::estimate::PairsByBand;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Serialize, Default, PartialEq)]
@@ -265,6 +266,10 @@ pub struct PairScores {
     pub bands: Vec<ScoreBand>,
     /// The configured auto threshold first, then stricter ones.
     pub thresholds: Vec<AtThreshold>,
+    /// The compared pairs by band: the one-person pairs the scores expect (what a run
+    /// prints with no truth file, see `estimate`) and those the truth file counts.
+    pub expected: PairsByBand,
+    pub measured: PairsByBand,
     /// False pairs at or above the configured auto threshold, by what disagrees in them.
     pub false_auto: FalseAutoPairs,
     /// True pairs scored below the review threshold, by their comparison, commonest first
@@ -541,6 +546,9 @@ struct Tally {
     /// Per threshold of `Cuts::thresholds`: pairs at or above it, true pairs among them.
     at: Vec<(u64, u64)>,
     false_auto: FalseAutoPairs,
+    /// By band: the pairs' scores summed, and the true pairs counted.
+    expected: PairsByBand,
+    measured: PairsByBand,
     /// Per comparison vector: compared pairs, true pairs, true pairs below the review
     /// threshold.
     by_vector: HashMap<super::model::Vector, (u64, u64, u64)>,
@@ -552,6 +560,8 @@ impl Tally {
             bands: vec![(0, 0, 0.0); cuts.bands.len()],
             at: vec![(0, 0); cuts.thresholds.len()],
             false_auto: FalseAutoPairs::default(),
+            expected: PairsByBand::default(),
+            measured: PairsByBand::default(),
             by_vector: HashMap::new(),
         }
     }
@@ -560,6 +570,9 @@ impl Tally {
         let band = cuts.bands.iter().rposition(|b| score >= *b).unwrap_or(0);
         let b = &mut self.bands[band];
         *b = (b.0 + 1, b.1 + is_true as u64, b.2 + score);
+        let in_band = super::Band::between(score, cuts.auto, cuts.review);
+        self.expected.add(in_band, score);
+        self.measured.add(in_band, is_true as u8 as f64);
         for (t, at) in cuts.thresholds.iter().zip(&mut self.at) {
             if score >= *t {
                 *at = (at.0 + 1, at.1 + is_true as u64);
@@ -588,6 +601,8 @@ impl Tally {
         for (x, y) in self.at.iter_mut().zip(other.at) {
             *x = (x.0 + y.0, x.1 + y.1);
         }
+        self.expected = self.expected.merge(other.expected);
+        self.measured = self.measured.merge(other.measured);
         let (f, g) = (&mut self.false_auto, other.false_auto);
         f.no_field_differs += g.no_field_differs;
         f.only_email_differs += g.only_email_differs;
@@ -635,6 +650,8 @@ impl Tally {
         PairScores {
             bands,
             thresholds,
+            expected: self.expected,
+            measured: self.measured,
             false_auto: self.false_auto,
             missed,
             never_compared,

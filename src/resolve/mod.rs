@@ -7,6 +7,7 @@
 pub mod block;
 pub mod cluster;
 pub mod compare;
+pub mod estimate;
 pub mod evaluate;
 pub mod household;
 pub mod model;
@@ -68,9 +69,15 @@ pub enum Band {
 
 impl Band {
     pub fn of(score: f64, config: &ResolutionConfig) -> Band {
-        if score >= config.thresholds.auto_match {
+        let t = &config.thresholds;
+        Band::between(score, t.auto_match, t.review)
+    }
+
+    /// The band of `score` under these thresholds.
+    pub fn between(score: f64, auto_match: f64, review: f64) -> Band {
+        if score >= auto_match {
             Band::Auto
-        } else if score >= config.thresholds.review {
+        } else if score >= review {
             Band::Review
         } else {
             Band::NoMatch
@@ -93,6 +100,8 @@ pub struct Scoring {
     /// its neighbourhood); at a million people there are ten million of them, so they are
     /// kept as bare pairs.
     pub conflicts: Vec<Pair>,
+    /// Every compared pair by band, with the number of one person its scores expect.
+    pub expected: estimate::PairsByBand,
 }
 
 /// Compare every blocked pair, learn the match model from what they show (and from the
@@ -117,7 +126,7 @@ pub fn score_pairs(
     };
     let comparer = compare::Comparer::new(&model, config, records.len());
     let mut is_conflict = vec![false; pairs.len()];
-    let chunks: Vec<Vec<Candidate>> = pairs
+    let chunks: Vec<(Vec<Candidate>, estimate::PairsByBand)> = pairs
         .par_chunks(PAIR_CHUNK)
         .zip(is_conflict.par_chunks_mut(PAIR_CHUNK))
         .enumerate()
@@ -125,6 +134,7 @@ pub fn score_pairs(
             // The fit's vectors of this chunk's sampled pairs, in pair order.
             let mut fitted = sample.as_ref().map(|s| (s, s.by_chunk[chunk].iter()));
             let mut candidates = Vec::new();
+            let mut expected = estimate::PairsByBand::default();
             let each = pair_records(records, pairs).zip(pairs.iter().zip(conflicts));
             for ((ra, rb), (&(a, b), conflict)) in each {
                 let known = fitted.as_mut().and_then(|(s, vectors)| {
@@ -136,6 +146,7 @@ pub fn score_pairs(
                 // the few pairs that become candidates.
                 let vector = known.unwrap_or_else(|| comparer.levels(ra, rb));
                 let (score, rule) = comparer.score(ra, rb, &vector);
+                expected.add(Band::of(score, config), score);
                 if score < config.thresholds.review {
                     *conflict = comparer.is_conflict(&vector, score);
                     continue;
@@ -148,10 +159,16 @@ pub fn score_pairs(
                     comparison: comparer.comparison(ra, rb),
                 });
             }
-            candidates
+            (candidates, expected)
         })
         .collect();
-    let candidates = chunks.into_iter().flatten().collect();
+    let (candidates, expected) = chunks.into_iter().fold(
+        (Vec::new(), estimate::PairsByBand::default()),
+        |(mut all, expected), (candidates, more)| {
+            all.extend(candidates);
+            (all, expected.merge(more))
+        },
+    );
     let mut flags = is_conflict.into_iter();
     pairs.retain(|_| flags.next().unwrap_or(false));
     (
@@ -159,6 +176,7 @@ pub fn score_pairs(
         Scoring {
             candidates,
             conflicts: pairs,
+            expected,
         },
     )
 }
@@ -470,6 +488,9 @@ pub struct RunSummary {
     pub auto_pairs: u64,
     pub review_pairs: u64,
     pub conflict_pairs: u64,
+    /// The compared pairs by band, with how many of them the model expects to be one
+    /// person (see `estimate`).
+    pub expected: estimate::PairsByBand,
     /// What the match model was fitted on (the model itself is stored with the run).
     pub model: model::FitReport,
     /// The stored model still fitted the data and scored this run (see
@@ -571,6 +592,7 @@ fn resolve_and_write(
         Scoring {
             candidates,
             conflicts,
+            expected,
         },
     ) = score_pairs(
         &records,
@@ -583,6 +605,7 @@ fn resolve_and_write(
     model.fit.decisions = decisions;
     summary.model = model.fit.clone();
     summary.conflict_pairs = conflicts.len() as u64;
+    summary.expected = expected;
     summary.millis_compare = t.elapsed().as_millis() as u64;
     check(progress)?;
 
@@ -884,6 +907,7 @@ fn commit_golden_records(
         &serde_json::json!({
             "records": summary.records, "auto_pairs": summary.auto_pairs, "review_pairs": summary.review_pairs,
             "constituents": summary.write.constituents, "created": summary.write.created, "retired": summary.write.retired,
+            "expected": summary.expected,
         })
         .to_string(),
     )?;

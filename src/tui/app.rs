@@ -159,6 +159,8 @@ pub enum Loaded {
         /// Of those, the pairs the queue's `/` filter keeps (when it has one).
         matching: Option<Count>,
         decided_today: i64,
+        /// Of the latest run's review band, the share of one person its scores expect.
+        expected_one_person: Option<f64>,
         /// The data's as-of date (the newest gift): what "days ago" counts from.
         as_of: Option<String>,
         /// The pairs the user marked and left marked when the console last closed (asked
@@ -1099,11 +1101,13 @@ impl App {
                 pending,
                 matching,
                 decided_today,
+                expected_one_person,
                 as_of,
                 kept_marks,
             } => {
                 self.as_of = as_of;
                 self.review.loaded(items, pending, matching, decided_today);
+                self.review.expected_one_person = expected_one_person;
                 if let Some(marks) = kept_marks {
                     self.review.restore_marks(marks, &mut self.session);
                 }

@@ -630,6 +630,9 @@ fn load_review(conn: &rusqlite::Connection, context: &LoadContext) -> Result<Loa
             .map(|text| review::matching_count_capped(conn, text, COUNT_CAP))
             .transpose()?,
         decided_today: browse::decisions_since(conn, &crate::store::resolve::today())?,
+        expected_one_person: crate::resolve::estimate::latest(conn)?
+            .filter(|e| e.review.pairs > 0)
+            .map(|e| e.review.one_person / e.review.pairs as f64),
         as_of: crate::store::resolve::newest_gift(conn)?,
         kept_marks: (context.restore_marks)
             .then(|| review::kept_marks(conn, &context.actor))

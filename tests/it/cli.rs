@@ -255,6 +255,37 @@ fn review_decides_several_pairs_each_on_its_own_and_names_the_ones_it_could_not(
         said.contains(&format!("review {band} ({pending} to decide)")),
         "{said}"
     );
+    // What the model expects of its pairs, with no truth file: the auto band's pairs as
+    // counted above.
+    let auto = crate::common::count(
+        &db,
+        "SELECT count(*) FROM match_candidate WHERE band = 'auto'",
+    );
+    assert!(
+        said.contains("the model's estimate of its pairs")
+            && said.contains(&format!(" of the {auto} auto pairs are two people")),
+        "{said}"
+    );
+    // Beside the truth, where there is one.
+    let evaluated = crate::common::ok(&cpm(
+        &p,
+        &[
+            "resolve",
+            "--eval-only",
+            "--eval",
+            "data/synthetic/ground_truth.csv",
+        ],
+    ));
+    let beside = evaluated
+        .lines()
+        .skip_while(|l| !l.contains("own estimate beside the truth"))
+        .take(8)
+        .collect::<Vec<_>>();
+    assert!(
+        beside.len() == 8 && beside[2].contains("auto pairs of two people"),
+        "{evaluated}"
+    );
+    assert!(beside[5].contains("auto precision"), "{evaluated}");
 }
 
 #[test]

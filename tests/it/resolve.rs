@@ -696,6 +696,62 @@ fn an_evaluation_shows_calibrated_scores_and_what_stricter_thresholds_would_give
 }
 
 #[test]
+fn a_run_estimates_its_own_pairs_and_the_truth_bears_it_out() {
+    use cpm::resolve::estimate;
+    use cpm::resolve::evaluate::{compared_pairs, read_truth};
+    let (p, mut db) = resolved_store(3000);
+    // The stored model scores a re-run as it scored the first.
+    let run = resolve::run(&mut db, &config(&p), "test-run", &Silent).unwrap();
+    let e = run.expected;
+    // Every compared pair is in one band, the auto band's as the run counts them.
+    assert_eq!(
+        e.auto.pairs + e.review.pairs + e.apart.pairs,
+        run.candidate_pairs
+    );
+    assert_eq!(e.auto.pairs, run.auto_pairs);
+    assert!(e.auto.one_person <= e.auto.pairs as f64 && e.auto.two_people() >= 0.0);
+    assert!(e.review.one_person > 0.0 && e.apart.one_person > 0.0);
+    // Recorded with the run: the console reads it back.
+    assert_eq!(estimate::latest(&db.conn).unwrap(), Some(e));
+    // The evaluation scores the same pairs and counts what the truth says of them.
+    let truth = read_truth(&p.root().join("data/synthetic/ground_truth.csv")).unwrap();
+    let scores = (compared_pairs(&db.conn, &truth, &config(&p))
+        .unwrap()
+        .scores)
+        .expect("the run stored its model");
+    let (expected, measured) = (scores.expected, scores.measured);
+    assert_eq!(
+        [
+            expected.auto.pairs,
+            expected.review.pairs,
+            expected.apart.pairs
+        ],
+        [e.auto.pairs, e.review.pairs, e.apart.pairs]
+    );
+    assert!((expected.auto.one_person - e.auto.one_person).abs() < 1e-6);
+    assert_eq!(measured.auto.pairs, e.auto.pairs);
+    assert_eq!(
+        measured.auto.one_person.fract(),
+        0.0,
+        "counted, not expected"
+    );
+    // A calibrated model's estimate is near what the truth counts.
+    assert!(
+        (expected.precision() - measured.precision()).abs() < 0.01,
+        "{expected:?} {measured:?}"
+    );
+    assert!(
+        (expected.recall_after_review() - measured.recall_after_review()).abs() < 0.02,
+        "{expected:?} {measured:?}"
+    );
+    let review_share = |b: &estimate::PairsByBand| b.review.one_person / b.review.pairs as f64;
+    assert!(
+        (review_share(&expected) - review_share(&measured)).abs() < 0.1,
+        "{expected:?} {measured:?}"
+    );
+}
+
+#[test]
 fn a_donor_crm_beside_an_email_platform_is_not_resolved_as_households() {
     // Only two systems: relatives share a surname and a ZIP, and the email platform shows
     // no home. EM once took them for one person (precision 0.59 on this store; 0.991 with

@@ -63,6 +63,7 @@ fn print_run(db: &Db, s: &resolve::RunSummary) -> Result<()> {
         resolve::review::pending_count(&db.conn)?,
         s.conflict_pairs
     );
+    print_expected(&s.expected);
     let m = &s.model;
     if s.model_reused {
         println!(
@@ -124,6 +125,29 @@ fn print_run(db: &Db, s: &resolve::RunSummary) -> Result<()> {
         s.millis_load, s.millis_block, s.millis_compare, s.millis_cluster, s.millis_write
     );
     Ok(())
+}
+
+/// What the model expects of its own pairs (see `resolve::estimate`).
+fn print_expected(e: &resolve::estimate::PairsByBand) {
+    println!(
+        "the model's estimate of its pairs (scores read as probabilities, before clustering): about {} of the {} auto pairs are two people (precision {:.4}); about {} of the {} review pairs are one person; about {} pairs of one person scored below review (recall among compared pairs {:.4}, {:.4} with the review band approved)",
+        about(e.auto.two_people()),
+        e.auto.pairs,
+        e.precision(),
+        about(e.review.one_person),
+        e.review.pairs,
+        about(e.apart.one_person),
+        e.recall(),
+        e.recall_after_review()
+    );
+}
+
+/// An expected count as a person reads it: whole, or "under 1".
+fn about(expected: f64) -> String {
+    match expected {
+        x if x > 0.0 && x < 0.5 => "under 1".into(),
+        x => format!("{x:.0}"),
+    }
 }
 
 /// The run measured against a truth file: pairwise figures, golden records, the review
@@ -194,6 +218,7 @@ fn print_compared_pairs(c: &resolve::evaluate::ComparedPairs) {
             t.threshold, t.pairs, t.precision, t.recall
         );
     }
+    print_expected_beside_truth(&scores.expected, &scores.measured);
     let f = &scores.false_auto;
     println!(
         "  false pairs in the auto band: {} differ in no field, {} only in email, {} in another field",
@@ -211,6 +236,51 @@ fn print_compared_pairs(c: &resolve::evaluate::ComparedPairs) {
         println!(
             "    (alike: compared pairs that compare the same, at any score; where most are one person the model misjudges them, where many are two the fields cannot tell)"
         );
+    }
+}
+
+/// The estimate a run prints with no truth file (see `print_expected`) beside what the
+/// truth file counts, over the same compared pairs: how far a steward may trust it.
+fn print_expected_beside_truth(
+    expected: &resolve::estimate::PairsByBand,
+    measured: &resolve::estimate::PairsByBand,
+) {
+    println!("  the model's own estimate beside the truth (compared pairs, before clustering):");
+    println!("                                          estimated     measured");
+    let rows = [
+        (
+            "auto pairs of two people",
+            about(expected.auto.two_people()),
+            about(measured.auto.two_people()),
+        ),
+        (
+            "review pairs of one person",
+            about(expected.review.one_person),
+            about(measured.review.one_person),
+        ),
+        (
+            "pairs of one person below review",
+            about(expected.apart.one_person),
+            about(measured.apart.one_person),
+        ),
+    ];
+    for (what, estimated, truly) in rows {
+        println!("    {what:<36} {estimated:>9}    {truly:>9}");
+    }
+    for (what, estimated, truly) in [
+        ("auto precision", expected.precision(), measured.precision()),
+        (
+            "recall among compared pairs",
+            expected.recall(),
+            measured.recall(),
+        ),
+        (
+            "the same, review approved",
+            expected.recall_after_review(),
+            measured.recall_after_review(),
+        ),
+    ] {
+        println!("    {what:<36} {estimated:>9.4}    {truly:>9.4}");
     }
 }
 

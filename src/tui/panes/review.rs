@@ -26,6 +26,9 @@ pub struct ReviewPane {
     pub filter: Filter,
     pub matching: Option<Count>,
     pub decided_today: i64,
+    /// Of the latest run's review band, the share of one person its scores expect: what a
+    /// steward may expect to approve.
+    pub expected_one_person: Option<f64>,
     pub loaded: bool,
     pub note: Option<String>,
     /// Pairs marked for one decision on them all (candidate ids): `a` or `r` then decides
@@ -417,6 +420,17 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     }
     if let Some(note) = &r.note {
         spans.push(Span::styled(format!(" · note: {note}"), theme.warn));
+    }
+    // Last: what the model's scores expect of the queue, where the whole of it fits.
+    if let Some(share) = r.expected_one_person {
+        let expected = Span::styled(
+            format!(" · {:.0} % expected one person", 100.0 * share),
+            theme.muted,
+        );
+        let used: usize = spans.iter().map(Span::width).sum();
+        if used + expected.width() <= usize::from(header.width) {
+            spans.push(expected);
+        }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), header);
     if r.items.is_empty() {
