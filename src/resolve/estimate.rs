@@ -107,6 +107,74 @@ pub fn latest(conn: &rusqlite::Connection) -> crate::error::Result<Option<PairsB
         .and_then(|run| run.expected))
 }
 
+/// Stewards' standing decisions on pairs of one score band: how many, how many of one person
+/// the scores they were decided at expected, and how many were approved (a rejection or a
+/// "same household" is two people).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct DecidedBand {
+    pub low: f64,
+    pub high: f64,
+    pub decided: u64,
+    pub expected_one_person: f64,
+    pub approved: u64,
+}
+
+impl DecidedBand {
+    /// The bands together (from the lowest score to the highest).
+    pub fn total(bands: &[DecidedBand]) -> DecidedBand {
+        let mut all = DecidedBand {
+            low: bands.iter().map(|b| b.low).fold(1.0, f64::min),
+            high: bands.iter().map(|b| b.high).fold(0.0, f64::max),
+            ..DecidedBand::default()
+        };
+        for b in bands {
+            all.decided += b.decided;
+            all.expected_one_person += b.expected_one_person;
+            all.approved += b.approved;
+        }
+        all
+    }
+}
+
+/// Scores are checked against decisions in this many bands (0.05 wide).
+const DECIDED_BANDS: usize = 20;
+
+/// The stewards' standing decisions (not undone; a pair decided twice counts as last
+/// decided) against the scores the pairs had when decided, in `DECIDED_BANDS` bands, the
+/// highest first: labels a steward made in the course of the work, checking the model
+/// where no truth file exists. Empty bands are left out.
+pub fn decisions_against_scores(
+    conn: &rusqlite::Connection,
+) -> crate::error::Result<Vec<DecidedBand>> {
+    let mut statement = conn.prepare(
+        "SELECT a.score, a.action = 'approve' FROM audit_event a
+         WHERE a.id IN (SELECT max(id) FROM audit_event
+                        WHERE action IN ('approve', 'reject', 'household') AND score IS NOT NULL
+                        GROUP BY record_a, record_b)
+           AND EXISTS (SELECT 1 FROM link_constraint lc
+                       WHERE lc.record_a = a.record_a AND lc.record_b = a.record_b
+                         AND lc.decision = a.action AND lc.revoked_at IS NULL)",
+    )?;
+    let decisions = statement
+        .query_map([], |r| Ok((r.get::<_, f64>(0)?, r.get::<_, bool>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut by_band = vec![DecidedBand::default(); DECIDED_BANDS];
+    for (i, band) in by_band.iter_mut().enumerate() {
+        band.low = i as f64 / DECIDED_BANDS as f64;
+        band.high = (i + 1) as f64 / DECIDED_BANDS as f64;
+    }
+    for (score, approved) in decisions {
+        let i = ((score * DECIDED_BANDS as f64) as usize).min(DECIDED_BANDS - 1);
+        let band = &mut by_band[i];
+        band.decided += 1;
+        band.expected_one_person += score;
+        band.approved += approved as u64;
+    }
+    by_band.retain(|b| b.decided > 0);
+    by_band.reverse();
+    Ok(by_band)
+}
+
 fn share(part: f64, whole: f64) -> f64 {
     if whole > 0.0 { part / whole } else { 1.0 }
 }

@@ -491,6 +491,8 @@ pub struct RunSummary {
     /// The compared pairs by band, with how many of them the model expects to be one
     /// person (see `estimate`).
     pub expected: estimate::PairsByBand,
+    /// The stewards' standing decisions against the scores they were made at.
+    pub decided: Vec<estimate::DecidedBand>,
     /// What the match model was fitted on (the model itself is stored with the run).
     pub model: model::FitReport,
     /// The stored model still fitted the data and scored this run (see
@@ -581,6 +583,7 @@ fn resolve_and_write(
     progress.update("resolve: compare", 2, 5);
     let labels = sql::load_constraints(&db.conn)?;
     let decisions = (labels.0.len() + labels.1.len()) as u64;
+    summary.decided = estimate::decisions_against_scores(&db.conn)?;
     let stored = match options.relearn {
         true => None,
         false => MatchModel::latest(&db.conn)?

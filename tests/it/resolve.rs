@@ -752,6 +752,56 @@ fn a_run_estimates_its_own_pairs_and_the_truth_bears_it_out() {
 }
 
 #[test]
+fn the_stewards_standing_decisions_are_set_against_the_scores_they_were_made_at() {
+    use cpm::resolve::estimate::{DecidedBand, decisions_against_scores};
+    let (p, mut db) = resolved_store(3000);
+    let config = config(&p);
+    assert!(decisions_against_scores(&db.conn).unwrap().is_empty());
+    // Pairs far apart in the queue, so that no decision takes another's pair with it.
+    let queue = review::queue(&db.conn, review::QueueOrder::Score, 1000, 0).unwrap();
+    let (high, low) = (&queue[0], &queue[queue.len() - 1]);
+    review::approve(&mut db, &config, high.candidate_id, "ana", None).unwrap();
+    review::reject(&mut db, &config, low.candidate_id, "ana", None).unwrap();
+    let decided = decisions_against_scores(&db.conn).unwrap();
+    let all = DecidedBand::total(&decided);
+    assert_eq!((all.decided, all.approved), (2, 1));
+    assert!((all.expected_one_person - (high.score + low.score)).abs() < 1e-9);
+    // Each decision in its score's band, the highest first.
+    let band_of = |score: f64| {
+        decided
+            .iter()
+            .find(|b| b.low <= score && score < b.high)
+            .copied()
+            .expect("a band holds the score")
+    };
+    assert_eq!(band_of(high.score).approved, 1);
+    assert!(decided.windows(2).all(|w| w[0].low > w[1].low));
+    // An undone decision no longer stands.
+    review::undo(&mut db, &config, "ana").unwrap();
+    let all = DecidedBand::total(&decisions_against_scores(&db.conn).unwrap());
+    assert_eq!((all.decided, all.approved), (1, 1));
+    // The run says it in a line; the model's page band by band.
+    drop(db);
+    let run = crate::common::ok(&crate::common::cpm(&p, &["resolve"]));
+    assert!(
+        run.contains(
+            "your 1 standing decisions: their scores expected 1 of one person, you approved 1"
+        ),
+        "{run}"
+    );
+    let model = crate::common::ok(&crate::common::cpm(&p, &["resolve", "--explain-model"]));
+    let table: Vec<&str> = model
+        .lines()
+        .skip_while(|l| !l.starts_with("your standing decisions"))
+        .take(4)
+        .collect();
+    assert!(
+        table.len() == 4 && table[3].trim_start().starts_with("all"),
+        "{model}"
+    );
+}
+
+#[test]
 fn a_donor_crm_beside_an_email_platform_is_not_resolved_as_households() {
     // Only two systems: relatives share a surname and a ZIP, and the email platform shows
     // no home. EM once took them for one person (precision 0.59 on this store; 0.991 with

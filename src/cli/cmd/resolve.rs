@@ -64,6 +64,7 @@ fn print_run(db: &Db, s: &resolve::RunSummary) -> Result<()> {
         s.conflict_pairs
     );
     print_expected(&s.expected);
+    print_decided_total(&s.decided);
     let m = &s.model;
     if s.model_reused {
         println!(
@@ -140,6 +141,43 @@ fn print_expected(e: &resolve::estimate::PairsByBand) {
         e.recall(),
         e.recall_after_review()
     );
+}
+
+/// The stewards' decisions against their pairs' scores, in one line (by band:
+/// `--explain-model`).
+fn print_decided_total(decided: &[resolve::estimate::DecidedBand]) {
+    let all = resolve::estimate::DecidedBand::total(decided);
+    if all.decided > 0 {
+        println!(
+            "your {} standing decisions: their scores expected {} of one person, you approved {} (by score: cpm resolve --explain-model)",
+            all.decided,
+            about(all.expected_one_person),
+            all.approved
+        );
+    }
+}
+
+/// The stewards' decisions against their pairs' scores, band by band.
+fn print_decided(decided: &[resolve::estimate::DecidedBand]) {
+    if decided.is_empty() {
+        return;
+    }
+    println!(
+        "your standing decisions against the scores they were made at (a score is the share of one person it expects):"
+    );
+    println!("  score        decided   expected one person   approved");
+    let rows = decided
+        .iter()
+        .map(|b| (format!("{:.2}-{:.2}", b.low, b.high), *b));
+    let all = resolve::estimate::DecidedBand::total(decided);
+    for (band, b) in rows.chain([("all".to_string(), all)]) {
+        println!(
+            "  {band:<10} {:>9}   {:>19}   {:>8}",
+            b.decided,
+            about(b.expected_one_person),
+            b.approved
+        );
+    }
 }
 
 /// An expected count as a person reads it: whole, or "under 1".
@@ -355,6 +393,7 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
         },
         fit.iterations
     );
+    print_decided(&cpm::resolve::estimate::decisions_against_scores(&db.conn)?);
     if fit.held_two_given_names_apart {
         println!(
             "EM ran twice: its first \"one person\" class had different given names more often than the same, so the second held every pair of two given names with no birth date, email or phone agreeing as two people"
