@@ -131,13 +131,16 @@ fn print_run(db: &Db, s: &resolve::RunSummary) -> Result<()> {
 /// What the model expects of its own pairs (see `resolve::estimate`).
 fn print_expected(e: &resolve::estimate::PairsByBand) {
     println!(
-        "the model's estimate of its pairs (scores read as probabilities, before clustering): about {} of the {} auto pairs are two people (precision {:.4}); about {} of the {} review pairs are one person; about {} pairs of one person scored below review (recall among compared pairs {:.4}, {:.4} with the review band approved)",
+        "the model's estimate of its pairs (scores read as probabilities, before clustering): about {} of the {} auto pairs are two people, {} of the {} review pairs one person,",
         about(e.auto.two_people()),
         e.auto.pairs,
-        e.precision(),
         about(e.review.one_person),
         e.review.pairs,
+    );
+    println!(
+        "  {} pairs of one person below review: precision {:.4}, recall among compared pairs {:.4} ({:.4} with the review band approved)",
         about(e.apart.one_person),
+        e.precision(),
         e.recall(),
         e.recall_after_review()
     );
