@@ -136,7 +136,9 @@ fn access_of(command: &Option<Command>) -> Access {
             _ => Access::Read,
         },
         Some(Command::Review { action }) => match action {
-            ReviewAction::List { .. } | ReviewAction::Audit { .. } => Access::Read,
+            ReviewAction::List { .. }
+            | ReviewAction::Audit { .. }
+            | ReviewAction::Check { draw: None } => Access::Read,
             _ => Access::Decide,
         },
         Some(Command::Metrics { action }) => match action {
@@ -216,6 +218,7 @@ fn command_words(command: &Option<Command>) -> &'static str {
             ReviewAction::Undo => "review undo",
             ReviewAction::Unmerge { .. } => "review unmerge",
             ReviewAction::Audit { .. } => "review audit",
+            ReviewAction::Check { .. } => "review check",
         },
         Some(Command::Bench { .. }) => "bench",
     }

@@ -10,6 +10,7 @@ pub mod compare;
 pub mod estimate;
 pub mod evaluate;
 pub mod household;
+pub mod merge_check;
 pub mod model;
 pub mod nicknames_seen;
 pub use crate::normalize;

@@ -38,23 +38,51 @@ pub struct QueueItem {
     /// What approving would leave the merged golden record: per channel the most
     /// restrictive answer of both sides' records.
     pub consent_if_merged: Vec<crate::store::consent::GoldenConsent>,
+    /// A merge the run made, drawn at random to be checked (`draw_merge_checks`): approving
+    /// keeps it, rejecting splits it, and either measures the run's merges.
+    pub check: bool,
 }
 
-const PENDING: &str = "mc.band = 'review'
-    AND NOT EXISTS (SELECT 1 FROM link_constraint lc WHERE lc.revoked_at IS NULL
-        AND ((lc.record_a = mc.record_a AND lc.record_b = mc.record_b) OR (lc.record_a = mc.record_b AND lc.record_b = mc.record_a)))
-    AND coalesce((SELECT constituent_id FROM constituent_member WHERE source_record_id = mc.record_a), -1)
-     != coalesce((SELECT constituent_id FROM constituent_member WHERE source_record_id = mc.record_b), -2)";
+/// No standing decision on the pair `mc`, either way round.
+macro_rules! undecided {
+    () => {
+        "NOT EXISTS (SELECT 1 FROM link_constraint lc WHERE lc.revoked_at IS NULL
+        AND ((lc.record_a = mc.record_a AND lc.record_b = mc.record_b) OR (lc.record_a = mc.record_b AND lc.record_b = mc.record_a)))"
+    };
+}
 
+/// A review-band pair `mc` still to decide: undecided, its records in two golden records.
+const PENDING: &str = concat!(
+    "mc.band = 'review' AND ",
+    undecided!(),
+    " AND coalesce((SELECT constituent_id FROM constituent_member WHERE source_record_id = mc.record_a), -1)
+     != coalesce((SELECT constituent_id FROM constituent_member WHERE source_record_id = mc.record_b), -2)"
+);
+
+/// A merge the run made (`mc`, its records in one golden record) that nobody has decided
+/// on: drawn to be checked (`CHECKS`), it is pending.
+pub(crate) const MERGED_UNDECIDED: &str = concat!(
+    undecided!(),
+    " AND (SELECT constituent_id FROM constituent_member WHERE source_record_id = mc.record_a)
+        = (SELECT constituent_id FROM constituent_member WHERE source_record_id = mc.record_b)"
+);
+
+/// The merges drawn to be checked, each with its candidate pair `mc`.
+const CHECKS: &str = "merge_check ck
+    JOIN match_candidate mc ON mc.record_a = ck.record_a AND mc.record_b = ck.record_b";
+
+/// The pairs to decide: the review band's, and the merges drawn to be checked.
 pub fn pending_count(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row(
+    let review: i64 = conn.query_row(
         &format!("SELECT count(*) FROM match_candidate mc WHERE {PENDING}"),
         [],
         |r| r.get(0),
-    )?)
+    )?;
+    Ok(review + checks_pending(conn, None)?)
 }
 
-/// The pending count, counting no further than `cap` (the queue can hold many thousands).
+/// The pending count, counting no further than `cap` (the queue can hold many thousands)
+/// in the review band.
 pub fn pending_count_capped(conn: &Connection, cap: i64) -> Result<Count> {
     let n: i64 = conn.query_row(
         &format!(
@@ -63,7 +91,36 @@ pub fn pending_count_capped(conn: &Connection, cap: i64) -> Result<Count> {
         [cap + 1],
         |r| r.get(0),
     )?;
-    Ok(Count::capped(n, cap))
+    let checks = checks_pending(conn, None)?;
+    Ok(Count::capped(n + checks, cap + checks))
+}
+
+/// How many merges drawn to be checked wait in the queue.
+pub fn checks_waiting(conn: &Connection) -> Result<i64> {
+    checks_pending(conn, None)
+}
+
+/// How many merges drawn to be checked wait for a decision (only those with a record
+/// holding `pattern`'s words, when given: `store::word_patterns`).
+fn checks_pending(conn: &Connection, pattern: Option<&str>) -> Result<i64> {
+    Ok(conn.query_row(
+        &format!(
+            "SELECT count(*) FROM {CHECKS} WHERE {MERGED_UNDECIDED} AND {}",
+            matching()
+        ),
+        params![Option::<i64>::None, Option::<i64>::None, pattern],
+        |r| r.get(0),
+    )?)
+}
+
+/// The merges drawn to be checked that wait for a decision, in the order drawn (?1 rows
+/// from ?2, those holding ?3 as `queue_sql`): they lead the queue.
+fn checks_sql() -> String {
+    format!(
+        "SELECT mc.id, mc.score, mc.stake_cents, mc.sustainer, mc.contributions, mc.record_a, mc.record_b
+         FROM {CHECKS} WHERE {MERGED_UNDECIDED} AND {} ORDER BY ck.id LIMIT ?1 OFFSET ?2",
+        matching()
+    )
 }
 
 /// A page of the pending queue, in `order` (?1 rows from ?2), only pairs with a record
@@ -95,14 +152,16 @@ fn matching() -> String {
 /// How many pending pairs hold `text` (see [`queue_matching`]), counted up to `cap`.
 pub fn matching_count_capped(conn: &Connection, text: &str, cap: i64) -> Result<Count> {
     let matching = matching();
+    let pattern = crate::store::word_patterns(text);
     let n: i64 = conn.query_row(
         &format!(
             "SELECT count(*) FROM (SELECT 1 FROM match_candidate mc WHERE {PENDING} AND {matching} LIMIT ?1)"
         ),
-        params![cap + 1, Option::<i64>::None, crate::store::word_patterns(text)],
+        params![cap + 1, Option::<i64>::None, pattern],
         |r| r.get(0),
     )?;
-    Ok(Count::capped(n, cap))
+    let checks = checks_pending(conn, Some(&pattern))?;
+    Ok(Count::capped(n + checks, cap + checks))
 }
 
 /// A page of the pending queue.
@@ -137,7 +196,10 @@ pub fn kept_marks(conn: &Connection, actor: &str) -> Result<Vec<i64>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT mc.id FROM review_mark m
          JOIN match_candidate mc ON mc.record_a = m.record_a AND mc.record_b = m.record_b
-         WHERE m.actor = ?1 AND {PENDING} ORDER BY mc.id"
+         WHERE m.actor = ?1 AND ({PENDING} OR (
+             EXISTS (SELECT 1 FROM merge_check ck WHERE ck.record_a = mc.record_a AND ck.record_b = mc.record_b)
+             AND {MERGED_UNDECIDED}))
+         ORDER BY mc.id"
     ))?;
     let ids = stmt.query_map([actor], |r| r.get(0))?;
     Ok(ids.collect::<rusqlite::Result<Vec<i64>>>()?)
@@ -152,8 +214,36 @@ pub fn queue_matching(
     limit: usize,
     offset: usize,
 ) -> Result<Vec<QueueItem>> {
-    let mut stmt = conn.prepare_cached(&queue_sql(order))?;
     let pattern = text.map(crate::store::word_patterns);
+    // The merges to check first, then the review band's pairs.
+    let checks = checks_pending(conn, pattern.as_deref())? as usize;
+    let mut items = queue_rows(conn, &checks_sql(), limit, offset, pattern.as_deref())?;
+    for item in &mut items {
+        item.check = true;
+    }
+    let review = queue_rows(
+        conn,
+        &queue_sql(order),
+        limit - items.len(),
+        offset.saturating_sub(checks),
+        pattern.as_deref(),
+    )?;
+    items.extend(review);
+    Ok(items)
+}
+
+/// The queue's rows that `sql` selects (?1 rows from ?2, holding ?3).
+fn queue_rows(
+    conn: &Connection,
+    sql: &str,
+    limit: usize,
+    offset: usize,
+    pattern: Option<&str>,
+) -> Result<Vec<QueueItem>> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn.prepare_cached(sql)?;
     let rows: Vec<(i64, f64, i64, bool, String, i64, i64)> = stmt
         .query_map(params![limit as i64, offset as i64, pattern], |r| {
             Ok((
@@ -178,6 +268,7 @@ pub fn queue_matching(
                 a: record_view(conn, a)?,
                 b: record_view(conn, b)?,
                 consent_if_merged: crate::store::consent::merged_consent(conn, a, b)?,
+                check: false,
             })
         })
         .collect()

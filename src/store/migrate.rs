@@ -50,6 +50,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (23, include_str!("../../sql/sqlite/0023_dob_as_written.sql")),
     (24, include_str!("../../sql/sqlite/0024_gender.sql")),
     (25, include_str!("../../sql/sqlite/0025_review_marks.sql")),
+    (26, include_str!("../../sql/sqlite/0026_merge_check.sql")),
 ];
 
 pub fn latest_version() -> i64 {

@@ -802,6 +802,108 @@ fn the_stewards_standing_decisions_are_set_against_the_scores_they_were_made_at(
 }
 
 #[test]
+fn merges_drawn_to_check_lead_the_queue_and_the_decisions_on_them_measure_the_merges() {
+    use cpm::resolve::merge_check;
+    let (p, mut db) = resolved_store(3000);
+    let config = config(&p);
+    let pending = review::pending_count(&db.conn).unwrap();
+    assert_eq!(merge_check::draw(&mut db, 5, "ana").unwrap(), 5);
+    assert_eq!(review::pending_count(&db.conn).unwrap(), pending + 5);
+    // They come first, in the order drawn, each a merge of the auto band.
+    let queue = review::queue(&db.conn, review::QueueOrder::Stake, 8, 0).unwrap();
+    let checks: Vec<_> = queue.iter().take_while(|i| i.check).collect();
+    assert_eq!(checks.len(), 5);
+    assert!(!queue[5].check);
+    for c in &checks {
+        assert!(c.score >= config.thresholds.auto_match);
+        assert_eq!(constituent_of(&db, c.a.id), constituent_of(&db, c.b.id));
+    }
+    // A page further on starts past them.
+    let page = review::queue(&db.conn, review::QueueOrder::Stake, 3, 4).unwrap();
+    assert_eq!(page[0].candidate_id, checks[4].candidate_id);
+    assert_eq!(page[1].candidate_id, queue[5].candidate_id);
+    // A second draw takes merges not drawn before.
+    assert_eq!(merge_check::draw(&mut db, 3, "ana").unwrap(), 3);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(DISTINCT record_a || '-' || record_b) FROM merge_check"
+        ),
+        8
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM audit_event WHERE action = 'merge_check_drawn' AND actor = 'ana'"
+        ),
+        2
+    );
+
+    // Approving keeps a merge; rejecting splits it; both leave the queue.
+    let (kept, split) = (checks[0], checks[1]);
+    review::approve(&mut db, &config, kept.candidate_id, "ana", None).unwrap();
+    review::reject(&mut db, &config, split.candidate_id, "ana", None).unwrap();
+    assert_eq!(
+        constituent_of(&db, kept.a.id),
+        constituent_of(&db, kept.b.id)
+    );
+    assert_ne!(
+        constituent_of(&db, split.a.id),
+        constituent_of(&db, split.b.id)
+    );
+    assert_eq!(review::checks_waiting(&db.conn).unwrap(), 6);
+    let results = merge_check::results(&db.conn).unwrap();
+    assert_eq!(
+        (results.drawn, results.checked, results.one_person),
+        (8, 2, 1)
+    );
+    let (low, high) = results.interval().unwrap();
+    assert!(low < 0.5 && 0.5 < high);
+    // Undone, the rejection no longer counts and the merge waits to be checked again.
+    review::undo(&mut db, &config, "ana").unwrap();
+    assert_eq!(
+        constituent_of(&db, split.a.id),
+        constituent_of(&db, split.b.id)
+    );
+    assert_eq!(merge_check::results(&db.conn).unwrap().checked, 1);
+    assert_eq!(review::checks_waiting(&db.conn).unwrap(), 7);
+    // A run keeps them: they are held by their records.
+    resolve::run(&mut db, &config, "test-run", &Silent).unwrap();
+    assert_eq!(review::checks_waiting(&db.conn).unwrap(), 7);
+    drop(db);
+
+    // On the command line: drawing is a steward's decision, reading anyone's.
+    let out = crate::common::cpm(
+        &p,
+        &["--role", "membership", "review", "check", "--draw", "1"],
+    );
+    assert!(!out.status.success());
+    let said = crate::common::ok(&crate::common::cpm(
+        &p,
+        &["--role", "membership", "review", "check"],
+    ));
+    assert!(said.starts_with("1 merge checked of 8 drawn: 1 one person, 1.000 of the run's merges (95 % interval 0.207-1.000); 7 wait"), "{said}");
+    let said = crate::common::ok(&crate::common::cpm(&p, &["review", "check", "--draw", "2"]));
+    assert!(
+        said.starts_with("drew 2 of the run's merges at random"),
+        "{said}"
+    );
+    let listed = crate::common::ok(&crate::common::cpm(
+        &p,
+        &["review", "list", "--limit", "10"],
+    ));
+    assert!(
+        listed
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("(9 merges to check first)"),
+        "{listed}"
+    );
+    assert_eq!(listed.matches("(merged: check it)").count(), 9, "{listed}");
+}
+
+#[test]
 fn a_donor_crm_beside_an_email_platform_is_not_resolved_as_households() {
     // Only two systems: relatives share a surname and a ZIP, and the email platform shows
     // no home. EM once took them for one person (precision 0.59 on this store; 0.991 with

@@ -60,6 +60,14 @@ pub(crate) enum ReviewAction {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Check the run's merges: draw some at random into the queue, where they come first
+    /// (approving keeps a merge, rejecting splits it), and see the share of those checked
+    /// that are one person.
+    Check {
+        /// Draw this many more merges to check.
+        #[arg(long)]
+        draw: Option<usize>,
+    },
     /// Show the audit trail (latest first).
     Audit {
         #[arg(long, default_value_t = 20)]
@@ -82,8 +90,15 @@ pub(crate) fn cmd_review(g: &Global, project: &Project, action: ReviewAction) ->
             if g.json {
                 return print_json(&items);
             }
+            let checks = match review::checks_waiting(&db.conn)? {
+                0 => String::new(),
+                n => format!(
+                    " ({n} merge{} to check first)",
+                    cpm::text::plural(n as usize)
+                ),
+            };
             println!(
-                "{} pending, {} first (S: an active sustainer); decide with `cpm review approve|reject|household ID`",
+                "{} pending{checks}, {} first (S: an active sustainer); decide with `cpm review approve|reject|household ID`",
                 review::pending_count(&db.conn)?,
                 if by_score {
                     "highest score"
@@ -110,14 +125,15 @@ pub(crate) fn cmd_review(g: &Global, project: &Project, action: ReviewAction) ->
                     i.stake_cents.rem_euclid(100)
                 );
                 println!(
-                    "#{:<7} {:.3} {stake:>12}{} {:<22} {:<18} ~ {:<22} {}",
+                    "#{:<7} {:.3} {stake:>12}{} {:<22} {:<18} ~ {:<22} {}{}",
                     i.candidate_id,
                     i.score,
                     if i.sustainer { " S" } else { "  " },
                     name(&i.a),
                     i.a.source,
                     name(&i.b),
-                    i.b.source
+                    i.b.source,
+                    if i.check { "  (merged: check it)" } else { "" }
                 );
             }
             return Ok(());
@@ -134,6 +150,7 @@ pub(crate) fn cmd_review(g: &Global, project: &Project, action: ReviewAction) ->
         ReviewAction::Skip { candidates } => {
             return decide_each(g, &mut db, &config, Decision::Skip, &candidates, None);
         }
+        ReviewAction::Check { draw } => return check_merges(g, &mut db, draw),
         ReviewAction::Undo => review::undo(&mut db, &config, &actor)?,
         ReviewAction::Unmerge { record, note } => {
             review::unmerge(&mut db, &config, record, &actor, note.as_deref())?
@@ -167,6 +184,47 @@ pub(crate) fn cmd_review(g: &Global, project: &Project, action: ReviewAction) ->
         return print_json(&result);
     }
     print_decision(&result, &actor);
+    Ok(())
+}
+
+/// `cpm review check [--draw N]`: draw merges to check, then what the checked ones show.
+fn check_merges(g: &Global, db: &mut Db, draw: Option<usize>) -> Result<()> {
+    use cpm::resolve::merge_check;
+    let drawn = match draw {
+        Some(n) => Some(merge_check::draw(db, n, &g.actor())?),
+        None => None,
+    };
+    let results = merge_check::results(&db.conn)?;
+    if g.json {
+        return print_json(&serde_json::json!({
+            "drawn_now": drawn, "results": results,
+            "precision": results.precision(), "interval_95": results.interval(),
+        }));
+    }
+    if let Some(n) = drawn {
+        println!(
+            "drew {n} of the run's merges at random; they lead the review queue (cpm review list, or the Review tab): approve keeps a merge, reject splits it"
+        );
+    }
+    let waiting = review::checks_waiting(&db.conn)?;
+    match (results.precision(), results.interval()) {
+        (Some(share), Some((low, high))) => println!(
+            "{} merge{} checked of {} drawn: {} one person, {:.3} of the run's merges (95 % interval {low:.3}-{high:.3}); {waiting} wait",
+            results.checked,
+            cpm::text::plural(results.checked as usize),
+            results.drawn,
+            results.one_person,
+            share
+        ),
+        _ => println!(
+            "{} merges drawn, none checked yet{}",
+            results.drawn,
+            match results.drawn {
+                0 => "; `cpm review check --draw 50` draws some",
+                _ => "",
+            }
+        ),
+    }
     Ok(())
 }
 
