@@ -72,6 +72,8 @@ pub enum WriteRequest {
         note: Option<String>,
     },
     Undo,
+    /// Draw this many of the run's merges at random into the queue, to be checked.
+    DrawMergeChecks(usize),
     Unmerge {
         record_id: i64,
         constituent_id: i64,
@@ -161,6 +163,8 @@ pub enum Loaded {
         decided_today: i64,
         /// Of the latest run's review band, the share of one person its scores expect.
         expected_one_person: Option<f64>,
+        /// What the merges drawn to be checked have shown so far.
+        checks: crate::resolve::merge_check::CheckResults,
         /// The data's as-of date (the newest gift): what "days ago" counts from.
         as_of: Option<String>,
         /// The pairs the user marked and left marked when the console last closed (asked
@@ -605,7 +609,7 @@ impl App {
 
     fn after_write(&mut self, request: &WriteRequest) -> Effects {
         match request {
-            WriteRequest::Decide { .. } | WriteRequest::Undo => {
+            WriteRequest::Decide { .. } | WriteRequest::Undo | WriteRequest::DrawMergeChecks(_) => {
                 let mut effects = vec![Effect::LoadReview];
                 if let Some(d) = &self.constituents.detail {
                     effects.push(Effect::LoadDetail(d.id));
@@ -1102,12 +1106,14 @@ impl App {
                 matching,
                 decided_today,
                 expected_one_person,
+                checks,
                 as_of,
                 kept_marks,
             } => {
                 self.as_of = as_of;
                 self.review.loaded(items, pending, matching, decided_today);
                 self.review.expected_one_person = expected_one_person;
+                self.review.checks = checks;
                 if let Some(marks) = kept_marks {
                     self.review.restore_marks(marks, &mut self.session);
                 }

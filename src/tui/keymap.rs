@@ -118,6 +118,8 @@ pub enum Action {
     MarkRange,
     /// The pair and every other pending pair touching its people.
     MarkRelated,
+    /// Draw merges the run made at random into the queue, to be checked.
+    CheckMerges,
     NextRecord,
     PrevRecord,
     CopyId,
@@ -395,6 +397,13 @@ pub const BINDINGS: &[Binding] = &[
         A::Note,
         "note: for the next decision",
         true,
+    ),
+    b(
+        S::Review,
+        &[k('C')],
+        A::CheckMerges,
+        "check merges: draw 20 of the run's merges at random to the queue's head (a keeps one, r splits it)",
+        false,
     ),
     b(
         S::Review,
@@ -1102,6 +1111,7 @@ pub fn access(scope: Scope, action: Action) -> Access {
             | A::Mark
             | A::MarkRange
             | A::MarkRelated
+            | A::CheckMerges
             | A::Unmerge
             | A::StartResolve,
         )

@@ -633,6 +633,7 @@ fn load_review(conn: &rusqlite::Connection, context: &LoadContext) -> Result<Loa
         expected_one_person: crate::resolve::estimate::latest(conn)?
             .filter(|e| e.review.pairs > 0)
             .map(|e| e.review.one_person / e.review.pairs as f64),
+        checks: crate::resolve::merge_check::results(conn)?,
         as_of: crate::store::resolve::newest_gift(conn)?,
         kept_marks: (context.restore_marks)
             .then(|| review::kept_marks(conn, &context.actor))
@@ -857,6 +858,15 @@ pub fn write(
                 "Undid your last {decision} → {}",
                 golden(&result.constituents)
             )
+        }
+        WriteRequest::DrawMergeChecks(n) => {
+            let drawn = crate::resolve::merge_check::draw(db, *n, actor)?;
+            match drawn {
+                0 => "No merge left to draw: every merge of the run is checked or drawn".into(),
+                n => format!(
+                    "Drew {n} of the run's merges to check, at the head of the queue · a keeps one, r splits it"
+                ),
+            }
         }
         WriteRequest::KeepMarks { candidate_ids } => {
             review::keep_marks(db, actor, candidate_ids)?;

@@ -136,9 +136,14 @@ fn the_console_refuses_exactly_what_the_command_line_refuses() {
     drop(db);
     let person = cpm::store::browse::golden_id(person);
     let segment = "lapsed_sustainers_still_opening_email";
-    let cases: [(Tab, Action, &[&str]); 10] = [
+    let cases: [(Tab, Action, &[&str]); 11] = [
         (Tab::Jobs, Action::StartIngest, &["ingest"]),
         (Tab::Review, Action::Approve, &["review", "approve", &pair]),
+        (
+            Tab::Review,
+            Action::CheckMerges,
+            &["review", "check", "--draw", "1"],
+        ),
         (Tab::Review, Action::StartResolve, &["resolve"]),
         (Tab::Risk, Action::StartScore, &["score"]),
         (

@@ -156,6 +156,60 @@ fn approving_removes_the_pair_at_once_saves_it_attributed_and_undo_restores_it()
 }
 
 #[test]
+fn shift_c_draws_merges_to_check_at_the_head_of_the_queue_and_the_header_counts_what_they_show() {
+    let (p, db) = resolved_store(PEOPLE);
+    let mut c = console(&p, Role::Steward, 160, 30);
+    let Some(Count::Exact(pending)) = c.app.review.pending else {
+        panic!("the fixture's queue is small enough to count exactly");
+    };
+    c.press(KeyCode::Char('C')).unwrap();
+    assert!(
+        c.effects
+            .contains(&Effect::Save(WriteRequest::DrawMergeChecks(20)))
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM merge_check WHERE drawn_by = 'sam'"
+        ),
+        20
+    );
+    assert_eq!(c.app.review.pending, Some(Count::Exact(pending + 20)));
+    assert!(c.app.review.items[..20].iter().all(|i| i.check));
+    assert!(!c.app.review.items[20].check);
+    let screen = c.render().unwrap();
+    assert!(
+        screen.contains("Drew 20 of the run's merges to check"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("check ") && screen.contains("merged by the run: a keeps it, r splits it"),
+        "{screen}"
+    );
+    // Keeping the first and splitting the next: the header says what they showed.
+    c.press(KeyCode::Char('a')).unwrap();
+    c.press(KeyCode::Char('r')).unwrap();
+    assert_eq!(c.app.review.checks.checked, 2);
+    assert_eq!(c.app.review.checks.one_person, 1);
+    let screen = c.render().unwrap();
+    assert!(
+        screen.contains("merges checked: 1 of 2 one person"),
+        "{screen}"
+    );
+    // A role that may not decide may not draw either.
+    let mut membership = console(&p, Role::Membership, 160, 30);
+    membership.press(KeyCode::Char('1')).unwrap();
+    membership.press(KeyCode::Char('C')).unwrap();
+    assert!(
+        !membership
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::Save(_)))
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM merge_check"), 20);
+}
+
+#[test]
 fn marked_pairs_are_approved_together_each_saved_attributed_and_undone_one_at_a_time() {
     let (p, db) = resolved_store(PEOPLE);
     let mut c = console(&p, Role::Steward, 100, 30);

@@ -29,6 +29,10 @@ pub struct ReviewPane {
     /// Of the latest run's review band, the share of one person its scores expect: what a
     /// steward may expect to approve.
     pub expected_one_person: Option<f64>,
+    /// What the merges drawn to be checked (`C`) have shown so far.
+    pub checks: crate::resolve::merge_check::CheckResults,
+    /// The next load selects the queue's first pair: merges were just drawn to its head.
+    pub to_head: bool,
     pub loaded: bool,
     pub note: Option<String>,
     /// Pairs marked for one decision on them all (candidate ids): `a` or `r` then decides
@@ -112,6 +116,15 @@ impl ReviewPane {
                 }
                 session.flash(Level::Info, "Undoing your last decision…");
                 vec![session.save(WriteRequest::Undo)]
+            }
+            Action::CheckMerges => {
+                if session.refuse(Access::Decide, "draw merges to check") {
+                    return vec![];
+                }
+                session.flash(Level::Info, "Drawing merges to check…");
+                self.selected = 0;
+                self.to_head = true;
+                vec![session.save(WriteRequest::DrawMergeChecks(MERGES_TO_DRAW))]
             }
             Action::Search => self.filter.ask(session),
             Action::Mark => self.toggle_mark(session),
@@ -204,7 +217,10 @@ impl ReviewPane {
         matching: Option<Count>,
         decided_today: i64,
     ) {
-        let keep = self.selected_item().map(|i| i.candidate_id);
+        let keep = match std::mem::take(&mut self.to_head) {
+            true => None,
+            false => self.selected_item().map(|i| i.candidate_id),
+        };
         // The whole queue is here when it holds as many pairs as are pending (or match).
         let wanted = matching.unwrap_or(pending);
         self.window
@@ -370,6 +386,10 @@ impl ReviewPane {
     }
 }
 
+/// How many of the run's merges `C` draws to be checked: enough that a few rounds give an
+/// interval a steward can act on, few enough to check in a sitting.
+const MERGES_TO_DRAW: usize = 20;
+
 /// Below this width the queue sits above the comparison instead of beside it.
 const SIDE_BY_SIDE_FROM: u16 = 100;
 
@@ -421,15 +441,24 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     if let Some(note) = &r.note {
         spans.push(Span::styled(format!(" · note: {note}"), theme.warn));
     }
-    // Last: what the model's scores expect of the queue, where the whole of it fits.
-    if let Some(share) = r.expected_one_person {
-        let expected = Span::styled(
-            format!(" · {:.0} % expected one person", 100.0 * share),
-            theme.muted,
-        );
+    // Last, each where the whole of it fits: what the checked merges showed, and what the
+    // model's scores expect of the queue.
+    let checked = (r.checks.precision().zip(r.checks.interval())).map(|(_, (low, high))| {
+        format!(
+            " · merges checked: {} of {} one person ({:.0}-{:.0} % of all)",
+            r.checks.one_person,
+            r.checks.checked,
+            100.0 * low,
+            100.0 * high
+        )
+    });
+    let expected = (r.expected_one_person)
+        .map(|share| format!(" · {:.0} % expected one person", 100.0 * share));
+    for text in [checked, expected].into_iter().flatten() {
+        let span = Span::styled(text, theme.muted);
         let used: usize = spans.iter().map(Span::width).sum();
-        if used + expected.width() <= usize::from(header.width) {
-            spans.push(expected);
+        if used + span.width() <= usize::from(header.width) {
+            spans.push(span);
         }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), header);
@@ -570,10 +599,16 @@ fn render_queue(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
                 if item.sustainer { "S " } else { "" },
                 dollars(item.stake_cents)
             );
+            let names = format!("{} ⇄ {}", short_name(&item.a), short_name(&item.b));
+            // A merge drawn to be checked says so before its names.
+            let pair = match item.check {
+                true => Line::from(vec![Span::styled("check ", theme.warn), Span::raw(names)]),
+                false => Line::from(names),
+            };
             let mut cells = vec![
                 Cell::from(format!("{:.3}", item.score)),
                 Cell::from(stake),
-                Cell::from(format!("{} ⇄ {}", short_name(&item.a), short_name(&item.b))),
+                Cell::from(pair),
             ];
             if marking {
                 let mark = match r.marked.contains(&item.candidate_id) {
@@ -778,11 +813,16 @@ fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Fr
         .style(theme.header),
     );
     let title = format!(
-        " Pair #{} · score {:.3}{} ",
+        " Pair #{} · score {:.3}{}{} ",
         item.candidate_id,
         item.score,
         if item.sustainer {
             " · active sustainer"
+        } else {
+            ""
+        },
+        if item.check {
+            " · merged by the run: a keeps it, r splits it"
         } else {
             ""
         }
