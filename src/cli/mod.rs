@@ -486,7 +486,7 @@ fn dispatch(cli: Cli, g: &Global, project: &Project) -> Result<ExitCode> {
         Some(Command::Resolve {
             explain_model: true,
             ..
-        }) => cmd_explain_model(&g),
+        }) => cmd_explain_model(&g, &project),
         Some(Command::Resolve {
             eval,
             eval_only,

@@ -107,6 +107,52 @@ pub fn latest(conn: &rusqlite::Connection) -> crate::error::Result<Option<PairsB
         .and_then(|run| run.expected))
 }
 
+/// What one auto-merge threshold would give, by the last run's scores: the pairs it would
+/// merge and the two-people pairs expected among them, the pairs it would leave to review
+/// and the one-person pairs expected there.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct AtThreshold {
+    pub threshold: f64,
+    pub merged: InBand,
+    pub review: InBand,
+}
+
+/// Each auto threshold from the review band's start up, the configured one among them:
+/// what moving `auto_match` in `config/resolution.yaml` would trade, read from the pairs
+/// the last run stored (every pair at or above the review threshold).
+pub fn at_thresholds(
+    conn: &rusqlite::Connection,
+    config: &super::settings::ResolutionConfig,
+) -> crate::error::Result<Vec<AtThreshold>> {
+    let (review, auto) = (config.thresholds.review, config.thresholds.auto_match);
+    let mut thresholds: Vec<f64> = [review, 0.75, 0.8, auto]
+        .into_iter()
+        .chain(super::evaluate::STRICTER_THRESHOLDS)
+        .filter(|t| *t >= review)
+        .collect();
+    thresholds.sort_by(f64::total_cmp);
+    thresholds.dedup();
+    let mut at: Vec<AtThreshold> = (thresholds.iter())
+        .map(|&threshold| AtThreshold {
+            threshold,
+            ..AtThreshold::default()
+        })
+        .collect();
+    let mut scores = conn.prepare("SELECT score FROM match_candidate WHERE score >= ?1")?;
+    for score in scores.query_map([review], |r| r.get::<_, f64>(0))? {
+        let score = score?;
+        for t in &mut at {
+            let side = match score >= t.threshold {
+                true => &mut t.merged,
+                false => &mut t.review,
+            };
+            side.pairs += 1;
+            side.one_person += score;
+        }
+    }
+    Ok(at)
+}
+
 /// Stewards' standing decisions on pairs of one score band: how many, how many of one person
 /// the scores they were decided at expected, and how many were approved (a rejection or a
 /// "same household" is two people).

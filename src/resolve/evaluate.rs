@@ -508,7 +508,7 @@ fn entities_by_position(
 /// Score bands' lower bounds besides 0 and the configured thresholds.
 const BAND_BOUNDS: [f64; 4] = [0.5, 0.95, 0.99, 0.999];
 /// Auto thresholds stricter than the configured one whose figures are shown.
-const STRICTER_THRESHOLDS: [f64; 4] = [0.9, 0.95, 0.99, 0.999];
+pub(crate) const STRICTER_THRESHOLDS: [f64; 4] = [0.9, 0.95, 0.99, 0.999];
 
 /// Where the figures cut the scores: the bands' lower bounds (ascending) and the auto
 /// thresholds (the configured one first).

@@ -958,4 +958,36 @@ fn explain_model_prints_every_field_its_levels_and_the_prior() {
     // A store this small holds too few pairs at one address, or at two, to learn the
     // city and ZIP there (`MatchModel::given_address`, `apart_address`): none is shown.
     assert!(!text.contains("where two records"), "{text}");
+    // Other auto thresholds, the configured one marked: its pairs are the run's bands.
+    let db = p.db();
+    let auto = count(
+        &db,
+        "SELECT count(*) FROM match_candidate WHERE band = 'auto'",
+    );
+    let review = count(
+        &db,
+        "SELECT count(*) FROM match_candidate WHERE band = 'review'",
+    );
+    let now = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("0.999 (now)"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let figures: Vec<&str> = now.split_whitespace().collect();
+    assert_eq!(
+        (figures[2], figures[figures.len() - 2]),
+        (auto.to_string().as_str(), review.to_string().as_str()),
+        "{now}"
+    );
+    let at = cpm::resolve::estimate::at_thresholds(&db.conn, &config(&p)).unwrap();
+    assert!(
+        at.iter()
+            .all(|t| t.merged.pairs + t.review.pairs == (auto + review) as u64)
+    );
+    assert!(at.windows(2).all(|w| w[0].threshold < w[1].threshold
+        && w[1].merged.pairs <= w[0].merged.pairs
+        && w[1].merged.two_people() <= w[0].merged.two_people() + 1e-9));
+    assert_eq!(
+        at[0].review.pairs, 0,
+        "from the review band's start, nothing is left to review"
+    );
 }

@@ -183,6 +183,30 @@ fn print_decided(decided: &[resolve::estimate::DecidedBand]) {
     }
 }
 
+/// What other auto thresholds would trade, by the last run's scores.
+fn print_thresholds(at: &[resolve::estimate::AtThreshold], configured: f64) {
+    if at.iter().all(|t| t.merged.pairs + t.review.pairs == 0) {
+        return;
+    }
+    println!(
+        "other auto-merge thresholds, by the last run's scores (pairs before clustering; auto_match in config/resolution.yaml):"
+    );
+    println!("  auto from     merged pairs   of them two people   to review   of them one person");
+    for t in at {
+        let label = match t.threshold == configured {
+            true => format!("{} (now)", t.threshold),
+            false => t.threshold.to_string(),
+        };
+        println!(
+            "  {label:<12} {:>12}   {:>18}   {:>9}   {:>18}",
+            t.merged.pairs,
+            about(t.merged.two_people()),
+            t.review.pairs,
+            about(t.review.one_person)
+        );
+    }
+}
+
 /// An expected count as a person reads it: whole, or "under 1".
 fn about(expected: f64) -> String {
     match expected {
@@ -362,7 +386,7 @@ fn print_missed(title: &str, missed: &[resolve::evaluate::MissedComparison]) {
 }
 
 /// `cpm resolve --explain-model`: the learned model, field by field.
-pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
+pub(crate) fn cmd_explain_model(g: &Global, project: &Project) -> Result<()> {
     use cpm::resolve::model::{FIELDS, LEVELS};
     let db = open_db(g)?;
     let Some(model) = cpm::resolve::model::MatchModel::latest(&db.conn)? else {
@@ -397,6 +421,11 @@ pub(crate) fn cmd_explain_model(g: &Global) -> Result<()> {
         fit.iterations
     );
     print_decided(&cpm::resolve::estimate::decisions_against_scores(&db.conn)?);
+    let config = ResolutionConfig::load(project)?;
+    print_thresholds(
+        &cpm::resolve::estimate::at_thresholds(&db.conn, &config)?,
+        config.thresholds.auto_match,
+    );
     if fit.held_two_given_names_apart {
         println!(
             "EM ran twice: its first \"one person\" class had different given names more often than the same, so the second held every pair of two given names with no birth date, email or phone agreeing as two people"
