@@ -353,6 +353,8 @@ pub struct Session {
     pub history: std::collections::HashMap<InputKind, Vec<String>>,
     /// How far back Up has gone in the prompt's history (0: the text being typed).
     pub recall: usize,
+    /// The key table: the defaults with the project's `config/keymap.yaml` changes.
+    pub keymap: keymap::Keymap,
 }
 
 impl Session {
@@ -366,7 +368,15 @@ impl Session {
             pending_saves: 0,
             history: std::collections::HashMap::new(),
             recall: 0,
+            keymap: keymap::Keymap::default(),
         }
+    }
+
+    /// The key bound to `action` on `scope`'s pane, for a message that names it.
+    pub fn key(&self, scope: Scope, action: Action) -> String {
+        self.keymap
+            .key_of(scope, action)
+            .unwrap_or_else(|| format!(":{}", action.name()))
     }
 
     pub fn flash(&mut self, level: Level, text: impl Into<String>) {
@@ -427,8 +437,6 @@ impl Session {
 }
 
 pub struct App {
-    /// The key table: the defaults with the project's `config/keymap.yaml` changes.
-    pub keymap: keymap::Keymap,
     pub tab: Tab,
     pub session: Session,
     pub store_ready: bool,
@@ -487,7 +495,6 @@ fn edit_request(key: &KeyEvent) -> Option<tui_input::InputRequest> {
 impl App {
     pub fn new(options: AppOptions) -> App {
         App {
-            keymap: keymap::Keymap::default(),
             // Each role opens where its day's work is.
             tab: match options.role {
                 Role::Membership => Tab::Risk,
@@ -648,7 +655,7 @@ impl App {
         match self.session.mode.clone() {
             Mode::Help => self.on_help_key(key),
             Mode::Input { kind, text, cursor } => self.on_input_key(key, kind, text, cursor),
-            Mode::Confirm(confirm) => match self.keymap.lookup(&[Scope::Confirm], &key) {
+            Mode::Confirm(confirm) => match self.session.keymap.lookup(&[Scope::Confirm], &key) {
                 Some(Action::Yes) => {
                     self.session.mode = Mode::Normal;
                     self.confirmed(confirm)
@@ -659,7 +666,7 @@ impl App {
                 }
                 _ => vec![],
             },
-            Mode::Normal => match self.keymap.lookup(&self.scopes(), &key) {
+            Mode::Normal => match self.session.keymap.lookup(&self.scopes(), &key) {
                 Some(action) => self.act(action),
                 None => vec![],
             },
@@ -667,7 +674,11 @@ impl App {
     }
 
     fn on_help_key(&mut self, key: KeyEvent) -> Effects {
-        match self.keymap.lookup(&[Scope::Lists, Scope::Global], &key) {
+        match self
+            .session
+            .keymap
+            .lookup(&[Scope::Lists, Scope::Global], &key)
+        {
             Some(Action::Quit) => return self.act(Action::Quit),
             Some(Action::Down) => self.help_scroll += 1,
             Some(Action::Up) => self.help_scroll = self.help_scroll.saturating_sub(1),
@@ -694,7 +705,7 @@ impl App {
         mut text: String,
         cursor: usize,
     ) -> Effects {
-        match self.keymap.lookup(&[Scope::Input], &key) {
+        match self.session.keymap.lookup(&[Scope::Input], &key) {
             Some(Action::Submit) => {
                 self.session.remember(kind, &text);
                 self.submit_input(kind, text)
@@ -970,10 +981,10 @@ impl App {
             return vec![];
         }
         let scopes = self.pane_scopes();
-        match self.keymap.named(&scopes, name) {
+        match self.session.keymap.named(&scopes, name) {
             // A command line cannot open another one.
             Some(Action::Command) | None => {
-                let names = self.keymap.command_names(&scopes).join(", ");
+                let names = self.session.keymap.command_names(&scopes).join(", ");
                 self.flash(
                     Level::Warn,
                     format!("No command '{name}' here; this pane has: {names}"),
@@ -1014,7 +1025,7 @@ impl App {
     /// Tab on the `:` line: the name typed so far completed as far as the pane's action
     /// names agree, and the choices shown when several remain.
     fn complete_command(&mut self, text: &mut String) {
-        let names = self.keymap.command_names(&self.pane_scopes());
+        let names = self.session.keymap.command_names(&self.pane_scopes());
         let (completed, matching) = keymap::complete(text.trim(), &names);
         match matching.as_slice() {
             [] => self.flash(

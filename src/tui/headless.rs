@@ -68,7 +68,7 @@ impl Headless {
             store_ready,
             ..options
         });
-        app.keymap = crate::tui::keymap::Keymap::load(project)?;
+        app.session.keymap = crate::tui::keymap::Keymap::load(project)?;
         let headless = Headless {
             app,
             theme: Theme::mono(),

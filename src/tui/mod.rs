@@ -75,7 +75,7 @@ pub fn run(options: ConsoleOptions) -> Result<()> {
         actor: options.actor.clone(),
         store_ready,
     });
-    app.keymap = keymap;
+    app.session.keymap = keymap;
     let mut terminal = ratatui::init();
     if let Ok(size) = terminal.size() {
         app.width = size.width;
@@ -863,9 +863,7 @@ pub fn write(
             let drawn = crate::resolve::merge_check::draw(db, *n, actor)?;
             match drawn {
                 0 => "No merge left to draw: every merge of the run is checked or drawn".into(),
-                n => format!(
-                    "Drew {n} of the run's merges to check, at the head of the queue · a keeps one, r splits it"
-                ),
+                n => format!("Drew {n} of the run's merges to check, at the head of the queue"),
             }
         }
         WriteRequest::KeepMarks { candidate_ids } => {

@@ -202,6 +202,7 @@ fn render_hints(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             InputKind::Command => ":",
         };
         let keys: Vec<String> = app
+            .session
             .keymap
             .input_hints(*kind == InputKind::Command)
             .into_iter()
@@ -228,6 +229,7 @@ fn render_hints(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let mut spans = Vec::new();
     let mut used = 0;
     for (key, what) in app
+        .session
         .keymap
         .hints(&app.scopes(), |access| app.session.may(access))
     {
@@ -293,6 +295,7 @@ fn render_help(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     let mut lines = Vec::new();
     for (n, scope) in scopes.into_iter().enumerate() {
         let mut found: Vec<Line> = app
+            .session
             .keymap
             .bindings()
             .iter()

@@ -1192,13 +1192,27 @@ fn config_keymap_yaml_rebinds_keys_and_a_bad_one_is_refused_before_the_console_o
     let first = c.app.review.items[0].candidate_id;
     c.press(KeyCode::Char('v')).unwrap();
     assert!(c.app.review.marked.contains(&first));
+    // What the console says names the keys as bound.
+    let screen = c.render().unwrap();
+    assert!(
+        screen.contains("1 marked: A approves, r rejects them all"),
+        "{screen}"
+    );
+    c.press(KeyCode::Char('m')).unwrap();
+    let said = c.app.session.flash.as_ref().map(|f| f.text.clone());
+    assert!(
+        said.as_deref()
+            .is_some_and(|s| s.ends_with("marked: A, r or h decides them all")),
+        "{said:?}"
+    );
+    let marked = c.app.review.marked.len() as i64;
     c.press(KeyCode::Char('A')).unwrap();
     assert_eq!(
         count(
             &db,
             "SELECT count(*) FROM audit_event WHERE action = 'approve' AND actor = 'sam'"
         ),
-        1
+        marked
     );
     let screen = c.render().unwrap();
     assert!(

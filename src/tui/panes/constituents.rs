@@ -323,7 +323,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         Some(detail) => {
             // The key that unmerges a record, said where this session may use it.
             let unmerge = (app.session.may(Access::Decide))
-                .then(|| app.keymap.key_of(Scope::Detail, Action::Unmerge))
+                .then(|| app.session.keymap.key_of(Scope::Detail, Action::Unmerge))
                 .flatten();
             render_detail(detail, unmerge.as_deref(), theme, area, frame)
         }

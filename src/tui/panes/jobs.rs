@@ -253,7 +253,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     ];
     let line = |wide: bool, say_who: bool| {
         let spans = choices.iter().filter_map(|(action, long, short)| {
-            let key = app.keymap.key_of(Scope::Jobs, *action)?;
+            let key = app.session.keymap.key_of(Scope::Jobs, *action)?;
             let what = if wide { long } else { short };
             let access = keymap::access(Scope::Jobs, *action);
             Some(if app.session.may(access) {

@@ -15,7 +15,7 @@ use crate::metrics::lifecycle::Kept;
 use crate::metrics::render::{Dialect, render as render_sql};
 use crate::store::browse::thousands;
 use crate::tui::app::{App, Effect, Level, Session};
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, Scope};
 use crate::tui::paged::scroll;
 use crate::tui::panes::{Filter, Move};
 use crate::tui::scroll::Scroll;
@@ -260,15 +260,19 @@ fn render_lifecycle(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
         .active()
         .is_some_and(|j| j.kind == JobKind::Retention);
     let as_of = kept.segments.iter().find_map(|s| s.as_of.as_deref());
+    let recompute = app.session.key(Scope::Metrics, Action::ComputeLifecycle);
     let mut title = vec![Span::raw(" Donor retention by lifecycle ")];
     match (as_of, computing) {
         (_, true) => title.push(Span::styled(
             "· computing in the background (Jobs) ",
             theme.muted,
         )),
-        (None, false) => title.push(Span::styled("· not computed: L computes it ", theme.muted)),
+        (None, false) => title.push(Span::styled(
+            format!("· not computed: {recompute} computes it "),
+            theme.muted,
+        )),
         (Some(at), false) if kept.changed => title.push(Span::styled(
-            format!("· as of {at}; records changed since: L recomputes "),
+            format!("· as of {at}; records changed since: {recompute} recomputes "),
             theme.warn,
         )),
         (Some(at), false) => title.push(Span::styled(

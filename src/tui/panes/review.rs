@@ -10,7 +10,7 @@ use crate::resolve::compare::first_token;
 use crate::resolve::review::{PairContext, QueueItem, QueueOrder, RecordView};
 use crate::store::browse::Count;
 use crate::tui::app::{App, Decision, Effect, InputKind, Level, Session, WriteRequest};
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, Scope};
 use crate::tui::panes::{Filter, Move, Window, clicked_row};
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, pane_block, placeholder};
@@ -88,7 +88,10 @@ impl ReviewPane {
         if new > 0 {
             session.flash(
                 Level::Info,
-                format!("{new} pairs still marked from last time: a, r or h decides them all"),
+                format!(
+                    "{new} pairs still marked from last time: {} decides them all",
+                    decision_keys(session)
+                ),
             );
         }
     }
@@ -309,8 +312,9 @@ impl ReviewPane {
         session.flash(
             Level::Info,
             format!(
-                "{} pairs of these people marked: a, r or h decides them all",
-                related.len() + 1
+                "{} pairs of these people marked: {} decides them all",
+                related.len() + 1,
+                decision_keys(session)
             ),
         );
         vec![]
@@ -386,6 +390,17 @@ impl ReviewPane {
     }
 }
 
+/// The keys that decide a pair, as bound: "a, r or h".
+fn decision_keys(session: &Session) -> String {
+    let key = |action| session.key(Scope::Review, action);
+    format!(
+        "{}, {} or {}",
+        key(Action::Approve),
+        key(Action::Reject),
+        key(Action::Household)
+    )
+}
+
 /// How many of the run's merges `C` draws to be checked: enough that a few rounds give an
 /// interval a steward can act on, few enough to check in a sitting.
 const MERGES_TO_DRAW: usize = 20;
@@ -432,8 +447,10 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     if !r.marked.is_empty() {
         spans.push(Span::styled(
             format!(
-                " · {} marked: a approves, r rejects them all",
-                r.marked.len()
+                " · {} marked: {} approves, {} rejects them all",
+                r.marked.len(),
+                app.session.key(Scope::Review, Action::Approve),
+                app.session.key(Scope::Review, Action::Reject)
             ),
             theme.warn,
         ));
@@ -495,10 +512,10 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
             let [pair, people] =
                 Layout::vertical([Constraint::Length(comparison_rows), Constraint::Fill(1)])
                     .areas(compare_area);
-            render_comparison(item, theme, pair, frame);
+            render_comparison(item, &app.session, theme, pair, frame);
             render_people(context, theme, people, frame);
         }
-        _ => render_comparison(item, theme, compare_area, frame),
+        _ => render_comparison(item, &app.session, theme, compare_area, frame),
     }
 }
 
@@ -709,7 +726,13 @@ fn differs(field: &str, left: &str, right: &str) -> bool {
     !left.is_empty() && !right.is_empty() && norm(left) != norm(right)
 }
 
-fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Frame) {
+fn render_comparison(
+    item: &QueueItem,
+    session: &Session,
+    theme: &Theme,
+    area: Rect,
+    frame: &mut Frame,
+) {
     let mut rows = Vec::new();
     // The two records' columns share what the fixed ones leave; a value cut there ends "…".
     // (Borders, the fixed columns and the gaps between them; the first gets the odd one.)
@@ -812,8 +835,16 @@ fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Fr
         ])
         .style(theme.header),
     );
+    let check = match item.check {
+        true => format!(
+            " · merged by the run: {} keeps it, {} splits it",
+            session.key(Scope::Review, Action::Approve),
+            session.key(Scope::Review, Action::Reject)
+        ),
+        false => String::new(),
+    };
     let title = format!(
-        " Pair #{} · score {:.3}{}{} ",
+        " Pair #{} · score {:.3}{}{check} ",
         item.candidate_id,
         item.score,
         if item.sustainer {
@@ -821,11 +852,6 @@ fn render_comparison(item: &QueueItem, theme: &Theme, area: Rect, frame: &mut Fr
         } else {
             ""
         },
-        if item.check {
-            " · merged by the run: a keeps it, r splits it"
-        } else {
-            ""
-        }
     );
     let table = Table::new(
         rows,
@@ -903,8 +929,9 @@ mod tests {
         };
         let backend = ratatui::backend::TestBackend::new(80, 16);
         let mut terminal = ratatui::Terminal::new(backend).unwrap();
+        let session = Session::new(crate::vocab::access::Role::Steward, false, "sam".into());
         terminal
-            .draw(|frame| render_comparison(&item, &Theme::mono(), frame.area(), frame))
+            .draw(|frame| render_comparison(&item, &session, &Theme::mono(), frame.area(), frame))
             .unwrap();
         let screen: Vec<String> = {
             let buffer = terminal.backend().buffer();

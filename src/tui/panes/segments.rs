@@ -10,7 +10,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use crate::segments::{Member, SegmentCount};
 use crate::tui::app::{App, Confirm, Effect, Mode, Session};
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, Scope};
 use crate::tui::panes::{Filter, Move};
 use crate::tui::theme::Theme;
 use crate::tui::view::{dollars, empty_block, fit, pane_block, placeholder};
@@ -164,11 +164,17 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     ));
     frame.render_widget(table, list);
     if let Some(v) = shown.get(s.selected) {
-        render_members(v, theme, detail, frame);
+        render_members(v, &app.session, theme, detail, frame);
     }
 }
 
-fn render_members(v: &SegmentView, theme: &Theme, area: Rect, frame: &mut Frame) {
+fn render_members(
+    v: &SegmentView,
+    session: &Session,
+    theme: &Theme,
+    area: Rect,
+    frame: &mut Frame,
+) {
     let [about, members] =
         Layout::vertical([Constraint::Length(4), Constraint::Fill(1)]).areas(area);
     let left_out = v.count.members - v.count.may_be_contacted;
@@ -180,7 +186,9 @@ fn render_members(v: &SegmentView, theme: &Theme, area: Rect, frame: &mut Frame)
         Line::from(vec![
             Span::styled("export  ", theme.muted),
             Span::raw(format!(
-                "e everyone reachable, E one per household ({left_out} left out: no {} consent)",
+                "{} everyone reachable, {} one per household ({left_out} left out: no {} consent)",
+                session.key(Scope::Segments, Action::Export),
+                session.key(Scope::Segments, Action::ExportOnePerHousehold),
                 v.count.channel.name()
             )),
         ]),
