@@ -56,9 +56,20 @@ fn generate_ingest_status_round_trip_with_json() {
         0 => assert!(next.starts_with("cpm score"), "{status}"),
         _ => assert!(next.starts_with("cpm review list"), "{status}"),
     }
+    // How good the merges are: the run's own estimate, and no steward's check yet.
+    let auto = status["expected"]["auto"]["pairs"].as_u64().unwrap();
+    assert!(auto > 0, "{status}");
+    assert_eq!(status["merge_checks"]["checked"], 0, "{status}");
     let said = String::from_utf8_lossy(&cpm(&p, &["status"]).stdout).into_owned();
     assert!(
         said.contains("golden records in") && said.contains("  next "),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!(
+            "  merges      {} auto pairs, about ",
+            cpm::store::browse::thousands(auto as i64)
+        )) && said.contains("none checked (cpm review check --draw 50)"),
         "{said}"
     );
 }

@@ -175,6 +175,33 @@ fn print_scores(
     }
 }
 
+/// How good the last run's merges are: what its scores expect, and what the merges drawn
+/// to be checked showed.
+fn print_merges(
+    expected: Option<&cpm::resolve::estimate::PairsByBand>,
+    checks: &cpm::resolve::merge_check::CheckResults,
+) {
+    let n = |v: u64| cpm::store::browse::thousands(v as i64);
+    let mut parts = Vec::new();
+    if let Some(e) = expected {
+        parts.push(format!(
+            "{} auto pairs, about {} of two people by the scores ({:.4})",
+            n(e.auto.pairs),
+            n(e.auto.two_people().round() as u64),
+            e.precision()
+        ));
+    }
+    match (checks.precision(), checks.interval()) {
+        (Some(share), Some((low, high))) => parts.push(format!(
+            "{} checked by stewards, {} one person ({share:.3}; 95 % {low:.3}-{high:.3})",
+            n(checks.checked),
+            n(checks.one_person)
+        )),
+        _ => parts.push("none checked (cpm review check --draw 50)".into()),
+    }
+    println!("  merges      {}", parts.join(" · "));
+}
+
 pub(crate) fn cmd_status(g: &Global) -> Result<()> {
     let db = open_db(g)?;
     let state = cpm::store::status::pipeline(&db.conn)?;
@@ -183,9 +210,13 @@ pub(crate) fn cmd_status(g: &Global) -> Result<()> {
         _ => cpm::resolve::review::pending_count(&db.conn)?,
     };
     let next = next_step(&state, pending);
+    let expected = cpm::resolve::estimate::latest(&db.conn)?;
+    let checks = cpm::resolve::merge_check::results(&db.conn)?;
     if g.json {
         let mut json = serde_json::to_value(&state)?;
         json["review_pending"] = pending.into();
+        json["expected"] = serde_json::to_value(expected)?;
+        json["merge_checks"] = serde_json::to_value(checks)?;
         json["next"] = next.into();
         return print_json(&json);
     }
@@ -218,6 +249,7 @@ pub(crate) fn cmd_status(g: &Global) -> Result<()> {
             n(pending),
             when(&run.at, &run.actor)
         );
+        print_merges(expected.as_ref(), &checks);
     }
     if let Some(run) = &state.last_scoring {
         let tiers: Vec<String> = ["critical", "high", "medium", "low"]
