@@ -38,7 +38,7 @@ pub struct QueueItem {
     /// What approving would leave the merged golden record: per channel the most
     /// restrictive answer of both sides' records.
     pub consent_if_merged: Vec<crate::store::consent::GoldenConsent>,
-    /// A merge the run made, drawn at random to be checked (`draw_merge_checks`): approving
+    /// A merge the run made, drawn at random to be checked (`merge_check::draw`): approving
     /// keeps it, rejecting splits it, and either measures the run's merges.
     pub check: bool,
 }
