@@ -901,6 +901,13 @@ fn merges_drawn_to_check_lead_the_queue_and_the_decisions_on_them_measure_the_me
         "{listed}"
     );
     assert_eq!(listed.matches("(merged: check it)").count(), 9, "{listed}");
+    // Every merge drawn: none is drawn twice, and the command says so.
+    crate::common::ok(&crate::common::cpm(
+        &p,
+        &["review", "check", "--draw", "1000000"],
+    ));
+    let said = crate::common::ok(&crate::common::cpm(&p, &["review", "check", "--draw", "1"]));
+    assert!(said.starts_with("no merge left to draw"), "{said}");
 }
 
 #[test]

@@ -201,10 +201,14 @@ fn check_merges(g: &Global, db: &mut Db, draw: Option<usize>) -> Result<()> {
             "precision": results.precision(), "interval_95": results.interval(),
         }));
     }
-    if let Some(n) = drawn {
-        println!(
+    match drawn {
+        Some(0) => println!(
+            "no merge left to draw: every merge of the last run is checked or drawn already (or no run has merged any)"
+        ),
+        Some(n) => println!(
             "drew {n} of the run's merges at random; they lead the review queue (cpm review list, or the Review tab): approve keeps a merge, reject splits it"
-        );
+        ),
+        None => {}
     }
     let waiting = review::checks_waiting(&db.conn)?;
     match (results.precision(), results.interval()) {
