@@ -295,8 +295,9 @@ pub struct PairSide {
     pub records: Vec<RecordLine>,
 }
 
-/// The whole picture around a pair: both people with every record, and the other pending
-/// pairs that touch them (decide them together when they are one person).
+/// The whole picture around a pair: both people with every record (one side when the two
+/// records are one golden record already: a merge drawn to be checked), and the other
+/// pending pairs that touch them (decide them together when they are one person).
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct PairContext {
     pub candidate_id: i64,
@@ -317,6 +318,10 @@ pub fn pair_context(conn: &Connection, candidate_id: i64) -> Result<PairContext>
             )?
             .query_row([record], |r| r.get(0))
             .optional()?;
+        // A merge drawn to be checked: both records are one golden record, shown once.
+        if golden.is_some() && sides.iter().any(|s: &PairSide| s.golden_id == golden) {
+            continue;
+        }
         let members: Vec<i64> = match golden {
             Some(g) => sql::members_of(conn, &[g])?,
             None => vec![record],

@@ -817,6 +817,17 @@ fn merges_drawn_to_check_lead_the_queue_and_the_decisions_on_them_measure_the_me
     for c in &checks {
         assert!(c.score >= config.thresholds.auto_match);
         assert_eq!(constituent_of(&db, c.a.id), constituent_of(&db, c.b.id));
+        // Their one golden record is shown once, both records in it marked.
+        let context = review::pair_context(&db.conn, c.candidate_id).unwrap();
+        assert_eq!(context.sides.len(), 1);
+        assert_eq!(
+            context.sides[0]
+                .records
+                .iter()
+                .filter(|r| r.in_pair)
+                .count(),
+            2
+        );
     }
     // A page further on starts past them.
     let page = review::queue(&db.conn, review::QueueOrder::Stake, 3, 4).unwrap();

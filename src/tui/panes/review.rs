@@ -523,7 +523,12 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
 /// touch them.
 fn render_people(context: &PairContext, theme: &Theme, area: Rect, frame: &mut Frame) {
     let mut rows = Vec::new();
-    for (label, side) in ["A", "B"].iter().zip(&context.sides) {
+    // One side when both records are one golden record (a merge drawn to be checked).
+    let labels: &[&str] = match context.sides.len() {
+        1 => &["A and B"],
+        _ => &["A", "B"],
+    };
+    for (label, side) in labels.iter().zip(&context.sides) {
         let golden = side.golden_id.map_or(
             "no golden record yet".into(),
             crate::store::browse::golden_id,
