@@ -337,7 +337,9 @@ enum Command {
         #[arg(long)]
         relearn: bool,
         /// Print the match model the last run learned (per field and level: how often
-        /// matches and non-matches fall there, and the weight that gives) and run nothing.
+        /// matches and non-matches fall there, and the weight that gives), the stewards'
+        /// decisions against the scores, and what other auto thresholds would trade; run
+        /// nothing.
         #[arg(long, conflicts_with_all = ["eval", "eval_only"])]
         explain_model: bool,
     },

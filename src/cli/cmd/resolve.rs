@@ -385,7 +385,9 @@ fn print_missed(title: &str, missed: &[resolve::evaluate::MissedComparison]) {
     }
 }
 
-/// `cpm resolve --explain-model`: the learned model, field by field.
+/// `cpm resolve --explain-model`: the learned model, field by field; then the stewards'
+/// decisions against the scores, and what other auto thresholds would trade (`--json`: the
+/// model alone).
 pub(crate) fn cmd_explain_model(g: &Global, project: &Project) -> Result<()> {
     use cpm::resolve::model::{FIELDS, LEVELS};
     let db = open_db(g)?;
@@ -419,12 +421,6 @@ pub(crate) fn cmd_explain_model(g: &Global, project: &Project) -> Result<()> {
             "stopped"
         },
         fit.iterations
-    );
-    print_decided(&cpm::resolve::estimate::decisions_against_scores(&db.conn)?);
-    let config = ResolutionConfig::load(project)?;
-    print_thresholds(
-        &cpm::resolve::estimate::at_thresholds(&db.conn, &config)?,
-        config.thresholds.auto_match,
     );
     if fit.held_two_given_names_apart {
         println!(
@@ -540,6 +536,13 @@ pub(crate) fn cmd_explain_model(g: &Global, project: &Project) -> Result<()> {
          prior: every pair sharing one is compared; at a shared address, for city and ZIP, the pairs of a home's two people; at \
          two addresses, the random pairs'). An exact first name, surname or birth date also \
          weighs by how common it is in the file, and so does a city where no ZIP is compared."
+    );
+    // How the model fares: against the stewards' decisions, and at other thresholds.
+    print_decided(&cpm::resolve::estimate::decisions_against_scores(&db.conn)?);
+    let config = ResolutionConfig::load(project)?;
+    print_thresholds(
+        &cpm::resolve::estimate::at_thresholds(&db.conn, &config)?,
+        config.thresholds.auto_match,
     );
     Ok(())
 }
