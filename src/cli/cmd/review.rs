@@ -221,8 +221,9 @@ fn check_merges(g: &Global, db: &mut Db, draw: Option<usize>) -> Result<()> {
             share
         ),
         _ => println!(
-            "{} merges drawn, none checked yet{}",
+            "{} merge{} drawn, none checked yet{}",
             results.drawn,
+            cpm::text::plural(results.drawn as usize),
             match results.drawn {
                 0 => "; `cpm review check --draw 50` draws some",
                 _ => "",
