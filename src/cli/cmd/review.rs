@@ -211,9 +211,14 @@ fn check_merges(g: &Global, db: &mut Db, draw: Option<usize>) -> Result<()> {
         None => {}
     }
     let waiting = review::checks_waiting(&db.conn)?;
+    // Beside it, what the model's scores expect of the same merges.
+    let expected = match cpm::resolve::estimate::latest(&db.conn)? {
+        Some(e) => format!("; the scores expect {:.3}", e.precision()),
+        None => String::new(),
+    };
     match (results.precision(), results.interval()) {
         (Some(share), Some((low, high))) => println!(
-            "{} merge{} checked of {} drawn: {} one person, {:.3} of the run's merges (95 % interval {low:.3}-{high:.3}); {waiting} wait",
+            "{} merge{} checked of {} drawn: {} one person, {:.3} of the run's merges (95 % interval {low:.3}-{high:.3}{expected}); {waiting} wait",
             results.checked,
             cpm::text::plural(results.checked as usize),
             results.drawn,
