@@ -65,7 +65,7 @@ pub(crate) enum ReviewAction {
     /// that are one person.
     Check {
         /// Draw this many more merges to check.
-        #[arg(long)]
+        #[arg(long, value_name = "N")]
         draw: Option<usize>,
     },
     /// Show the audit trail (latest first).
