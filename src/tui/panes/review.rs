@@ -460,7 +460,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, frame: &mut Frame) {
     }
     // Last, each where the whole of it fits: what the checked merges showed, and what the
     // model's scores expect of the queue.
-    let checked = (r.checks.precision().zip(r.checks.interval())).map(|(_, (low, high))| {
+    let checked = r.checks.interval().map(|(low, high)| {
         format!(
             " · merges checked: {} of {} one person ({:.0}-{:.0} % of all)",
             r.checks.one_person,
