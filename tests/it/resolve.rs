@@ -894,6 +894,16 @@ fn merges_drawn_to_check_lead_the_queue_and_the_decisions_on_them_measure_the_me
         &["--role", "membership", "review", "check"],
     ));
     assert!(said.starts_with("1 merge checked of 8 drawn: 1 one person, 1.000 of the run's merges (95 % interval 0.207-1.000; the scores expect "), "{said}");
+    let json: serde_json::Value = serde_json::from_str(&crate::common::ok(&crate::common::cpm(
+        &p,
+        &["--role", "membership", "review", "check", "--json"],
+    )))
+    .unwrap();
+    assert_eq!(json["results"]["checked"], 1, "{json}");
+    assert!(
+        json["expected_precision"].as_f64().is_some_and(|p| p > 0.5),
+        "{json}"
+    );
     let said = crate::common::ok(&crate::common::cpm(&p, &["review", "check", "--draw", "2"]));
     assert!(
         said.starts_with("drew 2 of the run's merges at random"),

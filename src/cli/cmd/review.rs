@@ -195,10 +195,13 @@ fn check_merges(g: &Global, db: &mut Db, draw: Option<usize>) -> Result<()> {
         None => None,
     };
     let results = merge_check::results(&db.conn)?;
+    // What the model's scores expect of the same merges, to set beside the measured share.
+    let expected = cpm::resolve::estimate::latest(&db.conn)?.map(|e| e.precision());
     if g.json {
         return print_json(&serde_json::json!({
             "drawn_now": drawn, "results": results,
             "precision": results.precision(), "interval_95": results.interval(),
+            "expected_precision": expected,
         }));
     }
     match drawn {
@@ -211,9 +214,8 @@ fn check_merges(g: &Global, db: &mut Db, draw: Option<usize>) -> Result<()> {
         None => {}
     }
     let waiting = review::checks_waiting(&db.conn)?;
-    // Beside it, what the model's scores expect of the same merges.
-    let expected = match cpm::resolve::estimate::latest(&db.conn)? {
-        Some(e) => format!("; the scores expect {:.3}", e.precision()),
+    let expected = match expected {
+        Some(share) => format!("; the scores expect {share:.3}"),
         None => String::new(),
     };
     match (results.precision(), results.interval()) {
