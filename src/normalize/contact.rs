@@ -85,13 +85,15 @@ pub fn phone_in(raw: &str, country: Option<u16>) -> Option<String> {
         .filter(|c| c.is_ascii_digit())
         .collect();
     // The international forms: "+", or an exit code (00 in most of the world, 011 in North
-    // America, where no number starts with 0).
+    // America, where no number starts with 0; elsewhere "0113 496 0000" is a Leeds number).
+    let exits: &[&str] = match country {
+        Some(code) if code != NORTH_AMERICA => &["00"],
+        _ => &["011", "00"],
+    };
     let international = if number.starts_with('+') {
         Some(digits.as_str())
     } else {
-        ["011", "00"]
-            .into_iter()
-            .find_map(|exit| digits.strip_prefix(exit))
+        exits.iter().find_map(|exit| digits.strip_prefix(exit))
     };
     match international {
         Some(d) if d.starts_with('1') => north_american(d),

@@ -425,6 +425,15 @@ mod tests {
             phone_in("+1 312 555 0101", uk).as_deref(),
             Some("3125550101")
         );
+        // 011 is North America's exit code; in the UK it starts Leeds's and Sheffield's.
+        assert_eq!(
+            phone_in("0113 496 0000", uk).as_deref(),
+            Some("+441134960000")
+        );
+        assert_eq!(
+            phone_in("0044 113 496 0000", uk).as_deref(),
+            Some("+441134960000")
+        );
         // Australia's trunk 0 goes; Italy's 0 is part of the number.
         assert_eq!(
             phone_in("(02) 9374 4000", Some(61)).as_deref(),

@@ -180,6 +180,8 @@ struct Drafter<'s> {
     consent: ConsentMapping,
     key: String,
     date_formats: Vec<String>,
+    /// The country whose numbers the file's phones without a country code are.
+    phone_country_code: Option<u16>,
     why: BTreeMap<String, String>,
     notes: Vec<String>,
 }
@@ -215,6 +217,7 @@ impl<'s> Drafter<'s> {
             consent: ConsentMapping::default(),
             key: String::new(),
             date_formats: Vec::new(),
+            phone_country_code: None,
             why: BTreeMap::new(),
             notes: Vec::new(),
         }
@@ -927,7 +930,9 @@ impl<'s> Drafter<'s> {
     }
 
     /// Phones that are neither North American nor written with their country code are
-    /// not compared unless the source names its country.
+    /// not compared unless the source names its country: named where the file's own
+    /// numbers written with one show which (its numbers written without it read as that
+    /// country's), said where they do not.
     fn check_phones(&mut self) {
         let Some(Columns::One(column)) = self.person.get("phone") else {
             return;
@@ -939,11 +944,27 @@ impl<'s> Drafter<'s> {
         let read = share(phones.iter().copied(), |v| {
             crate::normalize::phone(v).is_some()
         });
-        if !phones.is_empty() && read < 0.5 {
-            self.notes.push(format!(
+        if phones.is_empty() || read >= 0.5 {
+            return;
+        }
+        match country_written_beside(&phones) {
+            Some(country) => {
+                self.why.insert(
+                    "phone_country_code".into(),
+                    format!(
+                        "{} of {} phones written with a country code are +{}'s: the {} without one read as its numbers",
+                        count(country.votes),
+                        count(country.written_with_code),
+                        country.code,
+                        self.percent(1.0 - read)
+                    ),
+                );
+                self.phone_country_code = Some(country.code);
+            }
+            None => self.notes.push(format!(
                 "{} of the phones carry no country code and are not North American: set phone_country_code (44 for the UK, 49 for Germany ...) or they are not compared",
                 self.percent(1.0 - read)
-            ));
+            )),
         }
     }
 
@@ -972,6 +993,7 @@ impl<'s> Drafter<'s> {
         if !self.date_formats.is_empty() {
             source.date_formats = self.date_formats;
         }
+        source.phone_country_code = self.phone_country_code;
         source.person = self.person;
         source.facts = self.fact;
         source.consent = (!self.consent.channels().is_empty()).then_some(self.consent);
@@ -1010,6 +1032,60 @@ impl<'s> Drafter<'s> {
 }
 
 /// A value some format of the draft's reads as a date (or a year, or a year and month).
+/// The country a file's phones are from, as its numbers written with a country code show.
+#[derive(Debug, PartialEq)]
+struct PhoneCountry {
+    code: u16,
+    /// The numbers written with a country code that show this one.
+    votes: usize,
+    written_with_code: usize,
+}
+
+/// A number written within its country ("07911 123456") is its trunk 0 and its national
+/// number; written with its country code ("+44 7911 123457"), the code and the same
+/// national number. So the national numbers' lengths show where the code ends in the
+/// others (country codes are prefix-free: one split reads as a code), and the code most of
+/// them show is the file's country. `None` where the file writes no number both ways, or
+/// its numbers with a code are of many countries.
+fn country_written_beside(phones: &[&str]) -> Option<PhoneCountry> {
+    let mut national_lengths: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut with_code: Vec<String> = Vec::new();
+    for phone in phones {
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        // Not North America's 011: where numbers have a trunk 0, 011 starts one of them.
+        if phone.trim_start().starts_with('+') || digits.starts_with("00") {
+            let number = crate::normalize::phone(phone);
+            if let Some(digits) = number.as_deref().and_then(|n| n.strip_prefix('+')) {
+                with_code.push(digits.to_string());
+            }
+        } else if let Some(national) = digits.strip_prefix('0') {
+            *national_lengths.entry(national.len()).or_default() += 1;
+        }
+    }
+    let mut votes: BTreeMap<&str, usize> = BTreeMap::new();
+    for digits in &with_code {
+        // The split whose national number has the commonest length; of two as common,
+        // the longer code (a shorter number, as Dublin's beside a mobile's, is likelier
+        // than a code missing its last digit).
+        let split = (1..=3usize)
+            .filter(|&k| k < digits.len() && !digits.starts_with('0'))
+            .filter_map(|k| Some((national_lengths.get(&(digits.len() - k))?, k)))
+            .max();
+        if let Some((_, k)) = split {
+            *votes.entry(&digits[..k]).or_default() += 1;
+        }
+    }
+    let (code, n) = votes
+        .into_iter()
+        .max_by_key(|&(code, n)| (n, std::cmp::Reverse(code)))?;
+    // A few numbers abroad in one country's file: the code must be most of them.
+    (n >= 2 && n * 5 >= with_code.len() * 4).then_some(PhoneCountry {
+        code: code.parse().ok()?,
+        votes: n,
+        written_with_code: with_code.len(),
+    })
+}
+
 fn any_date_format_reads(v: &str) -> bool {
     let formats: Vec<String> = DATE_FORMATS.iter().map(|f| f.to_string()).collect();
     crate::normalize::date(v, &formats).is_some()
@@ -1207,6 +1283,82 @@ mod tests {
             d.notes
         );
         assert!(render(&[d]).contains("drafted from its one row"));
+    }
+
+    #[test]
+    fn the_phones_written_with_a_country_code_name_the_country_of_those_without() {
+        let uk = [
+            "07911 123456",
+            "020 7946 0958",
+            "0113 496 0000",
+            "+44 7911 123457",
+            "+44 (0)20 7946 0959",
+            "0044 131 496 0000",
+        ];
+        let country = country_written_beside(&uk).expect("the UK's");
+        assert_eq!(
+            country,
+            PhoneCountry {
+                code: 44,
+                votes: 3,
+                written_with_code: 3
+            }
+        );
+        // A three-digit code, national numbers of two lengths.
+        let russia = ["8 912 345 6789", "+7 912 345 6780", "+7 495 123 4567"];
+        assert_eq!(country_written_beside(&russia), None, "8 is not a trunk 0");
+        let ireland = [
+            "087 123 4567",
+            "01 234 5678",
+            "+353 87 123 4568",
+            "+353 1 234 5679",
+        ];
+        assert_eq!(country_written_beside(&ireland).map(|c| c.code), Some(353));
+        // Nothing written both ways, one number abroad, or numbers of many countries.
+        assert_eq!(
+            country_written_beside(&["07911 123456", "020 7946 0958"]),
+            None
+        );
+        assert_eq!(
+            country_written_beside(&["07911 123456", "+44 7911 123457"]),
+            None
+        );
+        let many = [
+            "07911 123456",
+            "+44 7911 123457",
+            "+44 7911 123458",
+            "+33 6 12 34 56 78",
+            "+49 1512 3456789",
+        ];
+        assert_eq!(
+            country_written_beside(&many),
+            None,
+            "two of four are not most"
+        );
+    }
+
+    #[test]
+    fn a_file_whose_phones_show_their_country_is_drafted_with_it() {
+        let header = ["ref", "forename", "surname", "mobile"];
+        let rows: &[&[&str]] = &[
+            &["1", "Winifred", "Oyelaran", "07911 123456"],
+            &["2", "Hamish", "Macleod", "07700 900123"],
+            &["3", "Ailsa", "Reid", "07700 900456"],
+            &["4", "Dara", "Byrne", "+44 7700 900789"],
+            &["5", "Ewan", "Grant", "+44 7700 900321"],
+        ];
+        let d = drafted(&sample(&header, rows));
+        assert_eq!(d.source.phone_country_code, Some(44));
+        assert!(!d.notes.iter().any(|n| n.contains("phone_country_code")));
+        let text = render(&[d]);
+        assert!(
+            text.contains(
+                "phone_country_code: 44                    # 2 of 2 phones written with a country code are +44's: the 60 % without one read as its numbers"
+            ),
+            "{text}"
+        );
+        let read: crate::config::SourcesFile = serde_yaml::from_str(&text).expect("valid YAML");
+        assert_eq!(read.sources[0].phone_country_code, Some(44));
     }
 
     #[test]

@@ -69,6 +69,10 @@ fn entry(out: &mut String, draft: &Draft) {
             why("date_formats"),
         );
     }
+    if let Some(code) = s.phone_country_code {
+        let text = format!("phone_country_code: {code}");
+        line(out, 2, &text, why("phone_country_code"));
+    }
     for (key, value) in [("delimiter", &s.delimiter), ("encoding", &s.encoding)] {
         if let Some(value) = value {
             line(
