@@ -1,13 +1,14 @@
 # Sourced first by the matching benchmarks (bench/*/run.sh): sets `here` (the benchmark's
 # folder), `repo` and `work` (the script's first argument, or /tmp/cpm-<benchmark>); the work
-# folder becomes a project with this benchmark's sources.yaml and the checkout's
+# folder becomes a project with this benchmark's sources.yaml (if it has one) and the checkout's
 # resolution.yaml, and `cpm` runs the checkout's release build, or the binary CPM_BIN names
 # (to measure another build on the same files).
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 work=${1:-/tmp/cpm-$(basename "$here")}
 mkdir -p "$work/config" "$work/data"
-cp "$here/sources.yaml" "$work/config/sources.yaml"
+# A benchmark without a sources.yaml drafts its own (`cpm config draft`).
+if [ -f "$here/sources.yaml" ]; then cp "$here/sources.yaml" "$work/config/sources.yaml"; fi
 cp "$repo/config/resolution.yaml" "$work/config/resolution.yaml"
 cpm() { (cd "$repo" && if [ -n "${CPM_BIN:-}" ]; then "$CPM_BIN" "$@"; else cargo run --quiet --release -- "$@"; fi); }
 # Download URL to FILE unless it is there (a benchmark's public file, at a fixed commit).

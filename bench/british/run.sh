@@ -1,0 +1,18 @@
+#!/bin/sh
+# Identity resolution on a British charity's two exports (`make_data.py`: Faker's en_GB
+# tables, an error model of its own), mapped by `cpm config draft` alone, no YAML written
+# by hand; then the same files without their phones (a file that has none).
+#   bench/british/run.sh [WORK_DIR] [PEOPLE] [SEED]   (needs python3 and pip to fetch Faker once)
+set -eu
+. "$(dirname "$0")/../project.sh"
+people=${2:-20000}
+seed=${3:-5}
+if [ ! -d "$work/py/faker" ]; then
+    python3 -m pip install --quiet --disable-pip-version-check --target "$work/py" faker==40.63.0
+fi
+PYTHONPATH="$work/py" python3 "$here/make_data.py" "$work/data" "$people" "$seed"
+rm -f "$work/config/sources.yaml"
+cpm config draft --root "$work" --add "$work/data/supporters.csv" "$work/data/event_bookings.csv"
+evaluate_fresh "$work/british.db" "british ($people people, seed $seed), drafted" "$work/data/truth.csv"
+sed -i '/phone/d' "$work/config/sources.yaml"
+evaluate_fresh "$work/british.db" "british, without the phones" "$work/data/truth.csv"
