@@ -186,6 +186,37 @@ fn a_uk_export_is_drafted_with_its_delimiter_encoding_and_day_first_dates_and_lo
     assert_eq!(refused, 1, "C-1002's do-not-call");
 }
 
+/// A file that writes some of its phones with their country code and some without: the
+/// draft names the country, and a Leeds number (0113: North America's exit code is 011)
+/// written both ways is one number.
+#[test]
+fn the_phones_written_with_a_country_code_name_the_files_country_and_load_as_one() {
+    let p = TempProject::new();
+    std::fs::create_dir_all(p.root().join("data")).unwrap();
+    std::fs::copy(fixture("draft_uk_phones.csv"), p.root().join("data/uk.csv")).unwrap();
+    let text = ok(&cpm(&p, &["config", "draft", "--add", "data/uk.csv"]));
+    assert!(text.contains("added uk"), "{text}");
+    let sources = std::fs::read_to_string(p.root().join("config/sources.yaml")).unwrap();
+    assert!(
+        sources.contains(
+            "phone_country_code: 44                    # 2 of 2 phones written with a country code are +44's"
+        ),
+        "{sources}"
+    );
+    assert!(!sources.contains("set phone_country_code"), "{sources}");
+    ok(&cpm(&p, &["ingest"]));
+    let phones: Vec<String> = p
+        .db()
+        .conn
+        .prepare("SELECT n_phone FROM source_record WHERE source_key IN ('S-3', 'S-4')")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(phones, ["+441134960000", "+441134960000"]);
+}
+
 #[test]
 fn a_file_without_a_key_column_asks_for_one_and_json_is_the_mapping() {
     let p = TempProject::new();

@@ -941,8 +941,11 @@ impl<'s> Drafter<'s> {
             return;
         };
         let phones: Vec<&str> = self.values(index).filter(|v| looks_like_phone(v)).collect();
+        // A number starting 011 reads as dialled from North America; where a file's numbers
+        // have a trunk 0 it is one of its own (Leeds's 0113), not read until its country is.
         let read = share(phones.iter().copied(), |v| {
-            crate::normalize::phone(v).is_some()
+            let from_north_america = v.trim_start().starts_with("011");
+            crate::normalize::phone(v).is_some() && !from_north_america
         });
         if phones.is_empty() || read >= 0.5 {
             return;
