@@ -424,7 +424,7 @@ pub(crate) fn cmd_explain_model(g: &Global, project: &Project) -> Result<()> {
     );
     if fit.held_two_given_names_apart {
         println!(
-            "EM ran twice: its first \"one person\" class had different given names more often than the same, or than the pairs a personal email or phone (or a birth date beside a surname) links, so the second held every pair of two given names with no birth date, email or phone agreeing as two people"
+            "EM ran twice: its first \"one person\" class had different given names more often than the same, or than the pairs a personal email or phone (or a birth date beside a surname) links, or than a quarter of its pairs where few link, so the second held every pair of two given names with no birth date, email or phone agreeing as two people"
         );
     }
     if fit.held_identifiers_as_one_person {
