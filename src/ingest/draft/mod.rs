@@ -1034,7 +1034,6 @@ impl<'s> Drafter<'s> {
     }
 }
 
-/// A value some format of the draft's reads as a date (or a year, or a year and month).
 /// The country a file's phones are from, as its numbers written with a country code show.
 #[derive(Debug, PartialEq)]
 struct PhoneCountry {
@@ -1089,6 +1088,7 @@ fn country_written_beside(phones: &[&str]) -> Option<PhoneCountry> {
     })
 }
 
+/// A value some format of the draft's reads as a date (or a year, or a year and month).
 fn any_date_format_reads(v: &str) -> bool {
     let formats: Vec<String> = DATE_FORMATS.iter().map(|f| f.to_string()).collect();
     crate::normalize::date(v, &formats).is_some()
@@ -1307,9 +1307,10 @@ mod tests {
                 written_with_code: 3
             }
         );
-        // A three-digit code, national numbers of two lengths.
+        // Russia's trunk prefix is 8, not 0: its national numbers are not recognised.
         let russia = ["8 912 345 6789", "+7 912 345 6780", "+7 495 123 4567"];
         assert_eq!(country_written_beside(&russia), None, "8 is not a trunk 0");
+        // A three-digit code, national numbers of two lengths.
         let ireland = [
             "087 123 4567",
             "01 234 5678",
