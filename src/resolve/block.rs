@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::compare::{Rec, email_name_chars, first_token};
+use super::compare::{Rec, email_name_chars, first_token, spelled_from_names};
 use super::normalize::{house_number, soundex};
 use super::settings::Blocking;
 use crate::stable_hash::hash_parts;
@@ -126,7 +126,7 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
         // is many people's, and a short one ("jo1") too: they key nothing.
         "email_name" => {
             let name: String = email_name_chars(r.email()?).collect();
-            if name.chars().count() < EMAIL_NAME_KEY_MIN || spelled_from_names(&name, r) {
+            if name.chars().count() < EMAIL_NAME_KEY_MIN || spelled_from_names(name.as_bytes(), r) {
                 return None;
             }
             hash_parts(&[&name])
@@ -137,37 +137,6 @@ fn key_of(kind: &str, r: &Rec) -> Option<u64> {
 
 /// The shortest mailbox name the `email_name` key reads ("jo", "info1" are many people's).
 const EMAIL_NAME_KEY_MIN: usize = 6;
-
-/// Whether a mailbox name is the record's names and their initials run together
-/// ("davidsmith", "dsmith", "smithd" for David Smith), nothing else.
-fn spelled_from_names(mailbox: &str, r: &Rec) -> bool {
-    let words: Vec<&str> = [r.first(), r.last()]
-        .into_iter()
-        .flatten()
-        .flat_map(|name| name.split([' ', '-']))
-        .filter(|w| !w.is_empty())
-        .collect();
-    if words.is_empty() {
-        return false;
-    }
-    // spelled[i]: the first i bytes are names and initials.
-    let bytes = mailbox.as_bytes();
-    let mut spelled = vec![false; bytes.len() + 1];
-    spelled[0] = true;
-    for i in 0..bytes.len() {
-        if !spelled[i] {
-            continue;
-        }
-        for word in &words {
-            for piece in [word.as_bytes(), &word.as_bytes()[..1]] {
-                if bytes[i..].starts_with(piece) {
-                    spelled[i + piece.len()] = true;
-                }
-            }
-        }
-    }
-    spelled[bytes.len()]
-}
 
 /// A name's Soundex code; none for a name without a Latin letter ("123"), which would
 /// otherwise key one block of every such name.

@@ -533,7 +533,8 @@ pub(crate) fn cmd_explain_model(g: &Global, project: &Project) -> Result<()> {
         "weight: log2(m/u), added to the prior for each field both records have; u is the random \
          pairs' for personal fields and the compared pairs' for email, phone and address (a \
          household's; for an exact email or one mailbox at a mistyped domain, all pairs', as the \
-         prior: every pair sharing one is compared; at a shared address, for city and ZIP, the pairs of a home's two people; at \
+         prior: every pair sharing one is compared; for a mailbox name spelled from the names alone \
+         at two domains, the compared pairs' whose names agree; at a shared address, for city and ZIP, the pairs of a home's two people; at \
          two addresses, the random pairs'). An exact first name, surname or birth date also \
          weighs by how common it is in the file, and so does a city where no ZIP is compared."
     );

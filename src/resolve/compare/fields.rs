@@ -1,7 +1,9 @@
 //! Each field's level on its own: the given names, surname, birth date, email, phone,
 //! street address, city, postal code, middle name, sex and source of two records.
 
-use super::similarity::{EMAIL_NAME_MAX, email_name, email_name_chars, jaro_winkler};
+use super::similarity::{
+    EMAIL_NAME_MAX, email_name, email_name_chars, jaro_winkler, spelled_from_names,
+};
 use super::*;
 use crate::resolve::normalize::{
     clipped_form_by_id, distinct_given_names_by_id, distinct_surnames, house_number,
@@ -259,7 +261,14 @@ pub(super) fn email_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
     // Compared on the stack: nearly every compared pair has two different emails.
     let (mut x_buffer, mut y_buffer) = ([0; EMAIL_NAME_MAX], [0; EMAIL_NAME_MAX]);
     let same_name = match (email_name(x, &mut x_buffer), email_name(y, &mut y_buffer)) {
-        (Some(nx), Some(ny)) => nx == ny,
+        (Some(nx), Some(ny)) if nx == ny => {
+            let names_alone = spelled_from_names(nx, a) && spelled_from_names(nx, b);
+            return Some(match names_alone {
+                true => (model::NAMES_AT_ANOTHER_DOMAIN_LEVEL, 0.9),
+                false => (2, 0.9),
+            });
+        }
+        (Some(_), Some(_)) => false,
         _ => email_name_chars(x).eq(email_name_chars(y)),
     };
     Some(if same_name { (2, 0.9) } else { (4, 0.0) })

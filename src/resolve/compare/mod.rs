@@ -20,7 +20,7 @@ mod swap;
 pub use comparer::Comparer;
 use fields::*;
 use rules::*;
-pub(crate) use similarity::email_name_chars;
+pub(crate) use similarity::{email_name_chars, spelled_from_names};
 use swap::oriented;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -194,6 +194,47 @@ mod tests {
         // "+44" and "+33" before the same digits are two countries' numbers.
         assert_eq!(level("+442079460958", "+332079460958"), Some(different));
         assert_eq!(level("3125550101", "+443125550101"), Some(different));
+    }
+
+    #[test]
+    fn one_mailbox_name_at_two_domains_is_the_names_alone_where_both_records_spell_it() {
+        let level = |a: (&str, &str, &str), b: (&str, &str, &str)| {
+            let r = |(first, last, email): (&str, &str, &str)| rec(first, last, email, "", "", "");
+            email_level(&r(a), &r(b)).map(|(level, _)| level)
+        };
+        let names_alone = model::NAMES_AT_ANOTHER_DOMAIN_LEVEL;
+        let katie = |email| ("katie", "davies", email);
+        assert_eq!(
+            level(
+                katie("katie.davies@gmail.com"),
+                katie("katie_davies@yahoo.com")
+            ),
+            Some(names_alone)
+        );
+        assert_eq!(
+            level(katie("kdavies@gmail.com"), katie("kdavies@btinternet.com")),
+            Some(names_alone)
+        );
+        // A mailbox name of one's own, or with more than the names, says more.
+        assert_eq!(
+            level(katie("skydiver77@gmail.com"), katie("skydiver77@yahoo.com")),
+            Some(2)
+        );
+        assert_eq!(
+            level(
+                katie("katie.davies8@gmail.com"),
+                katie("katie.davies8@yahoo.com")
+            ),
+            Some(2)
+        );
+        // Spelled from one record's names only: Kate's mailbox under Katie's name.
+        assert_eq!(
+            level(
+                ("kate", "davies", "kate.davies@gmail.com"),
+                katie("kate.davies@yahoo.com")
+            ),
+            Some(2)
+        );
     }
 
     #[test]

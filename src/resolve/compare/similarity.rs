@@ -1,6 +1,8 @@
 //! String likeness on the hot path: Jaro–Winkler on the stack, and an email's mailbox
 //! name read without its separators.
 
+use super::Rec;
+
 /// Jaro–Winkler similarity, as `strsim::jaro_winkler` computes it, with its match flags on
 /// the stack for ASCII text of up to 64 bytes (every name): names are compared several
 /// times per pair, tens of millions of times a run. Anything else goes to strsim.
@@ -59,6 +61,37 @@ pub(crate) fn jaro_winkler(a: &str, b: &str) -> f64 {
     } else {
         jaro
     }
+}
+
+/// Whether a mailbox name is the record's names and their initials run together
+/// ("davidsmith", "dsmith", "smithd" for David Smith), nothing else.
+pub(crate) fn spelled_from_names(mailbox: &[u8], r: &Rec) -> bool {
+    let words: Vec<&str> = [r.first(), r.last()]
+        .into_iter()
+        .flatten()
+        .flat_map(|name| name.split([' ', '-']))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() {
+        return false;
+    }
+    // spelled[i]: the first i bytes are names and initials.
+    let bytes = mailbox;
+    let mut spelled = vec![false; bytes.len() + 1];
+    spelled[0] = true;
+    for i in 0..bytes.len() {
+        if !spelled[i] {
+            continue;
+        }
+        for word in &words {
+            for piece in [word.as_bytes(), &word.as_bytes()[..1]] {
+                if bytes[i..].starts_with(piece) {
+                    spelled[i + piece.len()] = true;
+                }
+            }
+        }
+    }
+    spelled[bytes.len()]
 }
 
 pub(super) const EMAIL_NAME_MAX: usize = 64;

@@ -76,6 +76,7 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
         "shared by a household",
         FAMILY_MAILBOX,
         MAILBOX_DOMAIN_TYPO,
+        NAMES_AT_ANOTHER_DOMAIN,
     ],
     &[
         "exact",
@@ -135,6 +136,11 @@ pub const FAMILY_MAILBOX: &str = "exact, a family's mailbox";
 /// from "one typo" so that each file weighs the two (Splink's fake 20,000: 1,628 of 1,628
 /// such compared pairs one person, scored 0.81 on average under "one typo").
 pub const MAILBOX_DOMAIN_TYPO: &str = "the same mailbox, its domain mistyped";
+/// One mailbox name at two domains, spelled from both records' names and initials alone
+/// ("katie.davies@" at two providers): namesakes write it as the person does, so it says
+/// less than "same name, other domain" does of a name of one's own ("skydiver77@"); each
+/// file weighs the two.
+pub const NAMES_AT_ANOTHER_DOMAIN: &str = "same name, other domain, the names alone";
 
 /// The address level of a pair at one street address under two forms of a given name
 /// (Jim and Jimmy) with two different emails or phones: one person's two records or a
@@ -196,6 +202,7 @@ pub const NICKNAME_UNSEEN_LEVEL: u8 = level_named(field::FIRST, NICKNAME_UNSEEN)
 pub const GENERATION_ON_ONE_LEVEL: u8 = level_named(field::FIRST, GENERATION_ON_ONE);
 pub const FAMILY_MAILBOX_LEVEL: u8 = level_named(field::EMAIL, FAMILY_MAILBOX);
 pub const MAILBOX_DOMAIN_TYPO_LEVEL: u8 = level_named(field::EMAIL, MAILBOX_DOMAIN_TYPO);
+pub const NAMES_AT_ANOTHER_DOMAIN_LEVEL: u8 = level_named(field::EMAIL, NAMES_AT_ANOTHER_DOMAIN);
 const _: () = assert!(
     SURNAME_CHANGED_LEVEL != MISSING
         && ANOTHER_SURNAME_LEVEL != MISSING
@@ -205,6 +212,7 @@ const _: () = assert!(
         && GENERATION_ON_ONE_LEVEL > ANOTHER_GIVEN_NAME
         && FAMILY_MAILBOX_LEVEL != MISSING
         && MAILBOX_DOMAIN_TYPO_LEVEL != MISSING
+        && NAMES_AT_ANOTHER_DOMAIN_LEVEL != MISSING
 );
 
 /// Whether a pair shares a street address (exactly, and not as a household's).

@@ -192,8 +192,10 @@ pub struct FitReport {
 /// where no ZIP is compared weighs by how many records hold it (`u_exact_city_random`).
 /// 23: a family's mailbox shared under one given name is an email level of its own.
 /// 24: a birth date agreeing on two of year, month and day is a level of its own. 25: one
-/// mailbox name at a mistyped domain is an email level of its own.
-pub const ESTIMATOR: u32 = 25;
+/// mailbox name at a mistyped domain is an email level of its own. 26: one mailbox name
+/// spelled from the names alone at two domains is a level of its own, weighed among the
+/// compared pairs whose names agree.
+pub const ESTIMATOR: u32 = 26;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;
