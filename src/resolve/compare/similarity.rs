@@ -65,7 +65,7 @@ pub(crate) fn jaro_winkler(a: &str, b: &str) -> f64 {
 
 /// Whether a mailbox name is the record's names and their initials run together
 /// ("davidsmith", "dsmith", "smithd" for David Smith), nothing else.
-pub(crate) fn spelled_from_names(mailbox: &[u8], r: &Rec) -> bool {
+pub(crate) fn spelled_from_names(bytes: &[u8], r: &Rec) -> bool {
     let words: Vec<&str> = [r.first(), r.last()]
         .into_iter()
         .flatten()
@@ -76,7 +76,6 @@ pub(crate) fn spelled_from_names(mailbox: &[u8], r: &Rec) -> bool {
         return false;
     }
     // spelled[i]: the first i bytes are names and initials.
-    let bytes = mailbox;
     let mut spelled = vec![false; bytes.len() + 1];
     spelled[0] = true;
     for i in 0..bytes.len() {
