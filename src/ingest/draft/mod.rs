@@ -1043,15 +1043,33 @@ struct PhoneCountry {
     written_with_code: usize,
 }
 
-/// A number written within its country ("07911 123456") is its trunk 0 and its national
-/// number; written with its country code ("+44 7911 123457"), the code and the same
-/// national number. So the national numbers' lengths show where the code ends in the
-/// others (country codes are prefix-free: one split reads as a code), and the code most of
-/// them show is the file's country. `None` where the file writes no number both ways, or
-/// its numbers with a code are of many countries.
+/// The calling code an international number starts with (its digits after "+"): codes are
+/// prefix-free, so it is North America's 1 or Russia's 7, one of the two-digit codes, or
+/// three digits.
+fn calling_code(digits: &str) -> Option<&str> {
+    const TWO_DIGIT: [&str; 44] = [
+        "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
+        "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
+        "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
+    ];
+    match digits.get(..1)? {
+        "1" | "7" => digits.get(..1),
+        _ => match digits.get(..2)? {
+            two if TWO_DIGIT.contains(&two) => Some(two),
+            _ => digits.get(..3),
+        },
+    }
+}
+
+/// The country whose numbers a file writes both with its calling code ("+44 7911
+/// 123457") and without ("07911 123456", a trunk 0 and the national number; or the
+/// national number alone, as Spain's): the code most numbers written with one show (four
+/// in five), where the numbers written without one are as long as its national numbers
+/// (Russia's, after a trunk 8, are not: left to the user). `None` where the file writes no
+/// number both ways, or its numbers with a code are of many countries.
 fn country_written_beside(phones: &[&str]) -> Option<PhoneCountry> {
-    let mut national_lengths: BTreeMap<usize, usize> = BTreeMap::new();
     let mut with_code: Vec<String> = Vec::new();
+    let mut national: Vec<String> = Vec::new();
     for phone in phones {
         let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
         // Not North America's 011: where numbers have a trunk 0, 011 starts one of them.
@@ -1060,28 +1078,34 @@ fn country_written_beside(phones: &[&str]) -> Option<PhoneCountry> {
             if let Some(digits) = number.as_deref().and_then(|n| n.strip_prefix('+')) {
                 with_code.push(digits.to_string());
             }
-        } else if let Some(national) = digits.strip_prefix('0') {
-            *national_lengths.entry(national.len()).or_default() += 1;
+        } else if crate::normalize::phone(phone).is_none() || digits.starts_with("011") {
+            national.push(digits);
         }
     }
     let mut votes: BTreeMap<&str, usize> = BTreeMap::new();
     for digits in &with_code {
-        // The split whose national number has the commonest length; of two as common,
-        // the longer code (a shorter number, as Dublin's beside a mobile's, is likelier
-        // than a code missing its last digit).
-        let split = (1..=3usize)
-            .filter(|&k| k < digits.len() && !digits.starts_with('0'))
-            .filter_map(|k| Some((national_lengths.get(&(digits.len() - k))?, k)))
-            .max();
-        if let Some((_, k)) = split {
-            *votes.entry(&digits[..k]).or_default() += 1;
+        if let Some(code) = calling_code(digits) {
+            *votes.entry(code).or_default() += 1;
         }
     }
     let (code, n) = votes
         .into_iter()
         .max_by_key(|&(code, n)| (n, std::cmp::Reverse(code)))?;
     // A few numbers abroad in one country's file: the code must be most of them.
-    (n >= 2 && n * 5 >= with_code.len() * 4).then_some(PhoneCountry {
+    if n < 2 || n * 5 < with_code.len() * 4 {
+        return None;
+    }
+    let lengths: HashSet<usize> = with_code
+        .iter()
+        .filter_map(|digits| digits.strip_prefix(code))
+        .map(str::len)
+        .collect();
+    let fits = |digits: &&String| {
+        lengths.contains(&digits.len())
+            || digits.strip_prefix('0').is_some_and(|rest| lengths.contains(&rest.len()))
+    };
+    let fitting = national.iter().filter(fits).count();
+    (fitting * 2 >= national.len() && fitting > 0).then_some(PhoneCountry {
         code: code.parse().ok()?,
         votes: n,
         written_with_code: with_code.len(),
@@ -1310,6 +1334,11 @@ mod tests {
         // Russia's trunk prefix is 8, not 0: its national numbers are not recognised.
         let russia = ["8 912 345 6789", "+7 912 345 6780", "+7 495 123 4567"];
         assert_eq!(country_written_beside(&russia), None, "8 is not a trunk 0");
+        // Spain writes no trunk prefix; Italy's 0 is part of the number.
+        let spain = ["612 345 678", "912 345 678", "+34 612 345 679", "+34 911 222 333"];
+        assert_eq!(country_written_beside(&spain).map(|c| c.code), Some(34));
+        let italy = ["06 6982 1234", "+39 06 6982 1235", "+39 02 1234 5678"];
+        assert_eq!(country_written_beside(&italy).map(|c| c.code), Some(39));
         // A three-digit code, national numbers of two lengths.
         let ireland = [
             "087 123 4567",
