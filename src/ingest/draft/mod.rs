@@ -1102,7 +1102,9 @@ fn country_written_beside(phones: &[&str]) -> Option<PhoneCountry> {
         .collect();
     let fits = |digits: &&String| {
         lengths.contains(&digits.len())
-            || digits.strip_prefix('0').is_some_and(|rest| lengths.contains(&rest.len()))
+            || digits
+                .strip_prefix('0')
+                .is_some_and(|rest| lengths.contains(&rest.len()))
     };
     let fitting = national.iter().filter(fits).count();
     (fitting * 2 >= national.len() && fitting > 0).then_some(PhoneCountry {
@@ -1335,7 +1337,12 @@ mod tests {
         let russia = ["8 912 345 6789", "+7 912 345 6780", "+7 495 123 4567"];
         assert_eq!(country_written_beside(&russia), None, "8 is not a trunk 0");
         // Spain writes no trunk prefix; Italy's 0 is part of the number.
-        let spain = ["612 345 678", "912 345 678", "+34 612 345 679", "+34 911 222 333"];
+        let spain = [
+            "612 345 678",
+            "912 345 678",
+            "+34 612 345 679",
+            "+34 911 222 333",
+        ];
         assert_eq!(country_written_beside(&spain).map(|c| c.code), Some(34));
         let italy = ["06 6982 1234", "+39 06 6982 1235", "+39 02 1234 5678"];
         assert_eq!(country_written_beside(&italy).map(|c| c.code), Some(39));
