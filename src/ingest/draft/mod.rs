@@ -941,12 +941,7 @@ impl<'s> Drafter<'s> {
             return;
         };
         let phones: Vec<&str> = self.values(index).filter(|v| looks_like_phone(v)).collect();
-        // A number starting 011 reads as dialled from North America; where a file's numbers
-        // have a trunk 0 it is one of its own (Leeds's 0113), not read until its country is.
-        let read = share(phones.iter().copied(), |v| {
-            let from_north_america = v.trim_start().starts_with("011");
-            crate::normalize::phone(v).is_some() && !from_north_america
-        });
+        let read = share(phones.iter().copied(), reads_without_a_country);
         if phones.is_empty() || read >= 0.5 {
             return;
         }
@@ -1043,6 +1038,20 @@ struct PhoneCountry {
     written_with_code: usize,
 }
 
+/// Whether a phone reads without the file's country named: North American, or written
+/// with its country code. One starting 011 reads as dialled from North America, but where a
+/// file's numbers have a trunk 0 it is one of its own (Leeds's 0113): not read until its
+/// country is.
+fn reads_without_a_country(phone: &str) -> bool {
+    let from_north_america = !phone.trim_start().starts_with('+')
+        && phone
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect::<String>()
+            .starts_with("011");
+    crate::normalize::phone(phone).is_some() && !from_north_america
+}
+
 /// The calling code an international number starts with (its digits after "+"): codes are
 /// prefix-free, so it is North America's 1 or Russia's 7, one of the two-digit codes, or
 /// three digits.
@@ -1072,13 +1081,12 @@ fn country_written_beside(phones: &[&str]) -> Option<PhoneCountry> {
     let mut national: Vec<String> = Vec::new();
     for phone in phones {
         let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-        // Not North America's 011: where numbers have a trunk 0, 011 starts one of them.
         if phone.trim_start().starts_with('+') || digits.starts_with("00") {
             let number = crate::normalize::phone(phone);
             if let Some(digits) = number.as_deref().and_then(|n| n.strip_prefix('+')) {
                 with_code.push(digits.to_string());
             }
-        } else if crate::normalize::phone(phone).is_none() || digits.starts_with("011") {
+        } else if !reads_without_a_country(phone) {
             national.push(digits);
         }
     }
