@@ -11,6 +11,15 @@ mkdir -p "$work/config" "$work/data"
 if [ -f "$here/sources.yaml" ]; then cp "$here/sources.yaml" "$work/config/sources.yaml"; fi
 cp "$repo/config/resolution.yaml" "$work/config/resolution.yaml"
 cpm() { (cd "$repo" && if [ -n "${CPM_BIN:-}" ]; then "$CPM_BIN" "$@"; else cargo run --quiet --release -- "$@"; fi); }
+# Install the pinned Python packages SPEC... into the work folder's py/ unless MODULE is
+# there already (a benchmark's reader or generator; run it with PYTHONPATH="$work/py").
+pip_once() {
+    module=$1
+    shift
+    if [ ! -d "$work/py/$module" ]; then
+        python3 -m pip install --quiet --disable-pip-version-check --target "$work/py" "$@"
+    fi
+}
 # Download URL to FILE unless it is there (a benchmark's public file, at a fixed commit).
 fetch_once() {
     [ -f "$2" ] || curl -fsSL -o "$2" "$1"

@@ -7,9 +7,7 @@ set -eu
 . "$(dirname "$0")/../project.sh"
 people=${2:-20000}
 seed=${3:-5}
-if [ ! -d "$work/py/faker" ]; then
-    python3 -m pip install --quiet --disable-pip-version-check --target "$work/py" faker==40.63.0
-fi
+pip_once faker faker==40.63.0
 PYTHONPATH="$work/py" python3 "$here/make_data.py" "$work/data" "$people" "$seed"
 rm -f "$work/config/sources.yaml"
 cpm config draft --root "$work" --add "$work/data/supporters.csv" "$work/data/event_bookings.csv"

@@ -6,8 +6,6 @@ set -eu
 . "$(dirname "$0")/../project.sh"
 people=${2:-20000}
 seed=${3:-7}
-if [ ! -d "$work/py/faker" ]; then
-    python3 -m pip install --quiet --disable-pip-version-check --target "$work/py" faker==40.63.0
-fi
+pip_once faker faker==40.63.0
 PYTHONPATH="$work/py" python3 "$here/make_data.py" "$work/data" "$people" "$seed"
 evaluate_fresh "$work/donors.db" "donors ($people people, seed $seed)" "$work/data/truth.csv"

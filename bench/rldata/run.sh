@@ -7,9 +7,7 @@ set -eu
 commit=cf8ad322f90c8f0894353740892bf1129b28ac3d
 fetch_once "https://raw.githubusercontent.com/cran/RecordLinkage/$commit/data/RLdata10000.rda" \
     "$work/data/RLdata10000.rda"
-if [ ! -d "$work/py/pyreadr" ]; then
-    python3 -m pip install --quiet --disable-pip-version-check --target "$work/py" pyreadr==0.5.8 pandas==3.1.1
-fi
+pip_once pyreadr pyreadr==0.5.8 pandas==3.1.1
 PYTHONPATH="$work/py" python3 - "$work" <<'PY'
 import csv, os, sys
 import pyreadr
