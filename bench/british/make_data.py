@@ -17,6 +17,9 @@ import sys
 
 from faker import Faker
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import slips  # noqa: E402  (bench/slips.py)
+
 OUT = sys.argv[1]
 PEOPLE = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
 SEED = int(sys.argv[3]) if len(sys.argv) > 3 else 5
@@ -39,16 +42,7 @@ TOWNS = [(fake.city(), fake.postcode()[:-3].strip()) for _ in range(60)]
 
 
 def typo(word):
-    """One slip: a letter dropped, two swapped, or one mistyped."""
-    if len(word) < 4:
-        return word
-    i = rng.randrange(1, len(word) - 1)
-    kind = rng.randrange(3)
-    if kind == 0:
-        return word[:i] + word[i + 1:]
-    if kind == 1:
-        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
-    return word[:i] + rng.choice("aeiourstln") + word[i + 1:]
+    return slips.typo(rng, word)
 
 
 def postcode(district):

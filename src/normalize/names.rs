@@ -206,7 +206,7 @@ pub fn split_full_name(raw: &str) -> (Option<String>, Option<String>) {
 }
 
 /// Words that begin a surname of several words (van der Berg, de la Cruz, O', St.).
-pub(super) const SURNAME_PARTICLES: &[&str] = &[
+pub const SURNAME_PARTICLES: &[&str] = &[
     "van", "von", "der", "den", "de", "del", "della", "la", "le", "da", "di", "du", "dos", "st",
     "bin", "ibn", "al", "ter", "ten",
 ];

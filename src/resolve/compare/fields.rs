@@ -6,8 +6,9 @@ use super::similarity::{
 };
 use super::*;
 use crate::resolve::normalize::{
-    clipped_form_by_id, distinct_given_names_by_id, distinct_surnames, house_number,
-    misspelt_nickname_by_id, nickname_compatible_by_id, one_edit_apart,
+    SURNAME_PARTICLES, clipped_form_by_id, distinct_given_names_by_id, distinct_surnames,
+    house_number, misspelt_nickname_by_id, nickname_compatible, nickname_compatible_by_id,
+    one_edit_apart,
 };
 
 /// The words after the given name's first ("john allen", "john a"): compared where both
@@ -116,6 +117,9 @@ pub(super) fn first_name_level(
         // Shown as the spellings' likeness: the file does not make them one name.
         return Some((model::NICKNAME_UNSEEN_LEVEL, shown()));
     }
+    if second_given_name_of_the_other(a, b) || second_given_name_of_the_other(b, a) {
+        return Some((model::SECOND_GIVEN_NAME_LEVEL, shown()));
+    }
     // Two real given names one letter apart (Micheal and Michael, Jon and Joan) are a
     // level of their own: a typo in one file, two relatives in another; the model learns
     // which from the data. Two real given names further apart, however alike they look
@@ -143,6 +147,23 @@ pub(super) fn first_name_level(
     } else {
         (or_shown_as_one(6), s)
     })
+}
+
+/// Whether `a`'s given name is `b`'s second (José Antonio and Antonio), or a nickname of it
+/// (María Guadalupe and Lupe).
+fn second_given_name_of_the_other(a: &Rec, b: &Rec) -> bool {
+    let Some((first, given_names)) = both(a.first(), b.first()) else {
+        return false;
+    };
+    let Some(second) = given_names
+        .split(' ')
+        .skip(1)
+        .find(|w| w.len() > 1 && !SURNAME_PARTICLES.contains(w))
+    else {
+        return false;
+    };
+    let first = first_token(first);
+    first == second || nickname_compatible(first, second)
 }
 
 /// Two given names that one personal mailbox, shared by both records, shows to be one:
@@ -179,19 +200,59 @@ pub(super) fn last_name_level<'a>(a: &'a Rec, b: &'a Rec, show: bool) -> Option<
         return Some((level, if show { jaro_winkler(x, y) } else { 0.0 }));
     }
     let s = jaro_winkler(x, y);
-    // Double-barrelled and hyphenated names: a shared token is strong agreement (looked
-    // for only when the names are not alike already: it runs on millions of pairs).
-    let shares_token = || {
-        x.split(' ')
-            .any(|t| t.len() > 2 && y.split(' ').any(|u| u == t))
-    };
-    Some(if s >= 0.92 || shares_token() {
-        (2, s.max(0.92))
+    if x.contains(' ') || y.contains(' ') {
+        match compound_surnames(x, y) {
+            Compound::OneWrittenInPart => return Some((2, s.max(0.92))),
+            Compound::EachHasANameTheOtherLacks => {
+                return Some((model::different_level(field::LAST), s));
+            }
+            Compound::Unrelated => {}
+        }
+    }
+    Some(if s >= 0.92 {
+        (2, s)
     } else if s >= 0.80 {
         (3, s)
     } else {
         (4, s)
     })
+}
+
+/// How two surnames of which one at least has several words relate.
+#[derive(Debug, PartialEq)]
+enum Compound {
+    /// One is the other's names, or some of them: "Garcia Lopez" and "Garcia" (a father's
+    /// and a mother's surname, written both or the first alone), "Smith Jones" and "Jones".
+    OneWrittenInPart,
+    /// They share a name but each has one the other lacks, not a slip of the keyboard:
+    /// "Castro Mares" and "Castro Ramirez", a father and his son, whose mothers differ.
+    EachHasANameTheOtherLacks,
+    /// They share no name.
+    Unrelated,
+}
+
+/// Looked for only where one surname has several words (most have one).
+fn compound_surnames(x: &str, y: &str) -> Compound {
+    fn words(name: &str) -> Vec<&str> {
+        name.split(' ')
+            .filter(|w| !SURNAME_PARTICLES.contains(w))
+            .collect()
+    }
+    let (xs, ys) = (words(x), words(y));
+    if !xs.iter().any(|w| w.len() > 2 && ys.contains(w)) {
+        return Compound::Unrelated;
+    }
+    let only_x: Vec<&str> = xs.iter().filter(|w| !ys.contains(w)).copied().collect();
+    let only_y: Vec<&str> = ys.iter().filter(|w| !xs.contains(w)).copied().collect();
+    let alike = |a: &str, b: &str| one_edit_apart(a, b) || jaro_winkler(a, b) >= 0.92;
+    if only_x.is_empty()
+        || only_y.is_empty()
+        || only_x.iter().any(|a| only_y.iter().any(|b| alike(a, b)))
+    {
+        Compound::OneWrittenInPart
+    } else {
+        Compound::EachHasANameTheOtherLacks
+    }
 }
 
 pub(super) fn dob_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {

@@ -893,6 +893,47 @@ mod tests {
         }));
     }
 
+    /// One known by the second of two given names (José Antonio as Antonio): a level of
+    /// its own, not two names, so that a mailbox they share stays a person's; at one home
+    /// with two emails it is "one home under two forms of a name", as a nickname is.
+    #[test]
+    fn a_given_name_that_is_the_others_second_is_a_level_of_its_own() {
+        let first_level = |x: &str, y: &str| {
+            across_sources(
+                &rec(x, "borrego", "", "", "", ""),
+                rec(y, "borrego", "", "", "", ""),
+            )[field::FIRST]
+        };
+        let level = model::SECOND_GIVEN_NAME_LEVEL;
+        assert_eq!(first_level("jose antonio", "antonio"), level);
+        assert_eq!(first_level("antonio", "jose antonio"), level);
+        assert_eq!(first_level("maria del carmen", "carmen"), level);
+        assert_eq!(first_level("jose antonio", "jose"), 1);
+        assert_eq!(
+            first_level("jose", "antonio"),
+            model::different_level(field::FIRST)
+        );
+        assert_eq!(
+            first_level("jose luis", "antonio"),
+            model::different_level(field::FIRST)
+        );
+        let home = "1991 n kelly brook";
+        let jose_antonio = rec("jose antonio", "borrego", "jab79@x.com", "", home, "");
+        let shared = across_sources(
+            &jose_antonio,
+            rec("antonio", "borrego", "jab79@x.com", "", home, ""),
+        );
+        assert_eq!((shared[field::EMAIL], shared[field::ADDRESS]), (1, 1));
+        let two_emails = across_sources(
+            &jose_antonio,
+            rec("antonio", "borrego", "tony.b@y.com", "", home, ""),
+        );
+        assert_eq!(
+            two_emails[field::ADDRESS],
+            model::ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL
+        );
+    }
+
     #[test]
     fn a_surname_that_differs_on_one_mailbox_under_one_given_name_has_changed() {
         let last_level = |first: &str, last: &str, email: &str| {
@@ -1075,6 +1116,35 @@ mod tests {
         assert_eq!(level("garcia lopez", "garcialopez"), 1);
         assert_ne!(level("de la cruz", "cruz"), 1);
         assert_eq!(level("van der berg", "vander berg"), 1);
+    }
+
+    /// A surname of two names (a father's and a mother's, or double-barrelled) written in
+    /// part is alike; two such surnames that share one name but each have another are two
+    /// families' (a father "Castro Mares" and his son "Castro Ramirez"), unless the other
+    /// names are a slip apart.
+    #[test]
+    fn two_surnames_of_two_names_that_differ_in_one_are_different() {
+        let level = |x: &str, y: &str| {
+            let v = comparison(
+                &rec("javier", x, "", "", "", ""),
+                &from(rec("javier", y, "", "", "", ""), "b"),
+            )
+            .vector;
+            v[field::LAST]
+        };
+        let different = model::different_level(field::LAST);
+        assert_eq!(level("castro mares", "castro ramirez"), different);
+        assert_eq!(level("smith jones", "smith brown"), different);
+        assert_eq!(level("garcia de hernandez", "garcia lopez"), different);
+        for (written_in_part, whole) in [
+            ("castro", "castro ramirez"),
+            ("ramirez", "castro ramirez"),
+            ("cruz", "de la cruz"),
+            ("lopez", "lopez de la rosa"),
+            ("castro ramires", "castro ramirez"),
+        ] {
+            assert_eq!(level(written_in_part, whole), 2, "{written_in_part}");
+        }
     }
 
     /// Postal codes agree exactly, in their area (all but the last two characters: a US

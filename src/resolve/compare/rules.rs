@@ -53,7 +53,11 @@ pub(super) fn set_household_levels(vector: &mut Vector, a: &Rec, b: &Rec, joint_
     let names_differ = (first == model::different_level(field::FIRST)
         || (first == 5 && misspelt_nickname(a, b)))
         && !dob_agrees;
-    let real_names_differ = first != 2 && given_names_distinct(a, b) && !dob_agrees;
+    // A name and the other's second given name are not two names by the census lists.
+    let real_names_differ = first != 2
+        && first != model::SECOND_GIVEN_NAME_LEVEL
+        && given_names_distinct(a, b)
+        && !dob_agrees;
     let sexes_differ =
         vector[field::GENDER] == model::different_level(field::GENDER) && !dob_agrees;
     // Jr on one record only, at one home or on its landline: a Jr there means his father
@@ -83,14 +87,15 @@ pub(super) fn one_given_name(first_level: u8) -> bool {
     matches!(first_level, 1..=3)
 }
 
-/// One home under two forms of a given name, with two emails or two phones: a level of
-/// its own.
+/// One home under two forms of a given name (a nickname, or the other's second given
+/// name), with two emails or two phones: a level of its own.
 pub(super) fn set_one_home_under_two_forms(vector: &mut Vector) {
     let two_contacts = [field::EMAIL, field::PHONE]
         .iter()
         .any(|&f| vector[f] == model::different_level(f));
-    let two_forms =
-        vector[field::FIRST] == 2 || vector[field::FIRST] == model::NICKNAME_UNSEEN_LEVEL;
+    let two_forms = vector[field::FIRST] == 2
+        || vector[field::FIRST] == model::NICKNAME_UNSEEN_LEVEL
+        || vector[field::FIRST] == model::SECOND_GIVEN_NAME_LEVEL;
     if vector[field::ADDRESS] == 1 && two_forms && two_contacts {
         vector[field::ADDRESS] = model::ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL;
     }

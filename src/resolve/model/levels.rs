@@ -52,6 +52,7 @@ pub const LEVELS: [&[&str]; FIELD_COUNT] = [
         "different",
         NICKNAME_UNSEEN,
         GENERATION_ON_ONE,
+        SECOND_GIVEN_NAME,
     ],
     &[
         "exact",
@@ -123,6 +124,12 @@ pub const NICKNAME_UNSEEN: &str = "nickname this file never shows";
 /// III) and the other none: a father's or son's record beside his own, or beside the
 /// other's, in proportions each file shows (Sr beside Jr is "different").
 pub const GENERATION_ON_ONE: &str = "same name, Jr/Sr on one only";
+
+/// The first-name level of a given name that is the other record's second ("Antonio"
+/// beside "José Antonio", "Lupe"'s "Guadalupe" beside "María Guadalupe"): a person known by
+/// the second of two given names, or a relative named for one of them, in proportions each
+/// file shows. ("different" before it was its own level.)
+pub const SECOND_GIVEN_NAME: &str = "the other's second given name";
 
 /// The email level of one family's mailbox ("thesmiths@", "smithfamily@") shared under
 /// one given name (under two it is "shared by a household"): a home's, weighed among the
@@ -200,6 +207,7 @@ pub const ADDRESS_NICKNAME_TWO_CONTACTS_LEVEL: u8 =
 pub const ANOTHER_GIVEN_NAME: u8 = level_named(field::FIRST, "another name one letter away");
 pub const NICKNAME_UNSEEN_LEVEL: u8 = level_named(field::FIRST, NICKNAME_UNSEEN);
 pub const GENERATION_ON_ONE_LEVEL: u8 = level_named(field::FIRST, GENERATION_ON_ONE);
+pub const SECOND_GIVEN_NAME_LEVEL: u8 = level_named(field::FIRST, SECOND_GIVEN_NAME);
 pub const FAMILY_MAILBOX_LEVEL: u8 = level_named(field::EMAIL, FAMILY_MAILBOX);
 pub const MAILBOX_DOMAIN_TYPO_LEVEL: u8 = level_named(field::EMAIL, MAILBOX_DOMAIN_TYPO);
 pub const NAMES_AT_ANOTHER_DOMAIN_LEVEL: u8 = level_named(field::EMAIL, NAMES_AT_ANOTHER_DOMAIN);
@@ -210,6 +218,7 @@ const _: () = assert!(
         && ANOTHER_GIVEN_NAME != MISSING
         && NICKNAME_UNSEEN_LEVEL > ANOTHER_GIVEN_NAME
         && GENERATION_ON_ONE_LEVEL > ANOTHER_GIVEN_NAME
+        && SECOND_GIVEN_NAME_LEVEL > ANOTHER_GIVEN_NAME
         && FAMILY_MAILBOX_LEVEL != MISSING
         && MAILBOX_DOMAIN_TYPO_LEVEL != MISSING
         && NAMES_AT_ANOTHER_DOMAIN_LEVEL != MISSING

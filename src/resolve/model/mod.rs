@@ -194,8 +194,9 @@ pub struct FitReport {
 /// 24: a birth date agreeing on two of year, month and day is a level of its own. 25: one
 /// mailbox name at a mistyped domain is an email level of its own. 26: one mailbox name
 /// spelled from the names alone at two domains is a level of its own, weighed among the
-/// compared pairs whose names agree.
-pub const ESTIMATOR: u32 = 26;
+/// compared pairs whose names agree. 27: a given name that is the other record's second is
+/// a level of its own; two surnames of two names that differ in one are different.
+pub const ESTIMATOR: u32 = 27;
 
 /// How much the number of records may change before a stored model is fitted anew.
 const REFIT_AFTER_GROWTH: f64 = 0.10;
