@@ -62,6 +62,28 @@ pub fn is_joint_mailbox(normalised_email: &str) -> bool {
         || family_plural
 }
 
+/// A mailbox named for a family's home: the surname with "home" after it, "the" before it
+/// or not, numbered or not ("ortizhome@", "thegarciahome12@" of a García López). A word
+/// before "home" that is not the record's surname ("moviehome@") is a person's handle.
+pub fn names_a_home(normalised_email: &str, surname: Option<&str>) -> bool {
+    let Some(surname) = surname else {
+        return false;
+    };
+    let local = normalised_email.split('@').next().unwrap_or("");
+    let Some(family) = local
+        .trim_end_matches(|c: char| c.is_ascii_digit())
+        .strip_suffix("home")
+    else {
+        return false;
+    };
+    let named = |family: &str| {
+        family.len() > 2
+            && (surname.split(' ').any(|word| word == family)
+                || surname.bytes().filter(|b| *b != b' ').eq(family.bytes()))
+    };
+    named(family) || family.strip_prefix("the").is_some_and(named)
+}
+
 /// A phone as resolution compares it, its extension dropped. A North American number is
 /// its ten digits: "(312) 555-0101", "312.555.0101", "+1 312 555 0101" -> "3125550101".
 /// Another country's is "+", its country code and number, where the text gives the

@@ -484,6 +484,27 @@ mod tests {
     }
 
     #[test]
+    fn a_mailbox_named_for_the_records_family_and_home_is_a_households() {
+        for (mailbox, surname) in [
+            ("ortizhome@x.com", "ortiz"),
+            ("theortizhome12@x.com", "ortiz"),
+            ("thegarciahome@x.com", "garcia lopez"),
+            ("garcialopezhome@x.com", "garcia lopez"),
+        ] {
+            assert!(names_a_home(mailbox, Some(surname)), "{mailbox}");
+        }
+        for (mailbox, surname) in [
+            ("moviehome@x.com", Some("ortiz")),
+            ("ortizhome@x.com", Some("ortega")),
+            ("ortizhome@x.com", None),
+            ("ortiz.home@x.com", Some("ortiz")),
+            ("home@x.com", Some("ortiz")),
+        ] {
+            assert!(!names_a_home(mailbox, surname), "{mailbox}");
+        }
+    }
+
+    #[test]
     fn emails_are_trimmed_lowercased_and_untagged_or_refused() {
         assert_eq!(
             email("  Ann.Lee@Example.COM ").as_deref(),

@@ -176,7 +176,11 @@ pub(super) fn mailbox_names_one(a: &Rec, b: &Rec, x: &str, y: &str) -> bool {
         return false;
     };
     let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
-    if e != f || short.chars().count() < 4 || long.len() <= short.len() || is_joint_mailbox(e) {
+    if e != f
+        || short.chars().count() < 4
+        || long.len() <= short.len()
+        || households_mailbox(e, a, b)
+    {
         return false;
     }
     let mailbox = e.split('@').next().unwrap_or("");

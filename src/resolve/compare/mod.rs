@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{self, FIELD_COUNT, MISSING, Vector, field};
 use super::nicknames_seen::NicknamesSeen;
-use super::normalize::is_joint_mailbox;
+use super::normalize::{is_joint_mailbox, names_a_home};
 pub use crate::vocab::record::{Rec, ValueCounts, WHOLE_DATE_LEN, first_token, system_id};
 
 mod comparer;
@@ -145,7 +145,7 @@ fn compare_fields(seen: &NicknamesSeen, a: &Rec, b: &Rec, show_similarity: bool)
         }
     }
     let joint_mailbox =
-        both(a.email(), b.email()).is_some_and(|(x, y)| x == y && is_joint_mailbox(x));
+        both(a.email(), b.email()).is_some_and(|(x, y)| x == y && households_mailbox(x, a, b));
     set_household_levels(&mut vector, a, b, joint_mailbox);
     set_one_home_under_two_forms(&mut vector);
     set_surname_changed(&mut vector, joint_mailbox);
@@ -153,6 +153,12 @@ fn compare_fields(seen: &NicknamesSeen, a: &Rec, b: &Rec, show_similarity: bool)
     set_home_beside_a_generation(&mut vector);
     set_family_mailbox(&mut vector, joint_mailbox);
     Comparison { vector, similarity }
+}
+
+/// A mailbox that names a household, not a person: by its name alone ("thesmiths@",
+/// "leefamily@") or as either record's family's home ("ortizhome@").
+fn households_mailbox(email: &str, a: &Rec, b: &Rec) -> bool {
+    is_joint_mailbox(email) || names_a_home(email, a.last()) || names_a_home(email, b.last())
 }
 
 #[cfg(test)]
@@ -859,6 +865,25 @@ mod tests {
         // Two names further apart on one personal mailbox are still a household's.
         let v = across_sources(&michael, rec("martha", "turner", mailbox, "", "", ""));
         assert_shared_by_a_household(&v, &[field::EMAIL]);
+    }
+
+    /// A mailbox named for the family's home is a household's under two given names, even
+    /// where one is spelled as no census list does (Isabela): a person's under one.
+    #[test]
+    fn a_mailbox_named_for_the_familys_home_is_a_households() {
+        let mailbox = "theortizhome@x.com";
+        let ana = rec("ana", "ortiz", mailbox, "", "", "");
+        let v = across_sources(&ana, rec("isabela", "ortiz", mailbox, "", "", ""));
+        assert_shared_by_a_household(&v, &[field::EMAIL]);
+        let v = across_sources(&ana, rec("ana", "ortiz", mailbox, "", "", ""));
+        assert_eq!(v[field::EMAIL], model::FAMILY_MAILBOX_LEVEL);
+        // Another word before "home" is a person's handle.
+        let handle = "moviehome@x.com";
+        let v = across_sources(
+            &rec("ana", "ortiz", handle, "", "", ""),
+            rec("ana", "ortiz", handle, "", "", ""),
+        );
+        assert_eq!(v[field::EMAIL], 1);
     }
 
     #[test]
