@@ -19,6 +19,11 @@ pub(super) fn middle_name_level(a: &Rec, b: &Rec) -> Option<(u8, f64)> {
         r.first()?.split(' ').nth(1)
     }
     let (x, y) = both(middle(a), middle(b))?;
+    // A word after the given name that is the other record's surname is a surname the
+    // record's whole name put among its given names, not a middle name.
+    if in_surname(x, b) || in_surname(y, a) {
+        return None;
+    }
     Some(if x == y {
         (1, 1.0)
     } else if one_is_the_others_initial(x, y) {
@@ -196,6 +201,16 @@ pub(super) fn last_name_level<'a>(a: &'a Rec, b: &'a Rec, show: bool) -> Option<
     if x == y || ((x.contains(' ') || y.contains(' ')) && unspaced(x).eq(unspaced(y))) {
         return Some((1, 1.0));
     }
+    if surname_among_the_given_names(a, b) || surname_among_the_given_names(b, a) {
+        return Some((
+            2,
+            if show {
+                jaro_winkler(x, y).max(0.92)
+            } else {
+                0.92
+            },
+        ));
+    }
     if distinct_surnames(x, y, (a.surname_frequency(), b.surname_frequency())) {
         let level = match one_edit_apart(x, y) {
             true => model::ANOTHER_SURNAME_LEVEL,
@@ -220,6 +235,26 @@ pub(super) fn last_name_level<'a>(a: &'a Rec, b: &'a Rec, show: bool) -> Option<
     } else {
         (4, s)
     })
+}
+
+/// Whether a word of `a`'s given names after the first is `b`'s surname or one of its
+/// names: a whole name split where a surname of two names begins ("Delia Gonzalez
+/// Gutierrez" read as Delia Gonzalez, Gutierrez, beside Delia, Gonzalez), one surname
+/// written in part.
+fn surname_among_the_given_names(a: &Rec, b: &Rec) -> bool {
+    let Some(given) = a.first() else {
+        return false;
+    };
+    given.split(' ').skip(1).any(|word| in_surname(word, b))
+}
+
+/// Whether `word` is `r`'s surname or one of its names (not a particle, three letters or
+/// more).
+fn in_surname(word: &str, r: &Rec) -> bool {
+    word.len() > 2
+        && !SURNAME_PARTICLES.contains(&word)
+        && r.last()
+            .is_some_and(|last| last.split(' ').any(|name| name == word))
 }
 
 /// How two surnames of which one at least has several words relate.

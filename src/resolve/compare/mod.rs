@@ -918,6 +918,28 @@ mod tests {
         }));
     }
 
+    /// A whole name split where a surname of two names begins ("Delia Gonzalez Gutierrez"
+    /// read as Delia Gonzalez, Gutierrez) beside Delia Gonzalez: one surname written in
+    /// part, and Gonzalez no middle name.
+    #[test]
+    fn a_surname_among_the_other_records_given_names_is_written_in_part() {
+        let levels = |given: &str, last: &str| {
+            let v = across_sources(
+                &rec(given, last, "", "", "", ""),
+                rec("delia maria", "gonzalez", "", "", "", ""),
+            );
+            (v[field::LAST], v[field::MIDDLE])
+        };
+        assert_eq!(levels("delia gonzalez", "gutierrez"), (2, MISSING));
+        assert_eq!(
+            levels("delia ana", "gutierrez"),
+            (
+                model::different_level(field::LAST),
+                model::different_level(field::MIDDLE)
+            )
+        );
+    }
+
     /// One known by the second of two given names (José Antonio as Antonio): a level of
     /// its own, not two names, so that a mailbox they share stays a person's; at one home
     /// with two emails it is "one home under two forms of a name", as a nickname is.
