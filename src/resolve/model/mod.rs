@@ -195,9 +195,10 @@ pub struct FitReport {
 /// mailbox name at a mistyped domain is an email level of its own. 26: one mailbox name
 /// spelled from the names alone at two domains is a level of its own, weighed among the
 /// compared pairs whose names agree. 27: a given name that is the other record's second is
-/// a level of its own; two surnames of two names that differ in one are different; where
-/// names and ZIP agree, one person's email, phone and birth date are learned without the
-/// street address.
+/// a level of its own; two surnames of two names that differ in one are different, and a
+/// surname among the other record's given names is one written in part; where names and
+/// ZIP agree, one person's email, phone and birth date are learned without the street
+/// address.
 pub const ESTIMATOR: u32 = 27;
 
 /// How much the number of records may change before a stored model is fitted anew.
