@@ -2,8 +2,9 @@
 //! them ("FirstName", "E-mail Address", "attendee_first_name", "ZIP5"), the names each
 //! field goes by, and checks on the values that confirm or refuse a header's word.
 
-/// A header's words, lower case: camelCase, spaces, punctuation and letter-digit changes
-/// split ("ConstituentID" -> constituent id, "address_line_2" -> address line 2).
+/// A header's words, lower case and without accents: camelCase, spaces, punctuation and
+/// letter-digit changes split ("ConstituentID" -> constituent id, "address_line_2" ->
+/// address line 2, "Código postal" -> codigo postal).
 pub fn words(header: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut word = String::new();
@@ -21,7 +22,13 @@ pub fn words(header: &str) -> Vec<String> {
             words.push(std::mem::take(&mut word));
         }
         if c.is_alphanumeric() {
-            word.extend(c.to_lowercase());
+            // Written in Latin letters without accents: "Teléfono", "Código postal".
+            for lower in c.to_lowercase() {
+                match deunicode::deunicode_char(lower) {
+                    Some(ascii) if !lower.is_ascii() => word.push_str(ascii),
+                    _ => word.push(lower),
+                }
+            }
         }
         previous = Some(c);
     }
@@ -94,23 +101,26 @@ impl FieldNames {
 pub const PERSON_PARTS: &[(&str, FieldNames)] = &[
     (
         "email",
-        names("email emailaddress emailaddr emails", "e mail address addr"),
+        names(
+            "email emailaddress emailaddr emails correo correoelectronico",
+            "e mail address addr electronico",
+        ),
     ),
     (
         "phone",
         names(
-            "phone telephone tel mobile cell cellphone phonenumber phones",
-            "number no num nr work day evening",
+            "phone telephone tel mobile cell cellphone phonenumber phones telefono celular movil",
+            "number no num nr work day evening numero de",
         ),
     ),
     (
         "date_of_birth",
         names(
-            "dob birthdate birthday dateofbirth birth born",
-            "date of day dt year",
+            "dob birthdate birthday dateofbirth birth born nacimiento",
+            "date of day dt year fecha de",
         ),
     ),
-    ("gender", names("gender sex", "code")),
+    ("gender", names("gender sex sexo genero", "code")),
     (
         "title",
         names("title salutation honorific prefix nameprefix", "name"),
@@ -132,14 +142,17 @@ pub const PERSON_PARTS: &[(&str, FieldNames)] = &[
     (
         "last_name",
         names(
-            "last surname lname family lastname familyname surnames",
-            "name nm",
+            "last surname lname family lastname familyname surnames apellido apellidos",
+            "name nm paterno",
         ),
     ),
     ("suffix", names("suffix namesuffix generation", "name")),
     (
         "full_name",
-        names("name fullname names", "full display complete"),
+        names(
+            "name fullname names nombre nombres nombrecompleto",
+            "full display complete completo",
+        ),
     ),
     (
         "address2",
@@ -158,13 +171,16 @@ pub const PERSON_PARTS: &[(&str, FieldNames)] = &[
     (
         "address1",
         names(
-            "address addr street address1 addr1 addressline1 line1 streetaddress",
-            "line name postal",
+            "address addr street address1 addr1 addressline1 line1 streetaddress direccion domicilio calle",
+            "line name postal linea",
         ),
     ),
     (
         "city",
-        names("city town suburb locality municipality", "name"),
+        names(
+            "city town suburb locality municipality ciudad municipio localidad poblacion",
+            "name",
+        ),
     ),
     (
         "state",
@@ -176,8 +192,8 @@ pub const PERSON_PARTS: &[(&str, FieldNames)] = &[
     (
         "zip",
         names(
-            "zip zipcode postcode postal postalcode zip5 zipcode5",
-            "code post plus",
+            "zip zipcode postcode postal postalcode zip5 zipcode5 codigopostal cp",
+            "code post plus codigo",
         ),
     ),
 ];
@@ -657,6 +673,7 @@ mod tests {
         assert_eq!(w("fname_c1"), ["fname", "c", "1"]);
         assert_eq!(w("ZIP5"), ["zip", "5"]);
         assert_eq!(w("  Date of Birth "), ["date", "of", "birth"]);
+        assert_eq!(w("Código Postal"), ["codigo", "postal"]);
     }
 
     fn field_of(header: &str) -> Option<&'static str> {
@@ -691,6 +708,17 @@ mod tests {
             ("Mobile Phone", "phone"),
             ("buyer_name", "full_name"),
             ("MiddleName", "middle_name"),
+            // A Spanish-language platform's.
+            ("Correo electrónico", "email"),
+            ("Número de teléfono", "phone"),
+            ("Celular", "phone"),
+            ("Fecha de nacimiento", "date_of_birth"),
+            ("Sexo", "gender"),
+            ("Apellido paterno", "last_name"),
+            ("Nombre completo", "full_name"),
+            ("Domicilio", "address1"),
+            ("Ciudad", "city"),
+            ("Código postal", "zip"),
         ] {
             assert_eq!(field_of(header), Some(field), "{header}");
         }
@@ -708,6 +736,8 @@ mod tests {
             "Company Name",
             "Spouse First Name",
             "Emergency Contact Phone",
+            "Nombre del evento",
+            "Fecha de pedido",
         ] {
             assert_ne!(field_of(header), Some("first_name"), "{header}");
             assert!(

@@ -403,6 +403,18 @@ impl<'s> Drafter<'s> {
             parts.remove("suffix"),
             parts.remove("street_number"),
         );
+        // A name column beside a surname's is the given name ("Name" and "Surname",
+        // "Nombre" and "Apellidos").
+        if !parts.contains_key("first_name")
+            && parts.contains_key("last_name")
+            && let Some(given) = parts.remove("full_name")
+        {
+            parts.insert("first_name", given);
+            if let Some(why) = self.why.remove("person.full_name") {
+                let why = format!("{why}; beside the surname's column, the given name");
+                self.why.insert("person.first_name".into(), why);
+            }
+        }
         let has_names = parts.contains_key("first_name") || parts.contains_key("last_name");
         if has_names && let Some(full) = parts.remove("full_name") {
             self.taken.remove(&full);
@@ -1228,6 +1240,51 @@ mod tests {
             one(d.source.person.get("date_of_birth")),
             Some("birth_date")
         );
+    }
+
+    /// A Spanish-language platform's export: its headers read as an English one's, and a
+    /// name column beside a surname's is the given name (as "Name" beside "Surname" is).
+    #[test]
+    fn a_spanish_export_is_read_by_its_headers() {
+        let header = [
+            "ID de socio",
+            "Nombre",
+            "Apellidos",
+            "Correo electrónico",
+            "Teléfono",
+            "Dirección",
+            "Código postal",
+            "Fecha de nacimiento",
+            "Estado del pedido",
+        ];
+        let rows: &[&[&str]] = &[&[
+            "S1",
+            "María",
+            "García López",
+            "mgarcia@example.org",
+            "(773) 555-0101",
+            "1820 S Blue Island Ave",
+            "60608",
+            "03/07/1984",
+            "pagado",
+        ]];
+        let d = drafted(&sample(&header, rows));
+        for (field, column) in [
+            ("first_name", "Nombre"),
+            ("last_name", "Apellidos"),
+            ("email", "Correo electrónico"),
+            ("phone", "Teléfono"),
+            ("address1", "Dirección"),
+            ("zip", "Código postal"),
+            ("date_of_birth", "Fecha de nacimiento"),
+        ] {
+            assert_eq!(one(d.source.person.get(field)), Some(column), "{field}");
+        }
+        assert!(!d.source.person.contains_key("full_name"));
+        assert!(!d.source.person.contains_key("state"));
+        let rows: &[&[&str]] = &[&["A1", "Ann", "Lee"]];
+        let d = drafted(&sample(&["id", "Name", "Surname"], rows));
+        assert_eq!(one(d.source.person.get("first_name")), Some("Name"));
     }
 
     #[test]
