@@ -7,10 +7,14 @@ mother's surname written both, hyphenated or the first alone, accents that one s
 and another drops, Spanish diminutives (Pepe, Lupe, Chuy), sons named for their fathers.
 The others are Faker's en_US people. Names are drawn with the frequencies a census shows
 (a few surnames are very common), so namesakes in one ZIP happen as they do in life.
+With COMMUNITY `vietnamese` the four homes in ten are Vietnamese-American instead: a few
+family names held by most (Nguyen, Tran, Le, Pham), a middle name (Van, Thi) written as part
+of the given name or not, the family name written first by some systems, wives keeping
+their own family name, American names adopted by adults and given to children.
 Written for `run.sh` to map with `cpm config draft` alone; nothing in `src/` reads this
 file or was tuned to it.
 
-    python make_data.py OUT_DIR [PEOPLE] [SEED]
+    python make_data.py OUT_DIR [PEOPLE] [SEED] [mexican|vietnamese]
 """
 
 import csv
@@ -28,6 +32,7 @@ import slips  # noqa: E402  (bench/slips.py)
 OUT = sys.argv[1]
 PEOPLE = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
 SEED = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+COMMUNITY = sys.argv[4] if len(sys.argv) > 4 else "mexican"
 
 rng = random.Random(SEED)
 Faker.seed(SEED)
@@ -84,6 +89,31 @@ DOMAINS = ["gmail.com"] * 8 + ["yahoo.com"] * 3 + ["hotmail.com"] * 2 + ["outloo
                                                                           "icloud.com",
                                                                           "aol.com",
                                                                           "att.net"]
+
+
+# Vietnamese family names by their share of Vietnamese-Americans (per cent, roughly as
+# surveys give them), middle names by sex, given names, and the American names adults
+# adopt and children are given.
+VIETNAMESE_FAMILY = {
+    "Nguyễn": 38, "Trần": 11, "Lê": 9.5, "Phạm": 7, "Huỳnh": 5, "Phan": 4.5, "Võ": 4,
+    "Hoàng": 2, "Vũ": 2, "Đặng": 2, "Bùi": 2, "Đỗ": 1.4, "Hồ": 1.3, "Ngô": 1.3, "Dương": 1,
+    "Trương": 1, "Lâm": 0.8, "Đinh": 0.7, "Lý": 0.5, "Mai": 0.5, "Cao": 0.5, "Tô": 0.4,
+    "Lưu": 0.4, "Châu": 0.4, "Quách": 0.3,
+}
+VIETNAMESE_MIDDLE = {"m": ["Văn"] * 5 + ["Đức", "Minh", "Quốc", "Hữu", "Thanh", "Công"],
+                     "f": ["Thị"] * 6 + ["Ngọc", "Thu", "Kim", "Thanh", "Bích", "Mỹ"]}
+VIETNAMESE_GIVEN = {
+    "m": ["An", "Anh", "Bảo", "Bình", "Cường", "Dũng", "Duy", "Hải", "Hiếu", "Hoàng", "Hùng",
+          "Huy", "Khang", "Khánh", "Long", "Minh", "Nam", "Phong", "Phúc", "Quang", "Sơn",
+          "Tài", "Thắng", "Thành", "Trung", "Tuấn", "Tú", "Việt", "Vinh"],
+    "f": ["An", "Anh", "Châu", "Diệp", "Dung", "Giang", "Hà", "Hạnh", "Hoa", "Hương", "Lan",
+          "Linh", "Loan", "Mai", "My", "Ngân", "Ngọc", "Nhung", "Phương", "Quyên", "Thảo",
+          "Thu", "Thủy", "Trang", "Tuyết", "Uyên", "Vân", "Vy", "Yến"],
+}
+AMERICAN = {"m": ["Tony", "Kevin", "Peter", "David", "Michael", "John", "Henry", "Jimmy",
+                  "Danny", "Andrew", "Steven", "Thomas"],
+            "f": ["Jennifer", "Tina", "Lily", "Cindy", "Julie", "Kathy", "Linda", "Michelle",
+                  "Nancy", "Amy", "Christine", "Vivian"]}
 
 
 def plain(s):
@@ -177,6 +207,55 @@ def hispanic_home(home, taken, next_id):
     return people
 
 
+def vietnamese_person(pid, home, sex, family, born, taken, american_share):
+    """One of a Vietnamese-American home: a family name, a middle name, a given name, and
+    an American name (`american`) that some systems write instead."""
+    middle = rng.choice(VIETNAMESE_MIDDLE[sex])
+    given = rng.choice(VIETNAMESE_GIVEN[sex])
+    american = rng.choice(AMERICAN[sex]) if rng.random() < american_share else None
+    p = person(pid, home, sex, [american or given], [family], born, False, taken)
+    p.update(vietnamese=dict(family=family, middle=middle, given=given, american=american))
+    return p
+
+
+def vietnamese_home(home, taken, next_id):
+    """Parents (the wife keeping her own family name, mostly), children with the father's,
+    a grandmother now and then."""
+    father = weighted(VIETNAMESE_FAMILY)
+    people = [vietnamese_person(next_id, home, "m", father, birth_between(30, 75), taken, 0.35)]
+    size = rng.choice([1, 2, 2, 3, 3, 4, 5])
+    if size >= 2:
+        own = weighted(VIETNAMESE_FAMILY) if rng.random() < 0.8 else father
+        people.append(vietnamese_person(next_id + 1, home, "f", own, birth_between(28, 72),
+                                        taken, 0.35))
+    for _ in range(size - 2):
+        child = rng.random() < 0.8
+        family = father if child else weighted(VIETNAMESE_FAMILY)
+        born = birth_between(18, 30) if child else birth_between(70, 90)
+        people.append(vietnamese_person(next_id + len(people), home, rng.choice("mf"), family,
+                                        born, taken, 0.6 if child else 0.1))
+    return people
+
+
+def vietnamese_name(p, system):
+    """A Vietnamese-American's given name and family name as one system wrote them: the
+    American name or the Vietnamese, the middle name with it or not, the family name first
+    (in the given name's field) by some."""
+    vn = p["vietnamese"]
+    given = vn["american"] if vn["american"] and rng.random() < 0.6 else vn["given"]
+    if given == vn["given"] and rng.random() < 0.2:
+        given = f"{vn['middle']} {given}"
+    first, last = given, vn["family"]
+    if rng.random() < {"members": 0.08, "tickets": 0.15, "newsletter": 0.03}[system]:
+        first, last = last, given  # the family name first, as written in Vietnam
+    if rng.random() < 0.05:
+        first = typo(first)
+    keeps_accents = {"members": 0.2, "tickets": 0.1, "newsletter": 0.0}[system]
+    if rng.random() >= keeps_accents:
+        first, last = plain(first), plain(last)
+    return first, last
+
+
 def us_home(home, taken, next_id):
     surname = us.last_name()
     people = []
@@ -198,7 +277,8 @@ def population():
             address=f"{rng.randrange(100, 9999)} {rng.choice('NSEW')} {rng.choice(STREETS)}",
             landline=phone() if rng.random() < 0.2 else "", family_email="",
         )
-        make = hispanic_home if rng.random() < 0.4 else us_home
+        community = vietnamese_home if COMMUNITY == "vietnamese" else hispanic_home
+        make = community if rng.random() < 0.4 else us_home
         members = make(home, taken, len(people) + 1)
         if len(members) > 1 and rng.random() < 0.1:
             family = plain(members[0]["surnames"][0]).lower().replace(" ", "")
@@ -214,6 +294,8 @@ def population():
 
 def written_name(p, system):
     """The given name and surname one system wrote for `p` on one day."""
+    if "vietnamese" in p:
+        return vietnamese_name(p, system)
     given = p["given"]
     r = rng.random()
     if len(given) > 1:

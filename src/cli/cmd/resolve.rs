@@ -427,6 +427,11 @@ pub(crate) fn cmd_explain_model(g: &Global, project: &Project) -> Result<()> {
             "EM ran twice: its first \"one person\" class had different given names more often than the same, or than the pairs a personal email or phone (or a birth date beside a surname) links, or than a quarter of its pairs where few link, so the second held every pair of two given names with no birth date, email or phone agreeing as two people"
         );
     }
+    if fit.held_two_addresses_apart {
+        println!(
+            "EM ran again: its \"one person\" class gave two street addresses more often than the pairs a personal email or phone links (namesakes: one common surname, few given names), so it held every pair at two addresses with no birth date, email or phone agreeing as two people"
+        );
+    }
     if fit.held_identifiers_as_one_person {
         println!(
             "EM ran again: the class it called two people shared personal emails or phones (one person's records with a name replaced or left out), so the last run held every pair sharing a personal email or phone as one person"

@@ -143,6 +143,10 @@ pub struct FitReport {
     /// agreeing as two people (its first "one person" class was not one person's).
     #[serde(default)]
     pub held_two_given_names_apart: bool,
+    /// EM ran again holding every pair at two street addresses with nothing personal
+    /// agreeing as two people (its "one person" class was namesakes').
+    #[serde(default)]
+    pub held_two_addresses_apart: bool,
     /// EM's "one person" class never shared an email, phone, birth date or address that
     /// both of its records held: the file shows no two records of one person, and its
     /// prior share of matches was set to the floor.
@@ -198,7 +202,8 @@ pub struct FitReport {
 /// a level of its own; two surnames of two names that differ in one are different, and a
 /// surname among the other record's given names is one written in part; where names and
 /// ZIP agree, one person's email, phone and birth date are learned without the street
-/// address.
+/// address; a "one person" class at two addresses more often than linked pairs is
+/// namesakes', and EM runs again holding them apart.
 pub const ESTIMATOR: u32 = 27;
 
 /// How much the number of records may change before a stored model is fitted anew.
