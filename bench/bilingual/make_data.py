@@ -248,12 +248,7 @@ def vietnamese_name(p, system):
     first, last = given, vn["family"]
     if rng.random() < {"members": 0.08, "tickets": 0.15, "newsletter": 0.03}[system]:
         first, last = last, given  # the family name first, as written in Vietnam
-    if rng.random() < 0.05:
-        first = typo(first)
-    keeps_accents = {"members": 0.2, "tickets": 0.1, "newsletter": 0.0}[system]
-    if rng.random() >= keeps_accents:
-        first, last = plain(first), plain(last)
-    return first, last
+    return slipped(first, last, 0.0, {"members": 0.2, "tickets": 0.1, "newsletter": 0.0}[system])
 
 
 def us_home(home, taken, next_id):
@@ -314,11 +309,17 @@ def written_name(p, system):
             else surnames[0]
     else:
         last = surnames[0]
+    return slipped(first, last, 0.04, {"members": 0.5, "tickets": 0.4, "newsletter": 0.0}[system])
+
+
+def slipped(first, last, surname_typos, keeps_accents):
+    """The names with a system's slips: a typo in the given name one time in twenty, in the
+    surname as often as `surname_typos` says, the accents dropped unless the system keeps
+    them (its share `keeps_accents`)."""
     if rng.random() < 0.05:
         first = typo(first)
-    if rng.random() < 0.04:
+    if surname_typos and rng.random() < surname_typos:
         last = typo(last)
-    keeps_accents = {"members": 0.5, "tickets": 0.4, "newsletter": 0.0}[system]
     if rng.random() >= keeps_accents:
         first, last = plain(first), plain(last)
     return first, last
