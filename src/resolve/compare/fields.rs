@@ -258,7 +258,6 @@ fn in_surname(word: &str, r: &Rec) -> bool {
 }
 
 /// How two surnames of which one at least has several words relate.
-#[derive(Debug, PartialEq)]
 enum Compound {
     /// One is the other's names, or some of them: "Garcia Lopez" and "Garcia" (a father's
     /// and a mother's surname, written both or the first alone), "Smith Jones" and "Jones".
@@ -270,7 +269,8 @@ enum Compound {
     Unrelated,
 }
 
-/// Looked for only where one surname has several words (most have one).
+/// How surnames `x` and `y` relate by their names (particles aside), looked for only where
+/// one has several (most surnames have one, and this runs on millions of pairs).
 fn compound_surnames(x: &str, y: &str) -> Compound {
     fn words(name: &str) -> Vec<&str> {
         name.split(' ')

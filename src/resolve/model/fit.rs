@@ -67,9 +67,7 @@ fn linked_pairs_at_two_addresses(unlabelled: &[(Vector, f64)]) -> f64 {
 /// or phone): namesakes, where a file's one common surname and its few given names make
 /// many (see `MatchModel::fit`).
 fn two_people_at_two_addresses(v: &Vector) -> bool {
-    let personal_agrees =
-        matches!(v[field::DOB], 1 | 2) || v[field::EMAIL] == 1 || matches!(v[field::PHONE], 1 | 2);
-    v[field::ADDRESS] == different_level(field::ADDRESS) && !personal_agrees
+    v[field::ADDRESS] == different_level(field::ADDRESS) && !something_personal_agrees(v)
 }
 
 /// Prior guesses where the data has not spoken: matches mostly agree, non-matches mostly

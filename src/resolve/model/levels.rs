@@ -263,10 +263,14 @@ pub fn two_people_of_one_home(v: &Vector) -> bool {
 /// Whether `v` is two people by their names: one home's (above), or two different given
 /// names with nothing personal agreeing (no birth date, email or phone).
 pub fn two_people_by_name(v: &Vector) -> bool {
-    let personal_agrees =
-        matches!(v[field::DOB], 1 | 2) || v[field::EMAIL] == 1 || matches!(v[field::PHONE], 1 | 2);
     two_people_of_one_home(v)
-        || (v[field::FIRST] == different_level(field::FIRST) && !personal_agrees)
+        || (v[field::FIRST] == different_level(field::FIRST) && !something_personal_agrees(v))
+}
+
+/// Whether a birth date (or but for a typo), a personal email or a phone (or its number
+/// under another area code) agrees.
+pub fn something_personal_agrees(v: &Vector) -> bool {
+    matches!(v[field::DOB], 1 | 2) || v[field::EMAIL] == 1 || matches!(v[field::PHONE], 1 | 2)
 }
 
 /// Whether `v` shares a personal email or phone exactly (a household's shared one is at
