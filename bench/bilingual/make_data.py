@@ -17,7 +17,6 @@ file or was tuned to it.
     python make_data.py OUT_DIR [PEOPLE] [SEED] [mexican|vietnamese]
 """
 
-import csv
 import datetime
 import os
 import random
@@ -27,7 +26,7 @@ import unicodedata
 from faker import Faker
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import slips  # noqa: E402  (bench/slips.py)
+import fakes  # noqa: E402  (bench/fakes.py)
 
 OUT = sys.argv[1]
 PEOPLE = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
@@ -142,7 +141,7 @@ def hispanic_given(sex):
 
 
 def typo(word):
-    return slips.typo(rng, word)
+    return fakes.typo(rng, word)
 
 
 def phone():
@@ -391,10 +390,7 @@ def main():
                 truth.append(("newsletter", email, p["id"], p["home"]))
 
     def write(name, header, rows):
-        with open(os.path.join(OUT, name), "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(header)
-            w.writerows(rows)
+        fakes.write_csv(OUT, name, header, rows)
 
     write("members.csv", ["Constituent ID", "First Name", "Last Name", "Email", "Phone",
                           "Street", "City", "State", "ZIP", "Birth Date", "Level",

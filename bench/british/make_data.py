@@ -9,7 +9,6 @@ of their own. Nothing in `src/` reads this file or was tuned to it.
     python make_data.py OUT_DIR [PEOPLE] [SEED]
 """
 
-import csv
 import datetime
 import os
 import random
@@ -18,7 +17,7 @@ import sys
 from faker import Faker
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import slips  # noqa: E402  (bench/slips.py)
+import fakes  # noqa: E402  (bench/fakes.py)
 
 OUT = sys.argv[1]
 PEOPLE = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
@@ -42,7 +41,7 @@ TOWNS = [(fake.city(), fake.postcode()[:-3].strip()) for _ in range(60)]
 
 
 def typo(word):
-    return slips.typo(rng, word)
+    return fakes.typo(rng, word)
 
 
 def postcode(district):
@@ -147,10 +146,7 @@ def main():
                 truth.append(("event_bookings", key, p["id"], p["home"]))
 
     def write(name, header, rows):
-        with open(os.path.join(OUT, name), "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(header)
-            w.writerows(rows)
+        fakes.write_csv(OUT, name, header, rows)
 
     write("supporters.csv", ["Supporter Ref", "Title", "Forename", "Surname", "Date of Birth",
                              "Email Address", "Telephone", "Address Line 1", "Town",

@@ -84,6 +84,18 @@ pub fn names_a_home(normalised_email: &str, surname: Option<&str>) -> bool {
     named(family) || family.strip_prefix("the").is_some_and(named)
 }
 
+/// A mailbox that names a household, not a person: by its name alone (`is_joint_mailbox`)
+/// or as the home of the family of one of `surnames` (`names_a_home`).
+pub fn is_households_mailbox<'s>(
+    normalised_email: &str,
+    surnames: impl IntoIterator<Item = Option<&'s str>>,
+) -> bool {
+    is_joint_mailbox(normalised_email)
+        || surnames
+            .into_iter()
+            .any(|surname| names_a_home(normalised_email, surname))
+}
+
 /// A phone as resolution compares it, its extension dropped. A North American number is
 /// its ten digits: "(312) 555-0101", "312.555.0101", "+1 312 555 0101" -> "3125550101".
 /// Another country's is "+", its country code and number, where the text gives the

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::compare::{Rec, first_token};
 use super::normalize::{
     GivenNameId, UNKNOWN_GIVEN_NAME, clipped_form_by_id, distinct_given_names_by_id, given_name_id,
-    is_joint_mailbox, names_a_home, one_edit_apart,
+    is_households_mailbox, one_edit_apart,
 };
 use crate::normalize::nickname_compatible_by_id;
 use crate::stable_hash::hash_parts;
@@ -224,9 +224,7 @@ fn keyed_records(records: &[Rec]) -> Vec<(u64, bool, u32)> {
         .enumerate()
         .filter(|(_, r)| r.first().is_some())
         .flat_map_iter(|(i, r)| {
-            let mailbox = r
-                .email()
-                .filter(|e| !is_joint_mailbox(e) && !names_a_home(e, r.last()));
+            let mailbox = r.email().filter(|e| !is_households_mailbox(e, [r.last()]));
             let born = r.birth_date().zip(r.last());
             [
                 mailbox.map(|e| (hash_parts(&[e]), true)),

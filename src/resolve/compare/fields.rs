@@ -184,7 +184,7 @@ pub(super) fn mailbox_names_one(a: &Rec, b: &Rec, x: &str, y: &str) -> bool {
     if e != f
         || short.chars().count() < 4
         || long.len() <= short.len()
-        || households_mailbox(e, a, b)
+        || is_households_mailbox(e, [a.last(), b.last()])
     {
         return false;
     }

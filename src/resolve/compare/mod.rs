@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{self, FIELD_COUNT, MISSING, Vector, field};
 use super::nicknames_seen::NicknamesSeen;
-use super::normalize::{is_joint_mailbox, names_a_home};
+use super::normalize::{is_households_mailbox, is_joint_mailbox};
 pub use crate::vocab::record::{Rec, ValueCounts, WHOLE_DATE_LEN, first_token, system_id};
 
 mod comparer;
@@ -144,8 +144,8 @@ fn compare_fields(seen: &NicknamesSeen, a: &Rec, b: &Rec, show_similarity: bool)
             similarity[f] = s as f32;
         }
     }
-    let joint_mailbox =
-        both(a.email(), b.email()).is_some_and(|(x, y)| x == y && households_mailbox(x, a, b));
+    let joint_mailbox = both(a.email(), b.email())
+        .is_some_and(|(x, y)| x == y && is_households_mailbox(x, [a.last(), b.last()]));
     set_household_levels(&mut vector, a, b, joint_mailbox);
     set_one_home_under_two_forms(&mut vector);
     set_surname_changed(&mut vector, joint_mailbox);
@@ -153,12 +153,6 @@ fn compare_fields(seen: &NicknamesSeen, a: &Rec, b: &Rec, show_similarity: bool)
     set_home_beside_a_generation(&mut vector);
     set_family_mailbox(&mut vector, joint_mailbox);
     Comparison { vector, similarity }
-}
-
-/// A mailbox that names a household, not a person: by its name alone ("thesmiths@",
-/// "leefamily@") or as either record's family's home ("ortizhome@").
-fn households_mailbox(email: &str, a: &Rec, b: &Rec) -> bool {
-    is_joint_mailbox(email) || names_a_home(email, a.last()) || names_a_home(email, b.last())
 }
 
 #[cfg(test)]

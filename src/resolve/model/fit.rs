@@ -4,35 +4,47 @@
 
 use super::*;
 
-/// How often one person's records have two different given names, as far as the data can
-/// say: among the compared pairs that a personal email or phone already links, or a birth
-/// date beside a surname (nearly all one person's), the share with different given names,
-/// at its upper bound (three standard errors, and the rule of three where none differ:
-/// 3 / pairs). FEBRL's replaced first names give 0.09-0.17, a generated file's typos about
-/// 0.001. Infinite where no pair is linked so: then the data cannot say. A birth date alone
-/// links nobody: the `birth` key compares everyone born on a day, and in a file of 20,000
-/// people with their birth dates 3,758 such pairs of strangers made the share 0.38.
-fn linked_pairs_differing_in_given_name(unlabelled: &[(Vector, f64)]) -> f64 {
-    let surname_agrees =
-        |v: &Vector| v[field::LAST] != MISSING && v[field::LAST] != different_level(field::LAST);
-    let linked = |v: &Vector| {
-        v[field::EMAIL] == 1 || v[field::PHONE] == 1 || (v[field::DOB] == 1 && surname_agrees(v))
-    };
+/// Among the compared pairs that `linked` picks (nearly all one person's), the share that
+/// `differs` picks, at its upper bound (three standard errors, and the rule of three where
+/// none differ: 3 / pairs). Infinite where fewer than `at_least` pairs are linked so: then
+/// the data cannot say.
+fn linked_share_at_most(
+    unlabelled: &[(Vector, f64)],
+    linked: impl Fn(&Vector) -> bool,
+    differs: impl Fn(&Vector) -> bool,
+    at_least: f64,
+) -> f64 {
     let (mut pairs, mut differing) = (0.0, 0.0);
-    for (v, n) in unlabelled
-        .iter()
-        .filter(|(v, _)| linked(v) && v[field::FIRST] != MISSING)
-    {
+    for (v, n) in unlabelled.iter().filter(|(v, _)| linked(v)) {
         pairs += n;
-        if v[field::FIRST] == different_level(field::FIRST) {
+        if differs(v) {
             differing += n;
         }
     }
-    if pairs == 0.0 {
+    if pairs < at_least {
         return f64::INFINITY;
     }
     let share = differing / pairs;
     share + 3.0 * (share * (1.0 - share) / pairs).sqrt() + 3.0 / pairs
+}
+
+/// How often one person's records have two different given names, as far as the data can
+/// say: among the compared pairs that a personal email or phone already links, or a birth
+/// date beside a surname, the share with different given names (`linked_share_at_most`).
+/// FEBRL's replaced first names give 0.09-0.17, a generated file's typos about 0.001.
+/// Infinite where no pair is linked so. A birth date alone links nobody: the `birth` key
+/// compares everyone born on a day, and in a file of 20,000 people with their birth dates
+/// 3,758 such pairs of strangers made the share 0.38.
+fn linked_pairs_differing_in_given_name(unlabelled: &[(Vector, f64)]) -> f64 {
+    let surname_agrees =
+        |v: &Vector| v[field::LAST] != MISSING && v[field::LAST] != different_level(field::LAST);
+    let linked = |v: &Vector| {
+        (v[field::EMAIL] == 1 || v[field::PHONE] == 1 || (v[field::DOB] == 1 && surname_agrees(v)))
+            && v[field::FIRST] != MISSING
+    };
+    let differs = |v: &Vector| v[field::FIRST] == different_level(field::FIRST);
+    // Every vector counted stands for at least one pair: one is "any".
+    linked_share_at_most(unlabelled, linked, differs, 1.0)
 }
 
 /// The largest share of one person's pairs with two different given names that any file
@@ -43,24 +55,13 @@ const MOST_GIVEN_NAMES_DIFFER: f64 = 0.25;
 
 /// How often one person's two records give two street addresses, as far as the data can
 /// say: among the compared pairs that a personal email or phone links and whose records
-/// both give an address, the share whose addresses differ, at its upper bound (as
-/// `linked_pairs_differing_in_given_name`). Files measured: 0.05-0.21 in EM's class.
-/// Infinite where too few pairs are linked so to say.
+/// both give an address, the share whose addresses differ (`linked_share_at_most`). Files
+/// measured: 0.05-0.21 in EM's class. Infinite where too few pairs are linked so to say.
 fn linked_pairs_at_two_addresses(unlabelled: &[(Vector, f64)]) -> f64 {
-    let (mut pairs, mut differing) = (0.0, 0.0);
-    for (v, n) in unlabelled.iter().filter(|(v, _)| {
-        (v[field::EMAIL] == 1 || v[field::PHONE] == 1) && v[field::ADDRESS] != MISSING
-    }) {
-        pairs += n;
-        if v[field::ADDRESS] == different_level(field::ADDRESS) {
-            differing += n;
-        }
-    }
-    if pairs < MIN_COMPARABLE_PAIRS {
-        return f64::INFINITY;
-    }
-    let share = differing / pairs;
-    share + 3.0 * (share * (1.0 - share) / pairs).sqrt() + 3.0 / pairs
+    let linked =
+        |v: &Vector| (v[field::EMAIL] == 1 || v[field::PHONE] == 1) && v[field::ADDRESS] != MISSING;
+    let differs = |v: &Vector| v[field::ADDRESS] == different_level(field::ADDRESS);
+    linked_share_at_most(unlabelled, linked, differs, MIN_COMPARABLE_PAIRS)
 }
 
 /// A pair at two street addresses with nothing personal agreeing (no birth date, email
@@ -208,18 +209,17 @@ impl MatchModel {
         // American file: m(addresses differ) 0.98, against 0.05-0.21 in every other file
         // and the few pairs a personal email or phone links). Then EM runs again holding
         // every pair at two addresses with nothing personal agreeing as two people.
-        let mut apart_at_two_addresses = false;
-        if model.one_person_lives_at_two_addresses(&unlabelled) {
-            model = start.clone();
-            apart_at_two_addresses = true;
-            model.expectation_maximisation(&unlabelled, counts, &mut fit, &|v| {
-                (two_people(v) || two_people_at_two_addresses(v)).then_some(false)
-            });
-            fit.held_two_addresses_apart = true;
-        }
+        let apart_at_two_addresses = model.one_person_lives_at_two_addresses(&unlabelled);
         let held_apart = |v: &Vector| {
             two_people(v) || (apart_at_two_addresses && two_people_at_two_addresses(v))
         };
+        if apart_at_two_addresses {
+            model = start.clone();
+            model.expectation_maximisation(&unlabelled, counts, &mut fit, &|v| {
+                held_apart(v).then_some(false)
+            });
+            fit.held_two_addresses_apart = true;
+        }
         // Where nearly every compared pair is one person (a file whose blocking keys are
         // mostly its identifiers), the class EM calls two people can settle on one person's
         // records with a corrupted name (Splink's fake 20,000: 74 % of that class shared an
