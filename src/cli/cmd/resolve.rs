@@ -389,9 +389,9 @@ fn print_missed(title: &str, missed: &[resolve::evaluate::MissedComparison]) {
 /// decisions against the scores, and what other auto thresholds would trade (`--json`: the
 /// model alone).
 pub(crate) fn cmd_explain_model(g: &Global, project: &Project) -> Result<()> {
-    use cpm::resolve::model::{FIELDS, LEVELS};
+    use cpm::resolve::model::{FIELDS, LEVELS, MatchModel};
     let db = open_db(g)?;
-    let Some(model) = cpm::resolve::model::MatchModel::latest(&db.conn)? else {
+    let Some(model) = MatchModel::latest(&db.conn)? else {
         return Err(cpm::Error::Invalid(
             "no resolution run has learned a match model yet: run `cpm resolve`".into(),
         )
@@ -476,16 +476,18 @@ pub(crate) fn cmd_explain_model(g: &Global, project: &Project) -> Result<()> {
             "{:.0} compared pairs, {:.4} of them matches",
             given.pairs, given.lambda
         );
-        (given, "share a street address", learned)
+        let weigh: fn(&MatchModel, usize, u8) -> Option<f64> = MatchModel::weight_given_address;
+        (given, "share a street address", learned, weigh)
     });
     let two_addresses = model.apart_address.as_ref().map(|given| {
         let learned = format!(
             "m from {:.0} such pairs sharing a personal email or phone",
             given.pairs
         );
-        (given, "give two street addresses", learned)
+        let weigh: fn(&MatchModel, usize, u8) -> Option<f64> = MatchModel::weight_apart_address;
+        (given, "give two street addresses", learned, weigh)
     });
-    for (given, which, learned_from) in one_address.into_iter().chain(two_addresses) {
+    for (given, which, learned_from, weigh) in one_address.into_iter().chain(two_addresses) {
         println!(
             "where two records {which} ({learned_from}), the fields the address implies weigh \
              as learned there:"
@@ -498,7 +500,7 @@ pub(crate) fn cmd_explain_model(g: &Global, project: &Project) -> Result<()> {
                     level,
                     given.m[f][l],
                     given.u[f][l],
-                    given.weight(f, l as u8 + 1).unwrap_or(0.0)
+                    weigh(&model, f, l as u8 + 1).unwrap_or(0.0)
                 );
             }
         }
@@ -541,7 +543,9 @@ pub(crate) fn cmd_explain_model(g: &Global, project: &Project) -> Result<()> {
          prior: every pair sharing one is compared; for a mailbox name spelled from the names alone \
          at two domains, the compared pairs' whose names agree; at a shared address, for city and ZIP, the pairs of a home's two people; at \
          two addresses, the random pairs'). An exact first name, surname or birth date also \
-         weighs by how common it is in the file, and so does a city where no ZIP is compared."
+         weighs by how common it is in the file, and so does a city where no ZIP is compared. \
+         A level no compared pair of the file showed weighs nothing (its m and u are smoothing \
+         alone), and a field that differs never weighs for a match."
     );
     // How the model fares: against the stewards' decisions, and at other thresholds.
     print_decided(&cpm::resolve::estimate::decisions_against_scores(&db.conn)?);

@@ -264,6 +264,7 @@ impl MatchModel {
         } else {
             model.lambda
         };
+        model.levels_shown = counts.levels_shown();
         fit.distinct_vectors = counts.unlabelled.len() as u64;
         fit.labelled_matches = counts.matches.values().sum();
         fit.labelled_non_matches = counts.non_matches.values().sum();
@@ -768,6 +769,51 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A small file of one city: no pair, compared or random, shows a city that differs or
+    /// is mistyped, so those levels' m (over a few hundred matches) and u (over fifty
+    /// thousand random pairs) are smoothing alone.
+    #[test]
+    fn a_level_no_pair_of_the_file_shows_weighs_nothing() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let one_person = population([1; FIELD_COUNT], 0.85);
+        let strangers = strangers_seldom_share_identifiers(population(
+            std::array::from_fn(|f| different_level(f).max(1)),
+            0.9,
+        ));
+        let in_one_city = |mut v: Vector| {
+            v[field::CITY] = 1;
+            v
+        };
+        let mut counts = VectorCounts::default();
+        for i in 0..800 {
+            let kind = if i % 3 == 0 { &one_person } else { &strangers };
+            counts.add(in_one_city(draw_vector(&mut rng, kind)));
+        }
+        let random: Vec<Vector> = (0..50_000)
+            .map(|_| in_one_city(draw_vector(&mut rng, &strangers)))
+            .collect();
+        let fit = FitReport {
+            records: 500,
+            ..FitReport::default()
+        };
+        let model = MatchModel::fit(&counts, random_u(&random), fit);
+        let city = field::CITY;
+        for level in 2..=LEVELS[city].len() as u8 {
+            let l = level as usize - 1;
+            let raw = (model.m[city][l] / model.u_scored(city, level)).log2();
+            assert!(
+                raw > 5.0,
+                "smoothing alone weighs level {level} {raw:+.1} bits"
+            );
+            assert!(!model.level_shown(city, level));
+            assert_eq!(model.weight(city, level), 0.0);
+        }
+        // The levels the file shows weigh as learned.
+        assert!(model.level_shown(city, 1));
+        assert!(model.weight(field::FIRST, 1) > 3.0);
+        assert!(model.weight(field::FIRST, different_level(field::FIRST)) < -3.0);
     }
 
     /// Level probabilities for a simulated population: `favoured` level of each field
