@@ -115,7 +115,8 @@ pub fn address(line1: &str, line2: &str) -> (Option<String>, Option<String>) {
     let mut street = Vec::new();
     let mut unit: Option<String> = None;
     let cleaned = name(&format!("{line1} {line2}").replace('#', " unitmark "));
-    let mut tokens = cleaned.split(' ').filter(|t| !t.is_empty()).peekable();
+    let words: Vec<&str> = cleaned.split(' ').filter(|t| !t.is_empty()).collect();
+    let mut tokens = in_postal_forms(&words).into_iter().peekable();
     while let Some(token) = tokens.next() {
         if token == "unitmark" || UNIT_WORDS.contains(&token) {
             if let Some(next) = tokens.next() {
@@ -133,6 +134,34 @@ pub fn address(line1: &str, line2: &str) -> (Option<String>, Option<String>) {
     }
     let street = (!street.is_empty()).then(|| street.join(" "));
     (street, unit)
+}
+
+/// A post-office box and a rural route in the forms USPS writes them (Publication 28): "P.O.
+/// Box 12", "Post Office Box 12", "POB 12" and a line starting "Box 12" are "po box 12";
+/// "Rural Route 2" and "R.R. 2" are "rr 2" (its "box 15" stays a box on the route).
+fn in_postal_forms<'w>(words: &[&'w str]) -> Vec<&'w str> {
+    let has_digit = |w: &str| w.bytes().any(|b| b.is_ascii_digit());
+    let mut out = Vec::with_capacity(words.len() + 1);
+    let mut i = 0;
+    while i < words.len() {
+        let rest = &words[i..];
+        let (form, used): (&[&str], usize) = match rest {
+            ["p", "o", "box", ..] | ["post", "office", "box", ..] => (&["po", "box"], 3),
+            ["po" | "p", "box", ..] => (&["po", "box"], 2),
+            ["pob", n, ..] if has_digit(n) => (&["po", "box"], 1),
+            ["box", n, ..] if i == 0 && has_digit(n) => (&["po", "box"], 1),
+            ["rural", "route", ..] | ["r", "r", ..] => (&["rr"], 2),
+            _ => (&[], 0),
+        };
+        if used == 0 {
+            out.push(words[i]);
+            i += 1;
+        } else {
+            out.extend_from_slice(form);
+            i += used;
+        }
+    }
+    out
 }
 
 /// A US street address written on one line with its city, state and ZIP, as a mailing

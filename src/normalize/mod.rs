@@ -162,6 +162,37 @@ mod tests {
     }
 
     #[test]
+    fn a_couples_record_is_the_first_named_persons() {
+        let given = |first: &str| person_name(Some(first), Some("Smith")).given;
+        for couple in [
+            "John & Mary",
+            "John and Mary",
+            "JOHN AND MARY",
+            "John+Mary",
+            "Mr. & Mrs. John",
+            "Mr. and Mrs. John",
+        ] {
+            assert_eq!(given(couple).as_deref(), Some("john"), "{couple}");
+        }
+        assert_eq!(given("Mary & John").as_deref(), Some("mary"));
+        // The partner is no middle name: "John A. and Mary" keeps John's own initial.
+        assert_eq!(given("John A. and Mary").as_deref(), Some("john a"));
+        assert_eq!(given("Andrea").as_deref(), Some("andrea"));
+        // In one column: the shared surname at the end, or each their own.
+        let full = |raw: &str| {
+            let (g, s) = split_full_name(raw);
+            let n = person_name(g.as_deref(), s.as_deref());
+            (n.given.unwrap_or_default(), n.surname.unwrap_or_default())
+        };
+        let pair = |g: &str, s: &str| (g.to_string(), s.to_string());
+        assert_eq!(full("John & Mary Smith"), pair("john", "smith"));
+        assert_eq!(full("Smith, Mary and John"), pair("mary", "smith"));
+        assert_eq!(full("John Smith & Mary Jones"), pair("john", "smith"));
+        assert_eq!(full("Dr. John Smith and Mary Jones"), pair("john", "smith"));
+        assert_eq!(full("Mr. and Mrs. John Smith"), pair("john", "smith"));
+    }
+
+    #[test]
     fn names_fold_case_accents_and_punctuation() {
         assert_eq!(name("  O'Brien-Núñez "), "obrien nunez");
         assert_eq!(name("JOSÉ  luis"), "jose luis");
@@ -570,6 +601,28 @@ mod tests {
             address("100 West First Street", "Room 12"),
             (Some("100 w 1st st".into()), Some("12".into()))
         );
+    }
+
+    #[test]
+    fn a_post_office_box_and_a_rural_route_are_written_as_usps_writes_them() {
+        let street = |line: &str| address(line, "").0.unwrap_or_default();
+        for written in [
+            "PO Box 123",
+            "P.O. Box 123",
+            "P O Box 123",
+            "Post Office Box 123",
+            "POB 123",
+            "Box 123",
+            "p.o.box 123",
+        ] {
+            assert_eq!(street(written), "po box 123", "{written}");
+        }
+        for written in ["Rural Route 2 Box 15", "R.R. 2, Box 15", "RR 2 Box 15"] {
+            assert_eq!(street(written), "rr 2 box 15", "{written}");
+        }
+        // A street named so stays a street.
+        assert_eq!(street("12 Box Elder Rd"), "12 box elder rd");
+        assert_eq!(street("Box Canyon Road"), "box canyon rd");
     }
 
     #[test]

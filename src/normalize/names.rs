@@ -99,11 +99,23 @@ pub fn person_name(given: Option<&str>, surname: Option<&str>) -> PersonName {
     let mut generation = None;
     let mut sexes = Vec::new();
     let mut tokens_of = |raw: Option<&str>, is_given: bool| {
-        let normalised = name(raw.unwrap_or(""));
+        let raw = raw.unwrap_or("");
+        let normalised = match is_given {
+            true => name(&with_couples_and_spelled_out(raw)),
+            false => name(raw),
+        };
         let mut tokens: Vec<&str> = normalised.split(' ').filter(|t| !t.is_empty()).collect();
         if is_given {
             let titles = tokens.iter().take_while(|t| TITLES.contains(t)).count();
             sexes.extend(tokens.drain(..titles).filter_map(sex_of_word));
+            // A couple's given names ("John & Mary", "John and Mary Smith"): the record is
+            // the first named's, as a joint gift's is; the partner's name is no middle name.
+            tokens.truncate(
+                tokens
+                    .iter()
+                    .position(|t| *t == "and")
+                    .unwrap_or(tokens.len()),
+            );
         }
         // The name itself always stays: a surname "Sr" or "Junior" is a name.
         while tokens.len() > 1 {
@@ -143,11 +155,33 @@ pub fn person_name(given: Option<&str>, surname: Option<&str>) -> PersonName {
     }
 }
 
+/// A couple's "&" or "+" written as the word "and", which `name` would drop: "Mr. & Mrs.
+/// John", "John & Mary" and "John and Mary" are read alike.
+fn with_couples_and_spelled_out(raw: &str) -> String {
+    raw.replace(['&', '+'], " and ")
+}
+
+/// The first person of a couple one column names in full, where that person's name has a
+/// surname of its own ("John Smith & Mary Jones": John Smith). `None` where only the last
+/// name has one ("John & Mary Smith": the given names read as a couple's) or nothing joins
+/// two names.
+fn first_of_a_couple(raw: &str) -> Option<String> {
+    let words: Vec<&str> = raw.split_whitespace().collect();
+    let at = (words.iter()).position(|w| matches!(w.to_lowercase().as_str(), "&" | "and" | "+"))?;
+    let first = &words[..at];
+    let names = (first.iter())
+        .filter(|w| !TITLES.contains(&name(w).as_str()))
+        .count();
+    (names >= 2).then(|| first.join(" "))
+}
+
 /// Split a full name as one column holds it into (given names, surname), as written:
 /// "Smith, John A." and "Dr. John A. Smith Jr." both give "John A." and "Smith"; a suffix
 /// after a comma ("John Smith, Jr.") stays with the surname, surname particles with the
 /// surname ("Maria de la Cruz"). One word is a surname.
 pub fn split_full_name(raw: &str) -> (Option<String>, Option<String>) {
+    let first_of_two = first_of_a_couple(raw).filter(|_| !raw.contains(','));
+    let raw = first_of_two.as_deref().unwrap_or(raw);
     let is_suffix = |word: &str| {
         let w = name(word);
         !w.is_empty()
