@@ -1,9 +1,30 @@
-"""What the Faker-based benchmark generators (british, bilingual) share: the slips of the
-keyboard they write into names, so that both make the same kinds of error, and how they
-write a file."""
+"""What the Faker-based benchmark generators (british, bilingual, rural) share: their
+arguments and seeded sources of chance, the slips of the keyboard they write into names, so
+that all make the same kinds of error, and how they write a file."""
 
 import csv
 import os
+import random
+import sys
+
+
+def arguments(default_seed):
+    """The generator's arguments, OUT_DIR [PEOPLE] [SEED] (20,000 people unless given), and
+    any after them as strings."""
+    out = sys.argv[1]
+    people = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
+    seed = int(sys.argv[3]) if len(sys.argv) > 3 else default_seed
+    return out, people, seed, sys.argv[4:]
+
+
+def seeded(seed, *locales):
+    """A random source and one Faker per locale, all seeded with `seed` (Faker's seed is
+    shared by every instance), in the order the generators have always made them."""
+    from faker import Faker
+
+    rng = random.Random(seed)
+    Faker.seed(seed)
+    return (rng, *(Faker(locale) for locale in locales))
 
 
 def typo(rng, word):

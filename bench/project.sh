@@ -45,3 +45,18 @@ evaluate_fresh() {
     ingest_fresh "$db" "$@"
     evaluate "$db" "$title" "$truth"
 }
+# The benchmark's generator (its make_data.py, Faker's tables) writing data/ with ARGS
+# (people, seed, ...), Faker fetched once into the work folder.
+faker_data() {
+    pip_once faker faker==40.63.0
+    PYTHONPATH="$work/py" python3 "$here/make_data.py" "$work/data" "$@"
+}
+# The work folder's FILES mapped by `cpm config draft` alone, no YAML written by hand, then
+# evaluated on a fresh store (named for the benchmark) under TITLE against data/truth.csv.
+evaluate_drafted() {
+    title=$1
+    shift
+    rm -f "$work/config/sources.yaml"
+    cpm config draft --root "$work" --add "$@"
+    evaluate_fresh "$work/$(basename "$here").db" "$title" "$work/data/truth.csv"
+}

@@ -19,24 +19,16 @@ file or was tuned to it.
 
 import datetime
 import os
-import random
 import sys
 import unicodedata
-
-from faker import Faker
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import fakes  # noqa: E402  (bench/fakes.py)
 
-OUT = sys.argv[1]
-PEOPLE = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
-SEED = int(sys.argv[3]) if len(sys.argv) > 3 else 3
-COMMUNITY = sys.argv[4] if len(sys.argv) > 4 else "mexican"
+OUT, PEOPLE, SEED, MORE = fakes.arguments(default_seed=3)
+COMMUNITY = MORE[0] if MORE else "mexican"
 
-rng = random.Random(SEED)
-Faker.seed(SEED)
-us = Faker("en_US")
-mx = Faker("es_MX")
+rng, us, mx = fakes.seeded(SEED, "en_US", "es_MX")
 
 # The commonest Hispanic surnames in the US census of 2010 (thousands of people); the rest
 # come from Faker's es_MX list, uniformly.

@@ -9,8 +9,6 @@ set -eu
 people=${2:-20000}
 seed=${3:-3}
 community=${4:-mexican}
-pip_once faker faker==40.63.0
-PYTHONPATH="$work/py" python3 "$here/make_data.py" "$work/data" "$people" "$seed" "$community"
-rm -f "$work/config/sources.yaml"
-cpm config draft --root "$work" --add "$work/data/members.csv" "$work/data/tickets.csv" "$work/data/newsletter.csv"
-evaluate_fresh "$work/bilingual.db" "bilingual, $community ($people people, seed $seed), drafted" "$work/data/truth.csv"
+faker_data "$people" "$seed" "$community"
+evaluate_drafted "bilingual, $community ($people people, seed $seed), drafted" \
+    "$work/data/members.csv" "$work/data/tickets.csv" "$work/data/newsletter.csv"

@@ -11,21 +11,13 @@ of their own. Nothing in `src/` reads this file or was tuned to it.
 
 import datetime
 import os
-import random
 import sys
-
-from faker import Faker
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import fakes  # noqa: E402  (bench/fakes.py)
 
-OUT = sys.argv[1]
-PEOPLE = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
-SEED = int(sys.argv[3]) if len(sys.argv) > 3 else 5
-
-rng = random.Random(SEED)
-Faker.seed(SEED)
-fake = Faker("en_GB")
+OUT, PEOPLE, SEED, _ = fakes.arguments(default_seed=5)
+rng, fake = fakes.seeded(SEED, "en_GB")
 
 NICKNAMES = {
     "william": "Bill", "robert": "Rob", "elizabeth": "Liz", "margaret": "Maggie",

@@ -7,10 +7,8 @@ set -eu
 . "$(dirname "$0")/../project.sh"
 people=${2:-20000}
 seed=${3:-5}
-pip_once faker faker==40.63.0
-PYTHONPATH="$work/py" python3 "$here/make_data.py" "$work/data" "$people" "$seed"
-rm -f "$work/config/sources.yaml"
-cpm config draft --root "$work" --add "$work/data/supporters.csv" "$work/data/event_bookings.csv"
-evaluate_fresh "$work/british.db" "british ($people people, seed $seed), drafted" "$work/data/truth.csv"
+faker_data "$people" "$seed"
+evaluate_drafted "british ($people people, seed $seed), drafted" \
+    "$work/data/supporters.csv" "$work/data/event_bookings.csv"
 sed -i '/phone/d' "$work/config/sources.yaml"
 evaluate_fresh "$work/british.db" "british, without the phones" "$work/data/truth.csv"

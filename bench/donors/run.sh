@@ -6,6 +6,5 @@ set -eu
 . "$(dirname "$0")/../project.sh"
 people=${2:-20000}
 seed=${3:-7}
-pip_once faker faker==40.63.0
-PYTHONPATH="$work/py" python3 "$here/make_data.py" "$work/data" "$people" "$seed"
+faker_data "$people" "$seed"
 evaluate_fresh "$work/donors.db" "donors ($people people, seed $seed)" "$work/data/truth.csv"

@@ -45,7 +45,7 @@ const QUALIFIERS: &str = "\
     billing bill home personal main preferred client patron account supporter \
     individual participant recipient purchaser registrant guest the of c txt text std raw \
     clean orig original current cur mailing shipping ship holder owner constit cust mbr acct \
-    in on";
+    delivery physical residential residence service in on";
 
 /// The names a field goes by: a header names it when one of its words (or two or all of
 /// them run together: "Post Code", "E-mail") is one of `names`, and every other word is a
@@ -708,6 +708,8 @@ mod tests {
             ("Mobile Phone", "phone"),
             ("buyer_name", "full_name"),
             ("MiddleName", "middle_name"),
+            ("Delivery Address", "address1"),
+            ("Physical Address", "address1"),
             // A Spanish-language platform's.
             ("Correo electrónico", "email"),
             ("Número de teléfono", "phone"),

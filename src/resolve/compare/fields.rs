@@ -94,21 +94,36 @@ pub(super) fn first_name_level(
 ) -> Option<(u8, f64)> {
     let (x, y) = both(a.first(), b.first())?;
     let (x, y) = (first_token(x), first_token(y));
-    let shown = || if show { jaro_winkler(x, y) } else { 0.0 };
     // Father and son (Sr and Jr, II and III) share a name and often a home: a generation
     // that differs makes their given names two.
     if let (Some(g), Some(h)) = (a.generation, b.generation)
         && g != h
     {
-        return Some((model::different_level(field::FIRST), shown()));
+        let shown = if show { jaro_winkler(x, y) } else { 0.0 };
+        return Some((model::different_level(field::FIRST), shown));
     }
+    let (level, similarity) = given_name_level(seen, a, b, (x, y), show);
+    // Jr beside no suffix under one name, however written (the same, a nickname form or
+    // a slip: Andrew Jr beside Adnrew): the son's record beside his own without it, or
+    // his father's.
+    let generation_on_one = a.generation.is_some() != b.generation.is_some();
+    Some(match level {
+        1..=3 if generation_on_one => (model::GENERATION_ON_ONE_LEVEL, similarity),
+        _ => (level, similarity),
+    })
+}
+
+/// Two given names' level and shown similarity, generations aside (`first_name_level`).
+fn given_name_level(
+    seen: &NicknamesSeen,
+    a: &Rec,
+    b: &Rec,
+    (x, y): (&str, &str),
+    show: bool,
+) -> (u8, f64) {
+    let shown = || if show { jaro_winkler(x, y) } else { 0.0 };
     if x == y {
-        // Jr beside no suffix: the son's record beside his own without it, or his father's.
-        let generation_on_one = a.generation.is_some() != b.generation.is_some();
-        return Some(match generation_on_one {
-            true => (model::GENERATION_ON_ONE_LEVEL, 1.0),
-            false => (1, 1.0),
-        });
+        return (1, 1.0);
     }
     let (ix, iy) = (a.first_id(), b.first_id());
     let by_the_table = nickname_compatible_by_id(ix, iy);
@@ -116,14 +131,14 @@ pub(super) fn first_name_level(
         || mailbox_names_one(a, b, x, y)
         || (by_the_table && seen.shows(ix, iy))
     {
-        return Some((2, 1.0));
+        return (2, 1.0);
     }
     if by_the_table {
         // Shown as the spellings' likeness: the file does not make them one name.
-        return Some((model::NICKNAME_UNSEEN_LEVEL, shown()));
+        return (model::NICKNAME_UNSEEN_LEVEL, shown());
     }
     if second_given_name_of_the_other(a, b) || second_given_name_of_the_other(b, a) {
-        return Some((model::SECOND_GIVEN_NAME_LEVEL, shown()));
+        return (model::SECOND_GIVEN_NAME_LEVEL, shown());
     }
     // Two real given names one letter apart (Micheal and Michael, Jon and Joan) are a
     // level of their own: a typo in one file, two relatives in another; the model learns
@@ -138,20 +153,20 @@ pub(super) fn first_name_level(
         false => level,
     };
     if one_edit_apart(x, y) {
-        return Some((if distinct { or_shown_as_one(4) } else { 3 }, shown()));
+        return (if distinct { or_shown_as_one(4) } else { 3 }, shown());
     }
     if distinct {
-        return Some((or_shown_as_one(6), shown()));
+        return (or_shown_as_one(6), shown());
     }
     let s = jaro_winkler(x, y);
     let initial = one_is_the_others_initial(x, y);
-    Some(if s >= 0.92 {
+    if s >= 0.92 {
         (3, s)
     } else if s >= 0.80 || initial || misspelt_nickname_by_id(x, y, ix, iy) {
         (or_shown_as_one(5), s)
     } else {
         (or_shown_as_one(6), s)
-    })
+    }
 }
 
 /// Whether `a`'s given name is `b`'s second (José Antonio and Antonio), or a nickname of it

@@ -593,6 +593,14 @@ mod tests {
         assert_eq!((v[field::PHONE], v[field::ADDRESS]), (1, 1));
         let plain = from(named("John", "Smith"), "b");
         assert_eq!(comparison(&titled, &plain).vector[field::FIRST], 1);
+        // So is one written with a slip or as a nickname beside the suffix: father and son
+        // of one name still (a typo had hidden the generation, and the farm's Andrew Sr and
+        // Adnrew merged on their landline and post-office box).
+        for written in ["Jhon", "Jack"] {
+            let v = comparison(&senior, &from(named(written, "Smith"), "b")).vector;
+            assert_eq!(v[field::FIRST], model::GENERATION_ON_ONE_LEVEL, "{written}");
+            assert_shared_by_a_household(&v, &[field::PHONE, field::ADDRESS]);
+        }
         // The city and ZIP a father and son share say nothing between them; one that
         // differs still counts.
         let v = comparison(&senior, &titled).vector;

@@ -211,7 +211,8 @@ pub struct FitReport {
 /// ZIP agree, one person's email, phone and birth date are learned without the street
 /// address; a "one person" class at two addresses more often than linked pairs is
 /// namesakes', and EM runs again holding them apart. 28: a level no compared pair shows
-/// weighs nothing, and a field that differs never weighs for a match.
+/// weighs nothing, and a field that differs never weighs for a match; Jr on one record
+/// only is a level under a nickname or a slip of one name too.
 pub const ESTIMATOR: u32 = 28;
 
 /// How much the number of records may change before a stored model is fitted anew.
