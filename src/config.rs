@@ -169,6 +169,11 @@ pub struct SourceConfig {
     /// (it could be any country's); North American numbers need none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_country_code: Option<u16>,
+    /// The North American area code of the phones this file writes as seven digits, the
+    /// local number alone (a county paper's "555-1234"): "715" reads it as (715) 555-1234.
+    /// Without it such a number is not compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_area_code: Option<String>,
     /// A mapped field longer than this many characters quarantines its row.
     #[serde(default = "default_max_field_chars")]
     pub max_field_chars: usize,
@@ -277,10 +282,19 @@ pub enum FileFormat {
 /// century before the load; 11: a city's Saint, Fort, Mount and directions in one form; 12: a
 /// ZIP+4 whose leading zero a spreadsheet dropped; 13: a timestamp read as its day; 14: a
 /// street line holding its city, state and ZIP read in its parts; 15: the sex a gender
-/// column or a title before the given name says).
-pub const NORMALIZER_VERSION: u32 = 15;
+/// column or a title before the given name says; 16: a couple's given names the first
+/// named's, a post-office box and a rural route as USPS writes them).
+pub const NORMALIZER_VERSION: u32 = 16;
 
 impl SourceConfig {
+    /// How this file writes its phones (`phone_country_code`, `phone_area_code`).
+    pub fn phone_plan(&self) -> crate::normalize::PhonePlan<'_> {
+        crate::normalize::PhonePlan {
+            country: self.phone_country_code,
+            area: self.phone_area_code.as_deref(),
+        }
+    }
+
     /// A source of `name` (its system too) reading `file`, mapping nothing yet: every
     /// option at its default, as a sources.yaml entry that leaves them out reads.
     pub fn named(name: &str, file: PathBuf) -> SourceConfig {
@@ -295,6 +309,7 @@ impl SourceConfig {
             delimiter: None,
             encoding: None,
             phone_country_code: None,
+            phone_area_code: None,
             max_field_chars: default_max_field_chars(),
             warn_failure_share: default_warn_failure_share(),
             person: BTreeMap::new(),
@@ -511,6 +526,23 @@ fn validate_sources(path: &Path, text: &str, file: &SourcesFile) -> Result<()> {
                 "phone_country_code",
                 format!("{code} is not a country calling code: 1 to 3 digits, as 44 or 1"),
             ));
+        }
+        if let Some(area) = source.phone_area_code.as_deref() {
+            let three_digits = area.len() == 3 && area.bytes().all(|b| b.is_ascii_digit());
+            if !three_digits || area.starts_with(['0', '1']) {
+                return Err(refuse(
+                    "phone_area_code",
+                    format!(
+                        "'{area}' is not a North American area code: three digits, the first 2 to 9, as \"715\""
+                    ),
+                ));
+            }
+            if source.phone_country_code.is_some_and(|code| code != 1) {
+                return Err(refuse(
+                    "phone_area_code",
+                    "an area code completes North American numbers: leave phone_country_code out, or 1".into(),
+                ));
+            }
         }
         if let Some(d) = source.delimiter.as_deref()
             && ![",", ";", "tab", "\t", "|"].contains(&d)

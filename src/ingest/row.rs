@@ -293,7 +293,7 @@ impl RowMapper {
             None
         } else {
             let (person, dob_as_written) = self.map_person(record, &mut issues)?;
-            let mut normalized = person.normalize(self.source.phone_country_code);
+            let mut normalized = person.normalize(self.source.phone_plan());
             normalized.dob_as_written = dob_as_written;
             Some((person, normalized))
         };
@@ -535,7 +535,7 @@ const READ_FOR_MATCHING: [ReadForMatching; 3] = [
         field: "phone",
         expected: "a phone number matching can compare (ten digits, or + and a country code)",
         value: |p| p.phone.as_deref(),
-        readable: |v, source| crate::normalize::phone_in(v, source.phone_country_code).is_some(),
+        readable: |v, source| source.phone_plan().read(v).is_some(),
     },
     ReadForMatching {
         field: "email",

@@ -141,6 +141,29 @@ pub fn phone_in(raw: &str, country: Option<u16>) -> Option<String> {
     }
 }
 
+/// How a file writes its phones: the country of the numbers it writes without a country
+/// code (`phone_country_code`), and the North American area of those it writes without an
+/// area code, seven digits dialled locally (`phone_area_code`: a county paper's "555-1234").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PhonePlan<'a> {
+    pub country: Option<u16>,
+    pub area: Option<&'a str>,
+}
+
+impl PhonePlan<'_> {
+    /// A phone of the file as matching compares it (see `phone_in`); a number of seven
+    /// digits in the file's area where one is named (none is written with a country).
+    pub fn read(&self, raw: &str) -> Option<String> {
+        phone_in(raw, self.country).or_else(|| {
+            let area = self.area?;
+            let number = without_extension(raw).0.trim();
+            let digits: String = number.chars().filter(|c| c.is_ascii_digit()).collect();
+            let local = digits.len() == 7 && !number.starts_with('+');
+            local.then(|| north_american(&format!("{area}{digits}")))?
+        })
+    }
+}
+
 /// North America's calling code: its numbers are read as ten digits, written with it or not.
 pub(super) const NORTH_AMERICA: u16 = 1;
 

@@ -484,6 +484,30 @@ mod tests {
     }
 
     #[test]
+    fn a_local_number_of_seven_digits_is_read_in_its_files_area() {
+        let county = PhonePlan {
+            country: None,
+            area: Some("715"),
+        };
+        for written in ["555-1234", "555 1234", "5551234", "555-1234 ext 9"] {
+            assert_eq!(
+                county.read(written).as_deref(),
+                Some("7155551234"),
+                "{written}"
+            );
+        }
+        // Numbers written whole are read as written, whatever the area.
+        assert_eq!(county.read("(312) 555-0101").as_deref(), Some("3125550101"));
+        assert_eq!(
+            county.read("+44 20 7946 0958").as_deref(),
+            Some("+442079460958")
+        );
+        // Without an area a local number is nobody's; seven digits after a + are not local.
+        assert_eq!(PhonePlan::default().read("555-1234"), None);
+        assert_eq!(county.read("+555-1234"), None);
+    }
+
+    #[test]
     fn a_households_mailbox_is_known_by_its_name_numbered_or_not() {
         for joint in [
             "smithfamily@x.com",

@@ -56,7 +56,7 @@ impl PersonFields {
     /// without a country code is read as one of `phone_country`'s (see `phone_in`), and a
     /// street line holding the whole address ("123 Main St, Springfield, IL 62701") is read
     /// in its parts (see `one_line_address`).
-    pub fn normalize(&self, phone_country: Option<u16>) -> NormalizedPerson {
+    pub fn normalize(&self, phones: crate::normalize::PhonePlan) -> NormalizedPerson {
         use crate::normalize as n;
         let name = n::person_name(self.first_name.as_deref(), self.last_name.as_deref());
         let first = name.given;
@@ -76,10 +76,7 @@ impl PersonFields {
             first,
             last: name.surname,
             email: self.email.as_deref().and_then(n::email),
-            phone: self
-                .phone
-                .as_deref()
-                .and_then(|p| n::phone_in(p, phone_country)),
+            phone: self.phone.as_deref().and_then(|p| phones.read(p)),
             address,
             unit,
             city: (self.city.as_deref().and_then(n::city)).or_else(|| line_city.and_then(n::city)),

@@ -217,6 +217,61 @@ fn the_phones_written_with_a_country_code_name_the_files_country_and_load_as_one
     assert_eq!(phones, ["+441134960000", "+441134960000"]);
 }
 
+/// A county paper writes most of its numbers as seven digits, the local number alone: the
+/// draft reads them in the area its numbers of ten digits are in, and one number written
+/// both ways loads as one.
+#[test]
+fn the_phones_written_without_an_area_code_are_read_in_the_files_area() {
+    let p = TempProject::new();
+    std::fs::create_dir_all(p.root().join("data")).unwrap();
+    let copy = std::fs::copy(
+        fixture("draft_local_phones.csv"),
+        p.root().join("data/paper.csv"),
+    );
+    copy.unwrap();
+    ok(&cpm(&p, &["config", "draft", "--add", "data/paper.csv"]));
+    let sources = std::fs::read_to_string(p.root().join("config/sources.yaml")).unwrap();
+    assert!(
+        sources.contains("phone_area_code: \"715\"                    # 50 % of the phones are seven digits, a local number alone: read in (715), the area 3 of 3 numbers of ten digits are in"),
+        "{sources}"
+    );
+    assert!(sources.contains("address1: Delivery Address"), "{sources}");
+    assert!(!sources.contains("phone_country_code"), "{sources}");
+    ok(&cpm(&p, &["ingest"]));
+    let phones: Vec<Option<String>> = p
+        .db()
+        .conn
+        .prepare("SELECT n_phone FROM source_record ORDER BY CAST(source_key AS INTEGER)")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let number = |n: &str| Some(n.to_string());
+    assert_eq!(
+        phones,
+        [
+            number("7155551234"),
+            number("7155551234"),
+            number("7155559876"),
+            number("7155554321"),
+            number("7155551111"),
+            number("7155551111"),
+        ]
+    );
+    // An area code is three digits, and North American.
+    let refuse = |extra: &str| {
+        let text = sources.replace("    phone_area_code: \"715\"", extra);
+        std::fs::write(p.root().join("config/sources.yaml"), text).unwrap();
+        let out = cpm(&p, &["config", "check"]);
+        assert!(!out.status.success(), "{extra}");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    assert!(refuse("    phone_area_code: \"71\"").contains("is not a North American area code"));
+    let abroad = refuse("    phone_area_code: \"715\"\n    phone_country_code: 44");
+    assert!(abroad.contains("leave phone_country_code out"), "{abroad}");
+}
+
 #[test]
 fn a_file_without_a_key_column_asks_for_one_and_json_is_the_mapping() {
     let p = TempProject::new();

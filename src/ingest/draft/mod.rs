@@ -182,6 +182,7 @@ struct Drafter<'s> {
     date_formats: Vec<String>,
     /// The country whose numbers the file's phones without a country code are.
     phone_country_code: Option<u16>,
+    phone_area_code: Option<String>,
     why: BTreeMap<String, String>,
     notes: Vec<String>,
 }
@@ -218,6 +219,7 @@ impl<'s> Drafter<'s> {
             key: String::new(),
             date_formats: Vec::new(),
             phone_country_code: None,
+            phone_area_code: None,
             why: BTreeMap::new(),
             notes: Vec::new(),
         }
@@ -953,7 +955,10 @@ impl<'s> Drafter<'s> {
             return;
         };
         let phones: Vec<&str> = self.values(index).filter(|v| looks_like_phone(v)).collect();
-        let read = share(phones.iter().copied(), reads_without_a_country);
+        self.check_local_numbers(&phones);
+        let read = share(phones.iter().copied(), |p| {
+            reads_without_a_country(p) || is_local_number(p)
+        });
         if phones.is_empty() || read >= 0.5 {
             return;
         }
@@ -974,6 +979,49 @@ impl<'s> Drafter<'s> {
             None => self.notes.push(format!(
                 "{} of the phones carry no country code and are not North American: set phone_country_code (44 for the UK, 49 for Germany ...) or they are not compared",
                 self.percent(1.0 - read)
+            )),
+        }
+    }
+
+    /// Numbers of seven digits are a North American local number alone (a county paper's
+    /// "555-1234"): read in the area most of the file's numbers of ten digits are in, where
+    /// they show one, and said where they do not.
+    fn check_local_numbers(&mut self, phones: &[&str]) {
+        let local = phones.iter().filter(|p| is_local_number(p)).count();
+        if local == 0 || local * 10 < phones.len() {
+            return;
+        }
+        let mut areas: BTreeMap<&str, usize> = BTreeMap::new();
+        let ten_digit: Vec<String> = (phones.iter())
+            .filter(|p| !p.trim_start().starts_with('+'))
+            .filter_map(|p| crate::normalize::phone(p))
+            .filter(|n| !n.starts_with('+')) // ten digits: North America's
+            .collect();
+        if ten_digit.is_empty() {
+            return; // no number of the file is North American: seven digits are another's
+        }
+        for number in &ten_digit {
+            *areas.entry(&number[..3]).or_default() += 1;
+        }
+        let most = areas
+            .into_iter()
+            .max_by_key(|&(area, n)| (n, std::cmp::Reverse(area)));
+        match most {
+            Some((area, n)) if n * 2 > ten_digit.len() => {
+                self.why.insert(
+                    "phone_area_code".into(),
+                    format!(
+                        "{} of the phones are seven digits, a local number alone: read in ({area}), the area {} of {} numbers of ten digits are in",
+                        self.percent(local as f64 / phones.len() as f64),
+                        count(n),
+                        count(ten_digit.len())
+                    ),
+                );
+                self.phone_area_code = Some(area.to_string());
+            }
+            _ => self.notes.push(format!(
+                "{} of the phones are seven digits, a local number alone: set phone_area_code (the area they are dialled in, as \"715\") or they are not compared",
+                self.percent(local as f64 / phones.len() as f64)
             )),
         }
     }
@@ -1004,6 +1052,7 @@ impl<'s> Drafter<'s> {
             source.date_formats = self.date_formats;
         }
         source.phone_country_code = self.phone_country_code;
+        source.phone_area_code = self.phone_area_code;
         source.person = self.person;
         source.facts = self.fact;
         source.consent = (!self.consent.channels().is_empty()).then_some(self.consent);
@@ -1048,6 +1097,12 @@ struct PhoneCountry {
     /// The numbers written with a country code that show this one.
     votes: usize,
     written_with_code: usize,
+}
+
+/// A North American number of seven digits, the local number alone ("555-1234").
+fn is_local_number(phone: &str) -> bool {
+    let number = phone.trim();
+    !number.starts_with('+') && number.chars().filter(char::is_ascii_digit).count() == 7
 }
 
 /// Whether a phone reads without the file's country named: North American, or written

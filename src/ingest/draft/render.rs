@@ -73,6 +73,10 @@ fn entry(out: &mut String, draft: &Draft) {
         let text = format!("phone_country_code: {code}");
         line(out, 2, &text, why("phone_country_code"));
     }
+    if let Some(area) = &s.phone_area_code {
+        let text = format!("phone_area_code: {}", quoted(area));
+        line(out, 2, &text, why("phone_area_code"));
+    }
     for (key, value) in [("delimiter", &s.delimiter), ("encoding", &s.encoding)] {
         if let Some(value) = value {
             line(
