@@ -536,6 +536,25 @@ mod tests {
         ] {
             assert!(!is_joint_mailbox(personal), "{personal}");
         }
+        // A couple's: two given names joined by "and"; not one person's name that holds them.
+        for couple in [
+            "johnandmary@x.com",
+            "bob.and.sue52@x.com",
+            "bryceandlaura@x.com",
+        ] {
+            assert!(is_joint_mailbox(couple), "{couple}");
+        }
+        for personal in [
+            "christiandavis@x.com",
+            "alexandria605@x.com",
+            "megan.davis20@x.com",
+            "johnsonandrea@x.com",
+            "alexander.linda.4714@x.com",
+            "brandon@x.com",
+            "fernandez.j@x.com",
+        ] {
+            assert!(!is_joint_mailbox(personal), "{personal}");
+        }
     }
 
     #[test]
