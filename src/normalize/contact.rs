@@ -173,17 +173,22 @@ pub struct PhonePlan<'a> {
 }
 
 impl PhonePlan<'_> {
-    /// A phone of the file as matching compares it (see `phone_in`); a number of seven
-    /// digits in the file's area where one is named (none is written with a country).
+    /// A phone of the file as matching compares it (see `phone_in`); a local number in the
+    /// file's area where one is named.
     pub fn read(&self, raw: &str) -> Option<String> {
         phone_in(raw, self.country).or_else(|| {
             let area = self.area?;
-            let number = without_extension(raw).0.trim();
-            let digits: String = number.chars().filter(|c| c.is_ascii_digit()).collect();
-            let local = digits.len() == 7 && !number.starts_with('+');
-            local.then(|| north_american(&format!("{area}{digits}")))?
+            north_american(&format!("{area}{}", local_number(raw)?))
         })
     }
+}
+
+/// The seven digits of a North American number written without its area code, dialled
+/// locally ("555-1234", "555 1234 ext 9"); none written with a "+" is.
+pub fn local_number(raw: &str) -> Option<String> {
+    let number = without_extension(raw).0.trim();
+    let digits: String = number.chars().filter(|c| c.is_ascii_digit()).collect();
+    (digits.len() == 7 && !number.starts_with('+')).then_some(digits)
 }
 
 /// North America's calling code: its numbers are read as ten digits, written with it or not.

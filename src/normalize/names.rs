@@ -166,8 +166,9 @@ fn with_couples_and_spelled_out(raw: &str) -> String {
 /// name has one ("John & Mary Smith": the given names read as a couple's) or nothing joins
 /// two names.
 fn first_of_a_couple(raw: &str) -> Option<String> {
-    let words: Vec<&str> = raw.split_whitespace().collect();
-    let at = (words.iter()).position(|w| matches!(w.to_lowercase().as_str(), "&" | "and" | "+"))?;
+    let spelled = with_couples_and_spelled_out(raw);
+    let words: Vec<&str> = spelled.split_whitespace().collect();
+    let at = (words.iter()).position(|w| w.eq_ignore_ascii_case("and"))?;
     let first = &words[..at];
     let names = (first.iter())
         .filter(|w| !TITLES.contains(&name(w).as_str()))

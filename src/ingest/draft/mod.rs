@@ -957,7 +957,7 @@ impl<'s> Drafter<'s> {
         let phones: Vec<&str> = self.values(index).filter(|v| looks_like_phone(v)).collect();
         self.check_local_numbers(&phones);
         let read = share(phones.iter().copied(), |p| {
-            reads_without_a_country(p) || is_local_number(p)
+            reads_without_a_country(p) || crate::normalize::local_number(p).is_some()
         });
         if phones.is_empty() || read >= 0.5 {
             return;
@@ -987,7 +987,8 @@ impl<'s> Drafter<'s> {
     /// "555-1234"): read in the area most of the file's numbers of ten digits are in, where
     /// they show one, and said where they do not.
     fn check_local_numbers(&mut self, phones: &[&str]) {
-        let local = phones.iter().filter(|p| is_local_number(p)).count();
+        let is_local_number = |p: &&&str| crate::normalize::local_number(p).is_some();
+        let local = phones.iter().filter(is_local_number).count();
         if local == 0 || local * 10 < phones.len() {
             return;
         }
@@ -1097,12 +1098,6 @@ struct PhoneCountry {
     /// The numbers written with a country code that show this one.
     votes: usize,
     written_with_code: usize,
-}
-
-/// A North American number of seven digits, the local number alone ("555-1234").
-fn is_local_number(phone: &str) -> bool {
-    let number = phone.trim();
-    !number.starts_with('+') && number.chars().filter(char::is_ascii_digit).count() == 7
 }
 
 /// Whether a phone reads without the file's country named: North American, or written
