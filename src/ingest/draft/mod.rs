@@ -998,9 +998,6 @@ impl<'s> Drafter<'s> {
             .filter_map(|p| crate::normalize::phone(p))
             .filter(|n| !n.starts_with('+')) // ten digits: North America's
             .collect();
-        if ten_digit.is_empty() {
-            return; // no number of the file is North American: seven digits are another's
-        }
         for number in &ten_digit {
             *areas.entry(&number[..3]).or_default() += 1;
         }
@@ -1021,7 +1018,7 @@ impl<'s> Drafter<'s> {
                 self.phone_area_code = Some(area.to_string());
             }
             _ => self.notes.push(format!(
-                "{} of the phones are seven digits, a local number alone: set phone_area_code (the area they are dialled in, as \"715\") or they are not compared",
+                "{} of the phones are seven digits, a local number alone: if they are North American, set phone_area_code (the area they are dialled in, as \"715\"), or they are not compared",
                 self.percent(local as f64 / phones.len() as f64)
             )),
         }
@@ -1490,6 +1487,35 @@ mod tests {
             None,
             "two of four are not most"
         );
+    }
+
+    #[test]
+    fn seven_digit_phones_without_an_area_to_read_them_in_are_said_to_need_one() {
+        let header = ["acct", "first", "last", "phone"];
+        let rows: &[&[&str]] = &[
+            &["1", "Arne", "Olson", "555-1234"],
+            &["2", "Ingrid", "Olson", "555-1234"],
+            &["3", "Erik", "Larson", "555-9876"],
+        ];
+        let d = drafted(&sample(&header, rows));
+        assert_eq!(d.source.phone_area_code, None);
+        let said = d.notes.iter().find(|n| n.contains("seven digits"));
+        assert!(
+            said.is_some_and(|n| n.contains("set phone_area_code")),
+            "{:?}",
+            d.notes
+        );
+        // Said once: not read as another country's numbers too.
+        assert!(
+            !d.notes.iter().any(|n| n.contains("phone_country_code")),
+            "{:?}",
+            d.notes
+        );
+        // Beside numbers of ten digits, their area reads them.
+        let mut with_area = rows.to_vec();
+        with_area.push(&["4", "Nils", "Dahl", "(715) 555-1111"]);
+        let d = drafted(&sample(&header, &with_area));
+        assert_eq!(d.source.phone_area_code.as_deref(), Some("715"));
     }
 
     #[test]
