@@ -39,7 +39,13 @@ pub struct Evaluation {
     pub has_households: bool,
     /// Blocking recall and the compared pairs' own scores (see `compared_pairs`).
     pub compared: Option<ComparedPairs>,
+    /// The truth's sources of which the store holds no record, and their rows: left out
+    /// (`sources_in_the_store`), as a run over some of a file's systems is evaluated.
+    pub sources_left_out: SourcesLeftOut,
 }
+
+/// Sources and how many truth rows each has.
+pub type SourcesLeftOut = Vec<(String, u64)>;
 
 fn pairs(n: u64) -> u64 {
     n * n.saturating_sub(1) / 2
@@ -90,6 +96,27 @@ pub fn read_truth(path: &Path) -> Result<Vec<TruthRow>> {
         });
     }
     Ok(out)
+}
+
+/// The truth rows of the sources the store holds records of, and the others' sources and
+/// row counts. A source the store never loaded (a run over the CRM alone, evaluated with the
+/// whole file's truth) would count all its pairs as missed; one it loaded counts every row,
+/// found or not (a record quarantined at ingest is a pair missed).
+pub fn sources_in_the_store(
+    conn: &Connection,
+    truth: Vec<TruthRow>,
+) -> Result<(Vec<TruthRow>, SourcesLeftOut)> {
+    let mut stmt = conn.prepare("SELECT DISTINCT source FROM source_record")?;
+    let loaded: HashSet<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let (kept, left): (Vec<TruthRow>, Vec<TruthRow>) =
+        truth.into_iter().partition(|t| loaded.contains(&t.source));
+    let mut left_out: std::collections::BTreeMap<String, u64> = Default::default();
+    for t in left {
+        *left_out.entry(t.source).or_default() += 1;
+    }
+    Ok((kept, left_out.into_iter().collect()))
 }
 
 /// Evaluate the store's golden records (and review queue) against `truth`. Every truth

@@ -615,6 +615,55 @@ fn a_rerun_with_other_blocking_learns_from_the_pairs_it_finds() {
     );
 }
 
+/// A run over one of the file's systems, evaluated with the whole file's truth: the other
+/// systems' rows are left out and said to be, not counted as pairs missed.
+#[test]
+fn an_evaluation_leaves_out_the_sources_the_store_never_loaded() {
+    use crate::common::{cpm, ok};
+    let p = TempProject::new();
+    generated(&p, 300, 4);
+    ok(&cpm(&p, &["ingest", "--source", "wbez_donations"]));
+    ok(&cpm(&p, &["resolve"]));
+    let truth = std::fs::read_to_string(p.root().join("data/synthetic/ground_truth.csv")).unwrap();
+    let mut donations: Vec<&str> = truth.lines().take(1).collect();
+    donations.extend(truth.lines().filter(|l| l.starts_with("wbez_donations,")));
+    std::fs::write(
+        p.root().join("donations_truth.csv"),
+        donations.join("\n") + "\n",
+    )
+    .unwrap();
+    let figures = |text: &str| {
+        let line = |what: &str| {
+            text.lines()
+                .find(|l| l.contains(what))
+                .unwrap_or("")
+                .to_string()
+        };
+        (line("pairwise precision"), line("recall if all approved"))
+    };
+    let whole = ok(&cpm(
+        &p,
+        &[
+            "resolve",
+            "--eval-only",
+            "--eval",
+            "data/synthetic/ground_truth.csv",
+        ],
+    ));
+    let alone = ok(&cpm(
+        &p,
+        &["resolve", "--eval-only", "--eval", "donations_truth.csv"],
+    ));
+    assert!(
+        whole.contains("left out, the store holding no record of them: email_engagement (")
+            && whole.contains("suntimes_subscriptions ("),
+        "{whole}"
+    );
+    assert!(!alone.contains("left out"), "{alone}");
+    assert_eq!(figures(&whole), figures(&alone));
+    assert!(!figures(&whole).0.is_empty());
+}
+
 #[test]
 fn an_evaluation_shows_calibrated_scores_and_what_stricter_thresholds_would_give() {
     use cpm::resolve::evaluate::{compared_pairs, evaluate, read_truth};

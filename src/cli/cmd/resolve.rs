@@ -28,10 +28,14 @@ pub(crate) fn cmd_resolve(
             resolve::RunOptions { relearn },
         )?)
     };
-    let evaluation = match &truth {
+    let evaluation = match truth {
         Some(truth) => {
-            let mut e = resolve::evaluate::evaluate(&db.conn, truth)?;
-            e.compared = Some(resolve::evaluate::compared_pairs(&db.conn, truth, &config)?);
+            let (truth, left_out) = resolve::evaluate::sources_in_the_store(&db.conn, truth)?;
+            let mut e = resolve::evaluate::evaluate(&db.conn, &truth)?;
+            e.compared = Some(resolve::evaluate::compared_pairs(
+                &db.conn, &truth, &config,
+            )?);
+            e.sources_left_out = left_out;
             Some(e)
         }
         None => None,
@@ -222,6 +226,15 @@ fn print_evaluation(e: &resolve::evaluate::Evaluation) {
         "evaluation against {} truth rows ({} found in the store)",
         e.records_in_truth, e.records_matched_to_store
     );
+    if !e.sources_left_out.is_empty() {
+        let left: Vec<String> = (e.sources_left_out.iter())
+            .map(|(source, rows)| format!("{source} ({rows} rows)"))
+            .collect();
+        println!(
+            "  left out, the store holding no record of them: {}",
+            left.join(", ")
+        );
+    }
     println!(
         "  pairwise precision {:.4}  recall {:.4}  F1 {:.4}",
         e.precision, e.recall, e.f1
