@@ -40,6 +40,21 @@ def typo(rng, word):
     return word[:i] + rng.choice("aeiourstln") + word[i + 1:]
 
 
+def digits(rng, n):
+    """`n` random digits, drawn from `rng`."""
+    return "".join(str(rng.randrange(10)) for _ in range(n))
+
+
+def unique_mailbox(rng, email, taken):
+    """`email`, or where another person (or home) holds it already, the same with a digit
+    added until none does; then taken. A mailbox is one person's, or one home's."""
+    while email in taken:
+        local, domain = email.split("@")
+        email = f"{local}{rng.randrange(10)}@{domain}"
+    taken.add(email)
+    return email
+
+
 def write_csv(folder, name, header, rows):
     """A CSV file of `rows` under `header`, UTF-8, in `folder`."""
     with open(os.path.join(folder, name), "w", newline="", encoding="utf-8") as f:

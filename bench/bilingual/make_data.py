@@ -137,7 +137,7 @@ def typo(word):
 
 
 def phone():
-    return rng.choice(AREA_CODES) + "".join(str(rng.randrange(10)) for _ in range(7))
+    return rng.choice(AREA_CODES) + fakes.digits(rng, 7)
 
 
 def mailbox(given, surnames, taken):
@@ -156,12 +156,7 @@ def mailbox(given, surnames, taken):
         local = plain(us.user_name()).lower()
     if rng.random() < 0.4:
         local += str(rng.randrange(100))
-    email = f"{local}@{rng.choice(DOMAINS)}"
-    while email in taken:  # a mailbox is one person's
-        local, domain = email.split("@")
-        email = f"{local}{rng.randrange(10)}@{domain}"
-    taken.add(email)
-    return email
+    return fakes.unique_mailbox(rng, f"{local}@{rng.choice(DOMAINS)}", taken)
 
 
 def person(pid, home, sex, given, surnames, birth, hispanic, taken):

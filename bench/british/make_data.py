@@ -41,7 +41,7 @@ def postcode(district):
 
 
 def digits(n):
-    return "".join(str(rng.randrange(10)) for _ in range(n))
+    return fakes.digits(rng, n)
 
 
 def households():
@@ -61,11 +61,7 @@ def households():
             local = f"{first.lower()}.{last.lower()}"
             if rng.random() < 0.4:
                 local += str(rng.randrange(100))
-            email = f"{local}@{rng.choice(DOMAINS)}"
-            while email in taken:  # a mailbox is one person's
-                local, domain = email.split("@")
-                email = f"{local}{rng.randrange(10)}@{domain}"
-            taken.add(email)
+            email = fakes.unique_mailbox(rng, f"{local}@{rng.choice(DOMAINS)}", taken)
             people.append(dict(
                 id=len(people) + 1, home=home_id, first=first, last=last,
                 title="Mrs" if female else "Mr",

@@ -52,7 +52,7 @@ def typo(word):
 
 
 def digits(n):
-    return "".join(str(rng.randrange(10)) for _ in range(n))
+    return fakes.digits(rng, n)
 
 
 def farm_address():
@@ -110,10 +110,7 @@ def a_home(home):
         a, b = people[0]["first"].lower(), people[1]["first"].lower()
         family_mail = rng.choice([f"{surname.lower()}family", f"{a}and{b}",
                                   f"{a[0]}{b[0]}{surname.lower()}"]) + "@" + rng.choice(DOMAINS)
-        while family_mail in TAKEN:
-            local, domain = family_mail.split("@")
-            family_mail = f"{local}{rng.randrange(10)}@{domain}"
-        TAKEN.add(family_mail)
+        family_mail = fakes.unique_mailbox(rng, family_mail, TAKEN)
     for p in people:
         if family_mail:
             p["email"] = family_mail
