@@ -74,14 +74,17 @@ fn names_a_couple(local: &str) -> bool {
     let name: String = local.chars().filter(char::is_ascii_alphabetic).collect();
     let given = |w: &str| w.len() >= 3 && given_name_id(w) != UNKNOWN_GIVEN_NAME;
     let surname = |w: &str| w.len() >= 2 && surname_frequency(w).is_some();
-    let one_persons = given(&name)
-        || (2..name.len().saturating_sub(1)).any(|i| {
-            let (x, y) = name.split_at(i);
-            (given(x) && surname(y)) || (surname(x) && given(y))
-        });
     let two_given_names =
         (name.match_indices("and")).any(|(i, _)| given(&name[..i]) && given(&name[i + 3..]));
-    two_given_names && !one_persons
+    // Asked only of a name that holds two: every split of it is looked up.
+    let one_persons = || {
+        given(&name)
+            || (2..name.len().saturating_sub(1)).any(|i| {
+                let (x, y) = name.split_at(i);
+                (given(x) && surname(y)) || (surname(x) && given(y))
+            })
+    };
+    two_given_names && !one_persons()
 }
 
 /// A mailbox named for a family's home: the surname with "home" after it, "the" before it
